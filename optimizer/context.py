@@ -1,0 +1,78 @@
+"""Typed facts about the Django project that transforms receive.
+
+Everything here is read from the files (ast/libcst, TOML, requirement files) without importing or
+running the project: the project may need a database, secrets or packages we do not have.
+`optimizer.project.inspect_project` fills these in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Manager = Literal["pip", "poetry", "pipenv", "uv", "pep621", "none"]
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What the project depends on and which files declare it.
+
+    `manifest_files` are context-relative POSIX paths, in a stable order, of every file an install
+    reads: requirement files and their `-r`/`-c` includes, Pipfile + Pipfile.lock,
+    pyproject.toml + poetry.lock / uv.lock. Copying exactly these before the install is what makes
+    the install layer cacheable.
+    """
+
+    manager: Manager = "none"
+    manifest_files: tuple[str, ...] = ()
+    # PEP 503-normalised distribution names (lower case, runs of -_. become -).
+    packages: frozenset[str] = frozenset()
+    # An install that needs the project's own source (`.`, `-e .`, a local path, or a
+    # pyproject that is itself the package), so it cannot run before `COPY . .`.
+    installs_local_source: bool = False
+    # Requirements fetched with git (git+https://...), which need git in the build image.
+    needs_git: bool = False
+
+    def has(self, name: str) -> bool:
+        return normalize_name(name) in self.packages
+
+
+@dataclass(frozen=True)
+class DjangoProject:
+    """The Django project inside a build context. Paths are context-relative POSIX strings."""
+
+    root: Path
+    manage_py: str | None = None
+    settings_module: str | None = None
+    # gunicorn-style "package.wsgi:application" / "package.asgi:application".
+    wsgi_application: str | None = None
+    asgi_application: str | None = None
+    installed_apps: tuple[str, ...] = ()
+    static_root: str | None = None
+    media_root: str | None = None
+    # sqlite database file path relative to the context, when the default database is sqlite.
+    sqlite_path: str | None = None
+    dependencies: Dependencies = field(default_factory=Dependencies)
+
+    @property
+    def is_django(self) -> bool:
+        return self.manage_py is not None or self.settings_module is not None
+
+    @property
+    def admin_installed(self) -> bool:
+        return "django.contrib.admin" in self.installed_apps
+
+    @property
+    def project_dir(self) -> str:
+        """Directory holding manage.py ("." for the context root)."""
+        if self.manage_py is None:
+            return "."
+        parent = str(Path(self.manage_py).parent)
+        return parent if parent else "."
+
+
+def normalize_name(name: str) -> str:
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower()

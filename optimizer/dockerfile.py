@@ -1,0 +1,287 @@
+"""A Dockerfile model that round-trips the user's text.
+
+dockerfile-parse finds the instructions; we keep every original line. An instruction owns the
+comments and blank lines written above it (so moving it moves its explanation) and its own raw
+text, continuations and inline comments included. Only instructions a transform replaces are
+re-rendered, so the diff shows real changes and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from dockerfile_parse import DockerfileParser
+
+KEYWORDS = frozenset(
+    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN "
+    "SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
+)
+_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
+_HEREDOC = re.compile(r"<<-?\s*[\"']?[A-Za-z_][A-Za-z0-9_]*")
+
+
+class DockerfileError(Exception):
+    """The Dockerfile cannot be read or is not one we can safely rewrite."""
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str
+    value: str
+    # Comment and blank lines written above the instruction, each with its newline.
+    leading: tuple[str, ...] = ()
+    # The instruction's original text (continuations included); None once a transform changed it.
+    raw: str | None = None
+    line: int = 0  # 1-based line in the original file, 0 for new instructions
+
+    @classmethod
+    def new(cls, keyword: str, value: str, leading: tuple[str, ...] = ()) -> Instruction:
+        return cls(keyword.upper(), value, leading)
+
+    def with_value(self, value: str) -> Instruction:
+        if value == self.value:
+            return self
+        return replace(self, value=value, raw=None)
+
+    @property
+    def flags(self) -> dict[str, str]:
+        """Leading `--name=value` options (COPY --from, --chown, RUN --mount...)."""
+        return dict(_split_flags(self.value)[0])
+
+    @property
+    def args(self) -> str:
+        """The value without its leading `--flag` options."""
+        return _split_flags(self.value)[1]
+
+    @property
+    def exec_form(self) -> list[str] | None:
+        """The JSON array of an exec-form CMD/ENTRYPOINT/RUN, or None for shell form."""
+        text = self.args.strip()
+        if not text.startswith("["):
+            return None
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return None
+        if isinstance(parsed, list) and all(isinstance(p, str) for p in parsed):
+            return parsed
+        return None
+
+    def render(self) -> str:
+        body = self.raw if self.raw is not None else render_instruction(self.keyword, self.value)
+        return "".join(self.leading) + body
+
+
+def _split_flags(value: str) -> tuple[list[tuple[str, str]], str]:
+    flags: list[tuple[str, str]] = []
+    rest = value.lstrip()
+    while rest.startswith("--"):
+        token, _, remainder = rest.partition(" ")
+        name, _, flag_value = token[2:].partition("=")
+        flags.append((name, flag_value))
+        rest = remainder.lstrip()
+    return flags, rest
+
+
+def render_instruction(keyword: str, value: str) -> str:
+    """Render a new instruction; long `&&` chains get one command per line, as people write them."""
+    if keyword == "RUN" and len(value) > 78 and " && " in value and "\n" not in value:
+        parts = [p.strip() for p in value.split(" && ")]
+        return "RUN " + " \\\n    && ".join(parts) + "\n"
+    return f"{keyword} {value}\n"
+
+
+@dataclass(frozen=True)
+class Stage:
+    index: int  # position among stages
+    start: int  # index of the FROM instruction in Dockerfile.instructions
+    end: int  # one past the stage's last instruction
+    base: str  # the image reference as written (may contain ${ARG})
+    name: str | None
+
+
+@dataclass
+class Dockerfile:
+    instructions: list[Instruction]
+    trailer: tuple[str, ...] = ()  # comment/blank lines after the last instruction
+    crlf: bool = False
+    directives: dict[str, str] = field(default_factory=dict)
+
+    # -- reading -----------------------------------------------------------------------------
+    @classmethod
+    def parse(cls, text: str) -> Dockerfile:
+        if "\x00" in text:
+            raise DockerfileError("not a text file")
+        crlf = "\r\n" in text
+        if crlf:
+            text = text.replace("\r\n", "\n")
+        if text and not text.endswith("\n"):
+            text += "\n"
+        lines = text.splitlines(keepends=True)
+        directives = _directives(lines)
+        escape = directives.get("escape", "\\")
+        if escape != "\\":
+            raise DockerfileError(
+                f"the parser directive 'escape={escape}' is not supported; left alone"
+            )
+
+        parser = DockerfileParser(fileobj=_StringFile(text))
+        structure = [s for s in parser.structure if s["instruction"] != "COMMENT"]
+        instructions: list[Instruction] = []
+        cursor = 0
+        for item in structure:
+            keyword = str(item["instruction"]).upper()
+            start, end = int(item["startline"]), int(item["endline"])
+            if keyword not in KEYWORDS:
+                raise DockerfileError(f"line {start + 1}: unknown instruction {keyword!r}")
+            raw = "".join(lines[start : end + 1])
+            if keyword in {"RUN", "COPY", "ADD"} and _HEREDOC.search(raw.split("\n", 1)[0]):
+                raise DockerfileError(
+                    f"line {start + 1}: heredocs ({keyword} <<EOF) are not rewritten; left alone"
+                )
+            instructions.append(
+                Instruction(
+                    keyword=keyword,
+                    value=_logical_value(lines[start : end + 1]),
+                    leading=tuple(lines[cursor:start]),
+                    raw=raw,
+                    line=start + 1,
+                )
+            )
+            cursor = end + 1
+        dockerfile = cls(instructions, tuple(lines[cursor:]), crlf, directives)
+        dockerfile._validate()
+        return dockerfile
+
+    def _validate(self) -> None:
+        if not any(i.keyword == "FROM" for i in self.instructions):
+            raise DockerfileError("no FROM instruction: this is not a Dockerfile")
+        for ins in self.instructions:
+            if ins.keyword == "FROM":
+                break
+            if ins.keyword != "ARG":
+                raise DockerfileError(
+                    f"line {ins.line}: {ins.keyword} before the first FROM (only ARG may come first)"
+                )
+        for ins in self.instructions:
+            if not ins.value.strip() and ins.keyword not in {"RUN"}:
+                raise DockerfileError(f"line {ins.line}: {ins.keyword} has no arguments")
+            if ins.keyword in {"COPY", "ADD"} and ins.exec_form is None and len(
+                ins.args.split()
+            ) < 2:
+                raise DockerfileError(f"line {ins.line}: {ins.keyword} needs a source and a destination")
+
+    # -- writing -----------------------------------------------------------------------------
+    def render(self) -> str:
+        text = "".join(i.render() for i in self.instructions) + "".join(self.trailer)
+        return text.replace("\n", "\r\n") if self.crlf else text
+
+    def copy(self, instructions: list[Instruction] | None = None) -> Dockerfile:
+        return Dockerfile(
+            list(self.instructions if instructions is None else instructions),
+            self.trailer,
+            self.crlf,
+            dict(self.directives),
+        )
+
+    # -- structure ---------------------------------------------------------------------------
+    def stages(self) -> list[Stage]:
+        starts = [n for n, i in enumerate(self.instructions) if i.keyword == "FROM"]
+        result = []
+        for index, start in enumerate(starts):
+            end = starts[index + 1] if index + 1 < len(starts) else len(self.instructions)
+            base, name = parse_from(self.instructions[start].value)
+            result.append(Stage(index, start, end, base, name))
+        return result
+
+    def final_stage(self) -> Stage:
+        return self.stages()[-1]
+
+    def global_args(self) -> dict[str, str]:
+        """ARG defaults declared before the first FROM (the ones FROM lines may use)."""
+        found: dict[str, str] = {}
+        for ins in self.instructions:
+            if ins.keyword == "FROM":
+                break
+            name, _, default = ins.value.strip().partition("=")
+            found[name.strip()] = default.strip().strip("\"'")
+        return found
+
+    def resolve(self, text: str) -> str:
+        """Substitute global ARG defaults into a FROM reference, as docker does."""
+        args = self.global_args()
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1) or match.group(2)
+            return args.get(name, match.group(0))
+
+        return re.sub(r"\$\{(\w+)\}|\$(\w+)", sub, text)
+
+    def stage_of(self, index: int) -> Stage | None:
+        for stage in self.stages():
+            if stage.start <= index < stage.end:
+                return stage
+        return None
+
+    def iter_stage(self, stage: Stage) -> Iterator[tuple[int, Instruction]]:
+        for n in range(stage.start, stage.end):
+            yield n, self.instructions[n]
+
+
+def parse_from(value: str) -> tuple[str, str | None]:
+    """`[--platform=x] image [AS name]` -> (image, name)."""
+    words = [w for w in value.split() if not w.startswith("--")]
+    if len(words) >= 3 and words[1].lower() == "as":
+        return words[0], words[2]
+    return (words[0] if words else ""), None
+
+
+def _logical_value(lines: list[str]) -> str:
+    """The instruction's value with continuations joined and inline comment lines dropped."""
+    parts: list[str] = []
+    for n, line in enumerate(lines):
+        stripped = line.rstrip("\n")
+        if n > 0 and stripped.lstrip().startswith("#"):
+            continue
+        if stripped.rstrip().endswith("\\"):
+            stripped = stripped.rstrip()[:-1]
+        parts.append(stripped.strip() if n else stripped)
+    first = parts[0].lstrip()
+    keyword_len = len(first.split(None, 1)[0]) if first.split() else 0
+    parts[0] = first[keyword_len:].strip()
+    return " ".join(p for p in parts if p).strip()
+
+
+def _directives(lines: list[str]) -> dict[str, str]:
+    """Parser directives: `# key=value` lines at the very top, before any other line."""
+    found: dict[str, str] = {}
+    for line in lines:
+        match = _DIRECTIVE.match(line.strip())
+        if not match:
+            break
+        found[match.group(1).lower()] = match.group(2)
+    return found
+
+
+class _StringFile:
+    """dockerfile-parse wants a binary file object; it only reads and seeks."""
+
+    def __init__(self, text: str) -> None:
+        import io
+
+        self._buffer = io.BytesIO(text.encode("utf-8"))
+
+    def read(self, size: int = -1) -> bytes:
+        return self._buffer.read(size)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return self._buffer.seek(pos, whence)
+
+    def readlines(self) -> list[bytes]:
+        return self._buffer.readlines()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._buffer.readlines())

@@ -1,0 +1,1 @@
+"""One module per transform; see transforms.registry for the order they run in."""
