@@ -46,6 +46,12 @@ class Instruction:
             return self
         return replace(self, value=value, raw=None)
 
+    def with_args(self, args: str) -> Instruction:
+        """Replace the value after the leading `--flag` options, keeping the options."""
+        rest = self.args
+        prefix = self.value[: len(self.value) - len(rest)] if self.value.endswith(rest) else ""
+        return self.with_value((prefix.strip() + " " + args).strip())
+
     @property
     def flags(self) -> dict[str, str]:
         """Leading `--name=value` options (COPY --from, --chown, RUN --mount...)."""
@@ -229,6 +235,15 @@ class Dockerfile:
     def iter_stage(self, stage: Stage) -> Iterator[tuple[int, Instruction]]:
         for n in range(stage.start, stage.end):
             yield n, self.instructions[n]
+
+    def insert_before(self, index: int, new: Instruction) -> None:
+        """Insert above `index`, keeping the comments written above that instruction on top."""
+        if index < len(self.instructions):
+            old = self.instructions[index]
+            if old.leading and old.keyword != "FROM":
+                new = replace(new, leading=old.leading + new.leading)
+                self.instructions[index] = replace(old, leading=())
+        self.instructions.insert(index, new)
 
 
 def parse_from(value: str) -> tuple[str, str | None]:

@@ -1,0 +1,234 @@
+"""Just enough shell understanding to rewrite RUN and CMD lines safely.
+
+We split a command line at top-level `&&` and `;` (outside quotes, parentheses and `$(...)`),
+classify each piece (apt, dependency install, tool install, server start) and join pieces back.
+Anything we do not understand is classed "other" and is never moved past what it may need.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["apt", "deps", "tool", "venv", "server", "other"]
+
+SERVERS = ("runserver", "gunicorn", "uvicorn", "daphne", "hypercorn", "uwsgi")
+TOOLS = frozenset({"pip", "setuptools", "wheel", "poetry", "pipenv", "uv", "virtualenv"})
+_RUNNER_PREFIXES = (
+    ("poetry", "run"),
+    ("pipenv", "run"),
+    ("uv", "run"),
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    # The separator that followed this segment in the original ("&&", ";", or "" for the last).
+    sep: str = ""
+
+
+def split_commands(command: str) -> list[Segment]:
+    """Split at top-level `&&` / `;`. `||`, pipes and subshells stay inside their segment."""
+    segments: list[Segment] = []
+    buf: list[str] = []
+    quote: str | None = None
+    depth = 0
+    i = 0
+    while i < len(command):
+        ch = command[i]
+        if quote:
+            buf.append(ch)
+            if ch == "\\" and quote == '"' and i + 1 < len(command):
+                buf.append(command[i + 1])
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch == "\\" and i + 1 < len(command):
+            buf.append(command[i : i + 2])
+            i += 1
+        elif ch in "'\"":
+            quote = ch
+            buf.append(ch)
+        elif ch == "(":
+            depth += 1
+            buf.append(ch)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+            buf.append(ch)
+        elif depth == 0 and command.startswith("&&", i):
+            segments.append(Segment("".join(buf).strip(), "&&"))
+            buf = []
+            i += 1
+        elif depth == 0 and ch == ";":
+            segments.append(Segment("".join(buf).strip(), ";"))
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    tail = "".join(buf).strip()
+    if tail or not segments:
+        segments.append(Segment(tail, ""))
+    return [s for s in segments if s.text]
+
+
+def join_commands(segments: list[str]) -> str:
+    return " && ".join(s.strip() for s in segments if s.strip())
+
+
+def words(text: str) -> list[str]:
+    try:
+        return shlex.split(text, comments=False)
+    except ValueError:
+        return text.split()
+
+
+def _strip_env_prefix(argv: list[str]) -> list[str]:
+    """Drop leading `VAR=value` assignments, `exec`, `env` and `set -x`-like noise."""
+    out = list(argv)
+    while out and (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", out[0]) or out[0] in {"exec", "env"}):
+        out = out[1:]
+    return out
+
+
+def program(text: str) -> list[str]:
+    """argv of a simple command, with assignments and `exec` removed."""
+    return _strip_env_prefix(words(text))
+
+
+def _pip_args(argv: list[str]) -> list[str] | None:
+    """Arguments after `install` for any spelling of pip, or None if it is not pip install."""
+    if not argv:
+        return None
+    name = argv[0].rsplit("/", 1)[-1]
+    rest: list[str]
+    if re.fullmatch(r"pip(3(\.\d+)?)?", name):
+        rest = argv[1:]
+    elif re.fullmatch(r"python(3(\.\d+)?)?", name) and argv[1:3] == ["-m", "pip"]:
+        rest = argv[3:]
+    elif name == "uv" and argv[1:3] == ["pip", "install"]:
+        return argv[3:]
+    else:
+        return None
+    # pip's global options may precede the subcommand.
+    while rest and rest[0].startswith("-") and rest[0] != "install":
+        rest = rest[1:]
+    if not rest or rest[0] != "install":
+        return None
+    return rest[1:]
+
+
+def pip_install_targets(argv: list[str]) -> tuple[list[str], list[str]] | None:
+    """(requirement files, package specs) of a pip install, None when not a pip install."""
+    args = _pip_args(argv)
+    if args is None:
+        return None
+    files: list[str] = []
+    specs: list[str] = []
+    takes_value = {
+        "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
+        "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--cache-dir", "--trusted-host",
+        "--platform", "--python-version", "--implementation", "--abi", "--progress-bar", "-e",
+        "--editable", "--src", "--upgrade-strategy", "--timeout", "--retries", "--python",
+    }
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in {"-r", "--requirement", "-c", "--constraint"} and i + 1 < len(args):
+            files.append(args[i + 1])
+            i += 2
+            continue
+        if arg.startswith(("--requirement=", "--constraint=")):
+            files.append(arg.split("=", 1)[1])
+        elif arg.startswith("-r") and len(arg) > 2:
+            files.append(arg[2:])
+        elif arg in {"-e", "--editable"} and i + 1 < len(args):
+            specs.append("-e " + args[i + 1])
+            i += 2
+            continue
+        elif arg in takes_value:
+            i += 2
+            continue
+        elif not arg.startswith("-"):
+            specs.append(arg)
+        i += 1
+    return files, specs
+
+
+def _spec_name(spec: str) -> str:
+    return re.split(r"[<>=!~\[;@ ]", spec, maxsplit=1)[0].strip().lower()
+
+
+def classify(text: str) -> Kind:
+    argv = program(text)
+    if not argv:
+        return "other"
+    head = argv[0].rsplit("/", 1)[-1]
+    if head in {"apt-get", "apt", "rm"} and (
+        head != "rm" or any("/var/lib/apt/lists" in a for a in argv)
+    ):
+        return "apt"
+    if server_argv(argv) is not None:
+        return "server"
+    pip = pip_install_targets(argv)
+    if pip is not None:
+        files, specs = pip
+        if files:
+            return "deps"
+        names = [_spec_name(s) for s in specs]
+        if names and all(n in TOOLS for n in names):
+            return "tool"
+        return "deps"
+    if head == "poetry":
+        if argv[1:2] == ["install"] or argv[1:2] == ["sync"]:
+            return "deps"
+        if argv[1:2] in (["config"], ["self"]):
+            return "tool"
+    if head == "pipenv" and argv[1:2] in (["install"], ["sync"]):
+        return "deps"
+    if head == "uv" and argv[1:2] == ["sync"]:
+        return "deps"
+    if head == "uv" and argv[1:2] == ["venv"]:
+        return "venv"
+    if re.fullmatch(r"python(3(\.\d+)?)?", head) and argv[1:3] == ["-m", "venv"]:
+        return "venv"
+    if head == "virtualenv":
+        return "venv"
+    return "other"
+
+
+def strip_runner(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Split `poetry run gunicorn ...` into (["poetry", "run"], ["gunicorn", ...])."""
+    for prefix in _RUNNER_PREFIXES:
+        if tuple(argv[: len(prefix)]) == prefix:
+            return list(prefix), argv[len(prefix) :]
+    return [], argv
+
+
+def server_argv(argv: list[str]) -> tuple[int, str] | None:
+    """(index where the server program starts, server name) if argv starts a web server."""
+    argv = _strip_env_prefix(argv)
+    prefix, rest = strip_runner(argv)
+    offset = len(argv) - len(rest)
+    if not rest:
+        return None
+    head = rest[0].rsplit("/", 1)[-1]
+    if re.fullmatch(r"python(3(\.\d+)?)?", head):
+        if len(rest) > 2 and rest[1].endswith("manage.py") and rest[2] == "runserver":
+            return offset, "runserver"
+        if len(rest) > 2 and rest[1] == "-m" and rest[2] in SERVERS:
+            return offset, rest[2]
+        return None
+    if head.endswith("manage.py") and len(rest) > 1 and rest[1] == "runserver":
+        return offset, "runserver"
+    if head in SERVERS:
+        return offset, head
+    return None
+
+
+def has_shell_syntax(text: str) -> bool:
+    """True when the command needs a shell: variables, operators, globs, redirections."""
+    stripped = re.sub(r"'[^']*'", "", text)
+    return bool(re.search(r"[$|&;<>`*?]|\$\(", stripped))

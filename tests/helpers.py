@@ -1,0 +1,49 @@
+"""Shared test helpers: a minimal Django project skeleton for Dockerfile-only fixtures."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+SKELETON = {
+    "manage.py": (
+        "#!/usr/bin/env python\nimport os\nimport sys\n\n\ndef main():\n"
+        '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+        "    from django.core.management import execute_from_command_line\n\n"
+        "    execute_from_command_line(sys.argv)\n\n\n"
+        'if __name__ == "__main__":\n    main()\n'
+    ),
+    "mysite/__init__.py": "",
+    "mysite/settings.py": (
+        "from pathlib import Path\n\nBASE_DIR = Path(__file__).resolve().parent.parent\n"
+        'SECRET_KEY = "test"\nINSTALLED_APPS = ["django.contrib.admin", "django.contrib.auth",\n'
+        '    "django.contrib.contenttypes", "django.contrib.sessions",\n'
+        '    "django.contrib.messages", "django.contrib.staticfiles"]\n'
+        'ROOT_URLCONF = "mysite.urls"\nWSGI_APPLICATION = "mysite.wsgi.application"\n'
+        'STATIC_ROOT = BASE_DIR / "staticfiles"\n'
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",\n'
+        '    "NAME": BASE_DIR / "db.sqlite3"}}\n'
+    ),
+    "mysite/wsgi.py": (
+        "import os\n\nfrom django.core.wsgi import get_wsgi_application\n\n"
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+        "application = get_wsgi_application()\n"
+    ),
+    "mysite/asgi.py": (
+        "import os\n\nfrom django.core.asgi import get_asgi_application\n\n"
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+        "application = get_asgi_application()\n"
+    ),
+    "mysite/urls.py": "urlpatterns = []\n",
+}
+
+
+def materialize(case: Path, target: Path) -> Path:
+    """Copy a golden case to `target` and add the Django skeleton files it does not define."""
+    shutil.copytree(case, target, ignore=shutil.ignore_patterns("expected*", "options"))
+    for rel, content in SKELETON.items():
+        path = target / rel
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+    return target

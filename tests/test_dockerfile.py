@@ -1,0 +1,120 @@
+"""The Dockerfile model: byte-exact round trips, structure, and clear refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction
+
+TRICKY = """\
+# syntax-free comment at the top
+ARG PY=3.11
+
+FROM python:${PY} AS base   
+# the app lives here
+WORKDIR /app
+RUN apt-get update \\
+    # an inline comment inside a continuation
+    && apt-get install -y gcc \\
+    && rm -rf /var/lib/apt/lists/*
+COPY ["requirements.txt", "./"]
+ENV A=1 \\
+    B=2
+CMD ["python", "manage.py", "runserver"]
+
+# trailing comment
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        TRICKY,
+        TRICKY.replace("\n", "\r\n"),
+        "FROM python:3.11\nCMD python -V",  # no final newline
+        "from python:3.11\nrun echo hi\n",  # lower-case keywords
+        "FROM python:3.11\nRUN echo 'a \\\\' && \\\n  echo b\n",
+        "FROM python:3.11\nONBUILD RUN echo hi\nHEALTHCHECK CMD curl -f localhost || exit 1\n",
+    ],
+)
+def test_round_trip_is_byte_exact(text: str) -> None:
+    rendered = Dockerfile.parse(text).render()
+    expected = text if text.endswith(("\n", "\r\n")) else text + "\n"
+    assert rendered == expected
+
+
+def test_structure() -> None:
+    df = Dockerfile.parse(TRICKY)
+    keywords = [i.keyword for i in df.instructions]
+    assert keywords == ["ARG", "FROM", "WORKDIR", "RUN", "COPY", "ENV", "CMD"]
+    run = df.instructions[3]
+    assert run.value == (
+        "apt-get update && apt-get install -y gcc && rm -rf /var/lib/apt/lists/*"
+    )
+    assert df.instructions[2].leading == ("# the app lives here\n",)
+    assert df.stages()[0].name == "base"
+    assert df.resolve(df.stages()[0].base) == "python:3.11"
+    assert df.instructions[6].exec_form == ["python", "manage.py", "runserver"]
+    assert df.trailer == ("\n", "# trailing comment\n")
+
+
+def test_changed_instruction_is_rendered_others_kept() -> None:
+    df = Dockerfile.parse(TRICKY)
+    df.instructions[6] = df.instructions[6].with_value('["gunicorn", "x.wsgi"]')
+    out = df.render()
+    assert 'CMD ["gunicorn", "x.wsgi"]\n' in out
+    assert "    # an inline comment inside a continuation\n" in out
+
+
+def test_flags_and_with_args() -> None:
+    ins = Instruction.new("COPY", "--from=builder --chown=1000:1000 /opt/venv /opt/venv")
+    assert ins.flags == {"from": "builder", "chown": "1000:1000"}
+    assert ins.args == "/opt/venv /opt/venv"
+    assert ins.with_args("/a /b").value == "--from=builder --chown=1000:1000 /a /b"
+
+
+def test_long_run_is_split_one_command_per_line() -> None:
+    ins = Instruction.new(
+        "RUN",
+        "apt-get update && apt-get install -y --no-install-recommends libpq5 "
+        "&& rm -rf /var/lib/apt/lists/*",
+    )
+    assert ins.render() == (
+        "RUN apt-get update \\\n    && apt-get install -y --no-install-recommends libpq5 \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+    )
+    assert Dockerfile.parse("FROM x\n" + ins.render()).instructions[1].value == ins.value
+
+
+def test_insert_before_keeps_comments_on_top() -> None:
+    df = Dockerfile.parse("FROM python:3.11\n# run it\nCMD [\"x\"]\n")
+    df.insert_before(1, Instruction.new("EXPOSE", "8000"))
+    assert df.render() == 'FROM python:3.11\n# run it\nEXPOSE 8000\nCMD ["x"]\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no FROM"),
+        ("# only a comment\n", "no FROM"),
+        ("RUN echo hi\nFROM python:3.11\n", "before the first FROM"),
+        ("FROM python:3.11\nFROBNICATE now\n", "unknown instruction"),
+        ("FROM python:3.11\nRUN <<EOF\necho hi\nEOF\n", "heredocs"),
+        ("# escape=`\nFROM python:3.11\n", "escape"),
+        ("FROM python:3.11\nCOPY onlyone\n", "source and a destination"),
+        ("FROM python:3.11\x00\n", "not a text file"),
+    ],
+)
+def test_refusals_are_clear(text: str, message: str) -> None:
+    with pytest.raises(DockerfileError, match=message):
+        Dockerfile.parse(text)
+
+
+def test_stages_and_final() -> None:
+    df = Dockerfile.parse(
+        "FROM node:20-slim AS assets\nRUN npm ci\nFROM python:3.11-slim\nCOPY --from=assets /a /a\n"
+    )
+    stages = df.stages()
+    assert [(s.base, s.name) for s in stages] == [("node:20-slim", "assets"), ("python:3.11-slim", None)]
+    assert df.final_stage().index == 1
+    assert [i.keyword for _, i in df.iter_stage(stages[1])] == ["FROM", "COPY"]

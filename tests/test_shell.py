@@ -1,0 +1,89 @@
+"""Shell splitting and classification used to move RUN steps safely."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer.shell import (
+    classify,
+    has_shell_syntax,
+    pip_install_targets,
+    server_argv,
+    split_commands,
+    words,
+)
+
+
+def test_split_respects_quotes_and_subshells() -> None:
+    segs = split_commands("a && b 'x && y' ; (c && d) && echo \"e;f\"")
+    assert [s.text for s in segs] == ["a", "b 'x && y'", "(c && d)", 'echo "e;f"']
+    assert [s.sep for s in segs] == ["&&", ";", "&&", ""]
+
+
+def test_split_keeps_or_and_pipes_together() -> None:
+    assert [s.text for s in split_commands("a || b | c && d")] == ["a || b | c", "d"]
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("pip install -r requirements.txt", "deps"),
+        ("pip3 install --no-cache-dir -r requirements/prod.txt", "deps"),
+        ("python -m pip install django gunicorn", "deps"),
+        ("pip install --upgrade pip", "tool"),
+        ("pip install poetry==1.8.3", "tool"),
+        ("pip install -U pip setuptools wheel", "tool"),
+        ("poetry install --no-root", "deps"),
+        ("poetry config virtualenvs.create false", "tool"),
+        ("pipenv install --system --deploy", "deps"),
+        ("uv sync --frozen", "deps"),
+        ("uv pip install --system -r requirements.txt", "deps"),
+        ("python -m venv /opt/venv", "venv"),
+        ("apt-get update", "apt"),
+        ("apt-get install -y --no-install-recommends libpq-dev", "apt"),
+        ("rm -rf /var/lib/apt/lists/*", "apt"),
+        ("python manage.py collectstatic --noinput", "other"),
+        ("python manage.py runserver 0.0.0.0:8000", "server"),
+        ("PIP_NO_CACHE_DIR=1 pip install -r requirements.txt", "deps"),
+        ("mkdir -p /app", "other"),
+    ],
+)
+def test_classify(command: str, kind: str) -> None:
+    assert classify(command) == kind
+
+
+def test_pip_targets() -> None:
+    assert pip_install_targets(words("pip install -r a.txt --requirement=b.txt -c c.txt x")) == (
+        ["a.txt", "b.txt", "c.txt"],
+        ["x"],
+    )
+    assert pip_install_targets(words("pip install -e .")) == ([], ["-e ."])
+    assert pip_install_targets(words("pip freeze")) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "server"),
+    [
+        ("gunicorn mysite.wsgi", "gunicorn"),
+        ("/usr/local/bin/gunicorn mysite.wsgi", "gunicorn"),
+        ("python manage.py runserver", "runserver"),
+        ("python3 /app/manage.py runserver 0:8000", "runserver"),
+        ("./manage.py runserver", "runserver"),
+        ("poetry run uvicorn mysite.asgi:application", "uvicorn"),
+        ("exec daphne mysite.asgi:application", "daphne"),
+        ("python -m gunicorn mysite.wsgi", "gunicorn"),
+    ],
+)
+def test_server_detection(command: str, server: str) -> None:
+    found = server_argv(words(command))
+    assert found is not None and found[1] == server
+
+
+def test_not_a_server() -> None:
+    assert server_argv(words("python manage.py migrate")) is None
+
+
+def test_shell_syntax() -> None:
+    assert has_shell_syntax("gunicorn -b 0.0.0.0:$PORT")
+    assert not has_shell_syntax("gunicorn mysite.wsgi -b 0.0.0.0:8000")
+    assert not has_shell_syntax("echo '$HOME'")

@@ -1,0 +1,65 @@
+"""What every transform is and receives.
+
+A transform is a small object with a `name`, a docstring saying why it exists, `detect` (is the
+pattern it fixes present?) and `apply` (the rewritten Dockerfile plus notes for the reviewer).
+Transforms never touch the disk: extra files they want (a `.dockerignore`) go in `files`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from optimizer.context import DjangoProject
+from optimizer.dockerfile import Dockerfile
+
+
+@dataclass(frozen=True)
+class Options:
+    production_server: bool = False
+
+
+@dataclass
+class Context:
+    """Everything a transform may read besides the Dockerfile itself."""
+
+    project: DjangoProject
+    context_dir: Path
+    options: Options = field(default_factory=Options)
+    # Path of the Dockerfile relative to the build context (for notes and .dockerignore rules).
+    dockerfile_path: str = "Dockerfile"
+    # Files the pipeline will write next to the Dockerfile (context-relative path -> content);
+    # transforms read earlier transforms' output here, e.g. a .dockerignore.
+    files: dict[str, str] = field(default_factory=dict)
+
+    def read(self, relpath: str) -> str | None:
+        """A context file as the build will see it: pending output first, then the disk."""
+        if relpath in self.files:
+            return self.files[relpath]
+        return self.read_disk(relpath)
+
+    def read_disk(self, relpath: str) -> str | None:
+        path = self.context_dir / relpath
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+
+@dataclass
+class Result:
+    dockerfile: Dockerfile
+    # One line per change, for the reviewer: what changed and why.
+    notes: list[str] = field(default_factory=list)
+    # Decisions not to change something ("left alone because ...").
+    skipped: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+
+class Transform(Protocol):
+    name: str
+
+    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool: ...
+
+    def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result: ...

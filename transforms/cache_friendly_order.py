@@ -1,0 +1,328 @@
+"""cache-friendly-order: install dependencies before copying the source.
+
+Why: Docker reuses a layer only while everything before it is unchanged. With `COPY . .` ahead
+of `pip install`, editing one view invalidates the copy and so reinstalls every dependency on
+each rebuild. Copying just the files the install reads (requirements and their `-r` includes,
+Pipfile + lock, pyproject + poetry.lock / uv.lock), installing, and then copying the source makes
+the install layer survive code changes. Steps the install needs (apt, tool installs, ENV,
+WORKDIR) move up with it; steps we cannot see through stop the move.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import tomllib
+from dataclasses import dataclass
+
+from optimizer.deps import requirement_files_from_command
+from optimizer.dockerfile import Dockerfile, Instruction, Stage
+from optimizer.shell import Segment, classify, pip_install_targets, program, split_commands, words
+from transforms.base import Context, Result
+
+_MOVABLE_KEYWORDS = {"ENV", "ARG", "WORKDIR", "LABEL"}
+_PREP_KINDS = {"apt", "tool", "venv"}
+
+
+class CacheFriendlyOrder:
+    """Copy dependency manifests and install them before `COPY . .`."""
+
+    name = "cache-friendly-order"
+
+    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
+        return bool(self.apply(dockerfile, ctx).notes)
+
+    def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
+        out = dockerfile.copy()
+        notes: list[str] = []
+        skipped: list[str] = []
+        # Later stages first so earlier stages' indices stay valid while we splice.
+        for stage in reversed(out.stages()):
+            _reorder_stage(out, stage, ctx, notes, skipped)
+        return Result(out, notes, skipped)
+
+
+@dataclass
+class _Plan:
+    manifests: list[str]  # context-relative
+    install: list[str]  # the segments that move up (prep + dependency installs)
+    rest: list[Segment]  # what stays in the RUN, after the source copy
+    second_phase: str | None  # install of the project itself, after the source copy
+
+
+def _is_broad_copy(ins: Instruction) -> bool:
+    if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
+        return False
+    parts = ins.exec_form or words(ins.args)
+    sources = parts[:-1]
+    return any(s.rstrip("/") in {".", ""} or s in {"./", "*", "./*"} for s in sources)
+
+
+def _dest(ins: Instruction) -> str:
+    parts = ins.exec_form or words(ins.args)
+    return parts[-1]
+
+
+def _workdirs(dockerfile: Dockerfile, stage: Stage) -> dict[int, str]:
+    """Working directory in effect at each instruction of the stage."""
+    cwd = "/"
+    result: dict[int, str] = {}
+    for n, ins in dockerfile.iter_stage(stage):
+        result[n] = cwd
+        if ins.keyword == "WORKDIR":
+            cwd = posixpath.normpath(posixpath.join(cwd, ins.args.strip().strip("\"'")))
+    return result
+
+
+def _reorder_stage(
+    out: Dockerfile, stage: Stage, ctx: Context, notes: list[str], skipped: list[str]
+) -> None:
+    items = list(out.iter_stage(stage))
+    broad = next((n for n, ins in items if _is_broad_copy(ins)), None)
+    if broad is None:
+        return
+    # An install already ahead of the source copy means the file is cache-friendly already.
+    for n, ins in items:
+        if n >= broad:
+            break
+        if ins.keyword == "RUN" and any(classify(s.text) == "deps" for s in split_commands(ins.args)):
+            return
+    installs = [
+        n
+        for n, ins in items
+        if n > broad
+        and ins.keyword == "RUN"
+        and any(classify(s.text) == "deps" for s in split_commands(ins.args))
+    ]
+    if not installs:
+        return
+    target = installs[0]
+    cwd = _workdirs(out, stage)
+    copy_ins = out.instructions[broad]
+    dest = posixpath.normpath(posixpath.join(cwd[broad], _dest(copy_ins)))
+
+    moved: list[int] = []
+    for n in range(broad + 1, target):
+        ins = out.instructions[n]
+        if ins.keyword in _MOVABLE_KEYWORDS:
+            if ins.keyword == "WORKDIR" and not _dest(copy_ins).startswith("/"):
+                skipped.append(
+                    f"line {ins.line}: WORKDIR between `COPY .` and the install changes where a "
+                    "relative COPY lands; order left alone"
+                )
+                return
+            moved.append(n)
+        elif ins.keyword == "RUN" and ins.exec_form is None and all(
+            classify(s.text) in _PREP_KINDS for s in split_commands(ins.args)
+        ):
+            moved.append(n)
+        elif ins.keyword in {"EXPOSE", "STOPSIGNAL", "VOLUME", "HEALTHCHECK", "COPY", "ADD"}:
+            # These do not influence the install; they keep their place after the source copy.
+            continue
+        else:
+            skipped.append(
+                f"line {ins.line}: `{ins.keyword} {ins.value[:40]}` runs between the source copy "
+                "and the install and may be needed by it; order left alone"
+            )
+            return
+
+    install_ins = out.instructions[target]
+    plan = _plan(install_ins, cwd[target], dest, ctx, skipped)
+    if plan is None:
+        return
+
+    copies = _manifest_copies(plan.manifests, dest, cwd[target], copy_ins)
+    new_install = Instruction.new("RUN", " && ".join(plan.install), install_ins.leading)
+    block: list[Instruction] = [out.instructions[n] for n in moved]
+    block += copies + [new_install]
+
+    after: list[Instruction] = []
+    for n in range(broad + 1, stage.end):
+        if n in moved:
+            continue
+        if n == target:
+            remaining = [s.text for s in plan.rest]
+            if plan.second_phase:
+                remaining.insert(0, plan.second_phase)
+            if remaining:
+                after.append(Instruction.new("RUN", " && ".join(remaining)))
+            continue
+        after.append(out.instructions[n])
+    out.instructions[broad:stage.end] = [*block, copy_ins, *after]
+
+    files = ", ".join(plan.manifests) if plan.manifests else "no files (packages named inline)"
+    notes.append(
+        f"line {install_ins.line}: the dependency install now runs before `COPY` of the source "
+        f"(line {copy_ins.line}), after copying only {files}, so code changes reuse the "
+        "installed layer"
+    )
+    if plan.second_phase:
+        notes.append(
+            f"`{plan.second_phase}` stays after the source copy: it installs the project itself"
+        )
+
+
+def _plan(
+    ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str]
+) -> _Plan | None:
+    segments = split_commands(ins.args)
+    kinds = [classify(s.text) for s in segments]
+    last_dep = max(k for k, kind in enumerate(kinds) if kind == "deps")
+    for k in range(last_dep):
+        if kinds[k] not in _PREP_KINDS | {"deps"}:
+            skipped.append(
+                f"line {ins.line}: `{segments[k].text}` runs in the same step before the "
+                "install and may be needed by it; order left alone"
+            )
+            return None
+    rel_cwd = posixpath.relpath(cwd, dest)
+    if rel_cwd.startswith(".."):
+        skipped.append(f"line {ins.line}: the install runs outside the copied source; left alone")
+        return None
+
+    manifests: list[str] = []
+    install: list[str] = []
+    second: str | None = None
+    for k in range(last_dep + 1):
+        text = segments[k].text
+        if kinds[k] != "deps":
+            install.append(text)
+            continue
+        argv = program(text)
+        found = _manifests_for(argv, text, rel_cwd, ctx)
+        if isinstance(found, str):
+            skipped.append(f"line {ins.line}: {found}; order left alone")
+            return None
+        files, new_text, second_text = found
+        manifests.extend(files)
+        install.append(new_text)
+        if second_text:
+            second = second_text
+    missing = [m for m in manifests if not (ctx.context_dir / m).is_file()]
+    if missing:
+        skipped.append(
+            f"line {ins.line}: the install reads {', '.join(missing)}, which is not in the "
+            "build context; order left alone"
+        )
+        return None
+    return _Plan(list(dict.fromkeys(manifests)), install, segments[last_dep + 1 :], second)
+
+
+def _manifests_for(
+    argv: list[str], text: str, rel_cwd: str, ctx: Context
+) -> tuple[list[str], str, str | None] | str:
+    """(context-relative files, install text to run early, text to run after the source copy).
+
+    A string is a reason the install cannot move.
+    """
+
+    def ctx_path(path: str) -> str:
+        return posixpath.normpath(posixpath.join(rel_cwd, path))
+
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    pip = pip_install_targets(argv)
+    if pip is not None:
+        files, specs = pip
+        local = [s for s in specs if s.startswith(("-e ", ".", "/")) or s.startswith("file:")]
+        if local:
+            return f"`{text}` installs the project's own source ({local[0]})"
+        base = ctx.context_dir / rel_cwd
+        found = requirement_files_from_command(base, " ".join(argv))
+        for f in found:
+            reason = _local_install_in(base / f)
+            if reason:
+                return f"{f} {reason}"
+        return [ctx_path(f) for f in found], text, None
+    if head == "poetry":
+        pyproject = ctx_path("pyproject.toml")
+        files = [pyproject]
+        if (ctx.context_dir / ctx_path("poetry.lock")).is_file():
+            files.append(ctx_path("poetry.lock"))
+        if "--no-root" in argv or "--only-root" in argv:
+            return files, text, None
+        early = _insert_flag(text, "install", "--no-root")
+        packaged = _poetry_packaged(ctx.read(pyproject))
+        return files, early, text if packaged else None
+    if head == "pipenv":
+        files = [ctx_path("Pipfile")]
+        if (ctx.context_dir / ctx_path("Pipfile.lock")).is_file():
+            files.append(ctx_path("Pipfile.lock"))
+        return files, text, None
+    if head == "uv":
+        pyproject = ctx_path("pyproject.toml")
+        files = [pyproject]
+        for extra in ("uv.lock", ".python-version"):
+            if (ctx.context_dir / ctx_path(extra)).is_file():
+                files.append(ctx_path(extra))
+        if "--no-install-project" in argv or "--only-install-project" in argv:
+            return files, text, None
+        early = _insert_flag(text, "sync", "--no-install-project")
+        packaged = _uv_packaged(ctx.read(pyproject))
+        return files, early, text if packaged else None
+    return f"`{text}` is an install we do not know how to split"
+
+
+def _local_install_in(path: object) -> str | None:
+    from pathlib import Path
+
+    assert isinstance(path, Path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if re.match(r"^(-e\s+|--editable\s+)?(\.|\./|/|file:)", line):
+            return f"installs the project's own source ({line})"
+    return None
+
+
+def _insert_flag(text: str, subcommand: str, flag: str) -> str:
+    return re.sub(rf"\b{subcommand}\b", f"{subcommand} {flag}", text, count=1)
+
+
+def _load_toml(text: str | None) -> dict[str, object]:
+    if text is None:
+        return {}
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
+
+
+def _poetry_packaged(text: str | None) -> bool:
+    data = _load_toml(text)
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(poetry, dict) and poetry.get("package-mode") is False:
+        return False
+    return True
+
+
+def _uv_packaged(text: str | None) -> bool:
+    data = _load_toml(text)
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    if isinstance(uv, dict) and isinstance(uv.get("package"), bool):
+        return bool(uv["package"])
+    return "build-system" in data
+
+
+def _manifest_copies(
+    manifests: list[str], dest: str, cwd: str, copy_ins: Instruction
+) -> list[Instruction]:
+    """One COPY per source directory, so nested files keep their paths (COPY flattens)."""
+    by_dir: dict[str, list[str]] = {}
+    for path in manifests:
+        by_dir.setdefault(posixpath.dirname(path), []).append(path)
+    chown = copy_ins.flags.get("chown")
+    flag = f"--chown={chown} " if chown else ""
+    result = []
+    for directory, paths in by_dir.items():
+        target = posixpath.normpath(posixpath.join(dest, directory))
+        shown = posixpath.relpath(target, cwd)
+        shown = "./" if shown == "." else (shown + "/" if not shown.startswith("..") else "")
+        if not shown:
+            shown = target.rstrip("/") + "/"
+        result.append(Instruction.new("COPY", flag + " ".join(paths) + " " + shown))
+    return result

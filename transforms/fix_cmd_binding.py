@@ -1,0 +1,433 @@
+"""fix-cmd-binding: make the container serve, reachably, and stop when asked.
+
+Why: `runserver` and gunicorn/uvicorn/daphne default to 127.0.0.1, which inside a container is
+reachable from nowhere but the container itself. A server started by `RUN` runs during the build
+and is gone from the image. A shell-form CMD makes `/bin/sh` PID 1, which does not forward
+SIGTERM, so `docker stop` waits 10 s and kills the server mid-request. Django's `runserver` as
+PID 1 ignores SIGTERM too (Python installs no handler for it), but stops cleanly on SIGINT.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from optimizer.dockerfile import Dockerfile, Instruction
+from optimizer.shell import Segment, has_shell_syntax, server_argv, split_commands, words
+from transforms.base import Context, Result
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+_SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env sh"}
+
+
+class FixCmdBinding:
+    """Bind the server to 0.0.0.0 on the exposed port, start it from CMD in exec form."""
+
+    name = "fix-cmd-binding"
+
+    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
+        return bool(self.apply(dockerfile, ctx).notes)
+
+    def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
+        out = dockerfile.copy()
+        notes: list[str] = []
+        skipped: list[str] = []
+        stage = out.final_stage()
+        port = _exposed_port(out) or 8000
+
+        moved = _move_run_server_to_cmd(out, port, notes)
+        stage = out.final_stage()
+
+        target = _target(out)
+        if target is None:
+            if not moved:
+                skipped.append("no CMD or ENTRYPOINT starts a web server; nothing to bind")
+            return Result(out, notes, skipped)
+        index = target
+        ins = out.instructions[index]
+        fixed = _fix_instruction(ins, port, ctx, notes, skipped)
+        if fixed is None:
+            return Result(out, notes, skipped)
+        new_ins, server, bound_port = fixed
+        out.instructions[index] = new_ins
+
+        if server == "runserver" and not any(
+            i.keyword == "STOPSIGNAL" for _, i in out.iter_stage(stage)
+        ):
+            out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
+            index += 1
+            notes.append(
+                "added STOPSIGNAL SIGINT: runserver as PID 1 ignores SIGTERM, so docker stop "
+                "would wait 10 s and kill it; SIGINT stops it at once"
+            )
+        _ensure_expose(out, index, bound_port, notes)
+        return Result(out, notes, skipped)
+
+
+def _exposed_port(dockerfile: Dockerfile) -> int | None:
+    for _, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        if ins.keyword == "EXPOSE":
+            for token in ins.value.split():
+                match = re.fullmatch(r"(\d+)(/tcp)?", token)
+                if match:
+                    return int(match.group(1))
+    return None
+
+
+def _target(dockerfile: Dockerfile) -> int | None:
+    """Index of the instruction that decides what the container runs, when it runs a server."""
+    cmd = entry = None
+    for n, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        if ins.keyword == "CMD":
+            cmd = n
+        elif ins.keyword == "ENTRYPOINT":
+            entry = n
+    candidates = []
+    if entry is not None:
+        candidates.append(entry)
+        # A shell-form ENTRYPOINT ignores CMD entirely.
+        if dockerfile.instructions[entry].exec_form is None:
+            cmd = None
+    if cmd is not None:
+        candidates.insert(0, cmd)
+    for n in candidates:
+        if _find_server(dockerfile.instructions[n]) is not None:
+            return n
+    return None
+
+
+def _script_of(ins: Instruction) -> tuple[str, list[str] | None]:
+    """The shell text an instruction runs, and the exec-form shell prefix when it has one."""
+    argv = ins.exec_form
+    if argv is None:
+        return ins.args, None
+    if len(argv) == 3 and argv[0] in _SHELLS and argv[1] in {"-c", "-ec", "-xc"}:
+        return argv[2], argv[:2]
+    return " ".join(_quote(a) for a in argv), []
+
+
+def _find_server(ins: Instruction) -> int | None:
+    script, _ = _script_of(ins)
+    for n, seg in enumerate(split_commands(script)):
+        if server_argv(words(seg.text)) is not None:
+            return n
+    return None
+
+
+def _move_run_server_to_cmd(dockerfile: Dockerfile, port: int, notes: list[str]) -> bool:
+    stage = dockerfile.final_stage()
+    has_start = any(
+        i.keyword in {"CMD", "ENTRYPOINT"} for _, i in dockerfile.iter_stage(stage)
+    )
+    for n, ins in list(dockerfile.iter_stage(stage)):
+        if ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        segments = split_commands(ins.args)
+        server_at = [
+            k for k, s in enumerate(segments) if server_argv(words(_unbackground(s.text))) is not None
+        ]
+        if not server_at:
+            continue
+        server_text = _unbackground(segments[server_at[-1]].text)
+        kept = [s for k, s in enumerate(segments) if k not in server_at]
+        if kept:
+            # The tail of the last kept segment may carry a `&` that backgrounded the server.
+            body = _join(kept[:-1] + [Segment(_unbackground(kept[-1].text), "")])
+            dockerfile.instructions[n] = ins.with_args(body)
+        else:
+            dockerfile.instructions[n] = Instruction("RUN", "", ins.leading, "", ins.line)
+        if has_start:
+            notes.append(
+                f"line {ins.line}: removed `{server_text}` from RUN: a server started during "
+                "the build is not running in the container; the CMD starts the app"
+            )
+        else:
+            dockerfile.instructions.append(Instruction.new("CMD", server_text))
+            notes.append(
+                f"line {ins.line}: `{server_text}` ran in RUN, during the build, so the image "
+                "started nothing; moved it to CMD"
+            )
+            has_start = True
+        _drop_empty(dockerfile)
+        return True
+    return False
+
+
+def _drop_empty(dockerfile: Dockerfile) -> None:
+    """Remove instructions blanked by a move, handing their comments to the next line."""
+    result: list[Instruction] = []
+    carry: tuple[str, ...] = ()
+    for ins in dockerfile.instructions:
+        if ins.keyword == "RUN" and not ins.value.strip():
+            carry += ins.leading
+            continue
+        if carry:
+            ins = Instruction(ins.keyword, ins.value, carry + ins.leading, ins.raw, ins.line)
+            carry = ()
+        result.append(ins)
+    dockerfile.instructions[:] = result
+    if carry:
+        dockerfile.trailer = carry + dockerfile.trailer
+
+
+def _unbackground(text: str) -> str:
+    text = text.strip()
+    text = re.sub(r"\s*&\s*$", "", text)
+    text = re.sub(r"^nohup\s+", "", text)
+    return re.sub(r"\s*>\s*/dev/null(\s+2>&1)?\s*$", "", text).strip()
+
+
+def _join(segments: list[Segment]) -> str:
+    parts: list[str] = []
+    for k, seg in enumerate(segments):
+        parts.append(seg.text)
+        if k < len(segments) - 1:
+            parts.append(" ; " if seg.sep == ";" else " && ")
+    return "".join(parts).replace(" ; ", "; ")
+
+
+def _fix_instruction(
+    ins: Instruction, port: int, ctx: Context, notes: list[str], skipped: list[str]
+) -> tuple[Instruction, str, int] | None:
+    script, shell_prefix = _script_of(ins)
+    segments = split_commands(script)
+    at = next(k for k, s in enumerate(segments) if server_argv(words(s.text)) is not None)
+    argv = words(segments[at].text)
+    found = server_argv(argv)
+    assert found is not None
+    start, server = found
+    before_argv = list(argv)
+
+    if server == "runserver" and ctx.options.production_server:
+        argv, server = _to_gunicorn(argv, start, port, ctx, notes, skipped)
+    argv, bound_port, changed = _rebind(argv, start, server, port, ctx, skipped)
+    if changed:
+        notes.append(
+            f"line {ins.line}: {server} was bound to "
+            f"{_describe_bind(before_argv, start, server)}, unreachable from outside the "
+            f"container; now binds 0.0.0.0:{bound_port}"
+        )
+
+    exec_form = ins.exec_form
+    was_exec = exec_form is not None and shell_prefix == []
+    new_segments = [*segments[:at], Segment(_render_argv(argv), segments[at].sep), *segments[at + 1 :]]
+    if len(new_segments) == 1 and not has_shell_syntax(new_segments[0].text) and not _assigns(argv):
+        value = json.dumps(argv)
+        if not was_exec:
+            notes.append(
+                f"line {ins.line}: {ins.keyword} in shell form runs under /bin/sh, which does "
+                "not pass SIGTERM on; exec form makes the server PID 1"
+            )
+    else:
+        # Needs a shell (variables, `&&`): keep one, but `exec` the server so it gets signals.
+        server_seg = new_segments[at]
+        if not re.match(r"^exec\s", server_seg.text):
+            new_segments[at] = Segment("exec " + server_seg.text, server_seg.sep)
+        shell_text = _join(new_segments)
+        prefix = shell_prefix or ["sh", "-c"]
+        value = json.dumps([*prefix, shell_text])
+        if exec_form is None or shell_text != script:
+            notes.append(
+                f"line {ins.line}: the server now replaces the shell (`exec`), so SIGTERM "
+                "reaches it and docker stop is immediate"
+            )
+    if exec_form is not None and json.dumps(exec_form) == value and not changed:
+        return ins, server, bound_port
+    if exec_form is not None and json.loads(value) == exec_form:
+        return ins, server, bound_port
+    return ins.with_args(value), server, bound_port
+
+
+def _assigns(argv: list[str]) -> bool:
+    return bool(argv) and bool(re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", argv[0]))
+
+
+def _quote(arg: str) -> str:
+    if arg and re.fullmatch(r"[A-Za-z0-9_@%+=:,./$-]+", arg):
+        return arg
+    return "'" + arg.replace("'", "'\"'\"'") + "'"
+
+
+def _render_argv(argv: list[str]) -> str:
+    return " ".join(_quote(a) for a in argv)
+
+
+def _host_port(bind: str) -> tuple[str, str]:
+    if bind.startswith("["):
+        host, _, rest = bind[1:].partition("]")
+        return f"[{host}]", rest.lstrip(":")
+    if bind.count(":") == 1:
+        host, _, p = bind.partition(":")
+        return host, p
+    if bind.isdigit():
+        return "", bind
+    return bind, ""
+
+
+def _option(argv: list[str], names: tuple[str, ...]) -> list[int]:
+    """Indices of the values of an option, in `--opt value`, `--opt=value` and `-bvalue` forms."""
+    found: list[int] = []
+    for i, arg in enumerate(argv):
+        for name in names:
+            if arg == name and i + 1 < len(argv):
+                found.append(i + 1)
+            elif name.startswith("--") and arg.startswith(name + "="):
+                found.append(i)
+            elif not name.startswith("--") and arg.startswith(name) and len(arg) > len(name):
+                found.append(i)
+    return found
+
+
+def _value_at(argv: list[str], i: int, names: tuple[str, ...]) -> tuple[str, str]:
+    """(prefix, value) of an option value found by `_option`, prefix kept when rewriting."""
+    arg = argv[i]
+    for name in names:
+        if name.startswith("--") and arg.startswith(name + "="):
+            return name + "=", arg[len(name) + 1 :]
+        if not name.startswith("--") and arg.startswith(name) and len(arg) > len(name):
+            return name, arg[len(name) :]
+    return "", arg
+
+
+def _rebind(
+    argv: list[str], start: int, server: str, port: int, ctx: Context, skipped: list[str]
+) -> tuple[list[str], int, bool]:
+    argv = list(argv)
+    if server == "runserver":
+        idx = argv.index("runserver", start) + 1
+        positional = [i for i in range(idx, len(argv)) if not argv[i].startswith("-")]
+        if not positional:
+            argv.insert(idx, f"0.0.0.0:{port}")
+            return argv, port, True
+        i = positional[0]
+        host, p = _host_port(argv[i])
+        bound = int(p) if p.isdigit() else port
+        if host in LOCAL_HOSTS or host == "":
+            argv[i] = f"0.0.0.0:{p or port}"
+            return argv, bound, True
+        return argv, bound, False
+
+    if server in {"gunicorn", "hypercorn"}:
+        names = ("--bind", "-b")
+        hits = _option(argv, names)
+        if not hits:
+            if server == "gunicorn" and _gunicorn_configured(argv, ctx):
+                skipped.append("gunicorn reads its bind from a config file; left it alone")
+                return argv, port, False
+            argv += ["--bind", f"0.0.0.0:{port}"]
+            return argv, port, True
+        changed = False
+        bound = port
+        for i in hits:
+            prefix, value = _value_at(argv, i, names)
+            if value.startswith(("unix:", "fd://")):
+                continue
+            host, p = _host_port(value)
+            bound = int(p) if p.isdigit() else bound
+            if host in LOCAL_HOSTS or host == "":
+                argv[i] = f"{prefix}0.0.0.0:{p or 8000}"
+                changed = True
+        return argv, bound, changed
+
+    if server in {"uvicorn", "daphne"}:
+        names = ("--host",) if server == "uvicorn" else ("--bind", "-b")
+        port_names = ("--port",) if server == "uvicorn" else ("--port", "-p")
+        if server == "uvicorn" and _option(argv, ("--uds", "--fd")):
+            return argv, port, False
+        if server == "daphne" and _option(argv, ("-u", "--unix-socket", "-e", "--endpoint")):
+            return argv, port, False
+        port_hits = _option(argv, port_names)
+        bound = port
+        if port_hits:
+            _, value = _value_at(argv, port_hits[0], port_names)
+            bound = int(value) if value.isdigit() else port
+        hits = _option(argv, names)
+        if not hits:
+            argv += [names[0], "0.0.0.0"]
+            if not port_hits and port != 8000:
+                argv += [port_names[0], str(port)]
+                bound = port
+            elif not port_hits:
+                bound = 8000
+            return argv, bound, True
+        i = hits[0]
+        prefix, value = _value_at(argv, i, names)
+        if value in LOCAL_HOSTS:
+            argv[i] = prefix + "0.0.0.0"
+            return argv, bound, True
+        return argv, bound, False
+
+    if server == "uwsgi":
+        hits = _option(argv, ("--http", "--http-socket"))
+        for i in hits:
+            host, p = _host_port(argv[i])
+            if host in LOCAL_HOSTS:
+                argv[i] = f"0.0.0.0:{p}"
+                return argv, int(p) if p.isdigit() else port, True
+        return argv, port, False
+    return argv, port, False
+
+
+def _gunicorn_configured(argv: list[str], ctx: Context) -> bool:
+    if _option(argv, ("-c", "--config")):
+        return True
+    # gunicorn loads ./gunicorn.conf.py from its working directory by default.
+    for rel in ("gunicorn.conf.py", f"{ctx.project.project_dir}/gunicorn.conf.py"):
+        text = ctx.read(rel)
+        if text is not None and "bind" in text:
+            return True
+    return False
+
+
+def _describe_bind(argv: list[str], start: int, server: str) -> str:
+    text = " ".join(argv[start:])
+    match = re.search(r"(127\.0\.0\.1|localhost)(:\d+)?", text)
+    if match:
+        return match.group(0)
+    return "127.0.0.1 (its default)"
+
+
+def _to_gunicorn(
+    argv: list[str], start: int, port: int, ctx: Context, notes: list[str], skipped: list[str]
+) -> tuple[list[str], str]:
+    deps = ctx.project.dependencies
+    wsgi = ctx.project.wsgi_application
+    if not deps.has("gunicorn") or wsgi is None:
+        skipped.append(
+            "--production-server: gunicorn is not a dependency or the WSGI app was not found; "
+            "kept runserver"
+        )
+        return argv, "runserver"
+    idx = argv.index("runserver", start) + 1
+    positional = [a for a in argv[idx:] if not a.startswith("-")]
+    bind_port = port
+    if positional:
+        _, p = _host_port(positional[0])
+        bind_port = int(p) if p.isdigit() else port
+    new = [*argv[:start], "gunicorn", wsgi, "--bind", f"0.0.0.0:{bind_port}"]
+    notes.append(
+        f"runserver is Django's development server; gunicorn is a dependency, so the image now "
+        f"serves {wsgi} with gunicorn (static files need whitenoise or a proxy, as with any "
+        "production server)"
+    )
+    return new, "gunicorn"
+
+
+def _ensure_expose(dockerfile: Dockerfile, cmd_index: int, port: int, notes: list[str]) -> None:
+    stage = dockerfile.final_stage()
+    exposes = [(n, i) for n, i in dockerfile.iter_stage(stage) if i.keyword == "EXPOSE"]
+    ports = {
+        int(m.group(1))
+        for _, i in exposes
+        for t in i.value.split()
+        if (m := re.fullmatch(r"(\d+)(/tcp)?", t))
+    }
+    if port in ports:
+        return
+    if exposes:
+        n, ins = exposes[-1]
+        dockerfile.instructions[n] = ins.with_value(f"{ins.value} {port}")
+        notes.append(f"EXPOSE now lists {port}, the port the server binds")
+        return
+    dockerfile.insert_before(cmd_index, Instruction.new("EXPOSE", str(port)))
+    notes.append(f"added EXPOSE {port}: documents the port the server binds")

@@ -1,0 +1,279 @@
+"""multi-stage: build dependencies in a builder stage, ship only the virtualenv and the source.
+
+Why: in a single-stage image every compiler, `-dev` header, apt list and pip cache used to
+install dependencies ships to production and is pulled on every deploy. Installing into a
+virtualenv in a builder stage and copying just that virtualenv into a clean stage of the same base
+leaves all of it behind, while the app sees exactly the same packages at the same paths.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from optimizer.dockerfile import Dockerfile, Instruction, Stage
+from optimizer.shell import classify, program, split_commands, strip_runner, words
+from optimizer.syspkgs import debian_release, system_needs
+from transforms.base import Context, Result
+from transforms.slim_base import apt_install, base_stage
+
+VENV = "/opt/venv"
+_BUILD_ONLY = {
+    "gcc", "g++", "build-essential", "make", "cmake", "pkg-config", "pkgconf", "python3-dev",
+    "cargo", "rustc", "autoconf", "automake", "libtool", "clang",
+}
+_FINAL_COMMENT = (
+    "\n",
+    "# Runtime image: the virtualenv and the source only; compilers, headers and caches stay in\n",
+    "# the builder.\n",
+)
+
+
+class MultiStage:
+    """Split a single-stage build into a builder (venv + build tools) and a clean final stage."""
+
+    name = "multi-stage"
+
+    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
+        return bool(self.apply(dockerfile, ctx).notes)
+
+    def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
+        out = dockerfile.copy()
+        notes: list[str] = []
+        skipped: list[str] = []
+        stage = out.final_stage()
+        items = list(out.iter_stage(stage))
+        if any(i.keyword in {"COPY", "ADD"} and "from" in i.flags and _copies_python(i) for _, i in items):
+            return Result(out, notes, skipped)
+        if base_stage(out, stage).index != stage.index:
+            skipped.append("the final stage builds on an earlier stage; left as it is")
+            return Result(out, notes, skipped)
+        installs = [n for n, i in items if _has_kind(i, "deps")]
+        if not installs:
+            return Result(out, notes, skipped)
+        last = installs[-1]
+        broad = next((n for n, i in items if _is_source_copy(i)), None)
+        if broad is not None and broad < last:
+            skipped.append(
+                f"line {out.instructions[last].line}: the install runs after the source is "
+                "copied (it needs the source), so it cannot move to a builder stage"
+            )
+            return Result(out, notes, skipped)
+        if any(i.keyword == "USER" for n, i in items if n <= last):
+            skipped.append("a USER switch before the install; left single-stage")
+            return Result(out, notes, skipped)
+
+        names = {s.name.lower() for s in out.stages() if s.name}
+        builder = "builder" if "builder" not in names else "python-deps"
+        from_ins = out.instructions[stage.start]
+        base, _ = _from_parts(from_ins.value)
+        release = debian_release(out.resolve(base))
+        deps = ctx.project.dependencies
+        runtime = list(system_needs(deps.packages, release).runtime)
+
+        existing_venv = _existing_venv(out, stage)
+        venv = existing_venv or VENV
+        uses_uv = any(
+            (argv := program(s.text))[:2] == ["uv", "sync"]
+            for n, i in items
+            if i.keyword == "RUN"
+            for s in split_commands(i.args)
+        )
+
+        builder_part: list[Instruction] = [
+            Instruction.new(
+                "FROM",
+                f"{base} AS {builder}",
+                from_ins.leading + ("# Builder: installs the dependencies into a virtualenv.\n",),
+            )
+        ]
+        final_part: list[Instruction] = [
+            Instruction(from_ins.keyword, from_ins.value, _FINAL_COMMENT, from_ins.raw, from_ins.line)
+        ]
+        venv_added = existing_venv is not None
+        for n, ins in items[1:]:
+            if n > last:
+                break
+            if ins.keyword == "RUN" and not venv_added and _has_kind(ins, "deps"):
+                builder_part.extend(_venv_setup(venv, uses_uv))
+                venv_added = True
+            builder_part.append(ins)
+            final_ins = _for_final(ins, ctx, runtime)
+            if final_ins is not None:
+                final_part.append(final_ins)
+        # Runtime libraries the dependencies load (libpq5 for psycopg2, ...), if not yet there.
+        have = _apt_packages(final_part)
+        missing = [p for p in runtime if p not in have]
+        if missing:
+            final_part.insert(_after_header(final_part), Instruction.new("RUN", apt_install(missing)))
+        final_part += [
+            Instruction.new("ENV", f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"'),
+            Instruction.new("COPY", f"--from={builder} {venv} {venv}"),
+        ]
+        rest = [i for n, i in items if n > last]
+        tools = _tools_left(final_part + rest)
+        rest = [_strip_runners(i, tools, notes) for i in rest]
+        out.instructions[stage.start : stage.end] = builder_part + final_part + rest
+        notes.append(
+            f"split into a '{builder}' stage that installs the dependencies into {venv} and a "
+            f"final stage that copies only {venv} and the source"
+            + (f"; the final stage installs only the runtime libraries {', '.join(runtime)}" if runtime else "")
+        )
+        return Result(out, notes, skipped)
+
+
+def _has_kind(ins: Instruction, kind: str) -> bool:
+    return (
+        ins.keyword == "RUN"
+        and ins.exec_form is None
+        and any(classify(s.text) == kind for s in split_commands(ins.args))
+    )
+
+
+def _is_source_copy(ins: Instruction) -> bool:
+    if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
+        return False
+    parts = ins.exec_form or words(ins.args)
+    return any(s.rstrip("/") in {".", ""} or s in {"./", "*", "./*"} for s in parts[:-1])
+
+
+def _copies_python(ins: Instruction) -> bool:
+    text = ins.args
+    return bool(re.search(r"venv|site-packages|/usr/local|\.local|wheels?\b|/install", text))
+
+
+def _from_parts(value: str) -> tuple[str, str | None]:
+    words_ = value.split()
+    platform = [w for w in words_ if w.startswith("--")]
+    rest = [w for w in words_ if not w.startswith("--")]
+    base = " ".join([*platform, rest[0]]) if rest else value
+    name = rest[2] if len(rest) >= 3 and rest[1].lower() == "as" else None
+    return base, name
+
+
+def _existing_venv(dockerfile: Dockerfile, stage: Stage) -> str | None:
+    for _, ins in dockerfile.iter_stage(stage):
+        if ins.keyword != "RUN":
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if classify(seg.text) == "venv" and argv and argv[-1].startswith("/"):
+                return posixpath.normpath(argv[-1])
+    return None
+
+
+def _venv_setup(venv: str, uses_uv: bool) -> list[Instruction]:
+    env = f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"'
+    if uses_uv:
+        # uv sync installs into UV_PROJECT_ENVIRONMENT instead of the project's .venv.
+        return [Instruction.new("ENV", f"UV_PROJECT_ENVIRONMENT={venv} {env}")]
+    return [Instruction.new("RUN", f"python -m venv {venv}"), Instruction.new("ENV", env)]
+
+
+def _build_only(package: str, build_packages: set[str]) -> bool:
+    name = package.split("=", 1)[0]
+    return name in _BUILD_ONLY or name in build_packages or name.endswith("-dev")
+
+
+def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instruction | None:
+    """What of a builder-prefix instruction the final stage still needs."""
+    if ins.keyword in {"ARG", "ENV", "WORKDIR", "LABEL", "SHELL", "EXPOSE", "STOPSIGNAL"}:
+        return ins
+    if ins.keyword in {"COPY", "ADD"}:
+        manifests = set(ctx.project.dependencies.manifest_files)
+        sources = (ins.exec_form or words(ins.args))[:-1]
+        if "from" not in ins.flags and sources and all(
+            posixpath.normpath(s) in manifests or _looks_like_manifest(s) for s in sources
+        ):
+            return None
+        return ins
+    if ins.keyword != "RUN" or ins.exec_form is not None:
+        return ins
+    deps = ctx.project.dependencies
+    build = set(system_needs(deps.packages).build)
+    kept: list[str] = []
+    for seg in split_commands(ins.args):
+        kind = classify(seg.text)
+        if kind in {"deps", "tool", "venv"}:
+            continue
+        if kind == "apt":
+            argv = program(seg.text)
+            if "install" in argv:
+                at = argv.index("install") + 1
+                pkgs = [a for a in argv[at:] if not a.startswith("-")]
+                opts = [a for a in argv[at:] if a.startswith("-")]
+                keep = [p for p in pkgs if not _build_only(p, build)]
+                if not keep:
+                    continue
+                kept.append(" ".join([*argv[:at], *opts, *keep]))
+                continue
+            if any(a in {"purge", "remove", "autoremove"} for a in argv):
+                continue
+        kept.append(seg.text)
+    if not any("install" in program(k) or classify(k) != "apt" for k in kept):
+        return None
+    return Instruction("RUN", " && ".join(kept), ins.leading)
+
+
+def _looks_like_manifest(path: str) -> bool:
+    name = posixpath.basename(path.rstrip("/"))
+    return bool(
+        re.fullmatch(r"requirements.*\.(txt|in)|Pipfile(\.lock)?|pyproject\.toml|poetry\.lock|"
+                     r"uv\.lock|\.python-version|constraints.*\.txt", name)
+        or path.rstrip("/").endswith("requirements")
+    )
+
+
+def _apt_packages(instructions: list[Instruction]) -> set[str]:
+    found: set[str] = set()
+    for ins in instructions:
+        if ins.keyword != "RUN":
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if "install" in argv and argv and argv[0] in {"apt-get", "apt"}:
+                found.update(a for a in argv[argv.index("install") + 1 :] if not a.startswith("-"))
+    return found
+
+
+def _after_header(instructions: list[Instruction]) -> int:
+    at = 1
+    while at < len(instructions) and instructions[at].keyword in {"ARG", "ENV", "LABEL", "SHELL"}:
+        at += 1
+    return at
+
+
+def _tools_left(instructions: list[Instruction]) -> set[str]:
+    tools: set[str] = set()
+    for ins in instructions:
+        if ins.keyword == "RUN":
+            for seg in split_commands(ins.args):
+                if classify(seg.text) == "tool":
+                    tools.update(w for w in words(seg.text) if w in {"poetry", "pipenv", "uv"})
+    return tools
+
+
+def _strip_runners(ins: Instruction, tools: set[str], notes: list[str]) -> Instruction:
+    """`poetry run gunicorn` -> `gunicorn`: the tool stays in the builder, the venv is on PATH."""
+    if ins.keyword not in {"CMD", "ENTRYPOINT", "RUN"}:
+        return ins
+    argv = ins.exec_form
+    if argv is not None:
+        prefix, rest = strip_runner(argv)
+        if prefix and prefix[0] not in tools:
+            import json
+
+            notes.append(
+                f"line {ins.line}: `{' '.join(prefix)}` dropped from {ins.keyword}: {prefix[0]} "
+                "stays in the builder and the virtualenv is on PATH, so the same program runs"
+            )
+            return ins.with_args(json.dumps(rest))
+        return ins
+    new = re.sub(r"\b(poetry|pipenv|uv) run\s+", lambda m: "" if m[1] not in tools else m[0], ins.args)
+    if new != ins.args:
+        notes.append(
+            f"line {ins.line}: `poetry/pipenv/uv run` dropped from {ins.keyword}: the tool stays "
+            "in the builder and the virtualenv is on PATH"
+        )
+        return ins.with_args(new)
+    return ins

@@ -1,0 +1,208 @@
+"""slim-base: run on `python:X.Y-slim` instead of the full `python:X.Y` image.
+
+Why: the full image is the slim one plus compilers, `-dev` headers, git, curl and hundreds of MB
+of libraries a Django app never loads at run time. Switching is only safe with the packages the
+build still needs put back explicitly: a compiler and headers for dependencies without wheels
+(psycopg2, mysqlclient, ...), their shared libraries at run time, and any tool a RUN line calls
+(curl, git, ...). Same Python version, same Debian release.
+"""
+
+from __future__ import annotations
+
+import re
+
+from optimizer.dockerfile import Dockerfile, Instruction, Stage
+from optimizer.shell import classify, program, split_commands
+from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
+from transforms.base import Context, Result
+
+_PYTHON = re.compile(
+    r"^(?P<repo>(?:docker\.io/)?(?:library/)?python):(?P<version>\d+(?:\.\d+)*)"
+    r"(?:-(?P<release>bookworm|bullseye|buster|trixie))?$"
+)
+_APT_INSTALL = re.compile(r"\b(apt-get|apt)\s+(?:-\S+\s+)*install\b")
+
+
+class SlimBase:
+    """Switch the final image to the -slim variant of the same Python and Debian release."""
+
+    name = "slim-base"
+
+    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
+        return bool(self.apply(dockerfile, ctx).notes)
+
+    def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
+        out = dockerfile.copy()
+        notes: list[str] = []
+        skipped: list[str] = []
+        stage = base_stage(out, out.final_stage())
+        from_ins = out.instructions[stage.start]
+        resolved = out.resolve(stage.base)
+        if "@" in resolved:
+            skipped.append(
+                f"line {from_ins.line}: {resolved} is pinned by digest; a slim variant has another "
+                "digest, so it is left for you to choose"
+            )
+            return Result(out, notes, skipped)
+        match = _PYTHON.match(resolved)
+        if not match:
+            return Result(out, notes, skipped)
+        slim = f"{match['repo']}:{match['version']}-slim" + (
+            f"-{match['release']}" if match["release"] else ""
+        )
+        if not _retag(out, stage, match["version"], match["release"]):
+            skipped.append(
+                f"line {from_ins.line}: cannot tell where {resolved} is spelled (build args); "
+                "left alone"
+            )
+            return Result(dockerfile.copy(), [], skipped)
+        notes.append(
+            f"line {from_ins.line}: {resolved} -> {slim}: the full image adds compilers, headers "
+            "and tools the running app never uses; same Python and Debian release"
+        )
+        release = match["release"] or debian_release(resolved)
+        packages, reasons = _needed_packages(out, stage, ctx, release)
+        if packages:
+            _add_apt_packages(out, stage, packages)
+            notes.append(
+                "installs what the full image provided and this build uses: "
+                + ", ".join(packages)
+                + (" (" + "; ".join(reasons) + ")" if reasons else "")
+            )
+        return Result(out, notes, skipped)
+
+
+def base_stage(dockerfile: Dockerfile, stage: Stage) -> Stage:
+    """Follow `FROM <earlier stage>` back to the stage that names an image."""
+    stages = dockerfile.stages()
+    seen = {stage.index}
+    while True:
+        parent = next(
+            (s for s in stages if s.name and s.name.lower() == stage.base.lower()), None
+        )
+        if parent is None or parent.index in seen or parent.index >= stage.index:
+            return stage
+        seen.add(parent.index)
+        stage = parent
+
+
+def _retag(dockerfile: Dockerfile, stage: Stage, version: str, release: str | None) -> bool:
+    """Rewrite the tag where it is spelled: in FROM itself or in the global ARG it comes from."""
+    from_ins = dockerfile.instructions[stage.start]
+    literal = re.compile(
+        r"(python:)(" + re.escape(version) + r")(-(?:bookworm|bullseye|buster|trixie))?(?=\s|$)"
+    )
+    if literal.search(from_ins.value):
+        new = literal.sub(lambda m: f"{m[1]}{m[2]}-slim{m[3] or ''}", from_ins.value, count=1)
+        dockerfile.instructions[stage.start] = from_ins.with_value(new)
+        return True
+    # `FROM python:${PYTHON_VERSION}`: add -slim after the variable unless it carries a release.
+    tag_var = re.search(r"python:\$\{?(\w+)\}?(?=\s|$)", from_ins.value)
+    if tag_var and not release:
+        new = re.sub(
+            r"(python:\$\{?\w+\}?)(?=\s|$)", r"\1-slim", from_ins.value, count=1
+        )
+        dockerfile.instructions[stage.start] = from_ins.with_value(new)
+        return True
+    # The variable holds the tag or the whole image: change its default.
+    for n, ins in enumerate(dockerfile.instructions):
+        if ins.keyword == "FROM":
+            break
+        name, eq, default = ins.value.partition("=")
+        if not eq or not re.search(r"\$\{?" + re.escape(name.strip()) + r"\b", from_ins.value):
+            continue
+        value = default.strip().strip("\"'")
+        tag_only = re.fullmatch(
+            r"(" + re.escape(version) + r")(-(?:bookworm|bullseye|buster|trixie))?", value
+        )
+        if tag_only:
+            dockerfile.instructions[n] = ins.with_value(
+                f"{name.strip()}={tag_only[1]}-slim{tag_only[2] or ''}"
+            )
+            return True
+        if literal.search(value):
+            new_value = literal.sub(lambda m: f"{m[1]}{m[2]}-slim{m[3] or ''}", value, count=1)
+            dockerfile.instructions[n] = ins.with_value(f"{name.strip()}={new_value}")
+            return True
+    return False
+
+
+def stage_apt_packages(dockerfile: Dockerfile, stage: Stage) -> set[str]:
+    found: set[str] = set()
+    for _, ins in dockerfile.iter_stage(stage):
+        if ins.keyword != "RUN":
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if argv and argv[0] in {"apt-get", "apt"} and "install" in argv:
+                found.update(a for a in argv[argv.index("install") + 1 :] if not a.startswith("-"))
+    return found
+
+
+def installs_dependencies(dockerfile: Dockerfile, stage: Stage) -> bool:
+    return any(
+        ins.keyword == "RUN" and any(classify(s.text) == "deps" for s in split_commands(ins.args))
+        for _, ins in dockerfile.iter_stage(stage)
+    )
+
+
+def _needed_packages(
+    dockerfile: Dockerfile, stage: Stage, ctx: Context, release: str
+) -> tuple[list[str], list[str]]:
+    have = stage_apt_packages(dockerfile, stage)
+    wanted: list[str] = []
+    reasons: list[str] = []
+    for _, ins in dockerfile.iter_stage(stage):
+        if ins.keyword != "RUN":
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if argv and argv[0] in TOOL_PACKAGES:
+                wanted.append(TOOL_PACKAGES[argv[0]])
+                reasons.append(f"RUN calls {argv[0]}")
+    deps = ctx.project.dependencies
+    needs = system_needs(deps.packages, release)
+    if installs_dependencies(dockerfile, stage):
+        if deps.needs_git:
+            wanted.append("git")
+            reasons.append("requirements fetch from git")
+        wanted.extend(needs.build)
+        if needs.build:
+            # Debian's interpreter keeps Python.h in python3-dev; official images ship it in
+            # /usr/local/include, where installing python3-dev is merely redundant.
+            wanted.append("python3-dev")
+    wanted.extend(needs.runtime)
+    reasons.extend(needs.reasons)
+    result = [p for p in dict.fromkeys(wanted) if p not in have]
+    return result, list(dict.fromkeys(reasons)) if result else []
+
+
+def _add_apt_packages(dockerfile: Dockerfile, stage: Stage, packages: list[str]) -> None:
+    for n, ins in dockerfile.iter_stage(stage):
+        if ins.keyword == "RUN" and _APT_INSTALL.search(ins.args):
+            segments = split_commands(ins.args)
+            texts = [s.text for s in segments]
+            for k, seg in enumerate(segments):
+                if _APT_INSTALL.search(seg.text):
+                    texts[k] = seg.text.rstrip() + " " + " ".join(packages)
+                    break
+            seps = [s.sep for s in segments]
+            joined = "".join(
+                t + (f" {seps[k]} " if k < len(texts) - 1 else "") for k, t in enumerate(texts)
+            ).replace(" ; ", "; ")
+            dockerfile.instructions[n] = ins.with_args(joined)
+            return
+    at = stage.start + 1
+    while at < stage.end and dockerfile.instructions[at].keyword in {
+        "ARG", "ENV", "LABEL", "MAINTAINER", "SHELL"
+    }:
+        at += 1
+    dockerfile.insert_before(at, Instruction.new("RUN", apt_install(packages)))
+
+
+def apt_install(packages: list[str]) -> str:
+    return (
+        "apt-get update && apt-get install -y --no-install-recommends "
+        + " ".join(packages)
+        + " && rm -rf /var/lib/apt/lists/*"
+    )
