@@ -232,10 +232,10 @@ def _print(
         out.print()
         for change in outcome.changes:
             for note in change.notes:
-                out.print(f"[{escape(change.transform)}] {escape(note)}")
+                out.print(escape(f"[{change.transform}] {note}"))
     for change in outcome.skipped:
         for note in change.notes:
-            out.print(f"[{escape(change.transform)}] left alone: {escape(note)}")
+            out.print(escape(f"[{change.transform}] left alone: {note}"))
     if report is not None:
         print_verify_table(out, report)
         saving = report.get("size_saving_percent")

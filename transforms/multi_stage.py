@@ -94,7 +94,12 @@ class MultiStage:
         for n, ins in items[1:]:
             if n > last:
                 break
-            if ins.keyword == "RUN" and not venv_added and _has_kind(ins, "deps"):
+            # Create the venv before the manifests are copied, so a requirements change does
+            # not recreate it.
+            if not venv_added and (
+                (ins.keyword == "RUN" and _has_kind(ins, "deps"))
+                or (ins.keyword in {"COPY", "ADD"} and _for_final(ins, ctx, runtime) is None)
+            ):
                 builder_part.extend(_venv_setup(venv, uses_uv))
                 venv_added = True
             builder_part.append(ins)
@@ -106,10 +111,10 @@ class MultiStage:
         missing = [p for p in runtime if p not in have]
         if missing:
             final_part.insert(_after_header(final_part), Instruction.new("RUN", apt_install(missing)))
-        final_part += [
-            Instruction.new("ENV", f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"'),
-            Instruction.new("COPY", f"--from={builder} {venv} {venv}"),
-        ]
+        if existing_venv is None:
+            # A venv the user created comes with their own ENV PATH, already replicated above.
+            final_part.append(Instruction.new("ENV", f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"'))
+        final_part.append(Instruction.new("COPY", f"--from={builder} {venv} {venv}"))
         rest = [i for n, i in items if n > last]
         tools = _tools_left(final_part + rest)
         rest = [_strip_runners(i, tools, notes) for i in rest]

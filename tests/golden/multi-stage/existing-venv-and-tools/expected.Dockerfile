@@ -1,0 +1,21 @@
+# Builder: installs the dependencies into a virtualenv.
+FROM python:3.11-slim AS builder
+RUN apt-get update && apt-get install -y --no-install-recommends gcc gettext curl && rm -rf /var/lib/apt/lists/*
+RUN python -m venv /venv
+ENV PATH="/venv/bin:$PATH"
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+# Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
+# the builder.
+FROM python:3.11-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext curl \
+    && rm -rf /var/lib/apt/lists/*
+ENV PATH="/venv/bin:$PATH"
+WORKDIR /app
+COPY --from=builder /venv /venv
+COPY . .
+HEALTHCHECK CMD curl -f http://localhost:8000/ || exit 1
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
