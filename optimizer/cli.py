@@ -7,7 +7,6 @@ written, and verified when asked), 1 changes proposed or verification failed, 2 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -57,8 +56,10 @@ def run(
     ),
     context: Annotated[
         Path | None,
-        typer.Option("--context", help="Build context holding the Django project "
-                     "(default: the Dockerfile's directory)."),
+        typer.Option(
+            "--context",
+            help="Build context holding the Django project (default: the Dockerfile's directory).",
+        ),
     ] = None,
     write: Annotated[bool, typer.Option("--write", help="Apply the changes (atomically).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable report.")] = False,
@@ -68,8 +69,9 @@ def run(
     skip: Annotated[list[str] | None, typer.Option("--skip", help="Skip these transforms.")] = None,
     production_server: Annotated[
         bool,
-        typer.Option("--production-server", help="Replace runserver with gunicorn when it is a "
-                     "dependency."),
+        typer.Option(
+            "--production-server", help="Replace runserver with gunicorn when it is a dependency."
+        ),
     ] = False,
     verify: Annotated[
         bool, typer.Option("--verify", help="Build both images, run both, compare.")
@@ -160,8 +162,12 @@ def _verify(
     from optimizer.verify import VerifyOptions, verify
 
     if not engine_available():
-        _fail(err, as_json, "--verify needs a Docker engine and none answers "
-              "(start one, e.g. ../shared/lab/engine-up)")
+        _fail(
+            err,
+            as_json,
+            "--verify needs a Docker engine and none answers "
+            "(start one, e.g. ../shared/lab/engine-up)",
+        )
     paths = list(probes or [])
     if not paths:
         paths = ["/"] + (["/admin/login/"] if outcome.project.admin_installed else [])
@@ -268,10 +274,12 @@ def print_verify_table(out: Console, report: dict[str, Any]) -> None:
     table.add_row("bytes above base", mb(b["bytes_above_base"]), mb(a["bytes_above_base"]))
     table.add_row("layers", str(b["layers"]), str(a["layers"]))
     table.add_row("cold build", secs(b["cold_build_seconds"]), secs(a["cold_build_seconds"]))
-    table.add_row("rebuild after code change", secs(b["rebuild_seconds"]),
-                  secs(a["rebuild_seconds"]))
-    table.add_row("reachable from host", str(b["reachable_from_host"]),
-                  str(a["reachable_from_host"]))
+    table.add_row(
+        "rebuild after code change", secs(b["rebuild_seconds"]), secs(a["rebuild_seconds"])
+    )
+    table.add_row(
+        "reachable from host", str(b["reachable_from_host"]), str(a["reachable_from_host"])
+    )
     table.add_row("stops on SIGTERM", str(b["stopped_on_sigterm"]), str(a["stopped_on_sigterm"]))
     table.add_row("runs as uid", str(b["uid"]), str(a["uid"]))
     out.print(table)
@@ -282,4 +290,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -16,8 +16,26 @@ from dataclasses import dataclass, field, replace
 from dockerfile_parse import DockerfileParser
 
 KEYWORDS = frozenset(
-    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN "
-    "SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
+    [
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    ]
 )
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
 _HEREDOC = re.compile(r"<<-?\s*[\"']?[A-Za-z_][A-Za-z0-9_]*")
@@ -170,15 +188,20 @@ class Dockerfile:
                 break
             if ins.keyword != "ARG":
                 raise DockerfileError(
-                    f"line {ins.line}: {ins.keyword} before the first FROM (only ARG may come first)"
+                    f"line {ins.line}: {ins.keyword} before the first FROM "
+                    "(only ARG may come first)"
                 )
         for ins in self.instructions:
             if not ins.value.strip() and ins.keyword not in {"RUN"}:
                 raise DockerfileError(f"line {ins.line}: {ins.keyword} has no arguments")
-            if ins.keyword in {"COPY", "ADD"} and ins.exec_form is None and len(
-                ins.args.split()
-            ) < 2:
-                raise DockerfileError(f"line {ins.line}: {ins.keyword} needs a source and a destination")
+            if (
+                ins.keyword in {"COPY", "ADD"}
+                and ins.exec_form is None
+                and len(ins.args.split()) < 2
+            ):
+                raise DockerfileError(
+                    f"line {ins.line}: {ins.keyword} needs a source and a destination"
+                )
 
     # -- writing -----------------------------------------------------------------------------
     def render(self) -> str:

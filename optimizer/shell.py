@@ -128,10 +128,33 @@ def pip_install_targets(argv: list[str]) -> tuple[list[str], list[str]] | None:
     files: list[str] = []
     specs: list[str] = []
     takes_value = {
-        "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
-        "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--cache-dir", "--trusted-host",
-        "--platform", "--python-version", "--implementation", "--abi", "--progress-bar", "-e",
-        "--editable", "--src", "--upgrade-strategy", "--timeout", "--retries", "--python",
+        "-r",
+        "--requirement",
+        "-c",
+        "--constraint",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "-t",
+        "--target",
+        "--prefix",
+        "--root",
+        "--cache-dir",
+        "--trusted-host",
+        "--platform",
+        "--python-version",
+        "--implementation",
+        "--abi",
+        "--progress-bar",
+        "-e",
+        "--editable",
+        "--src",
+        "--upgrade-strategy",
+        "--timeout",
+        "--retries",
+        "--python",
     }
     i = 0
     while i < len(args):
@@ -210,7 +233,7 @@ def strip_runner(argv: list[str]) -> tuple[list[str], list[str]]:
 def server_argv(argv: list[str]) -> tuple[int, str] | None:
     """(index where the server program starts, server name) if argv starts a web server."""
     argv = _strip_env_prefix(argv)
-    prefix, rest = strip_runner(argv)
+    _prefix, rest = strip_runner(argv)
     offset = len(argv) - len(rest)
     if not rest:
         return None

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from transforms.base import Transform
 from transforms.cache_friendly_order import CacheFriendlyOrder
+from transforms.dockerignore import DockerIgnore
 from transforms.fix_cmd_binding import FixCmdBinding
 from transforms.multi_stage import MultiStage
+from transforms.non_root import NonRoot
+from transforms.pip_no_cache import PipNoCache
+from transforms.python_env import PythonEnv
+from transforms.secrets_flag import SecretsFlag
 from transforms.slim_base import SlimBase
 
 ALL: tuple[Transform, ...] = (
@@ -18,6 +23,11 @@ ALL: tuple[Transform, ...] = (
     SlimBase(),
     CacheFriendlyOrder(),
     MultiStage(),
+    PipNoCache(),
+    PythonEnv(),
+    NonRoot(),
+    DockerIgnore(),
+    SecretsFlag(),
 )
 
 

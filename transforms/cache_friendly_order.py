@@ -85,7 +85,9 @@ def _reorder_stage(
     for n, ins in items:
         if n >= broad:
             break
-        if ins.keyword == "RUN" and any(classify(s.text) == "deps" for s in split_commands(ins.args)):
+        if ins.keyword == "RUN" and any(
+            classify(s.text) == "deps" for s in split_commands(ins.args)
+        ):
             return
     installs = [
         n
@@ -112,8 +114,10 @@ def _reorder_stage(
                 )
                 return
             moved.append(n)
-        elif ins.keyword == "RUN" and ins.exec_form is None and all(
-            classify(s.text) in _PREP_KINDS for s in split_commands(ins.args)
+        elif (
+            ins.keyword == "RUN"
+            and ins.exec_form is None
+            and all(classify(s.text) in _PREP_KINDS for s in split_commands(ins.args))
         ):
             moved.append(n)
         elif ins.keyword in {"EXPOSE", "STOPSIGNAL", "VOLUME", "HEALTHCHECK", "COPY", "ADD"}:
@@ -134,7 +138,7 @@ def _reorder_stage(
     copies = _manifest_copies(plan.manifests, dest, cwd[target], copy_ins)
     new_install = Instruction.new("RUN", " && ".join(plan.install), install_ins.leading)
     block: list[Instruction] = [out.instructions[n] for n in moved]
-    block += copies + [new_install]
+    block += [*copies, new_install]
 
     after: list[Instruction] = []
     for n in range(broad + 1, stage.end):
@@ -148,7 +152,7 @@ def _reorder_stage(
                 after.append(Instruction.new("RUN", " && ".join(remaining)))
             continue
         after.append(out.instructions[n])
-    out.instructions[broad:stage.end] = [*block, copy_ins, *after]
+    out.instructions[broad : stage.end] = [*block, copy_ins, *after]
 
     files = ", ".join(plan.manifests) if plan.manifests else "no files (packages named inline)"
     notes.append(
@@ -162,9 +166,7 @@ def _reorder_stage(
         )
 
 
-def _plan(
-    ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str]
-) -> _Plan | None:
+def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str]) -> _Plan | None:
     segments = split_commands(ins.args)
     kinds = [classify(s.text) for s in segments]
     last_dep = max(k for k, kind in enumerate(kinds) if kind == "deps")
@@ -294,9 +296,7 @@ def _poetry_packaged(text: str | None) -> bool:
     data = _load_toml(text)
     tool = data.get("tool")
     poetry = tool.get("poetry") if isinstance(tool, dict) else None
-    if isinstance(poetry, dict) and poetry.get("package-mode") is False:
-        return False
-    return True
+    return not (isinstance(poetry, dict) and poetry.get("package-mode") is False)
 
 
 def _uv_packaged(text: str | None) -> bool:

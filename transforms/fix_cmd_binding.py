@@ -116,15 +116,15 @@ def _find_server(ins: Instruction) -> int | None:
 
 def _move_run_server_to_cmd(dockerfile: Dockerfile, port: int, notes: list[str]) -> bool:
     stage = dockerfile.final_stage()
-    has_start = any(
-        i.keyword in {"CMD", "ENTRYPOINT"} for _, i in dockerfile.iter_stage(stage)
-    )
+    has_start = any(i.keyword in {"CMD", "ENTRYPOINT"} for _, i in dockerfile.iter_stage(stage))
     for n, ins in list(dockerfile.iter_stage(stage)):
         if ins.keyword != "RUN" or ins.exec_form is not None:
             continue
         segments = split_commands(ins.args)
         server_at = [
-            k for k, s in enumerate(segments) if server_argv(words(_unbackground(s.text))) is not None
+            k
+            for k, s in enumerate(segments)
+            if server_argv(words(_unbackground(s.text))) is not None
         ]
         if not server_at:
             continue
@@ -132,7 +132,7 @@ def _move_run_server_to_cmd(dockerfile: Dockerfile, port: int, notes: list[str])
         kept = [s for k, s in enumerate(segments) if k not in server_at]
         if kept:
             # The tail of the last kept segment may carry a `&` that backgrounded the server.
-            body = _join(kept[:-1] + [Segment(_unbackground(kept[-1].text), "")])
+            body = _join([*kept[:-1], Segment(_unbackground(kept[-1].text), "")])
             dockerfile.instructions[n] = ins.with_args(body)
         else:
             dockerfile.instructions[n] = Instruction("RUN", "", ins.leading, "", ins.line)
@@ -210,7 +210,11 @@ def _fix_instruction(
 
     exec_form = ins.exec_form
     was_exec = exec_form is not None and shell_prefix == []
-    new_segments = [*segments[:at], Segment(_render_argv(argv), segments[at].sep), *segments[at + 1 :]]
+    new_segments = [
+        *segments[:at],
+        Segment(_render_argv(argv), segments[at].sep),
+        *segments[at + 1 :],
+    ]
     if len(new_segments) == 1 and not has_shell_syntax(new_segments[0].text) and not _assigns(argv):
         value = json.dumps(argv)
         if not was_exec:
@@ -271,9 +275,9 @@ def _option(argv: list[str], names: tuple[str, ...]) -> list[int]:
         for name in names:
             if arg == name and i + 1 < len(argv):
                 found.append(i + 1)
-            elif name.startswith("--") and arg.startswith(name + "="):
-                found.append(i)
-            elif not name.startswith("--") and arg.startswith(name) and len(arg) > len(name):
+            elif (name.startswith("--") and arg.startswith(name + "=")) or (
+                not name.startswith("--") and arg.startswith(name) and len(arg) > len(name)
+            ):
                 found.append(i)
     return found
 
@@ -308,7 +312,7 @@ def _rebind(
         return argv, bound, False
 
     if server in {"gunicorn", "hypercorn"}:
-        names = ("--bind", "-b")
+        names: tuple[str, ...] = ("--bind", "-b")
         hits = _option(argv, names)
         if not hits:
             if server == "gunicorn" and _gunicorn_configured(argv, ctx):

@@ -19,8 +19,20 @@ from transforms.slim_base import apt_install, base_stage
 
 VENV = "/opt/venv"
 _BUILD_ONLY = {
-    "gcc", "g++", "build-essential", "make", "cmake", "pkg-config", "pkgconf", "python3-dev",
-    "cargo", "rustc", "autoconf", "automake", "libtool", "clang",
+    "gcc",
+    "g++",
+    "build-essential",
+    "make",
+    "cmake",
+    "pkg-config",
+    "pkgconf",
+    "python3-dev",
+    "cargo",
+    "rustc",
+    "autoconf",
+    "automake",
+    "libtool",
+    "clang",
 }
 _FINAL_COMMENT = (
     "\n",
@@ -43,7 +55,10 @@ class MultiStage:
         skipped: list[str] = []
         stage = out.final_stage()
         items = list(out.iter_stage(stage))
-        if any(i.keyword in {"COPY", "ADD"} and "from" in i.flags and _copies_python(i) for _, i in items):
+        if any(
+            i.keyword in {"COPY", "ADD"} and "from" in i.flags and _copies_python(i)
+            for _, i in items
+        ):
             return Result(out, notes, skipped)
         if base_stage(out, stage).index != stage.index:
             skipped.append("the final stage builds on an earlier stage; left as it is")
@@ -74,7 +89,7 @@ class MultiStage:
         existing_venv = _existing_venv(out, stage)
         venv = existing_venv or VENV
         uses_uv = any(
-            (argv := program(s.text))[:2] == ["uv", "sync"]
+            (_argv := program(s.text))[:2] == ["uv", "sync"]
             for n, i in items
             if i.keyword == "RUN"
             for s in split_commands(i.args)
@@ -84,11 +99,13 @@ class MultiStage:
             Instruction.new(
                 "FROM",
                 f"{base} AS {builder}",
-                from_ins.leading + ("# Builder: installs the dependencies into a virtualenv.\n",),
+                (*from_ins.leading, "# Builder: installs the dependencies into a virtualenv.\n"),
             )
         ]
         final_part: list[Instruction] = [
-            Instruction(from_ins.keyword, from_ins.value, _FINAL_COMMENT, from_ins.raw, from_ins.line)
+            Instruction(
+                from_ins.keyword, from_ins.value, _FINAL_COMMENT, from_ins.raw, from_ins.line
+            )
         ]
         venv_added = existing_venv is not None
         for n, ins in items[1:]:
@@ -110,7 +127,9 @@ class MultiStage:
         have = _apt_packages(final_part)
         missing = [p for p in runtime if p not in have]
         if missing:
-            final_part.insert(_after_header(final_part), Instruction.new("RUN", apt_install(missing)))
+            final_part.insert(
+                _after_header(final_part), Instruction.new("RUN", apt_install(missing))
+            )
         if existing_venv is None:
             # A venv the user created comes with their own ENV PATH, already replicated above.
             final_part.append(Instruction.new("ENV", f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"'))
@@ -122,7 +141,11 @@ class MultiStage:
         notes.append(
             f"split into a '{builder}' stage that installs the dependencies into {venv} and a "
             f"final stage that copies only {venv} and the source"
-            + (f"; the final stage installs only the runtime libraries {', '.join(runtime)}" if runtime else "")
+            + (
+                f"; the final stage installs only the runtime libraries {', '.join(runtime)}"
+                if runtime
+                else ""
+            )
         )
         return Result(out, notes, skipped)
 
@@ -187,8 +210,10 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
     if ins.keyword in {"COPY", "ADD"}:
         manifests = set(ctx.project.dependencies.manifest_files)
         sources = (ins.exec_form or words(ins.args))[:-1]
-        if "from" not in ins.flags and sources and all(
-            posixpath.normpath(s) in manifests or _looks_like_manifest(s) for s in sources
+        if (
+            "from" not in ins.flags
+            and sources
+            and all(posixpath.normpath(s) in manifests or _looks_like_manifest(s) for s in sources)
         ):
             return None
         return ins
@@ -223,8 +248,11 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
 def _looks_like_manifest(path: str) -> bool:
     name = posixpath.basename(path.rstrip("/"))
     return bool(
-        re.fullmatch(r"requirements.*\.(txt|in)|Pipfile(\.lock)?|pyproject\.toml|poetry\.lock|"
-                     r"uv\.lock|\.python-version|constraints.*\.txt", name)
+        re.fullmatch(
+            r"requirements.*\.(txt|in)|Pipfile(\.lock)?|pyproject\.toml|poetry\.lock|"
+            r"uv\.lock|\.python-version|constraints.*\.txt",
+            name,
+        )
         or path.rstrip("/").endswith("requirements")
     )
 
@@ -274,7 +302,9 @@ def _strip_runners(ins: Instruction, tools: set[str], notes: list[str]) -> Instr
             )
             return ins.with_args(json.dumps(rest))
         return ins
-    new = re.sub(r"\b(poetry|pipenv|uv) run\s+", lambda m: "" if m[1] not in tools else m[0], ins.args)
+    new = re.sub(
+        r"\b(poetry|pipenv|uv) run\s+", lambda m: "" if m[1] not in tools else m[0], ins.args
+    )
     if new != ins.args:
         notes.append(
             f"line {ins.line}: `poetry/pipenv/uv run` dropped from {ins.keyword}: the tool stays "

@@ -77,9 +77,7 @@ def base_stage(dockerfile: Dockerfile, stage: Stage) -> Stage:
     stages = dockerfile.stages()
     seen = {stage.index}
     while True:
-        parent = next(
-            (s for s in stages if s.name and s.name.lower() == stage.base.lower()), None
-        )
+        parent = next((s for s in stages if s.name and s.name.lower() == stage.base.lower()), None)
         if parent is None or parent.index in seen or parent.index >= stage.index:
             return stage
         seen.add(parent.index)
@@ -99,9 +97,7 @@ def _retag(dockerfile: Dockerfile, stage: Stage, version: str, release: str | No
     # `FROM python:${PYTHON_VERSION}`: add -slim after the variable unless it carries a release.
     tag_var = re.search(r"python:\$\{?(\w+)\}?(?=\s|$)", from_ins.value)
     if tag_var and not release:
-        new = re.sub(
-            r"(python:\$\{?\w+\}?)(?=\s|$)", r"\1-slim", from_ins.value, count=1
-        )
+        new = re.sub(r"(python:\$\{?\w+\}?)(?=\s|$)", r"\1-slim", from_ins.value, count=1)
         dockerfile.instructions[stage.start] = from_ins.with_value(new)
         return True
     # The variable holds the tag or the whole image: change its default.
@@ -194,7 +190,11 @@ def _add_apt_packages(dockerfile: Dockerfile, stage: Stage, packages: list[str])
             return
     at = stage.start + 1
     while at < stage.end and dockerfile.instructions[at].keyword in {
-        "ARG", "ENV", "LABEL", "MAINTAINER", "SHELL"
+        "ARG",
+        "ENV",
+        "LABEL",
+        "MAINTAINER",
+        "SHELL",
     }:
         at += 1
     dockerfile.insert_before(at, Instruction.new("RUN", apt_install(packages)))

@@ -1,0 +1,832 @@
+"""Which dependency manager a project uses, what it installs and which files the install reads.
+
+Nothing is resolved or downloaded: requirement files, Pipfiles, pyproject.toml and lock files are
+read as text/TOML/JSON. Unreadable or malformed files are skipped rather than raised on, because a
+half-broken repository still deserves a Dockerfile rewrite.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import shlex
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from optimizer.context import Dependencies, Manager, normalize_name
+
+# Installer tooling that Dockerfiles pip-install next to the real dependencies; it says nothing
+# about what the application needs.
+_TOOLING = frozenset(
+    normalize_name(n)
+    for n in (
+        "pip",
+        "setuptools",
+        "wheel",
+        "poetry",
+        "poetry-core",
+        "poetry-plugin-export",
+        "pipenv",
+        "uv",
+        "virtualenv",
+        "pip-tools",
+    )
+)
+
+# Extras whose only effect is pulling in another distribution that matters for system packages
+# (psycopg[binary] bundles libpq, psycopg[c] compiles against it). Extras are otherwise dropped.
+EXTRA_DISTRIBUTIONS: dict[tuple[str, str], str] = {
+    ("psycopg", "binary"): "psycopg-binary",
+    ("psycopg", "c"): "psycopg-c",
+    ("psycopg", "pool"): "psycopg-pool",
+}
+
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
+_EGG = re.compile(r"#.*?egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
+_MAX_BYTES = 2_000_000
+
+# Options that take a value as the next token; knowing them keeps the value from being read as
+# a requirement.
+_VALUE_OPTIONS = frozenset(
+    {
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "--trusted-host",
+        "--no-binary",
+        "--only-binary",
+        "--hash",
+        "--config-settings",
+        "--global-option",
+        "--install-option",
+        "--platform",
+        "--python-version",
+        "--implementation",
+        "--abi",
+        "-t",
+        "--target",
+        "--prefix",
+        "--root",
+        "--src",
+        "--cache-dir",
+        "--log",
+        "--progress-bar",
+        "--upgrade-strategy",
+        "--python",
+        "-p",
+        "--index",
+        "--default-index",
+        "--extra-index",
+        "--group",
+        "--extra",
+        "--package",
+        "--only-group",
+        "--no-group",
+        "--with",
+        "--without",
+        "--only",
+        "-E",
+        "--extras",
+    }
+)
+
+
+@dataclass
+class _Collected:
+    """Mutable accumulator for one manager's reading, frozen into Dependencies at the end."""
+
+    files: list[str] = field(default_factory=list)
+    packages: set[str] = field(default_factory=set)
+    local: bool = False
+    git: bool = False
+
+    def add_file(self, rel: str) -> None:
+        if rel not in self.files:
+            self.files.append(rel)
+
+    def add_package(self, name: str, extras: Iterable[str] = ()) -> None:
+        norm = normalize_name(name)
+        self.packages.add(norm)
+        for extra in extras:
+            extra_dist = EXTRA_DISTRIBUTIONS.get((norm, normalize_name(extra)))
+            if extra_dist:
+                self.packages.add(extra_dist)
+
+    def freeze(self, manager: Manager) -> Dependencies:
+        return Dependencies(
+            manager=manager,
+            manifest_files=tuple(self.files),
+            packages=frozenset(self.packages),
+            installs_local_source=self.local,
+            needs_git=self.git,
+        )
+
+
+# -- public API ------------------------------------------------------------------------------
+
+
+def read_dependencies(
+    context: Path, project_dir: str = ".", *, dockerfile_text: str | None = None
+) -> Dependencies:
+    """Read the project's dependency declarations.
+
+    Manifests are looked for in the context root and then in `project_dir` (the manage.py
+    directory), since either is where people keep them. With `dockerfile_text`, the manager its
+    RUN lines use wins when that manager's files exist, and the requirement files it names are the
+    ones read; packages the Dockerfile pip-installs by name are added too.
+    """
+    context = Path(context)
+    commands = run_commands(dockerfile_text) if dockerfile_text else []
+    wanted = manager_from_commands(commands)
+    named_roots: list[tuple[str, bool]] = []
+    for command in commands:
+        for words in _simple_commands(command):
+            for root in _requirement_roots(*_classify(words), workdir=None):
+                if root not in named_roots and (context / root[0]).is_file():
+                    named_roots.append(root)
+
+    candidates: list[tuple[Manager, _Collected]] = []
+    for base in _search_dirs(context, project_dir):
+        candidates.extend(_candidates_in(context, base))
+
+    chosen: tuple[Manager, _Collected] | None = None
+    if named_roots and wanted in (None, "pip"):
+        # The requirement files the Dockerfile installs beat any guess at which ones matter.
+        chosen = ("pip", _read_requirement_set(context, named_roots))
+    elif wanted is not None:
+        chosen = next((c for c in candidates if c[0] == wanted), None)
+    if chosen is None and candidates:
+        chosen = min(candidates, key=lambda c: _PRIORITY.index(c[0]))
+
+    extra = {normalize_name(p) for p in _packages_named_in_commands(commands)}
+    if chosen is None:
+        if extra - _TOOLING:
+            return Dependencies(manager="pip", packages=frozenset(extra - _TOOLING))
+        return Dependencies()
+    manager, collected = chosen
+    collected.packages |= extra - _TOOLING
+    if manager == "pip" and any(_installs_local_in_command(c) for c in commands):
+        collected.local = True
+    return collected.freeze(manager)
+
+
+def requirement_files_from_command(
+    context: Path, command: str, workdir: str | None = None
+) -> list[str]:
+    """Context files that a shell command's installs read, transitive `-r`/`-c` includes included.
+
+    Understands pip / pip3 / python -m pip / uv pip install (-r, -c, --requirement=...), uv pip
+    sync and pip-sync (positional files), and `poetry install`, `pipenv install|sync`, `uv sync`
+    (their manifest and lock files). Paths are taken relative to the context root; absolute paths
+    are mapped through `workdir` (the container directory the context is copied to) when given.
+    Files missing from the context are left out: they come from an earlier build step (a
+    `poetry export`, say) and copying them would fail.
+    """
+    context = Path(context)
+    found: list[str] = []
+
+    def add(rel: str) -> None:
+        if rel not in found:
+            found.append(rel)
+
+    for words in _simple_commands(command):
+        kind, args = _classify(words)
+        if kind is None:
+            continue
+        if kind in {"pip-install", "pip-sync"}:
+            for root, constraint in _requirement_roots(kind, args, workdir):
+                collected = _Collected()
+                _read_requirements(context, root, collected, set(), constraint)
+                for rel in collected.files:
+                    add(rel)
+        else:
+            for rel in _MANAGER_FILES[kind]:
+                if (context / rel).is_file():
+                    add(rel)
+    return found
+
+
+def _requirement_roots(
+    kind: str | None, args: list[str], workdir: str | None
+) -> list[tuple[str, bool]]:
+    """(file, is_constraints) for each requirement file an install command names."""
+    if kind not in {"pip-install", "pip-sync"}:
+        return []
+    roots: list[tuple[str, bool]] = []
+    for option, value in _iter_options(args):
+        if option in {"-r", "--requirement", "-c", "--constraint"} or (
+            option is None and kind == "pip-sync"
+        ):
+            rel = _container_to_context(value, workdir)
+            if rel is not None:
+                roots.append((rel, option in {"-c", "--constraint"}))
+    return roots
+
+
+def run_commands(dockerfile_text: str) -> list[str]:
+    """The shell text of every RUN instruction, in order; exec-form RUNs are joined with spaces."""
+    from optimizer.dockerfile import Dockerfile, DockerfileError
+
+    try:
+        dockerfile = Dockerfile.parse(dockerfile_text)
+    except (DockerfileError, ValueError, IndexError, KeyError):
+        return _run_commands_fallback(dockerfile_text)
+    commands = []
+    for ins in dockerfile.instructions:
+        if ins.keyword != "RUN":
+            continue
+        form = ins.exec_form
+        commands.append(" ".join(shlex.quote(w) for w in form) if form is not None else ins.args)
+    return commands
+
+
+def manager_from_commands(commands: Iterable[str]) -> Manager | None:
+    """The manager the Dockerfile installs with; a dedicated tool beats a plain pip install."""
+    seen: set[str] = set()
+    for command in commands:
+        for words in _simple_commands(command):
+            kind, args = _classify(words)
+            if kind == "pip-install" and _installs_local(args):
+                seen.add("pep621")
+            elif kind is not None:
+                seen.add(kind)
+    for kind, manager in (
+        ("poetry", "poetry"),
+        ("pipenv", "pipenv"),
+        ("uv-sync", "uv"),
+        ("pip-install", "pip"),
+        ("pip-sync", "pip"),
+        ("pep621", "pep621"),
+    ):
+        if kind in seen:
+            return manager  # type: ignore[return-value]
+    return None
+
+
+# -- discovery -------------------------------------------------------------------------------
+
+_PRIORITY: tuple[Manager, ...] = ("poetry", "uv", "pipenv", "pip", "pep621")
+
+_MANAGER_FILES: dict[str, tuple[str, ...]] = {
+    "poetry": ("pyproject.toml", "poetry.lock", "poetry.toml"),
+    "pipenv": ("Pipfile", "Pipfile.lock"),
+    "uv-sync": ("pyproject.toml", "uv.lock", "uv.toml", ".python-version"),
+}
+
+
+def _search_dirs(context: Path, project_dir: str) -> list[str]:
+    dirs = ["."]
+    norm = PurePosixPath(project_dir).as_posix()
+    if norm not in {".", ""} and not norm.startswith("..") and (context / norm).is_dir():
+        dirs.append(norm)
+    return dirs
+
+
+def _join(base: str, name: str) -> str:
+    return name if base == "." else f"{base}/{name}"
+
+
+def _candidates_in(
+    context: Path, base: str
+) -> Iterator[tuple[Manager, _Collected]]:
+    pyproject = _load_toml(context / base / "pyproject.toml")
+    tool = pyproject.get("tool") if isinstance(pyproject.get("tool"), dict) else {}
+    assert isinstance(tool, dict)
+    project = pyproject.get("project") if isinstance(pyproject.get("project"), dict) else None
+
+    poetry = tool.get("poetry")
+    if isinstance(poetry, dict) or (context / base / "poetry.lock").is_file():
+        yield "poetry", _read_poetry(context, base, pyproject)
+    if (context / base / "uv.lock").is_file():
+        yield "uv", _read_uv(context, base, pyproject)
+    if (context / base / "Pipfile").is_file() or (context / base / "Pipfile.lock").is_file():
+        yield "pipenv", _read_pipenv(context, base)
+    roots = _default_requirement_roots(context, base)
+    if roots:
+        yield "pip", _read_requirement_set(context, roots)
+    if isinstance(project, dict):
+        collected = _Collected(local=True)
+        collected.add_file(_join(base, "pyproject.toml"))
+        _add_pep508_list(collected, project.get("dependencies"))
+        yield "pep621", collected
+
+
+def _default_requirement_roots(context: Path, base: str) -> list[str]:
+    """Requirement files an install most likely starts from, when no Dockerfile names them.
+
+    requirements.txt is the convention; a requirements/ directory is read through its production
+    files when there are some (dev files would drag in test tooling), otherwise whole.
+    """
+    root = context / base
+    top = sorted(p.name for p in _safe_glob(root, "requirements*.txt"))
+    if "requirements.txt" in top:
+        return [_join(base, "requirements.txt")]
+    nested = sorted(p.name for p in _safe_glob(root / "requirements", "*.txt"))
+    production = [
+        n for n in nested if re.match(r"(prod|production|deploy|docker|main|base|common)\b", n)
+    ]
+    prod_top = [n for n in top if re.search(r"(prod|production|deploy|docker)", n)]
+    if prod_top:
+        return [_join(base, n) for n in prod_top]
+    if production:
+        return [_join(base, f"requirements/{n}") for n in production]
+    if nested:
+        return [_join(base, f"requirements/{n}") for n in nested]
+    return [_join(base, n) for n in top]
+
+
+def _safe_glob(directory: Path, pattern: str) -> list[Path]:
+    try:
+        return [p for p in directory.glob(pattern) if p.is_file()]
+    except OSError:
+        return []
+
+
+# -- requirement files -----------------------------------------------------------------------
+
+
+def _read_requirement_set(
+    context: Path, roots: Iterable[str | tuple[str, bool]]
+) -> _Collected:
+    collected = _Collected()
+    seen: set[str] = set()
+    for root in roots:
+        rel, constraint = (root, False) if isinstance(root, str) else root
+        _read_requirements(context, rel, collected, seen, constraint)
+    return collected
+
+
+def _read_requirements(
+    context: Path, rel: str, collected: _Collected, seen: set[str], constraint: bool = False
+) -> None:
+    """Read one requirement file and, depth first, the files it includes.
+
+    `seen` guards against include cycles. A constraints file only pins versions, so its entries
+    are not packages the project depends on, but the file is still read by the install.
+    """
+    normalized = _normalize_rel(rel)
+    if normalized is None or normalized in seen:
+        return
+    rel = normalized
+    seen.add(rel)
+    text = _read_text(context / rel)
+    if text is None:
+        return
+    collected.add_file(rel)
+    here = PurePosixPath(rel).parent
+    for line in _logical_lines(text):
+        try:
+            words = shlex.split(line, comments=False)
+        except ValueError:
+            words = line.split()
+        if not words:
+            continue
+        first = words[0]
+        option, value = _split_option(words)
+        if option in {"-r", "--requirement", "-c", "--constraint"}:
+            if value and "$" not in value and not _URL.match(value):
+                include = (here / value).as_posix()
+                _read_requirements(
+                    context,
+                    include,
+                    collected,
+                    seen,
+                    constraint=constraint or option in {"-c", "--constraint"},
+                )
+            continue
+        if option in {"-e", "--editable"}:
+            if value and not constraint:
+                _add_requirement(collected, value, editable=True)
+            continue
+        if first.startswith("-"):
+            continue
+        if not constraint:
+            _add_requirement(collected, line)
+
+
+def _logical_lines(text: str) -> Iterator[str]:
+    """Lines with continuations joined and comments removed, as pip reads them."""
+    pending = ""
+    for raw in text.splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", raw)
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        line = (pending + line).strip()
+        pending = ""
+        if line:
+            yield line
+    if pending.strip():
+        yield pending.strip()
+
+
+def _split_option(words: list[str]) -> tuple[str | None, str | None]:
+    first = words[0]
+    if not first.startswith("-"):
+        return None, None
+    if first.startswith("--"):
+        name, eq, value = first.partition("=")
+        if eq:
+            return name, value
+        return name, words[1] if len(words) > 1 else None
+    # Short options may be glued to their value: -rbase.txt, -e.
+    name = first[:2]
+    if len(first) > 2:
+        return name, first[2:]
+    return name, words[1] if len(words) > 1 else None
+
+
+def _add_requirement(collected: _Collected, spec: str, editable: bool = False) -> None:
+    spec = spec.strip()
+    # Options pip allows after a requirement on the same line (--hash, --config-settings...).
+    spec = re.split(r"\s--?[A-Za-z]", " " + spec, maxsplit=1)[0].strip()
+    if not spec:
+        return
+    if _VCS.match(spec):
+        collected.git = True
+        egg = _EGG.search(spec)
+        if egg:
+            collected.add_package(egg.group(1))
+        return
+    if _is_local_path(spec):
+        collected.local = True
+        egg = _EGG.search(spec)
+        if egg:
+            collected.add_package(egg.group(1))
+        return
+    if _URL.match(spec):
+        egg = _EGG.search(spec)
+        if egg:
+            collected.add_package(egg.group(1))
+        return
+    name, extras, url = _parse_pep508(spec)
+    if name is None:
+        return
+    collected.add_package(name, extras)
+    if url is not None:
+        if _VCS.match(url) or "git+" in url:
+            collected.git = True
+        elif url.startswith("file:") or _is_local_path(url):
+            collected.local = True
+    if editable:
+        collected.local = True
+
+
+def _parse_pep508(spec: str) -> tuple[str | None, list[str], str | None]:
+    """Name, extras and direct URL of a PEP 508 requirement; markers and versions are ignored."""
+    match = _NAME.match(spec)
+    if not match:
+        return None, [], None
+    extras = [e.strip() for e in (match.group(2) or "").split(",") if e.strip()]
+    rest = spec[match.end() :].split(";", 1)[0].strip()
+    url = rest[1:].strip() if rest.startswith("@") else None
+    return match.group(1), extras, url
+
+
+def _is_local_path(spec: str) -> bool:
+    head = spec.split(";", 1)[0].split("#", 1)[0].strip()
+    if head.startswith("file:"):
+        return True
+    # A trailing extras block ("./pkg[dev]") still names a path.
+    head = re.sub(r"\[[^\]]*\]$", "", head)
+    if head in {".", ".."} or head.startswith(("./", "../", "/", "~")):
+        return True
+    return head.endswith((".whl", ".tar.gz", ".zip")) and not _URL.match(head)
+
+
+def _add_pep508_list(collected: _Collected, specs: object) -> None:
+    if not isinstance(specs, list):
+        return
+    for spec in specs:
+        if isinstance(spec, str):
+            _add_requirement(collected, spec)
+
+
+# -- poetry ----------------------------------------------------------------------------------
+
+
+def _read_poetry(context: Path, base: str, pyproject: dict[str, Any]) -> _Collected:
+    collected = _Collected()
+    for name in _MANAGER_FILES["poetry"]:
+        if (context / base / name).is_file():
+            collected.add_file(_join(base, name))
+    tool = pyproject.get("tool", {})
+    poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+    poetry = poetry if isinstance(poetry, dict) else {}
+    project = pyproject.get("project", {})
+    project = project if isinstance(project, dict) else {}
+
+    declared = poetry.get("dependencies", {})
+    if isinstance(declared, dict):
+        for name, spec in declared.items():
+            if normalize_name(name) == "python":
+                continue
+            extras = spec.get("extras", []) if isinstance(spec, dict) else []
+            collected.add_package(name, extras if isinstance(extras, list) else [])
+            if isinstance(spec, dict):
+                if "git" in spec:
+                    collected.git = True
+                if "path" in spec:
+                    collected.local = True
+    # Poetry 2 declares runtime dependencies in PEP 621 form.
+    _add_pep508_list(collected, project.get("dependencies"))
+
+    lock = _load_toml(context / base / "poetry.lock")
+    packages = lock.get("package", [])
+    if isinstance(packages, list):
+        for package in packages:
+            if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+                continue
+            if not _poetry_main_group(package):
+                continue
+            collected.add_package(package["name"])
+            source = package.get("source")
+            if isinstance(source, dict):
+                kind = source.get("type")
+                if kind == "git":
+                    collected.git = True
+                elif kind in {"directory", "file"}:
+                    collected.local = True
+    return collected
+
+
+def _poetry_main_group(package: dict[str, Any]) -> bool:
+    """Whether a poetry.lock entry installs without dev groups (`category` or `groups`)."""
+    groups = package.get("groups")
+    if isinstance(groups, list):
+        return "main" in groups
+    category = package.get("category")
+    if isinstance(category, str):
+        return category == "main"
+    return True
+
+
+# -- uv --------------------------------------------------------------------------------------
+
+
+def _read_uv(context: Path, base: str, pyproject: dict[str, Any]) -> _Collected:
+    collected = _Collected()
+    for name in _MANAGER_FILES["uv-sync"]:
+        if (context / base / name).is_file():
+            collected.add_file(_join(base, name))
+    project = pyproject.get("project", {})
+    project = project if isinstance(project, dict) else {}
+    _add_pep508_list(collected, project.get("dependencies"))
+
+    lock = _load_toml(context / base / "uv.lock")
+    entries = [
+        p for p in lock.get("package", []) if isinstance(p, dict) and isinstance(p.get("name"), str)
+    ] if isinstance(lock.get("package"), list) else []
+    by_name = {normalize_name(p["name"]): p for p in entries}
+    roots = [p for p in entries if _uv_is_project(p.get("source"))]
+    if roots:
+        # Walk runtime dependencies from the project itself so dev groups stay out.
+        reachable: set[str] = set()
+        stack = [normalize_name(r["name"]) for r in roots]
+        while stack:
+            name = stack.pop()
+            if name in reachable or name not in by_name:
+                continue
+            reachable.add(name)
+            for dep in by_name[name].get("dependencies", []) or []:
+                if isinstance(dep, dict) and isinstance(dep.get("name"), str):
+                    stack.append(normalize_name(dep["name"]))
+        root_names = {normalize_name(r["name"]) for r in roots}
+        chosen = [by_name[n] for n in sorted(reachable - root_names)]
+    else:
+        chosen = entries
+    for package in chosen:
+        collected.add_package(package["name"])
+        source = package.get("source")
+        if isinstance(source, dict):
+            if "git" in source:
+                collected.git = True
+            elif {"path", "directory", "editable"} & source.keys():
+                collected.local = True
+    return collected
+
+
+def _uv_is_project(source: object) -> bool:
+    return isinstance(source, dict) and (
+        source.get("editable") == "." or source.get("virtual") == "."
+    )
+
+
+# -- pipenv ----------------------------------------------------------------------------------
+
+
+def _read_pipenv(context: Path, base: str) -> _Collected:
+    collected = _Collected()
+    for name in _MANAGER_FILES["pipenv"]:
+        if (context / base / name).is_file():
+            collected.add_file(_join(base, name))
+
+    def add_entry(name: str, spec: object) -> None:
+        extras = spec.get("extras", []) if isinstance(spec, dict) else []
+        collected.add_package(name, extras if isinstance(extras, list) else [])
+        if isinstance(spec, dict):
+            if "git" in spec:
+                collected.git = True
+            if "path" in spec or str(spec.get("file", "")).startswith("file:"):
+                collected.local = True
+
+    pipfile = _load_toml(context / base / "Pipfile")
+    packages = pipfile.get("packages", {})
+    if isinstance(packages, dict):
+        for name, spec in packages.items():
+            add_entry(name, spec)
+
+    text = _read_text(context / base / "Pipfile.lock")
+    if text is not None:
+        try:
+            lock = json.loads(text)
+        except ValueError:
+            lock = {}
+        default = lock.get("default", {}) if isinstance(lock, dict) else {}
+        if isinstance(default, dict):
+            for name, spec in default.items():
+                add_entry(name, spec)
+    return collected
+
+
+# -- Dockerfile commands ---------------------------------------------------------------------
+
+
+def _run_commands_fallback(text: str) -> list[str]:
+    """RUN lines of a Dockerfile our parser refuses (heredocs...), continuations joined."""
+    joined = re.sub(r"\\\r?\n", " ", text)
+    return [
+        m.group(1).strip()
+        for m in re.finditer(r"^\s*RUN\s+(.*)$", joined, re.IGNORECASE | re.MULTILINE)
+    ]
+
+
+def _simple_commands(command: str) -> Iterator[list[str]]:
+    """Split shell text into simple commands (words), on &&, ||, ;, | and newlines."""
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
+        lexer.whitespace_split = True
+        lexer.commenters = ""
+        tokens = list(lexer)
+    except ValueError:
+        tokens = command.split()
+    words: list[str] = []
+    for token in tokens:
+        if token and set(token) <= set(";&|()"):
+            if words:
+                yield words
+            words = []
+        else:
+            words.append(token)
+    if words:
+        yield words
+
+
+def _classify(words: list[str]) -> tuple[str | None, list[str]]:
+    """Which install a simple command is, and the arguments after the subcommand."""
+    # Skip env assignments, sudo/exec wrappers and RUN --mount style leftovers.
+    while words and (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]) or words[0] in {
+        "sudo", "exec", "env", "time", "nice",
+    }):
+        words = words[1:]
+    if not words:
+        return None, []
+    program = PurePosixPath(words[0]).name
+    rest = words[1:]
+    if re.fullmatch(r"python[0-9.]*", program):
+        if len(rest) >= 2 and rest[0] == "-m":
+            program, rest = rest[1], rest[2:]
+        else:
+            return None, []
+    if program == "uv" and rest[:1] == ["pip"]:
+        program, rest = "pip", rest[1:]
+    elif program == "uv":
+        if rest[:1] == ["sync"]:
+            return "uv-sync", rest[1:]
+        return None, []
+    if re.fullmatch(r"pip[0-9.]*", program):
+        sub = _first_positional(rest)
+        if sub == "install":
+            return "pip-install", rest[rest.index("install") + 1 :]
+        if sub == "sync":
+            return "pip-sync", rest[rest.index("sync") + 1 :]
+        return None, []
+    if program == "pip-sync":
+        return "pip-sync", rest
+    if program == "poetry" and _first_positional(rest) in {"install", "sync", "export"}:
+        return "poetry", rest
+    if program == "pipenv" and _first_positional(rest) in {"install", "sync", "requirements"}:
+        return "pipenv", rest
+    return None, []
+
+
+def _first_positional(args: list[str]) -> str | None:
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+def _iter_options(args: list[str]) -> Iterator[tuple[str | None, str]]:
+    """(option, value) pairs of an install's arguments; positionals come as (None, word)."""
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word.startswith("--") and "=" in word:
+            name, _, value = word.partition("=")
+            yield name, value
+        elif word in {"-r", "--requirement", "-c", "--constraint", "-e", "--editable"}:
+            if i + 1 < len(args):
+                yield word, args[i + 1]
+                i += 1
+        elif word[:2] in {"-r", "-c", "-e"} and len(word) > 2 and not word.startswith("--"):
+            yield word[:2], word[2:]
+        elif word in _VALUE_OPTIONS:
+            i += 1
+        elif word.startswith("-"):
+            yield word, ""
+        else:
+            yield None, word
+        i += 1
+
+
+def _installs_local(args: list[str]) -> bool:
+    for option, value in _iter_options(args):
+        if option in {"-e", "--editable"} or (option is None and _is_local_path(value)):
+            return True
+    return False
+
+
+def _installs_local_in_command(command: str) -> bool:
+    return any(
+        kind == "pip-install" and _installs_local(args)
+        for kind, args in (_classify(w) for w in _simple_commands(command))
+    )
+
+
+def _packages_named_in_commands(commands: Iterable[str]) -> set[str]:
+    """Distributions a Dockerfile pip-installs by name (`pip install gunicorn psycopg2`)."""
+    names: set[str] = set()
+    for command in commands:
+        for words in _simple_commands(command):
+            kind, args = _classify(words)
+            if kind != "pip-install":
+                continue
+            collected = _Collected()
+            for option, value in _iter_options(args):
+                if option is None and "$" not in value:
+                    _add_requirement(collected, value)
+            names |= collected.packages
+    return names
+
+
+def _container_to_context(path: str, workdir: str | None) -> str | None:
+    if "$" in path or _URL.match(path):
+        return None
+    if path.startswith("/"):
+        if workdir is None:
+            return None
+        try:
+            path = PurePosixPath(path).relative_to(PurePosixPath(workdir)).as_posix()
+        except ValueError:
+            return None
+    return _normalize_rel(path)
+
+
+# -- small helpers ---------------------------------------------------------------------------
+
+
+def _normalize_rel(rel: str) -> str | None:
+    """A relative POSIX path with `.`/`..` folded; None for absolute paths or no file at all.
+
+    Leading `..` are kept: callers may pass a subdirectory of the context as the base, and a
+    `-r ../base.txt` from there is still a file the install reads.
+    """
+    if rel.startswith("/"):
+        return None
+    folded = posixpath.normpath(rel)
+    return None if folded in {".", ".."} else folded
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        if not path.is_file() or path.stat().st_size > _MAX_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    text = _read_text(path)
+    if text is None:
+        return {}
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return {}

@@ -1,0 +1,445 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from optimizer.deps import read_dependencies, requirement_files_from_command
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+# -- requirements ----------------------------------------------------------------------------
+
+
+def test_requirements_with_includes_hashes_markers_and_extras(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "requirements.txt": (
+                "# production\n"
+                "-r requirements/base.txt\n"
+                "--constraint constraints.txt\n"
+                "Django==5.0 \\\n"
+                "    --hash=sha256:abc \\\n"
+                "    --hash=sha256:def\n"
+                "psycopg[binary]>=3.1 ; python_version >= '3.10'  # db\n"
+                "Pillow\n"
+                "--index-url https://example.invalid/simple\n"
+            ),
+            "requirements/base.txt": "-rcommon.txt\ndjango_environ\n",
+            "requirements/common.txt": "-r base.txt\nzope.interface~=6.0\n",
+            "constraints.txt": "urllib3<2\n",
+        },
+    )
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "pip"
+    assert deps.manifest_files == (
+        "requirements.txt",
+        "requirements/base.txt",
+        "requirements/common.txt",
+        "constraints.txt",
+    )
+    # Constraints pin versions; they are not dependencies.
+    assert deps.packages == {
+        "django",
+        "psycopg",
+        "psycopg-binary",
+        "pillow",
+        "django-environ",
+        "zope-interface",
+    }
+    assert not deps.installs_local_source
+    assert not deps.needs_git
+    assert deps.has("Django-Environ")
+
+
+def test_requirements_local_and_git_sources(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "requirements.txt": (
+                "-e .\n"
+                "git+https://github.com/example/lib.git@v1#egg=example_lib\n"
+                "other @ git+https://github.com/example/other.git\n"
+                "./vendor/thing-1.0.tar.gz\n"
+            )
+        },
+    )
+    deps = read_dependencies(tmp_path)
+    assert deps.installs_local_source
+    assert deps.needs_git
+    assert {"example-lib", "other"} <= deps.packages
+
+
+def test_requirements_directory_prefers_production_files(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "requirements/base.txt": "django\n",
+            "requirements/production.txt": "-r base.txt\ngunicorn\n",
+            "requirements/dev.txt": "-r base.txt\npytest\n",
+        },
+    )
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "pip"
+    assert "pytest" not in deps.packages
+    assert {"django", "gunicorn"} <= deps.packages
+    assert deps.manifest_files == ("requirements/base.txt", "requirements/production.txt")
+
+
+def test_requirements_in_project_dir(tmp_path: Path) -> None:
+    write(tmp_path, {"backend/requirements.txt": "django\n"})
+    deps = read_dependencies(tmp_path, "backend")
+    assert deps.manifest_files == ("backend/requirements.txt",)
+
+
+def test_missing_include_and_garbage_lines_do_not_raise(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "requirements.txt": (
+                "-r does-not-exist.txt\n-r ${EXTRA}\n'unterminated\n@@@\n--\n-r\ndjango\n"
+            )
+        },
+    )
+    (tmp_path / "requirements-bin.txt").write_bytes(b"\xff\xfe\x00garbage")
+    deps = read_dependencies(tmp_path)
+    assert "django" in deps.packages
+    assert deps.manifest_files == ("requirements.txt",)
+
+
+# -- requirement_files_from_command ----------------------------------------------------------
+
+
+def test_files_from_command_follow_includes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "requirements/prod.txt": "-r base.txt\n-c ../constraints.txt\ngunicorn\n",
+            "requirements/base.txt": "-r prod.txt\ndjango\n",
+            "constraints.txt": "-c requirements/base.txt\n",
+            "requirements/dev.txt": "pytest\n",
+        },
+    )
+    command = (
+        "pip install --no-cache-dir --upgrade pip && "
+        "pip install -r requirements/prod.txt -c constraints.txt"
+    )
+    assert requirement_files_from_command(tmp_path, command) == [
+        "requirements/prod.txt",
+        "requirements/base.txt",
+        "constraints.txt",
+    ]
+
+
+def test_files_from_command_forms(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "a.txt": "django\n",
+            "b.txt": "gunicorn\n",
+            "pyproject.toml": "[tool.poetry]\nname = 'x'\n",
+            "poetry.lock": "",
+            "uv.lock": "",
+            "Pipfile": "",
+        },
+    )
+    assert requirement_files_from_command(tmp_path, "python -m pip install --requirement=a.txt")
+    assert requirement_files_from_command(tmp_path, "uv pip install -ra.txt") == ["a.txt"]
+    assert requirement_files_from_command(tmp_path, "uv pip sync a.txt b.txt") == [
+        "a.txt",
+        "b.txt",
+    ]
+    assert requirement_files_from_command(
+        tmp_path, "PIP_NO_CACHE_DIR=1 pip3 install -r /app/b.txt", workdir="/app"
+    ) == ["b.txt"]
+    assert requirement_files_from_command(tmp_path, "pip install -r /elsewhere/b.txt") == []
+    assert requirement_files_from_command(tmp_path, "poetry install --no-root") == [
+        "pyproject.toml",
+        "poetry.lock",
+    ]
+    assert requirement_files_from_command(tmp_path, "uv sync --frozen") == [
+        "pyproject.toml",
+        "uv.lock",
+    ]
+    assert requirement_files_from_command(tmp_path, "pipenv install --deploy --system") == [
+        "Pipfile"
+    ]
+    # Generated by an earlier step, so not in the context: nothing to copy.
+    assert requirement_files_from_command(tmp_path, "pip install -r generated.txt") == []
+    assert requirement_files_from_command(tmp_path, "echo 'pip install -r a.txt") == []
+
+
+# -- poetry ----------------------------------------------------------------------------------
+
+
+POETRY_LOCK = """
+[[package]]
+name = "django"
+version = "5.0"
+category = "main"
+
+[[package]]
+name = "psycopg2"
+version = "2.9"
+category = "main"
+
+[[package]]
+name = "pytest"
+version = "8"
+category = "dev"
+
+[[package]]
+name = "mylib"
+version = "0.1"
+category = "main"
+
+[package.source]
+type = "git"
+url = "https://github.com/example/mylib.git"
+"""
+
+
+def test_poetry_1(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                "[tool.poetry]\nname = 'site'\n\n"
+                "[tool.poetry.dependencies]\npython = '^3.11'\nDjango = '^5.0'\n"
+                "psycopg2 = '*'\nmylib = {git = 'https://github.com/example/mylib.git'}\n"
+            ),
+            "poetry.lock": POETRY_LOCK,
+            "requirements.txt": "django\n",
+        },
+    )
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "poetry"
+    assert deps.manifest_files == ("pyproject.toml", "poetry.lock")
+    assert deps.packages == {"django", "psycopg2", "mylib"}
+    assert deps.needs_git
+    assert not deps.installs_local_source
+
+
+def test_poetry_2_project_table_and_groups(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                "[project]\nname = 'site'\ndependencies = ['django>=5', 'mysqlclient']\n\n"
+                "[tool.poetry]\npackage-mode = false\n"
+            ),
+            "poetry.lock": (
+                '[[package]]\nname = "django"\ngroups = ["main"]\n\n'
+                '[[package]]\nname = "asgiref"\ngroups = ["main"]\n\n'
+                '[[package]]\nname = "ruff"\ngroups = ["dev"]\n'
+            ),
+            "poetry.toml": "[virtualenvs]\ncreate = false\n",
+        },
+    )
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "poetry"
+    assert deps.manifest_files == ("pyproject.toml", "poetry.lock", "poetry.toml")
+    assert deps.packages == {"django", "mysqlclient", "asgiref"}
+
+
+# -- uv / pipenv / pep621 --------------------------------------------------------------------
+
+
+UV_LOCK = """
+version = 1
+
+[[package]]
+name = "site"
+version = "0.1"
+source = { virtual = "." }
+dependencies = [{ name = "django" }, { name = "python-ldap" }]
+
+[package.dev-dependencies]
+dev = [{ name = "pytest" }]
+
+[[package]]
+name = "django"
+version = "5.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [{ name = "asgiref" }]
+
+[[package]]
+name = "asgiref"
+version = "3.8"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "python-ldap"
+version = "3.4"
+source = { git = "https://github.com/python-ldap/python-ldap?rev=main" }
+
+[[package]]
+name = "pytest"
+version = "8.0"
+source = { registry = "https://pypi.org/simple" }
+"""
+
+
+def test_uv_lock_walks_runtime_dependencies(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                "[project]\nname = 'site'\ndependencies = ['django', 'python-ldap']\n"
+            ),
+            "uv.lock": UV_LOCK,
+            ".python-version": "3.11\n",
+        },
+    )
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "uv"
+    assert deps.manifest_files == ("pyproject.toml", "uv.lock", ".python-version")
+    assert deps.packages == {"django", "asgiref", "python-ldap"}
+    assert deps.needs_git
+
+
+def test_pipenv_reads_default_section_of_lock(tmp_path: Path) -> None:
+    lock = {
+        "_meta": {},
+        "default": {
+            "django": {"version": "==5.0"},
+            "psycopg2": {"version": "==2.9"},
+            "site": {"editable": True, "path": "."},
+        },
+        "develop": {"pytest": {"version": "==8"}},
+    }
+    write(
+        tmp_path,
+        {
+            "Pipfile": "[packages]\ndjango = '*'\npsycopg2 = '*'\n\n[dev-packages]\npytest = '*'\n",
+            "Pipfile.lock": json.dumps(lock),
+            "requirements.txt": "flask\n",
+        },
+    )
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "pipenv"
+    assert deps.manifest_files == ("Pipfile", "Pipfile.lock")
+    assert deps.packages == {"django", "psycopg2", "site"}
+    assert deps.installs_local_source
+
+
+def test_pep621(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"pyproject.toml": "[project]\nname = 'site'\ndependencies = ['Django>=5', 'gunicorn']\n"},
+    )
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "pep621"
+    assert deps.installs_local_source
+    assert deps.packages == {"django", "gunicorn"}
+    assert deps.manifest_files == ("pyproject.toml",)
+
+
+def test_requirements_beat_pep621(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'site'\n[tool.ruff]\nline-length = 100\n",
+            "requirements.txt": "django\n",
+        },
+    )
+    assert read_dependencies(tmp_path).manager == "pip"
+
+
+def test_nothing(tmp_path: Path) -> None:
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "none"
+    assert deps.manifest_files == ()
+
+
+def test_broken_toml_and_json_are_skipped(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.poetry\nname = ",
+            "Pipfile.lock": "{not json",
+            "requirements.txt": "django\n",
+        },
+    )
+    # A lock file, even a broken one, still says which tool installs.
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "pipenv"
+    assert deps.manifest_files == ("Pipfile.lock",)
+    (tmp_path / "Pipfile.lock").unlink()
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "pip"
+    assert deps.packages == {"django"}
+
+
+# -- the Dockerfile decides ------------------------------------------------------------------
+
+
+def test_dockerfile_manager_wins(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "requirements.txt": "flask\n",
+            "pyproject.toml": (
+                "[tool.poetry]\nname = 'x'\n[tool.poetry.dependencies]\ndjango = '*'\n"
+            ),
+            "uv.lock": "version = 1\n",
+        },
+    )
+    dockerfile = (
+        "FROM python:3.11-slim\nCOPY . .\nRUN pip install poetry && poetry install --no-root\n"
+    )
+    assert read_dependencies(tmp_path, dockerfile_text=dockerfile).manager == "poetry"
+    dockerfile = "FROM python:3.11-slim\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    deps = read_dependencies(tmp_path, dockerfile_text=dockerfile)
+    assert deps.manager == "pip"
+    assert deps.packages == {"flask"}
+
+
+def test_dockerfile_named_requirement_files_and_bare_packages(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "requirements.txt": "django\n",
+            "requirements/prod.txt": "-r ../requirements.txt\npsycopg2\n",
+            "requirements/dev.txt": "pytest\n",
+            "constraints.txt": "urllib3<2\n",
+        },
+    )
+    dockerfile = (
+        "FROM python:3.11-slim\n"
+        "COPY requirements requirements\nCOPY requirements.txt .\n"
+        "RUN pip install --upgrade pip wheel \\\n"
+        "    && pip install -r requirements/prod.txt -c constraints.txt \\\n"
+        "       gunicorn==22 'uvicorn[standard]'\n"
+    )
+    deps = read_dependencies(tmp_path, dockerfile_text=dockerfile)
+    assert deps.manager == "pip"
+    assert deps.manifest_files == ("requirements/prod.txt", "requirements.txt", "constraints.txt")
+    assert deps.packages == {"django", "psycopg2", "gunicorn", "uvicorn"}
+
+
+def test_dockerfile_pip_install_dot(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'site'\ndependencies = ['django']\n",
+            "requirements.txt": "django\n",
+        },
+    )
+    dockerfile = "FROM python:3.11\nCOPY . /app\nWORKDIR /app\nRUN pip install .\n"
+    deps = read_dependencies(tmp_path, dockerfile_text=dockerfile)
+    assert deps.manager == "pep621"
+    assert deps.installs_local_source
+
+
+def test_unparseable_dockerfile_still_read(tmp_path: Path) -> None:
+    write(tmp_path, {"Pipfile": "[packages]\ndjango = '*'\n", "requirements.txt": "x\n"})
+    dockerfile = "RUN <<EOF\npipenv install\nEOF\nRUN pipenv sync --system\n"
+    assert read_dependencies(tmp_path, dockerfile_text=dockerfile).manager == "pipenv"

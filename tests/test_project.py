@@ -1,0 +1,435 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from optimizer.project import find_manage_py, inspect_project
+
+MANAGE_PY = """\
+#!/usr/bin/env python
+import os
+import sys
+
+
+def main():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{settings}")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+WSGI_PY = """\
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{settings}")
+
+application = get_wsgi_application()
+"""
+
+ASGI_PY = """\
+import os
+
+from channels.routing import ProtocolTypeRouter
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{settings}")
+
+application = ProtocolTypeRouter({{"http": get_asgi_application()}})
+"""
+
+STARTPROJECT_SETTINGS = """\
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = "x"
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "blog.apps.BlogConfig",
+]
+WSGI_APPLICATION = "mysite.wsgi.application"
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": BASE_DIR / "db.sqlite3",
+    }
+}
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = BASE_DIR / "media"
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def startproject(root: Path, name: str = "mysite", prefix: str = "") -> None:
+    settings = f"{name}.settings"
+    write(
+        root,
+        {
+            f"{prefix}manage.py": MANAGE_PY.format(settings=settings),
+            f"{prefix}{name}/__init__.py": "",
+            f"{prefix}{name}/settings.py": STARTPROJECT_SETTINGS.replace("mysite", name),
+            f"{prefix}{name}/wsgi.py": WSGI_PY.format(settings=settings),
+            f"{prefix}{name}/asgi.py": ASGI_PY.format(settings=settings),
+            f"{prefix}{name}/urls.py": "urlpatterns = []\n",
+            f"{prefix}requirements.txt": "django\npsycopg2\n",
+        },
+    )
+
+
+def test_startproject_layout(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    project = inspect_project(tmp_path)
+    assert project.is_django
+    assert project.manage_py == "manage.py"
+    assert project.project_dir == "."
+    assert project.settings_module == "mysite.settings"
+    assert project.wsgi_application == "mysite.wsgi:application"
+    assert project.asgi_application == "mysite.asgi:application"
+    assert project.installed_apps[0] == "django.contrib.admin"
+    assert project.admin_installed
+    assert project.static_root == "staticfiles"
+    assert project.media_root == "media"
+    assert project.sqlite_path == "db.sqlite3"
+    assert project.dependencies.manager == "pip"
+    assert project.dependencies.has("psycopg2")
+
+
+def test_nested_project_paths_are_context_relative(tmp_path: Path) -> None:
+    startproject(tmp_path, name="core", prefix="backend/")
+    project = inspect_project(tmp_path)
+    assert project.manage_py == "backend/manage.py"
+    assert project.project_dir == "backend"
+    # Dotted from manage.py's directory, where the server runs.
+    assert project.wsgi_application == "core.wsgi:application"
+    assert project.static_root == "backend/staticfiles"
+    assert project.sqlite_path == "backend/db.sqlite3"
+    # Requirements next to manage.py are found too.
+    assert project.dependencies.manifest_files == ("backend/requirements.txt",)
+
+
+def test_manage_py_search_skips_virtualenvs_and_prefers_shallow(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            ".venv/lib/manage.py": "",
+            "venv/manage.py": "",
+            "node_modules/pkg/manage.py": "",
+            "custom-env/pyvenv.cfg": "home = /usr\n",
+            "custom-env/manage.py": "",
+            "a/b/c/manage.py": MANAGE_PY.format(settings="x.settings"),
+            "src/manage.py": MANAGE_PY.format(settings="site.settings"),
+            "docs/manage.py": "print('not django')\n",
+            "too/deep/down/here/manage.py": "",
+        },
+    )
+    assert find_manage_py(tmp_path) == "src/manage.py"
+    (tmp_path / "src/manage.py").unlink()
+    (tmp_path / "docs/manage.py").unlink()
+    assert find_manage_py(tmp_path) == "a/b/c/manage.py"
+    (tmp_path / "a/b/c/manage.py").unlink()
+    assert find_manage_py(tmp_path) is None
+
+
+def test_settings_package_with_star_imports(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY.format(settings="config.settings.production"),
+            "config/__init__.py": "",
+            "config/settings/__init__.py": "",
+            "config/settings/base.py": (
+                "import os\n"
+                "BASE_DIR = os.path.dirname(os.path.dirname(os.path.dirname("
+                "os.path.abspath(__file__))))\n"
+                "DJANGO_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']\n"
+                "THIRD_PARTY_APPS = ('rest_framework',)\n"
+                "LOCAL_APPS = ['shop']\n"
+                "INSTALLED_APPS = DJANGO_APPS + list(THIRD_PARTY_APPS) + LOCAL_APPS\n"
+                "STATIC_ROOT = os.path.join(BASE_DIR, 'collected', 'static')\n"
+                "MEDIA_ROOT = os.environ.get('MEDIA_ROOT', os.path.join(BASE_DIR, 'media'))\n"
+                "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3',\n"
+                "                         'NAME': os.path.join(BASE_DIR, 'data', 'db.sqlite3')}}\n"
+            ),
+            "config/settings/production.py": (
+                "from .base import *  # noqa\n"
+                "from .components.cache import *\n"
+                "try:\n"
+                "    from .local import *\n"
+                "except ImportError:\n"
+                "    INSTALLED_APPS += ['fallback']\n"
+                "INSTALLED_APPS += [\n    'django.contrib.admin',\n]\n"
+                "INSTALLED_APPS.append('whitenoise.runserver_nostatic')\n"
+                "if DEBUG:\n"
+                "    INSTALLED_APPS += ['debug_toolbar']\n"
+                "DATABASES['default']['ENGINE'] = 'django.db.backends.postgresql'\n"
+            ),
+            "config/settings/components/__init__.py": "",
+            "config/settings/components/cache.py": "DEBUG = False\nCACHES = {}\n",
+            "config/wsgi.py": WSGI_PY.format(settings="config.settings.production"),
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.settings_module == "config.settings.production"
+    assert project.installed_apps == (
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "rest_framework",
+        "shop",
+        "fallback",
+        "django.contrib.admin",
+        "whitenoise.runserver_nostatic",
+    )
+    assert project.static_root == "collected/static"
+    assert project.media_root == "media"
+    # The production module switched the default database away from sqlite.
+    assert project.sqlite_path is None
+    assert project.wsgi_application == "config.wsgi:application"
+
+
+def test_star_import_cycle_and_absolute_import(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY.format(settings="proj.settings"),
+            "proj/__init__.py": "",
+            "proj/settings/__init__.py": "from proj.settings.a import *\n",
+            "proj/settings/a.py": "from .b import *\nINSTALLED_APPS = APPS + ['a']\n",
+            "proj/settings/b.py": "from .a import *\nAPPS = ['b']\n",
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.installed_apps == ("b", "a")
+
+
+def test_path_forms(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY.format(settings="site_cfg.settings"),
+            "site_cfg/__init__.py": "",
+            "site_cfg/settings.py": (
+                "import environ\n"
+                "from pathlib import Path\n"
+                "ROOT = environ.Path(__file__) - 2\n"
+                "BASE_DIR = Path(__file__).resolve(strict=True).parents[1]\n"
+                "env = environ.Env()\n"
+                "DEBUG = env.bool('DJANGO_DEBUG', True)\n"
+                "INSTALLED_APPS = ['debug_toolbar'] if DEBUG else []\n"
+                "STATIC_ROOT = str(ROOT('static_build'))\n"
+                "MEDIA_ROOT = env('MEDIA_ROOT', default=f'{BASE_DIR}/uploads')\n"
+                "DATABASES = {'default': env.db('DATABASE_URL', "
+                "default='sqlite:///' + str(BASE_DIR.joinpath('var', 'app.db')))}\n"
+            ),
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.installed_apps == ("debug_toolbar",)
+    assert project.static_root == "static_build"
+    assert project.media_root == "uploads"
+    assert project.sqlite_path == "var/app.db"
+
+
+def test_literal_and_unresolvable_paths(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "app/manage.py": MANAGE_PY.format(settings="settings"),
+            "app/settings.py": (
+                "import os\n"
+                "STATIC_ROOT = '/var/www/static'\n"
+                "MEDIA_ROOT = os.path.join(os.path.dirname(__file__), '..', '..', 'media')\n"
+                "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3',"
+                " 'NAME': 'db.sqlite3'}}\n"
+                "INSTALLED_APPS = get_apps()\n"
+            ),
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.static_root == "/var/www/static"
+    # Climbs out of the build context: not something the image can hold.
+    assert project.media_root is None
+    # Relative to the working directory, which is manage.py's.
+    assert project.sqlite_path == "app/db.sqlite3"
+    assert project.installed_apps == ()
+
+
+def test_dj_database_url_and_memory_database(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY.format(settings="s"),
+            "s.py": (
+                "import dj_database_url\n"
+                "DATABASES = {'default': dj_database_url.config(default='sqlite:////data/db.sqlite3')}\n"
+            ),
+        },
+    )
+    assert inspect_project(tmp_path).sqlite_path == "/data/db.sqlite3"
+    write(
+        tmp_path,
+        {
+            "s.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3',"
+            " 'NAME': ':memory:'}}\n"
+        },
+    )
+    assert inspect_project(tmp_path).sqlite_path is None
+
+
+def test_wsgi_found_without_setting(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY.format(settings="web.conf"),
+            "web/__init__.py": "",
+            "web/conf.py": "INSTALLED_APPS = []\n",
+            "web/server.py": (
+                "from django.core.wsgi import get_wsgi_application\n"
+                "from whitenoise import WhiteNoise\n"
+                "app = WhiteNoise(get_wsgi_application())\n"
+            ),
+            "web/deploy/asgi.py": "application = make_app()\n",
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.wsgi_application == "web.server:app"
+    assert project.asgi_application == "web.deploy.asgi:application"
+
+
+def test_settings_from_wsgi_when_manage_py_is_missing(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/wsgi.py": WSGI_PY.format(settings="proj.settings"),
+            "proj/settings.py": "INSTALLED_APPS = ('django.contrib.admin',)\n",
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.manage_py is None
+    assert project.is_django
+    assert project.settings_module == "proj.settings"
+    assert project.admin_installed
+    assert project.wsgi_application == "proj.wsgi:application"
+
+
+def test_dockerfile_env_overrides_settings_and_manager(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings_prod.py": (
+                "from .settings import *\nSTATIC_ROOT = '/srv/static'\nDATABASES = {}\n"
+            ),
+            "Pipfile": "[packages]\ndjango = '*'\n",
+        },
+    )
+    dockerfile = (
+        "FROM python:3.11 AS build\nENV DJANGO_SETTINGS_MODULE=mysite.other\n"
+        "FROM python:3.11-slim\n"
+        "ENV PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=mysite.settings_prod\n"
+        "COPY . .\nRUN pip install pipenv && pipenv install --system --deploy\n"
+    )
+    project = inspect_project(tmp_path, dockerfile)
+    assert project.settings_module == "mysite.settings_prod"
+    assert project.static_root == "/srv/static"
+    assert project.sqlite_path is None
+    assert project.dependencies.manager == "pipenv"
+
+
+def test_garbage_files_never_raise(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": "def broken(:\n",
+            "proj/__init__.py": "",
+            "proj/wsgi.py": "application = (\n",
+            "proj/asgi.py": "\x00\x01binary",
+            "proj/other.py": "x = get_wsgi_application(" * 50,
+            "requirements.txt": "\x00\x00",
+            "pyproject.toml": "[[[",
+        },
+    )
+    (tmp_path / "proj/bad.py").write_bytes(b"\xff\xfe get_asgi_application \x00")
+    project = inspect_project(tmp_path)
+    assert project.manage_py == "manage.py"
+    assert project.settings_module is None
+    assert project.wsgi_application is None
+
+
+def test_weird_settings_statements_do_not_lose_later_values(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY.format(settings="s"),
+            "s.py": (
+                "import sys\n"
+                "a, b = 1\n"
+                "X = [1] + {'a': 1}\n"
+                "Y = 1 / 0\n"
+                "Z = 'a' * 10 ** 100\n"
+                "DEEP = " + "(" * 200 + "1" + ")" * 200 + "\n"
+                "INSTALLED_APPS = ['a', sys.argv[0], *OTHER, *['b']]\n"
+                "for app in ['c']:\n"
+                "    INSTALLED_APPS.append(app)\n"
+                "if 'test' in sys.argv:\n"
+                "    STATIC_ROOT = 'test-static'\n"
+                "else:\n"
+                "    STATIC_ROOT = 'static'\n"
+                "MEDIA_ROOT = 'media' if os.environ.get('X') else 'uploads'\n"
+                "class Settings:\n"
+                "    STATIC_ROOT = 'nope'\n"
+                "def f():\n"
+                "    global MEDIA_ROOT\n"
+                "    MEDIA_ROOT = 'nope'\n"
+            ),
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.installed_apps == ("a", "b")
+    # Depends on sys.argv, which we cannot know.
+    assert project.static_root is None
+    assert project.media_root == "uploads"
+
+
+def test_split_settings_include(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY.format(settings="server.settings"),
+            "server/__init__.py": "",
+            "server/settings/__init__.py": (
+                "from split_settings.tools import include, optional\n"
+                "include('components/*.py', optional('environments/local.py'))\n"
+            ),
+            "server/settings/components/a_common.py": (
+                "from pathlib import Path\nBASE_DIR = Path(__file__).parent.parent.parent.parent\n"
+                "INSTALLED_APPS = ['django.contrib.admin']\n"
+            ),
+            "server/settings/components/b_static.py": "STATIC_ROOT = BASE_DIR / 'static'\n",
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.installed_apps == ("django.contrib.admin",)
+    assert project.static_root == "static"
+
+
+def test_not_django(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": "print('hi')\n", "requirements.txt": "flask\n"})
+    project = inspect_project(tmp_path)
+    assert not project.is_django
+    assert project.project_dir == "."
+    assert project.dependencies.packages == {"flask"}

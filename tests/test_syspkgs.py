@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import pytest
+
+from optimizer.syspkgs import TOOL_PACKAGES, debian_release, runtime_package, system_needs
+
+
+def test_psycopg2_from_source() -> None:
+    needs = system_needs(["psycopg2"])
+    assert needs.build == ("gcc", "libc6-dev", "libpq-dev")
+    assert needs.runtime == ("libpq5",)
+    assert needs.reasons == (
+        "psycopg2 builds from source: needs gcc, libc6-dev, libpq-dev; loads libpq5 at run time",
+    )
+
+
+@pytest.mark.parametrize(
+    "packages",
+    [["psycopg2-binary"], ["psycopg", "psycopg-binary"], ["psycopg[binary]"], ["pillow", "lxml"]],
+)
+def test_wheels_need_nothing_but_say_why(packages: list[str]) -> None:
+    needs = system_needs(packages)
+    assert needs.build == ()
+    assert needs.runtime == ()
+    assert needs.reasons and all("wheel" in r for r in needs.reasons)
+
+
+def test_pure_python_psycopg_loads_libpq() -> None:
+    assert system_needs(["psycopg"]).runtime == ("libpq5",)
+    c = system_needs(["psycopg", "psycopg-c"])
+    assert "libpq-dev" in c.build
+    assert c.runtime == ("libpq5",)
+
+
+def test_union_sorted_and_deduplicated() -> None:
+    needs = system_needs(["mysqlclient", "psycopg2", "uWSGI", "Django", "psycopg2"])
+    assert needs.build == (
+        "default-libmysqlclient-dev",
+        "gcc",
+        "libc6-dev",
+        "libpq-dev",
+        "pkg-config",
+    )
+    assert needs.runtime == ("libmariadb3", "libpq5")
+    assert len(needs.reasons) == 3
+
+
+@pytest.mark.parametrize(
+    ("package", "bookworm", "trixie"),
+    [
+        ("python-ldap", ("libldap-2.5-0", "libsasl2-2"), ("libldap2", "libsasl2-2")),
+        ("gdal", ("libgdal32",), ("libgdal36",)),
+        ("xmlsec", ("libxmlsec1-openssl",), ("libxmlsec1t64-openssl",)),
+        ("python-magic", ("libmagic1",), ("libmagic1t64",)),
+        ("pyodbc", ("unixodbc",), ("unixodbc",)),
+        ("m2crypto", ("libssl3",), ("libssl3t64",)),
+    ],
+)
+def test_runtime_names_per_release(
+    package: str, bookworm: tuple[str, ...], trixie: tuple[str, ...]
+) -> None:
+    assert system_needs([package], "bookworm").runtime == bookworm
+    assert system_needs([package], "trixie").runtime == trixie
+
+
+def test_build_names_per_release() -> None:
+    assert "libldap2-dev" in system_needs(["python-ldap"], "bookworm").build
+    assert "libldap-dev" in system_needs(["python-ldap"], "trixie").build
+
+
+def test_geodjango_app_and_implied_distributions() -> None:
+    gis = system_needs(["django", "django.contrib.gis"], "trixie")
+    assert gis.runtime == ("libgdal36", "libgeos-c1t64", "libproj25")
+    ldap = system_needs(["django-auth-ldap"])
+    assert "libldap2-dev" in ldap.build
+    assert "libldap-2.5-0" in ldap.runtime
+
+
+def test_weasyprint_runtime_only() -> None:
+    needs = system_needs(["WeasyPrint"])
+    assert needs.build == ()
+    assert {"libpango-1.0-0", "libpangoft2-1.0-0"} <= set(needs.runtime)
+
+
+def test_git() -> None:
+    needs = system_needs([], needs_git=True)
+    assert needs.build == ("git",)
+    assert system_needs([]).build == ()
+
+
+def test_unknown_and_empty_names() -> None:
+    assert system_needs(["", "not-a-real-dist", "[weird]"]) == system_needs([])
+
+
+@pytest.mark.parametrize(
+    ("image", "release"),
+    [
+        ("python:3.11-slim", "bookworm"),
+        ("python:3.11", "bookworm"),
+        ("python:3.12-slim", "bookworm"),
+        ("python:3.13", "trixie"),
+        ("python:3.13-slim", "trixie"),
+        ("python:3.14-slim", "trixie"),
+        ("python:3.13-slim-bookworm", "bookworm"),
+        ("python:3.11-slim-trixie", "trixie"),
+        ("python:3.10-bullseye", "bullseye"),
+        ("docker.io/library/python:3.13-slim@sha256:abc", "trixie"),
+        ("registry:5000/python", "bookworm"),
+        ("debian:13-slim", "trixie"),
+        ("debian:bookworm", "bookworm"),
+        ("python", "bookworm"),
+        ("${BASE}", "bookworm"),
+    ],
+)
+def test_debian_release(image: str, release: str) -> None:
+    assert debian_release(image) == release
+
+
+def test_tool_packages() -> None:
+    assert TOOL_PACKAGES["curl"] == "curl"
+    assert TOOL_PACKAGES["git"] == "git"
+    assert TOOL_PACKAGES["pg_config"] == "libpq-dev"
+    assert TOOL_PACKAGES["msgfmt"] == "gettext"
+    assert runtime_package("libpq5", "trixie") == "libpq5"

@@ -1,0 +1,133 @@
+"""non-root: run the app as a numeric, unprivileged user.
+
+Why: a process running as root in a container is root on every volume it mounts and one kernel
+bug away from root on the host. A numeric UID lets Kubernetes' runAsNonRoot verify it without
+reading /etc/passwd. The directories Django writes at run time (the sqlite database's directory,
+MEDIA_ROOT, STATIC_ROOT when collectstatic runs at start) are handed to that user; nothing else
+becomes writable.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from optimizer.dockerfile import Dockerfile, Instruction
+from optimizer.shell import split_commands, words
+from transforms.base import Context, Result
+
+UID = 10001
+_TAIL = {"CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "VOLUME", "LABEL"}
+_MANAGES_USERS = re.compile(
+    r"\b(gosu|su-exec|su |setpriv|chpst|runuser|useradd|adduser|chown|apt-get|apk )"
+)
+
+
+class NonRoot:
+    """Add a numeric non-root USER to the final stage, with the writable dirs Django needs."""
+
+    name = "non-root"
+
+    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
+        return bool(self.apply(dockerfile, ctx).notes)
+
+    def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
+        out = dockerfile.copy()
+        stage = out.final_stage()
+        items = list(out.iter_stage(stage))
+        users = [i for _, i in items if i.keyword == "USER"]
+        if users and users[-1].value.split(":")[0].strip() not in {"root", "0"}:
+            return Result(out)
+        if any(_creates_user(i) for _, i in items):
+            return Result(
+                out,
+                skipped=["the Dockerfile creates a user but does not switch to it; left to you"],
+            )
+        base = out.resolve(stage.base)
+        if not base.startswith(("python:", "docker.io/library/python:", "debian:", "ubuntu:")):
+            return Result(out, skipped=[f"{base} may not have useradd; USER left to you"])
+        if "alpine" in base:
+            return Result(out, skipped=["alpine base: USER left to you"])
+        start = " ".join(i.value for _, i in items if i.keyword in {"CMD", "ENTRYPOINT"})
+        low_port = [p for p in re.findall(r":(\d+)\b", start) if int(p) < 1024]
+        if low_port:
+            return Result(
+                out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
+            )
+        script = _entrypoint_script(start, ctx)
+        if script is not None and _MANAGES_USERS.search(script):
+            return Result(
+                out, skipped=["the entrypoint script switches users or changes the system itself"]
+            )
+        app_dir, _workdir = _app_dir(out, items)
+        starts = start + " " + (script or "")
+        writable: list[str] = []
+        project = ctx.project
+        proj = project.project_dir
+
+        def in_app(rel: str) -> str:
+            return posixpath.normpath(posixpath.join(app_dir, rel))
+
+        if project.sqlite_path:
+            writable.append(in_app(posixpath.dirname(project.sqlite_path) or "."))
+        for root, always in ((project.media_root, True), (project.static_root, False)):
+            if root and (always or "collectstatic" in starts):
+                path = root if root.startswith("/") else in_app(posixpath.join(proj, root))
+                writable.append(path)
+        writable = list(dict.fromkeys(writable))
+        if "/" in writable:
+            return Result(
+                out,
+                skipped=[
+                    "the app writes next to its source in / (no WORKDIR); making / "
+                    "writable is no better than root; left as is"
+                ],
+            )
+        commands = [f"useradd --create-home --uid {UID} app"]
+        to_make = [w for w in writable if w != app_dir]
+        if to_make:
+            commands.append("mkdir -p " + " ".join(to_make))
+        if writable:
+            commands.append(f"chown {UID}:{UID} " + " ".join(writable))
+        at = len(items)
+        while at > 1 and items[at - 1][1].keyword in _TAIL:
+            at -= 1
+        index = stage.start + at
+        out.insert_before(index, Instruction.new("RUN", " && ".join(commands)))
+        out.insert_before(index + 1, Instruction.new("USER", str(UID)))
+        where = f"; {', '.join(writable)} writable for it" if writable else ""
+        note = f"the app now runs as uid {UID} instead of root{where}"
+        return Result(out, [note])
+
+
+def _entrypoint_script(start: str, ctx: Context) -> str | None:
+    for token in words(start.replace("[", " ").replace("]", " ").replace(",", " ")):
+        token = token.strip("\"'")
+        if token.endswith(".sh"):
+            for rel in (token.lstrip("/"), posixpath.basename(token)):
+                text = ctx.read(rel)
+                if text is not None:
+                    return text
+            return ""
+    return None
+
+
+def _app_dir(out: Dockerfile, items: list[tuple[int, Instruction]]) -> tuple[str, str | None]:
+    cwd = "/"
+    workdir: str | None = None
+    app: str | None = None
+    for _, ins in items:
+        if ins.keyword == "WORKDIR":
+            cwd = posixpath.normpath(posixpath.join(cwd, ins.args.strip().strip("\"'")))
+            workdir = cwd
+        if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
+            parts = ins.exec_form or words(ins.args)
+            if any(p.rstrip("/") in {".", ""} for p in parts[:-1]) and app is None:
+                app = posixpath.normpath(posixpath.join(cwd, parts[-1]))
+    return app or cwd, workdir
+
+
+def _creates_user(ins: Instruction) -> bool:
+    return ins.keyword == "RUN" and any(
+        re.search(r"\b(useradd|adduser)\b", s.text) for s in split_commands(ins.args)
+    )

@@ -1,0 +1,55 @@
+"""secrets: flag credentials baked into the image with ENV or ARG.
+
+Why: ENV values are in every container's environment and in `docker history`; ARG values are in
+the image's build history. A SECRET_KEY or password written there is published with the image.
+We only flag them: moving a secret to run time changes how the app is deployed, which is the
+owner's decision.
+"""
+
+from __future__ import annotations
+
+import re
+
+from optimizer.dockerfile import Dockerfile
+from transforms.base import Context, Result
+
+_SECRET_NAME = re.compile(
+    r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS)",
+    re.IGNORECASE,
+)
+_URL_PASSWORD = re.compile(r"://[^/:@\s]+:[^@\s$]+@")
+
+
+class SecretsFlag:
+    """Report ENV/ARG values that look like credentials (never changes the file)."""
+
+    name = "secrets"
+
+    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
+        return bool(self.apply(dockerfile, ctx).skipped)
+
+    def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
+        flagged: list[str] = []
+        for ins in dockerfile.instructions:
+            if ins.keyword not in {"ENV", "ARG"}:
+                continue
+            for name, value in _pairs(ins.value):
+                literal = value and not value.startswith("$")
+                if literal and (_SECRET_NAME.search(name) or _URL_PASSWORD.search(value)):
+                    flagged.append(
+                        f"line {ins.line}: {ins.keyword} {name} holds a literal credential that "
+                        "ships in the image and its history; pass it at run time (--env, "
+                        "secrets, RUN --mount=type=secret) instead"
+                    )
+        return Result(dockerfile.copy(), [], flagged)
+
+
+def _pairs(value: str) -> list[tuple[str, str]]:
+    if "=" not in value.split(None, 1)[0]:
+        # Legacy `ENV NAME value` form.
+        name, _, rest = value.partition(" ")
+        return [(name, rest.strip().strip("\"'"))]
+    return [
+        (m.group(1), (m.group(2) or m.group(3) or m.group(4) or "").strip())
+        for m in re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)=(?:\"([^\"]*)\"|'([^']*)'|(\S*))", value)
+    ]
