@@ -1,6 +1,6 @@
 """Golden tests: each case under tests/golden/<transform>/<case>/ holds a Dockerfile (and the
 project files it needs) and `expected.Dockerfile`, the reviewed output of that transform alone.
-`expected.dockerignore` when the transform writes one; `options` lists CLI-style flags.
+`expected.<name>` for other files it writes (`expected.dockerignore`); `options` lists CLI-style flags.
 
 Regenerate after a reviewed change with `DJ_OPTIMIZE_REGOLD=1 pytest tests/test_golden.py`.
 """
@@ -25,34 +25,36 @@ def _options(case: Path) -> Options:
     return Options(production_server="--production-server" in flags)
 
 
-def _run(case: Path, root: Path) -> tuple[str, str | None]:
+def _run(case: Path, root: Path) -> dict[str, str]:
+    """The Dockerfile after the case's transform, plus any other file it writes."""
     transform = case.parent.name
     outcome = optimize(root / "Dockerfile", root, only=[transform], options=_options(case))
-    dockerfile = outcome.files.get("Dockerfile", (root / "Dockerfile").read_text())
-    return dockerfile, outcome.files.get(".dockerignore")
+    files = dict(outcome.files)
+    files.setdefault("Dockerfile", (root / "Dockerfile").read_text())
+    return files
+
+
+def _expected_name(key: str) -> str:
+    return "expected.Dockerfile" if key == "Dockerfile" else f"expected.{key.lstrip('.')}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_golden(case: Path, tmp_path: Path) -> None:
     root = materialize(case, tmp_path / "ctx")
-    dockerfile, dockerignore = _run(case, root)
-    expected = case / "expected.Dockerfile"
-    expected_ignore = case / "expected.dockerignore"
+    files = _run(case, root)
     if os.environ.get("DJ_OPTIMIZE_REGOLD"):
-        expected.write_text(dockerfile)
-        if dockerignore is not None:
-            expected_ignore.write_text(dockerignore)
-    assert dockerfile == expected.read_text()
-    if expected_ignore.exists() or dockerignore is not None:
-        assert dockerignore == expected_ignore.read_text()
+        for key, content in files.items():
+            (case / _expected_name(key)).write_text(content)
+    expected = {p.name for p in case.glob("expected.*")}
+    assert expected == {_expected_name(k) for k in files}
+    for key, content in files.items():
+        assert content == (case / _expected_name(key)).read_text(), key
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_idempotent(case: Path, tmp_path: Path) -> None:
     root = materialize(case, tmp_path / "ctx")
-    dockerfile, dockerignore = _run(case, root)
-    (root / "Dockerfile").write_text(dockerfile)
-    if dockerignore is not None:
-        (root / ".dockerignore").write_text(dockerignore)
+    for key, content in _run(case, root).items():
+        (root / key).write_text(content)
     again = optimize(root / "Dockerfile", root, only=[case.parent.name], options=_options(case))
     assert again.files == {}, again.diff()

@@ -1,0 +1,3 @@
+#!/bin/sh
+chown -R app /app/media
+exec gosu app "$@"
