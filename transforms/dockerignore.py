@@ -18,27 +18,27 @@ from optimizer.shell import program, split_commands
 from transforms.base import Context, Result
 
 HEADER = "# Added by dj-optimize: keep history, secrets and local state out of the image.\n"
-# (pattern, why) in the order they are written.
-PATTERNS: tuple[tuple[str, str], ...] = (
-    (".git", "history"),
-    (".env", "secrets"),
-    (".env.*", "secrets"),
-    (".venv", "virtualenv"),
-    ("venv", "virtualenv"),
-    ("**/__pycache__", "cache"),
-    ("**/*.py[cod]", "cache"),
-    (".pytest_cache", "cache"),
-    (".mypy_cache", "cache"),
-    (".ruff_cache", "cache"),
-    (".coverage", "cache"),
-    ("htmlcov", "cache"),
-    (".tox", "cache"),
-    ("**/node_modules", "node_modules"),
-    ("*.sqlite3", "sqlite"),
-    ("**/*.sqlite3", "sqlite"),
-    (".idea", "editor"),
-    (".vscode", "editor"),
-    (".DS_Store", "editor"),
+# (pattern, a name it must exclude, essential?) in the order they are written. Non-essential
+# patterns (tool caches, editor files) go only into a new file, not into one the user keeps.
+PATTERNS: tuple[tuple[str, str, bool], ...] = (
+    (".git", ".git", True),
+    (".env", ".env", True),
+    (".env.*", ".env.local", True),
+    (".venv", ".venv", True),
+    ("venv", "venv", True),
+    ("**/__pycache__", "__pycache__", True),
+    ("**/*.py[cod]", "views.pyc", True),
+    (".pytest_cache", ".pytest_cache", False),
+    (".mypy_cache", ".mypy_cache", False),
+    (".ruff_cache", ".ruff_cache", False),
+    (".coverage", ".coverage", False),
+    ("htmlcov", "htmlcov", False),
+    (".tox", ".tox", False),
+    ("**/node_modules", "node_modules", True),
+    ("**/*.sqlite3", "db.sqlite3", True),
+    (".idea", ".idea", False),
+    (".vscode", ".vscode", False),
+    (".DS_Store", ".DS_Store", False),
 )
 _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
 
@@ -66,8 +66,13 @@ class DockerIgnore:
         needed = _needed_names(dockerfile, ctx)
         wanted: list[str] = []
         kept: list[str] = []
-        for pattern, _ in PATTERNS:
-            if _norm(pattern) in stripped or _norm(pattern) in negated:
+        from fnmatch import fnmatch
+
+        existing = [_norm(p).removeprefix("**/") for p in stripped | negated]
+        for pattern, example, essential in PATTERNS:
+            if current is not None and not essential:
+                continue
+            if any(fnmatch(example, p) for p in existing):
                 continue
             if pattern == ".git" and "git" in needed:
                 kept.append(".git (the build runs git)")
@@ -80,6 +85,8 @@ class DockerIgnore:
             for name in needed
             if name != "git" and _excluded(name, wanted) and f"!{name}" not in stripped
         )
+        # Later lines win in .dockerignore: the user's own `!x` lines must still win over ours.
+        exceptions += sorted(n for n in negated if _excluded(n, wanted) and n not in exceptions)
         if not wanted:
             return Result(out)
         block = [HEADER.rstrip("\n"), *wanted, *[f"!{name}" for name in exceptions]]

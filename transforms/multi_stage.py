@@ -235,6 +235,8 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
                 keep = [p for p in pkgs if not _build_only(p, build)]
                 if not keep:
                     continue
+                if "--no-install-recommends" not in opts:
+                    opts.append("--no-install-recommends")
                 kept.append(" ".join([*argv[:at], *opts, *keep]))
                 continue
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
@@ -242,6 +244,11 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
         kept.append(seg.text)
     if not any("install" in program(k) or classify(k) != "apt" for k in kept):
         return None
+    if any("install" in program(k) and classify(k) == "apt" for k in kept) and not any(
+        "/var/lib/apt/lists" in k for k in kept
+    ):
+        # The package lists are ~20 MB the running app never reads.
+        kept.append("rm -rf /var/lib/apt/lists/*")
     return Instruction("RUN", " && ".join(kept), ins.leading)
 
 

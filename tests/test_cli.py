@@ -1,0 +1,208 @@
+"""The command line: exit codes, dry run vs --write, --json, --only/--skip, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from optimizer import writer
+from optimizer.cli import app
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+runner = CliRunner()
+
+
+@pytest.fixture
+def tutorial(tmp_path: Path) -> Path:
+    target = tmp_path / "tutorial"
+    shutil.copytree(EXAMPLES / "01-tutorial", target)
+    return target
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_dry_run_prints_diff_exits_1_and_writes_nothing(tutorial: Path) -> None:
+    before = _snapshot(tutorial)
+    result = runner.invoke(app, [str(tutorial / "Dockerfile")])
+    assert result.exit_code == 1, result.output
+    assert "-FROM python:3.11\n" in result.output
+    assert "+FROM python:3.11-slim AS builder" in result.output
+    assert "[slim-base]" in result.output and "dry run" in result.output
+    assert _snapshot(tutorial) == before
+
+
+def test_write_applies_then_nothing_to_change(tutorial: Path) -> None:
+    result = runner.invoke(app, ["--write", str(tutorial / "Dockerfile")])
+    assert result.exit_code == 0, result.output
+    expected = (tutorial / "Dockerfile.expected").read_text()
+    assert (tutorial / "Dockerfile").read_text() == expected
+    assert (tutorial / ".dockerignore").read_text() == (
+        tutorial / "dockerignore.expected"
+    ).read_text()
+    again = runner.invoke(app, [str(tutorial / "Dockerfile")])
+    assert again.exit_code == 0
+    assert "nothing to change" in again.output
+
+
+def test_json_report(tutorial: Path) -> None:
+    result = runner.invoke(app, ["--json", str(tutorial / "Dockerfile")])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["changed"] is True
+    assert [c["transform"] for c in data["changes"]][:4] == [
+        "fix-cmd-binding",
+        "slim-base",
+        "cache-friendly-order",
+        "multi-stage",
+    ]
+    assert data["files"]["Dockerfile"] == (tutorial / "Dockerfile.expected").read_text()
+    assert data["project"]["wsgi_application"] == "mysite.wsgi:application"
+    assert data["written"] == []
+
+
+def test_only_and_skip(tutorial: Path) -> None:
+    only = json.loads(
+        runner.invoke(
+            app, ["--json", "--only", "fix-cmd-binding", str(tutorial / "Dockerfile")]
+        ).stdout
+    )
+    assert [c["transform"] for c in only["changes"]] == ["fix-cmd-binding"]
+    assert "FROM python:3.11\n" in only["files"]["Dockerfile"]
+    skipped = json.loads(
+        runner.invoke(
+            app, ["--json", "--skip", "multi-stage,dockerignore", str(tutorial / "Dockerfile")]
+        ).stdout
+    )
+    names = [c["transform"] for c in skipped["changes"]]
+    assert "multi-stage" not in names and "dockerignore" not in names
+    assert ".dockerignore" not in skipped["files"]
+
+
+def test_production_server_switches_runserver_to_gunicorn(tutorial: Path) -> None:
+    result = runner.invoke(app, ["--json", "--production-server", str(tutorial / "Dockerfile")])
+    text = json.loads(result.stdout)["files"]["Dockerfile"]
+    assert 'CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]' in text
+    assert "STOPSIGNAL" not in text
+
+
+def test_context_option(tmp_path: Path, tutorial: Path) -> None:
+    docker_dir = tmp_path / "docker"
+    docker_dir.mkdir()
+    shutil.move(str(tutorial / "Dockerfile"), docker_dir / "Dockerfile")
+    no_context = runner.invoke(app, [str(docker_dir / "Dockerfile")])
+    assert no_context.exit_code == 2
+    assert "no Django project" in no_context.output
+    result = runner.invoke(
+        app, ["--json", "--context", str(tutorial), str(docker_dir / "Dockerfile")]
+    )
+    assert result.exit_code == 1, result.output
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda root: None, "no such file"),
+        (lambda root: (root / "Dockerfile").mkdir(), "is a directory"),
+        (lambda root: (root / "Dockerfile").write_bytes(b"FROM python:3.11\n\xff\xfe\n"), "UTF-8"),
+        (
+            lambda root: (root / "Dockerfile").write_text("FROM python:3.11\nRUN <<EOF\nx\nEOF\n"),
+            "heredocs",
+        ),
+        (lambda root: (root / "Dockerfile").write_text("RUN echo\n"), "FROM"),
+    ],
+    ids=["missing", "directory", "not-utf8", "heredoc", "no-from"],
+)
+def test_bad_input_exits_2_with_one_message(tmp_path: Path, setup, message: str) -> None:  # type: ignore[no-untyped-def]
+    shutil.copytree(EXAMPLES / "01-tutorial", tmp_path / "p")
+    root = tmp_path / "p"
+    (root / "Dockerfile").unlink()
+    setup(root)
+    before = _snapshot(root)
+    result = runner.invoke(app, ["--write", str(root / "Dockerfile")])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert result.output.count("error:") == 1
+    assert "Traceback" not in result.output
+    assert _snapshot(root) == before
+
+
+def test_not_a_django_project(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11\nCOPY . .\nCMD python app.py\n")
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    result = runner.invoke(app, [str(tmp_path / "Dockerfile")])
+    assert result.exit_code == 2
+    assert "no Django project" in result.output
+
+
+def test_unknown_transform(tutorial: Path) -> None:
+    result = runner.invoke(app, ["--skip", "frobnicate", str(tutorial / "Dockerfile")])
+    assert result.exit_code == 2
+    assert "unknown transform 'frobnicate'" in result.output
+
+
+def test_write_failure_leaves_original_byte_identical(
+    tutorial: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _snapshot(tutorial)
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer.os, "replace", broken_replace)
+    result = runner.invoke(app, ["--write", str(tutorial / "Dockerfile")])
+    assert result.exit_code == 2
+    assert "nothing written" in result.output
+    assert _snapshot(tutorial) == before  # no temp files left behind either
+
+
+def test_unparseable_result_is_never_written(
+    tutorial: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from optimizer import pipeline
+
+    real = pipeline.optimize
+
+    def corrupting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        outcome = real(*args, **kwargs)
+        outcome.files["Dockerfile"] = "RUN <<EOF\nbroken\nEOF\n"
+        return outcome
+
+    monkeypatch.setattr("optimizer.cli.optimize", corrupting)
+    before = _snapshot(tutorial)
+    result = runner.invoke(app, ["--write", str(tutorial / "Dockerfile")])
+    assert result.exit_code == 2
+    assert _snapshot(tutorial) == before
+
+
+def test_write_keeps_file_mode(tutorial: Path) -> None:
+    os.chmod(tutorial / "Dockerfile", 0o640)
+    assert runner.invoke(app, ["--write", str(tutorial / "Dockerfile")]).exit_code == 0
+    assert (tutorial / "Dockerfile").stat().st_mode & 0o777 == 0o640
+
+
+def test_list_transforms() -> None:
+    result = runner.invoke(app, ["--list-transforms"])
+    assert result.exit_code == 0
+    for name in (
+        "fix-cmd-binding",
+        "slim-base",
+        "cache-friendly-order",
+        "multi-stage",
+        "dockerignore",
+        "non-root",
+        "pip-no-cache",
+        "python-env",
+        "secrets",
+    ):
+        assert name in result.output
