@@ -1,6 +1,7 @@
 """Golden tests: each case under tests/golden/<transform>/<case>/ holds a Dockerfile (and the
 project files it needs) and `expected.Dockerfile`, the reviewed output of that transform alone.
-`expected.<name>` for other files it writes (`expected.dockerignore`); `options` lists CLI-style flags.
+`expected.<name>` for other files it writes (`expected.dockerignore`); `options` lists
+CLI-style flags.
 
 Regenerate after a reviewed change with `DJ_OPTIMIZE_REGOLD=1 pytest tests/test_golden.py`.
 """

@@ -204,5 +204,5 @@ def apt_install(packages: list[str]) -> str:
     return (
         "apt-get update && apt-get install -y --no-install-recommends "
         + " ".join(packages)
-        + " && rm -rf /var/lib/apt/lists/*"
+        + " && apt-get clean && rm -rf /var/lib/apt/lists/*"
     )

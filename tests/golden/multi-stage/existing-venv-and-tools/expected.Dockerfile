@@ -12,7 +12,8 @@ RUN pip install -r requirements.txt
 FROM python:3.11-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext curl \
-    && rm -rf /var/lib/apt/lists/*
+    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean
 ENV PATH="/venv/bin:$PATH"
 WORKDIR /app
 COPY --from=builder /venv /venv

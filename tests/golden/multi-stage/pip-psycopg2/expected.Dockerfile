@@ -13,7 +13,8 @@ RUN pip install -r requirements.txt
 FROM python:3.11-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq5 \
-    && rm -rf /var/lib/apt/lists/*
+    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean
 ENV PYTHONUNBUFFERED=1
 WORKDIR /app
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
