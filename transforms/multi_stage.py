@@ -68,10 +68,10 @@ class MultiStage:
             return Result(out, notes, skipped)
         last = installs[-1]
         broad = next((n for n, i in items if _is_source_copy(i)), None)
-        if broad is not None and broad < last:
+        if broad is not None and broad < last and _editable(out.instructions[last]):
             skipped.append(
-                f"line {out.instructions[last].line}: the install runs after the source is "
-                "copied (it needs the source), so it cannot move to a builder stage"
+                f"line {out.instructions[last].line}: an editable install points into the source "
+                "tree, which a builder stage would not share; left single-stage"
             )
             return Result(out, notes, skipped)
         if any(i.keyword == "USER" for n, i in items if n <= last):
@@ -108,6 +108,7 @@ class MultiStage:
             )
         ]
         venv_added = existing_venv is not None
+        source_at: int | None = None
         for n, ins in items[1:]:
             if n > last:
                 break
@@ -122,6 +123,10 @@ class MultiStage:
             builder_part.append(ins)
             final_ins = _for_final(ins, ctx, runtime)
             if final_ins is not None:
+                if n == broad:
+                    # `pip install .` needs the source in the builder; the final stage copies it
+                    # again, after the venv, as it would after the install.
+                    source_at = len(final_part)
                 final_part.append(final_ins)
         # Runtime libraries the dependencies load (libpq5 for psycopg2, ...), if not yet there.
         have = _apt_packages(final_part)
@@ -130,10 +135,16 @@ class MultiStage:
             final_part.insert(
                 _after_header(final_part), Instruction.new("RUN", apt_install(missing))
             )
+        venv_lines = [Instruction.new("COPY", f"--from={builder} {venv} {venv}")]
         if existing_venv is None:
             # A venv the user created comes with their own ENV PATH, already replicated above.
-            final_part.append(Instruction.new("ENV", f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"'))
-        final_part.append(Instruction.new("COPY", f"--from={builder} {venv} {venv}"))
+            venv_lines.insert(
+                0, Instruction.new("ENV", f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"')
+            )
+        if source_at is None:
+            final_part += venv_lines
+        else:
+            final_part[source_at:source_at] = venv_lines
         rest = [i for n, i in items if n > last]
         tools = _tools_left(final_part + rest)
         rest = [_strip_runners(i, tools, notes) for i in rest]
@@ -155,6 +166,13 @@ def _has_kind(ins: Instruction, kind: str) -> bool:
         ins.keyword == "RUN"
         and ins.exec_form is None
         and any(classify(s.text) == kind for s in split_commands(ins.args))
+    )
+
+
+def _editable(ins: Instruction) -> bool:
+    return any(
+        classify(s.text) == "deps" and re.search(r"(^|\s)(-e|--editable)(\s|=)", s.text)
+        for s in split_commands(ins.args)
     )
 
 

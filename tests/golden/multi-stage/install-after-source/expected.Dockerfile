@@ -1,4 +1,14 @@
-FROM python:3.11-slim
+# Builder: installs the dependencies into a virtualenv.
+FROM python:3.11-slim AS builder
 COPY . .
+RUN python -m venv /opt/venv
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 RUN pip install .
+
+# Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
+# the builder.
+FROM python:3.11-slim
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY --from=builder /opt/venv /opt/venv
+COPY . .
 CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]

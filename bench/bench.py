@@ -1,0 +1,130 @@
+"""Benchmark dj-optimize on example projects: `python bench/bench.py [examples/NN ...]`.
+
+For each example it runs `dj-optimize --verify --json <dir>/Dockerfile` (a dry run: nothing is
+written) and prints one table row: image size, bytes above the base image (what the targets
+measure), rebuild time after a code change, cold build time, and the verdict. Examples run one
+after another: each builds four images and the machine may have only two cores.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 3600.0
+
+
+def run_optimizer(example: Path) -> dict[str, Any]:
+    """The CLI's JSON report for one example; {"error": ...} when it produced none."""
+    exe = shutil.which("dj-optimize")
+    command = [exe] if exe else [sys.executable, "-m", "optimizer.cli"]
+    command += ["--verify", "--json", str(example / "Dockerfile")]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {TIMEOUT:.0f} s"}
+    # Exit status 1 only means "changes proposed" or "verify failed": the JSON says which.
+    try:
+        data = json.loads(done.stdout)
+    except ValueError:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        return {"error": f"exit {done.returncode}: " + " | ".join(tail)}
+    return data if isinstance(data, dict) else {"error": "unexpected JSON"}
+
+
+def _mb(value: Any) -> str:
+    return "-" if value is None else f"{value / 1e6:.0f}"
+
+
+def _s(value: Any) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def row(name: str, data: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Table cells and the reasons to print under the table."""
+    if "error" in data:
+        return [name] + ["-"] * 9 + ["ERROR"], [str(data["error"])]
+    report = data.get("verify")
+    if not report:
+        verdict = "unchanged" if not data.get("changed") else "not verified"
+        return [name] + ["-"] * 9 + [verdict], []
+    b, a = report["before"], report["after"]
+    ratio = report.get("above_base_ratio")
+    saving = report.get("size_saving_percent")
+    cells = [
+        name,
+        _mb(b.get("image_size")),
+        _mb(a.get("image_size")),
+        "-" if saving is None else f"{saving:.0f}%",
+        _mb(b.get("bytes_above_base")),
+        _mb(a.get("bytes_above_base")),
+        "-" if ratio is None else f"{ratio:.2f}",
+        _s(b.get("rebuild_seconds")),
+        _s(a.get("rebuild_seconds")),
+        f"{_s(b.get('cold_build_seconds'))}/{_s(a.get('cold_build_seconds'))}",
+        "PASS" if report.get("passed") else "FAIL",
+    ]
+    return cells, list(report.get("reasons") or [])
+
+
+HEADER = [
+    "example",
+    "MB before",
+    "MB after",
+    "saving",
+    "above base MB before",
+    "after",
+    "ratio",
+    "rebuild s before",
+    "after",
+    "cold s before/after",
+    "verdict",
+]
+
+
+def print_table(rows: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+    for cells in [HEADER, *rows]:
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            )
+        )
+
+
+def main(argv: list[str]) -> int:
+    examples = [Path(a) for a in argv] or sorted(
+        p for p in (ROOT / "examples").iterdir() if (p / "Dockerfile").is_file()
+    )
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    failed = False
+    for example in examples:
+        start = time.monotonic()
+        print(f"{example.name}: running…", file=sys.stderr, flush=True)
+        cells, reasons = row(example.name, run_optimizer(example))
+        print(
+            f"{example.name}: {cells[-1]} in {time.monotonic() - start:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        rows.append(cells)
+        notes += [f"{example.name}: {reason}" for reason in reasons]
+        failed = failed or cells[-1] in ("FAIL", "ERROR")
+    print_table(rows)
+    for note in notes:
+        print(note)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
