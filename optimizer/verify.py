@@ -592,16 +592,24 @@ def _verify(
     for name in sides:
         container_name = f"{run.run_id}-{name}-run"
         run.containers.append(container_name)
-        containers[name] = engine.run_container(
-            f"{run.run_id}-{name}",
-            container_name,
-            port=port_of[name],
-            env=options.env,
-            network=network,
-        )
+        try:
+            containers[name] = engine.run_container(
+                f"{run.run_id}-{name}",
+                container_name,
+                port=port_of[name],
+                env=options.env,
+                network=network,
+            )
+        except engine.EngineError as exc:
+            # A command that does not exist in the image, say: that side serves nothing.
+            sides[name][1].container_log_tail = [str(exc)[-500:]]
+            report.notes.append(f"the {name} container did not start: {str(exc)[-200:]}")
+            continue
         started[name] = time.monotonic()
 
     for name, (_, side) in sides.items():
+        if name not in containers:
+            continue
         progress(f"{name}: waiting for HTTP on port {port_of[name]}")
         side.serving, ready = _await_http(
             containers[name], port_of[name], options, started[name] + options.start_timeout
@@ -633,8 +641,14 @@ def _verify(
 
     progress("stopping both containers (SIGTERM)")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        stops = {name: pool.submit(_stop, containers[name], options.stop_timeout) for name in sides}
+        stops = {
+            name: pool.submit(_stop, containers[name], options.stop_timeout)
+            for name in sides
+            if name in containers
+        }
     for name, (_, side) in sides.items():
+        if name not in stops:
+            continue
         was_running, exit_code, seconds = stops[name].result()
         side.exit_code = exit_code
         side.stop_seconds = round(seconds, 2) if was_running else None

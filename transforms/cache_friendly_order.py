@@ -177,6 +177,11 @@ def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str
                 "install and may be needed by it; order left alone"
             )
             return None
+    if "$" in cwd or "$" in dest:
+        skipped.append(
+            f"line {ins.line}: paths use build variables ({dest}); order left alone"
+        )
+        return None
     rel_cwd = posixpath.relpath(cwd, dest)
     if rel_cwd.startswith(".."):
         skipped.append(f"line {ins.line}: the install runs outside the copied source; left alone")

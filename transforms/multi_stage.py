@@ -63,6 +63,15 @@ class MultiStage:
         if base_stage(out, stage).index != stage.index:
             skipped.append("the final stage builds on an earlier stage; left as it is")
             return Result(out, notes, skipped)
+        if any(
+            i.keyword == "RUN" and re.search(r"\b(apk|yum|dnf|microdnf|zypper)\s", i.args)
+            for _, i in items
+        ):
+            skipped.append(
+                "the stage installs system packages with a non-Debian package manager; which of "
+                "them the app needs at run time is unknown, so it stays single-stage"
+            )
+            return Result(out, notes, skipped)
         installs = [n for n, i in items if _has_kind(i, "deps")]
         if not installs:
             return Result(out, notes, skipped)

@@ -60,6 +60,10 @@ class NonRoot:
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
         app_dir, _workdir = _app_dir(out, items)
+        if "$" in app_dir:
+            return Result(
+                out, skipped=[f"the app directory is spelled with build variables ({app_dir})"]
+            )
         starts = start + " " + (script or "")
         writable: list[str] = []
         project = ctx.project

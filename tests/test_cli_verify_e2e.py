@@ -1,0 +1,48 @@
+"""`--verify --write` through the command line on the lab engine: a rewrite that breaks the app
+fails verification, exits 1 and leaves every file of the project byte-identical."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from optimizer import pipeline
+from optimizer.cli import app
+
+pytestmark = pytest.mark.engine
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_broken_rewrite_fails_verify_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLES / "06-gunicorn-localhost", root)
+    real = pipeline.optimize
+
+    def dropping_dependencies(*args: Any, **kwargs: Any) -> pipeline.Outcome:
+        # A transform that loses the dependency install: the after image has no gunicorn.
+        outcome = real(*args, **kwargs)
+        text = outcome.files["Dockerfile"]
+        outcome.files["Dockerfile"] = (
+            "\n".join(line for line in text.splitlines() if "pip install" not in line) + "\n"
+        )
+        return outcome
+
+    monkeypatch.setattr("optimizer.cli.optimize", dropping_dependencies)
+    before = _snapshot(root)
+    result = CliRunner().invoke(
+        app, ["--verify", "--write", "--no-rebuild", str(root / "Dockerfile")]
+    )
+    assert result.exit_code == 1, result.output
+    assert "verify: FAIL" in result.output
+    assert "nothing written" in result.output
+    assert _snapshot(root) == before

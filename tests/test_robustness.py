@@ -1,0 +1,97 @@
+"""Unusual but valid Dockerfiles: each gets a clean result or one clear refusal, never a
+traceback or a corrupted file; whatever is proposed parses and is stable on a second run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import SKELETON
+
+from optimizer.dockerfile import Dockerfile
+from optimizer.pipeline import OptimizeError, optimize
+
+LONG_RUN = "RUN pip install -r requirements.txt && " + " && ".join(
+    f"echo step{n}" for n in range(200)
+)
+
+CASES = {
+    "syntax-directive": "# syntax=docker/dockerfile:1\nFROM python:3.11\nCOPY . .\n"
+    "RUN pip install -r requirements.txt\nCMD gunicorn mysite.wsgi\n",
+    "onbuild": "FROM python:3.11\nONBUILD COPY . /app\n"
+    "ONBUILD RUN pip install -r requirements.txt\nCMD gunicorn mysite.wsgi\n",
+    "crlf": "FROM python:3.11\r\nWORKDIR /app\r\nCOPY . .\r\n"
+    "RUN pip install -r requirements.txt\r\nCMD python manage.py runserver\r\n",
+    "long-run": f"FROM python:3.11\nCOPY . .\n{LONG_RUN}\nCMD gunicorn mysite.wsgi\n",
+    "continuations-and-comments": "FROM python:3.11\nCOPY . .\nRUN pip install \\\n"
+    '    # pinned below\n    -r requirements.txt\nCMD ["gunicorn", "mysite.wsgi"]\n',
+    "json-copy-and-platform": "FROM --platform=linux/amd64 python:3.11 AS app\n"
+    'COPY ["requirements.txt", "/app/"]\nRUN pip install -r /app/requirements.txt\n'
+    'COPY [".", "/app"]\nWORKDIR /app\nCMD ["gunicorn", "mysite.wsgi"]\n',
+    "entrypoint-shell-form": "FROM python:3.11\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    "ENTRYPOINT gunicorn mysite.wsgi --bind 127.0.0.1:8000\n",
+    "lowercase": "from python:3.11\ncopy . .\nrun pip install -r requirements.txt\n"
+    "cmd python manage.py runserver\n",
+    "healthcheck-and-stopsignal": "FROM python:3.11\nCOPY . .\n"
+    "RUN pip install -r requirements.txt\n"
+    "HEALTHCHECK --interval=30s CMD curl -f http://localhost:8000/ || exit 1\n"
+    'STOPSIGNAL SIGTERM\nCMD ["gunicorn", "mysite.wsgi"]\n',
+    "alpine": "FROM python:3.11-alpine\nRUN apk add --no-cache postgresql-dev gcc musl-dev\n"
+    "COPY . .\nRUN pip install -r requirements.txt\nCMD gunicorn mysite.wsgi\n",
+    "env-legacy-form-and-args": "ARG PY=3.11\nFROM python:$PY\nENV APP_HOME /app\n"
+    "WORKDIR $APP_HOME\nCOPY . $APP_HOME\nRUN pip install -r requirements.txt\n"
+    "CMD gunicorn mysite.wsgi -b :8000\n",
+}
+
+REFUSED = {
+    "heredoc": ("FROM python:3.11\nRUN <<EOF\npip install django\nEOF\n", "heredocs"),
+    "escape-directive": ("# escape=`\nFROM python:3.11\nRUN echo hi\n", "escape"),
+    "binary": ("FROM python:3.11\n\x00\x01\n", "not a text file"),
+}
+
+
+def _project(tmp_path: Path, dockerfile: str) -> Path:
+    for rel, content in SKELETON.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(content)
+    (tmp_path / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
+    (tmp_path / "Dockerfile").write_bytes(dockerfile.encode())
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_clean_result_that_parses_and_is_stable(name: str, tmp_path: Path) -> None:
+    root = _project(tmp_path, CASES[name])
+    outcome = optimize(root / "Dockerfile", root)
+    for key, content in outcome.files.items():
+        if key == "Dockerfile":
+            Dockerfile.parse(content)
+        (root / key).write_bytes(content.encode())
+    assert optimize(root / "Dockerfile", root).files == {}
+
+
+def test_crlf_is_kept(tmp_path: Path) -> None:
+    root = _project(tmp_path, CASES["crlf"])
+    text = optimize(root / "Dockerfile", root).files["Dockerfile"]
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+
+
+def test_directive_stays_first(tmp_path: Path) -> None:
+    root = _project(tmp_path, CASES["syntax-directive"])
+    text = optimize(root / "Dockerfile", root).files["Dockerfile"]
+    assert text.startswith("# syntax=docker/dockerfile:1\n")
+
+
+def test_onbuild_left_alone(tmp_path: Path) -> None:
+    root = _project(tmp_path, CASES["onbuild"])
+    text = optimize(root / "Dockerfile", root).files.get("Dockerfile", CASES["onbuild"])
+    assert "ONBUILD COPY . /app\nONBUILD RUN pip install -r requirements.txt\n" in text
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refused_with_one_clear_message(name: str, tmp_path: Path) -> None:
+    text, message = REFUSED[name]
+    root = _project(tmp_path, text)
+    with pytest.raises(OptimizeError, match=message):
+        optimize(root / "Dockerfile", root)
+    assert (root / "Dockerfile").read_bytes() == text.encode()
