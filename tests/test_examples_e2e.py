@@ -23,6 +23,7 @@ pytestmark = pytest.mark.engine
         "03-poetry",
         "04-pipenv",
         "05-uv",
+        "12-pep621",  # `pip install .` of the project itself
         "06-gunicorn-localhost",  # the original is reachable only from inside its container
     ],
 )
