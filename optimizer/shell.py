@@ -78,6 +78,17 @@ def join_commands(segments: list[str]) -> str:
     return " && ".join(s.strip() for s in segments if s.strip())
 
 
+def join_segments(segments: list[Segment], texts: list[str] | None = None) -> str:
+    """Rejoin segments with the separators they were written with (texts may replace them)."""
+    texts = [s.text for s in segments] if texts is None else texts
+    parts: list[str] = []
+    for k, (seg, text) in enumerate(zip(segments, texts, strict=True)):
+        parts.append(text)
+        if k < len(segments) - 1:
+            parts.append("; " if seg.sep == ";" else " && ")
+    return "".join(parts)
+
+
 def words(text: str) -> list[str]:
     try:
         return shlex.split(text, comments=False)

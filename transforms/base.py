@@ -57,6 +57,21 @@ class Result:
     files: dict[str, str] = field(default_factory=dict)
 
 
+class NotesTransform:
+    """Default `detect` for transforms: the pattern is present when applying changes something.
+
+    Subclasses set `name` and implement `apply`."""
+
+    name: str
+
+    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
+        result = self.apply(dockerfile, ctx)
+        return bool(result.notes or result.files)
+
+    def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
+        raise NotImplementedError
+
+
 class Transform(Protocol):
     name: str
 

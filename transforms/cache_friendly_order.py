@@ -18,19 +18,16 @@ from dataclasses import dataclass
 from optimizer.deps import requirement_files_from_command
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.shell import Segment, classify, pip_install_targets, program, split_commands, words
-from transforms.base import Context, Result
+from transforms.base import Context, NotesTransform, Result
 
 _MOVABLE_KEYWORDS = {"ENV", "ARG", "WORKDIR", "LABEL"}
 _PREP_KINDS = {"apt", "tool", "venv"}
 
 
-class CacheFriendlyOrder:
+class CacheFriendlyOrder(NotesTransform):
     """Copy dependency manifests and install them before `COPY . .`."""
 
     name = "cache-friendly-order"
-
-    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
-        return bool(self.apply(dockerfile, ctx).notes)
 
     def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
         out = dockerfile.copy()
@@ -178,9 +175,7 @@ def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str
             )
             return None
     if "$" in cwd or "$" in dest:
-        skipped.append(
-            f"line {ins.line}: paths use build variables ({dest}); order left alone"
-        )
+        skipped.append(f"line {ins.line}: paths use build variables ({dest}); order left alone")
         return None
     rel_cwd = posixpath.relpath(cwd, dest)
     if rel_cwd.startswith(".."):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from optimizer.dockerfile import Dockerfile
 from optimizer.shell import program, split_commands
-from transforms.base import Context, Result
+from transforms.base import Context, NotesTransform, Result
 
 HEADER = "# Added by dj-optimize: keep history, secrets and local state out of the image.\n"
 # (pattern, a name it must exclude, essential?) in the order they are written. Non-essential
@@ -43,13 +43,10 @@ PATTERNS: tuple[tuple[str, str, bool], ...] = (
 _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
 
 
-class DockerIgnore:
+class DockerIgnore(NotesTransform):
     """Write or extend .dockerignore so .git, .env*, venvs, caches and sqlite stay out."""
 
     name = "dockerignore"
-
-    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
-        return bool(self.apply(dockerfile, ctx).notes)
 
     def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
         out = dockerfile.copy()

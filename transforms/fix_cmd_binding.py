@@ -13,20 +13,24 @@ import json
 import re
 
 from optimizer.dockerfile import Dockerfile, Instruction
-from optimizer.shell import Segment, has_shell_syntax, server_argv, split_commands, words
-from transforms.base import Context, Result
+from optimizer.shell import (
+    Segment,
+    has_shell_syntax,
+    join_segments,
+    server_argv,
+    split_commands,
+    words,
+)
+from transforms.base import Context, NotesTransform, Result
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env sh"}
 
 
-class FixCmdBinding:
+class FixCmdBinding(NotesTransform):
     """Bind the server to 0.0.0.0 on the exposed port, start it from CMD in exec form."""
 
     name = "fix-cmd-binding"
-
-    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
-        return bool(self.apply(dockerfile, ctx).notes)
 
     def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
         out = dockerfile.copy()
@@ -132,7 +136,7 @@ def _move_run_server_to_cmd(dockerfile: Dockerfile, port: int, notes: list[str])
         kept = [s for k, s in enumerate(segments) if k not in server_at]
         if kept:
             # The tail of the last kept segment may carry a `&` that backgrounded the server.
-            body = _join([*kept[:-1], Segment(_unbackground(kept[-1].text), "")])
+            body = join_segments([*kept[:-1], Segment(_unbackground(kept[-1].text), "")])
             dockerfile.instructions[n] = ins.with_args(body)
         else:
             dockerfile.instructions[n] = Instruction("RUN", "", ins.leading, "", ins.line)
@@ -177,15 +181,6 @@ def _unbackground(text: str) -> str:
     return re.sub(r"\s*>\s*/dev/null(\s+2>&1)?\s*$", "", text).strip()
 
 
-def _join(segments: list[Segment]) -> str:
-    parts: list[str] = []
-    for k, seg in enumerate(segments):
-        parts.append(seg.text)
-        if k < len(segments) - 1:
-            parts.append(" ; " if seg.sep == ";" else " && ")
-    return "".join(parts).replace(" ; ", "; ")
-
-
 def _fix_instruction(
     ins: Instruction, port: int, ctx: Context, notes: list[str], skipped: list[str]
 ) -> tuple[Instruction, str, int] | None:
@@ -227,7 +222,7 @@ def _fix_instruction(
         server_seg = new_segments[at]
         if not re.match(r"^exec\s", server_seg.text):
             new_segments[at] = Segment("exec " + server_seg.text, server_seg.sep)
-        shell_text = _join(new_segments)
+        shell_text = join_segments(new_segments)
         prefix = shell_prefix or ["sh", "-c"]
         value = json.dumps([*prefix, shell_text])
         if exec_form is None or shell_text != script:

@@ -14,7 +14,7 @@ import re
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.shell import classify, program, split_commands, strip_runner, words
 from optimizer.syspkgs import debian_release, system_needs
-from transforms.base import Context, Result
+from transforms.base import Context, NotesTransform, Result
 from transforms.slim_base import apt_install, base_stage
 
 VENV = "/opt/venv"
@@ -41,13 +41,10 @@ _FINAL_COMMENT = (
 )
 
 
-class MultiStage:
+class MultiStage(NotesTransform):
     """Split a single-stage build into a builder (venv + build tools) and a clean final stage."""
 
     name = "multi-stage"
-
-    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
-        return bool(self.apply(dockerfile, ctx).notes)
 
     def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
         out = dockerfile.copy()

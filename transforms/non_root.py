@@ -14,7 +14,7 @@ import re
 
 from optimizer.dockerfile import Dockerfile, Instruction
 from optimizer.shell import split_commands, words
-from transforms.base import Context, Result
+from transforms.base import Context, NotesTransform, Result
 
 UID = 10001
 _TAIL = {"CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "VOLUME", "LABEL"}
@@ -23,13 +23,10 @@ _MANAGES_USERS = re.compile(
 )
 
 
-class NonRoot:
+class NonRoot(NotesTransform):
     """Add a numeric non-root USER to the final stage, with the writable dirs Django needs."""
 
     name = "non-root"
-
-    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
-        return bool(self.apply(dockerfile, ctx).notes)
 
     def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
         out = dockerfile.copy()

@@ -10,19 +10,16 @@ from __future__ import annotations
 import re
 
 from optimizer.dockerfile import Dockerfile
-from optimizer.shell import Segment, pip_install_targets, program, split_commands
-from transforms.base import Context, Result
+from optimizer.shell import join_segments, pip_install_targets, program, split_commands
+from transforms.base import Context, NotesTransform, Result
 
 _CACHE_OFF = re.compile(r"\b(PIP_NO_CACHE_DIR|UV_NO_CACHE|POETRY_NO_CACHE)\b")
 
 
-class PipNoCache:
+class PipNoCache(NotesTransform):
     """Install with --no-cache-dir (pip), --no-cache (uv, poetry) in the final stage."""
 
     name = "pip-no-cache"
-
-    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
-        return bool(self.apply(dockerfile, ctx).notes)
 
     def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
         out = dockerfile.copy()
@@ -40,7 +37,7 @@ class PipNoCache:
             segments = split_commands(ins.args)
             texts = [_no_cache(s.text) for s in segments]
             if texts != [s.text for s in segments]:
-                out.instructions[n] = ins.with_args(_join(segments, texts))
+                out.instructions[n] = ins.with_args(join_segments(segments, texts))
                 notes.append(
                     f"line {ins.line}: installs without keeping a download cache in the layer"
                 )
@@ -60,12 +57,3 @@ def _no_cache(text: str) -> str:
     if argv[:2] == ["poetry", "install"]:
         return re.sub(r"\binstall\b", "install --no-cache", text, count=1)
     return text
-
-
-def _join(segments: list[Segment], texts: list[str]) -> str:
-    parts: list[str] = []
-    for k, (seg, text) in enumerate(zip(segments, texts, strict=True)):
-        parts.append(text)
-        if k < len(segments) - 1:
-            parts.append("; " if seg.sep == ";" else " && ")
-    return "".join(parts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from optimizer.dockerfile import Dockerfile, Instruction
-from transforms.base import Context, Result
+from transforms.base import Context, NotesTransform, Result
 
 WANTED = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
 WHY = {
@@ -19,13 +19,10 @@ WHY = {
 }
 
 
-class PythonEnv:
+class PythonEnv(NotesTransform):
     """Set PYTHONDONTWRITEBYTECODE=1 and PYTHONUNBUFFERED=1 where the app runs."""
 
     name = "python-env"
-
-    def detect(self, dockerfile: Dockerfile, ctx: Context) -> bool:
-        return bool(self.apply(dockerfile, ctx).notes)
 
     def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
         out = dockerfile.copy()

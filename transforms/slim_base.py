@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
-from optimizer.shell import classify, program, split_commands
+from optimizer.shell import classify, join_segments, program, split_commands
 from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, Result
 
@@ -182,10 +182,7 @@ def _add_apt_packages(dockerfile: Dockerfile, stage: Stage, packages: list[str])
                 if _APT_INSTALL.search(seg.text):
                     texts[k] = seg.text.rstrip() + " " + " ".join(packages)
                     break
-            seps = [s.sep for s in segments]
-            joined = "".join(
-                t + (f" {seps[k]} " if k < len(texts) - 1 else "") for k, t in enumerate(texts)
-            ).replace(" ; ", "; ")
+            joined = join_segments(segments, texts)
             dockerfile.instructions[n] = ins.with_args(joined)
             return
     at = stage.start + 1
