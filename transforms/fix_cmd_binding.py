@@ -195,6 +195,15 @@ def _fix_instruction(
 
     if server == "runserver" and ctx.options.production_server:
         argv, server = _to_gunicorn(argv, start, port, ctx, notes, skipped)
+    elif (
+        server == "runserver"
+        and ctx.project.dependencies.has("gunicorn")
+        and ctx.project.wsgi_application
+    ):
+        skipped.append(
+            "runserver is Django's development server and gunicorn is a dependency: "
+            f"--production-server would serve {ctx.project.wsgi_application} with gunicorn"
+        )
     argv, bound_port, changed = _rebind(argv, start, server, port, ctx, skipped)
     if changed:
         notes.append(
