@@ -206,3 +206,22 @@ def test_list_transforms() -> None:
         "secrets",
     ):
         assert name in result.output
+
+
+def test_env_parsing(tmp_path: Path) -> None:
+    from optimizer.cli import _parse_env
+
+    env_file = tmp_path / "app.env"
+    env_file.write_text("# comment\nexport A=1\nB='two words'\n\nC=3\n")
+    assert _parse_env(["C=override", "D=x=y"], env_file) == {
+        "A": "1",
+        "B": "two words",
+        "C": "override",
+        "D": "x=y",
+    }
+
+
+def test_bad_env_is_bad_input(tutorial: Path) -> None:
+    result = runner.invoke(app, ["--verify", "--env", "NOVALUE", str(tutorial / "Dockerfile")])
+    assert result.exit_code == 2
+    assert "expected KEY=VALUE" in result.output
