@@ -9,6 +9,7 @@ after another: each builds four images and the machine may have only two cores.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 3600.0
+# Where to keep each example's full JSON report (BENCH_REPORTS=dir); not kept by default.
+REPORTS = Path(os.environ["BENCH_REPORTS"]) if os.environ.get("BENCH_REPORTS") else None
 
 
 def run_optimizer(example: Path) -> dict[str, Any]:
@@ -51,11 +54,11 @@ def _s(value: Any) -> str:
 def row(name: str, data: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Table cells and the reasons to print under the table."""
     if "error" in data:
-        return [name] + ["-"] * 9 + ["ERROR"], [str(data["error"])]
+        return [name] + ["-"] * (len(HEADER) - 2) + ["ERROR"], [str(data["error"])]
     report = data.get("verify")
     if not report:
         verdict = "unchanged" if not data.get("changed") else "not verified"
-        return [name] + ["-"] * 9 + [verdict], []
+        return [name] + ["-"] * (len(HEADER) - 2) + [verdict], []
     b, a = report["before"], report["after"]
     ratio = report.get("above_base_ratio")
     saving = report.get("size_saving_percent")
@@ -126,7 +129,11 @@ def main(argv: list[str]) -> int:
     for example in examples:
         start = time.monotonic()
         print(f"{example.name}: running…", file=sys.stderr, flush=True)
-        cells, reasons = row(example.name, run_optimizer(example))
+        data = run_optimizer(example)
+        if REPORTS is not None:
+            REPORTS.mkdir(parents=True, exist_ok=True)
+            (REPORTS / f"{example.name}.json").write_text(json.dumps(data, indent=2))
+        cells, reasons = row(example.name, data)
         print(
             f"{example.name}: {cells[-1]} in {time.monotonic() - start:.0f} s",
             file=sys.stderr,
