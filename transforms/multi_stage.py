@@ -73,6 +73,13 @@ class MultiStage(NotesTransform):
         if not installs:
             return Result(out, notes, skipped)
         last = installs[-1]
+        pinned = _system_python_paths(items, last, ctx)
+        if pinned:
+            skipped.append(
+                f"{pinned} refers to the system Python's install location, where a builder's "
+                "virtualenv puts nothing; left single-stage"
+            )
+            return Result(out, notes, skipped)
         broad = next((n for n, i in items if _is_source_copy(i)), None)
         if broad is not None and broad < last and _editable(out.instructions[last]):
             skipped.append(
@@ -173,6 +180,30 @@ def _has_kind(ins: Instruction, kind: str) -> bool:
         and ins.exec_form is None
         and any(classify(s.text) == kind for s in split_commands(ins.args))
     )
+
+
+_SYSTEM_PYTHON = re.compile(
+    r"/usr/local/bin/(?!python)\S+|/usr/local/lib/python[\d.]*|site-packages"
+)
+
+
+def _system_python_paths(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> str | None:
+    """A path after the install (or in a script it runs) that only the system install fills."""
+    for n, ins in items:
+        if n <= last or ins.keyword not in {"RUN", "CMD", "ENTRYPOINT", "COPY"}:
+            continue
+        texts = [ins.value]
+        for token in re.findall(r"[\w./-]+\.sh\b", ins.value):
+            script = ctx.read(token.lstrip("/")) or ctx.read(posixpath.basename(token))
+            if script:
+                texts.append(script)
+        for text in texts:
+            match = _SYSTEM_PYTHON.search(text)
+            if match:
+                return match.group(0)
+    return None
 
 
 def _editable(ins: Instruction) -> bool:
