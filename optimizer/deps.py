@@ -7,6 +7,7 @@ half-broken repository still deserves a Dockerfile rewrite.
 
 from __future__ import annotations
 
+import codecs
 import json
 import posixpath
 import re
@@ -813,11 +814,34 @@ def _normalize_rel(rel: str) -> str | None:
     return None if folded in {".", ".."} else folded
 
 
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_manifest(data: bytes) -> str:
+    """Text of a manifest, honouring a byte-order mark as pip does.
+
+    Windows PowerShell's `pip freeze > requirements.txt` writes UTF-16 with a BOM, which pip
+    installs from; read as UTF-8 it would yield no packages. Undecodable bytes are replaced rather
+    than the file dropped, so the rest of a mostly readable file still counts.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
 def _read_text(path: Path) -> str | None:
     try:
         if not path.is_file() or path.stat().st_size > _MAX_BYTES:
             return None
-        return path.read_text(encoding="utf-8", errors="replace")
+        return decode_manifest(path.read_bytes())
     except OSError:
         return None
 

@@ -71,7 +71,31 @@ def split_commands(command: str) -> list[Segment]:
     tail = "".join(buf).strip()
     if tail or not segments:
         segments.append(Segment(tail, ""))
-    return [s for s in segments if s.text]
+    return _merge_compound([s for s in segments if s.text])
+
+
+_OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "case": "esac", "{": "}"}
+_CLOSERS = {"fi", "done", "esac", "}"}
+
+
+def _merge_compound(segments: list[Segment]) -> list[Segment]:
+    """Keep `if ...; then ...; fi`, loops, `case` and `{ ...; }` as one segment each."""
+    merged: list[Segment] = []
+    depth = 0
+    for seg in segments:
+        first = seg.text.split(None, 1)[0] if seg.text.split() else ""
+        last = seg.text.split()[-1] if seg.text.split() else ""
+        if depth:
+            previous = merged[-1]
+            joiner = "; " if previous.sep == ";" else " && "
+            merged[-1] = Segment(previous.text + joiner + seg.text, seg.sep)
+        else:
+            merged.append(seg)
+        depth += 1 if first in _OPENERS else 0
+        if first in _CLOSERS or last in _CLOSERS:
+            depth = max(0, depth - 1)
+        # A one-line compound such as `if x; then y; fi` closes in its last segment.
+    return merged
 
 
 def join_commands(segments: list[str]) -> str:
@@ -197,6 +221,10 @@ def _spec_name(spec: str) -> str:
 
 def classify(text: str) -> Kind:
     argv = program(text)
+    # `poetry run pip install ...` is a pip install run in poetry's environment.
+    runner, rest = strip_runner(argv)
+    if runner and rest and server_argv(rest) is None:
+        argv = rest
     if not argv:
         return "other"
     head = argv[0].rsplit("/", 1)[-1]

@@ -20,7 +20,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -175,21 +175,59 @@ _NONCE = re.compile(r"""(nonce=["']?)[A-Za-z0-9+/=_-]+""", re.IGNORECASE)
 _ISO_TIME = re.compile(
     r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 )
+# Also RFC 5322 with a numeric zone and an unpadded day: Django's "Server time" on its DEBUG page.
 _HTTP_DATE = re.compile(
-    r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-    r" \d{4} \d{2}:\d{2}:\d{2} GMT"
+    r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r" \d{4} \d{2}:\d{2}:\d{2} (?:GMT|[+-]\d{4})"
 )
+# Characters of one path segment. Quotes, `&` (HTML-escaped quotes), `:` (PATH-style lists),
+# commas and brackets end a path, so sys.path reprs and escaped tracebacks split where they should.
+_SEGMENT = r"[\w.+@~-]+"
+# A path must start where a path can start, not in the middle of a longer one.
+_PATH_START = r"(?<![\w.+@~/-])"
+# The rewrite may move packages from the system Python into a virtualenv: tracebacks and
+# sys.path on Django's DEBUG page then name a different install prefix for the same files.
+_SITE_PACKAGES = re.compile(_PATH_START + rf"(?:/{_SEGMENT})*/(?:site|dist)-packages(?![\w-])")
+# sys.executable moves with it (/usr/local/bin/python -> /opt/venv/bin/python).
+_PYTHON_EXE = re.compile(
+    _PATH_START + rf"(?:/{_SEGMENT})*/bin/python(?:\d+(?:\.\d+)?)?(?![\w.+@~/-])"
+)
+# Object reprs in DEBUG tracebacks' local variables: addresses change with every process.
+_ADDRESS = re.compile(r"\b(at 0x)[0-9a-fA-F]{4,16}\b")
 
 
-def normalize_body(body: str) -> str:
+def container_identities(container: Any) -> list[str]:
+    """What names a container from inside: its hostname (Docker's default is the short id) and
+    its id, full and short. Empty values are left out."""
+    attrs = getattr(container, "attrs", None) or {}
+    hostname = str((attrs.get("Config") or {}).get("Hostname") or "")
+    full_id = str(getattr(container, "id", None) or attrs.get("Id") or "")
+    return [value for value in dict.fromkeys((hostname, full_id, full_id[:12])) if value]
+
+
+def _mask_identities(body: str, identities: Iterable[str]) -> str:
+    names = sorted({i for i in identities if i}, key=len, reverse=True)  # full id before short
+    if not names:
+        return body
+    # Only whole tokens: a short id that happens to sit inside a longer hex string is content.
+    pattern = r"(?<![0-9A-Za-z])(?:" + "|".join(map(re.escape, names)) + r")(?![0-9A-Za-z])"
+    return re.sub(pattern, "<container>", body)
+
+
+def normalize_body(body: str, identities: Iterable[str] = ()) -> str:
     """Drop what legitimately differs between two runs of the same app: CSRF tokens, CSP
-    nonces and timestamps."""
+    nonces, timestamps, object addresses, the container's own hostname and id (`identities`),
+    and where Python and its installed packages live."""
 
     def csrf_input(match: re.Match[str]) -> str:
         if match.group(1) is not None:
             return match.group(1) + "<csrf>"
         return match.group(2) + "<csrf>" + match.group(3)
 
+    body = _mask_identities(body, identities)
+    body = _SITE_PACKAGES.sub("<site-packages>", body)
+    body = _PYTHON_EXE.sub("<python>", body)
+    body = _ADDRESS.sub(r"\1<addr>", body)
     body = _CSRF_INPUT.sub(csrf_input, body)
     body = _CSRF_COOKIE.sub(r"\1<csrf>", body)
     body = _CSRF_JS.sub(r"\1<csrf>", body)
@@ -207,9 +245,14 @@ def normalize_location(location: str | None) -> str | None:
 
 
 def make_probe(
-    path: str, status: int, location: str | None, raw: bytes, via: Serving
+    path: str,
+    status: int,
+    location: str | None,
+    raw: bytes,
+    via: Serving,
+    identities: Iterable[str] = (),
 ) -> ProbeResult:
-    body = normalize_body(raw.decode("utf-8", "replace"))
+    body = normalize_body(raw.decode("utf-8", "replace"), identities)
     return ProbeResult(
         path=path,
         status=status,
@@ -405,7 +448,9 @@ def _describe_difference(before: ProbeResult, after: ProbeResult | None) -> str:
 # -- probing -------------------------------------------------------------------------------------
 
 
-def probe_host(port: int, path: str, host_header: str) -> ProbeResult:
+def probe_host(
+    port: int, path: str, host_header: str, identities: Iterable[str] = ()
+) -> ProbeResult:
     """GET through the port published on 127.0.0.1; redirects are compared, not followed."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PROBE_TIMEOUT)
     try:
@@ -414,7 +459,9 @@ def probe_host(port: int, path: str, host_header: str) -> ProbeResult:
         )
         response = connection.getresponse()
         raw = response.read(MAX_BODY)
-        return make_probe(path, response.status, response.getheader("Location"), raw, "host")
+        return make_probe(
+            path, response.status, response.getheader("Location"), raw, "host", identities
+        )
     except (OSError, http.client.HTTPException) as exc:
         return ProbeResult(path=path, error=f"{type(exc).__name__}: {exc}")
     finally:
@@ -438,7 +485,9 @@ except Exception as e:
 """.replace("MAX_BODY", str(MAX_BODY))
 
 
-def probe_inside(container: Any, port: int, path: str, host_header: str) -> ProbeResult:
+def probe_inside(
+    container: Any, port: int, path: str, host_header: str, identities: Iterable[str] = ()
+) -> ProbeResult:
     for python in ("python3", "python"):
         code, output = engine.exec_in(
             container, [python, "-c", _INSIDE_PROBE, str(port), path, host_header]
@@ -452,7 +501,9 @@ def probe_inside(container: Any, port: int, path: str, host_header: str) -> Prob
         if "error" in data:
             return ProbeResult(path=path, error=str(data["error"]))
         raw = base64.b64decode(data["body"])
-        return make_probe(path, int(data["status"]), data.get("location"), raw, "container")
+        return make_probe(
+            path, int(data["status"]), data.get("location"), raw, "container", identities
+        )
     return ProbeResult(path=path, error="no python in the container to probe from inside")
 
 
@@ -616,13 +667,17 @@ def _verify(
         )
         if ready is not None:
             side.ready_seconds = round(ready - started[name], 2)
-        host = engine.host_port(containers[name], port_of[name])
+        host = engine.host_port(containers[name], port_of[name])  # reloads the attributes
+        # Each side's own names: a page that prints its hostname differs only by the container.
+        identities = container_identities(containers[name])
         for path in options.probes:
             if side.serving == "host" and host is not None:
-                side.probes.append(probe_host(host, path, options.host_header))
+                side.probes.append(probe_host(host, path, options.host_header, identities))
             elif side.serving == "container":
                 side.probes.append(
-                    probe_inside(containers[name], port_of[name], path, options.host_header)
+                    probe_inside(
+                        containers[name], port_of[name], path, options.host_header, identities
+                    )
                 )
         if engine.is_running(containers[name]):
             code, output = engine.exec_in(containers[name], ["id", "-u"])

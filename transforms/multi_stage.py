@@ -73,6 +73,22 @@ class MultiStage(NotesTransform):
         if not installs:
             return Result(out, notes, skipped)
         last = installs[-1]
+        resolved = out.resolve(stage.base)
+        if "alpine" in resolved or not re.match(
+            r"^(docker\.io/)?(library/)?(python|debian|ubuntu):", resolved
+        ):
+            skipped.append(
+                f"{resolved} is not a Debian-based Python image; its run-time packages are "
+                "unknown, so it stays single-stage"
+            )
+            return Result(out, notes, skipped)
+        variable = _variable_packages(items, last)
+        if variable:
+            skipped.append(
+                f"apt installs packages named by a variable ({variable}); which are build-only "
+                "is unknown, so it stays single-stage"
+            )
+            return Result(out, notes, skipped)
         pinned = _system_python_paths(items, last, ctx)
         if pinned:
             skipped.append(
@@ -91,6 +107,13 @@ class MultiStage(NotesTransform):
             skipped.append("a USER switch before the install; left single-stage")
             return Result(out, notes, skipped)
 
+        if not _leaves_something_behind(out, items, last, ctx):
+            skipped.append(
+                "nothing to leave in a builder: no compilers or -dev packages, no install tools, "
+                "no download cache; a copied virtualenv would only add pip and setuptools"
+            )
+            return Result(out, notes, skipped)
+
         names = {s.name.lower() for s in out.stages() if s.name}
         builder = "builder" if "builder" not in names else "python-deps"
         from_ins = out.instructions[stage.start]
@@ -100,6 +123,12 @@ class MultiStage(NotesTransform):
         runtime = list(system_needs(deps.packages, release).runtime)
 
         existing_venv = _existing_venv(out, stage)
+        if existing_venv is not None and existing_venv.startswith("?"):
+            skipped.append(
+                f"the stage creates a virtualenv at {existing_venv[1:]}, a path we cannot "
+                "resolve; left single-stage"
+            )
+            return Result(out, notes, skipped)
         venv = existing_venv or VENV
         uses_uv = any(
             (_argv := program(s.text))[:2] == ["uv", "sync"]
@@ -159,6 +188,7 @@ class MultiStage(NotesTransform):
         else:
             final_part[source_at:source_at] = venv_lines
         rest = [i for n, i in items if n > last]
+        _update_before_install(final_part, rest)
         tools = _tools_left(final_part + rest)
         rest = [_strip_runners(i, tools, notes) for i in rest]
         out.instructions[stage.start : stage.end] = builder_part + final_part + rest
@@ -172,6 +202,32 @@ class MultiStage(NotesTransform):
             )
         )
         return Result(out, notes, skipped)
+
+
+def _update_before_install(final_part: list[Instruction], rest: list[Instruction]) -> None:
+    """Every apt install in the final stage runs after an `apt-get update` with lists present.
+
+    A standalone `RUN apt-get update` stays in the builder, so installs that relied on it get
+    their own update."""
+    fresh = False
+    for part in (final_part, rest):
+        for k, ins in enumerate(part):
+            if ins.keyword != "RUN" or ins.exec_form is not None:
+                continue
+            segments = split_commands(ins.args)
+            texts = [s.text for s in segments]
+            needs = False
+            for text in texts:
+                argv = program(text)
+                if argv[:2] in (["apt-get", "update"], ["apt", "update"]):
+                    fresh = True
+                elif argv and argv[0] in {"apt-get", "apt"} and "install" in argv and not fresh:
+                    needs = True
+                elif "/var/lib/apt/lists" in text:
+                    fresh = False
+            if needs:
+                part[k] = ins.with_args("apt-get update && " + ins.args)
+                fresh = not any("/var/lib/apt/lists" in t for t in texts)
 
 
 def _has_kind(ins: Instruction, kind: str) -> bool:
@@ -235,14 +291,76 @@ def _from_parts(value: str) -> tuple[str, str | None]:
 
 
 def _existing_venv(dockerfile: Dockerfile, stage: Stage) -> str | None:
+    """The virtualenv the stage creates itself, with ENV variables in its path resolved."""
+    env: dict[str, str] = {}
     for _, ins in dockerfile.iter_stage(stage):
+        if ins.keyword == "ENV":
+            env.update(_env_pairs(ins.value))
         if ins.keyword != "RUN":
             continue
         for seg in split_commands(ins.args):
             argv = program(seg.text)
-            if classify(seg.text) == "venv" and argv and argv[-1].startswith("/"):
-                return posixpath.normpath(argv[-1])
+            if classify(seg.text) == "venv" and argv:
+                target = re.sub(
+                    r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), m.group(0)), argv[-1]
+                )
+                if target.startswith("/") and "$" not in target:
+                    return posixpath.normpath(target)
+                return "?" + target
     return None
+
+
+def _env_pairs(value: str) -> dict[str, str]:
+    if "=" not in value.split(None, 1)[0]:
+        name, _, rest = value.partition(" ")
+        return {name: rest.strip().strip("\"'")}
+    return {
+        m.group(1): (m.group(2) or m.group(3) or m.group(4) or "")
+        for m in re.finditer(r"([A-Za-z_]\w*)=(?:\"([^\"]*)\"|'([^']*)'|(\S*))", value)
+    }
+
+
+def _variable_packages(items: list[tuple[int, Instruction]], last: int) -> str | None:
+    for n, ins in items:
+        if n > last or ins.keyword != "RUN":
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if argv and argv[0] in {"apt-get", "apt"} and "install" in argv:
+                for arg in argv[argv.index("install") + 1 :]:
+                    if "$" in arg:
+                        return arg
+    return None
+
+
+def _leaves_something_behind(
+    dockerfile: Dockerfile, items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> bool:
+    """Whether a builder stage would keep anything out of the final image.
+
+    A download cache alone does not count: pip-no-cache removes it without a second stage."""
+    if system_needs(ctx.project.dependencies.packages).build:
+        return True
+    resolved = dockerfile.resolve(items[0][1].value.split()[0])
+    if re.match(
+        r"^(docker\.io/)?(library/)?python:[\d.]+(-(bookworm|bullseye|trixie))?$", resolved
+    ):
+        return True  # the full image: compilers and headers
+    for n, ins in items:
+        if n > last or ins.keyword != "RUN":
+            continue
+        for seg in split_commands(ins.args):
+            kind = classify(seg.text)
+            argv = program(seg.text)
+            if kind == "tool" and any(
+                re.split(r"[<>=!~\[]", w)[0].lower() in {"poetry", "pipenv", "uv"} for w in argv
+            ):
+                return True
+            if kind == "apt" and "install" in argv:
+                pkgs = argv[argv.index("install") + 1 :]
+                if any(_build_only(p, set()) for p in pkgs if not p.startswith("-")):
+                    return True
+    return False
 
 
 def _venv_setup(venv: str, uses_uv: bool) -> list[Instruction]:
@@ -276,6 +394,13 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
         return ins
     deps = ctx.project.dependencies
     build = set(system_needs(deps.packages).build)
+    # Packages the same RUN purges after the install were only there to build.
+    for seg in split_commands(ins.args):
+        argv = program(seg.text)
+        if argv and argv[0] in {"apt-get", "apt"} and {"purge", "remove"} & set(argv):
+            build.update(
+                a for a in argv[1:] if not a.startswith("-") and a not in {"purge", "remove"}
+            )
     kept: list[str] = []
     for seg in split_commands(ins.args):
         kind = classify(seg.text)
@@ -346,7 +471,8 @@ def _tools_left(instructions: list[Instruction]) -> set[str]:
         if ins.keyword == "RUN":
             for seg in split_commands(ins.args):
                 if classify(seg.text) == "tool":
-                    tools.update(w for w in words(seg.text) if w in {"poetry", "pipenv", "uv"})
+                    names = {re.split(r"[<>=!~\[]", w)[0].lower() for w in words(seg.text)}
+                    tools.update(names & {"poetry", "pipenv", "uv"})
     return tools
 
 

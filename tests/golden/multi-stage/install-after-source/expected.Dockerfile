@@ -10,5 +10,9 @@ RUN pip install .
 FROM python:3.11-slim
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY --from=builder /opt/venv /opt/venv
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5 \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
 COPY . .
 CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]

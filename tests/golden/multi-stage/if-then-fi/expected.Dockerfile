@@ -1,0 +1,24 @@
+# Builder: installs the dependencies into a virtualenv.
+FROM python:3.11-slim AS builder
+ARG NIGHTLY=0
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev && if [ "$NIGHTLY" = "1" ]; then echo nightly; fi && rm -rf /var/lib/apt/lists/*
+RUN python -m venv /opt/venv
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+# Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
+# the builder.
+FROM python:3.11-slim
+ARG NIGHTLY=0
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5 \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
+RUN apt-get update \
+    && if [ "$NIGHTLY" = "1" ]; then echo nightly; fi \
+    && rm -rf /var/lib/apt/lists/*
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY --from=builder /opt/venv /opt/venv
+COPY . .
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]

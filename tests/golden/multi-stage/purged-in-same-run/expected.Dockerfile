@@ -1,0 +1,22 @@
+# Builder: installs the dependencies into a virtualenv.
+FROM python:3.11-slim AS builder
+RUN python -m venv /opt/venv
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY requirements.txt .
+RUN apt-get update && apt-get install -y --no-install-recommends git gcc libpq-dev gettext && pip install -r requirements.txt && apt-get purge -y git gcc && rm -rf /var/lib/apt/lists/*
+
+# Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
+# the builder.
+FROM python:3.11-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5 \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY --from=builder /opt/venv /opt/venv
+COPY . .
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]

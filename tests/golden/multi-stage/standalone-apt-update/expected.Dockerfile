@@ -1,0 +1,25 @@
+# Builder: installs the dependencies into a virtualenv.
+FROM python:3.11-slim AS builder
+RUN apt-get update
+RUN apt-get install -y gcc libpq-dev git
+RUN python -m venv /opt/venv
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+# Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
+# the builder.
+FROM python:3.11-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5 \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY --from=builder /opt/venv /opt/venv
+COPY . .
+RUN apt-get update && apt-get install -y gettext
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]

@@ -1,0 +1,19 @@
+# Builder: installs the dependencies into a virtualenv.
+FROM python:3.11-slim AS builder
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev && rm -rf /var/lib/apt/lists/*
+ENV VIRTUAL_ENV=/venv PATH=/venv/bin:$PATH
+COPY requirements.txt /requirements.txt
+RUN python -m venv ${VIRTUAL_ENV} && pip install -r /requirements.txt
+
+# Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
+# the builder.
+FROM python:3.11-slim
+ENV VIRTUAL_ENV=/venv PATH=/venv/bin:$PATH
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5 \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=builder /venv /venv
+WORKDIR /app
+COPY . .
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
