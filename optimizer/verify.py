@@ -177,7 +177,8 @@ _ISO_TIME = re.compile(
 )
 # Also RFC 5322 with a numeric zone and an unpadded day: Django's "Server time" on its DEBUG page.
 _HTTP_DATE = re.compile(
-    r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2}"
+    r" (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r" \d{4} \d{2}:\d{2}:\d{2} (?:GMT|[+-]\d{4})"
 )
 # Characters of one path segment. Quotes, `&` (HTML-escaped quotes), `:` (PATH-style lists),

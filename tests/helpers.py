@@ -39,8 +39,10 @@ SKELETON = {
 
 
 def materialize(case: Path, target: Path) -> Path:
-    """Copy a golden case to `target` and add the Django skeleton files it does not define."""
+    """Copy a golden case to `target`; add the Django skeleton unless it has its own project."""
     shutil.copytree(case, target, ignore=shutil.ignore_patterns("expected*", "options"))
+    if any(target.rglob("manage.py")):
+        return target  # the case brings its own project layout
     for rel, content in SKELETON.items():
         path = target / rel
         if not path.exists():

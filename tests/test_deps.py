@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
-from optimizer.deps import read_dependencies, requirement_files_from_command
+import pytest
+
+from optimizer.deps import decode_manifest, read_dependencies, requirement_files_from_command
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -12,6 +15,67 @@ def write(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return root
+
+
+# -- encodings -------------------------------------------------------------------------------
+
+# What `pip freeze > requirements.txt` writes from Windows PowerShell: UTF-16 LE with a BOM, CRLF.
+_FROZEN = "Django==5.0.6\r\npsycopg2==2.9.9\r\nsqlparse==0.5.0\r\n"
+
+
+def test_utf16_le_requirements_with_bom(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_bytes(codecs.BOM_UTF16_LE + _FROZEN.encode("utf-16-le"))
+    deps = read_dependencies(tmp_path)
+    assert deps.manager == "pip"
+    assert deps.manifest_files == ("requirements.txt",)
+    assert deps.packages == {"django", "psycopg2", "sqlparse"}
+
+
+def test_utf8_sig_requirements_and_includes(tmp_path: Path) -> None:
+    # The BOM must not stick to the first name ("\ufeffDjango") or the first `-r`.
+    (tmp_path / "requirements.txt").write_bytes(
+        codecs.BOM_UTF8 + b"-r base.txt\npsycopg2==2.9.9\n"
+    )
+    (tmp_path / "base.txt").write_bytes(codecs.BOM_UTF8 + b"Django==5.0.6\n")
+    deps = read_dependencies(tmp_path)
+    assert deps.manifest_files == ("requirements.txt", "base.txt")
+    assert deps.packages == {"django", "psycopg2"}
+
+
+def test_utf16_pyproject_and_pipfile_lock(tmp_path: Path) -> None:
+    pyproject = '[project]\nname = "site"\ndependencies = ["Django>=5", "psycopg2"]\n'
+    (tmp_path / "pyproject.toml").write_bytes(pyproject.encode("utf-16"))  # BOM + native order
+    assert read_dependencies(tmp_path).packages == {"django", "psycopg2"}
+    pipenv = tmp_path / "pipenv"
+    pipenv.mkdir()
+    pipfile = '[packages]\ndjango = "*"\n'
+    (pipenv / "Pipfile").write_bytes(codecs.BOM_UTF32_LE + pipfile.encode("utf-32-le"))
+    lock = json.dumps({"default": {"psycopg2": {"version": "==2.9.9"}}})
+    (pipenv / "Pipfile.lock").write_bytes(codecs.BOM_UTF16_BE + lock.encode("utf-16-be"))
+    assert read_dependencies(pipenv).packages == {"django", "psycopg2"}
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (codecs.BOM_UTF8 + b"Django\n", "Django\n"),
+        (codecs.BOM_UTF16_LE + "Django\n".encode("utf-16-le"), "Django\n"),
+        (codecs.BOM_UTF16_BE + "Django\n".encode("utf-16-be"), "Django\n"),
+        (codecs.BOM_UTF32_LE + "Django\n".encode("utf-32-le"), "Django\n"),
+        (codecs.BOM_UTF32_BE + "Django\n".encode("utf-32-be"), "Django\n"),
+        ("caf\u00e9\n".encode(), "caf\u00e9\n"),
+        # Undecodable bytes are replaced: the rest of the file still counts.
+        (b"Django\n\xff\xfeq\npsycopg2\n", "Django\n\ufffd\ufffdq\npsycopg2\n"),
+        (b"", ""),
+    ],
+)
+def test_decode_manifest_honours_byte_order_marks(data: bytes, text: str) -> None:
+    assert decode_manifest(data) == text
+
+
+def test_latin1_requirements_are_still_read(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_bytes(b"# caf\xe9\nDjango\npsycopg2==2.9.9\n")
+    assert read_dependencies(tmp_path).packages == {"django", "psycopg2"}
 
 
 # -- requirements ----------------------------------------------------------------------------

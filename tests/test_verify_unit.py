@@ -13,6 +13,7 @@ from optimizer.verify import (
     VerifyReport,
     base_image,
     compare_probes,
+    container_identities,
     decide,
     detect_port,
     make_probe,
@@ -280,3 +281,130 @@ def test_shorten_created_by() -> None:
     )
     assert shorten_created_by("COPY . . # buildkit") == "COPY . ."
     assert len(shorten_created_by("RUN " + "x" * 300)) == 100
+
+
+# -- values that differ between two containers of the same app -----------------------------------
+
+# Excerpts of Django's DEBUG technical 500 page (HTML-escaped, as served), once from an image that
+# installs into the system Python and once from one that installs into a virtualenv.
+_TECHNICAL_500 = """\
+<table class="meta">
+  <tr><th scope="row">Exception Location:</th>
+    <td><span class="fname">{site}/django/db/backends/sqlite3/base.py</span>, line 328,
+    in execute</td></tr>
+  <tr><th scope="row">Raised during:</th><td>django.contrib.admin.sites.login</td></tr>
+  <tr><th scope="row">Python Executable:</th><td>{exe}</td></tr>
+  <tr><th scope="row">Python Version:</th><td>3.11.9</td></tr>
+  <tr><th scope="row">Python Path:</th><td><pre><code>[&#x27;/app&#x27;,
+ &#x27;/usr/local/lib/python311.zip&#x27;,
+ &#x27;/usr/local/lib/python3.11&#x27;,
+ &#x27;/usr/local/lib/python3.11/lib-dynload&#x27;,
+ &#x27;{site}&#x27;]</code></pre></td></tr>
+  <tr><th scope="row">Server time:</th><td>{time}</td></tr>
+</table>
+<li class="frame django">
+  <code class="fname">{site}/django/core/handlers/exception.py</code>, line 55, in inner
+  <table class="vars"><tr><td>get_response</td><td class="code"><pre>&lt;bound method
+  BaseHandler._get_response of &lt;django.core.handlers.wsgi.WSGIHandler object at {addr}&gt;&gt;
+  </pre></td></tr></table>
+</li>
+<textarea id="traceback_area">Traceback (most recent call last):
+  File &quot;{site}/django/db/backends/utils.py&quot;, line 105, in _execute
+    return self.cursor.execute(sql, params)
+sqlite3.OperationalError: no such table: django_session</textarea>
+<tr><td>HOSTNAME</td><td class="code"><pre>&#x27;{host}&#x27;</pre></td></tr>
+<tr><td>PYTHONPATH</td><td class="code"><pre>&#x27;/app:{site}&#x27;</pre></td></tr>
+"""
+
+_SYSTEM_PAGE = _TECHNICAL_500.format(
+    site="/usr/local/lib/python3.11/site-packages",
+    exe="/usr/local/bin/python",
+    time="Tue, 7 May 2024 09:21:07 +0000",
+    addr="0x7f3a2b1c4d50",
+    host="3f2a9c1b7d4e",
+)
+_VENV_PAGE = _TECHNICAL_500.format(
+    site="/opt/venv/lib/python3.11/site-packages",
+    exe="/opt/venv/bin/python3.11",
+    time="Wed, 15 May 2024 18:02:59 +0000",
+    addr="0x7fe01c9b2a10",
+    host="a0b1c2d3e4f5",
+)
+_BEFORE_ID = "3f2a9c1b7d4e" + "0" * 52
+_AFTER_ID = "a0b1c2d3e4f5" + "1" * 52
+
+
+def test_technical_500_page_from_system_python_and_venv_compare_equal() -> None:
+    before = normalize_body(_SYSTEM_PAGE, [_BEFORE_ID[:12], _BEFORE_ID, _BEFORE_ID[:12]])
+    after = normalize_body(_VENV_PAGE, [_AFTER_ID[:12], _AFTER_ID, _AFTER_ID[:12]])
+    assert before == after
+    assert "site-packages" not in before.replace("<site-packages>", "")
+    assert "<site-packages>/django/core/handlers/exception.py" in before
+    assert "<td><python></td>" in before
+    assert "&#x27;/usr/local/lib/python3.11/lib-dynload&#x27;" in before  # stdlib paths stay
+    assert "&#x27;/app:<site-packages>&#x27;" in before
+    assert "WSGIHandler object at 0x<addr>" in before
+    assert "&#x27;<container>&#x27;" in before
+
+
+def test_technical_500_pages_with_different_errors_still_differ() -> None:
+    other = _VENV_PAGE.replace("no such table: django_session", "no such table: auth_user")
+    assert normalize_body(_SYSTEM_PAGE, [_BEFORE_ID]) != normalize_body(other, [_AFTER_ID])
+    moved = _VENV_PAGE.replace("sqlite3/base.py</span>, line 328", "sqlite3/base.py</span>, line 9")
+    assert normalize_body(_SYSTEM_PAGE, [_BEFORE_ID]) != normalize_body(moved, [_AFTER_ID])
+
+
+def test_dist_packages_and_python_executables_are_masked() -> None:
+    assert normalize_body('File "/usr/lib/python3/dist-packages/six.py", line 1') == (
+        'File "<site-packages>/six.py", line 1'
+    )
+    for exe in ("/usr/local/bin/python", "/opt/venv/bin/python3", "/app/.venv/bin/python3.11"):
+        assert normalize_body(f"sys.executable = {exe}\n") == "sys.executable = <python>\n"
+
+
+def test_paths_that_only_look_similar_are_content() -> None:
+    # Not an interpreter, not an install prefix: these name the app's own files.
+    for body in (
+        "/usr/local/bin/python-config",
+        "/app/bin/pythonista.sh",
+        "/app/docs/site-packages-howto.html",
+        "see the docs/ folder",
+    ):
+        assert normalize_body(body) == body
+    assert normalize_body("/srv/app/static/site.css") == "/srv/app/static/site.css"
+
+
+def test_each_containers_own_hostname_and_id_are_masked() -> None:
+    before = normalize_body("<p>Served by 3f2a9c1b7d4e</p>", [_BEFORE_ID, _BEFORE_ID[:12]])
+    after = normalize_body("<p>Served by a0b1c2d3e4f5</p>", [_AFTER_ID, _AFTER_ID[:12]])
+    assert before == after == "<p>Served by <container></p>"
+    assert normalize_body(f"id={_BEFORE_ID}.", [_BEFORE_ID[:12], _BEFORE_ID]) == "id=<container>."
+
+
+def test_hostname_masking_keeps_real_differences() -> None:
+    # Without the identity, a hostname is content; and another container's id is not this one's.
+    assert normalize_body("Served by 3f2a9c1b7d4e") == "Served by 3f2a9c1b7d4e"
+    assert normalize_body("Served by a0b1c2d3e4f5", [_BEFORE_ID[:12]]) == "Served by a0b1c2d3e4f5"
+    # Only whole tokens: a longer hex string that starts with the short id is someone else's.
+    commit = _BEFORE_ID[:12] + "99aa"
+    assert normalize_body(f"build {commit}", [_BEFORE_ID[:12]]) == f"build {commit}"
+    before = normalize_body("<p>Served by 3f2a9c1b7d4e: 3 orders</p>", [_BEFORE_ID[:12]])
+    after = normalize_body("<p>Served by a0b1c2d3e4f5: 4 orders</p>", [_AFTER_ID[:12]])
+    assert before != after
+
+
+def test_container_identities_read_hostname_and_ids_from_attributes() -> None:
+    from types import SimpleNamespace
+
+    container = SimpleNamespace(id=_BEFORE_ID, attrs={"Config": {"Hostname": _BEFORE_ID[:12]}})
+    assert container_identities(container) == [_BEFORE_ID[:12], _BEFORE_ID]
+    custom = SimpleNamespace(id=_AFTER_ID, attrs={"Config": {"Hostname": "web-1"}})
+    assert container_identities(custom) == ["web-1", _AFTER_ID, _AFTER_ID[:12]]
+    assert container_identities(SimpleNamespace(id=None, attrs={})) == []
+
+
+def test_make_probe_masks_the_sides_identities_before_hashing() -> None:
+    a = make_probe("/", 200, None, b"Served by 3f2a9c1b7d4e", "host", [_BEFORE_ID[:12]])
+    b = make_probe("/", 200, None, b"Served by a0b1c2d3e4f5", "host", [_AFTER_ID[:12]])
+    assert a.body_sha256 == b.body_sha256
+    assert compare_probes([a], [b]) == {"/": True}

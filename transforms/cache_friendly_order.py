@@ -151,11 +151,14 @@ def _reorder_stage(
         after.append(out.instructions[n])
     out.instructions[broad : stage.end] = [*block, copy_ins, *after]
 
-    files = ", ".join(plan.manifests) if plan.manifests else "no files (packages named inline)"
+    copied = (
+        f"after copying only {', '.join(plan.manifests)}"
+        if plan.manifests
+        else "needing no files (the packages are named in the command)"
+    )
     notes.append(
         f"line {install_ins.line}: the dependency install now runs before `COPY` of the source "
-        f"(line {copy_ins.line}), after copying only {files}, so code changes reuse the "
-        "installed layer"
+        f"(line {copy_ins.line}), {copied}, so code changes reuse the installed layer"
     )
     if plan.second_phase:
         notes.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
 
 from optimizer.dockerfile import Dockerfile
@@ -109,11 +110,16 @@ def _norm(pattern: str) -> str:
 def _project_patterns(ctx: Context, present: set[str]) -> list[str]:
     """Media uploads and local virtualenvs under other names, found on disk."""
     found: list[str] = []
-    media = ctx.project.media_root
+    media = ctx.project.media_root  # context-relative already
     if media and not media.startswith("/"):
-        rel = os.path.normpath(os.path.join(ctx.project.project_dir, media))
-        if not rel.startswith("..") and rel != "." and _norm(rel) not in present:
-            found.append(rel.replace(os.sep, "/"))
+        rel = os.path.normpath(media).replace(os.sep, "/")
+        if (
+            not rel.startswith("..")
+            and rel != "."
+            and _norm(rel) not in present
+            and not _has_committed_files(ctx.context_dir, rel)
+        ):
+            found.append(rel)
     try:
         entries = sorted(ctx.context_dir.iterdir())
     except OSError:
@@ -126,6 +132,29 @@ def _project_patterns(ctx: Context, present: set[str]) -> list[str]:
         ) and _norm(entry.name) not in present:
             found.append(entry.name)
     return found
+
+
+def _has_committed_files(root: Path, rel: str) -> bool:
+    """Whether a media directory holds files the project ships (so must not be ignored).
+
+    With git we ask which files are tracked; without it, any file there may be intended."""
+    directory = root / rel
+    if not directory.is_dir():
+        return False
+    if (root / ".git").exists():
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(root), "ls-files", "--", rel],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return True
+        if done.returncode == 0:
+            return bool(done.stdout.strip())
+    return any(p.is_file() for p in directory.rglob("*"))
 
 
 def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:

@@ -42,9 +42,12 @@ class FixCmdBinding(NotesTransform):
         moved = _move_run_server_to_cmd(out, port, notes)
         stage = out.final_stage()
 
+        broken = _broken_exec_form(out)
+        if broken:
+            skipped.append(broken)
         target = _target(out)
         if target is None:
-            if not moved:
+            if not moved and not broken:
                 skipped.append("no CMD or ENTRYPOINT starts a web server; nothing to bind")
             return Result(out, notes, skipped)
         index = target
@@ -66,6 +69,22 @@ class FixCmdBinding(NotesTransform):
             )
         _ensure_expose(out, index, bound_port, notes)
         return Result(out, notes, skipped)
+
+
+def _broken_exec_form(dockerfile: Dockerfile) -> str | None:
+    """A CMD/ENTRYPOINT written as a JSON array that is not valid JSON runs via /bin/sh -c."""
+    for _, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        if (
+            ins.keyword in {"CMD", "ENTRYPOINT"}
+            and ins.args.strip().startswith("[")
+            and ins.exec_form is None
+        ):
+            return (
+                f"line {ins.line}: {ins.keyword} {ins.args.strip()} is not valid JSON "
+                "(a missing comma or single quotes?), so docker runs it as a shell command "
+                "and it fails at start; fix it by hand"
+            )
+    return None
 
 
 def _exposed_port(dockerfile: Dockerfile) -> int | None:
@@ -366,12 +385,15 @@ def _rebind(
         return argv, bound, False
 
     if server == "uwsgi":
-        hits = _option(argv, ("--http", "--http-socket"))
-        for i in hits:
-            host, p = _host_port(argv[i])
+        names = ("--http", "--http-socket")
+        for i in _option(argv, names):
+            prefix, value = _value_at(argv, i, names)
+            host, p = _host_port(value)
+            bound = int(p) if p.isdigit() else port
             if host in LOCAL_HOSTS:
-                argv[i] = f"0.0.0.0:{p}"
-                return argv, int(p) if p.isdigit() else port, True
+                argv[i] = f"{prefix}0.0.0.0:{p}"
+                return argv, bound, True
+            return argv, bound, False
         return argv, port, False
     return argv, port, False
 

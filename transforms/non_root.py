@@ -18,6 +18,7 @@ from transforms.base import Context, NotesTransform, Result
 
 UID = 10001
 _TAIL = {"CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "VOLUME", "LABEL"}
+_NEEDS_ROOT = re.compile(r"\bcron\b|>>?\s*/etc/|\bservice\s|supervisord|\bnginx\b|\bsysctl\b")
 _MANAGES_USERS = re.compile(
     r"\b(gosu|su-exec|su |setpriv|chpst|runuser|useradd|adduser|chown|apt-get|apk )"
 )
@@ -52,29 +53,51 @@ class NonRoot(NotesTransform):
                 out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
             )
         script = _entrypoint_script(start, ctx)
-        if script is not None and _MANAGES_USERS.search(script):
+        if script is not None and (_MANAGES_USERS.search(script) or _NEEDS_ROOT.search(script)):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
-        app_dir, _workdir = _app_dir(out, items)
+        app_dir, source = _app_dir(items, ctx)
         if "$" in app_dir:
             return Result(
                 out, skipped=[f"the app directory is spelled with build variables ({app_dir})"]
             )
         starts = start + " " + (script or "")
-        writable: list[str] = []
         project = ctx.project
-        proj = project.project_dir
+        if "collectstatic" in starts and project.static_root is None:
+            return Result(
+                out,
+                skipped=[
+                    "collectstatic runs at start and STATIC_ROOT could not be read from "
+                    "the settings, so which directory must be writable is unknown"
+                ],
+            )
 
-        def in_app(rel: str) -> str:
+        def in_image(rel: str) -> str | None:
+            """Where a context-relative path lands, through the source COPY."""
+            if rel.startswith("/"):
+                return rel
+            prefix = posixpath.normpath(source)
+            if prefix != ".":
+                if not (rel == prefix or rel.startswith(prefix + "/")):
+                    return None
+                rel = posixpath.relpath(rel, prefix)
             return posixpath.normpath(posixpath.join(app_dir, rel))
 
+        # The app's own directory: Django projects create files next to themselves at run time
+        # (sqlite databases, relative log files); files already there stay root's.
+        writable: list[str] = [app_dir]
         if project.sqlite_path:
-            writable.append(in_app(posixpath.dirname(project.sqlite_path) or "."))
+            writable.append(in_image(posixpath.dirname(project.sqlite_path) or ".") or app_dir)
         for root, always in ((project.media_root, True), (project.static_root, False)):
             if root and (always or "collectstatic" in starts):
-                path = root if root.startswith("/") else in_app(posixpath.join(proj, root))
-                writable.append(path)
+                path = in_image(root)
+                if path:
+                    writable.append(path)
+        for _, ins in items:
+            if ins.keyword == "VOLUME":
+                volumes = ins.exec_form or ins.args.split()
+                writable.extend(v for v in volumes if v.startswith("/") and "$" not in v)
         writable = list(dict.fromkeys(writable))
         if "/" in writable:
             return Result(
@@ -113,19 +136,21 @@ def _entrypoint_script(start: str, ctx: Context) -> str | None:
     return None
 
 
-def _app_dir(out: Dockerfile, items: list[tuple[int, Instruction]]) -> tuple[str, str | None]:
+def _app_dir(items: list[tuple[int, Instruction]], ctx: Context) -> tuple[str, str]:
+    """(directory the project source is copied to, the context directory it comes from).
+
+    The source copy is the first COPY of `.` or of the directory holding manage.py."""
+    project_dir = posixpath.normpath(ctx.project.project_dir)
     cwd = "/"
-    workdir: str | None = None
-    app: str | None = None
     for _, ins in items:
         if ins.keyword == "WORKDIR":
             cwd = posixpath.normpath(posixpath.join(cwd, ins.args.strip().strip("\"'")))
-            workdir = cwd
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
             parts = ins.exec_form or words(ins.args)
-            if any(p.rstrip("/") in {".", ""} for p in parts[:-1]) and app is None:
-                app = posixpath.normpath(posixpath.join(cwd, parts[-1]))
-    return app or cwd, workdir
+            sources = [posixpath.normpath(p) for p in parts[:-1]]
+            if len(sources) == 1 and sources[0] in {".", project_dir}:
+                return posixpath.normpath(posixpath.join(cwd, parts[-1])), sources[0]
+    return cwd, "."
 
 
 def _creates_user(ins: Instruction) -> bool:

@@ -49,7 +49,7 @@ def _no_cache(text: str) -> str:
         return text
     argv = program(text)
     if pip_install_targets(argv) is not None:
-        if argv[0] == "uv":
+        if argv[0].rsplit("/", 1)[-1] == "uv":
             return re.sub(r"\bpip install\b", "pip install --no-cache", text, count=1)
         return re.sub(r"\binstall\b", "install --no-cache-dir", text, count=1)
     if argv[:2] == ["uv", "sync"]:

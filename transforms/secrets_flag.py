@@ -14,7 +14,7 @@ from optimizer.dockerfile import Dockerfile
 from transforms.base import Context, Result
 
 _SECRET_NAME = re.compile(
-    r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS)",
+    r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|LICENSE_KEY|CREDENTIALS)",
     re.IGNORECASE,
 )
 _URL_PASSWORD = re.compile(r"://[^/:@\s]+:[^@\s$]+@")

@@ -1,0 +1,4 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY . .
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]

@@ -1,0 +1,4 @@
+#!/bin/sh
+printenv > /etc/environment
+cron
+exec gunicorn mysite.wsgi --bind 0.0.0.0:8000
