@@ -185,10 +185,19 @@ def _verify(
         if not as_json:
             err.print(escape(line))
 
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # A CI job or `timeout` stops us with SIGTERM: clean up as for Ctrl-C.
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         result = verify(outcome.context_dir, before, after, options, progress, dockerfile=key)
     except KeyboardInterrupt:
         _fail(err, as_json, "interrupted; everything verify created was removed")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return result.to_dict(), result.passed
 
 
