@@ -292,6 +292,13 @@ def print_verify_table(out: Console, report: dict[str, Any]) -> None:
     table.add_row("stops on SIGTERM", str(b["stopped_on_sigterm"]), str(a["stopped_on_sigterm"]))
     table.add_row("runs as uid", str(b["uid"]), str(a["uid"]))
     out.print(table)
+    for name, side in (("before", b), ("after", a)):
+        layers = side.get("top_layers") or []
+        if layers:
+            out.print(f"largest layers {name}:")
+            for layer in layers[:3]:
+                command = escape(layer["created_by"] or "(base image)")
+                out.print(f"  {layer['size'] / 1e6:8.1f} MB  {command}")
 
 
 def main() -> None:
