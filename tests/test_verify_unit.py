@@ -232,8 +232,8 @@ def test_different_body_fails_with_a_pointer_to_the_difference() -> None:
 
 
 def test_larger_rewrite_fails() -> None:
-    reasons = _verdict(_side(size=100), _side(size=200))
-    assert reasons == ["rewritten image is larger (200 > 100 bytes)"]
+    reasons = _verdict(_side(size=100_000_000), _side(size=100_200_000))
+    assert reasons == ["rewritten image is larger (100200000 > 100000000 bytes)"]
 
 
 def test_rewrite_unreachable_from_host_fails() -> None:
@@ -408,3 +408,14 @@ def test_make_probe_masks_the_sides_identities_before_hashing() -> None:
     b = make_probe("/", 200, None, b"Served by a0b1c2d3e4f5", "host", [_AFTER_ID[:12]])
     assert a.body_sha256 == b.body_sha256
     assert compare_probes([a], [b]) == {"/": True}
+
+
+def test_size_tolerance_for_metadata_only_growth() -> None:
+    from optimizer.verify import SIZE_TOLERANCE, SideReport, decide
+
+    def side(size: int) -> SideReport:
+        return SideReport(build_ok=True, image_size=size, serving="host", port=8000)
+
+    assert decide(side(100_000_000), side(100_000_000 + 3_008), {}) == []
+    reasons = decide(side(100_000_000), side(100_000_000 + SIZE_TOLERANCE + 1), {})
+    assert reasons and "larger" in reasons[0]

@@ -107,12 +107,39 @@ class NonRoot(NotesTransform):
                     "writable is no better than root; left as is"
                 ],
             )
+        logs = _log_files(ctx)
+        if logs is None:
+            return Result(
+                out,
+                skipped=[
+                    "the settings log to a file whose path could not be read; which file "
+                    "must be writable is unknown"
+                ],
+            )
+        cwd = _runtime_cwd(items)
+        log_paths: list[str] = []
+        for relative_to_project, name in logs:
+            if name.startswith("/"):
+                log_paths.append(posixpath.normpath(name))
+            elif relative_to_project:
+                located = in_image(posixpath.join(project.project_dir, name))
+                if located:
+                    log_paths.append(located)
+            else:
+                log_paths.append(posixpath.normpath(posixpath.join(cwd, name)))
+        log_paths = list(dict.fromkeys(log_paths))
         commands = [f"useradd --create-home --uid {UID} app"]
-        to_make = [w for w in writable if w != app_dir]
+        log_dirs = [posixpath.dirname(p) for p in log_paths]
+        to_make = list(dict.fromkeys(w for w in [*writable, *log_dirs] if w != app_dir))
         if to_make:
             commands.append("mkdir -p " + " ".join(to_make))
-        if writable:
-            commands.append(f"chown {UID}:{UID} " + " ".join(writable))
+        if log_paths:
+            # Build steps (collectstatic, ...) may already have created them as root.
+            commands.append("touch " + " ".join(log_paths))
+        owned = list(dict.fromkeys([*writable, *log_dirs, *log_paths]))
+        if owned:
+            commands.append(f"chown {UID}:{UID} " + " ".join(owned))
+        writable = owned
         at = len(items)
         while at > 1 and items[at - 1][1].keyword in _TAIL:
             at -= 1
@@ -122,6 +149,56 @@ class NonRoot(NotesTransform):
         where = f"; {', '.join(writable)} writable for it" if writable else ""
         note = f"the app now runs as uid {UID} instead of root{where}"
         return Result(out, [note])
+
+
+_FILENAME = re.compile(r"""["']filename["']\s*:\s*([^\n]+)""")
+_LITERAL = re.compile(r"""^[rbuf]?["']([^"']+)["']$""")
+_BASE_DIR_PATH = re.compile(
+    r"""^(?:str\()?(?:BASE_DIR|PROJECT_DIR|ROOT_DIR)\s*((?:/\s*["'][^"']+["']\s*)+)\)?$"""
+    r"""|^os\.path\.join\(\s*(?:BASE_DIR|PROJECT_DIR|ROOT_DIR)\s*,((?:\s*["'][^"']+["']\s*,?)+)\)$"""
+)
+
+
+def _log_files(ctx: Context) -> list[tuple[bool, str]] | None:
+    """Files the settings' logging handlers write: (relative to the project dir?, path).
+
+    None when a handler's filename is an expression we cannot read."""
+    found: list[tuple[bool, str]] = []
+    root = ctx.context_dir / ctx.project.project_dir
+    module = (ctx.project.settings_module or "").split(".")[0]
+    if not module:
+        return found
+    for path in sorted((root / module).rglob("*.py")) if (root / module).is_dir() else []:
+        try:
+            text = path.read_text(encoding="utf-8", errors="ignore")
+        except OSError:
+            continue
+        if "FileHandler" not in text:
+            continue
+        for match in _FILENAME.finditer(text):
+            expr = match.group(1).split("#", 1)[0].strip().rstrip(",}) ").strip()
+            # `str(BASE_DIR / "x")` and `os.path.join(...)` lose their closing paren above.
+            if expr.count("(") > expr.count(")"):
+                expr += ")" * (expr.count("(") - expr.count(")"))
+            literal = _LITERAL.match(expr)
+            if literal:
+                found.append((False, literal.group(1)))
+                continue
+            based = _BASE_DIR_PATH.match(expr)
+            if based:
+                parts = re.findall(r"""["']([^"']+)["']""", based.group(1) or based.group(2))
+                found.append((True, posixpath.join(*parts)))
+                continue
+            return None
+    return found
+
+
+def _runtime_cwd(items: list[tuple[int, Instruction]]) -> str:
+    cwd = "/"
+    for _, ins in items:
+        if ins.keyword == "WORKDIR":
+            cwd = posixpath.normpath(posixpath.join(cwd, ins.args.strip().strip("\"'")))
+    return cwd
 
 
 def _entrypoint_script(start: str, ctx: Context) -> str | None:

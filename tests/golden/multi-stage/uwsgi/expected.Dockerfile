@@ -1,0 +1,21 @@
+# Builder: installs the dependencies into a virtualenv.
+FROM python:3.11-slim AS builder
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev libpq-dev python3-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+RUN python -m venv /opt/venv
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+# Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
+# the builder.
+FROM python:3.11-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5 libpython3.11 \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY --from=builder /opt/venv /opt/venv
+COPY . .
+CMD ["uwsgi", "--http=0.0.0.0:8000", "--module=mysite.wsgi"]

@@ -1,0 +1,12 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . /app/
+RUN python manage.py collectstatic --noinput
+RUN useradd --create-home --uid 10001 app \
+    && mkdir -p /app/logs \
+    && touch /app/debug.log /app/logs/errors.log \
+    && chown 10001:10001 /app /app/logs /app/debug.log /app/logs/errors.log
+USER 10001
+CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]
