@@ -238,7 +238,14 @@ def normalize_body(body: str, identities: Iterable[str] = ()) -> str:
     body = _NONCE.sub(r"\1<nonce>", body)
     body = _HTTP_DATE.sub("<date>", body)
     body = _ISO_TIME.sub("<timestamp>", body)
+    if _DJANGO_DEBUG_PAGE in body:
+        # Django's debug pages key each traceback frame by id(frame), a new number per process.
+        body = _FRAME_ID.sub(r"\1<frame>", body)
     return body
+
+
+_DJANGO_DEBUG_PAGE = 'content="NONE,NOARCHIVE"'
+_FRAME_ID = re.compile(r"""(\b(?:c|pre|post|v)|["'])\d{9,}\b""")
 
 
 def normalize_location(location: str | None) -> str | None:

@@ -419,3 +419,19 @@ def test_size_tolerance_for_metadata_only_growth() -> None:
     assert decide(side(100_000_000), side(100_000_000 + 3_008), {}) == []
     reasons = decide(side(100_000_000), side(100_000_000 + SIZE_TOLERANCE + 1), {})
     assert reasons and "larger" in reasons[0]
+
+
+def test_django_debug_page_frame_ids_are_masked() -> None:
+    from optimizer.verify import normalize_body
+
+    def page(frame: str, line: int = 42) -> str:
+        return (
+            '<meta name="robots" content="NONE,NOARCHIVE">'
+            f'<ol class="pre-context" id="pre{frame}"><li onclick="toggle(\'pre{frame}\', '
+            f"'post{frame}')\">line {line}</li></ol><table class=\"vars\" id=\"v{frame}\">"
+        )
+
+    assert normalize_body(page("349210950656")) == normalize_body(page("243983203136"))
+    assert normalize_body(page("349210950656", 42)) != normalize_body(page("243983203136", 43))
+    # Outside a Django debug page, long numbers are content.
+    assert normalize_body("order 349210950656") != normalize_body("order 243983203136")
