@@ -239,13 +239,36 @@ def normalize_body(body: str, identities: Iterable[str] = ()) -> str:
     body = _HTTP_DATE.sub("<date>", body)
     body = _ISO_TIME.sub("<timestamp>", body)
     if _DJANGO_DEBUG_PAGE in body:
-        # Django's debug pages key each traceback frame by id(frame), a new number per process.
+        # Django's debug pages key each traceback frame by id(frame), a new number per process,
+        # and list the request's and the process's environment, which the rewrite changes on
+        # purpose (PATH gains the venv, PYTHON* hygiene variables) or which changes per request.
         body = _FRAME_ID.sub(r"\1<frame>", body)
+        body = _ENV_ROW.sub("", body)
     return body
 
 
 _DJANGO_DEBUG_PAGE = 'content="NONE,NOARCHIVE"'
 _FRAME_ID = re.compile(r"""(\b(?:c|pre|post|v)|["'])\d{9,}\b""")
+_ENV_KEYS = (
+    "PATH",
+    "VIRTUAL_ENV",
+    "UV_PROJECT_ENVIRONMENT",
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONUNBUFFERED",
+    "PIP_NO_CACHE_DIR",
+    "HOME",
+    "HOSTNAME",
+    "REMOTE_PORT",
+    "gunicorn.socket",
+    "wsgi.input",
+    "wsgi.errors",
+    "wsgi.file_wrapper",
+)
+_ENV_ROW = re.compile(
+    r"<tr>\s*<td>(?:" + "|".join(re.escape(k) for k in _ENV_KEYS) + r")</td>\s*"
+    r"<td class=\"code\"><pre>.*?</pre></td>\s*</tr>\s*",
+    re.DOTALL,
+)
 
 
 def normalize_location(location: str | None) -> str | None:

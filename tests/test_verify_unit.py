@@ -435,3 +435,21 @@ def test_django_debug_page_frame_ids_are_masked() -> None:
     assert normalize_body(page("349210950656", 42)) != normalize_body(page("243983203136", 43))
     # Outside a Django debug page, long numbers are content.
     assert normalize_body("order 349210950656") != normalize_body("order 243983203136")
+
+
+def test_django_debug_page_environment_rows_are_dropped() -> None:
+    from optimizer.verify import normalize_body
+
+    def row(key: str, value: str) -> str:
+        return f'<tr>\n  <td>{key}</td>\n  <td class="code"><pre>{value}</pre></td>\n</tr>\n'
+
+    head = '<meta name="robots" content="NONE,NOARCHIVE">'
+    before = head + row("PATH", "/usr/local/bin:/usr/bin") + row("REMOTE_PORT", "&#x27;49594&#x27;")
+    after = (
+        head
+        + row("PATH", "/opt/venv/bin:/usr/local/bin:/usr/bin")
+        + row("PYTHONUNBUFFERED", "&#x27;1&#x27;")
+        + row("REMOTE_PORT", "&#x27;36674&#x27;")
+    )
+    assert normalize_body(before) == normalize_body(after)
+    assert normalize_body(before + row("SECRET", "a")) != normalize_body(after + row("SECRET", "b"))
