@@ -57,8 +57,10 @@ class ImageInfo:
     working_dir: str
     env: dict[str, str] = field(default_factory=dict)
 
-    def top_layers(self, n: int = 5) -> list[Layer]:
-        return sorted((x for x in self.history if x.size > 0), key=lambda x: -x.size)[:n]
+    def top_layers(self, n: int = 5, base_entries: int = 0) -> list[Layer]:
+        """The biggest layers; `base_entries` oldest history entries (the base's) left out."""
+        own = self.history[: len(self.history) - base_entries] if base_entries else self.history
+        return sorted((x for x in own if x.size > 0), key=lambda x: -x.size)[:n]
 
 
 _client: Any = None

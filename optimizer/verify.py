@@ -649,13 +649,19 @@ def _verify(
         info = engine.image_info(f"{run.run_id}-{name}")
         side.image_size = info.size
         side.layers = info.layer_count
-        side.top_layers = [LayerSummary(x.size, x.created_by) for x in info.top_layers(5)]
         side.user = info.user or "root"
         side.base_image = base_image(files[dockerfile])
+        base_entries = 0
         if side.base_image == "scratch":
             side.base_size = 0
         elif side.base_image:
             side.base_size = engine.image_size(side.base_image)
+            if side.base_size is not None:
+                # History is newest first: the base's own entries are the oldest ones.
+                base_entries = len(engine.image_info(side.base_image).history)
+        side.top_layers = [
+            LayerSummary(x.size, x.created_by) for x in info.top_layers(5, base_entries)
+        ]
         if side.base_size is not None:
             side.bytes_above_base = info.size - side.base_size
         port_of[name] = options.port or detect_port(

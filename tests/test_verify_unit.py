@@ -428,7 +428,7 @@ def test_django_debug_page_frame_ids_are_masked() -> None:
         return (
             '<meta name="robots" content="NONE,NOARCHIVE">'
             f'<ol class="pre-context" id="pre{frame}"><li onclick="toggle(\'pre{frame}\', '
-            f"'post{frame}')\">line {line}</li></ol><table class=\"vars\" id=\"v{frame}\">"
+            f'\'post{frame}\')">line {line}</li></ol><table class="vars" id="v{frame}">'
         )
 
     assert normalize_body(page("349210950656")) == normalize_body(page("243983203136"))
@@ -453,3 +453,27 @@ def test_django_debug_page_environment_rows_are_dropped() -> None:
     )
     assert normalize_body(before) == normalize_body(after)
     assert normalize_body(before + row("SECRET", "a")) != normalize_body(after + row("SECRET", "b"))
+
+
+def test_largest_layers_leave_out_the_base() -> None:
+    from optimizer.engine import ImageInfo, Layer
+
+    info = ImageInfo(
+        id="sha256:x",
+        size=300,
+        layer_count=3,
+        # Newest first, as `docker history` lists them; the last two are the base's.
+        history=[
+            Layer(50, "COPY /opt/venv"),
+            Layer(0, "CMD"),
+            Layer(160, "base apt"),
+            Layer(70, ""),
+        ],
+        user="",
+        exposed_ports=[],
+        cmd=None,
+        entrypoint=None,
+        working_dir="/",
+    )
+    assert [x.created_by for x in info.top_layers(5)] == ["base apt", "", "COPY /opt/venv"][:3]
+    assert [x.created_by for x in info.top_layers(5, base_entries=2)] == ["COPY /opt/venv"]
