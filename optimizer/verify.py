@@ -625,6 +625,7 @@ def _verify(
             timeout=options.build_timeout,
             dockerfile=dockerfile,
             no_cache=True,
+            on_line=_step_lines(name, progress),
         )
         side.build_ok = result.ok
         side.build_log_tail = result.log_tail
@@ -818,6 +819,19 @@ def _measure_rebuild(
         root, dockerfile_text, tag, timeout=options.build_timeout, dockerfile=dockerfile
     )
     return round(result.seconds, 2) if result.ok else None
+
+
+_BUILD_STEP = re.compile(r"^#\d+ \[(?:[\w-]+ )?\d+/\d+\] ")
+
+
+def _step_lines(side: str, progress: Callable[[str], None]) -> Callable[[str], None]:
+    """Forward BuildKit's step headers (`#7 [3/6] RUN pip install ...`), not every log line."""
+
+    def forward(line: str) -> None:
+        if _BUILD_STEP.match(line):
+            progress(f"{side}: {line.split(' ', 1)[1][:120]}")
+
+    return forward
 
 
 def _paths_present(

@@ -477,3 +477,21 @@ def test_largest_layers_leave_out_the_base() -> None:
     )
     assert [x.created_by for x in info.top_layers(5)] == ["base apt", "", "COPY /opt/venv"][:3]
     assert [x.created_by for x in info.top_layers(5, base_entries=2)] == ["COPY /opt/venv"]
+
+
+def test_build_progress_forwards_step_headers_only() -> None:
+    from optimizer.verify import _step_lines
+
+    seen: list[str] = []
+    forward = _step_lines("after", seen.append)
+    for line in [
+        "#1 [internal] load build definition from Dockerfile",
+        "#7 [builder 3/6] RUN pip install -r requirements.txt",
+        "#7 12.3 Collecting Django==5.1.4",
+        "#9 [2/4] COPY . .",
+    ]:
+        forward(line)
+    assert seen == [
+        "after: [builder 3/6] RUN pip install -r requirements.txt",
+        "after: [2/4] COPY . .",
+    ]
