@@ -12,6 +12,8 @@ from __future__ import annotations
 import posixpath
 import re
 
+import libcst as cst
+
 from optimizer.dockerfile import Dockerfile, Instruction
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
@@ -151,46 +153,87 @@ class NonRoot(NotesTransform):
         return Result(out, [note])
 
 
-_FILENAME = re.compile(r"""["']filename["']\s*:\s*([^\n]+)""")
-_LITERAL = re.compile(r"""^[rbuf]?["']([^"']+)["']$""")
-_BASE_DIR_PATH = re.compile(
-    r"""^(?:str\()?(?:BASE_DIR|PROJECT_DIR|ROOT_DIR)\s*((?:/\s*["'][^"']+["']\s*)+)\)?$"""
-    r"""|^os\.path\.join\(\s*(?:BASE_DIR|PROJECT_DIR|ROOT_DIR)\s*,((?:\s*["'][^"']+["']\s*,?)+)\)$"""
-)
+_BASE_NAMES = {"BASE_DIR", "PROJECT_DIR", "ROOT_DIR", "PROJECT_ROOT"}
 
 
 def _log_files(ctx: Context) -> list[tuple[bool, str]] | None:
     """Files the settings' logging handlers write: (relative to the project dir?, path).
 
-    None when a handler's filename is an expression we cannot read."""
+    Read with libcst from the settings package, never imported. None when a handler's
+    `filename` is an expression we cannot evaluate."""
     found: list[tuple[bool, str]] = []
     root = ctx.context_dir / ctx.project.project_dir
     module = (ctx.project.settings_module or "").split(".")[0]
-    if not module:
+    if not module or not (root / module).is_dir():
         return found
-    for path in sorted((root / module).rglob("*.py")) if (root / module).is_dir() else []:
+    for path in sorted((root / module).rglob("*.py")):
         try:
             text = path.read_text(encoding="utf-8", errors="ignore")
         except OSError:
             continue
         if "FileHandler" not in text:
             continue
-        for match in _FILENAME.finditer(text):
-            expr = match.group(1).split("#", 1)[0].strip().rstrip(",}) ").strip()
-            # `str(BASE_DIR / "x")` and `os.path.join(...)` lose their closing paren above.
-            if expr.count("(") > expr.count(")"):
-                expr += ")" * (expr.count("(") - expr.count(")"))
-            literal = _LITERAL.match(expr)
-            if literal:
-                found.append((False, literal.group(1)))
-                continue
-            based = _BASE_DIR_PATH.match(expr)
-            if based:
-                parts = re.findall(r"""["']([^"']+)["']""", based.group(1) or based.group(2))
-                found.append((True, posixpath.join(*parts)))
-                continue
-            return None
+        try:
+            tree = cst.parse_module(text)
+        except cst.ParserSyntaxError:
+            continue
+        collector = _FilenameCollector()
+        tree.visit(collector)
+        for value in collector.values:
+            resolved = _evaluate(value)
+            if resolved is None:
+                return None
+            found.append(resolved)
     return found
+
+
+class _FilenameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.values: list[cst.BaseExpression] = []
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = node.key
+        if isinstance(key, cst.SimpleString) and key.evaluated_value == "filename":
+            self.values.append(node.value)
+
+
+def _evaluate(node: cst.BaseExpression) -> tuple[bool, str] | None:
+    """`"x.log"`, `BASE_DIR / "logs" / "x.log"`, `os.path.join(BASE_DIR, ...)`, `str(...)`."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return (False, value) if isinstance(value, str) else None
+    if isinstance(node, cst.Call):
+        func = node.func
+        args = [a.value for a in node.args]
+        if isinstance(func, cst.Name) and func.value in {"str", "Path"} and len(args) == 1:
+            return _evaluate(args[0])
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "join"
+            and args
+            and isinstance(args[0], cst.Name)
+            and args[0].value in _BASE_NAMES
+        ):
+            joined = [
+                a.evaluated_value
+                for a in args[1:]
+                if isinstance(a, cst.SimpleString) and isinstance(a.evaluated_value, str)
+            ]
+            if len(joined) == len(args) - 1:
+                return True, posixpath.join(*[str(p) for p in joined])
+        return None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        segments: list[str] = []
+        current: cst.BaseExpression = node
+        while isinstance(current, cst.BinaryOperation) and isinstance(current.operator, cst.Divide):
+            right = current.right
+            if not (isinstance(right, cst.SimpleString) and isinstance(right.evaluated_value, str)):
+                return None
+            segments.insert(0, right.evaluated_value)
+            current = current.left
+        if isinstance(current, cst.Name) and current.value in _BASE_NAMES:
+            return True, posixpath.join(*segments)
+    return None
 
 
 def _runtime_cwd(items: list[tuple[int, Instruction]]) -> str:
