@@ -9,6 +9,7 @@ re-rendered, so the diff shows real changes and nothing else.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -267,6 +268,24 @@ class Dockerfile:
                 new = replace(new, leading=old.leading + new.leading)
                 self.instructions[index] = replace(old, leading=())
         self.instructions.insert(index, new)
+
+
+def env_pairs(value: str) -> list[tuple[str, str]]:
+    """(name, value) pairs of an ENV/ARG value, in `A=1 B="two"` or legacy `NAME value` form."""
+    if "=" not in value.split(None, 1)[0]:
+        name, _, rest = value.partition(" ")
+        return [(name, rest.strip().strip("\"'"))]
+    return [
+        (m.group(1), m.group(2) or m.group(3) or m.group(4) or "")
+        for m in re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)=(?:\"([^\"]*)\"|'([^']*)'|(\S*))", value)
+    ]
+
+
+def next_workdir(cwd: str, ins: Instruction) -> str:
+    """The working directory after `ins`, given the one before it."""
+    if ins.keyword != "WORKDIR":
+        return cwd
+    return posixpath.normpath(posixpath.join(cwd, ins.args.strip().strip("\"'")))
 
 
 def parse_from(value: str) -> tuple[str, str | None]:

@@ -127,9 +127,7 @@ def optimize(
     for transform in transforms:
         result = transform.apply(dockerfile, ctx)
         new_text = result.dockerfile.render()
-        changed_files = {
-            k: v for k, v in result.files.items() if v != (ctx.files.get(k) or ctx.read(k))
-        }
+        changed_files = {k: v for k, v in result.files.items() if v != ctx.read(k)}
         if new_text != dockerfile.render() or changed_files:
             try:
                 # Every intermediate result must parse, so a broken transform fails loudly here.

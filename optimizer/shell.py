@@ -215,7 +215,7 @@ def pip_install_targets(argv: list[str]) -> tuple[list[str], list[str]] | None:
     return files, specs
 
 
-def _spec_name(spec: str) -> str:
+def spec_name(spec: str) -> str:
     return re.split(r"[<>=!~\[;@ ]", spec, maxsplit=1)[0].strip().lower()
 
 
@@ -239,7 +239,7 @@ def classify(text: str) -> Kind:
         files, specs = pip
         if files:
             return "deps"
-        names = [_spec_name(s) for s in specs]
+        names = [spec_name(s) for s in specs]
         if names and all(n in TOOLS for n in names):
             return "tool"
         return "deps"

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import snapshot
 from typer.testing import CliRunner
 
 from optimizer import writer
@@ -24,22 +25,14 @@ def tutorial(tmp_path: Path) -> Path:
     return target
 
 
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_dry_run_prints_diff_exits_1_and_writes_nothing(tutorial: Path) -> None:
-    before = _snapshot(tutorial)
+    before = snapshot(tutorial)
     result = runner.invoke(app, [str(tutorial / "Dockerfile")])
     assert result.exit_code == 1, result.output
     assert "-FROM python:3.11\n" in result.output
     assert "+FROM python:3.11-slim AS builder" in result.output
     assert "[slim-base]" in result.output and "dry run" in result.output
-    assert _snapshot(tutorial) == before
+    assert snapshot(tutorial) == before
 
 
 def test_write_applies_then_nothing_to_change(tutorial: Path) -> None:
@@ -128,13 +121,13 @@ def test_bad_input_exits_2_with_one_message(tmp_path: Path, setup, message: str)
     root = tmp_path / "p"
     (root / "Dockerfile").unlink()
     setup(root)
-    before = _snapshot(root)
+    before = snapshot(root)
     result = runner.invoke(app, ["--write", str(root / "Dockerfile")])
     assert result.exit_code == 2
     assert message in result.output
     assert result.output.count("error:") == 1
     assert "Traceback" not in result.output
-    assert _snapshot(root) == before
+    assert snapshot(root) == before
 
 
 def test_not_a_django_project(tmp_path: Path) -> None:
@@ -154,7 +147,7 @@ def test_unknown_transform(tutorial: Path) -> None:
 def test_write_failure_leaves_original_byte_identical(
     tutorial: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = _snapshot(tutorial)
+    before = snapshot(tutorial)
 
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
@@ -163,7 +156,7 @@ def test_write_failure_leaves_original_byte_identical(
     result = runner.invoke(app, ["--write", str(tutorial / "Dockerfile")])
     assert result.exit_code == 2
     assert "nothing written" in result.output
-    assert _snapshot(tutorial) == before  # no temp files left behind either
+    assert snapshot(tutorial) == before  # no temp files left behind either
 
 
 def test_unparseable_result_is_never_written(
@@ -179,10 +172,10 @@ def test_unparseable_result_is_never_written(
         return outcome
 
     monkeypatch.setattr("optimizer.cli.optimize", corrupting)
-    before = _snapshot(tutorial)
+    before = snapshot(tutorial)
     result = runner.invoke(app, ["--write", str(tutorial / "Dockerfile")])
     assert result.exit_code == 2
-    assert _snapshot(tutorial) == before
+    assert snapshot(tutorial) == before
 
 
 def test_write_keeps_file_mode(tutorial: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import snapshot
 from typer.testing import CliRunner
 
 from optimizer import pipeline
@@ -15,10 +16,6 @@ from optimizer.cli import app
 
 pytestmark = pytest.mark.engine
 EXAMPLES = Path(__file__).parent.parent / "examples"
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_broken_rewrite_fails_verify_and_writes_nothing(
@@ -38,11 +35,11 @@ def test_broken_rewrite_fails_verify_and_writes_nothing(
         return outcome
 
     monkeypatch.setattr("optimizer.cli.optimize", dropping_dependencies)
-    before = _snapshot(root)
+    before = snapshot(root)
     result = CliRunner().invoke(
         app, ["--verify", "--write", "--no-rebuild", str(root / "Dockerfile")]
     )
     assert result.exit_code == 1, result.output
     assert "verify: FAIL" in result.output
     assert "nothing written" in result.output
-    assert _snapshot(root) == before
+    assert snapshot(root) == before

@@ -39,6 +39,15 @@ class Context:
             return self.files[relpath]
         return self.read_disk(relpath)
 
+    def read_script(self, path: str) -> str | None:
+        """A script a Dockerfile names by its image path (`/app/entrypoint.sh`): found at that
+        path in the context, else by its file name at the context's root."""
+        for rel in (path.lstrip("/"), path.rsplit("/", 1)[-1]):
+            text = self.read(rel)
+            if text is not None:
+                return text
+        return None
+
     def read_disk(self, relpath: str) -> str | None:
         path = self.context_dir / relpath
         try:

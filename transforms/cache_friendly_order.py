@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass
 
 from optimizer.deps import requirement_files_from_command
-from optimizer.dockerfile import Dockerfile, Instruction, Stage
+from optimizer.dockerfile import Dockerfile, Instruction, Stage, next_workdir
 from optimizer.shell import Segment, classify, pip_install_targets, program, split_commands, words
 from transforms.base import Context, NotesTransform, Result
 
@@ -47,7 +47,8 @@ class _Plan:
     second_phase: str | None  # install of the project itself, after the source copy
 
 
-def _is_broad_copy(ins: Instruction) -> bool:
+def is_source_copy(ins: Instruction) -> bool:
+    """`COPY . dest` (or `./`, `*`): the copy that brings the whole source."""
     if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
         return False
     parts = ins.exec_form or words(ins.args)
@@ -66,8 +67,7 @@ def _workdirs(dockerfile: Dockerfile, stage: Stage) -> dict[int, str]:
     result: dict[int, str] = {}
     for n, ins in dockerfile.iter_stage(stage):
         result[n] = cwd
-        if ins.keyword == "WORKDIR":
-            cwd = posixpath.normpath(posixpath.join(cwd, ins.args.strip().strip("\"'")))
+        cwd = next_workdir(cwd, ins)
     return result
 
 
@@ -75,7 +75,7 @@ def _reorder_stage(
     out: Dockerfile, stage: Stage, ctx: Context, notes: list[str], skipped: list[str]
 ) -> None:
     items = list(out.iter_stage(stage))
-    broad = next((n for n, ins in items if _is_broad_copy(ins)), None)
+    broad = next((n for n, ins in items if is_source_copy(ins)), None)
     if broad is None:
         return
     # An install already ahead of the source copy means the file is cache-friendly already.

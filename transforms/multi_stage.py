@@ -11,11 +11,12 @@ from __future__ import annotations
 import posixpath
 import re
 
-from optimizer.dockerfile import Dockerfile, Instruction, Stage
-from optimizer.shell import classify, program, split_commands, strip_runner, words
+from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
+from optimizer.shell import classify, program, spec_name, split_commands, strip_runner, words
 from optimizer.syspkgs import debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
-from transforms.slim_base import apt_install, base_stage
+from transforms.cache_friendly_order import is_source_copy
+from transforms.slim_base import apt_install, apt_packages, base_stage
 
 VENV = "/opt/venv"
 _BUILD_ONLY = {
@@ -96,7 +97,7 @@ class MultiStage(NotesTransform):
                 "virtualenv puts nothing; left single-stage"
             )
             return Result(out, notes, skipped)
-        broad = next((n for n, i in items if _is_source_copy(i)), None)
+        broad = next((n for n, i in items if is_source_copy(i)), None)
         if broad is not None and broad < last and _editable(out.instructions[last]):
             skipped.append(
                 f"line {out.instructions[last].line}: an editable install points into the source "
@@ -176,7 +177,7 @@ class MultiStage(NotesTransform):
                     source_at = len(final_part)
                 final_part.append(final_ins)
         # Runtime libraries the dependencies load (libpq5 for psycopg2, ...), if not yet there.
-        have = _apt_packages(final_part)
+        have = apt_packages(final_part)
         missing = [p for p in runtime if p not in have]
         if missing:
             final_part.insert(
@@ -257,7 +258,7 @@ def _system_python_paths(
             continue
         texts = [ins.value]
         for token in re.findall(r"[\w./-]+\.sh\b", ins.value):
-            script = ctx.read(token.lstrip("/")) or ctx.read(posixpath.basename(token))
+            script = ctx.read_script(token)
             if script:
                 texts.append(script)
         for text in texts:
@@ -272,13 +273,6 @@ def _editable(ins: Instruction) -> bool:
         classify(s.text) == "deps" and re.search(r"(^|\s)(-e|--editable)(\s|=)", s.text)
         for s in split_commands(ins.args)
     )
-
-
-def _is_source_copy(ins: Instruction) -> bool:
-    if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
-        return False
-    parts = ins.exec_form or words(ins.args)
-    return any(s.rstrip("/") in {".", ""} or s in {"./", "*", "./*"} for s in parts[:-1])
 
 
 def _copies_python(ins: Instruction) -> bool:
@@ -300,7 +294,7 @@ def _existing_venv(dockerfile: Dockerfile, stage: Stage) -> str | None:
     env: dict[str, str] = {}
     for _, ins in dockerfile.iter_stage(stage):
         if ins.keyword == "ENV":
-            env.update(_env_pairs(ins.value))
+            env.update(env_pairs(ins.value))
         if ins.keyword != "RUN":
             continue
         for seg in split_commands(ins.args):
@@ -313,16 +307,6 @@ def _existing_venv(dockerfile: Dockerfile, stage: Stage) -> str | None:
                     return posixpath.normpath(target)
                 return "?" + target
     return None
-
-
-def _env_pairs(value: str) -> dict[str, str]:
-    if "=" not in value.split(None, 1)[0]:
-        name, _, rest = value.partition(" ")
-        return {name: rest.strip().strip("\"'")}
-    return {
-        m.group(1): (m.group(2) or m.group(3) or m.group(4) or "")
-        for m in re.finditer(r"([A-Za-z_]\w*)=(?:\"([^\"]*)\"|'([^']*)'|(\S*))", value)
-    }
 
 
 def _variable_packages(items: list[tuple[int, Instruction]], last: int) -> str | None:
@@ -357,9 +341,7 @@ def _leaves_something_behind(
         for seg in split_commands(ins.args):
             kind = classify(seg.text)
             argv = program(seg.text)
-            if kind == "tool" and any(
-                re.split(r"[<>=!~\[]", w)[0].lower() in {"poetry", "pipenv", "uv"} for w in argv
-            ):
+            if kind == "tool" and any(spec_name(w) in {"poetry", "pipenv", "uv"} for w in argv):
                 return True
             if kind == "apt" and "install" in argv:
                 pkgs = argv[argv.index("install") + 1 :]
@@ -451,18 +433,6 @@ def _looks_like_manifest(path: str) -> bool:
     )
 
 
-def _apt_packages(instructions: list[Instruction]) -> set[str]:
-    found: set[str] = set()
-    for ins in instructions:
-        if ins.keyword != "RUN":
-            continue
-        for seg in split_commands(ins.args):
-            argv = program(seg.text)
-            if "install" in argv and argv and argv[0] in {"apt-get", "apt"}:
-                found.update(a for a in argv[argv.index("install") + 1 :] if not a.startswith("-"))
-    return found
-
-
 def _after_header(instructions: list[Instruction]) -> int:
     at = 1
     while at < len(instructions) and instructions[at].keyword in {"ARG", "ENV", "LABEL", "SHELL"}:
@@ -476,7 +446,7 @@ def _tools_left(instructions: list[Instruction]) -> set[str]:
         if ins.keyword == "RUN":
             for seg in split_commands(ins.args):
                 if classify(seg.text) == "tool":
-                    names = {re.split(r"[<>=!~\[]", w)[0].lower() for w in words(seg.text)}
+                    names = {spec_name(w) for w in words(seg.text)}
                     tools.update(names & {"poetry", "pipenv", "uv"})
     return tools
 

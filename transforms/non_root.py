@@ -14,7 +14,7 @@ import re
 
 import libcst as cst
 
-from optimizer.dockerfile import Dockerfile, Instruction
+from optimizer.dockerfile import Dockerfile, Instruction, next_workdir
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
 
@@ -239,8 +239,7 @@ def _evaluate(node: cst.BaseExpression) -> tuple[bool, str] | None:
 def _runtime_cwd(items: list[tuple[int, Instruction]]) -> str:
     cwd = "/"
     for _, ins in items:
-        if ins.keyword == "WORKDIR":
-            cwd = posixpath.normpath(posixpath.join(cwd, ins.args.strip().strip("\"'")))
+        cwd = next_workdir(cwd, ins)
     return cwd
 
 
@@ -248,11 +247,7 @@ def _entrypoint_script(start: str, ctx: Context) -> str | None:
     for token in words(start.replace("[", " ").replace("]", " ").replace(",", " ")):
         token = token.strip("\"'")
         if token.endswith(".sh"):
-            for rel in (token.lstrip("/"), posixpath.basename(token)):
-                text = ctx.read(rel)
-                if text is not None:
-                    return text
-            return ""
+            return ctx.read_script(token) or ""
     return None
 
 
@@ -263,8 +258,7 @@ def _app_dir(items: list[tuple[int, Instruction]], ctx: Context) -> tuple[str, s
     project_dir = posixpath.normpath(ctx.project.project_dir)
     cwd = "/"
     for _, ins in items:
-        if ins.keyword == "WORKDIR":
-            cwd = posixpath.normpath(posixpath.join(cwd, ins.args.strip().strip("\"'")))
+        cwd = next_workdir(cwd, ins)
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
             parts = ins.exec_form or words(ins.args)
             sources = [posixpath.normpath(p) for p in parts[:-1]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from optimizer.dockerfile import Dockerfile
+from optimizer.dockerfile import Dockerfile, env_pairs
 from transforms.base import Context, Result
 
 _SECRET_NAME = re.compile(
@@ -33,7 +33,8 @@ class SecretsFlag:
         for ins in dockerfile.instructions:
             if ins.keyword not in {"ENV", "ARG"}:
                 continue
-            for name, value in _pairs(ins.value):
+            for name, raw in env_pairs(ins.value):
+                value = raw.strip()
                 literal = value and not value.startswith("$")
                 if literal and (_SECRET_NAME.search(name) or _URL_PASSWORD.search(value)):
                     flagged.append(
@@ -42,14 +43,3 @@ class SecretsFlag:
                         "secrets, RUN --mount=type=secret) instead"
                     )
         return Result(dockerfile.copy(), [], flagged)
-
-
-def _pairs(value: str) -> list[tuple[str, str]]:
-    if "=" not in value.split(None, 1)[0]:
-        # Legacy `ENV NAME value` form.
-        name, _, rest = value.partition(" ")
-        return [(name, rest.strip().strip("\"'"))]
-    return [
-        (m.group(1), (m.group(2) or m.group(3) or m.group(4) or "").strip())
-        for m in re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)=(?:\"([^\"]*)\"|'([^']*)'|(\S*))", value)
-    ]

@@ -10,6 +10,7 @@ build still needs put back explicitly: a compiler and headers for dependencies w
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.shell import classify, join_segments, program, split_commands
@@ -124,8 +125,13 @@ def _retag(dockerfile: Dockerfile, stage: Stage, version: str, release: str | No
 
 
 def stage_apt_packages(dockerfile: Dockerfile, stage: Stage) -> set[str]:
+    return apt_packages(ins for _, ins in dockerfile.iter_stage(stage))
+
+
+def apt_packages(instructions: Iterable[Instruction]) -> set[str]:
+    """Every package an `apt-get install` / `apt install` in these RUN lines names."""
     found: set[str] = set()
-    for _, ins in dockerfile.iter_stage(stage):
+    for ins in instructions:
         if ins.keyword != "RUN":
             continue
         for seg in split_commands(ins.args):
