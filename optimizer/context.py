@@ -54,6 +54,21 @@ class DjangoProject:
     # sqlite database file path relative to the context, when the default database is sqlite.
     sqlite_path: str | None = None
     dependencies: Dependencies = field(default_factory=Dependencies)
+    # Database backends of DATABASES, default first: the ENGINE's last component
+    # ("postgresql", "postgis", "mysql", "sqlite3", ...), also from a DATABASE_URL default.
+    database_engines: tuple[str, ...] = ()
+    # Environment variables the settings read (os.environ/getenv, django-environ, decouple), in
+    # the order they are read; verify sets the URL ones (DATABASE_URL, REDIS_URL...) it provides.
+    env_vars: tuple[str, ...] = ()
+    # Literal hosts of ALLOWED_HOSTS (their default when read from the environment); "*" kept.
+    allowed_hosts: tuple[str, ...] = ()
+    # Redis in CACHES, CELERY_BROKER_URL / CELERY_RESULT_BACKEND, CHANNEL_LAYERS or a REDIS_URL.
+    uses_redis: bool = False
+    root_urlconf: str | None = None
+    # Literal paths routed by the root URLconf (no converters, no regex groups), e.g. "/healthz/".
+    url_paths: tuple[str, ...] = ()
+    # Context-relative settings files that could not be parsed; reported, never silently skipped.
+    unreadable_settings: tuple[str, ...] = ()
 
     @property
     def is_django(self) -> bool:

@@ -1,0 +1,310 @@
+"""The project's Docker Compose file, read by Docker Compose itself.
+
+`docker compose config --format json` does what a home-made YAML reading would get wrong:
+overrides (`docker-compose.override.yml`), `extends`, `env_file` merged into `environment`,
+variable interpolation, short and long syntaxes, relative paths. We only interpret its canonical
+JSON. Compose is never asked to build, pull or run anything here.
+
+Nothing in this module is required: without a compose file, or without the `docker compose`
+plugin, callers get None and a reason they may show.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# What `docker compose` looks for by default, in its order of preference.
+COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+OVERRIDE_FILES = (
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+)
+_TIMEOUT = 30.0
+_MISSING_ENV_FILE = re.compile(r"env file (\S+) not found")
+
+
+class ComposeError(Exception):
+    """The compose file exists but Docker Compose cannot read it (the message says why)."""
+
+
+@dataclass(frozen=True)
+class BindMount:
+    source: str  # absolute host path
+    target: str  # path in the container
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Port:
+    target: int
+    published: str | None = None
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    image: str | None = None
+    # Absolute build context and the Dockerfile's absolute path, when the service builds.
+    build_context: Path | None = None
+    dockerfile: Path | None = None
+    build_target: str | None = None
+    build_args: dict[str, str] = field(default_factory=dict)
+    command: list[str] | None = None
+    entrypoint: list[str] | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    ports: tuple[Port, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    bind_mounts: tuple[BindMount, ...] = ()
+    user: str | None = None
+    working_dir: str | None = None
+    healthcheck: dict[str, Any] | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def builds(self, dockerfile: Path) -> bool:
+        return self.dockerfile is not None and _same(self.dockerfile, dockerfile)
+
+    def mounts_over(self, container_path: str) -> BindMount | None:
+        """The bind mount that hides `container_path` in the image (the source mounted over it)."""
+        path = container_path.rstrip("/") or "/"
+        for mount in self.bind_mounts:
+            target = mount.target.rstrip("/") or "/"
+            if path == target or path.startswith(target.rstrip("/") + "/"):
+                return mount
+        return None
+
+
+@dataclass(frozen=True)
+class ComposeProject:
+    directory: Path
+    files: tuple[Path, ...]
+    services: dict[str, Service]
+    # Things the reader had to assume, for the report ("env file .env not found: read as empty").
+    notes: tuple[str, ...] = ()
+
+    def building(self, dockerfile: Path) -> list[Service]:
+        """Services whose build uses this Dockerfile."""
+        return [s for s in self.services.values() if s.builds(dockerfile)]
+
+    def dependencies(self, service: Service) -> list[Service]:
+        """`depends_on` services, transitively, dependencies first."""
+        order: list[Service] = []
+        seen: set[str] = {service.name}
+
+        def visit(name: str) -> None:
+            if name in seen or name not in self.services:
+                return
+            seen.add(name)
+            for dep in self.services[name].depends_on:
+                visit(dep)
+            order.append(self.services[name])
+
+        for dep in service.depends_on:
+            visit(dep)
+        return order
+
+
+def find_compose_files(directory: Path) -> list[Path]:
+    """The files `docker compose` would read in `directory`: the first default name, plus its
+    override file when present. Empty when there is none."""
+    main = next((directory / n for n in COMPOSE_FILES if (directory / n).is_file()), None)
+    if main is None:
+        return []
+    override = next((directory / n for n in OVERRIDE_FILES if (directory / n).is_file()), None)
+    return [main] + ([override] if override else [])
+
+
+def compose_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        done = subprocess.run(
+            ["docker", "compose", "version"],
+            capture_output=True,
+            timeout=_TIMEOUT,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def load(directory: Path, files: list[Path] | None = None) -> ComposeProject | None:
+    """Read the compose project in `directory` (or the given files). None when there is no
+    compose file; ComposeError when there is one Compose cannot read or Compose is missing."""
+    directory = directory.resolve()
+    files = [f.resolve() for f in files] if files else find_compose_files(directory)
+    if not files:
+        return None
+    if not compose_available():
+        raise ComposeError("`docker compose` is not installed, so the compose file was not read")
+    data, notes = _config(directory, files)
+    services = {
+        name: _service(name, raw)
+        for name, raw in (data.get("services") or {}).items()
+        if isinstance(raw, dict)
+    }
+    return ComposeProject(directory, tuple(files), services, tuple(notes))
+
+
+def _config(directory: Path, files: list[Path]) -> tuple[dict[str, Any], list[str]]:
+    done = _run_config(directory, files)
+    if done.returncode == 0:
+        return _json(done.stdout), []
+    missing = _MISSING_ENV_FILE.findall(done.stderr)
+    if not missing:
+        raise ComposeError(_first_error(done.stderr))
+    # `env_file: .env` with the .env not committed is the norm (an .env.example beside it).
+    # Compose refuses the whole file then; read a copy in which those files exist, empty, and
+    # map the copy's paths back. The user's tree is never written to.
+    with tempfile.TemporaryDirectory(prefix="djopt-compose-") as scratch:
+        root = Path(scratch)
+        mapping = _mirror(directory, files, root)
+        notes: list[str] = []
+        for _ in range(10):  # each run reports the next missing file
+            done = _run_config(root, [mapping[f] for f in files])
+            if done.returncode == 0:
+                text = done.stdout.replace(str(root), str(directory))
+                return _json(text), notes
+            missing = _MISSING_ENV_FILE.findall(done.stderr)
+            if not missing:
+                break
+            for path in missing:
+                target = Path(path)
+                if not target.is_relative_to(root):
+                    raise ComposeError(_first_error(done.stderr))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.touch()
+                rel = target.relative_to(root).as_posix()
+                notes.append(f"env file {rel} not found: read as empty")
+    raise ComposeError(_first_error(done.stderr))
+
+
+def _mirror(directory: Path, files: list[Path], root: Path) -> dict[Path, Path]:
+    """Copy the compose files (and only them) to `root`, at their paths relative to
+    `directory`; files outside it go to root's top."""
+    mapping: dict[Path, Path] = {}
+    for f in files:
+        rel = f.relative_to(directory) if f.is_relative_to(directory) else Path(f.name)
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target)
+        mapping[f] = target
+    return mapping
+
+
+def _run_config(directory: Path, files: list[Path]) -> subprocess.CompletedProcess[str]:
+    command = ["docker", "compose", "--project-directory", str(directory)]
+    for f in files:
+        command += ["-f", str(f)]
+    command += ["config", "--format", "json"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    try:
+        return subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=_TIMEOUT,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ComposeError(f"`docker compose config` did not answer in {_TIMEOUT:.0f} s") from exc
+    except OSError as exc:
+        raise ComposeError(f"cannot run docker compose: {exc}") from exc
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ComposeError(f"docker compose printed no JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ComposeError("docker compose printed no JSON object")
+    return data
+
+
+def _first_error(stderr: str) -> str:
+    lines = [
+        line.strip()
+        for line in stderr.splitlines()
+        if line.strip() and "level=warning" not in line
+    ]
+    return lines[-1] if lines else "docker compose could not read the compose file"
+
+
+def _service(name: str, raw: dict[str, Any]) -> Service:
+    build = raw.get("build")
+    context: Path | None = None
+    dockerfile: Path | None = None
+    target: str | None = None
+    args: dict[str, str] = {}
+    if isinstance(build, dict) and build.get("context"):
+        context = Path(str(build["context"]))
+        dockerfile = Path(os.path.normpath(context / str(build.get("dockerfile") or "Dockerfile")))
+        target = str(build["target"]) if build.get("target") else None
+        args = {str(k): str(v) for k, v in (build.get("args") or {}).items() if v is not None}
+    depends = raw.get("depends_on") or {}
+    mounts = tuple(
+        BindMount(str(v["source"]), str(v["target"]), bool(v.get("read_only")))
+        for v in raw.get("volumes") or []
+        if isinstance(v, dict) and v.get("type") == "bind" and v.get("source") and v.get("target")
+    )
+    ports = tuple(
+        Port(int(p["target"]), str(p["published"]) if p.get("published") else None,
+             str(p.get("protocol") or "tcp"))
+        for p in raw.get("ports") or []
+        if isinstance(p, dict) and str(p.get("target", "")).isdigit()
+    )
+    environment = {
+        str(k): ("" if v is None else str(v)) for k, v in (raw.get("environment") or {}).items()
+    }
+    return Service(
+        name=name,
+        image=str(raw["image"]) if raw.get("image") else None,
+        build_context=context,
+        dockerfile=dockerfile,
+        build_target=target,
+        build_args=args,
+        command=_argv(raw.get("command")),
+        entrypoint=_argv(raw.get("entrypoint")),
+        environment=environment,
+        ports=ports,
+        depends_on=tuple(str(d) for d in depends),
+        bind_mounts=mounts,
+        user=str(raw["user"]) if raw.get("user") else None,
+        working_dir=str(raw["working_dir"]) if raw.get("working_dir") else None,
+        healthcheck=raw.get("healthcheck") if isinstance(raw.get("healthcheck"), dict) else None,
+        raw=raw,
+    )
+
+
+def _argv(value: object) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        # Compose's canonical form is a list; a string here is a shell command line.
+        return ["/bin/sh", "-c", value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return None
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return os.path.normpath(a) == os.path.normpath(b)

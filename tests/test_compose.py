@@ -1,0 +1,85 @@
+"""optimizer.compose reads compose files through `docker compose config` (no daemon needed)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from optimizer import compose
+
+if not compose.compose_available():
+    if os.environ.get("DJ_OPTIMIZE_REQUIRE_ENGINE"):
+        raise RuntimeError("DJ_OPTIMIZE_REQUIRE_ENGINE is set but `docker compose` is missing")
+    pytest.skip("the docker compose plugin is not installed", allow_module_level=True)
+
+COMPOSE = """\
+services:
+  web:
+    build: .
+    command: python manage.py runserver 0.0.0.0:8000
+    volumes: [".:/app", "static:/app/static"]
+    ports: ["8000:8000"]
+    env_file: .env
+    environment:
+      DATABASE_URL: postgres://postgres:postgres@db:5432/postgres
+    depends_on:
+      db: {condition: service_healthy}
+      cache: {condition: service_started}
+  worker:
+    build: {context: ., dockerfile: deploy/Dockerfile.worker}
+    command: celery -A proj worker
+  db:
+    image: postgres:14.1
+    environment: [POSTGRES_PASSWORD=postgres]
+  cache:
+    image: redis:6-alpine
+    depends_on: [db]
+volumes:
+  static:
+"""
+
+
+def test_reads_services_and_maps_missing_env_file(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(COMPOSE)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    project = compose.load(tmp_path)
+    assert project is not None
+    # The missing .env was read as empty in a scratch copy, never created in the project.
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert project.notes == ("env file .env not found: read as empty",)
+    web = project.services["web"]
+    assert web.builds(tmp_path / "Dockerfile")
+    assert not web.builds(tmp_path / "deploy" / "Dockerfile.worker")
+    assert project.building(tmp_path / "deploy" / "Dockerfile.worker")[0].name == "worker"
+    assert web.command == ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+    assert web.environment == {"DATABASE_URL": "postgres://postgres:postgres@db:5432/postgres"}
+    assert web.ports == (compose.Port(8000, "8000"),)
+    assert web.bind_mounts == (compose.BindMount(str(tmp_path.resolve()), "/app"),)
+    assert web.mounts_over("/app/media") is not None
+    assert web.mounts_over("/srv") is None
+    # Dependencies come first, transitively: cache depends on db.
+    assert [s.name for s in project.dependencies(web)] == ["db", "cache"]
+    assert project.services["db"].environment == {"POSTGRES_PASSWORD": "postgres"}
+
+
+def test_override_file_is_merged(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    build: .\n")
+    (tmp_path / "compose.override.yaml").write_text(
+        "services:\n  web:\n    command: [gunicorn, app.wsgi]\n"
+    )
+    assert compose.find_compose_files(tmp_path) == [
+        tmp_path / "compose.yaml",
+        tmp_path / "compose.override.yaml",
+    ]
+    project = compose.load(tmp_path)
+    assert project is not None
+    assert project.services["web"].command == ["gunicorn", "app.wsgi"]
+
+
+def test_no_compose_file_and_broken_file(tmp_path: Path) -> None:
+    assert compose.load(tmp_path) is None
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    build: [\n")
+    with pytest.raises(compose.ComposeError):
+        compose.load(tmp_path)
