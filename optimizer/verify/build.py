@@ -1,0 +1,78 @@
+"""Building each side from a scratch copy of the context, and the rebuild measurement."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from optimizer.dockerfile import Dockerfile, DockerfileError, parse_from
+
+
+def base_image(dockerfile_text: str) -> str | None:
+    """The external image the final stage builds on (following `FROM <stage>` chains)."""
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+    except DockerfileError:
+        return None
+    stages = parsed.stages()
+    by_name = {s.name.lower(): s for s in stages if s.name}
+    stage = stages[-1]
+    for _ in range(len(stages)):
+        ref = parsed.resolve(parse_from(parsed.instructions[stage.start].value)[0])
+        earlier = by_name.get(ref.lower())
+        if earlier is None or earlier.index >= stage.index:
+            return ref
+        stage = earlier
+    return None
+
+
+def pick_touch_file(root: Path) -> str | None:
+    """A project source file to change for the rebuild measurement: views.py, else urls.py, else
+    another .py file; never a dependency manifest (changing one reinstalls everything)."""
+    skip_dirs = {".git", ".venv", "venv", "env", "node_modules", "__pycache__", ".tox", "build"}
+    manifests = {"setup.py", "conftest.py"}
+    rank = {"views.py": 0, "urls.py": 1, "models.py": 2}
+    best: tuple[int, int, str] | None = None
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in skip_dirs and "site-packages" not in d)
+        rel_dir = Path(dirpath).relative_to(root)
+        for filename in filenames:
+            if not filename.endswith(".py") or filename in manifests:
+                continue
+            rel = (rel_dir / filename).as_posix()
+            candidate = (rank.get(filename, 3), rel.count("/"), rel)
+            if best is None or candidate < best:
+                best = candidate
+    return best[2] if best else None
+
+
+def _copy_context(source: Path, target: Path) -> None:
+    def special(directory: str, names: list[str]) -> list[str]:
+        # Sockets and FIFOs: copying a FIFO would block, and docker cannot send them anyway.
+        skipped = []
+        for name in names:
+            with contextlib.suppress(OSError):
+                mode = os.lstat(os.path.join(directory, name)).st_mode
+                if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+                    skipped.append(name)
+        return skipped
+
+    shutil.copytree(source, target, symlinks=True, ignore=special)
+
+
+_BUILD_STEP = re.compile(r"^#\d+ \[(?:[\w-]+ )?\d+/\d+\] ")
+
+
+def _step_lines(side: str, progress: Callable[[str], None]) -> Callable[[str], None]:
+    """Forward BuildKit's step headers (`#7 [3/6] RUN pip install ...`), not every log line."""
+
+    def forward(line: str) -> None:
+        if _BUILD_STEP.match(line):
+            progress(f"{side}: {line.split(' ', 1)[1][:120]}")
+
+    return forward

@@ -1,0 +1,117 @@
+"""What verify measured and decided, as plain data (the JSON report is `VerifyReport.to_dict`)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from optimizer.ports import DEFAULT_PORT as DEFAULT_PORT
+
+Serving = Literal["host", "container", "none"]
+# A rewrite that only adds a user (useradd writes /etc/passwd, /etc/shadow and a home) grows
+# the image by a few KB; that is not "larger" in any sense a deploy notices.
+SIZE_TOLERANCE = 64 * 1024
+
+
+@dataclass
+class VerifyOptions:
+    probes: list[str] = field(default_factory=lambda: ["/"])
+    env: dict[str, str] = field(default_factory=dict)
+    # Container port for both sides; None detects each side's from its CMD bind / EXPOSE / 8000.
+    port: int | None = None
+    build_timeout: float = 900.0
+    start_timeout: float = 60.0
+    stop_timeout: float = 15.0
+    keep_images: bool = False
+    measure_rebuild: bool = True
+    # Context-relative source file changed for the rebuild measurement; None picks a .py file.
+    touch_file: str | None = None
+    # Host header of every probe, the same on both sides so responses are comparable.
+    host_header: str = "localhost"
+
+
+@dataclass
+class ProbeResult:
+    path: str
+    status: int | None = None
+    location: str | None = None
+    error: str | None = None
+    body_sha256: str | None = None  # of the normalised body
+    body_excerpt: str = ""
+    via: Serving = "none"
+    # The normalised body, for comparing; not in the JSON report.
+    body: str = field(default="", repr=False)
+
+    @property
+    def answered(self) -> bool:
+        return self.status is not None
+
+    def key(self) -> tuple[int | None, str | None, str]:
+        return self.status, self.location, self.body
+
+
+@dataclass
+class LayerSummary:
+    size: int
+    created_by: str
+
+
+@dataclass
+class SideReport:
+    dockerfile: str = "Dockerfile"
+    build_ok: bool = False
+    build_log_tail: list[str] = field(default_factory=list)
+    cold_build_seconds: float | None = None
+    rebuild_seconds: float | None = None
+    image_id: str | None = None
+    image_size: int | None = None
+    base_image: str | None = None
+    base_size: int | None = None
+    bytes_above_base: int | None = None
+    layers: int | None = None
+    top_layers: list[LayerSummary] = field(default_factory=list)
+    user: str | None = None  # the image's USER ("root" when unset)
+    uid: int | None = None  # `id -u` in the running container
+    port: int | None = None
+    serving: Serving = "none"
+    ready_seconds: float | None = None
+    stopped_on_sigterm: bool | None = None
+    stop_seconds: float | None = None
+    exit_code: int | None = None
+    probes: list[ProbeResult] = field(default_factory=list)
+    paths_present: dict[str, bool] = field(default_factory=dict)
+    container_log_tail: list[str] = field(default_factory=list)
+
+    @property
+    def reachable_from_host(self) -> bool:
+        return self.serving == "host"
+
+    @property
+    def serves(self) -> bool:
+        return self.serving != "none"
+
+
+@dataclass
+class VerifyReport:
+    run_id: str
+    before: SideReport
+    after: SideReport
+    size_saving_bytes: int | None = None
+    size_saving_percent: float | None = None
+    # after / before of bytes above base: what the benchmark targets measure.
+    above_base_ratio: float | None = None
+    removed_paths: list[str] = field(default_factory=list)
+    added_paths: list[str] = field(default_factory=list)
+    probes_equal: dict[str, bool] = field(default_factory=dict)
+    passed: bool = False
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name, side in (("before", self.before), ("after", self.after)):
+            data[name]["reachable_from_host"] = side.reachable_from_host
+            data[name]["serves"] = side.serves
+            for probe in data[name]["probes"]:
+                probe.pop("body", None)
+        return data
