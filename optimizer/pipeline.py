@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from optimizer.applicability import not_python_reason
 from optimizer.context import DjangoProject
 from optimizer.dockerfile import Dockerfile, DockerfileError
 from optimizer.project import inspect_project
@@ -109,6 +110,17 @@ def optimize(
         raise OptimizeError(f"{dockerfile_path}: {exc}") from exc
 
     try:
+        rel = dockerfile_path.resolve().relative_to(context_dir.resolve()).as_posix()
+    except ValueError:
+        rel = dockerfile_path.name
+    reason = not_python_reason(dockerfile)
+    if reason is not None:
+        # nginx, Postgres, Node front ends: other services' Dockerfiles in a Django repository.
+        outcome = Outcome(dockerfile_path, context_dir, DjangoProject(context_dir), {rel: text}, {})
+        outcome.skipped.append(Change("all", [reason]))
+        return outcome
+
+    try:
         project = inspect_project(context_dir, text)
     except OSError as exc:
         raise OptimizeError(f"{context_dir}: cannot read the project ({exc})") from exc
@@ -118,10 +130,6 @@ def optimize(
             "use --context to point at the project the Dockerfile builds"
         )
 
-    try:
-        rel = dockerfile_path.resolve().relative_to(context_dir.resolve()).as_posix()
-    except ValueError:
-        rel = dockerfile_path.name
     ctx = Context(project, context_dir, options or Options(), rel)
     outcome = Outcome(dockerfile_path, context_dir, project, {rel: text}, {})
     for transform in transforms:

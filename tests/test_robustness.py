@@ -95,3 +95,43 @@ def test_refused_with_one_clear_message(name: str, tmp_path: Path) -> None:
     with pytest.raises(OptimizeError, match=message):
         optimize(root / "Dockerfile", root)
     assert (root / "Dockerfile").read_bytes() == text.encode()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM nginx\nRUN addgroup --system django\nCOPY ./nginx.conf /etc/nginx/conf.d\n",
+        "FROM node:20-slim\nWORKDIR /app\nCOPY package.json ./\nRUN npm install\nCOPY . .\n"
+        'CMD ["npm", "run", "dev"]\n',
+        "FROM postgres:15\nCOPY init.sql /docker-entrypoint-initdb.d/\n",
+    ],
+    ids=["nginx", "node", "postgres"],
+)
+def test_other_services_dockerfiles_are_left_alone(text: str, tmp_path: Path) -> None:
+    """A Django repository's nginx/Node/Postgres Dockerfiles get no Python hygiene, no
+    .dockerignore and no error: exit 0 with the reason (pre-commit passes them all)."""
+    (tmp_path / "Dockerfile").write_text(text)
+    outcome = optimize(tmp_path / "Dockerfile", tmp_path)
+    assert not outcome.changed
+    assert "not a Django app image" in outcome.skipped[0].notes[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM nginx:alpine\nRUN apk add python3 py3-pip\nRUN pip3 install Django uwsgi\n"
+        "COPY . /app\n",
+        "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y python3\n"
+        'COPY . /app\nCMD ["python3", "/app/manage.py", "runserver"]\n',
+        "FROM ghcr.io/example/base:1\nCOPY . /app\nCMD gunicorn mysite.wsgi\n",
+    ],
+    ids=["pip-on-nginx", "debian-python3", "unknown-base-runs-gunicorn"],
+)
+def test_images_that_install_or_run_python_are_rewritten(text: str, tmp_path: Path) -> None:
+    root = tmp_path
+    for rel, content in SKELETON.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(content)
+    (root / "Dockerfile").write_text(text)
+    outcome = optimize(root / "Dockerfile", root)
+    assert not any(c.transform == "all" for c in outcome.skipped)

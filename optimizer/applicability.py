@@ -1,0 +1,62 @@
+"""Is this Dockerfile one dj-optimize should rewrite at all?
+
+A Django repository holds Dockerfiles for its other services too: nginx in front, a Postgres
+with extensions, a Node build of the front end. Run over every `Dockerfile*` (pre-commit does
+exactly that), the Python-specific transforms would add `PYTHONUNBUFFERED` to an nginx image and
+a Python `.dockerignore` to a Node context. So the final stage must be a Python image: a Python
+base, or one whose steps install or run Python. Anything else is left alone with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+from optimizer.dockerfile import Dockerfile, parse_from
+from optimizer.shell import program, server_argv, split_commands
+
+# Image names that carry a Python interpreter (the official images and their common relatives).
+_PYTHON_BASE = re.compile(r"python|pypy|conda|mamba|django")
+_PYTHON_TOOLS = re.compile(r"^(python[\d.]*|pip[\d.]*|poetry|pipenv|uv|gunicorn|uwsgi|daphne|"
+                           r"uvicorn|hypercorn|celery|django-admin|manage\.py|\./manage\.py)$")
+_INSTALLS_PYTHON = re.compile(r"\b(python3?(\.\d+)?|py3-pip|python3-pip)\b")
+
+
+def not_python_reason(dockerfile: Dockerfile) -> str | None:
+    """Why the final image is not a Python one, or None when it is (or may be)."""
+    stages = dockerfile.stages()
+    by_name = {s.name.lower(): s for s in stages if s.name}
+    chain = [stages[-1]]
+    while True:  # the final stage and the stages it builds FROM
+        parent = by_name.get(dockerfile.resolve(chain[-1].base).lower())
+        if parent is None or parent in chain or parent.index >= chain[-1].index:
+            break
+        chain.append(parent)
+    base = dockerfile.resolve(parse_from(dockerfile.instructions[chain[-1].start].value)[0])
+    if "$" in base or _PYTHON_BASE.search(base.lower()):
+        return None
+    for stage in chain:
+        for _, ins in dockerfile.iter_stage(stage):
+            if ins.keyword in {"RUN", "CMD", "ENTRYPOINT"} and _runs_python(
+                ins.exec_form, ins.args
+            ):
+                return None
+    return (
+        f"the final image builds on {base} and neither installs nor runs Python: "
+        "not a Django app image, nothing to do"
+    )
+
+
+def _runs_python(exec_form: list[str] | None, args: str) -> bool:
+    if exec_form is not None:
+        if server_argv(exec_form) is not None:
+            return True
+        args = " ".join(exec_form)
+    if _INSTALLS_PYTHON.search(args):
+        return True
+    for segment in split_commands(args):
+        argv = program(segment.text)
+        if argv and _PYTHON_TOOLS.match(argv[0].rsplit("/", 1)[-1]):
+            return True
+        if server_argv(argv) is not None:
+            return True
+    return False
