@@ -35,6 +35,9 @@ def _parse_env(pairs: list[str] | None, env_file: Path | None) -> dict[str, str]
             lines = env_file.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise OptimizeError(f"{env_file}: cannot read ({exc.strerror})") from exc
+        except UnicodeDecodeError as exc:
+            at = exc.object[: exc.start].count(b"\n") + 1
+            raise OptimizeError(f"{env_file}: line {at}: not UTF-8 text") from exc
         for line in lines:
             line = line.strip()
             if not line or line.startswith("#") or "=" not in line:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile, DockerfileError
+from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction
 from optimizer.project import inspect_project
 from transforms import ALL, by_name
 from transforms.base import Context, Options, Transform
@@ -68,6 +68,11 @@ def select(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Transform
             raise OptimizeError(
                 f"unknown transform {name!r}; known: {', '.join(t.name for t in ALL)}"
             )
+    both = [name for name in only if name in skip]
+    if both:
+        raise OptimizeError(
+            f"--only and --skip both name {', '.join(both)}: nothing would run; drop one of them"
+        )
     chosen = [by_name(n) for n in only] if only else list(ALL)
     # Keep the pipeline's order whatever order --only named them in.
     order = [t.name for t in ALL]
@@ -85,7 +90,8 @@ def load(dockerfile_path: Path) -> str:
     except PermissionError as exc:
         raise OptimizeError(f"{dockerfile_path}: cannot read ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:
-        raise OptimizeError(f"{dockerfile_path}: not UTF-8 text") from exc
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise OptimizeError(f"{dockerfile_path}: line {line}: not UTF-8 text") from exc
     except OSError as exc:
         raise OptimizeError(f"{dockerfile_path}: cannot read ({exc})") from exc
 
@@ -131,11 +137,21 @@ def optimize(
         if new_text != dockerfile.render() or changed_files:
             try:
                 # Every intermediate result must parse, so a broken transform fails loudly here.
-                dockerfile = Dockerfile.parse(new_text)
+                reparsed = Dockerfile.parse(new_text)
             except DockerfileError as exc:
-                raise OptimizeError(
-                    f"internal error: {transform.name} produced an unparseable Dockerfile ({exc})"
-                ) from exc
+                if not any(i.opaque for i in dockerfile.instructions):
+                    raise OptimizeError(
+                        f"internal error: {transform.name} produced an unparseable Dockerfile "
+                        f"({exc})"
+                    ) from exc
+                reparsed = None
+            broken = _heredoc_damage(dockerfile, reparsed)
+            if broken is not None or reparsed is None:
+                # A transform rebuilt or moved text around a heredoc it cannot read; its whole
+                # result is dropped rather than a heredoc body lost or misplaced.
+                outcome.skipped.append(Change(transform.name, [broken or "heredoc"]))
+                continue
+            dockerfile = _keep_original_lines(reparsed, result.dockerfile, dockerfile)
             outcome.changes.append(Change(transform.name, result.notes or ["changed"]))
             ctx.files.update(changed_files)
         if result.skipped:
@@ -150,3 +166,67 @@ def optimize(
         if content != current:
             outcome.files[key] = content
     return outcome
+
+
+def _keep_original_lines(
+    reparsed: Dockerfile, produced: Dockerfile, previous: Dockerfile
+) -> Dockerfile:
+    """Give the re-parsed instructions the original file's line numbers (0 for new ones).
+
+    A re-parse numbers lines in the intermediate text, so a transform that inserts lines above
+    would shift every later note; the transform's own instructions still carry the original
+    numbers, so we take them from there. An instruction a transform re-created elsewhere with
+    the same text (a moved install) keeps the line it had in `previous`.
+    """
+
+    def key(ins: Instruction) -> tuple[str, str]:
+        return ins.keyword, ins.value
+
+    old = [key(i) for i in produced.instructions]
+    new = [key(i) for i in reparsed.instructions]
+    lines = [0] * len(new)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1):
+            # A replaced run of the same length is the same instructions re-rendered (a value
+            # that does not round-trip character for character); same keyword, same line.
+            for k in range(a2 - a1):
+                before = produced.instructions[a1 + k]
+                if before.keyword == reparsed.instructions[b1 + k].keyword:
+                    lines[b1 + k] = before.line
+    counts: dict[tuple[str, str], int] = {}
+    for ins in previous.instructions:
+        counts[key(ins)] = counts.get(key(ins), 0) + 1
+    moved = {key(i): i.line for i in previous.instructions if counts[key(i)] == 1 and i.line}
+    used = set(lines)
+    for n, ins in enumerate(reparsed.instructions):
+        was = moved.get(key(ins), 0)
+        if not lines[n] and was and was not in used:
+            lines[n] = was
+            used.add(was)
+    reparsed.instructions = [
+        replace(ins, line=line) for ins, line in zip(reparsed.instructions, lines, strict=True)
+    ]
+    return reparsed
+
+
+def _heredoc_damage(before: Dockerfile, after: Dockerfile | None) -> str | None:
+    """Why `after` does not keep every heredoc instruction of `before` intact, or None.
+
+    Heredoc instructions are opaque (their commands are not in `value`), so a transform must
+    keep them byte for byte; one that rebuilds such an instruction from its value drops the body
+    (and what follows may then even read as the body: `after` is None when it no longer parses).
+    """
+    if after is None:
+        return "this change would break a heredoc instruction it cannot read; none of it applied"
+    kept = {i.raw for i in after.instructions if i.opaque}
+    had = {i.raw for i in before.instructions if i.opaque}
+    for ins in before.instructions:
+        if ins.opaque and ins.raw not in kept:
+            return (
+                f"line {ins.line}: this change would rewrite the heredoc {ins.keyword} "
+                "instruction, whose commands are not read; none of it applied"
+            )
+    if kept - had:
+        return "this change would alter a heredoc instruction; none of it applied"
+    return None
