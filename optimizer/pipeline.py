@@ -7,6 +7,7 @@ diff it, verify it, and only then write it.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,17 +31,40 @@ class Change:
 
 @dataclass
 class Outcome:
-    dockerfile_path: Path
+    """What the pipeline proposes. Keys of `original` and `files` are paths relative to the
+    build context; a Dockerfile outside the context (`-f deploy/Dockerfile`, or a link out of
+    it) has a key starting with `../`, so `context_dir / key` is always the file on disk."""
+
+    dockerfile_path: Path  # as the user named it (may be a link)
     context_dir: Path
     project: DjangoProject
     original: dict[str, str | None]  # context-relative path -> current content (None: absent)
     files: dict[str, str]  # context-relative path -> proposed content, only files that change
     changes: list[Change] = field(default_factory=list)
     skipped: list[Change] = field(default_factory=list)
+    dockerfile_key: str = ""  # the Dockerfile's key in `original` / `files`
+
+    def __post_init__(self) -> None:
+        if not self.dockerfile_key:
+            self.dockerfile_key = dockerfile_key(self.dockerfile_path, self.context_dir)
 
     @property
-    def dockerfile_key(self) -> str:
-        return self.dockerfile_path.resolve().relative_to(self.context_dir.resolve()).as_posix()
+    def dockerfile_real(self) -> Path:
+        """The Dockerfile's real path (links followed): what `docker build -f` reads."""
+        return Path(os.path.realpath(self.dockerfile_path))
+
+    @property
+    def dockerfile_text(self) -> str:
+        """The Dockerfile's current text."""
+        return self.original[self.dockerfile_key] or ""
+
+    @property
+    def dockerfile_in_context(self) -> bool:
+        return not self.dockerfile_key.startswith("../")
+
+    def path_of(self, key: str) -> Path:
+        """Where the file with this key is on disk (through links, as the writer writes it)."""
+        return self.context_dir / key
 
     @property
     def changed(self) -> bool:
@@ -50,15 +74,29 @@ class Outcome:
         chunks: list[str] = []
         for key, new in self.files.items():
             old = self.original.get(key)
+            # A Dockerfile outside the context is named by the path the user gave.
+            label = key if not key.startswith("../") else self.dockerfile_path.as_posix()
             chunks.extend(
                 difflib.unified_diff(
                     (old or "").splitlines(keepends=True),
                     new.splitlines(keepends=True),
-                    fromfile=f"a/{key}" if old is not None else "/dev/null",
-                    tofile=f"b/{key}",
+                    fromfile=f"a/{label}" if old is not None else "/dev/null",
+                    tofile=f"b/{label}",
                 )
             )
         return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
+
+
+def dockerfile_key(dockerfile_path: Path, context_dir: Path) -> str:
+    """The Dockerfile's path relative to the build context, `../` when it lies outside.
+
+    The path as named wins over the resolved one: a link inside the context is written through
+    where it is, like any other file there."""
+    named, context = Path(os.path.abspath(dockerfile_path)), Path(os.path.abspath(context_dir))
+    for inner, outer in ((named, context), (named.resolve(), context.resolve())):
+        if inner.is_relative_to(outer):
+            return inner.relative_to(outer).as_posix()
+    return Path(os.path.relpath(named, context)).as_posix()
 
 
 def select(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Transform]:
@@ -124,12 +162,9 @@ def optimize(
             "use --context to point at the project the Dockerfile builds"
         )
 
-    try:
-        rel = dockerfile_path.resolve().relative_to(context_dir.resolve()).as_posix()
-    except ValueError:
-        rel = dockerfile_path.name
+    rel = dockerfile_key(dockerfile_path, context_dir)
     ctx = Context(project, context_dir, options or Options(), rel)
-    outcome = Outcome(dockerfile_path, context_dir, project, {rel: text}, {})
+    outcome = Outcome(dockerfile_path, context_dir, project, {rel: text}, {}, dockerfile_key=rel)
     for transform in transforms:
         result = transform.apply(dockerfile, ctx)
         new_text = result.dockerfile.render()
