@@ -305,6 +305,14 @@ def print_verify_table(out: Console, report: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    import sys
+
+    if sys.argv[1:2] == ["init"]:
+        # A separate app: the default command keeps the Dockerfile as its first argument.
+        from optimizer.init_cli import main as init_main
+
+        init_main(sys.argv[2:])
+        return
     app(prog_name="dj-optimize")
 
 

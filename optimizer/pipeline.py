@@ -142,8 +142,23 @@ def optimize(
     skip: Sequence[str] = (),
     options: Options | None = None,
 ) -> Outcome:
-    transforms = select(only, skip)
+    select(only, skip)  # bad options first, before any file is read
     text = load(dockerfile_path)
+    return optimize_text(text, dockerfile_path, context_dir, only=only, skip=skip, options=options)
+
+
+def optimize_text(
+    text: str,
+    dockerfile_path: Path,
+    context_dir: Path | None = None,
+    *,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    options: Options | None = None,
+) -> Outcome:
+    """Optimize `text` as the Dockerfile at `dockerfile_path` (which need not exist yet:
+    `init` optimizes a Dockerfile it has not written)."""
+    transforms = select(only, skip)
     context_dir = context_dir if context_dir is not None else dockerfile_path.parent
     if not context_dir.is_dir():
         raise OptimizeError(f"{context_dir}: the build context is not a directory")
