@@ -37,9 +37,9 @@ def _split(values: list[str] | None) -> list[str]:
 
 @app.command()
 def init(
-    project: Annotated[
-        Path, typer.Argument(help="The Django project (the build context).")
-    ] = Path("."),
+    project: Annotated[Path, typer.Argument(help="The Django project (the build context).")] = Path(
+        "."
+    ),
     dockerfile: Annotated[
         str,
         typer.Option("--dockerfile", help="Name of the Dockerfile to write, in the project."),
