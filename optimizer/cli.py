@@ -76,6 +76,10 @@ def run(
             "--production-server", help="Replace runserver with gunicorn when it is a dependency."
         ),
     ] = False,
+    healthcheck: Annotated[
+        bool,
+        typer.Option("--healthcheck", help="Also add a HEALTHCHECK (opt-in transform)."),
+    ] = False,
     verify: Annotated[
         bool, typer.Option("--verify", help="Build both images, run both, compare.")
     ] = False,
@@ -112,7 +116,7 @@ def run(
             context,
             only=_split(only),
             skip=_split(skip),
-            options=Options(production_server=production_server),
+            options=Options(production_server=production_server, healthcheck=healthcheck),
         )
         env_vars = _parse_env(env, env_file)
     except OptimizeError as exc:

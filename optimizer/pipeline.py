@@ -158,7 +158,15 @@ def optimize_text(
 ) -> Outcome:
     """Optimize `text` as the Dockerfile at `dockerfile_path` (which need not exist yet:
     `init` optimizes a Dockerfile it has not written)."""
-    transforms = select(only, skip)
+    options = options or Options()
+    transforms = [
+        t
+        for t in select(only, skip)
+        # Opt-in transforms (healthcheck) run when named in --only or enabled by their option.
+        if not getattr(t, "opt_in", False)
+        or t.name in only
+        or getattr(options, t.name.replace("-", "_"), False)
+    ]
     context_dir = context_dir if context_dir is not None else dockerfile_path.parent
     if not context_dir.is_dir():
         raise OptimizeError(f"{context_dir}: the build context is not a directory")
@@ -178,7 +186,7 @@ def optimize_text(
         )
 
     rel = dockerfile_key(dockerfile_path, context_dir)
-    ctx = Context(project, context_dir, options or Options(), rel)
+    ctx = Context(project, context_dir, options, rel)
     outcome = Outcome(dockerfile_path, context_dir, project, {rel: text}, {}, dockerfile_key=rel)
     for transform in transforms:
         result = transform.apply(dockerfile, ctx)
