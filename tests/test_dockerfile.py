@@ -177,3 +177,18 @@ def test_utf8_bom_is_accepted_and_kept() -> None:
     assert df.instructions[0].keyword == "FROM" and df.bom
     assert df.render() == text
     assert df.copy().render() == text
+
+
+def test_heredoc_after_a_continued_header() -> None:
+    # The body starts after the instruction's logical line, continuations included.
+    text = (
+        "FROM python:3.11\nRUN --mount=type=cache,target=/root/.cache \\\n    <<EOT\n"
+        "pip install -r requirements.txt\nEOT\nCMD [\"x\"]\n"
+    )
+    df = Dockerfile.parse(text)
+    assert [(i.keyword, i.line, i.opaque) for i in df.instructions] == [
+        ("FROM", 1, False),
+        ("RUN", 2, True),
+        ("CMD", 6, False),
+    ]
+    assert df.render() == text
