@@ -183,7 +183,7 @@ def test_heredoc_after_a_continued_header() -> None:
     # The body starts after the instruction's logical line, continuations included.
     text = (
         "FROM python:3.11\nRUN --mount=type=cache,target=/root/.cache \\\n    <<EOT\n"
-        "pip install -r requirements.txt\nEOT\nCMD [\"x\"]\n"
+        'pip install -r requirements.txt\nEOT\nCMD ["x"]\n'
     )
     df = Dockerfile.parse(text)
     assert [(i.keyword, i.line, i.opaque) for i in df.instructions] == [
