@@ -263,3 +263,19 @@ def _get(url: str, deadline: float) -> tuple[int | None, str]:
         except OSError:  # not listening yet
             time.sleep(0.5)
     return None, ""
+
+
+def test_json_report(tmp_path: Path) -> None:
+    import json
+
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "poetry", root)
+    result = runner.invoke(app, [str(root), "--json", "--check"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["written"] == [] and data["dockerfile"] == "Dockerfile"
+    assert data["naive_dockerfile"].splitlines()[1] == "FROM python:3.13"
+    assert "dependencies installed with poetry" in data["decisions"]
+    assert set(data["files"]) == {"Dockerfile", ".dockerignore"}
+    failed = runner.invoke(app, [str(tmp_path / "nowhere"), "--json"])
+    assert failed.exit_code == 2 and "not a directory" in json.loads(failed.stdout)["error"]
