@@ -35,6 +35,9 @@ def _parse_env(pairs: list[str] | None, env_file: Path | None) -> dict[str, str]
             lines = env_file.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise OptimizeError(f"{env_file}: cannot read ({exc.strerror})") from exc
+        except UnicodeDecodeError as exc:
+            at = exc.object[: exc.start].count(b"\n") + 1
+            raise OptimizeError(f"{env_file}: line {at}: not UTF-8 text") from exc
         for line in lines:
             line = line.strip()
             if not line or line.startswith("#") or "=" not in line:
@@ -73,6 +76,10 @@ def run(
             "--production-server", help="Replace runserver with gunicorn when it is a dependency."
         ),
     ] = False,
+    healthcheck: Annotated[
+        bool,
+        typer.Option("--healthcheck", help="Also add a HEALTHCHECK (opt-in transform)."),
+    ] = False,
     verify: Annotated[
         bool, typer.Option("--verify", help="Build both images, run both, compare.")
     ] = False,
@@ -109,7 +116,7 @@ def run(
             context,
             only=_split(only),
             skip=_split(skip),
-            options=Options(production_server=production_server),
+            options=Options(production_server=production_server, healthcheck=healthcheck),
         )
         env_vars = _parse_env(env, env_file)
     except OptimizeError as exc:
@@ -302,6 +309,14 @@ def print_verify_table(out: Console, report: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    import sys
+
+    if sys.argv[1:2] == ["init"]:
+        # A separate app: the default command keeps the Dockerfile as its first argument.
+        from optimizer.init_cli import main as init_main
+
+        init_main(sys.argv[2:])
+        return
     app(prog_name="dj-optimize")
 
 

@@ -13,6 +13,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from dockerfile_parse import DockerfileParser
 
@@ -39,7 +40,10 @@ KEYWORDS = frozenset(
     ]
 )
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
-_HEREDOC = re.compile(r"<<-?\s*[\"']?[A-Za-z_][A-Za-z0-9_]*")
+# A heredoc word as BuildKit reads it: `<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF` (a whole word).
+_HEREDOC_WORD = re.compile(r"^[0-9]*<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_.-]*)\2$")
+_HEREDOC_KEYWORDS = frozenset(["RUN", "COPY", "ADD"])
+_BOM = "\ufeff"
 
 
 class DockerfileError(Exception):
@@ -55,13 +59,17 @@ class Instruction:
     # The instruction's original text (continuations included); None once a transform changed it.
     raw: str | None = None
     line: int = 0  # 1-based line in the original file, 0 for new instructions
+    # A heredoc instruction (`RUN <<EOT ... EOT`): `raw` holds its body too, `value` only the
+    # first line. It is opaque: transforms cannot rewrite it (with_value keeps it as it is), and
+    # since its commands are not in `value` they see it as a step they cannot read.
+    opaque: bool = False
 
     @classmethod
     def new(cls, keyword: str, value: str, leading: tuple[str, ...] = ()) -> Instruction:
         return cls(keyword.upper(), value, leading)
 
     def with_value(self, value: str) -> Instruction:
-        if value == self.value:
+        if value == self.value or self.opaque:
             return self
         return replace(self, value=value, raw=None)
 
@@ -134,12 +142,16 @@ class Dockerfile:
     trailer: tuple[str, ...] = ()  # comment/blank lines after the last instruction
     crlf: bool = False
     directives: dict[str, str] = field(default_factory=dict)
+    bom: bool = False  # the file starts with a UTF-8 byte order mark, kept on render
 
     # -- reading -----------------------------------------------------------------------------
     @classmethod
     def parse(cls, text: str) -> Dockerfile:
         if "\x00" in text:
             raise DockerfileError("not a text file")
+        bom = text.startswith(_BOM)
+        if bom:
+            text = text[len(_BOM) :]
         crlf = "\r\n" in text
         if crlf:
             text = text.replace("\r\n", "\n")
@@ -153,8 +165,7 @@ class Dockerfile:
                 f"the parser directive 'escape={escape}' is not supported; left alone"
             )
 
-        parser = DockerfileParser(fileobj=_StringFile(text))
-        structure = [s for s in parser.structure if s["instruction"] != "COMMENT"]
+        structure, bodies = _structure(lines)
         instructions: list[Instruction] = []
         cursor = 0
         for item in structure:
@@ -162,22 +173,19 @@ class Dockerfile:
             start, end = int(item["startline"]), int(item["endline"])
             if keyword not in KEYWORDS:
                 raise DockerfileError(f"line {start + 1}: unknown instruction {keyword!r}")
-            raw = "".join(lines[start : end + 1])
-            if keyword in {"RUN", "COPY", "ADD"} and _HEREDOC.search(raw.split("\n", 1)[0]):
-                raise DockerfileError(
-                    f"line {start + 1}: heredocs ({keyword} <<EOF) are not rewritten; left alone"
-                )
+            body_end = bodies.get(start, end)
             instructions.append(
                 Instruction(
                     keyword=keyword,
                     value=_logical_value(lines[start : end + 1]),
                     leading=tuple(lines[cursor:start]),
-                    raw=raw,
+                    raw="".join(lines[start : body_end + 1]),
                     line=start + 1,
+                    opaque=start in bodies,
                 )
             )
-            cursor = end + 1
-        dockerfile = cls(instructions, tuple(lines[cursor:]), crlf, directives)
+            cursor = body_end + 1
+        dockerfile = cls(instructions, tuple(lines[cursor:]), crlf, directives, bom)
         dockerfile._validate()
         return dockerfile
 
@@ -207,7 +215,8 @@ class Dockerfile:
     # -- writing -----------------------------------------------------------------------------
     def render(self) -> str:
         text = "".join(i.render() for i in self.instructions) + "".join(self.trailer)
-        return text.replace("\n", "\r\n") if self.crlf else text
+        text = text.replace("\n", "\r\n") if self.crlf else text
+        return _BOM + text if self.bom else text
 
     def copy(self, instructions: list[Instruction] | None = None) -> Dockerfile:
         return Dockerfile(
@@ -215,6 +224,7 @@ class Dockerfile:
             self.trailer,
             self.crlf,
             dict(self.directives),
+            self.bom,
         )
 
     # -- structure ---------------------------------------------------------------------------
@@ -310,6 +320,59 @@ def _logical_value(lines: list[str]) -> str:
     keyword_len = len(first.split(None, 1)[0]) if first.split() else 0
     parts[0] = first[keyword_len:].strip()
     return " ".join(p for p in parts if p).strip()
+
+
+def _structure(lines: list[str]) -> tuple[list[dict[str, Any]], dict[int, int]]:
+    """dockerfile-parse's instructions, heredoc bodies kept out of them.
+
+    dockerfile-parse does not know heredocs: it reads each body line as an instruction. So we find
+    the first heredoc instruction it reports, blank its body (up to the terminator line) and parse
+    again, until none is left. Returns the instructions (comments dropped) and, for each heredoc
+    instruction's first line, the index of its last body line.
+    """
+    working = list(lines)
+    bodies: dict[int, int] = {}
+    while True:
+        parser = DockerfileParser(fileobj=_StringFile("".join(working)))
+        structure = [s for s in parser.structure if s["instruction"] != "COMMENT"]
+        pending = None
+        for item in structure:
+            start, end = int(item["startline"]), int(item["endline"])
+            keyword = str(item["instruction"]).upper()
+            if start in bodies or keyword not in _HEREDOC_KEYWORDS:
+                continue
+            names = _heredoc_names(_logical_value(lines[start : end + 1]))
+            if names:
+                pending = (start, end, names)
+                break
+        if pending is None:
+            return structure, bodies
+        start, end, names = pending
+        cursor = end + 1
+        for strip_tabs, name in names:
+            while True:
+                if cursor >= len(lines):
+                    raise DockerfileError(
+                        f"line {start + 1}: the heredoc <<{name} is never closed "
+                        f"(no line '{name}' after it)"
+                    )
+                body = lines[cursor].rstrip("\n")
+                cursor += 1
+                if (body.lstrip("\t") if strip_tabs else body) == name:
+                    break
+        for n in range(end + 1, cursor):
+            working[n] = "\n"
+        bodies[start] = cursor - 1
+
+
+def _heredoc_names(value: str) -> list[tuple[bool, str]]:
+    """(strip leading tabs, terminator) of each heredoc an instruction opens, in order."""
+    found = []
+    for word in value.split():
+        match = _HEREDOC_WORD.match(word)
+        if match:
+            found.append((match.group(1) == "-", match.group(3)))
+    return found
 
 
 def _directives(lines: list[str]) -> dict[str, str]:

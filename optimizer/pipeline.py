@@ -7,13 +7,14 @@ diff it, verify it, and only then write it.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from optimizer.applicability import not_python_reason
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile, DockerfileError
+from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction
 from optimizer.project import inspect_project
 from transforms import ALL, by_name
 from transforms.base import Context, Options, Transform
@@ -31,17 +32,40 @@ class Change:
 
 @dataclass
 class Outcome:
-    dockerfile_path: Path
+    """What the pipeline proposes. Keys of `original` and `files` are paths relative to the
+    build context; a Dockerfile outside the context (`-f deploy/Dockerfile`, or a link out of
+    it) has a key starting with `../`, so `context_dir / key` is always the file on disk."""
+
+    dockerfile_path: Path  # as the user named it (may be a link)
     context_dir: Path
     project: DjangoProject
     original: dict[str, str | None]  # context-relative path -> current content (None: absent)
     files: dict[str, str]  # context-relative path -> proposed content, only files that change
     changes: list[Change] = field(default_factory=list)
     skipped: list[Change] = field(default_factory=list)
+    dockerfile_key: str = ""  # the Dockerfile's key in `original` / `files`
+
+    def __post_init__(self) -> None:
+        if not self.dockerfile_key:
+            self.dockerfile_key = dockerfile_key(self.dockerfile_path, self.context_dir)
 
     @property
-    def dockerfile_key(self) -> str:
-        return self.dockerfile_path.resolve().relative_to(self.context_dir.resolve()).as_posix()
+    def dockerfile_real(self) -> Path:
+        """The Dockerfile's real path (links followed): what `docker build -f` reads."""
+        return Path(os.path.realpath(self.dockerfile_path))
+
+    @property
+    def dockerfile_text(self) -> str:
+        """The Dockerfile's current text."""
+        return self.original[self.dockerfile_key] or ""
+
+    @property
+    def dockerfile_in_context(self) -> bool:
+        return not self.dockerfile_key.startswith("../")
+
+    def path_of(self, key: str) -> Path:
+        """Where the file with this key is on disk (through links, as the writer writes it)."""
+        return self.context_dir / key
 
     @property
     def changed(self) -> bool:
@@ -51,15 +75,29 @@ class Outcome:
         chunks: list[str] = []
         for key, new in self.files.items():
             old = self.original.get(key)
+            # A Dockerfile outside the context is named by the path the user gave.
+            label = key if not key.startswith("../") else self.dockerfile_path.as_posix()
             chunks.extend(
                 difflib.unified_diff(
                     (old or "").splitlines(keepends=True),
                     new.splitlines(keepends=True),
-                    fromfile=f"a/{key}" if old is not None else "/dev/null",
-                    tofile=f"b/{key}",
+                    fromfile=f"a/{label}" if old is not None else "/dev/null",
+                    tofile=f"b/{label}",
                 )
             )
         return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
+
+
+def dockerfile_key(dockerfile_path: Path, context_dir: Path) -> str:
+    """The Dockerfile's path relative to the build context, `../` when it lies outside.
+
+    The path as named wins over the resolved one: a link inside the context is written through
+    where it is, like any other file there."""
+    named, context = Path(os.path.abspath(dockerfile_path)), Path(os.path.abspath(context_dir))
+    for inner, outer in ((named, context), (named.resolve(), context.resolve())):
+        if inner.is_relative_to(outer):
+            return inner.relative_to(outer).as_posix()
+    return Path(os.path.relpath(named, context)).as_posix()
 
 
 def select(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Transform]:
@@ -69,6 +107,11 @@ def select(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Transform
             raise OptimizeError(
                 f"unknown transform {name!r}; known: {', '.join(t.name for t in ALL)}"
             )
+    both = [name for name in only if name in skip]
+    if both:
+        raise OptimizeError(
+            f"--only and --skip both name {', '.join(both)}: nothing would run; drop one of them"
+        )
     chosen = [by_name(n) for n in only] if only else list(ALL)
     # Keep the pipeline's order whatever order --only named them in.
     order = [t.name for t in ALL]
@@ -86,7 +129,8 @@ def load(dockerfile_path: Path) -> str:
     except PermissionError as exc:
         raise OptimizeError(f"{dockerfile_path}: cannot read ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:
-        raise OptimizeError(f"{dockerfile_path}: not UTF-8 text") from exc
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise OptimizeError(f"{dockerfile_path}: line {line}: not UTF-8 text") from exc
     except OSError as exc:
         raise OptimizeError(f"{dockerfile_path}: cannot read ({exc})") from exc
 
@@ -99,8 +143,31 @@ def optimize(
     skip: Sequence[str] = (),
     options: Options | None = None,
 ) -> Outcome:
-    transforms = select(only, skip)
+    select(only, skip)  # bad options first, before any file is read
     text = load(dockerfile_path)
+    return optimize_text(text, dockerfile_path, context_dir, only=only, skip=skip, options=options)
+
+
+def optimize_text(
+    text: str,
+    dockerfile_path: Path,
+    context_dir: Path | None = None,
+    *,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    options: Options | None = None,
+) -> Outcome:
+    """Optimize `text` as the Dockerfile at `dockerfile_path` (which need not exist yet:
+    `init` optimizes a Dockerfile it has not written)."""
+    options = options or Options()
+    transforms = [
+        t
+        for t in select(only, skip)
+        # Opt-in transforms (healthcheck) run when named in --only or enabled by their option.
+        if not getattr(t, "opt_in", False)
+        or t.name in only
+        or getattr(options, t.name.replace("-", "_"), False)
+    ]
     context_dir = context_dir if context_dir is not None else dockerfile_path.parent
     if not context_dir.is_dir():
         raise OptimizeError(f"{context_dir}: the build context is not a directory")
@@ -109,14 +176,14 @@ def optimize(
     except DockerfileError as exc:
         raise OptimizeError(f"{dockerfile_path}: {exc}") from exc
 
-    try:
-        rel = dockerfile_path.resolve().relative_to(context_dir.resolve()).as_posix()
-    except ValueError:
-        rel = dockerfile_path.name
+    rel = dockerfile_key(dockerfile_path, context_dir)
     reason = not_python_reason(dockerfile)
     if reason is not None:
         # nginx, Postgres, Node front ends: other services' Dockerfiles in a Django repository.
-        outcome = Outcome(dockerfile_path, context_dir, DjangoProject(context_dir), {rel: text}, {})
+        outcome = Outcome(
+            dockerfile_path, context_dir, DjangoProject(context_dir), {rel: text}, {},
+            dockerfile_key=rel,
+        )
         outcome.skipped.append(Change("all", [reason]))
         return outcome
 
@@ -130,8 +197,8 @@ def optimize(
             "use --context to point at the project the Dockerfile builds"
         )
 
-    ctx = Context(project, context_dir, options or Options(), rel)
-    outcome = Outcome(dockerfile_path, context_dir, project, {rel: text}, {})
+    ctx = Context(project, context_dir, options, rel)
+    outcome = Outcome(dockerfile_path, context_dir, project, {rel: text}, {}, dockerfile_key=rel)
     for transform in transforms:
         result = transform.apply(dockerfile, ctx)
         new_text = result.dockerfile.render()
@@ -139,11 +206,21 @@ def optimize(
         if new_text != dockerfile.render() or changed_files:
             try:
                 # Every intermediate result must parse, so a broken transform fails loudly here.
-                dockerfile = Dockerfile.parse(new_text)
+                reparsed = Dockerfile.parse(new_text)
             except DockerfileError as exc:
-                raise OptimizeError(
-                    f"internal error: {transform.name} produced an unparseable Dockerfile ({exc})"
-                ) from exc
+                if not any(i.opaque for i in dockerfile.instructions):
+                    raise OptimizeError(
+                        f"internal error: {transform.name} produced an unparseable Dockerfile "
+                        f"({exc})"
+                    ) from exc
+                reparsed = None
+            broken = _heredoc_damage(dockerfile, reparsed)
+            if broken is not None or reparsed is None:
+                # A transform rebuilt or moved text around a heredoc it cannot read; its whole
+                # result is dropped rather than a heredoc body lost or misplaced.
+                outcome.skipped.append(Change(transform.name, [broken or "heredoc"]))
+                continue
+            dockerfile = _keep_original_lines(reparsed, result.dockerfile, dockerfile)
             outcome.changes.append(Change(transform.name, result.notes or ["changed"]))
             ctx.files.update(changed_files)
         if result.skipped:
@@ -158,3 +235,67 @@ def optimize(
         if content != current:
             outcome.files[key] = content
     return outcome
+
+
+def _keep_original_lines(
+    reparsed: Dockerfile, produced: Dockerfile, previous: Dockerfile
+) -> Dockerfile:
+    """Give the re-parsed instructions the original file's line numbers (0 for new ones).
+
+    A re-parse numbers lines in the intermediate text, so a transform that inserts lines above
+    would shift every later note; the transform's own instructions still carry the original
+    numbers, so we take them from there. An instruction a transform re-created elsewhere with
+    the same text (a moved install) keeps the line it had in `previous`.
+    """
+
+    def key(ins: Instruction) -> tuple[str, str]:
+        return ins.keyword, ins.value
+
+    old = [key(i) for i in produced.instructions]
+    new = [key(i) for i in reparsed.instructions]
+    lines = [0] * len(new)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1):
+            # A replaced run of the same length is the same instructions re-rendered (a value
+            # that does not round-trip character for character); same keyword, same line.
+            for k in range(a2 - a1):
+                before = produced.instructions[a1 + k]
+                if before.keyword == reparsed.instructions[b1 + k].keyword:
+                    lines[b1 + k] = before.line
+    counts: dict[tuple[str, str], int] = {}
+    for ins in previous.instructions:
+        counts[key(ins)] = counts.get(key(ins), 0) + 1
+    moved = {key(i): i.line for i in previous.instructions if counts[key(i)] == 1 and i.line}
+    used = set(lines)
+    for n, ins in enumerate(reparsed.instructions):
+        was = moved.get(key(ins), 0)
+        if not lines[n] and was and was not in used:
+            lines[n] = was
+            used.add(was)
+    reparsed.instructions = [
+        replace(ins, line=line) for ins, line in zip(reparsed.instructions, lines, strict=True)
+    ]
+    return reparsed
+
+
+def _heredoc_damage(before: Dockerfile, after: Dockerfile | None) -> str | None:
+    """Why `after` does not keep every heredoc instruction of `before` intact, or None.
+
+    Heredoc instructions are opaque (their commands are not in `value`), so a transform must
+    keep them byte for byte; one that rebuilds such an instruction from its value drops the body
+    (and what follows may then even read as the body: `after` is None when it no longer parses).
+    """
+    if after is None:
+        return "this change would break a heredoc instruction it cannot read; none of it applied"
+    kept = {i.raw for i in after.instructions if i.opaque}
+    had = {i.raw for i in before.instructions if i.opaque}
+    for ins in before.instructions:
+        if ins.opaque and ins.raw not in kept:
+            return (
+                f"line {ins.line}: this change would rewrite the heredoc {ins.keyword} "
+                "instruction, whose commands are not read; none of it applied"
+            )
+    if kept - had:
+        return "this change would alter a heredoc instruction; none of it applied"
+    return None

@@ -1,4 +1,9 @@
-"""Which port a server command listens on (used by verify and by transforms)."""
+"""The port a container's server listens on, read from its command (no engine needed).
+
+Shared by verify (which port to probe) and the healthcheck transform (which port to check), so
+both agree on one reading: the server command's bind, else the first EXPOSE, else $PORT, else
+8000 (runserver's default).
+"""
 
 from __future__ import annotations
 

@@ -107,14 +107,17 @@ def test_context_option(tmp_path: Path, tutorial: Path) -> None:
     [
         (lambda root: None, "no such file"),
         (lambda root: (root / "Dockerfile").mkdir(), "is a directory"),
-        (lambda root: (root / "Dockerfile").write_bytes(b"FROM python:3.11\n\xff\xfe\n"), "UTF-8"),
         (
-            lambda root: (root / "Dockerfile").write_text("FROM python:3.11\nRUN <<EOF\nx\nEOF\n"),
-            "heredocs",
+            lambda root: (root / "Dockerfile").write_bytes(b"FROM python:3.11\n\xff\xfe\n"),
+            "line 2: not UTF-8",
+        ),
+        (
+            lambda root: (root / "Dockerfile").write_text("FROM python:3.11\nRUN <<EOF\nx\n"),
+            "never closed",
         ),
         (lambda root: (root / "Dockerfile").write_text("RUN echo\n"), "FROM"),
     ],
-    ids=["missing", "directory", "not-utf8", "heredoc", "no-from"],
+    ids=["missing", "directory", "not-utf8", "heredoc-unclosed", "no-from"],
 )
 def test_bad_input_exits_2_with_one_message(tmp_path: Path, setup, message: str) -> None:  # type: ignore[no-untyped-def]
     shutil.copytree(EXAMPLES / "01-tutorial", tmp_path / "p")
@@ -218,3 +221,37 @@ def test_bad_env_is_bad_input(tutorial: Path) -> None:
     result = runner.invoke(app, ["--verify", "--env", "NOVALUE", str(tutorial / "Dockerfile")])
     assert result.exit_code == 2
     assert "expected KEY=VALUE" in result.output
+
+
+def test_heredoc_dockerfile_is_rewritten_around_the_heredoc(tutorial: Path) -> None:
+    heredoc = "RUN <<EOT\nset -e\npython -c 'print(1)'\nEOT\n"
+    (tutorial / "Dockerfile").write_text(
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\n"
+        + heredoc
+        + "RUN pip install -r requirements.txt\nCMD python manage.py runserver\n"
+    )
+    dry = runner.invoke(app, [str(tutorial / "Dockerfile")])
+    assert dry.exit_code == 1, dry.output
+    result = runner.invoke(app, ["--write", str(tutorial / "Dockerfile")])
+    assert result.exit_code == 0, result.output
+    text = (tutorial / "Dockerfile").read_text()
+    assert heredoc in text and '"0.0.0.0:8000"]' in text
+    again = runner.invoke(app, [str(tutorial / "Dockerfile")])
+    assert again.exit_code == 0, again.output
+
+
+def test_only_and_skip_the_same_transform_is_bad_input(tutorial: Path) -> None:
+    result = runner.invoke(
+        app, ["--only", "slim-base,non-root", "--skip", "non-root", str(tutorial / "Dockerfile")]
+    )
+    assert result.exit_code == 2
+    assert "--only and --skip both name non-root" in result.output
+
+
+def test_env_file_not_utf8_is_bad_input(tutorial: Path) -> None:
+    env_file = tutorial / "bad.env"
+    env_file.write_bytes(b"DEBUG=1\nNAME=caf\xe9\n")
+    result = runner.invoke(app, ["--env-file", str(env_file), str(tutorial / "Dockerfile")])
+    assert result.exit_code == 2, result.output
+    assert f"{env_file}: line 2: not UTF-8" in result.output
+    assert "Traceback" not in result.output

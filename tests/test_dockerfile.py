@@ -97,7 +97,7 @@ def test_insert_before_keeps_comments_on_top() -> None:
         ("# only a comment\n", "no FROM"),
         ("RUN echo hi\nFROM python:3.11\n", "before the first FROM"),
         ("FROM python:3.11\nFROBNICATE now\n", "unknown instruction"),
-        ("FROM python:3.11\nRUN <<EOF\necho hi\nEOF\n", "heredocs"),
+        ("FROM python:3.11\nRUN <<EOF\necho hi\nEOFX\n", "never closed"),
         ("# escape=`\nFROM python:3.11\n", "escape"),
         ("FROM python:3.11\nCOPY onlyone\n", "source and a destination"),
         ("FROM python:3.11\x00\n", "not a text file"),
@@ -119,3 +119,76 @@ def test_stages_and_final() -> None:
     ]
     assert df.final_stage().index == 1
     assert [i.keyword for _, i in df.iter_stage(stages[1])] == ["FROM", "COPY"]
+
+
+HEREDOCS = """FROM python:3.11
+RUN <<EOT bash
+set -e
+# a body line, not a comment
+echo hi \\
+FROM x
+EOT
+# a real comment
+COPY <<EOF /app/x.txt
+RUN hello
+
+EOF
+RUN <<-EOF cat > /a && <<"B" cat > /b
+\tone
+\tEOF
+two
+B
+CMD ["x"]
+"""
+
+
+def test_heredoc_bodies_are_not_instructions_and_round_trip() -> None:
+    # dockerfile-parse alone reads `set -e`, `FROM x`, `RUN hello`, `EOT` as instructions.
+    df = Dockerfile.parse(HEREDOCS)
+    assert [(i.line, i.keyword, i.opaque) for i in df.instructions] == [
+        (1, "FROM", False),
+        (2, "RUN", True),
+        (9, "COPY", True),
+        (13, "RUN", True),
+        (18, "CMD", False),
+    ]
+    assert df.instructions[2].leading == ("# a real comment\n",)
+    assert df.instructions[1].value == "<<EOT bash"
+    assert df.render() == HEREDOCS
+    crlf = "\ufeff" + HEREDOCS.replace("\n", "\r\n")
+    assert Dockerfile.parse(crlf).render() == crlf
+
+
+def test_heredoc_instruction_cannot_be_rewritten() -> None:
+    ins = Dockerfile.parse(HEREDOCS).instructions[1]
+    assert ins.with_value("pip install x") is ins
+    assert ins.with_args("x") is ins
+
+
+def test_here_string_and_shift_are_not_heredocs() -> None:
+    text = 'FROM python:3.11\nRUN cat <<<word && echo $((1 << 2))\nCMD ["x"]\n'
+    df = Dockerfile.parse(text)
+    assert not any(i.opaque for i in df.instructions) and len(df.instructions) == 3
+
+
+def test_utf8_bom_is_accepted_and_kept() -> None:
+    text = '\ufeffFROM python:3.11\nCMD ["x"]\n'
+    df = Dockerfile.parse(text)
+    assert df.instructions[0].keyword == "FROM" and df.bom
+    assert df.render() == text
+    assert df.copy().render() == text
+
+
+def test_heredoc_after_a_continued_header() -> None:
+    # The body starts after the instruction's logical line, continuations included.
+    text = (
+        "FROM python:3.11\nRUN --mount=type=cache,target=/root/.cache \\\n    <<EOT\n"
+        'pip install -r requirements.txt\nEOT\nCMD ["x"]\n'
+    )
+    df = Dockerfile.parse(text)
+    assert [(i.keyword, i.line, i.opaque) for i in df.instructions] == [
+        ("FROM", 1, False),
+        ("RUN", 2, True),
+        ("CMD", 6, False),
+    ]
+    assert df.render() == text

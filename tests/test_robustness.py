@@ -38,13 +38,18 @@ CASES = {
     'STOPSIGNAL SIGTERM\nCMD ["gunicorn", "mysite.wsgi"]\n',
     "alpine": "FROM python:3.11-alpine\nRUN apk add --no-cache postgresql-dev gcc musl-dev\n"
     "COPY . .\nRUN pip install -r requirements.txt\nCMD gunicorn mysite.wsgi\n",
+    "heredoc": "FROM python:3.11\nWORKDIR /app\nCOPY <<EOF /etc/motd\nFROM hello\nEOF\n"
+    "COPY . .\nRUN <<EOT\nset -e\npip install -r requirements.txt\nEOT\n"
+    "CMD python manage.py runserver\n",
+    "bom": "\ufeffFROM python:3.11\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    "CMD gunicorn mysite.wsgi\n",
     "env-legacy-form-and-args": "ARG PY=3.11\nFROM python:$PY\nENV APP_HOME /app\n"
     "WORKDIR $APP_HOME\nCOPY . $APP_HOME\nRUN pip install -r requirements.txt\n"
     "CMD gunicorn mysite.wsgi -b :8000\n",
 }
 
 REFUSED = {
-    "heredoc": ("FROM python:3.11\nRUN <<EOF\npip install django\nEOF\n", "heredocs"),
+    "heredoc-never-closed": ("FROM python:3.11\nRUN <<EOF\npip install django\n", "never closed"),
     "escape-directive": ("# escape=`\nFROM python:3.11\nRUN echo hi\n", "escape"),
     "binary": ("FROM python:3.11\n\x00\x01\n", "not a text file"),
 }
@@ -135,3 +140,66 @@ def test_images_that_install_or_run_python_are_rewritten(text: str, tmp_path: Pa
     (root / "Dockerfile").write_text(text)
     outcome = optimize(root / "Dockerfile", root)
     assert not any(c.transform == "all" for c in outcome.skipped)
+
+
+def test_heredocs_kept_byte_for_byte_and_the_rest_applied(tmp_path: Path) -> None:
+    root = _project(tmp_path, CASES["heredoc"])
+    outcome = optimize(root / "Dockerfile", root)
+    text = outcome.files["Dockerfile"]
+    assert "COPY <<EOF /etc/motd\nFROM hello\nEOF\n" in text
+    assert "RUN <<EOT\nset -e\npip install -r requirements.txt\nEOT\n" in text
+    assert 'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]' in text
+    # The install it cannot read may need the full image's compilers: the base stays.
+    assert text.startswith("FROM python:3.11\n")
+    assert any("heredoc RUN" in n for c in outcome.skipped for n in c.notes)
+
+
+def test_a_transform_that_would_rebuild_a_heredoc_is_dropped_whole(tmp_path: Path) -> None:
+    # multi-stage rebuilds the RUN lines before the install for the final stage, which would
+    # drop this heredoc's body: its result is not applied, the other transforms' are.
+    dockerfile = (
+        "FROM python:3.11-slim\nWORKDIR /app\nRUN <<EOT\napt-get update\n"
+        "apt-get install -y gettext\nEOT\nCOPY . .\n"
+        "RUN apt-get update && apt-get install -y gcc libpq-dev\n"
+        "RUN pip install -r requirements.txt\n"
+        "CMD python manage.py runserver\n"
+    )
+    root = _project(tmp_path, dockerfile)
+    outcome = optimize(root / "Dockerfile", root)
+    text = outcome.files["Dockerfile"]
+    assert text.count("RUN <<EOT\napt-get update\napt-get install -y gettext\nEOT\n") == 1
+    assert "multi-stage" not in [c.transform for c in outcome.changes]
+    assert any(
+        c.transform == "multi-stage" and "heredoc" in " ".join(c.notes) for c in outcome.skipped
+    )
+    assert "cache-friendly-order" in [c.transform for c in outcome.changes]
+
+
+def test_bom_is_kept(tmp_path: Path) -> None:
+    root = _project(tmp_path, CASES["bom"])
+    text = optimize(root / "Dockerfile", root).files["Dockerfile"]
+    assert text.startswith("\ufeffFROM python:3.11-slim")
+    assert text.count("\ufeff") == 1
+
+
+def test_non_utf8_names_the_line(tmp_path: Path) -> None:
+    root = _project(tmp_path, "")
+    (root / "Dockerfile").write_bytes(b"FROM python:3.11\nCOPY . .\nRUN echo caf\xe9\n")
+    with pytest.raises(OptimizeError, match=r"line 3: not UTF-8"):
+        optimize(root / "Dockerfile", root)
+
+
+def test_secrets_notes_use_the_original_line_numbers(tmp_path: Path) -> None:
+    # slim-base inserts an apt RUN and python-env an ENV above line 4; the note still says 4,
+    # the line the user sees in their file, like the other transforms' notes.
+    text = (
+        "FROM python:3.11\nCOPY . .\nRUN pip install -r requirements.txt\n"
+        "ENV DATABASE_PASSWORD=hunter2\nCMD gunicorn mysite.wsgi\n"
+    )
+    root = _project(tmp_path, text)
+    (root / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\npsycopg2==2.9.10\n")
+    outcome = optimize(root / "Dockerfile", root)
+    new = outcome.files["Dockerfile"].splitlines()
+    assert new.index("ENV DATABASE_PASSWORD=hunter2") + 1 != 4  # lines were inserted above
+    notes = [n for c in outcome.skipped if c.transform == "secrets" for n in c.notes]
+    assert len(notes) == 1 and notes[0].startswith("line 4: ENV DATABASE_PASSWORD")

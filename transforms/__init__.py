@@ -11,6 +11,7 @@ from transforms.base import Transform
 from transforms.cache_friendly_order import CacheFriendlyOrder
 from transforms.dockerignore import DockerIgnore
 from transforms.fix_cmd_binding import FixCmdBinding
+from transforms.healthcheck import Healthcheck
 from transforms.multi_stage import MultiStage
 from transforms.non_root import NonRoot
 from transforms.pip_no_cache import PipNoCache
@@ -27,6 +28,7 @@ ALL: tuple[Transform, ...] = (
     PythonEnv(),
     NonRoot(),
     DockerIgnore(),
+    Healthcheck(),
     SecretsFlag(),
 )
 

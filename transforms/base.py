@@ -18,6 +18,7 @@ from optimizer.dockerfile import Dockerfile
 @dataclass(frozen=True)
 class Options:
     production_server: bool = False
+    healthcheck: bool = False  # the opt-in healthcheck transform runs (or --only healthcheck)
 
 
 @dataclass

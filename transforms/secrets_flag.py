@@ -30,6 +30,9 @@ class SecretsFlag:
 
     def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
         flagged: list[str] = []
+        # `line` is the original file's line (the pipeline keeps it through every transform), so
+        # these notes point where the user looks; a multi-stage split copies an ENV into both
+        # stages, which must not flag it twice.
         for ins in dockerfile.instructions:
             if ins.keyword not in {"ENV", "ARG"}:
                 continue
@@ -37,9 +40,12 @@ class SecretsFlag:
                 value = raw.strip()
                 literal = value and not value.startswith("$")
                 if literal and (_SECRET_NAME.search(name) or _URL_PASSWORD.search(value)):
-                    flagged.append(
-                        f"line {ins.line}: {ins.keyword} {name} holds a literal credential that "
+                    where = f"line {ins.line}: " if ins.line else ""
+                    note = (
+                        f"{where}{ins.keyword} {name} holds a literal credential that "
                         "ships in the image and its history; pass it at run time (--env, "
                         "secrets, RUN --mount=type=secret) instead"
                     )
+                    if note not in flagged:
+                        flagged.append(note)
         return Result(dockerfile.copy(), [], flagged)

@@ -48,6 +48,16 @@ class SlimBase:
         match = _PYTHON.match(resolved)
         if not match:
             return Result(out, notes, skipped)
+        heredoc = next(
+            (i for _, i in out.iter_stage(stage) if i.opaque and i.keyword == "RUN"), None
+        )
+        if heredoc is not None:
+            # Its commands are not read, so the tools and headers it needs on slim are unknown.
+            skipped.append(
+                f"line {heredoc.line}: a heredoc RUN may use what only the full image has; "
+                f"{resolved} left alone"
+            )
+            return Result(out, notes, skipped)
         slim = f"{match['repo']}:{match['version']}-slim" + (
             f"-{match['release']}" if match["release"] else ""
         )

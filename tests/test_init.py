@@ -1,0 +1,281 @@
+"""`dj-optimize init`: the tutorial's Dockerfile for the project, optimized, written once."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from helpers import SKELETON, snapshot
+from typer.testing import CliRunner
+
+from optimizer import cli
+from optimizer.init import declared_python, generate, newest_allowed
+from optimizer.init_cli import app
+from optimizer.pipeline import OptimizeError, optimize
+
+FIXTURES = Path(__file__).parent / "fixtures" / "init"
+runner = CliRunner()
+
+
+@pytest.fixture(params=["pip", "poetry", "uv"])
+def fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    target = tmp_path / str(request.param)
+    shutil.copytree(FIXTURES / str(request.param), target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("spec", "version"),
+    [
+        (">=3.11", "3.13"),
+        (">=3.11,<4.0", "3.13"),
+        (">=3.8,<3.12", "3.11"),
+        (">= 3.10, < 3.12", "3.11"),
+        ("~=3.11.4", "3.11"),
+        ("~=3.10", "3.13"),
+        ("==3.11.*", "3.11"),
+        ("!=3.13.*,>=3.11", "3.12"),
+        ("^3.10", "3.13"),  # Poetry
+        ("~3.11", "3.11"),  # Poetry
+        ("3.11", "3.11"),  # Poetry's bare version
+        (">=3.9 <3.11 || >=3.13", "3.13"),
+        ("*", "3.13"),
+        (">=3.14", None),
+        ("not a range", None),
+    ],
+)
+def test_newest_allowed(spec: str, version: str | None) -> None:
+    assert newest_allowed(spec) == version
+
+
+@pytest.mark.parametrize(
+    ("files", "version", "source"),
+    [
+        ({}, "3.13", "no version declared"),
+        ({".python-version": "3.11.9\n"}, "3.11", ".python-version"),
+        ({"runtime.txt": "python-3.12.4\n"}, "3.12", "runtime.txt"),
+        ({"Pipfile": '[requires]\npython_version = "3.11"\n'}, "3.11", "Pipfile"),
+        ({"pyproject.toml": '[project]\nrequires-python = ">=3.10,<3.12"\n'}, "3.11", "requires"),
+        (
+            {"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\n'},
+            "3.13",
+            "Poetry",
+        ),
+        ({"pyproject.toml": '[project]\nrequires-python = ">=3.14"\n'}, "3.14", "requires"),
+        # The pin beats the range.
+        (
+            {".python-version": "3.11\n", "pyproject.toml": '[project]\nrequires-python=">=3.9"'},
+            "3.11",
+            ".python-version",
+        ),
+    ],
+)
+def test_declared_python(tmp_path: Path, files: dict[str, str], version: str, source: str) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    found, why = declared_python(tmp_path)
+    assert found == version
+    assert source in why
+
+
+EXPECTED = {
+    # manager, python, server, a line of the result
+    "pip": ("pip", "3.11", "runserver", 'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]'),
+    "poetry": (
+        "poetry",
+        "3.13",
+        "gunicorn",
+        'CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]',
+    ),
+    "uv": ("uv", "3.13", "gunicorn", "RUN uv sync --no-install-project --frozen"),
+}
+
+
+def test_generate_for_each_manager(fixture: Path) -> None:
+    before = snapshot(fixture)
+    generated = generate(fixture)
+    assert snapshot(fixture) == before  # generate never writes
+    manager, python, server, line = EXPECTED[fixture.name]
+    naive = generated.naive
+    assert (naive.manager, naive.python, naive.server) == (manager, python, server)
+    files = generated.files
+    assert list(files) == ["Dockerfile", ".dockerignore"]
+    dockerfile = files["Dockerfile"]
+    assert f"FROM python:{python}-slim" in dockerfile
+    assert line in dockerfile.splitlines()
+    assert "USER 10001" in dockerfile
+    assert generated.outcome.original["Dockerfile"] is None
+    assert generated.outcome.diff().startswith("--- /dev/null\n+++ b/Dockerfile\n")
+    # What init writes is what dj-optimize would make of it: nothing left to change.
+    (fixture / "Dockerfile").write_text(dockerfile)
+    (fixture / ".dockerignore").write_text(files[".dockerignore"])
+    assert optimize(fixture / "Dockerfile", fixture).files == {}
+
+
+def test_init_writes_then_refuses_to_overwrite(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "uv", root)
+    result = runner.invoke(app, [str(root)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {root / 'Dockerfile'}, {root / '.dockerignore'}" in result.output
+    assert "started from the tutorial's Dockerfile" in result.output
+    written = snapshot(root)
+    again = runner.invoke(app, [str(root)])
+    assert again.exit_code == 2
+    assert "already exists; init never overwrites a Dockerfile" in again.output
+    assert snapshot(root) == written
+
+
+def test_dry_run_and_check_write_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    before = snapshot(root)
+    for flag in ("--dry-run", "--check"):
+        result = runner.invoke(app, [str(root), flag])
+        assert result.exit_code == 1, result.output
+        assert "--- /dev/null\n+++ b/Dockerfile\n" in result.output
+        assert "dry run: nothing written" in result.output
+    assert snapshot(root) == before
+
+
+def test_existing_dockerignore_is_extended(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    (root / ".dockerignore").write_text("secrets/\n")
+    assert runner.invoke(app, [str(root)]).exit_code == 0
+    assert (root / ".dockerignore").read_text().startswith("secrets/\n")
+    assert ".git" in (root / ".dockerignore").read_text().splitlines()
+
+
+def test_other_dockerfile_name(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    (root / "Dockerfile").write_text("FROM scratch\n")
+    result = runner.invoke(app, [str(root), "--dockerfile", "Dockerfile.prod"])
+    assert result.exit_code == 0, result.output
+    assert (root / "Dockerfile").read_text() == "FROM scratch\n"
+    assert "FROM python:3.11-slim" in (root / "Dockerfile.prod").read_text()
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda root: (root / "requirements.txt").unlink(), "no dependency manifest"),
+        (lambda root: (root / "manage.py").unlink(), None),
+        (lambda root: (root / "Dockerfile").symlink_to("nowhere"), "already exists"),
+    ],
+    ids=["no-manifest", "no-manage-py-still-finds-settings", "dangling-link"],
+)
+def test_bad_input(tmp_path: Path, setup, message: str | None) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    setup(root)
+    before = snapshot(root)
+    if message is None:
+        # wsgi.py still names the settings module: a Django project without manage.py.
+        assert runner.invoke(app, [str(root), "--dry-run"]).exit_code == 1
+        return
+    result = runner.invoke(app, [str(root)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert snapshot(root) == before
+
+
+def test_not_a_django_project(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    with pytest.raises(OptimizeError, match="no Django project"):
+        generate(tmp_path)
+    result = runner.invoke(app, [str(tmp_path)])
+    assert result.exit_code == 2 and "no Django project" in result.output
+
+
+def test_project_in_a_subdirectory(tmp_path: Path) -> None:
+    for rel, text in SKELETON.items():
+        (tmp_path / "src" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "src" / rel).write_text(text)
+    (tmp_path / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
+    text = generate(tmp_path).files["Dockerfile"]
+    assert "WORKDIR /app/src" in text
+    assert 'CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]' in text
+
+
+def test_main_dispatches_init_and_keeps_the_default_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    monkeypatch.setattr(sys, "argv", ["dj-optimize", "init", str(root), "--dry-run"])
+    with pytest.raises(SystemExit) as init_exit:
+        cli.main()
+    assert init_exit.value.code == 1
+    assert "+++ b/Dockerfile" in capsys.readouterr().out
+    # The default command still takes the Dockerfile as its first argument.
+    monkeypatch.setattr(sys, "argv", ["dj-optimize", str(root / "Dockerfile")])
+    with pytest.raises(SystemExit) as default_exit:
+        cli.main()
+    assert default_exit.value.code == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+# -- in the lab: the generated images build and serve -------------------------------------------
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("name", ["pip", "poetry", "uv"])
+def test_generated_image_builds_and_serves(name: str, tmp_path: Path) -> None:
+    from optimizer import engine
+
+    root = tmp_path / name
+    shutil.copytree(FIXTURES / name, root)
+    assert runner.invoke(app, [str(root)]).exit_code == 0
+    tag = f"initwrite-init-{name}-{uuid.uuid4().hex[:8]}"
+    container = f"{tag}-c"
+    try:
+        built = engine.build(root, (root / "Dockerfile").read_text(), tag, timeout=900)
+        assert built.ok, "\n".join(built.log_tail)
+        running = engine.run_container(tag, container, port=8000, env={})
+        port = engine.host_port(running, 8000)
+        assert port is not None
+        status, body = _get(f"http://127.0.0.1:{port}/", deadline=time.monotonic() + 60)
+        assert status == 200, (status, engine.logs_tail(running))
+        assert body == f"init fixture {name}\n"
+        code, uid = engine.exec_in(running, ["id", "-u"])
+        assert (code, uid.strip()) == (0, "10001")
+    finally:
+        assert engine.remove(containers=[container], images=[tag]) == []
+
+
+def _get(url: str, deadline: float) -> tuple[int | None, str]:
+    """GET until it answers or the deadline passes (bounded: at most one try per 0.5 s)."""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:  # it answered, with an error status
+            return exc.code, exc.read().decode("utf-8", "replace")
+        except OSError:  # not listening yet
+            time.sleep(0.5)
+    return None, ""
+
+
+def test_json_report(tmp_path: Path) -> None:
+    import json
+
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "poetry", root)
+    result = runner.invoke(app, [str(root), "--json", "--check"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["written"] == [] and data["dockerfile"] == "Dockerfile"
+    assert data["naive_dockerfile"].splitlines()[1] == "FROM python:3.13"
+    assert "dependencies installed with poetry" in data["decisions"]
+    assert set(data["files"]) == {"Dockerfile", ".dockerignore"}
+    failed = runner.invoke(app, [str(tmp_path / "nowhere"), "--json"])
+    assert failed.exit_code == 2 and "not a directory" in json.loads(failed.stdout)["error"]
