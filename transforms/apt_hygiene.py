@@ -10,14 +10,15 @@ pointless (a build runs as root unless a USER says otherwise) and usually not in
 is the interactive front end with an unstable CLI; scripts use `apt-get` (hadolint DL3027).
 
 What it leaves alone, and says so: `apt-get upgrade`/`dist-upgrade` (upgrading the base's
-packages is a choice, often better done by pulling a newer base image); `sudo` after a USER
-that is not root (there it is what makes the command work); `--no-install-recommends` when
-python3-pip is installed (its recommends, build-essential and python3-dev, are what pip then
-compiles with). When curl, wget or git are installed without recommends on a base that is not
-an official Python image, ca-certificates (one of their recommends) is named explicitly so
-HTTPS keeps working. RUN lines with `--mount` flags are not given the list removal (a cache
-mount of /var/lib/apt is there to keep the lists). Every stage is treated alike: builder stages
-benefit from the same correctness (update in the same RUN) and cache behaviour.
+packages is a choice, often better done by pulling a newer base image); `sudo` after a USER that
+is not root (there it is what makes the command work); a RUN with a shell comment (`#`) inside
+(anything appended would be commented out). Recommends some builds rely on are named explicitly
+once recommends are off: ca-certificates for curl, wget and git on a base that is not an
+official Python image (HTTPS fails without it); python3-pip's build-essential, python3-dev,
+setuptools and wheel (what pip compiles source packages with). RUN lines with `--mount` flags
+are not given the list removal (a cache mount of /var/lib/apt is there to keep the lists). Every
+stage is treated alike: builder stages benefit from the same correctness (update in the same
+RUN) and cache behaviour.
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ _APT_GET_SUBCOMMANDS = frozenset(
 _VALUE_OPTIONS = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
 _SUDO_FLAGS = frozenset({"-E", "-H", "-n", "--preserve-env"})
 _NEEDS_CA = frozenset({"curl", "wget", "git"})
-# Packages whose recommends are what the build relies on afterwards.
-_KEEP_RECOMMENDS = frozenset({"python3-pip", "python-pip"})
+# Recommends the build relies on afterwards, named explicitly once recommends are off.
+_PIP_RECOMMENDS = {
+    "python3-pip": ("build-essential", "python3-dev", "python3-setuptools", "python3-wheel"),
+    "python-pip": ("build-essential", "python-dev", "python-setuptools", "python-wheel"),
+}
 _LISTS = "/var/lib/apt/lists"
 
 
@@ -324,6 +328,24 @@ def _sudo_droppable(call: _AptCall) -> bool:
     return after < len(call.words) and not call.words[after].text.startswith("-")
 
 
+def _explicit_recommends(
+    packages: list[str], all_packages: list[str], official_python: bool
+) -> list[tuple[str, str]]:
+    """Recommended packages this install's users depend on, to be named explicitly."""
+    wanted: list[tuple[str, str]] = []
+    for pip, recommends in _PIP_RECOMMENDS.items():
+        if pip in packages:
+            wanted.extend(
+                (p, f"{pip} recommends it and pip builds source packages with it")
+                for p in recommends
+            )
+    needs_ca = [p for p in packages if p in _NEEDS_CA]
+    if needs_ca and not official_python:
+        wanted.append(("ca-certificates", f"{needs_ca[0]} recommends it; HTTPS fails without it"))
+    chosen = dict(wanted)
+    return [(p, why) for p, why in chosen.items() if p not in all_packages]
+
+
 def _has_yes(options: list[str]) -> bool:
     for option in options:
         if option in {"--yes", "--assume-yes", "-qq", "-q=2", "--quiet=2"}:
@@ -357,7 +379,6 @@ def _plan(
                 f"left alone: {where}: `sudo` kept (runs as another user or after a non-root USER)"
             )
     updated = False
-    installed: list[str] = []
     install_calls = [c for c in calls if c.subcommand == "install" and c.tool in _APT]
     all_packages = [p for c in install_calls for p in c.packages()]
     for call in calls:
@@ -396,32 +417,23 @@ def _plan(
                 insert += " -y"
                 plan.notes.append(f"{where}: `-y`: a build cannot answer apt's prompt")
             packages = call.packages()
-            installed.extend(packages)
             no_recommends = "--no-install-recommends" in options or any(
                 "Install-Recommends" in w.text for w in call.words
             )
-            if not no_recommends:
-                keep = sorted(set(all_packages) & _KEEP_RECOMMENDS)
-                if keep:
-                    plan.notes.append(
-                        f"left alone: {where}: installs with recommends: {', '.join(keep)} "
-                        "recommends the compilers and headers pip builds with"
+            if not no_recommends and call.package_words():
+                insert += " --no-install-recommends"
+                plan.notes.append(
+                    f"{where}: `--no-install-recommends`: recommended packages are not "
+                    "needed to run and add to the image"
+                )
+                explicit = _explicit_recommends(packages, all_packages, official_python)
+                if explicit:
+                    last_word = call.package_words()[-1]
+                    at = last_word.start + len(last_word.text)
+                    plan.edits.append(Edit(at, at, " " + " ".join(p for p, _ in explicit)))
+                    plan.notes.extend(
+                        f"{where}: installs {p} by name: {why}" for p, why in explicit
                     )
-                else:
-                    insert += " --no-install-recommends"
-                    plan.notes.append(
-                        f"{where}: `--no-install-recommends`: recommended packages are not "
-                        "needed to run and add to the image"
-                    )
-                    wants_ca = [p for p in packages if p in _NEEDS_CA]
-                    if wants_ca and not official_python and "ca-certificates" not in all_packages:
-                        last_word = call.package_words()[-1]
-                        at = last_word.start + len(last_word.text)
-                        plan.edits.append(Edit(at, at, " ca-certificates"))
-                        plan.notes.append(
-                            f"{where}: installs ca-certificates, which {wants_ca[0]} only "
-                            "recommends, so HTTPS keeps working without recommends"
-                        )
             if insert:
                 end = sub.start + len(sub.text)
                 plan.edits.append(Edit(end, end, insert))
