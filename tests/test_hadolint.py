@@ -135,6 +135,8 @@ KEEPS: dict[str, set[str]] = {
     "pin-python/nothing-declared": {"DL3006"},
     # fonts.bin is a gzip archive by content, which ADD unpacks; hadolint judges by the name.
     "add-to-copy/kept": {"DL3020"},
+    # The ADD to a relative destination without WORKDIR stays: as COPY it would be DL3045.
+    "add-to-copy/relative-without-workdir": {"DL3020"},
 }
 
 

@@ -8,7 +8,9 @@ edit that drops an archive into the directory) is not surprised (hadolint DL3020
 ADD is kept, and the reason noted, for URLs and git sources, for sources that are archives
 (by name: .tar, .tar.gz, .tgz, .tar.bz2, .tbz2, .tar.xz, .txz; or by their first bytes when the
 file is in the build context), for sources spelled with variables (unknown until build time)
-and for ADD-only flags (`--checksum`, `--keep-git-dir`, `--unpack`).
+for ADD-only flags (`--checksum`, `--keep-git-dir`, `--unpack`), and for a relative destination
+with no WORKDIR before it: where it lands depends on the base image, and hadolint (DL3045)
+rightly flags that on COPY; the fix is a WORKDIR, which is the user's call.
 """
 
 from __future__ import annotations
@@ -36,19 +38,43 @@ class AddToCopy(NotesTransform):
         out = dockerfile.copy()
         notes: list[str] = []
         skipped: list[str] = []
-        for n, ins in enumerate(out.instructions):
-            if ins.keyword != "ADD":
-                continue
-            reason = _keep_add(ins, ctx.context_dir)
-            if reason:
-                skipped.append(f"line {ins.line}: ADD kept: {reason}")
-                continue
-            out.instructions[n] = _as_copy(ins)
-            notes.append(
-                f"line {ins.line}: ADD -> COPY: the sources are local files or directories, "
-                "which COPY copies the same way without ADD's unpacking and downloading"
+        workdir_set: dict[int, bool] = {}
+        for stage in out.stages():
+            parent = next(
+                (s for s in out.stages() if s.name and s.name.lower() == stage.base.lower()),
+                None,
             )
+            has_workdir = parent is not None and workdir_set.get(parent.index, False)
+            for n, ins in out.iter_stage(stage):
+                if ins.keyword == "WORKDIR":
+                    has_workdir = True
+                if ins.keyword != "ADD":
+                    continue
+                reason = _keep_add(ins, ctx.context_dir) or _relative_without_workdir(
+                    ins, has_workdir
+                )
+                if reason:
+                    skipped.append(f"line {ins.line}: ADD kept: {reason}")
+                    continue
+                out.instructions[n] = _as_copy(ins)
+                notes.append(
+                    f"line {ins.line}: ADD -> COPY: the sources are local files or directories, "
+                    "which COPY copies the same way without ADD's unpacking and downloading"
+                )
+            workdir_set[stage.index] = has_workdir
         return Result(out, notes, skipped)
+
+
+def _relative_without_workdir(ins: Instruction, has_workdir: bool) -> str | None:
+    form = ins.exec_form
+    parts = form if form is not None else words(ins.args)
+    destination = parts[-1] if parts else ""
+    if has_workdir or destination.startswith(("/", "$")):
+        return None
+    return (
+        f"its destination {destination} is relative and no WORKDIR is set, so where it lands "
+        "depends on the base image; set a WORKDIR (or an absolute destination) first"
+    )
 
 
 def _sources(ins: Instruction) -> list[str]:

@@ -60,6 +60,8 @@ _PIP_RECOMMENDS = {
     "python-pip": ("build-essential", "python-dev", "python-setuptools", "python-wheel"),
 }
 _LISTS = "/var/lib/apt/lists"
+# Subcommands that read the package lists, so need an `apt-get update` in their RUN.
+_NEEDS_LISTS = frozenset({"install", "build-dep", "source", "download", "satisfy"})
 
 
 @dataclass
@@ -399,16 +401,16 @@ def _plan(
                 f"left alone: {where}: `{call.tool} {call.subcommand}` upgrades the base image's "
                 "packages in a layer of its own; a newer base image tag usually does it better"
             )
-        elif call.subcommand == "install":
-            if not updated:
-                text = update_text or f"{keep_sudo}apt-get update"
-                plan.edits.append(Edit(call.start, call.start, text + " && "))
-                updated = True
-                if update_text is None:
-                    plan.notes.append(
-                        f"{where}: `apt-get update` in the same RUN as the install: another "
-                        "layer's lists are stale or already removed"
-                    )
+        if call.subcommand in _NEEDS_LISTS and not updated:
+            text = update_text or f"{keep_sudo}apt-get update"
+            plan.edits.append(Edit(call.start, call.start, text + " && "))
+            updated = True
+            if update_text is None:
+                plan.notes.append(
+                    f"{where}: `apt-get update` in the same RUN as `{call.subcommand}`: "
+                    "another layer's lists are stale or already removed"
+                )
+        if call.subcommand == "install":
             options = call.option_words()
             assert call.sub_index is not None
             sub = call.words[call.sub_index]
