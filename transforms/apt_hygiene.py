@@ -439,7 +439,9 @@ def _plan(
             if insert:
                 end = sub.start + len(sub.text)
                 plan.edits.append(Edit(end, end, insert))
-    if updated and _LISTS not in ins.value and not ins.flags:
+    # A RUN that only updates keeps its lists: a later RUN (an upgrade, a script) reads them.
+    uses_lists = any(c.subcommand not in {None, "update"} and c.tool in _APT for c in calls)
+    if updated and uses_lists and _LISTS not in ins.value and not ins.flags:
         last = max(
             (c for c in calls if c.subcommand is not None and c.tool in _APT),
             key=lambda c: c.end,
