@@ -156,7 +156,8 @@ class AptHygiene(NotesTransform):
             if ins.keyword == "USER":
                 user = ins.args.strip().split(":", 1)[0]
                 root = user in {"root", "0"}
-            if ins.keyword != "RUN" or ins.exec_form is not None:
+            if ins.keyword != "RUN" or ins.exec_form is not None or "<<" in ins.value:
+                # Exec form runs no shell; a heredoc body is a script of its own.
                 result.append(ins)
                 continue
             calls = _apt_calls(ins)
@@ -429,7 +430,7 @@ def _plan(
                     "needed to run and add to the image"
                 )
                 explicit = _explicit_recommends(packages, all_packages, official_python)
-                if explicit:
+                if explicit and not any("$(" in w.text or "`" in w.text for w in call.words):
                     last_word = call.package_words()[-1]
                     at = last_word.start + len(last_word.text)
                     plan.edits.append(Edit(at, at, " " + " ".join(p for p, _ in explicit)))
