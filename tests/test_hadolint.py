@@ -117,6 +117,7 @@ FIXES: dict[str, set[str]] = {
     "apt-hygiene/builder-stage": {"DL3009", "DL3015"},
     "apt-hygiene/cache-mount": {"DL3015"},
     "apt-hygiene/update-before-upgrade": {"DL3027"},
+    "apt-hygiene/redundant-update": {"DL3009"},
     "add-to-copy/local-sources": {"DL3020"},
     "maintainer-label/simple": {"DL4000"},
     "maintainer-label/label-exists": {"DL4000"},

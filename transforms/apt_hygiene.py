@@ -117,6 +117,7 @@ class _AptCall:
 class _Plan:
     edits: list[Edit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    used_update_text: bool = False
 
 
 class AptHygiene(NotesTransform):
@@ -130,7 +131,7 @@ class AptHygiene(NotesTransform):
         skipped: list[str] = []
         stages = out.stages()
         final_users: dict[str, bool] = {}
-        # Walk stages back to front over a list we rebuild, so merges do not shift indexes.
+        # Rebuild the instruction list stage by stage: a merge drops an instruction.
         rebuilt: list[Instruction] = list(out.instructions[: stages[0].start])
         for stage in stages:
             parent_root = final_users.get(stage.base.lower(), True)
@@ -185,7 +186,10 @@ class AptHygiene(NotesTransform):
                     0,
                     f"line {merged_from.line}: `{merged_from.args.strip()}` merged into the "
                     f"install on line {ins.line}: a cached update layer makes later installs use "
-                    "stale package lists",
+                    "stale package lists"
+                    if plan.used_update_text
+                    else f"line {merged_from.line}: `{merged_from.args.strip()}` removed: the "
+                    f"RUN on line {ins.line} updates the lists itself",
                 )
                 pending_update = None
             result.append(new)
@@ -404,6 +408,7 @@ def _plan(
             )
         if call.subcommand in _NEEDS_LISTS and not updated:
             text = update_text or f"{keep_sudo}apt-get update"
+            plan.used_update_text = update_text is not None
             plan.edits.append(Edit(call.start, call.start, text + " && "))
             updated = True
             if update_text is None:
