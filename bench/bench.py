@@ -2,8 +2,9 @@
 
 For each example it runs `dj-optimize --verify --json <dir>/Dockerfile` (a dry run: nothing is
 written) and prints one table row: image size, bytes above the base image (what the targets
-measure), rebuild time after a code change, cold build time, and the verdict. Examples run one
-after another: each builds four images and the machine may have only two cores.
+measure), rebuild time after a code change, cold build time, hadolint findings before/after (the
+original Dockerfile and the rewrite; "-" without the hadolint binary), and the verdict. Examples
+run one after another: each builds four images and the machine may have only two cores.
 """
 
 from __future__ import annotations
@@ -43,6 +44,43 @@ def run_optimizer(example: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {"error": "unexpected JSON"}
 
 
+def lint_count(text: str) -> int | None:
+    """How many findings hadolint reports for a Dockerfile's text; None without hadolint."""
+    exe = shutil.which("hadolint") or shutil.which(
+        "hadolint", path=str(Path(sys.executable).parent)
+    )
+    if exe is None:
+        return None
+    done = subprocess.run(
+        [exe, "--no-fail", "--format", "json", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd="/",  # no project's .hadolint.yaml
+    )
+    try:
+        return len(json.loads(done.stdout))
+    except ValueError:
+        return None
+
+
+def lint_pair(example: Path, data: dict[str, Any]) -> tuple[int | None, int | None]:
+    """hadolint findings in the example's Dockerfile and in the proposed one."""
+    before = (example / "Dockerfile").read_text()
+    files = data.get("files") or {}
+    after = next((v for k, v in files.items() if k.endswith("Dockerfile")), before)
+    return lint_count(before), lint_count(after)
+
+
+def _lint(data: dict[str, Any]) -> str:
+    pair = data.get("lint")
+    if not pair or pair[0] is None or pair[1] is None:
+        return "-"
+    return f"{pair[0]}/{pair[1]}"
+
+
 def _mb(value: Any) -> str:
     return "-" if value is None else f"{value / 1e6:.0f}"
 
@@ -58,7 +96,7 @@ def row(name: str, data: dict[str, Any]) -> tuple[list[str], list[str]]:
     report = data.get("verify")
     if not report:
         verdict = "unchanged" if not data.get("changed") else "not verified"
-        return [name] + ["-"] * (len(HEADER) - 2) + [verdict], []
+        return [name] + ["-"] * (len(HEADER) - 3) + [_lint(data), verdict], []
     b, a = report["before"], report["after"]
     ratio = report.get("above_base_ratio")
     saving = report.get("size_saving_percent")
@@ -74,6 +112,7 @@ def row(name: str, data: dict[str, Any]) -> tuple[list[str], list[str]]:
         _s(b.get("rebuild_seconds")),
         _s(a.get("rebuild_seconds")),
         f"{_s(b.get('cold_build_seconds'))}/{_s(a.get('cold_build_seconds'))}",
+        _lint(data),
         "PASS" if report.get("passed") else "FAIL",
     ]
     return cells, list(report.get("reasons") or [])
@@ -104,6 +143,7 @@ HEADER = [
     "rebuild s before",
     "after",
     "cold s before/after",
+    "lint before/after",
     "verdict",
 ]
 
@@ -130,6 +170,8 @@ def main(argv: list[str]) -> int:
         start = time.monotonic()
         print(f"{example.name}: running…", file=sys.stderr, flush=True)
         data = run_optimizer(example)
+        if "error" not in data:
+            data["lint"] = lint_pair(example, data)
         if REPORTS is not None:
             REPORTS.mkdir(parents=True, exist_ok=True)
             (REPORTS / f"{example.name}.json").write_text(json.dumps(data, indent=2))

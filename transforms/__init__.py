@@ -1,25 +1,42 @@
 """The transforms, one module each, in the order the pipeline runs them.
 
-Order matters: the binding fix and the slim switch work on the single-stage file people wrote;
-cache-friendly ordering puts the dependency install before the source; multi-stage then cuts the
-file at that install; hygiene transforms polish the result.
+Order matters. The hygiene transforms come first, because the rest read what they fix:
+pin-python gives an untagged `FROM python` the version slim-base needs to pick `X.Y-slim`;
+maintainer-label and add-to-copy make `ADD . .` the `COPY . .` that cache-friendly-order and
+multi-stage look for; shadowed-cmd leaves the one CMD that runs for the binding fix to read;
+apt-hygiene runs before slim-base so the packages slim-base appends land on an install line that
+already updates, skips recommends and removes its lists in the same RUN, and so the apt lines
+multi-stage copies into its stages each carry their own `apt-get update`. Then the binding fix
+and the slim switch work on the single-stage file people wrote; cache-friendly ordering puts the
+dependency install before the source; multi-stage cuts the file at that install; the remaining
+transforms polish the result.
 """
 
 from __future__ import annotations
 
+from transforms.add_to_copy import AddToCopy
+from transforms.apt_hygiene import AptHygiene
 from transforms.base import Transform
 from transforms.cache_friendly_order import CacheFriendlyOrder
 from transforms.dockerignore import DockerIgnore
 from transforms.fix_cmd_binding import FixCmdBinding
 from transforms.healthcheck import Healthcheck
+from transforms.maintainer_label import MaintainerLabel
 from transforms.multi_stage import MultiStage
 from transforms.non_root import NonRoot
+from transforms.pin_python import PinPython
 from transforms.pip_no_cache import PipNoCache
 from transforms.python_env import PythonEnv
 from transforms.secrets_flag import SecretsFlag
+from transforms.shadowed_cmd import ShadowedCmd
 from transforms.slim_base import SlimBase
 
 ALL: tuple[Transform, ...] = (
+    PinPython(),
+    MaintainerLabel(),
+    AddToCopy(),
+    ShadowedCmd(),
+    AptHygiene(),
     FixCmdBinding(),
     SlimBase(),
     CacheFriendlyOrder(),

@@ -1,0 +1,7 @@
+FROM python:3.11-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY . .
+CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]
