@@ -162,6 +162,14 @@ def run(
         ),
     ] = None,
 ) -> None:
+    if list_transforms:
+        from transforms import ALL
+
+        for transform in ALL:
+            doc = (type(transform).__doc__ or "").strip().splitlines()[0]
+            print(f"{transform.name:24} {doc}")
+        raise typer.Exit(exitcodes.OK)
+
     from rich.console import Console
 
     out = Console(highlight=False, soft_wrap=True)
@@ -174,14 +182,6 @@ def run(
     as_json = fmt == "json"
     if check and write:
         _fail(err, as_json, "--check only reports; it cannot be combined with --write")
-    if list_transforms:
-        from transforms import ALL
-
-        for transform in ALL:
-            doc = (type(transform).__doc__ or "").strip().splitlines()[0]
-            out.print(f"{transform.name:24} {doc}")
-        raise typer.Exit(exitcodes.OK)
-
     from optimizer.config import Config, ConfigError, load, pick
     from optimizer.pipeline import OptimizeError, optimize
     from transforms import ALL
