@@ -237,7 +237,7 @@ def run(
     elif fmt == "github":
         from optimizer.output import github
 
-        for line in github(outcome):
+        for line in github(outcome, report, passed):
             print(line)
     else:
         _print(out, outcome, written, write, report, passed)

@@ -137,8 +137,11 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(outcome: Outcome) -> list[str]:
-    """`::warning file=...,line=...,title=...::message` lines for GitHub Actions."""
+def github(
+    outcome: Outcome, verify_report: dict[str, Any] | None = None, passed: bool | None = None
+) -> list[str]:
+    """`::warning file=...,line=...,title=...::message` lines for GitHub Actions; with a verify
+    report, one more line with the verdict (`::error` when it failed, with the reasons)."""
     path = str(outcome.dockerfile_path)
     lines = []
     for finding in findings(outcome):
@@ -151,4 +154,12 @@ def github(outcome: Outcome) -> list[str]:
             )
         )
         lines.append(f"::{command} {props}::{_escape_data(finding.message)}")
+    if verify_report is not None:
+        props = f"file={_escape_property(path)},line=1,title=dj-optimize verify"
+        if passed:
+            lines.append(f"::notice {props}::verify passed")
+        else:
+            reasons = "; ".join(str(r) for r in verify_report.get("reasons") or [])
+            message = "verify failed" + (f": {reasons}" if reasons else "")
+            lines.append(f"::error {props}::{_escape_data(message)}")
     return lines

@@ -220,3 +220,19 @@ def test_main_exit_codes_pass_through(
         main()
     assert exited.value.code == exitcodes.CHANGES
     assert "+FROM python:3.11-slim" in capsys.readouterr().out
+
+
+def test_github_verify_verdict(tutorial: Path) -> None:
+    from optimizer.output import github
+
+    outcome = optimize(tutorial / "Dockerfile")
+    plain = github(outcome)
+    passed = github(outcome, {"reasons": []}, True)
+    failed = github(outcome, {"reasons": ["after: / answered 500", "50% smaller"]}, False)
+    assert passed[:-1] == plain and failed[:-1] == plain
+    assert (
+        passed[-1]
+        == f"::notice file={tutorial / 'Dockerfile'},line=1,title=dj-optimize verify::verify passed"
+    )
+    assert failed[-1].startswith("::error ")
+    assert failed[-1].endswith("::verify failed: after: / answered 500; 50%25 smaller")
