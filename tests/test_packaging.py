@@ -25,15 +25,17 @@ SKIP_COPY = shutil.ignore_patterns(
 )
 
 
+def _name(requirement: str) -> str:
+    """The distribution name of a requirement (`typer>=0.12,<0.29` -> `typer`)."""
+    name = requirement
+    for sep in "<>=!~[; ":
+        name = name.split(sep)[0]
+    return name.lower().replace("_", "-")
+
+
 def _declared() -> set[str]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    names = set()
-    for spec in project["dependencies"]:
-        name = spec
-        for sep in "<>=!~[; ":
-            name = name.split(sep)[0]
-        names.add(name.lower().replace("_", "-"))
-    return names
+    return {_name(spec) for spec in project["dependencies"]}
 
 
 def test_dependencies_are_exactly_what_the_code_imports() -> None:
@@ -77,9 +79,7 @@ def test_wheel_and_sdist_build_and_install_into_a_fresh_venv(tmp_path: Path) -> 
     assert meta["Summary"].startswith("Rewrite a Django project's Dockerfile")
     assert "Framework :: Django" in meta.get_all("Classifier")
     assert "# dj-optimize" in meta.get_payload()  # the README is the long description
-    requires = {
-        r.split(">")[0].split("=")[0] for r in meta.get_all("Requires-Dist") if "extra" not in r
-    }
+    requires = {_name(r) for r in meta.get_all("Requires-Dist") if "extra ==" not in r}
     assert requires == _declared()
     assert any(n.endswith("licenses/LICENSE") for n in names)
     assert "optimizer/cli.py" in names and "transforms/slim_base.py" in names
