@@ -236,3 +236,23 @@ def test_github_verify_verdict(tutorial: Path) -> None:
     )
     assert failed[-1].startswith("::error ")
     assert failed[-1].endswith("::verify failed: after: / answered 500; 50%25 smaller")
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_write_after_failed_verify_only_with_force(
+    tutorial: Path, monkeypatch: pytest.MonkeyPatch, force: bool
+) -> None:
+    """--verify --write writes only when verify passes; --force writes anyway (verify itself
+    stubbed here: the engine tests cover a real failing verify)."""
+
+    def failing_verify(*args: object, **kwargs: object) -> tuple[dict[str, object], bool]:
+        return {"reasons": ["after: / answered 500"]}, False
+
+    monkeypatch.setattr("optimizer.cli._verify", failing_verify)
+    before = (tutorial / "Dockerfile").read_text()
+    args = ["--verify", "--write", "--format", "github", str(tutorial / "Dockerfile")]
+    result = runner.invoke(app, ["--force", *args] if force else args)
+    assert result.exit_code != exitcodes.OK
+    assert "::error " in result.stdout and "verify failed: after: / answered 500" in result.stdout
+    written = (tutorial / "Dockerfile").read_text()
+    assert (written != before) is force
