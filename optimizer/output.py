@@ -18,7 +18,10 @@ from typing import Any
 from optimizer import __version__
 from optimizer.pipeline import Outcome
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# The schema's own id (tests/data/sarif-schema-2.1.0.json is that file).
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 
 # Anchored, no nested quantifiers: linear time on any note.
 _LINE = re.compile(r"line (\d+): ")

@@ -256,3 +256,8 @@ def test_write_after_failed_verify_only_with_force(
     assert "::error " in result.stdout and "verify failed: after: / answered 500" in result.stdout
     written = (tutorial / "Dockerfile").read_text()
     assert (written != before) is force
+
+
+def test_sarif_names_the_schema_it_is_validated_against(tutorial: Path) -> None:
+    log = json.loads(runner.invoke(app, ["--format", "sarif", str(tutorial / "Dockerfile")]).stdout)
+    assert log["$schema"] == json.loads(SCHEMA.read_text())["id"]
