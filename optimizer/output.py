@@ -37,25 +37,46 @@ class Finding:
 
 def findings(outcome: Outcome) -> list[Finding]:
     """One finding per note, changes first, in pipeline order."""
-    key = outcome.dockerfile_key
-    line_count = len((outcome.original.get(key) or "").splitlines()) or 1
+    original = (outcome.original.get(outcome.dockerfile_key) or "").splitlines()
     result: list[Finding] = []
     for changes, level, prefix in (
         (outcome.changes, "warning", ""),
         (outcome.skipped, "note", "left alone: "),
     ):
         for change in changes:
+            seen = original if change.seen is None else change.seen.splitlines()
             for note in change.notes:
                 line, text = _split_line(note)
-                # A note's line counts in the file as that transform saw it; a number past the
-                # end of the original would point nowhere, so such notes point at the top.
-                if not 1 <= line <= line_count:
-                    line = 1
+                if match := _LINE.match(note):
+                    line = original_line(original, seen, int(match.group(1)))
                 result.append(Finding(change.transform, line, prefix + text, level))
     return result
 
 
+def original_line(original: list[str], seen: list[str], line: int) -> int:
+    """Line `line` of the file a transform saw, as a line of the original Dockerfile.
+
+    Earlier transforms insert and rewrite lines, so a later transform's "line 13" may be the
+    original's line 9. Unchanged lines map exactly; a rewritten line maps to the first original
+    line of the block it replaced; an inserted line to the original line that follows it. A line
+    that matches nothing (or a number past the end) points at line 1."""
+    if original == seen:
+        return line if 1 <= line <= len(original) else 1
+    import difflib
+
+    index = line - 1
+    matcher = difflib.SequenceMatcher(None, original, seen, autojunk=False)
+    for tag, i1, _i2, j1, j2 in matcher.get_opcodes():
+        if not j1 <= index < j2:
+            continue
+        if tag == "equal":
+            return i1 + (index - j1) + 1
+        return min(i1, len(original) - 1) + 1 if original else 1
+    return 1
+
+
 def _split_line(note: str) -> tuple[int, str]:
+    """(the note's line, or 1 when it names none; the note without its "line N: ")."""
     match = _LINE.match(note)
     if match is None:
         return 1, note

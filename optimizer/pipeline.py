@@ -26,6 +26,9 @@ class OptimizeError(Exception):
 class Change:
     transform: str
     notes: list[str]
+    # The Dockerfile as this transform saw it: its notes' "line N" count lines of this text,
+    # which earlier transforms may have shifted (output.py maps them back to the original).
+    seen: str | None = None
 
 
 @dataclass
@@ -125,10 +128,11 @@ def optimize(
     ctx = Context(project, context_dir, options or Options(), rel)
     outcome = Outcome(dockerfile_path, context_dir, project, {rel: text}, {})
     for transform in transforms:
+        seen = dockerfile.render()
         result = transform.apply(dockerfile, ctx)
         new_text = result.dockerfile.render()
         changed_files = {k: v for k, v in result.files.items() if v != ctx.read(k)}
-        if new_text != dockerfile.render() or changed_files:
+        if new_text != seen or changed_files:
             try:
                 # Every intermediate result must parse, so a broken transform fails loudly here.
                 dockerfile = Dockerfile.parse(new_text)
@@ -136,10 +140,10 @@ def optimize(
                 raise OptimizeError(
                     f"internal error: {transform.name} produced an unparseable Dockerfile ({exc})"
                 ) from exc
-            outcome.changes.append(Change(transform.name, result.notes or ["changed"]))
+            outcome.changes.append(Change(transform.name, result.notes or ["changed"], seen))
             ctx.files.update(changed_files)
         if result.skipped:
-            outcome.skipped.append(Change(transform.name, result.skipped))
+            outcome.skipped.append(Change(transform.name, result.skipped, seen))
 
     final = dockerfile.render()
     if final != text:

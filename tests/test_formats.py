@@ -261,3 +261,30 @@ def test_write_after_failed_verify_only_with_force(
 def test_sarif_names_the_schema_it_is_validated_against(tutorial: Path) -> None:
     log = json.loads(runner.invoke(app, ["--format", "sarif", str(tutorial / "Dockerfile")]).stdout)
     assert log["$schema"] == json.loads(SCHEMA.read_text())["id"]
+
+
+def test_note_lines_map_back_to_the_original_dockerfile(tutorial: Path) -> None:
+    """cache-friendly-order runs after slim-base inserted an apt-get RUN: its "line 13" is the
+    original's line 9, `RUN pip install -r requirements.txt`."""
+    outcome = optimize(tutorial / "Dockerfile")
+    (change,) = [c for c in outcome.changes if c.transform == "cache-friendly-order"]
+    assert change.notes[0].startswith("line 13: ")
+    original = (tutorial / "Dockerfile").read_text().splitlines()
+    (finding,) = [f for f in findings(outcome) if f.transform == "cache-friendly-order"]
+    assert original[finding.line - 1] == "RUN pip install -r requirements.txt"
+
+
+def test_original_line_mapping() -> None:
+    from optimizer.output import original_line
+
+    original = ["FROM a", "RUN x", "CMD y"]
+    inserted = ["FROM a", "RUN new", "RUN new2", "RUN x", "CMD y"]
+    assert original_line(original, inserted, 4) == 2  # unchanged line, shifted by two
+    assert original_line(original, inserted, 5) == 3
+    assert original_line(original, inserted, 2) == 2  # inserted: the original line after it
+    rewritten = ["FROM b", "RUN x", "CMD y"]
+    assert original_line(original, rewritten, 1) == 1  # rewritten: the line it replaced
+    assert original_line(original, original, 3) == 3
+    assert original_line(original, original, 9) == 1  # past the end
+    assert original_line(original, inserted, 9) == 1
+    assert original_line([], ["FROM a"], 1) == 1
