@@ -1,26 +1,57 @@
 """`dj-optimize`: dry-run diff by default, `--write` to apply, `--verify` to prove it.
 
-Exit status, like a linter so CI can gate on the dry run: 0 nothing to change (or changes
-written, and verified when asked), 1 changes proposed or verification failed, 2 bad input.
+Exit statuses are in optimizer/exitcodes.py (like a linter, so CI can gate on the dry run).
+Imports of the pipeline, the transforms, rich's syntax highlighter and the docker SDK happen
+where they are used, so `--help` and `--version` answer at once.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from optimizer.dockerfile import DockerfileError
-from optimizer.pipeline import OptimizeError, Outcome, optimize
-from transforms import ALL
-from transforms.base import Options
+from optimizer import __version__, exitcodes
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from optimizer.pipeline import Outcome
+
+HELP = f"""Rewrite a Django project's Dockerfile so it builds fast, ships small and runs right.
+
+By default a dry run: prints the unified diff of every change and why, writes nothing.
+--write applies the changes; --verify builds the image before and after, runs both and
+compares them. Settings can live in pyproject.toml under [tool.dj-optimize]; flags win.
+
+{exitcodes.HELP}
+"""
+
+app = typer.Typer(
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"dj-optimize {__version__}")
+        raise typer.Exit(exitcodes.OK)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -29,6 +60,8 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def _parse_env(pairs: list[str] | None, env_file: Path | None) -> dict[str, str]:
+    from optimizer.pipeline import OptimizeError
+
     env: dict[str, str] = {}
     if env_file is not None:
         try:
@@ -52,7 +85,7 @@ def _parse_env(pairs: list[str] | None, env_file: Path | None) -> dict[str, str]
     return env
 
 
-@app.command()
+@app.command(help=HELP)
 def run(
     dockerfile: Annotated[Path, typer.Argument(help="The Dockerfile to optimize.")] = Path(
         "Dockerfile"
@@ -65,11 +98,34 @@ def run(
         ),
     ] = None,
     write: Annotated[bool, typer.Option("--write", help="Apply the changes (atomically).")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable report.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only report; exit 1 when changes are proposed (never writes, like black/ruff).",
+        ),
+    ] = False,
+    output_format: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            help="Report format: text (diff + notes), json, sarif (SARIF 2.1.0 for code "
+            "scanning), github (workflow annotations).",
+            case_sensitive=False,
+        ),
+    ] = Format.text,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Run only these transforms.")
+        list[str] | None,
+        typer.Option(
+            "--only",
+            metavar="NAMES",
+            help="Run only these transforms (comma-separated or repeated).",
+        ),
     ] = None,
-    skip: Annotated[list[str] | None, typer.Option("--skip", help="Skip these transforms.")] = None,
+    skip: Annotated[
+        list[str] | None, typer.Option("--skip", metavar="NAMES", help="Skip these transforms.")
+    ] = None,
     production_server: Annotated[
         bool,
         typer.Option(
@@ -79,6 +135,10 @@ def run(
     healthcheck: Annotated[
         bool,
         typer.Option("--healthcheck", help="Also add a HEALTHCHECK (opt-in transform)."),
+    ] = False,
+    no_config: Annotated[
+        bool,
+        typer.Option("--no-config", help="Ignore [tool.dj-optimize] in pyproject.toml."),
     ] = False,
     verify: Annotated[
         bool, typer.Option("--verify", help="Build both images, run both, compare.")
@@ -102,23 +162,60 @@ def run(
     list_transforms: Annotated[
         bool, typer.Option("--list-transforms", help="List the transforms and exit.")
     ] = False,
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = None,
 ) -> None:
-    out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
     if list_transforms:
+        from transforms import ALL
+
         for transform in ALL:
             doc = (type(transform).__doc__ or "").strip().splitlines()[0]
-            out.print(f"{transform.name:24} {doc}")
-        raise typer.Exit(0)
+            print(f"{transform.name:24} {doc}")
+        raise typer.Exit(exitcodes.OK)
+
+    from rich.console import Console
+
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    fmt = output_format.value
+    if as_json and fmt not in ("text", "json"):
+        _fail(err, False, f"--json conflicts with --format {fmt}")
+    if as_json:
+        fmt = "json"
+    as_json = fmt == "json"
+    if check and write:
+        _fail(err, as_json, "--check only reports; it cannot be combined with --write")
+    from optimizer.config import Config, ConfigError, load, pick
+    from optimizer.pipeline import OptimizeError, optimize
+    from transforms import ALL
+    from transforms.base import Options
+
+    try:
+        config = Config() if no_config else load(dockerfile, context, (t.name for t in ALL))
+    except ConfigError as exc:
+        _fail(err, as_json, str(exc))
+    # Command-line flags win over the file; lists replace, env merges key by key.
+    production_server = production_server or config.production_server
+    keep_images = keep_images or config.verify.keep_images
+    no_rebuild = no_rebuild or config.verify.no_rebuild
+    probe = pick(probe, list(config.verify.probes))
     try:
         outcome = optimize(
             dockerfile,
             context,
-            only=_split(only),
-            skip=_split(skip),
+            only=pick(_split(only), list(config.only)),
+            skip=pick(_split(skip), list(config.skip)),
             options=Options(production_server=production_server, healthcheck=healthcheck),
         )
-        env_vars = _parse_env(env, env_file)
+        env_vars = {
+            **_parse_env(None, config.verify.env_file),
+            **config.verify.env,
+            **_parse_env(env, env_file),
+        }
     except OptimizeError as exc:
         _fail(err, as_json, str(exc))
 
@@ -129,6 +226,7 @@ def run(
 
     written: list[str] = []
     if write and outcome.changed and (passed or force):
+        from optimizer.dockerfile import DockerfileError
         from optimizer.writer import write_files
 
         try:
@@ -137,15 +235,24 @@ def run(
             _fail(err, as_json, f"nothing written: {exc}")
         written = [str(p) for p in paths]
 
-    if as_json:
+    if fmt == "json":
         out.print_json(data=_json(outcome, report, written, passed), highlight=False)
+    elif fmt == "sarif":
+        from optimizer.output import sarif
+
+        print(json.dumps(sarif(outcome), indent=2))
+    elif fmt == "github":
+        from optimizer.output import github
+
+        for line in github(outcome, report, passed):
+            print(line)
     else:
         _print(out, outcome, written, write, report, passed)
     if not passed:
         raise typer.Exit(1)
     if outcome.changed and not written:
-        raise typer.Exit(1)
-    raise typer.Exit(0)
+        raise typer.Exit(exitcodes.CHANGES)
+    raise typer.Exit(exitcodes.OK)
 
 
 def _fail(err: Console, as_json: bool, message: str) -> Any:
@@ -153,7 +260,7 @@ def _fail(err: Console, as_json: bool, message: str) -> Any:
         print(json.dumps({"error": message}))
     else:
         err.print(f"dj-optimize: error: {escape(message)}")
-    raise typer.Exit(2)
+    raise typer.Exit(exitcodes.BAD_INPUT)
 
 
 def _verify(
@@ -221,7 +328,8 @@ def _json(
         "files": outcome.files,
         "written": written,
         "verify": report,
-        "passed": passed,
+        # null when verify did not run: nothing was proven either way.
+        "passed": passed if report is not None else None,
         "project": {
             "manage_py": outcome.project.manage_py,
             "settings_module": outcome.project.settings_module,
@@ -277,6 +385,8 @@ def _print(
 
 
 def print_verify_table(out: Console, report: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table("", "before", "after", title="verify")
 
     def mb(value: int | None) -> str:
@@ -309,15 +419,31 @@ def print_verify_table(out: Console, report: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    import sys
+    """The console script: any exception that escapes is a bug, reported in one line (exit 70);
+    DJ_OPTIMIZE_DEBUG=1 shows the traceback."""
+    try:
+        if sys.argv[1:2] == ["init"]:
+            # A separate app: the default command keeps the Dockerfile as its first argument.
+            from optimizer.init_cli import main as init_main
 
-    if sys.argv[1:2] == ["init"]:
-        # A separate app: the default command keeps the Dockerfile as its first argument.
-        from optimizer.init_cli import main as init_main
-
-        init_main(sys.argv[2:])
-        return
-    app(prog_name="dj-optimize")
+            init_main(sys.argv[2:])
+            return
+        command = typer.main.get_command(app)
+        command(prog_name="dj-optimize")
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        print("dj-optimize: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("DJ_OPTIMIZE_DEBUG") == "1":
+            raise
+        print(
+            f"dj-optimize: {type(exc).__name__}: {exc} -- internal error, please report "
+            "(DJ_OPTIMIZE_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(exitcodes.INTERNAL_ERROR)
 
 
 if __name__ == "__main__":

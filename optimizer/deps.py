@@ -12,7 +12,6 @@ import json
 import posixpath
 import re
 import shlex
-import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -850,6 +849,8 @@ def _load_toml(path: Path) -> dict[str, Any]:
     text = _read_text(path)
     if text is None:
         return {}
+    import tomllib  # only projects with a pyproject.toml or lock file need the parser
+
     try:
         return tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError, RecursionError):

@@ -200,10 +200,11 @@ def optimize_text(
     ctx = Context(project, context_dir, options, rel)
     outcome = Outcome(dockerfile_path, context_dir, project, {rel: text}, {}, dockerfile_key=rel)
     for transform in transforms:
+        seen = dockerfile.render()
         result = transform.apply(dockerfile, ctx)
         new_text = result.dockerfile.render()
         changed_files = {k: v for k, v in result.files.items() if v != ctx.read(k)}
-        if new_text != dockerfile.render() or changed_files:
+        if new_text != seen or changed_files:
             try:
                 # Every intermediate result must parse, so a broken transform fails loudly here.
                 reparsed = Dockerfile.parse(new_text)

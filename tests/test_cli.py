@@ -174,7 +174,7 @@ def test_unparseable_result_is_never_written(
         outcome.files["Dockerfile"] = "RUN <<EOF\nbroken\nEOF\n"
         return outcome
 
-    monkeypatch.setattr("optimizer.cli.optimize", corrupting)
+    monkeypatch.setattr("optimizer.pipeline.optimize", corrupting)
     before = snapshot(tutorial)
     result = runner.invoke(app, ["--write", str(tutorial / "Dockerfile")])
     assert result.exit_code == 2

@@ -34,7 +34,7 @@ def test_broken_rewrite_fails_verify_and_writes_nothing(
         )
         return outcome
 
-    monkeypatch.setattr("optimizer.cli.optimize", dropping_dependencies)
+    monkeypatch.setattr("optimizer.pipeline.optimize", dropping_dependencies)
     before = snapshot(root)
     result = CliRunner().invoke(
         app, ["--verify", "--write", "--no-rebuild", str(root / "Dockerfile")]

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import posixpath
 import re
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from optimizer.dockerfile import Dockerfile, Instruction, next_workdir
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 UID = 10001
 _TAIL = {"CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "VOLUME", "LABEL"}
@@ -173,13 +175,14 @@ def _log_files(ctx: Context) -> list[tuple[bool, str]] | None:
             continue
         if "FileHandler" not in text:
             continue
+        # Imported here: libcst takes longer to import than a whole dry run without it.
+        import libcst as cst
+
         try:
             tree = cst.parse_module(text)
         except cst.ParserSyntaxError:
             continue
-        collector = _FilenameCollector()
-        tree.visit(collector)
-        for value in collector.values:
+        for value in _filenames(tree):
             resolved = _evaluate(value)
             if resolved is None:
                 return None
@@ -187,18 +190,28 @@ def _log_files(ctx: Context) -> list[tuple[bool, str]] | None:
     return found
 
 
-class _FilenameCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.values: list[cst.BaseExpression] = []
+def _filenames(tree: cst.Module) -> list[cst.BaseExpression]:
+    """The values of the module's `"filename": ...` dict entries."""
+    import libcst as cst
 
-    def visit_DictElement(self, node: cst.DictElement) -> None:
-        key = node.key
-        if isinstance(key, cst.SimpleString) and key.evaluated_value == "filename":
-            self.values.append(node.value)
+    class FilenameCollector(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.values: list[cst.BaseExpression] = []
+
+        def visit_DictElement(self, node: cst.DictElement) -> None:
+            key = node.key
+            if isinstance(key, cst.SimpleString) and key.evaluated_value == "filename":
+                self.values.append(node.value)
+
+    collector = FilenameCollector()
+    tree.visit(collector)
+    return collector.values
 
 
 def _evaluate(node: cst.BaseExpression) -> tuple[bool, str] | None:
     """`"x.log"`, `BASE_DIR / "logs" / "x.log"`, `os.path.join(BASE_DIR, ...)`, `str(...)`."""
+    import libcst as cst
+
     if isinstance(node, cst.SimpleString):
         value = node.evaluated_value
         return (False, value) if isinstance(value, str) else None
