@@ -45,6 +45,8 @@ class DjangoProject:
     root: Path
     manage_py: str | None = None
     settings_module: str | None = None
+    # Context-relative file of the settings module, None when it is not in the context.
+    settings_file: str | None = None
     # gunicorn-style "package.wsgi:application" / "package.asgi:application".
     wsgi_application: str | None = None
     asgi_application: str | None = None
