@@ -491,8 +491,17 @@ class Interpreter:
                 for key in keys:
                     if key in imported:
                         frame.namespace[key] = imported[key]
+            elif alias.name in imported:
+                frame.namespace[alias.asname or alias.name] = imported[alias.name]
             else:
-                frame.namespace[alias.asname or alias.name] = imported.get(alias.name, UNKNOWN)
+                # `from proj import configuration`: a submodule, read as a namespace (a dict, so
+                # `getattr(configuration, "X", default)` sees what it defines).
+                sub = self.finder.resolve_relative(path, 1, alias.name)
+                frame.namespace[alias.asname or alias.name] = (
+                    self.run_module(sub)
+                    if sub is not None and path.name == "__init__.py"
+                    else UNKNOWN
+                )
 
     # -- expressions -------------------------------------------------------------------------
     def eval(self, node: ast.expr, frame: _Frame) -> Any:

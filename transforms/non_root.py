@@ -3,24 +3,37 @@
 Why: a process running as root in a container is root on every volume it mounts and one kernel
 bug away from root on the host. A numeric UID lets Kubernetes' runAsNonRoot verify it without
 reading /etc/passwd. The directories Django writes at run time (the sqlite database's directory,
-MEDIA_ROOT, STATIC_ROOT when collectstatic runs at start) are handed to that user; nothing else
-becomes writable.
+MEDIA_ROOT, STATIC_ROOT when collectstatic runs at start) are handed to that user, recursively
+(a data directory may already hold subdirectories, like `media/images` made by an earlier RUN);
+the app directory itself only at its top, so the code stays root's.
+
+It stays root, with the reason, when the settings could not be read (which directories the app
+writes is then unknown), and when the project's compose file bind-mounts the host's source over
+the app and the service writes there: uid 10001 cannot write a host tree owned by someone else
+(on Linux, where bind mounts keep host ownership).
 """
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import libcst as cst
-
+from optimizer import compose
 from optimizer.dockerfile import Dockerfile, Instruction, next_workdir
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
 
+if TYPE_CHECKING:
+    import libcst as cst
+
 UID = 10001
 _TAIL = {"CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "VOLUME", "LABEL"}
 _NEEDS_ROOT = re.compile(r"\bcron\b|>>?\s*/etc/|\bservice\s|supervisord|\bnginx\b|\bsysctl\b")
+# Commands that write into the app's tree at start (database files, collected static files).
+_WRITES_TREE = re.compile(r"\b(migrate|collectstatic|makemigrations|compilemessages)\b")
 _MANAGES_USERS = re.compile(
     r"\b(gosu|su-exec|su |setpriv|chpst|runuser|useradd|adduser|chown|apt-get|apk )"
 )
@@ -66,6 +79,29 @@ class NonRoot(NotesTransform):
             )
         starts = start + " " + (script or "")
         project = ctx.project
+        if project.settings_file is None:
+            why = (
+                f"the settings module {project.settings_module} is not in the build context"
+                if project.settings_module
+                else "the settings module could not be found (no DJANGO_SETTINGS_MODULE "
+                "default and no module defining INSTALLED_APPS)"
+            )
+            return Result(
+                out,
+                skipped=[
+                    f"{why}, so which directories the app writes (sqlite, media) is unknown; "
+                    "set ENV DJANGO_SETTINGS_MODULE in the Dockerfile to let non-root read it"
+                ],
+            )
+        if project.unreadable_settings:
+            return Result(
+                out,
+                skipped=[
+                    "the settings file(s) "
+                    + ", ".join(project.unreadable_settings)
+                    + " could not be parsed, so which directories the app writes is unknown"
+                ],
+            )
         if "collectstatic" in starts and project.static_root is None:
             return Result(
                 out,
@@ -89,8 +125,10 @@ class NonRoot(NotesTransform):
         # The app's own directory: Django projects create files next to themselves at run time
         # (sqlite databases, relative log files); files already there stay root's.
         writable: list[str] = [app_dir]
+        sqlite_dir: str | None = None
         if project.sqlite_path:
-            writable.append(in_image(posixpath.dirname(project.sqlite_path) or ".") or app_dir)
+            sqlite_dir = in_image(posixpath.dirname(project.sqlite_path) or ".") or app_dir
+            writable.append(sqlite_dir)
         for root, always in ((project.media_root, True), (project.static_root, False)):
             if root and (always or "collectstatic" in starts):
                 path = in_image(root)
@@ -99,7 +137,9 @@ class NonRoot(NotesTransform):
         for _, ins in items:
             if ins.keyword == "VOLUME":
                 volumes = ins.exec_form or ins.args.split()
-                writable.extend(v for v in volumes if v.startswith("/") and "$" not in v)
+                writable.extend(
+                    posixpath.normpath(v) for v in volumes if v.startswith("/") and "$" not in v
+                )
         writable = list(dict.fromkeys(writable))
         if "/" in writable:
             return Result(
@@ -109,6 +149,12 @@ class NonRoot(NotesTransform):
                     "writable is no better than root; left as is"
                 ],
             )
+        data_dirs = [w for w in writable if w != app_dir] + ([sqlite_dir] if sqlite_dir else [])
+        compose_skip, compose_notes = _compose_bind_mount(
+            ctx, app_dir, list(dict.fromkeys(data_dirs)), starts
+        )
+        if compose_skip:
+            return Result(out, skipped=[*compose_notes, compose_skip])
         logs = _log_files(ctx)
         if logs is None:
             return Result(
@@ -139,8 +185,13 @@ class NonRoot(NotesTransform):
             # Build steps (collectstatic, ...) may already have created them as root.
             commands.append("touch " + " ".join(log_paths))
         owned = list(dict.fromkeys([*writable, *log_dirs, *log_paths]))
-        if owned:
-            commands.append(f"chown {UID}:{UID} " + " ".join(owned))
+        # The app dir only at its top (the code stays root's); data dirs with all they hold.
+        top = [p for p in owned if p == app_dir or p in log_paths]
+        data = _outermost([p for p in owned if p not in top])
+        if top:
+            commands.append(f"chown {UID}:{UID} " + " ".join(top))
+        if data:
+            commands.append(f"chown -R {UID}:{UID} " + " ".join(data))
         writable = owned
         at = len(items)
         while at > 1 and items[at - 1][1].keyword in _TAIL:
@@ -150,7 +201,81 @@ class NonRoot(NotesTransform):
         out.insert_before(index + 1, Instruction.new("USER", str(UID)))
         where = f"; {', '.join(writable)} writable for it" if writable else ""
         note = f"the app now runs as uid {UID} instead of root{where}"
-        return Result(out, [note])
+        return Result(out, [note], skipped=compose_notes)
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Drop paths inside another one of the list: `chown -R` of the parent covers them."""
+    norm = [posixpath.normpath(p) for p in paths]
+    return [
+        p
+        for p, n in zip(paths, norm, strict=True)
+        if not any(n != o and n.startswith(o.rstrip("/") + "/") for o in norm)
+    ]
+
+
+def _compose_bind_mount(
+    ctx: Context, app_dir: str, data_dirs: list[str], starts: str
+) -> tuple[str | None, list[str]]:
+    """(reason to keep root, notes) from the compose services that build this Dockerfile: a
+    service that mounts the host's source over the app and writes there at start."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    directories = list(dict.fromkeys([ctx.context_dir.resolve(), dockerfile.parent]))
+    notes: list[str] = []
+    for directory in directories:
+        try:
+            project = _load_compose(directory)
+        except compose.ComposeError as exc:
+            notes.append(f"compose file in {directory.name or directory} not read ({exc}); "
+                         "bind mounts over the app not checked")
+            continue
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            if service.user:
+                continue
+            mount = service.mounts_over(app_dir)
+            if mount is None:
+                continue
+            command = " ".join((service.entrypoint or []) + (service.command or [])) or starts
+            writes = _WRITES_TREE.search(command) or _WRITES_TREE.search(starts)
+            hidden = [d for d in data_dirs if service.mounts_over(d) is not None]
+            if not (writes or hidden):
+                continue
+            what = f"runs `{writes.group(1)}`" if writes else f"writes {', '.join(hidden)}"
+            files = ", ".join(f.name for f in project.files)
+            source = Path(mount.source)
+            shown = (
+                (source.relative_to(project.directory).as_posix() or ".")
+                if source.is_relative_to(project.directory)
+                else mount.source
+            )
+            return (
+                f"compose service `{service.name}` ({files}) bind-mounts {shown} over "
+                f"{mount.target} and {what}: as uid {UID} it could not write the host's files "
+                "(on Linux a bind mount keeps the host's owner), so the image keeps root; add "
+                f"`user: \"${{UID:-1000}}:${{GID:-1000}}\"` to that service, then re-run to "
+                "switch the image to a non-root user",
+                notes,
+            )
+    return None, notes
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(
+    directory: Path, stamp: tuple[tuple[str, float], ...]
+) -> compose.ComposeProject | None:
+    # `stamp` (the files' mtimes) is only part of the cache key: an edited file is read again.
+    return compose.load(directory)
+
+
+def _load_compose(directory: Path) -> compose.ComposeProject | None:
+    """The compose project in `directory`, read once per content (detect and apply both ask)."""
+    files = compose.find_compose_files(directory)
+    if not files:
+        return None
+    stamp = tuple((str(f), f.stat().st_mtime) for f in files)
+    return _load_cached(directory, stamp)
 
 
 _BASE_NAMES = {"BASE_DIR", "PROJECT_DIR", "ROOT_DIR", "PROJECT_ROOT"}
@@ -166,6 +291,17 @@ def _log_files(ctx: Context) -> list[tuple[bool, str]] | None:
     module = (ctx.project.settings_module or "").split(".")[0]
     if not module or not (root / module).is_dir():
         return found
+    import libcst as cst
+
+    class FilenameCollector(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.values: list[cst.BaseExpression] = []
+
+        def visit_DictElement(self, node: cst.DictElement) -> None:
+            key = node.key
+            if isinstance(key, cst.SimpleString) and key.evaluated_value == "filename":
+                self.values.append(node.value)
+
     for path in sorted((root / module).rglob("*.py")):
         try:
             text = path.read_text(encoding="utf-8", errors="ignore")
@@ -177,7 +313,7 @@ def _log_files(ctx: Context) -> list[tuple[bool, str]] | None:
             tree = cst.parse_module(text)
         except cst.ParserSyntaxError:
             continue
-        collector = _FilenameCollector()
+        collector = FilenameCollector()
         tree.visit(collector)
         for value in collector.values:
             resolved = _evaluate(value)
@@ -187,18 +323,10 @@ def _log_files(ctx: Context) -> list[tuple[bool, str]] | None:
     return found
 
 
-class _FilenameCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.values: list[cst.BaseExpression] = []
-
-    def visit_DictElement(self, node: cst.DictElement) -> None:
-        key = node.key
-        if isinstance(key, cst.SimpleString) and key.evaluated_value == "filename":
-            self.values.append(node.value)
-
-
 def _evaluate(node: cst.BaseExpression) -> tuple[bool, str] | None:
     """`"x.log"`, `BASE_DIR / "logs" / "x.log"`, `os.path.join(BASE_DIR, ...)`, `str(...)`."""
+    import libcst as cst
+
     if isinstance(node, cst.SimpleString):
         value = node.evaluated_value
         return (False, value) if isinstance(value, str) else None
