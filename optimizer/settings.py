@@ -973,6 +973,19 @@ def read_settings(context: Path, finder: ModuleFinder, project_dir: str, path: P
     return Settings(namespace, tuple(interpreter.env_vars), tuple(interpreter.unreadable))
 
 
+def evaluate_source(source: str, name: str) -> dict[str, Any]:
+    """The top-level values of a Python file that is not part of a project tree (a gunicorn
+    config), evaluated like settings: never run, unknowns stay unknown."""
+    module = parse_source(source, name)
+    if module is None:
+        return {}
+    nowhere = Path("/__dj_optimize__/nowhere")
+    interpreter = Interpreter(nowhere, ModuleFinder(nowhere, "."), ".")
+    frame = _Frame(nowhere / name)
+    interpreter.exec_block(module.body, frame)
+    return frame.namespace
+
+
 def static_env_reads(module: ast.Module) -> list[str]:
     """Environment variable names a module reads with a literal name, in any branch (the
     interpreter only follows the branches it can decide)."""

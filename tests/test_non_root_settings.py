@@ -90,3 +90,18 @@ def test_broken_compose_file_is_reported_and_non_root_goes_on(tmp_path: Path) ->
     assert "USER 10001" in outcome.files["Dockerfile"]
     assert any("not read" in n and "bind mounts over the app not checked" in n
                for n in _skipped(outcome))
+
+
+def test_low_port_from_uwsgi_ini_keeps_root(tmp_path: Path) -> None:
+    root = materialize(GOLDEN / "sqlite-and-media", tmp_path / "ctx")
+    (root / "uwsgi.ini").write_text("[uwsgi]\nmodule = mysite.wsgi\nhttp = :80\n")
+    dockerfile = root / "Dockerfile"
+    dockerfile.write_text(
+        dockerfile.read_text().replace(
+            'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]',
+            'CMD ["uwsgi", "--ini", "uwsgi.ini"]',
+        )
+    )
+    outcome = optimize(dockerfile, root, only=["non-root"])
+    assert outcome.files == {}
+    assert any("port 80 (<1024)" in n for n in _skipped(outcome))

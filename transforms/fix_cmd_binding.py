@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
-from optimizer.dockerfile import Dockerfile, Instruction
+from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
+from optimizer.ports import ConfigBind, config_bind
 from optimizer.shell import (
     Segment,
     has_shell_syntax,
@@ -52,7 +54,7 @@ class FixCmdBinding(NotesTransform):
             return Result(out, notes, skipped)
         index = target
         ins = out.instructions[index]
-        fixed = _fix_instruction(ins, port, ctx, notes, skipped)
+        fixed = _fix_instruction(ins, port, ctx, _stage_env(out), notes, skipped)
         if fixed is None:
             return Result(out, notes, skipped)
         new_ins, server, bound_port = fixed
@@ -67,7 +69,13 @@ class FixCmdBinding(NotesTransform):
                 "added STOPSIGNAL SIGINT: runserver as PID 1 ignores SIGTERM, so docker stop "
                 "would wait 10 s and kill it; SIGINT stops it at once"
             )
-        _ensure_expose(out, index, bound_port, notes)
+        if bound_port is None:
+            skipped.append(
+                f"{server} takes its port from a configuration that could not be read; "
+                "no EXPOSE added"
+            )
+        else:
+            _ensure_expose(out, index, bound_port, notes)
         return Result(out, notes, skipped)
 
 
@@ -201,8 +209,13 @@ def _unbackground(text: str) -> str:
 
 
 def _fix_instruction(
-    ins: Instruction, port: int, ctx: Context, notes: list[str], skipped: list[str]
-) -> tuple[Instruction, str, int] | None:
+    ins: Instruction,
+    port: int,
+    ctx: Context,
+    env: dict[str, str],
+    notes: list[str],
+    skipped: list[str],
+) -> tuple[Instruction, str, int | None] | None:
     script, shell_prefix = _script_of(ins)
     segments = split_commands(script)
     at = next(k for k, s in enumerate(segments) if server_argv(words(s.text)) is not None)
@@ -223,7 +236,7 @@ def _fix_instruction(
             "runserver is Django's development server and gunicorn is a dependency: "
             f"--production-server would serve {ctx.project.wsgi_application} with gunicorn"
         )
-    argv, bound_port, changed = _rebind(argv, start, server, port, ctx, skipped)
+    argv, bound_port, changed = _rebind(argv, start, server, port, ctx, env, skipped)
     if changed:
         notes.append(
             f"line {ins.line}: {server} was bound to "
@@ -317,8 +330,15 @@ def _value_at(argv: list[str], i: int, names: tuple[str, ...]) -> tuple[str, str
 
 
 def _rebind(
-    argv: list[str], start: int, server: str, port: int, ctx: Context, skipped: list[str]
-) -> tuple[list[str], int, bool]:
+    argv: list[str],
+    start: int,
+    server: str,
+    port: int,
+    ctx: Context,
+    env: dict[str, str],
+    skipped: list[str],
+) -> tuple[list[str], int | None, bool]:
+    """(new argv, the port it listens on (None: unknown), changed?)."""
     argv = list(argv)
     if server == "runserver":
         idx = argv.index("runserver", start) + 1
@@ -338,9 +358,13 @@ def _rebind(
         names: tuple[str, ...] = ("--bind", "-b")
         hits = _option(argv, names)
         if not hits:
-            if server == "gunicorn" and _gunicorn_configured(argv, ctx):
-                skipped.append("gunicorn reads its bind from a config file; left it alone")
-                return argv, port, False
+            configured = (
+                config_bind("gunicorn", argv[start:], env, _reader(ctx))
+                if server == "gunicorn"
+                else None
+            )
+            if configured is not None:
+                return argv, _configured_port(server, configured, skipped), False
             argv += ["--bind", f"0.0.0.0:{port}"]
             return argv, port, True
         changed = False
@@ -394,19 +418,50 @@ def _rebind(
                 argv[i] = f"{prefix}0.0.0.0:{p}"
                 return argv, bound, True
             return argv, bound, False
-        return argv, port, False
+        configured = config_bind("uwsgi", argv[start:], env, _reader(ctx))
+        if configured is not None:
+            return argv, _configured_port(server, configured, skipped), False
+        for i in _option(argv, ("--socket", "-s", "--uwsgi-socket", "--https")):
+            _, p = _host_port(_value_at(argv, i, ("--socket", "-s", "--uwsgi-socket",
+                                                  "--https"))[1].split(",", 1)[0])
+            if p.isdigit():
+                return argv, int(p), False
+        # uwsgi has no default HTTP port: without one, what it listens on is unknown.
+        return argv, None, False
     return argv, port, False
 
 
-def _gunicorn_configured(argv: list[str], ctx: Context) -> bool:
-    if _option(argv, ("-c", "--config")):
-        return True
-    # gunicorn loads ./gunicorn.conf.py from its working directory by default.
-    for rel in ("gunicorn.conf.py", f"{ctx.project.project_dir}/gunicorn.conf.py"):
-        text = ctx.read(rel)
-        if text is not None and "bind" in text:
-            return True
-    return False
+def _configured_port(server: str, configured: ConfigBind, skipped: list[str]) -> int | None:
+    if configured.port is None:
+        return None
+    if configured.host in LOCAL_HOSTS:
+        skipped.append(
+            f"{server} binds {configured.host}:{configured.port} in {configured.source}, "
+            "unreachable from outside the container; change it there"
+        )
+    return configured.port
+
+
+def _stage_env(dockerfile: Dockerfile) -> dict[str, str]:
+    """The final stage's ENV, which the server sees (GUNICORN_CMD_ARGS, PORT, UWSGI_*)."""
+    env: dict[str, str] = {}
+    for _, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        if ins.keyword == "ENV":
+            env.update(env_pairs(ins.value))
+    return env
+
+
+def _reader(ctx: Context) -> Callable[[str], str | None]:
+    """Reads a file a server command names: by its image path or relative to the working
+    directory, found in the context (also under the manage.py directory)."""
+
+    def read(path: str) -> str | None:
+        text = ctx.read_script(path)
+        if text is None and ctx.project.project_dir != ".":
+            text = ctx.read(f"{ctx.project.project_dir}/{path.lstrip('./')}")
+        return text
+
+    return read
 
 
 def _describe_bind(argv: list[str], start: int, server: str) -> str:

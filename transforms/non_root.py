@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from optimizer import compose
-from optimizer.dockerfile import Dockerfile, Instruction, next_workdir
+from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, next_workdir
+from optimizer.ports import config_bind
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
 
@@ -63,6 +64,7 @@ class NonRoot(NotesTransform):
             return Result(out, skipped=["alpine base: USER left to you"])
         start = " ".join(i.value for _, i in items if i.keyword in {"CMD", "ENTRYPOINT"})
         low_port = [p for p in re.findall(r":(\d+)\b", start) if int(p) < 1024]
+        low_port += [str(p) for p in _configured_ports(start, items, ctx) if p < 1024]
         if low_port:
             return Result(
                 out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
@@ -202,6 +204,25 @@ class NonRoot(NotesTransform):
         where = f"; {', '.join(writable)} writable for it" if writable else ""
         note = f"the app now runs as uid {UID} instead of root{where}"
         return Result(out, [note], skipped=compose_notes)
+
+
+def _configured_ports(
+    start: str, items: list[tuple[int, Instruction]], ctx: Context
+) -> list[int]:
+    """Ports uwsgi/gunicorn take from their config files (`http = :80` in uwsgi.ini)."""
+    argv = words(start.replace("[", " ").replace("]", " ").replace(",", " "))
+    argv = [a.strip("\"'") for a in argv]
+    env: dict[str, str] = {}
+    for _, ins in items:
+        if ins.keyword == "ENV":
+            env.update(env_pairs(ins.value))
+    found: list[int] = []
+    for server in ("uwsgi", "gunicorn"):
+        if any(a.rsplit("/", 1)[-1] == server for a in argv):
+            bind = config_bind(server, argv, env, ctx.read_script)
+            if bind is not None and bind.port is not None:
+                found.append(bind.port)
+    return found
 
 
 def _outermost(paths: list[str]) -> list[str]:
