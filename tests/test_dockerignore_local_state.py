@@ -43,3 +43,14 @@ def test_uncommitted_media_without_any_committed_file_is_excluded_whole(tmp_path
     _git(root, "commit", "-qm", "init")
     outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
     assert "media" in outcome.files[".dockerignore"].splitlines()
+
+
+def test_listing_uploads_is_idempotent(tmp_path: Path) -> None:
+    root = materialize(GOLDEN / "media-with-files", tmp_path / "ctx")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "init")
+    (root / "media/new.png").write_bytes(b"\x89PNG")
+    first = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    (root / ".dockerignore").write_text(first.files[".dockerignore"])
+    assert optimize(root / "Dockerfile", root, only=["dockerignore"]).files == {}

@@ -139,7 +139,10 @@ def _project_patterns(
             found.append(media)
         elif tracked is not None:
             # Committed files there ship with the app; only the uploads nobody committed stay out.
-            untracked = _untracked_files(ctx.context_dir, media, tracked)
+            untracked = [
+                f for f in _untracked_files(ctx.context_dir, media, tracked)
+                if not _excluded(f, patterns)
+            ]
             if untracked and len(untracked) <= _MAX_LISTED:
                 found.extend(untracked)
                 said.append(f"{len(untracked)} file(s) in MEDIA_ROOT {media} are uploads nobody "
