@@ -132,7 +132,8 @@ def _uwsgi_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBin
         text = read(path)
         if text is None:
             return ConfigBind(path, None)
-        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        # uwsgi ini files repeat keys (inside if-env blocks) and have bare flags (`master`).
+        parser = configparser.ConfigParser(interpolation=None, strict=False, allow_no_value=True)
         try:
             parser.read_string(text)
         except configparser.Error:

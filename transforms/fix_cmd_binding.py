@@ -24,6 +24,7 @@ from optimizer.shell import (
     words,
 )
 from transforms.base import Context, NotesTransform, Result
+from transforms.image_paths import context_reader
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env sh"}
@@ -54,7 +55,9 @@ class FixCmdBinding(NotesTransform):
             return Result(out, notes, skipped)
         index = target
         ins = out.instructions[index]
-        fixed = _fix_instruction(ins, port, ctx, _stage_env(out), notes, skipped)
+        fixed = _fix_instruction(
+            ins, port, ctx, (_stage_env(out), context_reader(out, ctx)), notes, skipped
+        )
         if fixed is None:
             return Result(out, notes, skipped)
         new_ins, server, bound_port = fixed
@@ -212,7 +215,7 @@ def _fix_instruction(
     ins: Instruction,
     port: int,
     ctx: Context,
-    env: dict[str, str],
+    server_env: tuple[dict[str, str], Callable[[str], str | None]],
     notes: list[str],
     skipped: list[str],
 ) -> tuple[Instruction, str, int | None] | None:
@@ -236,7 +239,7 @@ def _fix_instruction(
             "runserver is Django's development server and gunicorn is a dependency: "
             f"--production-server would serve {ctx.project.wsgi_application} with gunicorn"
         )
-    argv, bound_port, changed = _rebind(argv, start, server, port, ctx, env, skipped)
+    argv, bound_port, changed = _rebind(argv, start, server, port, ctx, server_env, skipped)
     if changed:
         notes.append(
             f"line {ins.line}: {server} was bound to "
@@ -335,10 +338,12 @@ def _rebind(
     server: str,
     port: int,
     ctx: Context,
-    env: dict[str, str],
+    server_env: tuple[dict[str, str], Callable[[str], str | None]],
     skipped: list[str],
 ) -> tuple[list[str], int | None, bool]:
-    """(new argv, the port it listens on (None: unknown), changed?)."""
+    """(new argv, the port it listens on (None: unknown), changed?). `server_env` is the
+    final stage's ENV and a reader for the files the command names."""
+    env, reader = server_env
     argv = list(argv)
     if server == "runserver":
         idx = argv.index("runserver", start) + 1
@@ -359,7 +364,7 @@ def _rebind(
         hits = _option(argv, names)
         if not hits:
             configured = (
-                config_bind("gunicorn", argv[start:], env, _reader(ctx))
+                config_bind("gunicorn", argv[start:], env, reader)
                 if server == "gunicorn"
                 else None
             )
@@ -418,7 +423,7 @@ def _rebind(
                 argv[i] = f"{prefix}0.0.0.0:{p}"
                 return argv, bound, True
             return argv, bound, False
-        configured = config_bind("uwsgi", argv[start:], env, _reader(ctx))
+        configured = config_bind("uwsgi", argv[start:], env, reader)
         if configured is not None:
             return argv, _configured_port(server, configured, skipped), False
         for i in _option(argv, ("--socket", "-s", "--uwsgi-socket", "--https")):
@@ -451,17 +456,6 @@ def _stage_env(dockerfile: Dockerfile) -> dict[str, str]:
     return env
 
 
-def _reader(ctx: Context) -> Callable[[str], str | None]:
-    """Reads a file a server command names: by its image path or relative to the working
-    directory, found in the context (also under the manage.py directory)."""
-
-    def read(path: str) -> str | None:
-        text = ctx.read_script(path)
-        if text is None and ctx.project.project_dir != ".":
-            text = ctx.read(f"{ctx.project.project_dir}/{path.lstrip('./')}")
-        return text
-
-    return read
 
 
 def _describe_bind(argv: list[str], start: int, server: str) -> str:

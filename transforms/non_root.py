@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, next_workdi
 from optimizer.ports import config_bind
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
+from transforms.image_paths import context_reader
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -64,12 +66,13 @@ class NonRoot(NotesTransform):
             return Result(out, skipped=["alpine base: USER left to you"])
         start = " ".join(i.value for _, i in items if i.keyword in {"CMD", "ENTRYPOINT"})
         low_port = [p for p in re.findall(r":(\d+)\b", start) if int(p) < 1024]
-        low_port += [str(p) for p in _configured_ports(start, items, ctx) if p < 1024]
+        read = context_reader(out, ctx)
+        low_port += [str(p) for p in _configured_ports(start, items, read) if p < 1024]
         if low_port:
             return Result(
                 out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
             )
-        script = _entrypoint_script(start, ctx)
+        script = _entrypoint_script(start, read)
         if script is not None and (_MANAGES_USERS.search(script) or _NEEDS_ROOT.search(script)):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
@@ -207,7 +210,7 @@ class NonRoot(NotesTransform):
 
 
 def _configured_ports(
-    start: str, items: list[tuple[int, Instruction]], ctx: Context
+    start: str, items: list[tuple[int, Instruction]], read: Callable[[str], str | None]
 ) -> list[int]:
     """Ports uwsgi/gunicorn take from their config files (`http = :80` in uwsgi.ini)."""
     argv = words(start.replace("[", " ").replace("]", " ").replace(",", " "))
@@ -219,7 +222,7 @@ def _configured_ports(
     found: list[int] = []
     for server in ("uwsgi", "gunicorn"):
         if any(a.rsplit("/", 1)[-1] == server for a in argv):
-            bind = config_bind(server, argv, env, ctx.read_script)
+            bind = config_bind(server, argv, env, read)
             if bind is not None and bind.port is not None:
                 found.append(bind.port)
     return found
@@ -392,11 +395,11 @@ def _runtime_cwd(items: list[tuple[int, Instruction]]) -> str:
     return cwd
 
 
-def _entrypoint_script(start: str, ctx: Context) -> str | None:
+def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | None:
     for token in words(start.replace("[", " ").replace("]", " ").replace(",", " ")):
         token = token.strip("\"'")
         if token.endswith(".sh"):
-            return ctx.read_script(token) or ""
+            return read(token) or ""
     return None
 
 
