@@ -31,6 +31,7 @@ from optimizer.settings import (
     read_settings,
     read_source,
     sqlite_path,
+    unresolved_paths,
     url_paths,
     uses_redis,
 )
@@ -109,6 +110,7 @@ def inspect_project(context: Path, dockerfile_text: str | None = None) -> Django
         root_urlconf=root_urlconf,
         url_paths=url_paths(finder, root_urlconf) if root_urlconf else (),
         unreadable_settings=unreadable,
+        unresolved_settings=unresolved_paths(namespace, project_dir),
     )
 
 

@@ -261,6 +261,17 @@ class _Parents:
     path: _FsPath
 
 
+@dataclass
+class _EnvScheme:
+    """A django-environ `Env(NAME=(cast, default), ...)`: lookups of NAME default to it."""
+
+    defaults: dict[str, Any]
+
+
+_ENV_CLASSES = frozenset({"environ.Env", "environ.FileAwareEnv", "Env", "FileAwareEnv",
+                          "environs.Env"})
+
+
 class _ImportFailed(Exception):
     """A project-relative import could not be resolved (drives `except ImportError:` branches)."""
 
@@ -551,6 +562,10 @@ class Interpreter:
             return self.eval_boolop(node, frame)
         if isinstance(node, ast.Compare):
             return self.eval_compare(node, frame)
+        if isinstance(node, ast.NamedExpr):
+            value = self.eval(node.value, frame)
+            frame.namespace[node.target.id] = value
+            return value
         if isinstance(node, ast.IfExp):
             truth = _truth(self.eval(node.test, frame))
             if truth is None:
@@ -685,11 +700,19 @@ class Interpreter:
             if "default" in kwargs:
                 return self.eval(kwargs["default"], frame)
             return None
+        if name in _ENV_CLASSES:
+            defaults: dict[str, Any] = {}
+            for key, value_node in kwargs.items():
+                value = self.eval(value_node, frame)
+                if isinstance(value, tuple) and len(value) == 2:
+                    defaults[key] = value[1]
+            return _EnvScheme(defaults)
+        scheme = self.env_scheme(node.func, frame)
         url_kind = _url_call(name)
         if url_kind is not None:
-            return self.eval_url_call(url_kind, short, node, kwargs, frame)
-        if _is_env_call(name):
-            return self.eval_env_call(node, kwargs, frame)
+            return self.eval_url_call(url_kind, short, node, kwargs, frame, scheme)
+        if _is_env_call(name) or scheme is not None:
+            return self.eval_env_call(node, kwargs, frame, scheme)
         if name == "getattr" and len(node.args) == 3:
             # getattr(configuration, "MEDIA_ROOT", default): the module is rarely readable;
             # its default is what an image without that setting runs with.
@@ -725,9 +748,24 @@ class Interpreter:
                 return callee.join(*args)
         return UNKNOWN
 
-    def eval_env_call(self, node: ast.Call, kwargs: dict[str, ast.expr], frame: _Frame) -> Any:
+    def env_scheme(self, func: ast.expr, frame: _Frame) -> _EnvScheme | None:
+        """The django-environ Env a call goes through (`env(...)`, `env.str(...)`), if any."""
+        owner = func.value if isinstance(func, ast.Attribute) else func
+        if not isinstance(owner, ast.Name):
+            return None
+        value = frame.namespace.get(owner.id)
+        return value if isinstance(value, _EnvScheme) else None
+
+    def eval_env_call(
+        self,
+        node: ast.Call,
+        kwargs: dict[str, ast.expr],
+        frame: _Frame,
+        scheme: _EnvScheme | None = None,
+    ) -> Any:
         """django-environ `env("X", default=...)`, `env.list(...)`, decouple `config(...)`,
-        environs `env.str(...)`: the default, else unknown (they raise without one)."""
+        environs `env.str(...)`: the default (also the one `Env(X=(cast, default))` declared),
+        else unknown (they raise without one)."""
         var = node.args[0] if node.args else kwargs.get("var") or kwargs.get("option")
         self.read_env(var, frame)
         if "default" in kwargs:
@@ -735,11 +773,22 @@ class Interpreter:
         if len(node.args) >= 2:
             # The second slot is the default for decouple and environs, the cast (`bool`,
             # `str`, which read as unknown here) for django-environ.
-            return self.eval(node.args[1], frame)
+            value = self.eval(node.args[1], frame)
+            if value is not UNKNOWN or scheme is None:
+                return value
+        name = self.eval(var, frame) if var is not None else UNKNOWN
+        if scheme is not None and isinstance(name, str) and name in scheme.defaults:
+            return scheme.defaults[name]
         return UNKNOWN
 
     def eval_url_call(
-        self, kind: str, short: str, node: ast.Call, kwargs: dict[str, ast.expr], frame: _Frame
+        self,
+        kind: str,
+        short: str,
+        node: ast.Call,
+        kwargs: dict[str, ast.expr],
+        frame: _Frame,
+        scheme: _EnvScheme | None = None,
     ) -> Any:
         """dj-database-url and django-environ's `env.db()` / `env.cache()`: the entry their URL
         (the environment's, else the default) describes."""
@@ -765,6 +814,13 @@ class Interpreter:
             default_node = kwargs.get("default") or (positional[0] if positional else None)
             if url is UNKNOWN and default_node is not None:
                 url = self.eval(default_node, frame)
+            var = (
+                self.eval(var_node, frame)
+                if var_node is not None
+                else ("DATABASE_URL" if kind == "db" else "CACHE_URL")
+            )
+            if url is UNKNOWN and scheme is not None and isinstance(var, str):
+                url = scheme.defaults.get(var, UNKNOWN)
         if isinstance(url, str) and "://" in url:
             return _database_from_url(url) if kind == "db" else _cache_from_url(url)
         return UNKNOWN
@@ -1217,3 +1273,27 @@ def _literal_regex(pattern: str) -> str | None:
         return None
     return body.replace("\\", "")
 
+
+
+def unresolved_paths(namespace: dict[str, Any], project_dir: str) -> tuple[str, ...]:
+    """Path settings the settings assign but whose value could not be read or mapped into the
+    context: where the app writes them is then unknown."""
+    found: list[str] = []
+    for name in ("MEDIA_ROOT", "STATIC_ROOT"):
+        value = namespace.get(name)
+        unset = value is None or value == ""
+        if name in namespace and not unset and context_path(value, project_dir) is None:
+            found.append(name)
+    databases = namespace.get("DATABASES")
+    default = databases.get("default") if isinstance(databases, dict) else None
+    if isinstance(default, dict):
+        engine = default.get("ENGINE")
+        db_name = default.get("NAME")
+        if (
+            isinstance(engine, str)
+            and engine.endswith(("sqlite3", "spatialite"))
+            and not (isinstance(db_name, str) and "memory" in db_name)
+            and sqlite_path(databases, project_dir) is None
+        ):
+            found.append("DATABASES NAME")
+    return tuple(found)

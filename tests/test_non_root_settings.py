@@ -105,3 +105,16 @@ def test_low_port_from_uwsgi_ini_keeps_root(tmp_path: Path) -> None:
     outcome = optimize(dockerfile, root, only=["non-root"])
     assert outcome.files == {}
     assert any("port 80 (<1024)" in n for n in _skipped(outcome))
+
+
+def test_unreadable_media_root_keeps_root(tmp_path: Path) -> None:
+    root = materialize(GOLDEN / "sqlite-and-media", tmp_path / "ctx")
+    settings = root / "mysite/settings.py"
+    settings.write_text(
+        settings.read_text().replace(
+            'MEDIA_ROOT = BASE_DIR / "media"', 'MEDIA_ROOT = os.environ["MEDIA_DIR"]'
+        )
+    )
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    assert outcome.files == {}
+    assert any("MEDIA_ROOT to a value that could not be read" in n for n in _skipped(outcome))

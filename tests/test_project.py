@@ -661,3 +661,46 @@ def test_root_urlconf_literal_paths(tmp_path: Path) -> None:
         "/api/v1/ping",
         "/status/",
     )
+
+
+def test_django_environ_scheme_defaults(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "import environ\n"
+            + "root = environ.Path(__file__) - 2\n"
+            + "env = environ.FileAwareEnv(\n"
+            + '    DD_MEDIA_ROOT=(str, root("uploads")),\n'
+            + '    DD_DATABASE_URL=(str, "sqlite:///data/dojo.db"),\n'
+            + '    DD_ALLOWED_HOSTS=(list, ["localhost"]),\n'
+            + "    DD_DEBUG=(bool, False),\n"
+            + ")\n"
+            + 'MEDIA_ROOT = env("DD_MEDIA_ROOT")\n'
+            + 'DATABASES = {"default": env.db("DD_DATABASE_URL")}\n'
+            + 'ALLOWED_HOSTS = env.list("DD_ALLOWED_HOSTS")\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.media_root == "uploads"
+    assert project.sqlite_path == "data/dojo.db"
+    assert project.allowed_hosts == ("localhost",)
+    assert project.unresolved_settings == ()
+
+
+def test_path_settings_that_cannot_be_read_are_listed(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "configuration = load_configuration()\n"
+            + 'MEDIA_ROOT = getattr(configuration, "MEDIA_ROOT", '
+            + 'os.path.join(NETBOX_ROOT, "media")).rstrip("/")\n'
+            + 'DATABASES["default"]["NAME"] = env("DB_FILE")\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.media_root is None
+    assert project.unresolved_settings == ("MEDIA_ROOT", "DATABASES NAME")

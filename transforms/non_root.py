@@ -107,6 +107,19 @@ class NonRoot(NotesTransform):
                     + " could not be parsed, so which directories the app writes is unknown"
                 ],
             )
+        unknown = [
+            n for n in project.unresolved_settings
+            if n != "STATIC_ROOT" or "collectstatic" in starts
+        ]
+        if unknown:
+            return Result(
+                out,
+                skipped=[
+                    f"the settings set {' and '.join(unknown)} to a value that could not be read "
+                    "(an environment variable without a default, a config module), so which "
+                    "directory the app writes is unknown; USER left as is"
+                ],
+            )
         if "collectstatic" in starts and project.static_root is None:
             return Result(
                 out,
