@@ -562,6 +562,8 @@ class Interpreter:
             return self.eval_boolop(node, frame)
         if isinstance(node, ast.Compare):
             return self.eval_compare(node, frame)
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+            return self.eval_comprehension(node, frame)
         if isinstance(node, ast.NamedExpr):
             value = self.eval(node.value, frame)
             frame.namespace[node.target.id] = value
@@ -578,6 +580,30 @@ class Interpreter:
         if isinstance(node, ast.Call):
             return self.eval_call(node, frame)
         return UNKNOWN
+
+    def eval_comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp, frame: _Frame
+    ) -> Any:
+        """`[h.strip() for h in os.environ.get("HOSTS", "a, b").split(",") if h]`: one `for`
+        over a known sequence, a plain name as its target."""
+        if len(node.generators) != 1:
+            return UNKNOWN
+        generator = node.generators[0]
+        if not isinstance(generator.target, ast.Name) or generator.is_async:
+            return UNKNOWN
+        items = self.eval(generator.iter, frame)
+        if not isinstance(items, list | tuple | str) or len(items) > 1000:
+            return UNKNOWN
+        inner = _Frame(frame.file, dict(frame.namespace), frame.in_try)
+        result: list[Any] = []
+        for item in items:
+            inner.namespace[generator.target.id] = item
+            keep = [_truth(self.eval(test, inner)) for test in generator.ifs]
+            if None in keep:
+                return UNKNOWN
+            if all(keep):
+                result.append(self.eval(node.elt, inner))
+        return result
 
     def eval_fstring(self, node: ast.JoinedStr, frame: _Frame) -> Any:
         parts: list[str] = []

@@ -598,7 +598,8 @@ def test_redis_from_caches_and_split_hosts(tmp_path: Path) -> None:
         {
             "mysite/settings.py": STARTPROJECT_SETTINGS
             + "import os\n"
-            + 'ALLOWED_HOSTS = os.environ.get("HOSTS", "127.0.0.1,app.local").split(",")\n'
+            + "ALLOWED_HOSTS = [h.strip() for h in os.environ.get("
+            + '"HOSTS", "127.0.0.1, app.local,").split(",") if h]\n'
             + 'CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache",\n'
             + '    "LOCATION": os.environ.get("CACHE_LOCATION")}}\n',
         },
