@@ -118,3 +118,16 @@ def test_unreadable_media_root_keeps_root(tmp_path: Path) -> None:
     outcome = optimize(root / "Dockerfile", root, only=["non-root"])
     assert outcome.files == {}
     assert any("MEDIA_ROOT to a value that could not be read" in n for n in _skipped(outcome))
+
+
+def test_compose_file_above_the_context_is_read(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    app = materialize(GOLDEN / "compose-bind-mount", repo / "app")
+    (app / "docker-compose.yml").unlink()
+    (repo / "docker-compose.yml").write_text(
+        "services:\n  web:\n    build: ./app\n    command: python manage.py migrate\n"
+        "    volumes:\n      - ./app:/app\n"
+    )
+    outcome = optimize(app / "Dockerfile", app, only=["non-root"])
+    assert outcome.files == {}
+    assert any("bind-mounts app over /app" in n for n in _skipped(outcome))

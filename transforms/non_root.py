@@ -257,7 +257,11 @@ def _compose_bind_mount(
     """(reason to keep root, notes) from the compose services that build this Dockerfile: a
     service that mounts the host's source over the app and writes there at start."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    directories = list(dict.fromkeys([ctx.context_dir.resolve(), dockerfile.parent]))
+    context = ctx.context_dir.resolve()
+    # The compose file often sits above the context (`build: ./app` at the repository root).
+    directories = list(
+        dict.fromkeys([context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]])
+    )
     notes: list[str] = []
     for directory in directories:
         try:
@@ -296,6 +300,9 @@ def _compose_bind_mount(
                 notes,
             )
     return None, notes
+
+
+_COMPOSE_LEVELS_UP = 2
 
 
 @functools.lru_cache(maxsize=8)
