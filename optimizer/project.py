@@ -59,6 +59,8 @@ def inspect_project(context: Path, dockerfile_text: str | None = None) -> Django
     finder = ModuleFinder(context, project_dir)
 
     settings_module = _settings_from_dockerfile(dockerfile_text) if dockerfile_text else None
+    if settings_module is None and dockerfile_text:
+        settings_module = _settings_from_uwsgi_ini(context, project_dir, dockerfile_text)
     entry_points = _find_entry_points(context, project_dir)
     if settings_module is None:
         settings_module = _settings_from_entry_files(
@@ -297,6 +299,29 @@ def _settings_flag(text: str) -> str | None:
     """`manage.py ... --settings=proj.settings.prod` in the Dockerfile's commands."""
     match = _SETTINGS_FLAG.search(text)
     return match.group(1) if match else None
+
+
+_INI_NAME = re.compile(r"[\w./-]{1,200}\.ini\b")
+_INI_ENV = re.compile(r"^\s*env\s*=\s*DJANGO_SETTINGS_MODULE\s*=\s*([A-Za-z_][\w.]*)", re.MULTILINE)
+
+
+def _settings_from_uwsgi_ini(context: Path, project_dir: str, dockerfile_text: str) -> str | None:
+    """`env = DJANGO_SETTINGS_MODULE=...` in the uwsgi ini file the Dockerfile names: uwsgi sets
+    it before the app loads, so it beats manage.py's and wsgi.py's defaults."""
+    if "uwsgi" not in dockerfile_text:
+        return None
+    for name in dict.fromkeys(_INI_NAME.findall(dockerfile_text)):
+        # An image path (/app/deploy/uwsgi.ini): try each tail of it in the context.
+        parts = name.lstrip("/").split("/")
+        tails = ["/".join(parts[i:]) for i in range(len(parts))]
+        candidates = tails + [f"{project_dir}/{t}" for t in tails]
+        for candidate in dict.fromkeys(candidates):
+            text = read_source(context / candidate)
+            if text:
+                match = _INI_ENV.search(text)
+                if match:
+                    return match.group(1)
+    return None
 
 
 def _settings_from_test_config(context: Path, project_dir: str) -> str | None:

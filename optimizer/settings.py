@@ -21,6 +21,7 @@ recorded as unreadable, never skipped silently.
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import posixpath
 import re
@@ -384,9 +385,7 @@ class Interpreter:
             elif test is False:
                 self.exec_block(node.orelse, frame)
             else:
-                for name in _assigned_names(node):
-                    if name not in ns:
-                        ns[name] = UNKNOWN
+                self.exec_undecided(node, frame)
         elif isinstance(node, ast.Try | ast.TryStar):
             frame.in_try += 1
             try:
@@ -403,6 +402,27 @@ class Interpreter:
             self.exec_block(node.body, frame)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             ns[node.name] = UNKNOWN
+
+    def exec_undecided(self, node: ast.If, frame: _Frame) -> None:
+        """An `if` whose test is unknown. Names it defines keep the value they get when that
+        value does not depend on the branch (`if USE_LOCAL_FILES: MEDIA_ROOT = BASE_DIR /
+        "media"`: if MEDIA_ROOT is set at all, it is that); names defined before keep theirs;
+        anything else is unknown."""
+        ns = frame.namespace
+        outcomes: list[dict[str, Any]] = []
+        for body in (node.body, node.orelse):
+            branch = _Frame(frame.file, copy.deepcopy(ns), frame.in_try)
+            # An import that fails in a branch that may not run decides nothing outside it.
+            with contextlib.suppress(_ImportFailed):
+                self.exec_block(body, branch)
+            outcomes.append(branch.namespace)
+        for name in _assigned_names(node):
+            if name in ns:
+                continue
+            values = [o[name] for o in outcomes if name in o]
+            first = values[0] if values else UNKNOWN
+            same = all(_same_value(first, v) for v in values[1:])
+            ns[name] = first if same else UNKNOWN
 
     def assign(self, target: ast.expr, value: Any, frame: _Frame) -> None:
         ns = frame.namespace
@@ -992,6 +1012,13 @@ def _binop(op: ast.operator, left: Any, right: Any) -> Any:
             except (TypeError, ValueError):
                 return UNKNOWN
     return UNKNOWN
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
 
 
 def _truth(value: Any) -> bool | None:

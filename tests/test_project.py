@@ -705,3 +705,42 @@ def test_path_settings_that_cannot_be_read_are_listed(tmp_path: Path) -> None:
     project = inspect_project(tmp_path)
     assert project.media_root is None
     assert project.unresolved_settings == ("MEDIA_ROOT", "DATABASES NAME")
+
+
+def test_settings_module_from_the_uwsgi_ini_env(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/prod.py": "from .settings import *\nMEDIA_ROOT = '/srv/media'\n",
+            "deploy/uwsgi.ini": "[uwsgi]\nmodule = mysite.wsgi\n"
+            "env = DJANGO_SETTINGS_MODULE=mysite.prod\nhttp = :9090\n",
+        },
+    )
+    dockerfile = 'FROM python:3.11\nCOPY . /app\nCMD ["uwsgi", "/app/deploy/uwsgi.ini"]\n'
+    project = inspect_project(tmp_path, dockerfile)
+    assert project.settings_module == "mysite.prod"
+    assert project.media_root == "/srv/media"
+
+
+def test_undecided_if_keeps_values_that_do_not_depend_on_the_branch(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS.replace(
+                'MEDIA_ROOT = BASE_DIR / "media"', ""
+            )
+            + "import os\n"
+            + 'STORAGE = choose(os.environ.get("STORAGE", "local"))\n'
+            + "if STORAGE == LOCAL:\n"
+            + '    MEDIA_ROOT = os.path.join(BASE_DIR, "uploads")\n'
+            + "if STORAGE == S3:\n"
+            + '    LOG_DIR = "/var/log/a"\n'
+            + "else:\n"
+            + '    LOG_DIR = "/var/log/b"\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.media_root == "uploads"
+    assert project.unresolved_settings == ()
