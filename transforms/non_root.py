@@ -272,6 +272,8 @@ def _compose_bind_mount(
             continue
         if project is None:
             continue
+        affected: list[str] = []
+        first: tuple[str, str, str] | None = None
         for service in project.building(dockerfile):
             if service.user:
                 continue
@@ -283,20 +285,29 @@ def _compose_bind_mount(
             hidden = [d for d in data_dirs if service.mounts_over(d) is not None]
             if not (writes or hidden):
                 continue
-            what = f"runs `{writes.group(1)}`" if writes else f"writes {', '.join(hidden)}"
+            affected.append(f"`{service.name}`")
+            if first is None or service.ports:  # the service that serves, when there is one
+                what = f"runs `{writes.group(1)}`" if writes else f"writes {', '.join(hidden)}"
+                source = Path(mount.source)
+                shown = (
+                    (source.relative_to(project.directory).as_posix() or ".")
+                    if source.is_relative_to(project.directory)
+                    else mount.source
+                )
+                first = (shown, mount.target, what)
+        if first is not None:
+            shown, target, what = first
             files = ", ".join(f.name for f in project.files)
-            source = Path(mount.source)
-            shown = (
-                (source.relative_to(project.directory).as_posix() or ".")
-                if source.is_relative_to(project.directory)
-                else mount.source
-            )
+            names = ", ".join(affected)
+            plural = "s" if len(affected) > 1 else ""
+            if plural:
+                what = what.replace("runs ", "run ", 1).replace("writes ", "write ", 1)
             return (
-                f"compose service `{service.name}` ({files}) bind-mounts {shown} over "
-                f"{mount.target} and {what}: as uid {UID} it could not write the host's files "
-                "(on Linux a bind mount keeps the host's owner), so the image keeps root; add "
-                f"`user: \"${{UID:-1000}}:${{GID:-1000}}\"` to that service, then re-run to "
-                "switch the image to a non-root user",
+                f"compose service{plural} {names} ({files}) bind-mount{'' if plural else 's'} "
+                f"{shown} over {target} and {what}: as uid {UID} it could not write the host's "
+                "files (on Linux a bind mount keeps the host's owner), so the image keeps root; "
+                f"add `user: \"${{UID:-1000}}:${{GID:-1000}}\"` to {'those' if plural else 'that'} "
+                f"service{plural}, then re-run to switch the image to a non-root user",
                 notes,
             )
     return None, notes
