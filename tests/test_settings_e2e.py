@@ -1,7 +1,8 @@
-"""End to end on the lab engine: the rewritten image's non-root user can write what the app
-writes. Repro of issue 8.1a (settings package, no setdefault, sqlite under data/: `migrate` as
-uid 10001 failed with "unable to open database file") and 8.1b (a media subdirectory an earlier
-RUN created for another owner)."""
+"""End to end on the lab engine, for what the settings reader decides. The rewritten image's
+non-root user can write what the app writes: issue 8.1a (settings package, no setdefault, sqlite
+under data/: `migrate` as uid 10001 failed with "unable to open database file") and 8.1b (a media
+subdirectory an earlier RUN created for another owner). The developer's sqlite file, whatever
+its name, stays out of the image (8.5: `app_db` shipped)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,23 @@ def test_upload_subdirectory_is_writable(tmp_path: Path, images: list[str]) -> N
     )
     assert done.returncode == 0, done.stderr[-1500:]
     assert done.stdout.strip() == "10001"
+
+
+def test_sqlite_file_named_by_the_settings_stays_out_of_the_image(
+    tmp_path: Path, images: list[str]
+) -> None:
+    root = materialize(Path(__file__).parent / "golden" / "dockerignore" / "sqlite-custom-name",
+                       tmp_path / "ctx")
+    # No install step: the image only has to show which files the context sent.
+    (root / "Dockerfile").write_text("FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\n")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    (root / ".dockerignore").write_text(outcome.files[".dockerignore"])
+    tag = f"settings-dockerignore-{uuid.uuid4().hex[:8]}"
+    done = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(root))
+    assert done.returncode == 0, done.stderr[-2000:]
+    images.append(tag)
+    listing = _run(tag, "sh", "-c", "ls -a /app")
+    assert listing.returncode == 0, listing.stderr
+    names = listing.stdout.split()
+    assert "app_db" not in names
+    assert "manage.py" in names
