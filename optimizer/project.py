@@ -79,6 +79,11 @@ def inspect_project(context: Path, dockerfile_text: str | None = None) -> Django
     settings_file: str | None = None
     if settings_module:
         path = finder.resolve(settings_module)
+        if path is None and manage_py is not None:
+            # Named but not in the context (a local.py or config.py made at deploy time, most
+            # often importing a committed base): read the module that defines the settings.
+            stand_in = _settings_by_definition(context, project_dir, finder)
+            path = finder.resolve(stand_in) if stand_in else None
         if path is not None:
             settings_file = path.relative_to(context).as_posix()
             settings = read_settings(context, finder, project_dir, path)

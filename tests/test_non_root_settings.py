@@ -25,17 +25,26 @@ def test_unknown_settings_module_keeps_root_and_says_why(tmp_path: Path) -> None
     assert any("settings module could not be found" in n for n in _skipped(outcome))
 
 
-def test_settings_module_outside_the_context_keeps_root(tmp_path: Path) -> None:
+def test_settings_module_outside_the_context(tmp_path: Path) -> None:
     root = materialize(GOLDEN / "settings-package-no-setdefault", tmp_path / "ctx")
     dockerfile = root / "Dockerfile"
     dockerfile.write_text(
         dockerfile.read_text().replace(
-            "WORKDIR /app", "WORKDIR /app\nENV DJANGO_SETTINGS_MODULE=elsewhere.settings"
+            "WORKDIR /app", "WORKDIR /app\nENV DJANGO_SETTINGS_MODULE=proj.settings.local"
         )
     )
+    # proj/settings/local.py is made at deploy time: the committed base stands in for it.
+    outcome = optimize(dockerfile, root, only=["non-root"])
+    assert "chown -R 10001:10001 /app/data" in outcome.files["Dockerfile"]
+    notes = [n for c in outcome.changes for n in c.notes]
+    assert any("read from proj/settings/base.py: proj.settings.local is not in the build "
+               "context" in n for n in notes)
+    # Without any module that defines the settings, nothing stands in: root, with the reason.
+    base = root / "proj/settings/base.py"
+    base.write_text(base.read_text().replace("INSTALLED_APPS", "APPS"))
     outcome = optimize(dockerfile, root, only=["non-root"])
     assert outcome.files == {}
-    assert any("elsewhere.settings is not in the build context" in n for n in _skipped(outcome))
+    assert any("proj.settings.local is not in the build context" in n for n in _skipped(outcome))
 
 
 def test_unreadable_settings_file_keeps_root_and_names_it(tmp_path: Path) -> None:

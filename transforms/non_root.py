@@ -219,6 +219,13 @@ class NonRoot(NotesTransform):
         out.insert_before(index + 1, Instruction.new("USER", str(UID)))
         where = f"; {', '.join(writable)} writable for it" if writable else ""
         note = f"the app now runs as uid {UID} instead of root{where}"
+        if project.settings_module and not _is_module_file(
+            project.settings_file, project.settings_module, project.project_dir
+        ):
+            note += (
+                f" (read from {project.settings_file}: {project.settings_module} is not in the "
+                "build context)"
+            )
         return Result(out, [note], skipped=compose_notes)
 
 
@@ -239,6 +246,14 @@ def _configured_ports(
             if bind is not None and bind.port is not None:
                 found.append(bind.port)
     return found
+
+
+def _is_module_file(rel: str | None, module: str, project_dir: str) -> bool:
+    if rel is None:
+        return False
+    stem = posixpath.relpath(rel, project_dir) if project_dir != "." else rel
+    stem = stem.removesuffix(".py").removesuffix("/__init__")
+    return stem.replace("/", ".") == module or stem.replace("/", ".").endswith("." + module)
 
 
 def _outermost(paths: list[str]) -> list[str]:
