@@ -60,6 +60,9 @@ def inspect_project(context: Path, dockerfile_text: str | None = None) -> Django
 
     settings_module = _settings_from_dockerfile(dockerfile_text) if dockerfile_text else None
     if settings_module is None and dockerfile_text:
+        # `--settings` on the command the container runs beats every default.
+        settings_module = _settings_flag(dockerfile_text, runtime=True)
+    if settings_module is None and dockerfile_text:
         settings_module = _settings_from_uwsgi_ini(context, project_dir, dockerfile_text)
     entry_points = _find_entry_points(context, project_dir)
     if settings_module is None:
@@ -300,10 +303,23 @@ def _settings_from_dockerfile(text: str) -> str | None:
 _SETTINGS_FLAG = re.compile(r"--settings[=\s]+[\"']?([A-Za-z_][\w.]*)")
 
 
-def _settings_flag(text: str) -> str | None:
-    """`manage.py ... --settings=proj.settings.prod` in the Dockerfile's commands."""
-    match = _SETTINGS_FLAG.search(text)
-    return match.group(1) if match else None
+def _settings_flag(text: str, runtime: bool = False) -> str | None:
+    """`manage.py ... --settings=proj.settings.prod` in the Dockerfile's commands (only CMD and
+    ENTRYPOINT when `runtime`); the last one wins, as the last CMD does."""
+    if runtime:
+        from optimizer.dockerfile import Dockerfile, DockerfileError
+
+        try:
+            dockerfile = Dockerfile.parse(text)
+            final = dockerfile.final_stage()
+        except (DockerfileError, ValueError, IndexError):
+            return None
+        text = "\n".join(
+            ins.value for _, ins in dockerfile.iter_stage(final)
+            if ins.keyword in {"CMD", "ENTRYPOINT"}
+        )
+    found = _SETTINGS_FLAG.findall(text)
+    return found[-1] if found else None
 
 
 _INI_NAME = re.compile(r"[\w./-]{1,200}\.ini\b")

@@ -3,10 +3,12 @@ GUNICORN_CMD_ARGS, gunicorn's $PORT default."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from optimizer.ports import ConfigBind, config_bind, detect_port
 
 
-def _reader(files: dict[str, str]):  # type: ignore[no-untyped-def]
+def _reader(files: dict[str, str]) -> Callable[[str], str | None]:
     return lambda path: files.get(path.lstrip("/"))
 
 

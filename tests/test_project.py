@@ -510,6 +510,13 @@ def test_settings_named_by_pytest_config_or_settings_flag(tmp_path: Path) -> Non
     assert inspect_project(tmp_path).settings_module == "proj.settings.prod"
     dockerfile = "FROM python:3.11\nCMD python manage.py runserver --settings=proj.settings.base\n"
     assert inspect_project(tmp_path, dockerfile).settings_module == "proj.settings.base"
+    # On the command the container runs, the flag beats manage.py's default.
+    write(tmp_path, {"manage.py": MANAGE_PY.format(settings="proj.settings.prod")})
+    assert inspect_project(tmp_path, dockerfile).settings_module == "proj.settings.base"
+    build_only = (
+        "FROM python:3.11\nRUN python manage.py collectstatic --settings=proj.settings.base\n"
+    )
+    assert inspect_project(tmp_path, build_only).settings_module == "proj.settings.prod"
 
 
 def test_unknown_settings_module_stays_unknown(tmp_path: Path) -> None:
