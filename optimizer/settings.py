@@ -277,11 +277,42 @@ class _ImportFailed(Exception):
     """A project-relative import could not be resolved (drives `except ImportError:` branches)."""
 
 
+class _Return(Exception):
+    """`return` inside a settings helper function being evaluated."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__()
+        self.value = value
+
+
+@dataclass(frozen=True)
+class _Function:
+    """A helper the settings define (`def path(key, default): ...`, `location = lambda x: ...`),
+    evaluated when called with what the call passes."""
+
+    node: ast.FunctionDef | ast.Lambda
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Function:
+        return self
+
+
+class _Environ:
+    """`os.environ` during a build: no variable is set (lookups take their defaults)."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_ENVIRON = _Environ()
+_MAX_CALL_DEPTH = 8
+
+
 @dataclass
 class _Frame:
     file: Path
     namespace: dict[str, Any] = field(default_factory=dict)
     in_try: int = 0
+    in_function: bool = False
 
 
 class Interpreter:
@@ -292,6 +323,7 @@ class Interpreter:
         self.cache: dict[Path, dict[str, Any]] = {}
         self.running: set[Path] = set()
         self.steps = 0
+        self.depth = 0
         # Environment variable names the settings read, in order.
         self.env_vars: dict[str, None] = {}
         # Context-relative files the settings import that no parser could read.
@@ -353,6 +385,8 @@ class Interpreter:
                 return
             try:
                 self.exec_statement(statement, frame)
+            except _Return:
+                raise
             except _ImportFailed:
                 # Only a surrounding `try:` cares (it runs its `except ImportError:`); elsewhere
                 # the rest of the module is still worth reading.
@@ -400,8 +434,12 @@ class Interpreter:
             self.exec_block(node.finalbody, frame)
         elif isinstance(node, ast.With):
             self.exec_block(node.body, frame)
+        elif isinstance(node, ast.FunctionDef) and not node.decorator_list:
+            ns[node.name] = _Function(node)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             ns[node.name] = UNKNOWN
+        elif isinstance(node, ast.Return) and frame.in_function:
+            raise _Return(self.eval(node.value, frame) if node.value is not None else None)
 
     def exec_undecided(self, node: ast.If, frame: _Frame) -> None:
         """An `if` whose test is unknown. Names it defines keep the value they get when that
@@ -410,12 +448,19 @@ class Interpreter:
         anything else is unknown."""
         ns = frame.namespace
         outcomes: list[dict[str, Any]] = []
+        returned = False
         for body in (node.body, node.orelse):
-            branch = _Frame(frame.file, copy.deepcopy(ns), frame.in_try)
+            branch = _Frame(frame.file, copy.deepcopy(ns), frame.in_try, frame.in_function)
             # An import that fails in a branch that may not run decides nothing outside it.
             with contextlib.suppress(_ImportFailed):
-                self.exec_block(body, branch)
+                try:
+                    self.exec_block(body, branch)
+                except _Return:
+                    returned = True
             outcomes.append(branch.namespace)
+        if returned:
+            # A helper that returns in a branch we cannot decide returns we know not what.
+            raise _Return(UNKNOWN)
         for name in _assigned_names(node):
             if name in ns:
                 continue
@@ -582,6 +627,8 @@ class Interpreter:
             return self.eval_boolop(node, frame)
         if isinstance(node, ast.Compare):
             return self.eval_compare(node, frame)
+        if isinstance(node, ast.Lambda):
+            return _Function(node)
         if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp):
             return self.eval_comprehension(node, frame)
         if isinstance(node, ast.NamedExpr):
@@ -657,6 +704,15 @@ class Interpreter:
         left = self.eval(node.left, frame)
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.eval(right_node, frame)
+            if isinstance(right, _Environ) and isinstance(op, ast.In | ast.NotIn):
+                # `"X" in os.environ`: read, and unset during the build.
+                if isinstance(left, str):
+                    self.env_vars.setdefault(left, None)
+                ok = isinstance(op, ast.NotIn)
+                if not ok:
+                    return False
+                left = right
+                continue
             if left is UNKNOWN or right is UNKNOWN:
                 return UNKNOWN
             try:
@@ -685,6 +741,8 @@ class Interpreter:
         name = dotted(node)
         if name in {"os.sep", "os.path.sep"}:
             return "/"
+        if name == "os.environ":
+            return _ENVIRON
         value = self.eval(node.value, frame)
         if isinstance(value, _FsPath):
             if node.attr == "parent":
@@ -787,12 +845,56 @@ class Interpreter:
                     return default
             return UNKNOWN
         callee = self.eval(node.func, frame)
+        if isinstance(callee, _Function):
+            return self.call_function(callee, node, frame)
         if isinstance(callee, _FsPath):
             # django-environ: root = environ.Path(__file__) - 2; root("static")
             args = [self.eval(a, frame) for a in node.args]
             if all(isinstance(a, str) for a in args):
                 return callee.join(*args)
         return UNKNOWN
+
+    def call_function(self, function: _Function, call: ast.Call, frame: _Frame) -> Any:
+        """Evaluate a settings helper with the call's arguments, in a namespace of its own."""
+        if self.depth >= _MAX_CALL_DEPTH or any(
+            isinstance(a, ast.Starred) for a in call.args
+        ) or any(k.arg is None for k in call.keywords):
+            return UNKNOWN
+        arguments = function.node.args
+        if arguments.vararg or arguments.kwarg or arguments.posonlyargs or arguments.kwonlyargs:
+            return UNKNOWN
+        params = [a.arg for a in arguments.args]
+        if len(call.args) > len(params):
+            return UNKNOWN
+        local = _Frame(frame.file, dict(frame.namespace), 0, in_function=True)
+        defaults = dict(zip(params[len(params) - len(arguments.defaults) :],
+                            arguments.defaults, strict=True))
+        given = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        for index, param in enumerate(params):
+            if index < len(call.args):
+                local.namespace[param] = self.eval(call.args[index], frame)
+            elif param in given:
+                local.namespace[param] = self.eval(given[param], frame)
+            elif param in defaults:
+                local.namespace[param] = self.eval(defaults[param], frame)
+            else:
+                return UNKNOWN
+        self.depth += 1
+        try:
+            if isinstance(function.node, ast.Lambda):
+                return self.eval(function.node.body, local)
+            try:
+                self.exec_block(function.node.body, local)
+            except _Return as done:
+                return done.value
+            # Fell off the end: None, unless a statement we do not follow could have returned.
+            followed = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.If, ast.Pass,
+                        ast.Return)
+            if all(isinstance(n, followed) for n in function.node.body):
+                return None
+            return UNKNOWN
+        finally:
+            self.depth -= 1
 
     def env_scheme(self, func: ast.expr, frame: _Frame) -> _EnvScheme | None:
         """The django-environ Env a call goes through (`env(...)`, `env.str(...)`), if any."""
@@ -1115,6 +1217,13 @@ def static_env_reads(module: ast.Module) -> list[str]:
                 for keyword in node.keywords:
                     if keyword.arg in {"var", "env", "key", "option"}:
                         key = keyword.value
+        if (
+            isinstance(node, ast.Compare)
+            and len(node.comparators) == 1
+            and isinstance(node.ops[0], ast.In | ast.NotIn)
+            and dotted(node.comparators[0]).endswith("environ")
+        ):
+            key = node.left
         value = const(key) if key is not None else None
         if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
             found.append(value)

@@ -751,3 +751,33 @@ def test_undecided_if_keeps_values_that_do_not_depend_on_the_branch(tmp_path: Pa
     project = inspect_project(tmp_path)
     assert project.media_root == "uploads"
     assert project.unresolved_settings == ()
+
+
+def test_settings_helper_functions_and_lambdas(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "import os\n"
+            + "location = lambda x: os.path.join(os.path.dirname(os.path.realpath(__file__)), x)\n"
+            + "def __get_path(key, default):\n"
+            + '    """A path from the environment, else the default."""\n'
+            + "    if key in os.environ:\n"
+            + "        return Path(os.environ[key]).resolve()\n"
+            + "    return Path(default).resolve()\n"
+            + "def loop_helper(names):\n"
+            + "    for name in names:\n"
+            + "        return name\n"
+            + 'MEDIA_ROOT = __get_path("PAPERLESS_MEDIA_ROOT", BASE_DIR / "uploads")\n'
+            + 'STATIC_ROOT = location("public/static")\n'
+            + 'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",\n'
+            + '    "NAME": loop_helper(["a.db"])}}\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.static_root == "mysite/public/static"
+    assert project.media_root == "uploads"
+    assert "PAPERLESS_MEDIA_ROOT" in project.env_vars
+    # A helper whose return sits in a loop is not followed: said so, not guessed.
+    assert project.unresolved_settings == ("DATABASES NAME",)
