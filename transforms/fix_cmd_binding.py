@@ -380,7 +380,8 @@ def _rebind(
                 continue
             host, p = _host_port(value)
             bound = int(p) if p.isdigit() else bound
-            if host in LOCAL_HOSTS or host == "":
+            # `:8000` (an empty host) binds every interface already, as Python sockets do.
+            if host in LOCAL_HOSTS or (host == "" and not value.startswith(":")):
                 argv[i] = f"{prefix}0.0.0.0:{p or 8000}"
                 changed = True
         return argv, bound, changed
