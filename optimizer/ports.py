@@ -172,7 +172,7 @@ def _gunicorn_bind(argv: list[str], env: dict[str, str], read: Reader) -> Config
     if text is not None and re.search(r"^\s*bind\s*[:=]", text, re.MULTILINE):
         from optimizer.settings import evaluate_source
 
-        value = evaluate_source(text, config).get("bind")
+        value = evaluate_source(text, config, env).get("bind")
         if isinstance(value, list | tuple) and value:
             value = value[0]
         if isinstance(value, str):

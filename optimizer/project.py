@@ -89,7 +89,8 @@ def inspect_project(context: Path, dockerfile_text: str | None = None) -> Django
             path = finder.resolve(stand_in) if stand_in else None
         if path is not None:
             settings_file = path.relative_to(context).as_posix()
-            settings = read_settings(context, finder, project_dir, path)
+            environ = _image_environ(dockerfile_text) if dockerfile_text else {}
+            settings = read_settings(context, finder, project_dir, path, environ)
             namespace, env_vars, unreadable = (
                 settings.namespace, settings.env_vars, settings.unreadable
             )
@@ -280,6 +281,28 @@ def _settings_literal(node: ast.expr) -> str | None:
     if isinstance(node, ast.Call) and len(node.args) >= 2:
         return _settings_literal(node.args[1])
     return None
+
+
+def _image_environ(text: str) -> dict[str, str]:
+    """Variables the final stage sets with ENV: at run time the settings read these, not the
+    defaults (`ENV MEDIA_ROOT=/data/media` moves the uploads). Values built from other
+    variables are left out."""
+    from optimizer.dockerfile import Dockerfile, DockerfileError, env_pairs
+
+    try:
+        dockerfile = Dockerfile.parse(text)
+        final = dockerfile.final_stage()
+    except (DockerfileError, ValueError, IndexError):
+        return {}
+    environ: dict[str, str] = {}
+    for _, ins in dockerfile.iter_stage(final):
+        if ins.keyword == "ENV":
+            for key, value in env_pairs(ins.value):
+                if "$" in value:
+                    environ.pop(key, None)
+                else:
+                    environ[key] = value
+    return environ
 
 
 def _settings_from_dockerfile(text: str) -> str | None:

@@ -316,8 +316,16 @@ class _Frame:
 
 
 class Interpreter:
-    def __init__(self, context: Path, finder: ModuleFinder, project_dir: str) -> None:
+    def __init__(
+        self,
+        context: Path,
+        finder: ModuleFinder,
+        project_dir: str,
+        environ: dict[str, str] | None = None,
+    ) -> None:
         self.context = context
+        # Variables the image sets (ENV): lookups of them read these instead of their defaults.
+        self.environ = dict(environ or {})
         self.finder = finder
         self.project_dir = project_dir
         self.cache: dict[Path, dict[str, Any]] = {}
@@ -342,13 +350,16 @@ class Interpreter:
             self.unreadable[rel] = None
         return module
 
-    def read_env(self, node: ast.expr | None, frame: _Frame) -> None:
-        """Record the variable a lookup names (`os.environ["X"]`, `env("X")`, ...)."""
+    def read_env(self, node: ast.expr | None, frame: _Frame) -> str | None:
+        """Record the variable a lookup names (`os.environ["X"]`, `env("X")`, ...); its value
+        when the image sets it (the Dockerfile's ENV), else None."""
         if node is None:
-            return
+            return None
         name = self.eval(node, frame)
         if isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             self.env_vars.setdefault(name, None)
+            return self.environ.get(name)
+        return None
 
     # -- modules -----------------------------------------------------------------------------
     def run_module(self, path: Path) -> dict[str, Any]:
@@ -705,10 +716,12 @@ class Interpreter:
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.eval(right_node, frame)
             if isinstance(right, _Environ) and isinstance(op, ast.In | ast.NotIn):
-                # `"X" in os.environ`: read, and unset during the build.
+                # `"X" in os.environ`: read; set only when the image sets it.
+                present = False
                 if isinstance(left, str):
                     self.env_vars.setdefault(left, None)
-                ok = isinstance(op, ast.NotIn)
+                    present = left in self.environ
+                ok = present != isinstance(op, ast.NotIn)
                 if not ok:
                     return False
                 left = right
@@ -755,8 +768,8 @@ class Interpreter:
 
     def eval_subscript(self, node: ast.Subscript, frame: _Frame) -> Any:
         if dotted(node.value).endswith("environ"):
-            self.read_env(node.slice, frame)
-            return UNKNOWN
+            value = self.read_env(node.slice, frame)
+            return UNKNOWN if value is None else value
         container = self.eval(node.value, frame)
         key = self.eval(node.slice, frame)
         if isinstance(container, _Parents) and isinstance(key, int) and key >= 0:
@@ -798,7 +811,9 @@ class Interpreter:
             return UNKNOWN
         if name in {"os.environ.get", "os.getenv", "environ.get", "getenv",
                     "os.environ.setdefault"}:
-            self.read_env(node.args[0] if node.args else kwargs.get("key"), frame)
+            value = self.read_env(node.args[0] if node.args else kwargs.get("key"), frame)
+            if value is not None:
+                return value
             if len(node.args) >= 2:
                 return self.eval(node.args[1], frame)
             if "default" in kwargs:
@@ -915,7 +930,11 @@ class Interpreter:
         environs `env.str(...)`: the default (also the one `Env(X=(cast, default))` declared),
         else unknown (they raise without one)."""
         var = node.args[0] if node.args else kwargs.get("var") or kwargs.get("option")
-        self.read_env(var, frame)
+        value = self.read_env(var, frame)
+        if value is not None:
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            cast = kwargs.get("cast") or (node.args[1] if len(node.args) >= 2 else None)
+            return _cast(value, method, dotted(cast) if cast is not None else "")
         if "default" in kwargs:
             return self.eval(kwargs["default"], frame)
         if len(node.args) >= 2:
@@ -954,7 +973,9 @@ class Interpreter:
                     var_node = positional[0]
                 positional = positional[1:]
             if var_node is not None:
-                self.read_env(var_node, frame)
+                value = self.read_env(var_node, frame)
+                if value is not None and url is UNKNOWN:
+                    url = value
             else:
                 self.env_vars.setdefault(
                     "DATABASE_URL" if kind == "db" else "CACHE_URL", None
@@ -1116,6 +1137,22 @@ def _binop(op: ast.operator, left: Any, right: Any) -> Any:
     return UNKNOWN
 
 
+def _cast(value: str, method: str, cast: str) -> Any:
+    """An environment string as django-environ / decouple / environs would return it."""
+    kind = method or cast.rsplit(".", 1)[-1]
+    if kind in {"bool"}:
+        return value.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
+    if kind == "int":
+        try:
+            return int(value)
+        except ValueError:
+            return UNKNOWN
+    if kind in {"list", "tuple", "Csv"}:
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        return tuple(items) if kind == "tuple" else items
+    return value
+
+
 def _same_value(a: Any, b: Any) -> bool:
     try:
         return bool(a == b)
@@ -1178,20 +1215,29 @@ class Settings:
     unreadable: tuple[str, ...] = ()
 
 
-def read_settings(context: Path, finder: ModuleFinder, project_dir: str, path: Path) -> Settings:
-    interpreter = Interpreter(context, finder, project_dir)
+def read_settings(
+    context: Path,
+    finder: ModuleFinder,
+    project_dir: str,
+    path: Path,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Evaluate the settings module at `path`; `environ` holds the variables the image sets."""
+    interpreter = Interpreter(context, finder, project_dir, environ)
     namespace = interpreter.run_module(path)
     return Settings(namespace, tuple(interpreter.env_vars), tuple(interpreter.unreadable))
 
 
-def evaluate_source(source: str, name: str) -> dict[str, Any]:
+def evaluate_source(
+    source: str, name: str, environ: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The top-level values of a Python file that is not part of a project tree (a gunicorn
     config), evaluated like settings: never run, unknowns stay unknown."""
     module = parse_source(source, name)
     if module is None:
         return {}
     nowhere = Path("/__dj_optimize__/nowhere")
-    interpreter = Interpreter(nowhere, ModuleFinder(nowhere, "."), ".")
+    interpreter = Interpreter(nowhere, ModuleFinder(nowhere, "."), ".", environ)
     frame = _Frame(nowhere / name)
     interpreter.exec_block(module.body, frame)
     return frame.namespace

@@ -64,3 +64,11 @@ def test_detect_port_reads_configuration_when_given_a_reader() -> None:
     read = _reader({"uwsgi.ini": "[uwsgi]\nhttp = :8080\n"})
     assert detect_port(["uwsgi", "--ini", "uwsgi.ini"], None, [], {}, read) == 8080
     assert detect_port(["uwsgi", "--ini", "uwsgi.ini"], None, [], {}) == 8000
+
+
+def test_gunicorn_config_reads_the_image_environment() -> None:
+    conf = 'import os\nbind = "0.0.0.0:" + os.getenv("PORT", "8000")\n'
+    read = _reader({"gunicorn.conf.py": conf})
+    assert config_bind("gunicorn", ["gunicorn", "x.wsgi"], {"PORT": "9100"}, read) == ConfigBind(
+        "gunicorn.conf.py", 9100, "0.0.0.0"
+    )

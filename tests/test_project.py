@@ -781,3 +781,36 @@ def test_settings_helper_functions_and_lambdas(tmp_path: Path) -> None:
     assert "PAPERLESS_MEDIA_ROOT" in project.env_vars
     # A helper whose return sits in a loop is not followed: said so, not guessed.
     assert project.unresolved_settings == ("DATABASES NAME",)
+
+
+def test_variables_the_dockerfile_sets_replace_the_defaults(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "import os\nimport environ\nenv = environ.Env()\n"
+            + 'MEDIA_ROOT = os.environ.get("MEDIA_DIR", BASE_DIR / "media")\n'
+            + 'USE_SQLITE = env.bool("USE_SQLITE", default=True)\n'
+            + "if USE_SQLITE:\n"
+            + '    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",\n'
+            + '                             "NAME": "/var/db/app.sqlite3"}}\n'
+            + "else:\n"
+            + '    DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///x.db")}\n'
+            + 'ALLOWED_HOSTS = env.list("HOSTS", default=["localhost"])\n'
+            + 'STATIC_ROOT = "/srv/static" if "COLLECT_TO_SRV" in os.environ else "static"\n',
+        },
+    )
+    assert inspect_project(tmp_path).media_root == "media"
+    dockerfile = (
+        "FROM python:3.11\n"
+        "ENV MEDIA_DIR=/data/media USE_SQLITE=false COLLECT_TO_SRV=1\n"
+        "ENV DATABASE_URL=postgres://db/app HOSTS=app.example,api.example\n"
+        "ENV LATER=$HOME/x\n"
+    )
+    project = inspect_project(tmp_path, dockerfile)
+    assert project.media_root == "/data/media"
+    assert project.database_engines == ("postgresql",)
+    assert project.sqlite_path is None
+    assert project.allowed_hosts == ("app.example", "api.example")
+    assert project.static_root == "/srv/static"
