@@ -38,6 +38,11 @@ def _substitute(text: str, env: dict[str, str]) -> str:
     return _VAR.sub(sub, text)
 
 
+def expand(text: str, env: dict[str, str]) -> str:
+    """`$PORT` / `${PORT:-8000}` replaced from `env` (the image's ENV); unknown ones stay."""
+    return _substitute(text, env)
+
+
 def _port_of(address: str) -> int | None:
     if address.startswith("unix:"):
         return None

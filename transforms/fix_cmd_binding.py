@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
-from optimizer.ports import ConfigBind, config_bind
+from optimizer.ports import ConfigBind, config_bind, expand
 from optimizer.shell import (
     Segment,
     has_shell_syntax,
@@ -74,8 +74,8 @@ class FixCmdBinding(NotesTransform):
             )
         if bound_port is None:
             skipped.append(
-                f"{server} takes its port from a configuration that could not be read; "
-                "no EXPOSE added"
+                f"the port {server} listens on is not known from the image (a variable set at "
+                "run time, or a config file that could not be read); no EXPOSE added"
             )
         else:
             _ensure_expose(out, index, bound_port, notes)
@@ -352,8 +352,9 @@ def _rebind(
             argv.insert(idx, f"0.0.0.0:{port}")
             return argv, port, True
         i = positional[0]
-        host, p = _host_port(argv[i])
-        bound = int(p) if p.isdigit() else port
+        _, p = _host_port(argv[i])
+        host, seen = _host_port(expand(argv[i], env))
+        bound = _bound_port(seen, port)
         if host in LOCAL_HOSTS or host == "":
             argv[i] = f"0.0.0.0:{p or port}"
             return argv, bound, True
@@ -378,10 +379,12 @@ def _rebind(
             prefix, value = _value_at(argv, i, names)
             if value.startswith(("unix:", "fd://")):
                 continue
-            host, p = _host_port(value)
-            bound = int(p) if p.isdigit() else bound
+            _, p = _host_port(value)
+            seen_value = expand(value, env)
+            host, seen = _host_port(seen_value)
+            bound = _bound_port(seen, bound)
             # `:8000` (an empty host) binds every interface already, as Python sockets do.
-            if host in LOCAL_HOSTS or (host == "" and not value.startswith(":")):
+            if host in LOCAL_HOSTS or (host == "" and not seen_value.startswith(":")):
                 argv[i] = f"{prefix}0.0.0.0:{p or 8000}"
                 changed = True
         return argv, bound, changed
@@ -397,7 +400,7 @@ def _rebind(
         bound = port
         if port_hits:
             _, value = _value_at(argv, port_hits[0], port_names)
-            bound = int(value) if value.isdigit() else port
+            bound = _bound_port(expand(value, env), port)
         hits = _option(argv, names)
         if not hits:
             argv += [names[0], "0.0.0.0"]
@@ -418,8 +421,9 @@ def _rebind(
         names = ("--http", "--http-socket")
         for i in _option(argv, names):
             prefix, value = _value_at(argv, i, names)
-            host, p = _host_port(value)
-            bound = int(p) if p.isdigit() else port
+            _, p = _host_port(value)
+            host, seen = _host_port(expand(value, env))
+            bound = _bound_port(seen, port)
             if host in LOCAL_HOSTS:
                 argv[i] = f"{prefix}0.0.0.0:{p}"
                 return argv, bound, True
@@ -435,6 +439,16 @@ def _rebind(
         # uwsgi has no default HTTP port: without one, what it listens on is unknown.
         return argv, None, False
     return argv, port, False
+
+
+def _bound_port(text: str, default: int | None) -> int | None:
+    """The port an (expanded) option value names: the default when it names none, None when
+    it is a variable the image does not set (`$PORT` given at run time)."""
+    if not text:
+        return default
+    if text.isdigit():
+        return int(text)
+    return None if "$" in text else default
 
 
 def _configured_port(server: str, configured: ConfigBind, skipped: list[str]) -> int | None:
