@@ -140,3 +140,17 @@ def test_compose_file_above_the_context_is_read(tmp_path: Path) -> None:
     outcome = optimize(app / "Dockerfile", app, only=["non-root"])
     assert outcome.files == {}
     assert any("bind-mounts app over /app" in n for n in _skipped(outcome))
+
+
+def test_low_port_from_the_image_environment_keeps_root(tmp_path: Path) -> None:
+    root = materialize(GOLDEN / "sqlite-and-media", tmp_path / "ctx")
+    dockerfile = root / "Dockerfile"
+    dockerfile.write_text(
+        dockerfile.read_text().replace(
+            'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]',
+            "ENV PORT=80\nCMD gunicorn mysite.wsgi --bind 0.0.0.0:$PORT",
+        )
+    )
+    outcome = optimize(dockerfile, root, only=["non-root"])
+    assert outcome.files == {}
+    assert any("port 80 (<1024)" in n for n in _skipped(outcome))

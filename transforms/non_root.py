@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from optimizer import compose
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, next_workdir
-from optimizer.ports import config_bind
+from optimizer.ports import config_bind, expand
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
 from transforms.image_paths import context_reader
@@ -65,9 +65,13 @@ class NonRoot(NotesTransform):
         if "alpine" in base:
             return Result(out, skipped=["alpine base: USER left to you"])
         start = " ".join(i.value for _, i in items if i.keyword in {"CMD", "ENTRYPOINT"})
-        low_port = [p for p in re.findall(r":(\d+)\b", start) if int(p) < 1024]
+        env: dict[str, str] = {}
+        for _, ins in items:
+            if ins.keyword == "ENV":
+                env.update(env_pairs(ins.value))
+        low_port = [p for p in re.findall(r":(\d+)\b", expand(start, env)) if int(p) < 1024]
         read = context_reader(out, ctx)
-        low_port += [str(p) for p in _configured_ports(start, items, read) if p < 1024]
+        low_port += [str(p) for p in _configured_ports(start, env, read) if p < 1024]
         if low_port:
             return Result(
                 out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
@@ -230,15 +234,11 @@ class NonRoot(NotesTransform):
 
 
 def _configured_ports(
-    start: str, items: list[tuple[int, Instruction]], read: Callable[[str], str | None]
+    start: str, env: dict[str, str], read: Callable[[str], str | None]
 ) -> list[int]:
     """Ports uwsgi/gunicorn take from their config files (`http = :80` in uwsgi.ini)."""
     argv = words(start.replace("[", " ").replace("]", " ").replace(",", " "))
     argv = [a.strip("\"'") for a in argv]
-    env: dict[str, str] = {}
-    for _, ins in items:
-        if ins.keyword == "ENV":
-            env.update(env_pairs(ins.value))
     found: list[int] = []
     for server in ("uwsgi", "gunicorn"):
         if any(a.rsplit("/", 1)[-1] == server for a in argv):
