@@ -45,6 +45,8 @@ class DjangoProject:
     root: Path
     manage_py: str | None = None
     settings_module: str | None = None
+    # Context-relative file of the settings module, None when it is not in the context.
+    settings_file: str | None = None
     # gunicorn-style "package.wsgi:application" / "package.asgi:application".
     wsgi_application: str | None = None
     asgi_application: str | None = None
@@ -69,6 +71,9 @@ class DjangoProject:
     url_paths: tuple[str, ...] = ()
     # Context-relative settings files that could not be parsed; reported, never silently skipped.
     unreadable_settings: tuple[str, ...] = ()
+    # Path settings assigned a value that could not be read or mapped into the context
+    # ("MEDIA_ROOT", "STATIC_ROOT", "DATABASES NAME" for sqlite): where the app writes is unknown.
+    unresolved_settings: tuple[str, ...] = ()
 
     @property
     def is_django(self) -> bool:

@@ -1,13 +1,18 @@
-"""The port a container's server listens on, read from its command (no engine needed).
+"""Which port a server command listens on (used by verify and by transforms).
 
-Shared by verify (which port to probe) and the healthcheck transform (which port to check), so
-both agree on one reading: the server command's bind, else the first EXPOSE, else $PORT, else
-8000 (runserver's default).
+The command line first; when it names no bind, the server's own configuration: uwsgi's ini file
+(`http`, `http-socket`, `https`, `socket`, or their `UWSGI_*` environment variables), gunicorn's
+config file (`-c FILE`, else `./gunicorn.conf.py`, read with the settings interpreter, never
+run), `GUNICORN_CMD_ARGS`, and gunicorn's `$PORT` default.
 """
 
 from __future__ import annotations
 
+import configparser
 import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
 
 DEFAULT_PORT = 8000
 
@@ -31,6 +36,11 @@ def _substitute(text: str, env: dict[str, str]) -> str:
         return default if default is not None else match.group(0)
 
     return _VAR.sub(sub, text)
+
+
+def expand(text: str, env: dict[str, str]) -> str:
+    """`$PORT` / `${PORT:-8000}` replaced from `env` (the image's ENV); unknown ones stay."""
+    return _substitute(text, env)
 
 
 def _port_of(address: str) -> int | None:
@@ -65,17 +75,141 @@ def port_from_command(command: list[str] | None, env: dict[str, str]) -> int | N
     return None
 
 
+@dataclass(frozen=True)
+class ConfigBind:
+    """A bind the server takes from its configuration rather than its command line."""
+
+    source: str  # what says it: "uwsgi.ini", "gunicorn.conf.py", "GUNICORN_CMD_ARGS", "$PORT"
+    port: int | None  # None: the configuration binds, but to what could not be read
+    host: str | None = None
+
+
+# Reads a file the command names (an image path or one relative to the working directory).
+Reader = Callable[[str], str | None]
+
+_UWSGI_KEYS = ("http", "http-socket", "https", "socket", "uwsgi-socket")
+
+
+def config_bind(
+    server: str, argv: list[str], env: dict[str, str], read: Reader
+) -> ConfigBind | None:
+    """Where `server` (uwsgi or gunicorn) binds when `argv` has no bind option; None when no
+    configuration says (the server's own default applies)."""
+    if server == "uwsgi":
+        return _uwsgi_bind(argv, env, read)
+    if server == "gunicorn":
+        return _gunicorn_bind(argv, env, read)
+    return None
+
+
+def _option_values(argv: list[str], names: tuple[str, ...]) -> list[str]:
+    values: list[str] = []
+    for i, arg in enumerate(argv):
+        for name in names:
+            if arg == name and i + 1 < len(argv):
+                values.append(argv[i + 1])
+            elif name.startswith("--") and arg.startswith(name + "="):
+                values.append(arg[len(name) + 1 :])
+    return values
+
+
+def _bind(source: str, address: str, env: dict[str, str]) -> ConfigBind:
+    address = _substitute(address.strip().strip("'\""), env)
+    # uwsgi's https value is "addr,cert,key"; its `$(VAR)` placeholders read the environment.
+    address = re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), address)
+    address = address.split(",", 1)[0]
+    if "$" in address or address.startswith("unix:") or "/" in address:
+        return ConfigBind(source, None)
+    host, _, tail = address.rpartition(":")
+    return ConfigBind(source, int(tail) if tail.isdigit() else None, host or None)
+
+
+def _uwsgi_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBind | None:
+    for key in _UWSGI_KEYS:
+        value = env.get("UWSGI_" + key.upper().replace("-", "_"))
+        if value:
+            return _bind(f"UWSGI_{key.upper().replace('-', '_')}", value, env)
+    inis = _option_values(argv, ("--ini",)) + [
+        a for a in argv[1:] if a.endswith(".ini") and not a.startswith("-")
+    ]
+    for ini in inis:
+        path, _, section = ini.partition(":")
+        text = read(path)
+        if text is None:
+            return ConfigBind(path, None)
+        # uwsgi ini files repeat keys (inside if-env blocks) and have bare flags (`master`).
+        parser = configparser.ConfigParser(interpolation=None, strict=False, allow_no_value=True)
+        try:
+            parser.read_string(text)
+        except configparser.Error:
+            return ConfigBind(path, None)
+        name = section or "uwsgi"
+        if not parser.has_section(name):
+            continue
+        for key in _UWSGI_KEYS:
+            value = parser.get(name, key, fallback=None)
+            if value:
+                return _bind(path, value, env)
+    return None
+
+
+def _gunicorn_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBind | None:
+    args = env.get("GUNICORN_CMD_ARGS", "")
+    if args:
+        try:
+            words = shlex.split(args)
+        except ValueError:
+            words = args.split()
+        values = _option_values(words, ("--bind", "-b")) + [
+            w[2:] for w in words if w.startswith("-b") and len(w) > 2
+        ]
+        if values:
+            return _bind("GUNICORN_CMD_ARGS", values[0], env)
+    configs = _option_values(argv, ("-c", "--config")) + [
+        a[2:] for a in argv if a.startswith("-c") and len(a) > 2 and not a.startswith("--")
+    ]
+    config = configs[0] if configs else "gunicorn.conf.py"
+    if config.startswith("python:"):
+        return ConfigBind(config, None)
+    text = read(config)
+    if text is None and configs:
+        return ConfigBind(config, None)
+    if text is not None and re.search(r"^\s*bind\s*[:=]", text, re.MULTILINE):
+        from optimizer.settings import evaluate_source
+
+        value = evaluate_source(text, config, env).get("bind")
+        if isinstance(value, list | tuple) and value:
+            value = value[0]
+        if isinstance(value, str):
+            return _bind(config.rsplit("/", 1)[-1], value, env)
+        return ConfigBind(config.rsplit("/", 1)[-1], None)
+    # Without a bind anywhere gunicorn listens on 0.0.0.0:$PORT when PORT is set.
+    if env.get("PORT", "").isdigit():
+        return ConfigBind("$PORT", int(env["PORT"]), "0.0.0.0")
+    return None
+
+
 def detect_port(
     cmd: list[str] | None,
     entrypoint: list[str] | None,
     exposed: list[int],
     env: dict[str, str],
+    read: Reader | None = None,
 ) -> int:
     """The container port to probe: the server command's bind (what is really listened on),
-    else the first EXPOSE, else $PORT, else 8000."""
-    port = port_from_command((entrypoint or []) + (cmd or []), env)
+    else its configuration's (when `read` can read the files the command names), else the
+    first EXPOSE, else $PORT, else 8000."""
+    argv = (entrypoint or []) + (cmd or [])
+    port = port_from_command(argv, env)
     if port is not None:
         return port
+    if read is not None:
+        words = " ".join(argv).split()
+        for server in ("gunicorn", "uwsgi"):
+            if any(w.rsplit("/", 1)[-1] == server for w in words):
+                bind = config_bind(server, words, env, read)
+                if bind is not None and bind.port is not None:
+                    return bind.port
     if exposed:
         return exposed[0]
     if env.get("PORT", "").isdigit():

@@ -1,28 +1,40 @@
-"""Find the Django project in a build context and read its settings without running it.
+"""Find the Django project in a build context and what its settings say, without running it.
 
-Settings are evaluated by a small, side-effect-free interpreter over the module's AST: enough of
-Python to follow `BASE_DIR = Path(__file__).resolve().parent.parent`, `os.path.join`, list
-concatenation, `from .base import *` and the usual env-var helpers, and nothing that could touch
-the network, a database or the host. Whatever it cannot work out becomes unknown instead of an
-error, because a project whose settings we only half understand still needs a Dockerfile.
-
-Environment lookups evaluate to their default (or None): a `docker build` has none of the
-deployment's variables, and production settings are the ones that matter for the image.
+The settings module comes from the Dockerfile's ENV, manage.py / wsgi.py / asgi.py
+(`setdefault`, `environ[...] =`), a `--settings` flag in the Dockerfile, or the project's pytest
+configuration; when none names it, from the module that defines INSTALLED_APPS (a settings
+package's base). Its values are read by `optimizer.settings`, a side-effect-free interpreter.
 """
 
 from __future__ import annotations
 
 import ast
-import copy
+import configparser
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from optimizer.context import DjangoProject
 from optimizer.deps import read_dependencies
+from optimizer.settings import (
+    ModuleFinder,
+    allowed_hosts,
+    const,
+    context_path,
+    database_engines,
+    dotted,
+    installed_apps,
+    parse,
+    read_settings,
+    read_source,
+    sqlite_path,
+    unresolved_paths,
+    url_paths,
+    uses_redis,
+)
 
 _SKIP_DIRS = frozenset(
     {
@@ -36,15 +48,7 @@ _SKIP_DIRS = frozenset(
         "bower_components",
     }
 )
-_MAX_SOURCE_BYTES = 1_000_000
 _MAX_WALK_FILES = 5_000
-_MAX_STATEMENTS = 50_000
-
-# Settings run against a virtual absolute path rather than the real one: results do not depend on
-# where the context sits on the host, and a BASE_DIR that climbs out of the context is recognisable
-# (it stays under _VROOT) instead of colliding with an absolute container path like /var/www.
-_VROOT = PurePosixPath("/__dj_optimize__/a/b/c/d/e/f/context")
-_VANCHOR = PurePosixPath("/__dj_optimize__")
 
 
 def inspect_project(context: Path, dockerfile_text: str | None = None) -> DjangoProject:
@@ -52,37 +56,72 @@ def inspect_project(context: Path, dockerfile_text: str | None = None) -> Django
     context = Path(context)
     manage_py = find_manage_py(context)
     project_dir = (posixpath.dirname(manage_py) or ".") if manage_py else "."
-    finder = _ModuleFinder(context, project_dir)
+    finder = ModuleFinder(context, project_dir)
 
     settings_module = _settings_from_dockerfile(dockerfile_text) if dockerfile_text else None
+    if settings_module is None and dockerfile_text:
+        # `--settings` on the command the container runs beats every default.
+        settings_module = _settings_flag(dockerfile_text, runtime=True)
+    if settings_module is None and dockerfile_text:
+        settings_module = _settings_from_uwsgi_ini(context, project_dir, dockerfile_text)
     entry_points = _find_entry_points(context, project_dir)
     if settings_module is None:
         settings_module = _settings_from_entry_files(
             context, [manage_py] if manage_py else [], entry_points
         )
+    if settings_module is None and dockerfile_text:
+        settings_module = _settings_flag(dockerfile_text)
+    if settings_module is None:
+        settings_module = _settings_from_test_config(context, project_dir)
+    if settings_module is None and manage_py is not None:
+        settings_module = _settings_by_definition(context, project_dir, finder)
 
     namespace: dict[str, Any] = {}
+    env_vars: tuple[str, ...] = ()
+    unreadable: tuple[str, ...] = ()
+    settings_file: str | None = None
     if settings_module:
-        settings_file = finder.resolve(settings_module)
-        if settings_file is not None:
-            namespace = _Interpreter(context, finder, project_dir).run_module(settings_file)
+        path = finder.resolve(settings_module)
+        if path is None and manage_py is not None:
+            # Named but not in the context (a local.py or config.py made at deploy time, most
+            # often importing a committed base): read the module that defines the settings.
+            stand_in = _settings_by_definition(context, project_dir, finder)
+            path = finder.resolve(stand_in) if stand_in else None
+        if path is not None:
+            settings_file = path.relative_to(context).as_posix()
+            environ = _image_environ(dockerfile_text) if dockerfile_text else {}
+            settings = read_settings(context, finder, project_dir, path, environ)
+            namespace, env_vars, unreadable = (
+                settings.namespace, settings.env_vars, settings.unreadable
+            )
 
     wsgi = _application(namespace.get("WSGI_APPLICATION"), finder, entry_points, "wsgi",
                         settings_module)
     asgi = _application(namespace.get("ASGI_APPLICATION"), finder, entry_points, "asgi",
                         settings_module)
+    urlconf = namespace.get("ROOT_URLCONF")
+    root_urlconf = urlconf if isinstance(urlconf, str) and urlconf else None
 
     return DjangoProject(
         root=context,
         manage_py=manage_py,
         settings_module=settings_module,
+        settings_file=settings_file,
         wsgi_application=wsgi,
         asgi_application=asgi,
-        installed_apps=_installed_apps(namespace.get("INSTALLED_APPS")),
-        static_root=_context_path(namespace.get("STATIC_ROOT"), project_dir),
-        media_root=_context_path(namespace.get("MEDIA_ROOT"), project_dir),
-        sqlite_path=_sqlite_path(namespace.get("DATABASES"), project_dir),
+        installed_apps=installed_apps(namespace.get("INSTALLED_APPS")),
+        static_root=context_path(namespace.get("STATIC_ROOT"), project_dir),
+        media_root=context_path(namespace.get("MEDIA_ROOT"), project_dir),
+        sqlite_path=sqlite_path(namespace.get("DATABASES"), project_dir),
         dependencies=read_dependencies(context, project_dir, dockerfile_text=dockerfile_text),
+        database_engines=database_engines(namespace.get("DATABASES")),
+        env_vars=env_vars,
+        allowed_hosts=allowed_hosts(namespace.get("ALLOWED_HOSTS")),
+        uses_redis=uses_redis(namespace, env_vars),
+        root_urlconf=root_urlconf,
+        url_paths=url_paths(finder, root_urlconf) if root_urlconf else (),
+        unreadable_settings=unreadable,
+        unresolved_settings=unresolved_paths(namespace, project_dir),
     )
 
 
@@ -100,7 +139,7 @@ def find_manage_py(context: Path) -> str | None:
             continue
         candidate = context / rel / "manage.py"
         if candidate.is_file():
-            text = _read_source(candidate) or ""
+            text = read_source(candidate) or ""
             found.append((depth, "DJANGO_SETTINGS_MODULE" not in text, f"{rel}/manage.py"))
     return min(found)[2] if found else None
 
@@ -135,25 +174,6 @@ def _skipped_dir(path: Path) -> bool:
     return (path / "pyvenv.cfg").exists()
 
 
-def _read_source(path: Path) -> str | None:
-    try:
-        if path.stat().st_size > _MAX_SOURCE_BYTES:
-            return None
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return None
-
-
-def _parse(path: Path) -> ast.Module | None:
-    source = _read_source(path)
-    if source is None:
-        return None
-    try:
-        return ast.parse(source, filename=str(path))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
 @dataclass(frozen=True)
 class _EntryPoint:
     rel: str  # context-relative path of the module
@@ -178,10 +198,10 @@ def _find_entry_points(context: Path, project_dir: str) -> list[_EntryPoint]:
                 return found
             named = path.name in {"wsgi.py", "asgi.py"}
             if not named:
-                source = _read_source(path) or ""
+                source = read_source(path) or ""
                 if "get_wsgi_application" not in source and "get_asgi_application" not in source:
                     continue
-            module = _parse(path)
+            module = parse(path)
             if module is None:
                 continue
             file_rel = path.relative_to(context).as_posix()
@@ -198,7 +218,7 @@ def _entry_points_in(module: ast.Module, rel: str, filename: str) -> Iterator[_E
         if not names:
             continue
         called = {
-            _dotted(node.func).rsplit(".", 1)[-1]
+            dotted(node.func).rsplit(".", 1)[-1]
             for node in ast.walk(statement.value)
             if isinstance(node, ast.Call)
         }
@@ -221,7 +241,7 @@ def _settings_from_entry_files(
         {e.rel for e in entry_points}, key=lambda r: (not r.endswith("wsgi.py"), r.count("/"), r)
     )
     for rel in files:
-        module = _parse(context / rel)
+        module = parse(context / rel)
         if module is not None:
             value = _settings_default(module)
             if value:
@@ -233,10 +253,10 @@ def _settings_default(module: ast.Module) -> str | None:
     """The DJANGO_SETTINGS_MODULE a module sets: setdefault(...), environ[...] = or putenv."""
     for node in ast.walk(module):
         if isinstance(node, ast.Call) and node.args:
-            name = _dotted(node.func)
+            name = dotted(node.func)
             if name.endswith(("environ.setdefault", "putenv")) and len(node.args) >= 2:
                 key, value = node.args[0], node.args[1]
-                if _const(key) == "DJANGO_SETTINGS_MODULE":
+                if const(key) == "DJANGO_SETTINGS_MODULE":
                     text = _settings_literal(value)
                     if text:
                         return text
@@ -244,8 +264,8 @@ def _settings_default(module: ast.Module) -> str | None:
             for target in node.targets:
                 if (
                     isinstance(target, ast.Subscript)
-                    and _dotted(target.value).endswith("environ")
-                    and _const(target.slice) == "DJANGO_SETTINGS_MODULE"
+                    and dotted(target.value).endswith("environ")
+                    and const(target.slice) == "DJANGO_SETTINGS_MODULE"
                 ):
                     text = _settings_literal(node.value)
                     if text:
@@ -255,12 +275,34 @@ def _settings_default(module: ast.Module) -> str | None:
 
 def _settings_literal(node: ast.expr) -> str | None:
     """A settings module string, also the default of `os.environ.get("X", "proj.settings")`."""
-    value = _const(node)
+    value = const(node)
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][\w.]*", value):
         return value
     if isinstance(node, ast.Call) and len(node.args) >= 2:
         return _settings_literal(node.args[1])
     return None
+
+
+def _image_environ(text: str) -> dict[str, str]:
+    """Variables the final stage sets with ENV: at run time the settings read these, not the
+    defaults (`ENV MEDIA_ROOT=/data/media` moves the uploads). Values built from other
+    variables are left out."""
+    from optimizer.dockerfile import Dockerfile, DockerfileError, env_pairs
+
+    try:
+        dockerfile = Dockerfile.parse(text)
+        final = dockerfile.final_stage()
+    except (DockerfileError, ValueError, IndexError):
+        return {}
+    environ: dict[str, str] = {}
+    for _, ins in dockerfile.iter_stage(final):
+        if ins.keyword == "ENV":
+            for key, value in env_pairs(ins.value):
+                if "$" in value:
+                    environ.pop(key, None)
+                else:
+                    environ[key] = value
+    return environ
 
 
 def _settings_from_dockerfile(text: str) -> str | None:
@@ -281,9 +323,160 @@ def _settings_from_dockerfile(text: str) -> str | None:
     return found
 
 
+_SETTINGS_FLAG = re.compile(r"--settings[=\s]+[\"']?([A-Za-z_][\w.]*)")
+
+
+def _settings_flag(text: str, runtime: bool = False) -> str | None:
+    """`manage.py ... --settings=proj.settings.prod` in the Dockerfile's commands (only CMD and
+    ENTRYPOINT when `runtime`); the last one wins, as the last CMD does."""
+    if runtime:
+        from optimizer.dockerfile import Dockerfile, DockerfileError
+
+        try:
+            dockerfile = Dockerfile.parse(text)
+            final = dockerfile.final_stage()
+        except (DockerfileError, ValueError, IndexError):
+            return None
+        text = "\n".join(
+            ins.value for _, ins in dockerfile.iter_stage(final)
+            if ins.keyword in {"CMD", "ENTRYPOINT"}
+        )
+    found = _SETTINGS_FLAG.findall(text)
+    return found[-1] if found else None
+
+
+_INI_NAME = re.compile(r"[\w./-]{1,200}\.ini\b")
+_INI_ENV = re.compile(r"^\s*env\s*=\s*DJANGO_SETTINGS_MODULE\s*=\s*([A-Za-z_][\w.]*)", re.MULTILINE)
+
+
+def _settings_from_uwsgi_ini(context: Path, project_dir: str, dockerfile_text: str) -> str | None:
+    """`env = DJANGO_SETTINGS_MODULE=...` in the uwsgi ini file the Dockerfile names: uwsgi sets
+    it before the app loads, so it beats manage.py's and wsgi.py's defaults."""
+    if "uwsgi" not in dockerfile_text:
+        return None
+    for name in dict.fromkeys(_INI_NAME.findall(dockerfile_text)):
+        # An image path (/app/deploy/uwsgi.ini): try each tail of it in the context.
+        parts = name.lstrip("/").split("/")
+        tails = ["/".join(parts[i:]) for i in range(len(parts))]
+        candidates = tails + [f"{project_dir}/{t}" for t in tails]
+        for candidate in dict.fromkeys(candidates):
+            text = read_source(context / candidate)
+            if text:
+                match = _INI_ENV.search(text)
+                if match:
+                    return match.group(1)
+    return None
+
+
+def _settings_from_test_config(context: Path, project_dir: str) -> str | None:
+    """DJANGO_SETTINGS_MODULE in pytest-django's configuration (pytest.ini, setup.cfg, tox.ini,
+    pyproject.toml): projects whose manage.py leaves it to the environment often name it there."""
+    for directory in dict.fromkeys([project_dir, "."]):
+        for name, section in (
+            ("pytest.ini", "pytest"),
+            ("setup.cfg", "tool:pytest"),
+            ("tox.ini", "pytest"),
+        ):
+            text = read_source(context / directory / name)
+            if not text or "DJANGO_SETTINGS_MODULE" not in text:
+                continue
+            parser = configparser.ConfigParser(interpolation=None, strict=False)
+            try:
+                parser.read_string(text)
+            except configparser.Error:
+                continue
+            value = parser.get(section, "DJANGO_SETTINGS_MODULE", fallback=None)
+            if value and re.fullmatch(r"[A-Za-z_][\w.]*", value.strip()):
+                return value.strip()
+        text = read_source(context / directory / "pyproject.toml")
+        if text and "DJANGO_SETTINGS_MODULE" in text:
+            import tomllib
+
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError:
+                continue
+            options = data.get("tool", {}).get("pytest", {}).get("ini_options", {})
+            value = options.get("DJANGO_SETTINGS_MODULE") if isinstance(options, dict) else None
+            if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][\w.]*", value):
+                return value
+    return None
+
+
+def _settings_by_definition(context: Path, project_dir: str, finder: ModuleFinder) -> str | None:
+    """The module that defines the settings, when nothing names it: a module under the manage.py
+    directory that assigns INSTALLED_APPS (and DATABASES). Inside a settings package, the package
+    itself when its `__init__` imports them, else that module (the package's base). Test and
+    documentation settings rank last."""
+    base = context if project_dir == "." else context / project_dir
+    candidates: list[tuple[tuple[int, int, int, int, str], str]] = []
+    budget = _MAX_WALK_FILES
+    for rel, _depth in _walk_dirs(base, max_depth=3):
+        directory = base if rel == "." else base / rel
+        try:
+            files = sorted(p for p in directory.iterdir() if p.suffix == ".py" and p.is_file())
+        except OSError:
+            continue
+        for path in files:
+            budget -= 1
+            if budget < 0:
+                break
+            source = read_source(path) or ""
+            if "INSTALLED_APPS" not in source:
+                continue
+            module = parse(path)
+            if module is None:
+                continue
+            defined = _top_level_names(module)
+            if "INSTALLED_APPS" not in defined:
+                continue
+            dotted = finder.dotted(path)
+            if dotted is None:
+                continue
+            parts = dotted.split(".")
+            testish = any(
+                p.startswith("test") or p in {"docs", "doc", "example", "examples"}
+                for p in parts
+            )
+            package = path.parent / "__init__.py"
+            if path.name != "__init__.py" and package.is_file() and len(parts) > 1:
+                init = parse(package)
+                imports = init is not None and any(
+                    isinstance(n, ast.ImportFrom) for n in init.body
+                )
+                if imports:
+                    dotted = ".".join(parts[:-1])
+            name_rank = {"settings": 0, "base": 1, "common": 2}.get(parts[-1], 3)
+            candidates.append(
+                (
+                    (
+                        int(testish),
+                        int("DATABASES" not in defined),
+                        name_rank,
+                        len(parts),
+                        dotted,
+                    ),
+                    dotted,
+                )
+            )
+    return min(candidates)[1] if candidates else None
+
+
+def _top_level_names(module: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for statement in module.body:
+        targets: list[ast.expr] = []
+        if isinstance(statement, ast.Assign):
+            targets = list(statement.targets)
+        elif isinstance(statement, ast.AnnAssign | ast.AugAssign):
+            targets = [statement.target]
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
 def _application(
     setting: object,
-    finder: _ModuleFinder,
+    finder: ModuleFinder,
     entry_points: list[_EntryPoint],
     kind: str,
     settings_module: str | None,
@@ -317,722 +510,3 @@ def _application(
     return None
 
 
-# -- module resolution -----------------------------------------------------------------------
-
-
-class _ModuleFinder:
-    """Maps dotted module names to files the way `python manage.py` would find them."""
-
-    def __init__(self, context: Path, project_dir: str) -> None:
-        self.context = context
-        self.project_dir = project_dir
-        roots = [project_dir, ".", "src"] if project_dir != "." else [".", "src"]
-        self.roots = [r for r in dict.fromkeys(roots) if (context / r).is_dir()]
-
-    def resolve(self, dotted: str) -> Path | None:
-        if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", dotted):
-            return None
-        parts = dotted.split(".")
-        for root in self.roots:
-            base = self.context / root
-            for candidate in (
-                base.joinpath(*parts).with_suffix(".py"),
-                base.joinpath(*parts, "__init__.py"),
-            ):
-                if candidate.is_file():
-                    return candidate
-        return None
-
-    def resolve_relative(self, current: Path, level: int, module: str | None) -> Path | None:
-        """`from ..x import y` inside `current`."""
-        package = current.parent
-        for _ in range(level - 1):
-            package = package.parent
-        parts = module.split(".") if module else []
-        if not parts:
-            init = package / "__init__.py"
-            return init if init.is_file() else None
-        for candidate in (
-            package.joinpath(*parts).with_suffix(".py"),
-            package.joinpath(*parts, "__init__.py"),
-        ):
-            if candidate.is_file():
-                return candidate
-        return None
-
-    def dotted(self, path: Path) -> str | None:
-        try:
-            rel = path.relative_to(self.context).as_posix()
-        except ValueError:
-            return None
-        return self.dotted_rel(rel)
-
-    def dotted_rel(self, rel: str) -> str | None:
-        """Dotted module name of a context-relative file, relative to the manage.py directory."""
-        if self.project_dir != ".":
-            prefix = self.project_dir + "/"
-            if not rel.startswith(prefix):
-                return None
-            rel = rel[len(prefix) :]
-        parts = rel[: -len(".py")].split("/") if rel.endswith(".py") else []
-        if parts and parts[-1] == "__init__":
-            parts.pop()
-        if not parts or not all(p.isidentifier() for p in parts):
-            return None
-        return ".".join(parts)
-
-
-# -- the settings interpreter ----------------------------------------------------------------
-
-
-class _Unknown:
-    """A value the interpreter could not work out."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Unknown:
-        return self
-
-
-UNKNOWN = _Unknown()
-
-
-@dataclass(frozen=True)
-class _FsPath:
-    """A pathlib.Path (or django-environ Path) value; relative ones are relative to the cwd."""
-
-    path: PurePosixPath
-
-    def join(self, *parts: str) -> _FsPath:
-        return _FsPath(PurePosixPath(posixpath.normpath(self.path.joinpath(*parts).as_posix())))
-
-    @property
-    def parent(self) -> _FsPath:
-        return _FsPath(self.path.parent)
-
-    def __str__(self) -> str:
-        return self.path.as_posix()
-
-
-@dataclass(frozen=True)
-class _Parents:
-    path: _FsPath
-
-
-class _ImportFailed(Exception):
-    """A project-relative import could not be resolved (drives `except ImportError:` branches)."""
-
-
-@dataclass
-class _Frame:
-    file: Path
-    namespace: dict[str, Any] = field(default_factory=dict)
-    in_try: int = 0
-
-
-class _Interpreter:
-    def __init__(self, context: Path, finder: _ModuleFinder, project_dir: str) -> None:
-        self.context = context
-        self.finder = finder
-        self.project_dir = project_dir
-        self.cache: dict[Path, dict[str, Any]] = {}
-        self.running: set[Path] = set()
-        self.steps = 0
-
-    # -- modules -----------------------------------------------------------------------------
-    def run_module(self, path: Path) -> dict[str, Any]:
-        """Evaluate a module; a module already being evaluated (an import cycle) gives nothing."""
-        key = path.resolve() if path.exists() else path
-        if key in self.cache:
-            return copy.deepcopy(self.cache[key])
-        if key in self.running:
-            return {}
-        module = _parse(path)
-        if module is None:
-            return {}
-        self.running.add(key)
-        frame = _Frame(path)
-        try:
-            self.exec_block(module.body, frame)
-        finally:
-            self.running.discard(key)
-        self.cache[key] = frame.namespace
-        return copy.deepcopy(frame.namespace)
-
-    def virtual_file(self, path: Path) -> Any:
-        try:
-            rel = path.relative_to(self.context).as_posix()
-        except ValueError:
-            return UNKNOWN
-        return (_VROOT / rel).as_posix()
-
-    # -- statements --------------------------------------------------------------------------
-    def exec_block(self, body: list[ast.stmt], frame: _Frame) -> None:
-        for statement in body:
-            self.steps += 1
-            if self.steps > _MAX_STATEMENTS:
-                return
-            try:
-                self.exec_statement(statement, frame)
-            except _ImportFailed:
-                # Only a surrounding `try:` cares (it runs its `except ImportError:`); elsewhere
-                # the rest of the module is still worth reading.
-                if frame.in_try:
-                    raise
-            except Exception:
-                # One statement we got wrong must not lose every setting after it.
-                for name in _assigned_names(statement):
-                    frame.namespace[name] = UNKNOWN
-
-    def exec_statement(self, node: ast.stmt, frame: _Frame) -> None:
-        ns = frame.namespace
-        if isinstance(node, ast.Assign):
-            value = self.eval(node.value, frame)
-            for target in node.targets:
-                self.assign(target, value, frame)
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            self.assign(node.target, self.eval(node.value, frame), frame)
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            current = ns.get(node.target.id, UNKNOWN)
-            ns[node.target.id] = _binop(node.op, current, self.eval(node.value, frame))
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            self.exec_call_statement(node.value, frame)
-        elif isinstance(node, ast.ImportFrom):
-            self.exec_import_from(node, frame)
-        elif isinstance(node, ast.If):
-            test = _truth(self.eval(node.test, frame))
-            if test is True:
-                self.exec_block(node.body, frame)
-            elif test is False:
-                self.exec_block(node.orelse, frame)
-            else:
-                for name in _assigned_names(node):
-                    if name not in ns:
-                        ns[name] = UNKNOWN
-        elif isinstance(node, ast.Try | ast.TryStar):
-            frame.in_try += 1
-            try:
-                self.exec_block(node.body, frame)
-            except _ImportFailed:
-                frame.in_try -= 1
-                if node.handlers:
-                    self.exec_block(node.handlers[0].body, frame)
-            else:
-                frame.in_try -= 1
-                self.exec_block(node.orelse, frame)
-            self.exec_block(node.finalbody, frame)
-        elif isinstance(node, ast.With):
-            self.exec_block(node.body, frame)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            ns[node.name] = UNKNOWN
-
-    def assign(self, target: ast.expr, value: Any, frame: _Frame) -> None:
-        ns = frame.namespace
-        if isinstance(target, ast.Name):
-            ns[target.id] = value
-        elif isinstance(target, ast.Tuple | ast.List):
-            items = value if isinstance(value, list | tuple) else None
-            if items is not None and len(items) == len(target.elts):
-                for element, item in zip(target.elts, items, strict=True):
-                    self.assign(element, item, frame)
-            else:
-                for element in target.elts:
-                    self.assign(element, UNKNOWN, frame)
-        elif isinstance(target, ast.Subscript):
-            container = self.eval(target.value, frame)
-            key = self.eval(target.slice, frame)
-            if isinstance(container, dict) and _hashable(key):
-                container[key] = value
-
-    def exec_call_statement(self, call: ast.Call, frame: _Frame) -> None:
-        name = _dotted(call.func)
-        if name.rsplit(".", 1)[-1] == "include":
-            self.exec_split_settings(call, frame)
-            return
-        if not isinstance(call.func, ast.Attribute):
-            return
-        target = self.eval(call.func.value, frame)
-        method = call.func.attr
-        args = [self.eval(a, frame) for a in call.args]
-        if isinstance(target, list):
-            if method == "append" and len(args) == 1:
-                target.append(args[0])
-            elif method == "extend" and len(args) == 1 and isinstance(args[0], list | tuple):
-                target.extend(args[0])
-            elif method == "insert" and len(args) == 2 and isinstance(args[0], int):
-                target.insert(args[0], args[1])
-            elif method == "remove" and len(args) == 1 and args[0] in target:
-                target.remove(args[0])
-        elif isinstance(target, dict) and method == "update" and args and isinstance(
-            args[0], dict
-        ):
-            target.update(args[0])
-
-    def exec_split_settings(self, call: ast.Call, frame: _Frame) -> None:
-        """django-split-settings: `include("components/*.py", optional("local.py"))`."""
-        patterns: list[str] = []
-        for arg in call.args:
-            if isinstance(arg, ast.Call) and _dotted(arg.func).endswith("optional") and arg.args:
-                arg = arg.args[0]
-            value = self.eval(arg, frame)
-            if isinstance(value, str):
-                patterns.append(value)
-        here = frame.file.parent
-        for pattern in patterns:
-            try:
-                matches = sorted(here.glob(pattern)) if not pattern.startswith("/") else []
-            except (OSError, ValueError, NotImplementedError):
-                continue
-            for path in matches:
-                key = path.resolve()
-                if not path.is_file() or key in self.running:
-                    continue
-                module = _parse(path)
-                if module is None:
-                    continue
-                self.running.add(key)
-                previous = frame.file
-                frame.file = path
-                try:
-                    self.exec_block(module.body, frame)
-                finally:
-                    frame.file = previous
-                    self.running.discard(key)
-
-    def exec_import_from(self, node: ast.ImportFrom, frame: _Frame) -> None:
-        if node.level:
-            path = self.finder.resolve_relative(frame.file, node.level, node.module)
-        else:
-            path = self.finder.resolve(node.module) if node.module else None
-        names = [alias for alias in node.names]
-        if path is None:
-            if node.level:
-                raise _ImportFailed(node.module or ".")
-            for alias in names:
-                if alias.name != "*":
-                    frame.namespace[alias.asname or alias.name] = UNKNOWN
-            return
-        imported = self.run_module(path)
-        for alias in names:
-            if alias.name == "*":
-                public = imported.get("__all__")
-                keys = (
-                    [k for k in public if isinstance(k, str)]
-                    if isinstance(public, list | tuple)
-                    else [k for k in imported if not k.startswith("_")]
-                )
-                for key in keys:
-                    if key in imported:
-                        frame.namespace[key] = imported[key]
-            else:
-                frame.namespace[alias.asname or alias.name] = imported.get(alias.name, UNKNOWN)
-
-    # -- expressions -------------------------------------------------------------------------
-    def eval(self, node: ast.expr, frame: _Frame) -> Any:
-        if isinstance(node, ast.Constant):
-            return node.value if isinstance(node.value, str | int | float | bool | None) else (
-                UNKNOWN
-            )
-        if isinstance(node, ast.Name):
-            if node.id == "__file__":
-                return self.virtual_file(frame.file)
-            return frame.namespace.get(node.id, UNKNOWN)
-        if isinstance(node, ast.JoinedStr):
-            return self.eval_fstring(node, frame)
-        if isinstance(node, ast.List | ast.Tuple | ast.Set):
-            items: list[Any] = []
-            for element in node.elts:
-                if isinstance(element, ast.Starred):
-                    inner = self.eval(element.value, frame)
-                    if isinstance(inner, list | tuple):
-                        items.extend(inner)
-                else:
-                    items.append(self.eval(element, frame))
-            return tuple(items) if isinstance(node, ast.Tuple) else items
-        if isinstance(node, ast.Dict):
-            result: dict[Any, Any] = {}
-            for key_node, value_node in zip(node.keys, node.values, strict=True):
-                value = self.eval(value_node, frame)
-                if key_node is None:
-                    if isinstance(value, dict):
-                        result.update(value)
-                    continue
-                key = self.eval(key_node, frame)
-                if _hashable(key):
-                    result[key] = value
-            return result
-        if isinstance(node, ast.BinOp):
-            return _binop(node.op, self.eval(node.left, frame), self.eval(node.right, frame))
-        if isinstance(node, ast.UnaryOp):
-            operand = self.eval(node.operand, frame)
-            if isinstance(node.op, ast.Not):
-                truth = _truth(operand)
-                return UNKNOWN if truth is None else not truth
-            if isinstance(node.op, ast.USub) and isinstance(operand, int | float):
-                return -operand
-            return UNKNOWN
-        if isinstance(node, ast.BoolOp):
-            return self.eval_boolop(node, frame)
-        if isinstance(node, ast.Compare):
-            return self.eval_compare(node, frame)
-        if isinstance(node, ast.IfExp):
-            truth = _truth(self.eval(node.test, frame))
-            if truth is None:
-                return UNKNOWN
-            return self.eval(node.body if truth else node.orelse, frame)
-        if isinstance(node, ast.Attribute):
-            return self.eval_attribute(node, frame)
-        if isinstance(node, ast.Subscript):
-            return self.eval_subscript(node, frame)
-        if isinstance(node, ast.Call):
-            return self.eval_call(node, frame)
-        return UNKNOWN
-
-    def eval_fstring(self, node: ast.JoinedStr, frame: _Frame) -> Any:
-        parts: list[str] = []
-        for value in node.values:
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                parts.append(value.value)
-            elif isinstance(value, ast.FormattedValue) and value.format_spec is None:
-                inner = self.eval(value.value, frame)
-                if isinstance(inner, str | int | float | _FsPath) and not isinstance(inner, bool):
-                    parts.append(str(inner))
-                else:
-                    return UNKNOWN
-            else:
-                return UNKNOWN
-        return "".join(parts)
-
-    def eval_boolop(self, node: ast.BoolOp, frame: _Frame) -> Any:
-        result: Any = UNKNOWN
-        for value_node in node.values:
-            result = self.eval(value_node, frame)
-            truth = _truth(result)
-            if truth is None:
-                return UNKNOWN
-            if isinstance(node.op, ast.And) and not truth:
-                return result
-            if isinstance(node.op, ast.Or) and truth:
-                return result
-        return result
-
-    def eval_compare(self, node: ast.Compare, frame: _Frame) -> Any:
-        left = self.eval(node.left, frame)
-        for op, right_node in zip(node.ops, node.comparators, strict=True):
-            right = self.eval(right_node, frame)
-            if left is UNKNOWN or right is UNKNOWN:
-                return UNKNOWN
-            try:
-                if isinstance(op, ast.Eq):
-                    ok = left == right
-                elif isinstance(op, ast.NotEq):
-                    ok = left != right
-                elif isinstance(op, ast.Is):
-                    ok = left is right
-                elif isinstance(op, ast.IsNot):
-                    ok = left is not right
-                elif isinstance(op, ast.In):
-                    ok = left in right
-                elif isinstance(op, ast.NotIn):
-                    ok = left not in right
-                else:
-                    return UNKNOWN
-            except TypeError:
-                return UNKNOWN
-            if not ok:
-                return False
-            left = right
-        return True
-
-    def eval_attribute(self, node: ast.Attribute, frame: _Frame) -> Any:
-        name = _dotted(node)
-        if name in {"os.sep", "os.path.sep"}:
-            return "/"
-        value = self.eval(node.value, frame)
-        if isinstance(value, _FsPath):
-            if node.attr == "parent":
-                return value.parent
-            if node.attr == "parents":
-                return _Parents(value)
-            if node.attr == "name":
-                return value.path.name
-        return UNKNOWN
-
-    def eval_subscript(self, node: ast.Subscript, frame: _Frame) -> Any:
-        container = self.eval(node.value, frame)
-        key = self.eval(node.slice, frame)
-        if isinstance(container, _Parents) and isinstance(key, int) and key >= 0:
-            path = container.path
-            for _ in range(key + 1):
-                path = path.parent
-            return path
-        if isinstance(container, dict) and _hashable(key):
-            return container.get(key, UNKNOWN)
-        if isinstance(container, list | tuple | str) and isinstance(key, int):
-            try:
-                return container[key]
-            except IndexError:
-                return UNKNOWN
-        return UNKNOWN
-
-    def eval_call(self, node: ast.Call, frame: _Frame) -> Any:
-        name = _dotted(node.func)
-        short = name.rsplit(".", 1)[-1]
-        kwargs = {k.arg: k.value for k in node.keywords if k.arg is not None}
-
-        if name in {"Path", "pathlib.Path", "PurePath", "PosixPath", "pathlib.PurePath",
-                    "environ.Path", "Path.cwd"}:
-            if name == "Path.cwd":
-                return _FsPath(PurePosixPath("."))
-            args = [self.eval(a, frame) for a in node.args]
-            if not all(isinstance(a, str | _FsPath) for a in args):
-                return UNKNOWN
-            return _FsPath(PurePosixPath(".")).join(*(str(a) for a in args))
-        if name.startswith("os.path."):
-            return self.eval_os_path(short, node, frame)
-        if name == "str" and len(node.args) == 1:
-            value = self.eval(node.args[0], frame)
-            return str(value) if isinstance(value, str | _FsPath | int) else UNKNOWN
-        if name in {"list", "tuple"} and len(node.args) == 1:
-            value = self.eval(node.args[0], frame)
-            if isinstance(value, list | tuple):
-                return list(value) if name == "list" else tuple(value)
-            return UNKNOWN
-        if name in {"os.environ.get", "os.getenv", "environ.get", "getenv",
-                    "os.environ.setdefault"}:
-            if len(node.args) >= 2:
-                return self.eval(node.args[1], frame)
-            if "default" in kwargs:
-                return self.eval(kwargs["default"], frame)
-            return None
-        if _is_database_url_call(name):
-            url_node = kwargs.get("default") or (node.args[0] if node.args else None)
-            url = self.eval(url_node, frame) if url_node is not None else UNKNOWN
-            if not (isinstance(url, str) and "://" in url) and "default" in kwargs:
-                url = self.eval(kwargs["default"], frame)
-            if isinstance(url, str) and "://" in url:
-                return _database_from_url(url)
-            return UNKNOWN
-        if "default" in kwargs and (
-            short in {"env", "config", "get_env", "get_env_variable", "getenv"}
-            or name.startswith(("env.", "environ.", "config."))
-        ):
-            return self.eval(kwargs["default"], frame)
-        if name in {"env.bool", "env.str", "env.int", "env.float", "env.path"}:
-            # django-environ takes the default second (for list/dict that slot is the cast).
-            return self.eval(node.args[1], frame) if len(node.args) >= 2 else UNKNOWN
-
-        if isinstance(node.func, ast.Attribute):
-            receiver = self.eval(node.func.value, frame)
-            method = node.func.attr
-            if isinstance(receiver, _FsPath):
-                return self.eval_path_method(receiver, method, node, frame)
-            if isinstance(receiver, str) and method in _STR_METHODS:
-                args = [self.eval(a, frame) for a in node.args]
-                if all(isinstance(a, str | int) for a in args) and not node.keywords:
-                    return getattr(receiver, method)(*args)
-            return UNKNOWN
-        callee = self.eval(node.func, frame)
-        if isinstance(callee, _FsPath):
-            # django-environ: root = environ.Path(__file__) - 2; root("static")
-            args = [self.eval(a, frame) for a in node.args]
-            if all(isinstance(a, str) for a in args):
-                return callee.join(*args)
-        return UNKNOWN
-
-    def eval_path_method(self, path: _FsPath, method: str, node: ast.Call, frame: _Frame) -> Any:
-        args = [self.eval(a, frame) for a in node.args]
-        if method in {"resolve", "absolute", "expanduser"}:
-            return path
-        if method in {"joinpath", "path"} and all(isinstance(a, str | _FsPath) for a in args):
-            return path.join(*(str(a) for a in args))
-        if method == "as_posix" or method == "__str__":
-            return str(path)
-        if method == "with_name" and len(args) == 1 and isinstance(args[0], str):
-            return path.parent.join(args[0])
-        return UNKNOWN
-
-    def eval_os_path(self, function: str, node: ast.Call, frame: _Frame) -> Any:
-        args = [self.eval(a, frame) for a in node.args]
-        if not args or not all(isinstance(a, str | _FsPath) for a in args):
-            return UNKNOWN
-        texts = [str(a) for a in args]
-        if function == "join":
-            return posixpath.join(*texts)
-        if function in {"abspath", "realpath", "normpath"}:
-            return posixpath.normpath(texts[0])
-        if function == "dirname":
-            return posixpath.dirname(texts[0])
-        if function == "basename":
-            return posixpath.basename(texts[0])
-        if function == "expanduser":
-            return texts[0]
-        return UNKNOWN
-
-
-_STR_METHODS = frozenset({"replace", "strip", "rstrip", "lstrip", "lower", "upper"})
-
-
-def _is_database_url_call(name: str) -> bool:
-    head, _, short = name.rpartition(".")
-    if head.endswith(("dj_database_url", "db_url")):
-        return short in {"config", "parse", "get"}
-    return short in {"db", "db_url", "database_url"} and head in {"env", "environ", "environ.Env"}
-
-
-def _database_from_url(url: str) -> dict[str, Any]:
-    """The Django DATABASES entry a database URL describes (only what we read from it)."""
-    scheme, _, rest = url.partition("://")
-    scheme = scheme.lower()
-    if scheme in {"sqlite", "spatialite"}:
-        # sqlite:///relative.db and sqlite:////absolute.db, as dj-database-url reads them.
-        name = rest[1:] if rest.startswith("/") else rest
-        name = name.split("?", 1)[0]
-        engine = (
-            "django.db.backends.sqlite3"
-            if scheme == "sqlite"
-            else "django.contrib.gis.db.backends.spatialite"
-        )
-        return {"ENGINE": engine, "NAME": name or ":memory:"}
-    return {"ENGINE": scheme}
-
-
-def _binop(op: ast.operator, left: Any, right: Any) -> Any:
-    if isinstance(op, ast.Add):
-        # Apps appended to a list we could not read are still apps the project installs.
-        if left is UNKNOWN and isinstance(right, list | tuple):
-            return list(right)
-        if isinstance(left, list | tuple) and right is UNKNOWN:
-            return left
-        if isinstance(left, list | tuple) and isinstance(right, list | tuple):
-            combined = list(left) + list(right)
-            return tuple(combined) if isinstance(left, tuple) else combined
-        if isinstance(left, str) and isinstance(right, str):
-            return left + right
-        if isinstance(left, int | float) and isinstance(right, int | float):
-            return left + right
-        return UNKNOWN
-    if isinstance(op, ast.Div):
-        if isinstance(left, _FsPath) and isinstance(right, str | _FsPath):
-            return left.join(str(right))
-        if isinstance(left, str) and isinstance(right, _FsPath):
-            return _FsPath(PurePosixPath(left)).join(str(right))
-        return UNKNOWN
-    if isinstance(op, ast.Sub):
-        # django-environ's Path - n climbs n directories.
-        if isinstance(left, _FsPath) and isinstance(right, int) and 0 <= right < 64:
-            for _ in range(right):
-                left = left.parent
-            return left
-        if isinstance(left, int | float) and isinstance(right, int | float):
-            return left - right
-        return UNKNOWN
-    if isinstance(op, ast.Mod) and isinstance(left, str):
-        values = right if isinstance(right, tuple) else (right,)
-        if all(isinstance(v, str | int | _FsPath) for v in values):
-            try:
-                return left % tuple(str(v) if isinstance(v, _FsPath) else v for v in values)
-            except (TypeError, ValueError):
-                return UNKNOWN
-    return UNKNOWN
-
-
-def _truth(value: Any) -> bool | None:
-    if value is UNKNOWN:
-        return None
-    try:
-        return bool(value)
-    except Exception:
-        return None
-
-
-def _hashable(value: Any) -> bool:
-    if value is UNKNOWN:
-        return False
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-def _assigned_names(node: ast.AST) -> set[str]:
-    names: set[str] = set()
-    for child in ast.walk(node):
-        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
-            names.add(child.id)
-    return names
-
-
-def _dotted(node: ast.expr) -> str:
-    """`os.path.join` for an attribute chain, '' for anything else."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
-
-
-def _const(node: ast.expr) -> object:
-    return node.value if isinstance(node, ast.Constant) else None
-
-
-# -- turning settings values into facts ------------------------------------------------------
-
-
-def _installed_apps(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple):
-        return ()
-    return tuple(dict.fromkeys(v for v in value if isinstance(v, str)))
-
-
-def _context_path(value: object, project_dir: str) -> str | None:
-    """A settings path as a context-relative POSIX path.
-
-    Relative paths are relative to the working directory, which for `manage.py` and the server is
-    the manage.py directory. Absolute paths that do not come from the project's files (a literal
-    "/var/www/static") are container paths and are returned as written. Paths that climb out of
-    the context cannot be mapped and give None.
-    """
-    if isinstance(value, _FsPath):
-        text = str(value)
-    elif isinstance(value, str) and value:
-        text = value
-    else:
-        return None
-    path = PurePosixPath(posixpath.normpath(text))
-    if not path.is_absolute():
-        path = PurePosixPath(posixpath.normpath((_VROOT / project_dir / path).as_posix()))
-    if path == _VROOT:
-        return "."
-    if path.is_relative_to(_VROOT):
-        return path.relative_to(_VROOT).as_posix()
-    if path.is_relative_to(_VANCHOR):
-        return None
-    return path.as_posix()
-
-
-def _sqlite_path(value: object, project_dir: str) -> str | None:
-    if not isinstance(value, dict):
-        return None
-    default = value.get("default")
-    if not isinstance(default, dict):
-        return None
-    engine = default.get("ENGINE")
-    if not (isinstance(engine, str) and engine.endswith(("sqlite3", "spatialite"))):
-        return None
-    name = default.get("NAME")
-    if isinstance(name, str) and (name == ":memory:" or name.startswith("file::memory:")):
-        return None
-    return _context_path(name, project_dir)

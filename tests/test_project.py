@@ -433,3 +433,384 @@ def test_not_django(tmp_path: Path) -> None:
     assert not project.is_django
     assert project.project_dir == "."
     assert project.dependencies.packages == {"flask"}
+
+
+SETTINGS_PACKAGE_BASE = """\
+import os
+
+BASE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SECRET_KEY = "x"
+INSTALLED_APPS = ["django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes"]
+ROOT_URLCONF = "proj.urls"
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.path.join(BASE_DIR, "data/db.sqlite3"),
+    }
+}
+"""
+
+MANAGE_PY_NO_DEFAULT = """\
+import sys
+
+from django.core.management import execute_from_command_line
+
+execute_from_command_line(sys.argv)
+"""
+
+
+def test_settings_package_base_found_without_setdefault(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY_NO_DEFAULT,
+            "proj/__init__.py": "",
+            "proj/settings/__init__.py": "",
+            "proj/settings/base.py": SETTINGS_PACKAGE_BASE,
+            "proj/settings/dev.py": "from .base import *\nDEBUG = True\n",
+            "proj/urls.py": "urlpatterns = []\n",
+            "tests/settings.py": "INSTALLED_APPS = []\nDATABASES = {}\n",
+            "data/.gitignore": "*\n!.gitignore\n",
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.settings_module == "proj.settings.base"
+    assert project.settings_file == "proj/settings/base.py"
+    assert project.sqlite_path == "data/db.sqlite3"
+    assert project.database_engines == ("sqlite3",)
+
+
+def test_settings_package_that_imports_its_base_is_the_module(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY_NO_DEFAULT,
+            "proj/__init__.py": "",
+            "proj/settings/__init__.py": "from .base import *  # noqa\n",
+            "proj/settings/base.py": SETTINGS_PACKAGE_BASE,
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.settings_module == "proj.settings"
+    assert project.sqlite_path == "data/db.sqlite3"
+
+
+def test_settings_named_by_pytest_config_or_settings_flag(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY_NO_DEFAULT,
+            "proj/__init__.py": "",
+            "proj/settings/__init__.py": "",
+            "proj/settings/base.py": SETTINGS_PACKAGE_BASE,
+            "proj/settings/prod.py": "from .base import *\nMEDIA_ROOT = '/srv/media'\n",
+            "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = proj.settings.prod\n",
+        },
+    )
+    assert inspect_project(tmp_path).settings_module == "proj.settings.prod"
+    dockerfile = "FROM python:3.11\nCMD python manage.py runserver --settings=proj.settings.base\n"
+    assert inspect_project(tmp_path, dockerfile).settings_module == "proj.settings.base"
+    # On the command the container runs, the flag beats manage.py's default.
+    write(tmp_path, {"manage.py": MANAGE_PY.format(settings="proj.settings.prod")})
+    assert inspect_project(tmp_path, dockerfile).settings_module == "proj.settings.base"
+    build_only = (
+        "FROM python:3.11\nRUN python manage.py collectstatic --settings=proj.settings.base\n"
+    )
+    assert inspect_project(tmp_path, build_only).settings_module == "proj.settings.prod"
+
+
+def test_unknown_settings_module_stays_unknown(tmp_path: Path) -> None:
+    write(tmp_path, {"manage.py": MANAGE_PY_NO_DEFAULT, "app/models.py": "x = 1\n"})
+    project = inspect_project(tmp_path)
+    assert project.settings_module is None
+    assert project.settings_file is None
+
+
+def test_defaults_hidden_behind_getattr_get_and_or(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "import os\n"
+            + "try:\n    import configuration\nexcept ImportError:\n    configuration = None\n"
+            + 'MEDIA_ROOT = getattr(configuration, "MEDIA_ROOT", '
+            + 'os.path.join(BASE_DIR, "uploads"))\n'
+            + 'conf = {}\nSTATIC_ROOT = conf.get("STATIC_ROOT", str(BASE_DIR / "static_out"))\n'
+            + 'LOG_DIR = os.environ.get("LOG_DIR") or "/var/log/app"\n'
+            + "try:\n    from .local import *\nexcept ImportError:\n    LOCAL = False\n",
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.media_root == "uploads"
+    assert project.static_root == "static_out"
+    assert "LOG_DIR" in project.env_vars
+
+
+def test_newer_python_syntax_is_read_and_unreadable_files_are_reported(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            # PEP 701 (3.12) f-string and a PEP 695 type statement: ast on 3.11 refuses both.
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + 'names = {"a": "x"}\nLABEL = f"{names["a"]}-site"\n'
+            + "type Pair = tuple[int, int]\n"
+            + 'MEDIA_ROOT = BASE_DIR / "uploads"\nfrom .extra import *\n',
+            "mysite/extra.py": "def broken(:\n",
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.media_root == "uploads"
+    assert project.sqlite_path == "db.sqlite3"
+    assert project.unreadable_settings == ("mysite/extra.py",)
+
+
+def test_database_engines_env_vars_hosts_and_redis(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "import environ\nimport dj_database_url\nfrom decouple import config, Csv\n"
+            + "env = environ.Env()\n"
+            + 'DEBUG = env.bool("DJANGO_DEBUG", False)\n'
+            + 'SECRET_KEY = os.environ["DJANGO_SECRET_KEY"] if False else "x"\n'
+            + "DATABASES = {\n"
+            + '    "default": env.db("DATABASE_URL", default="postgis://u:p@db/app"),\n'
+            + '    "legacy": dj_database_url.config(env="LEGACY_DB", '
+            + 'default="mysql://u:p@m/x"),\n'
+            + "}\n"
+            + 'ALLOWED_HOSTS = config("ALLOWED_HOSTS", default="example.com, .example.org", '
+            + "cast=Csv())\n"
+            + 'CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://redis:6379/0")\n'
+            + 'if config("USE_S3", default=False, cast=bool):\n'
+            + '    AWS_BUCKET = os.getenv("AWS_BUCKET")\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.database_engines == ("postgis", "mysql")
+    assert project.sqlite_path is None
+    assert project.allowed_hosts == ("example.com", ".example.org")
+    assert project.uses_redis
+    for name in ("DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DATABASE_URL", "LEGACY_DB",
+                 "ALLOWED_HOSTS", "CELERY_BROKER_URL", "USE_S3", "AWS_BUCKET"):
+        assert name in project.env_vars, name
+
+
+def test_redis_from_caches_and_split_hosts(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "import os\n"
+            + "ALLOWED_HOSTS = [h.strip() for h in os.environ.get("
+            + '"HOSTS", "127.0.0.1, app.local,").split(",") if h]\n'
+            + 'CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache",\n'
+            + '    "LOCATION": os.environ.get("CACHE_LOCATION")}}\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.allowed_hosts == ("127.0.0.1", "app.local")
+    assert project.uses_redis
+    assert project.database_engines == ("sqlite3",)
+
+
+def test_no_redis_when_settings_do_not_mention_it(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    project = inspect_project(tmp_path)
+    assert not project.uses_redis
+    assert project.allowed_hosts == ()
+
+
+def test_root_urlconf_literal_paths(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS + 'ROOT_URLCONF = "mysite.urls"\n',
+            "mysite/urls.py": (
+                "from django.urls import include, path, re_path\n"
+                "from django.contrib import admin\n"
+                "from django.conf import settings\n"
+                "urlpatterns = [\n"
+                '    path("healthz/", views.health),\n'
+                '    path("items/<int:pk>/", views.item),\n'
+                '    re_path(r"^about/$", views.about),\n'
+                '    re_path(r"^page/(?P<slug>[-\\w]+)/$", views.page),\n'
+                '    re_path(r"^robots\\.txt$", views.robots),\n'
+                '    path("blog/", include("blog.urls")),\n'
+                '    path("api/", include(("api.urls", "api"), namespace="api")),\n'
+                '    path("ext/", include("somewhere.else.urls")),\n'
+                "]\n"
+                'urlpatterns += [path("status/", views.status)]\n'
+                "if settings.DEBUG:\n"
+                '    urlpatterns += [path("__debug__/", include("debug_toolbar.urls"))]\n'
+            ),
+            "blog/__init__.py": "",
+            "blog/urls.py": (
+                "from django.urls import path\n"
+                'urlpatterns = [path("", views.index), path("feed/", views.feed),\n'
+                '    path("<slug:slug>/", views.post), path("x/", include("deeper.urls"))]\n'
+            ),
+            "api/__init__.py": "",
+            "api/urls.py": 'urlpatterns = [path("v1/ping", views.ping)]\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.root_urlconf == "mysite.urls"
+    assert project.url_paths == (
+        "/healthz/",
+        "/about/",
+        "/robots.txt",
+        "/blog/",
+        "/blog/feed/",
+        "/api/v1/ping",
+        "/status/",
+    )
+
+
+def test_django_environ_scheme_defaults(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "import environ\n"
+            + "root = environ.Path(__file__) - 2\n"
+            + "env = environ.FileAwareEnv(\n"
+            + '    DD_MEDIA_ROOT=(str, root("uploads")),\n'
+            + '    DD_DATABASE_URL=(str, "sqlite:///data/dojo.db"),\n'
+            + '    DD_ALLOWED_HOSTS=(list, ["localhost"]),\n'
+            + "    DD_DEBUG=(bool, False),\n"
+            + ")\n"
+            + 'MEDIA_ROOT = env("DD_MEDIA_ROOT")\n'
+            + 'DATABASES = {"default": env.db("DD_DATABASE_URL")}\n'
+            + 'ALLOWED_HOSTS = env.list("DD_ALLOWED_HOSTS")\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.media_root == "uploads"
+    assert project.sqlite_path == "data/dojo.db"
+    assert project.allowed_hosts == ("localhost",)
+    assert project.unresolved_settings == ()
+
+
+def test_path_settings_that_cannot_be_read_are_listed(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "configuration = load_configuration()\n"
+            + 'MEDIA_ROOT = getattr(configuration, "MEDIA_ROOT", '
+            + 'os.path.join(NETBOX_ROOT, "media")).rstrip("/")\n'
+            + 'DATABASES["default"]["NAME"] = env("DB_FILE")\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.media_root is None
+    assert project.unresolved_settings == ("MEDIA_ROOT", "DATABASES NAME")
+
+
+def test_settings_module_from_the_uwsgi_ini_env(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/prod.py": "from .settings import *\nMEDIA_ROOT = '/srv/media'\n",
+            "deploy/uwsgi.ini": "[uwsgi]\nmodule = mysite.wsgi\n"
+            "env = DJANGO_SETTINGS_MODULE=mysite.prod\nhttp = :9090\n",
+        },
+    )
+    dockerfile = 'FROM python:3.11\nCOPY . /app\nCMD ["uwsgi", "/app/deploy/uwsgi.ini"]\n'
+    project = inspect_project(tmp_path, dockerfile)
+    assert project.settings_module == "mysite.prod"
+    assert project.media_root == "/srv/media"
+
+
+def test_undecided_if_keeps_values_that_do_not_depend_on_the_branch(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS.replace(
+                'MEDIA_ROOT = BASE_DIR / "media"', ""
+            )
+            + "import os\n"
+            + 'STORAGE = choose(os.environ.get("STORAGE", "local"))\n'
+            + "if STORAGE == LOCAL:\n"
+            + '    MEDIA_ROOT = os.path.join(BASE_DIR, "uploads")\n'
+            + "if STORAGE == S3:\n"
+            + '    LOG_DIR = "/var/log/a"\n'
+            + "else:\n"
+            + '    LOG_DIR = "/var/log/b"\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.media_root == "uploads"
+    assert project.unresolved_settings == ()
+
+
+def test_settings_helper_functions_and_lambdas(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "import os\n"
+            + "location = lambda x: os.path.join(os.path.dirname(os.path.realpath(__file__)), x)\n"
+            + "def __get_path(key, default):\n"
+            + '    """A path from the environment, else the default."""\n'
+            + "    if key in os.environ:\n"
+            + "        return Path(os.environ[key]).resolve()\n"
+            + "    return Path(default).resolve()\n"
+            + "def loop_helper(names):\n"
+            + "    for name in names:\n"
+            + "        return name\n"
+            + 'MEDIA_ROOT = __get_path("PAPERLESS_MEDIA_ROOT", BASE_DIR / "uploads")\n'
+            + 'STATIC_ROOT = location("public/static")\n'
+            + 'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",\n'
+            + '    "NAME": loop_helper(["a.db"])}}\n',
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.static_root == "mysite/public/static"
+    assert project.media_root == "uploads"
+    assert "PAPERLESS_MEDIA_ROOT" in project.env_vars
+    # A helper whose return sits in a loop is not followed: said so, not guessed.
+    assert project.unresolved_settings == ("DATABASES NAME",)
+
+
+def test_variables_the_dockerfile_sets_replace_the_defaults(tmp_path: Path) -> None:
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS
+            + "import os\nimport environ\nenv = environ.Env()\n"
+            + 'MEDIA_ROOT = os.environ.get("MEDIA_DIR", BASE_DIR / "media")\n'
+            + 'USE_SQLITE = env.bool("USE_SQLITE", default=True)\n'
+            + "if USE_SQLITE:\n"
+            + '    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",\n'
+            + '                             "NAME": "/var/db/app.sqlite3"}}\n'
+            + "else:\n"
+            + '    DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///x.db")}\n'
+            + 'ALLOWED_HOSTS = env.list("HOSTS", default=["localhost"])\n'
+            + 'STATIC_ROOT = "/srv/static" if "COLLECT_TO_SRV" in os.environ else "static"\n',
+        },
+    )
+    assert inspect_project(tmp_path).media_root == "media"
+    dockerfile = (
+        "FROM python:3.11\n"
+        "ENV MEDIA_DIR=/data/media USE_SQLITE=false COLLECT_TO_SRV=1\n"
+        "ENV DATABASE_URL=postgres://db/app HOSTS=app.example,api.example\n"
+        "ENV LATER=$HOME/x\n"
+    )
+    project = inspect_project(tmp_path, dockerfile)
+    assert project.media_root == "/data/media"
+    assert project.database_engines == ("postgresql",)
+    assert project.sqlite_path is None
+    assert project.allowed_hosts == ("app.example", "api.example")
+    assert project.static_root == "/srv/static"

@@ -5,6 +5,11 @@ Why: without a `.dockerignore`, `COPY . .` ships `.git` (the whole history), `.e
 media uploads, and every cache, into the image; it also makes every local change invalidate the
 source layer. An existing file is extended, never rewritten: the user's lines keep their order
 and meaning. Files the project's code or Dockerfile names explicitly are never excluded.
+
+Besides the usual names, the project's own local state is excluded by what the settings say: the
+sqlite database file DATABASES names (whatever it is called: `app_db`, `data/site.db`), and the
+media uploads the user did not commit. A file the Dockerfile copies by name is kept, and the note
+says so.
 """
 
 from __future__ import annotations
@@ -61,7 +66,8 @@ class DockerIgnore(NotesTransform):
         if "*" in stripped or "**" in stripped:
             return Result(out, skipped=[f"{key} is an allow-list (`*` then `!` lines); left as is"])
 
-        needed = _needed_names(dockerfile, ctx)
+        copied = _copied_names(dockerfile)
+        needed = _needed_names(dockerfile, ctx) - _local_state(ctx, copied)
         wanted: list[str] = []
         kept: list[str] = []
         from fnmatch import fnmatch
@@ -76,8 +82,9 @@ class DockerIgnore(NotesTransform):
                 kept.append(".git (the build runs git)")
                 continue
             wanted.append(pattern)
-        extra = _project_patterns(ctx, stripped | negated)
+        extra, said, why = _project_patterns(ctx, stripped | negated, existing + wanted, copied)
         wanted.extend(extra)
+        kept.extend(why)
         exceptions = sorted(
             name
             for name in needed
@@ -96,6 +103,8 @@ class DockerIgnore(NotesTransform):
         text += "\n".join(block) + "\n"
         verb = "extended" if current is not None else "created"
         note = f"{verb} {key}: {', '.join(wanted)} stay out of the build context"
+        if said:
+            note += f" ({'; '.join(said)})"
         if exceptions:
             note += f"; kept {', '.join(exceptions)}, which the project reads"
         if kept:
@@ -107,23 +116,44 @@ def _norm(pattern: str) -> str:
     return pattern.strip().rstrip("/").removeprefix("./").removeprefix("/")
 
 
-def _project_patterns(ctx: Context, present: set[str]) -> list[str]:
-    """Media uploads and local virtualenvs under other names, found on disk."""
+def _project_patterns(
+    ctx: Context, present: set[str], patterns: list[str], copied: set[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """(patterns, what they are, what was kept and why): the sqlite database the settings
+    name, media uploads and local virtualenvs under other names, found on disk."""
     found: list[str] = []
-    media = ctx.project.media_root  # context-relative already
-    if media and not media.startswith("/"):
-        rel = os.path.normpath(media).replace(os.sep, "/")
-        if (
-            not rel.startswith("..")
-            and rel != "."
-            and _norm(rel) not in present
-            and not _has_committed_files(ctx.context_dir, rel)
-        ):
-            found.append(rel)
+    said: list[str] = []
+    kept: list[str] = []
+    database = _context_file(ctx.project.sqlite_path)
+    if database and not _excluded(database, patterns) and _norm(database) not in present:
+        if database in copied:
+            kept.append(f"{database} (the sqlite database the settings name: the Dockerfile "
+                        "copies it by name)")
+        else:
+            found.append(database)
+            said.append(f"{database} is the sqlite database DATABASES names")
+    media = _context_file(ctx.project.media_root)
+    if media and _norm(media) not in present and media not in copied:
+        tracked = _tracked_files(ctx.context_dir, media)
+        if (tracked is None and not _has_files(ctx.context_dir / media)) or tracked == set():
+            found.append(media)
+        elif tracked is not None:
+            # Committed files there ship with the app; only the uploads nobody committed stay out.
+            untracked = [
+                f for f in _untracked_files(ctx.context_dir, media, tracked)
+                if not _excluded(f, patterns)
+            ]
+            if untracked and len(untracked) <= _MAX_LISTED:
+                found.extend(untracked)
+                said.append(f"{len(untracked)} file(s) in MEDIA_ROOT {media} are uploads nobody "
+                            "committed; its committed files stay")
+            elif untracked:
+                kept.append(f"{media} ({len(untracked)} uploads not committed beside committed "
+                            "files; list them in .dockerignore yourself)")
     try:
         entries = sorted(ctx.context_dir.iterdir())
     except OSError:
-        return found
+        return found, said, kept
     for entry in entries:
         if (
             entry.is_dir()
@@ -131,30 +161,75 @@ def _project_patterns(ctx: Context, present: set[str]) -> list[str]:
             and entry.name not in {".venv", "venv"}
         ) and _norm(entry.name) not in present:
             found.append(entry.name)
+    return found, said, kept
+
+
+_MAX_LISTED = 20
+
+
+def _context_file(rel: str | None) -> str | None:
+    """A settings path inside the context, as a .dockerignore pattern; None for container
+    paths, the context itself and paths outside it."""
+    if not rel or rel.startswith("/"):
+        return None
+    rel = os.path.normpath(rel).replace(os.sep, "/")
+    if rel.startswith("..") or rel == ".":
+        return None
+    # Pattern metacharacters in a file name would match other files.
+    if any(c in rel for c in "*?[]!\\"):
+        return None
+    return rel
+
+
+def _local_state(ctx: Context, copied: set[str]) -> set[str]:
+    """Files the code names that are local state, not inputs: the settings' sqlite database
+    (literal in the settings, so `_names_in_code` finds it) unless the Dockerfile copies it."""
+    database = _context_file(ctx.project.sqlite_path)
+    return {database} if database and database not in copied else set()
+
+
+def _copied_names(dockerfile: Dockerfile) -> set[str]:
+    names: set[str] = set()
+    for ins in dockerfile.instructions:
+        if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
+            parts = ins.exec_form or ins.args.split()
+            names.update(_norm(token) for token in parts[:-1])
+    return {n for n in names if n}
+
+
+def _tracked_files(root: Path, rel: str) -> set[str] | None:
+    """Files git tracks under `rel`; None without git (then any file there may be intended)."""
+    if not (root / ".git").exists():
+        return None
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--", rel],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return {f for f in done.stdout.split("\0") if f}
+
+
+def _untracked_files(root: Path, rel: str, tracked: set[str]) -> list[str]:
+    found: list[str] = []
+    for path in sorted((root / rel).rglob("*")):
+        if path.is_file():
+            name = path.relative_to(root).as_posix()
+            if name not in tracked:
+                found.append(name)
+                if len(found) > _MAX_LISTED:
+                    break
     return found
 
 
-def _has_committed_files(root: Path, rel: str) -> bool:
-    """Whether a media directory holds files the project ships (so must not be ignored).
-
-    With git we ask which files are tracked; without it, any file there may be intended."""
-    directory = root / rel
-    if not directory.is_dir():
-        return False
-    if (root / ".git").exists():
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(root), "ls-files", "--", rel],
-                capture_output=True,
-                text=True,
-                timeout=20,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return True
-        if done.returncode == 0:
-            return bool(done.stdout.strip())
-    return any(p.is_file() for p in directory.rglob("*"))
+def _has_files(directory: Path) -> bool:
+    return directory.is_dir() and any(p.is_file() for p in directory.rglob("*"))
 
 
 def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:

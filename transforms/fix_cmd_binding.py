@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
-from optimizer.dockerfile import Dockerfile, Instruction
+from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
+from optimizer.ports import ConfigBind, config_bind, expand
 from optimizer.shell import (
     Segment,
     has_shell_syntax,
@@ -22,6 +24,7 @@ from optimizer.shell import (
     words,
 )
 from transforms.base import Context, NotesTransform, Result
+from transforms.image_paths import context_reader
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env sh"}
@@ -52,7 +55,9 @@ class FixCmdBinding(NotesTransform):
             return Result(out, notes, skipped)
         index = target
         ins = out.instructions[index]
-        fixed = _fix_instruction(ins, port, ctx, notes, skipped)
+        fixed = _fix_instruction(
+            ins, port, ctx, (_stage_env(out), context_reader(out, ctx)), notes, skipped
+        )
         if fixed is None:
             return Result(out, notes, skipped)
         new_ins, server, bound_port = fixed
@@ -67,7 +72,13 @@ class FixCmdBinding(NotesTransform):
                 "added STOPSIGNAL SIGINT: runserver as PID 1 ignores SIGTERM, so docker stop "
                 "would wait 10 s and kill it; SIGINT stops it at once"
             )
-        _ensure_expose(out, index, bound_port, notes)
+        if bound_port is None:
+            skipped.append(
+                f"the port {server} listens on is not known from the image (a variable set at "
+                "run time, or a config file that could not be read); no EXPOSE added"
+            )
+        else:
+            _ensure_expose(out, index, bound_port, notes)
         return Result(out, notes, skipped)
 
 
@@ -201,8 +212,13 @@ def _unbackground(text: str) -> str:
 
 
 def _fix_instruction(
-    ins: Instruction, port: int, ctx: Context, notes: list[str], skipped: list[str]
-) -> tuple[Instruction, str, int] | None:
+    ins: Instruction,
+    port: int,
+    ctx: Context,
+    server_env: tuple[dict[str, str], Callable[[str], str | None]],
+    notes: list[str],
+    skipped: list[str],
+) -> tuple[Instruction, str, int | None] | None:
     script, shell_prefix = _script_of(ins)
     segments = split_commands(script)
     at = next(k for k, s in enumerate(segments) if server_argv(words(s.text)) is not None)
@@ -223,7 +239,7 @@ def _fix_instruction(
             "runserver is Django's development server and gunicorn is a dependency: "
             f"--production-server would serve {ctx.project.wsgi_application} with gunicorn"
         )
-    argv, bound_port, changed = _rebind(argv, start, server, port, ctx, skipped)
+    argv, bound_port, changed = _rebind(argv, start, server, port, ctx, server_env, skipped)
     if changed:
         notes.append(
             f"line {ins.line}: {server} was bound to "
@@ -317,8 +333,17 @@ def _value_at(argv: list[str], i: int, names: tuple[str, ...]) -> tuple[str, str
 
 
 def _rebind(
-    argv: list[str], start: int, server: str, port: int, ctx: Context, skipped: list[str]
-) -> tuple[list[str], int, bool]:
+    argv: list[str],
+    start: int,
+    server: str,
+    port: int,
+    ctx: Context,
+    server_env: tuple[dict[str, str], Callable[[str], str | None]],
+    skipped: list[str],
+) -> tuple[list[str], int | None, bool]:
+    """(new argv, the port it listens on (None: unknown), changed?). `server_env` is the
+    final stage's ENV and a reader for the files the command names."""
+    env, reader = server_env
     argv = list(argv)
     if server == "runserver":
         idx = argv.index("runserver", start) + 1
@@ -327,8 +352,9 @@ def _rebind(
             argv.insert(idx, f"0.0.0.0:{port}")
             return argv, port, True
         i = positional[0]
-        host, p = _host_port(argv[i])
-        bound = int(p) if p.isdigit() else port
+        _, p = _host_port(argv[i])
+        host, seen = _host_port(expand(argv[i], env))
+        bound = _bound_port(seen, port)
         if host in LOCAL_HOSTS or host == "":
             argv[i] = f"0.0.0.0:{p or port}"
             return argv, bound, True
@@ -338,9 +364,13 @@ def _rebind(
         names: tuple[str, ...] = ("--bind", "-b")
         hits = _option(argv, names)
         if not hits:
-            if server == "gunicorn" and _gunicorn_configured(argv, ctx):
-                skipped.append("gunicorn reads its bind from a config file; left it alone")
-                return argv, port, False
+            configured = (
+                config_bind("gunicorn", argv[start:], env, reader)
+                if server == "gunicorn"
+                else None
+            )
+            if configured is not None:
+                return argv, _configured_port(server, configured, skipped), False
             argv += ["--bind", f"0.0.0.0:{port}"]
             return argv, port, True
         changed = False
@@ -349,9 +379,12 @@ def _rebind(
             prefix, value = _value_at(argv, i, names)
             if value.startswith(("unix:", "fd://")):
                 continue
-            host, p = _host_port(value)
-            bound = int(p) if p.isdigit() else bound
-            if host in LOCAL_HOSTS or host == "":
+            _, p = _host_port(value)
+            seen_value = expand(value, env)
+            host, seen = _host_port(seen_value)
+            bound = _bound_port(seen, bound)
+            # `:8000` (an empty host) binds every interface already, as Python sockets do.
+            if host in LOCAL_HOSTS or (host == "" and not seen_value.startswith(":")):
                 argv[i] = f"{prefix}0.0.0.0:{p or 8000}"
                 changed = True
         return argv, bound, changed
@@ -367,7 +400,7 @@ def _rebind(
         bound = port
         if port_hits:
             _, value = _value_at(argv, port_hits[0], port_names)
-            bound = int(value) if value.isdigit() else port
+            bound = _bound_port(expand(value, env), port)
         hits = _option(argv, names)
         if not hits:
             argv += [names[0], "0.0.0.0"]
@@ -388,25 +421,56 @@ def _rebind(
         names = ("--http", "--http-socket")
         for i in _option(argv, names):
             prefix, value = _value_at(argv, i, names)
-            host, p = _host_port(value)
-            bound = int(p) if p.isdigit() else port
+            _, p = _host_port(value)
+            host, seen = _host_port(expand(value, env))
+            bound = _bound_port(seen, port)
             if host in LOCAL_HOSTS:
                 argv[i] = f"{prefix}0.0.0.0:{p}"
                 return argv, bound, True
             return argv, bound, False
-        return argv, port, False
+        configured = config_bind("uwsgi", argv[start:], env, reader)
+        if configured is not None:
+            return argv, _configured_port(server, configured, skipped), False
+        for i in _option(argv, ("--socket", "-s", "--uwsgi-socket", "--https")):
+            _, p = _host_port(_value_at(argv, i, ("--socket", "-s", "--uwsgi-socket",
+                                                  "--https"))[1].split(",", 1)[0])
+            if p.isdigit():
+                return argv, int(p), False
+        # uwsgi has no default HTTP port: without one, what it listens on is unknown.
+        return argv, None, False
     return argv, port, False
 
 
-def _gunicorn_configured(argv: list[str], ctx: Context) -> bool:
-    if _option(argv, ("-c", "--config")):
-        return True
-    # gunicorn loads ./gunicorn.conf.py from its working directory by default.
-    for rel in ("gunicorn.conf.py", f"{ctx.project.project_dir}/gunicorn.conf.py"):
-        text = ctx.read(rel)
-        if text is not None and "bind" in text:
-            return True
-    return False
+def _bound_port(text: str, default: int | None) -> int | None:
+    """The port an (expanded) option value names: the default when it names none, None when
+    it is a variable the image does not set (`$PORT` given at run time)."""
+    if not text:
+        return default
+    if text.isdigit():
+        return int(text)
+    return None if "$" in text else default
+
+
+def _configured_port(server: str, configured: ConfigBind, skipped: list[str]) -> int | None:
+    if configured.port is None:
+        return None
+    if configured.host in LOCAL_HOSTS:
+        skipped.append(
+            f"{server} binds {configured.host}:{configured.port} in {configured.source}, "
+            "unreachable from outside the container; change it there"
+        )
+    return configured.port
+
+
+def _stage_env(dockerfile: Dockerfile) -> dict[str, str]:
+    """The final stage's ENV, which the server sees (GUNICORN_CMD_ARGS, PORT, UWSGI_*)."""
+    env: dict[str, str] = {}
+    for _, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        if ins.keyword == "ENV":
+            env.update(env_pairs(ins.value))
+    return env
+
+
 
 
 def _describe_bind(argv: list[str], start: int, server: str) -> str:

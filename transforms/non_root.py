@@ -3,19 +3,31 @@
 Why: a process running as root in a container is root on every volume it mounts and one kernel
 bug away from root on the host. A numeric UID lets Kubernetes' runAsNonRoot verify it without
 reading /etc/passwd. The directories Django writes at run time (the sqlite database's directory,
-MEDIA_ROOT, STATIC_ROOT when collectstatic runs at start) are handed to that user; nothing else
-becomes writable.
+MEDIA_ROOT, STATIC_ROOT when collectstatic runs at start) are handed to that user, recursively
+(a data directory may already hold subdirectories, like `media/images` made by an earlier RUN);
+the app directory itself only at its top, so the code stays root's.
+
+It stays root, with the reason, when the settings could not be read (which directories the app
+writes is then unknown), and when the project's compose file bind-mounts the host's source over
+the app and the service writes there: uid 10001 cannot write a host tree owned by someone else
+(on Linux, where bind mounts keep host ownership).
 """
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optimizer.dockerfile import Dockerfile, Instruction, next_workdir
+from optimizer import compose
+from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, next_workdir
+from optimizer.ports import config_bind, expand
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
+from transforms.image_paths import context_reader
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -23,6 +35,8 @@ if TYPE_CHECKING:
 UID = 10001
 _TAIL = {"CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "VOLUME", "LABEL"}
 _NEEDS_ROOT = re.compile(r"\bcron\b|>>?\s*/etc/|\bservice\s|supervisord|\bnginx\b|\bsysctl\b")
+# Commands that write into the app's tree at start (database files, collected static files).
+_WRITES_TREE = re.compile(r"\b(migrate|collectstatic|makemigrations|compilemessages)\b")
 _MANAGES_USERS = re.compile(
     r"\b(gosu|su-exec|su |setpriv|chpst|runuser|useradd|adduser|chown|apt-get|apk )"
 )
@@ -51,12 +65,18 @@ class NonRoot(NotesTransform):
         if "alpine" in base:
             return Result(out, skipped=["alpine base: USER left to you"])
         start = " ".join(i.value for _, i in items if i.keyword in {"CMD", "ENTRYPOINT"})
-        low_port = [p for p in re.findall(r":(\d+)\b", start) if int(p) < 1024]
+        env: dict[str, str] = {}
+        for _, ins in items:
+            if ins.keyword == "ENV":
+                env.update(env_pairs(ins.value))
+        low_port = [p for p in re.findall(r":(\d+)\b", expand(start, env)) if int(p) < 1024]
+        read = context_reader(out, ctx)
+        low_port += [str(p) for p in _configured_ports(start, env, read) if p < 1024]
         if low_port:
             return Result(
                 out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
             )
-        script = _entrypoint_script(start, ctx)
+        script = _entrypoint_script(start, read)
         if script is not None and (_MANAGES_USERS.search(script) or _NEEDS_ROOT.search(script)):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
@@ -68,6 +88,42 @@ class NonRoot(NotesTransform):
             )
         starts = start + " " + (script or "")
         project = ctx.project
+        if project.settings_file is None:
+            why = (
+                f"the settings module {project.settings_module} is not in the build context"
+                if project.settings_module
+                else "the settings module could not be found (no DJANGO_SETTINGS_MODULE "
+                "default and no module defining INSTALLED_APPS)"
+            )
+            return Result(
+                out,
+                skipped=[
+                    f"{why}, so which directories the app writes (sqlite, media) is unknown; "
+                    "set ENV DJANGO_SETTINGS_MODULE in the Dockerfile to let non-root read it"
+                ],
+            )
+        if project.unreadable_settings:
+            return Result(
+                out,
+                skipped=[
+                    "the settings file(s) "
+                    + ", ".join(project.unreadable_settings)
+                    + " could not be parsed, so which directories the app writes is unknown"
+                ],
+            )
+        unknown = [
+            n for n in project.unresolved_settings
+            if n != "STATIC_ROOT" or "collectstatic" in starts
+        ]
+        if unknown:
+            return Result(
+                out,
+                skipped=[
+                    f"the settings set {' and '.join(unknown)} to a value that could not be read "
+                    "(an environment variable without a default, a config module), so which "
+                    "directory the app writes is unknown; USER left as is"
+                ],
+            )
         if "collectstatic" in starts and project.static_root is None:
             return Result(
                 out,
@@ -91,8 +147,10 @@ class NonRoot(NotesTransform):
         # The app's own directory: Django projects create files next to themselves at run time
         # (sqlite databases, relative log files); files already there stay root's.
         writable: list[str] = [app_dir]
+        sqlite_dir: str | None = None
         if project.sqlite_path:
-            writable.append(in_image(posixpath.dirname(project.sqlite_path) or ".") or app_dir)
+            sqlite_dir = in_image(posixpath.dirname(project.sqlite_path) or ".") or app_dir
+            writable.append(sqlite_dir)
         for root, always in ((project.media_root, True), (project.static_root, False)):
             if root and (always or "collectstatic" in starts):
                 path = in_image(root)
@@ -101,7 +159,9 @@ class NonRoot(NotesTransform):
         for _, ins in items:
             if ins.keyword == "VOLUME":
                 volumes = ins.exec_form or ins.args.split()
-                writable.extend(v for v in volumes if v.startswith("/") and "$" not in v)
+                writable.extend(
+                    posixpath.normpath(v) for v in volumes if v.startswith("/") and "$" not in v
+                )
         writable = list(dict.fromkeys(writable))
         if "/" in writable:
             return Result(
@@ -111,6 +171,12 @@ class NonRoot(NotesTransform):
                     "writable is no better than root; left as is"
                 ],
             )
+        data_dirs = [w for w in writable if w != app_dir] + ([sqlite_dir] if sqlite_dir else [])
+        compose_skip, compose_notes = _compose_bind_mount(
+            ctx, app_dir, list(dict.fromkeys(data_dirs)), starts
+        )
+        if compose_skip:
+            return Result(out, skipped=[*compose_notes, compose_skip])
         logs = _log_files(ctx)
         if logs is None:
             return Result(
@@ -141,8 +207,13 @@ class NonRoot(NotesTransform):
             # Build steps (collectstatic, ...) may already have created them as root.
             commands.append("touch " + " ".join(log_paths))
         owned = list(dict.fromkeys([*writable, *log_dirs, *log_paths]))
-        if owned:
-            commands.append(f"chown {UID}:{UID} " + " ".join(owned))
+        # The app dir only at its top (the code stays root's); data dirs with all they hold.
+        top = [p for p in owned if p == app_dir or p in log_paths]
+        data = _outermost([p for p in owned if p not in top])
+        if top:
+            commands.append(f"chown {UID}:{UID} " + " ".join(top))
+        if data:
+            commands.append(f"chown -R {UID}:{UID} " + " ".join(data))
         writable = owned
         at = len(items)
         while at > 1 and items[at - 1][1].keyword in _TAIL:
@@ -152,7 +223,129 @@ class NonRoot(NotesTransform):
         out.insert_before(index + 1, Instruction.new("USER", str(UID)))
         where = f"; {', '.join(writable)} writable for it" if writable else ""
         note = f"the app now runs as uid {UID} instead of root{where}"
-        return Result(out, [note])
+        if project.settings_module and not _is_module_file(
+            project.settings_file, project.settings_module, project.project_dir
+        ):
+            note += (
+                f" (read from {project.settings_file}: {project.settings_module} is not in the "
+                "build context)"
+            )
+        return Result(out, [note], skipped=compose_notes)
+
+
+def _configured_ports(
+    start: str, env: dict[str, str], read: Callable[[str], str | None]
+) -> list[int]:
+    """Ports uwsgi/gunicorn take from their config files (`http = :80` in uwsgi.ini)."""
+    argv = words(start.replace("[", " ").replace("]", " ").replace(",", " "))
+    argv = [a.strip("\"'") for a in argv]
+    found: list[int] = []
+    for server in ("uwsgi", "gunicorn"):
+        if any(a.rsplit("/", 1)[-1] == server for a in argv):
+            bind = config_bind(server, argv, env, read)
+            if bind is not None and bind.port is not None:
+                found.append(bind.port)
+    return found
+
+
+def _is_module_file(rel: str | None, module: str, project_dir: str) -> bool:
+    if rel is None:
+        return False
+    stem = posixpath.relpath(rel, project_dir) if project_dir != "." else rel
+    stem = stem.removesuffix(".py").removesuffix("/__init__")
+    return stem.replace("/", ".") == module or stem.replace("/", ".").endswith("." + module)
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Drop paths inside another one of the list: `chown -R` of the parent covers them."""
+    norm = [posixpath.normpath(p) for p in paths]
+    return [
+        p
+        for p, n in zip(paths, norm, strict=True)
+        if not any(n != o and n.startswith(o.rstrip("/") + "/") for o in norm)
+    ]
+
+
+def _compose_bind_mount(
+    ctx: Context, app_dir: str, data_dirs: list[str], starts: str
+) -> tuple[str | None, list[str]]:
+    """(reason to keep root, notes) from the compose services that build this Dockerfile: a
+    service that mounts the host's source over the app and writes there at start."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    context = ctx.context_dir.resolve()
+    # The compose file often sits above the context (`build: ./app` at the repository root).
+    directories = list(
+        dict.fromkeys([context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]])
+    )
+    notes: list[str] = []
+    for directory in directories:
+        try:
+            project = _load_compose(directory)
+        except compose.ComposeError as exc:
+            notes.append(f"compose file in {directory.name or directory} not read ({exc}); "
+                         "bind mounts over the app not checked")
+            continue
+        if project is None:
+            continue
+        affected: list[str] = []
+        first: tuple[str, str, str] | None = None
+        for service in project.building(dockerfile):
+            if service.user:
+                continue
+            mount = service.mounts_over(app_dir)
+            if mount is None:
+                continue
+            command = " ".join((service.entrypoint or []) + (service.command or [])) or starts
+            writes = _WRITES_TREE.search(command) or _WRITES_TREE.search(starts)
+            hidden = [d for d in data_dirs if service.mounts_over(d) is not None]
+            if not (writes or hidden):
+                continue
+            affected.append(f"`{service.name}`")
+            if first is None or service.ports:  # the service that serves, when there is one
+                what = f"runs `{writes.group(1)}`" if writes else f"writes {', '.join(hidden)}"
+                source = Path(mount.source)
+                shown = (
+                    (source.relative_to(project.directory).as_posix() or ".")
+                    if source.is_relative_to(project.directory)
+                    else mount.source
+                )
+                first = (shown, mount.target, what)
+        if first is not None:
+            shown, target, what = first
+            files = ", ".join(f.name for f in project.files)
+            names = ", ".join(affected)
+            plural = "s" if len(affected) > 1 else ""
+            if plural:
+                what = what.replace("runs ", "run ", 1).replace("writes ", "write ", 1)
+            return (
+                f"compose service{plural} {names} ({files}) bind-mount{'' if plural else 's'} "
+                f"{shown} over {target} and {what}: as uid {UID} it could not write the host's "
+                "files (on Linux a bind mount keeps the host's owner), so the image keeps root; "
+                f"add `user: \"${{UID:-1000}}:${{GID:-1000}}\"` to {'those' if plural else 'that'} "
+                f"service{plural}, then re-run to switch the image to a non-root user",
+                notes,
+            )
+    return None, notes
+
+
+_COMPOSE_LEVELS_UP = 2
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(
+    directory: Path, stamp: tuple[tuple[str, float], ...]
+) -> compose.ComposeProject | None:
+    # `stamp` (the files' mtimes) is only part of the cache key: an edited file is read again.
+    return compose.load(directory)
+
+
+def _load_compose(directory: Path) -> compose.ComposeProject | None:
+    """The compose project in `directory`, read once per content (detect and apply both ask)."""
+    files = compose.find_compose_files(directory)
+    if not files:
+        return None
+    stamp = tuple((str(f), f.stat().st_mtime) for f in files)
+    return _load_cached(directory, stamp)
 
 
 _BASE_NAMES = {"BASE_DIR", "PROJECT_DIR", "ROOT_DIR", "PROJECT_ROOT"}
@@ -194,18 +387,16 @@ def _filenames(tree: cst.Module) -> list[cst.BaseExpression]:
     """The values of the module's `"filename": ...` dict entries."""
     import libcst as cst
 
-    class FilenameCollector(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.values: list[cst.BaseExpression] = []
+    values: list[cst.BaseExpression] = []
 
+    class FilenameCollector(cst.CSTVisitor):
         def visit_DictElement(self, node: cst.DictElement) -> None:
             key = node.key
             if isinstance(key, cst.SimpleString) and key.evaluated_value == "filename":
-                self.values.append(node.value)
+                values.append(node.value)
 
-    collector = FilenameCollector()
-    tree.visit(collector)
-    return collector.values
+    tree.visit(FilenameCollector())
+    return values
 
 
 def _evaluate(node: cst.BaseExpression) -> tuple[bool, str] | None:
@@ -256,11 +447,11 @@ def _runtime_cwd(items: list[tuple[int, Instruction]]) -> str:
     return cwd
 
 
-def _entrypoint_script(start: str, ctx: Context) -> str | None:
+def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | None:
     for token in words(start.replace("[", " ").replace("]", " ").replace(",", " ")):
         token = token.strip("\"'")
         if token.endswith(".sh"):
-            return ctx.read_script(token) or ""
+            return read(token) or ""
     return None
 
 

@@ -7,6 +7,7 @@ RUN python manage.py collectstatic --noinput
 RUN useradd --create-home --uid 10001 app \
     && mkdir -p /app/logs \
     && touch /app/debug.log /app/logs/errors.log \
-    && chown 10001:10001 /app /app/logs /app/debug.log /app/logs/errors.log
+    && chown 10001:10001 /app /app/debug.log /app/logs/errors.log \
+    && chown -R 10001:10001 /app/logs
 USER 10001
 CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]

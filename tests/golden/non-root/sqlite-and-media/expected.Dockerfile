@@ -5,7 +5,8 @@ RUN pip install -r requirements.txt
 COPY . .
 RUN useradd --create-home --uid 10001 app \
     && mkdir -p /app/media \
-    && chown 10001:10001 /app /app/media
+    && chown 10001:10001 /app \
+    && chown -R 10001:10001 /app/media
 USER 10001
 EXPOSE 8000
 CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]

@@ -1,0 +1,8 @@
+FROM python:3.11-slim
+COPY requirements.txt /tmp/
+RUN pip install -r /tmp/requirements.txt
+COPY . /opt/app/
+WORKDIR /opt/app
+ENV PORT=8100
+EXPOSE 8100
+CMD ["uwsgi", "/opt/app/deploy/uwsgi.ini"]

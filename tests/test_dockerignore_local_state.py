@@ -1,0 +1,56 @@
+"""dockerignore excludes the project's local state by what the settings say (issue 8.5): the
+sqlite file DATABASES names and the uploads in MEDIA_ROOT nobody committed."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from helpers import materialize
+
+from optimizer.pipeline import optimize
+
+GOLDEN = Path(__file__).parent / "golden" / "dockerignore"
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_uncommitted_uploads_are_excluded_committed_media_kept(tmp_path: Path) -> None:
+    root = materialize(GOLDEN / "media-with-files", tmp_path / "ctx")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "init")
+    (root / "media/uploads").mkdir(parents=True)
+    (root / "media/uploads/avatar.png").write_bytes(b"\x89PNG")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    lines = outcome.files[".dockerignore"].splitlines()
+    assert "media/uploads/avatar.png" in lines
+    assert "media" not in lines
+    notes = [n for c in outcome.changes for n in c.notes]
+    assert any("uploads nobody committed" in n for n in notes)
+
+
+def test_uncommitted_media_without_any_committed_file_is_excluded_whole(tmp_path: Path) -> None:
+    root = materialize(GOLDEN / "media-with-files", tmp_path / "ctx")
+    _git(root, "init", "-q")
+    _git(root, "add", "Dockerfile", "mysite", "requirements.txt")
+    _git(root, "commit", "-qm", "init")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert "media" in outcome.files[".dockerignore"].splitlines()
+
+
+def test_listing_uploads_is_idempotent(tmp_path: Path) -> None:
+    root = materialize(GOLDEN / "media-with-files", tmp_path / "ctx")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "init")
+    (root / "media/new.png").write_bytes(b"\x89PNG")
+    first = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    (root / ".dockerignore").write_text(first.files[".dockerignore"])
+    assert optimize(root / "Dockerfile", root, only=["dockerignore"]).files == {}

@@ -1,0 +1,74 @@
+"""Ports servers take from their configuration (issue 8.4): uwsgi ini, gunicorn config files,
+GUNICORN_CMD_ARGS, gunicorn's $PORT default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from optimizer.ports import ConfigBind, config_bind, detect_port
+
+
+def _reader(files: dict[str, str]) -> Callable[[str], str | None]:
+    return lambda path: files.get(path.lstrip("/"))
+
+
+def test_uwsgi_ini_keys_and_env() -> None:
+    read = _reader({"uwsgi.ini": "[uwsgi]\nmodule = x\nhttp = :8080\n",
+                    "sock.ini": "[uwsgi]\nsocket = /tmp/app.sock\n",
+                    "multi.ini": "[uwsgi]\n[other]\nhttp-socket = 0.0.0.0:9090\n"})
+    assert config_bind("uwsgi", ["uwsgi", "--ini", "uwsgi.ini"], {}, read) == ConfigBind(
+        "uwsgi.ini", 8080
+    )
+    assert config_bind("uwsgi", ["uwsgi", "uwsgi.ini"], {}, read) is not None
+    assert config_bind("uwsgi", ["uwsgi", "--ini", "sock.ini"], {}, read) == ConfigBind(
+        "sock.ini", None
+    )
+    assert config_bind("uwsgi", ["uwsgi", "--ini=multi.ini:other"], {}, read) == ConfigBind(
+        "multi.ini", 9090, "0.0.0.0"
+    )
+    assert config_bind("uwsgi", ["uwsgi", "--ini", "missing.ini"], {}, read) == ConfigBind(
+        "missing.ini", None
+    )
+    assert config_bind("uwsgi", ["uwsgi"], {"UWSGI_HTTP": ":7000"}, read) == ConfigBind(
+        "UWSGI_HTTP", 7000
+    )
+    assert config_bind("uwsgi", ["uwsgi", "--module", "x"], {}, read) is None
+
+
+def test_gunicorn_config_file_cmd_args_and_port() -> None:
+    read = _reader({
+        "gunicorn.conf.py": 'import os\nbind = [f"0.0.0.0:{os.getenv(\'P\', \'5000\')}"]\n',
+        "conf/prod.py": "workers = 4\nbind = compute()\n",
+    })
+    assert config_bind("gunicorn", ["gunicorn", "app.wsgi"], {}, read) == ConfigBind(
+        "gunicorn.conf.py", 5000, "0.0.0.0"
+    )
+    assert config_bind("gunicorn", ["gunicorn", "-c", "conf/prod.py"], {}, read) == ConfigBind(
+        "prod.py", None
+    )
+    assert config_bind(
+        "gunicorn", ["gunicorn", "-c", "python:app.gconf"], {}, read
+    ) == ConfigBind("python:app.gconf", None)
+    env = {"GUNICORN_CMD_ARGS": "--workers 2 -b 127.0.0.1:6000"}
+    assert config_bind("gunicorn", ["gunicorn"], env, read) == ConfigBind(
+        "GUNICORN_CMD_ARGS", 6000, "127.0.0.1"
+    )
+    nothing = _reader({})
+    assert config_bind("gunicorn", ["gunicorn", "x.wsgi"], {}, nothing) is None
+    assert config_bind("gunicorn", ["gunicorn", "x.wsgi"], {"PORT": "4000"}, nothing) == (
+        ConfigBind("$PORT", 4000, "0.0.0.0")
+    )
+
+
+def test_detect_port_reads_configuration_when_given_a_reader() -> None:
+    read = _reader({"uwsgi.ini": "[uwsgi]\nhttp = :8080\n"})
+    assert detect_port(["uwsgi", "--ini", "uwsgi.ini"], None, [], {}, read) == 8080
+    assert detect_port(["uwsgi", "--ini", "uwsgi.ini"], None, [], {}) == 8000
+
+
+def test_gunicorn_config_reads_the_image_environment() -> None:
+    conf = 'import os\nbind = "0.0.0.0:" + os.getenv("PORT", "8000")\n'
+    read = _reader({"gunicorn.conf.py": conf})
+    assert config_bind("gunicorn", ["gunicorn", "x.wsgi"], {"PORT": "9100"}, read) == ConfigBind(
+        "gunicorn.conf.py", 9100, "0.0.0.0"
+    )
