@@ -337,6 +337,13 @@ def _json(
             "asgi_application": outcome.project.asgi_application,
             "dependency_manager": outcome.project.dependencies.manager,
             "manifest_files": list(outcome.project.dependencies.manifest_files),
+            # What verify and the transforms read from the settings, so a user can check it.
+            "database_engines": list(outcome.project.database_engines),
+            "uses_redis": outcome.project.uses_redis,
+            "allowed_hosts": list(outcome.project.allowed_hosts),
+            "env_vars": list(outcome.project.env_vars),
+            "url_paths": list(outcome.project.url_paths),
+            "unreadable_settings": list(outcome.project.unreadable_settings),
         },
     }
 
