@@ -590,7 +590,7 @@ def test_largest_layers_leave_out_the_base() -> None:
 
 
 def test_build_progress_forwards_step_headers_only() -> None:
-    from optimizer.verify import _step_lines
+    from optimizer.verify.build import _step_lines
 
     seen: list[str] = []
     forward = _step_lines("after", seen.append)

@@ -137,6 +137,7 @@ def verify(
         return report
     run = Run.create()
     report.run_id = run.run_id
+    progress(f"run {run.run_id}: everything it creates is labelled {engine.RUN_LABEL}={run.run_id}")
     with run.signals(progress):
         try:
             _verify(

@@ -114,11 +114,11 @@ def baseline_sides(spec: str, dockerfile_path: Path, context_dir: Path, current:
         ctx_rel = context_dir.resolve().relative_to(top.resolve()).as_posix()
     except ValueError as exc:
         raise BaselineError(f"--baseline {spec}: the Dockerfile is outside {top}") from exc
-    text = _git_show(top, spec, df_rel)
-    if text is None:
+    old = _git_show(top, spec, df_rel)
+    if old is None:
         raise BaselineError(f"--baseline {spec}: {df_rel} does not exist at {spec}")
     ignore_rel = ".dockerignore" if ctx_rel == "." else f"{ctx_rel}/.dockerignore"
-    before: dict[str, str | None] = {key: text, ".dockerignore": _git_show(top, spec, ignore_rel)}
+    before: dict[str, str | None] = {key: old, ".dockerignore": _git_show(top, spec, ignore_rel)}
     notes: list[str] = []
     if before[".dockerignore"] is None:
         notes.append(f"{ignore_rel} did not exist at {spec}: the baseline builds without one")

@@ -68,7 +68,7 @@ def verify_table(report: dict[str, Any]) -> Table:
 
 
 def render_report(out: Console, report: dict[str, Any]) -> None:
-    if report["before"].get("build_tried"):
+    if report["before"].get("build_ok"):
         out.print(verify_table(report))
         for name in ("before", "after"):
             layers = report[name].get("top_layers") or []
