@@ -229,3 +229,51 @@ def test_dockerfile_outside_the_context_verifies(tmp_path: Path, layout: str) ->
     assert result.returncode == 1, output
     assert "verify: PASS" in result.stdout
     _assert_clean(run_id_of(result.stderr), result.stderr)
+
+
+def test_cleanup_removes_what_a_killed_run_left_and_spares_live_runs(tmp_path: Path) -> None:
+    import tempfile
+
+    dead, live = "djopt-0dead0wt", "djopt-0live0wt"
+    made: list[list[str]] = []
+    for run_id in (dead, live):
+        label = f"dj-optimize.run={run_id}"
+        made += [
+            ["docker", "rm", "-f", f"verify-wt-{run_id}"],
+            ["docker", "network", "rm", f"verify-wt-{run_id}"],
+            ["docker", "volume", "rm", "-f", f"verify-wt-{run_id}"],
+        ]
+        for command in (
+            [
+                "docker",
+                "create",
+                "--name",
+                f"verify-wt-{run_id}",
+                "--label",
+                label,
+                "python:3.11-slim",
+            ],
+            ["docker", "network", "create", "--label", label, f"verify-wt-{run_id}"],
+            ["docker", "volume", "create", "--label", label, f"verify-wt-{run_id}"],
+        ):
+            subprocess.run(command, check=True, capture_output=True, timeout=60)
+    scratch = Path(tempfile.gettempdir())
+    dead_dir = scratch / f"dj-optimize-verify-{dead}-x1"
+    live_dir = scratch / f"dj-optimize-verify-{live}-x2"
+    for directory, pid in ((dead_dir, 2**22 + 12345), (live_dir, os.getpid())):
+        directory.mkdir(mode=0o700)
+        (directory / "pid").write_text(str(pid))
+        (directory / ".env").write_text("SECRET=1\n")
+    try:
+        result = _cli("--cleanup")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"removed container verify-wt-{dead}" in result.stdout
+        assert labelled(dead) == [] and not dead_dir.exists()
+        assert len(labelled(live)) == 3 and live_dir.exists()
+    finally:
+        import shutil
+
+        for command in made:
+            subprocess.run(command, capture_output=True, timeout=60)
+        shutil.rmtree(live_dir, ignore_errors=True)
+        shutil.rmtree(dead_dir, ignore_errors=True)
