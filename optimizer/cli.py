@@ -19,7 +19,7 @@ from optimizer.pipeline import OptimizeError, Outcome, optimize
 from transforms import ALL
 from transforms.base import Options
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None, epilog=exitcodes.HELP)
+app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -48,7 +48,7 @@ def _parse_env(pairs: list[str] | None, env_file: Path | None) -> dict[str, str]
     return env
 
 
-@app.command()
+@app.command(epilog=exitcodes.HELP)
 def run(
     dockerfile: Annotated[Path, typer.Argument(help="The Dockerfile to optimize.")] = Path(
         "Dockerfile"
@@ -73,10 +73,20 @@ def run(
         ),
     ] = False,
     verify: Annotated[
-        bool, typer.Option("--verify", help="Build both images, run both, compare.")
+        bool,
+        typer.Option(
+            "--verify",
+            help="Build both images, run both, compare. Verdict pass (exit 1, or 0 once "
+            "written), fail: the rewrite broke something the original did (exit 3), or "
+            "inconclusive: the original does not build, start or answer, or no engine "
+            "answers; nothing was proven (exit 4).",
+        ),
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="With --write --verify: write even if verify fails.")
+        bool,
+        typer.Option(
+            "--force", help="With --write --verify: write even if verify fails or is inconclusive."
+        ),
     ] = False,
     keep_images: Annotated[
         bool, typer.Option("--keep-images", help="Keep the images verify built.")

@@ -17,6 +17,8 @@ from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from typing import Any
 
+from docker.errors import DockerException
+
 from optimizer import engine
 from optimizer.ports import detect_port, port_from_command
 from optimizer.verify.build import (
@@ -138,6 +140,7 @@ def verify(
     run = Run.create()
     report.run_id = run.run_id
     progress(f"run {run.run_id}: everything it creates is labelled {engine.RUN_LABEL}={run.run_id}")
+    engine_failure = ""
     with run.signals(progress):
         try:
             _verify(
@@ -153,9 +156,15 @@ def verify(
             )
         except KeyboardInterrupt:
             report.interrupted_by = run.interrupted_by or "SIGINT"
+        except (engine.EngineError, DockerException, OSError) as exc:
+            # The engine refused or went away mid-run (requests' errors are OSErrors), or a
+            # file of the context could not be copied: a result, not a traceback.
+            engine_failure = f"verify stopped: {type(exc).__name__}: {str(exc)[-300:]}"
         finally:
             run.shielded = True  # a signal now only counts: cleanup must finish
             _cleanup(run, options, report, progress)
+    if engine_failure:
+        report.set_verdict("inconclusive", [Reason(f"{engine_failure}; nothing was proven")])
     if report.interrupted_by:
         report.set_verdict(
             "inconclusive",
