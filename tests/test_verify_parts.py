@@ -308,3 +308,33 @@ def test_dockerfile_outside_the_context(tmp_path: Path) -> None:
     )
     assert sides.outside and sides.before == {"Dockerfile": "FROM x\n"}
     assert sides.after == {"Dockerfile": "FROM y\n", ".dockerignore": ".git\n"}
+
+
+def test_named_builder_builds_with_buildx_and_loads_the_labelled_image(tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    args_file = tmp_path / "args"
+    (fake / "docker").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {args_file}\nexit 1\n')
+    (fake / "docker").chmod(0o755)
+    outside = tmp_path / "deploy" / "Dockerfile"
+    old_path = os.environ["PATH"]
+    os.environ["PATH"] = f"{fake}:{old_path}"
+    try:
+        engine.build(
+            tmp_path / "ctx",
+            "FROM scratch\n",
+            "verify-wt-tag",
+            timeout=30,
+            dockerfile_path=outside,
+            labels={"dj-optimize.run": "djopt-x"},
+            builder="remote-k8s",
+            no_cache=True,
+        )
+    finally:
+        os.environ["PATH"] = old_path
+    args = args_file.read_text().splitlines()
+    assert args[:5] == ["buildx", "build", "--builder", "remote-k8s", "--load"]
+    assert args[args.index("-f") + 1] == str(outside)  # outside the context, as the user's
+    assert outside.read_text() == "FROM scratch\n"
+    assert args[args.index("--label") + 1] == "dj-optimize.run=djopt-x"
+    assert "--no-cache" in args and args[-1] == str(tmp_path / "ctx")
