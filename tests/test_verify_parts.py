@@ -338,3 +338,17 @@ def test_named_builder_builds_with_buildx_and_loads_the_labelled_image(tmp_path:
     assert outside.read_text() == "FROM scratch\n"
     assert args[args.index("--label") + 1] == "dj-optimize.run=djopt-x"
     assert "--no-cache" in args and args[-1] == str(tmp_path / "ctx")
+
+
+def test_kept_images_survive_the_label_sweep(tmp_path: Path) -> None:
+    from optimizer.verify.run import _with_tag
+
+    run = Run("djopt-k", tmp_path)
+    run.track_image("djopt-k-before", keep=True)
+    run.track_image("djopt-k-after")
+    found = engine.Labelled(
+        images={"djopt-k-before:latest": "djopt-k", "djopt-k-after:latest": "djopt-k"}
+    )
+    assert run._not_kept(found).images == {"djopt-k-after:latest": "djopt-k"}
+    assert _with_tag("localhost:5000/x") == "localhost:5000/x:latest"
+    assert _with_tag("x:1") == "x:1"

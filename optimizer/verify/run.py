@@ -92,6 +92,12 @@ class Run:
         self.volumes.append(name)
         return name
 
+    def _not_kept(self, found: engine.Labelled) -> engine.Labelled:
+        """`found` without the images kept on purpose (--keep-images)."""
+        kept = {_with_tag(ref) for ref in self.kept_images}
+        found.images = {ref: run for ref, run in found.images.items() if ref not in kept}
+        return found
+
     # -- signals ---------------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -134,14 +140,10 @@ class Run:
                 volumes=self.volumes,
                 images=images,
             )
-            found = engine.find_labelled(self.run_id)
-            for ref in self.kept_images:
-                found.images.pop(ref, None)
+            found = self._not_kept(engine.find_labelled(self.run_id))
             if not found.empty():
                 failures += engine.remove_labelled(found)
-                found = engine.find_labelled(self.run_id)
-                for ref in self.kept_images:
-                    found.images.pop(ref, None)
+                found = self._not_kept(engine.find_labelled(self.run_id))
             left += found.describe()
         except Exception as exc:  # the engine went away: still remove the scratch copy
             failures.append(f"cannot reach the engine to clean up: {exc}")
@@ -150,6 +152,11 @@ class Run:
         if self.scratch.exists():
             left.append(f"directory {self.scratch}")
         return CleanupResult(removed=not left, left=left, failures=failures)
+
+
+def _with_tag(ref: str) -> str:
+    """`name` -> `name:latest`, as the engine lists a tag; `name:tag` stays."""
+    return ref if ":" in ref.rsplit("/", 1)[-1] else f"{ref}:latest"
 
 
 def _pid_alive(pid: int) -> bool:
