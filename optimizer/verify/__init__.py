@@ -323,7 +323,10 @@ def _verify(
     for name, (_, side) in sides.items():
         if name not in containers:
             continue
-        progress(f"{name}: waiting for HTTP on port {port_of[name]}")
+        progress(
+            f"{name}: waiting for HTTP on port {port_of[name]} "
+            f"(up to {options.start_timeout:.0f} s after start)"
+        )
         side.serving, ready = _await_http(
             containers[name], port_of[name], options, started[name] + options.start_timeout
         )
@@ -418,12 +421,12 @@ def _finish(report: VerifyReport, options: VerifyOptions) -> None:
     if before.serves:
         report.probes_equal = compare_probes(before.probes, after.probes)
         report.probe_verdicts = judge_probes(before.probes, after.probes)
-        for path, proved in report.probe_verdicts.items():
-            if proved == "proves-little":
-                probe = next(p for p in before.probes if p.path == path)
-                report.notes.append(f"GET {path}: {proves_little(probe)}")
     verdict, reasons = decide(before, after, report.probe_verdicts)
     report.set_verdict(verdict, reasons)
+    if verdict != "inconclusive":  # an inconclusive verdict lists them among its reasons
+        for probe in before.probes:
+            if report.probe_verdicts.get(probe.path) == "proves-little":
+                report.notes.append(f"GET {probe.path}: {proves_little(probe)}")
 
 
 def _measure_rebuild(
