@@ -240,14 +240,19 @@ def _verify(
     builder: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     from optimizer.verify import VerifyOptions, verify
-    from optimizer.verify.inputs import BaselineError, baseline_sides, rewrite_sides
+    from optimizer.verify.inputs import (
+        BaselineError,
+        baseline_sides,
+        dockerfile_key,
+        rewrite_sides,
+    )
     from optimizer.verify.progress import Progress
 
     paths = list(probes or [])
     if not paths:
         paths = ["/"] + (["/admin/login/"] if outcome.project.admin_installed else [])
     if baseline is not None:
-        key = next(iter(outcome.original))
+        key, _ = dockerfile_key(outcome.dockerfile_path, outcome.context_dir)
         try:
             sides = baseline_sides(
                 baseline, outcome.dockerfile_path, outcome.context_dir, outcome.original[key] or ""

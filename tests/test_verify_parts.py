@@ -352,3 +352,34 @@ def test_kept_images_survive_the_label_sweep(tmp_path: Path) -> None:
     assert run._not_kept(found).images == {"djopt-k-after:latest": "djopt-k"}
     assert _with_tag("localhost:5000/x") == "localhost:5000/x:latest"
     assert _with_tag("x:1") == "x:1"
+
+
+def test_no_engine_is_inconclusive_with_a_report(tmp_path: Path) -> None:
+    import json
+    import sys
+
+    from verify_tiny import make_project
+
+    dockerfile = make_project(tmp_path)
+    env = dict(os.environ, DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock")
+    root = Path(__file__).parent.parent
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "optimizer.cli", "--verify", *args, str(dockerfile)],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    human = cli()
+    assert human.returncode == 4, human.stdout + human.stderr
+    assert "verify: INCONCLUSIVE" in human.stdout
+    assert "start Docker (`docker info` must work); nothing was proven" in human.stdout
+    assert "lab" not in human.stdout + human.stderr
+    data = json.loads(cli("--json").stdout)
+    assert data["verdict"] == "inconclusive" and data["passed"] is False
+    assert data["verdict_reasons"][0]["text"].startswith("no container engine answers")
