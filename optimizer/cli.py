@@ -199,8 +199,12 @@ def _cleanup_leftovers(out: Console, err: Console, as_json: bool) -> Any:
     up = engine_available()
     result = cleanup_leftovers(engine_up=up)
     if as_json:
-        data = {"engine": up, "removed": result.found, "left": result.left, "errors": []}
-        data["errors"] = result.failures
+        data = {
+            "engine": up,
+            "removed": result.found,
+            "left": result.left,
+            "errors": result.failures,
+        }
         print(json.dumps(data, indent=2))
     else:
         for item in result.found:
