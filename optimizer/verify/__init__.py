@@ -10,6 +10,7 @@ exception. The verdict is pass, fail or inconclusive (`compare.decide`).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -509,7 +510,9 @@ def _stop(container: Any, timeout: float) -> tuple[bool, int | None, float]:
 def _cleanup(
     run: Run, options: VerifyOptions, report: VerifyReport, progress: Callable[[str], None]
 ) -> None:
-    progress("cleaning up")
+    # After SIGHUP the terminal may be gone: a failed progress line must not stop the cleanup.
+    with contextlib.suppress(Exception):
+        progress("cleaning up")
     result = run.cleanup()
     report.cleaned_up = result.removed
     report.left_behind = result.left

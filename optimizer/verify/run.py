@@ -114,7 +114,8 @@ class Run:
                 self.interrupted_by = name
                 raise KeyboardInterrupt
             self.later_signals += 1
-            on_signal(f"{name} again: still cleaning up, please wait")
+            with contextlib.suppress(Exception):  # the terminal may be gone (SIGHUP)
+                on_signal(f"{name}: still cleaning up, please wait")
 
         previous: dict[int, Any] = {}
         for signum in _SIGNALS:
