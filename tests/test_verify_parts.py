@@ -218,6 +218,17 @@ def test_signals_interrupt_once_then_only_count(tmp_path: Path) -> None:
         os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C while cleaning up
         os.kill(os.getpid(), signal.SIGTERM)
     assert run.later_signals == 2
+    try:
+        # The run was interrupted: its caller reports and exits, undisturbed by late signals.
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    calm = Run("djopt-calm", tmp_path)
+    with calm.signals():
+        pass
     assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL
 
 

@@ -8,7 +8,8 @@ what a killed run left. Whoever starts something during a run (the app's contain
 containers, their networks and volumes) registers it here with `track_*` and passes `labels`.
 
 Signals: SIGINT, SIGTERM and SIGHUP raise `KeyboardInterrupt` once; every later one (a second
-Ctrl-C while cleaning up) is only counted, so cleanup always finishes. Each engine call of the
+Ctrl-C while cleaning up) is only counted, so cleanup always finishes; after an interrupted run
+they stay ignored, so the caller can print its report and exit. Each engine call of the
 cleanup is bounded by the client's timeout.
 """
 
@@ -124,7 +125,9 @@ class Run:
             yield
         finally:
             for signum, old in previous.items():
-                signal.signal(signum, old)
+                # After an interrupt the run is over and the caller only reports and exits: a
+                # late second Ctrl-C must not kill it halfway through printing the report.
+                signal.signal(signum, signal.SIG_IGN if self.interrupted_by else old)
 
     # -- cleanup ---------------------------------------------------------------------------------
 
