@@ -150,7 +150,14 @@ def build_cause(side: SideReport) -> list[str]:
     if side.build_failed_step:
         lines.append(f"failing step: {side.build_failed_step}")
         lines += side.build_step_tail[-CAUSE_LINES:]
-    lines += [e for e in side.build_errors[-3:] if e not in lines]
+    errors = side.build_errors[-3:]
+    # BuildKit says it twice: `ERROR: process ...` for the step, then `ERROR: failed to solve:
+    # process ...`; keep the fuller one.
+    lines += [
+        e
+        for e in errors
+        if e not in lines and not any(o != e and e.removeprefix("ERROR: ") in o for o in errors)
+    ]
     if not lines:
         lines = side.build_log_tail[-CAUSE_LINES:]
     return lines
