@@ -35,7 +35,7 @@ def run_optimizer(example: Path) -> dict[str, Any]:
         )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {TIMEOUT:.0f} s"}
-    # Exit status 1 only means "changes proposed" or "verify failed": the JSON says which.
+    # Exit status 1/3/4 (changes proposed / verify failed / inconclusive): the JSON says which.
     try:
         data = json.loads(done.stdout)
     except ValueError:
@@ -113,7 +113,8 @@ def row(name: str, data: dict[str, Any]) -> tuple[list[str], list[str]]:
         _s(a.get("rebuild_seconds")),
         f"{_s(b.get('cold_build_seconds'))}/{_s(a.get('cold_build_seconds'))}",
         _lint(data),
-        "PASS" if report.get("passed") else "FAIL",
+        # pass / fail / inconclusive; reports from before verdicts had only `passed`.
+        str(report.get("verdict") or ("pass" if report.get("passed") else "fail")).upper(),
     ]
     return cells, list(report.get("reasons") or [])
 

@@ -141,10 +141,20 @@ def run(
         typer.Option("--no-config", help="Ignore [tool.dj-optimize] in pyproject.toml."),
     ] = False,
     verify: Annotated[
-        bool, typer.Option("--verify", help="Build both images, run both, compare.")
+        bool,
+        typer.Option(
+            "--verify",
+            help="Build both images, run both, compare. Verdict pass (exit 1, or 0 once "
+            "written), fail: the rewrite broke something the original did (exit 3), or "
+            "inconclusive: the original does not build, start or answer, or no engine "
+            "answers; nothing was proven (exit 4).",
+        ),
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="With --write --verify: write even if verify fails.")
+        bool,
+        typer.Option(
+            "--force", help="With --write --verify: write even if verify fails or is inconclusive."
+        ),
     ] = False,
     keep_images: Annotated[
         bool, typer.Option("--keep-images", help="Keep the images verify built.")
@@ -158,6 +168,26 @@ def run(
     env_file: Annotated[Path | None, typer.Option("--env-file", help="File of KEY=VALUE.")] = None,
     no_rebuild: Annotated[
         bool, typer.Option("--no-rebuild", help="Verify without the rebuild-time measurement.")
+    ] = False,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            help="Verify the Dockerfile on disk against an earlier one: a git revision "
+            "(e.g. HEAD) or a file. Implies --verify.",
+        ),
+    ] = None,
+    builder: Annotated[
+        str | None,
+        typer.Option(
+            "--builder", help="Build with this buildx builder (docker buildx build --load)."
+        ),
+    ] = None,
+    cleanup: Annotated[
+        bool,
+        typer.Option(
+            "--cleanup", help="Remove what a killed --verify run left (containers, images, ...)."
+        ),
     ] = False,
     list_transforms: Annotated[
         bool, typer.Option("--list-transforms", help="List the transforms and exit.")
@@ -182,6 +212,9 @@ def run(
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     fmt = output_format.value
+    if cleanup:
+        _cleanup_leftovers(out, err, as_json or fmt == "json")
+    verify = verify or baseline is not None
     if as_json and fmt not in ("text", "json"):
         _fail(err, False, f"--json conflicts with --format {fmt}")
     if as_json:
@@ -203,6 +236,7 @@ def run(
     keep_images = keep_images or config.verify.keep_images
     no_rebuild = no_rebuild or config.verify.no_rebuild
     probe = pick(probe, list(config.verify.probes))
+    builder = builder or config.verify.builder
     try:
         outcome = optimize(
             dockerfile,
@@ -221,8 +255,17 @@ def run(
 
     report: dict[str, Any] | None = None
     passed = True
-    if verify and outcome.changed:
-        report, passed = _verify(outcome, probe, env_vars, keep_images, no_rebuild, as_json, err)
+    if verify and (outcome.changed or baseline is not None):
+        if not as_json:
+            _print_before_verify(out, outcome, baseline)
+        report, passed = _verify(
+            outcome, probe, env_vars, keep_images, no_rebuild, as_json, err, baseline, builder
+        )
+    elif verify and not as_json:
+        err.print(
+            "verify: nothing to change, nothing built (to verify the Dockerfile on disk "
+            "against an earlier one: --baseline HEAD)"
+        )
 
     written: list[str] = []
     if write and outcome.changed and (passed or force):
@@ -247,9 +290,11 @@ def run(
         for line in github(outcome, report, passed):
             print(line)
     else:
-        _print(out, outcome, written, write, report, passed)
-    if not passed:
-        raise typer.Exit(1)
+        _print(out, outcome, written, write, report, passed, diff_shown=report is not None)
+    if report is not None and report["verdict"] == "fail":
+        raise typer.Exit(exitcodes.VERIFY_FAILED)
+    if report is not None and report["verdict"] == "inconclusive":
+        raise typer.Exit(exitcodes.VERIFY_INCONCLUSIVE)
     if outcome.changed and not written:
         raise typer.Exit(exitcodes.CHANGES)
     raise typer.Exit(exitcodes.OK)
@@ -263,6 +308,46 @@ def _fail(err: Console, as_json: bool, message: str) -> Any:
     raise typer.Exit(exitcodes.BAD_INPUT)
 
 
+def _cleanup_leftovers(out: Console, err: Console, as_json: bool) -> Any:
+    from optimizer.engine import engine_available
+    from optimizer.verify.run import cleanup_leftovers
+
+    up = engine_available()
+    result = cleanup_leftovers(engine_up=up)
+    if as_json:
+        data = {
+            "engine": up,
+            "removed": result.found,
+            "left": result.left,
+            "errors": result.failures,
+        }
+        print(json.dumps(data, indent=2))
+    else:
+        for item in result.found:
+            out.print(f"removed {escape(item)}")
+        for item in result.left:
+            out.print(f"left behind: {escape(item)}")
+        if not up:
+            err.print(
+                "dj-optimize: no container engine answers: start Docker (`docker info` must "
+                "work); only scratch directories were removed"
+            )
+        elif result.removed:
+            out.print("cleanup: nothing of dj-optimize --verify is left (checked by label)")
+    if not up:
+        raise typer.Exit(exitcodes.BAD_INPUT)
+    raise typer.Exit(exitcodes.OK if result.removed else exitcodes.INTERNAL_ERROR)
+
+
+def _print_before_verify(out: Console, outcome: Outcome, baseline: str | None) -> None:
+    """The diff first: verify takes minutes, the reader can study the change meanwhile."""
+    if baseline is None:
+        _print_diff(out, outcome)
+    else:
+        out.print(f"verifying {outcome.dockerfile_path} as it is on disk against {baseline}")
+    out.file.flush()
+
+
 def _verify(
     outcome: Outcome,
     probes: list[str] | None,
@@ -271,48 +356,54 @@ def _verify(
     no_rebuild: bool,
     as_json: bool,
     err: Console,
+    baseline: str | None = None,
+    builder: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    from optimizer.engine import engine_available
     from optimizer.verify import VerifyOptions, verify
+    from optimizer.verify.inputs import (
+        BaselineError,
+        baseline_sides,
+        dockerfile_key,
+        rewrite_sides,
+    )
+    from optimizer.verify.progress import Progress
 
-    if not engine_available():
-        _fail(
-            err,
-            as_json,
-            "--verify needs a Docker engine and none answers "
-            "(start one, e.g. ../shared/lab/engine-up)",
-        )
     paths = list(probes or [])
     if not paths:
         paths = ["/"] + (["/admin/login/"] if outcome.project.admin_installed else [])
-    key = outcome.dockerfile_key
-    before = {key: outcome.original[key] or ""}
-    after = {key: outcome.files.get(key, before[key])}
-    for name, content in outcome.files.items():
-        if name != key:
-            after[name] = content
+    if baseline is not None:
+        key, _ = dockerfile_key(outcome.dockerfile_path, outcome.context_dir)
+        try:
+            sides = baseline_sides(
+                baseline, outcome.dockerfile_path, outcome.context_dir, outcome.original[key] or ""
+            )
+        except BaselineError as exc:
+            _fail(err, as_json, str(exc))
+    else:
+        sides = rewrite_sides(
+            outcome.dockerfile_path, outcome.context_dir, outcome.original, outcome.files
+        )
     options = VerifyOptions(
-        probes=paths, env=env, keep_images=keep_images, measure_rebuild=not no_rebuild
+        probes=paths,
+        env=env,
+        keep_images=keep_images,
+        measure_rebuild=not no_rebuild,
+        builder=builder,
     )
-
-    def progress(line: str) -> None:
-        if not as_json:
-            err.print(escape(line))
-
-    import signal
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    # A CI job or `timeout` stops us with SIGTERM: clean up as for Ctrl-C.
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        result = verify(outcome.context_dir, before, after, options, progress, dockerfile=key)
-    except KeyboardInterrupt:
-        _fail(err, as_json, "interrupted; everything verify created was removed")
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    return result.to_dict(), result.passed
+    with Progress(err, enabled=not as_json) as progress:
+        result = verify(
+            outcome.context_dir,
+            sides.before,
+            sides.after,
+            options,
+            progress,
+            dockerfile=sides.dockerfile,
+            dockerfile_outside=sides.outside,
+        )
+    result.notes[:0] = sides.notes
+    data = result.to_dict()
+    data["baseline"] = sides.description if baseline is not None else None
+    return data, result.passed
 
 
 def _json(
@@ -330,6 +421,8 @@ def _json(
         "verify": report,
         # null when verify did not run: nothing was proven either way.
         "passed": passed if report is not None else None,
+        "verdict": report["verdict"] if report is not None else None,
+        "verdict_reasons": report["verdict_reasons"] if report is not None else [],
         "project": {
             "manage_py": outcome.project.manage_py,
             "settings_module": outcome.project.settings_module,
@@ -355,74 +448,49 @@ def _print(
     write: bool,
     report: dict[str, Any] | None,
     passed: bool,
+    *,
+    diff_shown: bool = False,
 ) -> None:
     if not outcome.changed:
         out.print(f"{outcome.dockerfile_path}: nothing to change")
-    else:
-        diff = outcome.diff()
-        if out.is_terminal:
-            from rich.syntax import Syntax
-
-            out.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
-        else:
-            out.print(escape(diff), end="")
-        out.print()
-        for change in outcome.changes:
-            for note in change.notes:
-                out.print(escape(f"[{change.transform}] {note}"))
+    elif not diff_shown:
+        _print_diff(out, outcome)
     for change in outcome.skipped:
         for note in change.notes:
             out.print(escape(f"[{change.transform}] left alone: {note}"))
     if report is not None:
-        print_verify_table(out, report)
-        saving = report.get("size_saving_percent")
-        if saving is not None:
-            out.print(f"size saving: {report['size_saving_bytes'] / 1e6:.1f} MB ({saving:.1f}%)")
-        for path in report.get("removed_paths") or []:
-            out.print(f"no longer in the image: {escape(path)}")
-        out.print("verify: " + ("PASS" if passed else "FAIL"))
-        for reason in report.get("reasons") or []:
-            out.print(f"  - {escape(reason)}")
+        from optimizer.verify.render import render_report
+
+        render_report(out, report)
     if written:
         out.print("wrote " + ", ".join(written))
     elif write and outcome.changed and not passed:
-        out.print("nothing written: verification failed (use --force to write anyway)")
+        out.print(
+            f"nothing written: verify did not pass ({report and report['verdict']}; "
+            "use --force to write anyway)"
+        )
     elif outcome.changed and not write:
         out.print("dry run: nothing written (use --write to apply)")
 
 
+def _print_diff(out: Console, outcome: Outcome) -> None:
+    diff = outcome.diff()
+    if out.is_terminal:
+        from rich.syntax import Syntax
+
+        out.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+    else:
+        out.print(escape(diff), end="")
+    out.print()
+    for change in outcome.changes:
+        for note in change.notes:
+            out.print(escape(f"[{change.transform}] {note}"))
+
+
 def print_verify_table(out: Console, report: dict[str, Any]) -> None:
-    from rich.table import Table
+    from optimizer.verify.render import verify_table
 
-    table = Table("", "before", "after", title="verify")
-
-    def mb(value: int | None) -> str:
-        return "-" if value is None else f"{value / 1e6:.1f} MB"
-
-    def secs(value: float | None) -> str:
-        return "-" if value is None else f"{value:.1f} s"
-
-    b, a = report["before"], report["after"]
-    table.add_row("image size", mb(b["image_size"]), mb(a["image_size"]))
-    table.add_row("bytes above base", mb(b["bytes_above_base"]), mb(a["bytes_above_base"]))
-    table.add_row("layers", str(b["layers"]), str(a["layers"]))
-    table.add_row("cold build", secs(b["cold_build_seconds"]), secs(a["cold_build_seconds"]))
-    table.add_row(
-        "rebuild after code change", secs(b["rebuild_seconds"]), secs(a["rebuild_seconds"])
-    )
-    table.add_row(
-        "reachable from host", str(b["reachable_from_host"]), str(a["reachable_from_host"])
-    )
-    table.add_row("stops on SIGTERM", str(b["stopped_on_sigterm"]), str(a["stopped_on_sigterm"]))
-    table.add_row("runs as uid", str(b["uid"]), str(a["uid"]))
-    out.print(table)
-    for name, side in (("before", b), ("after", a)):
-        layers = side.get("top_layers") or []
-        if layers:
-            out.print(f"largest layers {name}:")
-            for layer in layers[:3]:
-                command = escape(layer["created_by"] or "(base image)")
-                out.print(f"  {layer['size'] / 1e6:8.1f} MB  {command}")
+    out.print(verify_table(report))
 
 
 def main() -> None:

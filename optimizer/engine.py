@@ -8,7 +8,9 @@ Dockerfiles rely on. Everything else (inspect, run, exec, stop, logs, remove) go
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -35,6 +37,11 @@ class BuildResult:
     seconds: float
     log_tail: list[str]
     image_id: str | None
+    # Where a failed build stopped, read from BuildKit's plain progress: the step header
+    # (`[2/3] RUN pip install ...`), that step's last output lines and the `ERROR:` lines.
+    failed_step: str | None = None
+    step_tail: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class ImageInfo:
     entrypoint: list[str] | None
     working_dir: str
     env: dict[str, str] = field(default_factory=dict)
+    stop_signal: str = ""
 
     def top_layers(self, n: int = 5, base_entries: int = 0) -> list[Layer]:
         """The biggest layers; `base_entries` oldest history entries (the base's) left out."""
@@ -63,14 +71,56 @@ class ImageInfo:
         return sorted((x for x in own if x.size > 0), key=lambda x: -x.size)[:n]
 
 
+# Every object verify creates carries this label with the run's id, so whatever a killed run
+# left can be found and removed (`dj-optimize --cleanup`) and cleanup can be checked.
+RUN_LABEL = "dj-optimize.run"
+
 _client: Any = None
+
+
+def docker_host_from_context(inspect_json: str) -> str | None:
+    """The endpoint of the docker CLI's current context, from `docker context inspect` output.
+
+    None when the output names no endpoint (then the SDK's defaults apply)."""
+    try:
+        data = json.loads(inspect_json)
+    except ValueError:
+        return None
+    entry = data[0] if isinstance(data, list) and data else data
+    if not isinstance(entry, dict):
+        return None
+    endpoint = ((entry.get("Endpoints") or {}).get("docker") or {}).get("Host")
+    return str(endpoint) if endpoint else None
+
+
+def resolve_docker_host() -> str | None:
+    """Where the docker CLI sends its requests: DOCKER_HOST when set, else the endpoint of the
+    current context (Docker Desktop, colima and rootless Docker set one; the SDK's `from_env`
+    alone reads only DOCKER_HOST and would talk to /var/run/docker.sock instead)."""
+    if os.environ.get("DOCKER_HOST"):
+        return os.environ["DOCKER_HOST"]
+    try:
+        done = subprocess.run(
+            ["docker", "context", "inspect"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return docker_host_from_context(done.stdout) if done.returncode == 0 else None
 
 
 def client() -> Any:
     global _client
     if _client is None:
         # Generous HTTP timeout: `stop` waits for the container's own grace period on top.
-        _client = docker.from_env(timeout=120)
+        host = resolve_docker_host()
+        if host and not os.environ.get("DOCKER_HOST"):
+            _client = docker.DockerClient(base_url=host, timeout=120)
+        else:
+            _client = docker.from_env(timeout=120)
     return _client
 
 
@@ -100,26 +150,45 @@ def build(
     timeout: float,
     on_line: Callable[[str], None] | None = None,
     dockerfile: str = "Dockerfile",
+    dockerfile_path: Path | None = None,
     no_cache: bool = False,
+    labels: dict[str, str] | None = None,
+    builder: str | None = None,
+    iidfile: Path | None = None,
 ) -> BuildResult:
-    """Build `context` with `dockerfile_text` written to `context/dockerfile`.
+    """Build `context` with `dockerfile_text` written to `context/dockerfile`, or to
+    `dockerfile_path` when the Dockerfile lives outside the context (built with `-f` there).
 
     The text is written into the context, so pass a scratch copy, never the user's tree. Placing
     it at its real context-relative path keeps docker's .dockerignore lookup (`<name>.dockerignore`
     next to the Dockerfile, else the context's) and `COPY . .` behaving as in the user's build.
+    A failed build is a result (ok False, with the failing step), never an exception.
     """
-    target = context / dockerfile
+    target = dockerfile_path if dockerfile_path is not None else context / dockerfile
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink():
+        target.unlink()
     target.write_text(dockerfile_text, encoding="utf-8")
-    fd, iidfile = tempfile.mkstemp(prefix="djopt-iid-")
-    os.close(fd)
-    command = ["docker", "build", "--progress=plain", "-f", str(target), "-t", tag]
-    command += ["--iidfile", iidfile]
+    if iidfile is None:
+        # Never inside the context: a new file there would change what `COPY . .` sends.
+        fd, name = tempfile.mkstemp(prefix="djopt-iid-")
+        os.close(fd)
+        iidfile = Path(name)
+    iidfile.unlink(missing_ok=True)
+    if builder:
+        # A named buildx builder (remote BuildKit, Kubernetes): --load brings the image back.
+        command = ["docker", "buildx", "build", "--builder", builder, "--load"]
+    else:
+        command = ["docker", "build"]
+    command += ["--progress=plain", "-f", str(target), "-t", tag, "--iidfile", str(iidfile)]
+    for key, value in (labels or {}).items():
+        command += ["--label", f"{key}={value}"]
     if no_cache:
         command.append("--no-cache")
     command.append(str(context))
     env = dict(os.environ, DOCKER_BUILDKIT="1")
     tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+    steps = BuildLog()
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -133,14 +202,14 @@ def build(
             start_new_session=True,  # so a timeout can end the CLI without signalling us
         )
     except OSError as exc:
-        Path(iidfile).unlink(missing_ok=True)
-        return BuildResult(False, 0.0, [f"cannot run docker: {exc}"], None)
+        return BuildResult(False, 0.0, [f"cannot run docker: {exc}"], None, errors=[str(exc)])
 
     def pump() -> None:
         assert proc.stdout is not None
         for raw in proc.stdout:
             line = raw.rstrip("\n")
             tail.append(line)
+            steps.feed(line)
             if on_line is not None:
                 with contextlib.suppress(Exception):
                     on_line(line)
@@ -161,13 +230,87 @@ def build(
     finally:
         reader.join(timeout=10)
     seconds = time.monotonic() - start
-    image_id = Path(iidfile).read_text().strip() or None
-    Path(iidfile).unlink(missing_ok=True)
+    # BuildKit removes the iidfile when the build fails: its absence is a failed build.
+    try:
+        image_id = iidfile.read_text().strip() or None
+    except OSError:
+        image_id = None
+    iidfile.unlink(missing_ok=True)
     lines = list(tail)
+    errors = steps.errors
     if timed_out:
         lines.append(f"build timed out after {timeout:.0f} s")
+        errors = [*errors, f"build timed out after {timeout:.0f} s"]
     ok = not timed_out and proc.returncode == 0 and image_id is not None
-    return BuildResult(ok, seconds, lines, image_id if ok else None)
+    if ok:
+        return BuildResult(True, seconds, lines, image_id)
+    failed = steps.failed_step() if not timed_out else steps.current_step()
+    return BuildResult(
+        False,
+        seconds,
+        lines,
+        None,
+        failed_step=failed,
+        step_tail=steps.tail_of(failed),
+        errors=errors or ([f"docker build exited with status {proc.returncode}"]),
+    )
+
+
+# `#7 [builder 2/3] RUN pip install ...`: BuildKit's plain progress names a step by its vertex
+# number; later lines of that step start with the same `#7 `.
+_VERTEX = re.compile(r"#(\d+) (.*)")
+_STEP_HEADER = re.compile(r"\[(?:[\w.-]+ )?\d+/\d+\] ")
+_TIMESTAMP = re.compile(r"\d+\.\d+ ")
+STEP_TAIL_LINES = 15
+
+
+class BuildLog:
+    """Follows BuildKit's `--progress=plain` output: step headers, each step's last lines, the
+    step that reported `ERROR`, and the final `ERROR:` lines."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+        self.outputs: dict[str, deque[str]] = {}
+        self.failed: str | None = None
+        self.last_header: str | None = None
+        self.errors: list[str] = []
+
+    def feed(self, line: str) -> None:
+        if line.startswith("ERROR:") or line.startswith("error:"):
+            self.errors.append(line)
+            return
+        match = _VERTEX.match(line)
+        if match is None:
+            return
+        vertex, rest = match.groups()
+        if vertex not in self.headers:
+            if _STEP_HEADER.match(rest):
+                self.headers[vertex] = rest
+                self.last_header = vertex
+            return
+        if rest.startswith("ERROR"):
+            self.failed = vertex
+            self.errors.append(rest)
+            return
+        if rest.startswith("DONE") or rest.startswith("CACHED") or rest.startswith("CANCELED"):
+            return
+        text = rest
+        stamp = _TIMESTAMP.match(text)
+        if stamp:
+            text = text[stamp.end() :]
+        self.outputs.setdefault(vertex, deque(maxlen=STEP_TAIL_LINES)).append(text)
+
+    def failed_step(self) -> str | None:
+        return self.headers.get(self.failed) if self.failed else None
+
+    def current_step(self) -> str | None:
+        return self.headers.get(self.last_header) if self.last_header else None
+
+    def tail_of(self, header: str | None) -> list[str]:
+        for vertex, text in self.headers.items():
+            if text == header:
+                return list(self.outputs.get(vertex, ()))
+        return []
 
 
 def _terminate(proc: subprocess.Popen[str]) -> None:
@@ -217,6 +360,7 @@ def image_info(tag: str) -> ImageInfo:
         entrypoint=_str_list(config.get("Entrypoint")),
         working_dir=str(config.get("WorkingDir") or ""),
         env=env,
+        stop_signal=str(config.get("StopSignal") or ""),
     )
 
 
@@ -250,7 +394,13 @@ def shorten_created_by(text: str, width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def image_paths_present(tag: str, paths: list[str], *, name: str | None = None) -> dict[str, bool]:
+def image_paths_present(
+    tag: str,
+    paths: list[str],
+    *,
+    name: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict[str, bool]:
     """Which of `paths` exist in the image, checked as root in a throwaway container.
 
     Root, because `/root/.cache/pip` is invisible to an unprivileged image user. Raises
@@ -270,6 +420,7 @@ def image_paths_present(tag: str, paths: list[str], *, name: str | None = None) 
             user="0",
             network_disabled=True,
             name=name,
+            labels=labels or {},
             remove=True,
             stdout=True,
             stderr=False,
@@ -293,6 +444,7 @@ def run_container(
     port: int,
     env: dict[str, str],
     network: str | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Any:
     """Start a detached container with `port` published on 127.0.0.1 (random host port)."""
     try:
@@ -300,6 +452,7 @@ def run_container(
             tag,
             detach=True,
             name=name,
+            labels=labels or {},
             environment=env,
             ports={f"{port}/tcp": ("127.0.0.1", None)},
             network=network,
@@ -361,9 +514,9 @@ def logs_tail(container: Any, lines: int = LOG_TAIL_LINES) -> list[str]:
     return bytes(raw).decode("utf-8", "replace").splitlines()
 
 
-def create_network(name: str) -> None:
+def create_network(name: str, labels: dict[str, str] | None = None) -> None:
     try:
-        client().networks.create(name, driver="bridge")
+        client().networks.create(name, driver="bridge", labels=labels or {})
     except docker.errors.DockerException as exc:
         raise EngineError(f"cannot create network {name}: {exc}") from exc
 
@@ -373,8 +526,11 @@ def remove(
     containers: Iterable[str] = (),
     images: Iterable[str] = (),
     networks: Iterable[str] = (),
+    volumes: Iterable[str] = (),
 ) -> list[str]:
-    """Force-remove by name/tag/id, ignoring what is already gone. Returns the failures."""
+    """Force-remove by name/tag/id, ignoring what is already gone. Returns the failures.
+
+    Containers first (they hold networks, volumes and images), images last."""
     failures: list[str] = []
     api = client()
     for name in containers:
@@ -391,6 +547,13 @@ def remove(
             pass
         except docker.errors.DockerException as exc:
             failures.append(f"network {name}: {exc}")
+    for name in volumes:
+        try:
+            api.volumes.get(name).remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.DockerException as exc:
+            failures.append(f"volume {name}: {exc}")
     for ref in images:
         try:
             api.images.remove(ref, force=True, noprune=False)
@@ -399,3 +562,56 @@ def remove(
         except docker.errors.DockerException as exc:
             failures.append(f"image {ref}: {exc}")
     return failures
+
+
+@dataclass
+class Labelled:
+    """Objects that carry a `dj-optimize.run` label: name (or id) -> the run id."""
+
+    containers: dict[str, str] = field(default_factory=dict)
+    images: dict[str, str] = field(default_factory=dict)
+    networks: dict[str, str] = field(default_factory=dict)
+    volumes: dict[str, str] = field(default_factory=dict)
+
+    def empty(self) -> bool:
+        return not (self.containers or self.images or self.networks or self.volumes)
+
+    def describe(self) -> list[str]:
+        return [
+            f"{kind} {name}"
+            for kind, found in (
+                ("container", self.containers),
+                ("image", self.images),
+                ("network", self.networks),
+                ("volume", self.volumes),
+            )
+            for name in sorted(found)
+        ]
+
+
+def find_labelled(run_id: str | None = None) -> Labelled:
+    """Everything labelled by verify: one run's (`run_id`) or any run's."""
+    wanted = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
+    filters = {"label": wanted}
+    api = client()
+    found = Labelled()
+    for container in api.containers.list(all=True, filters=filters):
+        found.containers[container.name] = (container.labels or {}).get(RUN_LABEL, "")
+    for image in api.images.list(filters=filters):
+        name = image.tags[0] if image.tags else image.id
+        found.images[name] = (image.labels or {}).get(RUN_LABEL, "")
+    for network in api.networks.list(filters=filters):
+        found.networks[network.name] = (network.attrs.get("Labels") or {}).get(RUN_LABEL, "")
+    for volume in api.volumes.list(filters=filters):
+        found.volumes[volume.name] = (volume.attrs.get("Labels") or {}).get(RUN_LABEL, "")
+    return found
+
+
+def remove_labelled(found: Labelled) -> list[str]:
+    # By id for untagged images; every tag of a tagged one goes with `force`.
+    return remove(
+        containers=found.containers,
+        networks=found.networks,
+        volumes=found.volumes,
+        images=found.images,
+    )

@@ -1,5 +1,6 @@
 """`--verify --write` through the command line on the lab engine: a rewrite that breaks the app
-fails verification, exits 1 and leaves every file of the project byte-identical."""
+fails verification, exits 3 (verify failed), says why, and leaves every file of the project
+byte-identical."""
 
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ def test_broken_rewrite_fails_verify_and_writes_nothing(
     result = CliRunner().invoke(
         app, ["--verify", "--write", "--no-rebuild", str(root / "Dockerfile")]
     )
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output
     assert "verify: FAIL" in result.output
-    assert "nothing written" in result.output
+    # The cause under the reason: the after image has no gunicorn to start.
+    assert "the rewritten container does not start (the original does)" in result.output
+    assert "gunicorn" in result.output.split("verify: FAIL", 1)[1]
+    assert "nothing written: verify did not pass (fail" in result.output
     assert snapshot(root) == before

@@ -238,9 +238,9 @@ def test_config_verify_settings_reach_verify(
     )
     seen: dict[str, object] = {}
 
-    def fake_verify(outcome, probes, env, keep_images, no_rebuild, as_json, err):  # type: ignore[no-untyped-def]
+    def fake_verify(outcome, probes, env, keep_images, no_rebuild, as_json, err, *rest):  # type: ignore[no-untyped-def]
         seen.update(probes=probes, env=env, keep_images=keep_images, no_rebuild=no_rebuild)
-        return {}, True
+        return {"verdict": "pass", "verdict_reasons": []}, True
 
     monkeypatch.setattr("optimizer.cli._verify", fake_verify)
     runner.invoke(app, ["--verify", "--env", "C=flag", str(tutorial / "Dockerfile")])

@@ -12,16 +12,17 @@ from optimizer.verify import (
     SideReport,
     VerifyReport,
     base_image,
-    compare_probes,
     container_identities,
     decide,
     detect_port,
+    judge_probes,
     make_probe,
     normalize_body,
     normalize_location,
     pick_touch_file,
     port_from_command,
 )
+from optimizer.verify.report import ProbeVerdict
 
 # -- normalisation -------------------------------------------------------------------------------
 
@@ -190,7 +191,7 @@ def _side(
     serving: str = "host",
     probes: list[ProbeResult] | None = None,
 ) -> SideReport:
-    side = SideReport(build_ok=build_ok, image_size=size, port=8000)
+    side = SideReport(build_tried=True, build_ok=build_ok, image_size=size, port=8000)
     side.serving = (
         "host" if serving == "host" else "container" if serving == "container" else "none"
     )
@@ -198,65 +199,179 @@ def _side(
     return side
 
 
-def _verdict(before: SideReport, after: SideReport) -> list[str]:
-    return decide(before, after, compare_probes(before.probes, after.probes))
+def _verdict(before: SideReport, after: SideReport) -> tuple[str, list[str]]:
+    verdict, reasons = decide(before, after, judge_probes(before.probes, after.probes))
+    return verdict, [r.text for r in reasons]
 
 
 def test_equal_smaller_reachable_passes() -> None:
-    assert _verdict(_side(size=900), _side(size=300)) == []
+    assert _verdict(_side(size=900), _side(size=300)) == ("pass", [])
 
 
-def test_original_that_does_not_build_fails() -> None:
-    reasons = _verdict(_side(build_ok=False, size=None, serving="none"), _side())
-    assert reasons == ["original does not build"]
+def test_original_that_does_not_build_is_inconclusive_with_the_failing_step() -> None:
+    before = _side(build_ok=False, size=None, serving="none")
+    before.build_failed_step = "[2/3] RUN pip install -r requirements.txt && exit 1"
+    before.build_step_tail = ["Successfully installed Django-5.1.4"]
+    before.build_errors = [
+        "ERROR: process did not complete: exit code: 1",
+        "ERROR: failed to solve: process did not complete: exit code: 1",
+    ]
+    verdict, reasons = decide(before, _side(), {})
+    assert verdict == "inconclusive"
+    assert [r.text for r in reasons] == ["the original does not build: nothing was proven"]
+    assert reasons[0].cause[0] == (
+        "failing step: [2/3] RUN pip install -r requirements.txt && exit 1"
+    )
+    assert "Successfully installed Django-5.1.4" in reasons[0].cause
+    assert reasons[0].cause[-2:] == [
+        "Successfully installed Django-5.1.4",
+        "ERROR: failed to solve: process did not complete: exit code: 1",
+    ]
+
+
+def test_original_not_building_does_not_blame_an_unbuilt_rewrite() -> None:
+    before = _side(build_ok=False, size=None, serving="none")
+    after = SideReport()  # never built: verify stops after the original fails
+    assert _verdict(before, after) == (
+        "inconclusive",
+        ["the original does not build: nothing was proven"],
+    )
 
 
 def test_rewrite_that_does_not_build_fails() -> None:
-    reasons = _verdict(_side(), _side(build_ok=False, size=None, serving="none", probes=[]))
-    assert reasons == ["rewritten Dockerfile does not build"]
+    after = _side(build_ok=False, size=None, serving="none", probes=[])
+    after.build_failed_step = "[builder 3/5] RUN pip wheel"
+    verdict, reasons = decide(_side(), after, {})
+    assert verdict == "fail"
+    assert reasons[0].text == "the rewritten Dockerfile does not build (the original does)"
+    assert reasons[0].cause == ["failing step: [builder 3/5] RUN pip wheel"]
 
 
-def test_different_response_fails() -> None:
+def test_different_response_fails_with_the_containers_last_lines() -> None:
     before = _side(probes=[_probe("/", 200), _probe("/admin/login/", 200, "form")])
     after = _side(probes=[_probe("/", 200), _probe("/admin/login/", 500, "Server Error")])
-    reasons = _verdict(before, after)
-    assert len(reasons) == 1
-    assert "/admin/login/" in reasons[0] and "500" in reasons[0]
+    after.container_log_tail = ["Traceback (most recent call last):", "ImportError: boom"]
+    verdict, reasons = decide(before, after, judge_probes(before.probes, after.probes))
+    assert verdict == "fail" and len(reasons) == 1
+    assert "/admin/login/" in reasons[0].text and "500" in reasons[0].text
+    assert reasons[0].cause[-1] == "ImportError: boom"
 
 
 def test_different_body_fails_with_a_pointer_to_the_difference() -> None:
-    reasons = _verdict(
+    verdict, reasons = _verdict(
         _side(probes=[_probe("/", 200, "hello")]), _side(probes=[_probe("/", 200, "help")])
     )
-    assert reasons and "body differs at character 3" in reasons[0]
+    assert verdict == "fail"
+    assert "body differs at character 3" in reasons[0]
 
 
 def test_larger_rewrite_fails() -> None:
-    reasons = _verdict(_side(size=100_000_000), _side(size=100_200_000))
-    assert reasons == ["rewritten image is larger (100200000 > 100000000 bytes)"]
+    assert _verdict(_side(size=100_000_000), _side(size=100_200_000)) == (
+        "fail",
+        ["the rewritten image is larger (100200000 > 100000000 bytes)"],
+    )
 
 
 def test_rewrite_unreachable_from_host_fails() -> None:
     after = _side(serving="container", probes=[_probe("/", 200, via="container")])
-    reasons = _verdict(_side(), after)
+    verdict, reasons = _verdict(_side(), after)
+    assert verdict == "fail"
     assert any("not on published port" in r for r in reasons)
 
 
-def test_rewrite_serving_nothing_fails() -> None:
-    reasons = _verdict(_side(), _side(serving="none", probes=[]))
-    assert any("does not answer HTTP" in r for r in reasons)
+def test_rewrite_serving_nothing_fails_with_its_logs() -> None:
+    after = _side(serving="none", probes=[])
+    after.exit_code = 1
+    after.container_log_tail = ["ModuleNotFoundError: No module named 'gunicorn'"]
+    verdict, reasons = decide(_side(), after, {})
+    assert verdict == "fail"
+    assert "does not answer HTTP on port 8000 (the original does)" in reasons[0].text
+    assert "the container exited with status 1" in reasons[0].cause
+    assert reasons[0].cause[-1] == "ModuleNotFoundError: No module named 'gunicorn'"
+
+
+def test_rewrite_that_does_not_start_fails() -> None:
+    after = _side(serving="none", probes=[])
+    after.started = False
+    after.start_error = "cannot start x: exec: gunicorn: not found"
+    verdict, reasons = decide(_side(), after, {})
+    assert verdict == "fail"
+    assert reasons[0].text == "the rewritten container does not start (the original does)"
+    assert reasons[0].cause[0] == "cannot start x: exec: gunicorn: not found"
 
 
 def test_original_reachable_only_inside_is_compared_and_passes() -> None:
     before = _side(serving="container", probes=[_probe("/", 200, via="container")])
-    assert _verdict(before, _side(size=10)) == []
+    assert _verdict(before, _side(size=10)) == ("pass", [])
 
 
-def test_original_serving_nothing_needs_rewrite_to_serve_without_errors() -> None:
+def test_original_serving_nothing_is_inconclusive() -> None:
     before = _side(serving="none", probes=[])
-    assert _verdict(before, _side()) == []
-    reasons = _verdict(before, _side(probes=[_probe("/", 500, "boom")]))
-    assert reasons == ["GET /: rewritten container answers 500"]
+    before.container_log_tail = ["django.db.utils.OperationalError: could not connect"]
+    verdict, reasons = decide(before, _side(), {})
+    assert verdict == "inconclusive"
+    assert reasons[0].text == (
+        "the original does not answer HTTP on port 8000: no responses to compare, "
+        "nothing was proven"
+    )
+    assert reasons[0].cause[-1] == "django.db.utils.OperationalError: could not connect"
+
+
+def test_inconclusive_original_but_larger_rewrite_still_fails() -> None:
+    before = _side(serving="none", probes=[], size=100_000_000)
+    verdict, reasons = _verdict(before, _side(size=200_000_000))
+    assert verdict == "fail"
+    assert reasons == ["the rewritten image is larger (200000000 > 100000000 bytes)"]
+
+
+_DEBUG_500 = (
+    '<html><head><meta name="robots" content="NONE,NOARCHIVE">'
+    "<title>OperationalError at /</title></head><body>PATH /opt/venv/bin</body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("before_probe", "after_probe"),
+    [
+        (_probe("/", 500, _DEBUG_500), _probe("/", 500, _DEBUG_500.replace("venv", "other"))),
+        (_probe("/", 404, "Not Found"), _probe("/", 404, "Not Found")),
+        (_probe("/", 503, "down"), _probe("/", 503, "different text")),
+    ],
+)
+def test_equal_errors_prove_little_and_alone_are_inconclusive(
+    before_probe: ProbeResult, after_probe: ProbeResult
+) -> None:
+    before, after = _side(probes=[before_probe]), _side(probes=[after_probe])
+    assert judge_probes(before.probes, after.probes) == {"/": "proves-little"}
+    verdict, reasons = _verdict(before, after)
+    assert verdict == "inconclusive"
+    assert reasons[0] == "no probe proved anything: nothing was proven"
+    assert reasons[1].startswith(f"GET /: both sides answer {before_probe.status} (")
+    assert reasons[1].endswith("this probe proves little")
+
+
+def test_one_proving_probe_is_enough_to_pass() -> None:
+    before = _side(probes=[_probe("/", 200, "home"), _probe("/admin/login/", 500, _DEBUG_500)])
+    after = _side(probes=[_probe("/", 200, "home"), _probe("/admin/login/", 500, _DEBUG_500)])
+    assert judge_probes(before.probes, after.probes) == {
+        "/": "same",
+        "/admin/login/": "proves-little",
+    }
+    assert _verdict(before, after) == ("pass", [])
+
+
+def test_error_turned_into_a_page_is_a_difference() -> None:
+    before = _side(probes=[_probe("/", 500, _DEBUG_500)])
+    after = _side(probes=[_probe("/", 200, "home")])
+    verdict, reasons = _verdict(before, after)
+    assert verdict == "fail" and "status differs (before 500, after 200)" in reasons[0]
+
+
+def test_probe_the_original_did_not_answer_is_not_compared() -> None:
+    before = _side(probes=[_probe("/", None), _probe("/x/", 200, "x")])
+    after = _side(probes=[_probe("/", 200, "y"), _probe("/x/", 200, "x")])
+    assert judge_probes(before.probes, after.probes) == {"/": "not-compared", "/x/": "same"}
+    assert _verdict(before, after) == ("pass", [])
 
 
 def test_report_dict_is_json_ready_and_hides_raw_bodies() -> None:
@@ -407,7 +522,7 @@ def test_make_probe_masks_the_sides_identities_before_hashing() -> None:
     a = make_probe("/", 200, None, b"Served by 3f2a9c1b7d4e", "host", [_BEFORE_ID[:12]])
     b = make_probe("/", 200, None, b"Served by a0b1c2d3e4f5", "host", [_AFTER_ID[:12]])
     assert a.body_sha256 == b.body_sha256
-    assert compare_probes([a], [b]) == {"/": True}
+    assert judge_probes([a], [b]) == {"/": "same"}
 
 
 def test_size_tolerance_for_metadata_only_growth() -> None:
@@ -416,9 +531,10 @@ def test_size_tolerance_for_metadata_only_growth() -> None:
     def side(size: int) -> SideReport:
         return SideReport(build_ok=True, image_size=size, serving="host", port=8000)
 
-    assert decide(side(100_000_000), side(100_000_000 + 3_008), {}) == []
-    reasons = decide(side(100_000_000), side(100_000_000 + SIZE_TOLERANCE + 1), {})
-    assert reasons and "larger" in reasons[0]
+    proved: dict[str, ProbeVerdict] = {"/": "same"}
+    assert decide(side(100_000_000), side(100_000_000 + 3_008), proved) == ("pass", [])
+    verdict, reasons = decide(side(100_000_000), side(100_000_000 + SIZE_TOLERANCE + 1), proved)
+    assert verdict == "fail" and "larger" in reasons[0].text
 
 
 def test_django_debug_page_frame_ids_are_masked() -> None:
@@ -480,7 +596,7 @@ def test_largest_layers_leave_out_the_base() -> None:
 
 
 def test_build_progress_forwards_step_headers_only() -> None:
-    from optimizer.verify import _step_lines
+    from optimizer.verify.build import _step_lines
 
     seen: list[str] = []
     forward = _step_lines("after", seen.append)

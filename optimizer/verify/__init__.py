@@ -2,21 +2,23 @@
 
 Both sides are built from scratch copies of the context with their files overlaid, so the user's
 tree is never written to (the rebuild measurement edits a source file in the copies). Everything
-created (containers, images, the network, the scratch directory) carries the run's unique prefix
-and is removed in a `finally`, also when the run is interrupted.
+created (containers, images, the network, the scratch directory) carries the run's label
+(`optimizer.verify.run`) and is removed in a `finally`, also when the run is interrupted by
+SIGINT, SIGTERM or SIGHUP; a failed build or a container that does not start is a result, not an
+exception. The verdict is pass, fail or inconclusive (`compare.decide`).
 """
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import tempfile
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from typing import Any
+
+from docker.errors import DockerException
 
 from optimizer import engine
 from optimizer.ports import detect_port, port_from_command
@@ -26,7 +28,7 @@ from optimizer.verify.build import (
     base_image,
     pick_touch_file,
 )
-from optimizer.verify.compare import compare_probes, decide
+from optimizer.verify.compare import compare_probes, decide, judge_probes, proves_little
 from optimizer.verify.probes import (
     MAX_BODY,
     PROBE_TIMEOUT,
@@ -42,11 +44,13 @@ from optimizer.verify.report import (
     SIZE_TOLERANCE,
     LayerSummary,
     ProbeResult,
+    Reason,
     Serving,
     SideReport,
     VerifyOptions,
     VerifyReport,
 )
+from optimizer.verify.run import Run
 
 __all__ = [
     "DEFAULT_PORT",
@@ -55,6 +59,8 @@ __all__ = [
     "SIZE_TOLERANCE",
     "LayerSummary",
     "ProbeResult",
+    "Reason",
+    "Run",
     "SideReport",
     "VerifyOptions",
     "VerifyReport",
@@ -63,6 +69,7 @@ __all__ = [
     "container_identities",
     "decide",
     "detect_port",
+    "judge_probes",
     "make_probe",
     "normalize_body",
     "normalize_location",
@@ -96,57 +103,91 @@ SYSTEM_PATHS = [
 APP_PATHS = [".git", ".env", "node_modules"]
 APP_LABEL = "$APP/"  # app-relative paths are keyed by label: each side has its own WORKDIR
 
-# -- the run -------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Run:
-    run_id: str
-    scratch: Path
-    containers: list[str] = field(default_factory=list)
-    images: list[str] = field(default_factory=list)
-    kept_images: list[str] = field(default_factory=list)
-    networks: list[str] = field(default_factory=list)
+NO_ENGINE = (
+    "no container engine answers: start Docker (`docker info` must work); nothing was proven"
+)
 
 
 def verify(
     context: Path,
-    before: dict[str, str],
-    after: dict[str, str],
+    before: Mapping[str, str | None],
+    after: Mapping[str, str | None],
     options: VerifyOptions,
     progress: Callable[[str], None] = lambda s: None,
     *,
     dockerfile: str = "Dockerfile",
+    dockerfile_outside: bool = False,
 ) -> VerifyReport:
     """Build, run and compare both sides. `before`/`after` map context-relative paths to contents
-    that replace the context's files on that side; both must contain `dockerfile`."""
+    that replace the context's files on that side (None: the file is absent on that side); both
+    must contain `dockerfile`. With `dockerfile_outside`, the Dockerfile lives outside the
+    context (`-f ../deploy/Dockerfile`): each side's is written next to, not into, its copy.
+
+    Never raises for what the engine, a build or a container does: the report says it. An
+    interrupt (SIGINT, SIGTERM, SIGHUP) ends the run inconclusive after cleanup."""
     context = context.resolve()
     for side, files in (("before", before), ("after", after)):
-        if dockerfile not in files:
+        if files.get(dockerfile) is None:
             raise ValueError(f"{side} has no {dockerfile!r} entry")
         for rel in files:
             if Path(rel).is_absolute() or ".." in Path(rel).parts:
                 raise ValueError(f"{side}: {rel!r} is not a context-relative path")
-    run_id = f"djopt-verify-{secrets.token_hex(4)}"
-    run = _Run(run_id, Path(tempfile.mkdtemp(prefix=f"{run_id}-")))
-    report = VerifyReport(
-        run_id, SideReport(dockerfile=dockerfile), SideReport(dockerfile=dockerfile)
-    )
-    try:
-        _verify(context, before, after, options, progress, dockerfile, run, report)
-    finally:
-        _cleanup(run, options, report, progress)
+    report = VerifyReport("", SideReport(dockerfile=dockerfile), SideReport(dockerfile=dockerfile))
+    progress("checking the container engine")
+    if not engine.engine_available():
+        report.set_verdict("inconclusive", [Reason(NO_ENGINE)])
+        report.cleaned_up = True
+        return report
+    run = Run.create()
+    report.run_id = run.run_id
+    progress(f"run {run.run_id}: everything it creates is labelled {engine.RUN_LABEL}={run.run_id}")
+    engine_failure = ""
+    with run.signals(progress):
+        try:
+            _verify(
+                context,
+                before,
+                after,
+                options,
+                progress,
+                dockerfile,
+                dockerfile_outside,
+                run,
+                report,
+            )
+        except KeyboardInterrupt:
+            report.interrupted_by = run.interrupted_by or "SIGINT"
+        except (engine.EngineError, DockerException, OSError) as exc:
+            # The engine refused or went away mid-run (requests' errors are OSErrors), or a
+            # file of the context could not be copied: a result, not a traceback.
+            engine_failure = f"verify stopped: {type(exc).__name__}: {str(exc)[-300:]}"
+        finally:
+            run.shielded = True  # a signal now only counts: cleanup must finish
+            _cleanup(run, options, report, progress)
+    if engine_failure:
+        report.set_verdict("inconclusive", [Reason(f"{engine_failure}; nothing was proven")])
+    if report.interrupted_by:
+        report.set_verdict(
+            "inconclusive",
+            [Reason(f"interrupted by {report.interrupted_by}: nothing was proven")],
+        )
     return report
+
+
+def _side_dockerfile(run: Run, name: str, dockerfile: str, outside: bool) -> Path | None:
+    # Outside the context: beside the copy, so `-f` points outside the context as the user's does.
+    return run.scratch / f"{name}-dockerfile" / Path(dockerfile).name if outside else None
 
 
 def _verify(
     context: Path,
-    before: dict[str, str],
-    after: dict[str, str],
+    before: Mapping[str, str | None],
+    after: Mapping[str, str | None],
     options: VerifyOptions,
     progress: Callable[[str], None],
     dockerfile: str,
-    run: _Run,
+    dockerfile_outside: bool,
+    run: Run,
     report: VerifyReport,
 ) -> None:
     sides = {"before": (before, report.before), "after": (after, report.after)}
@@ -156,10 +197,14 @@ def _verify(
         root = run.scratch / name
         _copy_context(context, root)
         for rel, text in files.items():
+            if rel == dockerfile and dockerfile_outside:
+                continue
             target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink():
+            if target.is_symlink() or target.is_file():
                 target.unlink()
+            if text is None:
+                continue  # absent on this side (a baseline without .dockerignore)
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         roots[name] = root
 
@@ -168,30 +213,50 @@ def _verify(
         report.notes.append("no Python source file to change: rebuild time not measured")
 
     for name, (files, side) in sides.items():
-        tag = f"{run.run_id}-{name}"
-        progress(f"{name}: cold build")
-        run.images.append(tag)  # before building: an interrupt may leave a finished image
-        if options.keep_images:
-            run.kept_images.append(tag)
+        tag = run.track_image(run.name(name), keep=options.keep_images)
+        text = files[dockerfile] or ""
+        cold = "cold build (--no-cache)" if options.cold_build else "build"
+        progress(f"{name}: {cold}")
         result = engine.build(
             roots[name],
-            files[dockerfile],
+            text,
             tag,
             timeout=options.build_timeout,
             dockerfile=dockerfile,
-            no_cache=True,
+            dockerfile_path=_side_dockerfile(run, name, dockerfile, dockerfile_outside),
+            no_cache=options.cold_build,
             on_line=_step_lines(name, progress),
+            labels=run.labels,
+            builder=options.builder,
+            iidfile=run.scratch / f"{name}.iid",
         )
+        side.build_tried = True
         side.build_ok = result.ok
         side.build_log_tail = result.log_tail
-        side.cold_build_seconds = round(result.seconds, 2)
+        side.build_failed_step = result.failed_step
+        side.build_step_tail = result.step_tail
+        side.build_errors = result.errors
+        side.cold_build_seconds = round(result.seconds, 2) if options.cold_build else None
         side.image_id = result.image_id
         if not result.ok:
-            progress(f"{name}: build failed")
+            where = f" at {result.failed_step}" if result.failed_step else ""
+            progress(f"{name}: build failed{where}")
+            if name == "before":
+                # Nothing can be proven without the original: do not spend minutes on the rest.
+                report.notes.append("the rewritten Dockerfile was not built: the original failed")
+                _finish(report, options)
+                return
             continue
         if options.measure_rebuild and touch is not None and report.before.build_ok:
             side.rebuild_seconds = _measure_rebuild(
-                roots[name], touch, files[dockerfile], f"{tag}-rebuild", dockerfile, options, run
+                roots[name],
+                touch,
+                text,
+                run.name(f"{name}-rebuild"),
+                dockerfile,
+                _side_dockerfile(run, name, dockerfile, dockerfile_outside),
+                options,
+                run,
             )
             progress(f"{name}: rebuild after a code change took {side.rebuild_seconds} s")
 
@@ -202,11 +267,12 @@ def _verify(
     port_of: dict[str, int] = {}
     app_dirs: dict[str, str] = {}
     for name, (files, side) in sides.items():
-        info = engine.image_info(f"{run.run_id}-{name}")
+        info = engine.image_info(run.name(name))
         side.image_size = info.size
         side.layers = info.layer_count
         side.user = info.user or "root"
-        side.base_image = base_image(files[dockerfile])
+        side.stop_signal = info.stop_signal or None
+        side.base_image = base_image(files[dockerfile] or "")
         base_entries = 0
         if side.base_image == "scratch":
             side.base_size = 0
@@ -227,37 +293,41 @@ def _verify(
         app_dirs[name] = info.working_dir or "/"
         progress(f"{name}: checking leftover build paths")
         side.paths_present = _paths_present(
-            f"{run.run_id}-{name}", app_dirs[name], f"{run.run_id}-{name}-paths", run, report
+            run.name(name), app_dirs[name], run.name(f"{name}-paths"), run, report
         )
 
     progress("starting both containers")
-    network = f"{run.run_id}-net"
-    engine.create_network(network)
-    run.networks.append(network)
+    network = run.track_network(run.name("net"))
+    engine.create_network(network, labels=run.labels)
     containers: dict[str, Any] = {}
     started: dict[str, float] = {}
-    for name in sides:
-        container_name = f"{run.run_id}-{name}-run"
-        run.containers.append(container_name)
+    for name, (_, side) in sides.items():
+        container_name = run.track_container(run.name(f"{name}-run"))
         try:
             containers[name] = engine.run_container(
-                f"{run.run_id}-{name}",
+                run.name(name),
                 container_name,
                 port=port_of[name],
                 env=options.env,
                 network=network,
+                labels=run.labels,
             )
         except engine.EngineError as exc:
             # A command that does not exist in the image, say: that side serves nothing.
-            sides[name][1].container_log_tail = [str(exc)[-500:]]
-            report.notes.append(f"the {name} container did not start: {str(exc)[-200:]}")
+            side.started = False
+            side.start_error = str(exc)[-500:]
+            progress(f"{name}: the container did not start")
             continue
+        side.started = True
         started[name] = time.monotonic()
 
     for name, (_, side) in sides.items():
         if name not in containers:
             continue
-        progress(f"{name}: waiting for HTTP on port {port_of[name]}")
+        progress(
+            f"{name}: waiting for HTTP on port {port_of[name]} "
+            f"(up to {options.start_timeout:.0f} s after start)"
+        )
         side.serving, ready = _await_http(
             containers[name], port_of[name], options, started[name] + options.start_timeout
         )
@@ -290,13 +360,25 @@ def _verify(
             "compared through docker exec"
         )
 
-    progress("stopping both containers (SIGTERM)")
+    signal_of = {name: sides[name][1].stop_signal or "SIGTERM" for name in containers}
+    progress("stopping both containers (docker stop)")
     with ThreadPoolExecutor(max_workers=2) as pool:
         stops = {
             name: pool.submit(_stop, containers[name], options.stop_timeout)
             for name in sides
             if name in containers
         }
+        # Say why a wait is long: a process that ignores its stop signal makes docker stop
+        # wait the whole grace period before SIGKILL.
+        waited = wait_futures(list(stops.values()), timeout=LONG_STOP_SECONDS)
+        for name, future in stops.items():
+            if future in waited.not_done:
+                who = "the original" if name == "before" else "the rewrite"
+                progress(
+                    f"{name}: {who} is still running {LONG_STOP_SECONDS:.0f} s after "
+                    f"{signal_of[name]}: it ignores it, so docker stop waits "
+                    f"{options.stop_timeout:.0f} s before SIGKILL"
+                )
     for name, (_, side) in sides.items():
         if name not in stops:
             continue
@@ -304,11 +386,14 @@ def _verify(
         side.exit_code = exit_code
         side.stop_seconds = round(seconds, 2) if was_running else None
         if was_running:
-            # docker stop sends SIGKILL after the grace period: exit 137 means SIGTERM was ignored.
+            # docker stop sends SIGKILL after the grace period: exit 137 means the stop signal
+            # was ignored.
             side.stopped_on_sigterm = exit_code is not None and exit_code != 137
-        if not side.serves or not side.stopped_on_sigterm:
-            side.container_log_tail = engine.logs_tail(containers[name])
+        side.container_log_tail = engine.logs_tail(containers[name])
     _finish(report, options)
+
+
+LONG_STOP_SECONDS = 3.0
 
 
 def _finish(report: VerifyReport, options: VerifyOptions) -> None:
@@ -336,8 +421,13 @@ def _finish(report: VerifyReport, options: VerifyOptions) -> None:
         ]
     if before.serves:
         report.probes_equal = compare_probes(before.probes, after.probes)
-    report.reasons = decide(before, after, report.probes_equal)
-    report.passed = not report.reasons
+        report.probe_verdicts = judge_probes(before.probes, after.probes)
+    verdict, reasons = decide(before, after, report.probe_verdicts)
+    report.set_verdict(verdict, reasons)
+    if verdict != "inconclusive":  # an inconclusive verdict lists them among its reasons
+        for probe in before.probes:
+            if report.probe_verdicts.get(probe.path) == "proves-little":
+                report.notes.append(f"GET {probe.path}: {proves_little(probe)}")
 
 
 def _measure_rebuild(
@@ -346,8 +436,9 @@ def _measure_rebuild(
     dockerfile_text: str,
     tag: str,
     dockerfile: str,
+    dockerfile_path: Path | None,
     options: VerifyOptions,
-    run: _Run,
+    run: Run,
 ) -> float | None:
     target = root / touch
     if not target.is_file() or target.is_symlink():
@@ -355,22 +446,32 @@ def _measure_rebuild(
     with target.open("a", encoding="utf-8") as handle:
         # Unique text: a marker seen by an earlier run would hit that run's build cache.
         handle.write(f"\n# dj-optimize rebuild measurement {tag}\n")
-    run.images.append(tag)
+    run.track_image(tag)
     result = engine.build(
-        root, dockerfile_text, tag, timeout=options.build_timeout, dockerfile=dockerfile
+        root,
+        dockerfile_text,
+        tag,
+        timeout=options.build_timeout,
+        dockerfile=dockerfile,
+        dockerfile_path=dockerfile_path,
+        labels=run.labels,
+        builder=options.builder,
+        iidfile=run.scratch / f"{tag}.iid",
     )
     return round(result.seconds, 2) if result.ok else None
 
 
 def _paths_present(
-    tag: str, app_dir: str, container_name: str, run: _Run, report: VerifyReport
+    tag: str, app_dir: str, container_name: str, run: Run, report: VerifyReport
 ) -> dict[str, bool]:
     labelled = {p: p for p in SYSTEM_PATHS}
     for rel in APP_PATHS:
         labelled[APP_LABEL + rel] = app_dir.rstrip("/") + "/" + rel
-    run.containers.append(container_name)
+    run.track_container(container_name)
     try:
-        found = engine.image_paths_present(tag, list(labelled.values()), name=container_name)
+        found = engine.image_paths_present(
+            tag, list(labelled.values()), name=container_name, labels=run.labels
+        )
     except engine.EngineError as exc:
         report.notes.append(str(exc))
         return {}
@@ -407,16 +508,18 @@ def _stop(container: Any, timeout: float) -> tuple[bool, int | None, float]:
 
 
 def _cleanup(
-    run: _Run, options: VerifyOptions, report: VerifyReport, progress: Callable[[str], None]
+    run: Run, options: VerifyOptions, report: VerifyReport, progress: Callable[[str], None]
 ) -> None:
-    progress("cleaning up")
-    images = [t for t in run.images if t not in run.kept_images]
-    failures: list[str] = []
-    try:
-        failures = engine.remove(containers=run.containers, images=images, networks=run.networks)
-    except Exception as exc:  # the engine went away: still remove the scratch copy
-        failures.append(str(exc))
-    shutil.rmtree(run.scratch, ignore_errors=True)
-    report.notes.extend(f"cleanup: {failure}" for failure in failures)
+    # After SIGHUP the terminal may be gone: a failed progress line must not stop the cleanup.
+    with contextlib.suppress(Exception):
+        progress("cleaning up")
+    result = run.cleanup()
+    report.cleaned_up = result.removed
+    report.left_behind = result.left
+    report.notes.extend(f"cleanup: {failure}" for failure in result.failures)
     if options.keep_images:
         report.notes.append("kept images: " + ", ".join(run.kept_images))
+    if run.later_signals:
+        report.notes.append(
+            f"{run.later_signals} more signal(s) arrived while cleaning up: cleanup finished first"
+        )

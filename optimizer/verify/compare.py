@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from optimizer.verify.report import SIZE_TOLERANCE, ProbeResult, SideReport
+from optimizer.verify.report import (
+    SIZE_TOLERANCE,
+    ProbeResult,
+    ProbeVerdict,
+    Reason,
+    SideReport,
+    Verdict,
+)
+
+NOTHING_PROVEN = "nothing was proven"
+# Django's DEBUG pages (technical 404 and 500) carry this robots meta tag.
+_DJANGO_DEBUG_PAGE = 'content="NONE,NOARCHIVE"'
+CAUSE_LINES = 12
 
 
 def compare_probes(before: list[ProbeResult], after: list[ProbeResult]) -> dict[str, bool]:
@@ -16,41 +28,151 @@ def compare_probes(before: list[ProbeResult], after: list[ProbeResult]) -> dict[
     return result
 
 
-def decide(before: SideReport, after: SideReport, probes_equal: dict[str, bool]) -> list[str]:
-    """Why the rewrite fails verification; empty when it passes."""
-    reasons: list[str] = []
+def is_debug_page(probe: ProbeResult) -> bool:
+    return _DJANGO_DEBUG_PAGE in probe.body
+
+
+def judge_probes(before: list[ProbeResult], after: list[ProbeResult]) -> dict[str, ProbeVerdict]:
+    """What each probe proves. Equal error answers (the same 4xx/5xx, or Django DEBUG error
+    pages on both sides) prove little: the app failed the same way before and after, whatever
+    the rewrite did to it."""
+    after_by_path = {p.path: p for p in after}
+    verdicts: dict[str, ProbeVerdict] = {}
+    for probe in before:
+        other = after_by_path.get(probe.path)
+        if not probe.answered:
+            verdicts[probe.path] = "not-compared"
+        elif other is None or not other.answered or other.status != probe.status:
+            verdicts[probe.path] = "differs"
+        elif (probe.status or 0) >= 400 or is_debug_page(probe) or is_debug_page(other):
+            verdicts[probe.path] = "proves-little"
+        elif probe.key() == other.key():
+            verdicts[probe.path] = "same"
+        else:
+            verdicts[probe.path] = "differs"
+    return verdicts
+
+
+def decide(
+    before: SideReport, after: SideReport, probe_verdicts: dict[str, ProbeVerdict]
+) -> tuple[Verdict, list[Reason]]:
+    """pass: the rewrite builds, serves and answers like the original on at least one probe
+    that proves something, and is not larger. fail: the rewrite broke something the original
+    did. inconclusive: the original itself does not build, start or answer, or no probe proved
+    anything; nothing was proven."""
+    fails: list[Reason] = []
+    unknown: list[Reason] = []
     if not before.build_ok:
-        reasons.append("original does not build")
-    if not after.build_ok:
-        reasons.append("rewritten Dockerfile does not build")
-    if reasons:
-        return reasons
-    if not after.serves:
-        reasons.append(f"rewritten container does not answer HTTP on port {after.port}")
-    elif not after.reachable_from_host:
-        reasons.append(
-            f"rewritten container answers only inside itself, not on published port {after.port}"
+        unknown.append(
+            Reason(f"the original does not build: {NOTHING_PROVEN}", build_cause(before))
         )
-    if before.serves and after.serves:
-        after_by_path = {p.path: p for p in after.probes}
-        for probe in before.probes:
-            if probe.answered and not probes_equal.get(probe.path, False):
-                other = after_by_path.get(probe.path)
-                reasons.append(f"GET {probe.path}: {_describe_difference(probe, other)}")
-    elif after.serves:
-        # Nothing to compare against: the rewrite must at least serve without server errors.
-        for probe in after.probes:
-            if not probe.answered or (probe.status or 0) >= 500:
-                reasons.append(f"GET {probe.path}: rewritten container answers {_status(probe)}")
+        if after.build_tried and not after.build_ok:
+            unknown.append(
+                Reason("the rewritten Dockerfile does not build either", build_cause(after))
+            )
+        return "inconclusive", unknown
+    if not after.build_ok:
+        reason = Reason(
+            "the rewritten Dockerfile does not build (the original does)", build_cause(after)
+        )
+        return "fail", [reason]
     if (
         before.image_size is not None
         and after.image_size is not None
         and after.image_size > before.image_size + SIZE_TOLERANCE
     ):
-        reasons.append(
-            f"rewritten image is larger ({after.image_size} > {before.image_size} bytes)"
+        fails.append(
+            Reason(
+                f"the rewritten image is larger ({after.image_size} > {before.image_size} bytes)"
+            )
         )
-    return reasons
+    if not before.serves:
+        what = "start" if before.started is False else f"answer HTTP on port {before.port}"
+        unknown.append(
+            Reason(
+                f"the original does not {what}: no responses to compare, {NOTHING_PROVEN}",
+                container_cause(before),
+            )
+        )
+    elif not after.serves:
+        what = "start" if after.started is False else f"answer HTTP on port {after.port}"
+        fails.append(
+            Reason(
+                f"the rewritten container does not {what} (the original does)",
+                container_cause(after),
+            )
+        )
+    else:
+        if before.reachable_from_host and not after.reachable_from_host:
+            fails.append(
+                Reason(
+                    "the rewritten container answers only inside itself, not on published "
+                    f"port {after.port} (the original answers there)",
+                    container_cause(after),
+                )
+            )
+        after_by_path = {p.path: p for p in after.probes}
+        for probe in before.probes:
+            if probe_verdicts.get(probe.path) != "differs":
+                continue
+            other = after_by_path.get(probe.path)
+            failed = other is None or other.status is None or other.status >= 500
+            cause = container_cause(after) if failed else []
+            fails.append(Reason(f"GET {probe.path}: {_describe_difference(probe, other)}", cause))
+    if fails:
+        return "fail", fails
+    if unknown:
+        return "inconclusive", unknown
+    if not any(v == "same" for v in probe_verdicts.values()):
+        reasons = [Reason(f"no probe proved anything: {NOTHING_PROVEN}")]
+        for probe in before.probes:
+            verdict = probe_verdicts.get(probe.path)
+            if verdict == "proves-little":
+                reasons.append(Reason(f"GET {probe.path}: {proves_little(probe)}"))
+            elif verdict == "not-compared":
+                reasons.append(
+                    Reason(f"GET {probe.path}: the original does not answer ({_status(probe)})")
+                )
+        if not before.probes:
+            reasons.append(Reason("no probes were made"))
+        return "inconclusive", reasons
+    return "pass", []
+
+
+def proves_little(probe: ProbeResult) -> str:
+    what = "a Django DEBUG error page" if is_debug_page(probe) else "the same error"
+    return f"both sides answer {probe.status} ({what}): this probe proves little"
+
+
+def build_cause(side: SideReport) -> list[str]:
+    """The failing step and its last lines, else BuildKit's errors, else the log's tail."""
+    lines: list[str] = []
+    if side.build_failed_step:
+        lines.append(f"failing step: {side.build_failed_step}")
+        lines += side.build_step_tail[-CAUSE_LINES:]
+    errors = side.build_errors[-3:]
+    # BuildKit says it twice: `ERROR: process ...` for the step, then `ERROR: failed to solve:
+    # process ...`; keep the fuller one.
+    lines += [
+        e
+        for e in errors
+        if e not in lines and not any(o != e and e.removeprefix("ERROR: ") in o for o in errors)
+    ]
+    if not lines:
+        lines = side.build_log_tail[-CAUSE_LINES:]
+    return lines
+
+
+def container_cause(side: SideReport) -> list[str]:
+    lines: list[str] = []
+    if side.start_error:
+        lines.append(side.start_error)
+    if side.exit_code is not None and not side.serves:
+        lines.append(f"the container exited with status {side.exit_code}")
+    if side.container_log_tail:
+        lines.append("its last log lines:")
+        lines += side.container_log_tail[-CAUSE_LINES:]
+    return lines
 
 
 def _status(probe: ProbeResult | None) -> str:

@@ -8,6 +8,11 @@ from typing import Any, Literal
 from optimizer.ports import DEFAULT_PORT as DEFAULT_PORT
 
 Serving = Literal["host", "container", "none"]
+Verdict = Literal["pass", "fail", "inconclusive"]
+# What one probe proved: "same" (both answer alike with a real page), "differs", "proves-little"
+# (both answer the same error status or a Django DEBUG error page: equal errors prove nothing
+# about the app), "not-compared" (the original did not answer it).
+ProbeVerdict = Literal["same", "differs", "proves-little", "not-compared"]
 # A rewrite that only adds a user (useradd writes /etc/passwd, /etc/shadow and a home) grows
 # the image by a few KB; that is not "larger" in any sense a deploy notices.
 SIZE_TOLERANCE = 64 * 1024
@@ -28,6 +33,11 @@ class VerifyOptions:
     touch_file: str | None = None
     # Host header of every probe, the same on both sides so responses are comparable.
     host_header: str = "localhost"
+    # `docker buildx build --builder NAME --load` instead of `docker build`.
+    builder: str | None = None
+    # The first build of each side bypasses the cache (`--no-cache`) to measure a cold build;
+    # tests that do not measure builds turn it off to reuse the cache.
+    cold_build: bool = True
 
 
 @dataclass
@@ -57,10 +67,26 @@ class LayerSummary:
 
 
 @dataclass
+class Reason:
+    """One reason for the verdict, and what explains it (a build step's or container's last
+    lines)."""
+
+    text: str
+    cause: list[str] = field(default_factory=list)
+
+
+@dataclass
 class SideReport:
     dockerfile: str = "Dockerfile"
+    build_tried: bool = False
     build_ok: bool = False
     build_log_tail: list[str] = field(default_factory=list)
+    build_failed_step: str | None = None  # `[2/3] RUN pip install ...`
+    build_step_tail: list[str] = field(default_factory=list)  # that step's last output lines
+    build_errors: list[str] = field(default_factory=list)  # BuildKit's `ERROR:` lines
+    started: bool | None = None  # None: not tried (no image)
+    start_error: str | None = None
+    stop_signal: str | None = None  # the image's STOPSIGNAL (None: SIGTERM)
     cold_build_seconds: float | None = None
     rebuild_seconds: float | None = None
     image_id: str | None = None
@@ -103,9 +129,22 @@ class VerifyReport:
     removed_paths: list[str] = field(default_factory=list)
     added_paths: list[str] = field(default_factory=list)
     probes_equal: dict[str, bool] = field(default_factory=dict)
-    passed: bool = False
-    reasons: list[str] = field(default_factory=list)
+    probe_verdicts: dict[str, ProbeVerdict] = field(default_factory=dict)
+    verdict: Verdict = "inconclusive"
+    verdict_reasons: list[Reason] = field(default_factory=list)
+    passed: bool = False  # verdict == "pass"
+    reasons: list[str] = field(default_factory=list)  # the texts of verdict_reasons
     notes: list[str] = field(default_factory=list)
+    interrupted_by: str | None = None  # the signal that stopped the run
+    # Checked by label and on disk after cleanup: nothing the run created is left.
+    cleaned_up: bool | None = None
+    left_behind: list[str] = field(default_factory=list)
+
+    def set_verdict(self, verdict: Verdict, reasons: list[Reason]) -> None:
+        self.verdict = verdict
+        self.verdict_reasons = reasons
+        self.reasons = [r.text for r in reasons]
+        self.passed = verdict == "pass"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
