@@ -77,6 +77,7 @@ class Outcome:
             old = self.original.get(key)
             # A Dockerfile outside the context is named by the path the user gave.
             label = key if not key.startswith("../") else self.dockerfile_path.as_posix()
+            label = label.lstrip("/")  # `a/tmp/x/Dockerfile`, as git writes an absolute path
             chunks.extend(
                 difflib.unified_diff(
                     (old or "").splitlines(keepends=True),
