@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from optimizer.context import Dependencies, Manager, normalize_name
+from optimizer.shell import words as shell_words
 
 # Installer tooling that Dockerfiles pip-install next to the real dependencies; it says nothing
 # about what the application needs.
@@ -384,10 +385,7 @@ def _read_requirements(
     collected.add_file(rel)
     here = PurePosixPath(rel).parent
     for line in _logical_lines(text):
-        try:
-            words = shlex.split(line, comments=False)
-        except ValueError:
-            words = line.split()
+        words = shell_words(line)  # shlex.split rules, linear time
         if not words:
             continue
         first = words[0]
@@ -662,23 +660,20 @@ def _read_pipenv(context: Path, base: str) -> _Collected:
 
 
 def _run_commands_fallback(text: str) -> list[str]:
-    """RUN lines of a Dockerfile our parser refuses (heredocs...), continuations joined."""
+    r"""RUN lines of a Dockerfile our parser refuses (heredocs...), continuations joined.
+
+    Blanks as `[ \t]`: a `\s*` at each line start runs across blank lines, quadratic."""
     joined = re.sub(r"\\\r?\n", " ", text)
     return [
         m.group(1).strip()
-        for m in re.finditer(r"^\s*RUN\s+(.*)$", joined, re.IGNORECASE | re.MULTILINE)
+        for m in re.finditer(r"^[ \t]*RUN[ \t]+(.*)$", joined, re.IGNORECASE | re.MULTILINE)
     ]
 
 
 def _simple_commands(command: str) -> Iterator[list[str]]:
     """Split shell text into simple commands (words), on &&, ||, ;, | and newlines."""
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
-        lexer.whitespace_split = True
-        lexer.commenters = ""
-        tokens = list(lexer)
-    except ValueError:
-        tokens = command.split()
+    # shell.words, not shlex: shlex is quadratic in a token's length.
+    tokens = shell_words(command, punctuation=";&|()")
     words: list[str] = []
     for token in tokens:
         if token and set(token) <= set(";&|()"):

@@ -1,8 +1,10 @@
 """The transforms, one module each, in the order the pipeline runs them.
 
-Order matters: the binding fix and the slim switch work on the single-stage file people wrote;
-cache-friendly ordering puts the dependency install before the source; multi-stage then cuts the
-file at that install; hygiene transforms polish the result.
+Order matters: the binding fix works on the single-stage file people wrote; cache-friendly
+ordering puts the dependency install before the source; multi-stage then cuts the file at that
+install, keeping the builder on the base the user chose; the slim switch then applies to the final
+stage only (a full image's compilers stay useful in the builder, so a cold build does not
+apt-install them again); hygiene transforms polish the result.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from transforms.slim_base import SlimBase
 
 ALL: tuple[Transform, ...] = (
     FixCmdBinding(),
-    SlimBase(),
     CacheFriendlyOrder(),
     MultiStage(),
+    SlimBase(),
     PipNoCache(),
     PythonEnv(),
     NonRoot(),

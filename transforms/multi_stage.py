@@ -257,7 +257,7 @@ def _system_python_paths(
         if n <= last or ins.keyword not in {"RUN", "CMD", "ENTRYPOINT", "COPY"}:
             continue
         texts = [ins.value]
-        for token in re.findall(r"[\w./-]+\.sh\b", ins.value):
+        for token in _script_names(ins.value):
             script = ctx.read_script(token)
             if script:
                 texts.append(script)
@@ -266,6 +266,17 @@ def _system_python_paths(
             if match:
                 return match.group(0)
     return None
+
+
+def _script_names(text: str) -> list[str]:
+    """Words that name a shell script (`./docker/entrypoint.sh`).
+
+    Split on the characters a path cannot hold, then look at each word's end: linear, where a
+    pattern like `[\\w./-]+\\.sh` backtracks quadratically over a long run of path characters."""
+    return [t for t in _NOT_PATH.split(text) if t.endswith(".sh") and len(t) > 3]
+
+
+_NOT_PATH = re.compile(r"[^\w./-]+")
 
 
 def _editable(ins: Instruction) -> bool:
@@ -328,13 +339,10 @@ def _leaves_something_behind(
     """Whether a builder stage would keep anything out of the final image.
 
     A download cache alone does not count: pip-no-cache removes it without a second stage."""
+    # A full base alone does not count: without build needs, slim-base switches a single stage to
+    # the slim image, which is quicker to build than a builder plus a final stage.
     if system_needs(ctx.project.dependencies.packages).build:
         return True
-    resolved = dockerfile.resolve(items[0][1].value.split()[0])
-    if re.match(
-        r"^(docker\.io/)?(library/)?python:[\d.]+(-(bookworm|bullseye|trixie))?$", resolved
-    ):
-        return True  # the full image: compilers and headers
     for n, ins in items:
         if n > last or ins.keyword != "RUN":
             continue

@@ -21,7 +21,6 @@ _PYTHON = re.compile(
     r"^(?P<repo>(?:docker\.io/)?(?:library/)?python):(?P<version>\d+(?:\.\d+)*)"
     r"(?:-(?P<release>bookworm|bullseye|buster|trixie))?$"
 )
-_APT_INSTALL = re.compile(r"\b(apt-get|apt)\s+(?:-\S+\s+)*install\b")
 
 
 class SlimBase:
@@ -181,11 +180,11 @@ def _needed_packages(
 
 def _add_apt_packages(dockerfile: Dockerfile, stage: Stage, packages: list[str]) -> None:
     for n, ins in dockerfile.iter_stage(stage):
-        if ins.keyword == "RUN" and _APT_INSTALL.search(ins.args):
+        if ins.keyword == "RUN" and any(_is_apt_install(s.text) for s in split_commands(ins.args)):
             segments = split_commands(ins.args)
             texts = [s.text for s in segments]
             for k, seg in enumerate(segments):
-                if _APT_INSTALL.search(seg.text):
+                if _is_apt_install(seg.text):
                     texts[k] = seg.text.rstrip() + " " + " ".join(packages)
                     break
             joined = join_segments(segments, texts)
@@ -201,6 +200,12 @@ def _add_apt_packages(dockerfile: Dockerfile, stage: Stage, packages: list[str])
     }:
         at += 1
     dockerfile.insert_before(at, Instruction.new("RUN", apt_install(packages)))
+
+
+def _is_apt_install(text: str) -> bool:
+    # Words, not a regex: `(?:-\S+\s+)*install` rescans from every `apt` in a long line.
+    argv = program(text)
+    return bool(argv) and argv[0] in {"apt-get", "apt"} and "install" in argv
 
 
 def apt_install(packages: list[str]) -> str:
