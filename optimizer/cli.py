@@ -73,6 +73,13 @@ def run(
             "--production-server", help="Replace runserver with gunicorn when it is a dependency."
         ),
     ] = False,
+    no_buildkit: Annotated[
+        bool,
+        typer.Option(
+            "--no-buildkit",
+            help="No BuildKit cache mounts (RUN --mount) in the output: for the legacy builder.",
+        ),
+    ] = False,
     verify: Annotated[
         bool, typer.Option("--verify", help="Build both images, run both, compare.")
     ] = False,
@@ -109,7 +116,7 @@ def run(
             context,
             only=_split(only),
             skip=_split(skip),
-            options=Options(production_server=production_server),
+            options=Options(production_server=production_server, buildkit=not no_buildkit),
         )
         env_vars = _parse_env(env, env_file)
     except OptimizeError as exc:

@@ -18,6 +18,9 @@ from optimizer.dockerfile import Dockerfile
 @dataclass(frozen=True)
 class Options:
     production_server: bool = False
+    # BuildKit cache mounts (`RUN --mount=type=cache`) in builder stages; off for the legacy
+    # builder, which rejects them.
+    buildkit: bool = True
 
 
 @dataclass

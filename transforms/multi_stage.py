@@ -12,7 +12,16 @@ import posixpath
 import re
 
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
-from optimizer.shell import classify, program, spec_name, split_commands, strip_runner, words
+from optimizer.shell import (
+    classify,
+    join_segments,
+    pip_install_targets,
+    program,
+    spec_name,
+    split_commands,
+    strip_runner,
+    words,
+)
 from optimizer.syspkgs import debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
@@ -143,6 +152,7 @@ class MultiStage(NotesTransform):
             for s in split_commands(i.args)
         )
 
+        lean = _lean_venv(out, items, last, ctx, existing_venv is not None or uses_uv)
         builder_part: list[Instruction] = [
             Instruction.new(
                 "FROM",
@@ -166,7 +176,9 @@ class MultiStage(NotesTransform):
                 (ins.keyword == "RUN" and _has_kind(ins, "deps"))
                 or (ins.keyword in {"COPY", "ADD"} and _for_final(ins, ctx, runtime) is None)
             ):
-                builder_part.extend(_venv_setup(venv, uses_uv))
+                builder_part.extend(
+                    _venv_setup(venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit)
+                )
                 venv_added = True
             builder_part.append(ins)
             final_ins = _for_final(ins, ctx, runtime)
@@ -193,6 +205,8 @@ class MultiStage(NotesTransform):
             final_part += venv_lines
         else:
             final_part[source_at:source_at] = venv_lines
+        if ctx.options.buildkit:
+            builder_part = _with_cache_mounts(builder_part)
         rest = [i for n, i in items if n > last]
         _update_before_install(final_part, rest)
         tools = _tools_left(final_part + rest)
@@ -207,6 +221,18 @@ class MultiStage(NotesTransform):
                 else ""
             )
         )
+        if lean:
+            notes.append(
+                f"{venv} is created without pip and filled by the base image's pip "
+                "(PIP_PYTHON): pip, setuptools and wheel stay out of the final image, where "
+                "nothing runs pip"
+            )
+        if ctx.options.buildkit and any("--mount=type=cache" in i.value for i in builder_part):
+            notes.append(
+                "the builder's installs keep their download caches in BuildKit cache mounts, "
+                "so a dependency change does not download everything again; the final stage "
+                "keeps none (--no-buildkit for the legacy builder)"
+            )
         return Result(out, notes, skipped)
 
 
@@ -358,12 +384,161 @@ def _leaves_something_behind(
     return False
 
 
-def _venv_setup(venv: str, uses_uv: bool) -> list[Instruction]:
+def _venv_setup(venv: str, uses_uv: bool, *, lean: bool, buildkit: bool) -> list[Instruction]:
     env = f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"'
     if uses_uv:
-        # uv sync installs into UV_PROJECT_ENVIRONMENT instead of the project's .venv.
-        return [Instruction.new("ENV", f"UV_PROJECT_ENVIRONMENT={venv} {env}")]
+        # uv sync installs into UV_PROJECT_ENVIRONMENT instead of the project's .venv. From a
+        # cache mount uv must copy: hard links cannot cross into the image's layer.
+        link = " UV_LINK_MODE=copy" if buildkit else ""
+        return [Instruction.new("ENV", f"UV_PROJECT_ENVIRONMENT={venv}{link} {env}")]
+    if lean:
+        # The base image's pip installs into the venv (`--python`, pip >= 22.3, set by
+        # PIP_PYTHON), so the venv needs no pip, setuptools or wheel of its own.
+        return [
+            Instruction.new("RUN", f"python -m venv --without-pip {venv}"),
+            Instruction.new("ENV", f"{env} PIP_PYTHON={venv}/bin/python"),
+        ]
     return [Instruction.new("RUN", f"python -m venv {venv}"), Instruction.new("ENV", env)]
+
+
+# Official images whose pip knows `--python` (22.3, October 2022): any 3.12+, and these patch
+# releases onwards; an unpinned minor is the newest build of it.
+_PIP_PYTHON_SINCE = {(3, 7): 15, (3, 8): 15, (3, 9): 15, (3, 10): 8, (3, 11): 0}
+_PIP_NAMES = frozenset({"pip", "setuptools", "wheel", "distribute"})
+
+
+def _lean_venv(
+    dockerfile: Dockerfile,
+    items: list[tuple[int, Instruction]],
+    last: int,
+    ctx: Context,
+    venv_not_ours: bool,
+) -> bool:
+    """Whether the builder may create the venv without pip: every install is a plain `pip
+    install` that the base image's pip can aim at the venv, and nothing after the install (RUN,
+    CMD, ENTRYPOINT, the scripts they name) runs pip."""
+    if venv_not_ours:
+        return False
+    resolved = dockerfile.resolve(items[0][1].value.split()[0])
+    version = re.search(r"python:(\d+)\.(\d+)(?:\.(\d+))?", resolved)
+    if not version:
+        return False
+    minor = (int(version[1]), int(version[2]))
+    if minor < (3, 12):
+        since = _PIP_PYTHON_SINCE.get(minor)
+        if since is None or (version[3] is not None and int(version[3]) < since):
+            return False
+    for n, ins in items:
+        if ins.keyword != "RUN":
+            continue
+        if ins.exec_form is not None:
+            if n <= last:
+                return False
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if n > last:
+                if any(w.rsplit("/", 1)[-1].startswith("pip") for w in argv):
+                    return False
+                continue
+            kind = classify(seg.text)
+            if kind not in {"deps", "tool"}:
+                continue
+            targets = pip_install_targets(argv)
+            head = argv[0].rsplit("/", 1)[-1] if argv else ""
+            if targets is None or not head.startswith("pip"):
+                return False  # python -m pip, uv pip, poetry, pipenv: they need their own pip
+            if any(o in argv for o in ("--user", "--target", "-t", "--prefix", "--root")):
+                return False
+            if any(spec_name(spec) in _PIP_NAMES for spec in targets[1]):
+                return False
+    for n, ins in items:
+        if n <= last or ins.keyword not in {"CMD", "ENTRYPOINT"}:
+            continue
+        texts = [" ".join(ins.exec_form) if ins.exec_form is not None else ins.args]
+        texts += [t for name in _script_names(ins.value) if (t := ctx.read_script(name))]
+        for text in texts:
+            if any(w.rsplit("/", 1)[-1].startswith("pip") for w in words(text)):
+                return False
+            if "ensurepip" in text or "-m pip" in text:
+                return False
+    return True
+
+
+_APT_CACHE = (
+    "--mount=type=cache,target=/var/cache/apt,sharing=locked "
+    "--mount=type=cache,target=/var/lib/apt,sharing=locked"
+)
+# Debian images delete downloaded .debs after each install; with a cache mount they should stay.
+_KEEP_DEBS = (
+    "rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "
+    "\"true\";' > /etc/apt/apt.conf.d/keep-cache"
+)
+_CACHE_DIRS = {
+    "pip": "/root/.cache/pip",
+    "pipenv": "/root/.cache/pipenv",
+    "poetry": "/root/.cache/pypoetry",
+    "uv": "/root/.cache/uv",
+}
+_NO_CACHE_FLAG = re.compile(r"(?<!\S)--no-cache(?:-dir)?(?=\s|$)")
+
+
+def _with_cache_mounts(builder: list[Instruction]) -> list[Instruction]:
+    """Builder installs keep their download caches in BuildKit cache mounts.
+
+    Only the builder: its layers never ship, and the mount is not part of any layer anyway. The
+    user's own `--no-cache-dir` there would defeat the mount, so it goes; apt's clean-up in the
+    same RUN likewise."""
+    out: list[Instruction] = []
+    hook_removed = False
+    for ins in builder:
+        if ins.keyword != "RUN" or ins.exec_form is not None or "mount" in ins.flags:
+            out.append(ins)
+            continue
+        segments = split_commands(ins.args)
+        targets: list[str] = []
+        texts: list[str] = []
+        apt = updates = False
+        for seg in segments:
+            argv = program(seg.text)
+            head = argv[0].rsplit("/", 1)[-1] if argv else ""
+            kind = classify(seg.text)
+            if kind in {"deps", "tool"}:
+                inner = strip_runner(argv)[1] or argv  # `poetry run pip install`: pip's cache
+                tool = inner[0].rsplit("/", 1)[-1] if inner else head
+                if tool not in _CACHE_DIRS:
+                    tool = "pip"  # pip, pip3, python -m pip
+                targets.append(_CACHE_DIRS[tool])
+                if tool == "pipenv":
+                    targets.append(_CACHE_DIRS["pip"])  # pipenv installs with pip
+                texts.append(_NO_CACHE_FLAG.sub("", seg.text).replace("  ", " ").rstrip())
+                continue
+            if kind == "apt" and "install" in argv:
+                apt = True
+            if argv[:2] in (["apt-get", "update"], ["apt", "update"]) and not apt:
+                updates = True
+            if kind == "apt" and (argv[:2] == ["apt-get", "clean"] or argv[:1] == ["rm"]):
+                texts.append("")
+                continue
+            texts.append(seg.text)
+        if not targets and not apt:
+            out.append(ins)
+            continue
+        kept = [(seg, text) for seg, text in zip(segments, texts, strict=True) if text]
+        args = join_segments([s for s, _ in kept], [t for _, t in kept])
+        mounts = [f"--mount=type=cache,target={t}" for t in dict.fromkeys(targets)]
+        if apt:
+            # /var/lib/apt holds the lists: mounted only where this RUN fetches them itself, as
+            # the mount would hide lists an earlier RUN left in the layer.
+            mounts.insert(0, _APT_CACHE if updates else _APT_CACHE.split()[0])
+            if not hook_removed:
+                out.append(Instruction.new("RUN", _KEEP_DEBS, ins.leading))
+                ins = Instruction(ins.keyword, ins.value, (), ins.raw, ins.line)
+                hook_removed = True
+        flags = ins.value[: len(ins.value) - len(ins.args)].strip()
+        value = " ".join(p for p in (*mounts, flags, args) if p)
+        out.append(Instruction(ins.keyword, value, ins.leading, None, ins.line))
+    return out
 
 
 def _build_only(package: str, build_packages: set[str]) -> bool:
