@@ -131,11 +131,9 @@ class MultiStage(NotesTransform):
         release = debian_release(out.resolve(base))
         deps = ctx.project.dependencies
         runtime = list(system_needs(deps.packages, release).runtime)
-        version = re.search(r"python:(\d+\.\d+)", out.resolve(base))
-        if deps.has("uwsgi") and version:
-            # uWSGI embeds the interpreter: built against Debian's python3-dev it links
-            # libpython3.X.so, which the builder had and a clean stage does not.
-            runtime.append(f"libpython{version.group(1)}")
+        # uWSGI embeds the interpreter and links the image's own libpython3.X.so in
+        # /usr/local/lib (official images build Python --enable-shared), which the final stage
+        # has as well: Debian's libpython3.X would be a second, unused Python.
 
         existing_venv = _existing_venv(out, stage)
         if existing_venv is not None and existing_venv.startswith("?"):

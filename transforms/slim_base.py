@@ -167,11 +167,9 @@ def _needed_packages(
         if deps.needs_git:
             wanted.append("git")
             reasons.append("requirements fetch from git")
+        # No python3-dev: the official images carry Python.h in /usr/local/include, and Debian's
+        # python3-dev would pull in a second Python (Debian's) beside /usr/local's.
         wanted.extend(needs.build)
-        if needs.build:
-            # Debian's interpreter keeps Python.h in python3-dev; official images ship it in
-            # /usr/local/include, where installing python3-dev is merely redundant.
-            wanted.append("python3-dev")
     wanted.extend(needs.runtime)
     reasons.extend(needs.reasons)
     result = [p for p in dict.fromkeys(wanted) if p not in have]

@@ -14,7 +14,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
 # the builder.
 FROM python:3.11-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 libpython3.11 \
+    && apt-get install -y --no-install-recommends libpq5 \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
