@@ -8,6 +8,7 @@ leaves all of it behind, while the app sees exactly the same packages at the sam
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 
@@ -25,7 +26,7 @@ from optimizer.shell import (
 from optimizer.syspkgs import debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
-from transforms.slim_base import apt_install, apt_packages, base_stage
+from transforms.slim_base import apt_install, apt_packages, base_stage, update_before_installs
 
 VENV = "/opt/venv"
 _BUILD_ONLY = {
@@ -165,6 +166,7 @@ class MultiStage(NotesTransform):
         ]
         venv_added = existing_venv is not None
         source_at: int | None = None
+        final_only = _final_only(items, last, ctx)
         for n, ins in items[1:]:
             if n > last:
                 break
@@ -178,9 +180,17 @@ class MultiStage(NotesTransform):
                     _venv_setup(venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit)
                 )
                 venv_added = True
+            if n in final_only:
+                final_part.append(ins)
+                continue
             builder_part.append(ins)
             final_ins = _for_final(ins, ctx, runtime)
             if final_ins is not None:
+                if final_ins.leading:
+                    # The builder keeps the user's comments; a copy repeating them reads as a
+                    # duplicated section.
+                    kept = tuple(x for x in final_ins.leading if not x.lstrip().startswith("#"))
+                    final_ins = dataclasses.replace(final_ins, leading=kept)
                 if n == broad:
                     # `pip install .` needs the source in the builder; the final stage copies it
                     # again, after the venv, as it would after the install.
@@ -206,7 +216,9 @@ class MultiStage(NotesTransform):
         if ctx.options.buildkit:
             builder_part = _with_cache_mounts(builder_part)
         rest = [i for n, i in items if n > last]
-        _update_before_install(final_part, rest)
+        combined = final_part + rest
+        update_before_installs(combined, 1, len(combined))
+        final_part, rest = combined[: len(final_part)], combined[len(final_part) :]
         tools = _tools_left(final_part + rest)
         rest = [_strip_runners(i, tools, notes) for i in rest]
         out.instructions[stage.start : stage.end] = builder_part + final_part + rest
@@ -234,30 +246,56 @@ class MultiStage(NotesTransform):
         return Result(out, notes, skipped)
 
 
-def _update_before_install(final_part: list[Instruction], rest: list[Instruction]) -> None:
-    """Every apt install in the final stage runs after an `apt-get update` with lists present.
+# Packages a dependency install may need although no `-dev` name says so (VCS requirements,
+# private indexes); an apt line naming one stays in the builder.
+_FETCH_TOOLS = frozenset({"git", "openssh-client", "mercurial", "subversion", "ca-certificates"})
 
-    A standalone `RUN apt-get update` stays in the builder, so installs that relied on it get
-    their own update."""
-    fresh = False
-    for part in (final_part, rest):
-        for k, ins in enumerate(part):
-            if ins.keyword != "RUN" or ins.exec_form is not None:
-                continue
-            segments = split_commands(ins.args)
-            texts = [s.text for s in segments]
-            needs = False
-            for text in texts:
-                argv = program(text)
-                if argv[:2] in (["apt-get", "update"], ["apt", "update"]):
-                    fresh = True
-                elif argv and argv[0] in {"apt-get", "apt"} and "install" in argv and not fresh:
-                    needs = True
-                elif "/var/lib/apt/lists" in text:
-                    fresh = False
-            if needs:
-                part[k] = ins.with_args("apt-get update && " + ins.args)
-                fresh = not any("/var/lib/apt/lists" in t for t in texts)
+
+def _final_only(items: list[tuple[int, Instruction]], last: int, ctx: Context) -> set[int]:
+    """Lines before the install that only the final stage needs, so the builder skips them:
+    apt installs of run-time packages only (nodejs, gettext, a client), and a downloaded setup
+    script piped into a shell (NodeSource's) that prepares such an install."""
+    build = set(system_needs(ctx.project.dependencies.packages).build)
+    apt_final: dict[int, bool] = {}
+    for n, ins in items:
+        if ins.keyword != "RUN" or ins.exec_form is not None or "mount" in ins.flags:
+            continue
+        segments = split_commands(ins.args)
+        if not segments or not all(classify(s.text) == "apt" for s in segments):
+            continue
+        packages = [
+            p
+            for s in segments
+            if "install" in (argv := program(s.text))
+            for p in argv[argv.index("install") + 1 :]
+            if not p.startswith("-")
+        ]
+        if packages:
+            apt_final[n] = n > last or not any(
+                _build_only(p, build) or p.split("=", 1)[0] in _FETCH_TOOLS for p in packages
+            )
+    chosen = {n for n, final in apt_final.items() if final and n < last}
+    for n, ins in items:
+        if n >= last or ins.keyword != "RUN" or not _pipes_download_to_shell(ins.args):
+            continue
+        following = next((m for m in sorted(apt_final) if m > n), None)
+        if following is not None and apt_final[following]:
+            chosen.add(n)
+    return chosen
+
+
+def _pipes_download_to_shell(command: str) -> bool:
+    """`curl -fsSL URL | bash -`, `wget -qO- URL | sh`: a setup script, run as it downloads."""
+    if "|" not in command:
+        return False
+    fetch, _, shell = command.partition("|")
+    fetcher = program(fetch)
+    runner = program(shell.lstrip("|"))
+    return bool(fetcher and runner) and fetcher[0] in {"curl", "wget"} and runner[0] in {
+        "bash",
+        "sh",
+        "sudo",
+    }
 
 
 def _has_kind(ins: Instruction, kind: str) -> bool:
