@@ -4,7 +4,9 @@ Why: the full image is the slim one plus compilers, `-dev` headers, git, curl an
 of libraries a Django app never loads at run time. Switching is only safe with the packages the
 build still needs put back explicitly: a compiler and headers for dependencies without wheels
 (psycopg2, mysqlclient, ...), their shared libraries at run time, and any tool a RUN line calls
-(curl, git, ...). Same Python version, same Debian release.
+(curl, git, ...), each before the first RUN that calls it, on a RUN that fetches apt's lists
+itself (the slim image has none). Same Python version, same Debian release. After a multi-stage
+split it changes only the final stage: the builder keeps the full image's toolchain.
 """
 
 from __future__ import annotations
