@@ -143,7 +143,11 @@ class MultiStage(NotesTransform):
         runtime = list(system_needs(deps.packages, release).runtime)
         # uWSGI embeds the interpreter and links the image's own libpython3.X.so in
         # /usr/local/lib (official images build Python --enable-shared), which the final stage
-        # has as well: Debian's libpython3.X would be a second, unused Python.
+        # has as well: Debian's libpython3.X would be a second, unused Python. Its build also
+        # links every optional library it finds: on the full image that is libxml2 (checked
+        # with ldd on the lab: libssl, libz, libuuid are in slim already, libxml2 is not).
+        if deps.has("uwsgi") and _FULL_PYTHON.match(out.resolve(base)):
+            runtime.append("libxml2")
 
         existing_venv = _existing_venv(out, stage)
         if existing_venv is not None and existing_venv.startswith("?"):
@@ -445,6 +449,10 @@ def _venv_setup(venv: str, uses_uv: bool, *, lean: bool, buildkit: bool) -> list
         ]
     return [Instruction.new("RUN", f"python -m venv {venv}"), Instruction.new("ENV", env)]
 
+
+_FULL_PYTHON = re.compile(
+    r"^(?:docker\.io/)?(?:library/)?python:\d+(?:\.\d+)*(?:-(?:bookworm|bullseye|buster|trixie))?$"
+)
 
 # Official images whose pip knows `--python` (22.3, October 2022): any 3.12+, and these patch
 # releases onwards; an unpinned minor is the newest build of it.
