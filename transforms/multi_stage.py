@@ -438,8 +438,15 @@ def _venv_setup(venv: str, uses_uv: bool, *, lean: bool, buildkit: bool) -> list
     if uses_uv:
         # uv sync installs into UV_PROJECT_ENVIRONMENT instead of the project's .venv. From a
         # cache mount uv must copy: hard links cannot cross into the image's layer.
+        # UV_COMPILE_BYTECODE: uv writes no .pyc by default (pip does); with
+        # PYTHONDONTWRITEBYTECODE every start would compile Django again (example 01 without
+        # its dependencies' .pyc: 5.0 s to the first 200 instead of 2.8 s on the lab).
         link = " UV_LINK_MODE=copy" if buildkit else ""
-        return [Instruction.new("ENV", f"UV_PROJECT_ENVIRONMENT={venv}{link} {env}")]
+        return [
+            Instruction.new(
+                "ENV", f"UV_PROJECT_ENVIRONMENT={venv}{link} UV_COMPILE_BYTECODE=1 {env}"
+            )
+        ]
     if lean:
         # The base image's pip installs into the venv (`--python`, pip >= 22.3, set by
         # PIP_PYTHON), so the venv needs no pip, setuptools or wheel of its own.
