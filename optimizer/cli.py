@@ -136,6 +136,13 @@ def run(
         bool,
         typer.Option("--healthcheck", help="Also add a HEALTHCHECK (opt-in transform)."),
     ] = False,
+    no_buildkit: Annotated[
+        bool,
+        typer.Option(
+            "--no-buildkit",
+            help="No BuildKit cache mounts (RUN --mount) in the output: for the legacy builder.",
+        ),
+    ] = False,
     no_config: Annotated[
         bool,
         typer.Option("--no-config", help="Ignore [tool.dj-optimize] in pyproject.toml."),
@@ -243,7 +250,11 @@ def run(
             context,
             only=pick(_split(only), list(config.only)),
             skip=pick(_split(skip), list(config.skip)),
-            options=Options(production_server=production_server, healthcheck=healthcheck),
+            options=Options(
+                production_server=production_server,
+                healthcheck=healthcheck or config.healthcheck,
+                buildkit=not (no_buildkit or config.no_buildkit),
+            ),
         )
         env_vars = {
             **_parse_env(None, config.verify.env_file),

@@ -62,6 +62,8 @@ class Config:
     skip: tuple[str, ...] = ()
     production_server: bool = False
     verify: VerifyConfig = field(default_factory=VerifyConfig)
+    no_buildkit: bool = False  # classic Dockerfiles (no RUN --mount) for the legacy builder
+    healthcheck: bool = False  # the opt-in healthcheck transform
 
 
 def pick(flag: T | None, configured: T) -> T:
@@ -141,6 +143,8 @@ def parse(table: Mapping[str, Any], path: Path, known_transforms: Iterable[str] 
                         f"known: {', '.join(known)}"
                     )
     production_server = reader.get("production-server", bool, "true or false", False)
+    no_buildkit = reader.get("no-buildkit", bool, "true or false", False)
+    healthcheck = reader.get("healthcheck", bool, "true or false", False)
     verify_table = reader.get("verify", dict, "a table", {})
     reader.finish()
 
@@ -166,7 +170,7 @@ def parse(table: Mapping[str, Any], path: Path, known_transforms: Iterable[str] 
         builder=v.get("builder", str, "a string", None),
     )
     v.finish()
-    return Config(path, only, skip, production_server, verify)
+    return Config(path, only, skip, production_server, verify, no_buildkit, healthcheck)
 
 
 class _Reader:

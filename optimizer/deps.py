@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from optimizer.context import Dependencies, Manager, normalize_name
+from optimizer.shell import words as shell_words
 
 # Installer tooling that Dockerfiles pip-install next to the real dependencies; it says nothing
 # about what the application needs.
@@ -147,11 +148,32 @@ def read_dependencies(
     commands = run_commands(dockerfile_text) if dockerfile_text else []
     wanted = manager_from_commands(commands)
     named_roots: list[tuple[str, bool]] = []
+    copied = _copied_sources(dockerfile_text) if dockerfile_text else []
     for command in commands:
         for words in _simple_commands(command):
-            for root in _requirement_roots(*_classify(words), workdir=None):
+            kind, args = _classify(words)
+            for root in _requirement_roots(kind, args, workdir=None):
                 if root not in named_roots and (context / root[0]).is_file():
                     named_roots.append(root)
+            # `-r /app/requirements.txt`, or a relative name the context does not hold at that
+            # path: the file a COPY brought there, by its name (a guess from the context's other
+            # requirement files would be a different manifest).
+            for option, value in _iter_options(args) if kind == "pip-install" else ():
+                if option not in {"-r", "--requirement", "-c", "--constraint"}:
+                    continue
+                rel = _container_to_context(value, None)
+                if rel is not None and (context / rel).is_file():
+                    continue
+                name = posixpath.basename(value)
+                for source in copied:
+                    root = (source, option in {"-c", "--constraint"})
+                    if (
+                        posixpath.basename(source) == name
+                        and root not in named_roots
+                        and (context / source).is_file()
+                    ):
+                        named_roots.append(root)
+                        break
 
     candidates: list[tuple[Manager, _Collected]] = []
     for base in _search_dirs(context, project_dir):
@@ -383,10 +405,7 @@ def _read_requirements(
     collected.add_file(rel)
     here = PurePosixPath(rel).parent
     for line in _logical_lines(text):
-        try:
-            words = shlex.split(line, comments=False)
-        except ValueError:
-            words = line.split()
+        words = shell_words(line)  # shlex.split rules, linear time
         if not words:
             continue
         first = words[0]
@@ -661,23 +680,20 @@ def _read_pipenv(context: Path, base: str) -> _Collected:
 
 
 def _run_commands_fallback(text: str) -> list[str]:
-    """RUN lines of a Dockerfile our parser refuses (heredocs...), continuations joined."""
+    r"""RUN lines of a Dockerfile our parser refuses (heredocs...), continuations joined.
+
+    Blanks as `[ \t]`: a `\s*` at each line start runs across blank lines, quadratic."""
     joined = re.sub(r"\\\r?\n", " ", text)
     return [
         m.group(1).strip()
-        for m in re.finditer(r"^\s*RUN\s+(.*)$", joined, re.IGNORECASE | re.MULTILINE)
+        for m in re.finditer(r"^[ \t]*RUN[ \t]+(.*)$", joined, re.IGNORECASE | re.MULTILINE)
     ]
 
 
 def _simple_commands(command: str) -> Iterator[list[str]]:
     """Split shell text into simple commands (words), on &&, ||, ;, | and newlines."""
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
-        lexer.whitespace_split = True
-        lexer.commenters = ""
-        tokens = list(lexer)
-    except ValueError:
-        tokens = command.split()
+    # shell.words, not shlex: shlex is quadratic in a token's length.
+    tokens = shell_words(command, punctuation=";&|()")
     words: list[str] = []
     for token in tokens:
         if token and set(token) <= set(";&|()"):
@@ -783,6 +799,26 @@ def _packages_named_in_commands(commands: Iterable[str]) -> set[str]:
                     _add_requirement(collected, value)
             names |= collected.packages
     return names
+
+
+def _copied_sources(dockerfile_text: str) -> list[str]:
+    """Context files the Dockerfile's COPY/ADD instructions name (not `--from` a stage)."""
+    from optimizer.dockerfile import Dockerfile, DockerfileError
+
+    try:
+        dockerfile = Dockerfile.parse(dockerfile_text)
+    except (DockerfileError, ValueError, IndexError, KeyError):
+        return []
+    sources: list[str] = []
+    for ins in dockerfile.instructions:
+        if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
+            continue
+        argv = ins.exec_form or shell_words(ins.args)
+        for source in argv[:-1]:
+            rel = _normalize_rel(source.lstrip("/")) if "$" not in source else None
+            if rel is not None and rel not in sources:
+                sources.append(rel)
+    return sources
 
 
 def _container_to_context(path: str, workdir: str | None) -> str | None:

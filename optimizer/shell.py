@@ -8,7 +8,6 @@ Anything we do not understand is classed "other" and is never moved past what it
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +37,12 @@ def split_commands(command: str) -> list[Segment]:
     depth = 0
     i = 0
     while i < len(command):
+        # Copy runs of ordinary characters at once: a character loop alone is slow on long lines.
+        plain = (_QUOTED_PLAIN if quote else _UNQUOTED_PLAIN).match(command, i)
+        if plain:
+            buf.append(plain.group(0))
+            i = plain.end()
+            continue
         ch = command[i]
         if quote:
             buf.append(ch)
@@ -73,6 +78,9 @@ def split_commands(command: str) -> list[Segment]:
         segments.append(Segment(tail, ""))
     return _merge_compound([s for s in segments if s.text])
 
+
+_UNQUOTED_PLAIN = re.compile(r"[^\\'\"()&;]+")
+_QUOTED_PLAIN = re.compile(r"[^\\'\"]+")
 
 _OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "case": "esac", "{": "}"}
 _CLOSERS = {"fi", "done", "esac", "}"}
@@ -113,11 +121,87 @@ def join_segments(segments: list[Segment], texts: list[str] | None = None) -> st
     return "".join(parts)
 
 
-def words(text: str) -> list[str]:
-    try:
-        return shlex.split(text, comments=False)
-    except ValueError:
-        return text.split()
+def words(text: str, punctuation: str = "") -> list[str]:
+    """`shlex.split(text, comments=False)`, in linear time.
+
+    With `punctuation` (e.g. ";&|()"), runs of those characters outside quotes are words of
+    their own, as with `shlex.shlex(text, posix=True, punctuation_chars=...)` splitting on
+    whitespace.
+
+    shlex grows each token one character at a time by string concatenation, quadratic in the
+    token's length (a 2 MB RUN line never finished). Same rules: whitespace splits; single quotes
+    are literal; in double quotes a backslash escapes only `"` and `\\`; outside quotes it escapes
+    any character. An unclosed quote or a trailing backslash falls back to splitting on
+    whitespace, as before."""
+    out: list[str] = []
+    token: list[str] = []
+    started = False  # a token is open, possibly empty ('' is a word)
+    i, n = 0, len(text)
+    plain_re = _PLAIN
+    if punctuation:
+        plain_re = re.compile(r"[^ \t\r\n\\'\"" + re.escape(punctuation) + "]+")
+    while i < n:
+        plain = plain_re.match(text, i)
+        if plain:
+            token.append(plain.group(0))
+            started = True
+            i = plain.end()
+            continue
+        ch = text[i]
+        if ch in _BLANKS:
+            if started:
+                out.append("".join(token))
+                token, started = [], False
+            i += 1
+        elif ch in punctuation:
+            if started:
+                out.append("".join(token))
+                token, started = [], False
+            end = i
+            while end < n and text[end] in punctuation:
+                end += 1
+            out.append(text[i:end])
+            i = end
+        elif ch == "\\":
+            if i + 1 >= n:
+                return text.split()
+            token.append(text[i + 1])
+            started = True
+            i += 2
+        elif ch == "'":
+            end = text.find("'", i + 1)
+            if end < 0:
+                return text.split()
+            token.append(text[i + 1 : end])
+            started = True
+            i = end + 1
+        else:  # a double quote
+            started = True
+            i += 1
+            while True:
+                quoted = _IN_DOUBLE.match(text, i)
+                if quoted:
+                    token.append(quoted.group(0))
+                    i = quoted.end()
+                if i >= n:
+                    return text.split()
+                if text[i] == '"':
+                    i += 1
+                    break
+                if i + 1 >= n:  # a backslash at the very end
+                    return text.split()
+                following = text[i + 1]
+                token.append(following if following in '"\\' else "\\" + following)
+                i += 2
+    if started:
+        out.append("".join(token))
+    return out
+
+
+_BLANKS = " \t\r\n"
+# Runs of characters with no special meaning; single character classes cannot backtrack.
+_PLAIN = re.compile(r"[^ \t\r\n\\'\"]+")
+_IN_DOUBLE = re.compile(r'[^"\\]+')
 
 
 def _strip_env_prefix(argv: list[str]) -> list[str]:

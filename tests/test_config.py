@@ -253,3 +253,18 @@ def test_config_verify_settings_reach_verify(
     seen.clear()
     runner.invoke(app, ["--verify", "--probe", "/x/", str(tutorial / "Dockerfile")])
     assert seen["probes"] == ["/x/"]
+
+
+def test_no_buildkit_and_healthcheck_keys(tutorial: Path) -> None:
+    """`no-buildkit` keeps cache mounts out; `healthcheck` turns the opt-in transform on."""
+    write(
+        tutorial / "pyproject.toml", "[tool.dj-optimize]\nno-buildkit = true\nhealthcheck = true\n"
+    )
+    result = runner.invoke(app, ["--json", str(tutorial / "Dockerfile")])
+    dockerfile = json.loads(result.stdout)["files"]["Dockerfile"]
+    assert "--mount=type=cache" not in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    result = runner.invoke(app, ["--json", "--no-config", str(tutorial / "Dockerfile")])
+    dockerfile = json.loads(result.stdout)["files"]["Dockerfile"]
+    assert "--mount=type=cache" in dockerfile
+    assert "HEALTHCHECK" not in dockerfile

@@ -23,7 +23,9 @@ CASES = sorted(p for p in GOLDEN.glob("*/*") if (p / "Dockerfile").is_file())
 
 def _options(case: Path) -> Options:
     flags = (case / "options").read_text().split() if (case / "options").exists() else []
-    return Options(production_server="--production-server" in flags)
+    return Options(
+        production_server="--production-server" in flags, buildkit="--no-buildkit" not in flags
+    )
 
 
 def _run(case: Path, root: Path) -> dict[str, str]:

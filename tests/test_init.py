@@ -93,7 +93,12 @@ EXPECTED = {
         "gunicorn",
         'CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]',
     ),
-    "uv": ("uv", "3.13", "gunicorn", "RUN uv sync --no-install-project --frozen"),
+    "uv": (
+        "uv",
+        "3.13",
+        "gunicorn",
+        "RUN --mount=type=cache,target=/root/.cache/uv uv sync --no-install-project --frozen",
+    ),
 }
 
 

@@ -4,12 +4,14 @@ Order matters. The hygiene transforms come first, because the rest read what the
 pin-python gives an untagged `FROM python` the version slim-base needs to pick `X.Y-slim`;
 maintainer-label and add-to-copy make `ADD . .` the `COPY . .` that cache-friendly-order and
 multi-stage look for; shadowed-cmd leaves the one CMD that runs for the binding fix to read;
-apt-hygiene runs before slim-base so the packages slim-base appends land on an install line that
-already updates, skips recommends and removes its lists in the same RUN, and so the apt lines
-multi-stage copies into its stages each carry their own `apt-get update`. Then the binding fix
-and the slim switch work on the single-stage file people wrote; cache-friendly ordering puts the
-dependency install before the source; multi-stage cuts the file at that install; the remaining
-transforms polish the result.
+apt-hygiene makes every apt line update, skip recommends and remove its lists in the same RUN, so
+the packages slim-base appends later land on such a line and the apt lines multi-stage copies into
+its stages each carry their own `apt-get update`. Then the binding fix works on the single-stage
+file people wrote; cache-friendly ordering puts the dependency install before the source;
+multi-stage cuts the file at that install, keeping the builder on the base the user chose; the
+slim switch then applies to the final stage only (a full image's compilers stay useful in the
+builder, so a cold build does not apt-install them again); the remaining transforms polish the
+result.
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ ALL: tuple[Transform, ...] = (
     ShadowedCmd(),
     AptHygiene(),
     FixCmdBinding(),
-    SlimBase(),
     CacheFriendlyOrder(),
     MultiStage(),
+    SlimBase(),
     PipNoCache(),
     PythonEnv(),
     NonRoot(),

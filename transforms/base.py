@@ -19,6 +19,9 @@ from optimizer.dockerfile import Dockerfile
 class Options:
     production_server: bool = False
     healthcheck: bool = False  # the opt-in healthcheck transform runs (or --only healthcheck)
+    # BuildKit cache mounts (`RUN --mount=type=cache`) in builder stages; off for the legacy
+    # builder, which rejects them.
+    buildkit: bool = True
 
 
 @dataclass

@@ -4,7 +4,9 @@ Why: the full image is the slim one plus compilers, `-dev` headers, git, curl an
 of libraries a Django app never loads at run time. Switching is only safe with the packages the
 build still needs put back explicitly: a compiler and headers for dependencies without wheels
 (psycopg2, mysqlclient, ...), their shared libraries at run time, and any tool a RUN line calls
-(curl, git, ...). Same Python version, same Debian release.
+(curl, git, ...), each before the first RUN that calls it, on a RUN that fetches apt's lists
+itself (the slim image has none). Same Python version, same Debian release. After a multi-stage
+split it changes only the final stage: the builder keeps the full image's toolchain.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ _PYTHON = re.compile(
     r"^(?P<repo>(?:docker\.io/)?(?:library/)?python):(?P<version>\d+(?:\.\d+)*)"
     r"(?:-(?P<release>bookworm|bullseye|buster|trixie))?$"
 )
-_APT_INSTALL = re.compile(r"\b(apt-get|apt)\s+(?:-\S+\s+)*install\b")
 
 
 class SlimBase:
@@ -72,15 +73,66 @@ class SlimBase:
             "and tools the running app never uses; same Python and Debian release"
         )
         release = match["release"] or debian_release(resolved)
-        packages, reasons = _needed_packages(out, stage, ctx, release)
+        packages, reasons, before = _needed_packages(out, stage, ctx, release)
         if packages:
-            _add_apt_packages(out, stage, packages)
+            _add_apt_packages(out, stage, packages, before)
             notes.append(
                 "installs what the full image provided and this build uses: "
                 + ", ".join(packages)
                 + (" (" + "; ".join(reasons) + ")" if reasons else "")
             )
+        stage = next(st for st in out.stages() if st.index == stage.index)
+        updated = update_before_installs(out.instructions, stage.start + 1, stage.end)
+        if updated:
+            notes.append(
+                ("line " if len(updated) == 1 else "lines ")
+                + ", ".join(str(n) for n in updated)
+                + ": `apt-get update` first: "
+                "the slim image has no package lists, so an install needs its own update"
+            )
         return Result(out, notes, skipped)
+
+
+def update_before_installs(instructions: list[Instruction], start: int, end: int) -> list[int]:
+    """Every apt install in instructions[start:end] runs after an `apt-get update` whose lists
+    are still there; an install without one gets `apt-get update && ` in front, inserted into
+    the user's own text. Returns the (original) line numbers changed."""
+    fresh = False
+    changed: list[int] = []
+    for k in range(start, end):
+        ins = instructions[k]
+        if ins.keyword == "FROM":
+            fresh = False
+        if ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        texts = [s.text for s in split_commands(ins.args)]
+        needs = False
+        for text in texts:
+            argv = program(text)
+            if argv[:2] in (["apt-get", "update"], ["apt", "update"]):
+                fresh = True
+            elif argv and argv[0] in {"apt-get", "apt"} and "install" in argv and not fresh:
+                needs = True
+            elif "/var/lib/apt/lists" in text:
+                fresh = False
+        if needs:
+            instructions[k] = _prefixed(ins, "apt-get update && ")
+            changed.append(ins.line)
+            fresh = not any("/var/lib/apt/lists" in t for t in texts)
+    return changed
+
+
+def _prefixed(ins: Instruction, prefix: str) -> Instruction:
+    """`prefix` put before the command, in the raw text too when it can be found there."""
+    new = ins.with_args(prefix + ins.args)
+    first = ins.args.split(None, 1)[0] if ins.args.split() else ""
+    if ins.raw is not None and first:
+        keyword_end = len(ins.raw) - len(ins.raw.lstrip()) + len(ins.keyword)
+        at = ins.raw.find(first, keyword_end)
+        if at > 0:
+            raw = ins.raw[:at] + prefix + ins.raw[at:]
+            return Instruction(ins.keyword, new.value, ins.leading, raw, ins.line)
+    return new
 
 
 def base_stage(dockerfile: Dockerfile, stage: Stage) -> Stage:
@@ -160,47 +212,112 @@ def installs_dependencies(dockerfile: Dockerfile, stage: Stage) -> bool:
 
 def _needed_packages(
     dockerfile: Dockerfile, stage: Stage, ctx: Context, release: str
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], int | None]:
+    """The packages to install, why, and the instruction they must come before (None: any)."""
     have = stage_apt_packages(dockerfile, stage)
     wanted: list[str] = []
     reasons: list[str] = []
-    for _, ins in dockerfile.iter_stage(stage):
+    before: int | None = None
+    for n, ins in dockerfile.iter_stage(stage):
         if ins.keyword != "RUN":
             continue
         for seg in split_commands(ins.args):
-            argv = program(seg.text)
-            if argv and argv[0] in TOOL_PACKAGES:
-                wanted.append(TOOL_PACKAGES[argv[0]])
-                reasons.append(f"RUN calls {argv[0]}")
+            # Every program of a pipeline: `curl ... | bash` needs curl.
+            for part in _pipeline(seg.text):
+                argv = program(part)
+                if argv and argv[0] in TOOL_PACKAGES:
+                    if have & _ALSO_PROVIDED_BY.get(argv[0], frozenset()):
+                        continue  # NodeSource's nodejs brings npm; Debian's npm would clash
+                    package = TOOL_PACKAGES[argv[0]]
+                    if package not in have and package not in wanted:
+                        before = n if before is None else min(before, n)
+                    wanted.append(package)
+                    reasons.append(f"RUN calls {argv[0]}")
     deps = ctx.project.dependencies
     needs = system_needs(deps.packages, release)
     if installs_dependencies(dockerfile, stage):
+        first_install = next(
+            n
+            for n, ins in dockerfile.iter_stage(stage)
+            if ins.keyword == "RUN"
+            and any(classify(s.text) == "deps" for s in split_commands(ins.args))
+        )
         if deps.needs_git:
             wanted.append("git")
             reasons.append("requirements fetch from git")
+        # No python3-dev: the official images carry Python.h in /usr/local/include, and Debian's
+        # python3-dev would pull in a second Python (Debian's) beside /usr/local's.
         wanted.extend(needs.build)
-        if needs.build:
-            # Debian's interpreter keeps Python.h in python3-dev; official images ship it in
-            # /usr/local/include, where installing python3-dev is merely redundant.
-            wanted.append("python3-dev")
+        if needs.build or deps.needs_git:
+            before = first_install if before is None else min(before, first_install)
     wanted.extend(needs.runtime)
     reasons.extend(needs.reasons)
     result = [p for p in dict.fromkeys(wanted) if p not in have]
-    return result, list(dict.fromkeys(reasons)) if result else []
+    return result, list(dict.fromkeys(reasons)) if result else [], before
 
 
-def _add_apt_packages(dockerfile: Dockerfile, stage: Stage, packages: list[str]) -> None:
+# Programs that a package the stage installs anyway provides, besides TOOL_PACKAGES' choice.
+_ALSO_PROVIDED_BY: dict[str, frozenset[str]] = {
+    "npm": frozenset({"nodejs", "npm"}),
+    "npx": frozenset({"nodejs", "npm"}),
+    "node": frozenset({"nodejs"}),
+}
+
+
+def _pipeline(text: str) -> list[str]:
+    """The commands of a pipeline (`a | b`), split at `|` outside quotes; `||` is not a pipe."""
+    parts: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "|" and text.startswith("||", i):
+            current.append("||")
+            i += 2
+            continue
+        elif ch == "|":
+            parts.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _add_apt_packages(
+    dockerfile: Dockerfile, stage: Stage, packages: list[str], before: int | None
+) -> None:
+    """Add the packages to the stage's first apt install when it fetches lists itself and comes
+    before anything that needs them; otherwise install them in a RUN of their own, placed
+    before the first RUN that needs them."""
     for n, ins in dockerfile.iter_stage(stage):
-        if ins.keyword == "RUN" and _APT_INSTALL.search(ins.args):
-            segments = split_commands(ins.args)
-            texts = [s.text for s in segments]
-            for k, seg in enumerate(segments):
-                if _APT_INSTALL.search(seg.text):
-                    texts[k] = seg.text.rstrip() + " " + " ".join(packages)
+        if before is not None and n >= before:
+            break
+        if ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        segments = split_commands(ins.args)
+        updated = False
+        for k, seg in enumerate(segments):
+            argv = program(seg.text)
+            if argv[:2] in (["apt-get", "update"], ["apt", "update"]):
+                updated = True
+            elif _is_apt_install(seg.text):
+                if not updated:
                     break
-            joined = join_segments(segments, texts)
-            dockerfile.instructions[n] = ins.with_args(joined)
-            return
+                texts = [s.text for s in segments]
+                texts[k] = seg.text.rstrip() + " " + " ".join(packages)
+                dockerfile.instructions[n] = ins.with_args(join_segments(segments, texts))
+                return
+        if any(_is_apt_install(s.text) for s in segments):
+            break  # the first install has no update of its own: do not build on it
     at = stage.start + 1
     while at < stage.end and dockerfile.instructions[at].keyword in {
         "ARG",
@@ -210,7 +327,15 @@ def _add_apt_packages(dockerfile: Dockerfile, stage: Stage, packages: list[str])
         "SHELL",
     }:
         at += 1
+    if before is not None:
+        at = min(at, before)
     dockerfile.insert_before(at, Instruction.new("RUN", apt_install(packages)))
+
+
+def _is_apt_install(text: str) -> bool:
+    # Words, not a regex: `(?:-\S+\s+)*install` rescans from every `apt` in a long line.
+    argv = program(text)
+    return bool(argv) and argv[0] in {"apt-get", "apt"} and "install" in argv
 
 
 def apt_install(packages: list[str]) -> str:

@@ -1,11 +1,14 @@
 # Builder: installs the dependencies into a virtualenv.
 FROM python:3.11-slim AS builder
-RUN apt-get update && apt-get install -y --no-install-recommends gcc gettext curl && rm -rf /var/lib/apt/lists/*
+RUN rm -f /etc/apt/apt.conf.d/docker-clean \
+    && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update \
+    && apt-get install -y --no-install-recommends gcc gettext curl
 RUN python -m venv /venv
 ENV PATH="/venv/bin:$PATH"
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.

@@ -1,9 +1,9 @@
 # Builder: installs the dependencies into a virtualenv.
 FROM python:3.11-slim AS builder
 COPY . .
-RUN python -m venv /opt/venv
-ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
-RUN pip install .
+RUN python -m venv --without-pip /opt/venv
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
+RUN --mount=type=cache,target=/root/.cache/pip pip install .
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.

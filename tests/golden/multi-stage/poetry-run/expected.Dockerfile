@@ -1,11 +1,12 @@
 # Builder: installs the dependencies into a virtualenv.
 FROM python:3.11-slim AS builder
-RUN pip install poetry==1.8.5
+RUN --mount=type=cache,target=/root/.cache/pip pip install poetry==1.8.5
 WORKDIR /code
 RUN python -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY pyproject.toml poetry.lock ./
-RUN poetry config virtualenvs.create false && poetry install --no-root --no-interaction
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.create false \
+    && poetry install --no-root --no-interaction
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.

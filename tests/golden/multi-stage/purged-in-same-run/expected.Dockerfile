@@ -1,9 +1,14 @@
 # Builder: installs the dependencies into a virtualenv.
 FROM python:3.11-slim AS builder
-RUN python -m venv /opt/venv
-ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+RUN python -m venv --without-pip /opt/venv
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
 COPY requirements.txt .
-RUN apt-get update && apt-get install -y --no-install-recommends git gcc libpq-dev gettext && pip install -r requirements.txt && apt-get purge -y git gcc && rm -rf /var/lib/apt/lists/*
+RUN rm -f /etc/apt/apt.conf.d/docker-clean \
+    && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked --mount=type=cache,target=/root/.cache/pip apt-get update \
+    && apt-get install -y --no-install-recommends git gcc libpq-dev gettext \
+    && pip install -r requirements.txt \
+    && apt-get purge -y git gcc
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.

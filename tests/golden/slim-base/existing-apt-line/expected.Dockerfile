@@ -1,6 +1,5 @@
 FROM python:3.11-slim-bookworm
-RUN apt-get update \
-    && apt-get install -y libpq-dev gcc curl libc6-dev python3-dev libpq5
+RUN apt-get update && apt-get install -y libpq-dev gcc curl libc6-dev libpq5
 COPY . .
 RUN pip install -r requirements.txt
 RUN curl -fsSL https://example.com/health.sh -o /health.sh

@@ -1,7 +1,7 @@
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev libpq-dev python3-dev libpq5 \
+    && apt-get install -y --no-install-recommends gcc libc6-dev libpq-dev libpq5 \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

@@ -1,6 +1,6 @@
 FROM python:3.13-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends default-libmysqlclient-dev gcc libc6-dev pkg-config python3-dev libmariadb3 \
+    && apt-get install -y --no-install-recommends default-libmysqlclient-dev gcc libc6-dev pkg-config libmariadb3 \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 COPY . .
