@@ -81,6 +81,9 @@ class NonRoot(NotesTransform):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
+        home = _root_home_reason(items, start + " " + (script or ""), env, read)
+        if home is not None:
+            return Result(out, skipped=[home])
         app_dir, source = _app_dir(items, ctx)
         if "$" in app_dir:
             return Result(
@@ -231,6 +234,88 @@ class NonRoot(NotesTransform):
                 "build context)"
             )
         return Result(out, [note], skipped=compose_notes)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _root_home_reason(
+    items: list[tuple[int, Instruction]],
+    starts: str,
+    env: dict[str, str],
+    read: Callable[[str], str | None],
+) -> str | None:
+    """Why the app needs root's home, or None.
+
+    /root is mode 700 on Debian: whatever a root build step put there (a tool on a PATH under
+    /root, packages from `pip install --user`, a poetry/pipenv virtualenv in root's cache, the
+    `poetry config` it wrote) is out of reach for uid 10001, and the app fails at start."""
+    in_root = [
+        part for part in env.get("PATH", "").split(":")
+        if part == "/root" or part.startswith("/root/")
+    ]
+    if in_root:
+        return (
+            f"the image's PATH includes {in_root[0]}, in root's home (mode 700): the tools "
+            f"installed there cannot be run by uid {UID}; install them outside /root "
+            "(e.g. POETRY_HOME=/opt/poetry, pipx's PIPX_BIN_DIR=/usr/local/bin) to run as non-root"
+        )
+    # Exec form (`["poetry", "run", ...]`) read as words, like the shell form.
+    starts = " ".join(
+        w.strip("\"'") for w in words(starts.replace("[", " ").replace("]", " ").replace(",", " "))
+    )
+    if re.search(r"(?<![\w.-])/root/", starts) or "~/" in starts:
+        return (
+            f"the start command uses a file in root's home (mode 700), which uid {UID} cannot "
+            "read; USER left as is"
+        )
+    runs = [i.args for _, i in items if i.keyword == "RUN"]
+    user_base = env.get("PYTHONUSERBASE", "")
+    if (
+        any(_pip_user_install(r) for r in runs)
+        and not (user_base.startswith("/") and not user_base.startswith("/root"))
+    ):
+        return (
+            "`pip install --user` as root puts the packages in /root/.local, which uid "
+            f"{UID} cannot read (its user site is its own home); USER left as is"
+        )
+    if re.search(r"\bpoetry\s+run\b", starts):
+        in_project = (
+            env.get("POETRY_VIRTUALENVS_IN_PROJECT", "").lower() in _TRUE
+            or env.get("POETRY_VIRTUALENVS_CREATE", "").lower() in {"0", "false", "no", "off"}
+            or read("poetry.toml") is not None
+            or any(re.search(r"\bpoetry\s+config\s+--local\b", r) for r in runs)
+        )
+        venvs = env.get("POETRY_VIRTUALENVS_PATH") or env.get("POETRY_CACHE_DIR") or ""
+        if not in_project and not (venvs.startswith("/") and not venvs.startswith("/root")):
+            return (
+                "the start command uses `poetry run`, and poetry's virtualenv and config "
+                f"(`poetry config` without --local) are in root's home, which uid {UID} cannot "
+                "read; set ENV POETRY_VIRTUALENVS_IN_PROJECT=true (or "
+                "POETRY_VIRTUALENVS_CREATE=false) to run as non-root"
+            )
+    if re.search(r"\bpipenv\s+run\b", starts):
+        venvs = env.get("WORKON_HOME", "")
+        if env.get("PIPENV_VENV_IN_PROJECT", "").lower() not in _TRUE and not (
+            venvs.startswith("/") and not venvs.startswith("/root")
+        ):
+            return (
+                "the start command uses `pipenv run`, whose virtualenv is in root's home "
+                f"(~/.local/share/virtualenvs), which uid {UID} cannot read; set ENV "
+                "PIPENV_VENV_IN_PROJECT=1 to run as non-root"
+            )
+    return None
+
+
+def _pip_user_install(run: str) -> bool:
+    """A `pip install --user` (pip, pip3, python -m pip) among the RUN's commands."""
+    for segment in split_commands(run):
+        argv = [w.rsplit("/", 1)[-1] for w in words(segment.text)]
+        if "--user" in argv and "install" in argv and any(
+            w == "pip" or w.startswith(("pip3", "pip.", "pip3.")) for w in argv
+        ):
+            return True
+    return False
 
 
 def _configured_ports(

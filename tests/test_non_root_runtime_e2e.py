@@ -1,0 +1,64 @@
+"""End to end on the lab engine: images whose start command needs root's home keep root.
+
+Found on a real project (poetry installed by its official installer into /root/.local, PATH set
+to it, `CMD poetry run ...`): the rewrite added USER 10001, and the image could no longer start
+(/root is mode 700). Here the tool in root's home is a two-line script, so no network is needed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from helpers import materialize
+
+from optimizer.pipeline import optimize
+
+pytestmark = pytest.mark.engine
+
+_LABEL = "dj-optimize.test=runtime-non-root"
+
+_DOCKERFILE = """\
+FROM python:3.11-slim
+WORKDIR /app
+RUN mkdir -p /root/.local/bin \\
+    && printf '#!/bin/sh\\necho served\\n' > /root/.local/bin/serve \\
+    && chmod +x /root/.local/bin/serve
+ENV PATH="/root/.local/bin:$PATH"
+COPY . .
+CMD ["serve"]
+"""
+
+
+def _docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_tool_in_root_home_keeps_root(tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "Dockerfile").write_text(_DOCKERFILE)
+    root = materialize(case, tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    assert outcome.files == {}
+    assert any("/root/.local/bin" in n for c in outcome.skipped for n in c.notes)
+
+    tag = f"runtime-nonroot-{uuid.uuid4().hex[:8]}"
+    names = [f"{tag}-as-built", f"{tag}-as-10001"]
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(root), timeout=600)
+        assert built.returncode == 0, built.stderr[-2000:]
+        as_built = _docker("run", "--name", names[0], "--label", _LABEL, tag)
+        assert as_built.returncode == 0 and as_built.stdout.strip() == "served", as_built.stderr
+        # What USER 10001 would have done: the image cannot start.
+        as_user = _docker("run", "--name", names[1], "--label", _LABEL, "--user", "10001", tag)
+        assert as_user.returncode != 0
+        assert "served" not in as_user.stdout
+    finally:
+        for name in names:
+            _docker("rm", "-f", name, timeout=60)
+        _docker("rmi", "-f", tag, timeout=120)
