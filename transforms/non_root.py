@@ -86,6 +86,9 @@ class NonRoot(NotesTransform):
             return Result(out, skipped=[home])
         app_dir, source = _app_dir(items, ctx)
         if "$" in app_dir:
+            # `WORKDIR ${PROJECT_DIR}` with `ENV PROJECT_DIR=/app`: the image's ENV says where.
+            app_dir = posixpath.normpath("/" + expand(app_dir, env).lstrip("/"))
+        if "$" in app_dir:
             return Result(
                 out, skipped=[f"the app directory is spelled with build variables ({app_dir})"]
             )
