@@ -62,3 +62,34 @@ def test_tool_in_root_home_keeps_root(tmp_path: Path) -> None:
         for name in names:
             _docker("rm", "-f", name, timeout=60)
         _docker("rmi", "-f", tag, timeout=120)
+
+
+GOLDEN = Path(__file__).parent / "golden" / "non-root"
+
+
+def test_database_migrated_at_build_is_writable(tmp_path: Path) -> None:
+    """`RUN python manage.py migrate` makes db.sqlite3 as root in the app directory, whose top
+    only is handed over: the file itself must be uid 10001's, or every write fails with
+    "attempt to write a readonly database" (found on a real todo app)."""
+    root = materialize(GOLDEN / "sqlite-migrated-at-build", tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    (root / "Dockerfile").write_text(outcome.files["Dockerfile"])
+    tag = f"runtime-nonroot-db-{uuid.uuid4().hex[:8]}"
+    name = f"{tag}-run"
+    write = (
+        "from django.contrib.auth.models import User; "
+        "User.objects.create(username='x'); print('rows', User.objects.count())"
+    )
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(root), timeout=900)
+        assert built.returncode == 0, built.stderr[-2000:]
+        done = _docker(
+            "run", "--name", name, "--label", _LABEL, tag,
+            "sh", "-c", f'id -u && python manage.py shell -c "{write}"',
+        )
+        assert done.returncode == 0, done.stderr[-1500:]
+        assert done.stdout.split()[0] == "10001"
+        assert "rows 1" in done.stdout
+    finally:
+        _docker("rm", "-f", name, timeout=60)
+        _docker("rmi", "-f", tag, timeout=120)

@@ -60,7 +60,7 @@ class NonRoot(NotesTransform):
                 skipped=["the Dockerfile creates a user but does not switch to it; left to you"],
             )
         base = out.resolve(stage.base)
-        if not base.startswith(("python:", "docker.io/library/python:", "debian:", "ubuntu:")):
+        if not _has_useradd(base):
             return Result(out, skipped=[f"{base} may not have useradd; USER left to you"])
         if "alpine" in base:
             return Result(out, skipped=["alpine base: USER left to you"])
@@ -81,7 +81,9 @@ class NonRoot(NotesTransform):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
-        home = _root_home_reason(items, start + " " + (script or ""), env, read)
+        home = _root_home_reason(
+            items, " ".join([start, script or "", *_compose_commands(ctx)]), env, read
+        )
         if home is not None:
             return Result(out, skipped=[home])
         app_dir, source = _app_dir(items, ctx)
@@ -204,13 +206,21 @@ class NonRoot(NotesTransform):
             else:
                 log_paths.append(posixpath.normpath(posixpath.join(cwd, name)))
         log_paths = list(dict.fromkeys(log_paths))
+        # `RUN python manage.py migrate` made the database as root: the file itself must be
+        # handed over too when only its directory's top is (sqlite writes the file in place).
+        db_files: list[str] = []
+        if project.sqlite_path and sqlite_dir == app_dir and _build_touches_db(items):
+            located = in_image(project.sqlite_path)
+            if located:
+                db_files.append(located)
+        log_paths = list(dict.fromkeys([*log_paths, *db_files]))
         commands = [f"useradd --create-home --uid {UID} app"]
         log_dirs = [posixpath.dirname(p) for p in log_paths]
         to_make = list(dict.fromkeys(w for w in [*writable, *log_dirs] if w != app_dir))
         if to_make:
             commands.append("mkdir -p " + " ".join(to_make))
         if log_paths:
-            # Build steps (collectstatic, ...) may already have created them as root.
+            # Build steps (collectstatic, migrate, ...) may already have created them as root.
             commands.append("touch " + " ".join(log_paths))
         owned = list(dict.fromkeys([*writable, *log_dirs, *log_paths]))
         # The app dir only at its top (the code stays root's); data dirs with all they hold.
@@ -308,6 +318,48 @@ def _root_home_reason(
                 "PIPENV_VENV_IN_PROJECT=1 to run as non-root"
             )
     return None
+
+
+# manage.py commands that open the database (and so create a sqlite file) at build time.
+_DB_COMMANDS = re.compile(
+    r"\bmanage\.py\s+(migrate|loaddata|createsuperuser|createcachetable|flush|shell)\b"
+    r"|\bdjango-admin\s+(migrate|loaddata|createsuperuser|createcachetable)\b"
+)
+
+
+def _build_touches_db(items: list[tuple[int, Instruction]]) -> bool:
+    return any(i.keyword == "RUN" and _DB_COMMANDS.search(i.args) for _, i in items)
+
+
+def _has_useradd(base: str) -> bool:
+    """Debian-based images with useradd: python (any tag but alpine, any registry), debian,
+    ubuntu, and uv's Debian-based python images."""
+    name, _, tag = base.rpartition("@")[0 if "@" in base else 2].partition(":")
+    repo = name.rsplit("/", 1)[-1]
+    if repo in {"python", "debian", "ubuntu"}:
+        return True
+    return name.endswith("astral-sh/uv") and any(
+        d in tag for d in ("bookworm", "trixie", "bullseye", "debian")
+    )
+
+
+def _compose_commands(ctx: Context) -> list[str]:
+    """command/entrypoint of the compose services that build this Dockerfile."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    context = ctx.context_dir.resolve()
+    found: list[str] = []
+    for directory in dict.fromkeys(
+        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
+    ):
+        try:
+            project = _load_compose(directory)
+        except compose.ComposeError:
+            continue  # said by the bind-mount check
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            found.append(" ".join((service.entrypoint or []) + (service.command or [])))
+    return found
 
 
 def _pip_user_install(run: str) -> bool:

@@ -1,0 +1,8 @@
+FROM python
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+RUN useradd --create-home --uid 10001 app && chown 10001:10001 /app
+USER 10001
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
