@@ -54,3 +54,34 @@ def test_listing_uploads_is_idempotent(tmp_path: Path) -> None:
     first = optimize(root / "Dockerfile", root, only=["dockerignore"])
     (root / ".dockerignore").write_text(first.files[".dockerignore"])
     assert optimize(root / "Dockerfile", root, only=["dockerignore"]).files == {}
+
+
+def test_committed_sqlite_database_ships(tmp_path: Path) -> None:
+    """A beginner's repository commits db.sqlite3 and runs runserver without migrate (seen on
+    real todo apps): the original image serves its rows, so the rewrite must keep the file."""
+    root = materialize(GOLDEN / "sqlite-custom-name", tmp_path / "ctx")
+    settings = root / "mysite/settings.py"
+    settings.write_text(settings.read_text().replace('"app_db"', '"db.sqlite3"'))
+    (root / "app_db").rename(root / "db.sqlite3")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "init")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    lines = outcome.files[".dockerignore"].splitlines()
+    # `**/*.sqlite3` still keeps other databases out; the committed one is let back in.
+    assert "**/*.sqlite3" in lines
+    assert lines[-1] == "!db.sqlite3"
+    notes = [n for c in outcome.changes for n in c.notes]
+    assert any("db.sqlite3 (the sqlite database the settings name is committed" in n
+               for n in notes)
+    (root / ".dockerignore").write_text(outcome.files[".dockerignore"])
+    assert optimize(root / "Dockerfile", root, only=["dockerignore"]).files == {}
+
+
+def test_uncommitted_sqlite_database_beside_git_stays_out(tmp_path: Path) -> None:
+    root = materialize(GOLDEN / "sqlite-custom-name", tmp_path / "ctx")
+    _git(root, "init", "-q")
+    _git(root, "add", "Dockerfile", "mysite", "requirements.txt")
+    _git(root, "commit", "-qm", "init")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert "app_db" in outcome.files[".dockerignore"].splitlines()

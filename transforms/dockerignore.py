@@ -68,6 +68,9 @@ class DockerIgnore(NotesTransform):
 
         copied = _copied_names(dockerfile)
         needed = _needed_names(dockerfile, ctx) - _local_state(ctx, copied)
+        database = _context_file(ctx.project.sqlite_path)
+        if database and _committed(ctx.context_dir, database):
+            needed.add(database)  # `!db.sqlite3` after our `**/*.sqlite3`
         wanted: list[str] = []
         kept: list[str] = []
         from fnmatch import fnmatch
@@ -105,8 +108,9 @@ class DockerIgnore(NotesTransform):
         note = f"{verb} {key}: {', '.join(wanted)} stay out of the build context"
         if said:
             note += f" ({'; '.join(said)})"
-        if exceptions:
-            note += f"; kept {', '.join(exceptions)}, which the project reads"
+        read = [e for e in exceptions if not any(k.startswith(e + " ") for k in kept)]
+        if read:
+            note += f"; kept {', '.join(read)}, which the project reads"
         if kept:
             note += f"; kept {', '.join(kept)}"
         return Result(out, [note], files={key: text})
@@ -125,7 +129,12 @@ def _project_patterns(
     said: list[str] = []
     kept: list[str] = []
     database = _context_file(ctx.project.sqlite_path)
-    if database and not _excluded(database, patterns) and _norm(database) not in present:
+    if database and _committed(ctx.context_dir, database):
+        # The original image shipped the committed database and the app serves its rows:
+        # excluding it would leave the rewrite with empty (or no) tables.
+        kept.append(f"{database} (the sqlite database the settings name is committed to git, "
+                    "so the image keeps serving its data; untrack it if it is only local data)")
+    elif database and not _excluded(database, patterns) and _norm(database) not in present:
         if database in copied:
             kept.append(f"{database} (the sqlite database the settings name: the Dockerfile "
                         "copies it by name)")
@@ -186,6 +195,11 @@ def _local_state(ctx: Context, copied: set[str]) -> set[str]:
     (literal in the settings, so `_names_in_code` finds it) unless the Dockerfile copies it."""
     database = _context_file(ctx.project.sqlite_path)
     return {database} if database and database not in copied else set()
+
+
+def _committed(root: Path, rel: str) -> bool:
+    """Git tracks this very file (not only a directory of that name)."""
+    return rel in (_tracked_files(root, rel) or set())
 
 
 def _copied_names(dockerfile: Dockerfile) -> set[str]:

@@ -206,10 +206,19 @@ class NonRoot(NotesTransform):
             else:
                 log_paths.append(posixpath.normpath(posixpath.join(cwd, name)))
         log_paths = list(dict.fromkeys(log_paths))
-        # `RUN python manage.py migrate` made the database as root: the file itself must be
-        # handed over too when only its directory's top is (sqlite writes the file in place).
+        # `RUN python manage.py migrate` made the database as root (or the COPY brought a
+        # committed one): the file itself must be handed over too when only its directory's top
+        # is (sqlite writes the file in place).
         db_files: list[str] = []
-        if project.sqlite_path and sqlite_dir == app_dir and _build_touches_db(items):
+        # A database committed next to the code ships with the COPY, root's too.
+        if (
+            project.sqlite_path
+            and sqlite_dir == app_dir
+            and (
+                _build_touches_db(items)
+                or (ctx.context_dir / project.sqlite_path).is_file()
+            )
+        ):
             located = in_image(project.sqlite_path)
             if located:
                 db_files.append(located)
