@@ -93,3 +93,42 @@ def test_database_migrated_at_build_is_writable(tmp_path: Path) -> None:
     finally:
         _docker("rm", "-f", name, timeout=60)
         _docker("rmi", "-f", tag, timeout=120)
+
+
+def test_shell_variable_in_cmd_still_expands(tmp_path: Path) -> None:
+    """`CMD python manage.py runserver 0.0.0.0:${PORT:-8000}`: turned into exec form, the port
+    reached runserver as the literal `${PORT:-8000}` and the server never started."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    root = materialize(
+        Path(__file__).parent / "golden" / "fix-cmd-binding" / "runserver-port-default",
+        tmp_path / "ctx",
+    )
+    outcome = optimize(root / "Dockerfile", root, only=["fix-cmd-binding"])
+    (root / "Dockerfile").write_text(outcome.files["Dockerfile"])
+    tag = f"runtime-cmd-{uuid.uuid4().hex[:8]}"
+    name = f"{tag}-run"
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(root), timeout=900)
+        assert built.returncode == 0, built.stderr[-2000:]
+        started = _docker("run", "-d", "--name", name, "--label", _LABEL,
+                          "-p", "127.0.0.1::8000", tag)
+        assert started.returncode == 0, started.stderr
+        port = _docker("port", name, "8000/tcp").stdout.split(":")[-1].strip()
+        status = None
+        for _ in range(30):
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3).status
+            except urllib.error.HTTPError as exc:
+                status = exc.code  # any answer: the server runs (400: no ALLOWED_HOSTS)
+            except OSError:
+                time.sleep(1)
+                continue
+            break
+        logs = _docker("logs", name)
+        assert status is not None, logs.stdout[-1000:] + logs.stderr[-1000:]
+    finally:
+        _docker("rm", "-f", name, timeout=60)
+        _docker("rmi", "-f", tag, timeout=120)
