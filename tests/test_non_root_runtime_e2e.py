@@ -132,3 +132,48 @@ def test_shell_variable_in_cmd_still_expands(tmp_path: Path) -> None:
     finally:
         _docker("rm", "-f", name, timeout=60)
         _docker("rmi", "-f", tag, timeout=120)
+
+
+def _answers(name: str, port: str, tries: int = 40) -> int | None:
+    """The HTTP status the container answers on its published port (any answer), or None."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    for _ in range(tries):
+        if _docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() != "true":
+            return None
+        try:
+            return int(urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3).status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except OSError:
+            time.sleep(1)
+    return None
+
+
+def test_server_log_and_pid_files_are_writable(tmp_path: Path) -> None:
+    """gunicorn's --access-logfile under /var/log and --pid under /run: as uid 10001 without
+    those directories, gunicorn exits at start ("isn't writable [PermissionError]")."""
+    root = materialize(GOLDEN / "server-log-and-pid-files", tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    (root / "Dockerfile").write_text(outcome.files["Dockerfile"])
+    tag = f"runtime-nonroot-logs-{uuid.uuid4().hex[:8]}"
+    name = f"{tag}-run"
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(root), timeout=900)
+        assert built.returncode == 0, built.stderr[-2000:]
+        started = _docker("run", "-d", "--name", name, "--label", _LABEL,
+                          "-p", "127.0.0.1::8000", tag)
+        assert started.returncode == 0, started.stderr
+        port = _docker("port", name, "8000/tcp").stdout.split(":")[-1].strip()
+        status = _answers(name, port)
+        logs = _docker("logs", name)
+        assert status is not None, logs.stdout[-1500:] + logs.stderr[-1500:]
+        written = _docker("exec", name, "sh", "-c",
+                          "id -u; test -s /var/log/gunicorn/access.log && cat /run/gunicorn/*.pid")
+        assert written.returncode == 0, written.stderr
+        assert written.stdout.split()[0] == "10001"
+    finally:
+        _docker("rm", "-f", name, timeout=60)
+        _docker("rmi", "-f", tag, timeout=120)

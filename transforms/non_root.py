@@ -222,9 +222,21 @@ class NonRoot(NotesTransform):
             located = in_image(project.sqlite_path)
             if located:
                 db_files.append(located)
+        # Files the start command itself writes: the server's log and pid files, redirections.
+        start_dirs: list[str] = []
+        for path, is_pid in _start_files(" ".join([starts, *_compose_commands(ctx)]), env):
+            located = posixpath.normpath(posixpath.join(cwd, path))
+            folder = posixpath.dirname(located)
+            if folder in _SCRATCH_DIRS or located.startswith("/dev/"):
+                continue
+            if folder == app_dir:
+                if not is_pid:
+                    db_files.append(located)
+            else:
+                start_dirs.append(folder)
         log_paths = list(dict.fromkeys([*log_paths, *db_files]))
         commands = [f"useradd --create-home --uid {UID} app"]
-        log_dirs = [posixpath.dirname(p) for p in log_paths]
+        log_dirs = [posixpath.dirname(p) for p in log_paths] + start_dirs
         to_make = list(dict.fromkeys(w for w in [*writable, *log_dirs] if w != app_dir))
         if to_make:
             commands.append("mkdir -p " + " ".join(to_make))
@@ -368,6 +380,55 @@ def _compose_commands(ctx: Context) -> list[str]:
             continue
         for service in project.building(dockerfile):
             found.append(" ".join((service.entrypoint or []) + (service.command or [])))
+    return found
+
+
+# Options of gunicorn, uwsgi, celery, daphne, supervisord-less servers that name a file the
+# server opens for writing; (option, is a pid file).
+_FILE_OPTIONS = {
+    "--access-logfile": False, "--error-logfile": False, "--log-file": False,
+    "--logfile": False, "--logto": False, "--logto2": False, "--daemonize": False,
+    "--access-log": False, "--log": False,
+    "--pid": True, "--pidfile": True, "--pid-file": True, "--safe-pidfile": True,
+}
+_REDIRECTS = {">", ">>", "1>", "1>>", "2>", "2>>", "&>", "&>>"}
+_SCRATCH_DIRS = {"/tmp", "/var/tmp", "/dev", "/dev/shm"}
+
+
+def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
+    """(path, is a pid file) for the files the start command writes: server log and pid
+    options, shell redirections and `tee`. Paths still holding variables are left out."""
+    argv: list[str] = []
+    for word in words(text.replace("[", " ").replace("]", " ").replace(",", " ")):
+        word = word.strip("\"'")
+        # `sh -c "migrate >> log && exec gunicorn ..."`: the quoted script's own words.
+        if " " in word:
+            argv.extend(w.strip("\"'") for w in words(word))
+        else:
+            argv.append(word)
+    found: list[tuple[str, bool]] = []
+
+    def add(value: str, is_pid: bool) -> None:
+        value = expand(value, env)
+        if value and value != "-" and "$" not in value and not value.startswith("&"):
+            found.append((value, is_pid))
+
+    for i, word in enumerate(argv):
+        following = argv[i + 1] if i + 1 < len(argv) else ""
+        option, eq, inline = word.partition("=")
+        if option in _FILE_OPTIONS:
+            add(inline if eq else following, _FILE_OPTIONS[option])
+        elif word in _REDIRECTS or word == "tee":
+            target = following
+            if word == "tee" and target in {"-a", "--append"}:
+                target = argv[i + 2] if i + 2 < len(argv) else ""
+            add(target, False)
+        else:
+            for op in (">>", ">"):
+                head, sep, tail = word.partition(op)
+                if sep and head in {"", "1", "2", "&"} and tail and not tail.startswith("&"):
+                    add(tail, False)
+                    break
     return found
 
 
