@@ -177,3 +177,49 @@ def test_server_log_and_pid_files_are_writable(tmp_path: Path) -> None:
     finally:
         _docker("rm", "-f", name, timeout=60)
         _docker("rmi", "-f", tag, timeout=120)
+
+
+def test_makemigrations_at_start_can_write(tmp_path: Path) -> None:
+    """An entrypoint runs `makemigrations` and the repository commits no migrations (seen on
+    real starter templates): as uid 10001 with only the app dir's top, writing
+    shop/migrations/0001_initial.py fails with PermissionError."""
+    case = tmp_path / "case"
+    (case / "shop/migrations").mkdir(parents=True)
+    (case / "mysite").mkdir()
+    (case / "shop/__init__.py").write_text("")
+    (case / "shop/migrations/__init__.py").write_text("")
+    (case / "shop/models.py").write_text(
+        "from django.db import models\n\n\nclass Item(models.Model):\n"
+        "    name = models.CharField(max_length=20)\n"
+    )
+    (case / "mysite/settings.py").write_text(
+        "from pathlib import Path\n\nBASE_DIR = Path(__file__).resolve().parent.parent\n"
+        'SECRET_KEY = "test"\nINSTALLED_APPS = ["shop"]\nROOT_URLCONF = "mysite.urls"\n'
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",\n'
+        '    "NAME": BASE_DIR / "db.sqlite3"}}\n'
+    )
+    (case / "entrypoint.sh").write_text(
+        "#!/bin/sh\nset -e\npython manage.py makemigrations\npython manage.py migrate\n"
+        'exec "$@"\n'
+    )
+    (case / "requirements.txt").write_text("Django==5.1.4\n")
+    (case / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt /app/\n"
+        "RUN pip install -r requirements.txt\nCOPY . /app/\n"
+        'ENTRYPOINT ["sh", "/app/entrypoint.sh"]\nCMD ["ls", "shop/migrations"]\n'
+    )
+    root = materialize(case, tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    (root / "Dockerfile").write_text(outcome.files["Dockerfile"])
+    assert "USER 10001" in outcome.files["Dockerfile"]
+    tag = f"runtime-nonroot-mkmig-{uuid.uuid4().hex[:8]}"
+    name = f"{tag}-run"
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(root), timeout=900)
+        assert built.returncode == 0, built.stderr[-2000:]
+        done = _docker("run", "--name", name, "--label", _LABEL, tag)
+        assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-1500:]
+        assert "0001_initial.py" in done.stdout
+    finally:
+        _docker("rm", "-f", name, timeout=60)
+        _docker("rmi", "-f", tag, timeout=120)

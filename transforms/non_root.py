@@ -245,7 +245,12 @@ class NonRoot(NotesTransform):
             commands.append("touch " + " ".join(log_paths))
         owned = list(dict.fromkeys([*writable, *log_dirs, *log_paths]))
         # The app dir only at its top (the code stays root's); data dirs with all they hold.
-        top = [p for p in owned if p == app_dir or p in log_paths]
+        # `makemigrations` at start writes migration files into the apps' packages: then the
+        # whole tree is the app's (a repository without committed migrations needs it).
+        writes_code = bool(
+            re.search(r"\bmakemigrations\b", " ".join([starts, *_compose_commands(ctx)]))
+        )
+        top = [p for p in owned if (p == app_dir and not writes_code) or p in log_paths]
         data = _outermost([p for p in owned if p not in top])
         if top:
             commands.append(f"chown {UID}:{UID} " + " ".join(top))
@@ -260,6 +265,11 @@ class NonRoot(NotesTransform):
         out.insert_before(index + 1, Instruction.new("USER", str(UID)))
         where = f"; {', '.join(writable)} writable for it" if writable else ""
         note = f"the app now runs as uid {UID} instead of root{where}"
+        if writes_code:
+            note += (
+                f" ({app_dir} recursively: `makemigrations` runs at start and writes into the "
+                "apps' migrations packages; commit the migrations to keep the code root's)"
+            )
         if project.settings_module and not _is_module_file(
             project.settings_file, project.settings_module, project.project_dir
         ):
