@@ -85,3 +85,20 @@ def test_uncommitted_sqlite_database_beside_git_stays_out(tmp_path: Path) -> Non
     _git(root, "commit", "-qm", "init")
     outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
     assert "app_db" in outcome.files[".dockerignore"].splitlines()
+
+
+def test_files_the_build_and_the_entrypoint_copy_stay(tmp_path: Path) -> None:
+    """`RUN cp .env.example .env` and an entrypoint's `cp .env.sample .env`: `.env.*` dropped
+    them and the build (cp: cannot stat) or the start failed. The developer's `.env` stays out."""
+    root = materialize(GOLDEN / "none-yet", tmp_path / "ctx")
+    (root / ".env.example").write_text("SECRET_KEY=x\n")
+    (root / ".env.sample").write_text("A=1\n")
+    (root / ".env").write_text("SECRET_KEY=real\n")
+    (root / ".env.production").write_text("SECRET_KEY=prod\n")
+    (root / "entrypoint.sh").write_text('#!/bin/sh\n[ -f .env ] || cp .env.sample .env\nexec "$@"\n')
+    dockerfile = root / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text() + "RUN cp .env.example .env\n")
+    lines = optimize(dockerfile, root, only=["dockerignore"]).files[".dockerignore"].splitlines()
+    assert ".env" in lines and ".env.*" in lines
+    assert "!.env.example" in lines and "!.env.sample" in lines
+    assert "!.env" not in lines and "!.env.production" not in lines

@@ -261,7 +261,40 @@ def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:
     if ctx.project.dependencies.has("setuptools-scm"):
         names.add("git")
     names.update(_names_in_code(ctx.context_dir))
+    names.update(_names_in_shell(dockerfile, ctx.context_dir))
     return {n for n in names if n}
+
+
+# Shell words: split at blanks, quotes and operators (one character class: linear).
+_SHELL_SPLIT = re.compile(r"[\s\"'=;|&()<>`]+")
+
+
+def _names_in_shell(dockerfile: Dockerfile, root: Path) -> set[str]:
+    """`.env.example`, `seed.sqlite3`... named by a RUN, CMD or ENTRYPOINT, or by a shell script
+    in the context (`cp .env.example .env` in entrypoint.sh): the build or the start needs
+    them. `.env` itself is never let in: it is the developer's secrets."""
+    texts = [
+        ins.args for ins in dockerfile.instructions if ins.keyword in {"RUN", "CMD", "ENTRYPOINT"}
+    ]
+    scripts = sorted(p for p in root.glob("*.sh") if p.is_file())
+    scripts += sorted(p for p in root.glob("*/*.sh") if p.is_file())
+    for script in scripts[:50]:
+        try:
+            texts.append(script.read_text(encoding="utf-8", errors="ignore")[:100_000])
+        except OSError:
+            continue
+    found: set[str] = set()
+    for text in texts:
+        for word in _SHELL_SPLIT.split(text):
+            name = _norm(word)
+            base = name.rsplit("/", 1)[-1]
+            if not (base.startswith(".env.") or base.endswith(".sqlite3")) or ".." in name:
+                continue
+            for candidate in (name, base):
+                if (root / candidate).is_file():
+                    found.add(candidate)
+                    break
+    return found
 
 
 _DOTFILE = re.compile(r"""["'/]((?:[\w.-]+/)*\.env[\w.-]*|[\w.-]*\.sqlite3)["']""")
