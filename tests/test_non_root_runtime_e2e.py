@@ -223,3 +223,42 @@ def test_makemigrations_at_start_can_write(tmp_path: Path) -> None:
     finally:
         _docker("rm", "-f", name, timeout=60)
         _docker("rmi", "-f", tag, timeout=120)
+
+
+def test_collectstatic_in_the_running_container(tmp_path: Path) -> None:
+    """STATIC_ROOT is a directory the repository commits (`static/`, seen on a real app):
+    the COPY makes it root's, and `collectstatic` run in the container as uid 10001 failed
+    with PermissionError. collectstatic is not in the CMD: operators run it with exec."""
+    case = tmp_path / "case"
+    (case / "static/css").mkdir(parents=True)
+    (case / "static/css/site.css").write_text("body {}\n")
+    (case / "mysite").mkdir()
+    (case / "mysite/settings.py").write_text(
+        "from pathlib import Path\n\nBASE_DIR = Path(__file__).resolve().parent.parent\n"
+        'SECRET_KEY = "test"\nINSTALLED_APPS = ["django.contrib.admin", "django.contrib.auth",\n'
+        '    "django.contrib.contenttypes", "django.contrib.staticfiles"]\n'
+        'ROOT_URLCONF = "mysite.urls"\nSTATIC_URL = "/static/"\n'
+        'STATIC_ROOT = BASE_DIR / "static"\nDATABASES = {}\n'
+    )
+    (case / "requirements.txt").write_text("Django==5.1.4\n")
+    (case / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n'
+    )
+    root = materialize(case, tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    (root / "Dockerfile").write_text(outcome.files["Dockerfile"])
+    tag = f"runtime-nonroot-static-{uuid.uuid4().hex[:8]}"
+    name = f"{tag}-run"
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(root), timeout=900)
+        assert built.returncode == 0, built.stderr[-2000:]
+        done = _docker("run", "--name", name, "--label", _LABEL, tag, "sh", "-c",
+                       "id -u && python manage.py collectstatic --noinput")
+        assert done.returncode == 0, done.stderr[-1500:]
+        assert done.stdout.split()[0] == "10001"
+        assert "static files copied" in done.stdout
+    finally:
+        _docker("rm", "-f", name, timeout=60)
+        _docker("rmi", "-f", tag, timeout=120)

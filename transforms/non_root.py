@@ -3,7 +3,8 @@
 Why: a process running as root in a container is root on every volume it mounts and one kernel
 bug away from root on the host. A numeric UID lets Kubernetes' runAsNonRoot verify it without
 reading /etc/passwd. The directories Django writes at run time (the sqlite database's directory,
-MEDIA_ROOT, STATIC_ROOT when collectstatic runs at start) are handed to that user, recursively
+MEDIA_ROOT, STATIC_ROOT: collectstatic runs at start or in the running container) are handed to
+that user, recursively
 (a data directory may already hold subdirectories, like `media/images` made by an earlier RUN);
 the app directory itself only at its top, so the code stays root's.
 
@@ -159,11 +160,15 @@ class NonRoot(NotesTransform):
         if project.sqlite_path:
             sqlite_dir = in_image(posixpath.dirname(project.sqlite_path) or ".") or app_dir
             writable.append(sqlite_dir)
-        for root, always in ((project.media_root, True), (project.static_root, False)):
-            if root and (always or "collectstatic" in starts):
-                path = in_image(root)
-                if path:
-                    writable.append(path)
+        # STATIC_ROOT too, also when collectstatic is not part of the start: operators run it
+        # in the running container (`docker compose exec web python manage.py collectstatic`).
+        static_path: str | None = None
+        for root in (project.media_root, project.static_root):
+            path = in_image(root) if root else None
+            if path and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/")):
+                writable.append(path)
+                if root is project.static_root:
+                    static_path = path
         for _, ins in items:
             if ins.keyword == "VOLUME":
                 volumes = ins.exec_form or ins.args.split()
@@ -179,7 +184,11 @@ class NonRoot(NotesTransform):
                     "writable is no better than root; left as is"
                 ],
             )
-        data_dirs = [w for w in writable if w != app_dir] + ([sqlite_dir] if sqlite_dir else [])
+        # What a compose service writes under a bind mount: STATIC_ROOT only when it collects.
+        data_dirs = [
+            w for w in writable
+            if w != app_dir and (w != static_path or "collectstatic" in starts)
+        ] + ([sqlite_dir] if sqlite_dir else [])
         compose_skip, compose_notes = _compose_bind_mount(
             ctx, app_dir, list(dict.fromkeys(data_dirs)), starts
         )

@@ -3,7 +3,9 @@ WORKDIR /app
 COPY requirements.txt /app/
 RUN pip install -r requirements.txt
 COPY . /app/
-RUN useradd --create-home --uid 10001 app && chown -R 10001:10001 /app
+RUN useradd --create-home --uid 10001 app \
+    && mkdir -p /app/staticfiles \
+    && chown -R 10001:10001 /app
 USER 10001
 EXPOSE 8000
 ENTRYPOINT ["sh", "/app/entrypoint.sh"]
