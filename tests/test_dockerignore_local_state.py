@@ -95,7 +95,9 @@ def test_files_the_build_and_the_entrypoint_copy_stay(tmp_path: Path) -> None:
     (root / ".env.sample").write_text("A=1\n")
     (root / ".env").write_text("SECRET_KEY=real\n")
     (root / ".env.production").write_text("SECRET_KEY=prod\n")
-    (root / "entrypoint.sh").write_text('#!/bin/sh\n[ -f .env ] || cp .env.sample .env\nexec "$@"\n')
+    (root / "entrypoint.sh").write_text(
+        '#!/bin/sh\n[ -f .env ] || cp .env.sample .env\nexec "$@"\n'
+    )
     dockerfile = root / "Dockerfile"
     dockerfile.write_text(dockerfile.read_text() + "RUN cp .env.example .env\n")
     lines = optimize(dockerfile, root, only=["dockerignore"]).files[".dockerignore"].splitlines()
