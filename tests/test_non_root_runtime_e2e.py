@@ -262,3 +262,27 @@ def test_collectstatic_in_the_running_container(tmp_path: Path) -> None:
     finally:
         _docker("rm", "-f", name, timeout=60)
         _docker("rmi", "-f", tag, timeout=120)
+
+
+def test_served_settings_directories_are_writable(tmp_path: Path) -> None:
+    """manage.py names `local`, wsgi.py names `production` (the cookiecutter-django layout, six
+    real projects here): gunicorn's app writes where production says (/srv/...), which was
+    neither made nor handed over."""
+    root = materialize(GOLDEN / "wsgi-settings-differ", tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    (root / "Dockerfile").write_text(outcome.files["Dockerfile"])
+    tag = f"runtime-nonroot-served-{uuid.uuid4().hex[:8]}"
+    name = f"{tag}-run"
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(root), timeout=900)
+        assert built.returncode == 0, built.stderr[-2000:]
+        done = _docker(
+            "run", "--name", name, "--label", _LABEL,
+            "-e", "DJANGO_SETTINGS_MODULE=proj.settings.production", tag, "sh", "-c",
+            "id -u && python -m django migrate --noinput && touch /srv/uploads/a.jpg",
+        )
+        assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-1500:]
+        assert done.stdout.split()[0] == "10001"
+    finally:
+        _docker("rm", "-f", name, timeout=60)
+        _docker("rmi", "-f", tag, timeout=120)

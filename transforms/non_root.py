@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from optimizer import compose
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, next_workdir
 from optimizer.ports import config_bind, expand
+from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
 from transforms.image_paths import context_reader
@@ -169,6 +170,13 @@ class NonRoot(NotesTransform):
                 writable.append(path)
                 if root is project.static_root:
                     static_path = path
+        if _SERVERS.search(starts):
+            # The served app reads the settings wsgi.py/asgi.py name, which may differ from
+            # manage.py's: what those say it writes must be writable too.
+            for rel in served_settings_paths(ctx.context_dir, out.render()):
+                path = in_image(rel)
+                if path and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/")):
+                    writable.append(path)
         for _, ins in items:
             if ins.keyword == "VOLUME":
                 volumes = ins.exec_form or ins.args.split()
@@ -290,6 +298,7 @@ class NonRoot(NotesTransform):
 
 
 _TRUE = {"1", "true", "yes", "on"}
+_SERVERS = re.compile(r"\b(gunicorn|uwsgi|daphne|uvicorn|hypercorn|granian)\b")
 
 
 def _root_home_reason(
