@@ -31,6 +31,10 @@ OVERRIDE_FILES = (
 )
 _TIMEOUT = 30.0
 _MISSING_ENV_FILE = re.compile(r"env file (\S+) not found")
+_MISSING_VARIABLE = re.compile(r"required variable (\w+) is missing a value")
+_V1_FORMAT = re.compile(r"\(root\) Additional property (\S+) is not allowed")
+# What a required variable (`${CELERY_BROKER:?err}`) is read as when it is not set here.
+PLACEHOLDER = "dj-optimize-unset"
 
 
 class ComposeError(Exception):
@@ -162,24 +166,24 @@ def _config(directory: Path, files: list[Path]) -> tuple[dict[str, Any], list[st
     done = _run_config(directory, files)
     if done.returncode == 0:
         return _json(done.stdout), []
-    missing = _MISSING_ENV_FILE.findall(done.stderr)
-    if not missing:
+    if not _recoverable(done.stderr, files):
         raise ComposeError(_first_error(done.stderr))
-    # `env_file: .env` with the .env not committed is the norm (an .env.example beside it).
-    # Compose refuses the whole file then; read a copy in which those files exist, empty, and
-    # map the copy's paths back. The user's tree is never written to.
+    # Compose refuses the whole file for things a checkout normally lacks or an older Compose
+    # accepted: `env_file: .env` not committed (an .env.example beside it), a required
+    # `${VAR:?err}` set only on the deploy host, the version 1 format (services at the top,
+    # no `services:`). Read a copy in which those are provided, and map the copy's paths
+    # back. The user's tree is never written to.
     with tempfile.TemporaryDirectory(prefix="djopt-compose-") as scratch:
         root = Path(scratch)
         mapping = _mirror(directory, files, root)
         notes: list[str] = []
-        for _ in range(10):  # each run reports the next missing file
-            done = _run_config(root, [mapping[f] for f in files])
+        variables: dict[str, str] = {}
+        for _ in range(20):  # each run reports the next problem
+            done = _run_config(root, [mapping[f] for f in files], variables)
             if done.returncode == 0:
                 text = done.stdout.replace(str(root), str(directory))
                 return _json(text), notes
             missing = _MISSING_ENV_FILE.findall(done.stderr)
-            if not missing:
-                break
             for path in missing:
                 target = Path(path)
                 if not target.is_relative_to(root):
@@ -188,7 +192,43 @@ def _config(directory: Path, files: list[Path]) -> tuple[dict[str, Any], list[st
                 target.touch()
                 rel = target.relative_to(root).as_posix()
                 notes.append(f"env file {rel} not found: read as empty")
+            if missing:
+                continue
+            variable = _MISSING_VARIABLE.search(done.stderr)
+            if variable and variable.group(1) not in variables:
+                variables[variable.group(1)] = PLACEHOLDER
+                notes.append(f"required variable {variable.group(1)} is not set here: read as "
+                             f"{PLACEHOLDER!r}")
+                continue
+            v1 = _V1_FORMAT.search(done.stderr)
+            if v1:
+                source = next((f for f in files if str(mapping[f]) in done.stderr), None)
+                if source is not None and _upgrade_v1(mapping[source]):
+                    notes.append(f"{source.name} is in the version 1 format (services at the "
+                                 "top): read as if under `services:`")
+                    continue
+            break
     raise ComposeError(_first_error(done.stderr))
+
+
+def _recoverable(stderr: str, files: list[Path]) -> bool:
+    return bool(
+        _MISSING_ENV_FILE.search(stderr)
+        or _MISSING_VARIABLE.search(stderr)
+        or (_V1_FORMAT.search(stderr) and any(str(f) in stderr for f in files))
+    )
+
+
+def _upgrade_v1(path: Path) -> bool:
+    """Indent a version 1 compose file under `services:`; False when it is not one (it has
+    a top-level `services` or `version` key: then the error is the user's)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    lines = text.splitlines()
+    if any(re.match(r"(services|version)\s*:", line) for line in lines):
+        return False
+    body = "".join(f"  {line}\n" if line.strip() else "\n" for line in lines)
+    path.write_text("services:\n" + body, encoding="utf-8")
+    return True
 
 
 def _mirror(directory: Path, files: list[Path], root: Path) -> dict[Path, Path]:
@@ -204,12 +244,15 @@ def _mirror(directory: Path, files: list[Path], root: Path) -> dict[Path, Path]:
     return mapping
 
 
-def _run_config(directory: Path, files: list[Path]) -> subprocess.CompletedProcess[str]:
+def _run_config(
+    directory: Path, files: list[Path], variables: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     command = ["docker", "compose", "--project-directory", str(directory)]
     for f in files:
         command += ["-f", str(f)]
     command += ["config", "--format", "json"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    env.update(variables or {})
     try:
         return subprocess.run(
             command,

@@ -510,3 +510,42 @@ def _application(
     return None
 
 
+
+
+def served_settings_paths(context: Path, dockerfile_text: str | None = None) -> list[str]:
+    """Context paths MEDIA_ROOT, STATIC_ROOT and the sqlite file take in the settings module the
+    WSGI/ASGI entry point defaults to, when it is not the one manage.py names.
+
+    gunicorn/uwsgi/daphne load wsgi.py/asgi.py, whose `setdefault` often names other settings
+    than manage.py's (cookiecutter-django: `local` vs `production`); the served app writes
+    where those say. Empty when the image's ENV or a `--settings` flag decides for both, or
+    the module cannot be read."""
+    context = Path(context)
+    if dockerfile_text and (
+        _settings_from_dockerfile(dockerfile_text) or _settings_flag(dockerfile_text, True)
+    ):
+        return []
+    manage_py = find_manage_py(context)
+    project_dir = (posixpath.dirname(manage_py) or ".") if manage_py else "."
+    entry_points = _find_entry_points(context, project_dir)
+    managed = _settings_from_entry_files(context, [manage_py] if manage_py else [], [])
+    served = _settings_from_entry_files(context, [], entry_points)
+    if not served or served == managed:
+        return []
+    finder = ModuleFinder(context, project_dir)
+    path = finder.resolve(served)
+    if path is None:
+        return []
+    environ = _image_environ(dockerfile_text) if dockerfile_text else {}
+    settings = read_settings(context, finder, project_dir, path, environ)
+    if settings.unreadable:
+        return []
+    namespace = settings.namespace
+    found = [
+        context_path(namespace.get("MEDIA_ROOT"), project_dir),
+        context_path(namespace.get("STATIC_ROOT"), project_dir),
+    ]
+    database = sqlite_path(namespace.get("DATABASES"), project_dir)
+    if database:
+        found.append(posixpath.dirname(database) or ".")
+    return [p for p in found if p]

@@ -83,3 +83,37 @@ def test_no_compose_file_and_broken_file(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text("services:\n  web:\n    build: [\n")
     with pytest.raises(compose.ComposeError):
         compose.load(tmp_path)
+
+
+def test_version_1_format_is_read(tmp_path: Path) -> None:
+    """Services at the top, no `services:` (docker-compose 1.x): Compose v2 refuses the file,
+    which hid the source bind mount from non-root (real starter projects still ship these)."""
+    (tmp_path / "docker-compose.yml").write_text(
+        "web:\n  build: .\n  command: python manage.py migrate\n  volumes:\n    - .:/code\n"
+        "db:\n  image: postgres\n"
+    )
+    before = (tmp_path / "docker-compose.yml").read_text()
+    project = compose.load(tmp_path)
+    assert project is not None
+    assert set(project.services) == {"web", "db"}
+    assert project.services["web"].mounts_over("/code") is not None
+    assert any("version 1 format" in n for n in project.notes)
+    assert (tmp_path / "docker-compose.yml").read_text() == before
+
+
+def test_required_variable_not_set_here(tmp_path: Path) -> None:
+    """`${CELERY_BROKER:?err}` set only on the deploy host: read with a placeholder, said."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    build: .\n    volumes: ['.:/app']\n"
+        "    environment:\n      - BROKER=${DJOPT_TEST_BROKER:?err}\n"
+    )
+    project = compose.load(tmp_path)
+    assert project is not None
+    assert project.services["web"].mounts_over("/app") is not None
+    assert any("DJOPT_TEST_BROKER is not set here" in n for n in project.notes)
+
+
+def test_services_key_with_an_unknown_top_level_key_stays_an_error(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: x\nbogus:\n  a: 1\n")
+    with pytest.raises(compose.ComposeError):
+        compose.load(tmp_path)

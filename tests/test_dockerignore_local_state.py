@@ -54,3 +54,53 @@ def test_listing_uploads_is_idempotent(tmp_path: Path) -> None:
     first = optimize(root / "Dockerfile", root, only=["dockerignore"])
     (root / ".dockerignore").write_text(first.files[".dockerignore"])
     assert optimize(root / "Dockerfile", root, only=["dockerignore"]).files == {}
+
+
+def test_committed_sqlite_database_ships(tmp_path: Path) -> None:
+    """A beginner's repository commits db.sqlite3 and runs runserver without migrate (seen on
+    real todo apps): the original image serves its rows, so the rewrite must keep the file."""
+    root = materialize(GOLDEN / "sqlite-custom-name", tmp_path / "ctx")
+    settings = root / "mysite/settings.py"
+    settings.write_text(settings.read_text().replace('"app_db"', '"db.sqlite3"'))
+    (root / "app_db").rename(root / "db.sqlite3")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "init")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    lines = outcome.files[".dockerignore"].splitlines()
+    # `**/*.sqlite3` still keeps other databases out; the committed one is let back in.
+    assert "**/*.sqlite3" in lines
+    assert lines[-1] == "!db.sqlite3"
+    notes = [n for c in outcome.changes for n in c.notes]
+    assert any("db.sqlite3 (the sqlite database the settings name is committed" in n
+               for n in notes)
+    (root / ".dockerignore").write_text(outcome.files[".dockerignore"])
+    assert optimize(root / "Dockerfile", root, only=["dockerignore"]).files == {}
+
+
+def test_uncommitted_sqlite_database_beside_git_stays_out(tmp_path: Path) -> None:
+    root = materialize(GOLDEN / "sqlite-custom-name", tmp_path / "ctx")
+    _git(root, "init", "-q")
+    _git(root, "add", "Dockerfile", "mysite", "requirements.txt")
+    _git(root, "commit", "-qm", "init")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert "app_db" in outcome.files[".dockerignore"].splitlines()
+
+
+def test_files_the_build_and_the_entrypoint_copy_stay(tmp_path: Path) -> None:
+    """`RUN cp .env.example .env` and an entrypoint's `cp .env.sample .env`: `.env.*` dropped
+    them and the build (cp: cannot stat) or the start failed. The developer's `.env` stays out."""
+    root = materialize(GOLDEN / "none-yet", tmp_path / "ctx")
+    (root / ".env.example").write_text("SECRET_KEY=x\n")
+    (root / ".env.sample").write_text("A=1\n")
+    (root / ".env").write_text("SECRET_KEY=real\n")
+    (root / ".env.production").write_text("SECRET_KEY=prod\n")
+    (root / "entrypoint.sh").write_text(
+        '#!/bin/sh\n[ -f .env ] || cp .env.sample .env\nexec "$@"\n'
+    )
+    dockerfile = root / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text() + "RUN cp .env.example .env\n")
+    lines = optimize(dockerfile, root, only=["dockerignore"]).files[".dockerignore"].splitlines()
+    assert ".env" in lines and ".env.*" in lines
+    assert "!.env.example" in lines and "!.env.sample" in lines
+    assert "!.env" not in lines and "!.env.production" not in lines

@@ -68,6 +68,9 @@ class DockerIgnore(NotesTransform):
 
         copied = _copied_names(dockerfile)
         needed = _needed_names(dockerfile, ctx) - _local_state(ctx, copied)
+        database = _context_file(ctx.project.sqlite_path)
+        if database and _committed(ctx.context_dir, database):
+            needed.add(database)  # `!db.sqlite3` after our `**/*.sqlite3`
         wanted: list[str] = []
         kept: list[str] = []
         from fnmatch import fnmatch
@@ -105,8 +108,9 @@ class DockerIgnore(NotesTransform):
         note = f"{verb} {key}: {', '.join(wanted)} stay out of the build context"
         if said:
             note += f" ({'; '.join(said)})"
-        if exceptions:
-            note += f"; kept {', '.join(exceptions)}, which the project reads"
+        read = [e for e in exceptions if not any(k.startswith(e + " ") for k in kept)]
+        if read:
+            note += f"; kept {', '.join(read)}, which the project reads"
         if kept:
             note += f"; kept {', '.join(kept)}"
         return Result(out, [note], files={key: text})
@@ -125,7 +129,12 @@ def _project_patterns(
     said: list[str] = []
     kept: list[str] = []
     database = _context_file(ctx.project.sqlite_path)
-    if database and not _excluded(database, patterns) and _norm(database) not in present:
+    if database and _committed(ctx.context_dir, database):
+        # The original image shipped the committed database and the app serves its rows:
+        # excluding it would leave the rewrite with empty (or no) tables.
+        kept.append(f"{database} (the sqlite database the settings name is committed to git, "
+                    "so the image keeps serving its data; untrack it if it is only local data)")
+    elif database and not _excluded(database, patterns) and _norm(database) not in present:
         if database in copied:
             kept.append(f"{database} (the sqlite database the settings name: the Dockerfile "
                         "copies it by name)")
@@ -188,6 +197,11 @@ def _local_state(ctx: Context, copied: set[str]) -> set[str]:
     return {database} if database and database not in copied else set()
 
 
+def _committed(root: Path, rel: str) -> bool:
+    """Git tracks this very file (not only a directory of that name)."""
+    return rel in (_tracked_files(root, rel) or set())
+
+
 def _copied_names(dockerfile: Dockerfile) -> set[str]:
     names: set[str] = set()
     for ins in dockerfile.instructions:
@@ -247,7 +261,40 @@ def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:
     if ctx.project.dependencies.has("setuptools-scm"):
         names.add("git")
     names.update(_names_in_code(ctx.context_dir))
+    names.update(_names_in_shell(dockerfile, ctx.context_dir))
     return {n for n in names if n}
+
+
+# Shell words: split at blanks, quotes and operators (one character class: linear).
+_SHELL_SPLIT = re.compile(r"[\s\"'=;|&()<>`]+")
+
+
+def _names_in_shell(dockerfile: Dockerfile, root: Path) -> set[str]:
+    """`.env.example`, `seed.sqlite3`... named by a RUN, CMD or ENTRYPOINT, or by a shell script
+    in the context (`cp .env.example .env` in entrypoint.sh): the build or the start needs
+    them. `.env` itself is never let in: it is the developer's secrets."""
+    texts = [
+        ins.args for ins in dockerfile.instructions if ins.keyword in {"RUN", "CMD", "ENTRYPOINT"}
+    ]
+    scripts = sorted(p for p in root.glob("*.sh") if p.is_file())
+    scripts += sorted(p for p in root.glob("*/*.sh") if p.is_file())
+    for script in scripts[:50]:
+        try:
+            texts.append(script.read_text(encoding="utf-8", errors="ignore")[:100_000])
+        except OSError:
+            continue
+    found: set[str] = set()
+    for text in texts:
+        for word in _SHELL_SPLIT.split(text):
+            name = _norm(word)
+            base = name.rsplit("/", 1)[-1]
+            if not (base.startswith(".env.") or base.endswith(".sqlite3")) or ".." in name:
+                continue
+            for candidate in (name, base):
+                if (root / candidate).is_file():
+                    found.add(candidate)
+                    break
+    return found
 
 
 _DOTFILE = re.compile(r"""["'/]((?:[\w.-]+/)*\.env[\w.-]*|[\w.-]*\.sqlite3)["']""")

@@ -249,9 +249,18 @@ def _fix_instruction(
 
     exec_form = ins.exec_form
     was_exec = exec_form is not None and shell_prefix == []
+    # Words the shell saw as written stay as written: `${WORKERS:-2}`, `>`, `2>&1` quoted
+    # would become literal arguments (gunicorn's `--workers '${WORKERS:-2}'` fails to start).
+    original = segments[at].text
+    raw = set(original.split())
+    server_text = (
+        original.strip()
+        if argv == before_argv
+        else " ".join(a if a in raw else _quote(a) for a in argv)
+    )
     new_segments = [
         *segments[:at],
-        Segment(_render_argv(argv), segments[at].sep),
+        Segment(server_text, segments[at].sep),
         *segments[at + 1 :],
     ]
     if len(new_segments) == 1 and not has_shell_syntax(new_segments[0].text) and not _assigns(argv):
@@ -289,10 +298,6 @@ def _quote(arg: str) -> str:
     if arg and re.fullmatch(r"[A-Za-z0-9_@%+=:,./$-]+", arg):
         return arg
     return "'" + arg.replace("'", "'\"'\"'") + "'"
-
-
-def _render_argv(argv: list[str]) -> str:
-    return " ".join(_quote(a) for a in argv)
 
 
 def _host_port(bind: str) -> tuple[str, str]:

@@ -3,7 +3,8 @@
 Why: a process running as root in a container is root on every volume it mounts and one kernel
 bug away from root on the host. A numeric UID lets Kubernetes' runAsNonRoot verify it without
 reading /etc/passwd. The directories Django writes at run time (the sqlite database's directory,
-MEDIA_ROOT, STATIC_ROOT when collectstatic runs at start) are handed to that user, recursively
+MEDIA_ROOT, STATIC_ROOT: collectstatic runs at start or in the running container) are handed to
+that user, recursively
 (a data directory may already hold subdirectories, like `media/images` made by an earlier RUN);
 the app directory itself only at its top, so the code stays root's.
 
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 from optimizer import compose
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, next_workdir
 from optimizer.ports import config_bind, expand
+from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
 from transforms.image_paths import context_reader
@@ -60,7 +62,7 @@ class NonRoot(NotesTransform):
                 skipped=["the Dockerfile creates a user but does not switch to it; left to you"],
             )
         base = out.resolve(stage.base)
-        if not base.startswith(("python:", "docker.io/library/python:", "debian:", "ubuntu:")):
+        if not _has_useradd(base):
             return Result(out, skipped=[f"{base} may not have useradd; USER left to you"])
         if "alpine" in base:
             return Result(out, skipped=["alpine base: USER left to you"])
@@ -81,7 +83,15 @@ class NonRoot(NotesTransform):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
+        home = _root_home_reason(
+            items, " ".join([start, script or "", *_compose_commands(ctx)]), env, read
+        )
+        if home is not None:
+            return Result(out, skipped=[home])
         app_dir, source = _app_dir(items, ctx)
+        if "$" in app_dir:
+            # `WORKDIR ${PROJECT_DIR}` with `ENV PROJECT_DIR=/app`: the image's ENV says where.
+            app_dir = posixpath.normpath("/" + expand(app_dir, env).lstrip("/"))
         if "$" in app_dir:
             return Result(
                 out, skipped=[f"the app directory is spelled with build variables ({app_dir})"]
@@ -151,10 +161,21 @@ class NonRoot(NotesTransform):
         if project.sqlite_path:
             sqlite_dir = in_image(posixpath.dirname(project.sqlite_path) or ".") or app_dir
             writable.append(sqlite_dir)
-        for root, always in ((project.media_root, True), (project.static_root, False)):
-            if root and (always or "collectstatic" in starts):
-                path = in_image(root)
-                if path:
+        # STATIC_ROOT too, also when collectstatic is not part of the start: operators run it
+        # in the running container (`docker compose exec web python manage.py collectstatic`).
+        static_path: str | None = None
+        for root in (project.media_root, project.static_root):
+            path = in_image(root) if root else None
+            if path and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/")):
+                writable.append(path)
+                if root is project.static_root:
+                    static_path = path
+        if _SERVERS.search(starts):
+            # The served app reads the settings wsgi.py/asgi.py name, which may differ from
+            # manage.py's: what those say it writes must be writable too.
+            for rel in served_settings_paths(ctx.context_dir, out.render()):
+                path = in_image(rel)
+                if path and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/")):
                     writable.append(path)
         for _, ins in items:
             if ins.keyword == "VOLUME":
@@ -171,7 +192,11 @@ class NonRoot(NotesTransform):
                     "writable is no better than root; left as is"
                 ],
             )
-        data_dirs = [w for w in writable if w != app_dir] + ([sqlite_dir] if sqlite_dir else [])
+        # What a compose service writes under a bind mount: STATIC_ROOT only when it collects.
+        data_dirs = [
+            w for w in writable
+            if w != app_dir and (w != static_path or "collectstatic" in starts)
+        ] + ([sqlite_dir] if sqlite_dir else [])
         compose_skip, compose_notes = _compose_bind_mount(
             ctx, app_dir, list(dict.fromkeys(data_dirs)), starts
         )
@@ -198,17 +223,51 @@ class NonRoot(NotesTransform):
             else:
                 log_paths.append(posixpath.normpath(posixpath.join(cwd, name)))
         log_paths = list(dict.fromkeys(log_paths))
+        # `RUN python manage.py migrate` made the database as root (or the COPY brought a
+        # committed one): the file itself must be handed over too when only its directory's top
+        # is (sqlite writes the file in place).
+        db_files: list[str] = []
+        # A database committed next to the code ships with the COPY, root's too.
+        if (
+            project.sqlite_path
+            and sqlite_dir == app_dir
+            and (
+                _build_touches_db(items)
+                or (ctx.context_dir / project.sqlite_path).is_file()
+            )
+        ):
+            located = in_image(project.sqlite_path)
+            if located:
+                db_files.append(located)
+        # Files the start command itself writes: the server's log and pid files, redirections.
+        start_dirs: list[str] = []
+        for path, is_pid in _start_files(" ".join([starts, *_compose_commands(ctx)]), env):
+            located = posixpath.normpath(posixpath.join(cwd, path))
+            folder = posixpath.dirname(located)
+            if folder in _SCRATCH_DIRS or located.startswith("/dev/"):
+                continue
+            if folder == app_dir:
+                if not is_pid:
+                    db_files.append(located)
+            else:
+                start_dirs.append(folder)
+        log_paths = list(dict.fromkeys([*log_paths, *db_files]))
         commands = [f"useradd --create-home --uid {UID} app"]
-        log_dirs = [posixpath.dirname(p) for p in log_paths]
+        log_dirs = [posixpath.dirname(p) for p in log_paths] + start_dirs
         to_make = list(dict.fromkeys(w for w in [*writable, *log_dirs] if w != app_dir))
         if to_make:
             commands.append("mkdir -p " + " ".join(to_make))
         if log_paths:
-            # Build steps (collectstatic, ...) may already have created them as root.
+            # Build steps (collectstatic, migrate, ...) may already have created them as root.
             commands.append("touch " + " ".join(log_paths))
         owned = list(dict.fromkeys([*writable, *log_dirs, *log_paths]))
         # The app dir only at its top (the code stays root's); data dirs with all they hold.
-        top = [p for p in owned if p == app_dir or p in log_paths]
+        # `makemigrations` at start writes migration files into the apps' packages: then the
+        # whole tree is the app's (a repository without committed migrations needs it).
+        writes_code = bool(
+            re.search(r"\bmakemigrations\b", " ".join([starts, *_compose_commands(ctx)]))
+        )
+        top = [p for p in owned if (p == app_dir and not writes_code) or p in log_paths]
         data = _outermost([p for p in owned if p not in top])
         if top:
             commands.append(f"chown {UID}:{UID} " + " ".join(top))
@@ -223,6 +282,11 @@ class NonRoot(NotesTransform):
         out.insert_before(index + 1, Instruction.new("USER", str(UID)))
         where = f"; {', '.join(writable)} writable for it" if writable else ""
         note = f"the app now runs as uid {UID} instead of root{where}"
+        if writes_code:
+            note += (
+                f" ({app_dir} recursively: `makemigrations` runs at start and writes into the "
+                "apps' migrations packages; commit the migrations to keep the code root's)"
+            )
         if project.settings_module and not _is_module_file(
             project.settings_file, project.settings_module, project.project_dir
         ):
@@ -231,6 +295,180 @@ class NonRoot(NotesTransform):
                 "build context)"
             )
         return Result(out, [note], skipped=compose_notes)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_SERVERS = re.compile(r"\b(gunicorn|uwsgi|daphne|uvicorn|hypercorn|granian)\b")
+
+
+def _root_home_reason(
+    items: list[tuple[int, Instruction]],
+    starts: str,
+    env: dict[str, str],
+    read: Callable[[str], str | None],
+) -> str | None:
+    """Why the app needs root's home, or None.
+
+    /root is mode 700 on Debian: whatever a root build step put there (a tool on a PATH under
+    /root, packages from `pip install --user`, a poetry/pipenv virtualenv in root's cache, the
+    `poetry config` it wrote) is out of reach for uid 10001, and the app fails at start."""
+    in_root = [
+        part for part in env.get("PATH", "").split(":")
+        if part == "/root" or part.startswith("/root/")
+    ]
+    if in_root:
+        return (
+            f"the image's PATH includes {in_root[0]}, in root's home (mode 700): the tools "
+            f"installed there cannot be run by uid {UID}; install them outside /root "
+            "(e.g. POETRY_HOME=/opt/poetry, pipx's PIPX_BIN_DIR=/usr/local/bin) to run as non-root"
+        )
+    # Exec form (`["poetry", "run", ...]`) read as words, like the shell form.
+    starts = " ".join(
+        w.strip("\"'") for w in words(starts.replace("[", " ").replace("]", " ").replace(",", " "))
+    )
+    if re.search(r"(?<![\w.-])/root/", starts) or "~/" in starts:
+        return (
+            f"the start command uses a file in root's home (mode 700), which uid {UID} cannot "
+            "read; USER left as is"
+        )
+    runs = [i.args for _, i in items if i.keyword == "RUN"]
+    user_base = env.get("PYTHONUSERBASE", "")
+    if (
+        any(_pip_user_install(r) for r in runs)
+        and not (user_base.startswith("/") and not user_base.startswith("/root"))
+    ):
+        return (
+            "`pip install --user` as root puts the packages in /root/.local, which uid "
+            f"{UID} cannot read (its user site is its own home); USER left as is"
+        )
+    if re.search(r"\bpoetry\s+run\b", starts):
+        in_project = (
+            env.get("POETRY_VIRTUALENVS_IN_PROJECT", "").lower() in _TRUE
+            or env.get("POETRY_VIRTUALENVS_CREATE", "").lower() in {"0", "false", "no", "off"}
+            or read("poetry.toml") is not None
+            or any(re.search(r"\bpoetry\s+config\s+--local\b", r) for r in runs)
+        )
+        venvs = env.get("POETRY_VIRTUALENVS_PATH") or env.get("POETRY_CACHE_DIR") or ""
+        if not in_project and not (venvs.startswith("/") and not venvs.startswith("/root")):
+            return (
+                "the start command uses `poetry run`, and poetry's virtualenv and config "
+                f"(`poetry config` without --local) are in root's home, which uid {UID} cannot "
+                "read; set ENV POETRY_VIRTUALENVS_IN_PROJECT=true (or "
+                "POETRY_VIRTUALENVS_CREATE=false) to run as non-root"
+            )
+    if re.search(r"\bpipenv\s+run\b", starts):
+        venvs = env.get("WORKON_HOME", "")
+        if env.get("PIPENV_VENV_IN_PROJECT", "").lower() not in _TRUE and not (
+            venvs.startswith("/") and not venvs.startswith("/root")
+        ):
+            return (
+                "the start command uses `pipenv run`, whose virtualenv is in root's home "
+                f"(~/.local/share/virtualenvs), which uid {UID} cannot read; set ENV "
+                "PIPENV_VENV_IN_PROJECT=1 to run as non-root"
+            )
+    return None
+
+
+# manage.py commands that open the database (and so create a sqlite file) at build time.
+_DB_COMMANDS = re.compile(
+    r"\bmanage\.py\s+(migrate|loaddata|createsuperuser|createcachetable|flush|shell)\b"
+    r"|\bdjango-admin\s+(migrate|loaddata|createsuperuser|createcachetable)\b"
+)
+
+
+def _build_touches_db(items: list[tuple[int, Instruction]]) -> bool:
+    return any(i.keyword == "RUN" and _DB_COMMANDS.search(i.args) for _, i in items)
+
+
+def _has_useradd(base: str) -> bool:
+    """Debian-based images with useradd: python (any tag but alpine, any registry), debian,
+    ubuntu, and uv's Debian-based python images."""
+    name, _, tag = base.rpartition("@")[0 if "@" in base else 2].partition(":")
+    repo = name.rsplit("/", 1)[-1]
+    if repo in {"python", "debian", "ubuntu"}:
+        return True
+    return name.endswith("astral-sh/uv") and any(
+        d in tag for d in ("bookworm", "trixie", "bullseye", "debian")
+    )
+
+
+def _compose_commands(ctx: Context) -> list[str]:
+    """command/entrypoint of the compose services that build this Dockerfile."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    context = ctx.context_dir.resolve()
+    found: list[str] = []
+    for directory in dict.fromkeys(
+        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
+    ):
+        try:
+            project = _load_compose(directory)
+        except compose.ComposeError:
+            continue  # said by the bind-mount check
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            found.append(" ".join((service.entrypoint or []) + (service.command or [])))
+    return found
+
+
+# Options of gunicorn, uwsgi, celery, daphne, supervisord-less servers that name a file the
+# server opens for writing; (option, is a pid file).
+_FILE_OPTIONS = {
+    "--access-logfile": False, "--error-logfile": False, "--log-file": False,
+    "--logfile": False, "--logto": False, "--logto2": False, "--daemonize": False,
+    "--access-log": False, "--log": False,
+    "--pid": True, "--pidfile": True, "--pid-file": True, "--safe-pidfile": True,
+}
+_REDIRECTS = {">", ">>", "1>", "1>>", "2>", "2>>", "&>", "&>>"}
+_SCRATCH_DIRS = {"/tmp", "/var/tmp", "/dev", "/dev/shm"}
+
+
+def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
+    """(path, is a pid file) for the files the start command writes: server log and pid
+    options, shell redirections and `tee`. Paths still holding variables are left out."""
+    argv: list[str] = []
+    for word in words(text.replace("[", " ").replace("]", " ").replace(",", " ")):
+        word = word.strip("\"'")
+        # `sh -c "migrate >> log && exec gunicorn ..."`: the quoted script's own words.
+        if " " in word:
+            argv.extend(w.strip("\"'") for w in words(word))
+        else:
+            argv.append(word)
+    found: list[tuple[str, bool]] = []
+
+    def add(value: str, is_pid: bool) -> None:
+        value = expand(value, env)
+        if value and value != "-" and "$" not in value and not value.startswith("&"):
+            found.append((value, is_pid))
+
+    for i, word in enumerate(argv):
+        following = argv[i + 1] if i + 1 < len(argv) else ""
+        option, eq, inline = word.partition("=")
+        if option in _FILE_OPTIONS:
+            add(inline if eq else following, _FILE_OPTIONS[option])
+        elif word in _REDIRECTS or word == "tee":
+            target = following
+            if word == "tee" and target in {"-a", "--append"}:
+                target = argv[i + 2] if i + 2 < len(argv) else ""
+            add(target, False)
+        else:
+            for op in (">>", ">"):
+                head, sep, tail = word.partition(op)
+                if sep and head in {"", "1", "2", "&"} and tail and not tail.startswith("&"):
+                    add(tail, False)
+                    break
+    return found
+
+
+def _pip_user_install(run: str) -> bool:
+    """A `pip install --user` (pip, pip3, python -m pip) among the RUN's commands."""
+    for segment in split_commands(run):
+        argv = [w.rsplit("/", 1)[-1] for w in words(segment.text)]
+        if "--user" in argv and "install" in argv and any(
+            w == "pip" or w.startswith(("pip3", "pip.", "pip3.")) for w in argv
+        ):
+            return True
+    return False
 
 
 def _configured_ports(

@@ -4,9 +4,9 @@ COPY back/requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY back/ /app/
 RUN useradd --create-home --uid 10001 app \
-    && mkdir -p /app/mediafiles /app/logs \
+    && mkdir -p /app/mediafiles /app/staticfiles /app/logs \
     && chown 10001:10001 /app \
-    && chown -R 10001:10001 /app/mediafiles /app/logs
+    && chown -R 10001:10001 /app/mediafiles /app/staticfiles /app/logs
 USER 10001
 VOLUME /app/logs
 CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]

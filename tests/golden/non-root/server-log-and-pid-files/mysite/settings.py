@@ -1,0 +1,11 @@
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = "test"
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes"]
+ROOT_URLCONF = "mysite.urls"
+WSGI_APPLICATION = "mysite.wsgi.application"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
+    "NAME": BASE_DIR / "db.sqlite3"}}
+MEDIA_ROOT = BASE_DIR / "media"
