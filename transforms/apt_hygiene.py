@@ -15,14 +15,16 @@ is not root (there it is what makes the command work); a RUN with a shell commen
 (anything appended would be commented out). Recommends some builds rely on are named explicitly
 once recommends are off: ca-certificates for curl, wget and git on a base that is not an
 official Python image (HTTPS fails without it); python3-pip's build-essential, python3-dev,
-setuptools and wheel (what pip compiles source packages with). RUN lines with `--mount` flags
-are not given the list removal (a cache mount of /var/lib/apt is there to keep the lists). Every
-stage is treated alike: builder stages benefit from the same correctness (update in the same
-RUN) and cache behaviour.
+setuptools and wheel (what pip compiles source packages with); a C compiler's libc6-dev (gcc
+only recommends the C library headers, without them psycopg2 & co. fail on `stdlib.h`). RUN
+lines with `--mount` flags are not given the list removal (a cache mount of /var/lib/apt is
+there to keep the lists). Every stage is treated alike: builder stages benefit from the same
+correctness (update in the same RUN) and cache behaviour.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
@@ -54,6 +56,8 @@ _APT_GET_SUBCOMMANDS = frozenset(
 _VALUE_OPTIONS = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
 _SUDO_FLAGS = frozenset({"-E", "-H", "-n", "--preserve-env"})
 _NEEDS_CA = frozenset({"curl", "wget", "git"})
+# C compilers whose Recommends carry libc6-dev (build-essential depends on it outright).
+_COMPILER = re.compile(r"(gcc|g\+\+|clang|cc)(-\d+)?")
 # Recommends the build relies on afterwards, named explicitly once recommends are off.
 _PIP_RECOMMENDS = {
     "python3-pip": ("build-essential", "python3-dev", "python3-setuptools", "python3-wheel"),
@@ -346,6 +350,11 @@ def _explicit_recommends(
                 (p, f"{pip} recommends it and pip builds source packages with it")
                 for p in recommends
             )
+    compilers = [p for p in packages if _COMPILER.fullmatch(p.split("=", 1)[0])]
+    if compilers:
+        wanted.append(
+            ("libc6-dev", f"{compilers[0]} recommends it; compiling C needs the C library headers")
+        )
     needs_ca = [p for p in packages if p in _NEEDS_CA]
     if needs_ca and not official_python:
         wanted.append(("ca-certificates", f"{needs_ca[0]} recommends it; HTTPS fails without it"))
