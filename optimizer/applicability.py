@@ -23,14 +23,7 @@ _INSTALLS_PYTHON = re.compile(r"\b(python3?(\.\d+)?|py3-pip|python3-pip)\b")
 
 def not_python_reason(dockerfile: Dockerfile) -> str | None:
     """Why the final image is not a Python one, or None when it is (or may be)."""
-    stages = dockerfile.stages()
-    by_name = {s.name.lower(): s for s in stages if s.name}
-    chain = [stages[-1]]
-    while True:  # the final stage and the stages it builds FROM
-        parent = by_name.get(dockerfile.resolve(chain[-1].base).lower())
-        if parent is None or parent in chain or parent.index >= chain[-1].index:
-            break
-        chain.append(parent)
+    chain = dockerfile.lineage(dockerfile.final_stage())
     base = dockerfile.resolve(parse_from(dockerfile.instructions[chain[-1].start].value)[0])
     if "$" in base or _PYTHON_BASE.search(base.lower()):
         return None

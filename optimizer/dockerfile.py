@@ -266,18 +266,45 @@ class Dockerfile:
                 return stage
         return None
 
+    def lineage(self, stage: Stage) -> list[Stage]:
+        """The stage and the stages of this file it builds FROM, nearest first.
+
+        `FROM base AS production` inherits base's ENV, USER and files; an image or an unknown
+        name ends the chain."""
+        by_name = {s.name.lower(): s for s in self.stages() if s.name}
+        chain = [stage]
+        while True:
+            parent = by_name.get(self.resolve(chain[-1].base).lower())
+            if parent is None or parent in chain or parent.index >= chain[-1].index:
+                return chain
+            chain.append(parent)
+
     def iter_stage(self, stage: Stage) -> Iterator[tuple[int, Instruction]]:
         for n in range(stage.start, stage.end):
             yield n, self.instructions[n]
 
     def insert_before(self, index: int, new: Instruction) -> None:
-        """Insert above `index`, keeping the comments written above that instruction on top."""
+        """Insert above `index`, between the instruction and the lines written above it.
+
+        The comment lines directly above an instruction (no blank line between) explain it
+        (`# Expose the port the app runs on` over `EXPOSE 8000`), so they stay with it; what is
+        above the last blank line (a section header, blank spacing) stays on top, above the new
+        instruction."""
         if index < len(self.instructions):
             old = self.instructions[index]
             if old.leading and old.keyword != "FROM":
-                new = replace(new, leading=old.leading + new.leading)
-                self.instructions[index] = replace(old, leading=())
+                top, own = split_leading(old.leading)
+                new = replace(new, leading=top + new.leading)
+                self.instructions[index] = replace(old, leading=own)
         self.instructions.insert(index, new)
+
+
+def split_leading(leading: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(lines above the last blank line, the comment lines directly above the instruction)."""
+    cut = len(leading)
+    while cut > 0 and leading[cut - 1].strip():
+        cut -= 1
+    return leading[:cut], leading[cut:]
 
 
 def env_pairs(value: str) -> list[tuple[str, str]]:

@@ -84,10 +84,28 @@ def test_long_run_is_split_one_command_per_line() -> None:
     assert Dockerfile.parse("FROM x\n" + ins.render()).instructions[1].value == ins.value
 
 
-def test_insert_before_keeps_comments_on_top() -> None:
+def test_insert_before_keeps_an_instructions_own_comment_with_it() -> None:
+    # The comment directly above CMD explains CMD: a new instruction goes above it.
     df = Dockerfile.parse('FROM python:3.11\n# run it\nCMD ["x"]\n')
     df.insert_before(1, Instruction.new("EXPOSE", "8000"))
-    assert df.render() == 'FROM python:3.11\n# run it\nEXPOSE 8000\nCMD ["x"]\n'
+    assert df.render() == 'FROM python:3.11\nEXPOSE 8000\n# run it\nCMD ["x"]\n'
+
+
+def test_insert_before_keeps_section_headers_and_spacing_on_top() -> None:
+    text = (
+        "FROM python:3.11\n\n# ---- runtime ----\n\n"
+        "# Set the working directory in the container\nWORKDIR /app\n"
+    )
+    df = Dockerfile.parse(text)
+    df.insert_before(1, Instruction.new("ENV", "A=1"))
+    assert df.render() == (
+        "FROM python:3.11\n\n# ---- runtime ----\n\nENV A=1\n"
+        "# Set the working directory in the container\nWORKDIR /app\n"
+    )
+    # A blank line right above the instruction: everything stays on top.
+    df = Dockerfile.parse("FROM python:3.11\n# note\n\nWORKDIR /app\n")
+    df.insert_before(1, Instruction.new("ENV", "A=1"))
+    assert df.render() == "FROM python:3.11\n# note\n\nENV A=1\nWORKDIR /app\n"
 
 
 @pytest.mark.parametrize(
