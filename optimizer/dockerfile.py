@@ -143,6 +143,9 @@ class Dockerfile:
     crlf: bool = False
     directives: dict[str, str] = field(default_factory=dict)
     bom: bool = False  # the file starts with a UTF-8 byte order mark, kept on render
+    # The file's last line has no newline: kept so, or every rewrite would show that line as
+    # changed (`\ No newline at end of file`) although it is not.
+    no_final_newline: bool = False
 
     # -- reading -----------------------------------------------------------------------------
     @classmethod
@@ -155,7 +158,8 @@ class Dockerfile:
         crlf = "\r\n" in text
         if crlf:
             text = text.replace("\r\n", "\n")
-        if text and not text.endswith("\n"):
+        no_final_newline = bool(text) and not text.endswith("\n")
+        if no_final_newline:
             text += "\n"
         lines = text.splitlines(keepends=True)
         directives = _directives(lines)
@@ -185,7 +189,9 @@ class Dockerfile:
                 )
             )
             cursor = body_end + 1
-        dockerfile = cls(instructions, tuple(lines[cursor:]), crlf, directives, bom)
+        dockerfile = cls(
+            instructions, tuple(lines[cursor:]), crlf, directives, bom, no_final_newline
+        )
         dockerfile._validate()
         return dockerfile
 
@@ -215,6 +221,8 @@ class Dockerfile:
     # -- writing -----------------------------------------------------------------------------
     def render(self) -> str:
         text = "".join(i.render() for i in self.instructions) + "".join(self.trailer)
+        if self.no_final_newline and text.endswith("\n"):
+            text = text[:-1]
         text = text.replace("\n", "\r\n") if self.crlf else text
         return _BOM + text if self.bom else text
 
@@ -225,6 +233,7 @@ class Dockerfile:
             self.crlf,
             dict(self.directives),
             self.bom,
+            self.no_final_newline,
         )
 
     # -- structure ---------------------------------------------------------------------------
