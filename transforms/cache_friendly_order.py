@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from optimizer.deps import requirement_files_from_command
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, next_workdir
@@ -101,6 +102,7 @@ def _reorder_stage(
     dest = posixpath.normpath(posixpath.join(cwd[broad], _dest(copy_ins)))
 
     moved: list[int] = []
+    kept_copies: list[Instruction] = []  # COPY/ADD between the two: they stay after the copy
     for n in range(broad + 1, target):
         ins = out.instructions[n]
         if ins.keyword in _MOVABLE_KEYWORDS:
@@ -118,7 +120,10 @@ def _reorder_stage(
         ):
             moved.append(n)
         elif ins.keyword in {"EXPOSE", "STOPSIGNAL", "VOLUME", "HEALTHCHECK", "COPY", "ADD"}:
-            # These do not influence the install; they keep their place after the source copy.
+            # These keep their place after the source copy; a COPY the install reads from is
+            # caught when the install's files are looked at.
+            if ins.keyword in {"COPY", "ADD"}:
+                kept_copies.append(ins)
             continue
         else:
             skipped.append(
@@ -128,12 +133,14 @@ def _reorder_stage(
             return
 
     install_ins = out.instructions[target]
-    plan = _plan(install_ins, cwd[target], dest, ctx, skipped)
+    plan = _plan(install_ins, cwd[target], dest, ctx, skipped, kept_copies)
     if plan is None:
         return
 
     copies = _manifest_copies(plan.manifests, dest, cwd[target], copy_ins)
-    new_install = Instruction.new("RUN", " && ".join(plan.install), install_ins.leading)
+    # with_args keeps the RUN's own flags (`--mount=type=cache,...`), and its text as written
+    # when the whole RUN moves unchanged.
+    new_install = install_ins.with_args(" && ".join(plan.install))
     block: list[Instruction] = [out.instructions[n] for n in moved]
     block += [*copies, new_install]
 
@@ -146,7 +153,8 @@ def _reorder_stage(
             if plan.second_phase:
                 remaining.insert(0, plan.second_phase)
             if remaining:
-                after.append(Instruction.new("RUN", " && ".join(remaining)))
+                rest = install_ins.with_args(" && ".join(remaining))
+                after.append(replace(rest, leading=(), raw=None))
             continue
         after.append(out.instructions[n])
     out.instructions[broad : stage.end] = [*block, copy_ins, *after]
@@ -166,7 +174,14 @@ def _reorder_stage(
         )
 
 
-def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str]) -> _Plan | None:
+def _plan(
+    ins: Instruction,
+    cwd: str,
+    dest: str,
+    ctx: Context,
+    skipped: list[str],
+    kept_copies: list[Instruction],
+) -> _Plan | None:
     segments = split_commands(ins.args)
     kinds = [classify(s.text) for s in segments]
     last_dep = max(k for k, kind in enumerate(kinds) if kind == "deps")
@@ -180,10 +195,6 @@ def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str
     if "$" in cwd or "$" in dest:
         skipped.append(f"line {ins.line}: paths use build variables ({dest}); order left alone")
         return None
-    rel_cwd = posixpath.relpath(cwd, dest)
-    if rel_cwd.startswith(".."):
-        skipped.append(f"line {ins.line}: the install runs outside the copied source; left alone")
-        return None
 
     manifests: list[str] = []
     install: list[str] = []
@@ -194,7 +205,7 @@ def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str
             install.append(text)
             continue
         argv = program(text)
-        found = _manifests_for(argv, text, rel_cwd, ctx)
+        found = _manifests_for(argv, text, cwd, dest, ctx, kept_copies)
         if isinstance(found, str):
             skipped.append(f"line {ins.line}: {found}; order left alone")
             return None
@@ -214,12 +225,18 @@ def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str
 
 
 def _manifests_for(
-    argv: list[str], text: str, rel_cwd: str, ctx: Context
+    argv: list[str],
+    text: str,
+    cwd: str,
+    dest: str,
+    ctx: Context,
+    kept_copies: list[Instruction],
 ) -> tuple[list[str], str, str | None] | str:
     """(context-relative files, install text to run early, text to run after the source copy).
 
     A string is a reason the install cannot move.
     """
+    rel_cwd = posixpath.relpath(cwd, dest)
 
     def ctx_path(path: str) -> str:
         return posixpath.normpath(posixpath.join(rel_cwd, path))
@@ -231,13 +248,35 @@ def _manifests_for(
         local = [s for s in specs if s.startswith(("-e ", ".", "/")) or s.startswith("file:")]
         if local:
             return f"`{text}` installs the project's own source ({local[0]})"
-        base = ctx.context_dir / rel_cwd
-        found = requirement_files_from_command(base, " ".join(argv))
-        for f in found:
-            reason = _local_install_in(base / f)
-            if reason:
-                return f"{f} {reason}"
-        return [ctx_path(f) for f in found], text, None
+        found: list[str] = []
+        for named in files:
+            # Each file the command names must be one the manifest COPY can bring: a path the
+            # source copy provides (relative, or absolute under its destination) and that is in
+            # the context. Moved without it, the install would fail to find it.
+            if "$" in named:
+                return f"`{text}` reads {named}, a path set by a build variable"
+            in_image = posixpath.normpath(posixpath.join(cwd, named))
+            rel = posixpath.relpath(in_image, dest)
+            if rel == ".." or rel.startswith("../"):
+                if kept_copies:
+                    return (
+                        f"`{text}` reads {named}, which `{kept_copies[0].keyword} "
+                        f"{kept_copies[0].value[:40]}` after the source copy may provide"
+                    )
+                continue  # put there before the source copy: still there when the install moves
+            if not (ctx.context_dir / rel).is_file():
+                return f"`{text}` reads {named}, which is not in the build context"
+            for include in requirement_files_from_command(
+                ctx.context_dir, "pip install -r " + shlex.quote(rel)
+            ):
+                reason = _local_install_in(ctx.context_dir / include)
+                if reason:
+                    return f"{include} {reason}"
+                found.append(include)
+        return found, text, None
+    if rel_cwd == ".." or rel_cwd.startswith("../"):
+        # poetry, pipenv and uv read their manifests from the working directory.
+        return f"`{text}` runs outside the copied source"
     if head == "poetry":
         pyproject = ctx_path("pyproject.toml")
         files = [pyproject]
@@ -325,6 +364,8 @@ def _manifest_copies(
         target = posixpath.normpath(posixpath.join(dest, directory))
         shown = posixpath.relpath(target, cwd)
         shown = "./" if shown == "." else (shown + "/" if not shown.startswith("..") else "")
+        if cwd == "/" and shown != "./":
+            shown = ""  # no WORKDIR: `/app/` reads better than `app/`
         if not shown:
             shown = target.rstrip("/") + "/"
         result.append(Instruction.new("COPY", flag + " ".join(paths) + " " + shown))
