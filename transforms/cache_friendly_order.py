@@ -63,8 +63,12 @@ def _dest(ins: Instruction) -> str:
 
 
 def _workdirs(dockerfile: Dockerfile, stage: Stage) -> dict[int, str]:
-    """Working directory in effect at each instruction of the stage."""
+    """Working directory in effect at each instruction of the stage (a stage built FROM an
+    earlier one starts in that one's WORKDIR)."""
     cwd = "/"
+    for ancestor in reversed(dockerfile.lineage(stage)[1:]):
+        for _, ins in dockerfile.iter_stage(ancestor):
+            cwd = next_workdir(cwd, ins)
     result: dict[int, str] = {}
     for n, ins in dockerfile.iter_stage(stage):
         result[n] = cwd
@@ -97,6 +101,14 @@ def _reorder_stage(
     if not installs:
         return
     target = installs[0]
+    inherited = _inherited_install(out, stage, out.instructions[target])
+    if inherited is not None:
+        skipped.append(
+            f"line {out.instructions[target].line}: the dependencies were installed by "
+            f"`{inherited.value[:50]}` (line {inherited.line}) in the stage this one builds "
+            "FROM; this install only adds the project itself; order left alone"
+        )
+        return
     cwd = _workdirs(out, stage)
     copy_ins = out.instructions[broad]
     dest = posixpath.normpath(posixpath.join(cwd[broad], _dest(copy_ins)))
@@ -172,6 +184,34 @@ def _reorder_stage(
         notes.append(
             f"`{plan.second_phase}` stays after the source copy: it installs the project itself"
         )
+
+
+def _tool(ins: Instruction) -> str | None:
+    """`uv` or `poetry` when the RUN syncs that manager's environment."""
+    for segment in split_commands(ins.args):
+        argv = program(segment.text)
+        head = argv[0].rsplit("/", 1)[-1] if argv else ""
+        if head in {"uv", "poetry"} and classify(segment.text) == "deps":
+            return head
+    return None
+
+
+def _inherited_install(out: Dockerfile, stage: Stage, install: Instruction) -> Instruction | None:
+    """The install of the same uv/Poetry environment in a stage this one builds FROM.
+
+    `FROM base` where base ran `uv sync --no-install-project` (or `poetry install --no-root`)
+    before any source: the `uv sync` after this stage's `COPY . .` is the second phase of a
+    split already made, and moving a copy of the first phase up would only install it twice.
+    """
+    tool = _tool(install)
+    own_phase = {"--no-install-project", "--no-root"} & set(install.args.split())
+    if tool is None or own_phase:
+        return None  # a dependency install of its own, not the project's second phase
+    for ancestor in out.lineage(stage)[1:]:
+        for _, ins in out.iter_stage(ancestor):
+            if ins.keyword == "RUN" and _tool(ins) == tool:
+                return ins
+    return None
 
 
 def _plan(
