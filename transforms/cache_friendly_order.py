@@ -153,6 +153,14 @@ def _reorder_stage(
     # with_args keeps the RUN's own flags (`--mount=type=cache,...`), and its text as written
     # when the whole RUN moves unchanged.
     new_install = install_ins.with_args(" && ".join(plan.install))
+    if new_install.raw is None and install_ins.raw:
+        # Comment lines inside the RUN's continuations would be lost with the re-rendered
+        # text; they go above it instead.
+        inner = tuple(
+            line.lstrip() for line in install_ins.raw.splitlines(keepends=True)[1:]
+            if line.lstrip().startswith("#")
+        )
+        new_install = replace(new_install, leading=new_install.leading + inner)
     block: list[Instruction] = [out.instructions[n] for n in moved]
     block += [*copies, new_install]
 
