@@ -325,12 +325,22 @@ def _manifests_for(
     if rel_cwd == ".." or rel_cwd.startswith("../"):
         # poetry, pipenv and uv read their manifests from the working directory.
         return f"`{text}` runs outside the copied source"
+    if head in {"poetry", "pipenv", "uv"}:
+        path_dependency = _local_path_dependency(head, ctx, rel_cwd)
+        if path_dependency:
+            return (
+                f"`{text}` installs the local path dependency {path_dependency}, which copying "
+                "only the "
+                "manifests would leave out"
+            )
+    if "--only-root" in argv or "--only-install-project" in argv:
+        return f"`{text}` installs only the project itself, from its source"
     if head == "poetry":
         pyproject = ctx_path("pyproject.toml")
         files = [pyproject]
         if (ctx.context_dir / ctx_path("poetry.lock")).is_file():
             files.append(ctx_path("poetry.lock"))
-        if "--no-root" in argv or "--only-root" in argv:
+        if "--no-root" in argv:
             return files, text, None
         early = _insert_flag(text, "install", "--no-root")
         packaged = _poetry_packaged(ctx.read(pyproject))
@@ -346,12 +356,39 @@ def _manifests_for(
         for extra in ("uv.lock", ".python-version"):
             if (ctx.context_dir / ctx_path(extra)).is_file():
                 files.append(ctx_path(extra))
-        if "--no-install-project" in argv or "--only-install-project" in argv:
+        if "--no-install-project" in argv:
             return files, text, None
         early = _insert_flag(text, "sync", "--no-install-project")
         packaged = _uv_packaged(ctx.read(pyproject))
         return files, early, text if packaged else None
     return f"`{text}` is an install we do not know how to split"
+
+
+def _local_path_dependency(tool: str, ctx: Context, rel_cwd: str) -> str | None:
+    """A dependency the manager installs from a directory of the source (`{path = "libs/x"}`,
+    a uv workspace member), which an install from the manifests alone cannot find."""
+
+    def table(data: object, *keys: str) -> dict[str, object]:
+        for key in keys:
+            data = data.get(key) if isinstance(data, dict) else None
+        return data if isinstance(data, dict) else {}
+
+    def path_in(specs: dict[str, object]) -> str | None:
+        for name, spec in specs.items():
+            if isinstance(spec, dict) and ("path" in spec or spec.get("workspace") is True):
+                return f"{name} ({spec.get('path', 'workspace member')})"
+        return None
+
+    if tool == "pipenv":
+        pipfile = _load_toml(ctx.read(posixpath.normpath(posixpath.join(rel_cwd, "Pipfile"))))
+        return path_in(table(pipfile, "packages")) or path_in(table(pipfile, "dev-packages"))
+    pyproject = _load_toml(ctx.read(posixpath.normpath(posixpath.join(rel_cwd, "pyproject.toml"))))
+    if tool == "poetry":
+        poetry = table(pyproject, "tool", "poetry")
+        groups = [table(poetry, "dependencies"), table(poetry, "dev-dependencies")]
+        groups += [table(g, "dependencies") for g in table(poetry, "group").values()]
+        return next((found for g in groups if (found := path_in(g))), None)
+    return path_in(table(pyproject, "tool", "uv", "sources"))
 
 
 def _local_install_in(path: object) -> str | None:
