@@ -149,7 +149,14 @@ def _reorder_stage(
     if plan is None:
         return
 
-    copies = _manifest_copies(plan.manifests, dest, cwd[target], copy_ins)
+    # Manifests an earlier COPY already put in place (`COPY requirements.txt ./` above the
+    # `COPY . .`) need no second copy.
+    present = _copied_before(out, stage, broad, cwd)
+    needed = [
+        m for m in plan.manifests
+        if posixpath.normpath(posixpath.join(dest, m)) not in present
+    ]
+    copies = _manifest_copies(needed, dest, cwd[target], copy_ins)
     # with_args keeps the RUN's own flags (`--mount=type=cache,...`), and its text as written
     # when the whole RUN moves unchanged.
     new_install = install_ins.with_args(" && ".join(plan.install))
@@ -433,6 +440,27 @@ def _uv_packaged(text: str | None) -> bool:
     if isinstance(uv, dict) and isinstance(uv.get("package"), bool):
         return bool(uv["package"])
     return "build-system" in data
+
+
+def _copied_before(out: Dockerfile, stage: Stage, broad: int, cwd: dict[int, str]) -> set[str]:
+    """Image paths of the context files that COPY/ADD put in place before the source copy."""
+    found: set[str] = set()
+    for n, ins in out.iter_stage(stage):
+        if n >= broad:
+            break
+        if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
+            continue
+        parts = ins.exec_form or words(ins.args)
+        if len(parts) < 2 or any("$" in p or "*" in p for p in parts):
+            continue
+        *sources, target = parts
+        target = posixpath.normpath(posixpath.join(cwd[n], target))
+        for source in sources:
+            # Into the directory `target` (`./`, or one that exists), or as the file `target`.
+            found.add(posixpath.join(target, posixpath.basename(posixpath.normpath(source))))
+            if len(sources) == 1:
+                found.add(target)
+    return found
 
 
 def _manifest_copies(
