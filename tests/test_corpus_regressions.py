@@ -38,3 +38,22 @@ def test_a_missing_final_newline_stays_missing_after_a_change(tmp_path: Path) ->
     root = _project(tmp_path, 'FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nCMD ["x"]')
     outcome = optimize(root / "Dockerfile", root, only=["python-env"])
     assert outcome.files["Dockerfile"].endswith('CMD ["x"]')
+
+
+def test_slim_base_reads_the_requirements_the_image_installs(tmp_path: Path) -> None:
+    # A repository whose pyproject.toml + uv.lock serve its tooling, while the image installs
+    # deployment/docker/REQUIREMENTS.txt copied to /REQUIREMENTS.txt (kartoza/django-bims'
+    # shape): the slim switch must bring what psycopg2's source build needs.
+    root = _project(
+        tmp_path,
+        "FROM python:3.11\nCOPY deployment/docker/REQUIREMENTS.txt /REQUIREMENTS.txt\n"
+        "RUN pip install -r /REQUIREMENTS.txt\nWORKDIR /app\nCOPY . /app\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        **{
+            "pyproject.toml": '[project]\nname = "tools"\nversion = "1"\ndependencies = []\n',
+            "uv.lock": "version = 1\n",
+            "deployment__docker__REQUIREMENTS.txt": "django\ngunicorn\npsycopg2==2.9.10\n",
+        },
+    )
+    outcome = optimize(root / "Dockerfile", root, only=["slim-base"])
+    assert "libpq-dev" in outcome.files["Dockerfile"]
