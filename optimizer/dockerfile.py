@@ -120,10 +120,18 @@ def _split_flags(value: str) -> tuple[list[tuple[str, str]], str]:
 
 
 def render_instruction(keyword: str, value: str) -> str:
-    """Render a new instruction; long `&&` chains get one command per line, as people write them."""
+    """Render a new instruction; long `&&` chains get one command per line, as people write them.
+
+    Only top-level `&&` break the line: one inside quotes or a subshell stays where it is, since
+    a continuation there would put the next line's indentation into the string or change what
+    the subshell reads."""
     if keyword == "RUN" and len(value) > 78 and " && " in value and "\n" not in value:
-        parts = [p.strip() for p in value.split(" && ")]
-        return "RUN " + " \\\n    && ".join(parts) + "\n"
+        from optimizer.shell import split_commands
+
+        segments = split_commands(value)
+        if len(segments) > 1 and all(s.sep in {"&&", ""} for s in segments):
+            parts = [s.text for s in segments]
+            return "RUN " + " \\\n    && ".join(parts) + "\n"
     return f"{keyword} {value}\n"
 
 

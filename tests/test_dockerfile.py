@@ -222,3 +222,19 @@ def test_no_final_newline_is_kept(crlf: bool) -> None:
     expected = 'FROM python:3.11\nCOPY . .\nEXPOSE 8000\nCMD ["x"]'
     assert df.render() == (expected.replace("\n", "\r\n") if crlf else expected)
     assert df.copy().render() == df.render()
+
+
+def test_rendered_run_breaks_lines_only_at_top_level_and() -> None:
+    # Docker joins a continuation with the next line's indentation: a break inside quotes would
+    # change the string, one inside a subshell what the pipe reads (seen on a real RUN whose
+    # `( which python3 && ... ) | tee` was split up by a rewrite).
+    quoted = (
+        'apt-get update && apt-get install -y curl && sh -c "echo configured && echo done" '
+        "&& rm -rf /var/lib/apt/lists/*"
+    )
+    rendered = Instruction.new("RUN", quoted).render()
+    assert '"echo configured && echo done"' in rendered
+    assert rendered.count("\\\n") == 3
+    subshell = "uv pip install setuptools pip && ( which python3 && python3 --version ) | tee -a /V"
+    rendered = Instruction.new("RUN", subshell).render()
+    assert "( which python3 && python3 --version ) | tee" in rendered
