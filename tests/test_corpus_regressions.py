@@ -57,3 +57,30 @@ def test_slim_base_reads_the_requirements_the_image_installs(tmp_path: Path) -> 
     )
     outcome = optimize(root / "Dockerfile", root, only=["slim-base"])
     assert "libpq-dev" in outcome.files["Dockerfile"]
+
+
+def test_node_image_installing_python3_for_node_gyp_is_left_alone(tmp_path: Path) -> None:
+    # A monorepo's front end, built from the repository root (where manage.py is): python3 and
+    # a compiler are there for node-gyp. It got PYTHONUNBUFFERED and a Python .dockerignore.
+    root = _project(
+        tmp_path,
+        "FROM node:20-slim\nWORKDIR /app\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ "
+        "&& rm -rf /var/lib/apt/lists/*\n"
+        "COPY frontend/package*.json ./\nRUN npm ci\nCOPY frontend/ .\nRUN npm run build\n"
+        'CMD ["npm", "run", "start"]\n',
+    )
+    outcome = optimize(root / "Dockerfile", root)
+    assert not outcome.changed
+    assert "not a Django app image" in outcome.skipped[0].notes[0]
+
+
+def test_node_image_that_runs_python_is_still_a_python_image(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        "FROM node:20-slim\nRUN apt-get update && apt-get install -y python3 python3-pip\n"
+        "COPY . /app\nRUN pip3 install --break-system-packages django gunicorn\n"
+        'CMD ["gunicorn", "--chdir", "/app", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+    )
+    outcome = optimize(root / "Dockerfile", root)
+    assert not any(c.transform == "all" for c in outcome.skipped)
