@@ -5,8 +5,10 @@ Each test names the shape of the project it came from; none of their code is cop
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import pytest
 from helpers import materialize
 
 from optimizer.pipeline import optimize
@@ -84,3 +86,40 @@ def test_node_image_that_runs_python_is_still_a_python_image(tmp_path: Path) -> 
     )
     outcome = optimize(root / "Dockerfile", root)
     assert not any(c.transform == "all" for c in outcome.skipped)
+
+
+# -- in the lab: the reordered Dockerfiles still build ------------------------------------------
+
+_NO_PACKAGES = "# nothing to download: the build must find this file, that is all\n"
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        # `COPY . /code/` then `-r /code/requirements.txt`: moved without its file, the install
+        # failed with "No such file or directory".
+        "FROM python:3.11-slim\nWORKDIR /code\nCOPY . /code/\n"
+        "RUN pip install -r /code/requirements.txt\n",
+        # No WORKDIR at all, the file named by its absolute path.
+        "FROM python:3.11-slim\nADD . /app\nRUN pip install -r /app/requirements.txt\n",
+        # The cache mount stays on the moved install.
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt\n",
+    ],
+    ids=["absolute-path-under-copy", "no-workdir", "cache-mount"],
+)
+def test_reordered_install_builds(dockerfile: str, tmp_path: Path) -> None:
+    from optimizer import engine
+
+    root = _project(tmp_path, dockerfile, **{"requirements.txt": _NO_PACKAGES})
+    outcome = optimize(root / "Dockerfile", root, only=["cache-friendly-order"])
+    text = outcome.files["Dockerfile"]
+    assert text.index("pip install") < text.index(" . ")  # the install moved above the source
+    assert ("--mount=type=cache" in text) == ("--mount=type=cache" in dockerfile)
+    tag = f"corpus-cfo-{uuid.uuid4().hex[:8]}"
+    try:
+        built = engine.build(root, text, tag, timeout=300)
+        assert built.ok, "\n".join(built.log_tail)
+    finally:
+        assert engine.remove(images=[tag]) == []
