@@ -19,39 +19,47 @@ _PYTHON_BASE = re.compile(r"python|pypy|conda|mamba|django")
 _PYTHON_TOOLS = re.compile(r"^(python[\d.]*|pip[\d.]*|poetry|pipenv|uv|gunicorn|uwsgi|daphne|"
                            r"uvicorn|hypercorn|celery|django-admin|manage\.py|\./manage\.py)$")
 _INSTALLS_PYTHON = re.compile(r"\b(python3?(\.\d+)?|py3-pip|python3-pip)\b")
+# Images of another runtime or service. They install python3 as a build tool (node-gyp compiles
+# native modules with it) without being Python apps, so only running Python makes them one.
+_OTHER_RUNTIMES = re.compile(
+    r"^(node|nginx|golang|rust|openjdk|eclipse-temurin|amazoncorretto|maven|gradle|ruby|php|"
+    r"httpd|caddy|traefik|haproxy|postgres|postgis|redis|mysql|mariadb|mongo|elasticsearch|"
+    r"dotnet|mcr\.microsoft\.com/dotnet|denoland/deno|oven/bun)"
+)
 
 
 def not_python_reason(dockerfile: Dockerfile) -> str | None:
     """Why the final image is not a Python one, or None when it is (or may be)."""
-    stages = dockerfile.stages()
-    by_name = {s.name.lower(): s for s in stages if s.name}
-    chain = [stages[-1]]
-    while True:  # the final stage and the stages it builds FROM
-        parent = by_name.get(dockerfile.resolve(chain[-1].base).lower())
-        if parent is None or parent in chain or parent.index >= chain[-1].index:
-            break
-        chain.append(parent)
+    chain = dockerfile.lineage(dockerfile.final_stage())
     base = dockerfile.resolve(parse_from(dockerfile.instructions[chain[-1].start].value)[0])
     if "$" in base or _PYTHON_BASE.search(base.lower()):
         return None
+    image = base.lower().split("@", 1)[0].rsplit(":", 1)[0]
+    image = image.removeprefix("docker.io/").removeprefix("library/")
+    installs_count = not _OTHER_RUNTIMES.match(image)
     for stage in chain:
         for _, ins in dockerfile.iter_stage(stage):
             if ins.keyword in {"RUN", "CMD", "ENTRYPOINT"} and _runs_python(
-                ins.exec_form, ins.args
+                ins.exec_form, ins.args, installs_count
             ):
                 return None
+    if not installs_count:
+        return (
+            f"the final image builds on {base} and runs no Python (a python3 it installs is a "
+            "build tool, as for node-gyp): not a Django app image, nothing to do"
+        )
     return (
         f"the final image builds on {base} and neither installs nor runs Python: "
         "not a Django app image, nothing to do"
     )
 
 
-def _runs_python(exec_form: list[str] | None, args: str) -> bool:
+def _runs_python(exec_form: list[str] | None, args: str, installs_count: bool = True) -> bool:
     if exec_form is not None:
         if server_argv(exec_form) is not None:
             return True
         args = " ".join(exec_form)
-    if _INSTALLS_PYTHON.search(args):
+    if installs_count and _INSTALLS_PYTHON.search(args):
         return True
     for segment in split_commands(args):
         argv = program(segment.text)

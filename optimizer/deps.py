@@ -148,32 +148,9 @@ def read_dependencies(
     commands = run_commands(dockerfile_text) if dockerfile_text else []
     wanted = manager_from_commands(commands)
     named_roots: list[tuple[str, bool]] = []
-    copied = _copied_sources(dockerfile_text) if dockerfile_text else []
-    for command in commands:
-        for words in _simple_commands(command):
-            kind, args = _classify(words)
-            for root in _requirement_roots(kind, args, workdir=None):
-                if root not in named_roots and (context / root[0]).is_file():
-                    named_roots.append(root)
-            # `-r /app/requirements.txt`, or a relative name the context does not hold at that
-            # path: the file a COPY brought there, by its name (a guess from the context's other
-            # requirement files would be a different manifest).
-            for option, value in _iter_options(args) if kind == "pip-install" else ():
-                if option not in {"-r", "--requirement", "-c", "--constraint"}:
-                    continue
-                rel = _container_to_context(value, None)
-                if rel is not None and (context / rel).is_file():
-                    continue
-                name = posixpath.basename(value)
-                for source in copied:
-                    root = (source, option in {"-c", "--constraint"})
-                    if (
-                        posixpath.basename(source) == name
-                        and root not in named_roots
-                        and (context / source).is_file()
-                    ):
-                        named_roots.append(root)
-                        break
+    for root in _named_requirement_files(context, dockerfile_text, commands):
+        if root not in named_roots and (context / root[0]).is_file():
+            named_roots.append(root)
 
     candidates: list[tuple[Manager, _Collected]] = []
     for base in _search_dirs(context, project_dir):
@@ -198,6 +175,94 @@ def read_dependencies(
     if manager == "pip" and any(_installs_local_in_command(c) for c in commands):
         collected.local = True
     return collected.freeze(manager)
+
+
+def _named_requirement_files(
+    context: Path, dockerfile_text: str | None, commands: list[str]
+) -> list[tuple[str, bool]]:
+    """(context file, is_constraints) for each requirement file the Dockerfile's installs name.
+
+    An install names the file by its path in the image (`-r /REQUIREMENTS.txt`, `-r req.txt`
+    after `COPY requirements/prod.txt req.txt`); the COPY/ADD lines before it say which context
+    file that is. A path no COPY explains is read as context-relative, as people mostly write
+    `COPY requirements.txt .` and then `-r requirements.txt`.
+    """
+    from optimizer.dockerfile import Dockerfile, DockerfileError, next_workdir
+
+    found: list[tuple[str, bool]] = []
+    try:
+        dockerfile = Dockerfile.parse(dockerfile_text) if dockerfile_text else None
+    except (DockerfileError, ValueError, IndexError, KeyError):
+        dockerfile = None
+    if dockerfile is None:
+        for command in commands:
+            for words in _simple_commands(command):
+                found.extend(_requirement_roots(*_classify(words), workdir=None))
+        return found
+    for stage in dockerfile.stages():
+        cwd = "/"
+        copies: list[tuple[str, str, bool]] = []  # (image path, context path, is a dir)
+        for _, ins in dockerfile.iter_stage(stage):
+            cwd = next_workdir(cwd, ins)
+            if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
+                copies.extend(_copied_paths(context, ins, cwd))
+            if ins.keyword != "RUN" or ins.exec_form is not None:
+                continue
+            for words in _simple_commands(ins.args):
+                kind, args = _classify(words)
+                if kind not in {"pip-install", "pip-sync"}:
+                    continue
+                for option, value in _iter_options(args):
+                    named = option in {"-r", "--requirement", "-c", "--constraint"} or (
+                        option is None and kind == "pip-sync"
+                    )
+                    if not named or "$" in value or _URL.match(value):
+                        continue
+                    rel = _image_to_context(posixpath.join(cwd, value), copies)
+                    if rel is None:
+                        rel = _container_to_context(value, None)
+                    if rel is not None:
+                        found.append((rel, option in {"-c", "--constraint"}))
+    return found
+
+
+def _copied_paths(context: Path, ins: Any, cwd: str) -> list[tuple[str, str, bool]]:
+    """(image path, context path, is a directory) for what a COPY/ADD puts in place."""
+    try:
+        parts = (ins.exec_form or shlex.split(ins.args)) if "$" not in ins.args else []
+    except ValueError:
+        return []
+    if len(parts) < 2:
+        return []
+    *sources, target = parts
+    into_dir = target.endswith("/") or len(sources) > 1
+    target = posixpath.normpath(posixpath.join(cwd, target))
+    pairs = []
+    for source in sources:
+        if _URL.match(source) or any(c in source for c in "*?["):
+            continue
+        rel = _normalize_rel(source.lstrip("/")) or "."
+        if (context / rel).is_dir():
+            # A directory's contents land in the target directory.
+            pairs.append((target, rel, True))
+        elif into_dir:
+            pairs.append((posixpath.join(target, posixpath.basename(rel)), rel, False))
+        else:
+            pairs.append((target, rel, False))
+            # `COPY requirements.txt /app` into an existing directory /app.
+            pairs.append((posixpath.join(target, posixpath.basename(rel)), rel, False))
+    return pairs
+
+
+def _image_to_context(image_path: str, copies: list[tuple[str, str, bool]]) -> str | None:
+    image_path = posixpath.normpath(image_path)
+    for target, rel, is_dir in reversed(copies):
+        if image_path == target and not is_dir:
+            return rel
+        if is_dir and image_path.startswith(target.rstrip("/") + "/"):
+            inner = image_path[len(target.rstrip("/")) + 1 :]
+            return _normalize_rel(posixpath.join(rel, inner))
+    return None
 
 
 def requirement_files_from_command(
@@ -799,26 +864,6 @@ def _packages_named_in_commands(commands: Iterable[str]) -> set[str]:
                     _add_requirement(collected, value)
             names |= collected.packages
     return names
-
-
-def _copied_sources(dockerfile_text: str) -> list[str]:
-    """Context files the Dockerfile's COPY/ADD instructions name (not `--from` a stage)."""
-    from optimizer.dockerfile import Dockerfile, DockerfileError
-
-    try:
-        dockerfile = Dockerfile.parse(dockerfile_text)
-    except (DockerfileError, ValueError, IndexError, KeyError):
-        return []
-    sources: list[str] = []
-    for ins in dockerfile.instructions:
-        if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
-            continue
-        argv = ins.exec_form or shell_words(ins.args)
-        for source in argv[:-1]:
-            rel = _normalize_rel(source.lstrip("/")) if "$" not in source else None
-            if rel is not None and rel not in sources:
-                sources.append(rel)
-    return sources
 
 
 def _container_to_context(path: str, workdir: str | None) -> str | None:

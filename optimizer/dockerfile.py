@@ -120,10 +120,18 @@ def _split_flags(value: str) -> tuple[list[tuple[str, str]], str]:
 
 
 def render_instruction(keyword: str, value: str) -> str:
-    """Render a new instruction; long `&&` chains get one command per line, as people write them."""
+    """Render a new instruction; long `&&` chains get one command per line, as people write them.
+
+    Only top-level `&&` break the line: one inside quotes or a subshell stays where it is, since
+    a continuation there would put the next line's indentation into the string or change what
+    the subshell reads."""
     if keyword == "RUN" and len(value) > 78 and " && " in value and "\n" not in value:
-        parts = [p.strip() for p in value.split(" && ")]
-        return "RUN " + " \\\n    && ".join(parts) + "\n"
+        from optimizer.shell import split_commands
+
+        segments = split_commands(value)
+        if len(segments) > 1 and all(s.sep in {"&&", ""} for s in segments):
+            parts = [s.text for s in segments]
+            return "RUN " + " \\\n    && ".join(parts) + "\n"
     return f"{keyword} {value}\n"
 
 
@@ -143,6 +151,9 @@ class Dockerfile:
     crlf: bool = False
     directives: dict[str, str] = field(default_factory=dict)
     bom: bool = False  # the file starts with a UTF-8 byte order mark, kept on render
+    # The file's last line has no newline: kept so, or every rewrite would show that line as
+    # changed (`\ No newline at end of file`) although it is not.
+    no_final_newline: bool = False
 
     # -- reading -----------------------------------------------------------------------------
     @classmethod
@@ -155,7 +166,8 @@ class Dockerfile:
         crlf = "\r\n" in text
         if crlf:
             text = text.replace("\r\n", "\n")
-        if text and not text.endswith("\n"):
+        no_final_newline = bool(text) and not text.endswith("\n")
+        if no_final_newline:
             text += "\n"
         lines = text.splitlines(keepends=True)
         directives = _directives(lines)
@@ -185,7 +197,9 @@ class Dockerfile:
                 )
             )
             cursor = body_end + 1
-        dockerfile = cls(instructions, tuple(lines[cursor:]), crlf, directives, bom)
+        dockerfile = cls(
+            instructions, tuple(lines[cursor:]), crlf, directives, bom, no_final_newline
+        )
         dockerfile._validate()
         return dockerfile
 
@@ -215,6 +229,8 @@ class Dockerfile:
     # -- writing -----------------------------------------------------------------------------
     def render(self) -> str:
         text = "".join(i.render() for i in self.instructions) + "".join(self.trailer)
+        if self.no_final_newline and text.endswith("\n"):
+            text = text[:-1]
         text = text.replace("\n", "\r\n") if self.crlf else text
         return _BOM + text if self.bom else text
 
@@ -225,6 +241,7 @@ class Dockerfile:
             self.crlf,
             dict(self.directives),
             self.bom,
+            self.no_final_newline,
         )
 
     # -- structure ---------------------------------------------------------------------------
@@ -266,18 +283,45 @@ class Dockerfile:
                 return stage
         return None
 
+    def lineage(self, stage: Stage) -> list[Stage]:
+        """The stage and the stages of this file it builds FROM, nearest first.
+
+        `FROM base AS production` inherits base's ENV, USER and files; an image or an unknown
+        name ends the chain."""
+        by_name = {s.name.lower(): s for s in self.stages() if s.name}
+        chain = [stage]
+        while True:
+            parent = by_name.get(self.resolve(chain[-1].base).lower())
+            if parent is None or parent in chain or parent.index >= chain[-1].index:
+                return chain
+            chain.append(parent)
+
     def iter_stage(self, stage: Stage) -> Iterator[tuple[int, Instruction]]:
         for n in range(stage.start, stage.end):
             yield n, self.instructions[n]
 
     def insert_before(self, index: int, new: Instruction) -> None:
-        """Insert above `index`, keeping the comments written above that instruction on top."""
+        """Insert above `index`, between the instruction and the lines written above it.
+
+        The comment lines directly above an instruction (no blank line between) explain it
+        (`# Expose the port the app runs on` over `EXPOSE 8000`), so they stay with it; what is
+        above the last blank line (a section header, blank spacing) stays on top, above the new
+        instruction."""
         if index < len(self.instructions):
             old = self.instructions[index]
             if old.leading and old.keyword != "FROM":
-                new = replace(new, leading=old.leading + new.leading)
-                self.instructions[index] = replace(old, leading=())
+                top, own = split_leading(old.leading)
+                new = replace(new, leading=top + new.leading)
+                self.instructions[index] = replace(old, leading=own)
         self.instructions.insert(index, new)
+
+
+def split_leading(leading: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(lines above the last blank line, the comment lines directly above the instruction)."""
+    cut = len(leading)
+    while cut > 0 and leading[cut - 1].strip():
+        cut -= 1
+    return leading[:cut], leading[cut:]
 
 
 def env_pairs(value: str) -> list[tuple[str, str]]:

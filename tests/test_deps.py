@@ -507,3 +507,61 @@ def test_unparseable_dockerfile_still_read(tmp_path: Path) -> None:
     write(tmp_path, {"Pipfile": "[packages]\ndjango = '*'\n", "requirements.txt": "x\n"})
     dockerfile = "RUN <<EOF\npipenv install\nEOF\nRUN pipenv sync --system\n"
     assert read_dependencies(tmp_path, dockerfile_text=dockerfile).manager == "pipenv"
+
+
+# -- requirement files named by their path in the image ---------------------------------------
+
+
+_UV_TOOLING = {
+    "pyproject.toml": '[project]\nname = "site"\nversion = "1"\ndependencies = ["django"]\n',
+    "uv.lock": 'version = 1\n\n[[package]]\nname = "django"\nversion = "5.0"\n',
+}
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "expected"),
+    [
+        # Copied under another name and path, installed by its image path (django-bims' shape).
+        (
+            "FROM python:3.11\nCOPY deployment/docker/REQUIREMENTS.txt /REQUIREMENTS.txt\n"
+            "RUN pip install -r /REQUIREMENTS.txt\n",
+            "deployment/docker/REQUIREMENTS.txt",
+        ),
+        # A directory copied to the image root, a file in it installed.
+        (
+            "FROM python:3.11\nADD deployment/docker/ /deploy/\n"
+            "RUN uv pip install --system -r /deploy/REQUIREMENTS.txt\n",
+            "deployment/docker/REQUIREMENTS.txt",
+        ),
+        # Renamed next to the WORKDIR, installed relatively.
+        (
+            "FROM python:3.11\nWORKDIR /app\nCOPY deployment/docker/REQUIREMENTS.txt req.txt\n"
+            "RUN pip install -r req.txt\n",
+            "deployment/docker/REQUIREMENTS.txt",
+        ),
+        # The whole context copied to /code, the file installed by its absolute path.
+        (
+            "FROM python:3.11\nCOPY . /code/\n"
+            "RUN pip install -r /code/deployment/docker/REQUIREMENTS.txt\n",
+            "deployment/docker/REQUIREMENTS.txt",
+        ),
+    ],
+)
+def test_requirement_file_named_by_its_image_path(
+    tmp_path: Path, dockerfile: str, expected: str
+) -> None:
+    # Before, these paths were read as context paths, missed, and the uv.lock of the repository's
+    # tooling was taken for the app's dependencies: psycopg2 (and its build packages) was lost.
+    write(tmp_path, {**_UV_TOOLING, expected: "django\npsycopg2==2.9.10\n"})
+    deps = read_dependencies(tmp_path, dockerfile_text=dockerfile)
+    assert deps.manager == "pip"
+    assert deps.manifest_files == (expected,)
+    assert "psycopg2" in deps.packages
+
+
+def test_requirement_path_no_copy_explains_is_read_from_the_context(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "django\n"})
+    dockerfile = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    assert read_dependencies(tmp_path, dockerfile_text=dockerfile).manifest_files == (
+        "requirements.txt",
+    )

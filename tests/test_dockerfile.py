@@ -38,9 +38,8 @@ CMD ["python", "manage.py", "runserver"]
     ],
 )
 def test_round_trip_is_byte_exact(text: str) -> None:
-    rendered = Dockerfile.parse(text).render()
-    expected = text if text.endswith(("\n", "\r\n")) else text + "\n"
-    assert rendered == expected
+    # Byte exact, a missing final newline included: adding one would be a change of its own.
+    assert Dockerfile.parse(text).render() == text
 
 
 def test_structure() -> None:
@@ -84,10 +83,28 @@ def test_long_run_is_split_one_command_per_line() -> None:
     assert Dockerfile.parse("FROM x\n" + ins.render()).instructions[1].value == ins.value
 
 
-def test_insert_before_keeps_comments_on_top() -> None:
+def test_insert_before_keeps_an_instructions_own_comment_with_it() -> None:
+    # The comment directly above CMD explains CMD: a new instruction goes above it.
     df = Dockerfile.parse('FROM python:3.11\n# run it\nCMD ["x"]\n')
     df.insert_before(1, Instruction.new("EXPOSE", "8000"))
-    assert df.render() == 'FROM python:3.11\n# run it\nEXPOSE 8000\nCMD ["x"]\n'
+    assert df.render() == 'FROM python:3.11\nEXPOSE 8000\n# run it\nCMD ["x"]\n'
+
+
+def test_insert_before_keeps_section_headers_and_spacing_on_top() -> None:
+    text = (
+        "FROM python:3.11\n\n# ---- runtime ----\n\n"
+        "# Set the working directory in the container\nWORKDIR /app\n"
+    )
+    df = Dockerfile.parse(text)
+    df.insert_before(1, Instruction.new("ENV", "A=1"))
+    assert df.render() == (
+        "FROM python:3.11\n\n# ---- runtime ----\n\nENV A=1\n"
+        "# Set the working directory in the container\nWORKDIR /app\n"
+    )
+    # A blank line right above the instruction: everything stays on top.
+    df = Dockerfile.parse("FROM python:3.11\n# note\n\nWORKDIR /app\n")
+    df.insert_before(1, Instruction.new("ENV", "A=1"))
+    assert df.render() == "FROM python:3.11\n# note\n\nENV A=1\nWORKDIR /app\n"
 
 
 @pytest.mark.parametrize(
@@ -192,3 +209,32 @@ def test_heredoc_after_a_continued_header() -> None:
         ("CMD", 6, False),
     ]
     assert df.render() == text
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+def test_no_final_newline_is_kept(crlf: bool) -> None:
+    # A file whose last line has no newline: a change elsewhere must not touch that line.
+    text = 'FROM python:3.11\nCOPY . .\nCMD ["x"]'
+    text = text.replace("\n", "\r\n") if crlf else text
+    df = Dockerfile.parse(text)
+    assert df.render() == text
+    df.insert_before(2, Instruction.new("EXPOSE", "8000"))
+    expected = 'FROM python:3.11\nCOPY . .\nEXPOSE 8000\nCMD ["x"]'
+    assert df.render() == (expected.replace("\n", "\r\n") if crlf else expected)
+    assert df.copy().render() == df.render()
+
+
+def test_rendered_run_breaks_lines_only_at_top_level_and() -> None:
+    # Docker joins a continuation with the next line's indentation: a break inside quotes would
+    # change the string, one inside a subshell what the pipe reads (seen on a real RUN whose
+    # `( which python3 && ... ) | tee` was split up by a rewrite).
+    quoted = (
+        'apt-get update && apt-get install -y curl && sh -c "echo configured && echo done" '
+        "&& rm -rf /var/lib/apt/lists/*"
+    )
+    rendered = Instruction.new("RUN", quoted).render()
+    assert '"echo configured && echo done"' in rendered
+    assert rendered.count("\\\n") == 3
+    subshell = "uv pip install setuptools pip && ( which python3 && python3 --version ) | tee -a /V"
+    rendered = Instruction.new("RUN", subshell).render()
+    assert "( which python3 && python3 --version ) | tee" in rendered

@@ -109,6 +109,7 @@ def test_golden_rewrite_adds_no_lint_finding(case: Path, tmp_path: Path) -> None
 # The rule each hygiene golden case exists to clear: present before, gone after that transform.
 FIXES: dict[str, set[str]] = {
     "apt-hygiene/split-update-install": {"DL3009", "DL3014", "DL3015"},
+    "apt-hygiene/gcc-without-libc6-dev": {"DL3009", "DL3015"},
     # hadolint does not look past sudo for DL3027; ubuntu-pip-recommends-named shows it.
     "apt-hygiene/sudo-and-apt": {"DL3004"},
     "apt-hygiene/ubuntu-curl": {"DL3009", "DL3015"},

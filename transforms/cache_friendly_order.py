@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from optimizer.deps import requirement_files_from_command
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, next_workdir
@@ -62,8 +63,12 @@ def _dest(ins: Instruction) -> str:
 
 
 def _workdirs(dockerfile: Dockerfile, stage: Stage) -> dict[int, str]:
-    """Working directory in effect at each instruction of the stage."""
+    """Working directory in effect at each instruction of the stage (a stage built FROM an
+    earlier one starts in that one's WORKDIR)."""
     cwd = "/"
+    for ancestor in reversed(dockerfile.lineage(stage)[1:]):
+        for _, ins in dockerfile.iter_stage(ancestor):
+            cwd = next_workdir(cwd, ins)
     result: dict[int, str] = {}
     for n, ins in dockerfile.iter_stage(stage):
         result[n] = cwd
@@ -96,11 +101,20 @@ def _reorder_stage(
     if not installs:
         return
     target = installs[0]
+    inherited = _inherited_install(out, stage, out.instructions[target])
+    if inherited is not None:
+        skipped.append(
+            f"line {out.instructions[target].line}: the dependencies were installed by "
+            f"`{inherited.value[:50]}` (line {inherited.line}) in the stage this one builds "
+            "FROM; this install only adds the project itself; order left alone"
+        )
+        return
     cwd = _workdirs(out, stage)
     copy_ins = out.instructions[broad]
     dest = posixpath.normpath(posixpath.join(cwd[broad], _dest(copy_ins)))
 
     moved: list[int] = []
+    kept_copies: list[Instruction] = []  # COPY/ADD between the two: they stay after the copy
     for n in range(broad + 1, target):
         ins = out.instructions[n]
         if ins.keyword in _MOVABLE_KEYWORDS:
@@ -118,7 +132,10 @@ def _reorder_stage(
         ):
             moved.append(n)
         elif ins.keyword in {"EXPOSE", "STOPSIGNAL", "VOLUME", "HEALTHCHECK", "COPY", "ADD"}:
-            # These do not influence the install; they keep their place after the source copy.
+            # These keep their place after the source copy; a COPY the install reads from is
+            # caught when the install's files are looked at.
+            if ins.keyword in {"COPY", "ADD"}:
+                kept_copies.append(ins)
             continue
         else:
             skipped.append(
@@ -128,12 +145,29 @@ def _reorder_stage(
             return
 
     install_ins = out.instructions[target]
-    plan = _plan(install_ins, cwd[target], dest, ctx, skipped)
+    plan = _plan(install_ins, cwd[target], dest, ctx, skipped, kept_copies)
     if plan is None:
         return
 
-    copies = _manifest_copies(plan.manifests, dest, cwd[target], copy_ins)
-    new_install = Instruction.new("RUN", " && ".join(plan.install), install_ins.leading)
+    # Manifests an earlier COPY already put in place (`COPY requirements.txt ./` above the
+    # `COPY . .`) need no second copy.
+    present = _copied_before(out, stage, broad, cwd)
+    needed = [
+        m for m in plan.manifests
+        if posixpath.normpath(posixpath.join(dest, m)) not in present
+    ]
+    copies = _manifest_copies(needed, dest, cwd[target], copy_ins)
+    # with_args keeps the RUN's own flags (`--mount=type=cache,...`), and its text as written
+    # when the whole RUN moves unchanged.
+    new_install = install_ins.with_args(" && ".join(plan.install))
+    if new_install.raw is None and install_ins.raw:
+        # Comment lines inside the RUN's continuations would be lost with the re-rendered
+        # text; they go above it instead.
+        inner = tuple(
+            line.lstrip() for line in install_ins.raw.splitlines(keepends=True)[1:]
+            if line.lstrip().startswith("#")
+        )
+        new_install = replace(new_install, leading=new_install.leading + inner)
     block: list[Instruction] = [out.instructions[n] for n in moved]
     block += [*copies, new_install]
 
@@ -146,7 +180,8 @@ def _reorder_stage(
             if plan.second_phase:
                 remaining.insert(0, plan.second_phase)
             if remaining:
-                after.append(Instruction.new("RUN", " && ".join(remaining)))
+                rest = install_ins.with_args(" && ".join(remaining))
+                after.append(replace(rest, leading=(), raw=None))
             continue
         after.append(out.instructions[n])
     out.instructions[broad : stage.end] = [*block, copy_ins, *after]
@@ -166,7 +201,42 @@ def _reorder_stage(
         )
 
 
-def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str]) -> _Plan | None:
+def _tool(ins: Instruction) -> str | None:
+    """`uv` or `poetry` when the RUN syncs that manager's environment."""
+    for segment in split_commands(ins.args):
+        argv = program(segment.text)
+        head = argv[0].rsplit("/", 1)[-1] if argv else ""
+        if head in {"uv", "poetry"} and classify(segment.text) == "deps":
+            return head
+    return None
+
+
+def _inherited_install(out: Dockerfile, stage: Stage, install: Instruction) -> Instruction | None:
+    """The install of the same uv/Poetry environment in a stage this one builds FROM.
+
+    `FROM base` where base ran `uv sync --no-install-project` (or `poetry install --no-root`)
+    before any source: the `uv sync` after this stage's `COPY . .` is the second phase of a
+    split already made, and moving a copy of the first phase up would only install it twice.
+    """
+    tool = _tool(install)
+    own_phase = {"--no-install-project", "--no-root"} & set(install.args.split())
+    if tool is None or own_phase:
+        return None  # a dependency install of its own, not the project's second phase
+    for ancestor in out.lineage(stage)[1:]:
+        for _, ins in out.iter_stage(ancestor):
+            if ins.keyword == "RUN" and _tool(ins) == tool:
+                return ins
+    return None
+
+
+def _plan(
+    ins: Instruction,
+    cwd: str,
+    dest: str,
+    ctx: Context,
+    skipped: list[str],
+    kept_copies: list[Instruction],
+) -> _Plan | None:
     segments = split_commands(ins.args)
     kinds = [classify(s.text) for s in segments]
     last_dep = max(k for k, kind in enumerate(kinds) if kind == "deps")
@@ -180,10 +250,6 @@ def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str
     if "$" in cwd or "$" in dest:
         skipped.append(f"line {ins.line}: paths use build variables ({dest}); order left alone")
         return None
-    rel_cwd = posixpath.relpath(cwd, dest)
-    if rel_cwd.startswith(".."):
-        skipped.append(f"line {ins.line}: the install runs outside the copied source; left alone")
-        return None
 
     manifests: list[str] = []
     install: list[str] = []
@@ -194,7 +260,7 @@ def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str
             install.append(text)
             continue
         argv = program(text)
-        found = _manifests_for(argv, text, rel_cwd, ctx)
+        found = _manifests_for(argv, text, cwd, dest, ctx, kept_copies)
         if isinstance(found, str):
             skipped.append(f"line {ins.line}: {found}; order left alone")
             return None
@@ -214,12 +280,18 @@ def _plan(ins: Instruction, cwd: str, dest: str, ctx: Context, skipped: list[str
 
 
 def _manifests_for(
-    argv: list[str], text: str, rel_cwd: str, ctx: Context
+    argv: list[str],
+    text: str,
+    cwd: str,
+    dest: str,
+    ctx: Context,
+    kept_copies: list[Instruction],
 ) -> tuple[list[str], str, str | None] | str:
     """(context-relative files, install text to run early, text to run after the source copy).
 
     A string is a reason the install cannot move.
     """
+    rel_cwd = posixpath.relpath(cwd, dest)
 
     def ctx_path(path: str) -> str:
         return posixpath.normpath(posixpath.join(rel_cwd, path))
@@ -231,19 +303,51 @@ def _manifests_for(
         local = [s for s in specs if s.startswith(("-e ", ".", "/")) or s.startswith("file:")]
         if local:
             return f"`{text}` installs the project's own source ({local[0]})"
-        base = ctx.context_dir / rel_cwd
-        found = requirement_files_from_command(base, " ".join(argv))
-        for f in found:
-            reason = _local_install_in(base / f)
-            if reason:
-                return f"{f} {reason}"
-        return [ctx_path(f) for f in found], text, None
+        found: list[str] = []
+        for named in files:
+            # Each file the command names must be one the manifest COPY can bring: a path the
+            # source copy provides (relative, or absolute under its destination) and that is in
+            # the context. Moved without it, the install would fail to find it.
+            if "$" in named:
+                return f"`{text}` reads {named}, a path set by a build variable"
+            in_image = posixpath.normpath(posixpath.join(cwd, named))
+            rel = posixpath.relpath(in_image, dest)
+            if rel == ".." or rel.startswith("../"):
+                if kept_copies:
+                    return (
+                        f"`{text}` reads {named}, which `{kept_copies[0].keyword} "
+                        f"{kept_copies[0].value[:40]}` after the source copy may provide"
+                    )
+                continue  # put there before the source copy: still there when the install moves
+            if not (ctx.context_dir / rel).is_file():
+                return f"`{text}` reads {named}, which is not in the build context"
+            for include in requirement_files_from_command(
+                ctx.context_dir, "pip install -r " + shlex.quote(rel)
+            ):
+                reason = _local_install_in(ctx.context_dir / include)
+                if reason:
+                    return f"{include} {reason}"
+                found.append(include)
+        return found, text, None
+    if rel_cwd == ".." or rel_cwd.startswith("../"):
+        # poetry, pipenv and uv read their manifests from the working directory.
+        return f"`{text}` runs outside the copied source"
+    if head in {"poetry", "pipenv", "uv"}:
+        path_dependency = _local_path_dependency(head, ctx, rel_cwd)
+        if path_dependency:
+            return (
+                f"`{text}` installs the local path dependency {path_dependency}, which copying "
+                "only the "
+                "manifests would leave out"
+            )
+    if "--only-root" in argv or "--only-install-project" in argv:
+        return f"`{text}` installs only the project itself, from its source"
     if head == "poetry":
         pyproject = ctx_path("pyproject.toml")
         files = [pyproject]
         if (ctx.context_dir / ctx_path("poetry.lock")).is_file():
             files.append(ctx_path("poetry.lock"))
-        if "--no-root" in argv or "--only-root" in argv:
+        if "--no-root" in argv:
             return files, text, None
         early = _insert_flag(text, "install", "--no-root")
         packaged = _poetry_packaged(ctx.read(pyproject))
@@ -259,12 +363,39 @@ def _manifests_for(
         for extra in ("uv.lock", ".python-version"):
             if (ctx.context_dir / ctx_path(extra)).is_file():
                 files.append(ctx_path(extra))
-        if "--no-install-project" in argv or "--only-install-project" in argv:
+        if "--no-install-project" in argv:
             return files, text, None
         early = _insert_flag(text, "sync", "--no-install-project")
         packaged = _uv_packaged(ctx.read(pyproject))
         return files, early, text if packaged else None
     return f"`{text}` is an install we do not know how to split"
+
+
+def _local_path_dependency(tool: str, ctx: Context, rel_cwd: str) -> str | None:
+    """A dependency the manager installs from a directory of the source (`{path = "libs/x"}`,
+    a uv workspace member), which an install from the manifests alone cannot find."""
+
+    def table(data: object, *keys: str) -> dict[str, object]:
+        for key in keys:
+            data = data.get(key) if isinstance(data, dict) else None
+        return data if isinstance(data, dict) else {}
+
+    def path_in(specs: dict[str, object]) -> str | None:
+        for name, spec in specs.items():
+            if isinstance(spec, dict) and ("path" in spec or spec.get("workspace") is True):
+                return f"{name} ({spec.get('path', 'workspace member')})"
+        return None
+
+    if tool == "pipenv":
+        pipfile = _load_toml(ctx.read(posixpath.normpath(posixpath.join(rel_cwd, "Pipfile"))))
+        return path_in(table(pipfile, "packages")) or path_in(table(pipfile, "dev-packages"))
+    pyproject = _load_toml(ctx.read(posixpath.normpath(posixpath.join(rel_cwd, "pyproject.toml"))))
+    if tool == "poetry":
+        poetry = table(pyproject, "tool", "poetry")
+        groups = [table(poetry, "dependencies"), table(poetry, "dev-dependencies")]
+        groups += [table(g, "dependencies") for g in table(poetry, "group").values()]
+        return next((found for g in groups if (found := path_in(g))), None)
+    return path_in(table(pyproject, "tool", "uv", "sources"))
 
 
 def _local_install_in(path: object) -> str | None:
@@ -311,6 +442,27 @@ def _uv_packaged(text: str | None) -> bool:
     return "build-system" in data
 
 
+def _copied_before(out: Dockerfile, stage: Stage, broad: int, cwd: dict[int, str]) -> set[str]:
+    """Image paths of the context files that COPY/ADD put in place before the source copy."""
+    found: set[str] = set()
+    for n, ins in out.iter_stage(stage):
+        if n >= broad:
+            break
+        if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
+            continue
+        parts = ins.exec_form or words(ins.args)
+        if len(parts) < 2 or any("$" in p or "*" in p for p in parts):
+            continue
+        *sources, target = parts
+        target = posixpath.normpath(posixpath.join(cwd[n], target))
+        for source in sources:
+            # Into the directory `target` (`./`, or one that exists), or as the file `target`.
+            found.add(posixpath.join(target, posixpath.basename(posixpath.normpath(source))))
+            if len(sources) == 1:
+                found.add(target)
+    return found
+
+
 def _manifest_copies(
     manifests: list[str], dest: str, cwd: str, copy_ins: Instruction
 ) -> list[Instruction]:
@@ -325,6 +477,8 @@ def _manifest_copies(
         target = posixpath.normpath(posixpath.join(dest, directory))
         shown = posixpath.relpath(target, cwd)
         shown = "./" if shown == "." else (shown + "/" if not shown.startswith("..") else "")
+        if cwd == "/" and shown != "./":
+            shown = ""  # no WORKDIR: `/app/` reads better than `app/`
         if not shown:
             shown = target.rstrip("/") + "/"
         result.append(Instruction.new("COPY", flag + " ".join(paths) + " " + shown))

@@ -133,7 +133,22 @@ def _server(dockerfile: Dockerfile, stage: Stage, ctx: Context) -> tuple[int, li
                 found = _server_in(line)
                 if found is not None:
                     break
+            if found is None and entry is not None and "CMD" in last and _runs_its_arguments(
+                script
+            ):
+                # The usual wrapper: migrate, collectstatic, then `exec "$@"`: the CMD it is
+                # given is what serves.
+                found = _server_in(" ".join(_argv(dockerfile.instructions[last["CMD"]])))
     return None if found is None else (at, found)
+
+
+def _runs_its_arguments(script: str) -> bool:
+    """Whether an entrypoint script runs the command it is given (`exec "$@"`)."""
+    for line in script.splitlines():
+        code = line.split("#", 1)[0]
+        if "$@" in code or "${@}" in code:
+            return True
+    return False
 
 
 def _argv(ins: Instruction) -> list[str]:

@@ -7,9 +7,7 @@ logs arrive late or are lost when it crashes. PYTHONDONTWRITEBYTECODE stops the 
 
 from __future__ import annotations
 
-import re
-
-from optimizer.dockerfile import Dockerfile, Instruction
+from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
 from transforms.base import Context, NotesTransform, Result
 
 WANTED = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
@@ -28,11 +26,11 @@ class PythonEnv(NotesTransform):
         out = dockerfile.copy()
         stage = out.final_stage()
         present: set[str] = set()
-        for _, ins in out.iter_stage(stage):
-            if ins.keyword == "ENV":
-                present.update(
-                    re.findall(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)[=\s]", ins.value + " ")
-                )
+        # ENV set in a stage the final one builds FROM (`FROM base AS production`) is inherited.
+        for ancestor in out.lineage(stage):
+            for _, ins in out.iter_stage(ancestor):
+                if ins.keyword == "ENV":
+                    present.update(name for name, _ in env_pairs(ins.value))
         missing = {k: v for k, v in WANTED.items() if k not in present}
         if not missing:
             return Result(out)

@@ -3,7 +3,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
-# start the dev server
 STOPSIGNAL SIGINT
 EXPOSE 8000
+# start the dev server
 CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]

@@ -1,0 +1,125 @@
+"""Wrong changes found on real public Django projects, reduced to the few lines that show them.
+
+Each test names the shape of the project it came from; none of their code is copied here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from helpers import materialize
+
+from optimizer.pipeline import optimize
+
+
+def _project(tmp_path: Path, dockerfile: str, **files: str) -> Path:
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "Dockerfile").write_text(dockerfile, encoding="utf-8")
+    for name, content in files.items():
+        (case / name.replace("__", "/")).parent.mkdir(parents=True, exist_ok=True)
+        (case / name.replace("__", "/")).write_text(content, encoding="utf-8")
+    return materialize(case, tmp_path / "ctx")
+
+
+def test_a_missing_final_newline_is_not_a_change(tmp_path: Path) -> None:
+    # Alpine-based app image, every transform skipped: the last line lacked a newline and the
+    # rewrite "changed" only that, so the run proposed a Dockerfile diff with nothing in it.
+    root = _project(
+        tmp_path,
+        "FROM python:3.11-slim\nENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1\nWORKDIR /app\n"
+        'COPY . .\nCMD ["./bin/docker-entrypoint-api.sh"]',
+    )
+    outcome = optimize(root / "Dockerfile", root, only=["python-env"])
+    assert "Dockerfile" not in outcome.files
+
+
+def test_a_missing_final_newline_stays_missing_after_a_change(tmp_path: Path) -> None:
+    root = _project(tmp_path, 'FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nCMD ["x"]')
+    outcome = optimize(root / "Dockerfile", root, only=["python-env"])
+    assert outcome.files["Dockerfile"].endswith('CMD ["x"]')
+
+
+def test_slim_base_reads_the_requirements_the_image_installs(tmp_path: Path) -> None:
+    # A repository whose pyproject.toml + uv.lock serve its tooling, while the image installs
+    # deployment/docker/REQUIREMENTS.txt copied to /REQUIREMENTS.txt (kartoza/django-bims'
+    # shape): the slim switch must bring what psycopg2's source build needs.
+    root = _project(
+        tmp_path,
+        "FROM python:3.11\nCOPY deployment/docker/REQUIREMENTS.txt /REQUIREMENTS.txt\n"
+        "RUN pip install -r /REQUIREMENTS.txt\nWORKDIR /app\nCOPY . /app\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        **{
+            "pyproject.toml": '[project]\nname = "tools"\nversion = "1"\ndependencies = []\n',
+            "uv.lock": "version = 1\n",
+            "deployment__docker__REQUIREMENTS.txt": "django\ngunicorn\npsycopg2==2.9.10\n",
+        },
+    )
+    outcome = optimize(root / "Dockerfile", root, only=["slim-base"])
+    assert "libpq-dev" in outcome.files["Dockerfile"]
+
+
+def test_node_image_installing_python3_for_node_gyp_is_left_alone(tmp_path: Path) -> None:
+    # A monorepo's front end, built from the repository root (where manage.py is): python3 and
+    # a compiler are there for node-gyp. It got PYTHONUNBUFFERED and a Python .dockerignore.
+    root = _project(
+        tmp_path,
+        "FROM node:20-slim\nWORKDIR /app\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ "
+        "&& rm -rf /var/lib/apt/lists/*\n"
+        "COPY frontend/package*.json ./\nRUN npm ci\nCOPY frontend/ .\nRUN npm run build\n"
+        'CMD ["npm", "run", "start"]\n',
+    )
+    outcome = optimize(root / "Dockerfile", root)
+    assert not outcome.changed
+    assert "not a Django app image" in outcome.skipped[0].notes[0]
+
+
+def test_node_image_that_runs_python_is_still_a_python_image(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        "FROM node:20-slim\nRUN apt-get update && apt-get install -y python3 python3-pip\n"
+        "COPY . /app\nRUN pip3 install --break-system-packages django gunicorn\n"
+        'CMD ["gunicorn", "--chdir", "/app", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+    )
+    outcome = optimize(root / "Dockerfile", root)
+    assert not any(c.transform == "all" for c in outcome.skipped)
+
+
+# -- in the lab: the reordered Dockerfiles still build ------------------------------------------
+
+_NO_PACKAGES = "# nothing to download: the build must find this file, that is all\n"
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        # `COPY . /code/` then `-r /code/requirements.txt`: moved without its file, the install
+        # failed with "No such file or directory".
+        "FROM python:3.11-slim\nWORKDIR /code\nCOPY . /code/\n"
+        "RUN pip install -r /code/requirements.txt\n",
+        # No WORKDIR at all, the file named by its absolute path.
+        "FROM python:3.11-slim\nADD . /app\nRUN pip install -r /app/requirements.txt\n",
+        # The cache mount stays on the moved install.
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt\n",
+    ],
+    ids=["absolute-path-under-copy", "no-workdir", "cache-mount"],
+)
+def test_reordered_install_builds(dockerfile: str, tmp_path: Path) -> None:
+    from optimizer import engine
+
+    root = _project(tmp_path, dockerfile, **{"requirements.txt": _NO_PACKAGES})
+    outcome = optimize(root / "Dockerfile", root, only=["cache-friendly-order"])
+    text = outcome.files["Dockerfile"]
+    assert text.index("pip install") < text.index(" . ")  # the install moved above the source
+    assert ("--mount=type=cache" in text) == ("--mount=type=cache" in dockerfile)
+    tag = f"corpus-cfo-{uuid.uuid4().hex[:8]}"
+    try:
+        built = engine.build(root, text, tag, timeout=300)
+        assert built.ok, "\n".join(built.log_tail)
+    finally:
+        assert engine.remove(images=[tag]) == []
