@@ -264,7 +264,9 @@ def _fix_instruction(
         *segments[at + 1 :],
     ]
     if len(new_segments) == 1 and not has_shell_syntax(new_segments[0].text) and not _assigns(argv):
-        value = json.dumps(argv)
+        # `exec` is a shell builtin: in exec form it would be looked up as a program (exit 127);
+        # exec form already makes the server PID 1, which is what `exec` was for.
+        value = json.dumps(argv[1:] if argv[:1] == ["exec"] and len(argv) > 1 else argv)
         if not was_exec:
             notes.append(
                 f"line {ins.line}: {ins.keyword} in shell form runs under /bin/sh, which does "
