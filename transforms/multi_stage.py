@@ -6,8 +6,8 @@ virtualenv in a builder stage and copying just that virtualenv into a clean stag
 leaves all of it behind, while the app sees exactly the same packages at the same paths.
 
 The builder stays on the user's base: from a full `python:X.Y` image its compilers and headers
-are already there, so a cold build apt-installs nothing (a slim builder had to fetch ~100 MB of
-toolchain first and built 2x slower); slim-base, which runs next, turns only the final stage into
+are already there, so a cold build apt-installs nothing (a slim builder first downloaded and
+installed gcc and the -dev packages); slim-base, which runs next, turns only the final stage into
 the slim variant of the same Python and Debian release. With BuildKit (the default) the
 builder's installs keep their download caches in cache mounts, so adding one dependency does not
 download every wheel again; the final stage never has a cache. The venv is created without pip
