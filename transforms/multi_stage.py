@@ -6,8 +6,8 @@ virtualenv in a builder stage and copying just that virtualenv into a clean stag
 leaves all of it behind, while the app sees exactly the same packages at the same paths.
 
 The builder stays on the user's base: from a full `python:X.Y` image its compilers and headers
-are already there, so a cold build apt-installs nothing (a slim builder had to fetch ~100 MB of
-toolchain first and built 2x slower); slim-base, which runs next, turns only the final stage into
+are already there, so a cold build apt-installs nothing (a slim builder first downloaded and
+installed gcc and the -dev packages); slim-base, which runs next, turns only the final stage into
 the slim variant of the same Python and Debian release. With BuildKit (the default) the
 builder's installs keep their download caches in cache mounts, so adding one dependency does not
 download every wheel again; the final stage never has a cache. The venv is created without pip
@@ -180,6 +180,7 @@ class MultiStage(NotesTransform):
         venv_added = existing_venv is not None
         source_at: int | None = None
         final_only = _final_only(items, last, ctx)
+        full_builder = bool(_FULL_PYTHON.match(out.resolve(base)))
         for n, ins in items[1:]:
             if n > last:
                 break
@@ -195,6 +196,17 @@ class MultiStage(NotesTransform):
                 venv_added = True
             if n in final_only:
                 final_part.append(ins)
+                continue
+            if full_builder and _already_in_full_image(ins):
+                # `apt-get install gcc libpq-dev` on the full image installs nothing but still
+                # fetches the package lists (and competes with the final stage's download).
+                final_ins = _for_final(ins, ctx, runtime)
+                if final_ins is not None:
+                    final_part.append(final_ins)
+                notes.append(
+                    f"line {ins.line}: left out of the builder: {from_ins.value.split()[0]} "
+                    "already has every package it installs"
+                )
                 continue
             builder_part.append(ins)
             final_ins = _for_final(ins, ctx, runtime)
@@ -460,6 +472,39 @@ def _venv_setup(venv: str, uses_uv: bool, *, lean: bool, buildkit: bool) -> list
 _FULL_PYTHON = re.compile(
     r"^(?:docker\.io/)?(?:library/)?python:\d+(?:\.\d+)*(?:-(?:bookworm|bullseye|buster|trixie))?$"
 )
+
+# Debian packages the full python images (buildpack-deps) carry, checked with dpkg -s on the
+# lab's python:3.11 and python:3.13; pkg-config is left out (not named by buildpack-deps).
+_FULL_IMAGE_PACKAGES = frozenset(
+    {
+        "gcc", "g++", "make", "libc6-dev", "build-essential", "dpkg-dev", "libpq-dev",
+        "default-libmysqlclient-dev", "libffi-dev", "libssl-dev", "libxml2-dev", "libxslt1-dev",
+        "libxslt-dev", "libjpeg-dev", "zlib1g-dev", "libpng-dev", "libwebp-dev", "libyaml-dev",
+        "libsqlite3-dev", "libbz2-dev", "liblzma-dev", "libreadline-dev", "libncurses-dev",
+        "libncurses5-dev", "libncursesw5-dev", "libgdbm-dev", "libdb-dev", "libcurl4-openssl-dev",
+        "libkrb5-dev", "libgmp-dev", "libevent-dev", "libtool", "autoconf", "automake", "patch",
+        "unzip", "xz-utils", "bzip2", "file", "curl", "wget", "git", "openssh-client",
+        "ca-certificates", "gnupg", "netbase", "procps",
+    }
+)
+
+
+def _already_in_full_image(ins: Instruction) -> bool:
+    """A RUN of apt commands only, whose installs name only packages the full image has."""
+    if ins.keyword != "RUN" or ins.exec_form is not None or "mount" in ins.flags:
+        return False
+    segments = split_commands(ins.args)
+    packages: list[str] = []
+    for seg in segments:
+        if classify(seg.text) != "apt":
+            return False
+        argv = program(seg.text)
+        if "install" in argv:
+            packages += [a for a in argv[argv.index("install") + 1 :] if not a.startswith("-")]
+        elif not (argv[1:2] in (["update"], ["clean"]) or argv[:1] == ["rm"]):
+            return False  # purge, upgrade, dist-upgrade: leave them be
+    return bool(packages) and all(p in _FULL_IMAGE_PACKAGES for p in packages)
+
 
 # Official images whose pip knows `--python` (22.3, October 2022): any 3.12+, and these patch
 # releases onwards; an unpinned minor is the newest build of it.

@@ -4,12 +4,6 @@ FROM python:3.11 AS builder
 # ---- environment ----
 ENV PYTHONUNBUFFERED=1
 
-# ---- system packages ----
-RUN rm -f /etc/apt/apt.conf.d/docker-clean \
-    && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update \
-    && apt-get install -y --no-install-recommends libpq-dev gcc curl
-
 # ---- application ----
 WORKDIR /app
 RUN python -m venv --without-pip /opt/venv
@@ -27,6 +21,7 @@ RUN apt-get update \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 
+# ---- system packages ----
 RUN apt-get update \
     && apt-get install -y --no-install-recommends curl \
     && apt-get clean \
