@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from optimizer.dockerfile import DockerfileError
 from optimizer.pipeline import OptimizeError, Outcome, optimize
 from transforms import ALL
 from transforms.base import Options
+
+if TYPE_CHECKING:
+    from optimizer.verify.runplan import Flags as RunFlags
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
@@ -92,6 +95,31 @@ def run(
     no_rebuild: Annotated[
         bool, typer.Option("--no-rebuild", help="Verify without the rebuild-time measurement.")
     ] = False,
+    service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--service",
+            metavar="IMAGE",
+            help="Verify: start this service (postgres:17, redis:7...) for each side and set the "
+            "variables the settings read (DATABASE_URL, REDIS_URL...). Repeatable.",
+        ),
+    ] = None,
+    cmd: Annotated[
+        str | None,
+        typer.Option("--cmd", help="Verify: the command that starts the app (overrides CMD)."),
+    ] = None,
+    pre: Annotated[
+        str | None,
+        typer.Option(
+            "--pre",
+            help="Verify: run before the server, in a throwaway container (default: "
+            "migrate when the project has a database server; '' for none).",
+        ),
+    ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Verify: Host header (default: from ALLOWED_HOSTS)."),
+    ] = None,
     list_transforms: Annotated[
         bool, typer.Option("--list-transforms", help="List the transforms and exit.")
     ] = False,
@@ -118,7 +146,10 @@ def run(
     report: dict[str, Any] | None = None
     passed = True
     if verify and outcome.changed:
-        report, passed = _verify(outcome, probe, env_vars, keep_images, no_rebuild, as_json, err)
+        from optimizer.verify.runplan import Flags
+
+        flags = Flags(list(service or []), cmd, pre, host, list(probe or []), env_vars)
+        report, passed = _verify(outcome, flags, keep_images, no_rebuild, as_json, err)
 
     written: list[str] = []
     if write and outcome.changed and (passed or force):
@@ -151,8 +182,7 @@ def _fail(err: Console, as_json: bool, message: str) -> Any:
 
 def _verify(
     outcome: Outcome,
-    probes: list[str] | None,
-    env: dict[str, str],
+    flags: RunFlags,
     keep_images: bool,
     no_rebuild: bool,
     as_json: bool,
@@ -168,17 +198,21 @@ def _verify(
             "--verify needs a Docker engine and none answers "
             "(start one, e.g. ../shared/lab/engine-up)",
         )
-    paths = list(probes or [])
-    if not paths:
-        paths = ["/"] + (["/admin/login/"] if outcome.project.admin_installed else [])
+    from optimizer.verify import runplan
+
     key = outcome.dockerfile_key
     before = {key: outcome.original[key] or ""}
     after = {key: outcome.files.get(key, before[key])}
     for name, content in outcome.files.items():
         if name != key:
             after[name] = content
-    options = VerifyOptions(
-        probes=paths, env=env, keep_images=keep_images, measure_rebuild=not no_rebuild
+    # How the app runs: command, services, pre-step, Host header, probes (verify/runplan.py).
+    plan = runplan.plan_for(
+        outcome.project, outcome.context_dir, outcome.dockerfile_path, before[key], flags
+    )
+    options = runplan.apply(
+        plan,
+        VerifyOptions(env=flags.env, keep_images=keep_images, measure_rebuild=not no_rebuild),
     )
 
     def progress(line: str) -> None:
@@ -258,9 +292,14 @@ def _print(
             out.print(f"size saving: {report['size_saving_bytes'] / 1e6:.1f} MB ({saving:.1f}%)")
         for path in report.get("removed_paths") or []:
             out.print(f"no longer in the image: {escape(path)}")
+        plan = report.get("run_plan") or {}
+        for note in plan.get("notes") or []:
+            out.print(f"how it ran: {escape(note)}")
         out.print("verify: " + ("PASS" if passed else "FAIL"))
         for reason in report.get("reasons") or []:
             out.print(f"  - {escape(reason)}")
+        for reason in report.get("inconclusive") or []:
+            out.print(f"  - inconclusive: {escape(reason)}")
     if written:
         out.print("wrote " + ", ".join(written))
     elif write and outcome.changed and not passed:

@@ -25,6 +25,14 @@ def decide(before: SideReport, after: SideReport, probes_equal: dict[str, bool])
         reasons.append("rewritten Dockerfile does not build")
     if reasons:
         return reasons
+    if before.pre_step and after.pre_step and before.pre_step.get("ok") and not after.pre_step.get(
+        "ok"
+    ):
+        tail = (after.pre_step.get("log_tail") or [""])[-1]
+        reasons.append(
+            f"the pre-step ({' '.join(after.pre_step['command'])}) fails on the rewritten image"
+            + (f": {tail}" if tail else "")
+        )
     if not after.serves:
         reasons.append(f"rewritten container does not answer HTTP on port {after.port}")
     elif not after.reachable_from_host:
