@@ -31,6 +31,7 @@ OVERRIDE_FILES = (
 )
 _TIMEOUT = 30.0
 _MISSING_ENV_FILE = re.compile(r"env file (\S+) not found")
+_EXAMPLE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".default", ".defaults")
 
 
 class ComposeError(Exception):
@@ -158,12 +159,25 @@ def load(directory: Path, files: list[Path] | None = None) -> ComposeProject | N
     return ComposeProject(directory, tuple(files), services, tuple(notes))
 
 
+def example_for(path: Path) -> Path | None:
+    """The committed template of a missing env file (`.env.example` for `.env`, ...): what a
+    new user copies before `docker compose up`."""
+    for suffix in _EXAMPLE_SUFFIXES:
+        candidate = path.with_name(path.name + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _config(directory: Path, files: list[Path]) -> tuple[dict[str, Any], list[str]]:
-    done = _run_config(directory, files)
-    if done.returncode == 0:
+    # No .env but a template of it: Compose interpolates ${VARS} from .env, so read as if the
+    # user had copied the template, as its README tells them to.
+    dot_env = example_for(directory / ".env") if not (directory / ".env").exists() else None
+    done = _run_config(directory, files) if dot_env is None else None
+    if done is not None and done.returncode == 0:
         return _json(done.stdout), []
-    missing = _MISSING_ENV_FILE.findall(done.stderr)
-    if not missing:
+    missing = _MISSING_ENV_FILE.findall(done.stderr) if done is not None else []
+    if done is not None and not missing:
         raise ComposeError(_first_error(done.stderr))
     # `env_file: .env` with the .env not committed is the norm (an .env.example beside it).
     # Compose refuses the whole file then; read a copy in which those files exist, empty, and
@@ -172,6 +186,9 @@ def _config(directory: Path, files: list[Path]) -> tuple[dict[str, Any], list[st
         root = Path(scratch)
         mapping = _mirror(directory, files, root)
         notes: list[str] = []
+        if dot_env is not None:
+            shutil.copyfile(dot_env, root / ".env")
+            notes.append(f".env not found: read {dot_env.name} in its place")
         for _ in range(10):  # each run reports the next missing file
             done = _run_config(root, [mapping[f] for f in files])
             if done.returncode == 0:
@@ -185,10 +202,15 @@ def _config(directory: Path, files: list[Path]) -> tuple[dict[str, Any], list[st
                 if not target.is_relative_to(root):
                     raise ComposeError(_first_error(done.stderr))
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.touch()
                 rel = target.relative_to(root).as_posix()
-                notes.append(f"env file {rel} not found: read as empty")
-    raise ComposeError(_first_error(done.stderr))
+                template = example_for(directory / rel)
+                if template is not None:
+                    shutil.copyfile(template, target)
+                    notes.append(f"env file {rel} not found: read {template.name} in its place")
+                else:
+                    target.touch()
+                    notes.append(f"env file {rel} not found: read as empty")
+    raise ComposeError(_first_error(done.stderr if done is not None else ""))
 
 
 def _mirror(directory: Path, files: list[Path], root: Path) -> dict[Path, Path]:

@@ -83,3 +83,26 @@ def test_no_compose_file_and_broken_file(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text("services:\n  web:\n    build: [\n")
     with pytest.raises(compose.ComposeError):
         compose.load(tmp_path)
+
+
+def test_missing_env_files_are_read_from_their_committed_template(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  web:\n"
+        "    build: .\n"
+        "    env_file: [.env, .envs/.django]\n"
+        "    environment:\n"
+        "      DB_NAME: ${DB_NAME}\n"
+    )
+    (tmp_path / ".env.example").write_text("DB_NAME=from-template\nSECRET=x\n")
+    (tmp_path / ".envs").mkdir()
+    (tmp_path / ".envs" / ".django.sample").write_text("DJANGO_DEBUG=1\n")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    project = compose.load(tmp_path)
+    assert project is not None
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing created
+    web = project.services["web"]
+    # ${DB_NAME} is interpolated from the template too, as after `cp .env.example .env`.
+    assert web.environment == {"DB_NAME": "from-template", "SECRET": "x", "DJANGO_DEBUG": "1"}
+    assert ".env not found: read .env.example in its place" in project.notes
+    assert "env file .envs/.django not found: read .django.sample in its place" in project.notes

@@ -367,3 +367,13 @@ def test_plan_for_reads_the_compose_file_that_builds_the_dockerfile(tmp_path: Pa
     assert "run as compose file docker-compose.dev.yml says" in plan.notes
     assert "env file .env not found: read as empty" in plan.notes
     assert plan.pre == MIGRATE
+
+
+def test_compose_hostname_and_container_name_are_aliases_too() -> None:
+    db = Service(
+        name="db",
+        image="postgres:15.2-alpine",
+        raw={"hostname": "pg", "container_name": "proj_db", "networks": {"x": {"aliases": ["d"]}}},
+    )
+    plan = derive(project(), DOCKERFILE, Flags(), compose_project(web(), db), ROOT / "Dockerfile")
+    assert plan.services[0].aliases == ("pg", "proj_db", "d")

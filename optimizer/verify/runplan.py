@@ -69,6 +69,8 @@ class ServiceSpec:
     # succeeds; None when there is none.
     healthcheck: list[str] | None = None
     origin: str = "--service"  # or "compose service NAME"
+    # More names the app may use for it: compose `hostname`, `container_name`, network aliases.
+    aliases: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "image": self.image, "port": self.port, "origin": self.origin}
@@ -416,6 +418,15 @@ def compose_service_spec(
         health = ["CMD-SHELL", test]
     if (service.healthcheck or {}).get("disable"):
         health = None
+    # Compose makes a service reachable by these too; apps name them in DATABASE_URL & co.
+    aliases: list[str] = []
+    for key in ("hostname", "container_name"):
+        value = service.raw.get(key)
+        if isinstance(value, str) and value and value != service.name:
+            aliases.append(value)
+    for network in (service.raw.get("networks") or {}).values():
+        if isinstance(network, dict):
+            aliases += [str(a) for a in network.get("aliases") or [] if a != service.name]
     return (
         ServiceSpec(
             name=service.name,
@@ -426,6 +437,7 @@ def compose_service_spec(
             entrypoint=service.entrypoint,
             healthcheck=health,
             origin=origin,
+            aliases=tuple(dict.fromkeys(aliases)),
         ),
         None,
     )

@@ -122,7 +122,7 @@ def start(
                 command=spec.command,
                 entrypoint=spec.entrypoint,
                 labels=labels,
-                aliases=[spec.name],
+                aliases=[spec.name, *spec.aliases],
             )
         except engine.EngineError as exc:
             status.error = str(exc)[-300:]
