@@ -162,10 +162,14 @@ def load(directory: Path, files: list[Path] | None = None) -> ComposeProject | N
 def example_for(path: Path) -> Path | None:
     """The committed template of a missing env file (`.env.example` for `.env`, ...): what a
     new user copies before `docker compose up`."""
+    bare = path.name.lstrip(".")
     for suffix in _EXAMPLE_SUFFIXES:
-        candidate = path.with_name(path.name + suffix)
-        if candidate.is_file():
-            return candidate
+        word = suffix.lstrip(".")
+        # .env.example, env.example, example.env, .example.env
+        for name in (path.name + suffix, bare + suffix, f"{word}.{bare}", f".{word}.{bare}"):
+            candidate = path.with_name(name)
+            if name != path.name and candidate.is_file():
+                return candidate
     return None
 
 
