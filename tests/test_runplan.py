@@ -377,3 +377,17 @@ def test_compose_hostname_and_container_name_are_aliases_too() -> None:
     )
     plan = derive(project(), DOCKERFILE, Flags(), compose_project(web(), db), ROOT / "Dockerfile")
     assert plan.services[0].aliases == ("pg", "proj_db", "d")
+
+
+def test_no_pre_step_when_the_start_script_migrates(tmp_path: Path) -> None:
+    script = tmp_path / "deployment" / "scripts" / "start.sh"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\npython manage.py migrate --noinput\nexec gunicorn a.wsgi\n")
+    app = web(command=["/bin/sh", "/app/deployment/scripts/start.sh"], build_context=tmp_path)
+    p = project(root=tmp_path, database_engines=("postgresql",))
+    plan = derive(p, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
+    assert plan.pre is None
+    assert "the command runs migrate itself: no pre-step" in plan.notes
+    script.write_text("#!/bin/sh\nexec gunicorn a.wsgi\n")
+    plan = derive(p, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
+    assert plan.pre == MIGRATE

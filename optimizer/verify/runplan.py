@@ -602,7 +602,7 @@ def derive(
         )
         has_db_service = any(family(s.image) in ("postgres", "mysql") for s in specs)
         if server_db and has_db_service and project.manage_py is not None:
-            if "migrate" in " ".join(effective):
+            if "migrate" in " ".join(effective) or _script_migrates(project.root, effective):
                 notes.append("the command runs migrate itself: no pre-step")
             else:
                 pre, pre_source = migrate_command(project), "default (server database)"
@@ -637,6 +637,31 @@ def derive(
         notes=tuple(notes),
         blockers=tuple(blockers),
     )
+
+
+def _script_migrates(context: Path, command: list[str]) -> bool:
+    """Does a script the command runs (start.sh, docker-entrypoint.sh: found in the context by
+    its path's tail, since COPY moved it) run `migrate`?"""
+    for word in command:
+        if "/" not in word and not word.endswith(".sh"):
+            continue
+        tail = Path(word.lstrip("./")).parts[-2:]
+        if not tail:
+            continue
+        try:
+            candidates = [
+                p for p in context.rglob(tail[-1]) if p.is_file() and p.parts[-len(tail):] == tail
+            ][:5]
+        except OSError:
+            continue
+        for script in candidates:
+            try:
+                text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+            except OSError:
+                continue
+            if "manage.py migrate" in text or "migrate --noinput" in text:
+                return True
+    return False
 
 
 def _service_words(project: DjangoProject) -> list[str]:
