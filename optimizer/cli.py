@@ -120,6 +120,15 @@ def run(
         str | None,
         typer.Option("--host", help="Verify: Host header (default: from ALLOWED_HOSTS)."),
     ] = None,
+    compose_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--compose",
+            metavar="FILE",
+            help="Verify: the compose file(s) that run the app (default: found beside the "
+            "Dockerfile or the context). Repeatable, like docker compose -f.",
+        ),
+    ] = None,
     list_transforms: Annotated[
         bool, typer.Option("--list-transforms", help="List the transforms and exit.")
     ] = False,
@@ -149,6 +158,7 @@ def run(
         from optimizer.verify.runplan import Flags
 
         flags = Flags(list(service or []), cmd, pre, host, list(probe or []), env_vars)
+        flags.compose_files = list(compose_file or [])
         report, passed = _verify(outcome, flags, keep_images, no_rebuild, as_json, err)
 
     written: list[str] = []

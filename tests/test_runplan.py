@@ -391,3 +391,20 @@ def test_no_pre_step_when_the_start_script_migrates(tmp_path: Path) -> None:
     script.write_text("#!/bin/sh\nexec gunicorn a.wsgi\n")
     plan = derive(p, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
     assert plan.pre == MIGRATE
+
+
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_compose_files_given_by_flag_are_read_together(tmp_path: Path) -> None:
+    """Split files (app.yaml + storages.yaml, run with -f -f) are found by no default name."""
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    split = tmp_path / "docker_compose"
+    split.mkdir()
+    (split / "storages.yaml").write_text("services:\n  postgres:\n    image: postgres:16\n")
+    (split / "app.yaml").write_text(
+        "services:\n  app:\n    build: {context: .., dockerfile: Dockerfile}\n"
+        "    depends_on: [postgres]\n"
+    )
+    flags = Flags(compose_files=[split / "storages.yaml", split / "app.yaml"])
+    plan = plan_for(project(root=tmp_path), tmp_path, tmp_path / "Dockerfile", DOCKERFILE, flags)
+    assert [s.name for s in plan.services] == ["postgres"]
+    assert "run as compose file storages.yaml, app.yaml says" in plan.notes

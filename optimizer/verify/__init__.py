@@ -162,7 +162,7 @@ def _verify(
         report.inconclusive.extend(plan.blockers)
         report.inconclusive.extend(services.missing_images(plan.services))
         if report.inconclusive:
-            _finish(report, options)
+            report.passed = False  # nothing was built: no build verdicts to give
             return
     roots: dict[str, Path] = {}
     progress("copying the build context")

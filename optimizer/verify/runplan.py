@@ -478,6 +478,8 @@ class Flags:
     host: str | None = None
     probes: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    # Compose files to read instead of looking for them (`-f a.yml -f b.yml`).
+    compose_files: list[Path] = field(default_factory=list)
 
 
 def derive(
@@ -735,7 +737,12 @@ def plan_for(
 
     notes: list[str] = []
     chosen: ComposeProject | None = None
-    for files in compose_candidates(context, dockerfile_path):
+    candidates = (
+        [[f.resolve() for f in flags.compose_files]]
+        if flags.compose_files
+        else compose_candidates(context, dockerfile_path)
+    )
+    for files in candidates:
         try:
             loaded = compose_mod.load(files[0].parent, files)
         except compose_mod.ComposeError as exc:

@@ -85,7 +85,9 @@ def missing_images(specs: tuple[ServiceSpec, ...] | list[ServiceSpec]) -> list[s
             continue
         hint = f"`docker pull {spec.image}`"
         if family(spec.image) is not None:
-            hint += f" (in the lab: `../shared/lab/images-up --alias {spec.image}`)"
+            last = spec.image.rsplit("/", 1)[-1]
+            tagged = spec.image if ":" in last or "@" in last else spec.image + ":latest"
+            hint += f" (in the lab: `../shared/lab/images-up --alias {tagged}`)"
         missing.append(f"{spec.origin} needs image {spec.image}, which is not here: {hint}")
     return missing
 
