@@ -408,3 +408,11 @@ def test_compose_files_given_by_flag_are_read_together(tmp_path: Path) -> None:
     plan = plan_for(project(root=tmp_path), tmp_path, tmp_path / "Dockerfile", DOCKERFILE, flags)
     assert [s.name for s in plan.services] == ["postgres"]
     assert "run as compose file storages.yaml, app.yaml says" in plan.notes
+
+
+def test_compose_file_above_the_context_is_a_candidate(tmp_path: Path) -> None:
+    backend = tmp_path / "repo" / "backend"
+    backend.mkdir(parents=True)
+    (tmp_path / "repo" / "docker-compose.yml").write_text("services: {}\n")
+    found = compose_candidates(backend, backend / "Dockerfile")
+    assert [tmp_path / "repo" / "docker-compose.yml"] in found

@@ -683,6 +683,7 @@ def apply(plan: RunPlan, options: Any) -> Any:
 # -- finding the compose file ------------------------------------------------------------------
 
 _MAX_COMPOSE_CANDIDATES = 6
+_PARENT_LEVELS = 2
 
 
 def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]:
@@ -697,6 +698,8 @@ def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]
     while here.is_relative_to(context) and here != context:
         dirs.append(here)
         here = here.parent
+    # `build: ./backend` in a compose file at the repository root, one or two levels up.
+    dirs += [context.parent, context.parent.parent][: _PARENT_LEVELS]
     found: list[list[Path]] = []
     others: list[Path] = []
     for directory in dict.fromkeys(dirs):
