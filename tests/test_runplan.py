@@ -416,3 +416,16 @@ def test_compose_file_above_the_context_is_a_candidate(tmp_path: Path) -> None:
     (tmp_path / "repo" / "docker-compose.yml").write_text("services: {}\n")
     found = compose_candidates(backend, backend / "Dockerfile")
     assert [tmp_path / "repo" / "docker-compose.yml"] in found
+
+
+def test_a_service_the_environment_names_is_started_without_depends_on() -> None:
+    app = web(
+        depends_on=(),
+        environment={"DATABASE_URL": "postgres://u:p@db:5432/x", "CACHE_HOST": "redis"},
+    )
+    mail = Service(name="mail", image="mailhog/mailhog")
+    plan = derive(
+        project(), DOCKERFILE, Flags(), compose_project(app, DB, REDIS, mail), ROOT / "Dockerfile"
+    )
+    assert [s.name for s in plan.services] == ["db", "redis"]
+    assert any("'db' started too" in n for n in plan.notes)

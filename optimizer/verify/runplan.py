@@ -521,6 +521,19 @@ def derive(
                 notes.append(why or f"compose service {dep.name!r}: not started")
             else:
                 specs.append(spec)
+        # A service the environment names as a host but `depends_on` forgot (compose starts
+        # everything on `up`, so the omission goes unnoticed there).
+        started = {s.name for s in specs} | {app.name}
+        for other in compose.services.values() if compose is not None else []:
+            if other.name in started or not _named_in(other.name, app.environment):
+                continue
+            spec, _ = compose_service_spec(other)
+            if spec is not None and family(spec.image) is not None:
+                specs.append(spec)
+                notes.append(
+                    f"compose service {other.name!r} started too: the app's environment names "
+                    "it, though depends_on does not"
+                )
         if app.bind_mounts:
             mounts = ", ".join(f"{m.source}:{m.target}" for m in app.bind_mounts)
             notes.append(
@@ -639,6 +652,17 @@ def derive(
         notes=tuple(notes),
         blockers=tuple(blockers),
     )
+
+
+def _named_in(host: str, environment: dict[str, str]) -> bool:
+    """Is `host` the host of a URL or a *_HOST value in the environment?"""
+    for key, value in environment.items():
+        if value == host and key.upper().endswith(("HOST", "HOSTNAME", "SERVER")):
+            return True
+        for before, after in (("@", ":"), ("@", "/"), ("//", ":"), ("//", "/")):
+            if f"{before}{host}{after}" in value or value.endswith(f"{before}{host}"):
+                return True
+    return False
 
 
 def _script_migrates(context: Path, command: list[str]) -> bool:
