@@ -31,6 +31,7 @@ OVERRIDE_FILES = (
 )
 _TIMEOUT = 30.0
 _MISSING_ENV_FILE = re.compile(r"env file (\S+) not found")
+_MIRROR_DEPTH = 2
 _EXAMPLE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".default", ".defaults")
 
 
@@ -141,7 +142,9 @@ def compose_available() -> bool:
     return done.returncode == 0
 
 
-def load(directory: Path, files: list[Path] | None = None) -> ComposeProject | None:
+def load(
+    directory: Path, files: list[Path] | None = None, env_file: Path | None = None
+) -> ComposeProject | None:
     """Read the compose project in `directory` (or the given files). None when there is no
     compose file; ComposeError when there is one Compose cannot read or Compose is missing."""
     directory = directory.resolve()
@@ -150,7 +153,7 @@ def load(directory: Path, files: list[Path] | None = None) -> ComposeProject | N
         return None
     if not compose_available():
         raise ComposeError("`docker compose` is not installed, so the compose file was not read")
-    data, notes = _config(directory, files)
+    data, notes = _config(directory, files, env_file)
     services = {
         name: _service(name, raw)
         for name, raw in (data.get("services") or {}).items()
@@ -173,11 +176,18 @@ def example_for(path: Path) -> Path | None:
     return None
 
 
-def _config(directory: Path, files: list[Path]) -> tuple[dict[str, Any], list[str]]:
+def _config(
+    directory: Path, files: list[Path], env_file: Path | None = None
+) -> tuple[dict[str, Any], list[str]]:
     # No .env but a template of it: Compose interpolates ${VARS} from .env, so read as if the
-    # user had copied the template, as its README tells them to.
-    dot_env = example_for(directory / ".env") if not (directory / ".env").exists() else None
-    done = _run_config(directory, files) if dot_env is None else None
+    # user had copied the template, as its README tells them to. `env_file` (compose's
+    # --env-file) replaces the project directory's .env.
+    dot_env = (
+        example_for(directory / ".env")
+        if env_file is None and not (directory / ".env").exists()
+        else None
+    )
+    done = _run_config(directory, files, env_file) if dot_env is None else None
     if done is not None and done.returncode == 0:
         return _json(done.stdout), []
     missing = _MISSING_ENV_FILE.findall(done.stderr) if done is not None else []
@@ -187,27 +197,36 @@ def _config(directory: Path, files: list[Path]) -> tuple[dict[str, Any], list[st
     # Compose refuses the whole file then; read a copy in which those files exist, empty, and
     # map the copy's paths back. The user's tree is never written to.
     with tempfile.TemporaryDirectory(prefix="djopt-compose-") as scratch:
-        root = Path(scratch)
+        # The copy sits _MIRROR_DEPTH levels down, so `env_file: ../.env` stays inside it.
+        top = Path(scratch)
+        levels = [p for p in directory.parents][:_MIRROR_DEPTH]
+        root = top.joinpath(*[f"up{n}" for n in range(len(levels), 0, -1)])
+        root.mkdir(parents=True)
         mapping = _mirror(directory, files, root)
         notes: list[str] = []
         if dot_env is not None:
             shutil.copyfile(dot_env, root / ".env")
             notes.append(f".env not found: read {dot_env.name} in its place")
         for _ in range(10):  # each run reports the next missing file
-            done = _run_config(root, [mapping[f] for f in files])
+            done = _run_config(root, [mapping[f] for f in files], env_file)
             if done.returncode == 0:
                 text = done.stdout.replace(str(root), str(directory))
+                # Then the levels above: up2/up1 -> directory's parent, up2 -> its parent.
+                mirror = root
+                for real in levels:
+                    mirror = mirror.parent
+                    text = text.replace(str(mirror), str(real))
                 return _json(text), notes
             missing = _MISSING_ENV_FILE.findall(done.stderr)
             if not missing:
                 break
             for path in missing:
-                target = Path(path)
-                if not target.is_relative_to(root):
+                target = Path(os.path.normpath(path))
+                if not target.is_relative_to(top) or target == top:
                     raise ComposeError(_first_error(done.stderr))
                 target.parent.mkdir(parents=True, exist_ok=True)
-                rel = target.relative_to(root).as_posix()
-                template = example_for(directory / rel)
+                rel = os.path.relpath(target, root).replace(os.sep, "/")
+                template = example_for(Path(os.path.normpath(directory / rel)))
                 if template is not None:
                     shutil.copyfile(template, target)
                     notes.append(f"env file {rel} not found: read {template.name} in its place")
@@ -230,10 +249,14 @@ def _mirror(directory: Path, files: list[Path], root: Path) -> dict[Path, Path]:
     return mapping
 
 
-def _run_config(directory: Path, files: list[Path]) -> subprocess.CompletedProcess[str]:
+def _run_config(
+    directory: Path, files: list[Path], env_file: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     command = ["docker", "compose", "--project-directory", str(directory)]
     for f in files:
         command += ["-f", str(f)]
+    if env_file is not None:
+        command += ["--env-file", str(env_file)]
     command += ["config", "--format", "json"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
     try:

@@ -106,3 +106,20 @@ def test_missing_env_files_are_read_from_their_committed_template(tmp_path: Path
     assert web.environment == {"DB_NAME": "from-template", "SECRET": "x", "DJANGO_DEBUG": "1"}
     assert ".env not found: read .env.example in its place" in project.notes
     assert "env file .envs/.django not found: read .django.sample in its place" in project.notes
+
+
+def test_env_file_above_the_compose_directory_is_read_from_its_template(tmp_path: Path) -> None:
+    split = tmp_path / "docker_compose"
+    split.mkdir()
+    (split / "app.yaml").write_text(
+        "services:\n  app:\n    build: {context: .., dockerfile: Dockerfile}\n"
+        "    env_file: [../.env]\n"
+    )
+    (tmp_path / ".env.example").write_text("POSTGRES_HOST=postgres\n")
+    project = compose.load(split, [split / "app.yaml"])
+    assert project is not None
+    app = project.services["app"]
+    assert app.environment == {"POSTGRES_HOST": "postgres"}
+    # Paths above the compose directory map back to the real tree, not the scratch copy.
+    assert app.builds(tmp_path / "Dockerfile")
+    assert "env file ../.env not found: read .env.example in its place" in project.notes

@@ -770,8 +770,19 @@ def plan_for(
         else compose_candidates(context, dockerfile_path)
     )
     for files in candidates:
+        directory = files[0].parent
+        env_file: Path | None = None
+        if directory != context.resolve() and not (directory / ".env").exists():
+            # Split compose files in a subdirectory, run from the repository root with
+            # `--env-file .env` (a Makefile's way): interpolate from the context's .env.
+            env_file = context / ".env" if (context / ".env").is_file() else None
+            env_file = env_file or compose_mod.example_for(context / ".env")
+            if env_file is not None and compose_mod.example_for(directory / ".env") is None:
+                notes.append(f"{files[0].name}: variables read from {env_file.name}")
+            else:
+                env_file = None
         try:
-            loaded = compose_mod.load(files[0].parent, files)
+            loaded = compose_mod.load(directory, files, env_file)
         except compose_mod.ComposeError as exc:
             notes.append(f"{files[0].name}: not read ({exc})")
             continue
