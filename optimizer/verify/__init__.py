@@ -284,7 +284,11 @@ def _verify(
         services_ready[name] = all(st.ready for st in statuses[name])
         for st in statuses[name]:
             if not st.ready:
-                report.notes.append(f"{name}: service {st.name} ({st.image}): {st.error}")
+                last = next((x.strip() for x in reversed(st.log_tail) if x.strip()), "")
+                report.notes.append(
+                    f"{name}: service {st.name} ({st.image}): {st.error}"
+                    + (f"; its log ends: {last[-200:]}" if last else "")
+                )
         if plan.pre is not None and services_ready[name]:
             progress(f"{name}: pre-step: {' '.join(plan.pre)}")
             step = services.run_pre(
