@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from optimizer.verify.runplan import ServiceSpec
 from optimizer.verify.services import container_name, tcp_ready
 
@@ -102,3 +104,24 @@ def test_container_names_are_unique_per_run_and_side() -> None:
     assert container_name("djopt-verify-1", "after", spec) != container_name(
         "djopt-verify-1", "before", spec
     )
+
+
+def test_missing_images_name_the_lab_alias_only_for_official_stand_ins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from optimizer import engine
+    from optimizer.verify.services import missing_images
+
+    monkeypatch.setattr(engine, "image_exists", lambda ref: ref == "redis:7")
+    specs = [
+        ServiceSpec(name="db", image="postgres", origin="compose service db"),
+        ServiceSpec(name="cache", image="redis:7", origin="compose service cache"),
+        ServiceSpec(name="es", image="docker.elastic.co/elasticsearch/elasticsearch:8.15.3"),
+        ServiceSpec(name="stack", image="redis/redis-stack:7.2.0-v10"),
+    ]
+    found = missing_images(specs)
+    assert len(found) == 3
+    assert found[0].startswith("compose service db needs image postgres, which is not here")
+    assert "images-up --alias postgres:latest" in found[0]
+    assert all("images-up" not in line for line in found[1:])
+    assert "`docker pull redis/redis-stack:7.2.0-v10`" in found[2]

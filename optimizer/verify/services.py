@@ -84,7 +84,9 @@ def missing_images(specs: tuple[ServiceSpec, ...] | list[ServiceSpec]) -> list[s
         if engine.image_exists(spec.image):
             continue
         hint = f"`docker pull {spec.image}`"
-        if family(spec.image) is not None:
+        # The lab stands in for the official database, cache and broker images only.
+        official = "/" not in spec.image.removeprefix("docker.io/").removeprefix("library/")
+        if official and family(spec.image) in ("postgres", "mysql", "redis", "rabbitmq"):
             last = spec.image.rsplit("/", 1)[-1]
             tagged = spec.image if ":" in last or "@" in last else spec.image + ":latest"
             hint += f" (in the lab: `../shared/lab/images-up --alias {tagged}`)"
