@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from optimizer.pipeline import Outcome
+    from optimizer.verify.runplan import Flags as RunFlags
 
 HELP = f"""Rewrite a Django project's Dockerfile so it builds fast, ships small and runs right.
 
@@ -196,6 +197,40 @@ def run(
             "--cleanup", help="Remove what a killed --verify run left (containers, images, ...)."
         ),
     ] = False,
+    service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--service",
+            metavar="IMAGE",
+            help="Verify: start this service (postgres:17, redis:7...) for each side and set the "
+            "variables the settings read (DATABASE_URL, REDIS_URL...). Repeatable.",
+        ),
+    ] = None,
+    cmd: Annotated[
+        str | None,
+        typer.Option("--cmd", help="Verify: the command that starts the app (overrides CMD)."),
+    ] = None,
+    pre: Annotated[
+        str | None,
+        typer.Option(
+            "--pre",
+            help="Verify: run before the server, in a throwaway container (default: "
+            "migrate when the project has a database server; '' for none).",
+        ),
+    ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Verify: Host header (default: from ALLOWED_HOSTS)."),
+    ] = None,
+    compose_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--compose",
+            metavar="FILE",
+            help="Verify: the compose file(s) that run the app (default: found beside the "
+            "Dockerfile or the context). Repeatable, like docker compose -f.",
+        ),
+    ] = None,
     list_transforms: Annotated[
         bool, typer.Option("--list-transforms", help="List the transforms and exit.")
     ] = False,
@@ -267,10 +302,21 @@ def run(
     report: dict[str, Any] | None = None
     passed = True
     if verify and (outcome.changed or baseline is not None):
+        from optimizer.verify.runplan import Flags
+
+        flags = Flags(
+            pick(list(service or []), list(config.verify.services)),
+            cmd or config.verify.cmd,
+            pre if pre is not None else config.verify.pre,
+            host or config.verify.host,
+            list(probe or []),
+            env_vars,
+        )
+        flags.compose_files = list(compose_file or [])
         if not as_json:
             _print_before_verify(out, outcome, baseline)
         report, passed = _verify(
-            outcome, probe, env_vars, keep_images, no_rebuild, as_json, err, baseline, builder
+            outcome, flags, keep_images, no_rebuild, as_json, err, baseline, builder
         )
     elif verify and not as_json:
         err.print(
@@ -361,8 +407,7 @@ def _print_before_verify(out: Console, outcome: Outcome, baseline: str | None) -
 
 def _verify(
     outcome: Outcome,
-    probes: list[str] | None,
-    env: dict[str, str],
+    flags: RunFlags,
     keep_images: bool,
     no_rebuild: bool,
     as_json: bool,
@@ -370,7 +415,7 @@ def _verify(
     baseline: str | None = None,
     builder: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    from optimizer.verify import VerifyOptions, verify
+    from optimizer.verify import VerifyOptions, runplan, verify
     from optimizer.verify.inputs import (
         BaselineError,
         baseline_sides,
@@ -379,9 +424,6 @@ def _verify(
     )
     from optimizer.verify.progress import Progress
 
-    paths = list(probes or [])
-    if not paths:
-        paths = ["/"] + (["/admin/login/"] if outcome.project.admin_installed else [])
     if baseline is not None:
         key, _ = dockerfile_key(outcome.dockerfile_path, outcome.context_dir)
         try:
@@ -394,12 +436,23 @@ def _verify(
         sides = rewrite_sides(
             outcome.dockerfile_path, outcome.context_dir, outcome.original, outcome.files
         )
-    options = VerifyOptions(
-        probes=paths,
-        env=env,
-        keep_images=keep_images,
-        measure_rebuild=not no_rebuild,
-        builder=builder,
+    # How the app runs: command, services, pre-step, Host header, probes (verify/runplan.py),
+    # read from the original's Dockerfile, the compose file and the settings.
+    plan = runplan.plan_for(
+        outcome.project,
+        outcome.context_dir,
+        outcome.dockerfile_path,
+        sides.before[sides.dockerfile] or "",
+        flags,
+    )
+    options = runplan.apply(
+        plan,
+        VerifyOptions(
+            env=flags.env,
+            keep_images=keep_images,
+            measure_rebuild=not no_rebuild,
+            builder=builder,
+        ),
     )
     with Progress(err, enabled=not as_json) as progress:
         result = verify(
@@ -473,6 +526,8 @@ def _print(
         from optimizer.verify.render import render_report
 
         render_report(out, report)
+        for note in (report.get("run_plan") or {}).get("notes") or []:
+            out.print(f"how it ran: {escape(note)}")
     if written:
         out.print("wrote " + ", ".join(written))
     elif write and outcome.changed and not passed:

@@ -35,6 +35,8 @@ _MISSING_VARIABLE = re.compile(r"required variable (\w+) is missing a value")
 _V1_FORMAT = re.compile(r"\(root\) Additional property (\S+) is not allowed")
 # What a required variable (`${CELERY_BROKER:?err}`) is read as when it is not set here.
 PLACEHOLDER = "dj-optimize-unset"
+_MIRROR_DEPTH = 2
+_EXAMPLE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".default", ".defaults")
 
 
 class ComposeError(Exception):
@@ -144,7 +146,9 @@ def compose_available() -> bool:
     return done.returncode == 0
 
 
-def load(directory: Path, files: list[Path] | None = None) -> ComposeProject | None:
+def load(
+    directory: Path, files: list[Path] | None = None, env_file: Path | None = None
+) -> ComposeProject | None:
     """Read the compose project in `directory` (or the given files). None when there is no
     compose file; ComposeError when there is one Compose cannot read or Compose is missing."""
     directory = directory.resolve()
@@ -153,7 +157,7 @@ def load(directory: Path, files: list[Path] | None = None) -> ComposeProject | N
         return None
     if not compose_available():
         raise ComposeError("`docker compose` is not installed, so the compose file was not read")
-    data, notes = _config(directory, files)
+    data, notes = _config(directory, files, env_file)
     services = {
         name: _service(name, raw)
         for name, raw in (data.get("services") or {}).items()
@@ -162,11 +166,35 @@ def load(directory: Path, files: list[Path] | None = None) -> ComposeProject | N
     return ComposeProject(directory, tuple(files), services, tuple(notes))
 
 
-def _config(directory: Path, files: list[Path]) -> tuple[dict[str, Any], list[str]]:
-    done = _run_config(directory, files)
-    if done.returncode == 0:
+def example_for(path: Path) -> Path | None:
+    """The committed template of a missing env file (`.env.example` for `.env`, ...): what a
+    new user copies before `docker compose up`."""
+    bare = path.name.lstrip(".")
+    for suffix in _EXAMPLE_SUFFIXES:
+        word = suffix.lstrip(".")
+        # .env.example, env.example, example.env, .example.env
+        for name in (path.name + suffix, bare + suffix, f"{word}.{bare}", f".{word}.{bare}"):
+            candidate = path.with_name(name)
+            if name != path.name and candidate.is_file():
+                return candidate
+    return None
+
+
+def _config(
+    directory: Path, files: list[Path], env_file: Path | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    # No .env but a template of it: Compose interpolates ${VARS} from .env, so read as if the
+    # user had copied the template, as its README tells them to. `env_file` (compose's
+    # --env-file) replaces the project directory's .env.
+    dot_env = (
+        example_for(directory / ".env")
+        if env_file is None and not (directory / ".env").exists()
+        else None
+    )
+    done = _run_config(directory, files, env_file) if dot_env is None else None
+    if done is not None and done.returncode == 0:
         return _json(done.stdout), []
-    if not _recoverable(done.stderr, files):
+    if done is not None and not _recoverable(done.stderr, files):
         raise ComposeError(_first_error(done.stderr))
     # Compose refuses the whole file for things a checkout normally lacks or an older Compose
     # accepted: `env_file: .env` not committed (an .env.example beside it), a required
@@ -174,41 +202,62 @@ def _config(directory: Path, files: list[Path]) -> tuple[dict[str, Any], list[st
     # no `services:`). Read a copy in which those are provided, and map the copy's paths
     # back. The user's tree is never written to.
     with tempfile.TemporaryDirectory(prefix="djopt-compose-") as scratch:
-        root = Path(scratch)
+        # The copy sits _MIRROR_DEPTH levels down, so `env_file: ../.env` stays inside it.
+        top = Path(scratch)
+        levels = [p for p in directory.parents][:_MIRROR_DEPTH]
+        root = top.joinpath(*[f"up{n}" for n in range(len(levels), 0, -1)])
+        root.mkdir(parents=True)
         mapping = _mirror(directory, files, root)
         notes: list[str] = []
+        if dot_env is not None:
+            shutil.copyfile(dot_env, root / ".env")
+            notes.append(f".env not found: read {dot_env.name} in its place")
         variables: dict[str, str] = {}
         for _ in range(20):  # each run reports the next problem
-            done = _run_config(root, [mapping[f] for f in files], variables)
+            done = _run_config(root, [mapping[f] for f in files], env_file, variables)
             if done.returncode == 0:
                 text = done.stdout.replace(str(root), str(directory))
+                # Then the levels above: up2/up1 -> directory's parent, up2 -> its parent.
+                mirror = root
+                for real in levels:
+                    mirror = mirror.parent
+                    text = text.replace(str(mirror), str(real))
                 return _json(text), notes
             missing = _MISSING_ENV_FILE.findall(done.stderr)
             for path in missing:
-                target = Path(path)
-                if not target.is_relative_to(root):
+                target = Path(os.path.normpath(path))
+                if not target.is_relative_to(top) or target == top:
                     raise ComposeError(_first_error(done.stderr))
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.touch()
-                rel = target.relative_to(root).as_posix()
-                notes.append(f"env file {rel} not found: read as empty")
+                rel = os.path.relpath(target, root).replace(os.sep, "/")
+                template = example_for(Path(os.path.normpath(directory / rel)))
+                if template is not None:
+                    shutil.copyfile(template, target)
+                    notes.append(f"env file {rel} not found: read {template.name} in its place")
+                else:
+                    target.touch()
+                    notes.append(f"env file {rel} not found: read as empty")
             if missing:
                 continue
             variable = _MISSING_VARIABLE.search(done.stderr)
             if variable and variable.group(1) not in variables:
                 variables[variable.group(1)] = PLACEHOLDER
-                notes.append(f"required variable {variable.group(1)} is not set here: read as "
-                             f"{PLACEHOLDER!r}")
+                notes.append(
+                    f"required variable {variable.group(1)} is not set here: read as "
+                    f"{PLACEHOLDER!r}"
+                )
                 continue
             v1 = _V1_FORMAT.search(done.stderr)
             if v1:
                 source = next((f for f in files if str(mapping[f]) in done.stderr), None)
                 if source is not None and _upgrade_v1(mapping[source]):
-                    notes.append(f"{source.name} is in the version 1 format (services at the "
-                                 "top): read as if under `services:`")
+                    notes.append(
+                        f"{source.name} is in the version 1 format (services at the "
+                        "top): read as if under `services:`"
+                    )
                     continue
             break
-    raise ComposeError(_first_error(done.stderr))
+    raise ComposeError(_first_error(done.stderr if done is not None else ""))
 
 
 def _recoverable(stderr: str, files: list[Path]) -> bool:
@@ -245,11 +294,16 @@ def _mirror(directory: Path, files: list[Path], root: Path) -> dict[Path, Path]:
 
 
 def _run_config(
-    directory: Path, files: list[Path], variables: dict[str, str] | None = None
+    directory: Path,
+    files: list[Path],
+    env_file: Path | None = None,
+    variables: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     command = ["docker", "compose", "--project-directory", str(directory)]
     for f in files:
         command += ["-f", str(f)]
+    if env_file is not None:
+        command += ["--env-file", str(env_file)]
     command += ["config", "--format", "json"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
     env.update(variables or {})

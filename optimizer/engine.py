@@ -441,24 +441,67 @@ def run_container(
     tag: str,
     name: str,
     *,
-    port: int,
+    port: int | None,
     env: dict[str, str],
     network: str | None = None,
+    command: list[str] | None = None,
+    entrypoint: list[str] | None = None,
     labels: dict[str, str] | None = None,
+    aliases: list[str] | None = None,
 ) -> Any:
-    """Start a detached container with `port` published on 127.0.0.1 (random host port)."""
+    """Start a detached container with `port` published on 127.0.0.1 (random host port).
+
+    `command`/`entrypoint` None keep the image's; an `entrypoint` given without a `command`
+    clears the image's CMD, as `docker run --entrypoint` and Compose do. `aliases` are the
+    container's names on `network` (a compose service name, so `db:5432` resolves).
+    """
+    kwargs: dict[str, Any] = {
+        "detach": True,
+        "name": name,
+        "environment": env,
+        "network": network,
+        "labels": labels or {},
+    }
+    if port is not None:
+        kwargs["ports"] = {f"{port}/tcp": ("127.0.0.1", None)}
+    if entrypoint is not None:
+        kwargs["entrypoint"] = entrypoint
+        kwargs["command"] = command if command is not None else []
+    elif command is not None:
+        kwargs["command"] = command
+    if network is not None and aliases:
+        api = client().api
+        kwargs["networking_config"] = {network: api.create_endpoint_config(aliases=aliases)}
     try:
-        return client().containers.run(
-            tag,
-            detach=True,
-            name=name,
-            labels=labels or {},
-            environment=env,
-            ports={f"{port}/tcp": ("127.0.0.1", None)},
-            network=network,
-        )
+        return client().containers.run(tag, **kwargs)
     except docker.errors.DockerException as exc:
         raise EngineError(f"cannot start {tag}: {exc}") from exc
+
+
+def image_exists(ref: str) -> bool:
+    try:
+        client().images.get(ref)
+    except docker.errors.ImageNotFound:
+        return False
+    except docker.errors.DockerException:
+        return False
+    return True
+
+
+def wait_exit(container: Any, timeout: float) -> int | None:
+    """Wait (bounded) for a container to exit: its exit code, None when it did not in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            container.reload()
+        except docker.errors.NotFound:
+            return None
+        state = container.attrs.get("State") or {}
+        if not state.get("Running") and state.get("Status") in ("exited", "dead"):
+            code = state.get("ExitCode")
+            return int(code) if code is not None else None
+        time.sleep(0.5)
+    return None
 
 
 def host_port(container: Any, port: int) -> int | None:

@@ -117,3 +117,43 @@ def test_services_key_with_an_unknown_top_level_key_stays_an_error(tmp_path: Pat
     (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: x\nbogus:\n  a: 1\n")
     with pytest.raises(compose.ComposeError):
         compose.load(tmp_path)
+
+
+def test_missing_env_files_are_read_from_their_committed_template(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  web:\n"
+        "    build: .\n"
+        "    env_file: [.env, .envs/.django]\n"
+        "    environment:\n"
+        "      DB_NAME: ${DB_NAME}\n"
+    )
+    (tmp_path / ".env.example").write_text("DB_NAME=from-template\nSECRET=x\n")
+    (tmp_path / ".envs").mkdir()
+    (tmp_path / ".envs" / ".django.sample").write_text("DJANGO_DEBUG=1\n")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    project = compose.load(tmp_path)
+    assert project is not None
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing created
+    web = project.services["web"]
+    # ${DB_NAME} is interpolated from the template too, as after `cp .env.example .env`.
+    assert web.environment == {"DB_NAME": "from-template", "SECRET": "x", "DJANGO_DEBUG": "1"}
+    assert ".env not found: read .env.example in its place" in project.notes
+    assert "env file .envs/.django not found: read .django.sample in its place" in project.notes
+
+
+def test_env_file_above_the_compose_directory_is_read_from_its_template(tmp_path: Path) -> None:
+    split = tmp_path / "docker_compose"
+    split.mkdir()
+    (split / "app.yaml").write_text(
+        "services:\n  app:\n    build: {context: .., dockerfile: Dockerfile}\n"
+        "    env_file: [../.env]\n"
+    )
+    (tmp_path / ".env.example").write_text("POSTGRES_HOST=postgres\n")
+    project = compose.load(split, [split / "app.yaml"])
+    assert project is not None
+    app = project.services["app"]
+    assert app.environment == {"POSTGRES_HOST": "postgres"}
+    # Paths above the compose directory map back to the real tree, not the scratch copy.
+    assert app.builds(tmp_path / "Dockerfile")
+    assert "env file ../.env not found: read .env.example in its place" in project.notes

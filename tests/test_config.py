@@ -238,8 +238,10 @@ def test_config_verify_settings_reach_verify(
     )
     seen: dict[str, object] = {}
 
-    def fake_verify(outcome, probes, env, keep_images, no_rebuild, as_json, err, *rest):  # type: ignore[no-untyped-def]
-        seen.update(probes=probes, env=env, keep_images=keep_images, no_rebuild=no_rebuild)
+    def fake_verify(outcome, flags, keep_images, no_rebuild, as_json, err, *rest):  # type: ignore[no-untyped-def]
+        seen.update(
+            probes=flags.probes, env=flags.env, keep_images=keep_images, no_rebuild=no_rebuild
+        )
         return {"verdict": "pass", "verdict_reasons": []}, True
 
     monkeypatch.setattr("optimizer.cli._verify", fake_verify)
@@ -268,3 +270,28 @@ def test_no_buildkit_and_healthcheck_keys(tutorial: Path) -> None:
     dockerfile = json.loads(result.stdout)["files"]["Dockerfile"]
     assert "--mount=type=cache" in dockerfile
     assert "HEALTHCHECK" not in dockerfile
+
+
+def test_config_run_settings_reach_verify(tutorial: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """services, cmd, pre and host from [tool.dj-optimize.verify] reach verify's run plan;
+    command-line flags win."""
+    write(
+        tutorial / "pyproject.toml",
+        "[tool.dj-optimize.verify]\nservices = ['postgres:17']\ncmd = 'gunicorn mysite.wsgi'\n"
+        "pre = ''\nhost = 'example.com'\n",
+    )
+    seen: list[object] = []
+
+    def fake_verify(outcome, flags, *rest):  # type: ignore[no-untyped-def]
+        seen.append(flags)
+        return {"verdict": "pass", "verdict_reasons": []}, True
+
+    monkeypatch.setattr("optimizer.cli._verify", fake_verify)
+    runner.invoke(app, ["--verify", str(tutorial / "Dockerfile")])
+    runner.invoke(app, ["--verify", "--host", "a.test", "--service", "redis:7", "--pre",
+                        "true", str(tutorial / "Dockerfile")])
+    configured, flagged = seen
+    assert (configured.services, configured.cmd, configured.pre, configured.host) == (  # type: ignore[attr-defined]
+        ["postgres:17"], "gunicorn mysite.wsgi", "", "example.com"
+    )
+    assert (flagged.services, flagged.pre, flagged.host) == (["redis:7"], "true", "a.test")  # type: ignore[attr-defined]

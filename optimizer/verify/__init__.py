@@ -22,6 +22,7 @@ from docker.errors import DockerException
 
 from optimizer import engine
 from optimizer.ports import detect_port, port_from_command
+from optimizer.verify import services
 from optimizer.verify.build import (
     _copy_context,
     _step_lines,
@@ -51,6 +52,7 @@ from optimizer.verify.report import (
     VerifyReport,
 )
 from optimizer.verify.run import Run
+from optimizer.verify.runplan import RunPlan
 
 __all__ = [
     "DEFAULT_PORT",
@@ -102,6 +104,8 @@ SYSTEM_PATHS = [
 ]
 APP_PATHS = [".git", ".env", "node_modules"]
 APP_LABEL = "$APP/"  # app-relative paths are keyed by label: each side has its own WORKDIR
+# On everything verify creates, so `--cleanup` and the tests find what a run left.
+RUN_LABEL = engine.RUN_LABEL
 
 NO_ENGINE = (
     "no container engine answers: start Docker (`docker info` must work); nothing was proven"
@@ -191,6 +195,16 @@ def _verify(
     report: VerifyReport,
 ) -> None:
     sides = {"before": (before, report.before), "after": (after, report.after)}
+    plan = options.run_plan or RunPlan()
+    if options.run_plan is not None:
+        report.run_plan = plan.to_dict()
+        report.notes.extend(plan.notes)
+        # Before any build: a missing service image or no command makes every minute wasted.
+        report.inconclusive.extend(plan.blockers)
+        report.inconclusive.extend(services.missing_images(plan.services))
+        if report.inconclusive:
+            report.passed = False  # nothing was built: no build verdicts to give
+            return
     roots: dict[str, Path] = {}
     progress("copying the build context")
     for name, (files, _) in sides.items():
@@ -286,8 +300,21 @@ def _verify(
         ]
         if side.base_size is not None:
             side.bytes_above_base = info.size - side.base_size
-        port_of[name] = options.port or detect_port(
-            info.cmd, info.entrypoint, info.exposed_ports, {**info.env, **options.env}
+        # The command that really runs: the plan's (compose, --cmd) over the image's.
+        run_entrypoint = plan.entrypoint if plan.entrypoint is not None else info.entrypoint
+        run_cmd = plan.command if plan.command is not None else (
+            None if plan.entrypoint is not None else info.cmd
+        )
+        port_of[name] = (
+            options.port
+            or port_from_command((run_entrypoint or []) + (run_cmd or []), {
+                **info.env, **plan.env, **options.env
+            })
+            or plan.port
+            or detect_port(
+                info.cmd, info.entrypoint, info.exposed_ports,
+                {**info.env, **plan.env, **options.env},
+            )
         )
         side.port = port_of[name]
         app_dirs[name] = info.working_dir or "/"
@@ -296,9 +323,68 @@ def _verify(
             run.name(name), app_dirs[name], run.name(f"{name}-paths"), run, report
         )
 
+    labels = run.labels
+    env = {**plan.env, **options.env}
+    networks: dict[str, str] = {}
+    service_containers: dict[str, dict[str, Any]] = {}
+    statuses: dict[str, list[services.ServiceStatus]] = {}
+    for name in sides:
+        # One network per side: each side's services are its own, reachable by compose name.
+        networks[name] = f"{run.run_id}-{name}-net"
+        run.networks.append(networks[name])
+        engine.create_network(networks[name], labels)
+        if plan.services:
+            progress(f"{name}: starting " + ", ".join(s.image for s in plan.services))
+        service_containers[name], statuses[name] = services.start(
+            plan.services, name, run.run_id, networks[name], labels, run.containers.append
+        )
+    services_started = time.monotonic()
+    services_ready: dict[str, bool] = {}
+    for name, (_, side) in sides.items():
+        if plan.services:
+            progress(f"{name}: waiting for the services")
+        services.await_ready(
+            plan.services, service_containers[name], statuses[name], services_started
+        )
+        side.services = [st.to_dict() for st in statuses[name]]
+        services_ready[name] = all(st.ready for st in statuses[name])
+        for st in statuses[name]:
+            if not st.ready:
+                last = next((x.strip() for x in reversed(st.log_tail) if x.strip()), "")
+                report.notes.append(
+                    f"{name}: service {st.name} ({st.image}): {st.error}"
+                    + (f"; its log ends: {last[-200:]}" if last else "")
+                )
+        if plan.pre is not None and services_ready[name]:
+            progress(f"{name}: pre-step: {' '.join(plan.pre)}")
+            step = services.run_pre(
+                f"{run.run_id}-{name}",
+                f"{run.run_id}-{name}-pre",
+                plan.pre,
+                entrypoint=plan.entrypoint,
+                env=env,
+                network=networks[name],
+                labels=labels,
+                register=run.containers.append,
+            )
+            side.pre_step = step.to_dict()
+            if not step.ok:
+                report.notes.append(
+                    f"{name}: the pre-step failed ({step.error or f'exit {step.exit_code}'})"
+                )
+    if report.before.pre_step and not report.before.pre_step["ok"]:
+        tail = (report.before.pre_step.get("log_tail") or [""])[-1]
+        report.inconclusive.append(
+            "the pre-step fails on the original image too, so nothing was proven"
+            + (f": {tail}" if tail else "")
+            + " (choose another with --pre, or --pre '' for none)"
+        )
+    if not services_ready.get("before", True):
+        report.inconclusive.append(
+            "the original's services did not become ready: nothing was proven"
+        )
+
     progress("starting both containers")
-    network = run.track_network(run.name("net"))
-    engine.create_network(network, labels=run.labels)
     containers: dict[str, Any] = {}
     started: dict[str, float] = {}
     for name, (_, side) in sides.items():
@@ -308,8 +394,10 @@ def _verify(
                 run.name(name),
                 container_name,
                 port=port_of[name],
-                env=options.env,
-                network=network,
+                env=env,
+                network=networks[name],
+                command=plan.command,
+                entrypoint=plan.entrypoint,
                 labels=run.labels,
             )
         except engine.EngineError as exc:
@@ -428,6 +516,11 @@ def _finish(report: VerifyReport, options: VerifyOptions) -> None:
         for probe in before.probes:
             if report.probe_verdicts.get(probe.path) == "proves-little":
                 report.notes.append(f"GET {probe.path}: {proves_little(probe)}")
+    if report.inconclusive and report.after.build_ok:
+        # Nothing could be proven (a service image missing, the original's services or
+        # pre-step failing, no command to run): whatever the probes showed, say that.
+        reasons = [Reason(text) for text in report.inconclusive]
+        report.set_verdict("inconclusive", reasons + list(report.verdict_reasons))
 
 
 def _measure_rebuild(

@@ -76,6 +76,22 @@ def decide(
             "the rewritten Dockerfile does not build (the original does)", build_cause(after)
         )
         return "fail", [reason]
+    if before.pre_step and not before.pre_step.get("ok"):
+        unknown.append(
+            Reason(
+                f"the pre-step ({' '.join(before.pre_step['command'])}) fails on the original "
+                f"image: {NOTHING_PROVEN}",
+                list(before.pre_step.get("log_tail") or [])[-10:],
+            )
+        )
+    elif before.pre_step and after.pre_step and not after.pre_step.get("ok"):
+        fails.append(
+            Reason(
+                f"the pre-step ({' '.join(after.pre_step['command'])}) fails on the rewritten "
+                "image (it works on the original)",
+                list(after.pre_step.get("log_tail") or [])[-10:],
+            )
+        )
     if (
         before.image_size is not None
         and after.image_size is not None

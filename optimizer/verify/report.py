@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from optimizer.ports import DEFAULT_PORT as DEFAULT_PORT
+
+if TYPE_CHECKING:
+    from optimizer.verify.runplan import RunPlan
 
 Serving = Literal["host", "container", "none"]
 Verdict = Literal["pass", "fail", "inconclusive"]
@@ -38,6 +41,9 @@ class VerifyOptions:
     # The first build of each side bypasses the cache (`--no-cache`) to measure a cold build;
     # tests that do not measure builds turn it off to reuse the cache.
     cold_build: bool = True
+    # How the app runs (command, env, services, pre-step): optimizer/verify/runplan.py. None:
+    # the image's CMD, no services, no pre-step.
+    run_plan: RunPlan | None = None
 
 
 @dataclass
@@ -107,6 +113,10 @@ class SideReport:
     probes: list[ProbeResult] = field(default_factory=list)
     paths_present: dict[str, bool] = field(default_factory=dict)
     container_log_tail: list[str] = field(default_factory=list)
+    # Throwaway services of this side (verify/services.py ServiceStatus.to_dict()).
+    services: list[dict[str, Any]] = field(default_factory=list)
+    # The pre-step (migrations) run before the server: PreStep.to_dict(), None when none ran.
+    pre_step: dict[str, Any] | None = None
 
     @property
     def reachable_from_host(self) -> bool:
@@ -145,6 +155,10 @@ class VerifyReport:
         self.verdict_reasons = reasons
         self.reasons = [r.text for r in reasons]
         self.passed = verdict == "pass"
+    # How the app was run (RunPlan.to_dict()), and why nothing could be proven (a service image
+    # missing, no command to run): non-empty means inconclusive, never passed.
+    run_plan: dict[str, Any] | None = None
+    inconclusive: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -1,0 +1,797 @@
+"""How verify runs the app: command, environment, services, pre-step, Host header and probes.
+
+Derived from the command-line flags, the project's compose file (read by Docker Compose, see
+optimizer/compose.py) and what the settings read (optimizer/context.py). Deriving is pure: the
+plan is data, so every choice below is unit-tested without an engine; verify/services.py and
+verify/__init__.py carry it out.
+
+Choices, in order of precedence:
+- command: `--cmd`, else the compose service's command/entrypoint (that is how the app is run;
+  both sides then run it and the images' own CMD is not exercised, which the notes say), else
+  the image's CMD. No CMD, no compose command and no `--cmd`: nothing to run, said so.
+- services: the compose service's `depends_on` (transitively), each on a per-side network under
+  its compose name, with its compose environment; plus each `--service IMAGE`, named after its
+  family (`postgres`, `mysql`, `redis`, `rabbitmq`), whose connection variables (DATABASE_URL,
+  DB_HOST, REDIS_URL, CELERY_BROKER_URL...) are set when the settings read them.
+- pre-step: `--pre` (empty string: none), else `python manage.py migrate --noinput` when the
+  project uses a server database, a service is started for it, and the command does not migrate
+  already (a migrate in a throwaway container is lost with sqlite, so sqlite gets none).
+- Host header: `--host`, else a host the settings allow (ALLOWED_HOSTS from the environment
+  verify sets, else the settings' literals): the first non-wildcard one, "localhost" for "*".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optimizer.compose import ComposeProject, Service
+from optimizer.context import DjangoProject
+from optimizer.dockerfile import Dockerfile
+from optimizer.ports import port_from_command
+
+# Database backends that live in a server, so need a service and migrations run into it.
+SERVER_DATABASES = frozenset({"postgresql", "postgis", "mysql", "oracle", "cockroachdb"})
+MAX_URL_PROBES = 3
+MIGRATE = ["python", "manage.py", "migrate", "--noinput"]
+
+# Credentials of the throwaway services `--service` starts (never a real deployment's).
+SERVICE_USER = "app"
+SERVICE_PASSWORD = "djopt-throwaway"
+SERVICE_DB = "app"
+
+# Image family -> (network alias, port its readiness is checked on).
+_FAMILIES: dict[str, tuple[str, int]] = {
+    "postgres": ("postgres", 5432),
+    "mysql": ("mysql", 3306),
+    "redis": ("redis", 6379),
+    "rabbitmq": ("rabbitmq", 5672),
+    "memcached": ("memcached", 11211),
+    "mongo": ("mongo", 27017),
+    "elasticsearch": ("elasticsearch", 9200),
+}
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A throwaway service one side's app talks to."""
+
+    name: str  # network alias: the compose service name, or the image family
+    image: str
+    environment: dict[str, str] = field(default_factory=dict)
+    port: int | None = None  # where readiness is checked (TCP), None: none known
+    command: list[str] | None = None
+    entrypoint: list[str] | None = None
+    # Compose's healthcheck test (["CMD-SHELL", "pg_isready"]), run with docker exec until it
+    # succeeds; None when there is none.
+    healthcheck: list[str] | None = None
+    origin: str = "--service"  # or "compose service NAME"
+    # More names the app may use for it: compose `hostname`, `container_name`, network aliases.
+    aliases: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "image": self.image, "port": self.port, "origin": self.origin}
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    # None: the image's own (CMD / ENTRYPOINT).
+    command: list[str] | None = None
+    entrypoint: list[str] | None = None
+    command_source: str = "image"
+    env: dict[str, str] = field(default_factory=dict)
+    pre: list[str] | None = None
+    pre_source: str = "none"
+    host: str = "localhost"
+    host_source: str = "default"
+    probes: tuple[str, ...] = ("/",)
+    # Container port of the app when the plan knows it (from its command or compose `ports`).
+    port: int | None = None
+    services: tuple[ServiceSpec, ...] = ()
+    notes: tuple[str, ...] = ()
+    # Why nothing can be proven before anything is built (no command to run, say).
+    blockers: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "entrypoint": self.entrypoint,
+            "command_source": self.command_source,
+            "env_keys": sorted(self.env),  # names only: compose environments hold secrets
+            "pre": self.pre,
+            "pre_source": self.pre_source,
+            "host": self.host,
+            "host_source": self.host_source,
+            "probes": list(self.probes),
+            "port": self.port,
+            "services": [s.to_dict() for s in self.services],
+            "notes": list(self.notes),
+            "blockers": list(self.blockers),
+        }
+
+
+def split_command(text: str) -> list[str]:
+    """A command line as the user typed it: exec form when it is plain words, `sh -c` when it
+    uses the shell (&&, pipes, redirections, variables), as Docker's shell form would."""
+    if any(ch in text for ch in "&|;<>$`*?(){}\n") or "~" in text:
+        return ["/bin/sh", "-c", text]
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return ["/bin/sh", "-c", text]
+
+
+def family(image: str) -> str | None:
+    """postgres/mysql/redis/... for an image reference, from its repository's last component."""
+    repo = image.rsplit("@", 1)[0]
+    last = repo.rsplit("/", 1)[-1]
+    name = last.split(":", 1)[0].lower()
+    if "postgis" in name or "postgres" in name or "timescale" in name:
+        return "postgres"
+    if "mysql" in name or "mariadb" in name or "percona" in name:
+        return "mysql"
+    if "redis" in name or "valkey" in name or "keydb" in name or "dragonfly" in name:
+        return "redis"
+    for known in ("rabbitmq", "memcached", "mongo", "elasticsearch"):
+        if known in name:
+            return known
+    return None
+
+
+def image_command(dockerfile_text: str) -> tuple[list[str] | None, list[str] | None, bool]:
+    """(CMD, ENTRYPOINT, has either) of the final stage, following `FROM <earlier stage>`."""
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+    except Exception:  # an unparseable Dockerfile is the pipeline's to report, not ours
+        return None, None, True
+    stages = parsed.stages()
+    by_name = {s.name: s for s in stages if s.name}
+    stage = stages[-1] if stages else None
+    cmd: list[str] | None = None
+    entrypoint: list[str] | None = None
+    found = False
+    seen: set[int] = set()
+    while stage is not None and stage.index not in seen:
+        seen.add(stage.index)
+        for _, ins in parsed.iter_stage(stage):
+            if ins.keyword in ("CMD", "ENTRYPOINT"):
+                found = True
+                value = ins.exec_form or ["/bin/sh", "-c", ins.args]
+                if ins.keyword == "CMD" and cmd is None:
+                    cmd = value
+                if ins.keyword == "ENTRYPOINT" and entrypoint is None:
+                    entrypoint = value
+        if found:
+            break
+        stage = by_name.get(stage.base)
+    return cmd, entrypoint, found
+
+
+def host_from_allowed(hosts: tuple[str, ...] | list[str]) -> str | None:
+    """The first literal host of ALLOWED_HOSTS: ".example.com" -> "example.com"; "*" and
+    wildcards skipped; None when there is none."""
+    for raw in hosts:
+        host = raw.strip().strip("\"'")
+        if not host or "*" in host:
+            continue
+        host = host.lstrip(".")
+        if host:
+            return host
+    return None
+
+
+def _allowed_from_env(env: dict[str, str]) -> list[str] | None:
+    for key, value in env.items():
+        if "ALLOWED_HOSTS" in key.upper() and value.strip():
+            return [h for h in value.replace(",", " ").split() if h]
+    return None
+
+
+def default_probes(project: DjangoProject) -> list[str]:
+    probes = ["/"]
+    if project.admin_installed:
+        probes.append("/admin/login/")
+    extra = 0
+    for path in project.url_paths:
+        if extra >= MAX_URL_PROBES:
+            break
+        norm = "/" + path.lstrip("/")
+        if norm in probes or norm.startswith("/admin/") or "<" in norm or "(" in norm:
+            continue
+        probes.append(norm)
+        extra += 1
+    return probes
+
+
+def migrate_command(project: DjangoProject) -> list[str]:
+    if project.manage_py in (None, "manage.py"):
+        return list(MIGRATE)
+    # The image may hold the project at its WORKDIR (COPY src/ .) or below it (COPY . .).
+    path = shlex.quote(project.manage_py)
+    return [
+        "/bin/sh",
+        "-c",
+        "if [ -f manage.py ]; then exec python manage.py migrate --noinput; "
+        f"else exec python {path} migrate --noinput; fi",
+    ]
+
+
+# -- connection variables for `--service` ------------------------------------------------------
+
+
+def _classify(var: str) -> tuple[str, str] | None:
+    """(kind, field) of an environment variable name the settings read: kind "db"/"redis"/
+    "broker", field "url"/"host"/"port"/"name"/"user"/"password"/"engine"."""
+    name = var.upper()
+    words = [w for w in name.split("_") if w]
+    if not words:
+        return None
+    if "BROKER" in words:
+        kind = "broker"
+    elif "REDIS" in words or "CACHE" in words or "CACHES" in words or "RESULT" in words:
+        kind = "redis"
+    elif words[0] in ("DB", "DATABASE", "POSTGRES", "POSTGRESQL", "PG", "SQL", "MYSQL", "PSQL"):
+        kind = "db"
+    elif len(words) == 1 and name in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"):
+        return "db", {
+            "PGHOST": "host",
+            "PGPORT": "port",
+            "PGUSER": "user",
+            "PGPASSWORD": "password",
+            "PGDATABASE": "name",
+        }[name]
+    else:
+        return None
+    last = words[-1]
+    if last in ("URL", "URI", "DSN", "LOCATION"):
+        return kind, "url"
+    if kind == "db":
+        if len(words) == 1:  # "DATABASE" alone names the engine in some tutorials; leave it
+            return None
+        if last in ("HOST", "HOSTNAME", "SERVER", "ADDR"):
+            return kind, "host"
+        if last == "PORT":
+            return kind, "port"
+        if last in ("NAME", "DB", "DATABASE", "DBNAME"):
+            return kind, "name"
+        if last in ("USER", "USERNAME", "LOGIN"):
+            return kind, "user"
+        if last in ("PASSWORD", "PASS", "PASSWD", "PWD"):
+            return kind, "password"
+        if last == "ENGINE":
+            return kind, "engine"
+        return None
+    if last in ("HOST", "HOSTNAME"):
+        return kind, "host"
+    if last == "PORT":
+        return kind, "port"
+    if kind == "broker" and last == "BROKER":  # CELERY_BROKER
+        return kind, "url"
+    if kind == "redis" and last == "BACKEND" and "RESULT" in words:  # CELERY_RESULT_BACKEND
+        return kind, "url"
+    return None
+
+
+def service_for_image(image: str) -> ServiceSpec:
+    """A `--service IMAGE`: its alias, its port and the environment that configures it."""
+    fam = family(image)
+    alias, port = _FAMILIES.get(fam or "", (_alias_of(image), 0))
+    port_or_none = port or None
+    env: dict[str, str] = {}
+    if fam == "postgres":
+        env = {
+            "POSTGRES_USER": SERVICE_USER,
+            "POSTGRES_PASSWORD": SERVICE_PASSWORD,
+            "POSTGRES_DB": SERVICE_DB,
+        }
+    elif fam == "mysql":
+        env = {
+            "MYSQL_ROOT_PASSWORD": SERVICE_PASSWORD,
+            "MARIADB_ROOT_PASSWORD": SERVICE_PASSWORD,
+            "MYSQL_DATABASE": SERVICE_DB,
+            "MYSQL_USER": SERVICE_USER,
+            "MYSQL_PASSWORD": SERVICE_PASSWORD,
+        }
+    elif fam == "rabbitmq":
+        env = {"RABBITMQ_DEFAULT_USER": SERVICE_USER, "RABBITMQ_DEFAULT_PASS": SERVICE_PASSWORD}
+    return ServiceSpec(
+        name=alias, image=image, environment=env, port=port_or_none, origin="--service"
+    )
+
+
+def _alias_of(image: str) -> str:
+    last = image.rsplit("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in last.lower())
+    return cleaned or "service"
+
+
+def connection_env(specs: list[ServiceSpec], env_vars: tuple[str, ...]) -> dict[str, str]:
+    """The variables that point the settings at the `--service` services: the usual URL names
+    always (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL), plus every name the settings read that
+    looks like a database/redis/broker setting (DB_HOST, POSTGRES_DB, REDIS_PORT...)."""
+    values: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        fam = family(spec.image)
+        if fam == "postgres" and "db" not in values:
+            values["db"] = {
+                "url": f"postgres://{SERVICE_USER}:{SERVICE_PASSWORD}@{spec.name}:5432/{SERVICE_DB}",
+                "host": spec.name,
+                "port": "5432",
+                "name": SERVICE_DB,
+                "user": SERVICE_USER,
+                "password": SERVICE_PASSWORD,
+                "engine": "django.db.backends.postgresql",
+            }
+        elif fam == "mysql" and "db" not in values:
+            values["db"] = {
+                "url": f"mysql://{SERVICE_USER}:{SERVICE_PASSWORD}@{spec.name}:3306/{SERVICE_DB}",
+                "host": spec.name,
+                "port": "3306",
+                "name": SERVICE_DB,
+                "user": SERVICE_USER,
+                "password": SERVICE_PASSWORD,
+                "engine": "django.db.backends.mysql",
+            }
+        elif fam == "redis" and "redis" not in values:
+            values["redis"] = {
+                "url": f"redis://{spec.name}:6379/0",
+                "host": spec.name,
+                "port": "6379",
+            }
+        elif fam == "rabbitmq" and "broker" not in values:
+            values["broker"] = {
+                "url": f"amqp://{SERVICE_USER}:{SERVICE_PASSWORD}@{spec.name}:5672//",
+                "host": spec.name,
+                "port": "5672",
+            }
+    if "broker" not in values and "redis" in values:
+        values["broker"] = values["redis"]
+    env: dict[str, str] = {}
+    if "db" in values:
+        env["DATABASE_URL"] = values["db"]["url"]
+    if "redis" in values:
+        env["REDIS_URL"] = values["redis"]["url"]
+    if "broker" in values:
+        env["CELERY_BROKER_URL"] = values["broker"]["url"]
+    for var in env_vars:
+        kind_field = _classify(var)
+        if kind_field is None:
+            continue
+        kind, what = kind_field
+        source = values.get(kind) or (values.get("redis") if kind == "broker" else None)
+        if source is not None and what in source:
+            env[var] = source[what]
+    return env
+
+
+def needed_services(project: DjangoProject) -> list[str]:
+    """The `--service` images the settings suggest, for the message when none is given."""
+    wanted: list[str] = []
+    engines = set(project.database_engines)
+    if engines & {"postgresql", "postgis"}:
+        wanted.append("postgres:17")
+    if "mysql" in engines:
+        wanted.append("mariadb:10.11")
+    if project.uses_redis:
+        wanted.append("redis:7")
+    return wanted
+
+
+# -- compose -----------------------------------------------------------------------------------
+
+
+def compose_service_spec(
+    service: Service, context_files: dict[str, str] | None = None
+) -> tuple[ServiceSpec | None, str | None]:
+    """A compose dependency as a throwaway service, or None and why it is not started."""
+    image = service.image
+    origin = f"compose service {service.name}"
+    if service.dockerfile is not None:
+        # cookiecutter-django's `compose/production/postgres/Dockerfile` adds maintenance
+        # scripts to postgres:N: run that base image. Anything else would need its own build.
+        base = _first_from(service.dockerfile)
+        if base is not None and family(base) is not None:
+            image = base
+            origin += f" (its Dockerfile's base {base}, not its own build)"
+        else:
+            return None, (
+                f"compose service {service.name!r} builds its own image "
+                f"({service.dockerfile.name}): not started"
+            )
+    if not image:
+        return None, f"compose service {service.name!r} has no image: not started"
+    fam = family(image)
+    port = _FAMILIES[fam][1] if fam in _FAMILIES else None
+    if port is None:
+        expose = service.raw.get("expose") or []
+        candidates = [int(str(p).split("/")[0]) for p in expose if str(p).split("/")[0].isdigit()]
+        candidates += [p.target for p in service.ports]
+        port = candidates[0] if candidates else None
+    health: list[str] | None = None
+    test = (service.healthcheck or {}).get("test")
+    if isinstance(test, list) and test and test[0] in ("CMD", "CMD-SHELL"):
+        health = [str(t) for t in test]
+    elif isinstance(test, str) and test:
+        health = ["CMD-SHELL", test]
+    if (service.healthcheck or {}).get("disable"):
+        health = None
+    # Compose makes a service reachable by these too; apps name them in DATABASE_URL & co.
+    aliases: list[str] = []
+    for key in ("hostname", "container_name"):
+        value = service.raw.get(key)
+        if isinstance(value, str) and value and value != service.name:
+            aliases.append(value)
+    for network in (service.raw.get("networks") or {}).values():
+        if isinstance(network, dict):
+            aliases += [str(a) for a in network.get("aliases") or [] if a != service.name]
+    return (
+        ServiceSpec(
+            name=service.name,
+            image=image,
+            environment=dict(service.environment),
+            port=port,
+            command=service.command,
+            entrypoint=service.entrypoint,
+            healthcheck=health,
+            origin=origin,
+            aliases=tuple(dict.fromkeys(aliases)),
+        ),
+        None,
+    )
+
+
+def _first_from(dockerfile: Path) -> str | None:
+    try:
+        text = dockerfile.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        words = line.split()
+        if words and words[0].upper() == "FROM":
+            refs = [w for w in words[1:] if not w.startswith("--")]
+            return refs[0] if refs and "$" not in refs[0] else None
+    return None
+
+
+def app_service(compose: ComposeProject, dockerfile: Path) -> Service | None:
+    """The compose service that builds this Dockerfile; of several, the one that publishes a
+    port (the web server, not the celery worker built from the same file)."""
+    building = compose.building(dockerfile)
+    if not building:
+        return None
+    with_ports = [s for s in building if s.ports]
+    named = [s for s in building if s.name in ("web", "app", "django", "backend", "api")]
+    return (named or with_ports or building)[0]
+
+
+# -- the plan ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Flags:
+    services: list[str] = field(default_factory=list)
+    cmd: str | None = None
+    pre: str | None = None  # "" disables the default pre-step
+    host: str | None = None
+    probes: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    # Compose files to read instead of looking for them (`-f a.yml -f b.yml`).
+    compose_files: list[Path] = field(default_factory=list)
+
+
+def derive(
+    project: DjangoProject,
+    dockerfile_text: str,
+    flags: Flags,
+    compose: ComposeProject | None = None,
+    dockerfile_path: Path | None = None,
+) -> RunPlan:
+    notes: list[str] = []
+    blockers: list[str] = []
+    env: dict[str, str] = {}
+    specs: list[ServiceSpec] = []
+    command: list[str] | None = None
+    entrypoint: list[str] | None = None
+    command_source = "image"
+    port: int | None = None
+
+    app: Service | None = None
+    if compose is not None and dockerfile_path is not None:
+        app = app_service(compose, dockerfile_path)
+        notes.extend(compose.notes)
+        if app is None:
+            notes.append("no compose service builds this Dockerfile: the compose file is not used")
+    if app is not None:
+        env.update(app.environment)
+        for dep in compose.dependencies(app) if compose is not None else []:
+            if (
+                dep.dockerfile is not None
+                and dockerfile_path is not None
+                and dep.builds(dockerfile_path)
+            ):
+                notes.append(
+                    f"compose service {dep.name!r} runs this image too (a worker?): not started"
+                )
+                continue
+            spec, why = compose_service_spec(dep)
+            if spec is None:
+                notes.append(why or f"compose service {dep.name!r}: not started")
+            else:
+                specs.append(spec)
+        # A service the environment names as a host but `depends_on` forgot (compose starts
+        # everything on `up`, so the omission goes unnoticed there).
+        started = {s.name for s in specs} | {app.name}
+        for other in compose.services.values() if compose is not None else []:
+            if other.name in started or not _named_in(other.name, app.environment):
+                continue
+            spec, _ = compose_service_spec(other)
+            if spec is not None and family(spec.image) is not None:
+                specs.append(spec)
+                notes.append(
+                    f"compose service {other.name!r} started too: the app's environment names "
+                    "it, though depends_on does not"
+                )
+        if app.bind_mounts:
+            mounts = ", ".join(f"{m.source}:{m.target}" for m in app.bind_mounts)
+            notes.append(
+                f"compose service {app.name!r} bind-mounts {mounts}: dropped, both sides run "
+                "the code their image holds"
+            )
+        if app.raw.get("volumes"):
+            named = [
+                v.get("source")
+                for v in app.raw["volumes"]
+                if isinstance(v, dict) and v.get("type") == "volume"
+            ]
+            if named:
+                notes.append(
+                    f"named volumes of {app.name!r} ({', '.join(map(str, named))}) are not "
+                    "reused: each side starts empty"
+                )
+        if app.user or app.working_dir:
+            notes.append(
+                f"compose service {app.name!r} sets user/working_dir: not applied, each side "
+                "runs as its image says (the rewrite may change the user on purpose)"
+            )
+        if app.command is not None or app.entrypoint is not None:
+            command, entrypoint = app.command, app.entrypoint
+            command_source = f"compose service {app.name}"
+        if app.ports:
+            port = app.ports[0].target
+
+    # `--service`: alongside the compose services, replacing one of the same family/alias.
+    flag_specs = [service_for_image(image) for image in flags.services]
+    for spec in flag_specs:
+        specs = [s for s in specs if s.name != spec.name and family(s.image) != family(spec.image)]
+        specs.append(spec)
+    if flag_specs:
+        env.update(connection_env(flag_specs, project.env_vars))
+    if not specs:
+        wanted = needed_services(project)
+        if wanted:
+            notes.append(
+                "the settings use "
+                + " and ".join(_service_words(project))
+                + ": no service was started; give "
+                + " ".join(f"--service {w}" for w in wanted)
+            )
+
+    cmd, ep, has_cmd = image_command(dockerfile_text)
+    if flags.cmd:
+        command, entrypoint = split_command(flags.cmd), None
+        command_source = "--cmd"
+    elif command is None and entrypoint is None and not has_cmd:
+        blockers.append(
+            "the Dockerfile has no CMD and no compose service gives a command: "
+            'say how the app starts with --cmd "gunicorn mysite.wsgi -b 0.0.0.0:8000"'
+        )
+    if command_source.startswith("compose"):
+        notes.append(
+            f"runs {command_source}'s "
+            + ("entrypoint and command" if entrypoint is not None else "command")
+            + " on both sides (how the app is run): the images' own CMD is not exercised"
+        )
+
+    env.update(flags.env)  # the user's --env wins
+
+    effective: list[str] = []
+    if command is not None or entrypoint is not None:
+        effective = (entrypoint if entrypoint is not None else (ep or [])) + (
+            command if command is not None else ([] if entrypoint is not None else cmd or [])
+        )
+        port = port_from_command(effective, env) or port
+    else:
+        effective = (ep or []) + (cmd or [])
+
+    pre: list[str] | None = None
+    pre_source = "none"
+    if flags.pre is not None:
+        if flags.pre.strip():
+            pre, pre_source = split_command(flags.pre), "--pre"
+    else:
+        server_db = bool(set(project.database_engines) & SERVER_DATABASES) or any(
+            family(s.image) in ("postgres", "mysql") for s in specs
+        )
+        has_db_service = any(family(s.image) in ("postgres", "mysql") for s in specs)
+        if server_db and has_db_service and project.manage_py is not None:
+            if "migrate" in " ".join(effective) or _script_migrates(project.root, effective):
+                notes.append("the command runs migrate itself: no pre-step")
+            else:
+                pre, pre_source = migrate_command(project), "default (server database)"
+
+    host_source = "default"
+    host = "localhost"
+    if flags.host:
+        host, host_source = flags.host, "--host"
+    else:
+        from_env = _allowed_from_env(env)
+        candidate = host_from_allowed(from_env) if from_env is not None else None
+        if candidate is not None:
+            host, host_source = candidate, "ALLOWED_HOSTS from the environment"
+        elif from_env is None:
+            candidate = host_from_allowed(project.allowed_hosts)
+            if candidate is not None:
+                host, host_source = candidate, "ALLOWED_HOSTS in the settings"
+
+    probes = list(flags.probes) if flags.probes else default_probes(project)
+    return RunPlan(
+        command=command,
+        entrypoint=entrypoint,
+        command_source=command_source,
+        env=env,
+        pre=pre,
+        pre_source=pre_source,
+        host=host,
+        host_source=host_source,
+        probes=tuple(probes),
+        port=port,
+        services=tuple(specs),
+        notes=tuple(notes),
+        blockers=tuple(blockers),
+    )
+
+
+def _named_in(host: str, environment: dict[str, str]) -> bool:
+    """Is `host` the host of a URL or a *_HOST value in the environment?"""
+    for key, value in environment.items():
+        if value == host and key.upper().endswith(("HOST", "HOSTNAME", "SERVER")):
+            return True
+        for before, after in (("@", ":"), ("@", "/"), ("//", ":"), ("//", "/")):
+            if f"{before}{host}{after}" in value or value.endswith(f"{before}{host}"):
+                return True
+    return False
+
+
+def _script_migrates(context: Path, command: list[str]) -> bool:
+    """Does a script the command runs (start.sh, docker-entrypoint.sh: found in the context by
+    its path's tail, since COPY moved it) run `migrate`?"""
+    for word in command:
+        if "/" not in word and not word.endswith(".sh"):
+            continue
+        tail = Path(word.lstrip("./")).parts[-2:]
+        if not tail:
+            continue
+        try:
+            candidates = [
+                p for p in context.rglob(tail[-1]) if p.is_file() and p.parts[-len(tail):] == tail
+            ][:5]
+        except OSError:
+            continue
+        for script in candidates:
+            try:
+                text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+            except OSError:
+                continue
+            if "manage.py migrate" in text or "migrate --noinput" in text:
+                return True
+    return False
+
+
+def _service_words(project: DjangoProject) -> list[str]:
+    words = [e for e in project.database_engines if e in SERVER_DATABASES]
+    if project.uses_redis:
+        words.append("redis")
+    return words
+
+
+def apply(plan: RunPlan, options: Any) -> Any:
+    """VerifyOptions that run `plan`: its probes and Host header, and the plan itself."""
+    return dataclasses.replace(
+        options, run_plan=plan, probes=list(plan.probes), host_header=plan.host
+    )
+
+
+# -- finding the compose file ------------------------------------------------------------------
+
+_MAX_COMPOSE_CANDIDATES = 6
+_PARENT_LEVELS = 2
+
+
+def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]:
+    """Compose file sets to try, best first: the default names (with their override) in the
+    context, the Dockerfile's directory and the directories between; then other compose files
+    there (docker-compose.local.yml, local.yml...), development ones before production ones."""
+    from optimizer.compose import find_compose_files
+
+    context = context.resolve()
+    dirs: list[Path] = [context]
+    here = dockerfile_path.resolve().parent
+    while here.is_relative_to(context) and here != context:
+        dirs.append(here)
+        here = here.parent
+    # `build: ./backend` in a compose file at the repository root, one or two levels up.
+    dirs += [context.parent, context.parent.parent][: _PARENT_LEVELS]
+    found: list[list[Path]] = []
+    others: list[Path] = []
+    for directory in dict.fromkeys(dirs):
+        default = find_compose_files(directory)
+        if default:
+            found.append(default)
+        taken = set(default)
+        for path in sorted(directory.glob("*.y*ml")):
+            stem = path.name.lower()
+            if path in taken or not (
+                "compose" in stem or stem in ("local.yml", "production.yml", "dev.yml")
+            ):
+                continue
+            others.append(path)
+
+    def rank(path: Path) -> int:
+        name = path.name.lower()
+        if "local" in name or "dev" in name:
+            return 0
+        if "prod" in name:
+            return 2
+        return 1
+
+    found.extend([p] for p in sorted(others, key=rank))
+    return found[:_MAX_COMPOSE_CANDIDATES]
+
+
+def plan_for(
+    project: DjangoProject,
+    context: Path,
+    dockerfile_path: Path,
+    dockerfile_text: str,
+    flags: Flags,
+) -> RunPlan:
+    """The plan for a project on disk: reads its compose file (the first that builds this
+    Dockerfile) with Docker Compose, then `derive`."""
+    from optimizer import compose as compose_mod
+
+    notes: list[str] = []
+    chosen: ComposeProject | None = None
+    candidates = (
+        [[f.resolve() for f in flags.compose_files]]
+        if flags.compose_files
+        else compose_candidates(context, dockerfile_path)
+    )
+    for files in candidates:
+        directory = files[0].parent
+        env_file: Path | None = None
+        if directory != context.resolve() and not (directory / ".env").exists():
+            # Split compose files in a subdirectory, run from the repository root with
+            # `--env-file .env` (a Makefile's way): interpolate from the context's .env.
+            env_file = context / ".env" if (context / ".env").is_file() else None
+            env_file = env_file or compose_mod.example_for(context / ".env")
+            if env_file is not None and compose_mod.example_for(directory / ".env") is None:
+                notes.append(f"{files[0].name}: variables read from {env_file.name}")
+            else:
+                env_file = None
+        try:
+            loaded = compose_mod.load(directory, files, env_file)
+        except compose_mod.ComposeError as exc:
+            notes.append(f"{files[0].name}: not read ({exc})")
+            continue
+        if loaded is not None and app_service(loaded, dockerfile_path) is not None:
+            chosen = loaded
+            names = ", ".join(f.name for f in loaded.files)
+            notes.append(f"run as compose file {names} says")
+            break
+    plan = derive(project, dockerfile_text, flags, chosen, dockerfile_path)
+    if chosen is None and notes:
+        notes.append("no compose file builds this Dockerfile")
+    return dataclasses.replace(plan, notes=tuple(notes) + plan.notes)

@@ -1,0 +1,253 @@
+"""Throwaway services (Postgres, Redis, ...) for one side of a verify run, and the pre-step.
+
+Each side gets its own network and its own fresh services on it, each reachable under its
+compose name (`db:5432`), so the two sides never share state: a migration the original ran
+cannot make the rewrite look good. No volume is mounted (named volumes are not reused; the
+anonymous volumes an image declares are removed with its container). Every container carries
+the run's label and is registered with the caller before it starts, so cleanup removes it
+whatever happens next.
+
+Readiness is checked from the host through a port published on 127.0.0.1: a connection that
+the proxy accepts and closes at once means nothing listens yet; Postgres must answer an
+SSLRequest and Redis a PING. A compose healthcheck, when there is one, must also pass (run with
+docker exec, so we do not wait for its interval).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from optimizer import engine
+from optimizer.verify.runplan import ServiceSpec, family
+
+READY_TIMEOUT = 90.0
+PRE_TIMEOUT = 300.0
+# A server that restarts after initialising (an entrypoint's temporary server) must stay up.
+STABLE_CHECKS = 2
+
+
+@dataclass
+class ServiceStatus:
+    name: str
+    image: str
+    container: str
+    ready: bool = False
+    seconds: float | None = None
+    error: str | None = None
+    log_tail: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "image": self.image,
+            "container": self.container,
+            "ready": self.ready,
+            "seconds": self.seconds,
+            "error": self.error,
+            "log_tail": self.log_tail,
+        }
+
+
+@dataclass
+class PreStep:
+    command: list[str]
+    exit_code: int | None = None
+    seconds: float | None = None
+    log_tail: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "exit_code": self.exit_code,
+            "seconds": self.seconds,
+            "ok": self.ok,
+            "error": self.error,
+            "log_tail": self.log_tail,
+        }
+
+
+def missing_images(specs: tuple[ServiceSpec, ...] | list[ServiceSpec]) -> list[str]:
+    """What cannot start because its image is not here, each with what to do about it."""
+    missing: list[str] = []
+    for spec in specs:
+        if engine.image_exists(spec.image):
+            continue
+        hint = f"`docker pull {spec.image}`"
+        # The lab stands in for the official database, cache and broker images only.
+        official = "/" not in spec.image.removeprefix("docker.io/").removeprefix("library/")
+        if official and family(spec.image) in ("postgres", "mysql", "redis", "rabbitmq"):
+            last = spec.image.rsplit("/", 1)[-1]
+            tagged = spec.image if ":" in last or "@" in last else spec.image + ":latest"
+            hint += f" (in the lab: `../shared/lab/images-up --alias {tagged}`)"
+        missing.append(f"{spec.origin} needs image {spec.image}, which is not here: {hint}")
+    return missing
+
+
+def container_name(run_id: str, side: str, spec: ServiceSpec) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in spec.name)
+    return f"{run_id}-{side}-svc-{safe}"
+
+
+def start(
+    specs: tuple[ServiceSpec, ...],
+    side: str,
+    run_id: str,
+    network: str,
+    labels: dict[str, str],
+    register: Callable[[str], None],
+) -> tuple[dict[str, Any], list[ServiceStatus]]:
+    """Start every service of one side on `network`; (containers by name, statuses)."""
+    containers: dict[str, Any] = {}
+    statuses: list[ServiceStatus] = []
+    for spec in specs:
+        name = container_name(run_id, side, spec)
+        status = ServiceStatus(spec.name, spec.image, name)
+        statuses.append(status)
+        register(name)
+        port = spec.port if spec.port is not None else _exposed_port(spec.image)
+        try:
+            containers[spec.name] = engine.run_container(
+                spec.image,
+                name,
+                port=port,
+                env=spec.environment,
+                network=network,
+                command=spec.command,
+                entrypoint=spec.entrypoint,
+                labels=labels,
+                aliases=[spec.name, *spec.aliases],
+            )
+        except engine.EngineError as exc:
+            status.error = str(exc)[-300:]
+    return containers, statuses
+
+
+def await_ready(
+    specs: tuple[ServiceSpec, ...],
+    containers: dict[str, Any],
+    statuses: list[ServiceStatus],
+    started: float,
+    timeout: float = READY_TIMEOUT,
+) -> None:
+    """Wait, bounded, until every started service answers; statuses say which did not."""
+    deadline = started + timeout
+    by_name = {s.name: s for s in statuses}
+    for spec in specs:
+        status = by_name[spec.name]
+        container = containers.get(spec.name)
+        if container is None:
+            continue
+        port = spec.port if spec.port is not None else _exposed_port(spec.image)
+        stable = 0
+        health_ok = spec.healthcheck is None
+        while time.monotonic() < deadline:
+            if not engine.is_running(container):
+                status.error = "exited before it was ready"
+                break
+            tcp_ok = True
+            if port is not None:
+                host = engine.host_port(container, port)
+                tcp_ok = host is not None and tcp_ready(host, spec.image)
+            if tcp_ok and not health_ok and spec.healthcheck is not None:
+                health_ok, usable = _healthcheck(container, spec.healthcheck)
+                if not usable:  # the stand-in lacks the tool the test calls: TCP decides
+                    health_ok = True
+            stable = stable + 1 if tcp_ok and health_ok else 0
+            if stable >= (STABLE_CHECKS if port is not None else 1):
+                status.ready = True
+                status.seconds = round(time.monotonic() - started, 2)
+                break
+            time.sleep(0.5 if stable == 0 else 1.0)
+        if not status.ready:
+            if status.error is None:
+                status.error = f"not ready after {timeout:.0f} s"
+            status.log_tail = engine.logs_tail(container, 15)
+
+
+def tcp_ready(host_port: int, image: str) -> bool:
+    """Does a server answer behind the published port (not merely docker-proxy)?"""
+    fam = family(image)
+    try:
+        with socket.create_connection(("127.0.0.1", host_port), timeout=2.0) as sock:
+            sock.settimeout(1.0)
+            if fam == "postgres":
+                sock.sendall(struct.pack("!ii", 8, 80877103))  # SSLRequest
+                return sock.recv(1) in (b"S", b"N")
+            if fam == "redis":
+                sock.sendall(b"PING\r\n")
+                reply = sock.recv(64)
+                return reply.startswith((b"+PONG", b"-NOAUTH", b"-ERR"))
+            try:
+                data = sock.recv(1)
+            except TimeoutError:
+                return True  # open and silent: a server waiting for its client to speak
+            return bool(data)  # closed at once: the proxy found nothing listening
+    except OSError:
+        return False
+
+
+def _healthcheck(container: Any, test: list[str]) -> tuple[bool, bool]:
+    """(passed, usable): usable is False when the test's program is not in the image."""
+    shell = test[0] == "CMD-SHELL"
+    command = ["/bin/sh", "-c", " ".join(test[1:])] if shell else list(test[1:])
+    code, _ = engine.exec_in(container, command)
+    return code == 0, code not in (126, 127)
+
+
+def _exposed_port(image: str) -> int | None:
+    with contextlib.suppress(Exception):
+        ports = engine.image_info(image).exposed_ports
+        return ports[0] if ports else None
+    return None
+
+
+def run_pre(
+    tag: str,
+    name: str,
+    command: list[str],
+    *,
+    entrypoint: list[str] | None,
+    env: dict[str, str],
+    network: str,
+    labels: dict[str, str],
+    register: Callable[[str], None],
+    timeout: float = PRE_TIMEOUT,
+) -> PreStep:
+    """Run the pre-step (migrations) in a throwaway container of the app's image, with the
+    app's environment and network, bounded; its log tail is kept for the report."""
+    step = PreStep(command)
+    register(name)
+    start_time = time.monotonic()
+    try:
+        container = engine.run_container(
+            tag,
+            name,
+            port=None,
+            env=env,
+            network=network,
+            command=command,
+            entrypoint=entrypoint,
+            labels=labels,
+        )
+    except engine.EngineError as exc:
+        step.error = str(exc)[-300:]
+        return step
+    step.exit_code = engine.wait_exit(container, timeout)
+    step.seconds = round(time.monotonic() - start_time, 2)
+    if step.exit_code is None:
+        step.error = f"did not finish in {timeout:.0f} s"
+    if not step.ok:
+        step.log_tail = engine.logs_tail(container, 20)
+    engine.remove(containers=[name])
+    return step

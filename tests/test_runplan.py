@@ -1,0 +1,431 @@
+"""How verify runs the app (optimizer/verify/runplan.py): derived from flags, compose, settings.
+
+Pure derivation: DjangoProject and compose Service values are built here, no engine. One test
+reads a real compose file with `docker compose config` (skipped without the plugin).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer import compose
+from optimizer.compose import ComposeProject, Port, Service
+from optimizer.context import DjangoProject
+from optimizer.verify import VerifyOptions
+from optimizer.verify.runplan import (
+    MIGRATE,
+    Flags,
+    apply,
+    compose_candidates,
+    connection_env,
+    default_probes,
+    derive,
+    family,
+    host_from_allowed,
+    image_command,
+    plan_for,
+    service_for_image,
+    split_command,
+)
+
+ROOT = Path("/proj")
+DOCKERFILE = "FROM python:3.11\nCOPY . .\nCMD gunicorn mysite.wsgi -b 0.0.0.0:8000\n"
+NO_CMD = "FROM python:3.11\nCOPY . .\nRUN pip install -r requirements.txt\n"
+
+
+def project(**fields: object) -> DjangoProject:
+    base: dict[str, object] = {"root": ROOT, "manage_py": "manage.py"}
+    base.update(fields)
+    return DjangoProject(**base)  # type: ignore[arg-type]
+
+
+def web(**fields: object) -> Service:
+    base: dict[str, object] = {
+        "name": "web",
+        "build_context": ROOT,
+        "dockerfile": ROOT / "Dockerfile",
+        "depends_on": ("db", "redis"),
+    }
+    base.update(fields)
+    return Service(**base)  # type: ignore[arg-type]
+
+
+def compose_project(*services: Service) -> ComposeProject:
+    return ComposeProject(ROOT, (ROOT / "docker-compose.yml",), {s.name: s for s in services})
+
+
+DB = Service(
+    name="db",
+    image="postgres:14.1",
+    environment={"POSTGRES_PASSWORD": "pw"},
+    healthcheck={"test": ["CMD-SHELL", "pg_isready -U postgres"]},
+)
+REDIS = Service(name="redis", image="redis:6-alpine")
+
+
+# -- host, probes, commands ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hosts", "expected"),
+    [
+        ((), None),
+        (("*",), None),
+        (("127.0.0.1",), "127.0.0.1"),
+        ((".example.com", "localhost"), "example.com"),
+        (("*", "api.example.org"), "api.example.org"),
+        (("*.example.com", "web"), "web"),
+    ],
+)
+def test_host_from_allowed_hosts(hosts: tuple[str, ...], expected: str | None) -> None:
+    assert host_from_allowed(hosts) == expected
+
+
+def test_default_host_comes_from_the_settings_then_localhost() -> None:
+    plan = derive(project(allowed_hosts=("127.0.0.1",)), DOCKERFILE, Flags())
+    assert (plan.host, plan.host_source) == ("127.0.0.1", "ALLOWED_HOSTS in the settings")
+    assert derive(project(allowed_hosts=("*",)), DOCKERFILE, Flags()).host == "localhost"
+    assert derive(project(), DOCKERFILE, Flags()).host == "localhost"
+    flagged = derive(project(allowed_hosts=("a.test",)), DOCKERFILE, Flags(host="b.test"))
+    assert (flagged.host, flagged.host_source) == ("b.test", "--host")
+
+
+def test_allowed_hosts_set_by_the_environment_win_over_the_settings_default() -> None:
+    app = web(environment={"DJANGO_ALLOWED_HOSTS": "app.internal,localhost"}, depends_on=())
+    plan = derive(
+        project(allowed_hosts=("127.0.0.1",)),
+        DOCKERFILE,
+        Flags(),
+        compose_project(app),
+        ROOT / "Dockerfile",
+    )
+    assert plan.host == "app.internal"
+
+
+def test_default_probes_admin_and_a_few_literal_url_paths() -> None:
+    p = project(
+        installed_apps=("django.contrib.admin",),
+        url_paths=("/healthz", "/", "/admin/", "/about/", "/api/v1/", "/blog/", "/more/"),
+    )
+    assert default_probes(p) == ["/", "/admin/login/", "/healthz", "/about/", "/api/v1/"]
+    assert derive(p, DOCKERFILE, Flags(probes=["/x"])).probes == ("/x",)
+
+
+def test_split_command_uses_a_shell_only_when_the_line_needs_one() -> None:
+    assert split_command("gunicorn a.wsgi -b 0.0.0.0:8000") == [
+        "gunicorn",
+        "a.wsgi",
+        "-b",
+        "0.0.0.0:8000",
+    ]
+    line = "python manage.py migrate && gunicorn a.wsgi"
+    assert split_command(line) == ["/bin/sh", "-c", line]
+    assert split_command("gunicorn -b 0.0.0.0:$PORT a.wsgi")[0] == "/bin/sh"
+
+
+def test_image_command_follows_the_final_stage_to_its_base_stage() -> None:
+    assert image_command(DOCKERFILE)[2]
+    assert not image_command(NO_CMD)[2]
+    staged = 'FROM python:3.11 AS base\nCMD ["python", "app.py"]\nFROM base\nRUN true\n'
+    assert image_command(staged) == (["python", "app.py"], None, True)
+
+
+def test_no_cmd_anywhere_blocks_with_the_flag_to_use() -> None:
+    plan = derive(project(), NO_CMD, Flags())
+    assert plan.blockers and "--cmd" in plan.blockers[0]
+    given = derive(project(), NO_CMD, Flags(cmd="gunicorn mysite.wsgi -b 0.0.0.0:8123"))
+    assert not given.blockers
+    assert (given.command_source, given.port) == ("--cmd", 8123)
+
+
+# -- compose -----------------------------------------------------------------------------------
+
+
+def test_compose_services_environment_command_and_port() -> None:
+    app = web(
+        environment={"DATABASE_URL": "postgres://postgres:pw@db:5432/postgres"},
+        command=["python", "manage.py", "runserver", "0.0.0.0:9000"],
+        ports=(Port(9000, "80"),),
+        bind_mounts=(compose.BindMount("/proj", "/app"),),
+    )
+    plan = derive(
+        project(database_engines=("postgresql",)),
+        NO_CMD,
+        Flags(env={"EXTRA": "1"}),
+        compose_project(app, DB, REDIS),
+        ROOT / "Dockerfile",
+    )
+    assert [s.name for s in plan.services] == ["db", "redis"]
+    db = plan.services[0]
+    assert (db.image, db.port, db.environment) == (
+        "postgres:14.1",
+        5432,
+        {"POSTGRES_PASSWORD": "pw"},
+    )
+    assert db.healthcheck == ["CMD-SHELL", "pg_isready -U postgres"]
+    assert plan.services[1].port == 6379
+    assert plan.env == {"DATABASE_URL": "postgres://postgres:pw@db:5432/postgres", "EXTRA": "1"}
+    assert plan.command == ["python", "manage.py", "runserver", "0.0.0.0:9000"]
+    assert plan.command_source == "compose service web"
+    assert plan.port == 9000
+    assert not plan.blockers  # the compose command stands in for the missing CMD
+    assert any("bind-mounts /proj:/app: dropped" in n for n in plan.notes)
+    assert any("images' own CMD is not exercised" in n for n in plan.notes)
+    # A server database and a service for it, the command does not migrate: migrate first.
+    assert (plan.pre, plan.pre_source) == (MIGRATE, "default (server database)")
+
+
+def test_no_pre_step_when_the_command_migrates_or_the_flag_says_none() -> None:
+    app = web(command=["sh", "-c", "python manage.py migrate && gunicorn a.wsgi"])
+    cp = compose_project(app, DB, REDIS)
+    p = project(database_engines=("postgresql",))
+    plan = derive(p, DOCKERFILE, Flags(), cp, ROOT / "Dockerfile")
+    assert plan.pre is None
+    assert derive(p, DOCKERFILE, Flags(pre=""), cp, ROOT / "Dockerfile").pre is None
+    custom = derive(p, DOCKERFILE, Flags(pre="python manage.py seed"), cp, ROOT / "Dockerfile")
+    assert (custom.pre, custom.pre_source) == (["python", "manage.py", "seed"], "--pre")
+
+
+def test_no_default_pre_step_for_sqlite_or_without_a_database_service() -> None:
+    assert derive(project(database_engines=("sqlite3",)), DOCKERFILE, Flags()).pre is None
+    lonely = derive(project(database_engines=("postgresql",)), DOCKERFILE, Flags())
+    assert lonely.pre is None
+    assert any("--service postgres:17" in n for n in lonely.notes)
+
+
+def test_migrate_finds_manage_py_below_the_workdir() -> None:
+    plan = derive(
+        project(manage_py="src/manage.py", database_engines=("postgresql",)),
+        DOCKERFILE,
+        Flags(services=["postgres:17"]),
+    )
+    assert plan.pre is not None and plan.pre[:2] == ["/bin/sh", "-c"]
+    assert "python src/manage.py migrate --noinput" in plan.pre[2]
+
+
+def test_a_worker_built_from_the_same_dockerfile_and_a_built_service_are_not_started(
+    tmp_path: Path,
+) -> None:
+    pg_dockerfile = tmp_path / "compose" / "postgres" / "Dockerfile"
+    pg_dockerfile.parent.mkdir(parents=True)
+    pg_dockerfile.write_text("FROM postgres:16\nCOPY maintenance /usr/local/bin/\n")
+    other = tmp_path / "Dockerfile.nginx"
+    other.write_text("FROM nginx\n")
+    app = web(depends_on=("worker", "postgres", "nginx"), ports=(Port(8000),))
+    worker = web(name="worker", depends_on=(), command=["celery", "-A", "proj", "worker"])
+    postgres = Service(name="postgres", dockerfile=pg_dockerfile, build_context=tmp_path)
+    nginx = Service(name="nginx", dockerfile=other, build_context=tmp_path)
+    plan = derive(
+        project(),
+        DOCKERFILE,
+        Flags(),
+        compose_project(app, worker, postgres, nginx),
+        ROOT / "Dockerfile",
+    )
+    # cookiecutter-django's postgres Dockerfile: its base image stands in for it.
+    assert [(s.name, s.image) for s in plan.services] == [("postgres", "postgres:16")]
+    assert any("'worker' runs this image too" in n for n in plan.notes)
+    assert any("'nginx' builds its own image" in n for n in plan.notes)
+
+
+def test_the_web_service_is_chosen_over_a_worker_of_the_same_dockerfile() -> None:
+    worker = web(name="celery", depends_on=(), command=["celery", "worker"])
+    app = web(name="django", depends_on=(), ports=(Port(8000),), command=["gunicorn", "a.wsgi"])
+    plan = derive(project(), DOCKERFILE, Flags(), compose_project(worker, app), ROOT / "Dockerfile")
+    assert plan.command == ["gunicorn", "a.wsgi"]
+
+
+# -- --service ---------------------------------------------------------------------------------
+
+
+def test_families() -> None:
+    assert family("postgres:14.1") == "postgres"
+    assert family("postgis/postgis:15-3.4") == "postgres"
+    assert family("mysql:8") == "mysql"
+    assert family("mariadb:10.11") == "mysql"
+    assert family("bitnami/redis:7.2") == "redis"
+    assert family("valkey/valkey:8") == "redis"
+    assert family("rabbitmq:3-management") == "rabbitmq"
+    assert family("nginx:1.27") is None
+
+
+def test_service_flags_set_the_variables_the_settings_read() -> None:
+    p = project(
+        database_engines=("postgresql",),
+        uses_redis=True,
+        env_vars=(
+            "SECRET_KEY",
+            "DB_HOST",
+            "DB_PORT",
+            "DB_NAME",
+            "DB_USER",
+            "DB_PASSWORD",
+            "SQL_ENGINE",
+            "REDIS_HOST",
+            "CACHE_URL",
+            "CELERY_RESULT_BACKEND",
+            "DATABASE",
+        ),
+    )
+    plan = derive(p, DOCKERFILE, Flags(services=["postgres:17", "redis:7"]))
+    assert [(s.name, s.image, s.port) for s in plan.services] == [
+        ("postgres", "postgres:17", 5432),
+        ("redis", "redis:7", 6379),
+    ]
+    env = plan.env
+    assert env["DATABASE_URL"] == "postgres://app:djopt-throwaway@postgres:5432/app"
+    assert (env["DB_HOST"], env["DB_PORT"], env["DB_NAME"]) == ("postgres", "5432", "app")
+    assert (env["DB_USER"], env["DB_PASSWORD"]) == ("app", "djopt-throwaway")
+    assert env["SQL_ENGINE"] == "django.db.backends.postgresql"
+    assert env["REDIS_URL"] == env["CACHE_URL"] == "redis://redis:6379/0"
+    assert env["CELERY_BROKER_URL"] == env["CELERY_RESULT_BACKEND"] == "redis://redis:6379/0"
+    assert env["REDIS_HOST"] == "redis"
+    assert "SECRET_KEY" not in env and "DATABASE" not in env
+    # The service is configured to match what the app is told.
+    assert plan.services[0].environment["POSTGRES_PASSWORD"] == "djopt-throwaway"
+    assert plan.pre == MIGRATE
+
+
+def test_mariadb_service_and_user_env_override() -> None:
+    env = connection_env([service_for_image("mariadb:10.11")], ("MYSQL_HOST", "DB_NAME"))
+    assert env["DATABASE_URL"].startswith("mysql://app:")
+    assert (env["MYSQL_HOST"], env["DB_NAME"]) == ("mysql", "app")
+    plan = derive(
+        project(), DOCKERFILE, Flags(services=["redis:7"], env={"REDIS_URL": "redis://x:1/2"})
+    )
+    assert plan.env["REDIS_URL"] == "redis://x:1/2"
+
+
+def test_service_flag_replaces_the_compose_service_of_its_family() -> None:
+    plan = derive(
+        project(),
+        DOCKERFILE,
+        Flags(services=["postgres:17"]),
+        compose_project(web(), DB, REDIS),
+        ROOT / "Dockerfile",
+    )
+    assert [(s.name, s.image) for s in plan.services] == [
+        ("redis", "redis:6-alpine"),
+        ("postgres", "postgres:17"),
+    ]
+
+
+def test_suggests_services_the_settings_need() -> None:
+    plan = derive(project(database_engines=("mysql",), uses_redis=True), DOCKERFILE, Flags())
+    assert any("--service mariadb:10.11 --service redis:7" in n for n in plan.notes)
+
+
+def test_apply_sets_probes_and_host_on_the_options() -> None:
+    plan = derive(project(allowed_hosts=("127.0.0.1",)), DOCKERFILE, Flags(probes=["/a"]))
+    options = apply(plan, VerifyOptions(measure_rebuild=False))
+    assert (options.probes, options.host_header, options.run_plan) == (["/a"], "127.0.0.1", plan)
+    assert options.measure_rebuild is False
+
+
+# -- finding the compose file (docker compose config) ------------------------------------------
+
+
+def test_compose_candidates_order(tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    for name in ("docker-compose.prod.yml", "docker-compose.local.yml", "docker-compose.yml"):
+        (tmp_path / name).write_text("services: {}\n")
+    (tmp_path / "deploy" / "compose.yaml").write_text("services: {}\n")
+    found = compose_candidates(tmp_path, tmp_path / "deploy" / "Dockerfile")
+    assert [[p.name for p in files] for files in found] == [
+        ["docker-compose.yml"],
+        ["compose.yaml"],
+        ["docker-compose.local.yml"],
+        ["docker-compose.prod.yml"],
+    ]
+
+
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_plan_for_reads_the_compose_file_that_builds_the_dockerfile(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(NO_CMD)
+    (tmp_path / "docker-compose.yml").write_text("services:\n  other:\n    image: nginx\n")
+    (tmp_path / "docker-compose.dev.yml").write_text(
+        "services:\n"
+        "  web:\n"
+        "    build: .\n"
+        "    env_file: .env\n"
+        "    command: python manage.py runserver 0.0.0.0:8000\n"
+        "    depends_on: [db]\n"
+        "  db:\n"
+        "    image: postgres:16\n"
+    )
+    plan = plan_for(
+        project(root=tmp_path, database_engines=("postgresql",)),
+        tmp_path,
+        tmp_path / "Dockerfile",
+        NO_CMD,
+        Flags(),
+    )
+    assert [s.image for s in plan.services] == ["postgres:16"]
+    assert plan.command == ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+    assert "run as compose file docker-compose.dev.yml says" in plan.notes
+    assert "env file .env not found: read as empty" in plan.notes
+    assert plan.pre == MIGRATE
+
+
+def test_compose_hostname_and_container_name_are_aliases_too() -> None:
+    db = Service(
+        name="db",
+        image="postgres:15.2-alpine",
+        raw={"hostname": "pg", "container_name": "proj_db", "networks": {"x": {"aliases": ["d"]}}},
+    )
+    plan = derive(project(), DOCKERFILE, Flags(), compose_project(web(), db), ROOT / "Dockerfile")
+    assert plan.services[0].aliases == ("pg", "proj_db", "d")
+
+
+def test_no_pre_step_when_the_start_script_migrates(tmp_path: Path) -> None:
+    script = tmp_path / "deployment" / "scripts" / "start.sh"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\npython manage.py migrate --noinput\nexec gunicorn a.wsgi\n")
+    app = web(command=["/bin/sh", "/app/deployment/scripts/start.sh"], build_context=tmp_path)
+    p = project(root=tmp_path, database_engines=("postgresql",))
+    plan = derive(p, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
+    assert plan.pre is None
+    assert "the command runs migrate itself: no pre-step" in plan.notes
+    script.write_text("#!/bin/sh\nexec gunicorn a.wsgi\n")
+    plan = derive(p, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
+    assert plan.pre == MIGRATE
+
+
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_compose_files_given_by_flag_are_read_together(tmp_path: Path) -> None:
+    """Split files (app.yaml + storages.yaml, run with -f -f) are found by no default name."""
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    split = tmp_path / "docker_compose"
+    split.mkdir()
+    (split / "storages.yaml").write_text("services:\n  postgres:\n    image: postgres:16\n")
+    (split / "app.yaml").write_text(
+        "services:\n  app:\n    build: {context: .., dockerfile: Dockerfile}\n"
+        "    depends_on: [postgres]\n"
+    )
+    flags = Flags(compose_files=[split / "storages.yaml", split / "app.yaml"])
+    plan = plan_for(project(root=tmp_path), tmp_path, tmp_path / "Dockerfile", DOCKERFILE, flags)
+    assert [s.name for s in plan.services] == ["postgres"]
+    assert "run as compose file storages.yaml, app.yaml says" in plan.notes
+
+
+def test_compose_file_above_the_context_is_a_candidate(tmp_path: Path) -> None:
+    backend = tmp_path / "repo" / "backend"
+    backend.mkdir(parents=True)
+    (tmp_path / "repo" / "docker-compose.yml").write_text("services: {}\n")
+    found = compose_candidates(backend, backend / "Dockerfile")
+    assert [tmp_path / "repo" / "docker-compose.yml"] in found
+
+
+def test_a_service_the_environment_names_is_started_without_depends_on() -> None:
+    app = web(
+        depends_on=(),
+        environment={"DATABASE_URL": "postgres://u:p@db:5432/x", "CACHE_HOST": "redis"},
+    )
+    mail = Service(name="mail", image="mailhog/mailhog")
+    plan = derive(
+        project(), DOCKERFILE, Flags(), compose_project(app, DB, REDIS, mail), ROOT / "Dockerfile"
+    )
+    assert [s.name for s in plan.services] == ["db", "redis"]
+    assert any("'db' started too" in n for n in plan.notes)

@@ -1,0 +1,127 @@
+"""Readiness of throwaway services (optimizer/verify/services.py), against local sockets.
+
+docker-proxy accepts a connection on the published port even when nothing listens inside the
+container, then closes it: readiness must tell that apart from a real server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from optimizer.verify.runplan import ServiceSpec
+from optimizer.verify.services import container_name, tcp_ready
+
+
+@contextmanager
+def server(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    done = threading.Event()
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                handle(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        done.set()
+        listener.close()
+        thread.join(timeout=5)
+
+
+def silent(conn: socket.socket) -> None:
+    conn.settimeout(1.5)
+    with contextlib.suppress(OSError):
+        conn.recv(64)  # a server waiting for its client to speak
+
+
+def closes_at_once(conn: socket.socket) -> None:
+    """What docker-proxy does when the container's port has no listener yet."""
+
+
+def postgres(conn: socket.socket) -> None:
+    conn.settimeout(3)
+    if len(conn.recv(8)) == 8:
+        conn.sendall(b"N")  # no SSL, go on
+
+
+def redis(conn: socket.socket) -> None:
+    conn.settimeout(3)
+    if conn.recv(64).startswith(b"PING"):
+        conn.sendall(b"+PONG\r\n")
+
+
+def test_an_open_silent_server_is_ready_and_an_immediate_close_is_not() -> None:
+    with server(silent) as port:
+        assert tcp_ready(port, "mailhog/mailhog")
+    with server(closes_at_once) as port:
+        assert not tcp_ready(port, "mailhog/mailhog")
+
+
+def test_postgres_and_redis_must_answer_their_protocol() -> None:
+    with server(postgres) as port:
+        assert tcp_ready(port, "postgres:17")
+    with server(silent) as port:
+        assert not tcp_ready(port, "postgres:17")
+    with server(redis) as port:
+        assert tcp_ready(port, "redis:7")
+    with server(closes_at_once) as port:
+        assert not tcp_ready(port, "redis:7")
+
+
+def test_nothing_listening_is_not_ready() -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    assert not tcp_ready(port, "redis:7")
+
+
+def test_container_names_are_unique_per_run_and_side() -> None:
+    spec = ServiceSpec(name="diagnosis.db", image="postgres:17")
+    assert (
+        container_name("djopt-verify-1", "before", spec) == "djopt-verify-1-before-svc-diagnosis.db"
+    )
+    assert container_name("djopt-verify-1", "after", spec) != container_name(
+        "djopt-verify-1", "before", spec
+    )
+
+
+def test_missing_images_name_the_lab_alias_only_for_official_stand_ins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from optimizer import engine
+    from optimizer.verify.services import missing_images
+
+    monkeypatch.setattr(engine, "image_exists", lambda ref: ref == "redis:7")
+    specs = [
+        ServiceSpec(name="db", image="postgres", origin="compose service db"),
+        ServiceSpec(name="cache", image="redis:7", origin="compose service cache"),
+        ServiceSpec(name="es", image="docker.elastic.co/elasticsearch/elasticsearch:8.15.3"),
+        ServiceSpec(name="stack", image="redis/redis-stack:7.2.0-v10"),
+    ]
+    found = missing_images(specs)
+    assert len(found) == 3
+    assert found[0].startswith("compose service db needs image postgres, which is not here")
+    assert "images-up --alias postgres:latest" in found[0]
+    assert all("images-up" not in line for line in found[1:])
+    assert "`docker pull redis/redis-stack:7.2.0-v10`" in found[2]
