@@ -419,16 +419,14 @@ def _verify(
     from optimizer.verify.inputs import (
         BaselineError,
         baseline_sides,
-        dockerfile_key,
         rewrite_sides,
     )
     from optimizer.verify.progress import Progress
 
     if baseline is not None:
-        key, _ = dockerfile_key(outcome.dockerfile_path, outcome.context_dir)
         try:
             sides = baseline_sides(
-                baseline, outcome.dockerfile_path, outcome.context_dir, outcome.original[key] or ""
+                baseline, outcome.dockerfile_path, outcome.context_dir, outcome.dockerfile_text
             )
         except BaselineError as exc:
             _fail(err, as_json, str(exc))

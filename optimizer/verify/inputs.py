@@ -48,10 +48,15 @@ def rewrite_sides(
     """Before: the files as they are; after: the proposed rewrite (Dockerfile and the other
     files it changes, such as .dockerignore)."""
     key, outside = dockerfile_key(dockerfile_path, context_dir)
-    before: dict[str, str | None] = {key: original.get(key) or ""}
-    after: dict[str, str | None] = {key: files.get(key, before[key])}
+    # The pipeline names a Dockerfile outside the context by its path from the context
+    # (`../deploy/Dockerfile`); verify writes each side's next to its copy, under `key`.
+    pipeline_key = next(
+        (k for k in (*files, *original) if k.startswith("../") or k == key), key
+    )
+    before: dict[str, str | None] = {key: original.get(pipeline_key) or ""}
+    after: dict[str, str | None] = {key: files.get(pipeline_key, before[key])}
     for name, content in files.items():
-        if name != key:
+        if name not in (key, pipeline_key):
             after[name] = content
     return Sides(before, after, key, outside, "the Dockerfile on disk")
 
