@@ -7,7 +7,7 @@ of METRICS keys to a number or None ("n/a": the measure could not be taken; `not
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -176,15 +176,20 @@ def row(result: dict[str, Any]) -> list[str]:
     return cells
 
 
-def render_table(rows: list[list[str]], header: list[str] | None = None) -> str:
+def render_table(
+    rows: list[list[str]], header: list[str] | None = None, align: str | None = None
+) -> str:
+    """Columns padded to their widest cell; `align` has an "l" or "r" per column (default: the
+    first left, the others right)."""
     header = header or HEADER
+    align = align or "l" + "r" * (len(header) - 1)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for n, cells in enumerate([header, *rows]):
         lines.append(
             "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+                c.ljust(w) if a == "l" else c.rjust(w)
+                for c, w, a in zip(cells, widths, align, strict=True)
             ).rstrip()
         )
         if n == 0:
@@ -200,7 +205,7 @@ def render_targets(results: list[dict[str, Any]]) -> str:
             rows.append([str(result["name"]), target.label, target.value, verdict(target)])
     if not rows:
         return "targets: none apply to these inputs"
-    return render_table(rows, ["input", "target", "figures", "verdict"])
+    return render_table(rows, ["input", "target", "figures", "verdict"], "llll")
 
 
 def render_notes(results: list[dict[str, Any]]) -> str:
@@ -226,7 +231,9 @@ def render_cpu(cpu: list[dict[str, Any]], limit: float) -> str:
                 str(entry.get("note") or ""),
             ]
         )
-    return render_table(rows, ["command", "CPU s (median)", "runs", f"<= {limit} s", "note"])
+    return render_table(
+        rows, ["command", "CPU s (median)", "runs", f"<= {limit} s", "note"], "lrrll"
+    )
 
 
 def finish(result: dict[str, Any]) -> dict[str, Any]:
@@ -237,8 +244,7 @@ def finish(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def render(results: list[dict[str, Any]], cpu: list[dict[str, Any]], cpu_limit: float,
-           fmt: Callable[[str], str] = str) -> str:
+def render(results: list[dict[str, Any]], cpu: list[dict[str, Any]], cpu_limit: float) -> str:
     parts = [
         render_table([row(r) for r in results]),
         "",
@@ -251,4 +257,4 @@ def render(results: list[dict[str, Any]], cpu: list[dict[str, Any]], cpu_limit: 
         parts += ["", notes]
     if cpu:
         parts += ["", render_cpu(cpu, cpu_limit)]
-    return fmt("\n".join(parts))
+    return "\n".join(parts)
