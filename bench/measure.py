@@ -72,17 +72,49 @@ class Built:
     seconds: float | None
     image: str | None  # image id
     note: str | None
+    executed: list[str] = field(default_factory=list)  # Dockerfile steps run, not cached
+
+
+def executed_steps(lines: list[str]) -> list[str]:
+    """The Dockerfile steps a BuildKit build ran rather than took from the cache, from its
+    `--progress=plain` log: vertices named `[stage n/m] INSTR ...` that end in DONE, not CACHED
+    (FROM steps, which only resolve the base image, and BuildKit's `[internal]` loads left
+    out)."""
+    names: dict[str, str] = {}
+    done: list[str] = []
+    for line in lines:
+        vertex, _, rest = line.partition(" ")
+        if not vertex.startswith("#") or not vertex[1:].isdigit():
+            continue
+        if vertex not in names:
+            names[vertex] = rest
+        elif rest.startswith("DONE") and vertex not in done:
+            done.append(vertex)
+    return [
+        names[v]
+        for v in done
+        if names[v].startswith("[")
+        and not names[v].startswith("[internal]")
+        and "] FROM " not in names[v]
+    ]
 
 
 def build(context: Path, text: str, tag: str, cleanup: Cleanup, *, no_cache: bool) -> Built:
     cleanup.images.append(tag)
-    result = engine.build(context, text, tag, timeout=BUILD_TIMEOUT_S, no_cache=no_cache)
+    lines: list[str] = []
+    try:
+        result = engine.build(
+            context, text, tag, timeout=BUILD_TIMEOUT_S, no_cache=no_cache, on_line=lines.append
+        )
+    except OSError as exc:  # e.g. the CLI removed its --iidfile after refusing the build
+        tail = " | ".join(line for line in lines[-4:] if line.strip())
+        return Built(None, None, f"build failed: {exc} {tail}".strip())
     if result.image_id:
         cleanup.images.append(result.image_id)
     if not result.ok:
         tail = " | ".join(line for line in result.log_tail[-4:] if line.strip())
         return Built(None, None, f"build failed after {result.seconds:.0f} s: {tail}")
-    return Built(result.seconds, result.image_id, None)
+    return Built(result.seconds, result.image_id, None, executed_steps(lines))
 
 
 def inspect(ref: str) -> dict[str, Any] | None:

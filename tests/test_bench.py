@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import tomllib
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -361,3 +362,60 @@ def test_inputs_selection(tmp_path: Path) -> None:
     args = parse_args(["--only", "01", "--json", str(tmp_path / "r.json")])
     assert args.json == tmp_path / "r.json" and args.runs == 3
     json.dumps(report.finish({"name": "x", "kind": "example", "before": {}, "after": {}}))
+
+
+@pytest.mark.engine
+def test_engine_measures_on_a_tiny_image_and_leaves_nothing(tmp_path: Path) -> None:
+    """Build, size, inventory, start-to-200 and stop on a one-file app, then cleanup."""
+    if measure.image_bytes("python:3.11-slim") is None:
+        pytest.skip("the lab's python:3.11-slim stand-in is not built yet")
+    (tmp_path / "index.html").write_text("ok\n")
+    text = (
+        "FROM python:3.11-slim\nWORKDIR /site\nCOPY index.html .\nEXPOSE 8000\n"
+        # As PID 1, Python ignores SIGTERM (no handler) but turns SIGINT into an exit.
+        "STOPSIGNAL SIGINT\n"
+        'CMD ["python", "-m", "http.server", "8000"]\n'
+    )
+    tag = f"djopt-bench-test-{uuid.uuid4().hex[:8]}"
+    cleanup = measure.Cleanup()
+    try:
+        built = measure.build(tmp_path, text, tag, cleanup, no_cache=True)
+        assert built.note is None and built.seconds is not None
+        above = (measure.image_bytes(tag) or 0) - (measure.image_bytes("python:3.11-slim") or 0)
+        assert 0 <= above < 100_000
+        image, why = measure.inventory(tag, ["index.html"])
+        base, why_base = measure.inventory("python:3.11-slim", [])
+        assert image is not None and base is not None, (why, why_base)
+        sizes = measure.runtime_bytes(image, base)
+        assert sizes["app_bytes"] == 3 and sizes["packages_bytes"] == 0
+        got = measure.start_stop(tag, f"{tag}-run", cleanup)
+        assert got["note"] is None
+        assert got["first_200_s"] is not None and 0 < got["first_200_s"] < 60
+        # SIGINT ends http.server at once: nowhere near the 10 s grace.
+        assert got["stop_s"] is not None and got["stop_s"] < 5
+    finally:
+        assert cleanup.close() == []
+    assert measure.image_bytes(tag) is None
+    assert measure.docker("container", "inspect", f"{tag}-run")[0] != 0
+
+
+def test_executed_steps_are_the_instructions_that_ran() -> None:
+    log = [
+        "#1 [internal] load build definition from Dockerfile",
+        "#1 DONE 0.0s",
+        "#4 [builder 1/4] FROM docker.io/library/python:3.11-slim",
+        "#4 DONE 0.0s",
+        "#5 [builder 2/4] COPY requirements.txt ./",
+        "#5 CACHED",
+        "#6 [builder 3/4] RUN pip install -r requirements.txt",
+        "#6 0.512 Collecting Django",
+        "#6 DONE 12.3s",
+        "#7 [stage-1 2/3] COPY . /app",
+        "#7 DONE 0.1s",
+        "#8 exporting to image",
+        "#8 DONE 0.2s",
+    ]
+    assert measure.executed_steps(log) == [
+        "[builder 3/4] RUN pip install -r requirements.txt",
+        "[stage-1 2/3] COPY . /app",
+    ]
