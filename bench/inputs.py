@@ -26,8 +26,12 @@ ADDED_PACKAGE = "six"
 ADDED_VERSION = "1.17.0"
 ADDED_REQUIREMENT = f"{ADDED_PACKAGE}=={ADDED_VERSION}"
 
-# The comment appended to a views.py for the "code change" rebuild.
-CODE_CHANGE = "\n# djopt-bench: a code change\n"
+# The comment appended to a views.py for the "code change" rebuild; the run id makes it unique,
+# so that no run's rebuild is served from the shared build cache by an earlier run's.
+CODE_CHANGE = "\n# djopt-bench: a code change ({run})\n"
+# The same for the added dependency: a comment line naming the run in the manifest.
+RUN_MARK = "# djopt-bench: added a dependency ({run})\n"
+MARKABLE = (".txt", "pyproject.toml", "Pipfile")
 
 
 @dataclass(frozen=True)
@@ -246,14 +250,14 @@ def isolate_cache_mounts(dockerfile_text: str, prefix: str) -> str:
     return "".join(out)
 
 
-def append_code_change(root: Path) -> Path | None:
-    """Append a comment to the app's views.py (the shallowest one); the file changed."""
+def append_code_change(root: Path, run: str) -> Path | None:
+    """Append a comment naming the run to the app's views.py (the shallowest one); the file."""
     views = sorted(root.rglob("views.py"), key=lambda p: (len(p.parts), str(p)))
     views = [p for p in views if not any(s.startswith(".") for s in p.relative_to(root).parts)]
     if not views:
         return None
     with views[0].open("a", encoding="utf-8") as handle:
-        handle.write(CODE_CHANGE)
+        handle.write(CODE_CHANGE.format(run=run))
     return views[0]
 
 
@@ -350,6 +354,20 @@ def dependency_change(root: Path, dockerfile_text: str) -> DependencyChange:
             )
         return DependencyChange("pep621", files={"pyproject.toml": new})
     return DependencyChange("unknown", reason="no requirements file, lock or pyproject.toml")
+
+
+def mark_run(files: dict[str, str], run: str) -> dict[str, str]:
+    """The dependency change with a comment naming the run appended to its manifest (a
+    requirements file, pyproject.toml or Pipfile; lock files take no comments). Without it a
+    later run would find the changed manifest's layers in the shared build cache."""
+    out = dict(files)
+    for rel in sorted(out):
+        if rel.endswith(MARKABLE):
+            text = out[rel]
+            out[rel] = text + ("" if not text or text.endswith("\n") else "\n")
+            out[rel] += RUN_MARK.format(run=run)
+            break
+    return out
 
 
 # What each lock tool rewrites; copied from the scratch copy it ran in to both sides.

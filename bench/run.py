@@ -196,6 +196,8 @@ def run_input(
             notes["runtime_bytes"] = f"slim base: {why}"
 
     dep_files, result["dependency"] = dependency_files(pristine, work, texts["before"])
+    if dep_files is not None:
+        dep_files = inp.mark_run(dep_files, run_id)
     if dep_files is None:
         notes["dep_rebuild_s"] = result["dependency"].get("reason", "n/a")
 
@@ -306,7 +308,7 @@ def run_input(
             result[side]["stop_runs"] = stops[side]
 
     def change_code(side: str) -> bool:
-        if inp.append_code_change(ctx[side]) is None:
+        if inp.append_code_change(ctx[side], run_id) is None:
             notes["code_rebuild_s"] = "no views.py to change"
             return False
         return True

@@ -274,12 +274,25 @@ def test_copy_leaves_out_the_expectations(tmp_path: Path) -> None:
 def test_code_change_appends_to_views(tmp_path: Path) -> None:
     root = _copy("01-tutorial", tmp_path)
     before = (root / "web" / "views.py").read_text()
-    assert inp.append_code_change(root) == root / "web" / "views.py"
+    assert inp.append_code_change(root, "run1") == root / "web" / "views.py"
     after = (root / "web" / "views.py").read_text()
-    assert after == before + inp.CODE_CHANGE
+    assert after == before + "\n# djopt-bench: a code change (run1)\n"
     compile(after, "views.py", "exec")
     shutil.rmtree(root / "web")
-    assert inp.append_code_change(root) is None
+    assert inp.append_code_change(root, "run1") is None
+
+
+def test_dependency_change_is_marked_with_the_run_in_the_manifest_only() -> None:
+    files = {"pyproject.toml": '[project]\nname = "x"', "uv.lock": "version = 1\n"}
+    marked = inp.mark_run(files, "abc")
+    assert marked["pyproject.toml"] == (
+        '[project]\nname = "x"\n# djopt-bench: added a dependency (abc)\n'
+    )
+    assert marked["uv.lock"] == files["uv.lock"]
+    tomllib.loads(marked["pyproject.toml"])
+    req = inp.mark_run({"requirements.txt": "six==1.17.0\n"}, "abc")["requirements.txt"]
+    assert req.splitlines() == ["six==1.17.0", "# djopt-bench: added a dependency (abc)"]
+    assert inp.mark_run({"Pipfile.lock": "{}"}, "abc") == {"Pipfile.lock": "{}"}
 
 
 def test_dependency_for_requirements_appends_one_line(tmp_path: Path) -> None:
