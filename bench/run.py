@@ -133,7 +133,10 @@ def dependency_files(
         return change.files, info
     lock = work / "lock"
     shutil.copytree(pristine, lock, symlinks=True)
-    env = dict(os.environ, PIPENV_VENV_IN_PROJECT="1", PIPENV_YES="1", NO_COLOR="1")
+    # No interpreter downloads: uv would fetch a missing Python (uv.lock's requires-python)
+    # from GitHub; without one on this machine the change is n/a, and the reason says so.
+    env = dict(os.environ, PIPENV_VENV_IN_PROJECT="1", PIPENV_YES="1", NO_COLOR="1",
+               UV_PYTHON_DOWNLOADS="never")
     info["command"] = " ".join(change.command)
     try:
         done = subprocess.run(
@@ -144,8 +147,10 @@ def dependency_files(
         info["reason"] = f"{change.manager}: cannot lock: {exc}"
         return None, info
     if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-2:]
-        info["reason"] = f"{change.manager} lock failed: {' | '.join(tail)[:200]}"
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        errors = [line.strip() for line in lines if line.strip().lower().startswith("error")]
+        why = " | ".join(errors[:1] or lines[-2:])
+        info["reason"] = f"{change.manager} could not lock the added dependency: {why[:240]}"
         return None, info
     files = {}
     for rel in inp.LOCK_OUTPUTS[change.manager]:
