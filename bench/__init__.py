@@ -1,0 +1,1 @@
+"""The dj-optimize benchmark: `python -m bench` from the repository root (see README.md)."""
