@@ -21,6 +21,7 @@ import dataclasses
 import posixpath
 import re
 
+from optimizer import compose
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
 from optimizer.shell import (
     classify,
@@ -94,12 +95,13 @@ class MultiStage(NotesTransform):
             return Result(out, notes, skipped)
         last = installs[-1]
         resolved = out.resolve(stage.base)
-        if "alpine" in resolved or not re.match(
-            r"^(docker\.io/)?(library/)?(python|debian|ubuntu):", resolved
-        ):
+        if "alpine" in resolved or not re.match(r"^(docker\.io/)?(library/)?python:", resolved):
+            # A distribution image (ubuntu, debian) runs Debian's python3: it has no `python`,
+            # no venv module without python3-venv, and its apt lines mix the interpreter with
+            # build tools; copying a venv between two such stages is not known to work.
             skipped.append(
-                f"{resolved} is not a Debian-based Python image; its run-time packages are "
-                "unknown, so it stays single-stage"
+                f"{resolved} is not an official Debian-based python image (its Python comes "
+                "from apt, without `python` or the venv module); left single-stage"
             )
             return Result(out, notes, skipped)
         variable = _variable_packages(items, last)
@@ -125,6 +127,18 @@ class MultiStage(NotesTransform):
             return Result(out, notes, skipped)
         if any(i.keyword == "USER" for n, i in items if n <= last):
             skipped.append("a USER switch before the install; left single-stage")
+            return Result(out, notes, skipped)
+        runs_tool, compose_notes = _compose_runs_tool(ctx)
+        skipped.extend(compose_notes)
+        if runs_tool is not None:
+            # Chosen over keeping the tool in the final stage: poetry/pipenv/uv there would
+            # bring back most of what the split leaves behind, and the tool's own environment
+            # settings (virtualenvs.create, PIPENV_VENV_IN_PROJECT) would have to follow.
+            skipped.append(
+                f"{runs_tool}: the final stage would not have that tool (it stays in the "
+                "builder), so the service would fail with `executable file not found`; left "
+                "single-stage (drop the runner from the compose command to allow the split)"
+            )
             return Result(out, notes, skipped)
 
         if not _leaves_something_behind(out, items, last, ctx):
@@ -269,6 +283,49 @@ class MultiStage(NotesTransform):
                 "keeps none (--no-buildkit for the legacy builder)"
             )
         return Result(out, notes, skipped)
+
+
+_RUNNER_TOOLS = frozenset({"poetry", "pipenv", "uv", "uvx", "pipx", "pdm", "hatch"})
+_COMPOSE_LEVELS_UP = 2
+
+
+def _compose_runs_tool(ctx: Context) -> tuple[str | None, list[str]]:
+    """(what a compose service that builds this Dockerfile runs with a tool the builder keeps,
+    notes on compose files that could not be read). The service's command replaces CMD, so
+    the Dockerfile's own CMD does not tell."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    context = ctx.context_dir.resolve()
+    notes: list[str] = []
+    # The compose file often sits above the context (`build: ./app` at the repository root).
+    for directory in dict.fromkeys(
+        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
+    ):
+        if not compose.find_compose_files(directory):
+            continue
+        try:
+            project = compose.load(directory)
+        except compose.ComposeError as exc:
+            notes.append(
+                f"compose file in {directory.name or directory} not read ({exc}); the commands "
+                "its services run were not checked for tools the builder keeps"
+            )
+            continue
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            command = (service.entrypoint or []) + (service.command or [])
+            # `sh -c "poetry run ..."`: the words inside each argument too.
+            tools = [
+                w for part in command for w in words(part) if w.rsplit("/", 1)[-1] in _RUNNER_TOOLS
+            ]
+            if tools:
+                files = ", ".join(f.name for f in project.files)
+                return (
+                    f"compose service `{service.name}` ({files}) runs "
+                    f"`{tools[0].rsplit('/', 1)[-1]}`",
+                    notes,
+                )
+    return None, notes
 
 
 # Packages a dependency install may need although no `-dev` name says so (VCS requirements,
