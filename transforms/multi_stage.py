@@ -36,7 +36,13 @@ from optimizer.shell import (
 from optimizer.syspkgs import debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
-from transforms.slim_base import apt_install, apt_packages, base_stage, update_before_installs
+from transforms.slim_base import (
+    apt_install,
+    apt_packages,
+    base_stage,
+    has_yes,
+    update_before_installs,
+)
 
 VENV = "/opt/venv"
 _BUILD_ONLY = {
@@ -749,6 +755,8 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
                     continue
                 if "--no-install-recommends" not in opts:
                     opts.append("--no-install-recommends")
+                if not has_yes(argv):
+                    opts.insert(0, "-y")  # a build cannot answer apt's prompt
                 kept.append(" ".join([*argv[:at], *opts, *keep]))
                 continue
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
