@@ -24,6 +24,7 @@ import re
 from optimizer import compose
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
 from optimizer.shell import (
+    TOOLS,
     classify,
     join_segments,
     pip_install_targets,
@@ -147,7 +148,8 @@ class MultiStage(NotesTransform):
             )
             return Result(out, notes, skipped)
 
-        if not _leaves_something_behind(out, items, last, ctx):
+        fetch_only = _fetch_tools_left_behind(items, last, ctx)
+        if not _leaves_something_behind(out, items, last, ctx) and not fetch_only:
             skipped.append(
                 "nothing to leave in a builder: no compilers or -dev packages, no install tools, "
                 "no download cache; a copied virtualenv would only add pip and setuptools"
@@ -199,7 +201,7 @@ class MultiStage(NotesTransform):
         ]
         venv_added = existing_venv is not None
         source_at: int | None = None
-        final_only = _final_only(items, last, ctx)
+        final_only = _final_only(items, last, ctx, fetch_only)
         full_builder = bool(_FULL_PYTHON.match(out.resolve(base)))
         for n, ins in items[1:]:
             if n > last:
@@ -208,7 +210,7 @@ class MultiStage(NotesTransform):
             # not recreate it.
             if not venv_added and (
                 (ins.keyword == "RUN" and _has_kind(ins, "deps"))
-                or (ins.keyword in {"COPY", "ADD"} and _for_final(ins, ctx, runtime) is None)
+                or (ins.keyword in {"COPY", "ADD"} and _for_final(ins, ctx, fetch_only) is None)
             ):
                 builder_part.extend(
                     _venv_setup(venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit)
@@ -220,7 +222,7 @@ class MultiStage(NotesTransform):
             if full_builder and _already_in_full_image(ins):
                 # `apt-get install gcc libpq-dev` on the full image installs nothing but still
                 # fetches the package lists (and competes with the final stage's download).
-                final_ins = _for_final(ins, ctx, runtime)
+                final_ins = _for_final(ins, ctx, fetch_only)
                 if final_ins is not None:
                     final_part.append(final_ins)
                 notes.append(
@@ -229,7 +231,7 @@ class MultiStage(NotesTransform):
                 )
                 continue
             builder_part.append(ins)
-            final_ins = _for_final(ins, ctx, runtime)
+            final_ins = _for_final(ins, ctx, fetch_only)
             if final_ins is not None:
                 if final_ins.leading:
                     # The builder keeps the user's comments; a copy repeating them reads as a
@@ -276,6 +278,11 @@ class MultiStage(NotesTransform):
                 else ""
             )
         )
+        if fetch_only:
+            notes.append(
+                f"{', '.join(sorted(fetch_only))} stay{'s' if len(fetch_only) == 1 else ''} in "
+                "the builder: only the build uses them (tool installers, VCS requirements)"
+            )
         if lean:
             notes.append(
                 f"{venv} is created without pip and filled by the base image's pip "
@@ -339,7 +346,9 @@ def _compose_runs_tool(ctx: Context) -> tuple[str | None, list[str]]:
 _FETCH_TOOLS = frozenset({"git", "openssh-client", "mercurial", "subversion", "ca-certificates"})
 
 
-def _final_only(items: list[tuple[int, Instruction]], last: int, ctx: Context) -> set[int]:
+def _final_only(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context, fetch_only: frozenset[str]
+) -> set[int]:
     """Lines before the install that only the final stage needs, so the builder skips them:
     apt installs of run-time packages only (nodejs, gettext, a client), and a downloaded setup
     script piped into a shell (NodeSource's) that prepares such an install."""
@@ -360,38 +369,112 @@ def _final_only(items: list[tuple[int, Instruction]], last: int, ctx: Context) -
         ]
         if packages:
             apt_final[n] = n > last or not any(
-                _build_only(p, build) or p.split("=", 1)[0] in _FETCH_TOOLS for p in packages
+                _build_only(p, build | fetch_only) or p.split("=", 1)[0] in _FETCH_TOOLS
+                for p in packages
             )
     chosen = {n for n, final in apt_final.items() if final and n < last}
     for n, ins in items:
         if n >= last or ins.keyword != "RUN" or not _pipes_download_to_shell(ins.args):
             continue
+        if any(_kind(s.text) == "tool" for s in split_commands(ins.args)):
+            continue  # poetry's or uv's installer: a build tool, it stays in the builder
         following = next((m for m in sorted(apt_final) if m > n), None)
         if following is not None and apt_final[following]:
             chosen.add(n)
     return chosen
 
 
-def _pipes_download_to_shell(command: str) -> bool:
-    """`curl -fsSL URL | bash -`, `wget -qO- URL | sh`: a setup script, run as it downloads."""
+def _pipes_download_to_shell(command: str, *, python: bool = False) -> bool:
+    """`curl -fsSL URL | bash -`, `wget -qO- URL | sh`: a setup script, run as it downloads
+    (with python=True also `| python3 -`)."""
     if "|" not in command:
         return False
     fetch, _, shell = command.partition("|")
     fetcher = program(fetch)
     runner = program(shell.lstrip("|"))
-    return bool(fetcher and runner) and fetcher[0] in {"curl", "wget"} and runner[0] in {
-        "bash",
-        "sh",
-        "sudo",
-    }
+    shells = {"bash", "sh", "sudo"} | ({"python", "python3"} if python else set())
+    return bool(fetcher and runner) and fetcher[0] in {"curl", "wget"} and runner[0] in shells
 
 
 def _has_kind(ins: Instruction, kind: str) -> bool:
     return (
         ins.keyword == "RUN"
         and ins.exec_form is None
-        and any(classify(s.text) == kind for s in split_commands(ins.args))
+        and any(_kind(s.text) == kind for s in split_commands(ins.args))
     )
+
+
+# Installers of Python build tools besides shell.TOOLS: they stay in the builder.
+_INSTALLER_TOOLS = frozenset({"pipx", "pdm", "hatch", "rye"})
+# Official installer scripts of those tools, run as they download (`curl URL | python3 -`).
+_INSTALLER_URL = re.compile(r"install\.python-poetry\.org|astral\.sh/uv|pdm-project\.org|rye")
+
+
+def _kind(text: str) -> str:
+    """shell.classify, plus the tool installers it does not know: `pip install pipx`,
+    `pipx install poetry`, `curl -sSL https://install.python-poetry.org | python3 -`,
+    `curl -LsSf https://astral.sh/uv/install.sh | sh` are "tool" (build-only) too."""
+    kind = classify(text)
+    argv = program(text)
+    if kind == "deps":
+        pip = pip_install_targets(argv)
+        if (
+            pip is not None
+            and not pip[0]
+            and pip[1]
+            and all(spec_name(x) in TOOLS | _INSTALLER_TOOLS for x in pip[1])
+        ):
+            return "tool"
+    if argv and argv[0].rsplit("/", 1)[-1] in _INSTALLER_TOOLS:
+        return "tool"
+    if (
+        kind == "other"
+        and _pipes_download_to_shell(text, python=True)
+        and _INSTALLER_URL.search(text)
+    ):
+        return "tool"
+    return kind
+
+
+def _fetch_tools_left_behind(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> frozenset[str]:
+    """curl, wget and git installed by apt before the dependency install when only the build
+    uses them: tool installers piped from curl, `git+https://` requirements. Nothing the final
+    stage keeps (a RUN after the install, a RUN before it that is not a tool install, CMD,
+    ENTRYPOINT, HEALTHCHECK and the scripts they name) calls them."""
+    installed = {
+        p for p in apt_packages(i for n, i in items if n <= last) if p in {"curl", "wget", "git"}
+    }
+    if not installed:
+        return frozenset()
+    kept: list[str] = []
+    for n, ins in items:
+        if ins.keyword == "RUN" and ins.exec_form is None and n <= last:
+            kept += [
+                s.text
+                for s in split_commands(ins.args)
+                if _kind(s.text) not in {"tool", "deps", "apt"}
+            ]
+        elif ins.keyword in {"RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"} and n > last:
+            kept.append(" ".join(ins.exec_form) if ins.exec_form is not None else ins.value)
+        else:
+            continue
+        kept += [t for name in _script_names(ins.value) if (t := ctx.read_script(name))]
+    used = {w.rsplit("/", 1)[-1] for text in kept for w in _NOT_PATH.split(text)}
+    # Only what the build is seen to use: a package installed for no visible reason may serve
+    # `docker exec` or a compose healthcheck, so it stays.
+    build_texts = [
+        s.text
+        for n, ins in items
+        if n <= last and ins.keyword == "RUN" and ins.exec_form is None
+        for s in split_commands(ins.args)
+        if _kind(s.text) in {"tool", "deps"}
+    ]
+    build_used = {w.rsplit("/", 1)[-1] for text in build_texts for w in _NOT_PATH.split(text)}
+    if ctx.project.dependencies.needs_git:
+        build_used.add("git")
+    return frozenset(p for p in installed if p not in used and p in build_used)
 
 
 _SYSTEM_PYTHON = re.compile(
@@ -501,6 +584,8 @@ def _leaves_something_behind(
             argv = program(seg.text)
             if kind == "tool" and any(spec_name(w) in {"poetry", "pipenv", "uv"} for w in argv):
                 return True
+            if _kind(seg.text) == "tool" and kind != "tool":
+                return True  # pipx, poetry's or uv's installer script
             if kind == "apt" and "install" in argv:
                 pkgs = argv[argv.index("install") + 1 :]
                 if any(_build_only(p, set()) for p in pkgs if not p.startswith("-")):
@@ -714,7 +799,9 @@ def _build_only(package: str, build_packages: set[str]) -> bool:
     return name in _BUILD_ONLY or name in build_packages or name.endswith("-dev")
 
 
-def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instruction | None:
+def _for_final(
+    ins: Instruction, ctx: Context, fetch_only: frozenset[str] = frozenset()
+) -> Instruction | None:
     """What of a builder-prefix instruction the final stage still needs."""
     if ins.keyword in {"ARG", "ENV", "WORKDIR", "LABEL", "SHELL", "EXPOSE", "STOPSIGNAL"}:
         return ins
@@ -731,7 +818,7 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
     if ins.keyword != "RUN" or ins.exec_form is not None:
         return ins
     deps = ctx.project.dependencies
-    build = set(system_needs(deps.packages).build)
+    build = set(system_needs(deps.packages).build) | fetch_only
     # Packages the same RUN purges after the install were only there to build.
     for seg in split_commands(ins.args):
         argv = program(seg.text)
@@ -741,7 +828,7 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
             )
     kept: list[str] = []
     for seg in split_commands(ins.args):
-        kind = classify(seg.text)
+        kind = _kind(seg.text)
         if kind in {"deps", "tool", "venv"}:
             continue
         if kind == "apt":
