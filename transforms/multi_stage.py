@@ -477,8 +477,10 @@ def _fetch_tools_left_behind(
     return frozenset(p for p in installed if p not in used and p in build_used)
 
 
+# The path ends at whitespace, a quote, a comma or a bracket: in exec-form JSON
+# (`["/usr/local/bin/gunicorn", ...]`) those are not part of it.
 _SYSTEM_PYTHON = re.compile(
-    r"/usr/local/bin/(?!python)\S+|/usr/local/lib/python[\d.]*|site-packages"
+    r"/usr/local/bin/(?!python)[^\s\"',\[\]]+|/usr/local/lib/python[\d.]*|site-packages"
 )
 
 
