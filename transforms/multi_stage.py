@@ -37,6 +37,7 @@ from optimizer.shell import (
 from optimizer.syspkgs import debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
+from transforms.raw_edit import indent_like, keep_indent
 from transforms.slim_base import (
     apt_install,
     apt_packages,
@@ -62,6 +63,7 @@ _BUILD_ONLY = {
     "libtool",
     "clang",
 }
+_BUILDER_COMMENT = "# Builder: installs the dependencies into a virtualenv.\n"
 _FINAL_COMMENT = (
     "\n",
     "# Runtime image: the virtualenv and the source only; compilers, headers and caches stay in\n",
@@ -188,10 +190,11 @@ class MultiStage(NotesTransform):
 
         lean = _lean_venv(out, items, last, ctx, existing_venv is not None or uses_uv)
         builder_part: list[Instruction] = [
-            Instruction.new(
-                "FROM",
-                f"{base} AS {builder}",
-                (*from_ins.leading, "# Builder: installs the dependencies into a virtualenv.\n"),
+            keep_indent(
+                from_ins,
+                Instruction.new(
+                    "FROM", f"{base} AS {builder}", (*from_ins.leading, _BUILDER_COMMENT)
+                ),
             )
         ]
         final_part: list[Instruction] = [
@@ -268,7 +271,11 @@ class MultiStage(NotesTransform):
         final_part, rest = combined[: len(final_part)], combined[len(final_part) :]
         tools = _tools_left(final_part + rest)
         rest = [_strip_runners(i, tools, notes) for i in rest]
-        out.instructions[stage.start : stage.end] = builder_part + final_part + rest
+        # An indented file stays indented: rewritten lines as they were, new ones as their
+        # neighbours.
+        out.instructions[stage.start : stage.end] = indent_like(
+            [i for _, i in items], builder_part + final_part + rest
+        )
         notes.append(
             f"split into a '{builder}' stage that installs the dependencies into {venv} and a "
             f"final stage that copies only {venv} and the source"
@@ -860,7 +867,7 @@ def _for_final(
             kept.append("apt-get clean")
         if not any("/var/lib/apt/lists" in k for k in kept):
             kept.append("rm -rf /var/lib/apt/lists/*")
-    return Instruction("RUN", " && ".join(kept), ins.leading)
+    return Instruction("RUN", " && ".join(kept), ins.leading, None, ins.line)
 
 
 def _looks_like_manifest(path: str) -> bool:

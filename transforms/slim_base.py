@@ -18,7 +18,7 @@ from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.shell import classify, program, split_commands
 from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, Result
-from transforms.raw_edit import Edit, apply_edits
+from transforms.raw_edit import Edit, apply_edits, indent_like, keep_indent
 
 _PYTHON = re.compile(
     r"^(?P<repo>(?:docker\.io/)?(?:library/)?python):(?P<version>\d+(?:\.\d+)*)"
@@ -92,6 +92,7 @@ class SlimBase:
                 "really installs, so an install needs its own update and cannot stop at apt's "
                 "prompt"
             )
+        out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
         return Result(out, notes, skipped)
 
 
@@ -184,13 +185,13 @@ def _retag(dockerfile: Dockerfile, stage: Stage, version: str, release: str | No
     )
     if literal.search(from_ins.value):
         new = literal.sub(lambda m: f"{m[1]}{m[2]}-slim{m[3] or ''}", from_ins.value, count=1)
-        dockerfile.instructions[stage.start] = from_ins.with_value(new)
+        dockerfile.instructions[stage.start] = keep_indent(from_ins, from_ins.with_value(new))
         return True
     # `FROM python:${PYTHON_VERSION}`: add -slim after the variable unless it carries a release.
     tag_var = re.search(r"python:\$\{?(\w+)\}?(?=\s|$)", from_ins.value)
     if tag_var and not release:
         new = re.sub(r"(python:\$\{?\w+\}?)(?=\s|$)", r"\1-slim", from_ins.value, count=1)
-        dockerfile.instructions[stage.start] = from_ins.with_value(new)
+        dockerfile.instructions[stage.start] = keep_indent(from_ins, from_ins.with_value(new))
         return True
     # The variable holds the tag or the whole image: change its default.
     for n, ins in enumerate(dockerfile.instructions):
