@@ -146,7 +146,8 @@ def _yes_edits(ins: Instruction) -> list[Edit]:
         at = found + len(seg.text)
         spans = command_word_spans(seg.text)
         argv = [seg.text[a:b] for a, b in spans]
-        if argv[:1] in (["apt-get"], ["apt"]) and "install" in argv and not has_yes(argv):
+        head = next((w for w in argv if not _assignment(w)), "")  # DEBIAN_FRONTEND=... apt-get
+        if head in {"apt-get", "apt"} and "install" in argv and not has_yes(argv):
             end = args_at + found + spans[argv.index("install")][1]
             edits.append(Edit(end, end, " -y"))
     return edits
@@ -376,7 +377,7 @@ def _install_edits(ins: Instruction, text: str, packages: list[str]) -> list[Edi
     argv = [text[a:b] for a, b in spans]
     if not argv or "install" not in argv:
         return None
-    head = next((w for w in argv if not w.split("=", 1)[0].isidentifier() or "=" not in w), "")
+    head = next((w for w in argv if not _assignment(w)), "")
     if head not in {"apt-get", "apt"}:
         return None  # `VAR=x apt-get ...` is fine, anything stranger is not simple
     base = args_at + at
@@ -385,6 +386,12 @@ def _install_edits(ins: Instruction, text: str, packages: list[str]) -> list[Edi
         install_end = spans[argv.index("install")][1]
         edits.append(Edit(base + install_end, base + install_end, " -y"))
     return edits
+
+
+def _assignment(word: str) -> bool:
+    """`NAME=value` before a command (an environment assignment, not an argument)."""
+    name, eq, _ = word.partition("=")
+    return bool(eq) and name.isidentifier()
 
 
 def has_yes(argv: list[str]) -> bool:
