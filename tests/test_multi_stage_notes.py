@@ -53,3 +53,13 @@ def test_compose_service_running_poetry_keeps_a_single_stage_and_says_why(
 def test_ubuntu_base_is_left_single_stage_and_says_why(tmp_path: Path) -> None:
     notes = _case_notes("ubuntu-base", tmp_path)
     assert any("ubuntu:22.04 is not an official" in n for n in notes), notes
+
+
+def test_entrypoint_script_running_poetry_keeps_a_single_stage(tmp_path: Path) -> None:
+    notes = _case_notes("entrypoint-poetry-run", tmp_path)
+    assert any("line 8: /code/entrypoint.sh calls `poetry run`" in n for n in notes), notes
+
+
+def test_compose_command_script_running_uv_keeps_a_single_stage(tmp_path: Path) -> None:
+    notes = _case_notes("compose-script-uv-run", tmp_path)
+    assert any("runs ./start.sh, which calls `uv run`" in n for n in notes), notes

@@ -146,7 +146,16 @@ class MultiStage(NotesTransform):
             skipped.append(
                 f"{runs_tool}: the final stage would not have that tool (it stays in the "
                 "builder), so the service would fail with `executable file not found`; left "
-                "single-stage (drop the runner from the compose command to allow the split)"
+                "single-stage (call the program directly, the virtualenv is on PATH, to allow "
+                "the split)"
+            )
+            return Result(out, notes, skipped)
+        script_tool = _script_runs_tool(items, last, ctx)
+        if script_tool is not None:
+            skipped.append(
+                f"{script_tool}: the final stage would not have that tool (it stays in the "
+                "builder), so the script would fail with `not found`; left single-stage (call "
+                "the program directly, the virtualenv is on PATH, to allow the split)"
             )
             return Result(out, notes, skipped)
 
@@ -338,14 +347,44 @@ def _compose_runs_tool(ctx: Context) -> tuple[str | None, list[str]]:
             tools = [
                 w for part in command for w in words(part) if w.rsplit("/", 1)[-1] in _RUNNER_TOOLS
             ]
+            files = ", ".join(f.name for f in project.files)
             if tools:
-                files = ", ".join(f.name for f in project.files)
                 return (
                     f"compose service `{service.name}` ({files}) runs "
                     f"`{tools[0].rsplit('/', 1)[-1]}`",
                     notes,
                 )
+            for name in _script_names(" ".join(command)):
+                match = _RUNNER_IN_SCRIPT.search(ctx.read_script(name) or "")
+                if match:
+                    return (
+                        f"compose service `{service.name}` ({files}) runs {name}, which calls "
+                        f"`{match.group(0)}`",
+                        notes,
+                    )
     return None, notes
+
+
+# A tool's runner in a script's text: `poetry run`, `pipenv run`, `uv run`, `uvx`, ...
+_RUNNER_IN_SCRIPT = re.compile(r"(?<![\w-])(?:(?:poetry|pipenv|uv|pdm|hatch|pipx) +run|uvx)\b")
+
+
+def _script_runs_tool(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> str | None:
+    """A script the final stage runs (named by CMD, ENTRYPOINT or a RUN after the install)
+    that calls a tool's runner: the tool stays in the builder, and `_strip_runners` only
+    rewrites the Dockerfile's own lines."""
+    # What starts the container first: its line is the one the note names.
+    order = sorted(items, key=lambda item: item[1].keyword == "RUN")
+    for n, ins in order:
+        if n <= last or ins.keyword not in {"RUN", "CMD", "ENTRYPOINT"}:
+            continue
+        for name in _script_names(ins.value):
+            match = _RUNNER_IN_SCRIPT.search(ctx.read_script(name) or "")
+            if match:
+                return f"line {ins.line}: {name} calls `{match.group(0)}`"
+    return None
 
 
 # Packages a dependency install may need although no `-dev` name says so (VCS requirements,
