@@ -25,6 +25,7 @@ from optimizer import compose
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
 from optimizer.shell import (
     TOOLS,
+    Segment,
     classify,
     join_segments,
     pip_install_targets,
@@ -482,6 +483,51 @@ def _kind(text: str) -> str:
     return kind
 
 
+# git clone's options that take a value (`--depth 1`, `-b main`).
+_CLONE_VALUE_OPTIONS = frozenset(
+    {"--depth", "-b", "--branch", "-o", "--origin", "-c", "--config", "-j", "--jobs",
+     "--reference", "--filter", "-u", "--upload-pack", "--separate-git-dir"}
+)
+
+
+def _feeds_install(segments: list[Segment]) -> set[int]:
+    """Indexes of the segments that only fetch source for a dependency install in the same RUN
+    (`git clone URL /tmp/x && cd /tmp/x && pip install . && rm -rf /tmp/x`): the clone, and the
+    `cd` into and `rm` of its directory. They belong to the builder with the install."""
+    if not any(_kind(s.text) in {"deps", "tool"} for s in segments):
+        return set()
+    found: set[int] = set()
+    clones: set[str] = set()
+    for k, seg in enumerate(segments):
+        argv = program(seg.text)
+        if argv[:2] == ["git", "clone"]:
+            positional: list[str] = []
+            skip = False
+            for arg in argv[2:]:
+                if skip:
+                    skip = False
+                elif arg in _CLONE_VALUE_OPTIONS:
+                    skip = True
+                elif not arg.startswith("-"):
+                    positional.append(arg)
+            if not positional:
+                continue
+            target = (
+                positional[1]
+                if len(positional) > 1
+                else posixpath.basename(positional[0].rstrip("/")).removesuffix(".git")
+            )
+            clones.add(posixpath.normpath(target))
+            found.add(k)
+        elif argv[:1] == ["cd"] and len(argv) == 2 and posixpath.normpath(argv[1]) in clones:
+            found.add(k)
+        elif argv[:1] == ["rm"]:
+            paths = [posixpath.normpath(a) for a in argv[1:] if not a.startswith("-")]
+            if paths and all(p in clones for p in paths):
+                found.add(k)
+    return found
+
+
 def _fetch_tools_left_behind(
     items: list[tuple[int, Instruction]], last: int, ctx: Context
 ) -> frozenset[str]:
@@ -495,13 +541,16 @@ def _fetch_tools_left_behind(
     if not installed:
         return frozenset()
     kept: list[str] = []
+    build_texts: list[str] = []
     for n, ins in items:
         if ins.keyword == "RUN" and ins.exec_form is None and n <= last:
-            kept += [
-                s.text
-                for s in split_commands(ins.args)
-                if _kind(s.text) not in {"tool", "deps", "apt"}
-            ]
+            segments = split_commands(ins.args)
+            feeds = _feeds_install(segments)
+            for k, seg in enumerate(segments):
+                if k in feeds or _kind(seg.text) in {"tool", "deps"}:
+                    build_texts.append(seg.text)
+                elif _kind(seg.text) != "apt":
+                    kept.append(seg.text)
         elif ins.keyword in {"RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"} and n > last:
             kept.append(" ".join(ins.exec_form) if ins.exec_form is not None else ins.value)
         else:
@@ -510,13 +559,6 @@ def _fetch_tools_left_behind(
     used = {w.rsplit("/", 1)[-1] for text in kept for w in _NOT_PATH.split(text)}
     # Only what the build is seen to use: a package installed for no visible reason may serve
     # `docker exec` or a compose healthcheck, so it stays.
-    build_texts = [
-        s.text
-        for n, ins in items
-        if n <= last and ins.keyword == "RUN" and ins.exec_form is None
-        for s in split_commands(ins.args)
-        if _kind(s.text) in {"tool", "deps"}
-    ]
     build_used = {w.rsplit("/", 1)[-1] for text in build_texts for w in _NOT_PATH.split(text)}
     if ctx.project.dependencies.needs_git:
         build_used.add("git")
@@ -875,9 +917,11 @@ def _for_final(
                 a for a in argv[1:] if not a.startswith("-") and a not in {"purge", "remove"}
             )
     kept: list[str] = []
-    for seg in split_commands(ins.args):
+    segments = split_commands(ins.args)
+    feeds = _feeds_install(segments)
+    for k, seg in enumerate(segments):
         kind = _kind(seg.text)
-        if kind in {"deps", "tool", "venv"}:
+        if kind in {"deps", "tool", "venv"} or k in feeds:
             continue
         if kind == "apt":
             argv = program(seg.text)
