@@ -454,7 +454,9 @@ def _has_kind(ins: Instruction, kind: str) -> bool:
 # Installers of Python build tools besides shell.TOOLS: they stay in the builder.
 _INSTALLER_TOOLS = frozenset({"pipx", "pdm", "hatch", "rye"})
 # Official installer scripts of those tools, run as they download (`curl URL | python3 -`).
-_INSTALLER_URL = re.compile(r"install\.python-poetry\.org|astral\.sh/uv|pdm-project\.org|rye")
+_INSTALLER_URL = re.compile(
+    r"install\.python-poetry\.org|astral\.sh/uv|pdm-project\.org|rye-up\.com"
+)
 
 
 def _kind(text: str) -> str:
