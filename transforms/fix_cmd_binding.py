@@ -25,6 +25,7 @@ from optimizer.shell import (
 )
 from transforms.base import Context, NotesTransform, Result
 from transforms.image_paths import context_reader
+from transforms.raw_edit import indent_like, keep_indent
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env sh"}
@@ -79,6 +80,8 @@ class FixCmdBinding(NotesTransform):
             )
         else:
             _ensure_expose(out, index, bound_port, notes)
+        # An indented file stays indented: the CMD as it was, a new EXPOSE as its neighbours.
+        out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
         return Result(out, notes, skipped)
 
 
@@ -167,7 +170,7 @@ def _move_run_server_to_cmd(dockerfile: Dockerfile, port: int, notes: list[str])
         if kept:
             # The tail of the last kept segment may carry a `&` that backgrounded the server.
             body = join_segments([*kept[:-1], Segment(_unbackground(kept[-1].text), "")])
-            dockerfile.instructions[n] = ins.with_args(body)
+            dockerfile.instructions[n] = keep_indent(ins, ins.with_args(body))
         else:
             dockerfile.instructions[n] = Instruction("RUN", "", ins.leading, "", ins.line)
         if has_start:
@@ -289,7 +292,7 @@ def _fix_instruction(
         return ins, server, bound_port
     if exec_form is not None and json.loads(value) == exec_form:
         return ins, server, bound_port
-    return ins.with_args(value), server, bound_port
+    return keep_indent(ins, ins.with_args(value)), server, bound_port
 
 
 def _assigns(argv: list[str]) -> bool:
@@ -527,7 +530,7 @@ def _ensure_expose(dockerfile: Dockerfile, cmd_index: int, port: int, notes: lis
         return
     if exposes:
         n, ins = exposes[-1]
-        dockerfile.instructions[n] = ins.with_value(f"{ins.value} {port}")
+        dockerfile.instructions[n] = keep_indent(ins, ins.with_value(f"{ins.value} {port}"))
         notes.append(f"EXPOSE now lists {port}, the port the server binds")
         return
     dockerfile.insert_before(cmd_index, Instruction.new("EXPOSE", str(port)))

@@ -21,8 +21,11 @@ import dataclasses
 import posixpath
 import re
 
+from optimizer import compose
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
 from optimizer.shell import (
+    TOOLS,
+    Segment,
     classify,
     join_segments,
     pip_install_targets,
@@ -35,7 +38,14 @@ from optimizer.shell import (
 from optimizer.syspkgs import debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
-from transforms.slim_base import apt_install, apt_packages, base_stage, update_before_installs
+from transforms.raw_edit import indent_like, keep_indent
+from transforms.slim_base import (
+    apt_install,
+    apt_packages,
+    base_stage,
+    has_yes,
+    update_before_installs,
+)
 
 VENV = "/opt/venv"
 _BUILD_ONLY = {
@@ -54,6 +64,7 @@ _BUILD_ONLY = {
     "libtool",
     "clang",
 }
+_BUILDER_COMMENT = "# Builder: installs the dependencies into a virtualenv.\n"
 _FINAL_COMMENT = (
     "\n",
     "# Runtime image: the virtualenv and the source only; compilers, headers and caches stay in\n",
@@ -94,12 +105,13 @@ class MultiStage(NotesTransform):
             return Result(out, notes, skipped)
         last = installs[-1]
         resolved = out.resolve(stage.base)
-        if "alpine" in resolved or not re.match(
-            r"^(docker\.io/)?(library/)?(python|debian|ubuntu):", resolved
-        ):
+        if "alpine" in resolved or not re.match(r"^(docker\.io/)?(library/)?python:", resolved):
+            # A distribution image (ubuntu, debian) runs Debian's python3: it has no `python`,
+            # no venv module without python3-venv, and its apt lines mix the interpreter with
+            # build tools; copying a venv between two such stages is not known to work.
             skipped.append(
-                f"{resolved} is not a Debian-based Python image; its run-time packages are "
-                "unknown, so it stays single-stage"
+                f"{resolved} is not an official Debian-based python image (its Python comes "
+                "from apt, without `python` or the venv module); left single-stage"
             )
             return Result(out, notes, skipped)
         variable = _variable_packages(items, last)
@@ -126,8 +138,30 @@ class MultiStage(NotesTransform):
         if any(i.keyword == "USER" for n, i in items if n <= last):
             skipped.append("a USER switch before the install; left single-stage")
             return Result(out, notes, skipped)
+        runs_tool, compose_notes = _compose_runs_tool(ctx)
+        skipped.extend(compose_notes)
+        if runs_tool is not None:
+            # Chosen over keeping the tool in the final stage: poetry/pipenv/uv there would
+            # bring back most of what the split leaves behind, and the tool's own environment
+            # settings (virtualenvs.create, PIPENV_VENV_IN_PROJECT) would have to follow.
+            skipped.append(
+                f"{runs_tool}: the final stage would not have that tool (it stays in the "
+                "builder), so the service would fail with `executable file not found`; left "
+                "single-stage (call the program directly, the virtualenv is on PATH, to allow "
+                "the split)"
+            )
+            return Result(out, notes, skipped)
+        script_tool = _script_runs_tool(items, last, ctx)
+        if script_tool is not None:
+            skipped.append(
+                f"{script_tool}: the final stage would not have that tool (it stays in the "
+                "builder), so the script would fail with `not found`; left single-stage (call "
+                "the program directly, the virtualenv is on PATH, to allow the split)"
+            )
+            return Result(out, notes, skipped)
 
-        if not _leaves_something_behind(out, items, last, ctx):
+        fetch_only = _fetch_tools_left_behind(items, last, ctx)
+        if not _leaves_something_behind(out, items, last, ctx) and not fetch_only:
             skipped.append(
                 "nothing to leave in a builder: no compilers or -dev packages, no install tools, "
                 "no download cache; a copied virtualenv would only add pip and setuptools"
@@ -166,10 +200,11 @@ class MultiStage(NotesTransform):
 
         lean = _lean_venv(out, items, last, ctx, existing_venv is not None or uses_uv)
         builder_part: list[Instruction] = [
-            Instruction.new(
-                "FROM",
-                f"{base} AS {builder}",
-                (*from_ins.leading, "# Builder: installs the dependencies into a virtualenv.\n"),
+            keep_indent(
+                from_ins,
+                Instruction.new(
+                    "FROM", f"{base} AS {builder}", (*from_ins.leading, _BUILDER_COMMENT)
+                ),
             )
         ]
         final_part: list[Instruction] = [
@@ -179,7 +214,7 @@ class MultiStage(NotesTransform):
         ]
         venv_added = existing_venv is not None
         source_at: int | None = None
-        final_only = _final_only(items, last, ctx)
+        final_only = _final_only(items, last, ctx, fetch_only)
         full_builder = bool(_FULL_PYTHON.match(out.resolve(base)))
         for n, ins in items[1:]:
             if n > last:
@@ -188,7 +223,7 @@ class MultiStage(NotesTransform):
             # not recreate it.
             if not venv_added and (
                 (ins.keyword == "RUN" and _has_kind(ins, "deps"))
-                or (ins.keyword in {"COPY", "ADD"} and _for_final(ins, ctx, runtime) is None)
+                or (ins.keyword in {"COPY", "ADD"} and _for_final(ins, ctx, fetch_only) is None)
             ):
                 builder_part.extend(
                     _venv_setup(venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit)
@@ -200,7 +235,7 @@ class MultiStage(NotesTransform):
             if full_builder and _already_in_full_image(ins):
                 # `apt-get install gcc libpq-dev` on the full image installs nothing but still
                 # fetches the package lists (and competes with the final stage's download).
-                final_ins = _for_final(ins, ctx, runtime)
+                final_ins = _for_final(ins, ctx, fetch_only)
                 if final_ins is not None:
                     final_part.append(final_ins)
                 notes.append(
@@ -209,7 +244,7 @@ class MultiStage(NotesTransform):
                 )
                 continue
             builder_part.append(ins)
-            final_ins = _for_final(ins, ctx, runtime)
+            final_ins = _for_final(ins, ctx, fetch_only)
             if final_ins is not None:
                 if final_ins.leading:
                     # The builder keeps the user's comments; a copy repeating them reads as a
@@ -246,7 +281,11 @@ class MultiStage(NotesTransform):
         final_part, rest = combined[: len(final_part)], combined[len(final_part) :]
         tools = _tools_left(final_part + rest)
         rest = [_strip_runners(i, tools, notes) for i in rest]
-        out.instructions[stage.start : stage.end] = builder_part + final_part + rest
+        # An indented file stays indented: rewritten lines as they were, new ones as their
+        # neighbours.
+        out.instructions[stage.start : stage.end] = indent_like(
+            [i for _, i in items], builder_part + final_part + rest
+        )
         notes.append(
             f"split into a '{builder}' stage that installs the dependencies into {venv} and a "
             f"final stage that copies only {venv} and the source"
@@ -256,6 +295,11 @@ class MultiStage(NotesTransform):
                 else ""
             )
         )
+        if fetch_only:
+            notes.append(
+                f"{', '.join(sorted(fetch_only))} stay{'s' if len(fetch_only) == 1 else ''} in "
+                "the builder: only the build uses them (tool installers, VCS requirements)"
+            )
         if lean:
             notes.append(
                 f"{venv} is created without pip and filled by the base image's pip "
@@ -271,12 +315,87 @@ class MultiStage(NotesTransform):
         return Result(out, notes, skipped)
 
 
+_RUNNER_TOOLS = frozenset({"poetry", "pipenv", "uv", "uvx", "pipx", "pdm", "hatch"})
+_COMPOSE_LEVELS_UP = 2
+
+
+def _compose_runs_tool(ctx: Context) -> tuple[str | None, list[str]]:
+    """(what a compose service that builds this Dockerfile runs with a tool the builder keeps,
+    notes on compose files that could not be read). The service's command replaces CMD, so
+    the Dockerfile's own CMD does not tell."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    context = ctx.context_dir.resolve()
+    notes: list[str] = []
+    # The compose file often sits above the context (`build: ./app` at the repository root).
+    for directory in dict.fromkeys(
+        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
+    ):
+        if not compose.find_compose_files(directory):
+            continue
+        try:
+            project = compose.load(directory)
+        except compose.ComposeError as exc:
+            notes.append(
+                f"compose file in {directory.name or directory} not read ({exc}); the commands "
+                "its services run were not checked for tools the builder keeps"
+            )
+            continue
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            command = (service.entrypoint or []) + (service.command or [])
+            # `sh -c "poetry run ..."`: the words inside each argument too.
+            tools = [
+                w for part in command for w in words(part) if w.rsplit("/", 1)[-1] in _RUNNER_TOOLS
+            ]
+            files = ", ".join(f.name for f in project.files)
+            if tools:
+                return (
+                    f"compose service `{service.name}` ({files}) runs "
+                    f"`{tools[0].rsplit('/', 1)[-1]}`",
+                    notes,
+                )
+            for name in _script_names(" ".join(command)):
+                match = _RUNNER_IN_SCRIPT.search(ctx.read_script(name) or "")
+                if match:
+                    return (
+                        f"compose service `{service.name}` ({files}) runs {name}, which calls "
+                        f"`{match.group(0)}`",
+                        notes,
+                    )
+    return None, notes
+
+
+# A tool's runner in a script's text: `poetry run`, `pipenv run`, `uv run`, `uvx`, ...
+_RUNNER_IN_SCRIPT = re.compile(r"(?<![\w-])(?:(?:poetry|pipenv|uv|pdm|hatch|pipx) +run|uvx)\b")
+
+
+def _script_runs_tool(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> str | None:
+    """A script the final stage runs (named by CMD, ENTRYPOINT or a RUN after the install)
+    that calls a tool's runner: the tool stays in the builder, and `_strip_runners` only
+    rewrites the Dockerfile's own lines."""
+    # What starts the container first: its line is the one the note names.
+    order = sorted(items, key=lambda item: item[1].keyword == "RUN")
+    for n, ins in order:
+        if n <= last or ins.keyword not in {"RUN", "CMD", "ENTRYPOINT"}:
+            continue
+        for name in _script_names(ins.value):
+            match = _RUNNER_IN_SCRIPT.search(ctx.read_script(name) or "")
+            if match:
+                return f"line {ins.line}: {name} calls `{match.group(0)}`"
+    return None
+
+
 # Packages a dependency install may need although no `-dev` name says so (VCS requirements,
 # private indexes); an apt line naming one stays in the builder.
 _FETCH_TOOLS = frozenset({"git", "openssh-client", "mercurial", "subversion", "ca-certificates"})
 
 
-def _final_only(items: list[tuple[int, Instruction]], last: int, ctx: Context) -> set[int]:
+def _final_only(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context, fetch_only: frozenset[str]
+) -> set[int]:
     """Lines before the install that only the final stage needs, so the builder skips them:
     apt installs of run-time packages only (nodejs, gettext, a client), and a downloaded setup
     script piped into a shell (NodeSource's) that prepares such an install."""
@@ -297,42 +416,161 @@ def _final_only(items: list[tuple[int, Instruction]], last: int, ctx: Context) -
         ]
         if packages:
             apt_final[n] = n > last or not any(
-                _build_only(p, build) or p.split("=", 1)[0] in _FETCH_TOOLS for p in packages
+                _build_only(p, build | fetch_only) or p.split("=", 1)[0] in _FETCH_TOOLS
+                for p in packages
             )
     chosen = {n for n, final in apt_final.items() if final and n < last}
     for n, ins in items:
         if n >= last or ins.keyword != "RUN" or not _pipes_download_to_shell(ins.args):
             continue
+        if any(_kind(s.text) == "tool" for s in split_commands(ins.args)):
+            continue  # poetry's or uv's installer: a build tool, it stays in the builder
         following = next((m for m in sorted(apt_final) if m > n), None)
         if following is not None and apt_final[following]:
             chosen.add(n)
     return chosen
 
 
-def _pipes_download_to_shell(command: str) -> bool:
-    """`curl -fsSL URL | bash -`, `wget -qO- URL | sh`: a setup script, run as it downloads."""
+def _pipes_download_to_shell(command: str, *, python: bool = False) -> bool:
+    """`curl -fsSL URL | bash -`, `wget -qO- URL | sh`: a setup script, run as it downloads
+    (with python=True also `| python3 -`)."""
     if "|" not in command:
         return False
     fetch, _, shell = command.partition("|")
     fetcher = program(fetch)
     runner = program(shell.lstrip("|"))
-    return bool(fetcher and runner) and fetcher[0] in {"curl", "wget"} and runner[0] in {
-        "bash",
-        "sh",
-        "sudo",
-    }
+    shells = {"bash", "sh", "sudo"} | ({"python", "python3"} if python else set())
+    return bool(fetcher and runner) and fetcher[0] in {"curl", "wget"} and runner[0] in shells
 
 
 def _has_kind(ins: Instruction, kind: str) -> bool:
     return (
         ins.keyword == "RUN"
         and ins.exec_form is None
-        and any(classify(s.text) == kind for s in split_commands(ins.args))
+        and any(_kind(s.text) == kind for s in split_commands(ins.args))
     )
 
 
+# Installers of Python build tools besides shell.TOOLS: they stay in the builder.
+_INSTALLER_TOOLS = frozenset({"pipx", "pdm", "hatch", "rye"})
+# Official installer scripts of those tools, run as they download (`curl URL | python3 -`).
+_INSTALLER_URL = re.compile(
+    r"install\.python-poetry\.org|astral\.sh/uv|pdm-project\.org|rye-up\.com"
+)
+
+
+def _kind(text: str) -> str:
+    """shell.classify, plus the tool installers it does not know: `pip install pipx`,
+    `pipx install poetry`, `curl -sSL https://install.python-poetry.org | python3 -`,
+    `curl -LsSf https://astral.sh/uv/install.sh | sh` are "tool" (build-only) too."""
+    kind = classify(text)
+    argv = program(text)
+    if kind == "deps":
+        pip = pip_install_targets(argv)
+        if (
+            pip is not None
+            and not pip[0]
+            and pip[1]
+            and all(spec_name(x) in TOOLS | _INSTALLER_TOOLS for x in pip[1])
+        ):
+            return "tool"
+    if argv and argv[0].rsplit("/", 1)[-1] in _INSTALLER_TOOLS:
+        return "tool"
+    if (
+        kind == "other"
+        and _pipes_download_to_shell(text, python=True)
+        and _INSTALLER_URL.search(text)
+    ):
+        return "tool"
+    return kind
+
+
+# git clone's options that take a value (`--depth 1`, `-b main`).
+_CLONE_VALUE_OPTIONS = frozenset(
+    {"--depth", "-b", "--branch", "-o", "--origin", "-c", "--config", "-j", "--jobs",
+     "--reference", "--filter", "-u", "--upload-pack", "--separate-git-dir"}
+)
+
+
+def _feeds_install(segments: list[Segment]) -> set[int]:
+    """Indexes of the segments that only fetch source for a dependency install in the same RUN
+    (`git clone URL /tmp/x && cd /tmp/x && pip install . && rm -rf /tmp/x`): the clone, and the
+    `cd` into and `rm` of its directory. They belong to the builder with the install."""
+    if not any(_kind(s.text) in {"deps", "tool"} for s in segments):
+        return set()
+    found: set[int] = set()
+    clones: set[str] = set()
+    for k, seg in enumerate(segments):
+        argv = program(seg.text)
+        if argv[:2] == ["git", "clone"]:
+            positional: list[str] = []
+            skip = False
+            for arg in argv[2:]:
+                if skip:
+                    skip = False
+                elif arg in _CLONE_VALUE_OPTIONS:
+                    skip = True
+                elif not arg.startswith("-"):
+                    positional.append(arg)
+            if not positional:
+                continue
+            target = (
+                positional[1]
+                if len(positional) > 1
+                else posixpath.basename(positional[0].rstrip("/")).removesuffix(".git")
+            )
+            clones.add(posixpath.normpath(target))
+            found.add(k)
+        elif argv[:1] == ["cd"] and len(argv) == 2 and posixpath.normpath(argv[1]) in clones:
+            found.add(k)
+        elif argv[:1] == ["rm"]:
+            paths = [posixpath.normpath(a) for a in argv[1:] if not a.startswith("-")]
+            if paths and all(p in clones for p in paths):
+                found.add(k)
+    return found
+
+
+def _fetch_tools_left_behind(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> frozenset[str]:
+    """curl, wget and git installed by apt before the dependency install when only the build
+    uses them: tool installers piped from curl, `git+https://` requirements. Nothing the final
+    stage keeps (a RUN after the install, a RUN before it that is not a tool install, CMD,
+    ENTRYPOINT, HEALTHCHECK and the scripts they name) calls them."""
+    installed = {
+        p for p in apt_packages(i for n, i in items if n <= last) if p in {"curl", "wget", "git"}
+    }
+    if not installed:
+        return frozenset()
+    kept: list[str] = []
+    build_texts: list[str] = []
+    for n, ins in items:
+        if ins.keyword == "RUN" and ins.exec_form is None and n <= last:
+            segments = split_commands(ins.args)
+            feeds = _feeds_install(segments)
+            for k, seg in enumerate(segments):
+                if k in feeds or _kind(seg.text) in {"tool", "deps"}:
+                    build_texts.append(seg.text)
+                elif _kind(seg.text) != "apt":
+                    kept.append(seg.text)
+        elif ins.keyword in {"RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"} and n > last:
+            kept.append(" ".join(ins.exec_form) if ins.exec_form is not None else ins.value)
+        else:
+            continue
+        kept += [t for name in _script_names(ins.value) if (t := ctx.read_script(name))]
+    used = {w.rsplit("/", 1)[-1] for text in kept for w in _NOT_PATH.split(text)}
+    # Only what the build is seen to use: a package installed for no visible reason may serve
+    # `docker exec` or a compose healthcheck, so it stays.
+    build_used = {w.rsplit("/", 1)[-1] for text in build_texts for w in _NOT_PATH.split(text)}
+    if ctx.project.dependencies.needs_git:
+        build_used.add("git")
+    return frozenset(p for p in installed if p not in used and p in build_used)
+
+
+# The path ends at whitespace, a quote, a comma or a bracket: in exec-form JSON
+# (`["/usr/local/bin/gunicorn", ...]`) those are not part of it.
 _SYSTEM_PYTHON = re.compile(
-    r"/usr/local/bin/(?!python)\S+|/usr/local/lib/python[\d.]*|site-packages"
+    r"/usr/local/bin/(?!python)[^\s\"',\[\]]+|/usr/local/lib/python[\d.]*|site-packages"
 )
 
 
@@ -438,6 +676,8 @@ def _leaves_something_behind(
             argv = program(seg.text)
             if kind == "tool" and any(spec_name(w) in {"poetry", "pipenv", "uv"} for w in argv):
                 return True
+            if _kind(seg.text) == "tool" and kind != "tool":
+                return True  # pipx, poetry's or uv's installer script
             if kind == "apt" and "install" in argv:
                 pkgs = argv[argv.index("install") + 1 :]
                 if any(_build_only(p, set()) for p in pkgs if not p.startswith("-")):
@@ -651,7 +891,9 @@ def _build_only(package: str, build_packages: set[str]) -> bool:
     return name in _BUILD_ONLY or name in build_packages or name.endswith("-dev")
 
 
-def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instruction | None:
+def _for_final(
+    ins: Instruction, ctx: Context, fetch_only: frozenset[str] = frozenset()
+) -> Instruction | None:
     """What of a builder-prefix instruction the final stage still needs."""
     if ins.keyword in {"ARG", "ENV", "WORKDIR", "LABEL", "SHELL", "EXPOSE", "STOPSIGNAL"}:
         return ins
@@ -668,7 +910,7 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
     if ins.keyword != "RUN" or ins.exec_form is not None:
         return ins
     deps = ctx.project.dependencies
-    build = set(system_needs(deps.packages).build)
+    build = set(system_needs(deps.packages).build) | fetch_only
     # Packages the same RUN purges after the install were only there to build.
     for seg in split_commands(ins.args):
         argv = program(seg.text)
@@ -677,9 +919,11 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
                 a for a in argv[1:] if not a.startswith("-") and a not in {"purge", "remove"}
             )
     kept: list[str] = []
-    for seg in split_commands(ins.args):
-        kind = classify(seg.text)
-        if kind in {"deps", "tool", "venv"}:
+    segments = split_commands(ins.args)
+    feeds = _feeds_install(segments)
+    for k, seg in enumerate(segments):
+        kind = _kind(seg.text)
+        if kind in {"deps", "tool", "venv"} or k in feeds:
             continue
         if kind == "apt":
             argv = program(seg.text)
@@ -692,6 +936,8 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
                     continue
                 if "--no-install-recommends" not in opts:
                     opts.append("--no-install-recommends")
+                if not has_yes(argv):
+                    opts.insert(0, "-y")  # a build cannot answer apt's prompt
                 kept.append(" ".join([*argv[:at], *opts, *keep]))
                 continue
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
@@ -706,7 +952,7 @@ def _for_final(ins: Instruction, ctx: Context, runtime: list[str]) -> Instructio
             kept.append("apt-get clean")
         if not any("/var/lib/apt/lists" in k for k in kept):
             kept.append("rm -rf /var/lib/apt/lists/*")
-    return Instruction("RUN", " && ".join(kept), ins.leading)
+    return Instruction("RUN", " && ".join(kept), ins.leading, None, ins.line)
 
 
 def _looks_like_manifest(path: str) -> bool:

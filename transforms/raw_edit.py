@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from optimizer.dockerfile import Instruction
+from optimizer.dockerfile import Instruction, render_instruction
 
 
 @dataclass(frozen=True)
@@ -103,3 +103,46 @@ def _raw_position(raw: str, index: list[int], at: int) -> int:
     while k >= 0 and index[k] < 0:
         k -= 1
     return index[k] + 1 if k >= 0 else len(raw)
+
+
+def keep_indent(old: Instruction, new: Instruction) -> Instruction:
+    """`new`, re-rendered from its value, indented like `old`'s first line (a Dockerfile
+    indented with spaces or tabs keeps its layout when one instruction is rewritten)."""
+    if new.raw is not None or not old.raw:
+        return new
+    indent = old.raw[: len(old.raw) - len(old.raw.lstrip(" \t"))]
+    if not indent:
+        return new
+    return replace(new, raw=_indented(indent, render_instruction(new.keyword, new.value)))
+
+
+def indent_of(ins: Instruction) -> str:
+    """The spaces and tabs before the instruction's keyword in its text ("" when re-rendered)."""
+    if not ins.raw:
+        return ""
+    return ins.raw[: len(ins.raw) - len(ins.raw.lstrip(" \t"))]
+
+
+def indent_like(originals: list[Instruction], instructions: list[Instruction]) -> list[Instruction]:
+    """Re-rendered and new instructions indented like the file around them: one rewritten from
+    an original line (same `line`) as that line was, a new one as the instruction before it."""
+    if not any(indent_of(i) for i in originals):
+        return instructions
+    by_line = {i.line: i for i in originals if i.line}
+    out: list[Instruction] = []
+    previous = ""
+    for ins in instructions:
+        if ins.raw is None:
+            source = by_line.get(ins.line) if ins.line else None
+            indent = indent_of(source) if source is not None else previous
+            if indent:
+                rendered = render_instruction(ins.keyword, ins.value)
+                ins = replace(ins, raw=_indented(indent, rendered))
+        previous = indent_of(ins)
+        out.append(ins)
+    return out
+
+
+def _indented(indent: str, text: str) -> str:
+    """Every line of a rendered instruction (its continuation lines too) shifted by `indent`."""
+    return "".join(indent + line for line in text.splitlines(keepends=True))

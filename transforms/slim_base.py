@@ -15,9 +15,10 @@ import re
 from collections.abc import Iterable
 
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
-from optimizer.shell import classify, join_segments, program, split_commands
+from optimizer.shell import classify, program, split_commands
 from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, Result
+from transforms.raw_edit import Edit, apply_edits, indent_like, keep_indent
 
 _PYTHON = re.compile(
     r"^(?P<repo>(?:docker\.io/)?(?:library/)?python):(?P<version>\d+(?:\.\d+)*)"
@@ -87,9 +88,11 @@ class SlimBase:
             notes.append(
                 ("line " if len(updated) == 1 else "lines ")
                 + ", ".join(str(n) for n in updated)
-                + ": `apt-get update` first: "
-                "the slim image has no package lists, so an install needs its own update"
+                + ": `apt-get update` first and `-y`: the slim image has no package lists and "
+                "really installs, so an install needs its own update and cannot stop at apt's "
+                "prompt"
             )
+        out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
         return Result(out, notes, skipped)
 
 
@@ -115,11 +118,39 @@ def update_before_installs(instructions: list[Instruction], start: int, end: int
                 needs = True
             elif "/var/lib/apt/lists" in text:
                 fresh = False
+        yes = _yes_edits(ins)
+        if yes:
+            # Without -y apt asks and a build answers no (`Abort.`); the full image often had
+            # every package already, so the user's line never had to ask.
+            ins = instructions[k] = apply_edits(ins, yes)
+            if not needs:
+                changed.append(ins.line)
         if needs:
             instructions[k] = _prefixed(ins, "apt-get update && ")
             changed.append(ins.line)
             fresh = not any("/var/lib/apt/lists" in t for t in texts)
     return changed
+
+
+def _yes_edits(ins: Instruction) -> list[Edit]:
+    """`-y` after `install` for each apt install of the RUN that does not answer the prompt."""
+    if not ins.value.endswith(ins.args):
+        return []
+    args_at = len(ins.value) - len(ins.args)
+    edits: list[Edit] = []
+    at = 0
+    for seg in split_commands(ins.args):
+        found = ins.args.find(seg.text, at)
+        if found < 0:
+            return []
+        at = found + len(seg.text)
+        spans = command_word_spans(seg.text)
+        argv = [seg.text[a:b] for a, b in spans]
+        head = next((w for w in argv if not _assignment(w)), "")  # DEBIAN_FRONTEND=... apt-get
+        if head in {"apt-get", "apt"} and "install" in argv and not has_yes(argv):
+            end = args_at + found + spans[argv.index("install")][1]
+            edits.append(Edit(end, end, " -y"))
+    return edits
 
 
 def _prefixed(ins: Instruction, prefix: str) -> Instruction:
@@ -155,13 +186,13 @@ def _retag(dockerfile: Dockerfile, stage: Stage, version: str, release: str | No
     )
     if literal.search(from_ins.value):
         new = literal.sub(lambda m: f"{m[1]}{m[2]}-slim{m[3] or ''}", from_ins.value, count=1)
-        dockerfile.instructions[stage.start] = from_ins.with_value(new)
+        dockerfile.instructions[stage.start] = keep_indent(from_ins, from_ins.with_value(new))
         return True
     # `FROM python:${PYTHON_VERSION}`: add -slim after the variable unless it carries a release.
     tag_var = re.search(r"python:\$\{?(\w+)\}?(?=\s|$)", from_ins.value)
     if tag_var and not release:
         new = re.sub(r"(python:\$\{?\w+\}?)(?=\s|$)", r"\1-slim", from_ins.value, count=1)
-        dockerfile.instructions[stage.start] = from_ins.with_value(new)
+        dockerfile.instructions[stage.start] = keep_indent(from_ins, from_ins.with_value(new))
         return True
     # The variable holds the tag or the whole image: change its default.
     for n, ins in enumerate(dockerfile.instructions):
@@ -305,16 +336,17 @@ def _add_apt_packages(
             continue
         segments = split_commands(ins.args)
         updated = False
-        for k, seg in enumerate(segments):
+        for seg in segments:
             argv = program(seg.text)
             if argv[:2] in (["apt-get", "update"], ["apt", "update"]):
                 updated = True
             elif _is_apt_install(seg.text):
                 if not updated:
                     break
-                texts = [s.text for s in segments]
-                texts[k] = seg.text.rstrip() + " " + " ".join(packages)
-                dockerfile.instructions[n] = ins.with_args(join_segments(segments, texts))
+                edits = _install_edits(ins, seg.text, packages)
+                if edits is None:
+                    break  # not a plain `apt-get install ...`: a RUN of their own below
+                dockerfile.instructions[n] = apply_edits(ins, edits)
                 return
         if any(_is_apt_install(s.text) for s in segments):
             break  # the first install has no update of its own: do not build on it
@@ -330,6 +362,84 @@ def _add_apt_packages(
     if before is not None:
         at = min(at, before)
     dockerfile.insert_before(at, Instruction.new("RUN", apt_install(packages)))
+
+
+def _install_edits(ins: Instruction, text: str, packages: list[str]) -> list[Edit] | None:
+    """Edits of ins.value that add `packages` to the install command `text` (a segment of its
+    arguments): after the command's last word, before any `||`, pipe or redirection, and `-y`
+    after `install` when the user's line had none (the slim image really installs, and a build
+    cannot answer apt's prompt). None when the words cannot be placed (a compound command)."""
+    args_at = len(ins.value) - len(ins.args)
+    at = ins.args.find(text)
+    if at < 0 or not ins.value.endswith(ins.args):
+        return None
+    spans = command_word_spans(text)
+    argv = [text[a:b] for a, b in spans]
+    if not argv or "install" not in argv:
+        return None
+    head = next((w for w in argv if not _assignment(w)), "")
+    if head not in {"apt-get", "apt"}:
+        return None  # `VAR=x apt-get ...` is fine, anything stranger is not simple
+    base = args_at + at
+    edits = [Edit(base + spans[-1][1], base + spans[-1][1], " " + " ".join(packages))]
+    if not has_yes(argv):
+        install_end = spans[argv.index("install")][1]
+        edits.append(Edit(base + install_end, base + install_end, " -y"))
+    return edits
+
+
+def _assignment(word: str) -> bool:
+    """`NAME=value` before a command (an environment assignment, not an argument)."""
+    name, eq, _ = word.partition("=")
+    return bool(eq) and name.isidentifier()
+
+
+def has_yes(argv: list[str]) -> bool:
+    """Whether apt's argv answers its prompt (`-y`, `-qy`, `--yes`, `--assume-yes`)."""
+    return any(
+        a in {"--yes", "--assume-yes"}
+        or (a.startswith("-") and not a.startswith("--") and "y" in a[1:])
+        for a in argv
+    )
+
+
+def command_word_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each word of the simple command that opens `text`, up to the first
+    unquoted `|`, `&`, `;`, `<`, `>`, `(`, `)`; a file-descriptor number before a redirection
+    (`2>`) is not a word of the command. Linear: one pass, no regex."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    quote: str | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+            elif ch == "\\" and quote == '"':
+                i += 1
+        elif ch in "'\"":
+            quote = ch
+            start = i if start is None else start
+        elif ch == "\\":
+            start = i if start is None else start
+            i += 1
+        elif ch in "|&;<>()":
+            if start is not None:
+                word = text[start:i]
+                if not (ch in "<>" and word.isdigit()):
+                    spans.append((start, i))
+            return spans
+        elif ch.isspace():
+            if start is not None:
+                spans.append((start, i))
+                start = None
+        elif start is None:
+            start = i
+        i += 1
+    if start is not None:
+        spans.append((start, len(text)))
+    return spans
 
 
 def _is_apt_install(text: str) -> bool:

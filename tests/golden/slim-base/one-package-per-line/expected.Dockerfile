@@ -1,0 +1,11 @@
+FROM python:3.11-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        gettext \
+        curl gcc libc6-dev libpq-dev libpq5 \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
