@@ -11,6 +11,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,28 @@ def test_missing_images_name_the_lab_alias_only_for_official_stand_ins(
     assert "images-up --alias postgres:latest" in found[0]
     assert all("images-up" not in line for line in found[1:])
     assert "`docker pull redis/redis-stack:7.2.0-v10`" in found[2]
+
+
+def test_a_missing_service_image_is_the_verdicts_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A real project (its compose file names elasticsearch and redis-stack): the run stopped
+    # before building, inconclusive, with an empty list of reasons: the report said nothing.
+    from optimizer import engine
+    from optimizer.verify import VerifyOptions, verify
+    from optimizer.verify.runplan import RunPlan
+
+    monkeypatch.setattr(engine, "engine_available", lambda: True)
+    monkeypatch.setattr(engine, "image_exists", lambda ref: False)
+    built: list[str] = []
+    monkeypatch.setattr(engine, "build", lambda *a, **k: built.append("build"))
+    monkeypatch.setattr(engine, "remove", lambda **k: [])
+    monkeypatch.setattr(engine, "find_labelled", lambda run_id=None: engine.Labelled())
+    plan = RunPlan(services=(ServiceSpec(name="es", image="elasticsearch:8.15.3"),))
+    text = {"Dockerfile": "FROM scratch\n"}
+    report = verify(Path("."), text, text, VerifyOptions(run_plan=plan))
+    assert not built
+    assert report.verdict == "inconclusive" and not report.passed
+    assert [r.text for r in report.verdict_reasons] == report.inconclusive
+    assert "elasticsearch:8.15.3, which is not here" in report.reasons[0]
+    assert report.cleaned_up

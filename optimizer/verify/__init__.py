@@ -203,7 +203,8 @@ def _verify(
         report.inconclusive.extend(plan.blockers)
         report.inconclusive.extend(services.missing_images(plan.services))
         if report.inconclusive:
-            report.passed = False  # nothing was built: no build verdicts to give
+            # Nothing was built: these are the verdict's reasons (the report must say why).
+            report.set_verdict("inconclusive", [Reason(text) for text in report.inconclusive])
             return
     roots: dict[str, Path] = {}
     progress("copying the build context")
