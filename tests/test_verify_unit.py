@@ -350,6 +350,24 @@ def test_equal_errors_prove_little_and_alone_are_inconclusive(
     assert reasons[1].endswith("this probe proves little")
 
 
+_ADMIN_LOGIN = (
+    '<html><head><title>Log in | Django site admin</title>'
+    '<meta name="robots" content="NONE,NOARCHIVE"></head><body><form id="login-form">'
+)
+
+
+def test_the_admin_login_page_is_an_answer_not_a_debug_page() -> None:
+    # Django's admin templates carry the debug pages' robots tag: on a real project the 200
+    # login page was reported as "a Django DEBUG error page" that proves little.
+    before = _side(probes=[_probe("/admin/login/", 200, _ADMIN_LOGIN)])
+    same = _side(probes=[_probe("/admin/login/", 200, _ADMIN_LOGIN)])
+    assert judge_probes(before.probes, same.probes) == {"/admin/login/": "same"}
+    assert _verdict(before, same) == ("pass", [])
+    changed = _side(probes=[_probe("/admin/login/", 200, _ADMIN_LOGIN.replace("Log in", "x"))])
+    assert judge_probes(before.probes, changed.probes) == {"/admin/login/": "differs"}
+    assert _verdict(before, changed)[0] == "fail"
+
+
 def test_one_proving_probe_is_enough_to_pass() -> None:
     before = _side(probes=[_probe("/", 200, "home"), _probe("/admin/login/", 500, _DEBUG_500)])
     after = _side(probes=[_probe("/", 200, "home"), _probe("/admin/login/", 500, _DEBUG_500)])

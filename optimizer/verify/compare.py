@@ -29,7 +29,9 @@ def compare_probes(before: list[ProbeResult], after: list[ProbeResult]) -> dict[
 
 
 def is_debug_page(probe: ProbeResult) -> bool:
-    return _DJANGO_DEBUG_PAGE in probe.body
+    # Django serves its technical 404/500 pages with their error status; the admin's own pages
+    # (the 200 login page) carry the same robots meta tag and are real answers.
+    return (probe.status or 0) >= 400 and _DJANGO_DEBUG_PAGE in probe.body
 
 
 def judge_probes(before: list[ProbeResult], after: list[ProbeResult]) -> dict[str, ProbeVerdict]:
