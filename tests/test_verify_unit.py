@@ -629,3 +629,22 @@ def test_build_progress_forwards_step_headers_only() -> None:
         "after: [builder 3/6] RUN pip install -r requirements.txt",
         "after: [2/4] COPY . .",
     ]
+
+
+def test_a_pre_step_failing_on_the_original_is_one_reason_and_inconclusive() -> None:
+    # A real project (its settings module is gitignored): the reason was given twice, once by
+    # the run and once by `decide`; and a rewrite that then failed would have read as *fail*.
+    pre = {"command": ["python", "manage.py", "migrate"], "ok": False,
+           "log_tail": ["ModuleNotFoundError: No module named 'core.project.settings.local'"]}
+    before, after = _side(serving="none", probes=[]), _side(serving="none", probes=[])
+    before.pre_step, after.pre_step = dict(pre), dict(pre)
+    verdict, reasons = decide(before, after, {})
+    assert verdict == "inconclusive"
+    texts = [r.text for r in reasons]
+    assert sum("pre-step" in t for t in texts) == 1
+    assert "fails on the original image" in texts[0] and "--pre ''" in texts[0]
+    assert reasons[0].cause == pre["log_tail"]
+    # The original serves despite the failed step, the rewrite does not: still nothing proven.
+    serving = _side(probes=[_probe("/", 200, "home")])
+    serving.pre_step = dict(pre)
+    assert decide(serving, after, {"/": "differs"})[0] == "inconclusive"

@@ -373,13 +373,8 @@ def _verify(
                 report.notes.append(
                     f"{name}: the pre-step failed ({step.error or f'exit {step.exit_code}'})"
                 )
-    if report.before.pre_step and not report.before.pre_step["ok"]:
-        tail = (report.before.pre_step.get("log_tail") or [""])[-1]
-        report.inconclusive.append(
-            "the pre-step fails on the original image too, so nothing was proven"
-            + (f": {tail}" if tail else "")
-            + " (choose another with --pre, or --pre '' for none)"
-        )
+    # A pre-step that fails on the original makes the verdict inconclusive: `decide` says so,
+    # with the step's last lines (listed here too, the reason was given twice).
     if not services_ready.get("before", True):
         report.inconclusive.append(
             "the original's services did not become ready: nothing was proven"

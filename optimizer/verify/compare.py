@@ -78,11 +78,12 @@ def decide(
             "the rewritten Dockerfile does not build (the original does)", build_cause(after)
         )
         return "fail", [reason]
-    if before.pre_step and not before.pre_step.get("ok"):
+    pre_failed_before = bool(before.pre_step and not before.pre_step.get("ok"))
+    if before.pre_step and pre_failed_before:
         unknown.append(
             Reason(
                 f"the pre-step ({' '.join(before.pre_step['command'])}) fails on the original "
-                f"image: {NOTHING_PROVEN}",
+                f"image: {NOTHING_PROVEN} (choose another with --pre, or --pre '' for none)",
                 list(before.pre_step.get("log_tail") or [])[-10:],
             )
         )
@@ -137,6 +138,10 @@ def decide(
             failed = other is None or other.status is None or other.status >= 500
             cause = container_cause(after) if failed else []
             fails.append(Reason(f"GET {probe.path}: {_describe_difference(probe, other)}", cause))
+    if pre_failed_before:
+        # The original was not run the way it runs (its migrations failed, say): whatever the
+        # rewrite did afterwards proves nothing either way.
+        return "inconclusive", unknown + fails
     if fails:
         return "fail", fails
     if unknown:
