@@ -151,3 +151,21 @@ def test_a_missing_service_image_is_the_verdicts_reason(
     assert [r.text for r in report.verdict_reasons] == report.inconclusive
     assert "elasticsearch:8.15.3, which is not here" in report.reasons[0]
     assert report.cleaned_up
+
+
+def test_a_service_that_is_not_ready_is_named_with_its_cause() -> None:
+    # The verdict's reason said only "the original's services did not become ready"; the cause
+    # (a real project's compose sets no POSTGRES_PASSWORD) was in the notes alone.
+    from optimizer.verify import services_unready
+    from optimizer.verify.services import ServiceStatus
+
+    status = ServiceStatus(
+        name="db",
+        image="postgres",
+        container="c",
+        error="exited before it was ready",
+        log_tail=["Error: Database is uninitialized", "Set POSTGRES_PASSWORD.", ""],
+    )
+    assert services_unready(status) == (
+        "service db (postgres): exited before it was ready; its log ends: Set POSTGRES_PASSWORD."
+    )

@@ -351,11 +351,7 @@ def _verify(
         services_ready[name] = all(st.ready for st in statuses[name])
         for st in statuses[name]:
             if not st.ready:
-                last = next((x.strip() for x in reversed(st.log_tail) if x.strip()), "")
-                report.notes.append(
-                    f"{name}: service {st.name} ({st.image}): {st.error}"
-                    + (f"; its log ends: {last[-200:]}" if last else "")
-                )
+                report.notes.append(f"{name}: {services_unready(st)}")
         if plan.pre is not None and services_ready[name]:
             progress(f"{name}: pre-step: {' '.join(plan.pre)}")
             step = services.run_pre(
@@ -377,7 +373,9 @@ def _verify(
     # with the step's last lines (listed here too, the reason was given twice).
     if not services_ready.get("before", True):
         report.inconclusive.append(
-            "the original's services did not become ready: nothing was proven"
+            "the original's services did not become ready ("
+            + "; ".join(services_unready(st) for st in statuses["before"] if not st.ready)
+            + "): nothing was proven"
         )
 
     progress("starting both containers")
@@ -478,6 +476,15 @@ def _verify(
 
 
 LONG_STOP_SECONDS = 3.0
+
+
+def services_unready(status: services.ServiceStatus) -> str:
+    """Which service did not become ready, and why: its error and its log's last line (the
+    cause a user acts on, e.g. `Set POSTGRES_PASSWORD`)."""
+    last = next((x.strip() for x in reversed(status.log_tail) if x.strip()), "")
+    return f"service {status.name} ({status.image}): {status.error}" + (
+        f"; its log ends: {last[-200:]}" if last else ""
+    )
 
 
 def _finish(report: VerifyReport, options: VerifyOptions) -> None:
