@@ -648,3 +648,25 @@ def test_a_pre_step_failing_on_the_original_is_one_reason_and_inconclusive() -> 
     serving = _side(probes=[_probe("/", 200, "home")])
     serving.pre_step = dict(pre)
     assert decide(serving, after, {"/": "differs"})[0] == "inconclusive"
+
+
+_ENOSPC = [
+    "#6 1.594   Write error - write (28: No space left on device)",
+    "ERROR: failed to solve: executor failed running [/bin/sh -c apt-get update]: exit code: 100",
+]
+
+
+def test_a_full_disk_is_named_and_never_fails_the_rewrite() -> None:
+    # On the shared lab machine the disk filled during a corpus run: six originals "did not
+    # build" with no word of why, and a rewrite built at that moment would have read as *fail*.
+    full = _side(build_ok=False, probes=[])
+    full.build_log_tail = list(_ENOSPC)
+    verdict, reasons = _verdict(full, _side())
+    assert verdict == "inconclusive"
+    assert reasons[0].startswith("the original does not build (the engine ran out of disk space")
+    verdict, reasons = _verdict(_side(), full)
+    assert verdict == "inconclusive" and "ran out of disk space" in reasons[0]
+    broken = _side(build_ok=False, probes=[])
+    broken.build_log_tail = ["ERROR: failed to solve: exit code: 1"]
+    verdict, reasons = _verdict(_side(), broken)
+    assert verdict == "fail" and "disk" not in reasons[0]

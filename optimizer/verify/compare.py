@@ -66,13 +66,23 @@ def decide(
     unknown: list[Reason] = []
     if not before.build_ok:
         unknown.append(
-            Reason(f"the original does not build: {NOTHING_PROVEN}", build_cause(before))
+            Reason(
+                f"the original does not build{_disk_full(before)}: {NOTHING_PROVEN}",
+                build_cause(before),
+            )
         )
         if after.build_tried and not after.build_ok:
             unknown.append(
                 Reason("the rewritten Dockerfile does not build either", build_cause(after))
             )
         return "inconclusive", unknown
+    if not after.build_ok and _disk_full(after):
+        # The machine, not the rewrite: another build filled the disk meanwhile.
+        reason = Reason(
+            f"the rewritten Dockerfile does not build{_disk_full(after)}: {NOTHING_PROVEN}",
+            build_cause(after),
+        )
+        return "inconclusive", [reason]
     if not after.build_ok:
         reason = Reason(
             "the rewritten Dockerfile does not build (the original does)", build_cause(after)
@@ -160,6 +170,21 @@ def decide(
             reasons.append(Reason("no probes were made"))
         return "inconclusive", reasons
     return "pass", []
+
+
+_NO_SPACE = "No space left on device"
+
+
+def _disk_full(side: SideReport) -> str:
+    """A clause naming the cause when the build failed because the engine's disk is full
+    (ENOSPC in the build log): not the Dockerfile's fault, on either side."""
+    lines = side.build_log_tail + side.build_step_tail + side.build_errors
+    if any(_NO_SPACE in line for line in lines):
+        return (
+            f" (the engine ran out of disk space: {_NO_SPACE}; free some, e.g. "
+            "`docker builder prune`, and run again)"
+        )
+    return ""
 
 
 def proves_little(probe: ProbeResult) -> str:
