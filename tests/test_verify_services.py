@@ -169,3 +169,27 @@ def test_a_service_that_is_not_ready_is_named_with_its_cause() -> None:
     assert services_unready(status) == (
         "service db (postgres): exited before it was ready; its log ends: Set POSTGRES_PASSWORD."
     )
+
+
+def test_an_interrupted_run_says_where_it_was(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # On the lab machine BuildKit wedged and a real project's build hung until the 10-minute
+    # timeout's SIGINT: the report said "interrupted by SIGINT" and not that it was building.
+    from optimizer import engine
+    from optimizer.verify import VerifyOptions, verify
+
+    def hang(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "engine_available", lambda: True)
+    monkeypatch.setattr(engine, "build", hang)
+    monkeypatch.setattr(engine, "remove", lambda **k: [])
+    monkeypatch.setattr(engine, "find_labelled", lambda run_id=None: engine.Labelled())
+    (tmp_path / "app.py").write_text("x = 1\n", encoding="utf-8")
+    text = {"Dockerfile": "FROM scratch\n"}
+    report = verify(tmp_path, text, text, VerifyOptions())
+    assert report.verdict == "inconclusive" and report.interrupted_by == "SIGINT"
+    assert report.verdict_reasons[0].text == "interrupted by SIGINT: nothing was proven"
+    assert report.verdict_reasons[0].cause == ["it was at: before: cold build (--no-cache)"]
+    assert report.cleaned_up

@@ -137,6 +137,16 @@ def verify(
             if Path(rel).is_absolute() or ".." in Path(rel).parts:
                 raise ValueError(f"{side}: {rel!r} is not a context-relative path")
     report = VerifyReport("", SideReport(dockerfile=dockerfile), SideReport(dockerfile=dockerfile))
+    # The phase the run is in, for an interrupted run's report: a build that hangs on a wedged
+    # engine until the user's (or a CI job's) timeout is told apart from a slow start.
+    phase = ["starting"]
+    shown = progress
+
+    def track(line: str) -> None:
+        phase[0] = line
+        shown(line)
+
+    progress = track
     progress("checking the container engine")
     if not engine.engine_available():
         report.set_verdict("inconclusive", [Reason(NO_ENGINE)])
@@ -146,6 +156,7 @@ def verify(
     report.run_id = run.run_id
     progress(f"run {run.run_id}: everything it creates is labelled {engine.RUN_LABEL}={run.run_id}")
     engine_failure = ""
+    interrupted_at = ""
     with run.signals(progress):
         try:
             _verify(
@@ -161,6 +172,7 @@ def verify(
             )
         except KeyboardInterrupt:
             report.interrupted_by = run.interrupted_by or "SIGINT"
+            interrupted_at = phase[0]
         except (engine.EngineError, DockerException, OSError) as exc:
             # The engine refused or went away mid-run (requests' errors are OSErrors), or a
             # file of the context could not be copied: a result, not a traceback.
@@ -173,7 +185,12 @@ def verify(
     if report.interrupted_by:
         report.set_verdict(
             "inconclusive",
-            [Reason(f"interrupted by {report.interrupted_by}: nothing was proven")],
+            [
+                Reason(
+                    f"interrupted by {report.interrupted_by}: nothing was proven",
+                    [f"it was at: {interrupted_at}"],
+                )
+            ],
         )
     return report
 
