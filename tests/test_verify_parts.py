@@ -394,3 +394,14 @@ def test_no_engine_is_inconclusive_with_a_report(tmp_path: Path) -> None:
     data = json.loads(cli("--json").stdout)
     assert data["verdict"] == "inconclusive" and data["passed"] is False
     assert data["verdict_reasons"][0]["text"].startswith("no container engine answers")
+
+
+def test_run_plan_notes_are_not_printed_twice() -> None:
+    # On a real project each compose note was printed as "note: ..." here and again as
+    # "how it ran: ..." by the CLI.
+    report = VerifyReport("djopt-x", SideReport(), SideReport())
+    report.run_plan = {"notes": ["run as compose file docker-compose.yaml says"]}
+    report.notes = ["run as compose file docker-compose.yaml says", "the original failed"]
+    text = _render(report)
+    assert "run as compose file" not in text
+    assert "note: the original failed" in text

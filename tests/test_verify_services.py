@@ -11,6 +11,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,70 @@ def test_missing_images_name_the_lab_alias_only_for_official_stand_ins(
     assert "images-up --alias postgres:latest" in found[0]
     assert all("images-up" not in line for line in found[1:])
     assert "`docker pull redis/redis-stack:7.2.0-v10`" in found[2]
+
+
+def test_a_missing_service_image_is_the_verdicts_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A real project (its compose file names elasticsearch and redis-stack): the run stopped
+    # before building, inconclusive, with an empty list of reasons: the report said nothing.
+    from optimizer import engine
+    from optimizer.verify import VerifyOptions, verify
+    from optimizer.verify.runplan import RunPlan
+
+    monkeypatch.setattr(engine, "engine_available", lambda: True)
+    monkeypatch.setattr(engine, "image_exists", lambda ref: False)
+    built: list[str] = []
+    monkeypatch.setattr(engine, "build", lambda *a, **k: built.append("build"))
+    monkeypatch.setattr(engine, "remove", lambda **k: [])
+    monkeypatch.setattr(engine, "find_labelled", lambda run_id=None: engine.Labelled())
+    plan = RunPlan(services=(ServiceSpec(name="es", image="elasticsearch:8.15.3"),))
+    text = {"Dockerfile": "FROM scratch\n"}
+    report = verify(Path("."), text, text, VerifyOptions(run_plan=plan))
+    assert not built
+    assert report.verdict == "inconclusive" and not report.passed
+    assert [r.text for r in report.verdict_reasons] == report.inconclusive
+    assert "elasticsearch:8.15.3, which is not here" in report.reasons[0]
+    assert report.cleaned_up
+
+
+def test_a_service_that_is_not_ready_is_named_with_its_cause() -> None:
+    # The verdict's reason said only "the original's services did not become ready"; the cause
+    # (a real project's compose sets no POSTGRES_PASSWORD) was in the notes alone.
+    from optimizer.verify import services_unready
+    from optimizer.verify.services import ServiceStatus
+
+    status = ServiceStatus(
+        name="db",
+        image="postgres",
+        container="c",
+        error="exited before it was ready",
+        log_tail=["Error: Database is uninitialized", "Set POSTGRES_PASSWORD.", ""],
+    )
+    assert services_unready(status) == (
+        "service db (postgres): exited before it was ready; its log ends: Set POSTGRES_PASSWORD."
+    )
+
+
+def test_an_interrupted_run_says_where_it_was(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # On the lab machine BuildKit wedged and a real project's build hung until the 10-minute
+    # timeout's SIGINT: the report said "interrupted by SIGINT" and not that it was building.
+    from optimizer import engine
+    from optimizer.verify import VerifyOptions, verify
+
+    def hang(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "engine_available", lambda: True)
+    monkeypatch.setattr(engine, "build", hang)
+    monkeypatch.setattr(engine, "remove", lambda **k: [])
+    monkeypatch.setattr(engine, "find_labelled", lambda run_id=None: engine.Labelled())
+    (tmp_path / "app.py").write_text("x = 1\n", encoding="utf-8")
+    text = {"Dockerfile": "FROM scratch\n"}
+    report = verify(tmp_path, text, text, VerifyOptions())
+    assert report.verdict == "inconclusive" and report.interrupted_by == "SIGINT"
+    assert report.verdict_reasons[0].text == "interrupted by SIGINT: nothing was proven"
+    assert report.verdict_reasons[0].cause == ["it was at: before: cold build (--no-cache)"]
+    assert report.cleaned_up

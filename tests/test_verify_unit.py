@@ -350,6 +350,24 @@ def test_equal_errors_prove_little_and_alone_are_inconclusive(
     assert reasons[1].endswith("this probe proves little")
 
 
+_ADMIN_LOGIN = (
+    '<html><head><title>Log in | Django site admin</title>'
+    '<meta name="robots" content="NONE,NOARCHIVE"></head><body><form id="login-form">'
+)
+
+
+def test_the_admin_login_page_is_an_answer_not_a_debug_page() -> None:
+    # Django's admin templates carry the debug pages' robots tag: on a real project the 200
+    # login page was reported as "a Django DEBUG error page" that proves little.
+    before = _side(probes=[_probe("/admin/login/", 200, _ADMIN_LOGIN)])
+    same = _side(probes=[_probe("/admin/login/", 200, _ADMIN_LOGIN)])
+    assert judge_probes(before.probes, same.probes) == {"/admin/login/": "same"}
+    assert _verdict(before, same) == ("pass", [])
+    changed = _side(probes=[_probe("/admin/login/", 200, _ADMIN_LOGIN.replace("Log in", "x"))])
+    assert judge_probes(before.probes, changed.probes) == {"/admin/login/": "differs"}
+    assert _verdict(before, changed)[0] == "fail"
+
+
 def test_one_proving_probe_is_enough_to_pass() -> None:
     before = _side(probes=[_probe("/", 200, "home"), _probe("/admin/login/", 500, _DEBUG_500)])
     after = _side(probes=[_probe("/", 200, "home"), _probe("/admin/login/", 500, _DEBUG_500)])
@@ -611,3 +629,44 @@ def test_build_progress_forwards_step_headers_only() -> None:
         "after: [builder 3/6] RUN pip install -r requirements.txt",
         "after: [2/4] COPY . .",
     ]
+
+
+def test_a_pre_step_failing_on_the_original_is_one_reason_and_inconclusive() -> None:
+    # A real project (its settings module is gitignored): the reason was given twice, once by
+    # the run and once by `decide`; and a rewrite that then failed would have read as *fail*.
+    pre = {"command": ["python", "manage.py", "migrate"], "ok": False,
+           "log_tail": ["ModuleNotFoundError: No module named 'core.project.settings.local'"]}
+    before, after = _side(serving="none", probes=[]), _side(serving="none", probes=[])
+    before.pre_step, after.pre_step = dict(pre), dict(pre)
+    verdict, reasons = decide(before, after, {})
+    assert verdict == "inconclusive"
+    texts = [r.text for r in reasons]
+    assert sum("pre-step" in t for t in texts) == 1
+    assert "fails on the original image" in texts[0] and "--pre ''" in texts[0]
+    assert reasons[0].cause == pre["log_tail"]
+    # The original serves despite the failed step, the rewrite does not: still nothing proven.
+    serving = _side(probes=[_probe("/", 200, "home")])
+    serving.pre_step = dict(pre)
+    assert decide(serving, after, {"/": "differs"})[0] == "inconclusive"
+
+
+_ENOSPC = [
+    "#6 1.594   Write error - write (28: No space left on device)",
+    "ERROR: failed to solve: executor failed running [/bin/sh -c apt-get update]: exit code: 100",
+]
+
+
+def test_a_full_disk_is_named_and_never_fails_the_rewrite() -> None:
+    # On the shared lab machine the disk filled during a corpus run: six originals "did not
+    # build" with no word of why, and a rewrite built at that moment would have read as *fail*.
+    full = _side(build_ok=False, probes=[])
+    full.build_log_tail = list(_ENOSPC)
+    verdict, reasons = _verdict(full, _side())
+    assert verdict == "inconclusive"
+    assert reasons[0].startswith("the original does not build (the engine ran out of disk space")
+    verdict, reasons = _verdict(_side(), full)
+    assert verdict == "inconclusive" and "ran out of disk space" in reasons[0]
+    broken = _side(build_ok=False, probes=[])
+    broken.build_log_tail = ["ERROR: failed to solve: exit code: 1"]
+    verdict, reasons = _verdict(_side(), broken)
+    assert verdict == "fail" and "disk" not in reasons[0]

@@ -137,6 +137,16 @@ def verify(
             if Path(rel).is_absolute() or ".." in Path(rel).parts:
                 raise ValueError(f"{side}: {rel!r} is not a context-relative path")
     report = VerifyReport("", SideReport(dockerfile=dockerfile), SideReport(dockerfile=dockerfile))
+    # The phase the run is in, for an interrupted run's report: a build that hangs on a wedged
+    # engine until the user's (or a CI job's) timeout is told apart from a slow start.
+    phase = ["starting"]
+    shown = progress
+
+    def track(line: str) -> None:
+        phase[0] = line
+        shown(line)
+
+    progress = track
     progress("checking the container engine")
     if not engine.engine_available():
         report.set_verdict("inconclusive", [Reason(NO_ENGINE)])
@@ -146,6 +156,7 @@ def verify(
     report.run_id = run.run_id
     progress(f"run {run.run_id}: everything it creates is labelled {engine.RUN_LABEL}={run.run_id}")
     engine_failure = ""
+    interrupted_at = ""
     with run.signals(progress):
         try:
             _verify(
@@ -161,6 +172,7 @@ def verify(
             )
         except KeyboardInterrupt:
             report.interrupted_by = run.interrupted_by or "SIGINT"
+            interrupted_at = phase[0]
         except (engine.EngineError, DockerException, OSError) as exc:
             # The engine refused or went away mid-run (requests' errors are OSErrors), or a
             # file of the context could not be copied: a result, not a traceback.
@@ -173,7 +185,12 @@ def verify(
     if report.interrupted_by:
         report.set_verdict(
             "inconclusive",
-            [Reason(f"interrupted by {report.interrupted_by}: nothing was proven")],
+            [
+                Reason(
+                    f"interrupted by {report.interrupted_by}: nothing was proven",
+                    [f"it was at: {interrupted_at}"],
+                )
+            ],
         )
     return report
 
@@ -203,7 +220,8 @@ def _verify(
         report.inconclusive.extend(plan.blockers)
         report.inconclusive.extend(services.missing_images(plan.services))
         if report.inconclusive:
-            report.passed = False  # nothing was built: no build verdicts to give
+            # Nothing was built: these are the verdict's reasons (the report must say why).
+            report.set_verdict("inconclusive", [Reason(text) for text in report.inconclusive])
             return
     roots: dict[str, Path] = {}
     progress("copying the build context")
@@ -350,11 +368,7 @@ def _verify(
         services_ready[name] = all(st.ready for st in statuses[name])
         for st in statuses[name]:
             if not st.ready:
-                last = next((x.strip() for x in reversed(st.log_tail) if x.strip()), "")
-                report.notes.append(
-                    f"{name}: service {st.name} ({st.image}): {st.error}"
-                    + (f"; its log ends: {last[-200:]}" if last else "")
-                )
+                report.notes.append(f"{name}: {services_unready(st)}")
         if plan.pre is not None and services_ready[name]:
             progress(f"{name}: pre-step: {' '.join(plan.pre)}")
             step = services.run_pre(
@@ -372,16 +386,13 @@ def _verify(
                 report.notes.append(
                     f"{name}: the pre-step failed ({step.error or f'exit {step.exit_code}'})"
                 )
-    if report.before.pre_step and not report.before.pre_step["ok"]:
-        tail = (report.before.pre_step.get("log_tail") or [""])[-1]
-        report.inconclusive.append(
-            "the pre-step fails on the original image too, so nothing was proven"
-            + (f": {tail}" if tail else "")
-            + " (choose another with --pre, or --pre '' for none)"
-        )
+    # A pre-step that fails on the original makes the verdict inconclusive: `decide` says so,
+    # with the step's last lines (listed here too, the reason was given twice).
     if not services_ready.get("before", True):
         report.inconclusive.append(
-            "the original's services did not become ready: nothing was proven"
+            "the original's services did not become ready ("
+            + "; ".join(services_unready(st) for st in statuses["before"] if not st.ready)
+            + "): nothing was proven"
         )
 
     progress("starting both containers")
@@ -482,6 +493,15 @@ def _verify(
 
 
 LONG_STOP_SECONDS = 3.0
+
+
+def services_unready(status: services.ServiceStatus) -> str:
+    """Which service did not become ready, and why: its error and its log's last line (the
+    cause a user acts on, e.g. `Set POSTGRES_PASSWORD`)."""
+    last = next((x.strip() for x in reversed(status.log_tail) if x.strip()), "")
+    return f"service {status.name} ({status.image}): {status.error}" + (
+        f"; its log ends: {last[-200:]}" if last else ""
+    )
 
 
 def _finish(report: VerifyReport, options: VerifyOptions) -> None:

@@ -29,7 +29,9 @@ def compare_probes(before: list[ProbeResult], after: list[ProbeResult]) -> dict[
 
 
 def is_debug_page(probe: ProbeResult) -> bool:
-    return _DJANGO_DEBUG_PAGE in probe.body
+    # Django serves its technical 404/500 pages with their error status; the admin's own pages
+    # (the 200 login page) carry the same robots meta tag and are real answers.
+    return (probe.status or 0) >= 400 and _DJANGO_DEBUG_PAGE in probe.body
 
 
 def judge_probes(before: list[ProbeResult], after: list[ProbeResult]) -> dict[str, ProbeVerdict]:
@@ -64,23 +66,34 @@ def decide(
     unknown: list[Reason] = []
     if not before.build_ok:
         unknown.append(
-            Reason(f"the original does not build: {NOTHING_PROVEN}", build_cause(before))
+            Reason(
+                f"the original does not build{_disk_full(before)}: {NOTHING_PROVEN}",
+                build_cause(before),
+            )
         )
         if after.build_tried and not after.build_ok:
             unknown.append(
                 Reason("the rewritten Dockerfile does not build either", build_cause(after))
             )
         return "inconclusive", unknown
+    if not after.build_ok and _disk_full(after):
+        # The machine, not the rewrite: another build filled the disk meanwhile.
+        reason = Reason(
+            f"the rewritten Dockerfile does not build{_disk_full(after)}: {NOTHING_PROVEN}",
+            build_cause(after),
+        )
+        return "inconclusive", [reason]
     if not after.build_ok:
         reason = Reason(
             "the rewritten Dockerfile does not build (the original does)", build_cause(after)
         )
         return "fail", [reason]
-    if before.pre_step and not before.pre_step.get("ok"):
+    pre_failed_before = bool(before.pre_step and not before.pre_step.get("ok"))
+    if before.pre_step and pre_failed_before:
         unknown.append(
             Reason(
                 f"the pre-step ({' '.join(before.pre_step['command'])}) fails on the original "
-                f"image: {NOTHING_PROVEN}",
+                f"image: {NOTHING_PROVEN} (choose another with --pre, or --pre '' for none)",
                 list(before.pre_step.get("log_tail") or [])[-10:],
             )
         )
@@ -135,6 +148,10 @@ def decide(
             failed = other is None or other.status is None or other.status >= 500
             cause = container_cause(after) if failed else []
             fails.append(Reason(f"GET {probe.path}: {_describe_difference(probe, other)}", cause))
+    if pre_failed_before:
+        # The original was not run the way it runs (its migrations failed, say): whatever the
+        # rewrite did afterwards proves nothing either way.
+        return "inconclusive", unknown + fails
     if fails:
         return "fail", fails
     if unknown:
@@ -153,6 +170,21 @@ def decide(
             reasons.append(Reason("no probes were made"))
         return "inconclusive", reasons
     return "pass", []
+
+
+_NO_SPACE = "No space left on device"
+
+
+def _disk_full(side: SideReport) -> str:
+    """A clause naming the cause when the build failed because the engine's disk is full
+    (ENOSPC in the build log): not the Dockerfile's fault, on either side."""
+    lines = side.build_log_tail + side.build_step_tail + side.build_errors
+    if any(_NO_SPACE in line for line in lines):
+        return (
+            f" (the engine ran out of disk space: {_NO_SPACE}; free some, e.g. "
+            "`docker builder prune`, and run again)"
+        )
+    return ""
 
 
 def proves_little(probe: ProbeResult) -> str:

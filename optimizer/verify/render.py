@@ -82,8 +82,11 @@ def render_report(out: Console, report: dict[str, Any]) -> None:
             out.print(f"size saving: {report['size_saving_bytes'] / 1e6:.1f} MB ({saving:.1f}%)")
         for path in report.get("removed_paths") or []:
             out.print(f"no longer in the image: {escape(path)}")
+    # The run plan's notes are in `notes` too; the CLI prints them once, as "how it ran".
+    plan_notes = set((report.get("run_plan") or {}).get("notes") or [])
     for note in report.get("notes") or []:
-        out.print(f"note: {escape(note)}")
+        if note not in plan_notes:
+            out.print(f"note: {escape(note)}")
     verdict = report.get("verdict") or "inconclusive"
     out.print("verify: " + VERDICT_WORDS.get(verdict, verdict.upper()))
     for reason in report.get("verdict_reasons") or []:
