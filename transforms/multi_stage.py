@@ -869,6 +869,9 @@ def _with_cache_mounts(builder: list[Instruction]) -> list[Instruction]:
         if not targets and not apt:
             out.append(ins)
             continue
+        # `rm -rf /root/.cache` kept the download cache out of the layer; the mount does that
+        # now, and removing a mount point (or its parent) fails with "Device or resource busy".
+        texts = ["" if _removes_cache(t, targets) else t for t in texts]
         kept = [(seg, text) for seg, text in zip(segments, texts, strict=True) if text]
         args = join_segments([s for s, _ in kept], [t for _, t in kept])
         mounts = [f"--mount=type=cache,target={t}" for t in dict.fromkeys(targets)]
@@ -884,6 +887,22 @@ def _with_cache_mounts(builder: list[Instruction]) -> list[Instruction]:
         value = " ".join(p for p in (*mounts, flags, args) if p)
         out.append(Instruction(ins.keyword, value, ins.leading, None, ins.line))
     return out
+
+
+def _removes_cache(text: str, targets: list[str]) -> bool:
+    """An `rm` of a cache mount's directory, one of its parents, or what is inside it."""
+    argv = program(text)
+    if not targets or not argv or argv[0].rsplit("/", 1)[-1] != "rm":
+        return False
+    paths = [a for a in argv[1:] if not a.startswith("-")]
+    if not paths:
+        return False
+    for path in paths:
+        path = re.sub(r"^(~|\$HOME|\$\{HOME\})(?=/|$)", "/root", path).rstrip("/*") or "/"
+        if not any(t == path or t.startswith(path + "/") or path.startswith(t + "/")
+                   for t in targets):
+            return False
+    return True
 
 
 def _build_only(package: str, build_packages: set[str]) -> bool:
