@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,7 +23,9 @@ from optimizer import __version__, exitcodes
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from optimizer.config import Config
     from optimizer.pipeline import Outcome
+    from optimizer.verify.inputs import Sides
     from optimizer.verify.runplan import Flags as RunFlags
 
 HELP = f"""Rewrite a Django project's Dockerfile so it builds fast, ships small and runs right.
@@ -86,6 +89,82 @@ def _parse_env(pairs: list[str] | None, env_file: Path | None) -> dict[str, str]
     return env
 
 
+# Options `dj-optimize` and `dj-optimize init` share, defined once (init_cli imports them).
+OnlyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--only", metavar="NAMES", help="Run only these transforms (comma-separated or repeated)."
+    ),
+]
+SkipOption = Annotated[
+    list[str] | None, typer.Option("--skip", metavar="NAMES", help="Skip these transforms.")
+]
+HealthcheckOption = Annotated[
+    bool, typer.Option("--healthcheck", help="Also add a HEALTHCHECK (opt-in transform).")
+]
+NoConfigOption = Annotated[
+    bool, typer.Option("--no-config", help="Ignore [tool.dj-optimize] in pyproject.toml.")
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="With --write --verify: write even if verify fails or is inconclusive."
+    ),
+]
+KeepImagesOption = Annotated[
+    bool, typer.Option("--keep-images", help="Keep the images verify built.")
+]
+ProbeOption = Annotated[
+    list[str] | None, typer.Option("--probe", help="Verify: path to request (repeatable).")
+]
+EnvOption = Annotated[
+    list[str] | None, typer.Option("--env", help="Verify: KEY=VALUE for the app's containers.")
+]
+EnvFileOption = Annotated[
+    Path | None, typer.Option("--env-file", help="Verify: a file of KEY=VALUE lines.")
+]
+NoRebuildOption = Annotated[
+    bool, typer.Option("--no-rebuild", help="Verify without the rebuild-time measurement.")
+]
+BuilderOption = Annotated[
+    str | None,
+    typer.Option("--builder", help="Build with this buildx builder (docker buildx build --load)."),
+]
+ServiceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--service",
+        metavar="IMAGE",
+        help="Verify: start this service (postgres:17, redis:7...) for each image run and set "
+        "the variables the settings read (DATABASE_URL, REDIS_URL...). Repeatable.",
+    ),
+]
+CmdOption = Annotated[
+    str | None,
+    typer.Option("--cmd", help="Verify: the command that starts the app (overrides CMD)."),
+]
+PreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--pre",
+        help="Verify: run before the server, in a throwaway container (default: "
+        "migrate when the project has a database server; '' for none).",
+    ),
+]
+HostOption = Annotated[
+    str | None, typer.Option("--host", help="Verify: Host header (default: from ALLOWED_HOSTS).")
+]
+ComposeOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--compose",
+        metavar="FILE",
+        help="Verify: the compose file(s) that run the app (default: found beside the "
+        "Dockerfile or the context). Repeatable, like docker compose -f.",
+    ),
+]
+
+
 @app.command(help=HELP)
 def run(
     dockerfile: Annotated[Path, typer.Argument(help="The Dockerfile to optimize.")] = Path(
@@ -116,27 +195,15 @@ def run(
         ),
     ] = Format.text,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
-    only: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--only",
-            metavar="NAMES",
-            help="Run only these transforms (comma-separated or repeated).",
-        ),
-    ] = None,
-    skip: Annotated[
-        list[str] | None, typer.Option("--skip", metavar="NAMES", help="Skip these transforms.")
-    ] = None,
+    only: OnlyOption = None,
+    skip: SkipOption = None,
     production_server: Annotated[
         bool,
         typer.Option(
             "--production-server", help="Replace runserver with gunicorn when it is a dependency."
         ),
     ] = False,
-    healthcheck: Annotated[
-        bool,
-        typer.Option("--healthcheck", help="Also add a HEALTHCHECK (opt-in transform)."),
-    ] = False,
+    healthcheck: HealthcheckOption = False,
     no_buildkit: Annotated[
         bool,
         typer.Option(
@@ -144,10 +211,7 @@ def run(
             help="No BuildKit cache mounts (RUN --mount) in the output: for the legacy builder.",
         ),
     ] = False,
-    no_config: Annotated[
-        bool,
-        typer.Option("--no-config", help="Ignore [tool.dj-optimize] in pyproject.toml."),
-    ] = False,
+    no_config: NoConfigOption = False,
     verify: Annotated[
         bool,
         typer.Option(
@@ -158,79 +222,33 @@ def run(
             "answers; nothing was proven (exit 4).",
         ),
     ] = False,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="With --write --verify: write even if verify fails or is inconclusive."
-        ),
-    ] = False,
-    keep_images: Annotated[
-        bool, typer.Option("--keep-images", help="Keep the images verify built.")
-    ] = False,
-    probe: Annotated[
-        list[str] | None, typer.Option("--probe", help="Path to request (repeatable).")
-    ] = None,
-    env: Annotated[
-        list[str] | None, typer.Option("--env", help="KEY=VALUE for both containers.")
-    ] = None,
-    env_file: Annotated[Path | None, typer.Option("--env-file", help="File of KEY=VALUE.")] = None,
-    no_rebuild: Annotated[
-        bool, typer.Option("--no-rebuild", help="Verify without the rebuild-time measurement.")
-    ] = False,
+    force: ForceOption = False,
+    keep_images: KeepImagesOption = False,
+    probe: ProbeOption = None,
+    env: EnvOption = None,
+    env_file: EnvFileOption = None,
+    no_rebuild: NoRebuildOption = False,
     baseline: Annotated[
         str | None,
         typer.Option(
             "--baseline",
             help="Verify the Dockerfile on disk against an earlier one: a git revision "
-            "(e.g. HEAD) or a file. Implies --verify.",
+            "(e.g. HEAD) or a file; 'none': alone, with no baseline (does it build, start "
+            "and answer?). Implies --verify.",
         ),
     ] = None,
-    builder: Annotated[
-        str | None,
-        typer.Option(
-            "--builder", help="Build with this buildx builder (docker buildx build --load)."
-        ),
-    ] = None,
+    builder: BuilderOption = None,
     cleanup: Annotated[
         bool,
         typer.Option(
             "--cleanup", help="Remove what a killed --verify run left (containers, images, ...)."
         ),
     ] = False,
-    service: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--service",
-            metavar="IMAGE",
-            help="Verify: start this service (postgres:17, redis:7...) for each side and set the "
-            "variables the settings read (DATABASE_URL, REDIS_URL...). Repeatable.",
-        ),
-    ] = None,
-    cmd: Annotated[
-        str | None,
-        typer.Option("--cmd", help="Verify: the command that starts the app (overrides CMD)."),
-    ] = None,
-    pre: Annotated[
-        str | None,
-        typer.Option(
-            "--pre",
-            help="Verify: run before the server, in a throwaway container (default: "
-            "migrate when the project has a database server; '' for none).",
-        ),
-    ] = None,
-    host: Annotated[
-        str | None,
-        typer.Option("--host", help="Verify: Host header (default: from ALLOWED_HOSTS)."),
-    ] = None,
-    compose_file: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--compose",
-            metavar="FILE",
-            help="Verify: the compose file(s) that run the app (default: found beside the "
-            "Dockerfile or the context). Repeatable, like docker compose -f.",
-        ),
-    ] = None,
+    service: ServiceOption = None,
+    cmd: CmdOption = None,
+    pre: PreOption = None,
+    host: HostOption = None,
+    compose_file: ComposeOption = None,
     list_transforms: Annotated[
         bool, typer.Option("--list-transforms", help="List the transforms and exit.")
     ] = False,
@@ -275,10 +293,6 @@ def run(
         _fail(err, as_json, str(exc))
     # Command-line flags win over the file; lists replace, env merges key by key.
     production_server = production_server or config.production_server
-    keep_images = keep_images or config.verify.keep_images
-    no_rebuild = no_rebuild or config.verify.no_rebuild
-    probe = pick(probe, list(config.verify.probes))
-    builder = builder or config.verify.builder
     try:
         outcome = optimize(
             dockerfile,
@@ -291,37 +305,28 @@ def run(
                 buildkit=not (no_buildkit or config.no_buildkit),
             ),
         )
-        env_vars = {
-            **_parse_env(None, config.verify.env_file),
-            **config.verify.env,
-            **_parse_env(env, env_file),
-        }
+        settings = verify_settings(
+            config,
+            VerifyArgs(
+                service, cmd, pre, host, probe, env, env_file, compose_file, keep_images,
+                no_rebuild, builder,
+            ),
+        )
     except OptimizeError as exc:
         _fail(err, as_json, str(exc))
 
     report: dict[str, Any] | None = None
     passed = True
     if verify and (outcome.changed or baseline is not None):
-        from optimizer.verify.runplan import Flags
-
-        flags = Flags(
-            pick(list(service or []), list(config.verify.services)),
-            cmd or config.verify.cmd,
-            pre if pre is not None else config.verify.pre,
-            host or config.verify.host,
-            list(probe or []),
-            env_vars,
-        )
-        flags.compose_files = list(compose_file or [])
+        sides = _sides(outcome, baseline, err, as_json)
         if not as_json:
             _print_before_verify(out, outcome, baseline)
-        report, passed = _verify(
-            outcome, flags, keep_images, no_rebuild, as_json, err, baseline, builder
-        )
+        report, passed = run_verify(outcome, sides, settings, as_json, err)
+        report["baseline"] = sides.description if baseline is not None else None
     elif verify and not as_json:
         err.print(
             "verify: nothing to change, nothing built (to verify the Dockerfile on disk "
-            "against an earlier one: --baseline HEAD)"
+            "against an earlier one: --baseline HEAD; alone: --baseline none)"
         )
 
     written: list[str] = []
@@ -400,56 +405,119 @@ def _print_before_verify(out: Console, outcome: Outcome, baseline: str | None) -
     """The diff first: verify takes minutes, the reader can study the change meanwhile."""
     if baseline is None:
         _print_diff(out, outcome)
+    elif baseline == "none":
+        out.print(f"verifying {outcome.dockerfile_path} as it is on disk, with no baseline")
     else:
         out.print(f"verifying {outcome.dockerfile_path} as it is on disk against {baseline}")
     out.file.flush()
 
 
-def _verify(
-    outcome: Outcome,
-    flags: RunFlags,
-    keep_images: bool,
-    no_rebuild: bool,
-    as_json: bool,
-    err: Console,
-    baseline: str | None = None,
-    builder: str | None = None,
-) -> tuple[dict[str, Any], bool]:
-    from optimizer.verify import VerifyOptions, runplan, verify
+@dataclass
+class VerifyArgs:
+    """The verify options as given on the command line (None / empty: not given)."""
+
+    service: list[str] | None = None
+    cmd: str | None = None
+    pre: str | None = None
+    host: str | None = None
+    probe: list[str] | None = None
+    env: list[str] | None = None
+    env_file: Path | None = None
+    compose_file: list[Path] | None = None
+    keep_images: bool = False
+    no_rebuild: bool = False
+    builder: str | None = None
+
+
+@dataclass
+class VerifySettings:
+    """How verify runs: the flags merged over `[tool.dj-optimize.verify]`."""
+
+    flags: RunFlags
+    keep_images: bool
+    no_rebuild: bool
+    builder: str | None
+
+
+def verify_settings(config: Config, args: VerifyArgs) -> VerifySettings:
+    """Command-line flags win over the file; lists replace, env merges key by key. Raises
+    OptimizeError for an unreadable env file or a malformed --env."""
+    from optimizer.config import pick
+    from optimizer.verify.runplan import Flags
+
+    env_vars = {
+        **_parse_env(None, config.verify.env_file),
+        **config.verify.env,
+        **_parse_env(args.env, args.env_file),
+    }
+    flags = Flags(
+        pick(list(args.service or []), list(config.verify.services)),
+        args.cmd or config.verify.cmd,
+        args.pre if args.pre is not None else config.verify.pre,
+        args.host or config.verify.host,
+        list(pick(args.probe, list(config.verify.probes)) or []),
+        env_vars,
+    )
+    flags.compose_files = list(args.compose_file or [])
+    return VerifySettings(
+        flags,
+        args.keep_images or config.verify.keep_images,
+        args.no_rebuild or config.verify.no_rebuild,
+        args.builder or config.verify.builder,
+    )
+
+
+def _sides(outcome: Outcome, baseline: str | None, err: Console, as_json: bool) -> Sides:
     from optimizer.verify.inputs import (
+        NO_BASELINE,
         BaselineError,
+        alone_sides,
         baseline_sides,
         rewrite_sides,
     )
-    from optimizer.verify.progress import Progress
 
+    if baseline == NO_BASELINE:
+        return alone_sides(
+            outcome.dockerfile_path, outcome.context_dir, outcome.dockerfile_text, {}
+        )
     if baseline is not None:
         try:
-            sides = baseline_sides(
+            return baseline_sides(
                 baseline, outcome.dockerfile_path, outcome.context_dir, outcome.dockerfile_text
             )
         except BaselineError as exc:
             _fail(err, as_json, str(exc))
-    else:
-        sides = rewrite_sides(
-            outcome.dockerfile_path, outcome.context_dir, outcome.original, outcome.files
-        )
+    return rewrite_sides(
+        outcome.dockerfile_path, outcome.context_dir, outcome.original, outcome.files
+    )
+
+
+def run_verify(
+    outcome: Outcome, sides: Sides, settings: VerifySettings, as_json: bool, err: Console
+) -> tuple[dict[str, Any], bool]:
+    """Run verify on `sides` (both, or with no baseline the new image alone); the JSON-ready
+    report and whether it passed. Progress goes to `err` unless the output is JSON."""
+    from optimizer.verify import VerifyOptions, runplan, verify
+    from optimizer.verify.progress import Progress
+
     # How the app runs: command, services, pre-step, Host header, probes (verify/runplan.py),
-    # read from the original's Dockerfile, the compose file and the settings.
+    # read from the original's Dockerfile (the new one with no baseline), the compose file and
+    # the settings.
+    reference = sides.before if sides.before is not None else sides.after
     plan = runplan.plan_for(
         outcome.project,
         outcome.context_dir,
         outcome.dockerfile_path,
-        sides.before[sides.dockerfile] or "",
-        flags,
+        reference[sides.dockerfile] or "",
+        settings.flags,
     )
     options = runplan.apply(
         plan,
         VerifyOptions(
-            env=flags.env,
-            keep_images=keep_images,
-            measure_rebuild=not no_rebuild,
-            builder=builder,
+            env=settings.flags.env,
+            keep_images=settings.keep_images,
+            measure_rebuild=not settings.no_rebuild,
+            builder=settings.builder,
         ),
     )
     with Progress(err, enabled=not as_json) as progress:
@@ -463,9 +531,7 @@ def _verify(
             dockerfile_outside=sides.outside,
         )
     result.notes[:0] = sides.notes
-    data = result.to_dict()
-    data["baseline"] = sides.description if baseline is not None else None
-    return data, result.passed
+    return result.to_dict(), result.passed
 
 
 def _json(

@@ -158,10 +158,12 @@ def github(
         lines.append(f"::{command} {props}::{_escape_data(finding.message)}")
     if verify_report is not None:
         props = f"file={_escape_property(path)},line=1,title=dj-optimize verify"
+        # With no baseline the verdict is about the image alone, not a comparison: say so.
+        alone = " (baseline: none)" if verify_report.get("baseline") == "none" else ""
         if passed:
-            lines.append(f"::notice {props}::verify passed")
+            lines.append(f"::notice {props}::verify passed{alone}")
         else:
             reasons = "; ".join(str(r) for r in verify_report.get("reasons") or [])
-            message = "verify failed" + (f": {reasons}" if reasons else "")
+            message = f"verify failed{alone}" + (f": {reasons}" if reasons else "")
             lines.append(f"::error {props}::{_escape_data(message)}")
     return lines

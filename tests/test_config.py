@@ -238,13 +238,16 @@ def test_config_verify_settings_reach_verify(
     )
     seen: dict[str, object] = {}
 
-    def fake_verify(outcome, flags, keep_images, no_rebuild, as_json, err, *rest):  # type: ignore[no-untyped-def]
+    def fake_verify(outcome, sides, settings, *rest):  # type: ignore[no-untyped-def]
         seen.update(
-            probes=flags.probes, env=flags.env, keep_images=keep_images, no_rebuild=no_rebuild
+            probes=settings.flags.probes,
+            env=settings.flags.env,
+            keep_images=settings.keep_images,
+            no_rebuild=settings.no_rebuild,
         )
         return {"verdict": "pass", "verdict_reasons": []}, True
 
-    monkeypatch.setattr("optimizer.cli._verify", fake_verify)
+    monkeypatch.setattr("optimizer.cli.run_verify", fake_verify)
     runner.invoke(app, ["--verify", "--env", "C=flag", str(tutorial / "Dockerfile")])
     assert seen == {
         "probes": ["/health/"],
@@ -282,11 +285,11 @@ def test_config_run_settings_reach_verify(tutorial: Path, monkeypatch: pytest.Mo
     )
     seen: list[object] = []
 
-    def fake_verify(outcome, flags, *rest):  # type: ignore[no-untyped-def]
-        seen.append(flags)
+    def fake_verify(outcome, sides, settings, *rest):  # type: ignore[no-untyped-def]
+        seen.append(settings.flags)
         return {"verdict": "pass", "verdict_reasons": []}, True
 
-    monkeypatch.setattr("optimizer.cli._verify", fake_verify)
+    monkeypatch.setattr("optimizer.cli.run_verify", fake_verify)
     runner.invoke(app, ["--verify", str(tutorial / "Dockerfile")])
     runner.invoke(app, ["--verify", "--host", "a.test", "--service", "redis:7", "--pre",
                         "true", str(tutorial / "Dockerfile")])

@@ -248,13 +248,13 @@ def test_write_after_failed_verify_only_with_force(
     stubbed here: the engine tests cover a real failing verify)."""
 
     def failing_verify(*args: object, **kwargs: object) -> tuple[dict[str, object], bool]:
-        return {"reasons": ["after: / answered 500"]}, False
+        return {"verdict": "fail", "reasons": ["after: / answered 500"]}, False
 
-    monkeypatch.setattr("optimizer.cli._verify", failing_verify)
+    monkeypatch.setattr("optimizer.cli.run_verify", failing_verify)
     before = (tutorial / "Dockerfile").read_text()
     args = ["--verify", "--write", "--format", "github", str(tutorial / "Dockerfile")]
     result = runner.invoke(app, ["--force", *args] if force else args)
-    assert result.exit_code != exitcodes.OK
+    assert result.exit_code == exitcodes.VERIFY_FAILED
     assert "::error " in result.stdout and "verify failed: after: / answered 500" in result.stdout
     written = (tutorial / "Dockerfile").read_text()
     assert (written != before) is force

@@ -1,5 +1,9 @@
 """Prove a rewrite: build the original and the rewritten Dockerfile, run both, compare.
 
+With no baseline (`before` None: `dj-optimize init --verify`, `--baseline none`) only the new
+image is built and run, with the same services, pre-step and probes, and the verdict says
+whether it builds, starts and answers (`compare.decide_alone`).
+
 Both sides are built from scratch copies of the context with their files overlaid, so the user's
 tree is never written to (the rebuild measurement edits a source file in the copies). Everything
 created (containers, images, the network, the scratch directory) carries the run's label
@@ -114,7 +118,7 @@ NO_ENGINE = (
 
 def verify(
     context: Path,
-    before: Mapping[str, str | None],
+    before: Mapping[str, str | None] | None,
     after: Mapping[str, str | None],
     options: VerifyOptions,
     progress: Callable[[str], None] = lambda s: None,
@@ -124,19 +128,26 @@ def verify(
 ) -> VerifyReport:
     """Build, run and compare both sides. `before`/`after` map context-relative paths to contents
     that replace the context's files on that side (None: the file is absent on that side); both
-    must contain `dockerfile`. With `dockerfile_outside`, the Dockerfile lives outside the
+    must contain `dockerfile`; `before` None: no baseline, only `after` is built and run. With
+    `dockerfile_outside`, the Dockerfile lives outside the
     context (`-f ../deploy/Dockerfile`): each side's is written next to, not into, its copy.
 
     Never raises for what the engine, a build or a container does: the report says it. An
     interrupt (SIGINT, SIGTERM, SIGHUP) ends the run inconclusive after cleanup."""
     context = context.resolve()
     for side, files in (("before", before), ("after", after)):
+        if files is None:
+            continue
         if files.get(dockerfile) is None:
             raise ValueError(f"{side} has no {dockerfile!r} entry")
         for rel in files:
             if Path(rel).is_absolute() or ".." in Path(rel).parts:
                 raise ValueError(f"{side}: {rel!r} is not a context-relative path")
-    report = VerifyReport("", SideReport(dockerfile=dockerfile), SideReport(dockerfile=dockerfile))
+    report = VerifyReport(
+        "",
+        SideReport(dockerfile=dockerfile) if before is not None else None,
+        SideReport(dockerfile=dockerfile),
+    )
     # The phase the run is in, for an interrupted run's report: a build that hangs on a wedged
     # engine until the user's (or a CI job's) timeout is told apart from a slow start.
     phase = ["starting"]
@@ -202,7 +213,7 @@ def _side_dockerfile(run: Run, name: str, dockerfile: str, outside: bool) -> Pat
 
 def _verify(
     context: Path,
-    before: Mapping[str, str | None],
+    before: Mapping[str, str | None] | None,
     after: Mapping[str, str | None],
     options: VerifyOptions,
     progress: Callable[[str], None],
@@ -211,7 +222,14 @@ def _verify(
     run: Run,
     report: VerifyReport,
 ) -> None:
-    sides = {"before": (before, report.before), "after": (after, report.after)}
+    sides: dict[str, tuple[Mapping[str, str | None], SideReport]] = {}
+    if before is not None and report.before is not None:
+        sides["before"] = (before, report.before)
+    sides["after"] = (after, report.after)
+    # The side whose failing services make the run inconclusive: the original, or with no
+    # baseline the one image.
+    reference = next(iter(sides))
+    both = "both containers" if len(sides) == 2 else "the container"
     plan = options.run_plan or RunPlan()
     if options.run_plan is not None:
         report.run_plan = plan.to_dict()
@@ -279,7 +297,7 @@ def _verify(
                 _finish(report, options)
                 return
             continue
-        if options.measure_rebuild and touch is not None and report.before.build_ok:
+        if options.measure_rebuild and touch is not None and sides[reference][1].build_ok:
             side.rebuild_seconds = _measure_rebuild(
                 roots[name],
                 touch,
@@ -292,7 +310,7 @@ def _verify(
             )
             progress(f"{name}: rebuild after a code change took {side.rebuild_seconds} s")
 
-    if not (report.before.build_ok and report.after.build_ok):
+    if not all(side.build_ok for _, side in sides.values()):
         _finish(report, options)
         return
 
@@ -388,14 +406,15 @@ def _verify(
                 )
     # A pre-step that fails on the original makes the verdict inconclusive: `decide` says so,
     # with the step's last lines (listed here too, the reason was given twice).
-    if not services_ready.get("before", True):
+    if not services_ready.get(reference, True):
+        whose = "the original's" if reference == "before" else "the"
         report.inconclusive.append(
-            "the original's services did not become ready ("
-            + "; ".join(services_unready(st) for st in statuses["before"] if not st.ready)
+            f"{whose} services did not become ready ("
+            + "; ".join(services_unready(st) for st in statuses[reference] if not st.ready)
             + "): nothing was proven"
         )
 
-    progress("starting both containers")
+    progress(f"starting {both}")
     containers: dict[str, Any] = {}
     started: dict[str, float] = {}
     for name, (_, side) in sides.items():
@@ -449,7 +468,9 @@ def _verify(
             if code == 0 and output.strip().isdigit():
                 side.uid = int(output.strip())
 
-    if not report.before.serves:
+    if report.before is None:
+        pass  # no original: decide_alone says what the one container did
+    elif not report.before.serves:
         report.notes.append(
             "the original container serves nothing on its port: no responses to compare"
         )
@@ -460,7 +481,7 @@ def _verify(
         )
 
     signal_of = {name: sides[name][1].stop_signal or "SIGTERM" for name in containers}
-    progress("stopping both containers (docker stop)")
+    progress(f"stopping {both} (docker stop)")
     with ThreadPoolExecutor(max_workers=2) as pool:
         stops = {
             name: pool.submit(_stop, containers[name], options.stop_timeout)
@@ -472,7 +493,9 @@ def _verify(
         waited = wait_futures(list(stops.values()), timeout=LONG_STOP_SECONDS)
         for name, future in stops.items():
             if future in waited.not_done:
-                who = "the original" if name == "before" else "the rewrite"
+                who = {"before": "the original", "after": "the rewrite"}[name]
+                if len(sides) == 1:
+                    who = "the container"
                 progress(
                     f"{name}: {who} is still running {LONG_STOP_SECONDS:.0f} s after "
                     f"{signal_of[name]}: it ignores it, so docker stop waits "
@@ -506,6 +529,11 @@ def services_unready(status: services.ServiceStatus) -> str:
 
 def _finish(report: VerifyReport, options: VerifyOptions) -> None:
     before, after = report.before, report.after
+    if before is None:
+        report.probe_verdicts = judge_probes(None, after.probes)
+        report.set_verdict(*decide(None, after, report.probe_verdicts))
+        _inconclusive_wins(report)
+        return
     if before.image_size and after.image_size is not None:
         report.size_saving_bytes = before.image_size - after.image_size
         report.size_saving_percent = round(100.0 * report.size_saving_bytes / before.image_size, 1)
@@ -536,6 +564,10 @@ def _finish(report: VerifyReport, options: VerifyOptions) -> None:
         for probe in before.probes:
             if report.probe_verdicts.get(probe.path) == "proves-little":
                 report.notes.append(f"GET {probe.path}: {proves_little(probe)}")
+    _inconclusive_wins(report)
+
+
+def _inconclusive_wins(report: VerifyReport) -> None:
     if report.inconclusive and report.after.build_ok:
         # Nothing could be proven (a service image missing, the original's services or
         # pre-step failing, no command to run): whatever the probes showed, say that.

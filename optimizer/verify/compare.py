@@ -1,4 +1,4 @@
-"""Comparing the two sides and deciding the verdict."""
+"""Comparing the two sides and deciding the verdict; with no baseline, judging the one image."""
 
 from __future__ import annotations
 
@@ -34,10 +34,14 @@ def is_debug_page(probe: ProbeResult) -> bool:
     return (probe.status or 0) >= 400 and _DJANGO_DEBUG_PAGE in probe.body
 
 
-def judge_probes(before: list[ProbeResult], after: list[ProbeResult]) -> dict[str, ProbeVerdict]:
-    """What each probe proves. Equal error answers (the same 4xx/5xx, or Django DEBUG error
-    pages on both sides) prove little: the app failed the same way before and after, whatever
-    the rewrite did to it."""
+def judge_probes(
+    before: list[ProbeResult] | None, after: list[ProbeResult]
+) -> dict[str, ProbeVerdict]:
+    """What each probe proves (with no baseline, `before` None: `judge_alone`). Equal error
+    answers (the same 4xx/5xx, or Django DEBUG error pages on both sides) prove little: the app
+    failed the same way before and after, whatever the rewrite did to it."""
+    if before is None:
+        return judge_alone(after)
     after_by_path = {p.path: p for p in after}
     verdicts: dict[str, ProbeVerdict] = {}
     for probe in before:
@@ -55,13 +59,30 @@ def judge_probes(before: list[ProbeResult], after: list[ProbeResult]) -> dict[st
     return verdicts
 
 
+def judge_alone(probes: list[ProbeResult]) -> dict[str, ProbeVerdict]:
+    """With no baseline, what each probe shows of the one image: "answers" (a success, status
+    below 400: a page or a redirect, not a Django DEBUG error page), "error" (4xx/5xx: the app
+    ran but did not serve this path), "no-answer"."""
+    verdicts: dict[str, ProbeVerdict] = {}
+    for probe in probes:
+        if not probe.answered:
+            verdicts[probe.path] = "no-answer"
+        elif (probe.status or 0) >= 400 or is_debug_page(probe):
+            verdicts[probe.path] = "error"
+        else:
+            verdicts[probe.path] = "answers"
+    return verdicts
+
+
 def decide(
-    before: SideReport, after: SideReport, probe_verdicts: dict[str, ProbeVerdict]
+    before: SideReport | None, after: SideReport, probe_verdicts: dict[str, ProbeVerdict]
 ) -> tuple[Verdict, list[Reason]]:
     """pass: the rewrite builds, serves and answers like the original on at least one probe
     that proves something, and is not larger. fail: the rewrite broke something the original
     did. inconclusive: the original itself does not build, start or answer, or no probe proved
-    anything; nothing was proven."""
+    anything; nothing was proven. With no baseline (`before` None): `decide_alone`."""
+    if before is None:
+        return decide_alone(after, probe_verdicts)
     fails: list[Reason] = []
     unknown: list[Reason] = []
     if not before.build_ok:
@@ -169,6 +190,62 @@ def decide(
         if not before.probes:
             reasons.append(Reason("no probes were made"))
         return "inconclusive", reasons
+    return "pass", []
+
+
+def decide_alone(
+    side: SideReport, probe_verdicts: dict[str, ProbeVerdict]
+) -> tuple[Verdict, list[Reason]]:
+    """The verdict on one image with no baseline: it builds, starts and answers.
+
+    pass: it builds, the pre-step (if any) succeeds, the container answers HTTP on its published
+    port, and at least one probe answers with a success (`judge_alone`: below 400 and not a
+    Django DEBUG error page; a 200 on `/` or `/admin/login/` is one). fail: it does not build,
+    the pre-step fails, the container does not start or exits or never answers, it answers only
+    from inside itself (nothing reaches the published port), or every probe answers with an
+    error or not at all. inconclusive: the build failed for a full disk (the machine, not the
+    Dockerfile); the caller adds the rest (no engine, an interrupt, a service image missing or
+    not ready)."""
+    if not side.build_ok and _disk_full(side):
+        reason = f"the image does not build{_disk_full(side)}: {NOTHING_PROVEN}"
+        return "inconclusive", [Reason(reason, build_cause(side))]
+    if not side.build_ok:
+        return "fail", [Reason("the Dockerfile does not build", build_cause(side))]
+    fails: list[Reason] = []
+    if side.pre_step and not side.pre_step.get("ok"):
+        fails.append(
+            Reason(
+                f"the pre-step ({' '.join(side.pre_step['command'])}) fails on the image "
+                "(choose another with --pre, or --pre '' for none)",
+                list(side.pre_step.get("log_tail") or [])[-10:],
+            )
+        )
+    if not side.serves:
+        what = "start" if side.started is False else f"answer HTTP on port {side.port}"
+        fails.append(Reason(f"the container does not {what}", container_cause(side)))
+        return "fail", fails
+    if not side.reachable_from_host:
+        fails.append(
+            Reason(
+                f"the container answers only inside itself, not on published port {side.port} "
+                "(bound to 127.0.0.1?)",
+                container_cause(side),
+            )
+        )
+    if not any(v == "answers" for v in probe_verdicts.values()):
+        reasons = [Reason(
+                "no probe answered with a success (a status below 400): name a path that "
+                "does with --probe"
+            )]
+        for probe in side.probes:
+            what = "a Django DEBUG error page" if is_debug_page(probe) else _status(probe)
+            reasons.append(Reason(f"GET {probe.path}: {what}"))
+        if not side.probes:
+            reasons.append(Reason("no probes were made"))
+        reasons[-1].cause = container_cause(side)
+        fails += reasons
+    if fails:
+        return "fail", fails
     return "pass", []
 
 

@@ -1,5 +1,6 @@
-"""What each side of a verify run builds: the proposed rewrite against the file on disk, or the
-file on disk against a baseline (`--baseline REF` read with git, or `--baseline FILE`).
+"""What each side of a verify run builds: the proposed rewrite against the file on disk, the
+file on disk against a baseline (`--baseline REF` read with git, or `--baseline FILE`), or one
+Dockerfile with no baseline at all (`--baseline none`, `dj-optimize init --verify`).
 
 A side is a map of context-relative paths to the text that replaces the context's file on that
 side (None: the file is absent on that side).
@@ -8,6 +9,7 @@ side (None: the file is absent on that side).
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +20,13 @@ class BaselineError(Exception):
     """The baseline is neither a readable file nor a git revision holding the Dockerfile."""
 
 
+# `--baseline none`: no before side; verify builds and runs the one image.
+NO_BASELINE = "none"
+
+
 @dataclass
 class Sides:
-    before: dict[str, str | None]
+    before: dict[str, str | None] | None  # None: no baseline, only `after` is built and run
     after: dict[str, str | None]
     dockerfile: str  # the key of the Dockerfile in both maps
     outside: bool  # the Dockerfile lives outside the build context
@@ -59,6 +65,18 @@ def rewrite_sides(
         if name not in (key, pipeline_key):
             after[name] = content
     return Sides(before, after, key, outside, "the Dockerfile on disk")
+
+
+def alone_sides(
+    dockerfile_path: Path, context_dir: Path, dockerfile_text: str, files: Mapping[str, str]
+) -> Sides:
+    """No baseline: only `dockerfile_text` is built (with `files`, context-relative, overlaid:
+    init's .dockerignore), to show that it builds, starts and answers."""
+    key, outside = dockerfile_key(dockerfile_path, context_dir)
+    # The pipeline names a Dockerfile outside the context `../deploy/Dockerfile`: it is `key`.
+    after: dict[str, str | None] = {k: v for k, v in files.items() if not k.startswith("../")}
+    after[key] = dockerfile_text
+    return Sides(None, after, key, outside, NO_BASELINE)
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

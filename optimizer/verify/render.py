@@ -1,5 +1,6 @@
-"""The human verify report: the before/after table, the verdict, each reason with its cause
-(the failing build step's or container's last lines), and whether cleanup left anything."""
+"""The human verify report: the before/after table (one column with no baseline), the verdict,
+each reason with its cause (the failing build step's or container's last lines), and whether
+cleanup left anything."""
 
 from __future__ import annotations
 
@@ -36,44 +37,68 @@ def _build(side: dict[str, Any]) -> str:
     return "failed" if side.get("build_tried") else "not built"
 
 
-def stop_row_label(before: dict[str, Any], after: dict[str, Any]) -> str:
-    """`docker stop` sends the image's STOPSIGNAL: name SIGTERM only when both use it."""
-    signals = {side.get("stop_signal") or "SIGTERM" for side in (before, after)}
+def stop_row_label(*sides: dict[str, Any]) -> str:
+    """`docker stop` sends the image's STOPSIGNAL: name SIGTERM only when all use it."""
+    signals = {side.get("stop_signal") or "SIGTERM" for side in sides}
     return "stops on SIGTERM" if signals == {"SIGTERM"} else "stops on `docker stop`"
 
 
+def _columns(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(heading, side) of each side the report has: before and after, or with no baseline the
+    one image (a single column, nothing to compare it with)."""
+    if report.get("before") is None:
+        return [("image", report["after"])]
+    return [("before", report["before"]), ("after", report["after"])]
+
+
 def verify_table(report: dict[str, Any]) -> Table:
-    table = Table("", "before", "after", title="verify")
-    b, a = report["before"], report["after"]
-    table.add_row("build", _build(b), _build(a))
-    table.add_row("image size", _mb(b["image_size"]), _mb(a["image_size"]))
-    table.add_row("bytes above base", _mb(b["bytes_above_base"]), _mb(a["bytes_above_base"]))
-    table.add_row("layers", _text(b["layers"]), _text(a["layers"]))
-    table.add_row("cold build", _secs(b["cold_build_seconds"]), _secs(a["cold_build_seconds"]))
-    table.add_row(
-        "rebuild after code change", _secs(b["rebuild_seconds"]), _secs(a["rebuild_seconds"])
-    )
+    columns = _columns(report)
+    sides = [side for _, side in columns]
+    alone = len(columns) == 1
+    title = "verify (baseline: none)" if alone else "verify"
+    table = Table("", *(name for name, _ in columns), title=title)
     serving = {"host": "yes", "container": "only inside", "none": "no"}
-    served = b.get("build_ok") and b.get("started") is not None
-    table.add_row(
+
+    def row(label: str, show: Any) -> None:
+        table.add_row(label, *(show(side) for side in sides))
+
+    row("build", _build)
+    row("image size", lambda s: _mb(s["image_size"]))
+    row("bytes above base", lambda s: _mb(s["bytes_above_base"]))
+    row("layers", lambda s: _text(s["layers"]))
+    row("cold build", lambda s: _secs(s["cold_build_seconds"]))
+    row("rebuild after code change", lambda s: _secs(s["rebuild_seconds"]))
+    row(
         "answers HTTP",
-        serving[b["serving"]] if served else "-",
-        serving[a["serving"]] if a.get("build_ok") and a.get("started") is not None else "-",
+        lambda s: serving[s["serving"]] if s.get("build_ok") and s.get("started") is not None
+        else "-",
     )
-    table.add_row(
-        stop_row_label(b, a), _yes_no(b["stopped_on_sigterm"]), _yes_no(a["stopped_on_sigterm"])
-    )
-    table.add_row("runs as uid", _text(b["uid"]), _text(a["uid"]))
+    if alone:
+        row("probes answered with a success", lambda s: _successes(report, s))
+    row(stop_row_label(*sides), lambda s: _yes_no(s["stopped_on_sigterm"]))
+    row("runs as uid", lambda s: _text(s["uid"]))
     return table
 
 
+def _successes(report: dict[str, Any], side: dict[str, Any]) -> str:
+    probes = side.get("probes") or []
+    if not probes:
+        return "-"
+    verdicts = report.get("probe_verdicts") or {}
+    good = [p["path"] for p in probes if verdicts.get(p["path"]) == "answers"]
+    return f"{len(good)} of {len(probes)}" + (f" ({', '.join(good)})" if good else "")
+
+
 def render_report(out: Console, report: dict[str, Any]) -> None:
-    if report["before"].get("build_ok"):
+    columns = _columns(report)
+    if len(columns) == 1:
+        out.print("baseline: none (the new image alone: does it build, start and answer?)")
+    if columns[0][1].get("build_ok"):
         out.print(verify_table(report))
-        for name in ("before", "after"):
-            layers = report[name].get("top_layers") or []
+        for name, side in columns:
+            layers = side.get("top_layers") or []
             if layers:
-                out.print(f"largest layers {name}:")
+                out.print(f"largest layers {name}:" if len(columns) == 2 else "largest layers:")
                 for layer in layers[:3]:
                     command = escape(layer["created_by"] or "(base image)")
                     out.print(f"  {layer['size'] / 1e6:8.1f} MB  {command}")
@@ -88,7 +113,11 @@ def render_report(out: Console, report: dict[str, Any]) -> None:
         if note not in plan_notes:
             out.print(f"note: {escape(note)}")
     verdict = report.get("verdict") or "inconclusive"
-    out.print("verify: " + VERDICT_WORDS.get(verdict, verdict.upper()))
+    out.print(
+        "verify: "
+        + VERDICT_WORDS.get(verdict, verdict.upper())
+        + (" (baseline: none)" if len(columns) == 1 else "")
+    )
     for reason in report.get("verdict_reasons") or []:
         out.print(f"  - {escape(reason['text'])}")
         for line in reason.get("cause") or []:

@@ -14,8 +14,12 @@ Serving = Literal["host", "container", "none"]
 Verdict = Literal["pass", "fail", "inconclusive"]
 # What one probe proved: "same" (both answer alike with a real page), "differs", "proves-little"
 # (both answer the same error status or a Django DEBUG error page: equal errors prove nothing
-# about the app), "not-compared" (the original did not answer it).
-ProbeVerdict = Literal["same", "differs", "proves-little", "not-compared"]
+# about the app), "not-compared" (the original did not answer it). With no baseline (one image,
+# `dj-optimize init --verify`): "answers" (a success: status below 400, not a DEBUG error page),
+# "error" (a 4xx/5xx or a DEBUG error page), "no-answer".
+ProbeVerdict = Literal[
+    "same", "differs", "proves-little", "not-compared", "answers", "error", "no-answer"
+]
 # A rewrite that only adds a user (useradd writes /etc/passwd, /etc/shadow and a home) grows
 # the image by a few KB; that is not "larger" in any sense a deploy notices.
 SIZE_TOLERANCE = 64 * 1024
@@ -130,7 +134,9 @@ class SideReport:
 @dataclass
 class VerifyReport:
     run_id: str
-    before: SideReport
+    # None: no baseline, only the new image is built and run (`init --verify`, `--baseline
+    # none`): the verdict says whether it builds, starts and answers (compare.decide_alone).
+    before: SideReport | None
     after: SideReport
     size_saving_bytes: int | None = None
     size_saving_percent: float | None = None
@@ -163,6 +169,8 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for name, side in (("before", self.before), ("after", self.after)):
+            if side is None:
+                continue
             data[name]["reachable_from_host"] = side.reachable_from_host
             data[name]["serves"] = side.serves
             for probe in data[name]["probes"]:
