@@ -108,7 +108,9 @@ NoConfigOption = Annotated[
 ForceOption = Annotated[
     bool,
     typer.Option(
-        "--force", help="With --write --verify: write even if verify fails or is inconclusive."
+        "--force",
+        help="With --verify: write even if verify fails or is inconclusive (the default "
+        "command writes only with --write).",
     ),
 ]
 KeepImagesOption = Annotated[

@@ -230,6 +230,8 @@ def _verify(
     # baseline the one image.
     reference = next(iter(sides))
     both = "both containers" if len(sides) == 2 else "the container"
+    # What progress and notes call each side: with no baseline, "after" of nothing is "image".
+    label = {"before": "before", "after": "after" if len(sides) == 2 else "image"}
     plan = options.run_plan or RunPlan()
     if options.run_plan is not None:
         report.run_plan = plan.to_dict()
@@ -266,7 +268,7 @@ def _verify(
         tag = run.track_image(run.name(name), keep=options.keep_images)
         text = files[dockerfile] or ""
         cold = "cold build (--no-cache)" if options.cold_build else "build"
-        progress(f"{name}: {cold}")
+        progress(f"{label[name]}: {cold}")
         result = engine.build(
             roots[name],
             text,
@@ -275,7 +277,7 @@ def _verify(
             dockerfile=dockerfile,
             dockerfile_path=_side_dockerfile(run, name, dockerfile, dockerfile_outside),
             no_cache=options.cold_build,
-            on_line=_step_lines(name, progress),
+            on_line=_step_lines(label[name], progress),
             labels=run.labels,
             builder=options.builder,
             iidfile=run.scratch / f"{name}.iid",
@@ -290,7 +292,7 @@ def _verify(
         side.image_id = result.image_id
         if not result.ok:
             where = f" at {result.failed_step}" if result.failed_step else ""
-            progress(f"{name}: build failed{where}")
+            progress(f"{label[name]}: build failed{where}")
             if name == "before":
                 # Nothing can be proven without the original: do not spend minutes on the rest.
                 report.notes.append("the rewritten Dockerfile was not built: the original failed")
@@ -308,7 +310,7 @@ def _verify(
                 options,
                 run,
             )
-            progress(f"{name}: rebuild after a code change took {side.rebuild_seconds} s")
+            progress(f"{label[name]}: rebuild after a code change took {side.rebuild_seconds} s")
 
     if not all(side.build_ok for _, side in sides.values()):
         _finish(report, options)
@@ -354,7 +356,7 @@ def _verify(
         )
         side.port = port_of[name]
         app_dirs[name] = info.working_dir or "/"
-        progress(f"{name}: checking leftover build paths")
+        progress(f"{label[name]}: checking leftover build paths")
         side.paths_present = _paths_present(
             run.name(name), app_dirs[name], run.name(f"{name}-paths"), run, report
         )
@@ -370,7 +372,7 @@ def _verify(
         run.networks.append(networks[name])
         engine.create_network(networks[name], labels)
         if plan.services:
-            progress(f"{name}: starting " + ", ".join(s.image for s in plan.services))
+            progress(f"{label[name]}: starting " + ", ".join(s.image for s in plan.services))
         service_containers[name], statuses[name] = services.start(
             plan.services, name, run.run_id, networks[name], labels, run.containers.append
         )
@@ -378,7 +380,7 @@ def _verify(
     services_ready: dict[str, bool] = {}
     for name, (_, side) in sides.items():
         if plan.services:
-            progress(f"{name}: waiting for the services")
+            progress(f"{label[name]}: waiting for the services")
         services.await_ready(
             plan.services, service_containers[name], statuses[name], services_started
         )
@@ -386,9 +388,9 @@ def _verify(
         services_ready[name] = all(st.ready for st in statuses[name])
         for st in statuses[name]:
             if not st.ready:
-                report.notes.append(f"{name}: {services_unready(st)}")
+                report.notes.append(f"{label[name]}: {services_unready(st)}")
         if plan.pre is not None and services_ready[name]:
-            progress(f"{name}: pre-step: {' '.join(plan.pre)}")
+            progress(f"{label[name]}: pre-step: {' '.join(plan.pre)}")
             step = services.run_pre(
                 f"{run.run_id}-{name}",
                 f"{run.run_id}-{name}-pre",
@@ -402,7 +404,7 @@ def _verify(
             side.pre_step = step.to_dict()
             if not step.ok:
                 report.notes.append(
-                    f"{name}: the pre-step failed ({step.error or f'exit {step.exit_code}'})"
+                    f"{label[name]}: the pre-step failed ({step.error or f'exit {step.exit_code}'})"
                 )
     # A pre-step that fails on the original makes the verdict inconclusive: `decide` says so,
     # with the step's last lines (listed here too, the reason was given twice).
@@ -434,7 +436,7 @@ def _verify(
             # A command that does not exist in the image, say: that side serves nothing.
             side.started = False
             side.start_error = str(exc)[-500:]
-            progress(f"{name}: the container did not start")
+            progress(f"{label[name]}: the container did not start")
             continue
         side.started = True
         started[name] = time.monotonic()
@@ -443,7 +445,7 @@ def _verify(
         if name not in containers:
             continue
         progress(
-            f"{name}: waiting for HTTP on port {port_of[name]} "
+            f"{label[name]}: waiting for HTTP on port {port_of[name]} "
             f"(up to {options.start_timeout:.0f} s after start)"
         )
         side.serving, ready = _await_http(
@@ -497,7 +499,7 @@ def _verify(
                 if len(sides) == 1:
                     who = "the container"
                 progress(
-                    f"{name}: {who} is still running {LONG_STOP_SECONDS:.0f} s after "
+                    f"{label[name]}: {who} is still running {LONG_STOP_SECONDS:.0f} s after "
                     f"{signal_of[name]}: it ignores it, so docker stop waits "
                     f"{options.stop_timeout:.0f} s before SIGKILL"
                 )
