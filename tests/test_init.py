@@ -284,3 +284,167 @@ def test_json_report(tmp_path: Path) -> None:
     assert set(data["files"]) == {"Dockerfile", ".dockerignore"}
     failed = runner.invoke(app, [str(tmp_path / "nowhere"), "--json"])
     assert failed.exit_code == 2 and "not a directory" in json.loads(failed.stdout)["error"]
+
+
+# -- init --verify (verify stubbed; the engine tests are in test_init_verify_e2e.py) -------------
+
+
+def _stub_verify(
+    monkeypatch: pytest.MonkeyPatch, verdict: str, seen: list[object] | None = None
+) -> None:
+    def fake(outcome, sides, settings, as_json, err):  # type: ignore[no-untyped-def]
+        if seen is not None:
+            seen.append((sides, settings))
+        reasons = [] if verdict == "pass" else [{"text": f"stub {verdict}", "cause": []}]
+        report = {
+            "run_id": "djopt-stub",
+            "before": None,
+            "after": {},
+            "verdict": verdict,
+            "verdict_reasons": reasons,
+            "reasons": [r["text"] for r in reasons],
+            "notes": [],
+            "cleaned_up": True,
+        }
+        return report, verdict == "pass"
+
+    monkeypatch.setattr("optimizer.cli.run_verify", fake)
+
+
+def test_init_verify_passes_then_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    seen: list[object] = []
+    _stub_verify(monkeypatch, "pass", seen)
+    result = runner.invoke(app, [str(root), "--verify"])
+    assert result.exit_code == 0, result.output
+    assert "verify: PASS (baseline: none)" in result.output
+    assert f"wrote {root / 'Dockerfile'}, {root / '.dockerignore'}" in result.output
+    # The diff is shown before verify runs, once.
+    assert result.output.count("+++ b/Dockerfile") == 1
+    assert result.output.index("+++ b/Dockerfile") < result.output.index("verify: PASS")
+    ((sides, _),) = seen  # type: ignore[misc]
+    assert sides.before is None and sides.description == "none"
+    assert sides.after["Dockerfile"] == (root / "Dockerfile").read_text()
+    assert sides.after[".dockerignore"] == (root / ".dockerignore").read_text()
+
+
+@pytest.mark.parametrize(("verdict", "code"), [("fail", 3), ("inconclusive", 4)])
+def test_init_verify_that_does_not_pass_writes_nothing_unless_forced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verdict: str, code: int
+) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    before = snapshot(root)
+    _stub_verify(monkeypatch, verdict)
+    result = runner.invoke(app, [str(root), "--verify"])
+    assert result.exit_code == code, result.output
+    assert f"nothing written: verify did not pass ({verdict}; use --force" in result.output
+    assert f"  - stub {verdict}" in result.output
+    assert snapshot(root) == before
+    forced = runner.invoke(app, [str(root), "--verify", "--force"])
+    assert forced.exit_code == code, forced.output  # written, and still says it did not pass
+    assert (root / "Dockerfile").is_file() and "wrote " in forced.output
+
+
+def test_init_verify_dry_run_writes_nothing_and_exits_1_on_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    before = snapshot(root)
+    _stub_verify(monkeypatch, "pass")
+    result = runner.invoke(app, [str(root), "--verify", "--dry-run"])
+    assert result.exit_code == 1, result.output
+    assert "dry run: nothing written" in result.output
+    assert snapshot(root) == before
+
+
+def test_init_verify_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    _stub_verify(monkeypatch, "fail")
+    result = runner.invoke(app, [str(root), "--verify", "--json"])
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "fail" and data["passed"] is False and data["written"] == []
+    assert data["verify"]["baseline"] == "none" and data["verify"]["before"] is None
+    assert data["verdict_reasons"] == [{"text": "stub fail", "cause": []}]
+    plain = json.loads(runner.invoke(app, [str(root), "--json", "--check"]).stdout)
+    assert plain["verify"] is None and plain["verdict"] is None and plain["passed"] is None
+
+
+def test_init_verify_takes_the_verify_options_and_the_config_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    (root / "ci.env").write_text("A=from-file\n")
+    (root / "pyproject.toml").write_text(
+        "[tool.dj-optimize]\nskip = ['non-root']\n"
+        "[tool.dj-optimize.verify]\nenv-file = 'ci.env'\nenv = { B = 'table' }\n"
+        "services = ['postgres:17']\nprobes = ['/healthz']\nhost = 'example.com'\n"
+        "no-rebuild = true\n"
+    )
+    (root / "compose.yaml").write_text("services: {}\n")
+    seen: list[tuple[object, object]] = []
+    _stub_verify(monkeypatch, "pass", seen)
+    result = runner.invoke(app, [str(root), "--verify", "--dry-run", "--env", "B=flag"])
+    assert result.exit_code == 1, result.output
+    assert "USER 10001" not in result.output  # the config's skip reached the pipeline
+    _, settings = seen[-1]
+    flags = settings.flags  # type: ignore[attr-defined]
+    assert flags.env == {"A": "from-file", "B": "flag"}
+    assert (flags.services, flags.probes, flags.host) == (
+        ["postgres:17"], ["/healthz"], "example.com"
+    )
+    assert settings.no_rebuild is True  # type: ignore[attr-defined]
+    args = [
+        str(root), "--verify", "--dry-run", "--service", "redis:7", "--probe", "/", "--cmd",
+        "gunicorn mysite.wsgi", "--pre", "", "--host", "a.test", "--compose",
+        str(root / "compose.yaml"), "--keep-images", "--builder", "remote",
+    ]
+    assert runner.invoke(app, args).exit_code == 1
+    _, settings = seen[-1]
+    flags = settings.flags  # type: ignore[attr-defined]
+    assert (flags.services, flags.probes, flags.cmd, flags.pre, flags.host) == (
+        ["redis:7"], ["/"], "gunicorn mysite.wsgi", "", "a.test"
+    )
+    assert flags.compose_files == [root / "compose.yaml"]
+    assert (settings.keep_images, settings.builder) == (True, "remote")  # type: ignore[attr-defined]
+    ignored = runner.invoke(app, [str(root), "--verify", "--dry-run", "--no-config"])
+    assert ignored.exit_code == 1
+    _, settings = seen[-1]
+    assert settings.flags.services == [] and "USER 10001" in ignored.output  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--env", "NOEQUALS"], "--env 'NOEQUALS': expected KEY=VALUE"),
+        (["--env-file", "/nowhere/ci.env"], "/nowhere/ci.env: cannot read"),
+    ],
+)
+def test_init_verify_bad_options_are_bad_input_and_write_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    before = snapshot(root)
+    _stub_verify(monkeypatch, "pass")
+    result = runner.invoke(app, [str(root), "--verify", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert snapshot(root) == before
+
+
+def test_init_config_error_is_bad_input(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    (root / "pyproject.toml").write_text("[tool.dj-optimize.verify]\nprobe = ['/']\n")
+    result = runner.invoke(app, [str(root), "--verify"])
+    assert result.exit_code == 2
+    assert "unknown key 'probe'" in result.output
+    assert not (root / "Dockerfile").exists()
