@@ -3,9 +3,10 @@
 0  nothing to change, or the changes were written (and verified, when asked)
 1  changes proposed (dry run / --check); with --verify, proposed and verified
 2  bad input: missing or unparseable Dockerfile, no Django project, unreadable files, bad options
-3  verify failed: the rewrite broke something the original did
+3  verify failed: the rewrite broke something the original did; with no baseline (`init
+   --verify`, `--baseline none`): the image does not build, start or answer
 4  verify inconclusive: the original itself does not build, start or answer, or no engine
-   answers; nothing was proven
+   answers, or a service is missing, or the run was interrupted; nothing was proven
 70 internal error (a bug in dj-optimize; never 1)
 """
 
