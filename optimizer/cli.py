@@ -284,28 +284,18 @@ def run(
     as_json = fmt == "json"
     if check and write:
         _fail(err, as_json, "--check only reports; it cannot be combined with --write")
-    from optimizer.config import Config, ConfigError, load, pick
+    from optimizer.config import ConfigError
     from optimizer.pipeline import OptimizeError, optimize
-    from transforms import ALL
-    from transforms.base import Options
 
     try:
-        config = Config() if no_config else load(dockerfile, context, (t.name for t in ALL))
+        config = load_config(no_config, dockerfile, context)
     except ConfigError as exc:
         _fail(err, as_json, str(exc))
-    # Command-line flags win over the file; lists replace, env merges key by key.
-    production_server = production_server or config.production_server
     try:
         outcome = optimize(
             dockerfile,
             context,
-            only=pick(_split(only), list(config.only)),
-            skip=pick(_split(skip), list(config.skip)),
-            options=Options(
-                production_server=production_server,
-                healthcheck=healthcheck or config.healthcheck,
-                buildkit=not (no_buildkit or config.no_buildkit),
-            ),
+            **transform_settings(config, only, skip, production_server, healthcheck, no_buildkit),
         )
         settings = verify_settings(
             config,
@@ -355,10 +345,7 @@ def run(
             print(line)
     else:
         _print(out, outcome, written, write, report, passed, diff_shown=report is not None)
-    if report is not None and report["verdict"] == "fail":
-        raise typer.Exit(exitcodes.VERIFY_FAILED)
-    if report is not None and report["verdict"] == "inconclusive":
-        raise typer.Exit(exitcodes.VERIFY_INCONCLUSIVE)
+    verify_exit(report)
     if outcome.changed and not written:
         raise typer.Exit(exitcodes.CHANGES)
     raise typer.Exit(exitcodes.OK)
@@ -412,6 +399,37 @@ def _print_before_verify(out: Console, outcome: Outcome, baseline: str | None) -
     else:
         out.print(f"verifying {outcome.dockerfile_path} as it is on disk against {baseline}")
     out.file.flush()
+
+
+def load_config(no_config: bool, dockerfile: Path, context: Path | None) -> Config:
+    """`[tool.dj-optimize]` for this Dockerfile (defaults with --no-config); ConfigError."""
+    from optimizer.config import Config, load
+    from transforms import ALL
+
+    return Config() if no_config else load(dockerfile, context, (t.name for t in ALL))
+
+
+def transform_settings(
+    config: Config,
+    only: list[str] | None,
+    skip: list[str] | None,
+    production_server: bool = False,
+    healthcheck: bool = False,
+    no_buildkit: bool = False,
+) -> dict[str, Any]:
+    """The pipeline's only/skip/options: command-line flags win over the file (lists replace)."""
+    from optimizer.config import pick
+    from transforms.base import Options
+
+    return {
+        "only": pick(_split(only), list(config.only)),
+        "skip": pick(_split(skip), list(config.skip)),
+        "options": Options(
+            production_server=production_server or config.production_server,
+            healthcheck=healthcheck or config.healthcheck,
+            buildkit=not (no_buildkit or config.no_buildkit),
+        ),
+    }
 
 
 @dataclass
@@ -536,13 +554,20 @@ def run_verify(
     return result.to_dict(), result.passed
 
 
-def _json(
+def verify_exit(report: dict[str, Any] | None) -> None:
+    """Exit 3 when verify failed, 4 when it was inconclusive (written or not); else return."""
+    if report is not None and report["verdict"] == "fail":
+        raise typer.Exit(exitcodes.VERIFY_FAILED)
+    if report is not None and report["verdict"] == "inconclusive":
+        raise typer.Exit(exitcodes.VERIFY_INCONCLUSIVE)
+
+
+def outcome_json(
     outcome: Outcome, report: dict[str, Any] | None, written: list[str], passed: bool
 ) -> dict[str, Any]:
+    """The JSON report's parts both commands share: the changes, the files, what was written
+    and the verdict."""
     return {
-        "dockerfile": str(outcome.dockerfile_path),
-        "context": str(outcome.context_dir),
-        "changed": outcome.changed,
         "changes": [{"transform": c.transform, "notes": c.notes} for c in outcome.changes],
         "left_alone": [{"transform": c.transform, "notes": c.notes} for c in outcome.skipped],
         "diff": outcome.diff(),
@@ -553,6 +578,33 @@ def _json(
         "passed": passed if report is not None else None,
         "verdict": report["verdict"] if report is not None else None,
         "verdict_reasons": report["verdict_reasons"] if report is not None else [],
+    }
+
+
+def print_verify(out: Console, report: dict[str, Any]) -> None:
+    """The verify report for a reader, then how the app was run."""
+    from optimizer.verify.render import render_report
+
+    render_report(out, report)
+    for note in (report.get("run_plan") or {}).get("notes") or []:
+        out.print(f"how it ran: {escape(note)}")
+
+
+def not_written(report: dict[str, Any] | None) -> str:
+    return (
+        f"nothing written: verify did not pass ({report and report['verdict']}; "
+        "use --force to write anyway)"
+    )
+
+
+def _json(
+    outcome: Outcome, report: dict[str, Any] | None, written: list[str], passed: bool
+) -> dict[str, Any]:
+    return {
+        "dockerfile": str(outcome.dockerfile_path),
+        "context": str(outcome.context_dir),
+        "changed": outcome.changed,
+        **outcome_json(outcome, report, written, passed),
         "project": {
             "manage_py": outcome.project.manage_py,
             "settings_module": outcome.project.settings_module,
@@ -589,18 +641,11 @@ def _print(
         for note in change.notes:
             out.print(escape(f"[{change.transform}] left alone: {note}"))
     if report is not None:
-        from optimizer.verify.render import render_report
-
-        render_report(out, report)
-        for note in (report.get("run_plan") or {}).get("notes") or []:
-            out.print(f"how it ran: {escape(note)}")
+        print_verify(out, report)
     if written:
         out.print("wrote " + ", ".join(written))
     elif write and outcome.changed and not passed:
-        out.print(
-            f"nothing written: verify did not pass ({report and report['verdict']}; "
-            "use --force to write anyway)"
-        )
+        out.print(not_written(report))
     elif outcome.changed and not write:
         out.print("dry run: nothing written (use --write to apply)")
 

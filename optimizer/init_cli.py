@@ -45,13 +45,7 @@ from optimizer.cli import (
     VerifyArgs,
 )
 from optimizer.dockerfile import DockerfileError
-from optimizer.exitcodes import (
-    BAD_INPUT,
-    CHANGES,
-    OK,
-    VERIFY_FAILED,
-    VERIFY_INCONCLUSIVE,
-)
+from optimizer.exitcodes import BAD_INPUT, CHANGES, OK
 from optimizer.pipeline import OptimizeError
 
 if TYPE_CHECKING:
@@ -72,10 +66,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help=HELP,
 )
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
 
 @app.command(help=HELP)
@@ -119,27 +109,25 @@ def init(
     host: HostOption = None,
     compose_file: ComposeOption = None,
 ) -> None:
-    from optimizer.cli import run_verify, verify_settings
-    from optimizer.config import Config, ConfigError, load, pick
+    from optimizer.cli import (
+        load_config,
+        not_written,
+        outcome_json,
+        print_verify,
+        run_verify,
+        transform_settings,
+        verify_exit,
+        verify_settings,
+    )
+    from optimizer.config import ConfigError
     from optimizer.init import generate
-    from transforms import ALL
-    from transforms.base import Options
 
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        names = (t.name for t in ALL)
-        config = Config() if no_config else load(project / dockerfile, project, names)
+        config = load_config(no_config, project / dockerfile, project)
         generated = generate(
-            project,
-            dockerfile,
-            only=pick(_split(only), list(config.only)),
-            skip=pick(_split(skip), list(config.skip)),
-            options=Options(
-                production_server=config.production_server,
-                healthcheck=healthcheck or config.healthcheck,
-                buildkit=not config.no_buildkit,
-            ),
+            project, dockerfile, **transform_settings(config, only, skip, healthcheck=healthcheck)
         )
         settings = verify_settings(
             config,
@@ -178,46 +166,27 @@ def init(
             _fail(err, as_json, f"nothing written: {exc}")
         written = [str(p) for p in paths]
 
-    verdict = report["verdict"] if report is not None else None
     if as_json:
         data: dict[str, Any] = {
             "context": str(outcome.context_dir),
             "dockerfile": outcome.dockerfile_key,
             "naive_dockerfile": generated.naive.text,
             "decisions": generated.notes,
-            "changes": [{"transform": c.transform, "notes": c.notes} for c in outcome.changes],
-            "left_alone": [{"transform": c.transform, "notes": c.notes} for c in outcome.skipped],
-            "diff": outcome.diff(),
-            "files": outcome.files,
-            "written": written,
-            # As the default command's report: null when verify did not run.
-            "verify": report,
-            "passed": passed if report is not None else None,
-            "verdict": verdict,
-            "verdict_reasons": report["verdict_reasons"] if report is not None else [],
+            **outcome_json(outcome, report, written, passed),
         }
         out.print_json(data=data, highlight=False)
     else:
         if report is None:
             _print_generated(out, generated)
         else:
-            from optimizer.verify.render import render_report
-
-            render_report(out, report)
-            for note in (report.get("run_plan") or {}).get("notes") or []:
-                out.print(f"how it ran: {escape(note)}")
+            print_verify(out, report)
         if written:
             out.print("wrote " + ", ".join(written))
         elif not dry_run:
-            out.print(
-                f"nothing written: verify did not pass ({verdict}; use --force to write anyway)"
-            )
+            out.print(not_written(report))
         else:
             out.print("dry run: nothing written (run without --dry-run to write)")
-    if verdict == "fail":
-        raise typer.Exit(VERIFY_FAILED)
-    if verdict == "inconclusive":
-        raise typer.Exit(VERIFY_INCONCLUSIVE)
+    verify_exit(report)
     raise typer.Exit(OK if written else CHANGES)
 
 

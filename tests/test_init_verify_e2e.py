@@ -13,43 +13,21 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from helpers import snapshot
-from verify_tiny import labelled, run_id_of, scratch_left
+from verify_tiny import assert_clean, run_cli, run_id_of
 
 pytestmark = pytest.mark.engine
-ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "init"
-TIMEOUT = 600
-
-
-def _init(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", "init", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def _assert_clean(run_id: str | None, stderr: str) -> None:
-    assert run_id, stderr
-    assert labelled(run_id) == [], stderr
-    assert scratch_left(run_id) == [], stderr
 
 
 @pytest.mark.parametrize("name", ["pip"])
 def test_init_verify_passes_and_writes(name: str, tmp_path: Path) -> None:
     root = tmp_path / name
     shutil.copytree(FIXTURES / name, root)
-    result = _init(str(root), "--verify", "--no-rebuild", "--json")
+    result = run_cli("init", str(root), "--verify", "--no-rebuild", "--json")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     data = json.loads(result.stdout)
     assert data["verdict"] == "pass" and data["passed"] is True, data["verdict_reasons"]
@@ -64,7 +42,7 @@ def test_init_verify_passes_and_writes(name: str, tmp_path: Path) -> None:
     assert data["written"] == [str(root / "Dockerfile"), str(root / ".dockerignore")]
     assert (root / "Dockerfile").read_text() == data["files"]["Dockerfile"]
     assert verify["cleaned_up"] is True
-    _assert_clean(verify["run_id"], result.stderr)  # --json: no progress lines on stderr
+    assert_clean(verify["run_id"], result.stderr)  # --json: no progress lines on stderr
 
 
 def test_init_verify_of_an_app_that_crashes_on_start_fails_and_writes_nothing(
@@ -77,7 +55,7 @@ def test_init_verify_of_an_app_that_crashes_on_start_fails_and_writes_nothing(
         settings.read_text() + 'raise RuntimeError("initverify: settings broken on purpose")\n'
     )
     before = snapshot(root)
-    result = _init(str(root), "--verify", "--no-rebuild")
+    result = run_cli("init", str(root), "--verify", "--no-rebuild")
     output = result.stdout + result.stderr
     assert result.returncode == 3, output[-4000:]
     assert "Traceback (most recent call last)" not in result.stderr
@@ -86,4 +64,4 @@ def test_init_verify_of_an_app_that_crashes_on_start_fails_and_writes_nothing(
     assert "RuntimeError: initverify: settings broken on purpose" in result.stdout
     assert "nothing written: verify did not pass (fail; use --force" in result.stdout
     assert snapshot(root) == before
-    _assert_clean(run_id_of(result.stderr), result.stderr)
+    assert_clean(run_id_of(result.stderr), result.stderr)

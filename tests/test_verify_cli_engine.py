@@ -21,7 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from verify_tiny import labelled, make_project, report_of, run_id_of, scratch_left
+from verify_tiny import (
+    assert_clean,
+    labelled,
+    make_project,
+    report_of,
+    run_cli,
+    run_id_of,
+)
 
 pytestmark = pytest.mark.engine
 ROOT = Path(__file__).parent.parent
@@ -29,21 +36,10 @@ TIMEOUT = 240
 
 
 def _cli(*args: str, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli(*args, timeout=timeout)
 
 
-def _assert_clean(run_id: str | None, stderr: str) -> None:
-    assert run_id, stderr
-    assert labelled(run_id) == [], stderr
-    assert scratch_left(run_id) == [], stderr
+_assert_clean = assert_clean
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -86,3 +87,23 @@ def report_of(stdout: str) -> dict[str, object]:
     data = json.loads(stdout)
     assert isinstance(data, dict)
     return data
+
+
+def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """`python -m optimizer.cli ARGS` from the repository root, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "optimizer.cli", *args],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def assert_clean(run_id: str | None, stderr: str) -> None:
+    """Nothing labelled with the run's id is left on the engine, nor its scratch directory."""
+    assert run_id, stderr
+    assert labelled(run_id) == [], stderr
+    assert scratch_left(run_id) == [], stderr
