@@ -235,8 +235,8 @@ def run(
         typer.Option(
             "--baseline",
             help="Verify the Dockerfile on disk against an earlier one: a git revision "
-            "(e.g. HEAD) or a file; 'none': alone, with no baseline (does it build, start "
-            "and answer?). Implies --verify.",
+            "(e.g. HEAD) or a file; 'none' (a file of that name: ./none): alone, with no "
+            "baseline (does it build, start and answer?). Implies --verify.",
         ),
     ] = None,
     builder: BuilderOption = None,

@@ -448,3 +448,26 @@ def test_init_config_error_is_bad_input(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "unknown key 'probe'" in result.output
     assert not (root / "Dockerfile").exists()
+
+
+def test_init_verify_without_an_engine_is_inconclusive_and_writes_nothing(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "pip", root)
+    before = snapshot(root)
+    result = subprocess.run(
+        [sys.executable, "-m", "optimizer.cli", "init", str(root), "--verify"],
+        cwd=Path(__file__).parent.parent,
+        env=dict(os.environ, DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "verify: INCONCLUSIVE (baseline: none)" in result.stdout
+    assert "no container engine answers" in result.stdout
+    assert "nothing written: verify did not pass (inconclusive;" in result.stdout
+    assert snapshot(root) == before

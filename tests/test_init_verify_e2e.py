@@ -65,3 +65,18 @@ def test_init_verify_of_an_app_that_crashes_on_start_fails_and_writes_nothing(
     assert "nothing written: verify did not pass (fail; use --force" in result.stdout
     assert snapshot(root) == before
     assert_clean(run_id_of(result.stderr), result.stderr)
+
+
+def test_main_command_baseline_none_verifies_the_dockerfile_alone(tmp_path: Path) -> None:
+    from verify_tiny import make_project, report_of
+
+    dockerfile = make_project(tmp_path)
+    result = run_cli("--baseline", "none", "--no-rebuild", "--json", str(dockerfile))
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]  # proposed
+    data = report_of(result.stdout)
+    verify = data["verify"]
+    assert isinstance(verify, dict)
+    assert data["verdict"] == "pass" and verify["baseline"] == "none"
+    assert verify["before"] is None and verify["after"]["serving"] == "host"
+    assert verify["probe_verdicts"] == {"/": "answers"}
+    assert_clean(verify["run_id"], result.stderr)
