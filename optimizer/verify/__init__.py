@@ -129,8 +129,8 @@ def verify(
     """Build, run and compare both sides. `before`/`after` map context-relative paths to contents
     that replace the context's files on that side (None: the file is absent on that side); both
     must contain `dockerfile`; `before` None: no baseline, only `after` is built and run. With
-    `dockerfile_outside`, the Dockerfile lives outside the
-    context (`-f ../deploy/Dockerfile`): each side's is written next to, not into, its copy.
+    `dockerfile_outside`, the Dockerfile lives outside the context (`-f ../deploy/Dockerfile`):
+    each side's is written next to, not into, its copy.
 
     Never raises for what the engine, a build or a container does: the report says it. An
     interrupt (SIGINT, SIGTERM, SIGHUP) ends the run inconclusive after cleanup."""
@@ -495,9 +495,9 @@ def _verify(
         waited = wait_futures(list(stops.values()), timeout=LONG_STOP_SECONDS)
         for name, future in stops.items():
             if future in waited.not_done:
-                who = {"before": "the original", "after": "the rewrite"}[name]
-                if len(sides) == 1:
-                    who = "the container"
+                who = {"before": "the original", "after": "the rewrite", "image": "it"}[
+                    label[name]
+                ]
                 progress(
                     f"{label[name]}: {who} is still running {LONG_STOP_SECONDS:.0f} s after "
                     f"{signal_of[name]}: it ignores it, so docker stop waits "
