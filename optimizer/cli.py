@@ -451,40 +451,52 @@ class VerifyArgs:
 
 @dataclass
 class VerifySettings:
-    """How verify runs: the flags merged over `[tool.dj-optimize.verify]`."""
+    """How verify runs: the flags merged over `[tool.dj-optimize.verify]`. Command-line flags
+    win over the file; lists replace, env merges key by key."""
 
-    flags: RunFlags
-    keep_images: bool
-    no_rebuild: bool
-    builder: str | None
+    config: Config
+    args: VerifyArgs
+    env: dict[str, str]  # parsed up front: a bad --env is bad input even without --verify
+
+    @property
+    def flags(self) -> RunFlags:
+        # Imported here: the verify package loads the docker SDK, which a dry run never needs.
+        from optimizer.config import pick
+        from optimizer.verify.runplan import Flags
+
+        args, configured = self.args, self.config.verify
+        flags = Flags(
+            pick(list(args.service or []), list(configured.services)),
+            args.cmd or configured.cmd,
+            args.pre if args.pre is not None else configured.pre,
+            args.host or configured.host,
+            list(pick(args.probe, list(configured.probes)) or []),
+            self.env,
+        )
+        flags.compose_files = list(args.compose_file or [])
+        return flags
+
+    @property
+    def keep_images(self) -> bool:
+        return self.args.keep_images or self.config.verify.keep_images
+
+    @property
+    def no_rebuild(self) -> bool:
+        return self.args.no_rebuild or self.config.verify.no_rebuild
+
+    @property
+    def builder(self) -> str | None:
+        return self.args.builder or self.config.verify.builder
 
 
 def verify_settings(config: Config, args: VerifyArgs) -> VerifySettings:
-    """Command-line flags win over the file; lists replace, env merges key by key. Raises
-    OptimizeError for an unreadable env file or a malformed --env."""
-    from optimizer.config import pick
-    from optimizer.verify.runplan import Flags
-
-    env_vars = {
+    """Raises OptimizeError for an unreadable env file or a malformed --env."""
+    env = {
         **_parse_env(None, config.verify.env_file),
         **config.verify.env,
         **_parse_env(args.env, args.env_file),
     }
-    flags = Flags(
-        pick(list(args.service or []), list(config.verify.services)),
-        args.cmd or config.verify.cmd,
-        args.pre if args.pre is not None else config.verify.pre,
-        args.host or config.verify.host,
-        list(pick(args.probe, list(config.verify.probes)) or []),
-        env_vars,
-    )
-    flags.compose_files = list(args.compose_file or [])
-    return VerifySettings(
-        flags,
-        args.keep_images or config.verify.keep_images,
-        args.no_rebuild or config.verify.no_rebuild,
-        args.builder or config.verify.builder,
-    )
+    return VerifySettings(config, args, env)
 
 
 def _sides(outcome: Outcome, baseline: str | None, err: Console, as_json: bool) -> Sides:
@@ -524,17 +536,18 @@ def run_verify(
     # read from the original's Dockerfile (the new one with no baseline), the compose file and
     # the settings.
     reference = sides.before if sides.before is not None else sides.after
+    flags = settings.flags
     plan = runplan.plan_for(
         outcome.project,
         outcome.context_dir,
         outcome.dockerfile_path,
         reference[sides.dockerfile] or "",
-        settings.flags,
+        flags,
     )
     options = runplan.apply(
         plan,
         VerifyOptions(
-            env=settings.flags.env,
+            env=flags.env,
             keep_images=settings.keep_images,
             measure_rebuild=not settings.no_rebuild,
             builder=settings.builder,
