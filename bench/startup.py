@@ -8,7 +8,9 @@ Target: under 0.15 s of CPU each. The dry run writes nothing.
 
 As an installed tool runs: with bytecode caches (PYTHONDONTWRITEBYTECODE is dropped, and one
 untimed run per command writes them first), so the figures measure imports and work, not the
-compilation of our sources that a wheel install does once.
+compilation of our sources that a wheel install does once. The load average is printed before
+and after: on a shared machine CPU time per process grows with the load (caches, SMT siblings),
+so compare figures taken at a similar load.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="runs per command (median shown)")
     options = parser.parse_args()
+    print("load average: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"{'command':24} {'cpu s':>7} {'wall s':>7}  target {TARGET_CPU_SECONDS} s cpu")
     for name, args in COMMANDS.items():
         cpu_seconds(args)  # warm-up: bytecode caches, file system cache
@@ -68,6 +71,7 @@ def main() -> int:
         wall = statistics.median(r[1] for r in runs)
         verdict = "ok" if cpu < TARGET_CPU_SECONDS else "over"
         print(f"{name:24} {cpu:7.3f} {wall:7.3f}  {verdict}")
+    print("load average: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 
 

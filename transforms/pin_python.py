@@ -16,7 +16,6 @@ declared, or a declaration this cannot read, leaves the FROM alone with a note.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 
 from optimizer.dockerfile import Dockerfile
@@ -147,6 +146,8 @@ def _toml(ctx: Context, path: str) -> dict[str, object] | None:
     text = ctx.read_disk(path)
     if text is None:
         return None
+    import tomllib  # only projects with a Pipfile or pyproject.toml need the parser
+
     try:
         return tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError):
