@@ -118,26 +118,29 @@ CASES: list[tuple[str, dict[str, str], str | None, Init, Pin]] = [
         ("3.13", "pyproject.toml requires-python '>=2.7': the newest allowed"),
         (13, "pyproject.toml requires-python = '>=2.7'"),
     ),
+    # merged: pin-python read `!=2.7` as allowing nothing (was None).
     (
         "requires-python !=2.7",
         _rp("!=2.7"),
         None,
         ("3.13", "pyproject.toml requires-python '!=2.7': the newest allowed"),
-        None,
+        (13, "pyproject.toml requires-python = '!=2.7'"),
     ),
+    # merged: pin-python did not read Poetry's space-separated clauses (was None).
     (
         "requires-python >=3.8 <3.12",
         _rp(">=3.8 <3.12"),
         None,
         ("3.11", "pyproject.toml requires-python '>=3.8 <3.12': the newest allowed"),
-        None,
+        (11, "pyproject.toml requires-python = '>=3.8 <3.12'"),
     ),
+    # merged: pin-python did not read Poetry's `||` alternatives (was None).
     (
         "requires-python ^3.8 || ^3.11",
         _rp("^3.8 || ^3.11"),
         None,
         ("3.13", "pyproject.toml requires-python '^3.8 || ^3.11': the newest allowed"),
-        None,
+        (13, "pyproject.toml requires-python = '^3.8 || ^3.11'"),
     ),
     (
         "requires-python ~3.10",
@@ -282,12 +285,13 @@ CASES: list[tuple[str, dict[str, str], str | None, Init, Pin]] = [
         ("3.10", ".python-version says 3.10"),
         (10, ".python-version: 3.10"),
     ),
+    # merged: pin-python stopped at the first line, pyenv's `system` (was None).
     (
         ".python-version 'system\\n3.11\\n'",
         {".python-version": "system\n3.11\n"},
         None,
         ("3.11", ".python-version says 3.11"),
-        None,
+        (11, ".python-version: 3.11"),
     ),
     (
         ".python-version 'pypy3.10\\n'",
@@ -317,19 +321,21 @@ CASES: list[tuple[str, dict[str, str], str | None, Init, Pin]] = [
         ("3.13", "no version declared: the default"),
         None,
     ),
+    # merged: init's note quoted the comment too (was "says 3.11 # why").
     (
         ".python-version '3.11 # why\\n'",
         {".python-version": "3.11 # why\n"},
         None,
-        ("3.11", ".python-version says 3.11 # why"),
+        ("3.11", ".python-version says 3.11"),
         (11, ".python-version: 3.11"),
     ),
+    # merged: pin-python did not skip a byte-order mark (was None).
     (
         ".python-version '\\ufeff3.11\\n'",
         {".python-version": "\ufeff3.11\n"},
         None,
         ("3.11", ".python-version says 3.11"),
-        None,
+        (11, ".python-version: 3.11"),
     ),
     (
         ".python-version '2.7.18\\n'",
@@ -405,7 +411,8 @@ CASES: list[tuple[str, dict[str, str], str | None, Init, Pin]] = [
         'Pipfile \'python_version = "3.11"\\npython_full_version = "3.10.4"\\n\'',
         {"Pipfile": '[requires]\npython_version = "3.11"\npython_full_version = "3.10.4"\n'},
         None,
-        ("3.11", "Pipfile requires 3.11"),
+        # merged: init read python_version first (was 3.11); pipenv uses the full version.
+        ("3.10", "Pipfile requires 3.10.4"),
         (10, "Pipfile python_full_version = '3.10.4'"),
     ),
     (

@@ -58,14 +58,16 @@ def test_dry_run_without_logging_loads_no_libcst_docker_or_highlighter() -> None
 
 
 def test_dry_run_loads_only_what_this_project_needs(tmp_path: Path) -> None:
-    """A project with no compose file, no pyproject.toml, no setup.cfg or uwsgi ini, printing a
-    diff: no compose module, TOML or INI parser, or rich's emoji table (a copy outside this
-    repository, whose own pyproject.toml would be read for [tool.dj-optimize])."""
+    """A project with no compose file, no pyproject.toml, no setup.cfg or uwsgi ini, and a
+    tagged `FROM python:3.11`, printing a diff: no compose module, TOML or INI parser, Python
+    version reader or rich's emoji table (a copy outside this repository, whose own
+    pyproject.toml would be read for [tool.dj-optimize])."""
     project = tmp_path / "tutorial"
     shutil.copytree(ROOT / "examples" / "01-tutorial", project)
     modules = imported(str(project / "Dockerfile"))
     assert {"optimizer.pipeline", "optimizer.composefiles", "rich.console"} <= modules
     unneeded = {"optimizer.compose", "tomllib", "configparser", "rich._emoji_codes", "tempfile"}
+    unneeded |= {"optimizer.pyversion"}
     assert not modules & (HEAVY | unneeded)
 
 
