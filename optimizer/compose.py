@@ -21,14 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# What `docker compose` looks for by default, in its order of preference.
-COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
-OVERRIDE_FILES = (
-    "compose.override.yaml",
-    "compose.override.yml",
-    "docker-compose.override.yaml",
-    "docker-compose.override.yml",
-)
+# The file-name check lives apart so that a dry run without a compose file skips this module.
+from optimizer.composefiles import ComposeError as ComposeError
+from optimizer.composefiles import find_compose_files as find_compose_files
+
 _TIMEOUT = 30.0
 _MISSING_ENV_FILE = re.compile(r"env file (\S+) not found")
 _MISSING_VARIABLE = re.compile(r"required variable (\w+) is missing a value")
@@ -37,10 +33,6 @@ _V1_FORMAT = re.compile(r"\(root\) Additional property (\S+) is not allowed")
 PLACEHOLDER = "dj-optimize-unset"
 _MIRROR_DEPTH = 2
 _EXAMPLE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".default", ".defaults")
-
-
-class ComposeError(Exception):
-    """The compose file exists but Docker Compose cannot read it (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -118,16 +110,6 @@ class ComposeProject:
         for dep in service.depends_on:
             visit(dep)
         return order
-
-
-def find_compose_files(directory: Path) -> list[Path]:
-    """The files `docker compose` would read in `directory`: the first default name, plus its
-    override file when present. Empty when there is none."""
-    main = next((directory / n for n in COMPOSE_FILES if (directory / n).is_file()), None)
-    if main is None:
-        return []
-    override = next((directory / n for n in OVERRIDE_FILES if (directory / n).is_file()), None)
-    return [main] + ([override] if override else [])
 
 
 def compose_available() -> bool:

@@ -16,8 +16,6 @@ the install tools pinned to the versions the examples are tested with.
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from optimizer.context import DjangoProject
 from optimizer.deps import _default_requirement_roots
 from optimizer.pipeline import OptimizeError, Outcome, optimize_text
 from optimizer.project import inspect_project
+from optimizer.pyversion import POETRY_PYTHON, Policy, declared_minor, newest_minor
 from transforms.base import Options
 
 DEFAULT_PYTHON = "3.13"
@@ -199,124 +198,31 @@ def _pip_roots(context_dir: Path, project_dir: str) -> list[str]:
 
 # -- the declared Python version -----------------------------------------------------------------
 
+# init's policy: a range gets the newest release it allows of those it knows; a range none of
+# them fits (>=3.14) gets the first version it names; an exact version counts whatever it is.
+_POLICY = Policy(tuple(int(v.split(".")[1]) for v in KNOWN_PYTHONS), named_fallback=True)
+
 
 def declared_python(context_dir: Path, project_dir: str = ".") -> tuple[str, str]:
     """(`3.X`, where it comes from): .python-version, runtime.txt, Pipfile's [requires],
-    pyproject's requires-python or Poetry's python dependency, first found wins; else 3.13."""
-    for base in dict.fromkeys([".", project_dir]):
-        root = context_dir / base
-        pin = _read(root / ".python-version")
-        if pin is not None:
-            for line in pin.splitlines():
-                match = re.match(r"^\s*(?:cpython-|python-?)?(3)\.(\d+)", line)
-                if match:
-                    return f"3.{match[2]}", f"{_rel(base, '.python-version')} says {line.strip()}"
-        runtime = _read(root / "runtime.txt")
-        if runtime is not None:
-            match = re.match(r"^\s*python-(3)\.(\d+)", runtime)
-            if match:
-                return f"3.{match[2]}", f"{_rel(base, 'runtime.txt')} says {runtime.strip()}"
-        pipfile = _toml(root / "Pipfile")
-        requires = pipfile.get("requires")
-        if isinstance(requires, dict):
-            for name in ("python_version", "python_full_version"):
-                value = requires.get(name)
-                if isinstance(value, str):
-                    match = re.match(r"^\s*(3)\.(\d+)", value)
-                    if match:
-                        return f"3.{match[2]}", f"{_rel(base, 'Pipfile')} requires {value}"
-        pyproject = _toml(root / "pyproject.toml")
-        project = pyproject.get("project")
-        spec = project.get("requires-python") if isinstance(project, dict) else None
-        where = "requires-python"
-        if not isinstance(spec, str):
-            tool = pyproject.get("tool")
-            poetry = tool.get("poetry") if isinstance(tool, dict) else None
-            poetry_deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
-            spec = poetry_deps.get("python") if isinstance(poetry_deps, dict) else None
-            where = "Poetry's python dependency"
-        if isinstance(spec, str):
-            version = newest_allowed(spec)
-            named = re.search(r"3\.(\d+)", spec)
-            if version is None and named:
-                # A range none of the releases we know satisfies (>=3.14): its first version.
-                version = f"3.{named[1]}"
-            if version is not None:
-                return (
-                    version,
-                    f"{_rel(base, 'pyproject.toml')} {where} {spec!r}: the newest allowed",
-                )
-    return DEFAULT_PYTHON, "no version declared: the default"
+    pyproject's requires-python or Poetry's python dependency, first found wins; else 3.13
+    (optimizer/pyversion.py reads them)."""
+    found = declared_minor(lambda rel: _read(context_dir / rel), project_dir, _POLICY)
+    if found is None:
+        return DEFAULT_PYTHON, "no version declared: the default"
+    minor, where = found
+    if not where.is_range:
+        verb = "requires" if where.key else "says"  # Pipfile's [requires], or the file's line
+        return f"3.{minor}", f"{where.path} {verb} {where.value}"
+    key = "Poetry's python dependency" if where.key == POETRY_PYTHON else where.key
+    return f"3.{minor}", f"{where.path} {key} {where.value!r}: the newest allowed"
 
 
 def newest_allowed(spec: str) -> str | None:
     """The newest `3.X` in KNOWN_PYTHONS some release of which a PEP 440 (or Poetry) version
     range allows: `>=3.11` -> 3.13, `~=3.11.4` -> 3.11, `^3.10` -> 3.13, `>=3.8,<3.12` -> 3.11."""
-    alternatives = [a for a in spec.split("||") if a.strip()]
-    for minor in KNOWN_PYTHONS:
-        for alternative in alternatives:
-            clauses = _clauses(alternative)
-            if clauses is None:
-                return None
-            if any(all(_holds(c, (3, int(minor[2:]), p)) for c in clauses) for p in range(40)):
-                return minor
-    return None
-
-
-_CLAUSE = re.compile(r"^(~=|===|==|!=|<=|>=|<|>|\^|~|=)?\s*v?(\d+(?:\.\d+){0,2})(\.\*)?$")
-
-
-def _clauses(text: str) -> list[tuple[str, tuple[int, ...], bool]] | None:
-    found: list[tuple[str, tuple[int, ...], bool]] = []
-    # Clauses are separated by commas (PEP 440) or spaces (Poetry); `>= 3.11` is one clause.
-    tokens: list[str] = []
-    for token in text.replace(",", " ").split():
-        if tokens and tokens[-1].strip("<>=!~^") == "":
-            tokens[-1] += token
-        else:
-            tokens.append(token)
-    for raw in tokens:
-        if raw == "*":
-            continue
-        match = _CLAUSE.match(raw)
-        if not match:
-            return None
-        op = match[1] or "=="
-        version = tuple(int(p) for p in match[2].split("."))
-        wildcard = bool(match[3])
-        if op == "^":  # Poetry: ^3.10 = >=3.10,<4
-            found += [(">=", version, False), ("<", (version[0] + 1,), False)]
-        elif op == "~":  # Poetry: ~3.10 = >=3.10,<3.11
-            upper = (version[0], version[1] + 1) if len(version) > 1 else (version[0] + 1,)
-            found += [(">=", version, False), ("<", upper, False)]
-        else:
-            found.append(("==" if op in {"=", "==="} else op, version, wildcard))
-    return found
-
-
-def _holds(clause: tuple[str, tuple[int, ...], bool], version: tuple[int, int, int]) -> bool:
-    op, want, wildcard = clause
-    padded = (*want, 0, 0)[:3]
-    if op == "==":
-        # `==3.11` strictly means 3.11.0; people (and Poetry's bare `3.11`) mean the series.
-        return version[: len(want)] == want if wildcard or len(want) < 3 else version == padded
-    if op == "!=":
-        return not _holds(("==", want, wildcard), version)
-    if op == ">=":
-        return version >= padded
-    if op == ">":
-        return version > padded
-    if op == "<=":
-        return version <= padded
-    if op == "<":
-        return version < padded
-    if op == "~=":
-        return version >= padded and version[: len(want) - 1] == want[:-1]
-    return False
-
-
-def _rel(base: str, name: str) -> str:
-    return name if base == "." else f"{base}/{name}"
+    minor = newest_minor(spec, _POLICY.range_minors)
+    return None if minor is None else f"3.{minor}"
 
 
 def _read(path: Path) -> str | None:
@@ -324,13 +230,3 @@ def _read(path: Path) -> str | None:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def _toml(path: Path) -> dict[str, object]:
-    text = _read(path)
-    if text is None:
-        return {}
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return {}

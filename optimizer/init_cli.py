@@ -122,8 +122,8 @@ def init(
     from optimizer.config import ConfigError
     from optimizer.init import generate
 
-    out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    out = Console(highlight=False, soft_wrap=True, emoji=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     try:
         config = load_config(no_config, project / dockerfile, project)
         generated = generate(

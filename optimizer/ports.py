@@ -8,7 +8,6 @@ run), `GUNICORN_CMD_ARGS`, and gunicorn's `$PORT` default.
 
 from __future__ import annotations
 
-import configparser
 import re
 import shlex
 from collections.abc import Callable
@@ -137,6 +136,8 @@ def _uwsgi_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBin
         text = read(path)
         if text is None:
             return ConfigBind(path, None)
+        import configparser  # only for a uwsgi ini file
+
         # uwsgi ini files repeat keys (inside if-env blocks) and have bare flags (`master`).
         parser = configparser.ConfigParser(interpolation=None, strict=False, allow_no_value=True)
         try:

@@ -9,7 +9,6 @@ package's base). Its values are read by `optimizer.settings`, a side-effect-free
 from __future__ import annotations
 
 import ast
-import configparser
 import posixpath
 import re
 from collections.abc import Iterator
@@ -380,6 +379,8 @@ def _settings_from_test_config(context: Path, project_dir: str) -> str | None:
             text = read_source(context / directory / name)
             if not text or "DJANGO_SETTINGS_MODULE" not in text:
                 continue
+            import configparser  # only when such a file names the settings
+
             parser = configparser.ConfigParser(interpolation=None, strict=False)
             try:
                 parser.read_string(text)

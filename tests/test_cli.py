@@ -256,3 +256,14 @@ def test_env_file_not_utf8_is_bad_input(tutorial: Path) -> None:
     assert result.exit_code == 2, result.output
     assert f"{env_file}: line 2: not UTF-8" in result.output
     assert "Traceback" not in result.output
+
+
+def test_diff_shows_emoji_codes_as_written(tutorial: Path) -> None:
+    """rich turned `:cd:` and `:ok:` in a PATH into emoji in the printed diff."""
+    dockerfile = tutorial / "Dockerfile"
+    lines = dockerfile.read_text().splitlines(keepends=True)
+    path_line = "ENV PATH=/opt/tools:cd:/usr/local/bin:ok:$PATH\n"
+    dockerfile.write_text(lines[0] + path_line + "".join(lines[1:]))
+    result = runner.invoke(app, [str(dockerfile)])
+    assert result.exit_code == 1, result.output
+    assert " " + path_line in result.output

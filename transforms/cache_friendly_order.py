@@ -13,7 +13,6 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-import tomllib
 from dataclasses import dataclass, replace
 
 from optimizer.deps import requirement_files_from_command
@@ -420,6 +419,8 @@ def _insert_flag(text: str, subcommand: str, flag: str) -> str:
 def _load_toml(text: str | None) -> dict[str, object]:
     if text is None:
         return {}
+    import tomllib  # only projects with a pyproject.toml need the parser
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:

@@ -21,7 +21,7 @@ import dataclasses
 import posixpath
 import re
 
-from optimizer import compose
+from optimizer.composefiles import find_compose_files
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
 from optimizer.shell import (
     TOOLS,
@@ -330,8 +330,10 @@ def _compose_runs_tool(ctx: Context) -> tuple[str | None, list[str]]:
     for directory in dict.fromkeys(
         [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
     ):
-        if not compose.find_compose_files(directory):
+        if not find_compose_files(directory):
             continue
+        from optimizer import compose  # only with a compose file: it runs `docker compose`
+
         try:
             project = compose.load(directory)
         except compose.ComposeError as exc:

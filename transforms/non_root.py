@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optimizer import compose
+from optimizer.composefiles import ComposeError, find_compose_files
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, next_workdir
 from optimizer.ports import config_bind, expand
 from optimizer.project import served_settings_paths
@@ -33,6 +33,8 @@ from transforms.image_paths import context_reader
 
 if TYPE_CHECKING:
     import libcst as cst
+
+    from optimizer.compose import ComposeProject
 
 UID = 10001
 _TAIL = {"CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "VOLUME", "LABEL"}
@@ -402,7 +404,7 @@ def _compose_commands(ctx: Context) -> list[str]:
     ):
         try:
             project = _load_compose(directory)
-        except compose.ComposeError:
+        except ComposeError:
             continue  # said by the bind-mount check
         if project is None:
             continue
@@ -519,7 +521,7 @@ def _compose_bind_mount(
     for directory in directories:
         try:
             project = _load_compose(directory)
-        except compose.ComposeError as exc:
+        except ComposeError as exc:
             notes.append(f"compose file in {directory.name or directory} not read ({exc}); "
                          "bind mounts over the app not checked")
             continue
@@ -572,14 +574,16 @@ _COMPOSE_LEVELS_UP = 2
 @functools.lru_cache(maxsize=8)
 def _load_cached(
     directory: Path, stamp: tuple[tuple[str, float], ...]
-) -> compose.ComposeProject | None:
+) -> ComposeProject | None:
     # `stamp` (the files' mtimes) is only part of the cache key: an edited file is read again.
+    from optimizer import compose  # only with a compose file: it runs `docker compose config`
+
     return compose.load(directory)
 
 
-def _load_compose(directory: Path) -> compose.ComposeProject | None:
+def _load_compose(directory: Path) -> ComposeProject | None:
     """The compose project in `directory`, read once per content (detect and apply both ask)."""
-    files = compose.find_compose_files(directory)
+    files = find_compose_files(directory)
     if not files:
         return None
     stamp = tuple((str(f), f.stat().st_mtime) for f in files)
