@@ -17,10 +17,11 @@ the app and the service writes there: uid 10001 cannot write a host tree owned b
 from __future__ import annotations
 
 import functools
+import itertools
 import posixpath
 import re
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from optimizer import compose
@@ -144,14 +145,18 @@ class NonRoot(NotesTransform):
             )
 
         def in_image(rel: str) -> str | None:
-            """Where a context-relative path lands, through the source COPY."""
+            """Where a context-relative path lands, through the source COPY. A path beside the
+            copied directory (`COPY django ./django` with `BASE_DIR / ".." / "db.sqlite3"`) is
+            where the settings, which run from the copy, put it: beside the copy's target.
+            None when it would climb above the image's root."""
             if rel.startswith("/"):
                 return rel
             prefix = posixpath.normpath(source)
             if prefix != ".":
-                if not (rel == prefix or rel.startswith(prefix + "/")):
-                    return None
                 rel = posixpath.relpath(rel, prefix)
+            climbs = len(list(itertools.takewhile(lambda part: part == "..", rel.split("/"))))
+            if climbs > len(PurePosixPath(app_dir).parts) - 1:
+                return None
             return posixpath.normpath(posixpath.join(app_dir, rel))
 
         # The app's own directory: Django projects create files next to themselves at run time
@@ -254,7 +259,13 @@ class NonRoot(NotesTransform):
         log_paths = list(dict.fromkeys([*log_paths, *db_files]))
         commands = [f"useradd --create-home --uid {UID} app"]
         log_dirs = [posixpath.dirname(p) for p in log_paths] + start_dirs
-        to_make = list(dict.fromkeys(w for w in [*writable, *log_dirs] if w != app_dir))
+        to_make = list(
+            dict.fromkeys(
+                w
+                for w in [*writable, *log_dirs]
+                if w != app_dir and not app_dir.startswith(w.rstrip("/") + "/")
+            )
+        )
         if to_make:
             commands.append("mkdir -p " + " ".join(to_make))
         if log_paths:
@@ -267,7 +278,15 @@ class NonRoot(NotesTransform):
         writes_code = bool(
             re.search(r"\bmakemigrations\b", " ".join([starts, *_compose_commands(ctx)]))
         )
-        top = [p for p in owned if (p == app_dir and not writes_code) or p in log_paths]
+        # A directory above the app's (the sqlite file beside a copied subdirectory) only at its
+        # top too: recursively it would hand over the code.
+        top = [
+            p
+            for p in owned
+            if (p == app_dir and not writes_code)
+            or p in log_paths
+            or app_dir.startswith(p.rstrip("/") + "/")
+        ]
         data = _outermost([p for p in owned if p not in top])
         if top:
             commands.append(f"chown {UID}:{UID} " + " ".join(top))
