@@ -163,9 +163,15 @@ class NonRoot(NotesTransform):
         # (sqlite databases, relative log files); files already there stay root's.
         writable: list[str] = [app_dir]
         sqlite_dir: str | None = None
+        # The sqlite file beside code (manage.py's directory, the settings package): that
+        # directory is handed over at its top only, with the file; recursively it would hand
+        # the app its own code.
+        sqlite_beside_code = False
         if project.sqlite_path:
-            sqlite_dir = in_image(posixpath.dirname(project.sqlite_path) or ".") or app_dir
+            sqlite_rel = posixpath.dirname(project.sqlite_path) or "."
+            sqlite_dir = in_image(sqlite_rel) or app_dir
             writable.append(sqlite_dir)
+            sqlite_beside_code = sqlite_dir == app_dir or _holds_code(ctx.context_dir, sqlite_rel)
         # STATIC_ROOT too, also when collectstatic is not part of the start: operators run it
         # in the running container (`docker compose exec web python manage.py collectstatic`).
         static_path: str | None = None
@@ -235,7 +241,7 @@ class NonRoot(NotesTransform):
         # A database committed next to the code ships with the COPY, root's too.
         if (
             project.sqlite_path
-            and sqlite_dir == app_dir
+            and sqlite_beside_code
             and (
                 _build_touches_db(items)
                 or (ctx.context_dir / project.sqlite_path).is_file()
@@ -286,6 +292,7 @@ class NonRoot(NotesTransform):
             if (p == app_dir and not writes_code)
             or p in log_paths
             or app_dir.startswith(p.rstrip("/") + "/")
+            or (p == sqlite_dir and sqlite_beside_code and not writes_code)
         ]
         data = _outermost([p for p in owned if p not in top])
         if top:
@@ -695,6 +702,15 @@ def _evaluate(node: cst.BaseExpression) -> tuple[bool, str] | None:
         if isinstance(current, cst.Name) and current.value in _BASE_NAMES:
             return True, posixpath.join(*segments)
     return None
+
+
+def _holds_code(context: Path, rel: str) -> bool:
+    """Whether the context directory holds Python source (not only data)."""
+    folder = context / rel
+    try:
+        return folder.is_dir() and any(folder.glob("*.py"))
+    except OSError:
+        return False
 
 
 def _runtime_cwd(items: list[tuple[int, Instruction]]) -> str:
