@@ -35,7 +35,7 @@ from optimizer.shell import (
     strip_runner,
     words,
 )
-from optimizer.syspkgs import debian_release, system_needs
+from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
 from transforms.raw_edit import indent_like, keep_indent
@@ -44,6 +44,7 @@ from transforms.slim_base import (
     apt_packages,
     base_stage,
     has_yes,
+    line_argvs,
     update_before_installs,
 )
 
@@ -401,6 +402,7 @@ def _final_only(
     script piped into a shell (NodeSource's) that prepares such an install."""
     build = set(system_needs(ctx.project.dependencies.packages).build)
     apt_final: dict[int, bool] = {}
+    packages_of: dict[int, list[str]] = {}
     for n, ins in items:
         if ins.keyword != "RUN" or ins.exec_form is not None or "mount" in ins.flags:
             continue
@@ -415,10 +417,23 @@ def _final_only(
             if not p.startswith("-")
         ]
         if packages:
+            packages_of[n] = [p.split("=", 1)[0] for p in packages]
             apt_final[n] = n > last or not any(
                 _build_only(p, build | fetch_only) or p.split("=", 1)[0] in _FETCH_TOOLS
                 for p in packages
             )
+    # A line the builder keeps after such an install that calls what it provides (`yarn
+    # install` after NodeSource's nodejs) needs it in the builder too.
+    for n in [n for n, final in apt_final.items() if final and n < last]:
+        called = {
+            argv[0].rsplit("/", 1)[-1]
+            for m, ins in items
+            if n < m <= last and m not in apt_final and ins.keyword == "RUN"
+            and ins.exec_form is None
+            for argv in line_argvs(ins.args)
+        }
+        if any(_provides(p) & called for p in packages_of[n]):
+            apt_final[n] = False
     chosen = {n for n, final in apt_final.items() if final and n < last}
     for n, ins in items:
         if n >= last or ins.keyword != "RUN" or not _pipes_download_to_shell(ins.args):
@@ -429,6 +444,20 @@ def _final_only(
         if following is not None and apt_final[following]:
             chosen.add(n)
     return chosen
+
+
+# Programs a Debian package provides, beyond syspkgs.TOOL_PACKAGES' one per program: NodeSource's
+# nodejs brings npm and npx, and yarn's installer needs node.
+_ALSO_PROVIDES: dict[str, frozenset[str]] = {
+    "nodejs": frozenset({"node", "nodejs", "npm", "npx", "yarn", "corepack"}),
+    "yarnpkg": frozenset({"yarnpkg"}),
+}
+
+
+def _provides(package: str) -> frozenset[str]:
+    return frozenset(t for t, p in TOOL_PACKAGES.items() if p == package) | _ALSO_PROVIDES.get(
+        package, frozenset()
+    )
 
 
 def _pipes_download_to_shell(command: str, *, python: bool = False) -> bool:

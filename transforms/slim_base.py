@@ -288,7 +288,7 @@ def _needed_packages(
             first_install = n
         # A script the RUN runs (`./setup-venv.sh`) builds with the same image: the tools it
         # calls and the dependencies it installs need the same packages as the RUN's own.
-        for name, text in _scripts(_line_argvs(ins.args), read):
+        for name, text in _scripts(line_argvs(ins.args), read):
             argvs = list(_script_argvs(text, read))
             want_tools(argvs, n, f"{name} calls {{tool}}")
             if first_install is None and any(
@@ -301,7 +301,7 @@ def _needed_packages(
         value = ins.value
         if ins.keyword == "HEALTHCHECK":
             value = value.split(None, 1)[1] if value.split()[:1] == ["CMD"] else ""
-        argvs = [ins.exec_form] if ins.exec_form else list(_line_argvs(value))
+        argvs = [ins.exec_form] if ins.exec_form else list(line_argvs(value))
         want_tools(argvs, None, f"{ins.keyword} calls {{tool}}")
         for name, text in _scripts(argvs, read):
             want_tools(_script_argvs(text, read), None, f"{name} calls {{tool}} at start")
@@ -344,7 +344,7 @@ _SHELL_WORDS = frozenset(
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
 
 
-def _line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
+def line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
     """argv of every command of a shell line: each command of a list and of a pipeline,
     after shell keywords (`until wget ...; do`), and inside `sh -c "..."`."""
     for seg in split_commands(text):
@@ -356,7 +356,7 @@ def _line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
                 continue
             yield argv
             if argv[0].rsplit("/", 1)[-1] in _SHELLS and "-c" in argv[1:-1] and depth < 3:
-                yield from _line_argvs(argv[argv.index("-c") + 1], depth + 1)
+                yield from line_argvs(argv[argv.index("-c") + 1], depth + 1)
 
 
 def _scripts(
@@ -385,7 +385,7 @@ def _script_argvs(
 ) -> Iterator[list[str]]:
     """argv of every command of a shell script, and of the scripts it runs in turn."""
     for line in _logical_lines(text):
-        argvs = list(_line_argvs(line))
+        argvs = list(line_argvs(line))
         yield from argvs
         if depth < 3:
             for _, nested in _scripts(argvs, read):
