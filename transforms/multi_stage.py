@@ -110,10 +110,14 @@ class MultiStage(NotesTransform):
             # A distribution image (ubuntu, debian) runs Debian's python3: it has no `python`,
             # no venv module without python3-venv, and its apt lines mix the interpreter with
             # build tools; copying a venv between two such stages is not known to work.
-            skipped.append(
-                f"{resolved} is not an official Debian-based python image (its Python comes "
-                "from apt, without `python` or the venv module); left single-stage"
+            why = (
+                "an Alpine image: its packages come from apk and link musl, where this split "
+                "installs Debian's run-time libraries"
+                if "alpine" in resolved
+                else "not an official python image: its Python comes from the distribution's "
+                "packages, without `python` or the venv module"
             )
+            skipped.append(f"{resolved} is {why}; left single-stage")
             return Result(out, notes, skipped)
         variable = _variable_packages(items, last)
         if variable:
