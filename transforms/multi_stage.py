@@ -143,6 +143,14 @@ class MultiStage(NotesTransform):
         if any(i.keyword == "USER" for n, i in items if n <= last):
             skipped.append("a USER switch before the install; left single-stage")
             return Result(out, notes, skipped)
+        between = _python_between_installs(items, installs[0], last)
+        if between is not None:
+            skipped.append(
+                f"{between} runs Python between the dependency installs: in a split it would run "
+                "in the final stage before the virtualenv is there, and what it wrote in the "
+                "builder (downloaded data, generated files) would stay there; left single-stage"
+            )
+            return Result(out, notes, skipped)
         runs_tool, compose_notes = _compose_runs_tool(ctx)
         skipped.extend(compose_notes)
         if runs_tool is not None:
@@ -997,6 +1005,12 @@ def _for_final(
         kept.append(seg.text)
     if not any("install" in program(k) or classify(k) != "apt" for k in kept):
         return None
+    if len(kept) < len(segments) and all(
+        (program(k) or [""])[0] in _LEFTOVERS for k in kept
+    ):
+        # `set -ex && pipenv install`, `pip install -r /r.txt && rm -rf /r.txt`, `export X=..
+        # && pdm export`: without the install, what is left does nothing in the final stage.
+        return None
     if any("install" in program(k) and classify(k) == "apt" for k in kept):
         # Package lists and apt's caches are ~150 MB the running app never reads. Official
         # images drop the caches by configuration; other Debian bases do not.
@@ -1005,6 +1019,29 @@ def _for_final(
         if not any("/var/lib/apt/lists" in k for k in kept):
             kept.append("rm -rf /var/lib/apt/lists/*")
     return Instruction("RUN", " && ".join(kept), ins.leading, None, ins.line)
+
+
+# Commands that only set up or clean up after the install they were chained with.
+_LEFTOVERS = frozenset({"set", "export", "cd", "true", ":", "echo", "rm"})
+
+
+def _python_between_installs(
+    items: list[tuple[int, Instruction]], first: int, last: int
+) -> str | None:
+    """`line N: `python -m nltk.downloader punkt`` for a RUN after the first dependency install
+    and before the last that runs Python itself (not pip, not venv)."""
+    for n, ins in items:
+        if not first < n < last or ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if (
+                argv
+                and re.fullmatch(r"python(3(\.\d+)?)?", argv[0].rsplit("/", 1)[-1])
+                and _kind(seg.text) == "other"
+            ):
+                return f"line {ins.line}: `{seg.text.strip()}`"
+    return None
 
 
 def _looks_like_manifest(path: str) -> bool:
