@@ -358,6 +358,22 @@ def _root_home_reason(
             "read; USER left as is"
         )
     runs = [i.args for _, i in items if i.keyword == "RUN"]
+    for run in runs:
+        for pattern, variables, flag, what in _HOME_DOWNLOADS:
+            if not pattern.search(run):
+                continue
+            if flag and re.search(flag, run):
+                continue  # downloads to a directory it names
+            if any(
+                env.get(v, "").startswith("/") and not env.get(v, "").startswith("/root")
+                for v in variables
+            ):
+                continue
+            return (
+                f"a build step downloads {what} into root's home (mode 700, the default "
+                f"location as root), where uid {UID} neither reads nor looks for it; set ENV "
+                f"{variables[0]} to a directory outside /root to run as non-root"
+            )
     user_base = env.get("PYTHONUSERBASE", "")
     if (
         any(_pip_user_install(r) for r in runs)
@@ -394,6 +410,24 @@ def _root_home_reason(
             )
     return None
 
+
+# Build steps that download data into the home directory by default, the variables that move
+# it (any one set outside /root will do), a flag naming the directory, and what it is.
+_HOME_DOWNLOADS: tuple[tuple[re.Pattern[str], tuple[str, ...], str | None, str], ...] = (
+    (re.compile(r"\bnltk\.download(er)?\b"), ("NLTK_DATA",), r"\s-d\s", "NLTK data"),
+    (
+        re.compile(r"\bplaywright\s+install\b"),
+        ("PLAYWRIGHT_BROWSERS_PATH",),
+        None,
+        "Playwright's browsers",
+    ),
+    (
+        re.compile(r"\bhuggingface-cli\s+download\b|\bsnapshot_download\b|\bfrom_pretrained\b"),
+        ("HF_HOME", "HF_HUB_CACHE", "TRANSFORMERS_CACHE"),
+        None,
+        "Hugging Face models",
+    ),
+)
 
 # manage.py commands that open the database (and so create a sqlite file) at build time.
 _DB_COMMANDS = re.compile(
