@@ -98,3 +98,24 @@ def test_a_setup_fragment_left_of_an_install_is_not_copied_to_the_final_stage(
     final = text.split("FROM python:3.11-slim" if "-slim" in text else "\nFROM python:3.11\n")[-1]
     assert "COPY --from=builder /opt/venv" in final, text
     assert "set -ex" not in final and "rm -rf /tmp/r.txt" not in final, text
+
+
+def test_apt_upgrade_chained_with_the_install_still_upgrades_the_final_image(
+    tmp_path: Path,
+) -> None:
+    """`apt-get update && apt-get -y upgrade && pip install -r ...` (Xlack-Backend): the
+    upgrade applied to the running image; a split must not leave it in the builder only."""
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "Dockerfile").write_text(
+        "FROM python:3.11\nWORKDIR /app\nCOPY . /app\n"
+        "RUN apt-get update && apt-get -y upgrade && pip install -r requirements.txt\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        encoding="utf-8",
+    )
+    (case / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n", encoding="utf-8")
+    root = materialize(case, tmp_path / "ctx")
+    text = optimize(root / "Dockerfile", root, only=["multi-stage"]).files["Dockerfile"]
+    final = text.split("\nFROM python:3.11\n")[-1]
+    assert "COPY --from=builder /opt/venv" in final, text
+    assert "apt-get -y upgrade" in final, text

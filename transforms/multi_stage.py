@@ -1003,7 +1003,7 @@ def _for_final(
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
                 continue
         kept.append(seg.text)
-    if not any("install" in program(k) or classify(k) != "apt" for k in kept):
+    if not any(_changes_packages(program(k)) or classify(k) != "apt" for k in kept):
         return None
     if len(kept) < len(segments) and all(
         (program(k) or [""])[0] in _LEFTOVERS for k in kept
@@ -1011,7 +1011,7 @@ def _for_final(
         # `set -ex && pipenv install`, `pip install -r /r.txt && rm -rf /r.txt`, `export X=..
         # && pdm export`: without the install, what is left does nothing in the final stage.
         return None
-    if any("install" in program(k) and classify(k) == "apt" for k in kept):
+    if any(_changes_packages(program(k)) and classify(k) == "apt" for k in kept):
         # Package lists and apt's caches are ~150 MB the running app never reads. Official
         # images drop the caches by configuration; other Debian bases do not.
         if not any(program(k)[:2] == ["apt-get", "clean"] for k in kept):
@@ -1019,6 +1019,12 @@ def _for_final(
         if not any("/var/lib/apt/lists" in k for k in kept):
             kept.append("rm -rf /var/lib/apt/lists/*")
     return Instruction("RUN", " && ".join(kept), ins.leading, None, ins.line)
+
+
+def _changes_packages(argv: list[str]) -> bool:
+    """apt's `install`, and `upgrade`: the user's security upgrades apply to the final image
+    too, not only to the builder."""
+    return bool({"install", "upgrade", "dist-upgrade", "full-upgrade"} & set(argv))
 
 
 # Commands that only set up or clean up after the install they were chained with.
