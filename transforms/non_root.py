@@ -31,6 +31,7 @@ from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
 from transforms.image_paths import context_reader
+from transforms.slim_base import line_argvs, script_lines
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -262,6 +263,29 @@ class NonRoot(NotesTransform):
                     db_files.append(located)
             else:
                 start_dirs.append(folder)
+        # Files the start script changes in place or copies into the source tree (`cp
+        # settings.tpl mysite/local_settings.py`, `sed -i ... mysite/local_settings.py`): the
+        # file and its directory (at its top only) become the app's.
+        code_dirs: list[str] = []
+        for path in _script_written_paths(script or "", cwd):
+            folder = posixpath.dirname(path)
+            if folder in _SCRATCH_DIRS or path.startswith(("/dev/", "/proc/")):
+                continue
+            if not (path == app_dir or path.startswith(app_dir.rstrip("/") + "/")):
+                return Result(
+                    out,
+                    skipped=[
+                        f"the entrypoint script writes {path}, outside the app's directory, "
+                        f"which uid {UID} could not; USER left as is"
+                    ],
+                )
+            context_rel = posixpath.relpath(path, app_dir)
+            if (ctx.context_dir / source / context_rel).is_dir():
+                code_dirs.append(path)
+                continue
+            db_files.append(path)
+            if folder != app_dir:
+                code_dirs.append(folder)
         log_paths = list(dict.fromkeys([*log_paths, *db_files]))
         commands = [f"useradd --create-home --uid {UID} app"]
         log_dirs = [posixpath.dirname(p) for p in log_paths] + start_dirs
@@ -269,7 +293,9 @@ class NonRoot(NotesTransform):
             dict.fromkeys(
                 w
                 for w in [*writable, *log_dirs]
-                if w != app_dir and not app_dir.startswith(w.rstrip("/") + "/")
+                if w != app_dir
+                and not app_dir.startswith(w.rstrip("/") + "/")
+                and w not in code_dirs  # the source copy made them
             )
         )
         if to_make:
@@ -277,12 +303,16 @@ class NonRoot(NotesTransform):
         if log_paths:
             # Build steps (collectstatic, migrate, ...) may already have created them as root.
             commands.append("touch " + " ".join(log_paths))
-        owned = list(dict.fromkeys([*writable, *log_dirs, *log_paths]))
+        owned = list(dict.fromkeys([*writable, *log_dirs, *code_dirs, *log_paths]))
         # The app dir only at its top (the code stays root's); data dirs with all they hold.
         # `makemigrations` at start writes migration files into the apps' packages: then the
         # whole tree is the app's (a repository without committed migrations needs it).
+        # `compilemessages` likewise writes .mo files beside every .po file of the tree.
         writes_code = bool(
-            re.search(r"\bmakemigrations\b", " ".join([starts, *_compose_commands(ctx)]))
+            re.search(
+                r"\b(makemigrations|compilemessages)\b",
+                " ".join([starts, *_compose_commands(ctx)]),
+            )
         )
         # A directory above the app's (the sqlite file beside a copied subdirectory) only at its
         # top too: recursively it would hand over the code.
@@ -293,6 +323,7 @@ class NonRoot(NotesTransform):
             or p in log_paths
             or app_dir.startswith(p.rstrip("/") + "/")
             or (p == sqlite_dir and sqlite_beside_code and not writes_code)
+            or (p in code_dirs and not writes_code)
         ]
         data = _outermost([p for p in owned if p not in top])
         if top:
@@ -310,8 +341,9 @@ class NonRoot(NotesTransform):
         note = f"the app now runs as uid {UID} instead of root{where}"
         if writes_code:
             note += (
-                f" ({app_dir} recursively: `makemigrations` runs at start and writes into the "
-                "apps' migrations packages; commit the migrations to keep the code root's)"
+                f" ({app_dir} recursively: `makemigrations` or `compilemessages` runs at start "
+                "and writes into the source tree (migrations packages, .mo files); run it at "
+                "build time or commit its output to keep the code root's)"
             )
         if project.settings_module and not _is_module_file(
             project.settings_file, project.settings_module, project.project_dir
@@ -518,6 +550,32 @@ def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
                     add(tail, False)
                     break
     return found
+
+
+def _script_written_paths(script: str, cwd: str) -> list[str]:
+    """Absolute paths the script's `cp`, `mv`, `install`, `ln`, `touch` and `sed -i` write,
+    resolved against its working directory (following `cd`). Paths with variables are left
+    out: where they point is only known at run time."""
+    found: list[str] = []
+    for line in script_lines(script):
+        for argv in line_argvs(line):
+            head = argv[0].rsplit("/", 1)[-1]
+            args = [a for a in argv[1:] if not a.startswith("-")]
+            if head == "cd" and args and "$" not in args[0]:
+                cwd = posixpath.normpath(posixpath.join(cwd, args[0]))
+                continue
+            targets: list[str] = []
+            if head in {"cp", "mv", "install", "ln"} and len(args) >= 2:
+                targets = [args[-1]]
+            elif head == "touch":
+                targets = args
+            elif head == "sed" and any(a == "--in-place" or a.startswith("-i") for a in argv):
+                named = any(a in {"-e", "-f", "--expression", "--file"} for a in argv)
+                targets = args if named else args[1:]
+            found.extend(
+                posixpath.normpath(posixpath.join(cwd, t)) for t in targets if "$" not in t
+            )
+    return list(dict.fromkeys(found))
 
 
 def _pip_user_install(run: str) -> bool:

@@ -384,7 +384,7 @@ def _script_argvs(
     text: str, read: Callable[[str], str | None], depth: int = 0
 ) -> Iterator[list[str]]:
     """argv of every command of a shell script, and of the scripts it runs in turn."""
-    for line in _logical_lines(text):
+    for line in script_lines(text):
         argvs = list(line_argvs(line))
         yield from argvs
         if depth < 3:
@@ -392,7 +392,7 @@ def _script_argvs(
                 yield from _script_argvs(nested, read, depth + 1)
 
 
-def _logical_lines(text: str) -> Iterator[str]:
+def script_lines(text: str) -> Iterator[str]:
     """A script's lines, `\\`-continuations joined, blank lines, comments and heredoc bodies
     (`python << END` ... `END`: another language's lines) skipped."""
     pending = ""
