@@ -812,11 +812,21 @@ def _runtime_cwd(items: list[tuple[int, Instruction]]) -> str:
     return cwd
 
 
+_SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
+
+
 def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | None:
+    """The shell script the start command runs: a `.sh` word, or a path whose file starts
+    with a shell's `#!` line (cookiecutter-django's `/entrypoint` and `/start`)."""
     for token in words(start.replace("[", " ").replace("]", " ").replace(",", " ")):
         token = token.strip("\"'")
         if token.endswith(".sh"):
             return read(token) or ""
+        if token.startswith(("/", "./")) and "$" not in token:
+            text = read(token)
+            shebang = text.split("\n", 1)[0] if text is not None else ""
+            if text is not None and _SHELL_SHEBANG.match(shebang):
+                return text
     return None
 
 
