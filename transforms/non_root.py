@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from optimizer import compose
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, next_workdir
-from optimizer.ports import config_bind, expand
+from optimizer.ports import config_bind, config_files, expand
 from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
@@ -253,12 +253,13 @@ class NonRoot(NotesTransform):
                 db_files.append(located)
         # Files the start command itself writes: the server's log and pid files, redirections.
         start_dirs: list[str] = []
-        for path, is_pid in _start_files(" ".join([starts, *_compose_commands(ctx)]), env):
+        started = _start_files(" ".join([starts, *_compose_commands(ctx)]), env)
+        for path, is_pid in [*started, *_configured_files(start, env, read)]:
             located = posixpath.normpath(posixpath.join(cwd, path))
             folder = posixpath.dirname(located)
             if folder in _SCRATCH_DIRS or located.startswith("/dev/"):
                 continue
-            if folder == app_dir:
+            if folder == app_dir or (folder in _SYSTEM_DIRS and not is_pid):
                 if not is_pid:
                     db_files.append(located)
             else:
@@ -288,7 +289,14 @@ class NonRoot(NotesTransform):
                 code_dirs.append(folder)
         log_paths = list(dict.fromkeys([*log_paths, *db_files]))
         commands = [f"useradd --create-home --uid {UID} app"]
-        log_dirs = [posixpath.dirname(p) for p in log_paths] + start_dirs
+        # A log file in a system directory (/var/log/gunicorn-access.log) is handed over by
+        # itself: the directory holds others' files. A pid file there needs the directory
+        # (servers write it beside and rename), at its top only.
+        log_dirs = [
+            d for d in [posixpath.dirname(p) for p in log_paths] + start_dirs
+            if d not in _SYSTEM_DIRS
+        ]
+        system_dirs = [d for d in dict.fromkeys(start_dirs) if d in _SYSTEM_DIRS]
         to_make = list(
             dict.fromkeys(
                 w
@@ -303,7 +311,9 @@ class NonRoot(NotesTransform):
         if log_paths:
             # Build steps (collectstatic, migrate, ...) may already have created them as root.
             commands.append("touch " + " ".join(log_paths))
-        owned = list(dict.fromkeys([*writable, *log_dirs, *code_dirs, *log_paths]))
+        owned = list(
+            dict.fromkeys([*writable, *log_dirs, *code_dirs, *system_dirs, *log_paths])
+        )
         # The app dir only at its top (the code stays root's); data dirs with all they hold.
         # `makemigrations` at start writes migration files into the apps' packages: then the
         # whole tree is the app's (a repository without committed migrations needs it).
@@ -324,6 +334,7 @@ class NonRoot(NotesTransform):
             or app_dir.startswith(p.rstrip("/") + "/")
             or (p == sqlite_dir and sqlite_beside_code and not writes_code)
             or (p in code_dirs and not writes_code)
+            or p in system_dirs
         ]
         data = _outermost([p for p in owned if p not in top])
         if top:
@@ -513,6 +524,8 @@ _FILE_OPTIONS = {
 }
 _REDIRECTS = {">", ">>", "1>", "1>>", "2>", "2>>", "&>", "&>>"}
 _SCRATCH_DIRS = {"/tmp", "/var/tmp", "/dev", "/dev/shm"}
+# Directories of the system that the app may have a file in, but must not own wholesale.
+_SYSTEM_DIRS = {"/", "/var", "/var/log", "/run", "/var/run", "/etc", "/usr", "/srv", "/opt"}
 
 
 def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
@@ -601,6 +614,20 @@ def _configured_ports(
             bind = config_bind(server, argv, env, read)
             if bind is not None and bind.port is not None:
                 found.append(bind.port)
+    return found
+
+
+def _configured_files(
+    start: str, env: dict[str, str], read: Callable[[str], str | None]
+) -> list[tuple[str, bool]]:
+    """Log and pid files uwsgi/gunicorn write because their config files say so
+    (`accesslog = "/var/log/gunicorn/access.log"` in gunicorn.conf.py)."""
+    argv = words(start.replace("[", " ").replace("]", " ").replace(",", " "))
+    argv = [a.strip("\"'") for a in argv]
+    found: list[tuple[str, bool]] = []
+    for server in ("uwsgi", "gunicorn"):
+        if any(a.rsplit("/", 1)[-1] == server for a in argv):
+            found.extend(config_files(server, argv, env, read))
     return found
 
 
