@@ -1,3 +1,4 @@
-SECRET_KEY="x"
-INSTALLED_APPS=[]
-ROOT_URLCONF="mysite.urls"
+SECRET_KEY = "x"
+INSTALLED_APPS = []
+ROOT_URLCONF = "mysite.urls"
+ALLOWED_HOSTS = ["*"]
