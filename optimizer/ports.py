@@ -192,8 +192,8 @@ def _gunicorn_bind(argv: list[str], env: dict[str, str], read: Reader) -> Config
 # Settings of a server's configuration file that name a file it writes: (key, is a pid file).
 _GUNICORN_FILES = (("accesslog", False), ("errorlog", False), ("pidfile", True))
 _UWSGI_FILES = (
-    ("logto", False), ("logto2", False), ("daemonize", False), ("req-logger", False),
-    ("pidfile", True), ("pidfile2", True), ("safe-pidfile", True),
+    ("logto", False), ("logto2", False), ("daemonize", False), ("logger", False),
+    ("req-logger", False), ("pidfile", True), ("pidfile2", True), ("safe-pidfile", True),
 )
 
 
@@ -223,7 +223,7 @@ def config_files(
         inis = _option_values(argv, ("--ini",)) + [
             a for a in argv[1:] if a.endswith(".ini") and not a.startswith("-")
         ]
-        for ini in inis:
+        for ini in dict.fromkeys(inis):
             path, _, section = ini.partition(":")
             text = read(path)
             if text is None:
@@ -238,6 +238,9 @@ def config_files(
             name = section or "uwsgi"
             for key, is_pid in _UWSGI_FILES:
                 value = parser.get(name, key, fallback=None) if parser.has_section(name) else None
+                if value and key.endswith("logger"):
+                    # `logger = file:/var/log/uwsgi/err.log`; other plugins (syslog) are no file.
+                    value = value[5:] if value.startswith("file:") else None
                 if value and "$(" not in value and not value.startswith("%"):
                     found.append((value.strip(), is_pid))
     return found

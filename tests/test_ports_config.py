@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from optimizer.ports import ConfigBind, config_bind, detect_port
+from optimizer.ports import ConfigBind, config_bind, config_files, detect_port
 
 
 def _reader(files: dict[str, str]) -> Callable[[str], str | None]:
@@ -72,3 +72,26 @@ def test_gunicorn_config_reads_the_image_environment() -> None:
     assert config_bind("gunicorn", ["gunicorn", "x.wsgi"], {"PORT": "9100"}, read) == ConfigBind(
         "gunicorn.conf.py", 9100, "0.0.0.0"
     )
+
+
+def test_log_and_pid_files_the_config_files_name() -> None:
+    """What a server writes because its config says so: non-root must make it writable."""
+    read = _reader({
+        "uwsgi.ini": "[uwsgi]\nmodule = mysite.wsgi\nhttp = :8000\n"
+        "req-logger = file:/var/log/uwsgi/req.log\nlogger = syslog:app\n"
+        "logto = logs/uwsgi.log\npidfile = /tmp/uwsgi.pid\n",
+        "gunicorn.conf.py": 'import os\nbind = "0.0.0.0:8000"\naccesslog = "-"\n'
+        'errorlog = os.environ.get("ERROR_LOG", "/var/log/gunicorn/error.log")\n'
+        'pidfile = "/run/gunicorn.pid"\n',
+        "quiet.py": 'bind = "0.0.0.0:8000"\nworkers = 2\n',
+    })
+    assert config_files("uwsgi", ["uwsgi", "--ini", "uwsgi.ini"], {}, read) == [
+        ("logs/uwsgi.log", False),
+        ("/var/log/uwsgi/req.log", False),
+        ("/tmp/uwsgi.pid", True),
+    ]
+    assert config_files("gunicorn", ["gunicorn", "mysite.wsgi"], {}, read) == [
+        ("/var/log/gunicorn/error.log", False),
+        ("/run/gunicorn.pid", True),
+    ]
+    assert config_files("gunicorn", ["gunicorn", "-c", "quiet.py", "mysite.wsgi"], {}, read) == []
