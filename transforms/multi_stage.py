@@ -227,6 +227,7 @@ class MultiStage(NotesTransform):
         ]
         venv_added = existing_venv is not None
         source_at: int | None = None
+        after_venv: list[Instruction] = []
         final_only = _final_only(items, last, ctx, fetch_only)
         full_builder = bool(_FULL_PYTHON.match(out.resolve(base)))
         for n, ins in items[1:]:
@@ -258,6 +259,11 @@ class MultiStage(NotesTransform):
                 continue
             builder_part.append(ins)
             final_ins = _for_final(ins, ctx, fetch_only)
+            if final_ins is not None and _has_kind(ins, "deps") and _uses_installed(final_ins):
+                # `pip install -r r.txt && python -m nltk.downloader ...`: what follows the
+                # install uses it, so in the final stage it runs once the venv is there.
+                after_venv.append(final_ins)
+                continue
             if final_ins is not None:
                 if final_ins.leading:
                     # The builder keeps the user's comments; a copy repeating them reads as a
@@ -286,6 +292,7 @@ class MultiStage(NotesTransform):
             final_part += venv_lines
         else:
             final_part[source_at:source_at] = venv_lines
+        final_part += after_venv
         if ctx.options.buildkit:
             builder_part = _with_cache_mounts(builder_part)
         rest = [i for n, i in items if n > last]
@@ -1025,6 +1032,27 @@ def _changes_packages(argv: list[str]) -> bool:
     """apt's `install`, and `upgrade`: the user's security upgrades apply to the final image
     too, not only to the builder."""
     return bool({"install", "upgrade", "dist-upgrade", "full-upgrade"} & set(argv))
+
+
+def _uses_installed(ins: Instruction) -> bool:
+    """Whether a RUN runs something other than the base system's commands (python, a console
+    script the install put in the venv)."""
+    for seg in split_commands(ins.args):
+        argv = program(seg.text)
+        if argv and classify(seg.text) != "apt" and argv[0] not in _SYSTEM_COMMANDS:
+            return True
+    return False
+
+
+# Programs every Debian-based python image has, which need nothing from the virtualenv.
+_SYSTEM_COMMANDS = frozenset(
+    {
+        "apt-get", "apt", "rm", "mkdir", "chmod", "chown", "ln", "cp", "mv", "echo", "printf",
+        "set", "export", "cd", "true", ":", "touch", "sed", "useradd", "groupadd", "adduser",
+        "addgroup", "curl", "wget", "tar", "gzip", "test", "[", "cat", "find", "ls", "sh",
+        "bash", "install", "update-ca-certificates", "locale-gen",
+    }
+)
 
 
 # Commands that only set up or clean up after the install they were chained with.
