@@ -11,6 +11,7 @@ split it changes only the final stage: the builder keeps the full image's toolch
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator
@@ -300,8 +301,10 @@ def _needed_packages(
     for _, ins in _run_time_instructions(dockerfile, stage):
         value = ins.value
         if ins.keyword == "HEALTHCHECK":
-            value = value.split(None, 1)[1] if value.split()[:1] == ["CMD"] else ""
-        argvs = [ins.exec_form] if ins.exec_form else list(line_argvs(value))
+            # `HEALTHCHECK --interval=30s CMD curl -f ...`: the command after CMD.
+            head, found, rest = value.partition("CMD")
+            value = rest if found and all(w.startswith("--") for w in head.split()) else ""
+        argvs = [ins.exec_form] if ins.exec_form else _exec_or_shell(value)
         want_tools(argvs, None, f"{ins.keyword} calls {{tool}}")
         for name, text in _scripts(argvs, read):
             want_tools(_script_argvs(text, read), None, f"{name} calls {{tool}} at start")
@@ -335,6 +338,18 @@ def _run_time_instructions(
             if found:
                 yield found[-1]
                 break
+
+
+def _exec_or_shell(value: str) -> list[list[str]]:
+    """The commands of `["curl", "-f", "..."]` (HEALTHCHECK's exec form) or of a shell line."""
+    if value.strip().startswith("["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list) and parsed and all(isinstance(w, str) for w in parsed):
+            return [parsed]
+    return list(line_argvs(value))
 
 
 # Words before a command that are shell syntax, not the program.
