@@ -4,6 +4,7 @@ GUNICORN_CMD_ARGS, gunicorn's $PORT default."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from optimizer.ports import ConfigBind, config_bind, config_files, detect_port
 
@@ -95,3 +96,22 @@ def test_log_and_pid_files_the_config_files_name() -> None:
         ("/run/gunicorn.pid", True),
     ]
     assert config_files("gunicorn", ["gunicorn", "-c", "quiet.py", "mysite.wsgi"], {}, read) == []
+
+
+def test_verify_reads_the_port_from_the_config_file_of_a_side_without_expose(
+    tmp_path: Path,
+) -> None:
+    """`gunicorn -c config/gunicorn.py` whose config binds 8080 and no EXPOSE: verify probed
+    8000 on the original (the rewrite had EXPOSE 8080) and called it not answering."""
+    from optimizer.verify import _context_reader
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "gunicorn.py").write_text(
+        'import os\nport = os.environ.get("PORT", "8080")\nbind = f"0.0.0.0:{port}"\n'
+    )
+    read = _context_reader(tmp_path, "/app")
+    assert read("/app/config/gunicorn.py") == read("config/gunicorn.py") is not None
+    assert read("../../../etc/passwd") is None
+    argv = ["gunicorn", "-c", "config/gunicorn.py", "mysite.wsgi"]
+    assert detect_port(argv, None, [], {}, read) == 8080
+    assert detect_port(argv, None, [], {}) == 8000
