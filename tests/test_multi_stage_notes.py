@@ -119,3 +119,18 @@ def test_apt_upgrade_chained_with_the_install_still_upgrades_the_final_image(
     final = text.split("\nFROM python:3.11\n")[-1]
     assert "COPY --from=builder /opt/venv" in final, text
     assert "apt-get -y upgrade" in final, text
+
+
+def test_a_git_requirement_on_a_full_base_is_split_at_once(tmp_path: Path) -> None:
+    """A `git+https://` requirement and no build packages (lessnft-backend): left single-stage,
+    slim-base put git back and a second run then split: the output was not idempotent. The
+    builder keeps git from the first run on."""
+    notes = _notes(
+        tmp_path,
+        "FROM python:3.11\nWORKDIR /code\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==5.1.4\ngunicorn==23.0.0\n"
+        "django-extra @ git+https://github.com/example/django-extra@v1.0\n",
+    )
+    assert any(n.startswith("split into") for n in notes), notes

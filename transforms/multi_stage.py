@@ -714,7 +714,10 @@ def _leaves_something_behind(
     A download cache alone does not count: pip-no-cache removes it without a second stage."""
     # A full base alone does not count: without build needs, slim-base switches a single stage to
     # the slim image, which is quicker to build than a builder plus a final stage.
-    if system_needs(ctx.project.dependencies.packages).build:
+    deps = ctx.project.dependencies
+    # `git+https://` requirements need git to build: slim-base would put it back in a single
+    # stage, and a second run would then split (not idempotent); the builder keeps it instead.
+    if system_needs(deps.packages, needs_git=deps.needs_git).build:
         return True
     for n, ins in items:
         if n > last or ins.keyword != "RUN":
