@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
+import shlex
 
 from optimizer import compose
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
@@ -530,7 +531,27 @@ def _kind(text: str) -> str:
         and _INSTALLER_URL.search(text)
     ):
         return "tool"
+    if kind == "other" and "|" in text:
+        # `poetry export -f requirements.txt | /venv/bin/pip install -r /dev/stdin`: a
+        # dependency install fed by a pipe.
+        parts = list(line_argvs(text))
+        if len(parts) > 1 and classify(shlex.join(parts[-1])) == "deps":
+            return "deps"
+    if kind == "other" and len(argv) > 1:
+        head = argv[0].rsplit("/", 1)[-1]
+        if (head, argv[1]) in _BUILD_STEPS or argv[:3] == ["python", "-m", "build"]:
+            return "tool"  # makes what the install installs: a builder's step
     return kind
+
+
+# Tool steps that produce the install's input (a requirements file, a wheel of the project).
+_BUILD_STEPS = frozenset(
+    {
+        ("poetry", "export"), ("poetry", "build"), ("uv", "export"), ("uv", "build"),
+        ("pdm", "export"), ("pdm", "build"), ("pipenv", "requirements"), ("pip", "wheel"),
+        ("pip3", "wheel"),
+    }
+)
 
 
 # git clone's options that take a value (`--depth 1`, `-b main`).
