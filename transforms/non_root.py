@@ -31,7 +31,7 @@ from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
 from transforms.image_paths import context_reader
-from transforms.slim_base import line_argvs, script_lines
+from transforms.slim_base import base_stage, line_argvs, script_lines
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -63,7 +63,8 @@ class NonRoot(NotesTransform):
                 out,
                 skipped=["the Dockerfile creates a user but does not switch to it; left to you"],
             )
-        base = out.resolve(stage.base)
+        # `FROM base` names an earlier stage: the image is the one that stage starts from.
+        base = out.resolve(base_stage(out, stage).base)
         if not _has_useradd(base):
             return Result(out, skipped=[f"{base} may not have useradd; USER left to you"])
         if "alpine" in base:
