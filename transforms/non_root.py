@@ -580,16 +580,40 @@ def _script_written_paths(script: str, cwd: str) -> list[str]:
                 continue
             targets: list[str] = []
             if head in {"cp", "mv", "install", "ln"} and len(args) >= 2:
+                if head == "install" and any(a in {"-d", "--directory"} for a in argv):
+                    continue  # makes directories, and its `-m 755` is not a path
                 targets = [args[-1]]
             elif head == "touch":
                 targets = args
-            elif head == "sed" and any(a == "--in-place" or a.startswith("-i") for a in argv):
-                named = any(a in {"-e", "-f", "--expression", "--file"} for a in argv)
-                targets = args if named else args[1:]
+            elif head == "sed" and any(
+                a.startswith("--in-place") or (a.startswith("-i") and not a.startswith("--"))
+                for a in argv
+            ):
+                targets = _sed_files(argv[1:])
             found.extend(
                 posixpath.normpath(posixpath.join(cwd, t)) for t in targets if "$" not in t
             )
     return list(dict.fromkeys(found))
+
+
+def _sed_files(args: list[str]) -> list[str]:
+    """The files `sed -i` edits: its operands after the script (the first operand, unless
+    -e/-f give the script; their values are not files)."""
+    operands: list[str] = []
+    scripted = False
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in {"-e", "-f", "--expression", "--file"}:
+            scripted = skip = True
+        elif arg.startswith(("--expression=", "--file=")) or (
+            arg[:2] in {"-e", "-f"} and len(arg) > 2
+        ):
+            scripted = True
+        elif not arg.startswith("-"):
+            operands.append(arg)
+    return operands if scripted else operands[1:]
 
 
 def _pip_user_install(run: str) -> bool:
