@@ -68,3 +68,16 @@ def test_entrypoint_tools_the_full_image_had_but_not_others(tmp_path: Path) -> N
 def test_script_lines_join_continuations_and_skip_heredocs() -> None:
     script = "#!/bin/sh\n# comment\napt-get install \\\n  curl\ncat <<'EOF' > f\nwget x\nEOF\nls\n"
     assert list(script_lines(script)) == ["apt-get install  curl", "cat <<'EOF' > f", "ls"]
+
+
+def test_a_python_program_run_by_path_is_not_read_as_a_shell_script(tmp_path: Path) -> None:
+    """`RUN ./manage.py collectstatic`: manage.py's lines are Python; `file = ...` or
+    `git = ...` in them are no commands (no `file`/`git` package put back)."""
+    root = _project(tmp_path, _HEAD + "RUN ./manage.py collectstatic --noinput\n" + _CMD)
+    (root / "manage.py").write_text(
+        "#!/usr/bin/env python\nimport os\nfile = os.environ.get('X')\ngit = 1\n"
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+    )
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert "FROM python:3.11-slim" in text
+    assert "apt-get install" not in text, text

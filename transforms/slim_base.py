@@ -357,6 +357,7 @@ _SHELL_WORDS = frozenset(
     {"if", "then", "else", "elif", "fi", "while", "until", "do", "done", "!", "time", "{", "}"}
 )
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+_SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
 
 
 def line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
@@ -391,7 +392,11 @@ def _scripts(
         if "$" in head:
             continue
         text = read(head)
-        if text is not None and (head.endswith(".sh") or text.startswith("#!")):
+        if text is None:
+            continue
+        shebang = text.split("\n", 1)[0]
+        # `./manage.py` is a program too, but its lines are Python, not commands.
+        if _SHELL_SHEBANG.match(shebang) or (head.endswith(".sh") and not shebang.startswith("#!")):
             yield head, text
 
 
