@@ -81,3 +81,19 @@ def test_a_python_program_run_by_path_is_not_read_as_a_shell_script(tmp_path: Pa
     text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
     assert "FROM python:3.11-slim" in text
     assert "apt-get install" not in text, text
+
+
+def test_only_code_loaded_at_start_counts_as_running_git(tmp_path: Path) -> None:
+    """A settings module running `git rev-parse` needs git and .git; a management command
+    running git does so on demand only."""
+    from transforms.dockerignore import runs_git_at_run_time
+
+    (tmp_path / "mysite" / "management" / "commands").mkdir(parents=True)
+    (tmp_path / "mysite" / "management" / "commands" / "deploy.py").write_text(
+        'import subprocess\nsubprocess.run(["git", "pull"])\n'
+    )
+    assert runs_git_at_run_time(tmp_path) is None
+    (tmp_path / "mysite" / "settings.py").write_text(
+        'import subprocess\nREV = subprocess.check_output(["git", "rev-parse", "HEAD"])\n'
+    )
+    assert runs_git_at_run_time(tmp_path) == "mysite/settings.py"

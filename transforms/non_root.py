@@ -30,6 +30,7 @@ from optimizer.ports import config_bind, config_files, expand
 from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
+from transforms.dockerignore import runs_git_at_run_time
 from transforms.image_paths import context_reader
 from transforms.slim_base import base_stage, line_argvs, script_lines
 
@@ -91,6 +92,17 @@ class NonRoot(NotesTransform):
         )
         if home is not None:
             return Result(out, skipped=[home])
+        git_user = runs_git_at_run_time(ctx.context_dir)
+        if git_user is not None:
+            # git refuses a repository another user owns ("dubious ownership", safe.directory):
+            # the code stays root's, so as uid 10001 the call fails where it worked as root.
+            return Result(
+                out,
+                skipped=[
+                    f"{git_user} runs git at run time, and git refuses a repository owned by "
+                    f"another user (safe.directory) as uid {UID} would meet it; USER left as is"
+                ],
+            )
         app_dir, source = _app_dir(items, ctx)
         if "$" in app_dir:
             # `WORKDIR ${PROJECT_DIR}` with `ENV PROJECT_DIR=/app`: the image's ENV says where.

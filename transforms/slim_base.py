@@ -20,6 +20,7 @@ from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.shell import classify, program, split_commands
 from optimizer.syspkgs import FULL_IMAGE_TOOLS, TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, Result
+from transforms.dockerignore import runs_git_at_run_time
 from transforms.image_paths import context_reader
 from transforms.raw_edit import Edit, apply_edits, indent_like, keep_indent
 
@@ -308,6 +309,12 @@ def _needed_packages(
         want_tools(argvs, None, f"{ins.keyword} calls {{tool}}")
         for name, text in _scripts(argvs, read):
             want_tools(_script_argvs(text, read), None, f"{name} calls {{tool}} at start")
+    # The project's Python runs git (a version string from `git rev-parse` in the settings):
+    # the full image had it.
+    git_user = runs_git_at_run_time(ctx.context_dir)
+    if git_user is not None and "git" not in have:
+        wanted.append("git")
+        reasons.append(f"{git_user} runs git")
     deps = ctx.project.dependencies
     needs = system_needs(deps.packages, release)
     if first_install is not None:
