@@ -283,8 +283,10 @@ class NonRoot(NotesTransform):
         code_dirs: list[str] = []
         for path in _script_written_paths(script or "", cwd):
             folder = posixpath.dirname(path)
-            if folder in _SCRATCH_DIRS or path.startswith(("/dev/", "/proc/")):
+            if any(path.startswith(d.rstrip("/") + "/") for d in _SCRATCH_DIRS | {"/proc"}):
                 continue
+            if any(path.startswith(w.rstrip("/") + "/") for w in writable if w != app_dir):
+                continue  # inside MEDIA_ROOT, STATIC_ROOT...: already the app's
             if not (path == app_dir or path.startswith(app_dir.rstrip("/") + "/")):
                 return Result(
                     out,
