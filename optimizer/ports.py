@@ -190,6 +190,63 @@ def _gunicorn_bind(argv: list[str], env: dict[str, str], read: Reader) -> Config
     return None
 
 
+# Settings of a server's configuration file that name a file it writes: (key, is a pid file).
+_GUNICORN_FILES = (("accesslog", False), ("errorlog", False), ("pidfile", True))
+_UWSGI_FILES = (
+    ("logto", False), ("logto2", False), ("daemonize", False), ("logger", False),
+    ("req-logger", False), ("pidfile", True), ("pidfile2", True), ("safe-pidfile", True),
+)
+
+
+def config_files(
+    server: str, argv: list[str], env: dict[str, str], read: Reader
+) -> list[tuple[str, bool]]:
+    """(path, is a pid file) for the log and pid files `server`'s configuration file (the one
+    `argv` names, or gunicorn.conf.py) makes it write. `-` (stdout) and unreadable values are
+    left out."""
+    found: list[tuple[str, bool]] = []
+    if server == "gunicorn":
+        configs = _option_values(argv, ("-c", "--config")) + [
+            a[2:] for a in argv if a.startswith("-c") and len(a) > 2 and not a.startswith("--")
+        ]
+        config = configs[0] if configs else "gunicorn.conf.py"
+        text = None if config.startswith("python:") else read(config)
+        if text is None or not any(key in text for key, _ in _GUNICORN_FILES):
+            return found
+        from optimizer.settings import evaluate_source
+
+        namespace = evaluate_source(text, config, env)
+        for key, is_pid in _GUNICORN_FILES:
+            value = namespace.get(key)
+            if isinstance(value, str) and value not in {"", "-"}:
+                found.append((value, is_pid))
+    elif server == "uwsgi":
+        inis = _option_values(argv, ("--ini",)) + [
+            a for a in argv[1:] if a.endswith(".ini") and not a.startswith("-")
+        ]
+        for ini in dict.fromkeys(inis):
+            path, _, section = ini.partition(":")
+            text = read(path)
+            if text is None:
+                continue
+            parser = configparser.ConfigParser(
+                interpolation=None, strict=False, allow_no_value=True
+            )
+            try:
+                parser.read_string(text)
+            except configparser.Error:
+                continue
+            name = section or "uwsgi"
+            for key, is_pid in _UWSGI_FILES:
+                value = parser.get(name, key, fallback=None) if parser.has_section(name) else None
+                if value and key.endswith("logger"):
+                    # `logger = file:/var/log/uwsgi/err.log`; other plugins (syslog) are no file.
+                    value = value[5:] if value.startswith("file:") else None
+                if value and "$(" not in value and not value.startswith("%"):
+                    found.append((value.strip(), is_pid))
+    return found
+
+
 def detect_port(
     cmd: list[str] | None,
     entrypoint: list[str] | None,

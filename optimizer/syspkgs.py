@@ -200,6 +200,17 @@ TOOL_PACKAGES: dict[str, str] = {
 }
 
 
+# TOOL_PACKAGES' programs that the full python:X.Y image (buildpack-deps) already has: a script
+# or a start command may call them without installing anything, and slim lacks every one.
+FULL_IMAGE_TOOLS: frozenset[str] = frozenset(
+    {
+        "curl", "wget", "git", "gcc", "cc", "g++", "c++", "make", "pkg-config", "unzip",
+        "xz", "bzip2", "gpg", "ssh", "ssh-keyscan", "pg_config", "mysql_config", "ps",
+        "file", "convert",
+    }
+)
+
+
 def system_needs(
     packages: Iterable[str], release: str = DEFAULT_RELEASE, *, needs_git: bool = False
 ) -> SystemNeeds:

@@ -63,3 +63,74 @@ def test_entrypoint_script_running_poetry_keeps_a_single_stage(tmp_path: Path) -
 def test_compose_command_script_running_uv_keeps_a_single_stage(tmp_path: Path) -> None:
     notes = _case_notes("compose-script-uv-run", tmp_path)
     assert any("runs ./start.sh, which calls `uv run`" in n for n in notes), notes
+
+
+def test_python_run_between_installs_keeps_single_stage(tmp_path: Path) -> None:
+    """`python -m nltk.downloader` between two installs: split, it would run in the final
+    stage before the venv is copied (No module named nltk), and its data would stay in the
+    builder (neuro-parser)."""
+    notes = _notes(
+        tmp_path,
+        "FROM python:3.11\nWORKDIR /code\nRUN pip install nltk\n"
+        "RUN python -m nltk.downloader punkt\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==5.1.4\ngunicorn==23.0.0\npsycopg2==2.9.10\n",
+    )
+    assert any("`python -m nltk.downloader punkt` runs Python between" in n for n in notes), notes
+    assert not any(n.startswith("split into") for n in notes), notes
+
+
+def test_a_setup_fragment_left_of_an_install_is_not_copied_to_the_final_stage(
+    tmp_path: Path,
+) -> None:
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "Dockerfile").write_text(
+        "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt /tmp/r.txt\n"
+        "RUN set -ex && pip install -r /tmp/r.txt && rm -rf /tmp/r.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        encoding="utf-8",
+    )
+    (case / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n", encoding="utf-8")
+    root = materialize(case, tmp_path / "ctx")
+    text = optimize(root / "Dockerfile", root, only=["multi-stage"]).files["Dockerfile"]
+    final = text.split("FROM python:3.11-slim" if "-slim" in text else "\nFROM python:3.11\n")[-1]
+    assert "COPY --from=builder /opt/venv" in final, text
+    assert "set -ex" not in final and "rm -rf /tmp/r.txt" not in final, text
+
+
+def test_apt_upgrade_chained_with_the_install_still_upgrades_the_final_image(
+    tmp_path: Path,
+) -> None:
+    """`apt-get update && apt-get -y upgrade && pip install -r ...` (Xlack-Backend): the
+    upgrade applied to the running image; a split must not leave it in the builder only."""
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "Dockerfile").write_text(
+        "FROM python:3.11\nWORKDIR /app\nCOPY . /app\n"
+        "RUN apt-get update && apt-get -y upgrade && pip install -r requirements.txt\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        encoding="utf-8",
+    )
+    (case / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n", encoding="utf-8")
+    root = materialize(case, tmp_path / "ctx")
+    text = optimize(root / "Dockerfile", root, only=["multi-stage"]).files["Dockerfile"]
+    final = text.split("\nFROM python:3.11\n")[-1]
+    assert "COPY --from=builder /opt/venv" in final, text
+    assert "apt-get -y upgrade" in final, text
+
+
+def test_a_git_requirement_on_a_full_base_is_split_at_once(tmp_path: Path) -> None:
+    """A `git+https://` requirement and no build packages (lessnft-backend): left single-stage,
+    slim-base put git back and a second run then split: the output was not idempotent. The
+    builder keeps git from the first run on."""
+    notes = _notes(
+        tmp_path,
+        "FROM python:3.11\nWORKDIR /code\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==5.1.4\ngunicorn==23.0.0\n"
+        "django-extra @ git+https://github.com/example/django-extra@v1.0\n",
+    )
+    assert any(n.startswith("split into") for n in notes), notes

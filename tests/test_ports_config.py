@@ -4,8 +4,9 @@ GUNICORN_CMD_ARGS, gunicorn's $PORT default."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from optimizer.ports import ConfigBind, config_bind, detect_port
+from optimizer.ports import ConfigBind, config_bind, config_files, detect_port
 
 
 def _reader(files: dict[str, str]) -> Callable[[str], str | None]:
@@ -72,3 +73,45 @@ def test_gunicorn_config_reads_the_image_environment() -> None:
     assert config_bind("gunicorn", ["gunicorn", "x.wsgi"], {"PORT": "9100"}, read) == ConfigBind(
         "gunicorn.conf.py", 9100, "0.0.0.0"
     )
+
+
+def test_log_and_pid_files_the_config_files_name() -> None:
+    """What a server writes because its config says so: non-root must make it writable."""
+    read = _reader({
+        "uwsgi.ini": "[uwsgi]\nmodule = mysite.wsgi\nhttp = :8000\n"
+        "req-logger = file:/var/log/uwsgi/req.log\nlogger = syslog:app\n"
+        "logto = logs/uwsgi.log\npidfile = /tmp/uwsgi.pid\n",
+        "gunicorn.conf.py": 'import os\nbind = "0.0.0.0:8000"\naccesslog = "-"\n'
+        'errorlog = os.environ.get("ERROR_LOG", "/var/log/gunicorn/error.log")\n'
+        'pidfile = "/run/gunicorn.pid"\n',
+        "quiet.py": 'bind = "0.0.0.0:8000"\nworkers = 2\n',
+    })
+    assert config_files("uwsgi", ["uwsgi", "--ini", "uwsgi.ini"], {}, read) == [
+        ("logs/uwsgi.log", False),
+        ("/var/log/uwsgi/req.log", False),
+        ("/tmp/uwsgi.pid", True),
+    ]
+    assert config_files("gunicorn", ["gunicorn", "mysite.wsgi"], {}, read) == [
+        ("/var/log/gunicorn/error.log", False),
+        ("/run/gunicorn.pid", True),
+    ]
+    assert config_files("gunicorn", ["gunicorn", "-c", "quiet.py", "mysite.wsgi"], {}, read) == []
+
+
+def test_verify_reads_the_port_from_the_config_file_of_a_side_without_expose(
+    tmp_path: Path,
+) -> None:
+    """`gunicorn -c config/gunicorn.py` whose config binds 8080 and no EXPOSE: verify probed
+    8000 on the original (the rewrite had EXPOSE 8080) and called it not answering."""
+    from optimizer.verify import _context_reader
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "gunicorn.py").write_text(
+        'import os\nport = os.environ.get("PORT", "8080")\nbind = f"0.0.0.0:{port}"\n'
+    )
+    read = _context_reader(tmp_path, "/app")
+    assert read("/app/config/gunicorn.py") == read("config/gunicorn.py") is not None
+    assert read("../../../etc/passwd") is None
+    argv = ["gunicorn", "-c", "config/gunicorn.py", "mysite.wsgi"]
+    assert detect_port(argv, None, [], {}, read) == 8080
+    assert detect_port(argv, None, [], {}) == 8000

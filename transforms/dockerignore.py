@@ -84,6 +84,9 @@ class DockerIgnore(NotesTransform):
             if pattern == ".git" and "git" in needed:
                 kept.append(".git (the build runs git)")
                 continue
+            if pattern == ".git" and "git-at-run-time" in needed:
+                kept.append(".git (the app runs git at run time: " + needed_git_file(ctx) + ")")
+                continue
             wanted.append(pattern)
         extra, said, why = _project_patterns(ctx, stripped | negated, existing + wanted, copied)
         wanted.extend(extra)
@@ -91,7 +94,9 @@ class DockerIgnore(NotesTransform):
         exceptions = sorted(
             name
             for name in needed
-            if name != "git" and _excluded(name, wanted) and f"!{name}" not in stripped
+            if name not in {"git", "git-at-run-time"}
+            and _excluded(name, wanted)
+            and f"!{name}" not in stripped
         )
         # Later lines win in .dockerignore: the user's own `!x` lines must still win over ours.
         exceptions += sorted(n for n in negated if _excluded(n, wanted) and n not in exceptions)
@@ -261,6 +266,8 @@ def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:
     if ctx.project.dependencies.has("setuptools-scm"):
         names.add("git")
     names.update(_names_in_code(ctx.context_dir))
+    if runs_git_at_run_time(ctx.context_dir) is not None:
+        names.add("git-at-run-time")
     names.update(_names_in_shell(dockerfile, ctx.context_dir))
     return {n for n in names if n}
 
@@ -298,6 +305,62 @@ def _names_in_shell(dockerfile: Dockerfile, root: Path) -> set[str]:
 
 
 _DOTFILE = re.compile(r"""["'/]((?:[\w.-]+/)*\.env[\w.-]*|[\w.-]*\.sqlite3)["']""")
+
+
+# Python that runs git (`subprocess.check_output(["git", "rev-parse", "HEAD"])` for a version
+# string in settings, GitPython's `git.Repo`): it needs the repository and the git program.
+_GIT_IN_PYTHON = re.compile(
+    r"""[\[(]\s*["']git["']\s*,|["']git\s+(?:rev-parse|describe|log|show|rev-list)\b"""
+    r"""|^\s*(?:import\s+git\b|from\s+git\s+import\b)""",
+    re.MULTILINE,
+)
+
+
+_STARTUP_FILES = frozenset(
+    {"wsgi.py", "asgi.py", "urls.py", "apps.py", "version.py", "_version.py", "__init__.py",
+     "context_processors.py"}
+)
+
+
+def _git_file(root: Path) -> str | None:
+    count = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [
+            d for d in dirnames
+            if d not in _SKIP_DIRS and not d.startswith(".") and "test" not in d
+        ]
+        for filename in filenames:
+            if not filename.endswith(".py") or filename.startswith(("test", "conftest")):
+                continue
+            # What runs when the app starts: settings, the WSGI/ASGI entry, URLconfs, app
+            # configs, a version module (a management command runs git only on demand).
+            if not (
+                filename.startswith("settings")
+                or Path(dirpath).name == "settings"
+                or filename in _STARTUP_FILES
+            ):
+                continue
+            count += 1
+            if count > 2000:
+                return None
+            path = Path(dirpath) / filename
+            try:
+                text = path.read_text(encoding="utf-8", errors="ignore")
+            except OSError:
+                continue
+            if _GIT_IN_PYTHON.search(text):
+                return path.relative_to(root).as_posix()
+    return None
+
+
+def runs_git_at_run_time(root: Path) -> str | None:
+    """The project's Python file loaded at start (settings, wsgi/asgi, urls, apps, a version
+    module; tests aside) that runs git, or None."""
+    return _git_file(root.resolve())
+
+
+def needed_git_file(ctx: Context) -> str:
+    return runs_git_at_run_time(ctx.context_dir) or "?"
 
 
 def _names_in_code(root: Path) -> set[str]:

@@ -102,13 +102,28 @@ def _broken_exec_form(dockerfile: Dockerfile) -> str | None:
 
 
 def _exposed_port(dockerfile: Dockerfile) -> int | None:
+    env = _expose_env(dockerfile)
     for _, ins in dockerfile.iter_stage(dockerfile.final_stage()):
         if ins.keyword == "EXPOSE":
-            for token in ins.value.split():
+            for token in expand(ins.value, env).split():
                 match = re.fullmatch(r"(\d+)(/tcp)?", token)
                 if match:
                     return int(match.group(1))
     return None
+
+
+def _expose_env(dockerfile: Dockerfile) -> dict[str, str]:
+    """What EXPOSE expands at build time: the final stage's ENV values and ARG defaults
+    (`EXPOSE ${port}` after `ENV port 8000`)."""
+    env: dict[str, str] = {}
+    for _, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        if ins.keyword == "ENV":
+            env.update(env_pairs(ins.value))
+        elif ins.keyword == "ARG":
+            name, eq, default = ins.value.strip().partition("=")
+            if eq:
+                env.setdefault(name.strip(), default.strip().strip("\"'"))
+    return env
 
 
 def _target(dockerfile: Dockerfile) -> int | None:
@@ -520,10 +535,11 @@ def _to_gunicorn(
 def _ensure_expose(dockerfile: Dockerfile, cmd_index: int, port: int, notes: list[str]) -> None:
     stage = dockerfile.final_stage()
     exposes = [(n, i) for n, i in dockerfile.iter_stage(stage) if i.keyword == "EXPOSE"]
+    env = _expose_env(dockerfile)
     ports = {
         int(m.group(1))
         for _, i in exposes
-        for t in i.value.split()
+        for t in expand(i.value, env).split()
         if (m := re.fullmatch(r"(\d+)(/tcp)?", t))
     }
     if port in ports:

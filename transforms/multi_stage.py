@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
+import shlex
 
 from optimizer.composefiles import find_compose_files
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
@@ -35,7 +36,7 @@ from optimizer.shell import (
     strip_runner,
     words,
 )
-from optimizer.syspkgs import debian_release, system_needs
+from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
 from transforms.raw_edit import indent_like, keep_indent
@@ -44,6 +45,7 @@ from transforms.slim_base import (
     apt_packages,
     base_stage,
     has_yes,
+    line_argvs,
     update_before_installs,
 )
 
@@ -109,10 +111,14 @@ class MultiStage(NotesTransform):
             # A distribution image (ubuntu, debian) runs Debian's python3: it has no `python`,
             # no venv module without python3-venv, and its apt lines mix the interpreter with
             # build tools; copying a venv between two such stages is not known to work.
-            skipped.append(
-                f"{resolved} is not an official Debian-based python image (its Python comes "
-                "from apt, without `python` or the venv module); left single-stage"
+            why = (
+                "an Alpine image: its packages come from apk and link musl, where this split "
+                "installs Debian's run-time libraries"
+                if "alpine" in resolved
+                else "not an official python image: its Python comes from the distribution's "
+                "packages, without `python` or the venv module"
             )
+            skipped.append(f"{resolved} is {why}; left single-stage")
             return Result(out, notes, skipped)
         variable = _variable_packages(items, last)
         if variable:
@@ -137,6 +143,14 @@ class MultiStage(NotesTransform):
             return Result(out, notes, skipped)
         if any(i.keyword == "USER" for n, i in items if n <= last):
             skipped.append("a USER switch before the install; left single-stage")
+            return Result(out, notes, skipped)
+        between = _python_between_installs(items, installs[0], last)
+        if between is not None:
+            skipped.append(
+                f"{between} runs Python between the dependency installs: in a split it would run "
+                "in the final stage before the virtualenv is there, and what it wrote in the "
+                "builder (downloaded data, generated files) would stay there; left single-stage"
+            )
             return Result(out, notes, skipped)
         runs_tool, compose_notes = _compose_runs_tool(ctx)
         skipped.extend(compose_notes)
@@ -214,6 +228,7 @@ class MultiStage(NotesTransform):
         ]
         venv_added = existing_venv is not None
         source_at: int | None = None
+        after_venv: list[Instruction] = []
         final_only = _final_only(items, last, ctx, fetch_only)
         full_builder = bool(_FULL_PYTHON.match(out.resolve(base)))
         for n, ins in items[1:]:
@@ -245,6 +260,11 @@ class MultiStage(NotesTransform):
                 continue
             builder_part.append(ins)
             final_ins = _for_final(ins, ctx, fetch_only)
+            if final_ins is not None and _has_kind(ins, "deps") and _uses_installed(final_ins):
+                # `pip install -r r.txt && python -m nltk.downloader ...`: what follows the
+                # install uses it, so in the final stage it runs once the venv is there.
+                after_venv.append(final_ins)
+                continue
             if final_ins is not None:
                 if final_ins.leading:
                     # The builder keeps the user's comments; a copy repeating them reads as a
@@ -273,6 +293,7 @@ class MultiStage(NotesTransform):
             final_part += venv_lines
         else:
             final_part[source_at:source_at] = venv_lines
+        final_part += after_venv
         if ctx.options.buildkit:
             builder_part = _with_cache_mounts(builder_part)
         rest = [i for n, i in items if n > last]
@@ -403,6 +424,7 @@ def _final_only(
     script piped into a shell (NodeSource's) that prepares such an install."""
     build = set(system_needs(ctx.project.dependencies.packages).build)
     apt_final: dict[int, bool] = {}
+    packages_of: dict[int, list[str]] = {}
     for n, ins in items:
         if ins.keyword != "RUN" or ins.exec_form is not None or "mount" in ins.flags:
             continue
@@ -417,10 +439,23 @@ def _final_only(
             if not p.startswith("-")
         ]
         if packages:
+            packages_of[n] = [p.split("=", 1)[0] for p in packages]
             apt_final[n] = n > last or not any(
                 _build_only(p, build | fetch_only) or p.split("=", 1)[0] in _FETCH_TOOLS
                 for p in packages
             )
+    # A line the builder keeps after such an install that calls what it provides (`yarn
+    # install` after NodeSource's nodejs) needs it in the builder too.
+    for n in [n for n, final in apt_final.items() if final and n < last]:
+        called = {
+            argv[0].rsplit("/", 1)[-1]
+            for m, ins in items
+            if n < m <= last and m not in apt_final and ins.keyword == "RUN"
+            and ins.exec_form is None
+            for argv in line_argvs(ins.args)
+        }
+        if any(_provides(p) & called for p in packages_of[n]):
+            apt_final[n] = False
     chosen = {n for n, final in apt_final.items() if final and n < last}
     for n, ins in items:
         if n >= last or ins.keyword != "RUN" or not _pipes_download_to_shell(ins.args):
@@ -431,6 +466,20 @@ def _final_only(
         if following is not None and apt_final[following]:
             chosen.add(n)
     return chosen
+
+
+# Programs a Debian package provides, beyond syspkgs.TOOL_PACKAGES' one per program: NodeSource's
+# nodejs brings npm and npx, and yarn's installer needs node.
+_ALSO_PROVIDES: dict[str, frozenset[str]] = {
+    "nodejs": frozenset({"node", "nodejs", "npm", "npx", "yarn", "corepack"}),
+    "yarnpkg": frozenset({"yarnpkg"}),
+}
+
+
+def _provides(package: str) -> frozenset[str]:
+    return frozenset(t for t, p in TOOL_PACKAGES.items() if p == package) | _ALSO_PROVIDES.get(
+        package, frozenset()
+    )
 
 
 def _pipes_download_to_shell(command: str, *, python: bool = False) -> bool:
@@ -484,7 +533,27 @@ def _kind(text: str) -> str:
         and _INSTALLER_URL.search(text)
     ):
         return "tool"
+    if kind == "other" and "|" in text:
+        # `poetry export -f requirements.txt | /venv/bin/pip install -r /dev/stdin`: a
+        # dependency install fed by a pipe.
+        parts = list(line_argvs(text))
+        if len(parts) > 1 and classify(shlex.join(parts[-1])) == "deps":
+            return "deps"
+    if kind == "other" and len(argv) > 1:
+        head = argv[0].rsplit("/", 1)[-1]
+        if (head, argv[1]) in _BUILD_STEPS or argv[:3] == ["python", "-m", "build"]:
+            return "tool"  # makes what the install installs: a builder's step
     return kind
+
+
+# Tool steps that produce the install's input (a requirements file, a wheel of the project).
+_BUILD_STEPS = frozenset(
+    {
+        ("poetry", "export"), ("poetry", "build"), ("uv", "export"), ("uv", "build"),
+        ("pdm", "export"), ("pdm", "build"), ("pipenv", "requirements"), ("pip", "wheel"),
+        ("pip3", "wheel"),
+    }
+)
 
 
 # git clone's options that take a value (`--depth 1`, `-b main`).
@@ -668,7 +737,10 @@ def _leaves_something_behind(
     A download cache alone does not count: pip-no-cache removes it without a second stage."""
     # A full base alone does not count: without build needs, slim-base switches a single stage to
     # the slim image, which is quicker to build than a builder plus a final stage.
-    if system_needs(ctx.project.dependencies.packages).build:
+    deps = ctx.project.dependencies
+    # `git+https://` requirements need git to build: slim-base would put it back in a single
+    # stage, and a second run would then split (not idempotent); the builder keeps it instead.
+    if system_needs(deps.packages, needs_git=deps.needs_git).build:
         return True
     for n, ins in items:
         if n > last or ins.keyword != "RUN":
@@ -964,9 +1036,15 @@ def _for_final(
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
                 continue
         kept.append(seg.text)
-    if not any("install" in program(k) or classify(k) != "apt" for k in kept):
+    if not any(_changes_packages(program(k)) or classify(k) != "apt" for k in kept):
         return None
-    if any("install" in program(k) and classify(k) == "apt" for k in kept):
+    if len(kept) < len(segments) and all(
+        (program(k) or [""])[0] in _LEFTOVERS for k in kept
+    ):
+        # `set -ex && pipenv install`, `pip install -r /r.txt && rm -rf /r.txt`, `export X=..
+        # && pdm export`: without the install, what is left does nothing in the final stage.
+        return None
+    if any(_changes_packages(program(k)) and classify(k) == "apt" for k in kept):
         # Package lists and apt's caches are ~150 MB the running app never reads. Official
         # images drop the caches by configuration; other Debian bases do not.
         if not any(program(k)[:2] == ["apt-get", "clean"] for k in kept):
@@ -974,6 +1052,56 @@ def _for_final(
         if not any("/var/lib/apt/lists" in k for k in kept):
             kept.append("rm -rf /var/lib/apt/lists/*")
     return Instruction("RUN", " && ".join(kept), ins.leading, None, ins.line)
+
+
+def _changes_packages(argv: list[str]) -> bool:
+    """apt's `install`, and `upgrade`: the user's security upgrades apply to the final image
+    too, not only to the builder."""
+    return bool({"install", "upgrade", "dist-upgrade", "full-upgrade"} & set(argv))
+
+
+def _uses_installed(ins: Instruction) -> bool:
+    """Whether a RUN runs something other than the base system's commands (python, a console
+    script the install put in the venv)."""
+    for seg in split_commands(ins.args):
+        argv = program(seg.text)
+        if argv and classify(seg.text) != "apt" and argv[0] not in _SYSTEM_COMMANDS:
+            return True
+    return False
+
+
+# Programs every Debian-based python image has, which need nothing from the virtualenv.
+_SYSTEM_COMMANDS = frozenset(
+    {
+        "apt-get", "apt", "rm", "mkdir", "chmod", "chown", "ln", "cp", "mv", "echo", "printf",
+        "set", "export", "cd", "true", ":", "touch", "sed", "useradd", "groupadd", "adduser",
+        "addgroup", "curl", "wget", "tar", "gzip", "test", "[", "cat", "find", "ls", "sh",
+        "bash", "install", "update-ca-certificates", "locale-gen",
+    }
+)
+
+
+# Commands that only set up or clean up after the install they were chained with.
+_LEFTOVERS = frozenset({"set", "export", "cd", "true", ":", "echo", "rm"})
+
+
+def _python_between_installs(
+    items: list[tuple[int, Instruction]], first: int, last: int
+) -> str | None:
+    """`line N: `python -m nltk.downloader punkt`` for a RUN after the first dependency install
+    and before the last that runs Python itself (not pip, not venv)."""
+    for n, ins in items:
+        if not first < n < last or ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if (
+                argv
+                and re.fullmatch(r"python(3(\.\d+)?)?", argv[0].rsplit("/", 1)[-1])
+                and _kind(seg.text) == "other"
+            ):
+                return f"line {ins.line}: `{seg.text.strip()}`"
+    return None
 
 
 def _looks_like_manifest(path: str) -> bool:

@@ -17,19 +17,22 @@ the app and the service writes there: uid 10001 cannot write a host tree owned b
 from __future__ import annotations
 
 import functools
+import itertools
 import posixpath
 import re
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from optimizer.composefiles import ComposeError, find_compose_files
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, next_workdir
-from optimizer.ports import config_bind, expand
+from optimizer.ports import config_bind, config_files, expand
 from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
+from transforms.dockerignore import runs_git_at_run_time
 from transforms.image_paths import context_reader
+from transforms.slim_base import base_stage, line_argvs, script_lines
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -63,7 +66,8 @@ class NonRoot(NotesTransform):
                 out,
                 skipped=["the Dockerfile creates a user but does not switch to it; left to you"],
             )
-        base = out.resolve(stage.base)
+        # `FROM base` names an earlier stage: the image is the one that stage starts from.
+        base = out.resolve(base_stage(out, stage).base)
         if not _has_useradd(base):
             return Result(out, skipped=[f"{base} may not have useradd; USER left to you"])
         if "alpine" in base:
@@ -90,6 +94,17 @@ class NonRoot(NotesTransform):
         )
         if home is not None:
             return Result(out, skipped=[home])
+        git_user = runs_git_at_run_time(ctx.context_dir)
+        if git_user is not None:
+            # git refuses a repository another user owns ("dubious ownership", safe.directory):
+            # the code stays root's, so as uid 10001 the call fails where it worked as root.
+            return Result(
+                out,
+                skipped=[
+                    f"{git_user} runs git at run time, and git refuses a repository owned by "
+                    f"another user (safe.directory) as uid {UID} would meet it; USER left as is"
+                ],
+            )
         app_dir, source = _app_dir(items, ctx)
         if "$" in app_dir:
             # `WORKDIR ${PROJECT_DIR}` with `ENV PROJECT_DIR=/app`: the image's ENV says where.
@@ -146,23 +161,33 @@ class NonRoot(NotesTransform):
             )
 
         def in_image(rel: str) -> str | None:
-            """Where a context-relative path lands, through the source COPY."""
+            """Where a context-relative path lands, through the source COPY. A path beside the
+            copied directory (`COPY django ./django` with `BASE_DIR / ".." / "db.sqlite3"`) is
+            where the settings, which run from the copy, put it: beside the copy's target.
+            None when it would climb above the image's root."""
             if rel.startswith("/"):
                 return rel
             prefix = posixpath.normpath(source)
             if prefix != ".":
-                if not (rel == prefix or rel.startswith(prefix + "/")):
-                    return None
                 rel = posixpath.relpath(rel, prefix)
+            climbs = len(list(itertools.takewhile(lambda part: part == "..", rel.split("/"))))
+            if climbs > len(PurePosixPath(app_dir).parts) - 1:
+                return None
             return posixpath.normpath(posixpath.join(app_dir, rel))
 
         # The app's own directory: Django projects create files next to themselves at run time
         # (sqlite databases, relative log files); files already there stay root's.
         writable: list[str] = [app_dir]
         sqlite_dir: str | None = None
+        # The sqlite file beside code (manage.py's directory, the settings package): that
+        # directory is handed over at its top only, with the file; recursively it would hand
+        # the app its own code.
+        sqlite_beside_code = False
         if project.sqlite_path:
-            sqlite_dir = in_image(posixpath.dirname(project.sqlite_path) or ".") or app_dir
+            sqlite_rel = posixpath.dirname(project.sqlite_path) or "."
+            sqlite_dir = in_image(sqlite_rel) or app_dir
             writable.append(sqlite_dir)
+            sqlite_beside_code = sqlite_dir == app_dir or _holds_code(ctx.context_dir, sqlite_rel)
         # STATIC_ROOT too, also when collectstatic is not part of the start: operators run it
         # in the running container (`docker compose exec web python manage.py collectstatic`).
         static_path: str | None = None
@@ -232,7 +257,7 @@ class NonRoot(NotesTransform):
         # A database committed next to the code ships with the COPY, root's too.
         if (
             project.sqlite_path
-            and sqlite_dir == app_dir
+            and sqlite_beside_code
             and (
                 _build_touches_db(items)
                 or (ctx.context_dir / project.sqlite_path).is_file()
@@ -243,33 +268,91 @@ class NonRoot(NotesTransform):
                 db_files.append(located)
         # Files the start command itself writes: the server's log and pid files, redirections.
         start_dirs: list[str] = []
-        for path, is_pid in _start_files(" ".join([starts, *_compose_commands(ctx)]), env):
+        started = _start_files(" ".join([starts, *_compose_commands(ctx)]), env)
+        for path, is_pid in [*started, *_configured_files(start, env, read)]:
             located = posixpath.normpath(posixpath.join(cwd, path))
             folder = posixpath.dirname(located)
             if folder in _SCRATCH_DIRS or located.startswith("/dev/"):
                 continue
-            if folder == app_dir:
+            if folder == app_dir or (folder in _SYSTEM_DIRS and not is_pid):
                 if not is_pid:
                     db_files.append(located)
             else:
                 start_dirs.append(folder)
+        # Files the start script changes in place or copies into the source tree (`cp
+        # settings.tpl mysite/local_settings.py`, `sed -i ... mysite/local_settings.py`): the
+        # file and its directory (at its top only) become the app's.
+        code_dirs: list[str] = []
+        for path in _script_written_paths(script or "", cwd):
+            folder = posixpath.dirname(path)
+            if any(path.startswith(d.rstrip("/") + "/") for d in _SCRATCH_DIRS | {"/proc"}):
+                continue
+            if any(path.startswith(w.rstrip("/") + "/") for w in writable if w != app_dir):
+                continue  # inside MEDIA_ROOT, STATIC_ROOT...: already the app's
+            if not (path == app_dir or path.startswith(app_dir.rstrip("/") + "/")):
+                return Result(
+                    out,
+                    skipped=[
+                        f"the entrypoint script writes {path}, outside the app's directory, "
+                        f"which uid {UID} could not; USER left as is"
+                    ],
+                )
+            context_rel = posixpath.relpath(path, app_dir)
+            if (ctx.context_dir / source / context_rel).is_dir():
+                code_dirs.append(path)
+                continue
+            db_files.append(path)
+            if folder != app_dir:
+                code_dirs.append(folder)
         log_paths = list(dict.fromkeys([*log_paths, *db_files]))
         commands = [f"useradd --create-home --uid {UID} app"]
-        log_dirs = [posixpath.dirname(p) for p in log_paths] + start_dirs
-        to_make = list(dict.fromkeys(w for w in [*writable, *log_dirs] if w != app_dir))
+        # A log file in a system directory (/var/log/gunicorn-access.log) is handed over by
+        # itself: the directory holds others' files. A pid file there needs the directory
+        # (servers write it beside and rename), at its top only.
+        log_dirs = [
+            d for d in [posixpath.dirname(p) for p in log_paths] + start_dirs
+            if d not in _SYSTEM_DIRS
+        ]
+        system_dirs = [d for d in dict.fromkeys(start_dirs) if d in _SYSTEM_DIRS]
+        to_make = list(
+            dict.fromkeys(
+                w
+                for w in [*writable, *log_dirs]
+                if w != app_dir
+                and not app_dir.startswith(w.rstrip("/") + "/")
+                and w not in code_dirs  # the source copy made them
+            )
+        )
         if to_make:
             commands.append("mkdir -p " + " ".join(to_make))
         if log_paths:
             # Build steps (collectstatic, migrate, ...) may already have created them as root.
             commands.append("touch " + " ".join(log_paths))
-        owned = list(dict.fromkeys([*writable, *log_dirs, *log_paths]))
+        owned = list(
+            dict.fromkeys([*writable, *log_dirs, *code_dirs, *system_dirs, *log_paths])
+        )
         # The app dir only at its top (the code stays root's); data dirs with all they hold.
         # `makemigrations` at start writes migration files into the apps' packages: then the
         # whole tree is the app's (a repository without committed migrations needs it).
+        # `compilemessages` likewise writes .mo files beside every .po file of the tree.
         writes_code = bool(
-            re.search(r"\bmakemigrations\b", " ".join([starts, *_compose_commands(ctx)]))
+            re.search(
+                r"\b(makemigrations|compilemessages)\b",
+                " ".join([starts, *_compose_commands(ctx)]),
+            )
         )
-        top = [p for p in owned if (p == app_dir and not writes_code) or p in log_paths]
+        # A directory above the app's (the sqlite file beside a copied subdirectory) only at its
+        # top too: recursively it would hand over the code.
+        top = [
+            p
+            for p in owned
+            if (p == app_dir and not writes_code)
+            or p in log_paths
+            or app_dir.startswith(p.rstrip("/") + "/")
+            or (p == sqlite_dir and sqlite_beside_code and not writes_code)
+            or (p in code_dirs and not writes_code)
+            or p in system_dirs
+        ]
         data = _outermost([p for p in owned if p not in top])
         if top:
             commands.append(f"chown {UID}:{UID} " + " ".join(top))
@@ -286,8 +369,9 @@ class NonRoot(NotesTransform):
         note = f"the app now runs as uid {UID} instead of root{where}"
         if writes_code:
             note += (
-                f" ({app_dir} recursively: `makemigrations` runs at start and writes into the "
-                "apps' migrations packages; commit the migrations to keep the code root's)"
+                f" ({app_dir} recursively: `makemigrations` or `compilemessages` runs at start "
+                "and writes into the source tree (migrations packages, .mo files); run it at "
+                "build time or commit its output to keep the code root's)"
             )
         if project.settings_module and not _is_module_file(
             project.settings_file, project.settings_module, project.project_dir
@@ -334,6 +418,22 @@ def _root_home_reason(
             "read; USER left as is"
         )
     runs = [i.args for _, i in items if i.keyword == "RUN"]
+    for run in runs:
+        for pattern, variables, flag, what in _HOME_DOWNLOADS:
+            if not pattern.search(run):
+                continue
+            if flag and re.search(flag, run):
+                continue  # downloads to a directory it names
+            if any(
+                env.get(v, "").startswith("/") and not env.get(v, "").startswith("/root")
+                for v in variables
+            ):
+                continue
+            return (
+                f"a build step downloads {what} into root's home (mode 700, the default "
+                f"location as root), where uid {UID} neither reads nor looks for it; set ENV "
+                f"{variables[0]} to a directory outside /root to run as non-root"
+            )
     user_base = env.get("PYTHONUSERBASE", "")
     if (
         any(_pip_user_install(r) for r in runs)
@@ -370,6 +470,24 @@ def _root_home_reason(
             )
     return None
 
+
+# Build steps that download data into the home directory by default, the variables that move
+# it (any one set outside /root will do), a flag naming the directory, and what it is.
+_HOME_DOWNLOADS: tuple[tuple[re.Pattern[str], tuple[str, ...], str | None, str], ...] = (
+    (re.compile(r"\bnltk\.download(er)?\b"), ("NLTK_DATA",), r"\s-d\s", "NLTK data"),
+    (
+        re.compile(r"\bplaywright\s+install\b"),
+        ("PLAYWRIGHT_BROWSERS_PATH",),
+        None,
+        "Playwright's browsers",
+    ),
+    (
+        re.compile(r"\bhuggingface-cli\s+download\b|\bsnapshot_download\b|\bfrom_pretrained\b"),
+        ("HF_HOME", "HF_HUB_CACHE", "TRANSFORMERS_CACHE"),
+        None,
+        "Hugging Face models",
+    ),
+)
 
 # manage.py commands that open the database (and so create a sqlite file) at build time.
 _DB_COMMANDS = re.compile(
@@ -423,6 +541,8 @@ _FILE_OPTIONS = {
 }
 _REDIRECTS = {">", ">>", "1>", "1>>", "2>", "2>>", "&>", "&>>"}
 _SCRATCH_DIRS = {"/tmp", "/var/tmp", "/dev", "/dev/shm"}
+# Directories of the system that the app may have a file in, but must not own wholesale.
+_SYSTEM_DIRS = {"/", "/var", "/var/log", "/run", "/var/run", "/etc", "/usr", "/srv", "/opt"}
 
 
 def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
@@ -462,6 +582,56 @@ def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
     return found
 
 
+def _script_written_paths(script: str, cwd: str) -> list[str]:
+    """Absolute paths the script's `cp`, `mv`, `install`, `ln`, `touch` and `sed -i` write,
+    resolved against its working directory (following `cd`). Paths with variables are left
+    out: where they point is only known at run time."""
+    found: list[str] = []
+    for line in script_lines(script):
+        for argv in line_argvs(line):
+            head = argv[0].rsplit("/", 1)[-1]
+            args = [a for a in argv[1:] if not a.startswith("-")]
+            if head == "cd" and args and "$" not in args[0]:
+                cwd = posixpath.normpath(posixpath.join(cwd, args[0]))
+                continue
+            targets: list[str] = []
+            if head in {"cp", "mv", "install", "ln"} and len(args) >= 2:
+                if head == "install" and any(a in {"-d", "--directory"} for a in argv):
+                    continue  # makes directories, and its `-m 755` is not a path
+                targets = [args[-1]]
+            elif head == "touch":
+                targets = args
+            elif head == "sed" and any(
+                a.startswith("--in-place") or (a.startswith("-i") and not a.startswith("--"))
+                for a in argv
+            ):
+                targets = _sed_files(argv[1:])
+            found.extend(
+                posixpath.normpath(posixpath.join(cwd, t)) for t in targets if "$" not in t
+            )
+    return list(dict.fromkeys(found))
+
+
+def _sed_files(args: list[str]) -> list[str]:
+    """The files `sed -i` edits: its operands after the script (the first operand, unless
+    -e/-f give the script; their values are not files)."""
+    operands: list[str] = []
+    scripted = False
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in {"-e", "-f", "--expression", "--file"}:
+            scripted = skip = True
+        elif arg.startswith(("--expression=", "--file=")) or (
+            arg[:2] in {"-e", "-f"} and len(arg) > 2
+        ):
+            scripted = True
+        elif not arg.startswith("-"):
+            operands.append(arg)
+    return operands if scripted else operands[1:]
+
+
 def _pip_user_install(run: str) -> bool:
     """A `pip install --user` (pip, pip3, python -m pip) among the RUN's commands."""
     for segment in split_commands(run):
@@ -485,6 +655,20 @@ def _configured_ports(
             bind = config_bind(server, argv, env, read)
             if bind is not None and bind.port is not None:
                 found.append(bind.port)
+    return found
+
+
+def _configured_files(
+    start: str, env: dict[str, str], read: Callable[[str], str | None]
+) -> list[tuple[str, bool]]:
+    """Log and pid files uwsgi/gunicorn write because their config files say so
+    (`accesslog = "/var/log/gunicorn/access.log"` in gunicorn.conf.py)."""
+    argv = words(start.replace("[", " ").replace("]", " ").replace(",", " "))
+    argv = [a.strip("\"'") for a in argv]
+    found: list[tuple[str, bool]] = []
+    for server in ("uwsgi", "gunicorn"):
+        if any(a.rsplit("/", 1)[-1] == server for a in argv):
+            found.extend(config_files(server, argv, env, read))
     return found
 
 
@@ -682,6 +866,15 @@ def _evaluate(node: cst.BaseExpression) -> tuple[bool, str] | None:
     return None
 
 
+def _holds_code(context: Path, rel: str) -> bool:
+    """Whether the context directory holds Python source (not only data)."""
+    folder = context / rel
+    try:
+        return folder.is_dir() and any(folder.glob("*.py"))
+    except OSError:
+        return False
+
+
 def _runtime_cwd(items: list[tuple[int, Instruction]]) -> str:
     cwd = "/"
     for _, ins in items:
@@ -689,11 +882,21 @@ def _runtime_cwd(items: list[tuple[int, Instruction]]) -> str:
     return cwd
 
 
+_SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
+
+
 def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | None:
+    """The shell script the start command runs: a `.sh` word, or a path whose file starts
+    with a shell's `#!` line (cookiecutter-django's `/entrypoint` and `/start`)."""
     for token in words(start.replace("[", " ").replace("]", " ").replace(",", " ")):
         token = token.strip("\"'")
         if token.endswith(".sh"):
             return read(token) or ""
+        if token.startswith(("/", "./")) and "$" not in token:
+            text = read(token)
+            shebang = text.split("\n", 1)[0] if text is not None else ""
+            if text is not None and _SHELL_SHEBANG.match(shebang):
+                return text
     return None
 
 

@@ -50,8 +50,16 @@ class PinPython(NotesTransform):
         skipped: list[str] = []
         declared: Declared | None = None
         looked = False
-        for stage in out.stages():
+        stages = out.stages()
+        for stage in stages:
             ins = out.instructions[stage.start]
+            # `FROM python:${V} AS python` then `FROM python AS run`: the later `python` is the
+            # earlier stage (names are case-insensitive), not the untagged image.
+            if any(
+                s.name and s.name.lower() == stage.base.lower() and s.index < stage.index
+                for s in stages
+            ):
+                continue
             resolved = out.resolve(stage.base)
             if not _unpinned(resolved):
                 continue

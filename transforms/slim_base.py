@@ -11,13 +11,17 @@ split it changes only the final stage: the builder keeps the full image's toolch
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+import shlex
+from collections.abc import Callable, Iterable, Iterator
 
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.shell import classify, program, split_commands
-from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
+from optimizer.syspkgs import FULL_IMAGE_TOOLS, TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, Result
+from transforms.dockerignore import runs_git_at_run_time
+from transforms.image_paths import context_reader
 from transforms.raw_edit import Edit, apply_edits, indent_like, keep_indent
 
 _PYTHON = re.compile(
@@ -249,30 +253,71 @@ def _needed_packages(
     wanted: list[str] = []
     reasons: list[str] = []
     before: int | None = None
+    read = context_reader(dockerfile, ctx)
+    first_install: int | None = None
+
+    def want_tools(
+        argvs: Iterable[list[str]], at: int | None, why: str, full_only: bool = True
+    ) -> None:
+        """Packages for the tools these commands call. `full_only`: only those the full image
+        had; a script's branch calling another (npm, psql) never ran on it either."""
+        nonlocal before
+        for argv in argvs:
+            tool = argv[0].rsplit("/", 1)[-1] if argv else ""
+            if tool not in TOOL_PACKAGES or (full_only and tool not in FULL_IMAGE_TOOLS):
+                continue
+            if have & _ALSO_PROVIDED_BY.get(tool, frozenset()):
+                continue  # NodeSource's nodejs brings npm; Debian's npm would clash
+            package = TOOL_PACKAGES[tool]
+            if at is not None and package not in have and package not in wanted:
+                before = at if before is None else min(before, at)
+            wanted.append(package)
+            reasons.append(why.format(tool=tool))
+
     for n, ins in dockerfile.iter_stage(stage):
         if ins.keyword != "RUN":
             continue
-        for seg in split_commands(ins.args):
-            # Every program of a pipeline: `curl ... | bash` needs curl.
-            for part in _pipeline(seg.text):
-                argv = program(part)
-                if argv and argv[0] in TOOL_PACKAGES:
-                    if have & _ALSO_PROVIDED_BY.get(argv[0], frozenset()):
-                        continue  # NodeSource's nodejs brings npm; Debian's npm would clash
-                    package = TOOL_PACKAGES[argv[0]]
-                    if package not in have and package not in wanted:
-                        before = n if before is None else min(before, n)
-                    wanted.append(package)
-                    reasons.append(f"RUN calls {argv[0]}")
+        # Every program of a pipeline: `curl ... | bash` needs curl.
+        want_tools(
+            (program(part) for seg in split_commands(ins.args) for part in _pipeline(seg.text)),
+            n,
+            "RUN calls {tool}",
+            full_only=False,
+        )
+        if first_install is None and any(
+            classify(s.text) == "deps" for s in split_commands(ins.args)
+        ):
+            first_install = n
+        # A script the RUN runs (`./setup-venv.sh`) builds with the same image: the tools it
+        # calls and the dependencies it installs need the same packages as the RUN's own.
+        for name, text in _scripts(line_argvs(ins.args), read):
+            argvs = list(_script_argvs(text, read))
+            want_tools(argvs, n, f"{name} calls {{tool}}")
+            if first_install is None and any(
+                classify(" ".join(shlex.quote(w) for w in argv)) == "deps" for argv in argvs
+            ):
+                first_install = n
+    # What runs in the container: CMD, ENTRYPOINT, HEALTHCHECK and the scripts they run call
+    # tools the full image had (curl, wget, git, ps); they must be installed on slim too.
+    for _, ins in _run_time_instructions(dockerfile, stage):
+        value = ins.value
+        if ins.keyword == "HEALTHCHECK":
+            # `HEALTHCHECK --interval=30s CMD curl -f ...`: the command after CMD.
+            head, found, rest = value.partition("CMD")
+            value = rest if found and all(w.startswith("--") for w in head.split()) else ""
+        argvs = [ins.exec_form] if ins.exec_form else _exec_or_shell(value)
+        want_tools(argvs, None, f"{ins.keyword} calls {{tool}}")
+        for name, text in _scripts(argvs, read):
+            want_tools(_script_argvs(text, read), None, f"{name} calls {{tool}} at start")
+    # The project's Python runs git (a version string from `git rev-parse` in the settings):
+    # the full image had it.
+    git_user = runs_git_at_run_time(ctx.context_dir)
+    if git_user is not None and "git" not in have:
+        wanted.append("git")
+        reasons.append(f"{git_user} runs git")
     deps = ctx.project.dependencies
     needs = system_needs(deps.packages, release)
-    if installs_dependencies(dockerfile, stage):
-        first_install = next(
-            n
-            for n, ins in dockerfile.iter_stage(stage)
-            if ins.keyword == "RUN"
-            and any(classify(s.text) == "deps" for s in split_commands(ins.args))
-        )
+    if first_install is not None:
         if deps.needs_git:
             wanted.append("git")
             reasons.append("requirements fetch from git")
@@ -285,6 +330,127 @@ def _needed_packages(
     reasons.extend(needs.reasons)
     result = [p for p in dict.fromkeys(wanted) if p not in have]
     return result, list(dict.fromkeys(reasons)) if result else [], before
+
+
+def _run_time_instructions(
+    dockerfile: Dockerfile, stage: Stage
+) -> Iterator[tuple[int, Instruction]]:
+    """CMD, ENTRYPOINT and HEALTHCHECK of the final image: of the final stage, or of `stage`
+    (which it builds on) when it sets none of its own."""
+    final = dockerfile.final_stage()
+    chain = [final] if final.index == stage.index else [final, stage]
+    for keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
+        for st in chain:
+            found = [(n, i) for n, i in dockerfile.iter_stage(st) if i.keyword == keyword]
+            if found:
+                yield found[-1]
+                break
+
+
+def _exec_or_shell(value: str) -> list[list[str]]:
+    """The commands of `["curl", "-f", "..."]` (HEALTHCHECK's exec form) or of a shell line."""
+    if value.strip().startswith("["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list) and parsed and all(isinstance(w, str) for w in parsed):
+            return [parsed]
+    return list(line_argvs(value))
+
+
+# Words before a command that are shell syntax, not the program.
+_SHELL_WORDS = frozenset(
+    {"if", "then", "else", "elif", "fi", "while", "until", "do", "done", "!", "time", "{", "}"}
+)
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+_SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
+
+
+def line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
+    """argv of every command of a shell line: each command of a list and of a pipeline,
+    after shell keywords (`until wget ...; do`), and inside `sh -c "..."`."""
+    for seg in split_commands(text):
+        for part in _pipeline(seg.text):
+            argv = program(part)
+            while argv and argv[0] in _SHELL_WORDS:
+                argv = argv[1:]
+            if not argv:
+                continue
+            yield argv
+            if argv[0].rsplit("/", 1)[-1] in _SHELLS and "-c" in argv[1:-1] and depth < 3:
+                yield from line_argvs(argv[argv.index("-c") + 1], depth + 1)
+
+
+def _scripts(
+    argvs: Iterable[list[str]], read: Callable[[str], str | None]
+) -> Iterator[tuple[str, str]]:
+    """(name, text) of each shell script in the context that these commands run: the program
+    itself (`./setup.sh`, `/entrypoint`) or a shell's first argument (`bash start.sh`)."""
+    for argv in argvs:
+        head = argv[0]
+        if head.rsplit("/", 1)[-1] in _SHELLS:
+            rest = [a for a in argv[1:] if not a.startswith("-")]
+            if "-c" in argv or not rest:
+                continue
+            head = rest[0]
+        elif "/" not in head and not head.endswith(".sh"):
+            continue  # a program on PATH, not a file of the project
+        if "$" in head:
+            continue
+        text = read(head)
+        if text is None:
+            continue
+        shebang = text.split("\n", 1)[0]
+        # `./manage.py` is a program too, but its lines are Python, not commands.
+        if _SHELL_SHEBANG.match(shebang) or (head.endswith(".sh") and not shebang.startswith("#!")):
+            yield head, text
+
+
+def _script_argvs(
+    text: str, read: Callable[[str], str | None], depth: int = 0
+) -> Iterator[list[str]]:
+    """argv of every command of a shell script, and of the scripts it runs in turn."""
+    for line in script_lines(text):
+        argvs = list(line_argvs(line))
+        yield from argvs
+        if depth < 3:
+            for _, nested in _scripts(argvs, read):
+                yield from _script_argvs(nested, read, depth + 1)
+
+
+def script_lines(text: str) -> Iterator[str]:
+    """A script's lines, `\\`-continuations joined, blank lines, comments and heredoc bodies
+    (`python << END` ... `END`: another language's lines) skipped."""
+    pending = ""
+    heredoc: str | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if heredoc is not None:
+            if line == heredoc:
+                heredoc = None
+            continue
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        yield pending + line
+        pending = ""
+        heredoc = _heredoc_end(line)
+    if pending:
+        yield pending
+
+
+def _heredoc_end(line: str) -> str | None:
+    """The delimiter of a heredoc the line opens (`cat <<-'EOF' > f`), else None."""
+    at = line.find("<<")
+    if at < 0 or line.startswith("<", at + 2):
+        return None  # none, or a here-string (`<<<`)
+    rest = line[at + 2 :].lstrip("-").lstrip()
+    word = rest.split(None, 1)[0] if rest else ""
+    word = word.strip("'\"")
+    return word if word.isidentifier() else None
 
 
 # Programs that a package the stage installs anyway provides, besides TOOL_PACKAGES' choice.

@@ -15,6 +15,7 @@ exception. The verdict is pass, fail or inconclusive (`compare.decide`).
 from __future__ import annotations
 
 import contextlib
+import posixpath
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -352,6 +353,7 @@ def _verify(
             or detect_port(
                 info.cmd, info.entrypoint, info.exposed_ports,
                 {**info.env, **plan.env, **options.env},
+                _context_reader(roots[name], info.working_dir or "/"),
             )
         )
         side.port = port_of[name]
@@ -670,3 +672,28 @@ def _cleanup(
         report.notes.append(
             f"{run.later_signals} more signal(s) arrived while cleaning up: cleanup finished first"
         )
+
+
+def _context_reader(root: Path, workdir: str) -> Callable[[str], str | None]:
+    """Reads a file the server's command names (`-c config/gunicorn.py`, `--ini uwsgi.ini`)
+    from the side's build context: relative to the image's working directory, then the same
+    path under the context, then by its name at the context's root. Without it, a port that
+    only the config file gives (`bind = "0.0.0.0:8080"`) was missed on a side without EXPOSE,
+    and the probe went to 8000."""
+
+    def read(path: str) -> str | None:
+        image_path = posixpath.normpath(posixpath.join(workdir, path))
+        candidates = [image_path.lstrip("/"), path.lstrip("/"), posixpath.basename(path)]
+        if workdir != "/" and image_path.startswith(workdir.rstrip("/") + "/"):
+            candidates.insert(0, posixpath.relpath(image_path, workdir))
+        for rel in dict.fromkeys(candidates):
+            target = (root / rel).resolve()
+            if not target.is_relative_to(root.resolve()) or not target.is_file():
+                continue
+            try:
+                return target.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+        return None
+
+    return read

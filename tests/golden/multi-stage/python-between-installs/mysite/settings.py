@@ -1,0 +1,3 @@
+SECRET_KEY = "golden"
+INSTALLED_APPS = []
+ROOT_URLCONF = "mysite.urls"

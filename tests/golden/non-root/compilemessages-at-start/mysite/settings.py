@@ -1,0 +1,3 @@
+SECRET_KEY="x"
+INSTALLED_APPS=[]
+ROOT_URLCONF="mysite.urls"

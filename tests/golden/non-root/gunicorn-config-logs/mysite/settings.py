@@ -1,0 +1,4 @@
+SECRET_KEY = "x"
+INSTALLED_APPS = []
+ROOT_URLCONF = "mysite.urls"
+ALLOWED_HOSTS = ["*"]

@@ -1,0 +1,99 @@
+"""slim-base reads what the container runs at start (CMD, ENTRYPOINT, HEALTHCHECK and the
+scripts they name): the full image's tools they call must be installed on slim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer.pipeline import optimize
+from transforms.slim_base import script_lines
+
+_SETTINGS = 'SECRET_KEY = "x"\nINSTALLED_APPS = []\nROOT_URLCONF = "mysite.urls"\n'
+
+
+def _project(tmp_path: Path, dockerfile: str, script: str | None = None) -> Path:
+    (tmp_path / "mysite").mkdir()
+    (tmp_path / "mysite" / "__init__.py").write_text("")
+    (tmp_path / "mysite" / "settings.py").write_text(_SETTINGS)
+    (tmp_path / "manage.py").write_text(
+        'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+    )
+    (tmp_path / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    if script is not None:
+        (tmp_path / "entrypoint.sh").write_text(script)
+    return tmp_path
+
+
+_HEAD = (
+    "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+    "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n"
+)
+_CMD = 'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n'
+
+
+@pytest.mark.parametrize(
+    "healthcheck",
+    [
+        "HEALTHCHECK CMD curl -f http://localhost:8000/ || exit 1",
+        "HEALTHCHECK --interval=30s --timeout=3s CMD curl -f http://localhost:8000/",
+        'HEALTHCHECK --interval=30s CMD ["curl", "-f", "http://localhost:8000/"]',
+    ],
+)
+def test_a_healthcheck_calling_curl_gets_curl_on_slim(tmp_path: Path, healthcheck: str) -> None:
+    root = _project(tmp_path, _HEAD + healthcheck + "\n" + _CMD)
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert "FROM python:3.11-slim" in text
+    assert "apt-get install -y --no-install-recommends curl" in text, text
+
+
+def test_entrypoint_tools_the_full_image_had_but_not_others(tmp_path: Path) -> None:
+    """wget and git are in the full image; pg_isready never was (the original could not have
+    run that branch either), and a heredoc's Python is not read as commands."""
+    script = (
+        "#!/bin/sh\nset -e\nuntil wget -q -O /dev/null \"$UPSTREAM\"; do sleep 1; done\n"
+        "git rev-parse HEAD > /tmp/rev\n"
+        "if [ -n \"$WAIT\" ]; then pg_isready -h db; fi\n"
+        "python << END\nfile = open('/tmp/x', 'w')\nEND\nexec \"$@\"\n"
+    )
+    root = _project(tmp_path, _HEAD + 'ENTRYPOINT ["./entrypoint.sh"]\n' + _CMD, script)
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    install = next(line for line in text.splitlines() if "apt-get install" in line)
+    assert "wget" in install and "git" in install, text
+    assert "postgresql-client" not in text and " file" not in install, text
+
+
+def test_script_lines_join_continuations_and_skip_heredocs() -> None:
+    script = "#!/bin/sh\n# comment\napt-get install \\\n  curl\ncat <<'EOF' > f\nwget x\nEOF\nls\n"
+    assert list(script_lines(script)) == ["apt-get install  curl", "cat <<'EOF' > f", "ls"]
+
+
+def test_a_python_program_run_by_path_is_not_read_as_a_shell_script(tmp_path: Path) -> None:
+    """`RUN ./manage.py collectstatic`: manage.py's lines are Python; `file = ...` or
+    `git = ...` in them are no commands (no `file`/`git` package put back)."""
+    root = _project(tmp_path, _HEAD + "RUN ./manage.py collectstatic --noinput\n" + _CMD)
+    (root / "manage.py").write_text(
+        "#!/usr/bin/env python\nimport os\nfile = os.environ.get('X')\ngit = 1\n"
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+    )
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert "FROM python:3.11-slim" in text
+    assert "apt-get install" not in text, text
+
+
+def test_only_code_loaded_at_start_counts_as_running_git(tmp_path: Path) -> None:
+    """A settings module running `git rev-parse` needs git and .git; a management command
+    running git does so on demand only."""
+    from transforms.dockerignore import runs_git_at_run_time
+
+    (tmp_path / "mysite" / "management" / "commands").mkdir(parents=True)
+    (tmp_path / "mysite" / "management" / "commands" / "deploy.py").write_text(
+        'import subprocess\nsubprocess.run(["git", "pull"])\n'
+    )
+    assert runs_git_at_run_time(tmp_path) is None
+    (tmp_path / "mysite" / "settings.py").write_text(
+        'import subprocess\nREV = subprocess.check_output(["git", "rev-parse", "HEAD"])\n'
+    )
+    assert runs_git_at_run_time(tmp_path) == "mysite/settings.py"
