@@ -221,6 +221,8 @@ def config_files(
             if isinstance(value, str) and value not in {"", "-"}:
                 found.append((value, is_pid))
     elif server == "uwsgi":
+        import configparser  # only for a uwsgi ini file
+
         inis = _option_values(argv, ("--ini",)) + [
             a for a in argv[1:] if a.endswith(".ini") and not a.startswith("-")
         ]
