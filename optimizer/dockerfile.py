@@ -267,6 +267,26 @@ class Dockerfile:
             found[name.strip()] = default.strip().strip("\"'")
         return found
 
+    def stage_vars(self, stage: Stage) -> dict[str, str]:
+        """What `$NAME` means inside `stage` at build time: its ENV values and its ARG defaults
+        (an `ARG NAME` without one takes the global default, as docker does). An ENV wins over
+        an ARG of the same name. A `--build-arg` can override an ARG; the default is what the
+        Dockerfile says and what a plain `docker build` uses."""
+        args: dict[str, str] = {}
+        envs: dict[str, str] = {}
+        global_args = self.global_args()
+        for _, ins in self.iter_stage(stage):
+            if ins.keyword == "ENV":
+                envs.update(env_pairs(ins.value))
+            elif ins.keyword == "ARG":
+                for word in ins.value.split():
+                    name, eq, default = word.partition("=")
+                    if eq:
+                        args[name] = default.strip("\"'")
+                    elif name in global_args:
+                        args[name] = global_args[name]
+        return {**args, **envs}
+
     def resolve(self, text: str) -> str:
         """Substitute global ARG defaults into a FROM reference, as docker does."""
         args = self.global_args()

@@ -238,3 +238,21 @@ def test_rendered_run_breaks_lines_only_at_top_level_and() -> None:
     subshell = "uv pip install setuptools pip && ( which python3 && python3 --version ) | tee -a /V"
     rendered = Instruction.new("RUN", subshell).render()
     assert "( which python3 && python3 --version ) | tee" in rendered
+
+
+def test_stage_vars_env_and_arg_defaults() -> None:
+    # ARG defaults (a bare `ARG NAME` takes the global default) and ENV values, ENV winning.
+    text = (
+        "ARG APP_HOME=/srv/app\n"
+        "FROM python:3.11-slim AS base\n"
+        "ARG UNUSED=1\n"
+        "FROM python:3.11-slim\n"
+        "ARG APP_HOME\n"
+        "ARG PORT=8000 WORKERS=2\n"
+        "ENV PORT=9000\n"
+        "ARG NODEFAULT\n"
+    )
+    df = Dockerfile.parse(text)
+    final = df.stage_vars(df.final_stage())
+    assert final == {"APP_HOME": "/srv/app", "PORT": "9000", "WORKERS": "2"}
+    assert df.stage_vars(df.stages()[0]) == {"UNUSED": "1"}

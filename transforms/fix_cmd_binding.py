@@ -115,15 +115,7 @@ def _exposed_port(dockerfile: Dockerfile) -> int | None:
 def _expose_env(dockerfile: Dockerfile) -> dict[str, str]:
     """What EXPOSE expands at build time: the final stage's ENV values and ARG defaults
     (`EXPOSE ${port}` after `ENV port 8000`)."""
-    env: dict[str, str] = {}
-    for _, ins in dockerfile.iter_stage(dockerfile.final_stage()):
-        if ins.keyword == "ENV":
-            env.update(env_pairs(ins.value))
-        elif ins.keyword == "ARG":
-            name, eq, default = ins.value.strip().partition("=")
-            if eq:
-                env.setdefault(name.strip(), default.strip().strip("\"'"))
-    return env
+    return dockerfile.stage_vars(dockerfile.final_stage())
 
 
 def _target(dockerfile: Dockerfile) -> int | None:

@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from optimizer.composefiles import ComposeError, find_compose_files
-from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, next_workdir
+from optimizer.dockerfile import Dockerfile, Instruction, next_workdir
 from optimizer.ports import config_bind, config_files, expand
 from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
@@ -73,10 +73,9 @@ class NonRoot(NotesTransform):
         if "alpine" in base:
             return Result(out, skipped=["alpine base: USER left to you"])
         start = " ".join(i.value for _, i in items if i.keyword in {"CMD", "ENTRYPOINT"})
-        env: dict[str, str] = {}
-        for _, ins in items:
-            if ins.keyword == "ENV":
-                env.update(env_pairs(ins.value))
+        # ENV values and ARG defaults: `WORKDIR ${APP_HOME}` after `ARG APP_HOME=/app`
+        # (cookiecutter-django) names /app.
+        env = out.stage_vars(stage)
         low_port = [p for p in re.findall(r":(\d+)\b", expand(start, env)) if int(p) < 1024]
         read = context_reader(out, ctx)
         low_port += [str(p) for p in _configured_ports(start, env, read) if p < 1024]
@@ -105,9 +104,9 @@ class NonRoot(NotesTransform):
                     f"another user (safe.directory) as uid {UID} would meet it; USER left as is"
                 ],
             )
-        app_dir, source = _app_dir(items, ctx)
+        app_dir, source = _app_dir(items, ctx, env)
         if "$" in app_dir:
-            # `WORKDIR ${PROJECT_DIR}` with `ENV PROJECT_DIR=/app`: the image's ENV says where.
+            # `WORKDIR ${PROJECT_DIR}` with `ENV PROJECT_DIR=/app` or `ARG APP_HOME=/app`.
             app_dir = posixpath.normpath("/" + expand(app_dir, env).lstrip("/"))
         if "$" in app_dir:
             return Result(
@@ -900,19 +899,26 @@ def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | N
     return None
 
 
-def _app_dir(items: list[tuple[int, Instruction]], ctx: Context) -> tuple[str, str]:
+def _app_dir(
+    items: list[tuple[int, Instruction]], ctx: Context, env: dict[str, str]
+) -> tuple[str, str]:
     """(directory the project source is copied to, the context directory it comes from).
 
-    The source copy is the first COPY of `.` or of the directory holding manage.py."""
+    The source copy is the first COPY of `.` or of the directory holding manage.py. Variables
+    are expanded before paths are joined: `COPY . ${APP_HOME}` after `WORKDIR ${APP_HOME}` is
+    /app, not /app/app."""
     project_dir = posixpath.normpath(ctx.project.project_dir)
     cwd = "/"
     for _, ins in items:
-        cwd = next_workdir(cwd, ins)
+        if ins.keyword == "WORKDIR":
+            target = expand(ins.args.strip().strip("\"'"), env)
+            cwd = posixpath.normpath(posixpath.join(cwd, target))
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
             parts = ins.exec_form or words(ins.args)
             sources = [posixpath.normpath(p) for p in parts[:-1]]
             if len(sources) == 1 and sources[0] in {".", project_dir}:
-                return posixpath.normpath(posixpath.join(cwd, parts[-1])), sources[0]
+                target = expand(parts[-1], env)
+                return posixpath.normpath(posixpath.join(cwd, target)), sources[0]
     return cwd, "."
 
 
