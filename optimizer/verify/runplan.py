@@ -170,12 +170,17 @@ def image_command(dockerfile_text: str) -> tuple[list[str] | None, list[str] | N
     return cmd, entrypoint, found
 
 
+# What a Host header may hold (Django's host validation: a name, an IPv4 or a bracketed IPv6
+# address, an optional port); anything else is not one host ("a|b" is two, joined).
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
+
+
 def host_from_allowed(hosts: tuple[str, ...] | list[str]) -> str | None:
-    """The first literal host of ALLOWED_HOSTS: ".example.com" -> "example.com"; "*" and
-    wildcards skipped; None when there is none."""
+    """The first literal host of ALLOWED_HOSTS: ".example.com" -> "example.com"; "*",
+    wildcards and values that are no host name ("a|b") skipped; None when there is none."""
     for raw in hosts:
         host = raw.strip().strip("\"'")
-        if not host or "*" in host:
+        if not host or "*" in host or not set(host) <= _HOST_CHARS:
             continue
         host = host.lstrip(".")
         if host:
@@ -183,9 +188,14 @@ def host_from_allowed(hosts: tuple[str, ...] | list[str]) -> str | None:
     return None
 
 
-def _allowed_from_env(env: dict[str, str]) -> list[str] | None:
+def _allowed_from_env(env: dict[str, str], read: tuple[str, ...] | None) -> list[str] | None:
+    """ALLOWED_HOSTS as the environment sets it, when the settings read that variable (`read`:
+    the names they read, None when the settings could not be read): a compose file may set
+    ALLOWED_HOSTS for settings that hard-code theirs."""
     for key, value in env.items():
         if "ALLOWED_HOSTS" in key.upper() and value.strip():
+            if read is not None and key not in read:
+                continue
             return [h for h in value.replace(",", " ").split() if h]
     return None
 
@@ -627,7 +637,8 @@ def derive(
     if flags.host:
         host, host_source = flags.host, "--host"
     else:
-        from_env = _allowed_from_env(env)
+        read = project.env_vars if project.settings_file is not None else None
+        from_env = _allowed_from_env(env, read)
         candidate = host_from_allowed(from_env) if from_env is not None else None
         if candidate is not None:
             host, host_source = candidate, "ALLOWED_HOSTS from the environment"
