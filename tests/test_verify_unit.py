@@ -22,6 +22,7 @@ from optimizer.verify import (
     pick_touch_file,
     port_from_command,
 )
+from optimizer.verify.compare import proved_by
 from optimizer.verify.report import ProbeVerdict
 
 # -- normalisation -------------------------------------------------------------------------------
@@ -368,6 +369,29 @@ def test_the_admin_login_page_is_an_answer_not_a_debug_page() -> None:
     assert _verdict(before, changed)[0] == "fail"
 
 
+_DISALLOWED_400 = (
+    '<html lang="en"><head><meta name="robots" content="NONE,NOARCHIVE">'
+    "<title>DisallowedHost\n          at /</title></head><body><h1>DisallowedHost\n"
+    "<span>at /</span></h1><pre class=\"exception_value\">Invalid HTTP_HOST header: "
+    "&#x27;0.0.0.0|127.0.0.1:8070&#x27;. The domain name provided is not valid.</pre>"
+)
+
+
+def test_a_refused_host_header_is_named_with_the_flag_that_fixes_it() -> None:
+    # ArtsemDev/django-docker-postgres-example: every probe got Django's DisallowedHost 400
+    # and the reasons said only "a Django DEBUG error page".
+    page = normalize_body(_DISALLOWED_400)
+    before = _side(probes=[_probe("/", 400, page)])
+    after = _side(probes=[_probe("/", 400, page)])
+    verdict, reasons = _verdict(before, after)
+    assert verdict == "inconclusive"
+    assert "Django refuses the Host header (DisallowedHost" in reasons[1]
+    assert reasons[1].endswith("with --host")
+    # Another 400 is not called a refused host.
+    other = _side(probes=[_probe("/", 400, "Bad Request (400)")])
+    assert "Host header" not in _verdict(other, other)[1][1]
+
+
 def test_one_proving_probe_is_enough_to_pass() -> None:
     before = _side(probes=[_probe("/", 200, "home"), _probe("/admin/login/", 500, _DEBUG_500)])
     after = _side(probes=[_probe("/", 200, "home"), _probe("/admin/login/", 500, _DEBUG_500)])
@@ -376,6 +400,12 @@ def test_one_proving_probe_is_enough_to_pass() -> None:
         "/admin/login/": "proves-little",
     }
     assert _verdict(before, after) == ("pass", [])
+    # The human report says what the pass rests on (on real projects it listed only the
+    # probes that proved little, then PASS).
+    verdicts = judge_probes(before.probes, after.probes)
+    assert proved_by(before.probes, verdicts) == [
+        "GET /: both sides answer 200 alike: proves the rewrite serves it as the original does"
+    ]
 
 
 def test_error_turned_into_a_page_is_a_difference() -> None:

@@ -29,7 +29,13 @@ from optimizer.verify.build import (
     base_image,
     pick_touch_file,
 )
-from optimizer.verify.compare import compare_probes, decide, judge_probes, proves_little
+from optimizer.verify.compare import (
+    compare_probes,
+    decide,
+    judge_probes,
+    proved_by,
+    proves_little,
+)
 from optimizer.verify.probes import (
     MAX_BODY,
     PROBE_TIMEOUT,
@@ -267,6 +273,7 @@ def _verify(
         side.build_log_tail = result.log_tail
         side.build_failed_step = result.failed_step
         side.build_step_tail = result.step_tail
+        side.build_step_errors = result.step_errors
         side.build_errors = result.errors
         side.cold_build_seconds = round(result.seconds, 2) if options.cold_build else None
         side.image_id = result.image_id
@@ -536,6 +543,9 @@ def _finish(report: VerifyReport, options: VerifyOptions) -> None:
         for probe in before.probes:
             if report.probe_verdicts.get(probe.path) == "proves-little":
                 report.notes.append(f"GET {probe.path}: {proves_little(probe)}")
+    if verdict == "pass":
+        # What the pass rests on: the notes above say which probes proved little.
+        report.notes += proved_by(before.probes, report.probe_verdicts)
     if report.inconclusive and report.after.build_ok:
         # Nothing could be proven (a service image missing, the original's services or
         # pre-step failing, no command to run): whatever the probes showed, say that.

@@ -187,9 +187,33 @@ def _disk_full(side: SideReport) -> str:
     return ""
 
 
+# Django's 400 for a Host header ALLOWED_HOSTS refuses: its DEBUG page names the exception, the
+# log line (and the DEBUG page's text) says "Invalid HTTP_HOST header".
+_DISALLOWED_HOST = ("DisallowedHost", "Invalid HTTP_HOST header")
+
+
+def refuses_host(probe: ProbeResult) -> bool:
+    return probe.status == 400 and any(mark in probe.body for mark in _DISALLOWED_HOST)
+
+
 def proves_little(probe: ProbeResult) -> str:
+    if refuses_host(probe):
+        return (
+            "both sides answer 400: Django refuses the Host header (DisallowedHost, not in "
+            "ALLOWED_HOSTS): this probe proves little; give a host the settings allow with --host"
+        )
     what = "a Django DEBUG error page" if is_debug_page(probe) else "the same error"
     return f"both sides answer {probe.status} ({what}): this probe proves little"
+
+
+def proved_by(probes: list[ProbeResult], verdicts: dict[str, ProbeVerdict]) -> list[str]:
+    """One line per probe a pass rests on: both sides gave the same real answer."""
+    return [
+        f"GET {p.path}: both sides answer {p.status} alike: proves the rewrite serves it as "
+        "the original does"
+        for p in probes
+        if verdicts.get(p.path) == "same"
+    ]
 
 
 def build_cause(side: SideReport) -> list[str]:
@@ -197,6 +221,9 @@ def build_cause(side: SideReport) -> list[str]:
     lines: list[str] = []
     if side.build_failed_step:
         lines.append(f"failing step: {side.build_failed_step}")
+        if side.build_step_errors:
+            # The cause, printed before a long list (pipenv repeats every package after it).
+            lines += [*side.build_step_errors, "..."]
         lines += side.build_step_tail[-CAUSE_LINES:]
     errors = side.build_errors[-3:]
     # BuildKit says it twice: `ERROR: process ...` for the step, then `ERROR: failed to solve:
