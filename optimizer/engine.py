@@ -263,7 +263,9 @@ def build(
 # `#7 [builder 2/3] RUN pip install ...`: BuildKit's plain progress names a step by its vertex
 # number; later lines of that step start with the same `#7 `.
 _VERTEX = re.compile(r"#(\d+) (.*)")
-_STEP_HEADER = re.compile(r"\[(?:[\w.-]+ )?\d+/\d+\] ")
+# BuildKit pads the step number to the width of the count: `[ 2/12] RUN ...`,
+# `[stage-1  2/12] RUN ...` (a Dockerfile of ten steps or more).
+_STEP_HEADER = re.compile(r"\[(?:[\w.-]+ )? *\d+/\d+\] ")
 _TIMESTAMP = re.compile(r"\d+\.\d+ ")
 STEP_TAIL_LINES = 15
 STEP_ERROR_LINES = 4

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from optimizer import engine
 from optimizer.verify import Reason, SideReport, VerifyReport
+from optimizer.verify.build import _step_lines
 from optimizer.verify.compare import build_cause
 from optimizer.verify.inputs import BaselineError, baseline_sides, dockerfile_key, rewrite_sides
 from optimizer.verify.progress import Progress
@@ -57,6 +58,34 @@ def test_build_log_finds_the_failing_step_and_its_last_lines() -> None:
     ]
     assert log.errors[0].startswith("ERROR: process")
     assert log.errors[-1].startswith("ERROR: failed to solve:")
+
+
+def test_padded_step_numbers_of_a_long_dockerfile_are_steps_too() -> None:
+    # testdrivenio/django-celery-project (19 steps): BuildKit writes `[ 5/19]`; no step was
+    # shown while building and the failed build named no step, only `ERROR: failed to solve`.
+    log = engine.BuildLog()
+    for line in (
+        "#4 [ 1/19] FROM docker.io/library/python:3.13-slim-bullseye",
+        "#9 [ 5/19] RUN pip install -r /requirements.txt",
+        "#9 12.1 ERROR: No matching distribution found for psycopg-binary==3.1.19",
+        "#9 ERROR: executor failed running [/bin/sh -c pip install]: exit code: 1",
+        "#12 [builder  3/12] RUN make",
+    ):
+        log.feed(line)
+    assert log.failed_step() == "[ 5/19] RUN pip install -r /requirements.txt"
+    assert log.tail_of(log.failed_step()) == [
+        "ERROR: No matching distribution found for psycopg-binary==3.1.19"
+    ]
+    assert log.current_step() == "[builder  3/12] RUN make"
+    shown: list[str] = []
+    forward = _step_lines("before", shown.append)
+    forward("#9 [ 5/19] RUN pip install -r /requirements.txt")
+    forward("#12 [stage-1  3/12] COPY . .")
+    forward("#9 12.1 Collecting x")
+    assert shown == [
+        "before: [ 5/19] RUN pip install -r /requirements.txt",
+        "before: [stage-1  3/12] COPY . .",
+    ]
 
 
 def test_a_steps_error_lines_survive_the_package_list_printed_after_them() -> None:
