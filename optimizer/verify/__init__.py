@@ -147,9 +147,13 @@ def verify(
     # engine until the user's (or a CI job's) timeout is told apart from a slow start.
     phase = ["starting"]
     shown = progress
+    run: Run | None = None
 
     def track(line: str) -> None:
-        phase[0] = line
+        # Frozen at the first interrupt: what follows (a second Ctrl-C's "still cleaning up",
+        # the aborted build's last words) is not where the run was.
+        if run is None or run.interrupted_by is None:
+            phase[0] = line
         shown(line)
 
     progress = track
