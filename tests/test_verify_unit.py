@@ -700,3 +700,27 @@ def test_a_full_disk_is_named_and_never_fails_the_rewrite() -> None:
     broken.build_log_tail = ["ERROR: failed to solve: exit code: 1"]
     verdict, reasons = _verdict(_side(), broken)
     assert verdict == "fail" and "disk" not in reasons[0]
+
+
+def test_an_engine_that_dies_mid_build_never_fails_the_rewrite() -> None:
+    # On the lab dockerd panicked in BuildKit's solver ("failed to get edge") while two corpus
+    # runs built their rewrites: both said *fail*, "the rewritten Dockerfile does not build
+    # (the original does)", with BuildKit's client error as the only cause.
+    gone = _side(build_ok=False, probes=[])
+    gone.build_errors = [
+        "ERROR: failed to receive status: rpc error: code = Unavailable desc = error reading "
+        "from server: EOF"
+    ]
+    verdict, reasons = _verdict(_side(), gone)
+    assert verdict == "inconclusive"
+    assert "the container engine went away during the build: failed to receive status" in (
+        reasons[0]
+    )
+    assert "`docker info`" in reasons[0] and reasons[0].endswith("nothing was proven")
+    verdict, reasons = _verdict(gone, _side())
+    assert verdict == "inconclusive" and "engine went away" in reasons[0]
+    # A step whose own output talks of connections is the Dockerfile's failure.
+    broken = _side(build_ok=False, probes=[])
+    broken.build_step_tail = ["rpc error: code = Unavailable (a gRPC client in a test)"]
+    broken.build_errors = ["ERROR: failed to solve: exit code: 1"]
+    assert _verdict(_side(), broken)[0] == "fail"

@@ -67,7 +67,7 @@ def decide(
     if not before.build_ok:
         unknown.append(
             Reason(
-                f"the original does not build{_disk_full(before)}: {NOTHING_PROVEN}",
+                f"the original does not build{_machine_cause(before)}: {NOTHING_PROVEN}",
                 build_cause(before),
             )
         )
@@ -76,10 +76,11 @@ def decide(
                 Reason("the rewritten Dockerfile does not build either", build_cause(after))
             )
         return "inconclusive", unknown
-    if not after.build_ok and _disk_full(after):
-        # The machine, not the rewrite: another build filled the disk meanwhile.
+    if not after.build_ok and _machine_cause(after):
+        # The machine, not the rewrite: another build filled the disk meanwhile, or the engine
+        # died mid-build.
         reason = Reason(
-            f"the rewritten Dockerfile does not build{_disk_full(after)}: {NOTHING_PROVEN}",
+            f"the rewritten Dockerfile does not build{_machine_cause(after)}: {NOTHING_PROVEN}",
             build_cause(after),
         )
         return "inconclusive", [reason]
@@ -173,6 +174,31 @@ def decide(
 
 
 _NO_SPACE = "No space left on device"
+# BuildKit's client losing the engine mid-build (dockerd 20.10 panicked in BuildKit's solver on
+# the lab: `ERROR: failed to receive status: rpc error: code = Unavailable desc = error reading
+# from server: EOF`), or the docker CLI not reaching it at all. Read from BuildKit's own ERROR
+# lines only: a step's output may mention connections for its own reasons.
+_ENGINE_GONE = (
+    "rpc error: code = Unavailable",
+    "failed to receive status",
+    "Cannot connect to the Docker daemon",
+    "error during connect",
+)
+
+
+def _machine_cause(side: SideReport) -> str:
+    """A clause naming the machine when a build failed for the machine's reasons (a full disk,
+    the engine gone), not the Dockerfile's: then neither side's failure proves anything."""
+    disk = _disk_full(side)
+    if disk:
+        return disk
+    gone = next((e for e in side.build_errors if any(m in e for m in _ENGINE_GONE)), None)
+    if gone is None:
+        return ""
+    return (
+        f" (the container engine went away during the build: {gone.removeprefix('ERROR: ')}; "
+        "check that `docker info` answers and run again)"
+    )
 
 
 def _disk_full(side: SideReport) -> str:
