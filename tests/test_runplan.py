@@ -195,6 +195,8 @@ def test_compose_services_environment_command_and_port() -> None:
     assert plan.port == 9000
     assert not plan.blockers  # the compose command stands in for the missing CMD
     assert any("bind-mounts /proj:/app: dropped" in n for n in plan.notes)
+    assert plan.dropped_mounts == ("/proj:/app",)
+    assert "compose bind-mounts /proj:/app into the app" in (plan.mount_hint() or "")
     assert any("images' own CMD is not exercised" in n for n in plan.notes)
     # A server database and a service for it, the command does not migrate: migrate first.
     assert (plan.pre, plan.pre_source) == (MIGRATE, "default (server database)")

@@ -22,7 +22,7 @@ from optimizer.verify import (
     pick_touch_file,
     port_from_command,
 )
-from optimizer.verify.compare import proved_by
+from optimizer.verify.compare import add_hint_to_not_serving, proved_by
 from optimizer.verify.report import ProbeVerdict
 
 # -- normalisation -------------------------------------------------------------------------------
@@ -724,3 +724,25 @@ def test_an_engine_that_dies_mid_build_never_fails_the_rewrite() -> None:
     broken.build_step_tail = ["rpc error: code = Unavailable (a gRPC client in a test)"]
     broken.build_errors = ["ERROR: failed to solve: exit code: 1"]
     assert _verdict(_side(), broken)[0] == "fail"
+
+
+def test_an_original_that_needs_its_dropped_bind_mount_is_told_so() -> None:
+    # testdrivenio/django-celery-project: the Dockerfile COPYs no code, compose mounts `.:/app`;
+    # verify drops the mount and the original's log said only "can't open file
+    # '/app/manage.py'".
+    hint = "compose bind-mounts /src:/app into the app; verify runs the image as built"
+    down = _side(probes=[])
+    down.serving = "none"
+    down.exit_code = 2
+    verdict, reasons = decide(down, _side(), {})
+    assert verdict == "inconclusive"
+    add_hint_to_not_serving(reasons, down, hint)
+    assert reasons[0].cause[-1] == hint
+    # A serving original, or no dropped mount: nothing added.
+    served = _side()
+    verdict, reasons = decide(served, _side(), judge_probes(served.probes, served.probes))
+    add_hint_to_not_serving(reasons, served, hint)
+    assert all(hint not in r.cause for r in reasons)
+    verdict, reasons = decide(down, _side(), {})
+    add_hint_to_not_serving(reasons, down, None)
+    assert hint not in reasons[0].cause

@@ -30,6 +30,7 @@ from optimizer.verify.build import (
     pick_touch_file,
 )
 from optimizer.verify.compare import (
+    add_hint_to_not_serving,
     compare_probes,
     decide,
     judge_probes,
@@ -542,6 +543,8 @@ def _finish(report: VerifyReport, options: VerifyOptions) -> None:
         report.probes_equal = compare_probes(before.probes, after.probes)
         report.probe_verdicts = judge_probes(before.probes, after.probes)
     verdict, reasons = decide(before, after, report.probe_verdicts)
+    if options.run_plan is not None:
+        add_hint_to_not_serving(reasons, before, options.run_plan.mount_hint())
     report.set_verdict(verdict, reasons)
     if verdict != "inconclusive":  # an inconclusive verdict lists them among its reasons
         for probe in before.probes:

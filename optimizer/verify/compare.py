@@ -232,6 +232,17 @@ def proves_little(probe: ProbeResult) -> str:
     return f"both sides answer {probe.status} ({what}): this probe proves little"
 
 
+def add_hint_to_not_serving(reasons: list[Reason], before: SideReport, hint: str | None) -> None:
+    """Add `hint` (the run plan's word on a dropped bind mount) to the cause of "the original
+    does not start / answer": testdrivenio's image holds no code, compose mounts it at /app, and
+    the log said only "can't open file '/app/manage.py'"."""
+    if not hint or not before.build_ok or before.serves:
+        return
+    for reason in reasons:
+        if reason.text.startswith("the original does not"):
+            reason.cause.append(hint)
+
+
 def proved_by(probes: list[ProbeResult], verdicts: dict[str, ProbeVerdict]) -> list[str]:
     """One line per probe a pass rests on: both sides gave the same real answer."""
     return [

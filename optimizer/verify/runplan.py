@@ -94,6 +94,20 @@ class RunPlan:
     notes: tuple[str, ...] = ()
     # Why nothing can be proven before anything is built (no command to run, say).
     blockers: tuple[str, ...] = ()
+    # The compose service's bind mounts verify dropped ("./src:/app"): the code the app runs
+    # in compose but not in the image, when the image does not COPY it.
+    dropped_mounts: tuple[str, ...] = ()
+
+    def mount_hint(self) -> str | None:
+        """Why an original that runs under compose may not run here: the code came from a
+        bind mount verify drops."""
+        if not self.dropped_mounts:
+            return None
+        return (
+            f"compose bind-mounts {', '.join(self.dropped_mounts)} into the app; verify runs "
+            "the image as built, without it: an image that does not COPY the code there cannot "
+            "run as compose runs it"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +124,7 @@ class RunPlan:
             "services": [s.to_dict() for s in self.services],
             "notes": list(self.notes),
             "blockers": list(self.blockers),
+            "dropped_mounts": list(self.dropped_mounts),
         }
 
 
@@ -500,6 +515,7 @@ def derive(
     dockerfile_path: Path | None = None,
 ) -> RunPlan:
     notes: list[str] = []
+    dropped: tuple[str, ...] = ()
     blockers: list[str] = []
     env: dict[str, str] = {}
     specs: list[ServiceSpec] = []
@@ -545,7 +561,8 @@ def derive(
                     "it, though depends_on does not"
                 )
         if app.bind_mounts:
-            mounts = ", ".join(f"{m.source}:{m.target}" for m in app.bind_mounts)
+            dropped = tuple(f"{m.source}:{m.target}" for m in app.bind_mounts)
+            mounts = ", ".join(dropped)
             notes.append(
                 f"compose service {app.name!r} bind-mounts {mounts}: dropped, both sides run "
                 "the code their image holds"
@@ -662,6 +679,7 @@ def derive(
         services=tuple(specs),
         notes=tuple(notes),
         blockers=tuple(blockers),
+        dropped_mounts=dropped,
     )
 
 
