@@ -22,7 +22,7 @@ from optimizer.verify import (
     pick_touch_file,
     port_from_command,
 )
-from optimizer.verify.compare import add_hint_to_not_serving, proved_by
+from optimizer.verify.compare import add_hint_to_not_serving, missing_file_hint, proved_by
 from optimizer.verify.report import ProbeVerdict
 
 # -- normalisation -------------------------------------------------------------------------------
@@ -746,3 +746,21 @@ def test_an_original_that_needs_its_dropped_bind_mount_is_told_so() -> None:
     verdict, reasons = decide(down, _side(), {})
     add_hint_to_not_serving(reasons, down, None)
     assert hint not in reasons[0].cause
+
+
+def test_a_missing_env_file_the_build_copies_points_at_its_template(tmp_path: Path) -> None:
+    # Ronnie5562/django-celery-boilerplate: the Dockerfile COPYs the gitignored .env; the build
+    # failed with `"/.env" not found` while .env.sample sat beside it.
+    failed = _side(build_ok=False, probes=[])
+    failed.build_errors = [
+        'ERROR: failed to solve: failed to compute cache key: "/.env" not found: not found'
+    ]
+    assert missing_file_hint(failed, tmp_path) is None  # no template: nothing to suggest
+    (tmp_path / ".env.sample").write_text("A=1\n", encoding="utf-8")
+    assert missing_file_hint(failed, tmp_path) == (
+        ".env is not in the context (not committed); .env.sample is its committed template: "
+        "`cp .env.sample .env` (and fill it in) before verifying"
+    )
+    (tmp_path / ".env").write_text("A=1\n", encoding="utf-8")
+    assert missing_file_hint(failed, tmp_path) is None  # there after all: another cause
+    assert missing_file_hint(_side(), tmp_path) is None

@@ -34,6 +34,7 @@ from optimizer.verify.compare import (
     compare_probes,
     decide,
     judge_probes,
+    missing_file_hint,
     proved_by,
     proves_little,
 )
@@ -288,7 +289,7 @@ def _verify(
             if name == "before":
                 # Nothing can be proven without the original: do not spend minutes on the rest.
                 report.notes.append("the rewritten Dockerfile was not built: the original failed")
-                _finish(report, options)
+                _finish(report, options, context)
                 return
             continue
         if options.measure_rebuild and touch is not None and report.before.build_ok:
@@ -305,7 +306,7 @@ def _verify(
             progress(f"{name}: rebuild after a code change took {side.rebuild_seconds} s")
 
     if not (report.before.build_ok and report.after.build_ok):
-        _finish(report, options)
+        _finish(report, options, context)
         return
 
     port_of: dict[str, int] = {}
@@ -501,7 +502,7 @@ def _verify(
             # was ignored.
             side.stopped_on_sigterm = exit_code is not None and exit_code != 137
         side.container_log_tail = engine.logs_tail(containers[name])
-    _finish(report, options)
+    _finish(report, options, context)
 
 
 LONG_STOP_SECONDS = 3.0
@@ -516,7 +517,7 @@ def services_unready(status: services.ServiceStatus) -> str:
     )
 
 
-def _finish(report: VerifyReport, options: VerifyOptions) -> None:
+def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None = None) -> None:
     before, after = report.before, report.after
     if before.image_size and after.image_size is not None:
         report.size_saving_bytes = before.image_size - after.image_size
@@ -545,6 +546,9 @@ def _finish(report: VerifyReport, options: VerifyOptions) -> None:
     verdict, reasons = decide(before, after, report.probe_verdicts)
     if options.run_plan is not None:
         add_hint_to_not_serving(reasons, before, options.run_plan.mount_hint())
+    template = missing_file_hint(before, context) if context is not None else None
+    if template and reasons:
+        reasons[0].cause.append(template)
     report.set_verdict(verdict, reasons)
     if verdict != "inconclusive":  # an inconclusive verdict lists them among its reasons
         for probe in before.probes:

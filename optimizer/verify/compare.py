@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from optimizer.compose import example_for
 from optimizer.verify.report import (
     SIZE_TOLERANCE,
     ProbeResult,
@@ -241,6 +244,29 @@ def add_hint_to_not_serving(reasons: list[Reason], before: SideReport, hint: str
     for reason in reasons:
         if reason.text.startswith("the original does not"):
             reason.cause.append(hint)
+
+
+def missing_file_hint(side: SideReport, context: Path) -> str | None:
+    """When the build failed on a file the context lacks (`"/.env" not found`: a gitignored
+    .env the Dockerfile COPYs) and a committed template of it is there, how to make it."""
+    if side.build_ok:
+        return None
+    for line in side.build_errors:
+        start = line.find('"/')
+        end = line.find('" not found', start + 2) if start >= 0 else -1
+        if end < 0:
+            continue
+        rel = line[start + 2 : end]
+        if not rel or ".." in Path(rel).parts or (context / rel).exists():
+            continue
+        template = example_for(context / rel)
+        if template is not None:
+            made = template.relative_to(context).as_posix()
+            return (
+                f"{rel} is not in the context (not committed); {made} is its committed "
+                f"template: `cp {made} {rel}` (and fill it in) before verifying"
+            )
+    return None
 
 
 def proved_by(probes: list[ProbeResult], verdicts: dict[str, ProbeVerdict]) -> list[str]:
