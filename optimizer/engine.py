@@ -42,6 +42,9 @@ class BuildResult:
     failed_step: str | None = None
     step_tail: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # That step's own error lines (pip's `ERROR: Failed to build 'x'`, a Python exception) that
+    # scrolled out of step_tail: a long package list printed after them hides the cause.
+    step_errors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -253,15 +256,19 @@ def build(
         failed_step=failed,
         step_tail=steps.tail_of(failed),
         errors=errors or ([f"docker build exited with status {proc.returncode}"]),
+        step_errors=steps.errors_of(failed),
     )
 
 
 # `#7 [builder 2/3] RUN pip install ...`: BuildKit's plain progress names a step by its vertex
 # number; later lines of that step start with the same `#7 `.
 _VERTEX = re.compile(r"#(\d+) (.*)")
-_STEP_HEADER = re.compile(r"\[(?:[\w.-]+ )?\d+/\d+\] ")
+# BuildKit pads the step number to the width of the count: `[ 2/12] RUN ...`,
+# `[stage-1  2/12] RUN ...` (a Dockerfile of ten steps or more).
+_STEP_HEADER = re.compile(r"\[(?:[\w.-]+ )? *\d+/\d+\] ")
 _TIMESTAMP = re.compile(r"\d+\.\d+ ")
 STEP_TAIL_LINES = 15
+STEP_ERROR_LINES = 4
 
 
 class BuildLog:
@@ -274,6 +281,7 @@ class BuildLog:
         self.failed: str | None = None
         self.last_header: str | None = None
         self.errors: list[str] = []
+        self.error_lines: dict[str, deque[str]] = {}
 
     def feed(self, line: str) -> None:
         if line.startswith("ERROR:") or line.startswith("error:"):
@@ -299,6 +307,10 @@ class BuildLog:
         if stamp:
             text = text[stamp.end() :]
         self.outputs.setdefault(vertex, deque(maxlen=STEP_TAIL_LINES)).append(text)
+        if _is_error_line(text):
+            found = self.error_lines.setdefault(vertex, deque(maxlen=STEP_ERROR_LINES))
+            if text.strip() not in found:
+                found.append(text.strip())
 
     def failed_step(self) -> str | None:
         return self.headers.get(self.failed) if self.failed else None
@@ -311,6 +323,26 @@ class BuildLog:
             if text == header:
                 return list(self.outputs.get(vertex, ()))
         return []
+
+    def errors_of(self, header: str | None) -> list[str]:
+        """The step's error lines that are no longer in its tail."""
+        for vertex, text in self.headers.items():
+            if text == header:
+                tail = {line.strip() for line in self.outputs.get(vertex, ())}
+                return [line for line in self.error_lines.get(vertex, ()) if line not in tail]
+        return []
+
+
+def _is_error_line(text: str) -> bool:
+    """pip's and apt's error lines (`ERROR: ...`, `error: ...`, `E: ...`) and a Python
+    exception's last line (`ImportError: cannot import name ...`)."""
+    line = text.strip()
+    if line.startswith(("ERROR:", "error:", "E: ")):
+        return True
+    head, colon, _ = line.partition(": ")
+    return bool(colon) and head.endswith(("Error", "Exception")) and head.replace(
+        ".", "_"
+    ).isidentifier()
 
 
 def _terminate(proc: subprocess.Popen[str]) -> None:

@@ -78,6 +78,30 @@ def test_committed_sqlite_database_ships(tmp_path: Path) -> None:
     assert optimize(root / "Dockerfile", root, only=["dockerignore"]).files == {}
 
 
+def test_committed_sqlite_database_ships_from_a_context_below_the_repository_root(
+    tmp_path: Path,
+) -> None:
+    # ArtsemDev/django-docker-postgres-example: the context is belhard/ in the repository and
+    # belhard/db.sqlite3 is committed; with no .git in the context it was called uncommitted
+    # and excluded, and the rewrite's `/` answered 500 (no such table) where the original
+    # served 200 (verify: fail).
+    root = materialize(GOLDEN / "sqlite-custom-name", tmp_path / "repo" / "belhard")
+    settings = root / "mysite/settings.py"
+    settings.write_text(settings.read_text().replace('"app_db"', '"db.sqlite3"'))
+    (root / "app_db").rename(root / "db.sqlite3")
+    repo = tmp_path / "repo"
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "init")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert outcome.files[".dockerignore"].splitlines()[-1] == "!db.sqlite3"
+    # Not committed there: it stays out.
+    _git(repo, "rm", "-q", "--cached", "belhard/db.sqlite3")
+    _git(repo, "commit", "-qm", "untrack")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert "!db.sqlite3" not in outcome.files[".dockerignore"].splitlines()
+
+
 def test_uncommitted_sqlite_database_beside_git_stays_out(tmp_path: Path) -> None:
     root = materialize(GOLDEN / "sqlite-custom-name", tmp_path / "ctx")
     _git(root, "init", "-q")

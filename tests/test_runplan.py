@@ -77,6 +77,8 @@ REDIS = Service(name="redis", image="redis:6-alpine")
         ((".example.com", "localhost"), "example.com"),
         (("*", "api.example.org"), "api.example.org"),
         (("*.example.com", "web"), "web"),
+        (("0.0.0.0|127.0.0.1", "web"), "web"),
+        (("[::1]",), "[::1]"),
     ],
 )
 def test_host_from_allowed_hosts(hosts: tuple[str, ...], expected: str | None) -> None:
@@ -102,6 +104,27 @@ def test_allowed_hosts_set_by_the_environment_win_over_the_settings_default() ->
         ROOT / "Dockerfile",
     )
     assert plan.host == "app.internal"
+
+
+def test_allowed_hosts_in_the_environment_count_only_when_the_settings_read_them() -> None:
+    # ArtsemDev/django-docker-postgres-example: compose sets ALLOWED_HOSTS=0.0.0.0|127.0.0.1,
+    # the settings hard-code ['0.0.0.0', '127.0.0.1'] and never read it: the Host header
+    # "0.0.0.0|127.0.0.1" got a 400 on every probe.
+    app = web(environment={"ALLOWED_HOSTS": "0.0.0.0|127.0.0.1"}, depends_on=())
+    hard_coded = project(
+        settings_file="belhard/settings.py", env_vars=(), allowed_hosts=("0.0.0.0", "127.0.0.1")
+    )
+    plan = derive(hard_coded, DOCKERFILE, Flags(), compose_project(app), ROOT / "Dockerfile")
+    assert (plan.host, plan.host_source) == ("0.0.0.0", "ALLOWED_HOSTS in the settings")
+    # Read by the settings: the environment wins, but "a|b" is no host: localhost.
+    reading = project(
+        settings_file="s.py", env_vars=("ALLOWED_HOSTS",), allowed_hosts=("127.0.0.1",)
+    )
+    plan = derive(reading, DOCKERFILE, Flags(), compose_project(app), ROOT / "Dockerfile")
+    assert plan.host == "localhost"
+    other = web(environment={"ALLOWED_HOSTS": "app.internal"}, depends_on=())
+    plan = derive(reading, DOCKERFILE, Flags(), compose_project(other), ROOT / "Dockerfile")
+    assert (plan.host, plan.host_source) == ("app.internal", "ALLOWED_HOSTS from the environment")
 
 
 def test_default_probes_admin_and_a_few_literal_url_paths() -> None:
@@ -172,6 +195,8 @@ def test_compose_services_environment_command_and_port() -> None:
     assert plan.port == 9000
     assert not plan.blockers  # the compose command stands in for the missing CMD
     assert any("bind-mounts /proj:/app: dropped" in n for n in plan.notes)
+    assert plan.dropped_mounts == ("/proj:/app",)
+    assert "compose bind-mounts /proj:/app into the app" in (plan.mount_hint() or "")
     assert any("images' own CMD is not exercised" in n for n in plan.notes)
     # A server database and a service for it, the command does not migrate: migrate first.
     assert (plan.pre, plan.pre_source) == (MIGRATE, "default (server database)")

@@ -80,6 +80,23 @@ def test_failing_original_is_inconclusive_with_the_failing_step(tmp_path: Path) 
     assert verify["cleaned_up"] is True
 
 
+def test_a_failing_step_of_a_long_dockerfile_is_named(tmp_path: Path) -> None:
+    # BuildKit pads step numbers in Dockerfiles of ten steps or more (`[ 9/12]`): the failing
+    # step of a real project's 20-step Dockerfile was not named (testdrivenio).
+    dockerfile = make_project(tmp_path)
+    steps = "".join(f"RUN echo step{n}\n" for n in range(6))
+    dockerfile.write_text(
+        dockerfile.read_text().replace(
+            "RUN python", steps + "RUN echo installing requirements && exit 1\nRUN python"
+        )
+    )
+    human = _cli("--verify", "--no-rebuild", str(dockerfile))
+    assert human.returncode == 4, human.stdout + human.stderr
+    assert "failing step: [ 9/11] RUN echo installing requirements && exit 1" in human.stdout
+    assert "before: [ 9/11] RUN echo installing requirements && exit 1" in human.stderr
+    _assert_clean(run_id_of(human.stderr), human.stderr)
+
+
 def test_rewrite_that_breaks_the_app_fails_with_the_containers_error(tmp_path: Path) -> None:
     dockerfile = make_project(tmp_path)
     # An app that needs root: under the rewrite's non-root user it dies at start.

@@ -13,6 +13,8 @@ from rich.console import Console
 
 from optimizer import engine
 from optimizer.verify import Reason, SideReport, VerifyReport
+from optimizer.verify.build import _step_lines
+from optimizer.verify.compare import build_cause
 from optimizer.verify.inputs import BaselineError, baseline_sides, dockerfile_key, rewrite_sides
 from optimizer.verify.progress import Progress
 from optimizer.verify.render import render_report, stop_row_label
@@ -56,6 +58,73 @@ def test_build_log_finds_the_failing_step_and_its_last_lines() -> None:
     ]
     assert log.errors[0].startswith("ERROR: process")
     assert log.errors[-1].startswith("ERROR: failed to solve:")
+
+
+def test_padded_step_numbers_of_a_long_dockerfile_are_steps_too() -> None:
+    # testdrivenio/django-celery-project (19 steps): BuildKit writes `[ 5/19]`; no step was
+    # shown while building and the failed build named no step, only `ERROR: failed to solve`.
+    log = engine.BuildLog()
+    for line in (
+        "#4 [ 1/19] FROM docker.io/library/python:3.13-slim-bullseye",
+        "#9 [ 5/19] RUN pip install -r /requirements.txt",
+        "#9 12.1 ERROR: No matching distribution found for psycopg-binary==3.1.19",
+        "#9 ERROR: executor failed running [/bin/sh -c pip install]: exit code: 1",
+        "#12 [builder  3/12] RUN make",
+    ):
+        log.feed(line)
+    assert log.failed_step() == "[ 5/19] RUN pip install -r /requirements.txt"
+    assert log.tail_of(log.failed_step()) == [
+        "ERROR: No matching distribution found for psycopg-binary==3.1.19"
+    ]
+    assert log.current_step() == "[builder  3/12] RUN make"
+    shown: list[str] = []
+    forward = _step_lines("before", shown.append)
+    forward("#9 [ 5/19] RUN pip install -r /requirements.txt")
+    forward("#12 [stage-1  3/12] COPY . .")
+    forward("#9 12.1 Collecting x")
+    assert shown == [
+        "before: [ 5/19] RUN pip install -r /requirements.txt",
+        "before: [stage-1  3/12] COPY . .",
+    ]
+
+
+def test_a_steps_error_lines_survive_the_package_list_printed_after_them() -> None:
+    # vivekthedev/django-docker-postgres-project: pipenv prints pip's error, then every locked
+    # package; the cause showed only the package list and "Package installation failed...".
+    log = engine.BuildLog()
+    log.feed("#8 [4/5] RUN pip install pipenv && pipenv install --system")
+    log.feed("#8 121.0       ImportError: cannot import name 'convert_path' from 'setuptools' ")
+    log.feed("#8 121.0 ERROR: Failed to build 'django-allauth' when getting requirements")
+    log.feed("#8 121.3 ERROR: Couldn't install package(s): asgiref==3.5.0")
+    for n in range(engine.STEP_TAIL_LINES):
+        log.feed(f"#8 121.3 package-{n}==1.0 ")
+    log.feed("#8 121.3 Package installation failed...")
+    log.feed("#8 ERROR: executor failed running [/bin/sh -c pipenv install]: exit code: 1")
+    step = log.failed_step()
+    assert log.errors_of(step) == [
+        "ImportError: cannot import name 'convert_path' from 'setuptools'",
+        "ERROR: Failed to build 'django-allauth' when getting requirements",
+        "ERROR: Couldn't install package(s): asgiref==3.5.0",
+    ]
+    side = SideReport(
+        build_tried=True,
+        build_failed_step=step,
+        build_step_tail=log.tail_of(step),
+        build_step_errors=log.errors_of(step),
+        build_errors=log.errors,
+    )
+    cause = build_cause(side)
+    assert cause[0] == f"failing step: {step}"
+    assert cause[1].startswith("ImportError: cannot import name 'convert_path'")
+    assert cause[4] == "..."
+    assert "Package installation failed..." in cause
+    # An error line still in the tail is not repeated.
+    short = engine.BuildLog()
+    for line in ("#9 [2/3] RUN pip install x", "#9 1.0 ERROR: No matching dist", "#9 ERROR: x"):
+        short.feed(line)
+    assert short.errors_of(short.failed_step()) == []
+    assert not engine._is_error_line("Collecting ErrorHandler: 1.0")
+    assert engine._is_error_line("E: Unable to locate package netcat")
 
 
 def test_build_log_of_a_stage_step_and_a_parse_error() -> None:

@@ -193,3 +193,38 @@ def test_an_interrupted_run_says_where_it_was(
     assert report.verdict_reasons[0].text == "interrupted by SIGINT: nothing was proven"
     assert report.verdict_reasons[0].cause == ["it was at: before: cold build (--no-cache)"]
     assert report.cleaned_up
+
+
+def test_a_second_signal_does_not_replace_where_the_run_was(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # django-celery-redis-drf-docker under a 10-minute `timeout -s INT`: a second SIGINT came
+    # while the build unwound, and the reason said "it was at: SIGINT: still cleaning up,
+    # please wait" instead of the build step.
+    import os
+    import signal
+
+    from optimizer import engine
+    from optimizer.verify import VerifyOptions, verify
+
+    def interrupted_twice(*args: object, **kwargs: object) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            signal.pause()  # not reached: the handler raises KeyboardInterrupt
+        finally:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(engine, "engine_available", lambda: True)
+    monkeypatch.setattr(engine, "build", interrupted_twice)
+    monkeypatch.setattr(engine, "remove", lambda **k: [])
+    monkeypatch.setattr(engine, "find_labelled", lambda run_id=None: engine.Labelled())
+    (tmp_path / "app.py").write_text("x = 1\n", encoding="utf-8")
+    text = {"Dockerfile": "FROM scratch\n"}
+    shown: list[str] = []
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        report = verify(tmp_path, text, text, VerifyOptions(), shown.append)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert report.verdict_reasons[0].cause == ["it was at: before: cold build (--no-cache)"]
+    assert "SIGINT: still cleaning up, please wait" in shown

@@ -22,6 +22,7 @@ from optimizer.verify import (
     pick_touch_file,
     port_from_command,
 )
+from optimizer.verify.compare import add_hint_to_not_serving, missing_file_hint, proved_by
 from optimizer.verify.report import ProbeVerdict
 
 # -- normalisation -------------------------------------------------------------------------------
@@ -368,6 +369,29 @@ def test_the_admin_login_page_is_an_answer_not_a_debug_page() -> None:
     assert _verdict(before, changed)[0] == "fail"
 
 
+_DISALLOWED_400 = (
+    '<html lang="en"><head><meta name="robots" content="NONE,NOARCHIVE">'
+    "<title>DisallowedHost\n          at /</title></head><body><h1>DisallowedHost\n"
+    "<span>at /</span></h1><pre class=\"exception_value\">Invalid HTTP_HOST header: "
+    "&#x27;0.0.0.0|127.0.0.1:8070&#x27;. The domain name provided is not valid.</pre>"
+)
+
+
+def test_a_refused_host_header_is_named_with_the_flag_that_fixes_it() -> None:
+    # ArtsemDev/django-docker-postgres-example: every probe got Django's DisallowedHost 400
+    # and the reasons said only "a Django DEBUG error page".
+    page = normalize_body(_DISALLOWED_400)
+    before = _side(probes=[_probe("/", 400, page)])
+    after = _side(probes=[_probe("/", 400, page)])
+    verdict, reasons = _verdict(before, after)
+    assert verdict == "inconclusive"
+    assert "Django refuses the Host header (DisallowedHost" in reasons[1]
+    assert reasons[1].endswith("with --host")
+    # Another 400 is not called a refused host.
+    other = _side(probes=[_probe("/", 400, "Bad Request (400)")])
+    assert "Host header" not in _verdict(other, other)[1][1]
+
+
 def test_one_proving_probe_is_enough_to_pass() -> None:
     before = _side(probes=[_probe("/", 200, "home"), _probe("/admin/login/", 500, _DEBUG_500)])
     after = _side(probes=[_probe("/", 200, "home"), _probe("/admin/login/", 500, _DEBUG_500)])
@@ -376,6 +400,12 @@ def test_one_proving_probe_is_enough_to_pass() -> None:
         "/admin/login/": "proves-little",
     }
     assert _verdict(before, after) == ("pass", [])
+    # The human report says what the pass rests on (on real projects it listed only the
+    # probes that proved little, then PASS).
+    verdicts = judge_probes(before.probes, after.probes)
+    assert proved_by(before.probes, verdicts) == [
+        "GET /: both sides answer 200 alike: proves the rewrite serves it as the original does"
+    ]
 
 
 def test_error_turned_into_a_page_is_a_difference() -> None:
@@ -670,3 +700,67 @@ def test_a_full_disk_is_named_and_never_fails_the_rewrite() -> None:
     broken.build_log_tail = ["ERROR: failed to solve: exit code: 1"]
     verdict, reasons = _verdict(_side(), broken)
     assert verdict == "fail" and "disk" not in reasons[0]
+
+
+def test_an_engine_that_dies_mid_build_never_fails_the_rewrite() -> None:
+    # On the lab dockerd panicked in BuildKit's solver ("failed to get edge") while two corpus
+    # runs built their rewrites: both said *fail*, "the rewritten Dockerfile does not build
+    # (the original does)", with BuildKit's client error as the only cause.
+    gone = _side(build_ok=False, probes=[])
+    gone.build_errors = [
+        "ERROR: failed to receive status: rpc error: code = Unavailable desc = error reading "
+        "from server: EOF"
+    ]
+    verdict, reasons = _verdict(_side(), gone)
+    assert verdict == "inconclusive"
+    assert "the container engine went away during the build: failed to receive status" in (
+        reasons[0]
+    )
+    assert "`docker info`" in reasons[0] and reasons[0].endswith("nothing was proven")
+    verdict, reasons = _verdict(gone, _side())
+    assert verdict == "inconclusive" and "engine went away" in reasons[0]
+    # A step whose own output talks of connections is the Dockerfile's failure.
+    broken = _side(build_ok=False, probes=[])
+    broken.build_step_tail = ["rpc error: code = Unavailable (a gRPC client in a test)"]
+    broken.build_errors = ["ERROR: failed to solve: exit code: 1"]
+    assert _verdict(_side(), broken)[0] == "fail"
+
+
+def test_an_original_that_needs_its_dropped_bind_mount_is_told_so() -> None:
+    # testdrivenio/django-celery-project: the Dockerfile COPYs no code, compose mounts `.:/app`;
+    # verify drops the mount and the original's log said only "can't open file
+    # '/app/manage.py'".
+    hint = "compose bind-mounts /src:/app into the app; verify runs the image as built"
+    down = _side(probes=[])
+    down.serving = "none"
+    down.exit_code = 2
+    verdict, reasons = decide(down, _side(), {})
+    assert verdict == "inconclusive"
+    add_hint_to_not_serving(reasons, down, hint)
+    assert reasons[0].cause[-1] == hint
+    # A serving original, or no dropped mount: nothing added.
+    served = _side()
+    verdict, reasons = decide(served, _side(), judge_probes(served.probes, served.probes))
+    add_hint_to_not_serving(reasons, served, hint)
+    assert all(hint not in r.cause for r in reasons)
+    verdict, reasons = decide(down, _side(), {})
+    add_hint_to_not_serving(reasons, down, None)
+    assert hint not in reasons[0].cause
+
+
+def test_a_missing_env_file_the_build_copies_points_at_its_template(tmp_path: Path) -> None:
+    # Ronnie5562/django-celery-boilerplate: the Dockerfile COPYs the gitignored .env; the build
+    # failed with `"/.env" not found` while .env.sample sat beside it.
+    failed = _side(build_ok=False, probes=[])
+    failed.build_errors = [
+        'ERROR: failed to solve: failed to compute cache key: "/.env" not found: not found'
+    ]
+    assert missing_file_hint(failed, tmp_path) is None  # no template: nothing to suggest
+    (tmp_path / ".env.sample").write_text("A=1\n", encoding="utf-8")
+    assert missing_file_hint(failed, tmp_path) == (
+        ".env is not in the context (not committed); .env.sample is its committed template: "
+        "`cp .env.sample .env` (and fill it in) before verifying"
+    )
+    (tmp_path / ".env").write_text("A=1\n", encoding="utf-8")
+    assert missing_file_hint(failed, tmp_path) is None  # there after all: another cause
+    assert missing_file_hint(_side(), tmp_path) is None

@@ -217,9 +217,9 @@ def _copied_names(dockerfile: Dockerfile) -> set[str]:
 
 
 def _tracked_files(root: Path, rel: str) -> set[str] | None:
-    """Files git tracks under `rel`; None without git (then any file there may be intended)."""
-    if not (root / ".git").exists():
-        return None
+    """Files git tracks under `rel`; None without git (then any file there may be intended).
+    The context may be a directory inside the repository (`build: ./belhard`): git finds the
+    repository above it, and `ls-files` answers relative to the context."""
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-z", "--", rel],

@@ -34,7 +34,15 @@ from optimizer.verify.build import (
     base_image,
     pick_touch_file,
 )
-from optimizer.verify.compare import compare_probes, decide, judge_probes, proves_little
+from optimizer.verify.compare import (
+    add_hint_to_not_serving,
+    compare_probes,
+    decide,
+    judge_probes,
+    missing_file_hint,
+    proved_by,
+    proves_little,
+)
 from optimizer.verify.probes import (
     MAX_BODY,
     PROBE_TIMEOUT,
@@ -153,9 +161,13 @@ def verify(
     # engine until the user's (or a CI job's) timeout is told apart from a slow start.
     phase = ["starting"]
     shown = progress
+    run: Run | None = None
 
     def track(line: str) -> None:
-        phase[0] = line
+        # Frozen at the first interrupt: what follows (a second Ctrl-C's "still cleaning up",
+        # the aborted build's last words) is not where the run was.
+        if run is None or run.interrupted_by is None:
+            phase[0] = line
         shown(line)
 
     progress = track
@@ -288,6 +300,7 @@ def _verify(
         side.build_log_tail = result.log_tail
         side.build_failed_step = result.failed_step
         side.build_step_tail = result.step_tail
+        side.build_step_errors = result.step_errors
         side.build_errors = result.errors
         side.cold_build_seconds = round(result.seconds, 2) if options.cold_build else None
         side.image_id = result.image_id
@@ -297,7 +310,7 @@ def _verify(
             if name == "before":
                 # Nothing can be proven without the original: do not spend minutes on the rest.
                 report.notes.append("the rewritten Dockerfile was not built: the original failed")
-                _finish(report, options)
+                _finish(report, options, context)
                 return
             continue
         if options.measure_rebuild and touch is not None and sides[reference][1].build_ok:
@@ -314,7 +327,7 @@ def _verify(
             progress(f"{label[name]}: rebuild after a code change took {side.rebuild_seconds} s")
 
     if not all(side.build_ok for _, side in sides.values()):
-        _finish(report, options)
+        _finish(report, options, context)
         return
 
     port_of: dict[str, int] = {}
@@ -516,7 +529,7 @@ def _verify(
             # was ignored.
             side.stopped_on_sigterm = exit_code is not None and exit_code != 137
         side.container_log_tail = engine.logs_tail(containers[name])
-    _finish(report, options)
+    _finish(report, options, context)
 
 
 LONG_STOP_SECONDS = 3.0
@@ -531,7 +544,7 @@ def services_unready(status: services.ServiceStatus) -> str:
     )
 
 
-def _finish(report: VerifyReport, options: VerifyOptions) -> None:
+def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None = None) -> None:
     before, after = report.before, report.after
     if before is None:
         report.probe_verdicts = judge_probes(None, after.probes)
@@ -563,11 +576,19 @@ def _finish(report: VerifyReport, options: VerifyOptions) -> None:
         report.probes_equal = compare_probes(before.probes, after.probes)
         report.probe_verdicts = judge_probes(before.probes, after.probes)
     verdict, reasons = decide(before, after, report.probe_verdicts)
+    if options.run_plan is not None:
+        add_hint_to_not_serving(reasons, before, options.run_plan.mount_hint())
+    template = missing_file_hint(before, context) if context is not None else None
+    if template and reasons:
+        reasons[0].cause.append(template)
     report.set_verdict(verdict, reasons)
     if verdict != "inconclusive":  # an inconclusive verdict lists them among its reasons
         for probe in before.probes:
             if report.probe_verdicts.get(probe.path) == "proves-little":
                 report.notes.append(f"GET {probe.path}: {proves_little(probe)}")
+    if verdict == "pass":
+        # What the pass rests on: the notes above say which probes proved little.
+        report.notes += proved_by(before.probes, report.probe_verdicts)
     _inconclusive_wins(report)
 
 

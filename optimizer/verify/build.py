@@ -65,7 +65,7 @@ def _copy_context(source: Path, target: Path) -> None:
     shutil.copytree(source, target, symlinks=True, ignore=special)
 
 
-_BUILD_STEP = re.compile(r"^#\d+ \[(?:[\w-]+ )?\d+/\d+\] ")
+_BUILD_STEP = re.compile(r"^#\d+ \[(?:[\w.-]+ )? *\d+/\d+\] ")  # `[ 2/12]`: padded
 
 
 def _step_lines(side: str, progress: Callable[[str], None]) -> Callable[[str], None]:

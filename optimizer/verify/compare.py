@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from optimizer.compose import example_for
 from optimizer.verify.report import (
     SIZE_TOLERANCE,
     ProbeResult,
@@ -88,7 +91,7 @@ def decide(
     if not before.build_ok:
         unknown.append(
             Reason(
-                f"the original does not build{_disk_full(before)}: {NOTHING_PROVEN}",
+                f"the original does not build{_machine_cause(before)}: {NOTHING_PROVEN}",
                 build_cause(before),
             )
         )
@@ -97,10 +100,11 @@ def decide(
                 Reason("the rewritten Dockerfile does not build either", build_cause(after))
             )
         return "inconclusive", unknown
-    if not after.build_ok and _disk_full(after):
-        # The machine, not the rewrite: another build filled the disk meanwhile.
+    if not after.build_ok and _machine_cause(after):
+        # The machine, not the rewrite: another build filled the disk meanwhile, or the engine
+        # died mid-build.
         reason = Reason(
-            f"the rewritten Dockerfile does not build{_disk_full(after)}: {NOTHING_PROVEN}",
+            f"the rewritten Dockerfile does not build{_machine_cause(after)}: {NOTHING_PROVEN}",
             build_cause(after),
         )
         return "inconclusive", [reason]
@@ -203,11 +207,11 @@ def decide_alone(
     Django DEBUG error page; a 200 on `/` or `/admin/login/` is one). fail: it does not build,
     the pre-step fails, the container does not start or exits or never answers, it answers only
     from inside itself (nothing reaches the published port), or every probe answers with an
-    error or not at all. inconclusive: the build failed for a full disk (the machine, not the
-    Dockerfile); the caller adds the rest (no engine, an interrupt, a service image missing or
-    not ready)."""
-    if not side.build_ok and _disk_full(side):
-        reason = f"the image does not build{_disk_full(side)}: {NOTHING_PROVEN}"
+    error or not at all. inconclusive: the build failed for the machine's reasons (a full disk,
+    the engine gone), not the Dockerfile's; the caller adds the rest (no engine, an interrupt,
+    a service image missing or not ready)."""
+    if not side.build_ok and _machine_cause(side):
+        reason = f"the image does not build{_machine_cause(side)}: {NOTHING_PROVEN}"
         return "inconclusive", [Reason(reason, build_cause(side))]
     if not side.build_ok:
         return "fail", [Reason("the Dockerfile does not build", build_cause(side))]
@@ -250,6 +254,31 @@ def decide_alone(
 
 
 _NO_SPACE = "No space left on device"
+# BuildKit's client losing the engine mid-build (dockerd 20.10 panicked in BuildKit's solver on
+# the lab: `ERROR: failed to receive status: rpc error: code = Unavailable desc = error reading
+# from server: EOF`), or the docker CLI not reaching it at all. Read from BuildKit's own ERROR
+# lines only: a step's output may mention connections for its own reasons.
+_ENGINE_GONE = (
+    "rpc error: code = Unavailable",
+    "failed to receive status",
+    "Cannot connect to the Docker daemon",
+    "error during connect",
+)
+
+
+def _machine_cause(side: SideReport) -> str:
+    """A clause naming the machine when a build failed for the machine's reasons (a full disk,
+    the engine gone), not the Dockerfile's: then neither side's failure proves anything."""
+    disk = _disk_full(side)
+    if disk:
+        return disk
+    gone = next((e for e in side.build_errors if any(m in e for m in _ENGINE_GONE)), None)
+    if gone is None:
+        return ""
+    return (
+        f" (the container engine went away during the build: {gone.removeprefix('ERROR: ')}; "
+        "check that `docker info` answers and run again)"
+    )
 
 
 def _disk_full(side: SideReport) -> str:
@@ -264,9 +293,67 @@ def _disk_full(side: SideReport) -> str:
     return ""
 
 
+# Django's 400 for a Host header ALLOWED_HOSTS refuses: its DEBUG page names the exception, the
+# log line (and the DEBUG page's text) says "Invalid HTTP_HOST header".
+_DISALLOWED_HOST = ("DisallowedHost", "Invalid HTTP_HOST header")
+
+
+def refuses_host(probe: ProbeResult) -> bool:
+    return probe.status == 400 and any(mark in probe.body for mark in _DISALLOWED_HOST)
+
+
 def proves_little(probe: ProbeResult) -> str:
+    if refuses_host(probe):
+        return (
+            "both sides answer 400: Django refuses the Host header (DisallowedHost, not in "
+            "ALLOWED_HOSTS): this probe proves little; give a host the settings allow with --host"
+        )
     what = "a Django DEBUG error page" if is_debug_page(probe) else "the same error"
     return f"both sides answer {probe.status} ({what}): this probe proves little"
+
+
+def add_hint_to_not_serving(reasons: list[Reason], before: SideReport, hint: str | None) -> None:
+    """Add `hint` (the run plan's word on a dropped bind mount) to the cause of "the original
+    does not start / answer": testdrivenio's image holds no code, compose mounts it at /app, and
+    the log said only "can't open file '/app/manage.py'"."""
+    if not hint or not before.build_ok or before.serves:
+        return
+    for reason in reasons:
+        if reason.text.startswith("the original does not"):
+            reason.cause.append(hint)
+
+
+def missing_file_hint(side: SideReport, context: Path) -> str | None:
+    """When the build failed on a file the context lacks (`"/.env" not found`: a gitignored
+    .env the Dockerfile COPYs) and a committed template of it is there, how to make it."""
+    if side.build_ok:
+        return None
+    for line in side.build_errors:
+        start = line.find('"/')
+        end = line.find('" not found', start + 2) if start >= 0 else -1
+        if end < 0:
+            continue
+        rel = line[start + 2 : end]
+        if not rel or ".." in Path(rel).parts or (context / rel).exists():
+            continue
+        template = example_for(context / rel)
+        if template is not None:
+            made = template.relative_to(context).as_posix()
+            return (
+                f"{rel} is not in the context (not committed); {made} is its committed "
+                f"template: `cp {made} {rel}` (and fill it in) before verifying"
+            )
+    return None
+
+
+def proved_by(probes: list[ProbeResult], verdicts: dict[str, ProbeVerdict]) -> list[str]:
+    """One line per probe a pass rests on: both sides gave the same real answer."""
+    return [
+        f"GET {p.path}: both sides answer {p.status} alike: proves the rewrite serves it as "
+        "the original does"
+        for p in probes
+        if verdicts.get(p.path) == "same"
+    ]
 
 
 def build_cause(side: SideReport) -> list[str]:
@@ -274,6 +361,9 @@ def build_cause(side: SideReport) -> list[str]:
     lines: list[str] = []
     if side.build_failed_step:
         lines.append(f"failing step: {side.build_failed_step}")
+        if side.build_step_errors:
+            # The cause, printed before a long list (pipenv repeats every package after it).
+            lines += [*side.build_step_errors, "..."]
         lines += side.build_step_tail[-CAUSE_LINES:]
     errors = side.build_errors[-3:]
     # BuildKit says it twice: `ERROR: process ...` for the step, then `ERROR: failed to solve:

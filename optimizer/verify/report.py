@@ -93,6 +93,7 @@ class SideReport:
     build_log_tail: list[str] = field(default_factory=list)
     build_failed_step: str | None = None  # `[2/3] RUN pip install ...`
     build_step_tail: list[str] = field(default_factory=list)  # that step's last output lines
+    build_step_errors: list[str] = field(default_factory=list)  # its error lines before those
     build_errors: list[str] = field(default_factory=list)  # BuildKit's `ERROR:` lines
     started: bool | None = None  # None: not tried (no image)
     start_error: str | None = None

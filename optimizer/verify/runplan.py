@@ -94,6 +94,20 @@ class RunPlan:
     notes: tuple[str, ...] = ()
     # Why nothing can be proven before anything is built (no command to run, say).
     blockers: tuple[str, ...] = ()
+    # The compose service's bind mounts verify dropped ("./src:/app"): the code the app runs
+    # in compose but not in the image, when the image does not COPY it.
+    dropped_mounts: tuple[str, ...] = ()
+
+    def mount_hint(self) -> str | None:
+        """Why an original that runs under compose may not run here: the code came from a
+        bind mount verify drops."""
+        if not self.dropped_mounts:
+            return None
+        return (
+            f"compose bind-mounts {', '.join(self.dropped_mounts)} into the app; verify runs "
+            "the image as built, without it: an image that does not COPY the code there cannot "
+            "run as compose runs it"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +124,7 @@ class RunPlan:
             "services": [s.to_dict() for s in self.services],
             "notes": list(self.notes),
             "blockers": list(self.blockers),
+            "dropped_mounts": list(self.dropped_mounts),
         }
 
 
@@ -170,12 +185,17 @@ def image_command(dockerfile_text: str) -> tuple[list[str] | None, list[str] | N
     return cmd, entrypoint, found
 
 
+# What a Host header may hold (Django's host validation: a name, an IPv4 or a bracketed IPv6
+# address, an optional port); anything else is not one host ("a|b" is two, joined).
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
+
+
 def host_from_allowed(hosts: tuple[str, ...] | list[str]) -> str | None:
-    """The first literal host of ALLOWED_HOSTS: ".example.com" -> "example.com"; "*" and
-    wildcards skipped; None when there is none."""
+    """The first literal host of ALLOWED_HOSTS: ".example.com" -> "example.com"; "*",
+    wildcards and values that are no host name ("a|b") skipped; None when there is none."""
     for raw in hosts:
         host = raw.strip().strip("\"'")
-        if not host or "*" in host:
+        if not host or "*" in host or not set(host) <= _HOST_CHARS:
             continue
         host = host.lstrip(".")
         if host:
@@ -183,9 +203,14 @@ def host_from_allowed(hosts: tuple[str, ...] | list[str]) -> str | None:
     return None
 
 
-def _allowed_from_env(env: dict[str, str]) -> list[str] | None:
+def _allowed_from_env(env: dict[str, str], read: tuple[str, ...] | None) -> list[str] | None:
+    """ALLOWED_HOSTS as the environment sets it, when the settings read that variable (`read`:
+    the names they read, None when the settings could not be read): a compose file may set
+    ALLOWED_HOSTS for settings that hard-code theirs."""
     for key, value in env.items():
         if "ALLOWED_HOSTS" in key.upper() and value.strip():
+            if read is not None and key not in read:
+                continue
             return [h for h in value.replace(",", " ").split() if h]
     return None
 
@@ -490,6 +515,7 @@ def derive(
     dockerfile_path: Path | None = None,
 ) -> RunPlan:
     notes: list[str] = []
+    dropped: tuple[str, ...] = ()
     blockers: list[str] = []
     env: dict[str, str] = {}
     specs: list[ServiceSpec] = []
@@ -535,7 +561,8 @@ def derive(
                     "it, though depends_on does not"
                 )
         if app.bind_mounts:
-            mounts = ", ".join(f"{m.source}:{m.target}" for m in app.bind_mounts)
+            dropped = tuple(f"{m.source}:{m.target}" for m in app.bind_mounts)
+            mounts = ", ".join(dropped)
             notes.append(
                 f"compose service {app.name!r} bind-mounts {mounts}: dropped, both sides run "
                 "the code their image holds"
@@ -627,7 +654,8 @@ def derive(
     if flags.host:
         host, host_source = flags.host, "--host"
     else:
-        from_env = _allowed_from_env(env)
+        read = project.env_vars if project.settings_file is not None else None
+        from_env = _allowed_from_env(env, read)
         candidate = host_from_allowed(from_env) if from_env is not None else None
         if candidate is not None:
             host, host_source = candidate, "ALLOWED_HOSTS from the environment"
@@ -651,6 +679,7 @@ def derive(
         services=tuple(specs),
         notes=tuple(notes),
         blockers=tuple(blockers),
+        dropped_mounts=dropped,
     )
 
 
