@@ -312,6 +312,11 @@ class MultiStage(NotesTransform):
                 "(PIP_PYTHON): pip, setuptools and wheel stay out of the final image, where "
                 "nothing runs pip"
             )
+        notes.append(
+            "the final stage compiles the bytecode of the standard-library modules Django and its "
+            "server import: the image has none and the app's user cannot write it, so every "
+            "start compiled them (runserver: twice)"
+        )
         if ctx.options.buildkit and any("--mount=type=cache" in i.value for i in builder_part):
             notes.append(
                 "the builder's installs keep their download caches in BuildKit cache mounts, "
