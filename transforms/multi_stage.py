@@ -1060,10 +1060,13 @@ def _for_final(
     kept: list[str] = []
     segments = split_commands(ins.args)
     feeds = _feeds_install(segments)
+    installs = any(_kind(s.text) in {"deps", "tool"} for s in segments)
     for k, seg in enumerate(segments):
         kind = _kind(seg.text)
         if kind in {"deps", "tool", "venv"} or k in feeds:
             continue
+        if installs and _removes_cache(seg.text, list(_CACHE_DIRS.values())):
+            continue  # the install's download cache: the final stage installs nothing
         if kind == "apt":
             argv = program(seg.text)
             if "install" in argv:
@@ -1084,6 +1087,8 @@ def _for_final(
         kept.append(seg.text)
     if not any("install" in program(k) or classify(k) != "apt" for k in kept):
         return None
+    if installs and all(program(k)[:1] == ["set"] for k in kept):
+        return None  # `set -ex && pip install ... && rm -rf /root/.cache`: nothing left to run
     if any("install" in program(k) and classify(k) == "apt" for k in kept):
         # Package lists and apt's caches are ~150 MB the running app never reads. Official
         # images drop the caches by configuration; other Debian bases do not.

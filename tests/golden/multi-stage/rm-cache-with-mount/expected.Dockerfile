@@ -27,7 +27,6 @@ RUN python -c "import compileall, importlib.util, sys; \
     [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
     if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 WORKDIR /app
-RUN set -ex && rm -rf /root/.cache/
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY --from=builder /opt/venv /opt/venv
 COPY . .
