@@ -227,6 +227,11 @@ class MultiStage(NotesTransform):
                 (ins.keyword == "RUN" and _has_kind(ins, "deps"))
                 or (ins.keyword in {"COPY", "ADD"} and _for_final(ins, ctx, fetch_only) is None)
             ):
+                if not uses_uv:
+                    # pip (twice over with PIP_PYTHON: it runs itself again in the venv's
+                    # interpreter) compiled these on every install: a dependency change took
+                    # 5 s longer on docker init's template.
+                    builder_part.append(_stdlib_bytecode(_BUILDER_BYTECODE_COMMENT))
                 builder_part.extend(
                     _venv_setup(venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit)
                 )
@@ -770,6 +775,10 @@ _STDLIB_ROOTS = (
     "http.cookies importlib.metadata ipaddress json logging.config multiprocessing pkgutil "
     "pprint secrets shlex sqlite3 statistics urllib.request uuid wsgiref.simple_server zoneinfo"
 )
+_BUILDER_BYTECODE_COMMENT = (
+    "# The image has no bytecode for the standard library: compiled once here, pip does not\n",
+    "# compile it again on every install.\n",
+)
 _BYTECODE_START = 'python -c "import compileall, importlib.util, sys;'
 _STDLIB_COMMENT = (
     "# The image has no bytecode for the standard library and the app's user cannot write it:\n",
@@ -777,7 +786,7 @@ _STDLIB_COMMENT = (
 )
 
 
-def _stdlib_bytecode() -> Instruction:
+def _stdlib_bytecode(comment: tuple[str, ...] = _STDLIB_COMMENT) -> Instruction:
     """A RUN that writes the .pyc of the standard-library modules Django and its server import.
 
     Official python images delete every .pyc; the original's pip install, run as root, wrote
@@ -798,7 +807,7 @@ def _stdlib_bytecode() -> Instruction:
     ]
     value = " ".join(lines)
     raw = "RUN " + " \\\n    ".join(lines) + "\n"
-    return Instruction("RUN", value, ("\n", *_STDLIB_COMMENT), raw)
+    return Instruction("RUN", value, ("\n", *comment), raw)
 
 
 def _indent_bytecode(instructions: list[Instruction]) -> list[Instruction]:
