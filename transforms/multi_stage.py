@@ -218,6 +218,8 @@ class MultiStage(NotesTransform):
         source_at: int | None = None
         final_only = _final_only(items, last, ctx, fetch_only)
         full_builder = bool(_FULL_PYTHON.match(out.resolve(base)))
+        # The app's user is the final stage's business: unless a builder step hands files to it.
+        chowns = any("chown" in i.value for n, i in items if n <= last)
         for n, ins in items[1:]:
             if n > last:
                 break
@@ -236,7 +238,7 @@ class MultiStage(NotesTransform):
                     _venv_setup(venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit)
                 )
                 venv_added = True
-            if n in final_only:
+            if n in final_only or (creates_users_only(ins) and not chowns):
                 final_part.append(ins)
                 continue
             if full_builder and _already_in_full_image(ins):
@@ -721,6 +723,19 @@ def _venv_setup(venv: str, uses_uv: bool, *, lean: bool, buildkit: bool) -> list
         # is created by the first install's RUN (`_create_lean_venv`).
         return [Instruction.new("ENV", f"{env} PIP_PYTHON={venv}/bin/python")]
     return [Instruction.new("RUN", f"python -m venv {venv}"), Instruction.new("ENV", env)]
+
+
+_USER_TOOLS = frozenset({"useradd", "adduser", "groupadd", "addgroup"})
+
+
+def creates_users_only(ins: Instruction) -> bool:
+    """A RUN that only creates users and groups (docker init's `adduser ... appuser`)."""
+    if ins.keyword != "RUN" or ins.exec_form is not None:
+        return False
+    segments = split_commands(ins.args)
+    return bool(segments) and all(
+        (argv := program(s.text)) and argv[0] in _USER_TOOLS for s in segments
+    )
 
 
 def _python_m_pip(argv: list[str]) -> bool:
