@@ -149,8 +149,10 @@ def workdir(ref: str) -> str:
 
 # Runs inside the image with its own python3, as root, without network. Reports, per
 # site-packages directory, its total bytes and the bytes of the packaging tools (pip,
-# setuptools, wheel: their RECORD entries), and the app's bytes: the WORKDIR tree without any
-# virtualenv inside it, or, when WORKDIR is /, the context's top-level names under /.
+# setuptools, wheel: their RECORD entries), the app's bytes: the WORKDIR tree without any
+# virtualenv inside it, or, when WORKDIR is /, the context's top-level names under /; and the
+# bytes of the standard library's .pyc files (official images ship none; a root pip install or
+# a compile step writes them), which are neither packages nor app.
 INVENTORY = r"""
 import csv, json, os, stat, sys
 workdir, names = sys.argv[1], sys.argv[2:]
@@ -207,7 +209,13 @@ if workdir not in ("", "/"):
     app = tree(workdir, skip_venvs=True)
 else:
     app = sum(tree(os.path.join("/", n), skip_venvs=True) for n in names)
-print(json.dumps({"site_packages": found, "app": app, "workdir": workdir}))
+import sysconfig
+stdlib_pyc = 0
+for dirpath, dirnames, filenames in os.walk(sysconfig.get_path("stdlib")):
+    dirnames[:] = [d for d in dirnames if d not in ("site-packages", "dist-packages")]
+    stdlib_pyc += sum(size(os.path.join(dirpath, n)) for n in filenames if n.endswith(".pyc"))
+print(json.dumps({"site_packages": found, "app": app, "workdir": workdir,
+                  "stdlib_pyc": stdlib_pyc}))
 """
 
 
@@ -237,8 +245,9 @@ def runtime_bytes(image: dict[str, Any], base: dict[str, Any]) -> dict[str, int]
         packages += max(0, int(sizes["rest"]) - int(base_sizes["rest"]))
         tooling += max(0, int(sizes["tooling"]) - int(base_sizes["tooling"]))
     app = int(image.get("app") or 0)
+    stdlib_pyc = max(0, int(image.get("stdlib_pyc") or 0) - int(base.get("stdlib_pyc") or 0))
     return {"packages_bytes": packages, "app_bytes": app, "tooling_bytes": tooling,
-            "runtime_bytes": packages + app}
+            "runtime_bytes": packages + app, "stdlib_pyc_bytes": stdlib_pyc}
 
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -133,7 +133,9 @@ def targets(result: dict[str, Any]) -> list[Target]:
             "bytes above slim within 5 MB of runtime packages + app",
             f"above slim {_fmt(above, 'MB')} MB, packages+app {_fmt(runtime, 'MB')} MB"
             + ("" if above is None or runtime is None
-               else f", excess {(above - runtime) / MB:+.1f} MB"),
+               else f", excess {(above - runtime) / MB:+.1f} MB")
+            + ("" if after.get("stdlib_pyc_bytes") is None
+               else f" (stdlib .pyc {_fmt(after.get('stdlib_pyc_bytes'), 'MB')} MB)"),
             None if above is None or runtime is None else abs(above - runtime) <= ABOVE_SLIM_SLACK,
         )
     )

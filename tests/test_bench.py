@@ -355,8 +355,12 @@ def test_runtime_bytes_counts_what_the_image_adds_to_its_base() -> None:
         "app": 3,
     }
     assert measure.runtime_bytes(image, base) == {
-        "packages_bytes": 50, "app_bytes": 3, "tooling_bytes": 12, "runtime_bytes": 53
+        "packages_bytes": 50, "app_bytes": 3, "tooling_bytes": 12, "runtime_bytes": 53,
+        "stdlib_pyc_bytes": 0,
     }
+    # The standard library's bytecode: what the image has beyond its base's.
+    image["stdlib_pyc"], base["stdlib_pyc"] = 5_200_000, 200_000
+    assert measure.runtime_bytes(image, base)["stdlib_pyc_bytes"] == 5_000_000
 
 
 def test_inventory_script_is_valid_python() -> None:

@@ -26,7 +26,11 @@ def _rewrite(tmp_path: Path, *flags: str) -> str:
 def test_default_mounts_caches_in_the_builder_only(tmp_path: Path) -> None:
     text = _rewrite(tmp_path)
     builder, final = text.split("\nFROM python:3.11-slim\n")
-    assert "RUN --mount=type=cache,target=/root/.cache/pip pip install" in builder
+    # The lean venv is created by the install's own RUN.
+    assert (
+        "RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv"
+        " \\\n    && pip install" in builder
+    )
     assert "--mount" not in final
 
 

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.engine
     "name",
     [
         "01-tutorial",  # pip, psycopg2 from source, runserver
+        "02-psycopg2-full-base",  # gunicorn, psycopg2 and Pillow on the full base, no WORKDIR
         "03-poetry",
         "04-pipenv",
         "05-uv",
@@ -51,7 +52,9 @@ def test_rewritten_example_serves_the_same(name: str, tmp_path: Path) -> None:
     assert report.before.image_size is not None and report.after.image_size is not None
     assert report.after.image_size < report.before.image_size
     # Without a WORKDIR the app lives in /, where non-root is refused on purpose.
-    assert report.after.uid != 0 or name in {"06-gunicorn-localhost", "11-app-needs-dotfile"}
+    assert report.after.uid != 0 or name in {
+        "02-psycopg2-full-base", "06-gunicorn-localhost", "11-app-needs-dotfile"
+    }
     assert report.after.stopped_on_sigterm
     if name == "06-gunicorn-localhost":
         assert report.before.serving == "container"

@@ -7,6 +7,17 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
 RUN curl -sSL https://install.python-poetry.org | python3 -
 ENV PATH="/root/.local/bin:$PATH"
 WORKDIR /code
+
+# The image has no bytecode for the standard library: compiled once here, pip does not
+# compile it again on every install.
+RUN python -c "import compileall, importlib.util, sys; \
+    [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
+    email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
+    graphlib gzip html.parser http.cookies importlib.metadata ipaddress json \
+    logging.config multiprocessing pkgutil pprint secrets shlex sqlite3 statistics \
+    urllib.request uuid wsgiref.simple_server zoneinfo'.split() if importlib.util.find_spec(m)]; \
+    [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
+    if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 RUN python -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY pyproject.toml poetry.lock ./
@@ -17,6 +28,17 @@ RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.cr
 # the builder.
 FROM python:3.11-slim
 ENV PATH="/root/.local/bin:$PATH"
+
+# The image has no bytecode for the standard library and the app's user cannot write it:
+# compile what Django and its server import, once, instead of at every start.
+RUN python -c "import compileall, importlib.util, sys; \
+    [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
+    email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
+    graphlib gzip html.parser http.cookies importlib.metadata ipaddress json \
+    logging.config multiprocessing pkgutil pprint secrets shlex sqlite3 statistics \
+    urllib.request uuid wsgiref.simple_server zoneinfo'.split() if importlib.util.find_spec(m)]; \
+    [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
+    if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 WORKDIR /code
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY --from=builder /opt/venv /opt/venv

@@ -1,6 +1,17 @@
 # Builder: installs the dependencies into a virtualenv.
 FROM python:3.11 AS builder
 WORKDIR /app
+
+# The image has no bytecode for the standard library: compiled once here, pip does not
+# compile it again on every install.
+RUN python -c "import compileall, importlib.util, sys; \
+    [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
+    email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
+    graphlib gzip html.parser http.cookies importlib.metadata ipaddress json \
+    logging.config multiprocessing pkgutil pprint secrets shlex sqlite3 statistics \
+    urllib.request uuid wsgiref.simple_server zoneinfo'.split() if importlib.util.find_spec(m)]; \
+    [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
+    if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 RUN python -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY requirements.txt .
@@ -13,6 +24,17 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq5 \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
+
+# The image has no bytecode for the standard library and the app's user cannot write it:
+# compile what Django and its server import, once, instead of at every start.
+RUN python -c "import compileall, importlib.util, sys; \
+    [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
+    email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
+    graphlib gzip html.parser http.cookies importlib.metadata ipaddress json \
+    logging.config multiprocessing pkgutil pprint secrets shlex sqlite3 statistics \
+    urllib.request uuid wsgiref.simple_server zoneinfo'.split() if importlib.util.find_spec(m)]; \
+    [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
+    if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 WORKDIR /app
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY --from=builder /opt/venv /opt/venv

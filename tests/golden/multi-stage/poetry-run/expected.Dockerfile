@@ -2,6 +2,17 @@
 FROM python:3.11-slim AS builder
 RUN --mount=type=cache,target=/root/.cache/pip pip install poetry==1.8.5
 WORKDIR /code
+
+# The image has no bytecode for the standard library: compiled once here, pip does not
+# compile it again on every install.
+RUN python -c "import compileall, importlib.util, sys; \
+    [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
+    email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
+    graphlib gzip html.parser http.cookies importlib.metadata ipaddress json \
+    logging.config multiprocessing pkgutil pprint secrets shlex sqlite3 statistics \
+    urllib.request uuid wsgiref.simple_server zoneinfo'.split() if importlib.util.find_spec(m)]; \
+    [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
+    if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 RUN python -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY pyproject.toml poetry.lock ./
@@ -11,6 +22,17 @@ RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.cr
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
 FROM python:3.11-slim
+
+# The image has no bytecode for the standard library and the app's user cannot write it:
+# compile what Django and its server import, once, instead of at every start.
+RUN python -c "import compileall, importlib.util, sys; \
+    [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
+    email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
+    graphlib gzip html.parser http.cookies importlib.metadata ipaddress json \
+    logging.config multiprocessing pkgutil pprint secrets shlex sqlite3 statistics \
+    urllib.request uuid wsgiref.simple_server zoneinfo'.split() if importlib.util.find_spec(m)]; \
+    [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
+    if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 WORKDIR /code
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY --from=builder /opt/venv /opt/venv

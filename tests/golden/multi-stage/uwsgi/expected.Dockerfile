@@ -5,10 +5,21 @@ RUN rm -f /etc/apt/apt.conf.d/docker-clean \
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev libpq-dev python3-dev
 WORKDIR /app
-RUN python -m venv --without-pip /opt/venv
+
+# The image has no bytecode for the standard library: compiled once here, pip does not
+# compile it again on every install.
+RUN python -c "import compileall, importlib.util, sys; \
+    [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
+    email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
+    graphlib gzip html.parser http.cookies importlib.metadata ipaddress json \
+    logging.config multiprocessing pkgutil pprint secrets shlex sqlite3 statistics \
+    urllib.request uuid wsgiref.simple_server zoneinfo'.split() if importlib.util.find_spec(m)]; \
+    [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
+    if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
 COPY requirements.txt .
-RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv \
+    && pip install -r requirements.txt
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
@@ -17,6 +28,17 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq5 \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
+
+# The image has no bytecode for the standard library and the app's user cannot write it:
+# compile what Django and its server import, once, instead of at every start.
+RUN python -c "import compileall, importlib.util, sys; \
+    [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
+    email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
+    graphlib gzip html.parser http.cookies importlib.metadata ipaddress json \
+    logging.config multiprocessing pkgutil pprint secrets shlex sqlite3 statistics \
+    urllib.request uuid wsgiref.simple_server zoneinfo'.split() if importlib.util.find_spec(m)]; \
+    [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
+    if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 WORKDIR /app
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY --from=builder /opt/venv /opt/venv
