@@ -18,10 +18,12 @@ setuptools and wheel do not ship.
 from __future__ import annotations
 
 import dataclasses
+import os
 import posixpath
 import re
 import shlex
 import textwrap
+from pathlib import Path
 
 from optimizer.composefiles import find_compose_files
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
@@ -305,6 +307,13 @@ class MultiStage(NotesTransform):
         final_part += after_venv
         if lean:
             builder_part = _create_lean_venv(builder_part, venv)
+            if _ships_setuptools(out.resolve(base)):
+                builder_part = _keep_pkg_resources(
+                    builder_part,
+                    venv,
+                    _imports_pkg_resources(ctx.context_dir),
+                    ctx.options.buildkit,
+                )
         if ctx.options.buildkit:
             builder_part = _with_cache_mounts(builder_part)
         # After the runtime libraries, before the venv: a dependency change does not redo it.
@@ -340,6 +349,14 @@ class MultiStage(NotesTransform):
                 "(PIP_PYTHON): pip, setuptools and wheel stay out of the final image, where "
                 "nothing runs pip"
             )
+            if _ships_setuptools(out.resolve(base)):
+                notes.append(
+                    f"{out.resolve(base)} ships setuptools, and code written for it may import "
+                    "pkg_resources at run time (drf-yasg 1.20, namespace packages): the venv "
+                    "gets the image's own setuptools when an installed package"
+                    + (" or the project" if _imports_pkg_resources(ctx.context_dir) else "")
+                    + " uses it"
+                )
         notes.append(
             "the final stage compiles the bytecode of the standard-library modules Django and its "
             "server import: the image has none and the app's user cannot write it, so every "
@@ -816,6 +833,69 @@ def _python_m_pip(argv: list[str]) -> bool:
     return bool(argv) and argv[0] in {"python", "python3"} and argv[1:3] == ["-m", "pip"]
 
 
+def _ships_setuptools(image: str) -> bool:
+    """Official images up to Python 3.11 install setuptools beside pip; 3.12 and later do not
+    (and the stdlib no longer carries distutils for it to replace)."""
+    version = re.search(r"python:(\d+)\.(\d+)", image)
+    return version is not None and (int(version[1]), int(version[2])) < (3, 12)
+
+
+def _imports_pkg_resources(root: Path) -> bool:
+    """Whether the project's own Python files use pkg_resources (a bounded walk)."""
+    count = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [
+            d for d in dirnames if not d.startswith(".") and d not in _NOT_PROJECT_DIRS
+        ]
+        for filename in filenames:
+            if not filename.endswith(".py"):
+                continue
+            count += 1
+            if count > 2000:
+                return False
+            try:
+                text = (Path(dirpath) / filename).read_text(encoding="utf-8", errors="ignore")
+            except OSError:
+                continue
+            if "pkg_resources" in text:
+                return True
+    return False
+
+
+_NOT_PROJECT_DIRS = frozenset({"node_modules", "venv", "env", "__pycache__", "site-packages"})
+
+
+def _keep_pkg_resources(
+    builder: list[Instruction], venv: str, project_uses: bool, buildkit: bool
+) -> list[Instruction]:
+    """After the last install: the base image's own setuptools into the lean venv when
+    anything installed mentions pkg_resources (or always, when the project's code does). The
+    original ran with the image's setuptools on its path; a venv without it breaks such code at
+    start (`No module named 'pkg_resources'`, drf-yasg 1.20 on python:3.11). The version is the
+    image's: today's setuptools no longer has pkg_resources."""
+    version = "$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"
+    install = f'pip install{"" if buildkit else " --no-cache-dir"} "setuptools=={version}"'
+    if project_uses:
+        run = install
+    else:
+        run = (
+            "if grep -rqs --include='*.py' --include='*.pth' pkg_resources "
+            f"{venv}/lib; then \\\n"
+            f"        {install}; \\\n"
+            "    fi"
+        )
+    last = max(
+        (k for k, i in enumerate(builder) if _has_kind(i, "deps")), default=len(builder) - 1
+    )
+    comment = (
+        "# The base image ships setuptools and code written for it may import pkg_resources:\n",
+        "# the venv gets the image's own setuptools when something installed uses it.\n",
+    )
+    mount = "--mount=type=cache,target=/root/.cache/pip \\\n    " if buildkit else ""
+    line = Instruction.new("RUN", mount + run, comment)
+    return [*builder[: last + 1], line, *builder[last + 1 :]]
+
+
 def _create_lean_venv(builder: list[Instruction], venv: str) -> list[Instruction]:
     """The lean venv is created by the RUN of the first install, not a RUN of its own: an empty
     venv is a few symlinks, a step of its own costs a container start and a layer on every cold
@@ -901,12 +981,18 @@ def _stdlib_bytecode(comment: tuple[str, ...] = _STDLIB_COMMENT) -> Instruction:
 
 def _indent_bytecode(instructions: list[Instruction]) -> list[Instruction]:
     """The bytecode RUN (new, but written with its own continuation lines, which
-    `indent_like` leaves alone) indented like the instruction before it."""
+    `indent_like` leaves alone) indented like the instruction before it; new comments too."""
     out = list(instructions)
     for k in range(1, len(out)):
         ins = out[k]
         indent = indent_of(out[k - 1])
-        if ins.raw is None or ins.line or not indent:
+        if ins.line or not indent:
+            continue
+        if ins.leading and any(c.startswith("#") for c in ins.leading):
+            # New comments above new lines (the pkg_resources step) sit at the lines' indent.
+            leading = tuple(indent + c if c.startswith("#") else c for c in ins.leading)
+            out[k] = ins = dataclasses.replace(ins, leading=leading)
+        if ins.raw is None:
             continue
         if ins.value.startswith(_BYTECODE_START):
             raw = "".join(indent + line for line in ins.raw.splitlines(keepends=True))

@@ -24,6 +24,12 @@ RUN --mount=type=cache,target=/root/.cache/pip git clone --depth 1 https://githu
     && cd /tmp/extra \
     && pip install . \
     && rm -rf /tmp/extra
+# The base image ships setuptools and code written for it may import pkg_resources:
+# the venv gets the image's own setuptools when something installed uses it.
+RUN --mount=type=cache,target=/root/.cache/pip \
+    if grep -rqs --include='*.py' --include='*.pth' pkg_resources /opt/venv/lib; then \
+        pip install "setuptools==$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"; \
+    fi
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.

@@ -5,8 +5,8 @@
     RUN --mount=type=cache,target=/var/cache/apt,sharing=locked apt-get install gcc libc-dev libpq5
     WORKDIR /app
 
-# The image has no bytecode for the standard library: compiled once here, pip does not
-# compile it again on every install.
+    # The image has no bytecode for the standard library: compiled once here, pip does not
+    # compile it again on every install.
     RUN python -c "import compileall, importlib.util, sys; \
         [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
         email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
@@ -19,6 +19,12 @@ ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/py
     COPY requirements.txt .
     RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv \
         && pip install -r requirements.txt
+    # The base image ships setuptools and code written for it may import pkg_resources:
+    # the venv gets the image's own setuptools when something installed uses it.
+    RUN --mount=type=cache,target=/root/.cache/pip \
+        if grep -rqs --include='*.py' --include='*.pth' pkg_resources /opt/venv/lib; then \
+            pip install "setuptools==$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"; \
+        fi
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
@@ -28,8 +34,8 @@ ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/py
         && apt-get clean \
         && rm -rf /var/lib/apt/lists/*
 
-# The image has no bytecode for the standard library and the app's user cannot write it:
-# compile what Django and its server import, once, instead of at every start.
+    # The image has no bytecode for the standard library and the app's user cannot write it:
+    # compile what Django and its server import, once, instead of at every start.
     RUN python -c "import compileall, importlib.util, sys; \
         [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
         email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \

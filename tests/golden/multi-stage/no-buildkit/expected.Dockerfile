@@ -17,6 +17,11 @@ RUN python -c "import compileall, importlib.util, sys; \
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
 COPY requirements.txt /app/
 RUN python -m venv --without-pip /opt/venv && pip install -r requirements.txt
+# The base image ships setuptools and code written for it may import pkg_resources:
+# the venv gets the image's own setuptools when something installed uses it.
+RUN if grep -rqs --include='*.py' --include='*.pth' pkg_resources /opt/venv/lib; then \
+        pip install --no-cache-dir "setuptools==$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"; \
+    fi
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.

@@ -20,6 +20,12 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
     && apt-get install -y --no-install-recommends git gcc libpq-dev gettext \
     && pip install -r requirements.txt \
     && apt-get purge -y git gcc
+# The base image ships setuptools and code written for it may import pkg_resources:
+# the venv gets the image's own setuptools when something installed uses it.
+RUN --mount=type=cache,target=/root/.cache/pip \
+    if grep -rqs --include='*.py' --include='*.pth' pkg_resources /opt/venv/lib; then \
+        pip install "setuptools==$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"; \
+    fi
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.

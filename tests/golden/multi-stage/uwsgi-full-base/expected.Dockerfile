@@ -16,6 +16,12 @@ ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/py
 COPY requirements.txt .
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv \
     && pip install -r requirements.txt
+# The base image ships setuptools and code written for it may import pkg_resources:
+# the venv gets the image's own setuptools when something installed uses it.
+RUN --mount=type=cache,target=/root/.cache/pip \
+    if grep -rqs --include='*.py' --include='*.pth' pkg_resources /opt/venv/lib; then \
+        pip install "setuptools==$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"; \
+    fi
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
