@@ -21,6 +21,7 @@ from pathlib import Path
 
 from optimizer.dockerfile import Dockerfile
 from optimizer.shell import program, split_commands
+from optimizer.sources import python_sources
 from transforms.base import Context, NotesTransform, Result
 
 HEADER = "# Added by dj-optimize: keep history, secrets and local state out of the image.\n"
@@ -46,7 +47,6 @@ PATTERNS: tuple[tuple[str, str, bool], ...] = (
     (".vscode", ".vscode", False),
     (".DS_Store", ".DS_Store", False),
 )
-_SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
 
 
 class DockerIgnore(NotesTransform):
@@ -323,33 +323,23 @@ _STARTUP_FILES = frozenset(
 
 
 def _git_file(root: Path) -> str | None:
-    count = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [
-            d for d in dirnames
-            if d not in _SKIP_DIRS and not d.startswith(".") and "test" not in d
-        ]
-        for filename in filenames:
-            if not filename.endswith(".py") or filename.startswith(("test", "conftest")):
-                continue
-            # What runs when the app starts: settings, the WSGI/ASGI entry, URLconfs, app
-            # configs, a version module (a management command runs git only on demand).
-            if not (
-                filename.startswith("settings")
-                or Path(dirpath).name == "settings"
-                or filename in _STARTUP_FILES
-            ):
-                continue
-            count += 1
-            if count > 2000:
-                return None
-            path = Path(dirpath) / filename
-            try:
-                text = path.read_text(encoding="utf-8", errors="ignore")
-            except OSError:
-                continue
-            if _GIT_IN_PYTHON.search(text):
-                return path.relative_to(root).as_posix()
+    def starts_with_app(path: Path) -> bool:
+        # What runs when the app starts: settings, the WSGI/ASGI entry, URLconfs, app configs,
+        # a version module (a management command runs git only on demand); tests aside.
+        name = path.name
+        if name.startswith(("test", "conftest")):
+            return False
+        return (
+            name.startswith("settings")
+            or path.parent.name == "settings"
+            or name in _STARTUP_FILES
+        )
+
+    for path, text in python_sources(
+        root, skip_dir=lambda d: "test" in d, keep_file=starts_with_app
+    ):
+        if _GIT_IN_PYTHON.search(text):
+            return path.relative_to(root).as_posix()
     return None
 
 
@@ -366,34 +356,22 @@ def needed_git_file(ctx: Context) -> str:
 def _names_in_code(root: Path) -> set[str]:
     """Literal `.env.something` / `*.sqlite3` names in the project's Python files."""
     found: set[str] = set()
-    count = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")]
-        for filename in filenames:
-            if not filename.endswith(".py"):
+    for path, text in python_sources(root):
+        for match in _DOTFILE.finditer(text):
+            name = match.group(1).rsplit("/", 1)[-1]
+            # The default sqlite name is created at run time, not read from the context.
+            if name in {"db.sqlite3", ".env"}:
                 continue
-            count += 1
-            if count > 2000:
-                return found
-            try:
-                text = (Path(dirpath) / filename).read_text(encoding="utf-8", errors="ignore")
-            except OSError:
-                continue
-            for match in _DOTFILE.finditer(text):
-                name = match.group(1).rsplit("/", 1)[-1]
-                # The default sqlite name is created at run time, not read from the context.
-                if name in {"db.sqlite3", ".env"}:
-                    continue
-                # BASE_DIR / ".env.defaults" in mysite/settings.py names a file one level up:
-                # look in the file's directory and each parent up to the context.
-                here = Path(dirpath)
-                while True:
-                    if (here / name).exists():
-                        found.add((here / name).relative_to(root).as_posix())
-                        break
-                    if here == root or root not in here.parents:
-                        break
-                    here = here.parent
+            # BASE_DIR / ".env.defaults" in mysite/settings.py names a file one level up:
+            # look in the file's directory and each parent up to the context.
+            here = path.parent
+            while True:
+                if (here / name).exists():
+                    found.add((here / name).relative_to(root).as_posix())
+                    break
+                if here == root or root not in here.parents:
+                    break
+                here = here.parent
     return found
 
 

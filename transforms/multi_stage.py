@@ -18,7 +18,6 @@ setuptools and wheel do not ship.
 from __future__ import annotations
 
 import dataclasses
-import os
 import posixpath
 import re
 import shlex
@@ -39,6 +38,7 @@ from optimizer.shell import (
     strip_runner,
     words,
 )
+from optimizer.sources import python_sources
 from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
@@ -841,28 +841,11 @@ def _ships_setuptools(image: str) -> bool:
 
 
 def _imports_pkg_resources(root: Path) -> bool:
-    """Whether the project's own Python files use pkg_resources (a bounded walk)."""
-    count = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [
-            d for d in dirnames if not d.startswith(".") and d not in _NOT_PROJECT_DIRS
-        ]
-        for filename in filenames:
-            if not filename.endswith(".py"):
-                continue
-            count += 1
-            if count > 2000:
-                return False
-            try:
-                text = (Path(dirpath) / filename).read_text(encoding="utf-8", errors="ignore")
-            except OSError:
-                continue
-            if "pkg_resources" in text:
-                return True
-    return False
-
-
-_NOT_PROJECT_DIRS = frozenset({"node_modules", "venv", "env", "__pycache__", "site-packages"})
+    """Whether the project's own Python files use pkg_resources."""
+    skip = {"env", "site-packages"}
+    return any(
+        "pkg_resources" in text for _, text in python_sources(root, skip_dir=skip.__contains__)
+    )
 
 
 def _keep_pkg_resources(
