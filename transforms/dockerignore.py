@@ -203,7 +203,10 @@ def _local_state(ctx: Context, copied: set[str]) -> set[str]:
 
 
 def _committed(root: Path, rel: str) -> bool:
-    """Git tracks this very file (not only a directory of that name)."""
+    """Git tracks this very file (not only a directory of that name). A file that is not in
+    the context is not asked about: nothing would ship it, and `git` costs a process."""
+    if not (root / rel).is_file():
+        return False
     return rel in (_tracked_files(root, rel) or set())
 
 
