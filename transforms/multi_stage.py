@@ -305,14 +305,15 @@ class MultiStage(NotesTransform):
         else:
             final_part[source_at:source_at] = venv_lines
         final_part += after_venv
+        # The image's setuptools goes back into a lean venv on bases that ship it; whether the
+        # project's own code needs it is read once (a walk of its files) for the step and note.
+        keeps_setuptools = lean and _ships_setuptools(out.resolve(base))
+        project_pkg_resources = keeps_setuptools and _imports_pkg_resources(ctx.context_dir)
         if lean:
             builder_part = _create_lean_venv(builder_part, venv)
-            if _ships_setuptools(out.resolve(base)):
+            if keeps_setuptools:
                 builder_part = _keep_pkg_resources(
-                    builder_part,
-                    venv,
-                    _imports_pkg_resources(ctx.context_dir),
-                    ctx.options.buildkit,
+                    builder_part, venv, project_pkg_resources, ctx.options.buildkit
                 )
         if ctx.options.buildkit:
             builder_part = _with_cache_mounts(builder_part)
@@ -349,12 +350,12 @@ class MultiStage(NotesTransform):
                 "(PIP_PYTHON): pip, setuptools and wheel stay out of the final image, where "
                 "nothing runs pip"
             )
-            if _ships_setuptools(out.resolve(base)):
+            if keeps_setuptools:
                 notes.append(
                     f"{out.resolve(base)} ships setuptools, and code written for it may import "
                     "pkg_resources at run time (drf-yasg 1.20, namespace packages): the venv "
                     "gets the image's own setuptools when an installed package"
-                    + (" or the project" if _imports_pkg_resources(ctx.context_dir) else "")
+                    + (" or the project" if project_pkg_resources else "")
                     + " uses it"
                 )
         notes.append(
