@@ -69,7 +69,9 @@ class DockerIgnore(NotesTransform):
         copied = _copied_names(dockerfile)
         needed = _needed_names(dockerfile, ctx) - _local_state(ctx, copied)
         database = _context_file(ctx.project.sqlite_path)
-        if database and _committed(ctx.context_dir, database):
+        # Asked once: a git process; _project_patterns reads the answer too.
+        committed = database is not None and _committed(ctx.context_dir, database)
+        if database is not None and committed:
             needed.add(database)  # `!db.sqlite3` after our `**/*.sqlite3`
         wanted: list[str] = []
         kept: list[str] = []
@@ -88,7 +90,9 @@ class DockerIgnore(NotesTransform):
                 kept.append(".git (the app runs git at run time: " + needed_git_file(ctx) + ")")
                 continue
             wanted.append(pattern)
-        extra, said, why = _project_patterns(ctx, stripped | negated, existing + wanted, copied)
+        extra, said, why = _project_patterns(
+            ctx, stripped | negated, existing + wanted, copied, committed
+        )
         wanted.extend(extra)
         kept.extend(why)
         exceptions = sorted(
@@ -126,15 +130,20 @@ def _norm(pattern: str) -> str:
 
 
 def _project_patterns(
-    ctx: Context, present: set[str], patterns: list[str], copied: set[str]
+    ctx: Context,
+    present: set[str],
+    patterns: list[str],
+    copied: set[str],
+    database_committed: bool,
 ) -> tuple[list[str], list[str], list[str]]:
     """(patterns, what they are, what was kept and why): the sqlite database the settings
-    name, media uploads and local virtualenvs under other names, found on disk."""
+    name (`database_committed`: git tracks it), media uploads and local virtualenvs under
+    other names, found on disk."""
     found: list[str] = []
     said: list[str] = []
     kept: list[str] = []
     database = _context_file(ctx.project.sqlite_path)
-    if database and _committed(ctx.context_dir, database):
+    if database and database_committed:
         # The original image shipped the committed database and the app serves its rows:
         # excluding it would leave the rewrite with empty (or no) tables.
         kept.append(f"{database} (the sqlite database the settings name is committed to git, "
