@@ -130,9 +130,20 @@ def render_instruction(keyword: str, value: str) -> str:
 
         segments = split_commands(value)
         if len(segments) > 1 and all(s.sep in {"&&", ""} for s in segments):
-            parts = [s.text for s in segments]
+            parts = [_wrap_if(s.text) for s in segments]
             return "RUN " + " \\\n    && ".join(parts) + "\n"
     return f"{keyword} {value}\n"
+
+
+_IF_THEN_FI = re.compile(r"if (.+?); then (.+); fi")
+
+
+def _wrap_if(command: str) -> str:
+    """A long `if ...; then ...; fi` with its body on a line of its own."""
+    found = _IF_THEN_FI.fullmatch(command)
+    if found is None or len(command) <= 78:
+        return command
+    return f"if {found[1]}; then \\\n        {found[2]}; \\\n    fi"
 
 
 @dataclass(frozen=True)

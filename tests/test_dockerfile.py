@@ -256,3 +256,21 @@ def test_stage_vars_env_and_arg_defaults() -> None:
     final = df.stage_vars(df.final_stage())
     assert final == {"APP_HOME": "/srv/app", "PORT": "9000", "WORKERS": "2"}
     assert df.stage_vars(df.stages()[0]) == {"UNUSED": "1"}
+
+
+def test_a_long_if_then_fi_in_a_new_run_gets_its_body_on_a_line_of_its_own() -> None:
+    from optimizer.dockerfile import render_instruction
+
+    check = (
+        "if grep -rqs pkg_resources /opt/venv/lib; then "
+        'pip install "setuptools==$(/usr/local/bin/python -c \'import setuptools\')"; fi'
+    )
+    text = render_instruction("RUN", f"pip install -r requirements.txt && {check}")
+    assert text == (
+        "RUN pip install -r requirements.txt \\\n"
+        "    && if grep -rqs pkg_resources /opt/venv/lib; then \\\n"
+        '        pip install "setuptools==$(/usr/local/bin/python -c \'import setuptools\')"; \\\n'
+        "    fi\n"
+    )
+    short = "if true; then echo; fi"
+    assert render_instruction("RUN", f"{'x' * 80} && {short}").endswith(f"&& {short}\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 from helpers import materialize
 
 from optimizer.pipeline import optimize
+from transforms.base import Options
 
 
 def _notes(tmp_path: Path, dockerfile: str, requirements: str) -> list[str]:
@@ -134,3 +135,73 @@ def test_a_git_requirement_on_a_full_base_is_split_at_once(tmp_path: Path) -> No
         "django-extra @ git+https://github.com/example/django-extra@v1.0\n",
     )
     assert any(n.startswith("split into") for n in notes), notes
+
+
+def _rewrite(tmp_path: Path, dockerfile: str, *, buildkit: bool = True) -> str:
+    case = tmp_path / "case"
+    case.mkdir(parents=True)
+    (case / "Dockerfile").write_text(dockerfile, encoding="utf-8")
+    (case / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n", encoding="utf-8")
+    root = materialize(case, tmp_path / "ctx")
+    outcome = optimize(
+        root / "Dockerfile", root, only=["multi-stage"], options=Options(buildkit=buildkit)
+    )
+    return outcome.files["Dockerfile"]
+
+
+def _runs(text: str) -> list[str]:
+    """The RUN instructions of a rendered Dockerfile, continuation lines joined."""
+    joined = text.replace("\\\n", " ")
+    return [line for line in joined.splitlines() if line.startswith("RUN ")]
+
+
+def test_setuptools_check_rides_on_the_install_run(tmp_path: Path) -> None:
+    """On a base that ships setuptools the pkg_resources check ends the install's own RUN: a
+    RUN of its own cost a container start on every dependency change."""
+    for buildkit in (True, False):
+        text = _rewrite(
+            tmp_path / str(buildkit),
+            "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\nCOPY . .\n"
+            'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n',
+            buildkit=buildkit,
+        )
+        runs = [r for r in _runs(text) if "pkg_resources" in r and "grep" in r]
+        assert len(runs) == 1, text
+        assert "pip install -r requirements.txt" in runs[0], runs[0]
+        assert runs[0].index("pip install -r") < runs[0].index("grep"), runs[0]
+        # The check's own lines, not one long line.
+        assert "then \\\n        pip install" in text, text
+
+
+def test_setuptools_check_after_an_install_ending_in_a_separator_gets_a_run(
+    tmp_path: Path,
+) -> None:
+    """`RUN pip install -r requirements.txt;` cannot take `&& ...` after it: the check keeps a
+    RUN of its own there."""
+    text = _rewrite(
+        tmp_path,
+        "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt;\nCOPY . .\n"
+        'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n',
+    )
+    runs = _runs(text)
+    check = [r for r in runs if "grep" in r and "pkg_resources" in r]
+    assert len(check) == 1 and "requirements.txt" not in check[0], text
+
+
+def test_apt_cache_hook_rides_on_the_first_apt_run(tmp_path: Path) -> None:
+    """The docker-clean hook goes in the same RUN as the first apt install that has cache
+    mounts (one step fewer on a cold build; no DL3059 for two RUNs in a row)."""
+    text = _rewrite(
+        tmp_path,
+        "FROM python:3.11-slim\nWORKDIR /app\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev "
+        "&& rm -rf /var/lib/apt/lists/*\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+    )
+    hook = [r for r in _runs(text) if "docker-clean" in r]
+    assert len(hook) == 1, text
+    assert "--mount=type=cache,target=/var/cache/apt" in hook[0], hook[0]
+    assert "apt-get install" in hook[0], hook[0]

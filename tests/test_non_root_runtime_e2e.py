@@ -286,3 +286,35 @@ def test_served_settings_directories_are_writable(tmp_path: Path) -> None:
     finally:
         _docker("rm", "-f", name, timeout=60)
         _docker("rmi", "-f", tag, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("case", "above_source"),
+    [("sqlite-and-media", True), ("media-dir-in-context", False)],
+)
+def test_user_run_placed_by_the_source_copy_keeps_dirs_writable(
+    tmp_path: Path, case: str, above_source: bool
+) -> None:
+    """The user's RUN goes above `COPY . .` when the copy brings none of the paths it hands
+    over (a COPY into an existing directory keeps that directory's owner), and below it when
+    the source ships one (media/ committed with a README: the copy makes its contents root's).
+    Either way uid 10001 can write the app's directory and MEDIA_ROOT, and not the code."""
+    root = materialize(GOLDEN / case, tmp_path / "ctx")
+    (root / "requirements.txt").write_text("")  # no network: nothing to install
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    text = outcome.files["Dockerfile"]
+    assert (text.index("useradd") < text.index("COPY . .")) is above_source, text
+    (root / "Dockerfile").write_text(text)
+    tag = f"runtime-nonroot-place-{uuid.uuid4().hex[:8]}"
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(root), timeout=900)
+        assert built.returncode == 0, built.stderr[-2000:]
+        probe = (
+            "id -u && touch /app/db.sqlite3 /app/media/upload /app/staticfiles/x "
+            "&& if touch /app/mysite/settings.py 2>/dev/null; then echo code-writable; fi"
+        )
+        ran = _docker("run", "--rm", "--label", _LABEL, tag, "sh", "-c", probe, timeout=120)
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.split() == ["10001"], ran.stdout
+    finally:
+        _docker("rmi", "-f", tag, timeout=120)

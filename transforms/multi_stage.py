@@ -250,7 +250,7 @@ class MultiStage(NotesTransform):
                     # pip (twice over with PIP_PYTHON: it runs itself again in the venv's
                     # interpreter) compiled these on every install: a dependency change took
                     # 5 s longer on docker init's template.
-                    builder_part.append(_stdlib_bytecode(_BUILDER_BYTECODE_COMMENT))
+                    builder_part.append(_stdlib_bytecode(_BUILDER_BYTECODE_COMMENT, _PIP_ROOTS))
                 builder_part.extend(
                     _venv_setup(venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit)
                 )
@@ -852,17 +852,18 @@ def _imports_pkg_resources(root: Path) -> bool:
 def _keep_pkg_resources(
     builder: list[Instruction], venv: str, project_uses: bool, buildkit: bool
 ) -> list[Instruction]:
-    """After the last install: the base image's own setuptools into the lean venv when
-    anything installed mentions pkg_resources (or always, when the project's code does). The
-    original ran with the image's setuptools on its path; a venv without it breaks such code at
-    start (`No module named 'pkg_resources'`, drf-yasg 1.20 on python:3.11). The version is the
-    image's: today's setuptools no longer has pkg_resources."""
+    """At the end of the last install's RUN: the base image's own setuptools into the lean venv
+    when anything installed mentions pkg_resources (or always, when the project's code does).
+    The original ran with the image's setuptools on its path; a venv without it breaks such code
+    at start (`No module named 'pkg_resources'`, drf-yasg 1.20 on python:3.11). The version is
+    the image's: today's setuptools no longer has pkg_resources. Chained to the install, not a
+    RUN of its own: a step of its own cost a container start on every dependency change."""
     version = "$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"
     install = f'pip install{"" if buildkit else " --no-cache-dir"} "setuptools=={version}"'
     if project_uses:
-        run = install
+        check = install
     else:
-        run = (
+        check = (
             "if grep -rqs --include='*.py' --include='*.pth' pkg_resources "
             f"{venv}/lib; then \\\n"
             f"        {install}; \\\n"
@@ -873,10 +874,23 @@ def _keep_pkg_resources(
     )
     comment = (
         "# The base image ships setuptools and code written for it may import pkg_resources:\n",
-        "# the venv gets the image's own setuptools when something installed uses it.\n",
+        "# after the install, the venv gets the image's own setuptools when something installed\n",
+        "# uses it.\n",
     )
+    ins = builder[last]
+    if (
+        ins.keyword == "RUN"
+        and ins.exec_form is None
+        and not ins.args.rstrip().endswith((";", "&", "|"))
+    ):
+        # The raw text gets the check on lines of its own; the value is the logical line (the
+        # cache mounts re-render the RUN from it, one command per line).
+        chained = apply_edits(ins, [Edit(len(ins.value), len(ins.value), f" \\\n    && {check}")])
+        logical = re.sub(r"\s*\\\n\s*", " ", f"{ins.value} && {check}")
+        chained = dataclasses.replace(chained, value=logical, leading=(*ins.leading, *comment))
+        return [*builder[:last], chained, *builder[last + 1 :]]
     mount = "--mount=type=cache,target=/root/.cache/pip \\\n    " if buildkit else ""
-    line = Instruction.new("RUN", mount + run, comment)
+    line = Instruction.new("RUN", mount + check, comment)
     return [*builder[: last + 1], line, *builder[last + 1 :]]
 
 
@@ -928,9 +942,20 @@ _STDLIB_ROOTS = (
     "http.cookies importlib.metadata ipaddress json logging.config multiprocessing pkgutil "
     "pprint secrets shlex sqlite3 statistics urllib.request uuid wsgiref.simple_server zoneinfo"
 )
+# What pip imports to install (pip 20 to 25 on Python 3.8 to 3.13), standard library and pip
+# alike: `python -v` of `pip install -r requirements.txt` into a fresh venv listed 558 modules
+# on python:3.11 with pip 24; importing these loads all but pip's `__main__`. A module a pip
+# version lacks is skipped.
+_PIP_ROOTS = (
+    "argparse importlib.metadata netrc venv pip._internal.cli.main pip._internal.commands.install "
+    "pip._internal.resolution.resolvelib.resolver pip._internal.network.download "
+    "pip._internal.operations.install.wheel pip._internal.self_outdated_check "
+    "pip._internal.build_env pip._internal.metadata.importlib pip._internal.metadata.pkg_resources "
+    "pip._vendor.pkg_resources pip._vendor.distro"
+)
 _BUILDER_BYTECODE_COMMENT = (
-    "# The image has no bytecode for the standard library: compiled once here, pip does not\n",
-    "# compile it again on every install.\n",
+    "# The image has no bytecode for pip or the standard library: compiled once here, so a\n",
+    "# dependency change does not compile what pip imports again.\n",
 )
 _BYTECODE_START = 'python -c "import compileall, importlib.util, sys;'
 _STDLIB_COMMENT = (
@@ -939,22 +964,38 @@ _STDLIB_COMMENT = (
 )
 
 
-def _stdlib_bytecode(comment: tuple[str, ...] = _STDLIB_COMMENT) -> Instruction:
-    """A RUN that writes the .pyc of the standard-library modules Django and its server import.
+def _stdlib_bytecode(
+    comment: tuple[str, ...] = _STDLIB_COMMENT, roots: str = _STDLIB_ROOTS
+) -> Instruction:
+    """A RUN that writes the .pyc of the standard-library modules Django and its server import
+    (in the builder: those pip imports, and pip's own).
 
-    Official python images delete every .pyc; the original's pip install, run as root, wrote
+    Official images delete every .pyc; the original's pip install, run as root, wrote
     those of the modules pip imports, and a root process writes the rest at start-up (runserver's
     autoreloader child then reads them). In the final stage nothing installs, the app may run as
     a user that cannot write to /usr/local, and PYTHONDONTWRITEBYTECODE is set: every start
     compiled ~190 modules, twice under runserver (example 01: CPU to the first 200 2.8 s against
-    1.1 s before the split; 1.2 s with this step, which adds 5.2 MB). Only modules with a source
-    file are compiled (frozen ones have none to compile), by compileall, as root at build time."""
-    names = textwrap.wrap(_STDLIB_ROOTS, 84)
+    1.1 s before the split; 1.2 s with this step, which adds 5.2 MB). In the builder the same
+    holds for pip: each install's RUN starts from the layer before it, so without this step
+    every dependency change compiled pip's ~500 modules again (1.2 s of CPU on the lab). Only
+    modules with a source file are compiled (frozen ones have none to compile), by compileall,
+    as root at build time. A name is imported only when it and each package above it exist."""
+    names = textwrap.wrap(roots, 84)
     names[0] = f"[__import__(m) for m in '{names[0]}"
-    names[-1] = f"{names[-1]}'.split() if importlib.util.find_spec(m)];"
+    if roots == _STDLIB_ROOTS:
+        names[-1] = f"{names[-1]}'.split() if importlib.util.find_spec(m)];"
+        guard = []
+    else:
+        # find_spec of `a.b.c` imports `a.b` and fails when it is missing (an older pip).
+        names[-1] = f"{names[-1]}'.split()"
+        guard = [
+            "if all(importlib.util.find_spec(m.rsplit('.', k)[0])",
+            "for k in range(m.count('.'), -1, -1))];",
+        ]
     lines = [
         _BYTECODE_START,
         *names,
+        *guard,
         "[compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values())",
         "if getattr(getattr(m, '__spec__', None), 'cached', None)]\"",
     ]
@@ -1168,8 +1209,9 @@ def _with_cache_mounts(builder: list[Instruction]) -> list[Instruction]:
             # the mount would hide lists an earlier RUN left in the layer.
             mounts.insert(0, _APT_CACHE if updates else _APT_CACHE.split()[0])
             if not hook_removed:
-                out.append(Instruction.new("RUN", _KEEP_DEBS, ins.leading))
-                ins = Instruction(ins.keyword, ins.value, (), ins.raw, ins.line)
+                # In the same RUN: a step of its own costs a container start on every cold
+                # build (and hadolint's DL3059, consecutive RUNs).
+                args = f"{_KEEP_DEBS} && {args}"
                 hook_removed = True
         flags = ins.value[: len(ins.value) - len(ins.args)].strip()
         value = " ".join(p for p in (*mounts, flags, args) if p)

@@ -361,9 +361,9 @@ class NonRoot(NotesTransform):
         at = len(items)
         while at > 1 and items[at - 1][1].keyword in _TAIL:
             at -= 1
-        index = stage.start + at
-        out.insert_before(index, Instruction.new("RUN", " && ".join(commands)))
-        out.insert_before(index + 1, Instruction.new("USER", str(UID)))
+        run_at = _run_at(items, at, ctx.context_dir, env, app_dir, top, data)
+        out.insert_before(stage.start + run_at, Instruction.new("RUN", " && ".join(commands)))
+        out.insert_before(stage.start + at + 1, Instruction.new("USER", str(UID)))
         where = f"; {', '.join(writable)} writable for it" if writable else ""
         note = f"the app now runs as uid {UID} instead of root{where}"
         if writes_code:
@@ -920,6 +920,97 @@ def _app_dir(
                 target = expand(parts[-1], env)
                 return posixpath.normpath(posixpath.join(cwd, target)), sources[0]
     return cwd, "."
+
+
+# Instructions the user's RUN may move above: they neither run anything nor write files.
+_INERT = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "STOPSIGNAL"})
+
+
+def _run_at(
+    items: list[tuple[int, Instruction]],
+    at: int,
+    context: Path,
+    env: dict[str, str],
+    app_dir: str,
+    top: list[str],
+    data: list[str],
+) -> int:
+    """Where the RUN that creates the user and hands it its directories goes: above the COPYs
+    that cannot change what it hands over (the venv from the builder, a source copy that brings
+    none of those paths), so that a code or dependency change does not run it again and a cold
+    build runs it beside the builder. A COPY into an existing directory keeps that directory's
+    owner (BuildKit and the classic builder alike); what it brings is root's, so a COPY that
+    brings a path the RUN hands over, or writes inside one handed over recursively, stays below
+    it. Never above a WORKDIR or RUN: the app's directory must exist, and a RUN may write there."""
+    cwds: list[str] = []  # the working directory each instruction sees
+    cwd = "/"
+    for _, ins in items:
+        cwds.append(cwd)
+        cwd = next_workdir(cwd, ins)
+    k = at
+    while k > 1:
+        ins = items[k - 1][1]
+        spared = ins.keyword == "COPY" and _copy_spares(
+            ins, cwds[k - 1], context, env, app_dir, top, data
+        )
+        if ins.keyword in _INERT or spared:
+            k -= 1
+            continue
+        break
+    # The app's directory exists there: a WORKDIR above made it (or one below it).
+    made = any(
+        ins.keyword == "WORKDIR"
+        and (cwds[i + 1] == app_dir or cwds[i + 1].startswith(app_dir.rstrip("/") + "/"))
+        for i, (_, ins) in enumerate(items[:k])
+        if i + 1 < len(cwds)
+    )
+    return k if made else at
+
+
+def _copy_spares(
+    ins: Instruction,
+    cwd: str,
+    context: Path,
+    env: dict[str, str],
+    app_dir: str,
+    top: list[str],
+    data: list[str],
+) -> bool:
+    """Whether a COPY leaves alone every path handed to the app's user (see `_run_at`)."""
+    if set(ins.flags) - {"from"}:
+        return False  # --chown, --chmod, --link (a layer of its own, parents included)
+    parts = ins.exec_form or words(ins.args)
+    if len(parts) < 2:
+        return False
+    dest = expand(parts[-1], env)
+    if "$" in dest:
+        return False
+    dest = posixpath.normpath(posixpath.join(cwd, dest))
+    for path in [*top, *data]:
+        if path == dest:
+            if path == app_dir and path in top:
+                continue  # the app's directory, at its top only: the COPY keeps its owner
+            return False
+        if dest.startswith(path.rstrip("/") + "/"):
+            if path in data:
+                return False  # into a directory handed over with all it holds
+            continue  # a new entry in a directory handed over at its top: root's, as it was
+        if not path.startswith(dest.rstrip("/") + "/"):
+            continue
+        if "from" in ins.flags:
+            return False  # what another stage holds there is not known
+        rel = posixpath.relpath(path, dest)
+        for source in parts[:-1]:
+            source = posixpath.normpath(source)
+            if any(c in source for c in "*?[$") or source.startswith(".."):
+                return False
+            found = context / source
+            if found.is_dir():
+                if (found / rel).exists() or (found / rel).is_symlink():
+                    return False
+            elif posixpath.basename(source) == rel.split("/")[0]:
+                return False
+    return True
 
 
 def _creates_user(ins: Instruction) -> bool:

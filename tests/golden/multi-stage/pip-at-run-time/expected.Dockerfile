@@ -2,14 +2,17 @@
 FROM python:3.11 AS builder
 WORKDIR /app
 
-# The image has no bytecode for the standard library: compiled once here, pip does not
-# compile it again on every install.
+# The image has no bytecode for pip or the standard library: compiled once here, so a
+# dependency change does not compile what pip imports again.
 RUN python -c "import compileall, importlib.util, sys; \
-    [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
-    email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
-    graphlib gzip html.parser http.cookies importlib.metadata ipaddress json \
-    logging.config multiprocessing pkgutil pprint secrets shlex sqlite3 statistics \
-    urllib.request uuid wsgiref.simple_server zoneinfo'.split() if importlib.util.find_spec(m)]; \
+    [__import__(m) for m in 'argparse importlib.metadata netrc venv pip._internal.cli.main \
+    pip._internal.commands.install pip._internal.resolution.resolvelib.resolver \
+    pip._internal.network.download pip._internal.operations.install.wheel \
+    pip._internal.self_outdated_check pip._internal.build_env \
+    pip._internal.metadata.importlib pip._internal.metadata.pkg_resources \
+    pip._vendor.pkg_resources pip._vendor.distro'.split() \
+    if all(importlib.util.find_spec(m.rsplit('.', k)[0]) \
+    for k in range(m.count('.'), -1, -1))]; \
     [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
     if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 RUN python -m venv /opt/venv

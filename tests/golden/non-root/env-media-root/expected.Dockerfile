@@ -3,10 +3,10 @@ ENV MEDIA_DIR=/data/media
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
-COPY . .
 RUN useradd --create-home --uid 10001 app \
     && mkdir -p /data/media \
     && chown 10001:10001 /app \
     && chown -R 10001:10001 /data/media
+COPY . .
 USER 10001
 CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]

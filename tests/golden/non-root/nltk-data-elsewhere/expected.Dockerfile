@@ -4,7 +4,7 @@ WORKDIR /code
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 RUN python -m nltk.downloader punkt stopwords
-COPY . .
 RUN useradd --create-home --uid 10001 app && chown 10001:10001 /code
+COPY . .
 USER 10001
 CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
