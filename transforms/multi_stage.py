@@ -993,7 +993,9 @@ def _stdlib_bytecode(
             "for k in range(m.count('.'), -1, -1))];",
         ]
     lines = [
-        _BYTECODE_START,
+        # The imports write the .pyc themselves, also under PYTHONDONTWRITEBYTECODE (which
+        # made compileall compile every module a second time: 1.2 s -> 0.8 s in the final stage).
+        f"{_BYTECODE_START} sys.dont_write_bytecode = False;",
         *names,
         *guard,
         "[compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values())",

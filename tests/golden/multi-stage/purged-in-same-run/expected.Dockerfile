@@ -3,7 +3,7 @@ FROM python:3.11-slim AS builder
 
 # The image has no bytecode for pip or the standard library: compiled once here, so a
 # dependency change does not compile what pip imports again.
-RUN python -c "import compileall, importlib.util, sys; \
+RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode = False; \
     [__import__(m) for m in 'argparse importlib.metadata netrc venv pip._internal.cli.main \
     pip._internal.commands.install pip._internal.resolution.resolvelib.resolver \
     pip._internal.network.download pip._internal.operations.install.wheel \
@@ -44,7 +44,7 @@ RUN apt-get update \
 
 # The image has no bytecode for the standard library and the app's user cannot write it:
 # compile what Django and its server import, once, instead of at every start.
-RUN python -c "import compileall, importlib.util, sys; \
+RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode = False; \
     [__import__(m) for m in 'argparse asyncio concurrent.futures.thread difflib email.generator \
     email.mime.message email.mime.multipart email.mime.text encodings.idna getpass glob \
     graphlib gzip html.parser http.cookies importlib.metadata ipaddress json \
