@@ -8,6 +8,11 @@ that user, recursively
 (a data directory may already hold subdirectories, like `media/images` made by an earlier RUN);
 the app directory itself only at its top, so the code stays root's.
 
+The RUN that creates the user and hands it those paths goes as early as it can: above the COPYs
+of the source and of the builder's venv when they bring none of the paths it hands over (a COPY
+into an existing directory keeps that directory's owner), so a code or dependency change does not
+run it again and a cold build runs it beside the builder stage.
+
 It stays root, with the reason, when the settings could not be read (which directories the app
 writes is then unknown), and when the project's compose file bind-mounts the host's source over
 the app and the service writes there: uid 10001 cannot write a host tree owned by someone else
