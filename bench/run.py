@@ -167,7 +167,13 @@ def _read(path: Path) -> str | None:
 
 
 def run_input(
-    item: inp.Input, work: Path, run_id: str, runs: int, cpu_runs: int, cleanup: measure.Cleanup
+    item: inp.Input,
+    work: Path,
+    run_id: str,
+    runs: int,
+    cpu_runs: int,
+    cleanup: measure.Cleanup,
+    rebuilds: int = 1,
 ) -> dict[str, Any]:
     result: dict[str, Any] = {
         "name": item.name,
@@ -201,8 +207,6 @@ def run_input(
             notes["runtime_bytes"] = f"slim base: {why}"
 
     dep_files, result["dependency"] = dependency_files(pristine, work, texts["before"])
-    if dep_files is not None:
-        dep_files = inp.mark_run(dep_files, run_id)
     if dep_files is None:
         notes["dep_rebuild_s"] = result["dependency"].get("reason", "n/a")
 
@@ -254,23 +258,41 @@ def run_input(
             f"the build cache did not hold {side}'s steps after {WARM_ATTEMPTS} no-op rebuilds"
         )
 
-    def rebuild_phase(key: str, change: Callable[[str], bool]) -> None:
-        """Warm the cache on the unchanged context, change it, time the rebuild."""
+    def rebuild_phase(
+        key: str,
+        change: Callable[[str, str], bool],
+        reset: Callable[[str], None] | None = None,
+    ) -> None:
+        """`rebuilds` times, the sides interleaved: (reset,) warm the cache on the unchanged
+        context, change it with a mark naming the run and the repetition (a change no earlier
+        build made), time the rebuild. The figure is the median; every time is kept."""
+        times: dict[str, list[float]] = {side: [] for side in SIDES}
+        for rep in range(1, rebuilds + 1):
+            mark = run_id if rebuilds == 1 else f"{run_id}-{rep}"
+            for side in SIDES:
+                if not ok[side]:
+                    continue
+                if reset is not None:
+                    reset(side)
+                warm(side, key)
+                if not change(side, mark):
+                    ok[side] = False
+                    continue
+                log(f"{item.name}: {side}: {key} {rep}/{rebuilds}")
+                built = measure.build(ctx[side], build_text[side], tag[side], cleanup,
+                                      no_cache=False)
+                if built.note:
+                    notes[f"{side}.{key}"] = built.note
+                    ok[side] = False
+                    continue
+                assert built.seconds is not None
+                times[side].append(built.seconds)
+                if rep == 1:
+                    result[side][key.removesuffix("_s") + "_steps"] = built.executed
         for side in SIDES:
-            if not ok[side]:
-                continue
-            warm(side, key)
-            if not change(side):
-                ok[side] = False
-                continue
-            log(f"{item.name}: {side}: {key}")
-            built = measure.build(ctx[side], build_text[side], tag[side], cleanup,
-                                  no_cache=False)
-            result[side][key] = built.seconds
-            result[side][key.removesuffix("_s") + "_steps"] = built.executed
-            if built.note:
-                notes[f"{side}.{key}"] = built.note
-                ok[side] = False
+            if times[side]:
+                result[side][key] = report.median(times[side])
+                result[side][key.removesuffix("_s") + "_runs"] = times[side]
 
     build_phase("cold_build_s", True)
     build_phase("noop_rebuild_s", False)
@@ -312,21 +334,35 @@ def run_input(
             result[side]["first_200_runs"] = starts[side]
             result[side]["stop_runs"] = stops[side]
 
-    def change_code(side: str) -> bool:
-        if inp.append_code_change(ctx[side], run_id) is None:
+    def change_code(side: str, mark: str) -> bool:
+        if inp.append_code_change(ctx[side], mark) is None:
             notes["code_rebuild_s"] = "no views.py to change"
             return False
         return True
 
-    def add_dependency(side: str) -> bool:
+    # What the dependency change rewrites, as it was: each repetition adds the dependency to
+    # the original manifest again (with its own mark), not a second time over the first.
+    originals = {
+        side: {rel: _read(ctx[side] / rel) for rel in (dep_files or {})} for side in SIDES
+    }
+
+    def restore_manifest(side: str) -> None:
+        for rel, content in originals[side].items():
+            target = ctx[side] / rel
+            if content is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.write_text(content, encoding="utf-8")
+
+    def add_dependency(side: str, mark: str) -> bool:
         assert dep_files is not None
-        for rel, content in dep_files.items():
+        for rel, content in inp.mark_run(dep_files, mark).items():
             (ctx[side] / rel).write_text(content, encoding="utf-8")
         return True
 
     rebuild_phase("code_rebuild_s", change_code)
     if dep_files is not None:
-        rebuild_phase("dep_rebuild_s", add_dependency)
+        rebuild_phase("dep_rebuild_s", add_dependency, restore_manifest)
     return report.finish(result)
 
 
@@ -346,11 +382,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "are written for (default 01)")
     parser.add_argument("--runs", type=int, default=3, help="start/stop runs per side (median)")
     parser.add_argument("--cpu-runs", type=int, default=5, help="runs per CPU-time figure")
+    parser.add_argument("--rebuilds", type=int, default=3, help="timed code-change and "
+                        "added-dependency rebuilds per side (median)")
     parser.add_argument("--no-cli-cpu", action="store_true", help="skip the CLI CPU table")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to save results")
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.cpu_runs < 1:
-        parser.error("--runs and --cpu-runs must be at least 1")
+    if args.runs < 1 or args.cpu_runs < 1 or args.rebuilds < 1:
+        parser.error("--runs, --cpu-runs and --rebuilds must be at least 1")
     return args
 
 
@@ -388,7 +426,9 @@ def main(argv: list[str] | None = None) -> int:
                 work = Path(tmp) / slug(item.name)
                 work.mkdir()
                 try:
-                    result = run_input(item, work, run_id, args.runs, args.cpu_runs, cleanup)
+                    result = run_input(
+                        item, work, run_id, args.runs, args.cpu_runs, cleanup, args.rebuilds
+                    )
                 except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
                     result = report.finish(
                         {"name": item.name, "kind": item.kind, "app": item.app.name,
@@ -411,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         "interrupted": interrupted,
         "host": {"cpus": os.cpu_count(), "docker": measure.docker("version", "--format",
                                                                     "{{.Server.Version}}")[1]},
-        "settings": {"runs": args.runs, "cpu_runs": args.cpu_runs,
+        "settings": {"runs": args.runs, "cpu_runs": args.cpu_runs, "rebuilds": args.rebuilds,
                      "added_dependency": inp.ADDED_REQUIREMENT, "cpu_limit_s": CPU_LIMIT_S},
         "inputs": results,
         "cli_cpu": cpu,

@@ -436,3 +436,12 @@ def test_executed_steps_are_the_instructions_that_ran() -> None:
         "[builder 3/4] RUN pip install -r requirements.txt",
         "[stage-1 2/3] COPY . /app",
     ]
+
+
+def test_timed_rebuilds_default_to_three_and_must_be_positive() -> None:
+    from bench import run
+
+    assert run.parse_args([]).rebuilds == 3
+    assert run.parse_args(["--rebuilds", "1"]).rebuilds == 1
+    with pytest.raises(SystemExit):
+        run.parse_args(["--rebuilds", "0"])
