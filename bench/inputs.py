@@ -230,21 +230,23 @@ def slim_of(ref: str) -> str | None:
 
 
 def isolate_cache_mounts(dockerfile_text: str, prefix: str) -> str:
-    """Give every `RUN --mount=type=cache` an id private to this run (`prefix-N`).
+    """Give every `RUN --mount=type=cache` an id private to this run (`prefix-N-target`).
 
     A cache mount outlives `docker build --no-cache` (it lives in the builder's cache, keyed by
     its id, which defaults to its target). Without this a "cold" build would reuse the pip or
     apt downloads of an earlier run; a fresh id is what a fresh CI runner sees. Later builds of
-    the same run reuse the ids, as a developer's machine does."""
-    counter = 0
+    the same run reuse the ids, as a developer's machine does. Mounts that share a cache in the
+    Dockerfile (the same id, or the same target without one) share the private id too."""
+    private: dict[str, str] = {}
     out: list[str] = []
     for token in re.split(r"(\s+)", dockerfile_text):
         if token.startswith("--mount=") and "type=cache" in token.split(",")[0] + ",":
             options = [o for o in token[len("--mount=") :].split(",") if o]
             target = next((o.split("=", 1)[1] for o in options if o.startswith("target=")), "")
-            counter += 1
+            given = next((o.split("=", 1)[1] for o in options if o.startswith("id=")), target)
             kept = [o for o in options if not o.startswith("id=")]
-            ident = f"{prefix}-{counter}-{re.sub(r'[^A-Za-z0-9]+', '-', target).strip('-')}"
+            slug = re.sub(r"[^A-Za-z0-9]+", "-", target).strip("-")
+            ident = private.setdefault(given, f"{prefix}-{len(private) + 1}-{slug}")
             token = "--mount=" + ",".join([*kept, f"id={ident}"])
         out.append(token)
     return "".join(out)

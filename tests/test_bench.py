@@ -256,6 +256,16 @@ def test_cache_mounts_get_a_private_id_and_other_mounts_stay() -> None:
     )
     assert "--mount=type=bind,source=requirements.txt,target=requirements.txt \\\n" in out
     assert "id=apt," not in out
+    # Mounts that share a cache (same target, no id; or the same id) keep sharing it.
+    shared = inp.isolate_cache_mounts(
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install pipenv\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip pipenv install --system\n"
+        "RUN --mount=type=cache,id=a,target=/x true\n"
+        "RUN --mount=type=cache,id=a,target=/y true\n",
+        "p",
+    )
+    assert shared.count("id=p-1-root-cache-pip") == 2, shared
+    assert "target=/x,id=p-2-x" in shared and "target=/y,id=p-2-x" in shared, shared
     assert inp.isolate_cache_mounts("RUN pip install x\n", "p") == "RUN pip install x\n"
 
 
