@@ -250,7 +250,9 @@ class MultiStage(NotesTransform):
                     # pip (twice over with PIP_PYTHON: it runs itself again in the venv's
                     # interpreter) compiled these on every install: a dependency change took
                     # 5 s longer on docker init's template.
-                    builder_part.append(_stdlib_bytecode(_BUILDER_BYTECODE_COMMENT, _PIP_ROOTS))
+                    builder_part.append(
+                        _stdlib_bytecode(_BUILDER_BYTECODE_COMMENT, _PIP_ROOTS, optional=True)
+                    )
                 builder_part.extend(
                     _venv_setup(venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit)
                 )
@@ -885,9 +887,12 @@ def _keep_pkg_resources(
     ):
         # The raw text gets the check on lines of its own; the value is the logical line (the
         # cache mounts re-render the RUN from it, one command per line).
+        # The comment sits at the install's indent (`_indent_bytecode` indents only new lines).
         chained = apply_edits(ins, [Edit(len(ins.value), len(ins.value), f" \\\n    && {check}")])
         logical = re.sub(r"\s*\\\n\s*", " ", f"{ins.value} && {check}")
-        chained = dataclasses.replace(chained, value=logical, leading=(*ins.leading, *comment))
+        indent = indent_of(ins)
+        leading = (*ins.leading, *(indent + line for line in comment))
+        chained = dataclasses.replace(chained, value=logical, leading=leading)
         return [*builder[:last], chained, *builder[last + 1 :]]
     mount = "--mount=type=cache,target=/root/.cache/pip \\\n    " if buildkit else ""
     line = Instruction.new("RUN", mount + check, comment)
@@ -965,7 +970,10 @@ _STDLIB_COMMENT = (
 
 
 def _stdlib_bytecode(
-    comment: tuple[str, ...] = _STDLIB_COMMENT, roots: str = _STDLIB_ROOTS
+    comment: tuple[str, ...] = _STDLIB_COMMENT,
+    roots: str = _STDLIB_ROOTS,
+    *,
+    optional: bool = False,
 ) -> Instruction:
     """A RUN that writes the .pyc of the standard-library modules Django and its server import
     (in the builder: those pip imports, and pip's own).
@@ -979,10 +987,11 @@ def _stdlib_bytecode(
     holds for pip: each install's RUN starts from the layer before it, so without this step
     every dependency change compiled pip's ~500 modules again (1.2 s of CPU on the lab). Only
     modules with a source file are compiled (frozen ones have none to compile), by compileall,
-    as root at build time. A name is imported only when it and each package above it exist."""
+    as root at build time. A root a Python version lacks is skipped; with `optional` (pip's
+    modules, which older pips lack) also one whose parent package is missing."""
     names = textwrap.wrap(roots, 84)
     names[0] = f"[__import__(m) for m in '{names[0]}"
-    if roots == _STDLIB_ROOTS:
+    if not optional:
         names[-1] = f"{names[-1]}'.split() if importlib.util.find_spec(m)];"
         guard = []
     else:
