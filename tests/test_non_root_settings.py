@@ -154,3 +154,24 @@ def test_low_port_from_the_image_environment_keeps_root(tmp_path: Path) -> None:
     outcome = optimize(dockerfile, root, only=["non-root"])
     assert outcome.files == {}
     assert any("port 80 (<1024)" in n for n in _skipped(outcome))
+
+
+def test_user_run_stays_below_a_relative_copy_into_media_under_a_variable_workdir(
+    tmp_path: Path,
+) -> None:
+    """`WORKDIR ${APP_HOME}` is /app for the placement too: a relative COPY that brings the
+    committed media/ (MEDIA_ROOT, handed over recursively) keeps the user's RUN below it."""
+    root = materialize(GOLDEN / "workdir-from-arg", tmp_path / "ctx")
+    (root / "media").mkdir()
+    (root / "media" / "README").write_text("uploads\n")
+    dockerfile = root / "Dockerfile"
+    source_copy = "COPY . ${APP_HOME}\n"
+    dockerfile.write_text(
+        dockerfile.read_text().replace(source_copy, source_copy + "COPY media ./media\n")
+    )
+    text = optimize(dockerfile, root, only=["non-root"]).files["Dockerfile"]
+    assert text.index("COPY media ./media") < text.index("useradd"), text
+    # Without media/ in the context the same layout moves it above the source COPY.
+    root2 = materialize(GOLDEN / "workdir-from-arg", tmp_path / "ctx2")
+    text2 = optimize(root2 / "Dockerfile", root2, only=["non-root"]).files["Dockerfile"]
+    assert text2.index("useradd") < text2.index("COPY . ${APP_HOME}"), text2

@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from optimizer.composefiles import ComposeError, find_compose_files
-from optimizer.dockerfile import Dockerfile, Instruction, next_workdir
+from optimizer.dockerfile import Dockerfile, Instruction
 from optimizer.ports import config_bind, config_files, expand
 from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
@@ -242,7 +242,7 @@ class NonRoot(NotesTransform):
                     "must be writable is unknown"
                 ],
             )
-        cwd = _runtime_cwd(items)
+        cwd = _workdirs(items, env)[-1]
         log_paths: list[str] = []
         for relative_to_project, name in logs:
             if name.startswith("/"):
@@ -879,11 +879,18 @@ def _holds_code(context: Path, rel: str) -> bool:
         return False
 
 
-def _runtime_cwd(items: list[tuple[int, Instruction]]) -> str:
-    cwd = "/"
+def _workdirs(items: list[tuple[int, Instruction]], env: dict[str, str]) -> list[str]:
+    """The working directory each instruction runs in, then the one the container starts in.
+    Variables are expanded before paths are joined (`WORKDIR ${APP_HOME}` with `ARG
+    APP_HOME=/app` is /app)."""
+    cwds = ["/"]
     for _, ins in items:
-        cwd = next_workdir(cwd, ins)
-    return cwd
+        cwd = cwds[-1]
+        if ins.keyword == "WORKDIR":
+            target = expand(ins.args.strip().strip("\"'"), env)
+            cwd = posixpath.normpath(posixpath.join(cwd, target))
+        cwds.append(cwd)
+    return cwds
 
 
 _SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
@@ -913,18 +920,16 @@ def _app_dir(
     are expanded before paths are joined: `COPY . ${APP_HOME}` after `WORKDIR ${APP_HOME}` is
     /app, not /app/app."""
     project_dir = posixpath.normpath(ctx.project.project_dir)
-    cwd = "/"
-    for _, ins in items:
-        if ins.keyword == "WORKDIR":
-            target = expand(ins.args.strip().strip("\"'"), env)
-            cwd = posixpath.normpath(posixpath.join(cwd, target))
+    cwds = _workdirs(items, env)
+    for k, (_, ins) in enumerate(items):
+        cwd = cwds[k]
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
             parts = ins.exec_form or words(ins.args)
             sources = [posixpath.normpath(p) for p in parts[:-1]]
             if len(sources) == 1 and sources[0] in {".", project_dir}:
                 target = expand(parts[-1], env)
                 return posixpath.normpath(posixpath.join(cwd, target)), sources[0]
-    return cwd, "."
+    return cwds[-1], "."
 
 
 # Instructions the user's RUN may move above: they neither run anything nor write files.
@@ -947,11 +952,7 @@ def _run_at(
     owner (BuildKit and the classic builder alike); what it brings is root's, so a COPY that
     brings a path the RUN hands over, or writes inside one handed over recursively, stays below
     it. Never above a WORKDIR or RUN: the app's directory must exist, and a RUN may write there."""
-    cwds: list[str] = []  # the working directory each instruction sees
-    cwd = "/"
-    for _, ins in items:
-        cwds.append(cwd)
-        cwd = next_workdir(cwd, ins)
+    cwds = _workdirs(items, env)
     k = at
     while k > 1:
         ins = items[k - 1][1]
@@ -967,7 +968,6 @@ def _run_at(
         ins.keyword == "WORKDIR"
         and (cwds[i + 1] == app_dir or cwds[i + 1].startswith(app_dir.rstrip("/") + "/"))
         for i, (_, ins) in enumerate(items[:k])
-        if i + 1 < len(cwds)
     )
     return k if made else at
 
