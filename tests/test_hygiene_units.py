@@ -8,7 +8,7 @@ import pytest
 
 from optimizer.dockerfile import Dockerfile
 from transforms.pin_python import highest_minor
-from transforms.raw_edit import Edit, apply_edits, logical_map
+from transforms.raw_edit import Edit, apply_edits, logical_map, rewrite_commands
 
 ROOT = Path(__file__).parent.parent
 DOCKERFILES = sorted(
@@ -44,11 +44,90 @@ def test_insertions_at_one_point_keep_their_order() -> None:
     assert apply_edits(ins, [Edit(end, end, " 1"), Edit(end, end, " 2")]).raw == "RUN a 1 2\n"
 
 
-def test_deletion_across_a_line_join_falls_back_to_rendering() -> None:
+def test_deletion_across_a_line_join_edits_the_text() -> None:
     ins = _run("RUN sudo \\\n  apt-get update\n").instructions[1]
     new = apply_edits(ins, [Edit(0, len("sudo "), "")])
     assert new.value == "apt-get update"
+    assert new.raw == "RUN apt-get update\n"
+
+
+_COMMENTED = (
+    "RUN apt-get update \\\n"
+    "  # to build psycopg2\n"
+    "  && apt-get install -y build-essential libpq-dev \\\n"
+    "  # translations\n"
+    "  && apt-get install -y gettext \\\n"
+    "  && rm -rf /var/lib/apt/lists/*\n"
+)
+
+
+def test_rewritten_commands_keep_the_comments_of_the_commands_that_stay() -> None:
+    ins = _run(_COMMENTED).instructions[1]
+    new = rewrite_commands(
+        ins,
+        ["apt-get update", None, "apt-get install -y --no-install-recommends gettext",
+         "rm -rf /var/lib/apt/lists/*"],
+        append=("apt-get clean",),
+    )
+    assert new.raw == (
+        "RUN apt-get update \\\n"
+        "  # translations\n"
+        "  && apt-get install -y --no-install-recommends gettext \\\n"
+        "  && rm -rf /var/lib/apt/lists/* \\\n"
+        "  && apt-get clean\n"
+    )
+    assert new.value == (
+        "apt-get update && apt-get install -y --no-install-recommends gettext"
+        " && rm -rf /var/lib/apt/lists/* && apt-get clean"
+    )
+
+
+def test_rewritten_commands_take_options_and_a_first_command() -> None:
+    ins = _run(_COMMENTED).instructions[1]
+    new = rewrite_commands(
+        ins,
+        ["apt-get update", "apt-get install -y build-essential libpq-dev",
+         "apt-get install -y gettext", None],
+        prefix="--mount=type=cache,target=/var/cache/apt",
+        head="rm -f /etc/apt/apt.conf.d/docker-clean && echo keep",
+    )
+    assert new.raw == (
+        "RUN --mount=type=cache,target=/var/cache/apt rm -f /etc/apt/apt.conf.d/docker-clean \\\n"
+        "  && echo keep \\\n"
+        "  && apt-get update \\\n"
+        "  # to build psycopg2\n"
+        "  && apt-get install -y build-essential libpq-dev \\\n"
+        "  # translations\n"
+        "  && apt-get install -y gettext\n"
+    )
+    assert logical_map(new.raw)[0] == new.value
+
+
+def test_a_word_dropped_from_a_line_of_its_own_takes_the_line_and_its_comment() -> None:
+    ins = _run(
+        "RUN apt-get install -y \\\n"
+        "        # the renderer shells out to it\n"
+        "        curl \\\n"
+        "        # only for the build\n"
+        "        gcc \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+    ).instructions[1]
+    new = rewrite_commands(ins, ["apt-get install -y curl", "rm -rf /var/lib/apt/lists/*"])
+    assert new.raw == (
+        "RUN apt-get install -y \\\n"
+        "        # the renderer shells out to it\n"
+        "        curl \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+    )
+
+
+def test_rewritten_commands_without_comments_render_a_command_a_line() -> None:
+    ins = _run("RUN apt-get update; apt-get install -y gcc curl && rm -rf /x\n").instructions[1]
+    new = rewrite_commands(ins, ["apt-get update", "apt-get install -y curl", None],
+                           append=("apt-get clean",))
     assert new.raw is None
+    # The user's `;` stays a `;`.
+    assert new.value == "apt-get update; apt-get install -y curl && apt-get clean"
 
 
 @pytest.mark.parametrize(

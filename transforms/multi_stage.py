@@ -30,7 +30,6 @@ from optimizer.shell import (
     TOOLS,
     Segment,
     classify,
-    join_segments,
     pip_install_targets,
     program,
     spec_name,
@@ -42,7 +41,14 @@ from optimizer.sources import python_sources
 from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
-from transforms.raw_edit import Edit, apply_edits, indent_like, indent_of, keep_indent
+from transforms.raw_edit import (
+    Edit,
+    apply_edits,
+    indent_like,
+    indent_of,
+    keep_indent,
+    rewrite_commands,
+)
 from transforms.slim_base import (
     apt_install,
     apt_packages,
@@ -888,11 +894,12 @@ def _keep_pkg_resources(
         # The raw text gets the check on lines of its own; the value is the logical line (the
         # cache mounts re-render the RUN from it, one command per line).
         # The comment sits at the install's indent (`_indent_bytecode` indents only new lines).
-        chained = apply_edits(ins, [Edit(len(ins.value), len(ins.value), f" \\\n    && {check}")])
-        logical = re.sub(r"\s*\\\n\s*", " ", f"{ins.value} && {check}")
+        logical = re.sub(r"\s*\\\n\s*", " ", check)
+        end = len(ins.value)
+        chained = apply_edits(ins, [Edit(end, end, f" && {logical}", f" \\\n    && {check}")])
         indent = indent_of(ins)
         leading = (*ins.leading, *(indent + line for line in comment))
-        chained = dataclasses.replace(chained, value=logical, leading=leading)
+        chained = dataclasses.replace(chained, leading=leading)
         return [*builder[:last], chained, *builder[last + 1 :]]
     mount = "--mount=type=cache,target=/root/.cache/pip \\\n    " if buildkit else ""
     line = Instruction.new("RUN", mount + check, comment)
@@ -1212,9 +1219,8 @@ def _with_cache_mounts(builder: list[Instruction]) -> list[Instruction]:
         # `rm -rf /root/.cache` kept the download cache out of the layer; the mount does that
         # now, and removing a mount point (or its parent) fails with "Device or resource busy".
         texts = ["" if _removes_cache(t, targets) else t for t in texts]
-        kept = [(seg, text) for seg, text in zip(segments, texts, strict=True) if text]
-        args = join_segments([s for s, _ in kept], [t for _, t in kept])
         mounts = [f"--mount=type=cache,target={t}" for t in dict.fromkeys(targets)]
+        head = ""
         if apt:
             # /var/lib/apt holds the lists: mounted only where this RUN fetches them itself, as
             # the mount would hide lists an earlier RUN left in the layer.
@@ -1222,11 +1228,11 @@ def _with_cache_mounts(builder: list[Instruction]) -> list[Instruction]:
             if not hook_removed:
                 # In the same RUN: a step of its own costs a container start on every cold
                 # build (and hadolint's DL3059, consecutive RUNs).
-                args = f"{_KEEP_DEBS} && {args}"
+                head = _KEEP_DEBS
                 hook_removed = True
-        flags = ins.value[: len(ins.value) - len(ins.args)].strip()
-        value = " ".join(p for p in (*mounts, flags, args) if p)
-        out.append(Instruction(ins.keyword, value, ins.leading, None, ins.line))
+        # Word edits in the user's text: the comments between the commands stay.
+        out.append(rewrite_commands(ins, [t or None for t in texts], prefix=" ".join(mounts),
+                                    head=head))
     return out
 
 
@@ -1278,12 +1284,13 @@ def _for_final(
             build.update(
                 a for a in argv[1:] if not a.startswith("-") and a not in {"purge", "remove"}
             )
-    kept: list[str] = []
+    texts: list[str | None] = []
     segments = split_commands(ins.args)
     feeds = _feeds_install(segments)
     installs = any(_kind(s.text) in {"deps", "tool"} for s in segments)
     for k, seg in enumerate(segments):
         kind = _kind(seg.text)
+        texts.append(None)
         if kind in {"deps", "tool", "venv"} or k in feeds:
             continue
         if installs and _removes_cache(seg.text, list(_CACHE_DIRS.values())):
@@ -1301,11 +1308,12 @@ def _for_final(
                     opts.append("--no-install-recommends")
                 if not has_yes(argv):
                     opts.insert(0, "-y")  # a build cannot answer apt's prompt
-                kept.append(" ".join([*argv[:at], *opts, *keep]))
+                texts[k] = " ".join([*argv[:at], *opts, *keep])
                 continue
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
                 continue
-        kept.append(seg.text)
+        texts[k] = seg.text
+    kept = [t for t in texts if t is not None]
     if not any(_changes_packages(program(k)) or classify(k) != "apt" for k in kept):
         return None
     if len(kept) < len(segments) and all(
@@ -1314,14 +1322,19 @@ def _for_final(
         # `set -ex && pipenv install`, `pip install -r /r.txt && rm -rf /r.txt`, `export X=..
         # && pdm export`: without the install, what is left does nothing in the final stage.
         return None
+    append: list[str] = []
     if any(_changes_packages(program(k)) and classify(k) == "apt" for k in kept):
         # Package lists and apt's caches are ~150 MB the running app never reads. Official
         # images drop the caches by configuration; other Debian bases do not.
         if not any(program(k)[:2] == ["apt-get", "clean"] for k in kept):
-            kept.append("apt-get clean")
+            append.append("apt-get clean")
         if not any("/var/lib/apt/lists" in k for k in kept):
-            kept.append("rm -rf /var/lib/apt/lists/*")
-    return Instruction("RUN", " && ".join(kept), ins.leading, None, ins.line)
+            append.append("rm -rf /var/lib/apt/lists/*")
+    if ins.opaque or ins.flags:
+        # A heredoc's body cannot be edited; the final stage's copy takes no build mounts.
+        return Instruction("RUN", " && ".join([*kept, *append]), ins.leading, None, ins.line)
+    # Word edits in the user's text: the comments between the commands stay.
+    return rewrite_commands(ins, texts, append=tuple(append))
 
 
 def _changes_packages(argv: list[str]) -> bool:
