@@ -125,13 +125,19 @@ def render_instruction(keyword: str, value: str) -> str:
     Only top-level `&&` break the line: one inside quotes or a subshell stays where it is, since
     a continuation there would put the next line's indentation into the string or change what
     the subshell reads."""
-    if keyword == "RUN" and len(value) > 78 and " && " in value and "\n" not in value:
+    if keyword == "RUN" and len(value) > 78 and ("&&" in value or ";" in value) and (
+        "\n" not in value
+    ):
         from optimizer.shell import split_commands
 
         segments = split_commands(value)
-        if len(segments) > 1 and all(s.sep in {"&&", ""} for s in segments):
-            parts = [_wrap_if(s.text) for s in segments]
-            return "RUN " + " \\\n    && ".join(parts) + "\n"
+        if len(segments) > 1 and all(s.sep in {"&&", ";", ""} for s in segments):
+            # `a; b` stays `a; b` (`&&` would stop where `;` goes on): `a; \` and `b` below.
+            text = "RUN "
+            for seg in segments:
+                text += _wrap_if(seg.text)
+                text += {"&&": " \\\n    && ", ";": "; \\\n    ", "": "\n"}[seg.sep]
+            return text
     return f"{keyword} {value}\n"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction
+from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, render_instruction
 
 TRICKY = """\
 # syntax-free comment at the top
@@ -274,3 +274,17 @@ def test_a_long_if_then_fi_in_a_new_run_gets_its_body_on_a_line_of_its_own() -> 
     )
     short = "if true; then echo; fi"
     assert render_instruction("RUN", f"{'x' * 80} && {short}").endswith(f"&& {short}\n")
+
+
+def test_a_long_chain_of_semicolons_renders_a_command_a_line_and_keeps_them() -> None:
+    value = (
+        "set -eux; . /etc/os-release; rm -f /etc/apt/sources.list.d/*.list; apt-get update"
+        " && rm -rf /x"
+    )
+    assert render_instruction("RUN", value) == (
+        "RUN set -eux; \\\n"
+        "    . /etc/os-release; \\\n"
+        "    rm -f /etc/apt/sources.list.d/*.list; \\\n"
+        "    apt-get update \\\n"
+        "    && rm -rf /x\n"
+    )

@@ -152,3 +152,13 @@ def test_rewritten_commands_without_comments_render_a_command_a_line() -> None:
 )
 def test_highest_minor(spec: str, minor: int | None) -> None:
     assert highest_minor(spec) == minor
+
+
+def test_a_line_the_edits_shortened_keeps_no_trailing_blanks() -> None:
+    ins = _run(
+        "RUN apt-get update \\\n"
+        "    # cache cleaning:\n"
+        "    && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \n"
+    ).instructions[1]
+    new = rewrite_commands(ins, ["apt-get update", "apt-get autoremove -y", None])
+    assert new.raw == "RUN apt-get update \\\n    # cache cleaning:\n    && apt-get autoremove -y\n"

@@ -300,7 +300,7 @@ class MultiStage(NotesTransform):
         missing = [p for p in runtime if p not in have]
         if missing:
             final_part.insert(
-                _after_header(final_part), Instruction.new("RUN", apt_install(missing))
+                _after_apt_sources(final_part), Instruction.new("RUN", apt_install(missing))
             )
         venv_lines = [Instruction.new("COPY", f"--from={builder} {venv} {venv}")]
         if existing_venv is None:
@@ -1397,6 +1397,23 @@ def _looks_like_manifest(path: str) -> bool:
         )
         or path.rstrip("/").endswith("requirements")
     )
+
+
+_APT_SOURCES = re.compile(
+    r"/etc/apt/(sources\.list|apt\.conf|keyrings|trusted\.gpg|preferences)|"
+    r"\b(add-apt-repository|apt-key|extrepo)\b"
+)
+
+
+def _after_apt_sources(instructions: list[Instruction]) -> int:
+    """Where a new apt install goes: after the header, and after the last RUN that sets up
+    apt's sources (a mirror, a repository, a proxy): a user behind a mirror cannot reach the
+    default one."""
+    at = _after_header(instructions)
+    for k, ins in enumerate(instructions):
+        if ins.keyword == "RUN" and _APT_SOURCES.search(ins.value):
+            at = max(at, k + 1)
+    return at
 
 
 def _after_header(instructions: list[Instruction]) -> int:

@@ -98,6 +98,16 @@ def apply_edits(ins: Instruction, edits: list[Edit]) -> Instruction:
         # Words deleted from a line of their own leave `   \`: Docker warns that such empty
         # continuation lines will become errors.
         raw = _BLANK_CONTINUATION.sub("", raw)
+    if raw != ins.raw:
+        # A line the edits changed ends where its text does (the user's trailing blanks after
+        # a command that went are not kept); lines left as they were are not touched.
+        same = set(ins.raw.splitlines())
+        raw = "".join(
+            line if line.rstrip("\n") in same else line.rstrip("\n").rstrip(" \t") + "\n"
+            for line in raw.splitlines(keepends=True)
+        )
+        if not ins.raw.endswith("\n"):
+            raw = raw.rstrip("\n")
     if _BARE_KEYWORD.match(raw) and not _BARE_KEYWORD.match(ins.raw):
         # The first command went: the next line's joins the keyword's.
         raw = _BARE_KEYWORD.sub(r"\1 ", raw, count=1)
