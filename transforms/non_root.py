@@ -89,7 +89,10 @@ class NonRoot(NotesTransform):
                 out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
             )
         script = _entrypoint_script(start, read)
-        if script is not None and (_MANAGES_USERS.search(script) or _NEEDS_ROOT.search(script)):
+        commands = _script_commands(script or "")
+        if script is not None and (
+            _MANAGES_USERS.search(commands) or _NEEDS_ROOT.search(commands)
+        ):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
@@ -894,6 +897,47 @@ def _workdirs(items: list[tuple[int, Instruction]], env: dict[str, str]) -> list
 
 
 _SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
+
+
+def _script_commands(script: str) -> str:
+    """The script's command lines, for the checks on what the start needs root for: comments,
+    heredoc bodies and messages (`# wait for a service`, `echo "Waiting for nginx..."`) are
+    words, not commands. A message redirected into /etc/ is a command still."""
+    kept: list[str] = []
+    for line in script_lines(script):
+        line = _without_comment(line)
+        heads = [_head(argv) for argv in line_argvs(line)]
+        if heads and "/etc/" not in line and all(h in {"echo", "printf"} for h in heads):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _head(argv: list[str]) -> str:
+    """The program of a command whose redirections come first (`>&2 echo ...`)."""
+    for word in argv:
+        if word[:1] not in {">", "<"} and not (word[:1].isdigit() and word[1:2] in {">", "<"}):
+            return word
+    return ""
+
+
+def _without_comment(line: str) -> str:
+    """The line up to a `#` that starts a word outside quotes (`wait db  # the service`)."""
+    quote = ""
+    escaped = False
+    for at, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            if char == quote:
+                quote = ""
+        elif char in {"'", '"'}:
+            quote = char
+        elif char == "#" and (at == 0 or line[at - 1] in " \t;"):
+            return line[:at].rstrip()
+    return line
 
 
 def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | None:
