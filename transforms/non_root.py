@@ -89,9 +89,9 @@ class NonRoot(NotesTransform):
                 out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
             )
         script = _entrypoint_script(start, read)
-        commands = _script_commands(script or "")
+        script_code = _script_commands(script or "")
         if script is not None and (
-            _MANAGES_USERS.search(commands) or _NEEDS_ROOT.search(commands)
+            _MANAGES_USERS.search(script_code) or _NEEDS_ROOT.search(script_code)
         ):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
