@@ -88,6 +88,18 @@ class NonRoot(NotesTransform):
             return Result(
                 out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
             )
+        # The command compose runs in place of CMD (`runserver 0.0.0.0:80`) binds as well.
+        compose_starts = _compose_commands(ctx)
+        for command in compose_starts:
+            ports = [p for p in re.findall(r":(\d+)\b", expand(command, env)) if int(p) < 1024]
+            if ports:
+                return Result(
+                    out,
+                    skipped=[
+                        f"the compose service's command binds port {ports[0]} (<1024), "
+                        "which needs root"
+                    ],
+                )
         script = _entrypoint_script(start, read)
         script_code = _script_commands(script or "")
         if script is not None and (
@@ -97,7 +109,7 @@ class NonRoot(NotesTransform):
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
         home = _root_home_reason(
-            items, " ".join([start, script or "", *_compose_commands(ctx)]), env, read
+            items, " ".join([start, script or "", *compose_starts]), env, read
         )
         if home is not None:
             return Result(out, skipped=[home])
@@ -275,7 +287,7 @@ class NonRoot(NotesTransform):
                 db_files.append(located)
         # Files the start command itself writes: the server's log and pid files, redirections.
         start_dirs: list[str] = []
-        started = _start_files(" ".join([starts, *_compose_commands(ctx)]), env)
+        started = _start_files(" ".join([starts, *compose_starts]), env)
         for path, is_pid in [*started, *_configured_files(start, env, read)]:
             located = posixpath.normpath(posixpath.join(cwd, path))
             folder = posixpath.dirname(located)
@@ -345,7 +357,7 @@ class NonRoot(NotesTransform):
         writes_code = bool(
             re.search(
                 r"\b(makemigrations|compilemessages)\b",
-                " ".join([starts, *_compose_commands(ctx)]),
+                " ".join([starts, *compose_starts]),
             )
         )
         # A directory above the app's (the sqlite file beside a copied subdirectory) only at its
