@@ -70,7 +70,7 @@ class Service:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def builds(self, dockerfile: Path) -> bool:
-        return self.dockerfile is not None and _same(self.dockerfile, dockerfile)
+        return self.dockerfile is not None and _same(_built_file(self.dockerfile), dockerfile)
 
     def mounts_over(self, container_path: str) -> BindMount | None:
         """The bind mount that hides `container_path` in the image (the source mounted over it)."""
@@ -380,6 +380,16 @@ def _argv(value: object) -> list[str] | None:
     if isinstance(value, list):
         return [str(v) for v in value]
     return None
+
+
+def _built_file(path: Path) -> Path:
+    """The file a build of `path` reads: BuildKit, like the classic builder, falls back to a
+    lowercase `dockerfile` when a `Dockerfile` (compose's default name) is not there."""
+    if path.name == "Dockerfile" and not path.exists():
+        lower = path.with_name("dockerfile")
+        if lower.is_file():
+            return lower
+    return path
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -157,3 +157,24 @@ def test_env_file_above_the_compose_directory_is_read_from_its_template(tmp_path
     # Paths above the compose directory map back to the real tree, not the scratch copy.
     assert app.builds(tmp_path / "Dockerfile")
     assert "env file ../.env not found: read .env.example in its place" in project.notes
+
+
+def test_a_lowercase_dockerfile_is_what_the_default_build_reads(tmp_path: Path) -> None:
+    """kingIsmoil/BT has only `dockerfile` and `build: .`: compose config says `Dockerfile`,
+    and BuildKit reads the lowercase file when `Dockerfile` is not there (checked with
+    `docker compose build` on the lab engine). The service builds it, so its db and redis
+    must start for the app."""
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  web:\n    build: .\n    depends_on: [db]\n"
+        "  db:\n    image: postgres:15\n"
+    )
+    (tmp_path / "dockerfile").write_text("FROM python:3.13-slim\n")
+    project = compose.load(tmp_path)
+    assert project is not None
+    assert [s.name for s in project.building(tmp_path / "dockerfile")] == ["web"]
+    # Once a `Dockerfile` exists the build reads that one, not the lowercase file.
+    (tmp_path / "Dockerfile").write_text("FROM python:3.13-slim\n")
+    if (tmp_path / "Dockerfile").samefile(tmp_path / "dockerfile"):
+        return  # a case-insensitive file system: one file
+    assert project.building(tmp_path / "dockerfile") == []
+    assert [s.name for s in project.building(tmp_path / "Dockerfile")] == ["web"]

@@ -128,3 +128,51 @@ def test_files_the_build_and_the_entrypoint_copy_stay(tmp_path: Path) -> None:
     assert ".env" in lines and ".env.*" in lines
     assert "!.env.example" in lines and "!.env.sample" in lines
     assert "!.env" not in lines and "!.env.production" not in lines
+
+
+def _dotenv_project(root: Path, reader: str) -> Path:
+    """A project whose settings load `.env` (ScrapXChange_backend: `load_dotenv()` in
+    backend/settings.py, the `.env` committed, no compose file to pass it)."""
+    root = materialize(GOLDEN / "media-with-files", root)
+    settings = root / "mysite/settings.py"
+    settings.write_text(reader + settings.read_text())
+    (root / ".env").write_text("DB_HOST=db\nSECRET_KEY=from-the-env-file\n")
+    return root
+
+
+def test_a_committed_env_file_the_settings_load_ships(tmp_path: Path) -> None:
+    root = _dotenv_project(tmp_path / "ctx", "from dotenv import load_dotenv\nload_dotenv()\n")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "init")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    lines = outcome.files[".dockerignore"].splitlines()
+    assert ".env" not in lines
+    assert ".env.*" in lines  # the other env files stay out as before
+    notes = " ".join(n for c in outcome.changes for n in c.notes)
+    assert "kept .env (committed to git, and mysite/settings.py loads it" in notes
+    # Idempotent: the second run adds nothing.
+    (root / ".dockerignore").write_text(outcome.files[".dockerignore"])
+    assert optimize(root / "Dockerfile", root, only=["dockerignore"]).files == {}
+
+
+def test_an_env_file_not_committed_stays_out_even_when_loaded(tmp_path: Path) -> None:
+    """The developer's own .env (gitignored or no git at all) is their secrets: out."""
+    root = _dotenv_project(tmp_path / "ctx", "import decouple\n")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert ".env" in outcome.files[".dockerignore"].splitlines()
+    (root / ".gitignore").write_text(".env\n")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "init")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert ".env" in outcome.files[".dockerignore"].splitlines()
+
+
+def test_a_committed_env_file_nothing_loads_stays_out(tmp_path: Path) -> None:
+    root = _dotenv_project(tmp_path / "ctx", "# settings read os.environ only\n")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "init")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert ".env" in outcome.files[".dockerignore"].splitlines()

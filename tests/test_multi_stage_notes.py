@@ -205,3 +205,27 @@ def test_apt_cache_hook_rides_on_the_first_apt_run(tmp_path: Path) -> None:
     assert len(hook) == 1, text
     assert "--mount=type=cache,target=/var/cache/apt" in hook[0], hook[0]
     assert "apt-get install" in hook[0], hook[0]
+
+
+def test_runtime_libraries_join_the_final_stages_own_apt_install() -> None:
+    """BT's final stage kept `apt-get install netcat-openbsd` and got a second RUN, with its
+    own `apt-get update`, for libpq5; the libraries now join the first plain install."""
+    from optimizer.dockerfile import Instruction
+    from transforms.multi_stage import _add_to_apt_install
+
+    kept = Instruction.new(
+        "RUN", "apt-get update && apt-get install -y netcat-openbsd && rm -rf /var/lib/apt/lists/*"
+    )
+    final = [Instruction.new("FROM", "python:3.12-slim"), kept]
+    assert _add_to_apt_install(final, ["libpq5"], len(final))
+    assert final[1].value == (
+        "apt-get update && apt-get install -y netcat-openbsd libpq5 && rm -rf /var/lib/apt/lists/*"
+    )
+    # Words after the package list that are not packages: a RUN of its own, as before.
+    for text in ("apt-get install -y curl || true", "apt-get install -y $PKGS"):
+        final = [Instruction.new("FROM", "python:3.12-slim"), Instruction.new("RUN", text)]
+        assert not _add_to_apt_install(final, ["libpq5"], len(final))
+        assert final[1].value == text
+    # An install after the venv's place (`before`) is too late for what the venv loads.
+    final = [Instruction.new("FROM", "python:3.12-slim"), kept]
+    assert not _add_to_apt_install(final, ["libpq5"], 1)

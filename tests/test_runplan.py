@@ -454,3 +454,22 @@ def test_a_service_the_environment_names_is_started_without_depends_on() -> None
     )
     assert [s.name for s in plan.services] == ["db", "redis"]
     assert any("'db' started too" in n for n in plan.notes)
+
+
+def test_a_start_script_copied_from_the_context_root_is_found_by_its_name(tmp_path: Path) -> None:
+    """kingIsmoil/BT: `COPY . .` under WORKDIR /app, compose runs `sh /app/entrypoint.sh`,
+    and the script (which migrates) sits at the context's root, not under an `app/` dir."""
+    (tmp_path / "entrypoint.sh").write_text(
+        "#!/bin/sh\nuntil nc -z db 5432; do sleep 1; done\npython manage.py migrate\n"
+        "gunicorn server.wsgi:application --bind 0.0.0.0:8000\n"
+    )
+    app = web(command=["sh", "/app/entrypoint.sh"], build_context=tmp_path)
+    p = project(root=tmp_path, database_engines=("postgresql",))
+    plan = derive(p, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
+    assert plan.pre is None
+    assert "the command runs migrate itself: no pre-step" in plan.notes
+    # Two scripts of that name, neither under app/: which one runs is not known; migrate.
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "entrypoint.sh").write_text("#!/bin/sh\nexec gunicorn a.wsgi\n")
+    plan = derive(p, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
+    assert plan.pre == MIGRATE

@@ -764,3 +764,30 @@ def test_a_missing_env_file_the_build_copies_points_at_its_template(tmp_path: Pa
     (tmp_path / ".env").write_text("A=1\n", encoding="utf-8")
     assert missing_file_hint(failed, tmp_path) is None  # there after all: another cause
     assert missing_file_hint(_side(), tmp_path) is None
+
+
+# Django REST framework's browsable API, as DRF-homework served it for an unauthenticated
+# GET with `Accept: text/html`: its template carries the debug pages' robots tag too.
+_DRF_401 = (
+    '<!DOCTYPE html><html><head><meta name="robots" content="NONE,NOARCHIVE" />'
+    '<title>Lesson List Create - Django REST framework</title><link rel="stylesheet" '
+    'type="text/css" href="/static/rest_framework/css/bootstrap.min.css"/></head><body>'
+    '<div class="response-info" aria-label="response info"><pre class="prettyprint">'
+    "<span class=\"meta nocode\"><b>HTTP 401 Unauthorized</b></span>"
+)
+
+
+def test_a_rest_framework_error_page_is_not_called_a_django_debug_page() -> None:
+    before = _side(probes=[_probe("/materials/lessons/", 401, _DRF_401)])
+    after = _side(probes=[_probe("/materials/lessons/", 401, _DRF_401)])
+    assert judge_probes(before.probes, after.probes) == {"/materials/lessons/": "proves-little"}
+    _, reasons = _verdict(before, after)
+    assert "GET /materials/lessons/: both sides answer 401 (the same error)" in reasons[1]
+    assert "DEBUG" not in " ".join(reasons)
+    # A Django debug page raised inside a DRF view (traceback frames in rest_framework/) is
+    # still one.
+    debug = _DEBUG_500 + "<td>/opt/venv/lib/python3.11/site-packages/rest_framework/views.py</td>"
+    _, reasons = _verdict(
+        _side(probes=[_probe("/", 500, debug)]), _side(probes=[_probe("/", 500, debug)])
+    )
+    assert "(a Django DEBUG error page)" in reasons[1]

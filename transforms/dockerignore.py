@@ -9,7 +9,10 @@ and meaning. Files the project's code or Dockerfile names explicitly are never e
 Besides the usual names, the project's own local state is excluded by what the settings say: the
 sqlite database file DATABASES names (whatever it is called: `app_db`, `data/site.db`), and the
 media uploads the user did not commit. A file the Dockerfile copies by name is kept, and the note
-says so.
+says so. A `.env` that git tracks is kept when the project's code loads a dotenv file
+(`load_dotenv()`, `read_env()`, decouple): it is the repository's configuration, which the
+original image carried, not the developer's secrets, and without it the settings fall back to
+other values wherever nothing else passes the variables.
 """
 
 from __future__ import annotations
@@ -89,6 +92,16 @@ class DockerIgnore(NotesTransform):
             if pattern == ".git" and "git-at-run-time" in needed:
                 kept.append(".git (the app runs git at run time: " + needed_git_file(ctx) + ")")
                 continue
+            if pattern == ".env" and (loader := _committed_env_loaded(ctx)) is not None:
+                # The repository ships this .env: it is the project's configuration, not
+                # the developer's secrets, and without it the settings fall back to other
+                # values (DB_HOST=localhost) wherever nothing passes the variables.
+                kept.append(
+                    f".env (committed to git, and {loader} loads it: the image keeps its "
+                    "configuration; pass it at run time (env_file:) and untrack it if it "
+                    "holds secrets)"
+                )
+                continue
             wanted.append(pattern)
         extra, said, why = _project_patterns(
             ctx, stripped | negated, existing + wanted, copied, committed
@@ -123,6 +136,25 @@ class DockerIgnore(NotesTransform):
         if kept:
             note += f"; kept {', '.join(kept)}"
         return Result(out, [note], files={key: text})
+
+
+# Python that loads a dotenv file into the environment: python-dotenv, django-dotenv,
+# django-environ / environs' read_env, python-decouple (which reads `.env` by itself).
+_LOADS_DOTENV = re.compile(
+    r"\b(?:load_dotenv|read_dotenv|dotenv_values|read_env)\s*\("
+    r"|^[ \t]*(?:from[ \t]+decouple[ \t]+import|import[ \t]+decouple)\b",
+    re.MULTILINE,
+)
+
+
+def _committed_env_loaded(ctx: Context) -> str | None:
+    """The project file that loads a `.env` when git tracks the context's `.env`, else None."""
+    if not _committed(ctx.context_dir, ".env"):
+        return None
+    for path, text in python_sources(ctx.context_dir, skip_dir=lambda d: "test" in d):
+        if _LOADS_DOTENV.search(text):
+            return path.relative_to(ctx.context_dir).as_posix()
+    return None
 
 
 def _norm(pattern: str) -> str:

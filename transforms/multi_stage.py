@@ -30,6 +30,7 @@ from optimizer.shell import (
     TOOLS,
     Segment,
     classify,
+    has_shell_syntax,
     pip_install_targets,
     program,
     spec_name,
@@ -298,7 +299,9 @@ class MultiStage(NotesTransform):
         # Runtime libraries the dependencies load (libpq5 for psycopg2, ...), if not yet there.
         have = apt_packages(final_part)
         missing = [p for p in runtime if p not in have]
-        if missing:
+        if missing and not _add_to_apt_install(
+            final_part, missing, len(final_part) if source_at is None else source_at
+        ):
             final_part.insert(
                 _after_apt_sources(final_part), Instruction.new("RUN", apt_install(missing))
             )
@@ -1414,6 +1417,33 @@ def _after_apt_sources(instructions: list[Instruction]) -> int:
         if ins.keyword == "RUN" and _APT_SOURCES.search(ins.value):
             at = max(at, k + 1)
     return at
+
+
+def _add_to_apt_install(
+    instructions: list[Instruction], packages: list[str], before: int
+) -> bool:
+    """Add `packages` to the first `apt-get install` the final stage keeps before `before`
+    (`apt-get install -y netcat-openbsd`): one package-list download and one layer, not a
+    second RUN that fetches the lists again for libpq5. False when there is none."""
+    for k, ins in enumerate(instructions[:before]):
+        if ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        segments = split_commands(ins.args)
+        for j, seg in enumerate(segments):
+            argv = program(seg.text)
+            # `apt-get install -y x || true`, `> /dev/null`: the words do not end the command.
+            if (
+                argv
+                and argv[0] in {"apt-get", "apt"}
+                and "install" in argv
+                and not has_shell_syntax(seg.text)
+            ):
+                texts: list[str | None] = [s.text for s in segments]
+                texts[j] = seg.text.rstrip() + " " + " ".join(packages)
+                # Word edits in the user's text: the comments between the commands stay.
+                instructions[k] = rewrite_commands(ins, texts)
+                return True
+    return False
 
 
 def _after_header(instructions: list[Instruction]) -> int:

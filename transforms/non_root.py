@@ -88,13 +88,28 @@ class NonRoot(NotesTransform):
             return Result(
                 out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
             )
+        # The command compose runs in place of CMD (`runserver 0.0.0.0:80`) binds as well.
+        compose_starts = _compose_commands(ctx)
+        for command in compose_starts:
+            ports = [p for p in re.findall(r":(\d+)\b", expand(command, env)) if int(p) < 1024]
+            if ports:
+                return Result(
+                    out,
+                    skipped=[
+                        f"the compose service's command binds port {ports[0]} (<1024), "
+                        "which needs root"
+                    ],
+                )
         script = _entrypoint_script(start, read)
-        if script is not None and (_MANAGES_USERS.search(script) or _NEEDS_ROOT.search(script)):
+        script_code = _script_commands(script or "")
+        if script is not None and (
+            _MANAGES_USERS.search(script_code) or _NEEDS_ROOT.search(script_code)
+        ):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
         home = _root_home_reason(
-            items, " ".join([start, script or "", *_compose_commands(ctx)]), env, read
+            items, " ".join([start, script or "", *compose_starts]), env, read
         )
         if home is not None:
             return Result(out, skipped=[home])
@@ -272,7 +287,7 @@ class NonRoot(NotesTransform):
                 db_files.append(located)
         # Files the start command itself writes: the server's log and pid files, redirections.
         start_dirs: list[str] = []
-        started = _start_files(" ".join([starts, *_compose_commands(ctx)]), env)
+        started = _start_files(" ".join([starts, *compose_starts]), env)
         for path, is_pid in [*started, *_configured_files(start, env, read)]:
             located = posixpath.normpath(posixpath.join(cwd, path))
             folder = posixpath.dirname(located)
@@ -342,7 +357,7 @@ class NonRoot(NotesTransform):
         writes_code = bool(
             re.search(
                 r"\b(makemigrations|compilemessages)\b",
-                " ".join([starts, *_compose_commands(ctx)]),
+                " ".join([starts, *compose_starts]),
             )
         )
         # A directory above the app's (the sqlite file beside a copied subdirectory) only at its
@@ -367,6 +382,17 @@ class NonRoot(NotesTransform):
         while at > 1 and items[at - 1][1].keyword in _TAIL:
             at -= 1
         run_at = _run_at(items, at, ctx.context_dir, env, app_dir, top, data)
+        # A build step that fills STATIC_ROOT right above (`RUN manage.py collectstatic`) hands
+        # it over in its own layer: a `chown -R` in the next layer copies every collected file
+        # into that layer again (17.9 MB on kingIsmoil/BT). A numeric chown needs no user yet.
+        filled = _collects_static_last(items[:run_at]) if static_path in data else None
+        if filled is not None and static_path is not None:
+            n, ins = filled
+            out.instructions[n] = ins.with_args(f"{ins.args} && chown -R {UID}:{UID} {static_path}")
+            data = [d for d in data if d != static_path]
+            commands = [c for c in commands if not c.startswith(f"chown -R {UID}:{UID} ")]
+            if data:
+                commands.append(f"chown -R {UID}:{UID} " + " ".join(data))
         out.insert_before(stage.start + run_at, Instruction.new("RUN", " && ".join(commands)))
         out.insert_before(stage.start + at + 1, Instruction.new("USER", str(UID)))
         where = f"; {', '.join(writable)} writable for it" if writable else ""
@@ -896,6 +922,47 @@ def _workdirs(items: list[tuple[int, Instruction]], env: dict[str, str]) -> list
 _SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
 
 
+def _script_commands(script: str) -> str:
+    """The script's command lines, for the checks on what the start needs root for: comments,
+    heredoc bodies and messages (`# wait for a service`, `echo "Waiting for nginx..."`) are
+    words, not commands. A message redirected into /etc/ is a command still."""
+    kept: list[str] = []
+    for line in script_lines(script):
+        line = _without_comment(line)
+        heads = [_head(argv) for argv in line_argvs(line)]
+        if heads and "/etc/" not in line and all(h in {"echo", "printf"} for h in heads):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _head(argv: list[str]) -> str:
+    """The program of a command whose redirections come first (`>&2 echo ...`)."""
+    for word in argv:
+        if word[:1] not in {">", "<"} and not (word[:1].isdigit() and word[1:2] in {">", "<"}):
+            return word
+    return ""
+
+
+def _without_comment(line: str) -> str:
+    """The line up to a `#` that starts a word outside quotes (`wait db  # the service`)."""
+    quote = ""
+    escaped = False
+    for at, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            if char == quote:
+                quote = ""
+        elif char in {"'", '"'}:
+            quote = char
+        elif char == "#" and (at == 0 or line[at - 1] in " \t;"):
+            return line[:at].rstrip()
+    return line
+
+
 def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | None:
     """The shell script the start command runs: a `.sh` word, or a path whose file starts
     with a shell's `#!` line (cookiecutter-django's `/entrypoint` and `/start`)."""
@@ -934,6 +1001,21 @@ def _app_dir(
 
 # Instructions the user's RUN may move above: they neither run anything nor write files.
 _INERT = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "STOPSIGNAL"})
+
+
+def _collects_static_last(
+    items: list[tuple[int, Instruction]],
+) -> tuple[int, Instruction] | None:
+    """The shell-form RUN that runs collectstatic, when it is the last step above (only
+    ENV/ARG/LABEL/EXPOSE/STOPSIGNAL after it): nothing after it adds to STATIC_ROOT."""
+    for n, ins in reversed(items):
+        if ins.keyword in _INERT:
+            continue
+        if ins.keyword != "RUN" or ins.exec_form is not None or ins.opaque:
+            return None
+        argvs = list(line_argvs(ins.args))
+        return (n, ins) if any("collectstatic" in argv for argv in argvs) else None
+    return None
 
 
 def _run_at(

@@ -17,6 +17,8 @@ from optimizer.verify.report import (
 NOTHING_PROVEN = "nothing was proven"
 # Django's DEBUG pages (technical 404 and 500) carry this robots meta tag.
 _DJANGO_DEBUG_PAGE = 'content="NONE,NOARCHIVE"'
+# The response panel of REST framework's browsable API page (rest_framework/base.html).
+_DRF_BROWSABLE_API = 'class="response-info"'
 CAUSE_LINES = 12
 
 
@@ -33,8 +35,13 @@ def compare_probes(before: list[ProbeResult], after: list[ProbeResult]) -> dict[
 
 def is_debug_page(probe: ProbeResult) -> bool:
     # Django serves its technical 404/500 pages with their error status; the admin's own pages
-    # (the 200 login page) carry the same robots meta tag and are real answers.
-    return (probe.status or 0) >= 400 and _DJANGO_DEBUG_PAGE in probe.body
+    # (the 200 login page) carry the same robots meta tag and are real answers, and so does
+    # REST framework's browsable API, whose 401/403/404 are the API's answers, not DEBUG pages.
+    return (
+        (probe.status or 0) >= 400
+        and _DJANGO_DEBUG_PAGE in probe.body
+        and _DRF_BROWSABLE_API not in probe.body
+    )
 
 
 def judge_probes(

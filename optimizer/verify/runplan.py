@@ -696,7 +696,9 @@ def _named_in(host: str, environment: dict[str, str]) -> bool:
 
 def _script_migrates(context: Path, command: list[str]) -> bool:
     """Does a script the command runs (start.sh, docker-entrypoint.sh: found in the context by
-    its path's tail, since COPY moved it) run `migrate`?"""
+    its path's tail, since COPY moved it) run `migrate`? `/app/entrypoint.sh` after `COPY . .`
+    is the context's `entrypoint.sh`: the container's directory is not the host's, so the name
+    alone is enough when the context has one file of that name."""
     for word in command:
         if "/" not in word and not word.endswith(".sh"):
             continue
@@ -704,11 +706,12 @@ def _script_migrates(context: Path, command: list[str]) -> bool:
         if not tail:
             continue
         try:
-            candidates = [
-                p for p in context.rglob(tail[-1]) if p.is_file() and p.parts[-len(tail):] == tail
-            ][:5]
+            named = [p for p in context.rglob(tail[-1]) if p.is_file()][:50]
         except OSError:
             continue
+        candidates = [p for p in named if p.parts[-len(tail) :] == tail][:5]
+        if not candidates and len(named) == 1:
+            candidates = named
         for script in candidates:
             try:
                 text = script.read_text(encoding="utf-8", errors="replace")[:100_000]

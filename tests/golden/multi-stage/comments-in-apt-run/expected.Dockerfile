@@ -50,14 +50,10 @@ RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 \
-    && apt-get clean \
-    && rm -rf /var/lib/apt/lists/*
 
 RUN apt-get update \
   # translations
-  && apt-get install -y --no-install-recommends gettext \
+  && apt-get install -y --no-install-recommends gettext libpq5 \
   && rm -rf /var/lib/apt/lists/* \
   && apt-get clean
 

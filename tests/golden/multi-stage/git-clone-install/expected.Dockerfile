@@ -38,11 +38,7 @@ RUN --mount=type=cache,target=/root/.cache/pip git clone --depth 1 https://githu
 # the builder.
 FROM python:3.11
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 \
-    && apt-get clean \
-    && rm -rf /var/lib/apt/lists/*
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext libpq5 \
     && rm -rf /var/lib/apt/lists/* \
     && apt-get clean
 

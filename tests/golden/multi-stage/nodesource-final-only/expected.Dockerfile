@@ -23,10 +23,6 @@ RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
 FROM python:3.13
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 \
-    && apt-get clean \
-    && rm -rf /var/lib/apt/lists/*
 
 # The image has no bytecode for the standard library and the app's user cannot write it:
 # compile what Django and its server import, once, instead of at every start.
@@ -40,7 +36,7 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
     if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 WORKDIR /app
 RUN curl -fsSL https://deb.nodesource.com/setup_20.x | bash -
-RUN apt-get update && apt-get install -y nodejs
+RUN apt-get update && apt-get install -y nodejs libpq5
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY --from=builder /opt/venv /opt/venv
 COPY . .

@@ -37,10 +37,6 @@ RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
 FROM python:3.11
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 \
-    && apt-get clean \
-    && rm -rf /var/lib/apt/lists/*
 
 # The image has no bytecode for the standard library and the app's user cannot write it:
 # compile what Django and its server import, once, instead of at every start.
@@ -54,7 +50,7 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
     if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 RUN curl -sL https://deb.nodesource.com/setup_20.x | bash
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends nodejs \
+    && apt-get install -y --no-install-recommends nodejs libpq5 \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /code

@@ -36,14 +36,10 @@ RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt
 FROM python:3.11
 
 ENV PYTHONUNBUFFERED=1
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 \
-    && apt-get clean \
-    && rm -rf /var/lib/apt/lists/*
 
 # ---- system packages ----
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
+    && apt-get install -y --no-install-recommends curl libpq5 \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 

@@ -33,11 +33,7 @@ RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt
 # the builder.
 FROM python:3.11-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 \
-    && apt-get clean \
-    && rm -rf /var/lib/apt/lists/*
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends git \
+    && apt-get install -y --no-install-recommends git libpq5 \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 
