@@ -32,7 +32,12 @@ _V1_FORMAT = re.compile(r"\(root\) Additional property (\S+) is not allowed")
 # What a required variable (`${CELERY_BROKER:?err}`) is read as when it is not set here.
 PLACEHOLDER = "dj-optimize-unset"
 _MIRROR_DEPTH = 2
-_EXAMPLE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".default", ".defaults")
+# The names projects give an env file's committed template (`.exemple`: French-speaking
+# projects' spelling, seen in the corpus).
+_EXAMPLE_SUFFIXES = (
+    ".example", ".sample", ".template", ".dist", ".default", ".defaults", ".exemple", ".tpl",
+    ".tmpl",
+)
 
 
 @dataclass(frozen=True)

@@ -178,3 +178,18 @@ def test_a_lowercase_dockerfile_is_what_the_default_build_reads(tmp_path: Path) 
         return  # a case-insensitive file system: one file
     assert project.building(tmp_path / "dockerfile") == []
     assert [s.name for s in project.building(tmp_path / "Dockerfile")] == ["web"]
+
+
+@pytest.mark.parametrize(
+    "template", [".env.example", ".env.exemple", ".env.tpl", "env.sample", "example.env"]
+)
+def test_an_env_file_template_is_found_by_the_names_projects_give_it(
+    tmp_path: Path, template: str
+) -> None:
+    (tmp_path / template).write_text("A=1\n")
+    assert compose.example_for(tmp_path / ".env") == tmp_path / template
+
+
+def test_an_env_file_is_not_its_own_template(tmp_path: Path) -> None:
+    (tmp_path / ".env.local").write_text("A=1\n")
+    assert compose.example_for(tmp_path / ".env") is None
