@@ -6,9 +6,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from helpers import materialize
 
 from optimizer.pipeline import optimize
+from transforms import dockerignore
 
 GOLDEN = Path(__file__).parent / "golden" / "dockerignore"
 
@@ -176,3 +178,25 @@ def test_a_committed_env_file_nothing_loads_stays_out(tmp_path: Path) -> None:
     _git(root, "commit", "-qm", "init")
     outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
     assert ".env" in outcome.files[".dockerignore"].splitlines()
+
+
+@pytest.mark.parametrize(
+    ("name", "patterns", "excluded"),
+    [
+        (".env", [".env"], True),
+        # A pattern without `**/` matches from the context's root only, as Docker reads it.
+        ("django_bike/.env", [".env", ".env.*"], False),
+        ("app/media/a.jpg", ["media"], False),
+        ("media/a.jpg", ["media"], True),
+        ("a/b/__pycache__/x.pyc", ["**/__pycache__"], True),
+        ("x.pyc", ["**/*.py[cod]"], True),
+        ("a/x.pyo", ["**/*.py[cod]"], True),
+        ("a/x.py", ["**/*.py[cod]"], False),
+        ("db.sqlite3", ["**/*.sqlite3"], True),
+        # `*` stays within one path segment.
+        ("static/css/a.css", ["static/*.css"], False),
+        ("static/a.css", ["static/*.css"], True),
+    ],
+)
+def test_excluded_matches_as_docker_does(name: str, patterns: list[str], excluded: bool) -> None:
+    assert dockerignore._excluded(name, patterns) is excluded

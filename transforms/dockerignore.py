@@ -420,10 +420,35 @@ def _names_in_code(root: Path) -> set[str]:
 
 
 def _excluded(name: str, patterns: list[str]) -> bool:
-    from fnmatch import fnmatch
+    """Whether a .dockerignore with `patterns` leaves out the context path `name`, as Docker
+    matches them: from the context's root (`.env` is only the top-level one), `*` within one
+    path segment, `**` across any number, and a pattern that names a directory covers what is
+    inside it."""
+    return any(_pattern(p).fullmatch(name) for p in patterns)
 
-    base = name.rsplit("/", 1)[-1]
-    return any(
-        fnmatch(name, p.removeprefix("**/")) or fnmatch(base, p.removeprefix("**/"))
-        for p in patterns
-    )
+
+def _pattern(pattern: str) -> re.Pattern[str]:
+    parts = _norm(pattern).split("/")
+    regex = ""
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        if part == "**":
+            regex += ".*" if last else "(?:[^/]+/)*"
+            continue
+        at = 0
+        while at < len(part):
+            ch = part[at]
+            if ch == "*":
+                regex += "[^/]*"
+            elif ch == "?":
+                regex += "[^/]"
+            elif ch == "[" and "]" in part[at + 1 :]:
+                close = part.index("]", at + 1)
+                body = part[at + 1 : close]
+                regex += "[" + ("^" + body[1:] if body.startswith("!") else body) + "]"
+                at = close
+            else:
+                regex += re.escape(ch)
+            at += 1
+        regex += "" if last else "/"
+    return re.compile(regex + "(?:/.*)?")
