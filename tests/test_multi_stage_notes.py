@@ -205,3 +205,21 @@ def test_apt_cache_hook_rides_on_the_first_apt_run(tmp_path: Path) -> None:
     assert len(hook) == 1, text
     assert "--mount=type=cache,target=/var/cache/apt" in hook[0], hook[0]
     assert "apt-get install" in hook[0], hook[0]
+
+
+def test_unreadable_compose_file_is_a_caveat_on_the_split_not_left_alone(
+    tmp_path: Path,
+) -> None:
+    """Amir-4m/insta-follow-client: the compose file names its image by a variable that is not
+    set, Compose refuses it, and the split went ahead all the same; the report said
+    "[multi-stage] left alone: compose file ... not read" under a split it had made."""
+    from optimizer.output import findings
+
+    root = materialize(GOLDEN / "pip-psycopg2", tmp_path / "ctx")
+    (root / "docker-compose.yml").write_text("services:\n  web:\n    build: [unclosed\n")
+    outcome = optimize(root / "Dockerfile", root, only=["multi-stage"])
+    assert " AS builder" in outcome.files["Dockerfile"]
+    report = [f.message for f in findings(outcome)]
+    caveat = next(m for m in report if "not read" in m)
+    assert not caveat.startswith("left alone"), caveat
+    assert not any("not read" in n for c in outcome.skipped for n in c.notes)

@@ -371,7 +371,10 @@ class MultiStage(NotesTransform):
                 "so a dependency change does not download everything again; the final stage "
                 "keeps none (--no-buildkit for the legacy builder)"
             )
-        return Result(out, notes, skipped)
+        # The split went ahead: a compose file that could not be read is a caveat on the
+        # change, not something left alone.
+        notes.extend(compose_notes)
+        return Result(out, notes, [s for s in skipped if s not in compose_notes])
 
 
 _RUNNER_TOOLS = frozenset({"poetry", "pipenv", "uv", "uvx", "pipx", "pdm", "hatch"})
