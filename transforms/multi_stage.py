@@ -1292,7 +1292,11 @@ def _for_final(
         if installs and _removes_cache(seg.text, list(_CACHE_DIRS.values())):
             continue  # the install's download cache: the final stage installs nothing
         if kind == "apt":
-            argv = program(seg.text)
+            # `apt-get install -y libpq-dev || true`: the command's own words, then what
+            # follows them (`|| true`, a redirection), which is no package name.
+            spans = command_word_spans(seg.text)
+            end = spans[-1][1] if spans else len(seg.text)
+            argv, tail = program(seg.text[:end]), seg.text[end:].strip()
             if "install" in argv:
                 at = argv.index("install") + 1
                 pkgs = [a for a in argv[at:] if not a.startswith("-")]
@@ -1304,7 +1308,7 @@ def _for_final(
                     opts.append("--no-install-recommends")
                 if not has_yes(argv):
                     opts.insert(0, "-y")  # a build cannot answer apt's prompt
-                kept.append(" ".join([*argv[:at], *opts, *keep]))
+                kept.append(" ".join([*argv[:at], *opts, *keep, *([tail] if tail else [])]))
                 continue
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
                 continue
