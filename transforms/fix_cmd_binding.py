@@ -21,6 +21,7 @@ from optimizer.shell import (
     join_segments,
     server_argv,
     split_commands,
+    strip_runner,
     words,
 )
 from transforms.base import Context, NotesTransform, Result
@@ -64,7 +65,15 @@ class FixCmdBinding(NotesTransform):
         new_ins, server, bound_port = fixed
         out.instructions[index] = new_ins
 
-        if server == "runserver" and not any(
+        parent = _parent_runner(new_ins)
+        if server == "runserver" and parent is not None:
+            # Measured on the lab (uv 0.13.9): docker stop ends `uv run ... runserver` in
+            # 0.5 s with SIGTERM; uv 0.5-0.6 swallow a SIGINT sent to uv itself (uv #12108).
+            skipped.append(
+                f"no STOPSIGNAL SIGINT: `{parent} run` stays PID 1 and passes docker stop's "
+                "SIGTERM on to runserver, which as its child (not PID 1) stops on it"
+            )
+        elif server == "runserver" and not any(
             i.keyword == "STOPSIGNAL" for _, i in out.iter_stage(stage)
         ):
             out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
@@ -83,6 +92,26 @@ class FixCmdBinding(NotesTransform):
         # An indented file stays indented: the CMD as it was, a new EXPOSE as its neighbours.
         out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
         return Result(out, notes, skipped)
+
+
+# Runners that start the command as a child and forward SIGTERM to it (uv since
+# astral-sh/uv#8933, Nov 2024; pdm's task runner), unlike `poetry run` and `pipenv run`, which
+# exec it.
+_PARENT_RUNNERS = {"uv", "pdm"}
+
+
+def _parent_runner(ins: Instruction) -> str | None:
+    """The runner (`uv`, `pdm`) that stays the server's parent in this CMD, if one does."""
+    script, _ = _script_of(ins)
+    for seg in split_commands(script):
+        argv = words(seg.text)
+        if server_argv(argv) is None:
+            continue
+        while argv and (argv[0] == "exec" or re.fullmatch(r"[A-Za-z_]\w*=.*", argv[0])):
+            argv = argv[1:]
+        prefix, _rest = strip_runner(argv)
+        return prefix[0] if prefix and prefix[0] in _PARENT_RUNNERS else None
+    return None
 
 
 def _broken_exec_form(dockerfile: Dockerfile) -> str | None:
