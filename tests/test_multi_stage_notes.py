@@ -223,3 +223,22 @@ def test_unreadable_compose_file_is_a_caveat_on_the_split_not_left_alone(
     caveat = next(m for m in report if "not read" in m)
     assert not caveat.startswith("left alone"), caveat
     assert not any("not read" in n for c in outcome.skipped for n in c.notes)
+
+
+def test_third_party_python_image_is_not_called_a_distribution_python(tmp_path: Path) -> None:
+    """medzhid0v/cineo builds FROM ghcr.io/astral-sh/uv:python3.12-bookworm, an image built on
+    python:3.12-bookworm; the note said its Python came from the distribution's packages."""
+    install = "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    (tmp_path / "uv").mkdir()
+    (tmp_path / "ubuntu").mkdir()
+    uv_notes = _notes(
+        tmp_path / "uv", "FROM ghcr.io/astral-sh/uv:python3.12-bookworm\n" + install, "Django\n"
+    )
+    note = next(n for n in uv_notes if "not an official python image" in n)
+    assert "distribution" not in note, note
+    ubuntu_notes = _notes(
+        tmp_path / "ubuntu",
+        "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y python3-pip\n" + install,
+        "Django\n",
+    )
+    assert any("comes from the distribution's packages" in n for n in ubuntu_notes)

@@ -115,13 +115,24 @@ class MultiStage(NotesTransform):
             # A distribution image (ubuntu, debian) runs Debian's python3: it has no `python`,
             # no venv module without python3-venv, and its apt lines mix the interpreter with
             # build tools; copying a venv between two such stages is not known to work.
-            why = (
-                "an Alpine image: its packages come from apk and link musl, where this split "
-                "installs Debian's run-time libraries"
-                if "alpine" in resolved
-                else "not an official python image: its Python comes from the distribution's "
-                "packages, without `python` or the venv module"
-            )
+            image = resolved.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+            if "alpine" in resolved:
+                why = (
+                    "an Alpine image: its packages come from apk and link musl, where this "
+                    "split installs Debian's run-time libraries"
+                )
+            elif image in _DISTRIBUTION_IMAGES:
+                why = (
+                    "not an official python image: its Python comes from the distribution's "
+                    "packages, without `python` or the venv module"
+                )
+            else:
+                # ghcr.io/astral-sh/uv:python3.12-bookworm is built on python:3.12-bookworm;
+                # what an image like it adds or removes is not known from its name.
+                why = (
+                    "not an official python image: where its Python lives and which libraries "
+                    "it has are not known from its name"
+                )
             skipped.append(f"{resolved} is {why}; left single-stage")
             return Result(out, notes, skipped)
         variable = _variable_packages(items, last)
@@ -1051,6 +1062,12 @@ def _after_apt(instructions: list[Instruction]) -> int:
         at += 1
     return at
 
+
+# Operating-system images whose Python, if any, is the distribution's python3 package.
+_DISTRIBUTION_IMAGES = frozenset(
+    {"ubuntu", "debian", "buildpack-deps", "fedora", "centos", "rockylinux", "almalinux",
+     "amazonlinux", "oraclelinux", "ubi", "ubi8", "ubi9", "leap", "tumbleweed", "archlinux"}
+)
 
 _FULL_PYTHON = re.compile(
     r"^(?:docker\.io/)?(?:library/)?python:\d+(?:\.\d+)*(?:-(?:bookworm|bullseye|buster|trixie))?$"
