@@ -56,6 +56,21 @@ def is_source_copy(ins: Instruction) -> bool:
     return any(s.rstrip("/") in {".", ""} or s in {"./", "*", "./*"} for s in sources)
 
 
+def _stage_copy_not_read(ins: Instruction, cwd: str, tree: str, install: Instruction) -> bool:
+    """A COPY from another stage or image into the app's tree (`tree`, where the source copy
+    lands: frontend builds, assets) whose destination the install does not name. A copy to
+    anywhere else may bring a tool the install runs (`COPY --from=uv /uv /bin/`)."""
+    if ins.keyword != "COPY" or "from" not in ins.flags or "$" in ins.args:
+        return False
+    parts = ins.exec_form or words(ins.args)
+    if len(parts) < 2:
+        return False
+    target = posixpath.normpath(posixpath.join(cwd, parts[-1]))
+    if target == tree or not target.startswith(tree.rstrip("/") + "/"):
+        return False
+    return posixpath.basename(target) not in install.args
+
+
 def _named_installs_after(out: Dockerfile, target: int, end: int) -> list[int]:
     """The RUNs right after the install that only `pip install` packages by name (no `-r`, no
     local path): they need nothing the source copy brings, so they can move up with it."""
@@ -217,7 +232,16 @@ def _reorder_stage(
                 after.append(replace(rest, leading=(), raw=None))
             continue
         after.append(out.instructions[n])
-    out.instructions[broad : stage.end] = [*block, copy_ins, *after]
+    # `COPY --from=frontend /app/build ./static` right above the source copy: a frontend
+    # change would run the install again although it reads nothing from there.
+    start = broad
+    if not any(out.instructions[n].keyword in {"ENV", "ARG", "WORKDIR"} for n in moved):
+        while start - 1 > stage.start and _stage_copy_not_read(
+            out.instructions[start - 1], cwd[start - 1], dest, new_install
+        ):
+            start -= 1
+    hoisted = out.instructions[start:broad]
+    out.instructions[start : stage.end] = [*block, *hoisted, copy_ins, *after]
 
     copied = (
         f"after copying only {', '.join(plan.manifests)}"
