@@ -1267,8 +1267,19 @@ def _removes_cache(text: str, targets: list[str]) -> bool:
 
 
 def _build_only(package: str, build_packages: set[str]) -> bool:
-    name = package.split("=", 1)[0]
-    return name in _BUILD_ONLY or name in build_packages or name.endswith("-dev")
+    name = package.split("=", 1)[0].split(":", 1)[0]
+    return (
+        name in _BUILD_ONLY
+        or name in build_packages
+        or name.endswith("-dev")
+        or _TOOLCHAIN_PART.fullmatch(name) is not None
+    )
+
+
+# The parts of the C toolchain a Dockerfile may name one by one (KlubJagiellonski/pola-backend:
+# binutils, binutils-common, binutils-x86-64-linux-gnu, libcc1-0 next to gcc): only gcc uses
+# them. Versioned compilers too (gcc-12, g++-12, cpp-12). Anchored, no nested quantifiers.
+_TOOLCHAIN_PART = re.compile(r"binutils(-[a-z0-9_-]+)?|libcc1-0|(gcc|g\+\+|cpp|clang)-[0-9]+|cpp")
 
 
 def _for_final(
