@@ -111,7 +111,9 @@ class MultiStage(NotesTransform):
             return Result(out, notes, skipped)
         last = installs[-1]
         resolved = out.resolve(stage.base)
-        if "alpine" in resolved or not re.match(r"^(docker\.io/)?(library/)?python:", resolved):
+        # `FROM python` without a tag is the official image too (python:latest).
+        official = re.match(r"^(docker\.io/)?(library/)?python(:|@|$)", resolved)
+        if "alpine" in resolved or not official:
             # A distribution image (ubuntu, debian) runs Debian's python3: it has no `python`,
             # no venv module without python3-venv, and its apt lines mix the interpreter with
             # build tools; copying a venv between two such stages is not known to work.
