@@ -18,6 +18,7 @@ from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction
 from optimizer.project import inspect_project
 from transforms import ALL, by_name
 from transforms.base import Context, Options, Transform
+from transforms.raw_edit import indent_like
 
 
 class OptimizeError(Exception):
@@ -203,6 +204,11 @@ def optimize_text(
     for transform in transforms:
         seen = dockerfile.render()
         result = transform.apply(dockerfile, ctx)
+        # An indented file stays indented whichever transform adds a line (python-env's ENV,
+        # non-root's USER): a new instruction as the one before it, a re-rendered one as it was.
+        result.dockerfile.instructions[:] = indent_like(
+            dockerfile.instructions, result.dockerfile.instructions
+        )
         new_text = result.dockerfile.render()
         changed_files = {k: v for k, v in result.files.items() if v != ctx.read(k)}
         if new_text != seen or changed_files:

@@ -15,10 +15,12 @@ Kind = Literal["apt", "deps", "tool", "venv", "server", "other"]
 
 SERVERS = ("runserver", "gunicorn", "uvicorn", "daphne", "hypercorn", "uwsgi")
 TOOLS = frozenset({"pip", "setuptools", "wheel", "poetry", "pipenv", "uv", "virtualenv"})
+# Tools that run a command in the project's environment: `pdm run gunicorn` starts gunicorn.
 _RUNNER_PREFIXES = (
     ("poetry", "run"),
     ("pipenv", "run"),
     ("uv", "run"),
+    ("pdm", "run"),
 )
 
 

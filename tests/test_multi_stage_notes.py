@@ -229,3 +229,40 @@ def test_runtime_libraries_join_the_final_stages_own_apt_install() -> None:
     # An install after the venv's place (`before`) is too late for what the venv loads.
     final = [Instruction.new("FROM", "python:3.12-slim"), kept]
     assert not _add_to_apt_install(final, ["libpq5"], 1)
+
+
+def test_unreadable_compose_file_is_a_caveat_on_the_split_not_left_alone(
+    tmp_path: Path,
+) -> None:
+    """Amir-4m/insta-follow-client: the compose file names its image by a variable that is not
+    set, Compose refuses it, and the split went ahead all the same; the report said
+    "[multi-stage] left alone: compose file ... not read" under a split it had made."""
+    from optimizer.output import findings
+
+    root = materialize(GOLDEN / "pip-psycopg2", tmp_path / "ctx")
+    (root / "docker-compose.yml").write_text("services:\n  web:\n    build: [unclosed\n")
+    outcome = optimize(root / "Dockerfile", root, only=["multi-stage"])
+    assert " AS builder" in outcome.files["Dockerfile"]
+    report = [f.message for f in findings(outcome)]
+    caveat = next(m for m in report if "not read" in m)
+    assert not caveat.startswith("left alone"), caveat
+    assert not any("not read" in n for c in outcome.skipped for n in c.notes)
+
+
+def test_third_party_python_image_is_not_called_a_distribution_python(tmp_path: Path) -> None:
+    """medzhid0v/cineo builds FROM ghcr.io/astral-sh/uv:python3.12-bookworm, an image built on
+    python:3.12-bookworm; the note said its Python came from the distribution's packages."""
+    install = "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    (tmp_path / "uv").mkdir()
+    (tmp_path / "ubuntu").mkdir()
+    uv_notes = _notes(
+        tmp_path / "uv", "FROM ghcr.io/astral-sh/uv:python3.12-bookworm\n" + install, "Django\n"
+    )
+    note = next(n for n in uv_notes if "not an official python image" in n)
+    assert "distribution" not in note, note
+    ubuntu_notes = _notes(
+        tmp_path / "ubuntu",
+        "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y python3-pip\n" + install,
+        "Django\n",
+    )
+    assert any("comes from the distribution's packages" in n for n in ubuntu_notes)

@@ -70,6 +70,8 @@ def test_pip_targets() -> None:
         ("python3 /app/manage.py runserver 0:8000", "runserver"),
         ("./manage.py runserver", "runserver"),
         ("poetry run uvicorn mysite.asgi:application", "uvicorn"),
+        ("pdm run gunicorn config.wsgi:application", "gunicorn"),
+        ("pdm run python manage.py runserver 0.0.0.0:8000", "runserver"),
         ("exec daphne mysite.asgi:application", "daphne"),
         ("python -m gunicorn mysite.wsgi", "gunicorn"),
     ],

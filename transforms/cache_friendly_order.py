@@ -56,6 +56,48 @@ def is_source_copy(ins: Instruction) -> bool:
     return any(s.rstrip("/") in {".", ""} or s in {"./", "*", "./*"} for s in sources)
 
 
+def _stage_copy_not_read(ins: Instruction, cwd: str, tree: str, install: Instruction) -> bool:
+    """A COPY from another stage or image into the app's tree (`tree`, where the source copy
+    lands: frontend builds, assets) whose destination the install does not name. A copy to
+    anywhere else may bring a tool the install runs (`COPY --from=uv /uv /bin/`)."""
+    if ins.keyword != "COPY" or "from" not in ins.flags or "$" in ins.args:
+        return False
+    parts = ins.exec_form or words(ins.args)
+    if len(parts) < 2:
+        return False
+    target = posixpath.normpath(posixpath.join(cwd, parts[-1]))
+    if target == tree or not target.startswith(tree.rstrip("/") + "/"):
+        return False
+    return posixpath.basename(target) not in install.args
+
+
+def _named_installs_after(out: Dockerfile, target: int, end: int) -> list[int]:
+    """The RUNs right after the install that only `pip install` packages by name (no `-r`, no
+    local path): they need nothing the source copy brings, so they can move up with it."""
+    found: list[int] = []
+    for n in range(target + 1, end):
+        ins = out.instructions[n]
+        if ins.keyword != "RUN" or ins.exec_form is not None or ins.flags:
+            break
+        segments = split_commands(ins.args)
+        named = True
+        for seg in segments:
+            pip = pip_install_targets(words(seg.text))
+            if (
+                pip is None
+                or pip[0]
+                or not pip[1]
+                or "$" in seg.text
+                or any(s.startswith(("-e ", ".", "/", "file:")) or "/" in s for s in pip[1])
+            ):
+                named = False
+                break
+        if not named:
+            break
+        found.append(n)
+    return found
+
+
 def _dest(ins: Instruction) -> str:
     parts = ins.exec_form or words(ins.args)
     return parts[-1]
@@ -167,12 +209,19 @@ def _reorder_stage(
             if line.lstrip().startswith("#")
         )
         new_install = replace(new_install, leading=new_install.leading + inner)
+    # `RUN pip install gunicorn` right after the install names its packages and reads nothing
+    # from the source: left below the copy, every code change would install it again.
+    followers = _named_installs_after(out, target, stage.end)
+    follower_notes = [
+        (out.instructions[n].line, " ".join(out.instructions[n].args.split())[:60])
+        for n in followers
+    ]
     block: list[Instruction] = [out.instructions[n] for n in moved]
-    block += [*copies, new_install]
+    block += [*copies, new_install, *(out.instructions[n] for n in followers)]
 
     after: list[Instruction] = []
     for n in range(broad + 1, stage.end):
-        if n in moved:
+        if n in moved or n in followers:
             continue
         if n == target:
             remaining = [s.text for s in plan.rest]
@@ -183,7 +232,16 @@ def _reorder_stage(
                 after.append(replace(rest, leading=(), raw=None))
             continue
         after.append(out.instructions[n])
-    out.instructions[broad : stage.end] = [*block, copy_ins, *after]
+    # `COPY --from=frontend /app/build ./static` right above the source copy: a frontend
+    # change would run the install again although it reads nothing from there.
+    start = broad
+    if not any(out.instructions[n].keyword in {"ENV", "ARG", "WORKDIR"} for n in moved):
+        while start - 1 > stage.start and _stage_copy_not_read(
+            out.instructions[start - 1], cwd[start - 1], dest, new_install
+        ):
+            start -= 1
+    hoisted = out.instructions[start:broad]
+    out.instructions[start : stage.end] = [*block, *hoisted, copy_ins, *after]
 
     copied = (
         f"after copying only {', '.join(plan.manifests)}"
@@ -197,6 +255,11 @@ def _reorder_stage(
     if plan.second_phase:
         notes.append(
             f"`{plan.second_phase}` stays after the source copy: it installs the project itself"
+        )
+    for line, text in follower_notes:
+        notes.append(
+            f"line {line}: `{text}` moves up with the install: it names its packages and "
+            "reads no file from the source"
         )
 
 

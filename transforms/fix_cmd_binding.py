@@ -21,6 +21,7 @@ from optimizer.shell import (
     join_segments,
     server_argv,
     split_commands,
+    strip_runner,
     words,
 )
 from transforms.base import Context, NotesTransform, Result
@@ -56,6 +57,21 @@ class FixCmdBinding(NotesTransform):
             return Result(out, notes, skipped)
         index = target
         ins = out.instructions[index]
+        platform = _platform_port_file(ctx)
+        if platform is not None and _gunicorn_default_bind(
+            ins, _stage_env(out), context_reader(out, ctx)
+        ):
+            # gunicorn without a bind listens on 0.0.0.0:$PORT when PORT is set: a platform
+            # that sets it (Heroku) keeps working, which a fixed --bind would override.
+            out.insert_before(index, Instruction.new("ENV", f"PORT={port}"))
+            index += 1
+            notes.append(
+                f"added ENV PORT={port}: gunicorn has no --bind and listens on 0.0.0.0:$PORT "
+                f"when PORT is set (else 127.0.0.1:8000); the project runs where the platform "
+                f"sets PORT ({platform}), so its value still wins over this default, where a "
+                "--bind would override it"
+            )
+            ins = out.instructions[index]
         fixed = _fix_instruction(
             ins, port, ctx, (_stage_env(out), context_reader(out, ctx)), notes, skipped
         )
@@ -64,7 +80,15 @@ class FixCmdBinding(NotesTransform):
         new_ins, server, bound_port = fixed
         out.instructions[index] = new_ins
 
-        if server == "runserver" and not any(
+        parent = _parent_runner(new_ins)
+        if server == "runserver" and parent is not None:
+            # Measured on the lab (uv 0.13.9): docker stop ends `uv run ... runserver` in
+            # 0.5 s with SIGTERM; uv 0.5-0.6 swallow a SIGINT sent to uv itself (uv #12108).
+            skipped.append(
+                f"no STOPSIGNAL SIGINT: `{parent} run` stays PID 1 and passes docker stop's "
+                "SIGTERM on to runserver, which as its child (not PID 1) stops on it"
+            )
+        elif server == "runserver" and not any(
             i.keyword == "STOPSIGNAL" for _, i in out.iter_stage(stage)
         ):
             out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
@@ -83,6 +107,59 @@ class FixCmdBinding(NotesTransform):
         # An indented file stays indented: the CMD as it was, a new EXPOSE as its neighbours.
         out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
         return Result(out, notes, skipped)
+
+
+# Files of platforms that start the container with PORT set and route to it (Heroku's
+# Procfile, app.json and heroku.yml; Render; Railway).
+_PORT_PLATFORM_FILES = ("app.json", "heroku.yml", "render.yaml", "railway.json", "railway.toml")
+
+
+def _platform_port_file(ctx: Context) -> str | None:
+    """The file that says the image runs on a platform which sets PORT, if one does."""
+    procfile = ctx.read("Procfile") or ""
+    if any(line.startswith("web:") for line in procfile.splitlines()):
+        return "Procfile"
+    return next((name for name in _PORT_PLATFORM_FILES if ctx.read(name) is not None), None)
+
+
+def _gunicorn_default_bind(
+    ins: Instruction, env: dict[str, str], reader: Callable[[str], str | None]
+) -> bool:
+    """The instruction starts gunicorn with no bind anywhere: no -b/--bind, no config file or
+    GUNICORN_CMD_ARGS that binds, no PORT in the image."""
+    script, _ = _script_of(ins)
+    for seg in split_commands(script):
+        argv = words(seg.text)
+        found = server_argv(argv)
+        if found is None:
+            continue
+        start, server = found
+        return (
+            server == "gunicorn"
+            and not _option(argv, ("--bind", "-b"))
+            and config_bind("gunicorn", argv[start:], env, reader) is None
+        )
+    return False
+
+
+# Runners that start the command as a child and forward SIGTERM to it (uv since
+# astral-sh/uv#8933, Nov 2024; pdm's task runner), unlike `poetry run` and `pipenv run`, which
+# exec it.
+_PARENT_RUNNERS = {"uv", "pdm"}
+
+
+def _parent_runner(ins: Instruction) -> str | None:
+    """The runner (`uv`, `pdm`) that stays the server's parent in this CMD, if one does."""
+    script, _ = _script_of(ins)
+    for seg in split_commands(script):
+        argv = words(seg.text)
+        if server_argv(argv) is None:
+            continue
+        while argv and (argv[0] == "exec" or re.fullmatch(r"[A-Za-z_]\w*=.*", argv[0])):
+            argv = argv[1:]
+        prefix, _rest = strip_runner(argv)
+        return prefix[0] if prefix and prefix[0] in _PARENT_RUNNERS else None
+    return None
 
 
 def _broken_exec_form(dockerfile: Dockerfile) -> str | None:

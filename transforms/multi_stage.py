@@ -118,17 +118,30 @@ class MultiStage(NotesTransform):
             return Result(out, notes, skipped)
         last = installs[-1]
         resolved = out.resolve(stage.base)
-        if "alpine" in resolved or not re.match(r"^(docker\.io/)?(library/)?python:", resolved):
+        # `FROM python` without a tag is the official image too (python:latest).
+        official = re.match(r"^(docker\.io/)?(library/)?python(:|@|$)", resolved)
+        if "alpine" in resolved or not official:
             # A distribution image (ubuntu, debian) runs Debian's python3: it has no `python`,
             # no venv module without python3-venv, and its apt lines mix the interpreter with
             # build tools; copying a venv between two such stages is not known to work.
-            why = (
-                "an Alpine image: its packages come from apk and link musl, where this split "
-                "installs Debian's run-time libraries"
-                if "alpine" in resolved
-                else "not an official python image: its Python comes from the distribution's "
-                "packages, without `python` or the venv module"
-            )
+            image = resolved.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+            if "alpine" in resolved:
+                why = (
+                    "an Alpine image: its packages come from apk and link musl, where this "
+                    "split installs Debian's run-time libraries"
+                )
+            elif image in _DISTRIBUTION_IMAGES:
+                why = (
+                    "not an official python image: its Python comes from the distribution's "
+                    "packages, without `python` or the venv module"
+                )
+            else:
+                # ghcr.io/astral-sh/uv:python3.12-bookworm is built on python:3.12-bookworm;
+                # what an image like it adds or removes is not known from its name.
+                why = (
+                    "not an official python image: where its Python lives and which libraries "
+                    "it has are not known from its name"
+                )
             skipped.append(f"{resolved} is {why}; left single-stage")
             return Result(out, notes, skipped)
         variable = _variable_packages(items, last)
@@ -380,7 +393,10 @@ class MultiStage(NotesTransform):
                 "so a dependency change does not download everything again; the final stage "
                 "keeps none (--no-buildkit for the legacy builder)"
             )
-        return Result(out, notes, skipped)
+        # The split went ahead: a compose file that could not be read is a caveat on the
+        # change, not something left alone.
+        notes.extend(compose_notes)
+        return Result(out, notes, [s for s in skipped if s not in compose_notes])
 
 
 _RUNNER_TOOLS = frozenset({"poetry", "pipenv", "uv", "uvx", "pipx", "pdm", "hatch"})
@@ -1059,6 +1075,12 @@ def _after_apt(instructions: list[Instruction]) -> int:
     return at
 
 
+# Operating-system images whose Python, if any, is the distribution's python3 package.
+_DISTRIBUTION_IMAGES = frozenset(
+    {"ubuntu", "debian", "buildpack-deps", "fedora", "centos", "rockylinux", "almalinux",
+     "amazonlinux", "oraclelinux", "ubi", "ubi8", "ubi9", "leap", "tumbleweed", "archlinux"}
+)
+
 _FULL_PYTHON = re.compile(
     r"^(?:docker\.io/)?(?:library/)?python:\d+(?:\.\d+)*(?:-(?:bookworm|bullseye|buster|trixie))?$"
 )
@@ -1256,8 +1278,19 @@ def _removes_cache(text: str, targets: list[str]) -> bool:
 
 
 def _build_only(package: str, build_packages: set[str]) -> bool:
-    name = package.split("=", 1)[0]
-    return name in _BUILD_ONLY or name in build_packages or name.endswith("-dev")
+    name = package.split("=", 1)[0].split(":", 1)[0]
+    return (
+        name in _BUILD_ONLY
+        or name in build_packages
+        or name.endswith("-dev")
+        or _TOOLCHAIN_PART.fullmatch(name) is not None
+    )
+
+
+# The parts of the C toolchain a Dockerfile may name one by one (KlubJagiellonski/pola-backend:
+# binutils, binutils-common, binutils-x86-64-linux-gnu, libcc1-0 next to gcc): only gcc uses
+# them. Versioned compilers too (gcc-12, g++-12, cpp-12). Anchored, no nested quantifiers.
+_TOOLCHAIN_PART = re.compile(r"binutils(-[a-z0-9_-]+)?|libcc1-0|(gcc|g\+\+|cpp|clang)-[0-9]+|cpp")
 
 
 def _for_final(
@@ -1299,7 +1332,11 @@ def _for_final(
         if installs and _removes_cache(seg.text, list(_CACHE_DIRS.values())):
             continue  # the install's download cache: the final stage installs nothing
         if kind == "apt":
-            argv = program(seg.text)
+            # `apt-get install -y libpq-dev || true`: the command's own words, then what
+            # follows them (`|| true`, a redirection), which is no package name.
+            spans = command_word_spans(seg.text)
+            end = spans[-1][1] if spans else len(seg.text)
+            argv, tail = program(seg.text[:end]), seg.text[end:].strip()
             if "install" in argv:
                 at = argv.index("install") + 1
                 pkgs = [a for a in argv[at:] if not a.startswith("-")]
@@ -1311,7 +1348,7 @@ def _for_final(
                     opts.append("--no-install-recommends")
                 if not has_yes(argv):
                     opts.insert(0, "-y")  # a build cannot answer apt's prompt
-                texts[k] = " ".join([*argv[:at], *opts, *keep])
+                texts[k] = " ".join([*argv[:at], *opts, *keep, *([tail] if tail else [])])
                 continue
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
                 continue

@@ -410,7 +410,9 @@ class NonRoot(NotesTransform):
                 f" (read from {project.settings_file}: {project.settings_module} is not in the "
                 "build context)"
             )
-        return Result(out, [note], skipped=compose_notes)
+        # The switch went ahead: a compose file that could not be read is a caveat on it, not
+        # something left alone.
+        return Result(out, [note, *compose_notes])
 
 
 _TRUE = {"1", "true", "yes", "on"}

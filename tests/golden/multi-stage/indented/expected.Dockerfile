@@ -18,7 +18,7 @@
         for k in range(m.count('.'), -1, -1))]; \
         [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
         if getattr(getattr(m, '__spec__', None), 'cached', None)]"
-ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
+    ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
     COPY requirements.txt .
     # The base image ships setuptools and code written for it may import pkg_resources:
     # after the install, the venv gets the image's own setuptools when something installed

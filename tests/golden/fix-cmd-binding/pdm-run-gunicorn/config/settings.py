@@ -1,0 +1,3 @@
+INSTALLED_APPS = []
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
