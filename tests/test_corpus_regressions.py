@@ -123,3 +123,19 @@ def test_reordered_install_builds(dockerfile: str, tmp_path: Path) -> None:
         assert built.ok, "\n".join(built.log_tail)
     finally:
         assert engine.remove(images=[tag]) == []
+
+
+def test_a_bare_runserver_cmd_under_a_start_script_is_left_to_the_script(tmp_path: Path) -> None:
+    # A large app's image (Weblate's shape): `ENTRYPOINT ["/app/bin/start"]` and
+    # `CMD ["runserver"]`, the script's mode word for "start supervisord with nginx and the app
+    # server". It was read as Django's runserver: CMD became `runserver 0.0.0.0:8080` and
+    # STOPSIGNAL SIGINT was added, each justified by a server the image never runs.
+    dockerfile = (
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8080\n"
+        'ENTRYPOINT ["/app/bin/start"]\nCMD ["runserver"]\n'
+    )
+    root = _project(tmp_path, dockerfile, **{"requirements.txt": "Django==5.1.4\n"})
+    outcome = optimize(root / "Dockerfile", root, only=["fix-cmd-binding"])
+    assert "Dockerfile" not in outcome.files
+    notes = [n for c in outcome.skipped for n in c.notes]
+    assert any("is an argument to ENTRYPOINT" in n for n in notes), notes

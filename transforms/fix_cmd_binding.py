@@ -50,6 +50,10 @@ class FixCmdBinding(NotesTransform):
         if broken:
             skipped.append(broken)
         target = _target(out)
+        argument = None if target is None else _runserver_as_argument(out, target)
+        if argument is not None:
+            skipped.append(argument)
+            return Result(out, notes, skipped)
         if target is None:
             if not moved and not broken:
                 skipped.append("no CMD or ENTRYPOINT starts a web server; nothing to bind")
@@ -138,6 +142,39 @@ def _target(dockerfile: Dockerfile) -> int | None:
         if _find_server(dockerfile.instructions[n]) is not None:
             return n
     return None
+
+
+def _runserver_as_argument(dockerfile: Dockerfile, target: int) -> str | None:
+    """Why a CMD that is a bare `runserver` is left alone, when it is one.
+
+    No program is called `runserver`: such a CMD is the argument list of the ENTRYPOINT. Under
+    `ENTRYPOINT ["python", "manage.py"]` it is Django's runserver; under a start script it is
+    whatever the script makes of it (Weblate's /app/bin/start reads `runserver` as "start
+    supervisord with nginx and the app server"), so a bind address or STOPSIGNAL SIGINT added
+    for Django's development server would be wrong there."""
+    ins = dockerfile.instructions[target]
+    if ins.keyword != "CMD":
+        return None
+    argv = ins.exec_form if ins.exec_form is not None else words(ins.args)
+    if argv[:1] != ["runserver"]:
+        return None
+    entry = None
+    for _, other in dockerfile.iter_stage(dockerfile.final_stage()):
+        if other.keyword == "ENTRYPOINT":
+            entry = other
+    entry_argv = None if entry is None else entry.exec_form
+    if entry_argv and server_argv([*entry_argv, "runserver"]) is not None:
+        return None
+    if entry is None:
+        return (
+            f"line {ins.line}: CMD {ins.args.strip()} names no program (there is no ENTRYPOINT "
+            "to run it)"
+        )
+    return (
+        f"line {ins.line}: CMD {ins.args.strip()} is an argument to ENTRYPOINT "
+        f"{entry.args.strip()}, not Django's runserver itself: what it starts, and where that "
+        "listens, is the entrypoint's business"
+    )
 
 
 def _script_of(ins: Instruction) -> tuple[str, list[str] | None]:
