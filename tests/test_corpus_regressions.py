@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import materialize
 
-from optimizer.pipeline import optimize
+from optimizer.pipeline import OptimizeError, optimize
 
 
 def _project(tmp_path: Path, dockerfile: str, **files: str) -> Path:
@@ -139,3 +139,23 @@ def test_a_bare_runserver_cmd_under_a_start_script_is_left_to_the_script(tmp_pat
     assert "Dockerfile" not in outcome.files
     notes = [n for c in outcome.skipped for n in c.notes]
     assert any("is an argument to ENTRYPOINT" in n for n in notes), notes
+
+
+def test_no_project_names_the_copy_source_a_build_argument_leaves_open(tmp_path: Path) -> None:
+    # netbox-docker's shape: the source comes from `COPY ${NETBOX_PATH} /opt/netbox`, an ARG
+    # without default that its build script fills with the checkout it clones. The refusal
+    # said only "no Django project here"; it now says why the Dockerfile cannot tell.
+    root = tmp_path / "netbox-docker"  # no skeleton project: the checkout is not there
+    (root / "docker").mkdir(parents=True)
+    (root / "docker/launch.sh").write_text("#!/bin/sh\n", encoding="utf-8")
+    (root / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nARG NETBOX_PATH\nCOPY ${NETBOX_PATH}/requirements.txt /\n"
+        "RUN pip install -r /requirements.txt\nCOPY ${NETBOX_PATH} /opt/netbox\n"
+        'CMD ["/opt/netbox/launch.sh"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(OptimizeError) as caught:
+        optimize(root / "Dockerfile", root)
+    message = str(caught.value)
+    assert "no Django project here" in message
+    assert "copies `${NETBOX_PATH}/requirements.txt`, spelled with a build argument" in message
