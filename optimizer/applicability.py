@@ -49,8 +49,10 @@ def not_python_reason(dockerfile: Dockerfile) -> str | None:
             "build tool, as for node-gyp): not a Django app image, nothing to do"
         )
     return (
-        f"the final image builds on {base} and neither installs nor runs Python: "
-        "not a Django app image, nothing to do"
+        f"the final image builds on {base} and none of its instructions installs or runs "
+        "Python (a script or package it copies may bring an app, "
+        "but there is nothing here to change): not a Django app image as the Dockerfile "
+        "shows it, nothing to do"
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from optimizer.applicability import not_python_reason
 from optimizer.context import DjangoProject
 from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction
+from optimizer.ports import expand
 from optimizer.project import inspect_project
 from transforms import ALL, by_name
 from transforms.base import Context, Options, Transform
@@ -194,9 +195,16 @@ def optimize_text(
     except OSError as exc:
         raise OptimizeError(f"{context_dir}: cannot read the project ({exc})") from exc
     if not project.is_django:
+        unknown = _unresolved_copy_source(dockerfile)
+        why = (
+            f"; the Dockerfile copies `{unknown}`, spelled with a build argument that has no "
+            "default, so where the project sits is not known from the Dockerfile"
+            if unknown
+            else ""
+        )
         raise OptimizeError(
-            f"{context_dir}: no Django project here (no manage.py or settings module found); "
-            "use --context to point at the project the Dockerfile builds"
+            f"{context_dir}: no Django project here (no manage.py or settings module found)"
+            f"{why}; use --context to point at the project the Dockerfile builds"
         )
 
     ctx = Context(project, context_dir, options, rel)
@@ -306,4 +314,19 @@ def _heredoc_damage(before: Dockerfile, after: Dockerfile | None) -> str | None:
             )
     if kept - had:
         return "this change would alter a heredoc instruction; none of it applied"
+    return None
+
+
+def _unresolved_copy_source(dockerfile: Dockerfile) -> str | None:
+    """A COPY/ADD source from the context spelled with a variable the Dockerfile gives no value
+    (netbox-docker: `COPY ${NETBOX_PATH} /opt/netbox`, filled by its build script)."""
+    for stage in dockerfile.stages():
+        env = dockerfile.stage_vars(stage)
+        for _, ins in dockerfile.iter_stage(stage):
+            if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
+                continue
+            parts = ins.exec_form or ins.args.split()
+            for source in parts[:-1]:
+                if "$" in source and "$" in expand(source, env):
+                    return source
     return None

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import materialize
 
-from optimizer.pipeline import optimize
+from optimizer.pipeline import OptimizeError, optimize
 
 
 def _project(tmp_path: Path, dockerfile: str, **files: str) -> Path:
@@ -123,3 +123,39 @@ def test_reordered_install_builds(dockerfile: str, tmp_path: Path) -> None:
         assert built.ok, "\n".join(built.log_tail)
     finally:
         assert engine.remove(images=[tag]) == []
+
+
+def test_a_bare_runserver_cmd_under_a_start_script_is_left_to_the_script(tmp_path: Path) -> None:
+    # A large app's image (Weblate's shape): `ENTRYPOINT ["/app/bin/start"]` and
+    # `CMD ["runserver"]`, the script's mode word for "start supervisord with nginx and the app
+    # server". It was read as Django's runserver: CMD became `runserver 0.0.0.0:8080` and
+    # STOPSIGNAL SIGINT was added, each justified by a server the image never runs.
+    dockerfile = (
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8080\n"
+        'ENTRYPOINT ["/app/bin/start"]\nCMD ["runserver"]\n'
+    )
+    root = _project(tmp_path, dockerfile, **{"requirements.txt": "Django==5.1.4\n"})
+    outcome = optimize(root / "Dockerfile", root, only=["fix-cmd-binding"])
+    assert "Dockerfile" not in outcome.files
+    notes = [n for c in outcome.skipped for n in c.notes]
+    assert any("is an argument to ENTRYPOINT" in n for n in notes), notes
+
+
+def test_no_project_names_the_copy_source_a_build_argument_leaves_open(tmp_path: Path) -> None:
+    # netbox-docker's shape: the source comes from `COPY ${NETBOX_PATH} /opt/netbox`, an ARG
+    # without default that its build script fills with the checkout it clones. The refusal
+    # said only "no Django project here"; it now says why the Dockerfile cannot tell.
+    root = tmp_path / "netbox-docker"  # no skeleton project: the checkout is not there
+    (root / "docker").mkdir(parents=True)
+    (root / "docker/launch.sh").write_text("#!/bin/sh\n", encoding="utf-8")
+    (root / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nARG NETBOX_PATH\nCOPY ${NETBOX_PATH}/requirements.txt /\n"
+        "RUN pip install -r /requirements.txt\nCOPY ${NETBOX_PATH} /opt/netbox\n"
+        'CMD ["/opt/netbox/launch.sh"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(OptimizeError) as caught:
+        optimize(root / "Dockerfile", root)
+    message = str(caught.value)
+    assert "no Django project here" in message
+    assert "copies `${NETBOX_PATH}/requirements.txt`, spelled with a build argument" in message

@@ -200,3 +200,23 @@ def test_a_committed_env_file_nothing_loads_stays_out(tmp_path: Path) -> None:
 )
 def test_excluded_matches_as_docker_does(name: str, patterns: list[str], excluded: bool) -> None:
     assert dockerignore._excluded(name, patterns) is excluded
+
+
+def test_git_stays_when_another_dockerfile_of_the_context_copies_it_and_uses_git(
+    tmp_path: Path,
+) -> None:
+    # allegro/ralph's shape: the app's Dockerfile copies a few files, docker/Dockerfile-deb
+    # (built from the same context, so reading the same .dockerignore) copies the repository
+    # and builds a package with git; `.git` added for the first broke the second.
+    root = materialize(GOLDEN / "shared-with-git-using-dockerfile", tmp_path / "ctx")
+    _git(root, "init", "-q")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    lines = outcome.files[".dockerignore"].splitlines()
+    assert ".git" not in lines
+    notes = [n for c in outcome.changes for n in c.notes]
+    assert any("docker/Dockerfile.release builds from the same context" in n for n in notes)
+
+    # With its own ignore file the release build no longer reads the shared one.
+    (root / "docker/Dockerfile.release.dockerignore").write_text("*.pyc\n")
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert ".git" in outcome.files[".dockerignore"].splitlines()

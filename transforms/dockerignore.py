@@ -12,7 +12,9 @@ media uploads the user did not commit. A file the Dockerfile copies by name is k
 says so. A `.env` that git tracks is kept when the project's code loads a dotenv file
 (`load_dotenv()`, `read_env()`, decouple): it is the repository's configuration, which the
 original image carried, not the developer's secrets, and without it the settings fall back to
-other values wherever nothing else passes the variables.
+other values wherever nothing else passes the variables. `.git` is kept when another Dockerfile
+that reads the same .dockerignore (built from the same context) copies the whole context and
+runs or installs git.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from optimizer.dockerfile import Dockerfile
+from optimizer.dockerfile import Dockerfile, DockerfileError
 from optimizer.shell import program, split_commands
 from optimizer.sources import python_sources
 from transforms.base import Context, NotesTransform, Result
@@ -88,6 +90,14 @@ class DockerIgnore(NotesTransform):
                 continue
             if pattern == ".git" and "git" in needed:
                 kept.append(".git (the build runs git)")
+                continue
+            if pattern == ".git" and key == ".dockerignore" and (
+                sharer := _sibling_using_git(ctx)
+            ):
+                kept.append(
+                    f".git ({sharer} builds from the same context and this .dockerignore, "
+                    "copies the whole context and uses git)"
+                )
                 continue
             if pattern == ".git" and "git-at-run-time" in needed:
                 kept.append(".git (the app runs git at run time: " + needed_git_file(ctx) + ")")
@@ -293,6 +303,72 @@ def _untracked_files(root: Path, rel: str, tracked: set[str]) -> list[str]:
 
 def _has_files(directory: Path) -> bool:
     return directory.is_dir() and any(p.is_file() for p in directory.rglob("*"))
+
+
+# Where other Dockerfiles of a repository live: the context's root, `docker/`, `deploy/x/`.
+_DOCKERFILE_GLOBS = ("Dockerfile*", "*.Dockerfile", "*.dockerfile", "dockerfile")
+_GIT_PACKAGE = re.compile(r"(?:^|\s)git(?:=\S*)?(?:\s|$)")
+
+
+def _sibling_using_git(ctx: Context) -> str | None:
+    """Another Dockerfile in the context that copies all of it and runs or installs git.
+
+    The context's .dockerignore serves every Dockerfile built from it (`docker build -f
+    docker/Dockerfile-deb .`): allegro/ralph's local-dev Dockerfile copies four scripts, but
+    its deb-building Dockerfile copies the repository, installs git and git-buildpackage and
+    runs `git describe`; `.git` added for the one broke the other. A Dockerfile with its own
+    `<name>.dockerignore` does not read the shared file."""
+    root = ctx.context_dir
+    if not (root / ".git").exists():
+        return None  # nothing to keep: excluding it or not changes no build
+    own = (root / ctx.dockerfile_path).resolve()
+    seen = 0
+    for depth in ("", "*/", "*/*/"):
+        for glob in _DOCKERFILE_GLOBS:
+            for path in sorted(root.glob(depth + glob)):
+                if seen >= 50:
+                    return None
+                if (
+                    not path.is_file()
+                    or path.name.endswith(".dockerignore")
+                    or path.resolve() == own
+                    or "node_modules" in path.parts
+                    or Path(str(path) + ".dockerignore").exists()
+                ):
+                    continue
+                seen += 1
+                try:
+                    other = Dockerfile.parse(path.read_text(encoding="utf-8", errors="ignore"))
+                except (DockerfileError, OSError):  # not a Dockerfile we can read: not a sharer
+                    continue
+                if _copies_context(other) and _uses_git(other):
+                    return path.relative_to(root).as_posix()
+    return None
+
+
+def _copies_context(dockerfile: Dockerfile) -> bool:
+    for ins in dockerfile.instructions:
+        if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
+            parts = ins.exec_form or ins.args.split()
+            if any(p.rstrip("/") in {".", ""} or p == "./" for p in parts[:-1]):
+                return True
+    return False
+
+
+def _uses_git(dockerfile: Dockerfile) -> bool:
+    for ins in dockerfile.instructions:
+        if ins.keyword != "RUN":
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if argv and argv[0] == "git":
+                return True
+            head = argv[0].rsplit("/", 1)[-1] if argv else ""
+            if head in {"apt-get", "apt", "apk", "dnf", "yum", "microdnf"} and (
+                "install" in argv or "add" in argv
+            ) and _GIT_PACKAGE.search(" ".join(argv[1:])):
+                return True
+    return False
 
 
 def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
 from optimizer.ports import ConfigBind, config_bind, expand
 from optimizer.shell import (
+    SERVERS,
     Segment,
     has_shell_syntax,
     join_segments,
@@ -51,6 +52,10 @@ class FixCmdBinding(NotesTransform):
         if broken:
             skipped.append(broken)
         target = _target(out)
+        argument = None if target is None else _cmd_as_argument(out, target, ctx)
+        if argument is not None:
+            skipped.append(argument)
+            return Result(out, notes, skipped)
         if target is None:
             if not moved and not broken:
                 skipped.append("no CMD or ENTRYPOINT starts a web server; nothing to bind")
@@ -215,6 +220,87 @@ def _target(dockerfile: Dockerfile) -> int | None:
         if _find_server(dockerfile.instructions[n]) is not None:
             return n
     return None
+
+
+def _cmd_as_argument(dockerfile: Dockerfile, target: int, ctx: Context) -> str | None:
+    """Why a CMD that is a lone server word is left alone, when it is one.
+
+    A CMD is the argument list of an exec-form ENTRYPOINT. `runserver` names no program: under
+    `ENTRYPOINT ["python", "manage.py"]` it is Django's runserver, under a start script it is
+    whatever the script makes of it (Weblate's /app/bin/start reads `runserver` as "start
+    supervisord with nginx and the app server"). A lone `gunicorn` under a script that
+    dispatches on its first argument is a mode word too: Baserow's entrypoint runs its own
+    `gunicorn -b 0.0.0.0:$PORT ... "${@:2}"`, so an added `--bind 0.0.0.0:8000` bound the same
+    address twice and the server could not start. Only a script that runs its arguments as
+    the command (`exec "$@"`) makes such a CMD the server itself."""
+    ins = dockerfile.instructions[target]
+    if ins.keyword != "CMD":
+        return None
+    argv = ins.exec_form if ins.exec_form is not None else words(ins.args)
+    if len(argv) != 1 or argv[0] not in SERVERS:
+        return None
+    # The ENTRYPOINT may come from a stage the final one builds FROM (Baserow's `local`
+    # stage inherits `core`'s); the script is then read through that stage's COPY lines.
+    entry = None
+    entry_stage = dockerfile.final_stage()
+    for stage in dockerfile.lineage(dockerfile.final_stage()):
+        for _, other in dockerfile.iter_stage(stage):
+            if other.keyword == "ENTRYPOINT":
+                entry, entry_stage = other, stage
+        if entry is not None:
+            break
+    if entry is None:
+        if argv[0] != "runserver":
+            return None
+        return (
+            f"line {ins.line}: CMD {ins.args.strip()} names no program (there is no ENTRYPOINT "
+            "to run it)"
+        )
+    entry_argv = entry.exec_form
+    if entry_argv is None:
+        return None  # a shell-form ENTRYPOINT ignores CMD; _target does not pick it
+    if server_argv([*entry_argv, argv[0]]) is not None:
+        return None
+    if argv[0] != "runserver":
+        read = context_reader(dockerfile.copy(dockerfile.instructions[: entry_stage.end]), ctx)
+        for token in entry_argv:
+            if token.startswith(("/", "./")) or token.endswith(".sh"):
+                text = read(token)
+                if (
+                    text is not None
+                    and _PASS_THROUGH.search(text)
+                    and not _dispatches_on(text, argv[0])
+                ):
+                    return None
+    return (
+        f"line {ins.line}: CMD {ins.args.strip()} is an argument to ENTRYPOINT "
+        f"{entry.args.strip()}, not the server itself: what it starts, and where that "
+        "listens, is the entrypoint's business"
+    )
+
+
+def _dispatches_on(script: str, word: str) -> bool:
+    """Whether the script picks what to run by its first argument being `word`: a `case`
+    branch (`gunicorn)`, `web|gunicorn)`) or a test (`[ "$1" = "gunicorn" ]`)."""
+    for line in script.splitlines():
+        text = line.strip()
+        head, paren, _ = text.partition(")")
+        if paren and not text.startswith("#"):
+            options = [o.strip().strip("\"'") for o in head.lstrip("(").split("|")]
+            if word in options:
+                return True
+        if "$1" in text and "=" in text and f"{word}" in _words_of(text):
+            return True
+    return False
+
+
+def _words_of(text: str) -> set[str]:
+    """The quote-stripped words of a line, for the `[ "$1" = word ]` test."""
+    return {w.strip("\"'];") for w in text.split()}
+
+
+# A start script that ends by running its arguments: `exec "$@"`, `exec $@`, `"$@"`.
+_PASS_THROUGH = re.compile(r'^[ \t]*(exec[ \t]+)?"?\$(@|\{@\})"?[ \t]*$', re.MULTILINE)
 
 
 def _script_of(ins: Instruction) -> tuple[str, list[str] | None]:

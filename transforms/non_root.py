@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from optimizer.composefiles import ComposeError, find_compose_files
-from optimizer.dockerfile import Dockerfile, Instruction
+from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.ports import config_bind, config_files, expand
 from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
@@ -66,7 +66,21 @@ class NonRoot(NotesTransform):
         users = [i for _, i in items if i.keyword == "USER"]
         if users and users[-1].value.split(":")[0].strip() not in {"root", "0"}:
             return Result(out)
-        if any(_creates_user(i) for _, i in items):
+        # `FROM core AS local` runs as the USER core (or a stage it builds FROM) set last, and
+        # has the users those stages created: adding `useradd app` there fails the build when
+        # `app` exists, and runs as that user besides (Baserow's backend image: USER $UID:$GID
+        # in its base stage, CMD in the final one).
+        lineage = out.lineage(stage)
+        inherited = None if users else _inherited_user(out, lineage[1:])
+        if inherited is not None and inherited[0].split(":")[0].strip() not in {"root", "0"}:
+            return Result(
+                out,
+                skipped=[
+                    f"the image already runs as {inherited[0]}, the USER of stage "
+                    f"{inherited[1]} it builds FROM"
+                ],
+            )
+        if any(_creates_user(i) for s in lineage for _, i in out.iter_stage(s)):
             return Result(
                 out,
                 skipped=["the Dockerfile creates a user but does not switch to it; left to you"],
@@ -963,6 +977,15 @@ def _without_comment(line: str) -> str:
         elif char == "#" and (at == 0 or line[at - 1] in " \t;"):
             return line[:at].rstrip()
     return line
+
+
+def _inherited_user(dockerfile: Dockerfile, parents: list[Stage]) -> tuple[str, str] | None:
+    """(USER value, stage name) the nearest parent stage with a USER sets last."""
+    for parent in parents:
+        users = [i for _, i in dockerfile.iter_stage(parent) if i.keyword == "USER"]
+        if users:
+            return users[-1].value.strip(), parent.name or str(parent.index)
+    return None
 
 
 def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | None:

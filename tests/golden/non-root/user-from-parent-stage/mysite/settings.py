@@ -1,0 +1,2 @@
+STATIC_ROOT = "/home/app/web/staticfiles"
+DATABASES = {}
