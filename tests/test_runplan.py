@@ -473,3 +473,41 @@ def test_a_start_script_copied_from_the_context_root_is_found_by_its_name(tmp_pa
     (tmp_path / "other" / "entrypoint.sh").write_text("#!/bin/sh\nexec gunicorn a.wsgi\n")
     plan = derive(p, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
     assert plan.pre == MIGRATE
+
+
+def test_a_bind_mount_over_code_the_image_copies_is_no_cause_of_a_failing_original() -> None:
+    # CR_8_Docker: `WORKDIR /app_habits` + `COPY . .`, compose mounts `.:/app_habits`; the
+    # original failed on an empty SECRET_KEY and the reason blamed the dropped mount.
+    app = web(
+        command=["python", "manage.py", "runserver", "0.0.0.0:8080"],
+        bind_mounts=(compose.BindMount("/proj", "/app_habits"),),
+    )
+    copies = "FROM python:3.13-slim\nWORKDIR /app_habits\nCOPY requirements.txt /\nCOPY . .\n"
+    plan = derive(project(), copies, Flags(), compose_project(app, DB, REDIS), ROOT / "Dockerfile")
+    assert any("bind-mounts /proj:/app_habits: dropped" in n for n in plan.notes)
+    assert plan.dropped_mounts == ()
+    assert plan.mount_hint() is None
+    # testdrivenio: only requirements.txt is copied, the code comes from the mount.
+    reqs_only = "FROM python:3.13-slim\nWORKDIR /app_habits\nCOPY requirements.txt .\n"
+    plan = derive(
+        project(), reqs_only, Flags(), compose_project(app, DB, REDIS), ROOT / "Dockerfile"
+    )
+    assert plan.dropped_mounts == ("/proj:/app_habits",)
+    assert "compose bind-mounts /proj:/app_habits" in (plan.mount_hint() or "")
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "copies"),
+    [
+        ("FROM python:3.11\nWORKDIR /app\nCOPY . .\n", True),
+        ("FROM python:3.11\nADD . /app/\n", True),
+        ('FROM python:3.11\nCOPY ["./", "/app"]\n', True),
+        ("FROM python:3.11 AS base\nWORKDIR /app\nCOPY . .\nFROM base\nCMD x\n", True),
+        ("FROM python:3.11\nCOPY . /srv\n", False),
+        ("FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n", False),
+    ],
+)
+def test_which_dockerfiles_copy_the_code_into_a_directory(dockerfile: str, copies: bool) -> None:
+    from optimizer.verify.runplan import copies_code_into
+
+    assert copies_code_into(dockerfile, "/app", ROOT) is copies

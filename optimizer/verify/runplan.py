@@ -23,6 +23,7 @@ Choices, in order of precedence:
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any
 
 from optimizer.compose import ComposeProject, Service
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile
+from optimizer.dockerfile import Dockerfile, next_workdir
 from optimizer.ports import port_from_command
 
 # Database backends that live in a server, so need a service and migrations run into it.
@@ -561,8 +562,15 @@ def derive(
                     "it, though depends_on does not"
                 )
         if app.bind_mounts:
-            dropped = tuple(f"{m.source}:{m.target}" for m in app.bind_mounts)
-            mounts = ", ".join(dropped)
+            mounts = ", ".join(f"{m.source}:{m.target}" for m in app.bind_mounts)
+            # Only a mount whose directory the image does not fill itself can explain an
+            # original that does not run: CR_8_Docker's `COPY . .` into /app_habits holds the
+            # code its compose file mounts there, and its app failed on an empty SECRET_KEY.
+            dropped = tuple(
+                f"{m.source}:{m.target}"
+                for m in app.bind_mounts
+                if not copies_code_into(dockerfile_text, m.target, project.root)
+            )
             notes.append(
                 f"compose service {app.name!r} bind-mounts {mounts}: dropped, both sides run "
                 "the code their image holds"
@@ -681,6 +689,41 @@ def derive(
         blockers=tuple(blockers),
         dropped_mounts=dropped,
     )
+
+
+def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None) -> bool:
+    """Does the final stage (or a stage of this file it builds FROM) COPY/ADD the build
+    context's code into `target`: the whole context (`COPY . .` under `WORKDIR target`,
+    `ADD . target/`) or a directory of it (`COPY src/ target`)? A file such as
+    requirements.txt copied there is not the code."""
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+    except Exception:  # unparseable: the pipeline reports it; assume nothing is copied
+        return False
+    stages = parsed.stages()
+    if not stages:
+        return False
+    want = posixpath.normpath(target)
+    for stage in reversed(parsed.lineage(stages[-1])):
+        cwd = "/"
+        for _, ins in parsed.iter_stage(stage):
+            cwd = next_workdir(cwd, ins)
+            if ins.keyword not in ("COPY", "ADD") or "from" in ins.flags:
+                continue
+            words = ins.exec_form or ins.args.split()
+            if len(words) < 2:
+                continue
+            *sources, dest = (parsed.resolve(w) for w in words)
+            dest = posixpath.normpath(posixpath.join(cwd, dest))
+            if dest != want:
+                continue
+            for source in sources:
+                clean = source.strip("/")
+                if clean in ("", "."):
+                    return True
+                if root is not None and (root / clean).is_dir():
+                    return True
+    return False
 
 
 def _named_in(host: str, environment: dict[str, str]) -> bool:
