@@ -511,3 +511,41 @@ def test_which_dockerfiles_copy_the_code_into_a_directory(dockerfile: str, copie
     from optimizer.verify.runplan import copies_code_into
 
     assert copies_code_into(dockerfile, "/app", ROOT) is copies
+
+
+def test_empty_values_of_an_env_template_are_named_with_how_to_fill_them_in() -> None:
+    # CR_8_Docker: `env_file: .env` (not committed) read from `.env.sample`, every value empty:
+    # Postgres exited ("Set POSTGRES_PASSWORD") and Django had no SECRET_KEY; the reasons said
+    # so without pointing at the template.
+    db = Service(name="db", image="postgres:16-alpine", environment={"POSTGRES_PASSWORD": ""})
+    app = web(
+        environment={"SECRET_KEY": "", "POSTGRES_HOST": "", "TELEGRAM_URL": "", "DEBUG": "1"},
+        command=["python", "manage.py", "runserver", "0.0.0.0:8080"],
+        depends_on=("db",),
+    )
+    settings = project(
+        settings_file=ROOT / "config" / "settings.py",
+        env_vars=("SECRET_KEY", "POSTGRES_HOST", "DEBUG"),
+    )
+    blank = ComposeProject(ROOT, (ROOT / "docker-compose.yml",), {"web": app, "db": db})
+    plan = derive(settings, DOCKERFILE, Flags(), blank, ROOT / "Dockerfile")
+    assert plan.templates == ()  # no template was read: the empty values are the project's
+    assert plan.template_hint() is None
+    templated = ComposeProject(ROOT, blank.files, blank.services, (), (".env.sample",))
+    plan = derive(settings, DOCKERFILE, Flags(), templated, ROOT / "Dockerfile")
+    # The service's empty credential and the empty variables the settings read.
+    assert plan.blank_template_values == ("POSTGRES_PASSWORD", "SECRET_KEY", "POSTGRES_HOST")
+    assert plan.template_hint() == (
+        ".env.sample (read in place of the missing env file) leaves POSTGRES_PASSWORD, "
+        "SECRET_KEY, POSTGRES_HOST empty: `cp .env.sample .env` and fill them in before "
+        "verifying"
+    )
+    # A value the user gives with --env is no blank; a template with none: no hint.
+    flags = Flags(env={"SECRET_KEY": "s"})
+    plan = derive(settings, DOCKERFILE, flags, templated, ROOT / "Dockerfile")
+    assert "SECRET_KEY" not in plan.blank_template_values
+    full = ComposeProject(
+        ROOT, blank.files, {"web": web(environment={"SECRET_KEY": "x"}, depends_on=())}, (),
+        (".env.sample",),
+    )
+    assert derive(settings, DOCKERFILE, Flags(), full, ROOT / "Dockerfile").template_hint() is None

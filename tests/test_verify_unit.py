@@ -791,3 +791,33 @@ def test_a_rest_framework_error_page_is_not_called_a_django_debug_page() -> None
         _side(probes=[_probe("/", 500, debug)]), _side(probes=[_probe("/", 500, debug)])
     )
     assert "(a Django DEBUG error page)" in reasons[1]
+
+
+def test_an_original_given_an_empty_env_template_is_told_to_fill_it_in() -> None:
+    # CR_8_Docker: both sides exited on an empty SECRET_KEY from `.env.sample`; the reason
+    # gave Django's traceback only.
+    from optimizer.verify import _finish
+    from optimizer.verify.report import VerifyOptions
+    from optimizer.verify.runplan import RunPlan
+
+    plan = RunPlan(templates=(".env.sample",), blank_template_values=("SECRET_KEY",))
+    hint = plan.template_hint()
+    assert hint is not None and "`cp .env.sample .env` and fill it in" in hint
+    down = _side(probes=[])
+    down.serving = "none"
+    down.exit_code = 1
+    report = VerifyReport(run_id="t", before=down, after=_side(probes=[]))
+    report.after.serving = "none"
+    _finish(report, VerifyOptions(run_plan=plan))
+    assert report.verdict == "inconclusive"
+    assert report.verdict_reasons[0].cause[-1] == hint
+    # An original that ran with these values: a failing rewrite is not explained by them.
+    report = VerifyReport(run_id="t", before=_side(), after=_side(build_ok=False, probes=[]))
+    _finish(report, VerifyOptions(run_plan=plan))
+    assert report.verdict == "fail"
+    assert all(hint not in r.cause for r in report.verdict_reasons)
+    # No baseline (`init --verify`): a new image that does not answer gets it.
+    report = VerifyReport(run_id="t", before=None, after=_side(probes=[]))
+    report.after.serving = "none"
+    _finish(report, VerifyOptions(run_plan=plan))
+    assert report.verdict != "pass" and report.verdict_reasons[0].cause[-1] == hint

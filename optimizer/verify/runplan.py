@@ -98,6 +98,27 @@ class RunPlan:
     # The compose service's bind mounts verify dropped ("./src:/app"): the code the app runs
     # in compose but not in the image, when the image does not COPY it.
     dropped_mounts: tuple[str, ...] = ()
+    # Committed env templates read in place of missing env files, and the variables they leave
+    # empty (SECRET_KEY=, POSTGRES_PASSWORD=): placeholders, not values a project runs with.
+    templates: tuple[str, ...] = ()
+    blank_template_values: tuple[str, ...] = ()
+
+    def template_hint(self) -> str | None:
+        """Why an original may not run at all here: the env template it was given is a form
+        to fill in (CR_8_Docker's .env.sample: every value empty, so Postgres refused to start
+        and Django had no SECRET_KEY)."""
+        if not self.templates or not self.blank_template_values:
+            return None
+        names = list(self.blank_template_values)
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        first = self.templates[0]
+        target = Path(first).with_name(".env").as_posix()
+        return (
+            f"{' and '.join(self.templates)} (read in place of the missing env file) "
+            f"leave{'s' if len(self.templates) == 1 else ''} {shown} empty: "
+            f"`cp {first} {target}` and fill {'it' if len(names) == 1 else 'them'} in "
+            "before verifying"
+        )
 
     def mount_hint(self) -> str | None:
         """Why an original that runs under compose may not run here: the code came from a
@@ -126,6 +147,8 @@ class RunPlan:
             "notes": list(self.notes),
             "blockers": list(self.blockers),
             "dropped_mounts": list(self.dropped_mounts),
+            "templates": list(self.templates),
+            "blank_template_values": list(self.blank_template_values),
         }
 
 
@@ -632,6 +655,20 @@ def derive(
 
     env.update(flags.env)  # the user's --env wins
 
+    templates = compose.templates if compose is not None and app is not None else ()
+    blanks: list[str] = []
+    if templates and app is not None:
+        # The services' empty credentials, and the app's empty variables its settings read
+        # (all of them when the settings could not be read); a value --env gives is no blank.
+        reads = set(project.env_vars) if project.settings_file is not None else None
+        for spec in specs:
+            blanks += [k for k, v in spec.environment.items() if not v.strip()]
+        blanks += [
+            k
+            for k, v in app.environment.items()
+            if not v.strip() and k not in flags.env and (reads is None or k in reads)
+        ]
+
     effective: list[str] = []
     if command is not None or entrypoint is not None:
         effective = (entrypoint if entrypoint is not None else (ep or [])) + (
@@ -688,6 +725,8 @@ def derive(
         notes=tuple(notes),
         blockers=tuple(blockers),
         dropped_mounts=dropped,
+        templates=tuple(templates),
+        blank_template_values=tuple(dict.fromkeys(blanks)),
     )
 
 
@@ -861,6 +900,9 @@ def plan_for(
         except compose_mod.ComposeError as exc:
             notes.append(f"{files[0].name}: not read ({exc})")
             continue
+        if loaded is not None and env_file is not None and env_file.name != ".env":
+            template = env_file.resolve().relative_to(context.resolve()).as_posix()
+            loaded = dataclasses.replace(loaded, templates=(*loaded.templates, template))
         if loaded is not None and app_service(loaded, dockerfile_path) is not None:
             chosen = loaded
             names = ", ".join(f.name for f in loaded.files)
