@@ -157,8 +157,12 @@ def example_for(path: Path) -> Path | None:
     bare = path.name.lstrip(".")
     for suffix in _EXAMPLE_SUFFIXES:
         word = suffix.lstrip(".")
-        # .env.example, env.example, example.env, .example.env
-        for name in (path.name + suffix, bare + suffix, f"{word}.{bare}", f".{word}.{bare}"):
+        # .env.example, env.example, example.env, .example.env; then with `_` or `-` for the
+        # dot (orimi's `env_example`, `.env-sample`), which a listing shows just as plainly.
+        names = [path.name + suffix, bare + suffix, f"{word}.{bare}", f".{word}.{bare}"]
+        for sep in ("_", "-"):
+            names += [f"{path.name}{sep}{word}", f"{bare}{sep}{word}", f"{word}{sep}{bare}"]
+        for name in names:
             candidate = path.with_name(name)
             if name != path.name and candidate.is_file():
                 return candidate
