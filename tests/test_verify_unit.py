@@ -816,6 +816,12 @@ def test_an_original_given_an_empty_env_template_is_told_to_fill_it_in() -> None
     _finish(report, VerifyOptions(run_plan=plan))
     assert report.verdict == "fail"
     assert all(hint not in r.cause for r in report.verdict_reasons)
+    # An original that does not build never read the environment (orimi: a base image that
+    # could not be pulled): the template is no cause there.
+    report = VerifyReport(run_id="t", before=_side(build_ok=False, probes=[]), after=_side())
+    _finish(report, VerifyOptions(run_plan=plan))
+    assert report.verdict == "inconclusive"
+    assert all(hint not in r.cause for r in report.verdict_reasons)
     # No baseline (`init --verify`): a new image that does not answer gets it.
     report = VerifyReport(run_id="t", before=None, after=_side(probes=[]))
     report.after.serving = "none"

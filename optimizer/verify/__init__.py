@@ -602,6 +602,9 @@ def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
         return
     if report.before is not None and report.verdict != "inconclusive":
         return  # the original ran with these values: they do not explain a broken rewrite
+    reference = report.before if report.before is not None else report.after
+    if not reference.build_ok:
+        return  # it never ran: a build does not read the compose environment (orimi)
     report.verdict_reasons[0].cause.append(hint)
 
 
