@@ -549,3 +549,22 @@ def test_empty_values_of_an_env_template_are_named_with_how_to_fill_them_in() ->
         (".env.sample",),
     )
     assert derive(settings, DOCKERFILE, Flags(), full, ROOT / "Dockerfile").template_hint() is None
+
+
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_a_symlinked_override_is_named_as_found(tmp_path: Path) -> None:
+    # thechip911/test-docker: docker-compose.override.yml is a symlink to
+    # docker/compose/local.yml; the note said "run as compose file docker-compose.yml, local.yml".
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "docker-compose.yml").write_text("services:\n  app:\n    build: .\n")
+    (tmp_path / "docker" / "compose").mkdir(parents=True)
+    (tmp_path / "docker" / "compose" / "local.yml").write_text(
+        "services:\n  app:\n    depends_on: [db]\n  db:\n    image: postgres:16\n"
+    )
+    (tmp_path / "docker-compose.override.yml").symlink_to("docker/compose/local.yml")
+    plan = plan_for(project(root=tmp_path), tmp_path, tmp_path / "Dockerfile", DOCKERFILE, Flags())
+    assert [s.name for s in plan.services] == ["db"]
+    assert (
+        "run as compose file docker-compose.yml, docker-compose.override.yml (-> local.yml) says"
+        in plan.notes
+    )

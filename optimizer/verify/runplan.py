@@ -905,7 +905,12 @@ def plan_for(
             loaded = dataclasses.replace(loaded, templates=(*loaded.templates, template))
         if loaded is not None and app_service(loaded, dockerfile_path) is not None:
             chosen = loaded
-            names = ", ".join(f.name for f in loaded.files)
+            # The names as found: a symlinked override (test-docker's
+            # docker-compose.override.yml -> docker/compose/local.yml) keeps its own name.
+            names = ", ".join(
+                f.name if f.name == r.name else f"{f.name} (-> {r.name})"
+                for f, r in zip(files, loaded.files, strict=False)
+            )
             notes.append(f"run as compose file {names} says")
             break
     plan = derive(project, dockerfile_text, flags, chosen, dockerfile_path)
