@@ -827,3 +827,37 @@ def test_an_original_given_an_empty_env_template_is_told_to_fill_it_in() -> None
     report.after.serving = "none"
     _finish(report, VerifyOptions(run_plan=plan))
     assert report.verdict != "pass" and report.verdict_reasons[0].cause[-1] == hint
+
+
+def test_a_registry_that_does_not_answer_never_fails_the_rewrite() -> None:
+    # orimi: `COPY --from=ghcr.io/astral-sh/uv:latest` and no registry reachable; on a machine
+    # without network a rewrite that pulls python:3.11-slim would have been called broken.
+    offline = _side(build_ok=False, probes=[])
+    offline.build_errors = [
+        'ERROR: failed to solve: failed to load cache key: failed to do request: Head "https://'
+        'ghcr.io/v2/astral-sh/uv/manifests/latest": dial tcp: lookup ghcr.io on 10.0.0.53:53: '
+        "no such host"
+    ]
+    verdict, reasons = _verdict(offline, _side())
+    assert verdict == "inconclusive"
+    assert reasons[0].startswith(
+        "the original does not build (the build could not fetch image "
+        "ghcr.io/astral-sh/uv:latest: its registry does not answer from this engine; "
+        "`docker pull ghcr.io/astral-sh/uv:latest` where it does"
+    )
+    slim = _side(build_ok=False, probes=[])
+    slim.build_errors = [
+        "ERROR: failed to solve: python:3.11-slim: failed to resolve source metadata for "
+        "docker.io/library/python:3.11-slim: failed to do request: Head \"https://registry-1."
+        'docker.io/v2/library/python/manifests/3.11-slim": dial tcp: i/o timeout'
+    ]
+    verdict, reasons = _verdict(_side(), slim)
+    assert verdict == "inconclusive"
+    assert "could not fetch image python:3.11-slim" in reasons[0]
+    # A name the registry does not know is the Dockerfile's: the rewrite fails.
+    unknown = _side(build_ok=False, probes=[])
+    unknown.build_errors = [
+        "ERROR: failed to solve: python:3.11-slim-nope: docker.io/library/python:3.11-slim-nope:"
+        " not found"
+    ]
+    assert _verdict(_side(), unknown)[0] == "fail"
