@@ -568,3 +568,23 @@ def test_a_symlinked_override_is_named_as_found(tmp_path: Path) -> None:
         "run as compose file docker-compose.yml, docker-compose.override.yml (-> local.yml) says"
         in plan.notes
     )
+
+
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_a_compose_file_above_reads_a_symlinked_env_template(tmp_path: Path) -> None:
+    # A compose file above the context interpolates from the context's .env template; a
+    # template that is a symlink to a shared file elsewhere made the plan crash (ValueError).
+    shared = tmp_path / "shared.env"
+    shared.write_text("SECRET_KEY=\n", encoding="utf-8")
+    app = tmp_path / "proj" / "app"
+    app.mkdir(parents=True)
+    (app / "Dockerfile").write_text(DOCKERFILE)
+    (app / ".env.example").symlink_to(shared)
+    (app.parent / "docker-compose.yml").write_text(
+        "services:\n  web:\n    build: ./app\n"
+        "    environment:\n      SECRET_KEY: ${SECRET_KEY}\n"
+    )
+    plan = plan_for(project(root=app), app, app / "Dockerfile", DOCKERFILE, Flags())
+    assert "docker-compose.yml: variables read from .env.example" in plan.notes
+    assert plan.templates == (".env.example",)
+    assert plan.blank_template_values == ("SECRET_KEY",)

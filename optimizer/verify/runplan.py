@@ -23,6 +23,7 @@ Choices, in order of precedence:
 from __future__ import annotations
 
 import dataclasses
+import os
 import posixpath
 import shlex
 from dataclasses import dataclass, field
@@ -901,7 +902,8 @@ def plan_for(
             notes.append(f"{files[0].name}: not read ({exc})")
             continue
         if loaded is not None and env_file is not None and env_file.name != ".env":
-            template = env_file.resolve().relative_to(context.resolve()).as_posix()
+            # Named as the user sees it (not resolved: a symlinked template may point outside).
+            template = Path(os.path.relpath(env_file, context)).as_posix()
             loaded = dataclasses.replace(loaded, templates=(*loaded.templates, template))
         if loaded is not None and app_service(loaded, dockerfile_path) is not None:
             chosen = loaded
