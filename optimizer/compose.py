@@ -94,6 +94,9 @@ class ComposeProject:
     services: dict[str, Service]
     # Things the reader had to assume, for the report ("env file .env not found: read as empty").
     notes: tuple[str, ...] = ()
+    # Committed templates read in place of missing env files (".env.example"): their empty
+    # values are placeholders the user fills in, so verify names them when nothing runs.
+    templates: tuple[str, ...] = ()
 
     def building(self, dockerfile: Path) -> list[Service]:
         """Services whose build uses this Dockerfile."""
@@ -144,13 +147,13 @@ def load(
         return None
     if not compose_available():
         raise ComposeError("`docker compose` is not installed, so the compose file was not read")
-    data, notes = _config(directory, files, env_file)
+    data, notes, templates = _config(directory, files, env_file)
     services = {
         name: _service(name, raw)
         for name, raw in (data.get("services") or {}).items()
         if isinstance(raw, dict)
     }
-    return ComposeProject(directory, tuple(files), services, tuple(notes))
+    return ComposeProject(directory, tuple(files), services, tuple(notes), tuple(templates))
 
 
 def example_for(path: Path) -> Path | None:
@@ -159,8 +162,12 @@ def example_for(path: Path) -> Path | None:
     bare = path.name.lstrip(".")
     for suffix in _EXAMPLE_SUFFIXES:
         word = suffix.lstrip(".")
-        # .env.example, env.example, example.env, .example.env
-        for name in (path.name + suffix, bare + suffix, f"{word}.{bare}", f".{word}.{bare}"):
+        # .env.example, env.example, example.env, .example.env; then with `_` or `-` for the
+        # dot (orimi's `env_example`, `.env-sample`), which a listing shows just as plainly.
+        names = [path.name + suffix, bare + suffix, f"{word}.{bare}", f".{word}.{bare}"]
+        for sep in ("_", "-"):
+            names += [f"{path.name}{sep}{word}", f"{bare}{sep}{word}", f"{word}{sep}{bare}"]
+        for name in names:
             candidate = path.with_name(name)
             if name != path.name and candidate.is_file():
                 return candidate
@@ -169,7 +176,7 @@ def example_for(path: Path) -> Path | None:
 
 def _config(
     directory: Path, files: list[Path], env_file: Path | None = None
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], list[str], list[str]]:
     # No .env but a template of it: Compose interpolates ${VARS} from .env, so read as if the
     # user had copied the template, as its README tells them to. `env_file` (compose's
     # --env-file) replaces the project directory's .env.
@@ -180,7 +187,7 @@ def _config(
     )
     done = _run_config(directory, files, env_file) if dot_env is None else None
     if done is not None and done.returncode == 0:
-        return _json(done.stdout), []
+        return _json(done.stdout), [], []
     if done is not None and not _recoverable(done.stderr, files):
         raise ComposeError(_first_error(done.stderr))
     # Compose refuses the whole file for things a checkout normally lacks or an older Compose
@@ -196,9 +203,11 @@ def _config(
         root.mkdir(parents=True)
         mapping = _mirror(directory, files, root)
         notes: list[str] = []
+        templates: list[str] = []
         if dot_env is not None:
             shutil.copyfile(dot_env, root / ".env")
             notes.append(f".env not found: read {dot_env.name} in its place")
+            templates.append(os.path.relpath(dot_env, directory).replace(os.sep, "/"))
         variables: dict[str, str] = {}
         for _ in range(20):  # each run reports the next problem
             done = _run_config(root, [mapping[f] for f in files], env_file, variables)
@@ -209,7 +218,7 @@ def _config(
                 for real in levels:
                     mirror = mirror.parent
                     text = text.replace(str(mirror), str(real))
-                return _json(text), notes
+                return _json(text), notes, templates
             missing = _MISSING_ENV_FILE.findall(done.stderr)
             for path in missing:
                 target = Path(os.path.normpath(path))
@@ -221,6 +230,7 @@ def _config(
                 if template is not None:
                     shutil.copyfile(template, target)
                     notes.append(f"env file {rel} not found: read {template.name} in its place")
+                    templates.append(os.path.relpath(template, directory).replace(os.sep, "/"))
                 else:
                     target.touch()
                     notes.append(f"env file {rel} not found: read as empty")

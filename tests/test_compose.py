@@ -140,6 +140,7 @@ def test_missing_env_files_are_read_from_their_committed_template(tmp_path: Path
     assert web.environment == {"DB_NAME": "from-template", "SECRET": "x", "DJANGO_DEBUG": "1"}
     assert ".env not found: read .env.example in its place" in project.notes
     assert "env file .envs/.django not found: read .django.sample in its place" in project.notes
+    assert project.templates == (".env.example", ".envs/.django.sample")
 
 
 def test_env_file_above_the_compose_directory_is_read_from_its_template(tmp_path: Path) -> None:
@@ -157,6 +158,7 @@ def test_env_file_above_the_compose_directory_is_read_from_its_template(tmp_path
     # Paths above the compose directory map back to the real tree, not the scratch copy.
     assert app.builds(tmp_path / "Dockerfile")
     assert "env file ../.env not found: read .env.example in its place" in project.notes
+    assert project.templates == ("../.env.example",)
 
 
 def test_a_lowercase_dockerfile_is_what_the_default_build_reads(tmp_path: Path) -> None:

@@ -473,3 +473,118 @@ def test_a_start_script_copied_from_the_context_root_is_found_by_its_name(tmp_pa
     (tmp_path / "other" / "entrypoint.sh").write_text("#!/bin/sh\nexec gunicorn a.wsgi\n")
     plan = derive(p, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
     assert plan.pre == MIGRATE
+
+
+def test_a_bind_mount_over_code_the_image_copies_is_no_cause_of_a_failing_original() -> None:
+    # CR_8_Docker: `WORKDIR /app_habits` + `COPY . .`, compose mounts `.:/app_habits`; the
+    # original failed on an empty SECRET_KEY and the reason blamed the dropped mount.
+    app = web(
+        command=["python", "manage.py", "runserver", "0.0.0.0:8080"],
+        bind_mounts=(compose.BindMount("/proj", "/app_habits"),),
+    )
+    copies = "FROM python:3.13-slim\nWORKDIR /app_habits\nCOPY requirements.txt /\nCOPY . .\n"
+    plan = derive(project(), copies, Flags(), compose_project(app, DB, REDIS), ROOT / "Dockerfile")
+    assert any("bind-mounts /proj:/app_habits: dropped" in n for n in plan.notes)
+    assert plan.dropped_mounts == ()
+    assert plan.mount_hint() is None
+    # testdrivenio: only requirements.txt is copied, the code comes from the mount.
+    reqs_only = "FROM python:3.13-slim\nWORKDIR /app_habits\nCOPY requirements.txt .\n"
+    plan = derive(
+        project(), reqs_only, Flags(), compose_project(app, DB, REDIS), ROOT / "Dockerfile"
+    )
+    assert plan.dropped_mounts == ("/proj:/app_habits",)
+    assert "compose bind-mounts /proj:/app_habits" in (plan.mount_hint() or "")
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "copies"),
+    [
+        ("FROM python:3.11\nWORKDIR /app\nCOPY . .\n", True),
+        ("FROM python:3.11\nADD . /app/\n", True),
+        ('FROM python:3.11\nCOPY ["./", "/app"]\n', True),
+        ("FROM python:3.11 AS base\nWORKDIR /app\nCOPY . .\nFROM base\nCMD x\n", True),
+        ("FROM python:3.11\nCOPY . /srv\n", False),
+        ("FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n", False),
+    ],
+)
+def test_which_dockerfiles_copy_the_code_into_a_directory(dockerfile: str, copies: bool) -> None:
+    from optimizer.verify.runplan import copies_code_into
+
+    assert copies_code_into(dockerfile, "/app", ROOT) is copies
+
+
+def test_empty_values_of_an_env_template_are_named_with_how_to_fill_them_in() -> None:
+    # CR_8_Docker: `env_file: .env` (not committed) read from `.env.sample`, every value empty:
+    # Postgres exited ("Set POSTGRES_PASSWORD") and Django had no SECRET_KEY; the reasons said
+    # so without pointing at the template.
+    db = Service(name="db", image="postgres:16-alpine", environment={"POSTGRES_PASSWORD": ""})
+    app = web(
+        environment={"SECRET_KEY": "", "POSTGRES_HOST": "", "TELEGRAM_URL": "", "DEBUG": "1"},
+        command=["python", "manage.py", "runserver", "0.0.0.0:8080"],
+        depends_on=("db",),
+    )
+    settings = project(
+        settings_file=ROOT / "config" / "settings.py",
+        env_vars=("SECRET_KEY", "POSTGRES_HOST", "DEBUG"),
+    )
+    blank = ComposeProject(ROOT, (ROOT / "docker-compose.yml",), {"web": app, "db": db})
+    plan = derive(settings, DOCKERFILE, Flags(), blank, ROOT / "Dockerfile")
+    assert plan.templates == ()  # no template was read: the empty values are the project's
+    assert plan.template_hint() is None
+    templated = ComposeProject(ROOT, blank.files, blank.services, (), (".env.sample",))
+    plan = derive(settings, DOCKERFILE, Flags(), templated, ROOT / "Dockerfile")
+    # The service's empty credential and the empty variables the settings read.
+    assert plan.blank_template_values == ("POSTGRES_PASSWORD", "SECRET_KEY", "POSTGRES_HOST")
+    assert plan.template_hint() == (
+        ".env.sample (read in place of the missing env file) leaves POSTGRES_PASSWORD, "
+        "SECRET_KEY, POSTGRES_HOST empty: `cp .env.sample .env` and fill them in before "
+        "verifying"
+    )
+    # A value the user gives with --env is no blank; a template with none: no hint.
+    flags = Flags(env={"SECRET_KEY": "s"})
+    plan = derive(settings, DOCKERFILE, flags, templated, ROOT / "Dockerfile")
+    assert "SECRET_KEY" not in plan.blank_template_values
+    full = ComposeProject(
+        ROOT, blank.files, {"web": web(environment={"SECRET_KEY": "x"}, depends_on=())}, (),
+        (".env.sample",),
+    )
+    assert derive(settings, DOCKERFILE, Flags(), full, ROOT / "Dockerfile").template_hint() is None
+
+
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_a_symlinked_override_is_named_as_found(tmp_path: Path) -> None:
+    # thechip911/test-docker: docker-compose.override.yml is a symlink to
+    # docker/compose/local.yml; the note said "run as compose file docker-compose.yml, local.yml".
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "docker-compose.yml").write_text("services:\n  app:\n    build: .\n")
+    (tmp_path / "docker" / "compose").mkdir(parents=True)
+    (tmp_path / "docker" / "compose" / "local.yml").write_text(
+        "services:\n  app:\n    depends_on: [db]\n  db:\n    image: postgres:16\n"
+    )
+    (tmp_path / "docker-compose.override.yml").symlink_to("docker/compose/local.yml")
+    plan = plan_for(project(root=tmp_path), tmp_path, tmp_path / "Dockerfile", DOCKERFILE, Flags())
+    assert [s.name for s in plan.services] == ["db"]
+    assert (
+        "run as compose file docker-compose.yml, docker-compose.override.yml (-> local.yml) says"
+        in plan.notes
+    )
+
+
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_a_compose_file_above_reads_a_symlinked_env_template(tmp_path: Path) -> None:
+    # A compose file above the context interpolates from the context's .env template; a
+    # template that is a symlink to a shared file elsewhere made the plan crash (ValueError).
+    shared = tmp_path / "shared.env"
+    shared.write_text("SECRET_KEY=\n", encoding="utf-8")
+    app = tmp_path / "proj" / "app"
+    app.mkdir(parents=True)
+    (app / "Dockerfile").write_text(DOCKERFILE)
+    (app / ".env.example").symlink_to(shared)
+    (app.parent / "docker-compose.yml").write_text(
+        "services:\n  web:\n    build: ./app\n"
+        "    environment:\n      SECRET_KEY: ${SECRET_KEY}\n"
+    )
+    plan = plan_for(project(root=app), app, app / "Dockerfile", DOCKERFILE, Flags())
+    assert "docker-compose.yml: variables read from .env.example" in plan.notes
+    assert plan.templates == (".env.example",)
+    assert plan.blank_template_values == ("SECRET_KEY",)

@@ -791,3 +791,73 @@ def test_a_rest_framework_error_page_is_not_called_a_django_debug_page() -> None
         _side(probes=[_probe("/", 500, debug)]), _side(probes=[_probe("/", 500, debug)])
     )
     assert "(a Django DEBUG error page)" in reasons[1]
+
+
+def test_an_original_given_an_empty_env_template_is_told_to_fill_it_in() -> None:
+    # CR_8_Docker: both sides exited on an empty SECRET_KEY from `.env.sample`; the reason
+    # gave Django's traceback only.
+    from optimizer.verify import _finish
+    from optimizer.verify.report import VerifyOptions
+    from optimizer.verify.runplan import RunPlan
+
+    plan = RunPlan(templates=(".env.sample",), blank_template_values=("SECRET_KEY",))
+    hint = plan.template_hint()
+    assert hint is not None and "`cp .env.sample .env` and fill it in" in hint
+    down = _side(probes=[])
+    down.serving = "none"
+    down.exit_code = 1
+    report = VerifyReport(run_id="t", before=down, after=_side(probes=[]))
+    report.after.serving = "none"
+    _finish(report, VerifyOptions(run_plan=plan))
+    assert report.verdict == "inconclusive"
+    assert report.verdict_reasons[0].cause[-1] == hint
+    # An original that ran with these values: a failing rewrite is not explained by them.
+    report = VerifyReport(run_id="t", before=_side(), after=_side(build_ok=False, probes=[]))
+    _finish(report, VerifyOptions(run_plan=plan))
+    assert report.verdict == "fail"
+    assert all(hint not in r.cause for r in report.verdict_reasons)
+    # An original that does not build never read the environment (orimi: a base image that
+    # could not be pulled): the template is no cause there.
+    report = VerifyReport(run_id="t", before=_side(build_ok=False, probes=[]), after=_side())
+    _finish(report, VerifyOptions(run_plan=plan))
+    assert report.verdict == "inconclusive"
+    assert all(hint not in r.cause for r in report.verdict_reasons)
+    # No baseline (`init --verify`): a new image that does not answer gets it.
+    report = VerifyReport(run_id="t", before=None, after=_side(probes=[]))
+    report.after.serving = "none"
+    _finish(report, VerifyOptions(run_plan=plan))
+    assert report.verdict != "pass" and report.verdict_reasons[0].cause[-1] == hint
+
+
+def test_a_registry_that_does_not_answer_never_fails_the_rewrite() -> None:
+    # orimi: `COPY --from=ghcr.io/astral-sh/uv:latest` and no registry reachable; on a machine
+    # without network a rewrite that pulls python:3.11-slim would have been called broken.
+    offline = _side(build_ok=False, probes=[])
+    offline.build_errors = [
+        'ERROR: failed to solve: failed to load cache key: failed to do request: Head "https://'
+        'ghcr.io/v2/astral-sh/uv/manifests/latest": dial tcp: lookup ghcr.io on 10.0.0.53:53: '
+        "no such host"
+    ]
+    verdict, reasons = _verdict(offline, _side())
+    assert verdict == "inconclusive"
+    assert reasons[0].startswith(
+        "the original does not build (the build could not fetch image "
+        "ghcr.io/astral-sh/uv:latest: its registry does not answer from this engine; "
+        "`docker pull ghcr.io/astral-sh/uv:latest` where it does"
+    )
+    slim = _side(build_ok=False, probes=[])
+    slim.build_errors = [
+        "ERROR: failed to solve: python:3.11-slim: failed to resolve source metadata for "
+        "docker.io/library/python:3.11-slim: failed to do request: Head \"https://registry-1."
+        'docker.io/v2/library/python/manifests/3.11-slim": dial tcp: i/o timeout'
+    ]
+    verdict, reasons = _verdict(_side(), slim)
+    assert verdict == "inconclusive"
+    assert "could not fetch image python:3.11-slim" in reasons[0]
+    # A name the registry does not know is the Dockerfile's: the rewrite fails.
+    unknown = _side(build_ok=False, probes=[])
+    unknown.build_errors = [
+        "ERROR: failed to solve: python:3.11-slim-nope: docker.io/library/python:3.11-slim-nope:"
+        " not found"
+    ]
+    assert _verdict(_side(), unknown)[0] == "fail"

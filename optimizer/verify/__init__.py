@@ -550,6 +550,7 @@ def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None =
         report.probe_verdicts = judge_probes(None, after.probes)
         report.set_verdict(*decide(None, after, report.probe_verdicts))
         _inconclusive_wins(report)
+        _add_template_hint(report, options)
         return
     if before.image_size and after.image_size is not None:
         report.size_saving_bytes = before.image_size - after.image_size
@@ -590,6 +591,21 @@ def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None =
         # What the pass rests on: the notes above say which probes proved little.
         report.notes += proved_by(before.probes, report.probe_verdicts)
     _inconclusive_wins(report)
+    _add_template_hint(report, options)
+
+
+def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
+    """When nothing ran as it should and the environment came from a committed template
+    with empty values, say so under the first reason: the template is a form to fill in."""
+    hint = options.run_plan.template_hint() if options.run_plan is not None else None
+    if hint is None or report.verdict == "pass" or not report.verdict_reasons:
+        return
+    if report.before is not None and report.verdict != "inconclusive":
+        return  # the original ran with these values: they do not explain a broken rewrite
+    reference = report.before if report.before is not None else report.after
+    if not reference.build_ok:
+        return  # it never ran: a build does not read the compose environment (orimi)
+    report.verdict_reasons[0].cause.append(hint)
 
 
 def _inconclusive_wins(report: VerifyReport) -> None:

@@ -273,12 +273,71 @@ _ENGINE_GONE = (
 )
 
 
+# BuildKit fetching an image (a base, `COPY --from=ghcr.io/...`) from a registry it cannot
+# reach: orimi's `Head "https://ghcr.io/v2/astral-sh/uv/manifests/latest": dial tcp: lookup
+# ghcr.io ...: no such host`. A name the registry does not know ("not found", "pull access
+# denied") is the Dockerfile's, so only the network's words count.
+_FETCHING = ("failed to do request", "failed to resolve source metadata", "failed to fetch")
+_UNREACHABLE = (
+    "dial tcp",
+    "no such host",
+    "i/o timeout",
+    "connection refused",
+    "TLS handshake timeout",
+    "network is unreachable",
+    "toomanyrequests",
+)
+
+
+def _unreachable_image(side: SideReport) -> str:
+    """A clause naming the image a build could not fetch because its registry did not answer
+    (no network, a rate limit): the machine's reason, not the Dockerfile's."""
+    for line in side.build_errors:
+        if not any(m in line for m in _FETCHING) or not any(m in line for m in _UNREACHABLE):
+            continue
+        image = _image_in_request(line)
+        what = f"image {image}" if image else "an image it needs"
+        pull = f"`docker pull {image}`" if image else "pull it"
+        return (
+            f" (the build could not fetch {what}: its registry does not answer from this "
+            f"engine; {pull} where it does, or run again when it answers)"
+        )
+    return ""
+
+
+def _image_in_request(line: str) -> str | None:
+    """`python:3.11-slim` from `resolve source metadata for docker.io/library/python:3.11-slim`
+    or `ghcr.io/astral-sh/uv:latest` from `Head "https://ghcr.io/v2/astral-sh/uv/manifests/latest"`."""
+    marker = "source metadata for "
+    at = line.find(marker)
+    if at >= 0:
+        ref = line[at + len(marker) :].split(":", 2)
+        if len(ref) >= 2:
+            name = ref[0] + ":" + ref[1].split()[0]
+            return name.removeprefix("docker.io/").removeprefix("library/")
+    start = line.find("https://")
+    if start < 0:
+        return None
+    url = line[start + len("https://") :].split('"', 1)[0]
+    host, _, path = url.partition("/v2/")
+    repo, _, tag = path.partition("/manifests/")
+    if not host or not repo or not tag:
+        return None
+    if host in ("registry-1.docker.io", "index.docker.io", "docker.io"):
+        return f"{repo.removeprefix('library/')}:{tag}"
+    return f"{host}/{repo}:{tag}"
+
+
 def _machine_cause(side: SideReport) -> str:
     """A clause naming the machine when a build failed for the machine's reasons (a full disk,
-    the engine gone), not the Dockerfile's: then neither side's failure proves anything."""
+    the engine gone, a registry that does not answer), not the Dockerfile's: then neither
+    side's failure proves anything."""
     disk = _disk_full(side)
     if disk:
         return disk
+    unreachable = _unreachable_image(side)
+    if unreachable:
+        return unreachable
     gone = next((e for e in side.build_errors if any(m in e for m in _ENGINE_GONE)), None)
     if gone is None:
         return ""

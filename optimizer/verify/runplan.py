@@ -23,6 +23,8 @@ Choices, in order of precedence:
 from __future__ import annotations
 
 import dataclasses
+import os
+import posixpath
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +32,7 @@ from typing import Any
 
 from optimizer.compose import ComposeProject, Service
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile
+from optimizer.dockerfile import Dockerfile, next_workdir
 from optimizer.ports import port_from_command
 
 # Database backends that live in a server, so need a service and migrations run into it.
@@ -97,6 +99,27 @@ class RunPlan:
     # The compose service's bind mounts verify dropped ("./src:/app"): the code the app runs
     # in compose but not in the image, when the image does not COPY it.
     dropped_mounts: tuple[str, ...] = ()
+    # Committed env templates read in place of missing env files, and the variables they leave
+    # empty (SECRET_KEY=, POSTGRES_PASSWORD=): placeholders, not values a project runs with.
+    templates: tuple[str, ...] = ()
+    blank_template_values: tuple[str, ...] = ()
+
+    def template_hint(self) -> str | None:
+        """Why an original may not run at all here: the env template it was given is a form
+        to fill in (CR_8_Docker's .env.sample: every value empty, so Postgres refused to start
+        and Django had no SECRET_KEY)."""
+        if not self.templates or not self.blank_template_values:
+            return None
+        names = list(self.blank_template_values)
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        first = self.templates[0]
+        target = Path(first).with_name(".env").as_posix()
+        return (
+            f"{' and '.join(self.templates)} (read in place of the missing env file) "
+            f"leave{'s' if len(self.templates) == 1 else ''} {shown} empty: "
+            f"`cp {first} {target}` and fill {'it' if len(names) == 1 else 'them'} in "
+            "before verifying"
+        )
 
     def mount_hint(self) -> str | None:
         """Why an original that runs under compose may not run here: the code came from a
@@ -125,6 +148,8 @@ class RunPlan:
             "notes": list(self.notes),
             "blockers": list(self.blockers),
             "dropped_mounts": list(self.dropped_mounts),
+            "templates": list(self.templates),
+            "blank_template_values": list(self.blank_template_values),
         }
 
 
@@ -561,8 +586,15 @@ def derive(
                     "it, though depends_on does not"
                 )
         if app.bind_mounts:
-            dropped = tuple(f"{m.source}:{m.target}" for m in app.bind_mounts)
-            mounts = ", ".join(dropped)
+            mounts = ", ".join(f"{m.source}:{m.target}" for m in app.bind_mounts)
+            # Only a mount whose directory the image does not fill itself can explain an
+            # original that does not run: CR_8_Docker's `COPY . .` into /app_habits holds the
+            # code its compose file mounts there, and its app failed on an empty SECRET_KEY.
+            dropped = tuple(
+                f"{m.source}:{m.target}"
+                for m in app.bind_mounts
+                if not copies_code_into(dockerfile_text, m.target, project.root)
+            )
             notes.append(
                 f"compose service {app.name!r} bind-mounts {mounts}: dropped, both sides run "
                 "the code their image holds"
@@ -624,6 +656,20 @@ def derive(
 
     env.update(flags.env)  # the user's --env wins
 
+    templates = compose.templates if compose is not None and app is not None else ()
+    blanks: list[str] = []
+    if templates and app is not None:
+        # The services' empty credentials, and the app's empty variables its settings read
+        # (all of them when the settings could not be read); a value --env gives is no blank.
+        reads = set(project.env_vars) if project.settings_file is not None else None
+        for spec in specs:
+            blanks += [k for k, v in spec.environment.items() if not v.strip()]
+        blanks += [
+            k
+            for k, v in app.environment.items()
+            if not v.strip() and k not in flags.env and (reads is None or k in reads)
+        ]
+
     effective: list[str] = []
     if command is not None or entrypoint is not None:
         effective = (entrypoint if entrypoint is not None else (ep or [])) + (
@@ -680,7 +726,44 @@ def derive(
         notes=tuple(notes),
         blockers=tuple(blockers),
         dropped_mounts=dropped,
+        templates=tuple(templates),
+        blank_template_values=tuple(dict.fromkeys(blanks)),
     )
+
+
+def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None) -> bool:
+    """Does the final stage (or a stage of this file it builds FROM) COPY/ADD the build
+    context's code into `target`: the whole context (`COPY . .` under `WORKDIR target`,
+    `ADD . target/`) or a directory of it (`COPY src/ target`)? A file such as
+    requirements.txt copied there is not the code."""
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+    except Exception:  # unparseable: the pipeline reports it; assume nothing is copied
+        return False
+    stages = parsed.stages()
+    if not stages:
+        return False
+    want = posixpath.normpath(target)
+    for stage in reversed(parsed.lineage(stages[-1])):
+        cwd = "/"
+        for _, ins in parsed.iter_stage(stage):
+            cwd = next_workdir(cwd, ins)
+            if ins.keyword not in ("COPY", "ADD") or "from" in ins.flags:
+                continue
+            words = ins.exec_form or ins.args.split()
+            if len(words) < 2:
+                continue
+            *sources, dest = (parsed.resolve(w) for w in words)
+            dest = posixpath.normpath(posixpath.join(cwd, dest))
+            if dest != want:
+                continue
+            for source in sources:
+                clean = source.strip("/")
+                if clean in ("", "."):
+                    return True
+                if root is not None and (root / clean).is_dir():
+                    return True
+    return False
 
 
 def _named_in(host: str, environment: dict[str, str]) -> bool:
@@ -818,9 +901,18 @@ def plan_for(
         except compose_mod.ComposeError as exc:
             notes.append(f"{files[0].name}: not read ({exc})")
             continue
+        if loaded is not None and env_file is not None and env_file.name != ".env":
+            # Named as the user sees it (not resolved: a symlinked template may point outside).
+            template = Path(os.path.relpath(env_file, context)).as_posix()
+            loaded = dataclasses.replace(loaded, templates=(*loaded.templates, template))
         if loaded is not None and app_service(loaded, dockerfile_path) is not None:
             chosen = loaded
-            names = ", ".join(f.name for f in loaded.files)
+            # The names as found: a symlinked override (test-docker's
+            # docker-compose.override.yml -> docker/compose/local.yml) keeps its own name.
+            names = ", ".join(
+                f.name if f.name == r.name else f"{f.name} (-> {r.name})"
+                for f, r in zip(files, loaded.files, strict=False)
+            )
             notes.append(f"run as compose file {names} says")
             break
     plan = derive(project, dockerfile_text, flags, chosen, dockerfile_path)

@@ -140,38 +140,60 @@ def await_ready(
     started: float,
     timeout: float = READY_TIMEOUT,
 ) -> None:
-    """Wait, bounded, until every started service answers; statuses say which did not."""
+    """Wait, bounded, until every started service answers; statuses say which did not.
+
+    The services are polled in turn within one deadline, so a service that never gets ready
+    cannot use up the others' time: CR_8_Docker's db failed its healthcheck for 90 s and its
+    redis, ready at once, was reported "not ready after 90 s" without being checked."""
     deadline = started + timeout
     by_name = {s.name: s for s in statuses}
-    for spec in specs:
-        status = by_name[spec.name]
-        container = containers.get(spec.name)
-        if container is None:
-            continue
-        port = spec.port if spec.port is not None else _exposed_port(spec.image)
-        stable = 0
-        health_ok = spec.healthcheck is None
-        while time.monotonic() < deadline:
+    stable: dict[str, int] = {}
+    health_ok: dict[str, bool] = {}
+    last_health: dict[str, tuple[int, str]] = {}
+    pending = [spec for spec in specs if containers.get(spec.name) is not None]
+    for spec in pending:
+        stable[spec.name] = 0
+        health_ok[spec.name] = spec.healthcheck is None
+    while pending and time.monotonic() < deadline:
+        for spec in list(pending):
+            status = by_name[spec.name]
+            container = containers[spec.name]
+            port = spec.port if spec.port is not None else _exposed_port(spec.image)
             if not engine.is_running(container):
                 status.error = "exited before it was ready"
-                break
+                pending.remove(spec)
+                continue
             tcp_ok = True
             if port is not None:
                 host = engine.host_port(container, port)
                 tcp_ok = host is not None and tcp_ready(host, spec.image)
-            if tcp_ok and not health_ok and spec.healthcheck is not None:
-                health_ok, usable = _healthcheck(container, spec.healthcheck)
-                if not usable:  # the stand-in lacks the tool the test calls: TCP decides
-                    health_ok = True
-            stable = stable + 1 if tcp_ok and health_ok else 0
-            if stable >= (STABLE_CHECKS if port is not None else 1):
+            if tcp_ok and not health_ok[spec.name] and spec.healthcheck is not None:
+                code, output = _run_healthcheck(container, spec.healthcheck)
+                last_health[spec.name] = (code, output)
+                # The stand-in lacks the tool the test calls (126/127): TCP decides.
+                health_ok[spec.name] = code == 0 or code in (126, 127)
+            ok = tcp_ok and health_ok[spec.name]
+            stable[spec.name] = stable[spec.name] + 1 if ok else 0
+            if stable[spec.name] >= (STABLE_CHECKS if port is not None else 1):
                 status.ready = True
                 status.seconds = round(time.monotonic() - started, 2)
-                break
-            time.sleep(0.5 if stable == 0 else 1.0)
-        if not status.ready:
-            if status.error is None:
-                status.error = f"not ready after {timeout:.0f} s"
+                pending.remove(spec)
+        if pending:
+            time.sleep(0.5 if all(stable[s.name] == 0 for s in pending) else 1.0)
+    for spec in pending:
+        status = by_name[spec.name]
+        if spec.name in last_health and not health_ok[spec.name]:
+            code, output = last_health[spec.name]
+            said = " ".join(output.split())[-160:]
+            status.error = (
+                f"its compose healthcheck still fails after {timeout:.0f} s "
+                f"(exit {code}{': ' + said if said else ''})"
+            )
+        else:
+            status.error = f"not ready after {timeout:.0f} s"
+    for status in statuses:
+        container = containers.get(status.name)
+        if container is not None and not status.ready:
             status.log_tail = engine.logs_tail(container, 15)
 
 
@@ -197,12 +219,17 @@ def tcp_ready(host_port: int, image: str) -> bool:
         return False
 
 
-def _healthcheck(container: Any, test: list[str]) -> tuple[bool, bool]:
-    """(passed, usable): usable is False when the test's program is not in the image."""
-    shell = test[0] == "CMD-SHELL"
-    command = ["/bin/sh", "-c", " ".join(test[1:])] if shell else list(test[1:])
-    code, _ = engine.exec_in(container, command)
-    return code == 0, code not in (126, 127)
+def healthcheck_command(test: list[str]) -> list[str]:
+    """The command Docker runs for a compose healthcheck test: CMD-SHELL's words follow
+    `/bin/sh -c` as they are, not joined (CR_8_Docker's `["CMD-SHELL", "-c", "pg_isready ..."]`
+    is `sh -c -c "pg_isready ..."`, which passes; joined, `sh -c "-c pg_isready ..."` fails)."""
+    if test[0] == "CMD-SHELL":
+        return ["/bin/sh", "-c", *test[1:]]
+    return list(test[1:])
+
+
+def _run_healthcheck(container: Any, test: list[str]) -> tuple[int, str]:
+    return engine.exec_in(container, healthcheck_command(test))
 
 
 def _exposed_port(image: str) -> int | None:
