@@ -220,3 +220,15 @@ def test_git_stays_when_another_dockerfile_of_the_context_copies_it_and_uses_git
     (root / "docker/Dockerfile.release.dockerignore").write_text("*.pyc\n")
     outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
     assert ".git" in outcome.files[".dockerignore"].splitlines()
+
+
+def test_a_nested_sqlite_database_is_not_added_again_under_our_own_pattern(
+    tmp_path: Path,
+) -> None:
+    # Jormunngandz/1shsapp, dussiks/infra_actions: the second run read our `**/*.sqlite3` as
+    # `*.sqlite3` (top level only) and appended the database's path to the file it had written.
+    root = materialize(GOLDEN.parent / "non-root" / "sqlite-in-project-subdir", tmp_path / "ctx")
+    first = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    (root / ".dockerignore").write_text(first.files[".dockerignore"])
+    second = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert ".dockerignore" not in second.files

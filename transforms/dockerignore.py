@@ -113,9 +113,9 @@ class DockerIgnore(NotesTransform):
                 )
                 continue
             wanted.append(pattern)
-        extra, said, why = _project_patterns(
-            ctx, stripped | negated, existing + wanted, copied, committed
-        )
+        # Docker's patterns as written (`**/*.sqlite3` is not `*.sqlite3`): what they exclude.
+        excluding = [p for p in stripped if not p.startswith("!")] + wanted
+        extra, said, why = _project_patterns(ctx, stripped | negated, excluding, copied, committed)
         wanted.extend(extra)
         kept.extend(why)
         exceptions = sorted(
