@@ -108,6 +108,9 @@ class _Collected:
     packages: set[str] = field(default_factory=set)
     local: bool = False
     git: bool = False
+    # Exact pins (`name==1.2.3`) by normalised name: an old pin may have no wheel for the
+    # image's Python.
+    pins: dict[str, str] = field(default_factory=dict)
 
     def add_file(self, rel: str) -> None:
         if rel not in self.files:
@@ -172,6 +175,8 @@ def read_dependencies(
         return Dependencies()
     manager, collected = chosen
     collected.packages |= extra - _TOOLING
+    python = _final_python(dockerfile_text) if dockerfile_text else None
+    collected.packages |= built_from_source(collected.pins, python)
     if manager == "pip" and any(_installs_local_in_command(c) for c in commands):
         collected.local = True
     return collected.freeze(manager)
@@ -528,6 +533,65 @@ def _split_option(words: list[str]) -> tuple[str | None, str | None]:
     return name, words[1] if len(words) > 1 else None
 
 
+_EXACT_PIN = re.compile(r"(?<![=!<>~])==\s*(\d+(?:\.\d+)*)(?![\w.*])")
+
+# Distributions that ship binary wheels, the CPython minor -> their first release with a
+# manylinux x86_64 wheel for it (checked with `pip download --only-binary=:all:
+# --python-version`), and the distribution whose build needs an older pin then has: pip
+# builds that pin from its sdist, with a compiler and headers the slim image lacks.
+_WHEELS_SINCE: dict[str, tuple[str, dict[tuple[int, int], tuple[int, ...]]]] = {
+    "psycopg2-binary": (
+        "psycopg2",
+        {(3, 10): (2, 9, 1), (3, 11): (2, 9, 5), (3, 12): (2, 9, 9), (3, 13): (2, 9, 10),
+         (3, 14): (2, 9, 11)},
+    ),
+}
+
+
+def built_from_source(pins: dict[str, str], python: tuple[int, int] | None) -> set[str]:
+    """The source twins (`psycopg2`) of pinned binary distributions with no wheel for
+    `python`: what the build then needs is theirs. Unknown Python or version: nothing."""
+    found: set[str] = set()
+    if python is None:
+        return found
+    for name, version in pins.items():
+        entry = _WHEELS_SINCE.get(name)
+        if entry is None:
+            continue
+        twin, since = entry
+        first = since.get(python)
+        if first is None and python > max(since):
+            first = max(since.values())  # a newer Python than the table: no older wheel either
+        if first is not None and tuple(int(p) for p in version.split(".")) < first:
+            found.add(twin)
+    return found
+
+
+def _final_python(dockerfile_text: str) -> tuple[int, int] | None:
+    """The CPython minor of the final stage's official python image (`python:3.11-slim`,
+    ARG defaults expanded, an earlier stage's name followed), else None."""
+    from optimizer.dockerfile import Dockerfile, DockerfileError, parse_from
+
+    try:
+        dockerfile = Dockerfile.parse(dockerfile_text)
+    except DockerfileError:
+        return None
+    stages = dockerfile.stages()
+    if not stages:
+        return None
+    by_name = {s.name.lower(): s for s in stages if s.name}
+    stage = stages[-1]
+    for _ in range(len(stages)):
+        image, _alias = parse_from(dockerfile.instructions[stage.start].value)
+        image = dockerfile.resolve(image)
+        earlier = by_name.get(image.lower())
+        if earlier is None or earlier is stage:
+            break
+        stage = earlier
+    found = re.fullmatch(r"(?:[\w.-]+/)*python:(\d+)\.(\d+)\b.*", image)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
 def _add_requirement(collected: _Collected, spec: str, editable: bool = False) -> None:
     spec = spec.strip()
     # Options pip allows after a requirement on the same line (--hash, --config-settings...).
@@ -555,6 +619,9 @@ def _add_requirement(collected: _Collected, spec: str, editable: bool = False) -
     if name is None:
         return
     collected.add_package(name, extras)
+    pin = _EXACT_PIN.search(spec)
+    if pin is not None:
+        collected.pins[normalize_name(name)] = pin.group(1)
     if url is not None:
         if _VCS.match(url) or "git+" in url:
             collected.git = True

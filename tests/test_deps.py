@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from optimizer import deps
 from optimizer.deps import decode_manifest, read_dependencies, requirement_files_from_command
 
 
@@ -565,3 +566,29 @@ def test_requirement_path_no_copy_explains_is_read_from_the_context(tmp_path: Pa
     assert read_dependencies(tmp_path, dockerfile_text=dockerfile).manifest_files == (
         "requirements.txt",
     )
+
+
+@pytest.mark.parametrize(
+    ("pin", "python", "twins"),
+    [
+        ("2.9.3", (3, 11), {"psycopg2"}),  # no cp311 wheel before 2.9.5
+        ("2.9.5", (3, 11), set()),
+        ("2.9.9", (3, 13), {"psycopg2"}),  # no cp313 wheel before 2.9.10
+        ("2.9.10", (3, 13), set()),
+        ("2.9.10", (3, 15), {"psycopg2"}),  # newer than the table: the newest first wheel
+        ("2.9.3", None, set()),  # the image's Python unknown: nothing assumed
+    ],
+)
+def test_an_old_binary_pin_builds_like_its_source_twin(
+    pin: str, python: tuple[int, int] | None, twins: set[str]
+) -> None:
+    assert deps.built_from_source({"psycopg2-binary": pin}, python) == twins
+
+
+def test_the_final_stage_python_is_read_through_args_and_stage_names() -> None:
+    text = (
+        "ARG PY=3.12\nFROM python:${PY}-slim AS base\nFROM base AS final\nRUN true\n"
+    )
+    assert deps._final_python(text) == (3, 12)
+    assert deps._final_python("FROM ubuntu:24.04\n") is None
+    assert deps._final_python("FROM docker.io/library/python:3.11.9-slim-bookworm\n") == (3, 11)
