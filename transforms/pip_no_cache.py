@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 from optimizer.dockerfile import Dockerfile, Instruction
-from optimizer.shell import Segment, join_segments, pip_install_targets, program, split_commands
+from optimizer.shell import pip_install_targets, program, split_commands
 from transforms.base import Context, NotesTransform, Result
+from transforms.raw_edit import Edit, apply_edits
 
 _CACHE_OFF = re.compile(r"\b(PIP_NO_CACHE_DIR|UV_NO_CACHE|POETRY_NO_CACHE)\b")
 
@@ -34,27 +35,14 @@ class PipNoCache(NotesTransform):
         for n, ins in out.iter_stage(stage):
             if ins.keyword != "RUN" or ins.exec_form is not None or "mount" in ins.flags:
                 continue
-            segments = split_commands(ins.args)
-            texts = [_no_cache(s.text) for s in segments]
-            if texts != [s.text for s in segments]:
-                changed = ins.with_args(join_segments(segments, texts))
-                raw = _in_raw(ins, segments, texts)
-                if raw is not None:
-                    # The user's own layout (continuations, tabs, `&& \`) with the flag added.
-                    changed = Instruction(ins.keyword, changed.value, ins.leading, raw, ins.line)
-                out.instructions[n] = changed
+            edits = _edits(ins)
+            if edits:
+                # The user's own layout (continuations, tabs, `&& \`) with the flag added.
+                out.instructions[n] = apply_edits(ins, edits)
                 notes.append(
                     f"line {ins.line}: installs without keeping a download cache in the layer"
                 )
         return Result(out, notes)
-
-
-def _no_cache(text: str) -> str:
-    found = _insertion(text)
-    if found is None:
-        return text
-    at, flag = found
-    return text[:at] + flag + text[at:]
 
 
 def _insertion(text: str) -> tuple[int, str] | None:
@@ -77,46 +65,17 @@ def _insertion(text: str) -> tuple[int, str] | None:
     return (match.end(), flag) if match else None
 
 
-def _in_raw(ins: Instruction, segments: list[Segment], texts: list[str]) -> str | None:
-    """The instruction's original text with each flag inserted where it goes, or None when the
-    insertion points cannot be found there (then the instruction is rewritten whole)."""
-    if ins.raw is None:
-        return None
-    value = ins.value
-    base = len(value) - len(ins.args)
-    insertions: list[tuple[str, int, str]] = []  # (anchor word, its occurrence, inserted text)
-    cursor = 0
-    for seg, text in zip(segments, texts, strict=True):
-        at = ins.args.find(seg.text, cursor)
-        if at < 0:
-            return None
+def _edits(ins: Instruction) -> list[Edit]:
+    """The flag inserted just after each install's subcommand, as edits of the value."""
+    edits: list[Edit] = []
+    cursor = len(ins.value) - len(ins.args)
+    for seg in split_commands(ins.args):
+        at = ins.value.find(seg.text, cursor)
+        if at < 0:  # split_commands keeps each command's text as written: not reached
+            return []
         cursor = at + len(seg.text)
-        if text == seg.text:
-            continue
         found = _insertion(seg.text)
-        if found is None:
-            return None
-        offset, added = found
-        head = seg.text[:offset]
-        anchor = head.split()[-1] if head.split() else ""
-        if not anchor or not head.endswith(anchor):
-            return None
-        occurrence = len(_word(anchor).findall(value[: base + at + offset]))
-        insertions.append((anchor, occurrence, added))
-    raw = ins.raw
-    for anchor, occurrence, added in reversed(insertions):
-        matches = [m for m in _word(anchor).finditer(raw) if not _on_comment_line(raw, m.start())]
-        if len(matches) < occurrence:
-            return None
-        end = matches[occurrence - 1].end()
-        raw = raw[:end] + added + raw[end:]
-    return raw
-
-
-def _word(word: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])")
-
-
-def _on_comment_line(raw: str, at: int) -> bool:
-    start = raw.rfind("\n", 0, at) + 1
-    return start > 0 and raw[start:at].lstrip().startswith("#")
+        if found is not None:
+            offset, flag = found
+            edits.append(Edit(at + offset, at + offset, flag))
+    return edits
