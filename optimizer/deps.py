@@ -570,7 +570,7 @@ def built_from_source(pins: dict[str, str], python: tuple[int, int] | None) -> s
 def _final_python(dockerfile_text: str) -> tuple[int, int] | None:
     """The CPython minor of the final stage's official python image (`python:3.11-slim`,
     ARG defaults expanded, an earlier stage's name followed), else None."""
-    from optimizer.dockerfile import Dockerfile, DockerfileError, parse_from
+    from optimizer.dockerfile import Dockerfile, DockerfileError
 
     try:
         dockerfile = Dockerfile.parse(dockerfile_text)
@@ -579,15 +579,7 @@ def _final_python(dockerfile_text: str) -> tuple[int, int] | None:
     stages = dockerfile.stages()
     if not stages:
         return None
-    by_name = {s.name.lower(): s for s in stages if s.name}
-    stage = stages[-1]
-    for _ in range(len(stages)):
-        image, _alias = parse_from(dockerfile.instructions[stage.start].value)
-        image = dockerfile.resolve(image)
-        earlier = by_name.get(image.lower())
-        if earlier is None or earlier is stage:
-            break
-        stage = earlier
+    image = dockerfile.resolve(dockerfile.lineage(stages[-1])[-1].base)
     found = re.fullmatch(r"(?:[\w.-]+/)*python:(\d+)\.(\d+)\b.*", image)
     return (int(found.group(1)), int(found.group(2))) if found else None
 

@@ -10,7 +10,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from optimizer.dockerfile import Dockerfile, DockerfileError, parse_from
+from optimizer.dockerfile import Dockerfile, DockerfileError
 
 
 def base_image(dockerfile_text: str) -> str | None:
@@ -20,15 +20,7 @@ def base_image(dockerfile_text: str) -> str | None:
     except DockerfileError:
         return None
     stages = parsed.stages()
-    by_name = {s.name.lower(): s for s in stages if s.name}
-    stage = stages[-1]
-    for _ in range(len(stages)):
-        ref = parsed.resolve(parse_from(parsed.instructions[stage.start].value)[0])
-        earlier = by_name.get(ref.lower())
-        if earlier is None or earlier.index >= stage.index:
-            return ref
-        stage = earlier
-    return None
+    return parsed.resolve(parsed.lineage(stages[-1])[-1].base) if stages else None
 
 
 def pick_touch_file(root: Path) -> str | None:
