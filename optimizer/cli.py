@@ -47,6 +47,11 @@ app = typer.Typer(
 )
 
 
+class Installer(StrEnum):
+    pip = "pip"
+    uv = "uv"
+
+
 class Format(StrEnum):
     text = "text"
     json = "json"
@@ -222,6 +227,15 @@ def run(
             help="No BuildKit cache mounts (RUN --mount) in the output: for the legacy builder.",
         ),
     ] = False,
+    installer: Annotated[
+        Installer | None,
+        typer.Option(
+            "--installer",
+            help="The builder's installer: pip (default, the Dockerfile's own) or uv (faster "
+            "cold builds; used only where uv installs what pip would, else the note says why).",
+            case_sensitive=False,
+        ),
+    ] = None,
     no_config: NoConfigOption = False,
     verify: Annotated[
         bool,
@@ -306,7 +320,10 @@ def run(
         outcome = optimize(
             dockerfile,
             context,
-            **transform_settings(config, only, skip, production_server, healthcheck, no_buildkit),
+            **transform_settings(
+                config, only, skip, production_server, healthcheck, no_buildkit,
+                installer.value if installer is not None else None,
+            ),
         )
         settings = verify_settings(
             config,
@@ -427,6 +444,7 @@ def transform_settings(
     production_server: bool = False,
     healthcheck: bool = False,
     no_buildkit: bool = False,
+    installer: str | None = None,
 ) -> dict[str, Any]:
     """The pipeline's only/skip/options: command-line flags win over the file (lists replace)."""
     from optimizer.config import pick
@@ -439,6 +457,7 @@ def transform_settings(
             production_server=production_server or config.production_server,
             healthcheck=healthcheck or config.healthcheck,
             buildkit=not (no_buildkit or config.no_buildkit),
+            installer=installer or config.installer,
         ),
     }
 

@@ -64,6 +64,7 @@ class Config:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     no_buildkit: bool = False  # classic Dockerfiles (no RUN --mount) for the legacy builder
     healthcheck: bool = False  # the opt-in healthcheck transform
+    installer: str = "pip"  # the builder's installer: pip or uv
 
 
 def pick(flag: T | None, configured: T) -> T:
@@ -145,6 +146,9 @@ def parse(table: Mapping[str, Any], path: Path, known_transforms: Iterable[str] 
     production_server = reader.get("production-server", bool, "true or false", False)
     no_buildkit = reader.get("no-buildkit", bool, "true or false", False)
     healthcheck = reader.get("healthcheck", bool, "true or false", False)
+    installer = reader.get("installer", str, 'a string ("pip" or "uv")', "pip")
+    if installer not in {"pip", "uv"}:
+        raise ConfigError(f'{path}: [{TABLE}] installer must be "pip" or "uv", not {installer!r}')
     verify_table = reader.get("verify", dict, "a table", {})
     reader.finish()
 
@@ -170,7 +174,9 @@ def parse(table: Mapping[str, Any], path: Path, known_transforms: Iterable[str] 
         builder=v.get("builder", str, "a string", None),
     )
     v.finish()
-    return Config(path, only, skip, production_server, verify, no_buildkit, healthcheck)
+    return Config(
+        path, only, skip, production_server, verify, no_buildkit, healthcheck, installer
+    )
 
 
 class _Reader:

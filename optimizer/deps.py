@@ -501,6 +501,21 @@ def _read_requirements(
             _add_requirement(collected, line)
 
 
+def requirement_file_options(context: Path, files: Iterable[str]) -> set[str]:
+    """The options (`--index-url`, `-e`, ...) the given requirements files set, by name."""
+    found: set[str] = set()
+    for rel in files:
+        normalized = _normalize_rel(rel)
+        text = _read_text(context / normalized) if normalized is not None else None
+        for line in _logical_lines(text or ""):
+            words = shell_words(line)
+            option = _split_option(words)[0] if words else None
+            if option is not None:
+                found.add(option)
+            found.update(w.split("=", 1)[0] for w in words[1:] if w.startswith("--"))
+    return found
+
+
 def _logical_lines(text: str) -> Iterator[str]:
     """Lines with continuations joined and comments removed, as pip reads them."""
     pending = ""

@@ -275,6 +275,20 @@ def test_no_buildkit_and_healthcheck_keys(tutorial: Path) -> None:
     assert "HEALTHCHECK" not in dockerfile
 
 
+def test_installer_key_and_flag(tutorial: Path) -> None:
+    """`installer = "uv"` turns the uv builder on; `--installer pip` on the command line wins;
+    any other value is a config error (exit 2, one line)."""
+    write(tutorial / "pyproject.toml", '[tool.dj-optimize]\ninstaller = "uv"\n')
+    result = runner.invoke(app, ["--json", str(tutorial / "Dockerfile")])
+    assert "uv pip install" in json.loads(result.stdout)["files"]["Dockerfile"]
+    result = runner.invoke(app, ["--json", "--installer", "pip", str(tutorial / "Dockerfile")])
+    assert "uv pip install" not in json.loads(result.stdout)["files"]["Dockerfile"]
+    write(tutorial / "pyproject.toml", '[tool.dj-optimize]\ninstaller = "poetry"\n')
+    result = runner.invoke(app, [str(tutorial / "Dockerfile")])
+    assert result.exit_code == exitcodes.BAD_INPUT
+    assert 'installer must be "pip" or "uv", not \'poetry\'' in result.output
+
+
 def test_config_run_settings_reach_verify(tutorial: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """services, cmd, pre and host from [tool.dj-optimize.verify] reach verify's run plan;
     command-line flags win."""

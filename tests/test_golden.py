@@ -23,8 +23,11 @@ CASES = sorted(p for p in GOLDEN.glob("*/*") if (p / "Dockerfile").is_file())
 
 def _options(case: Path) -> Options:
     flags = (case / "options").read_text().split() if (case / "options").exists() else []
+    installer = flags[flags.index("--installer") + 1] if "--installer" in flags else "pip"
     return Options(
-        production_server="--production-server" in flags, buildkit="--no-buildkit" not in flags
+        production_server="--production-server" in flags,
+        buildkit="--no-buildkit" not in flags,
+        installer=installer,
     )
 
 

@@ -22,6 +22,8 @@ class Options:
     # BuildKit cache mounts (`RUN --mount=type=cache`) in builder stages; off for the legacy
     # builder, which rejects them.
     buildkit: bool = True
+    # The builder's installer: "pip" (the user's own) or "uv" (opt-in: faster cold builds).
+    installer: str = "pip"
 
 
 @dataclass

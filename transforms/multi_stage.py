@@ -25,6 +25,7 @@ import textwrap
 from pathlib import Path
 
 from optimizer.composefiles import find_compose_files
+from optimizer.deps import requirement_file_options
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
 from optimizer.shell import (
     TOOLS,
@@ -40,6 +41,7 @@ from optimizer.shell import (
 )
 from optimizer.sources import python_sources
 from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
+from transforms import uv_installer
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
 from transforms.raw_edit import (
@@ -236,7 +238,14 @@ class MultiStage(NotesTransform):
             for s in split_commands(i.args)
         )
 
-        lean = _lean_venv(out, items, last, ctx, existing_venv is not None or uses_uv)
+        want_uv = ctx.options.installer == "uv"
+        lean = _lean_venv(
+            out, items, last, ctx, existing_venv is not None or uses_uv, uv_upgrades=want_uv
+        )
+        uv_blocker: str | None = None
+        if want_uv:
+            uv_blocker = _uv_blocker(out, items, last, ctx, lean)
+        use_uv = want_uv and uv_blocker is None
         builder_part: list[Instruction] = [
             keep_indent(
                 from_ins,
@@ -266,7 +275,7 @@ class MultiStage(NotesTransform):
                 (ins.keyword == "RUN" and _has_kind(ins, "deps"))
                 or (ins.keyword in {"COPY", "ADD"} and _for_final(ins, ctx, fetch_only) is None)
             ):
-                if not uses_uv:
+                if not uses_uv and not use_uv:
                     # pip (twice over with PIP_PYTHON: it runs itself again in the venv's
                     # interpreter) compiled these on every install: a dependency change took
                     # 5 s longer on docker init's template.
@@ -274,7 +283,9 @@ class MultiStage(NotesTransform):
                         _stdlib_bytecode(_BUILDER_BYTECODE_COMMENT, _PIP_ROOTS, optional=True)
                     )
                 builder_part.extend(
-                    _venv_setup(venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit)
+                    _venv_setup(
+                        venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit, uv_pip=use_uv
+                    )
                 )
                 venv_added = True
             if n in final_only or (creates_users_only(ins) and not chowns):
@@ -333,12 +344,27 @@ class MultiStage(NotesTransform):
         # project's own code needs it is read once (a walk of its files) for the step and note.
         keeps_setuptools = lean and _ships_setuptools(out.resolve(base))
         project_pkg_resources = keeps_setuptools and _imports_pkg_resources(ctx.context_dir)
+        if use_uv:
+            builder_part = [
+                u for i in builder_part if (u := uv_installer.to_uv(i) if _has_kind(i, "deps")
+                                            or _has_kind(i, "tool") else i) is not None
+            ]
         if lean:
             builder_part = _create_lean_venv(builder_part, venv)
             if keeps_setuptools:
                 builder_part = _keep_pkg_resources(
-                    builder_part, venv, project_pkg_resources, ctx.options.buildkit
+                    builder_part, venv, project_pkg_resources, ctx.options.buildkit, uv=use_uv
                 )
+        if use_uv:
+            # Before the venv's ENV: uv goes into the base image's Python, in the builder only.
+            at = next(k for k, i in enumerate(builder_part)
+                      if i.keyword == "ENV" and f"VIRTUAL_ENV={venv}" in i.value)
+            builder_part.insert(at, Instruction.new(
+                "RUN",
+                f"pip install{'' if ctx.options.buildkit else ' --no-cache-dir'} "
+                f"uv=={uv_installer.UV_VERSION}",
+                _UV_COMMENT,
+            ))
         if ctx.options.buildkit:
             builder_part = _with_cache_mounts(builder_part)
         # After the runtime libraries, before the venv: a dependency change does not redo it.
@@ -368,7 +394,16 @@ class MultiStage(NotesTransform):
                 f"{', '.join(sorted(fetch_only))} stay{'s' if len(fetch_only) == 1 else ''} in "
                 "the builder: only the build uses them (tool installers, VCS requirements)"
             )
-        if lean:
+        if use_uv:
+            notes.append(
+                f"--installer uv: the builder installs with uv {uv_installer.UV_VERSION} into "
+                f"{venv}, created without pip: uv downloads and installs in parallel and compiles "
+                "the bytecode on every core; uv, pip, setuptools and wheel stay out of the final "
+                "image"
+            )
+        elif want_uv:
+            notes.append(f"--installer uv: the builder keeps pip: {uv_blocker}")
+        if lean and not use_uv:
             notes.append(
                 f"{venv} is created without pip and filled by the base image's pip "
                 "(PIP_PYTHON): pip, setuptools and wheel stay out of the final image, where "
@@ -397,6 +432,31 @@ class MultiStage(NotesTransform):
         # change, not something left alone.
         notes.extend(compose_notes)
         return Result(out, notes, [s for s in skipped if s not in compose_notes])
+
+
+_UV_COMMENT = ("# uv installs the dependencies (--installer uv); it stays in the builder.\n",)
+
+
+def _uv_blocker(
+    dockerfile: Dockerfile, items: list[tuple[int, Instruction]], last: int, ctx: Context,
+    lean: bool,
+) -> str | None:
+    """Why the builder keeps pip although uv was asked for, or None."""
+    if not lean:
+        return (
+            "the installs are not plain pip installs into a venv of ours (uv sync, poetry, "
+            "pipenv, a venv of the Dockerfile's own, --user/--target), or something at run "
+            "time runs pip"
+        )
+    instructions = list(dockerfile.instructions)
+    installs = [i for n, i in items if n <= last and _has_kind(i, "deps")]
+    files = [
+        f for f in ctx.project.dependencies.manifest_files
+        if not f.endswith((".toml", ".cfg", ".lock", ".py")) and "Pipfile" not in f
+    ]
+    return uv_installer.blocker(
+        instructions, installs, requirement_file_options(ctx.context_dir, files)
+    )
 
 
 _RUNNER_TOOLS = frozenset({"poetry", "pipenv", "uv", "uvx", "pipx", "pdm", "hatch"})
@@ -822,8 +882,16 @@ def _leaves_something_behind(
     return False
 
 
-def _venv_setup(venv: str, uses_uv: bool, *, lean: bool, buildkit: bool) -> list[Instruction]:
+def _venv_setup(
+    venv: str, uses_uv: bool, *, lean: bool, buildkit: bool, uv_pip: bool = False
+) -> list[Instruction]:
     env = f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"'
+    if uv_pip:
+        # `uv pip install` installs into VIRTUAL_ENV. From a cache mount uv must copy (hard
+        # links cannot cross into the layer); it compiles no .pyc unless asked, and without
+        # them every start would compile Django again (pip compiles by default).
+        link = " UV_LINK_MODE=copy" if buildkit else ""
+        return [Instruction.new("ENV", f"{env}{link} UV_COMPILE_BYTECODE=1")]
     if uses_uv:
         # uv sync installs into UV_PROJECT_ENVIRONMENT instead of the project's .venv. From a
         # cache mount uv must copy: hard links cannot cross into the image's layer.
@@ -877,7 +945,7 @@ def _imports_pkg_resources(root: Path) -> bool:
 
 
 def _keep_pkg_resources(
-    builder: list[Instruction], venv: str, project_uses: bool, buildkit: bool
+    builder: list[Instruction], venv: str, project_uses: bool, buildkit: bool, *, uv: bool = False
 ) -> list[Instruction]:
     """At the end of the last install's RUN: the base image's own setuptools into the lean venv
     when anything installed mentions pkg_resources (or always, when the project's code does).
@@ -886,7 +954,10 @@ def _keep_pkg_resources(
     the image's: today's setuptools no longer has pkg_resources. Chained to the install, not a
     RUN of its own: a step of its own cost a container start on every dependency change."""
     version = "$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"
-    install = f'pip install{"" if buildkit else " --no-cache-dir"} "setuptools=={version}"'
+    installer = "uv pip" if uv else "pip"
+    # Without a cache mount pip's cache would stay in the layer; uv's stays in the builder's.
+    no_cache = "" if buildkit or uv else " --no-cache-dir"
+    install = f'{installer} install{no_cache} "setuptools=={version}"'
     if project_uses:
         check = install
     else:
@@ -920,7 +991,8 @@ def _keep_pkg_resources(
         leading = (*ins.leading, *(indent + line for line in comment))
         chained = dataclasses.replace(chained, leading=leading)
         return [*builder[:last], chained, *builder[last + 1 :]]
-    mount = "--mount=type=cache,target=/root/.cache/pip \\\n    " if buildkit else ""
+    cache = "/root/.cache/uv" if uv else "/root/.cache/pip"
+    mount = f"--mount=type=cache,target={cache} \\\n    " if buildkit else ""
     line = Instruction.new("RUN", mount + check, comment)
     return [*builder[: last + 1], line, *builder[last + 1 :]]
 
@@ -958,7 +1030,8 @@ def _create_lean_venv(builder: list[Instruction], venv: str) -> list[Instruction
                 edits.append(Edit(start, args_at + found + spans[head + 2][1], "pip"))
         out.append(apply_edits(ins, edits) if ins.value.endswith(ins.args) else ins)
     if not created:  # no install to carry it (not expected): a RUN of its own, as before
-        at = next(k for k, i in enumerate(out) if i.keyword == "ENV" and "PIP_PYTHON" in i.value)
+        at = next(k for k, i in enumerate(out)
+                  if i.keyword == "ENV" and f"VIRTUAL_ENV={venv}" in i.value)
         out.insert(at, Instruction.new("RUN", f"python -m venv --without-pip {venv}"))
     return out
 
@@ -1130,6 +1203,8 @@ def _lean_venv(
     last: int,
     ctx: Context,
     venv_not_ours: bool,
+    *,
+    uv_upgrades: bool = False,
 ) -> bool:
     """Whether the builder may create the venv without pip: every install is a plain `pip
     install` that the base image's pip can aim at the venv, and nothing after the install (RUN,
@@ -1161,6 +1236,8 @@ def _lean_venv(
             kind = classify(seg.text)
             if kind not in {"deps", "tool"}:
                 continue
+            if uv_upgrades and uv_installer.upgrades_only_pip(argv):
+                continue  # uv installs: an upgrade of pip goes (`uv_installer.to_uv`)
             targets = pip_install_targets(argv)
             head = argv[0].rsplit("/", 1)[-1] if argv else ""
             if targets is None or not (head.startswith("pip") or _python_m_pip(argv)):
