@@ -118,3 +118,11 @@ def test_poetry_keeps_its_installer(tmp_path: Path) -> None:
     assert any(n.startswith("--installer uv: the builder keeps pip: the installs are not plain")
                for n in notes)
     shutil.rmtree(root)
+
+
+def test_python_older_than_uv_supports_keeps_pip(tmp_path: Path) -> None:
+    source = (GOLDEN / "installer-uv" / "Dockerfile").read_text()
+    text, notes = _notes("installer-uv", tmp_path, Options(installer="uv"),
+                         dockerfile=source.replace("python:3.11", "python:3.7"))
+    assert "uv pip" not in text
+    assert "--installer uv: the builder keeps pip: uv 0.13.9 needs Python 3.8 or newer" in notes

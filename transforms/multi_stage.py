@@ -448,6 +448,10 @@ def _uv_blocker(
             "pipenv, a venv of the Dockerfile's own, --user/--target), or something at run "
             "time runs pip"
         )
+    version = re.search(r"python:(\d+)\.(\d+)", dockerfile.resolve(items[0][1].value.split()[0]))
+    if version and (int(version[1]), int(version[2])) < uv_installer.UV_PYTHON:
+        oldest = ".".join(map(str, uv_installer.UV_PYTHON))
+        return f"uv {uv_installer.UV_VERSION} needs Python {oldest} or newer"
     instructions = list(dockerfile.instructions)
     installs = [i for n, i in items if n <= last and _has_kind(i, "deps")]
     files = [

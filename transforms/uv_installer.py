@@ -27,6 +27,8 @@ from transforms.slim_base import command_word_spans
 # The uv release the builder installs: pinned, so a rebuild next month installs the same
 # tool (the requirements are the user's to pin; the installer is ours).
 UV_VERSION = "0.13.9"
+# Its wheels' Requires-Python (and the oldest interpreter it installs for).
+UV_PYTHON = (3, 8)
 
 # pip options with the same meaning in `uv pip install`, and whether they take a value.
 _SAME = {
