@@ -214,8 +214,19 @@ stdlib_pyc = 0
 for dirpath, dirnames, filenames in os.walk(sysconfig.get_path("stdlib")):
     dirnames[:] = [d for d in dirnames if d not in ("site-packages", "dist-packages")]
     stdlib_pyc += sum(size(os.path.join(dirpath, n)) for n in filenames if n.endswith(".pyc"))
+# Debian packages: the files each one installed (dpkg's lists), by package.
+dpkg = {}
+seen = set()
+info = "/var/lib/dpkg/info"
+for entry in sorted(os.listdir(info)) if os.path.isdir(info) else []:
+    if entry.endswith(".list"):
+        with open(os.path.join(info, entry), errors="replace") as handle:
+            paths = [line.rstrip("\n") for line in handle]
+        dpkg[entry[: -len(".list")].split(":")[0]] = sum(
+            size(p) for p in paths if p and not os.path.isdir(p)
+        )
 print(json.dumps({"site_packages": found, "app": app, "workdir": workdir,
-                  "stdlib_pyc": stdlib_pyc}))
+                  "stdlib_pyc": stdlib_pyc, "dpkg": dpkg}))
 """
 
 
@@ -237,7 +248,9 @@ def inventory(ref: str, names: list[str]) -> tuple[dict[str, Any] | None, str | 
 def runtime_bytes(image: dict[str, Any], base: dict[str, Any]) -> dict[str, int]:
     """Installed packages (packaging tools and the base image's own files left out), the app,
     and the packaging tools the image adds, from INVENTORY reports of the image and its slim
-    base. A site-packages directory the base also has counts only what it grew by."""
+    base. A site-packages directory the base also has counts only what it grew by. Debian
+    packages the base does not have (libpq5 for psycopg2) are installed runtime packages too:
+    their files count, dpkg's and debconf's own bookkeeping does not."""
     packages = tooling = 0
     base_dirs = base.get("site_packages") or {}
     for path, sizes in (image.get("site_packages") or {}).items():
@@ -246,8 +259,11 @@ def runtime_bytes(image: dict[str, Any], base: dict[str, Any]) -> dict[str, int]
         tooling += max(0, int(sizes["tooling"]) - int(base_sizes["tooling"]))
     app = int(image.get("app") or 0)
     stdlib_pyc = max(0, int(image.get("stdlib_pyc") or 0) - int(base.get("stdlib_pyc") or 0))
+    base_debs = base.get("dpkg") or {}
+    system = sum(int(b) for name, b in (image.get("dpkg") or {}).items() if name not in base_debs)
     return {"packages_bytes": packages, "app_bytes": app, "tooling_bytes": tooling,
-            "runtime_bytes": packages + app, "stdlib_pyc_bytes": stdlib_pyc}
+            "system_packages_bytes": system, "runtime_bytes": packages + app + system,
+            "stdlib_pyc_bytes": stdlib_pyc}
 
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))

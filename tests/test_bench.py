@@ -365,9 +365,14 @@ def test_runtime_bytes_counts_what_the_image_adds_to_its_base() -> None:
         "app": 3,
     }
     assert measure.runtime_bytes(image, base) == {
-        "packages_bytes": 50, "app_bytes": 3, "tooling_bytes": 12, "runtime_bytes": 53,
-        "stdlib_pyc_bytes": 0,
+        "packages_bytes": 50, "app_bytes": 3, "tooling_bytes": 12, "system_packages_bytes": 0,
+        "runtime_bytes": 53, "stdlib_pyc_bytes": 0,
     }
+    # A Debian package the base lacks is a runtime package; one it has is not counted again.
+    base["dpkg"] = {"libc6": 900}
+    image["dpkg"] = {"libc6": 900, "libpq5": 7}
+    assert measure.runtime_bytes(image, base)["system_packages_bytes"] == 7
+    assert measure.runtime_bytes(image, base)["runtime_bytes"] == 60
     # The standard library's bytecode: what the image has beyond its base's.
     image["stdlib_pyc"], base["stdlib_pyc"] = 5_200_000, 200_000
     assert measure.runtime_bytes(image, base)["stdlib_pyc_bytes"] == 5_000_000
