@@ -115,8 +115,21 @@ class FixCmdBinding(NotesTransform):
 
 
 # Files of platforms that start the container with PORT set and route to it (Heroku's
-# Procfile, app.json and heroku.yml; Render; Railway).
-_PORT_PLATFORM_FILES = ("app.json", "heroku.yml", "render.yaml", "railway.json", "railway.toml")
+# Procfile, app.json and heroku.yml; Render; Railway; DigitalOcean App Platform; Google Cloud
+# Build, which deploys to Cloud Run, PORT=8080). A wrong guess costs nothing: with ENV PORT
+# gunicorn binds 0.0.0.0 on that port, as the --bind would.
+_PORT_PLATFORM_FILES = (
+    "app.json", "heroku.yml", "render.yaml", "railway.json", "railway.toml", ".do/app.yaml",
+    "cloudbuild.yaml", "cloudbuild.yml", "cloudbuild.json",
+)
+# What says so in other files: App Engine's custom runtime (it runs the Dockerfile, PORT=8080),
+# a Cloud Run service definition, a CI workflow deploying to Cloud Run.
+_PORT_PLATFORM_TEXT = (
+    ("app.yaml", re.compile(r"^runtime:\s*custom\b", re.MULTILINE)),
+    ("service.yaml", re.compile(r"serving\.knative\.dev")),
+)
+_CLOUD_RUN_DEPLOY = re.compile(r"gcloud\s+run\s+deploy|deploy-cloudrun")
+_WORKFLOWS = ".github/workflows"
 
 
 def _platform_port_file(ctx: Context) -> str | None:
@@ -124,7 +137,22 @@ def _platform_port_file(ctx: Context) -> str | None:
     procfile = ctx.read("Procfile") or ""
     if any(line.startswith("web:") for line in procfile.splitlines()):
         return "Procfile"
-    return next((name for name in _PORT_PLATFORM_FILES if ctx.read(name) is not None), None)
+    found = next((name for name in _PORT_PLATFORM_FILES if ctx.read(name) is not None), None)
+    if found is not None:
+        return found
+    for name, pattern in _PORT_PLATFORM_TEXT:
+        if pattern.search(ctx.read(name) or ""):
+            return name
+    workflows = ctx.context_dir / _WORKFLOWS
+    if workflows.is_dir():
+        for path in sorted(workflows.glob("*.y*ml"))[:50]:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+            except OSError:
+                continue
+            if _CLOUD_RUN_DEPLOY.search(text):
+                return f"{_WORKFLOWS}/{path.name}"
+    return None
 
 
 def _gunicorn_default_bind(
