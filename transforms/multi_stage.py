@@ -235,8 +235,22 @@ class MultiStage(NotesTransform):
             if i.keyword == "RUN"
             for s in split_commands(i.args)
         )
+        uses_pdm = not uses_uv and any(
+            (_argv := program(s.text))[:1] == ["pdm"] and classify(s.text) == "deps"
+            for n, i in items
+            if i.keyword == "RUN"
+            for s in split_commands(i.args)
+        )
 
         lean = _lean_venv(out, items, last, ctx, existing_venv is not None or uses_uv)
+        pdm_script = _pdm_script_started(items, last, ctx) if uses_pdm else None
+        if pdm_script is not None:
+            skipped.append(
+                f"{pdm_script}: a script of [tool.pdm.scripts] needs PDM itself at run time, "
+                "which stays in the builder; left single-stage (start the program directly, "
+                "the virtualenv is on PATH, to allow the split)"
+            )
+            return Result(out, notes, skipped)
         builder_part: list[Instruction] = [
             keep_indent(
                 from_ins,
@@ -274,7 +288,10 @@ class MultiStage(NotesTransform):
                         _stdlib_bytecode(_BUILDER_BYTECODE_COMMENT, _PIP_ROOTS, optional=True)
                     )
                 builder_part.extend(
-                    _venv_setup(venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit)
+                    _venv_setup(
+                        venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit,
+                        pdm=uses_pdm and existing_venv is None,
+                    )
                 )
                 venv_added = True
             if n in final_only or (creates_users_only(ins) and not chowns):
@@ -588,8 +605,8 @@ def _kind(text: str) -> str:
             and all(spec_name(x) in TOOLS | _INSTALLER_TOOLS for x in pip[1])
         ):
             return "tool"
-    if argv and argv[0].rsplit("/", 1)[-1] in _INSTALLER_TOOLS:
-        return "tool"
+    if kind != "deps" and argv and argv[0].rsplit("/", 1)[-1] in _INSTALLER_TOOLS:
+        return "tool"  # `pdm install` is the dependency install; `pdm export` a build step
     if (
         kind == "other"
         and _pipes_download_to_shell(text, python=True)
@@ -811,7 +828,9 @@ def _leaves_something_behind(
         for seg in split_commands(ins.args):
             kind = classify(seg.text)
             argv = program(seg.text)
-            if kind == "tool" and any(spec_name(w) in {"poetry", "pipenv", "uv"} for w in argv):
+            if kind == "tool" and any(
+                spec_name(w) in {"poetry", "pipenv", "uv", "pdm"} for w in argv
+            ):
                 return True
             if _kind(seg.text) == "tool" and kind != "tool":
                 return True  # pipx, poetry's or uv's installer script
@@ -822,8 +841,19 @@ def _leaves_something_behind(
     return False
 
 
-def _venv_setup(venv: str, uses_uv: bool, *, lean: bool, buildkit: bool) -> list[Instruction]:
+def _venv_setup(
+    venv: str, uses_uv: bool, *, lean: bool, buildkit: bool, pdm: bool = False
+) -> list[Instruction]:
     env = f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"'
+    if pdm:
+        # PDM installs with its own installer and makes its venvs without pip (venv.with_pip
+        # is off by default). PDM_PYTHON pins the interpreter: without it a `.pdm-python` or
+        # `.venv` in the context would win over the activated venv. Checked on the lab: `pdm
+        # install --prod` filled /opt/venv and wrote nothing into the project directory.
+        return [
+            Instruction.new("RUN", f"python -m venv --without-pip {venv}"),
+            Instruction.new("ENV", f"{env} PDM_PYTHON={venv}/bin/python"),
+        ]
     if uses_uv:
         # uv sync installs into UV_PROJECT_ENVIRONMENT instead of the project's .venv. From a
         # cache mount uv must copy: hard links cannot cross into the image's layer.
@@ -842,6 +872,35 @@ def _venv_setup(venv: str, uses_uv: bool, *, lean: bool, buildkit: bool) -> list
         # is created by the first install's RUN (`_create_lean_venv`).
         return [Instruction.new("ENV", f"{env} PIP_PYTHON={venv}/bin/python")]
     return [Instruction.new("RUN", f"python -m venv {venv}"), Instruction.new("ENV", env)]
+
+
+def _pdm_script_started(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> str | None:
+    """A `pdm run NAME` after the install where NAME is one of the project's PDM scripts
+    (`[tool.pdm.scripts] start = "gunicorn ..."`): only PDM knows what it runs, so dropping
+    `pdm run` (as for a program) would run a command that does not exist."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(ctx.read("pyproject.toml") or "")
+    except tomllib.TOMLDecodeError:
+        return None
+    tool = data.get("tool")
+    pdm = tool.get("pdm") if isinstance(tool, dict) else None
+    scripts = pdm.get("scripts") if isinstance(pdm, dict) else None
+    if not isinstance(scripts, dict) or not scripts:
+        return None
+    for n, ins in items:
+        if n <= last or ins.keyword not in {"RUN", "CMD", "ENTRYPOINT"}:
+            continue
+        argv = ins.exec_form if ins.exec_form is not None else words(ins.args)
+        for k in range(len(argv) - 2):
+            if argv[k].rsplit("/", 1)[-1] == "pdm" and argv[k + 1] == "run":
+                name = next((a for a in argv[k + 2 :] if not a.startswith("-")), None)
+                if name in scripts:
+                    return f"line {ins.line}: `pdm run {name}`"
+    return None
 
 
 _USER_TOOLS = frozenset({"useradd", "adduser", "groupadd", "addgroup"})
@@ -1196,6 +1255,7 @@ _CACHE_DIRS = {
     "pipenv": "/root/.cache/pipenv",
     "poetry": "/root/.cache/pypoetry",
     "uv": "/root/.cache/uv",
+    "pdm": "/root/.cache/pdm",
 }
 _NO_CACHE_FLAG = re.compile(r"(?<!\S)--no-cache(?:-dir)?(?=\s|$)")
 
@@ -1497,7 +1557,7 @@ def _tools_left(instructions: list[Instruction]) -> set[str]:
             for seg in split_commands(ins.args):
                 if classify(seg.text) == "tool":
                     names = {spec_name(w) for w in words(seg.text)}
-                    tools.update(names & {"poetry", "pipenv", "uv"})
+                    tools.update(names & {"poetry", "pipenv", "uv", "pdm"})
     return tools
 
 
@@ -1518,12 +1578,12 @@ def _strip_runners(ins: Instruction, tools: set[str], notes: list[str]) -> Instr
             return ins.with_args(json.dumps(rest))
         return ins
     new = re.sub(
-        r"\b(poetry|pipenv|uv) run\s+", lambda m: "" if m[1] not in tools else m[0], ins.args
+        r"\b(poetry|pipenv|uv|pdm) run\s+", lambda m: "" if m[1] not in tools else m[0], ins.args
     )
     if new != ins.args:
         notes.append(
-            f"line {ins.line}: `poetry/pipenv/uv run` dropped from {ins.keyword}: the tool stays "
-            "in the builder and the virtualenv is on PATH"
+            f"line {ins.line}: `poetry/pipenv/uv/pdm run` dropped from {ins.keyword}: the tool "
+            "stays in the builder and the virtualenv is on PATH"
         )
         return ins.with_args(new)
     return ins
