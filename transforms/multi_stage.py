@@ -42,6 +42,7 @@ from optimizer.sources import python_sources
 from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
+from transforms.dev_image import dev_only
 from transforms.raw_edit import (
     Edit,
     apply_edits,
@@ -115,6 +116,13 @@ class MultiStage(NotesTransform):
             return Result(out, notes, skipped)
         installs = [n for n, i in items if _has_kind(i, "deps")]
         if not installs:
+            return Result(out, notes, skipped)
+        dev = dev_only(out, ctx)
+        if dev is not None:
+            skipped.append(
+                f"{dev}; left single-stage, so pip and the compilers stay where the developer "
+                "adds packages (--production-server to treat it as a production image)"
+            )
             return Result(out, notes, skipped)
         last = installs[-1]
         resolved = out.resolve(stage.base)
