@@ -11,11 +11,13 @@ bind-mounted tree (migrations, `pdm install` into a volume). So multi-stage, sli
 non-root leave it alone; the real bugs (binding, signals, cache order, PYTHON* variables, the
 .dockerignore) are still fixed.
 
-An image is taken as dev-only when every compose service that builds it bind-mounts the host's
-source over its working directory and one of them runs `runserver` (in its command, the image's
-CMD/ENTRYPOINT, or a script either names), or when the Dockerfile says so itself: a `dev`/`local`
-name (`Dockerfile.dev`, `compose/local/django/Dockerfile`) or a comment that it is for
-development only, and nothing in it starts a production server. `--production-server` turns
+An image is taken as dev-only when its own CMD/ENTRYPOINT (and the scripts they name) start no
+production server (gunicorn, uwsgi, daphne, uvicorn, ...: then compose's runserver is the local
+override of a deployed image), and either every compose service that builds it bind-mounts the
+host's source over its working directory and one of them runs `runserver` (in its command, the
+image's CMD/ENTRYPOINT, or a script either names), or the Dockerfile says so itself: a
+`dev`/`local` name (`Dockerfile.dev`, `compose/local/django/Dockerfile`) or a comment that it is
+for development only. `--production-server` turns
 the rule off: it asks for a production image.
 """
 
@@ -88,13 +90,15 @@ def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) ->
         if ins.keyword in {"CMD", "ENTRYPOINT"}
     ]
     read = context_reader(dockerfile, ctx)
+    if any(_PRODUCTION_SERVER.search(text) for text in _with_scripts(starts, read)):
+        # `CMD gunicorn ...` is how it runs in production; compose's runserver over a mount is
+        # the local override of a deployed image.
+        return None
     found = _compose_dev(ctx, cwd, starts, read, for_user)
     if found is not None:
         return found
     marker = _named_dev(ctx.dockerfile_path) or _commented_dev(dockerfile)
-    if marker is None or any(
-        _PRODUCTION_SERVER.search(text) for text in _with_scripts(starts, read)
-    ):
+    if marker is None:
         return None
     return f"{marker} and nothing in it starts a production server: the image is for development"
 
