@@ -37,7 +37,7 @@ from transforms.base import Context
 from transforms.image_paths import context_reader
 
 if TYPE_CHECKING:
-    from optimizer.compose import ComposeProject
+    from optimizer.compose import BindMount, ComposeProject
 
 _Reader = Callable[[str], str | None]
 _COMPOSE_LEVELS_UP = 2
@@ -90,11 +90,20 @@ def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) ->
         if ins.keyword in {"CMD", "ENTRYPOINT"}
     ]
     read = context_reader(dockerfile, ctx)
-    if any(_PRODUCTION_SERVER.search(text) for text in _with_scripts(starts, read)):
+    if any(
+        _PRODUCTION_SERVER.search(text) and not _DEV_SERVER.search(text)
+        for text in _with_scripts(starts, read)
+    ):
         # `CMD gunicorn ...` is how it runs in production; compose's runserver over a mount is
-        # the local override of a deployed image.
+        # the local override of a deployed image. A script that can start either (iaso's
+        # entrypoint.sh: `start_dev` or `start_gunicorn`) leaves it to compose.
         return None
-    found = _compose_dev(ctx, cwd, starts, read, for_user)
+    entrypoint = [
+        " ".join(ins.exec_form) if ins.exec_form is not None else ins.args
+        for _, ins in dockerfile.iter_stage(stage)
+        if ins.keyword == "ENTRYPOINT"
+    ][-1:]
+    found = _compose_dev(ctx, cwd, starts, entrypoint, read, for_user)
     if found is not None:
         return found
     marker = _named_dev(ctx.dockerfile_path) or _commented_dev(dockerfile)
@@ -104,7 +113,12 @@ def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) ->
 
 
 def _compose_dev(
-    ctx: Context, cwd: str, starts: list[str], read: _Reader, for_user: bool
+    ctx: Context,
+    cwd: str,
+    starts: list[str],
+    entrypoint: list[str],
+    read: _Reader,
+    for_user: bool,
 ) -> str | None:
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
     context = ctx.context_dir.resolve()
@@ -120,13 +134,15 @@ def _compose_dev(
         services = [s for s in project.building(dockerfile) if not (for_user and s.user)]
         if not services or cwd == "/":
             continue
-        mounts = [s.mounts_over(cwd) for s in services]
+        mounts = [s.mounts_over(cwd) or _mounts_manage_py(s.bind_mounts, cwd) for s in services]
         if any(m is None for m in mounts):
             return None  # a service runs the image as built: it is not only for development
         for service, mount in zip(services, mounts, strict=True):
             assert mount is not None
-            command = " ".join((service.entrypoint or []) + (service.command or []))
-            texts = _with_scripts([command] if command else starts, read)
+            # compose's command is the image ENTRYPOINT's argument unless it sets its own.
+            first = service.entrypoint if service.entrypoint is not None else entrypoint
+            command = " ".join([*first, *(service.command or [])])
+            texts = _with_scripts([command] if service.command else starts, read)
             if any(_DEV_SERVER.search(text) for text in texts):
                 source = Path(mount.source)
                 shown = (
@@ -136,9 +152,23 @@ def _compose_dev(
                 )
                 files = ", ".join(f.name for f in project.files)
                 return (
-                    f"compose service `{service.name}` ({files}) bind-mounts {shown} over {cwd} "
-                    "and runs Django's development server: the image is for development"
+                    f"compose service `{service.name}` ({files}) bind-mounts {shown} over "
+                    f"{mount.target} and runs Django's development server: the image is for "
+                    "development"
                 )
+    return None
+
+
+def _mounts_manage_py(mounts: tuple[BindMount, ...], cwd: str) -> BindMount | None:
+    """A bind mount of the host's manage.py (or a directory holding it) into the app directory:
+    the source comes from the host, path by path (BLSQ/iaso mounts manage.py, hat/, iaso/, ...
+    under /opt/app, and its Dockerfile copies no source at all)."""
+    for mount in mounts:
+        if not (mount.target == cwd or mount.target.startswith(cwd.rstrip("/") + "/")):
+            continue
+        source = Path(mount.source)
+        if source.name == "manage.py" or (source / "manage.py").is_file():
+            return mount
     return None
 
 

@@ -166,6 +166,13 @@ class MultiStage(NotesTransform):
                 "virtualenv puts nothing; left single-stage"
             )
             return Result(out, notes, skipped)
+        elsewhere = _installs_elsewhere(items, last)
+        if elsewhere:
+            skipped.append(
+                f"{elsewhere}: the installer's own setting sends the packages past the builder's "
+                "virtualenv, so the final stage would get an empty one; left single-stage"
+            )
+            return Result(out, notes, skipped)
         broad = next((n for n, i in items if is_source_copy(i)), None)
         if broad is not None and broad < last and _editable(out.instructions[last]):
             skipped.append(
@@ -749,6 +756,47 @@ def _system_python_paths(
             match = _SYSTEM_PYTHON.search(text)
             if match:
                 return match.group(0)
+    return None
+
+
+# Settings that choose where an installer puts packages (BLSQ/iaso's dev image:
+# `ENV UV_PROJECT_ENVIRONMENT=/usr/local` before `uv sync`): set by the user, they win over the
+# builder's virtualenv.
+_TARGET_SETTINGS = frozenset(
+    {"UV_PROJECT_ENVIRONMENT", "UV_SYSTEM_PYTHON", "PDM_PYTHON", "PIP_TARGET", "PIP_PREFIX"}
+)
+
+
+def _installs_elsewhere(items: list[tuple[int, Instruction]], last: int) -> str | None:
+    """The user's setting that installs past a virtualenv the builder activates: one of
+    _TARGET_SETTINGS in ENV or before the command, `pdm install --global`, `pdm use`, or
+    `pdm config python.use_venv false`."""
+    for n, ins in items:
+        if n > last:
+            break
+        if ins.keyword == "ENV":
+            for key, value in env_pairs(ins.value):
+                if key in _TARGET_SETTINGS:
+                    return f"line {ins.line}: ENV {key}={value}"
+        if ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        for seg in split_commands(ins.args):
+            raw = words(seg.text)
+            for word in raw:
+                key = word.split("=", 1)[0]
+                if "=" in word and key in _TARGET_SETTINGS:
+                    return f"line {ins.line}: {word}"
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", word):
+                    break
+            argv = program(seg.text)
+            if argv[:1] != ["pdm"]:
+                continue
+            if classify(seg.text) == "deps" and ({"-g", "--global"} & set(argv)):
+                return f"line {ins.line}: `{seg.text.strip()[:60]}`"
+            if argv[1:2] == ["use"] or (
+                argv[1:3] == ["config", "python.use_venv"] and argv[3:4] != ["true"]
+            ):
+                return f"line {ins.line}: `{seg.text.strip()[:60]}`"
     return None
 
 
