@@ -349,6 +349,17 @@ class NonRoot(NotesTransform):
             if folder != app_dir:
                 code_dirs.append(folder)
         log_paths = list(dict.fromkeys([*log_paths, *db_files]))
+        # A relative log file where the container starts inside the source (volodymyrkyrylchuk/
+        # web_app: `info.log` and `WORKDIR /app/src`, manage.py's directory): that directory
+        # at its top only, as for a file a start script writes there; recursively it would
+        # hand the app its own code.
+        for path in log_paths:
+            folder = posixpath.dirname(path)
+            if folder in code_dirs or not folder.startswith(app_dir.rstrip("/") + "/"):
+                continue
+            rel = posixpath.normpath(posixpath.join(source, posixpath.relpath(folder, app_dir)))
+            if _holds_code(ctx.context_dir, rel):
+                code_dirs.append(folder)
         commands = [f"useradd --create-home --uid {UID} app"]
         # A log file in a system directory (/var/log/gunicorn-access.log) is handed over by
         # itself: the directory holds others' files. A pid file there needs the directory
