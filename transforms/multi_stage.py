@@ -22,6 +22,7 @@ import posixpath
 import re
 import shlex
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.composefiles import find_compose_files
@@ -43,6 +44,7 @@ from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
 from transforms.dev_image import dev_only
+from transforms.image_paths import context_reader
 from transforms.raw_edit import (
     Edit,
     apply_edits,
@@ -62,6 +64,7 @@ from transforms.slim_base import (
 )
 
 VENV = "/opt/venv"
+_Reader = Callable[[str], str | None]
 _BUILD_ONLY = {
     "gcc",
     "g++",
@@ -159,7 +162,10 @@ class MultiStage(NotesTransform):
                 "is unknown, so it stays single-stage"
             )
             return Result(out, notes, skipped)
-        pinned = _system_python_paths(items, last, ctx)
+        # Scripts by their path in the image, through the COPY lines (`COPY backend/ .` puts
+        # backend/startup.sh at ./startup.sh).
+        read = context_reader(out, ctx)
+        pinned = _system_python_paths(items, last, read)
         if pinned:
             skipped.append(
                 f"{pinned} refers to the system Python's install location, where a builder's "
@@ -191,7 +197,7 @@ class MultiStage(NotesTransform):
                 "builder (downloaded data, generated files) would stay there; left single-stage"
             )
             return Result(out, notes, skipped)
-        runs_tool, compose_notes = _compose_runs_tool(ctx)
+        runs_tool, compose_notes = _compose_runs_tool(ctx, read)
         skipped.extend(compose_notes)
         if runs_tool is not None:
             # Chosen over keeping the tool in the final stage: poetry/pipenv/uv there would
@@ -204,7 +210,7 @@ class MultiStage(NotesTransform):
                 "the split)"
             )
             return Result(out, notes, skipped)
-        script_tool = _script_runs_tool(items, last, ctx)
+        script_tool = _script_runs_tool(items, last, read)
         if script_tool is not None:
             skipped.append(
                 f"{script_tool}: the final stage would not have that tool (it stays in the "
@@ -213,7 +219,7 @@ class MultiStage(NotesTransform):
             )
             return Result(out, notes, skipped)
 
-        fetch_only = _fetch_tools_left_behind(items, last, ctx)
+        fetch_only = _fetch_tools_left_behind(items, last, ctx, read)
         if not _leaves_something_behind(out, items, last, ctx) and not fetch_only:
             skipped.append(
                 "nothing to leave in a builder: no compilers or -dev packages, no install tools, "
@@ -257,7 +263,7 @@ class MultiStage(NotesTransform):
             for s in split_commands(i.args)
         )
 
-        lean = _lean_venv(out, items, last, ctx, existing_venv is not None or uses_uv)
+        lean = _lean_venv(out, items, last, read, existing_venv is not None or uses_uv)
         pdm_script = _pdm_script_started(items, last, ctx) if uses_pdm else None
         if pdm_script is not None:
             skipped.append(
@@ -435,7 +441,7 @@ _RUNNER_TOOLS = frozenset({"poetry", "pipenv", "uv", "uvx", "pipx", "pdm", "hatc
 _COMPOSE_LEVELS_UP = 2
 
 
-def _compose_runs_tool(ctx: Context) -> tuple[str | None, list[str]]:
+def _compose_runs_tool(ctx: Context, read: _Reader) -> tuple[str | None, list[str]]:
     """(what a compose service that builds this Dockerfile runs with a tool the builder keeps,
     notes on compose files that could not be read). The service's command replaces CMD, so
     the Dockerfile's own CMD does not tell."""
@@ -474,7 +480,7 @@ def _compose_runs_tool(ctx: Context) -> tuple[str | None, list[str]]:
                     notes,
                 )
             for name in _script_names(" ".join(command)):
-                match = _RUNNER_IN_SCRIPT.search(ctx.read_script(name) or "")
+                match = _RUNNER_IN_SCRIPT.search(read(name) or "")
                 if match:
                     return (
                         f"compose service `{service.name}` ({files}) runs {name}, which calls "
@@ -489,7 +495,7 @@ _RUNNER_IN_SCRIPT = re.compile(r"(?<![\w-])(?:(?:poetry|pipenv|uv|pdm|hatch|pipx
 
 
 def _script_runs_tool(
-    items: list[tuple[int, Instruction]], last: int, ctx: Context
+    items: list[tuple[int, Instruction]], last: int, read: _Reader
 ) -> str | None:
     """A script the final stage runs (named by CMD, ENTRYPOINT or a RUN after the install)
     that calls a tool's runner: the tool stays in the builder, and `_strip_runners` only
@@ -500,7 +506,7 @@ def _script_runs_tool(
         if n <= last or ins.keyword not in {"RUN", "CMD", "ENTRYPOINT"}:
             continue
         for name in _script_names(ins.value):
-            match = _RUNNER_IN_SCRIPT.search(ctx.read_script(name) or "")
+            match = _RUNNER_IN_SCRIPT.search(read(name) or "")
             if match:
                 return f"line {ins.line}: {name} calls `{match.group(0)}`"
     return None
@@ -697,7 +703,7 @@ def _feeds_install(segments: list[Segment]) -> set[int]:
 
 
 def _fetch_tools_left_behind(
-    items: list[tuple[int, Instruction]], last: int, ctx: Context
+    items: list[tuple[int, Instruction]], last: int, ctx: Context, read: _Reader
 ) -> frozenset[str]:
     """curl, wget and git installed by apt before the dependency install when only the build
     uses them: tool installers piped from curl, `git+https://` requirements. Nothing the final
@@ -723,7 +729,7 @@ def _fetch_tools_left_behind(
             kept.append(" ".join(ins.exec_form) if ins.exec_form is not None else ins.value)
         else:
             continue
-        kept += [t for name in _script_names(ins.value) if (t := ctx.read_script(name))]
+        kept += [t for name in _script_names(ins.value) if (t := read(name))]
     used = {w.rsplit("/", 1)[-1] for text in kept for w in _NOT_PATH.split(text)}
     # Only what the build is seen to use: a package installed for no visible reason may serve
     # `docker exec` or a compose healthcheck, so it stays.
@@ -741,7 +747,7 @@ _SYSTEM_PYTHON = re.compile(
 
 
 def _system_python_paths(
-    items: list[tuple[int, Instruction]], last: int, ctx: Context
+    items: list[tuple[int, Instruction]], last: int, read: _Reader
 ) -> str | None:
     """A path after the install (or in a script it runs) that only the system install fills."""
     for n, ins in items:
@@ -749,7 +755,7 @@ def _system_python_paths(
             continue
         texts = [ins.value]
         for token in _script_names(ins.value):
-            script = ctx.read_script(token)
+            script = read(token)
             if script:
                 texts.append(script)
         for text in texts:
@@ -1243,7 +1249,7 @@ def _lean_venv(
     dockerfile: Dockerfile,
     items: list[tuple[int, Instruction]],
     last: int,
-    ctx: Context,
+    read: _Reader,
     venv_not_ours: bool,
 ) -> bool:
     """Whether the builder may create the venv without pip: every install is a plain `pip
@@ -1288,7 +1294,7 @@ def _lean_venv(
         if n <= last or ins.keyword not in {"CMD", "ENTRYPOINT"}:
             continue
         texts = [" ".join(ins.exec_form) if ins.exec_form is not None else ins.args]
-        texts += [t for name in _script_names(ins.value) if (t := ctx.read_script(name))]
+        texts += [t for name in _script_names(ins.value) if (t := read(name))]
         for text in texts:
             if any(w.rsplit("/", 1)[-1].startswith("pip") for w in words(text)):
                 return False
@@ -1619,9 +1625,9 @@ def _tools_left(instructions: list[Instruction]) -> set[str]:
 
 def _strip_runners(ins: Instruction, tools: set[str], notes: list[str]) -> Instruction:
     """`poetry run gunicorn` -> `gunicorn`: the tool stays in the builder, the venv is on PATH."""
-    if ins.keyword not in {"CMD", "ENTRYPOINT", "RUN"}:
+    if ins.keyword not in {"CMD", "ENTRYPOINT", "RUN", "HEALTHCHECK"}:
         return ins
-    argv = ins.exec_form
+    argv = ins.exec_form if ins.keyword != "HEALTHCHECK" else None
     if argv is not None:
         prefix, rest = strip_runner(argv)
         if prefix and prefix[0] not in tools:
@@ -1633,13 +1639,19 @@ def _strip_runners(ins: Instruction, tools: set[str], notes: list[str]) -> Instr
             )
             return ins.with_args(json.dumps(rest))
         return ins
-    new = re.sub(
-        r"\b(poetry|pipenv|uv|pdm) run\s+", lambda m: "" if m[1] not in tools else m[0], ins.args
-    )
-    if new != ins.args:
+    # Word edits in the user's text: a HEALTHCHECK's options and continuation lines stay.
+    edits = [
+        Edit(m.start(), m.end(), "")
+        for m in _RUNNER_WORDS.finditer(ins.value)
+        if m[1] not in tools
+    ]
+    if edits:
         notes.append(
             f"line {ins.line}: `poetry/pipenv/uv/pdm run` dropped from {ins.keyword}: the tool "
             "stays in the builder and the virtualenv is on PATH"
         )
-        return ins.with_args(new)
+        return apply_edits(ins, edits)
     return ins
+
+
+_RUNNER_WORDS = re.compile(r"\b(poetry|pipenv|uv|pdm) run\s+")
