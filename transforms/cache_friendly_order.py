@@ -98,6 +98,18 @@ def _named_installs_after(out: Dockerfile, target: int, end: int) -> list[int]:
     return found
 
 
+def _names_only(text: str) -> bool:
+    """A pip install of packages named in the command only: no file, no local path."""
+    pip = pip_install_targets(program(text))
+    return (
+        pip is not None
+        and not pip[0]
+        and bool(pip[1])
+        and "$" not in text
+        and not any(s.startswith(("-e ", ".", "/", "file:")) or "/" in s for s in pip[1])
+    )
+
+
 def _dest(ins: Instruction) -> str:
     parts = ins.exec_form or words(ins.args)
     return parts[-1]
@@ -124,12 +136,15 @@ def _reorder_stage(
     broad = next((n for n, ins in items if is_source_copy(ins)), None)
     if broad is None:
         return
-    # An install already ahead of the source copy means the file is cache-friendly already.
+    # An install already ahead of the source copy means the file is cache-friendly already;
+    # not one of packages named in the command (`pip install gunicorn`), which reads no
+    # manifest: the requirements install after the copy still reruns on every code change.
     for n, ins in items:
         if n >= broad:
             break
         if ins.keyword == "RUN" and any(
-            classify(s.text) == "deps" for s in split_commands(ins.args)
+            classify(s.text) == "deps" and not _names_only(s.text)
+            for s in split_commands(ins.args)
         ):
             return
     installs = [
