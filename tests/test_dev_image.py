@@ -80,3 +80,28 @@ def test_a_dev_named_dockerfile_that_starts_gunicorn_is_optimised(tmp_path: Path
     path = _project(tmp_path, "Dockerfile.local", gunicorn)
     text = optimize(path, tmp_path).files["Dockerfile.local"]
     assert "FROM python:3.12-slim" in text and "USER 10001" in text, text
+
+
+def test_a_deployment_config_makes_it_a_production_image(tmp_path: Path) -> None:
+    path = _project(tmp_path, "Dockerfile.dev", DEV_DOCKERFILE)
+    (tmp_path / "fly.toml").write_text('app = "mysite"\n[build]\n  dockerfile = "Dockerfile.dev"\n')
+    text = optimize(path, tmp_path).files["Dockerfile.dev"]
+    assert "FROM python:3.12-slim" in text and "USER 10001" in text, text
+
+
+def test_a_workflow_that_builds_another_dockerfile_does_not_count(tmp_path: Path) -> None:
+    path = _project(tmp_path, "docker/local/Dockerfile", DEV_DOCKERFILE)
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "publish.yml").write_text(
+        "jobs:\n  push:\n    steps:\n      - uses: docker/build-push-action@v6\n"
+        "        with:\n          file: docker/production/Dockerfile\n"
+    )
+    outcome = optimize(path, tmp_path)
+    text = outcome.files.get("docker/local/Dockerfile", DEV_DOCKERFILE)
+    assert "FROM python:3.12\n" in text and "USER" not in text, text
+    (workflows / "publish.yml").write_text(
+        (workflows / "publish.yml").read_text().replace("production", "local")
+    )
+    text = optimize(path, tmp_path).files["docker/local/Dockerfile"]
+    assert "FROM python:3.12-slim" in text, text

@@ -17,7 +17,10 @@ override of a deployed image), and either every compose service that builds it b
 host's source over its working directory and one of them runs `runserver` (in its command, the
 image's CMD/ENTRYPOINT, or a script either names), or the Dockerfile says so itself: a
 `dev`/`local` name (`Dockerfile.dev`, `compose/local/django/Dockerfile`) or a comment that it is
-for development only. `--production-server` turns
+for development only; and nothing says the same Dockerfile is deployed: no other compose file
+that builds it is named for production or starts a production server (`docker-compose.prod.yml`
+as an override of a dev `docker-compose.yml`), no fly.toml, heroku.yml, render.yaml or Railway
+file, no CI workflow that builds it with `docker build` or build-push-action. `--production-server` turns
 the rule off: it asks for a production image.
 """
 
@@ -104,12 +107,18 @@ def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) ->
         if ins.keyword == "ENTRYPOINT"
     ][-1:]
     found = _compose_dev(ctx, cwd, starts, entrypoint, read, for_user)
-    if found is not None:
-        return found
-    marker = _named_dev(ctx.dockerfile_path) or _commented_dev(dockerfile)
-    if marker is None:
+    if found is None:
+        marker = _named_dev(ctx.dockerfile_path) or _commented_dev(dockerfile)
+        if marker is None:
+            return None
+        found = (
+            f"{marker} and nothing in it starts a production server: the image is for "
+            "development"
+        )
+    if _deployed(ctx) is not None:
+        # A production compose file or a deployment's config builds it too: it ships.
         return None
-    return f"{marker} and nothing in it starts a production server: the image is for development"
+    return found
 
 
 def _compose_dev(
@@ -157,6 +166,70 @@ def _compose_dev(
                     "development"
                 )
     return None
+
+
+# Files that deploy a Dockerfile's image: platforms that build it (Fly, Heroku's heroku.yml,
+# Render, Railway) and CI that builds or pushes images.
+_DEPLOY_FILES = ("fly.toml", "heroku.yml", "render.yaml", "railway.toml", "railway.json")
+_PUSHES = re.compile(r"docker/build-push-action|docker (buildx )?build\b|docker push\b")
+_PRODUCTION_NAME = re.compile(r"prod|deploy|stag|release|live", re.IGNORECASE)
+
+
+def _deployed(ctx: Context) -> str | None:
+    """A file that says the image also runs in production: a compose file other than the
+    default ones (`docker-compose.prod.yml`, `docker-compose-deploy.yml`) named for production
+    or starting a production server, a platform's config, or a CI workflow that builds
+    images. Read as text: an override file alone is no valid compose project."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    context = ctx.context_dir.resolve()
+    for directory in dict.fromkeys(
+        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
+    ):
+        for name in _DEPLOY_FILES:
+            if (directory / name).is_file():
+                return name
+        try:
+            candidates = sorted(
+                p for p in directory.iterdir()
+                if p.is_file() and p.suffix in {".yml", ".yaml"}
+                and ("compose" in p.name or p.stem in {"production", "prod", "staging"})
+            )
+            workflows = sorted((directory / ".github" / "workflows").glob("*.y*ml"))
+        except OSError:
+            continue
+        rel = posixpath.relpath(dockerfile.as_posix(), directory.as_posix())
+        for path in candidates:
+            text = _small_text(path)
+            if text is None or not _names_dockerfile(text, rel):
+                continue
+            if _PRODUCTION_NAME.search(path.stem) or _PRODUCTION_SERVER.search(text):
+                return path.name
+        for path in workflows:
+            text = _small_text(path)
+            if text is not None and _PUSHES.search(text) and _names_dockerfile(text, rel):
+                return f".github/workflows/{path.name}"
+    return None
+
+
+def _names_dockerfile(text: str, rel: str) -> bool:
+    """Whether a compose file or workflow builds this Dockerfile: it names its path, or it is
+    a plain `Dockerfile` and the text names no Dockerfile at all (`build: .`, `docker build .`).
+    testdrivenio's docker-compose.prod.yml builds compose/production/django/Dockerfile, not the
+    local one."""
+    if rel in text:
+        return True
+    return posixpath.basename(rel) == "Dockerfile" and not re.search(
+        r"dockerfile\s*:|(?<!\S)(-f|--file)[\s=]|\bfile\s*:", text, re.IGNORECASE
+    )
+
+
+def _small_text(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > 1_000_000:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _mounts_manage_py(mounts: tuple[BindMount, ...], cwd: str) -> BindMount | None:
