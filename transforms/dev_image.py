@@ -20,8 +20,8 @@ image's CMD/ENTRYPOINT, or a script either names), or the Dockerfile says so its
 for development only; and nothing says the same Dockerfile is deployed: no other compose file
 that builds it is named for production or starts a production server (`docker-compose.prod.yml`
 as an override of a dev `docker-compose.yml`), no fly.toml, heroku.yml, render.yaml or Railway
-file, no CI workflow that builds it with `docker build` or build-push-action. `--production-server` turns
-the rule off: it asks for a production image.
+file, no CI workflow that builds it with `docker build` or build-push-action.
+`--production-server` turns the rule off: it asks for a production image.
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def _names_dockerfile(text: str, rel: str) -> bool:
     if rel in text:
         return True
     return posixpath.basename(rel) == "Dockerfile" and not re.search(
-        r"dockerfile\s*:|(?<!\S)(-f|--file)[\s=]|\bfile\s*:", text, re.IGNORECASE
+        r"dockerfile\s*:|(?<!\S)(-f|--file)[\s=]|(?<![\w-])file\s*:", text, re.IGNORECASE
     )
 
 
