@@ -44,7 +44,9 @@ if TYPE_CHECKING:
 
 _Reader = Callable[[str], str | None]
 _COMPOSE_LEVELS_UP = 2
-_DEV_SERVER = re.compile(r"\brunserver(_plus)?\b")
+# `runserver` as a command word: not the name of a script (`/app/runserver.sh`, which may well
+# start gunicorn).
+_DEV_SERVER = re.compile(r"(?<![\w./-])runserver(_plus)?(?![\w./-])")
 _PRODUCTION_SERVER = re.compile(r"\b(gunicorn|uwsgi|daphne|uvicorn|hypercorn|granian|waitress)\b")
 _DEV_WORDS = frozenset({"dev", "local", "develop", "development"})
 # A comment saying the file is for development only: "intended solely for local development",
@@ -152,6 +154,11 @@ def _compose_dev(
             first = service.entrypoint if service.entrypoint is not None else entrypoint
             command = " ".join([*first, *(service.command or [])])
             texts = _with_scripts([command] if service.command else starts, read)
+            if any(
+                _PRODUCTION_SERVER.search(text) and not _DEV_SERVER.search(text)
+                for text in texts
+            ):
+                return None  # this service serves with gunicorn & co. over the mount
             if any(_DEV_SERVER.search(text) for text in texts):
                 source = Path(mount.source)
                 shown = (
@@ -253,7 +260,13 @@ def _with_scripts(texts: list[str], read: _Reader) -> list[str]:
             if word.startswith(("/", "./")) or word.endswith(".sh"):
                 script = read(word)
                 if script is not None and len(script) < 200_000:
-                    found.append(script)
+                    # Commented-out lines (`#python manage.py runserver`) start nothing.
+                    found.append(
+                        "\n".join(
+                            line for line in script.splitlines()
+                            if not line.lstrip().startswith("#")
+                        )
+                    )
     return found
 
 
