@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Manager = Literal["pip", "poetry", "pipenv", "uv", "pep621", "none"]
+Manager = Literal["pip", "poetry", "pipenv", "uv", "pdm", "pep621", "none"]
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,8 @@ class Dependencies:
 
     `manifest_files` are context-relative POSIX paths, in a stable order, of every file an install
     reads: requirement files and their `-r`/`-c` includes, Pipfile + Pipfile.lock,
-    pyproject.toml + poetry.lock / uv.lock. Copying exactly these before the install is what makes
-    the install layer cacheable.
+    pyproject.toml + poetry.lock / uv.lock / pdm.lock. Copying exactly these before the install is
+    what makes the install layer cacheable.
     """
 
     manager: Manager = "none"

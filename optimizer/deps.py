@@ -33,6 +33,7 @@ _TOOLING = frozenset(
         "poetry-plugin-export",
         "pipenv",
         "uv",
+        "pdm",
         "virtualenv",
         "pip-tools",
     )
@@ -276,9 +277,10 @@ def requirement_files_from_command(
     """Context files that a shell command's installs read, transitive `-r`/`-c` includes included.
 
     Understands pip / pip3 / python -m pip / uv pip install (-r, -c, --requirement=...), uv pip
-    sync and pip-sync (positional files), and `poetry install`, `pipenv install|sync`, `uv sync`
-    (their manifest and lock files). Paths are taken relative to the context root; absolute paths
-    are mapped through `workdir` (the container directory the context is copied to) when given.
+    sync and pip-sync (positional files), and `poetry install`, `pipenv install|sync`, `uv sync`,
+    `pdm install|sync` (their manifest and lock files). Paths are taken relative to the context
+    root; absolute paths are mapped through `workdir` (the container directory the context is
+    copied to) when given.
     Files missing from the context are left out: they come from an earlier build step (a
     `poetry export`, say) and copying them would fail.
     """
@@ -354,6 +356,7 @@ def manager_from_commands(commands: Iterable[str]) -> Manager | None:
         ("poetry", "poetry"),
         ("pipenv", "pipenv"),
         ("uv-sync", "uv"),
+        ("pdm", "pdm"),
         ("pip-install", "pip"),
         ("pip-sync", "pip"),
         ("pep621", "pep621"),
@@ -365,12 +368,14 @@ def manager_from_commands(commands: Iterable[str]) -> Manager | None:
 
 # -- discovery -------------------------------------------------------------------------------
 
-_PRIORITY: tuple[Manager, ...] = ("poetry", "uv", "pipenv", "pip", "pep621")
+_PRIORITY: tuple[Manager, ...] = ("poetry", "uv", "pdm", "pipenv", "pip", "pep621")
 
 _MANAGER_FILES: dict[str, tuple[str, ...]] = {
     "poetry": ("pyproject.toml", "poetry.lock", "poetry.toml"),
     "pipenv": ("Pipfile", "Pipfile.lock"),
     "uv-sync": ("pyproject.toml", "uv.lock", "uv.toml", ".python-version"),
+    # pdm.toml is the project's PDM configuration (source URLs, venv settings) the install reads.
+    "pdm": ("pyproject.toml", "pdm.lock", "pdm.toml"),
 }
 
 
@@ -399,6 +404,8 @@ def _candidates_in(
         yield "poetry", _read_poetry(context, base, pyproject)
     if (context / base / "uv.lock").is_file():
         yield "uv", _read_uv(context, base, pyproject)
+    if (context / base / "pdm.lock").is_file() or isinstance(tool.get("pdm"), dict):
+        yield "pdm", _read_pdm(context, base, pyproject)
     if (context / base / "Pipfile").is_file() or (context / base / "Pipfile.lock").is_file():
         yield "pipenv", _read_pipenv(context, base)
     roots = _default_requirement_roots(context, base)
@@ -778,6 +785,37 @@ def _uv_is_project(source: object) -> bool:
     )
 
 
+# -- pdm -------------------------------------------------------------------------------------
+
+
+def _read_pdm(context: Path, base: str, pyproject: dict[str, Any]) -> _Collected:
+    """PEP 621 dependencies plus pdm.lock's packages of the default group (what `--prod`
+    installs; dev groups are other names in each package's `groups`)."""
+    collected = _Collected()
+    for name in _MANAGER_FILES["pdm"]:
+        if (context / base / name).is_file():
+            collected.add_file(_join(base, name))
+    project = pyproject.get("project", {})
+    project = project if isinstance(project, dict) else {}
+    _add_pep508_list(collected, project.get("dependencies"))
+
+    lock = _load_toml(context / base / "pdm.lock")
+    packages = lock.get("package", [])
+    if isinstance(packages, list):
+        for package in packages:
+            if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+                continue
+            groups = package.get("groups")
+            if isinstance(groups, list) and "default" not in groups:
+                continue
+            collected.add_package(package["name"])
+            if isinstance(package.get("git"), str):
+                collected.git = True
+            elif isinstance(package.get("path"), str):
+                collected.local = True
+    return collected
+
+
 # -- pipenv ----------------------------------------------------------------------------------
 
 
@@ -880,6 +918,8 @@ def _classify(words: list[str]) -> tuple[str | None, list[str]]:
         return "poetry", rest
     if program == "pipenv" and _first_positional(rest) in {"install", "sync", "requirements"}:
         return "pipenv", rest
+    if program == "pdm" and _first_positional(rest) in {"install", "sync", "export"}:
+        return "pdm", rest
     return None, []
 
 

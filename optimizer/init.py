@@ -118,6 +118,9 @@ def naive_dockerfile(project: DjangoProject, context_dir: Path) -> Naive:
         "gunicorn" if deps.has("gunicorn") and project.wsgi_application is not None else "runserver"
     )
     manager = deps.manager
+    if manager == "pdm":
+        # Not written with PDM yet: its PEP 621 table installs with pip as before.
+        manager = "pep621"
     lines = [
         "# Written by `dj-optimize init`; yours to edit (`dj-optimize` re-checks it).",
         f"FROM python:{python}",

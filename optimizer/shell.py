@@ -14,7 +14,7 @@ from typing import Literal
 Kind = Literal["apt", "deps", "tool", "venv", "server", "other"]
 
 SERVERS = ("runserver", "gunicorn", "uvicorn", "daphne", "hypercorn", "uwsgi")
-TOOLS = frozenset({"pip", "setuptools", "wheel", "poetry", "pipenv", "uv", "virtualenv"})
+TOOLS = frozenset({"pip", "setuptools", "wheel", "poetry", "pipenv", "uv", "pdm", "virtualenv"})
 # Tools that run a command in the project's environment: `pdm run gunicorn` starts gunicorn.
 _RUNNER_PREFIXES = (
     ("poetry", "run"),
@@ -338,6 +338,11 @@ def classify(text: str) -> Kind:
         return "deps"
     if head == "uv" and argv[1:2] == ["sync"]:
         return "deps"
+    if head == "pdm":
+        if argv[1:2] in (["install"], ["sync"]):
+            return "deps"
+        if argv[1:2] in (["config"], ["self"], ["use"]):
+            return "tool"
     if head == "uv" and argv[1:2] == ["venv"]:
         return "venv"
     if re.fullmatch(r"python(3(\.\d+)?)?", head) and argv[1:3] == ["-m", "venv"]:

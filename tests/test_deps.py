@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from optimizer import deps
-from optimizer.deps import decode_manifest, read_dependencies, requirement_files_from_command
+from optimizer.deps import (
+    decode_manifest,
+    manager_from_commands,
+    read_dependencies,
+    requirement_files_from_command,
+)
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -592,3 +597,58 @@ def test_the_final_stage_python_is_read_through_args_and_stage_names() -> None:
     assert deps._final_python(text) == (3, 12)
     assert deps._final_python("FROM ubuntu:24.04\n") is None
     assert deps._final_python("FROM docker.io/library/python:3.11.9-slim-bookworm\n") == (3, 11)
+
+
+PDM_LOCK = """\
+[metadata]
+groups = ["default", "dev"]
+lock_version = "4.5.1"
+
+[[package]]
+name = "django"
+version = "4.2.30"
+groups = ["default"]
+
+[[package]]
+name = "psycopg2"
+version = "2.9.10"
+groups = ["default"]
+
+[[package]]
+name = "pytest"
+version = "8.3.0"
+groups = ["dev"]
+
+[[package]]
+name = "shared"
+version = "0.1.0"
+path = "./libs/shared"
+groups = ["default"]
+"""
+
+
+def test_pdm_lock_reads_the_default_group(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'site'\ndependencies = ['django']\n",
+            "pdm.lock": PDM_LOCK,
+            "requirements.txt": "django\n",
+        },
+    )
+    dockerfile = "FROM python:3.11\nRUN pip install pdm\nRUN pdm install --prod\n"
+    deps = read_dependencies(tmp_path, dockerfile_text=dockerfile)
+    assert deps.manager == "pdm"
+    assert deps.manifest_files == ("pyproject.toml", "pdm.lock")
+    assert deps.packages == {"django", "psycopg2", "shared"}  # pdm itself is tooling
+    assert deps.installs_local_source
+
+
+def test_pdm_install_reads_its_manifests(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "[tool.pdm]\n", "pdm.lock": PDM_LOCK, "pdm.toml": ""})
+    assert requirement_files_from_command(tmp_path, "pdm sync --prod --no-self") == [
+        "pyproject.toml",
+        "pdm.lock",
+        "pdm.toml",
+    ]
+    assert manager_from_commands(["pip install -U pdm && pdm install --prod"]) == "pdm"

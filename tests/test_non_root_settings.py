@@ -84,10 +84,19 @@ def test_compose_mount_over_the_sqlite_database_keeps_root(tmp_path: Path) -> No
     outcome = optimize(root / "Dockerfile", root, only=["non-root"])
     assert outcome.files == {}
     assert any("writes /app" in n for n in _skipped(outcome))
-    # With the database elsewhere (Postgres) and no migrate, nothing writes the mounted tree.
+    # With the database elsewhere (Postgres) and no migrate, nothing writes the mounted tree at
+    # start, but the service mounts the source and runs runserver: a development image, which
+    # keeps root so `manage.py makemigrations` in it can write the host's tree.
     settings = root / "mysite/settings.py"
     settings.write_text(settings.read_text().replace('"django.db.backends.sqlite3"',
                                                      '"django.db.backends.postgresql"'))
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    assert outcome.files == {}
+    assert any("the image is for development" in n for n in _skipped(outcome))
+    # A `user:` on the service is the developer's choice of user: the image may have one too.
+    compose_file.write_text(
+        compose_file.read_text().replace("    volumes:", '    user: "1000:1000"\n    volumes:')
+    )
     outcome = optimize(root / "Dockerfile", root, only=["non-root"])
     assert "USER 10001" in outcome.files["Dockerfile"]
 

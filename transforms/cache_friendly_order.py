@@ -3,7 +3,7 @@
 Why: Docker reuses a layer only while everything before it is unchanged. With `COPY . .` ahead
 of `pip install`, editing one view invalidates the copy and so reinstalls every dependency on
 each rebuild. Copying just the files the install reads (requirements and their `-r` includes,
-Pipfile + lock, pyproject + poetry.lock / uv.lock), installing, and then copying the source makes
+Pipfile + lock, pyproject + poetry/uv/pdm lock files), installing, and then copying the source makes
 the install layer survive code changes. Steps the install needs (apt, tool installs, ENV,
 WORKDIR) move up with it; steps we cannot see through stop the move.
 """
@@ -98,6 +98,18 @@ def _named_installs_after(out: Dockerfile, target: int, end: int) -> list[int]:
     return found
 
 
+def _names_only(text: str) -> bool:
+    """A pip install of packages named in the command only: no file, no local path."""
+    pip = pip_install_targets(program(text))
+    return (
+        pip is not None
+        and not pip[0]
+        and bool(pip[1])
+        and "$" not in text
+        and not any(s.startswith(("-e ", ".", "/", "file:")) or "/" in s for s in pip[1])
+    )
+
+
 def _dest(ins: Instruction) -> str:
     parts = ins.exec_form or words(ins.args)
     return parts[-1]
@@ -124,12 +136,15 @@ def _reorder_stage(
     broad = next((n for n, ins in items if is_source_copy(ins)), None)
     if broad is None:
         return
-    # An install already ahead of the source copy means the file is cache-friendly already.
+    # An install already ahead of the source copy means the file is cache-friendly already;
+    # not one of packages named in the command (`pip install gunicorn`), which reads no
+    # manifest: the requirements install after the copy still reruns on every code change.
     for n, ins in items:
         if n >= broad:
             break
         if ins.keyword == "RUN" and any(
-            classify(s.text) == "deps" for s in split_commands(ins.args)
+            classify(s.text) == "deps" and not _names_only(s.text)
+            for s in split_commands(ins.args)
         ):
             return
     installs = [
@@ -264,11 +279,11 @@ def _reorder_stage(
 
 
 def _tool(ins: Instruction) -> str | None:
-    """`uv` or `poetry` when the RUN syncs that manager's environment."""
+    """`uv`, `poetry` or `pdm` when the RUN syncs that manager's environment."""
     for segment in split_commands(ins.args):
         argv = program(segment.text)
         head = argv[0].rsplit("/", 1)[-1] if argv else ""
-        if head in {"uv", "poetry"} and classify(segment.text) == "deps":
+        if head in {"uv", "poetry", "pdm"} and classify(segment.text) == "deps":
             return head
     return None
 
@@ -281,7 +296,7 @@ def _inherited_install(out: Dockerfile, stage: Stage, install: Instruction) -> I
     split already made, and moving a copy of the first phase up would only install it twice.
     """
     tool = _tool(install)
-    own_phase = {"--no-install-project", "--no-root"} & set(install.args.split())
+    own_phase = {"--no-install-project", "--no-root", "--no-self"} & set(install.args.split())
     if tool is None or own_phase:
         return None  # a dependency install of its own, not the project's second phase
     for ancestor in out.lineage(stage)[1:]:
@@ -392,9 +407,13 @@ def _manifests_for(
                 found.append(include)
         return found, text, None
     if rel_cwd == ".." or rel_cwd.startswith("../"):
-        # poetry, pipenv and uv read their manifests from the working directory.
+        # poetry, pipenv, uv and pdm read their manifests from the working directory.
         return f"`{text}` runs outside the copied source"
-    if head in {"poetry", "pipenv", "uv"}:
+    if head == "pdm" and any(a in {"-p", "--project", "-g", "--global"} or
+                             a.startswith("--project=") for a in argv):
+        # The project (and with -g its environment) is one the flags name, not the workdir.
+        return f"`{text}` installs a project named by its flags"
+    if head in {"poetry", "pipenv", "uv", "pdm"}:
         path_dependency = _local_path_dependency(head, ctx, rel_cwd)
         if path_dependency:
             return (
@@ -402,7 +421,7 @@ def _manifests_for(
                 "only the "
                 "manifests would leave out"
             )
-    if "--only-root" in argv or "--only-install-project" in argv:
+    if "--only-root" in argv or "--only-install-project" in argv or "--self-only" in argv:
         return f"`{text}` installs only the project itself, from its source"
     if head == "poetry":
         pyproject = ctx_path("pyproject.toml")
@@ -430,6 +449,19 @@ def _manifests_for(
         early = _insert_flag(text, "sync", "--no-install-project")
         packaged = _uv_packaged(ctx.read(pyproject))
         return files, early, text if packaged else None
+    if head == "pdm":
+        pyproject = ctx_path("pyproject.toml")
+        files = [pyproject]
+        # pdm.toml: the project's own PDM settings (sources, venv options) the install reads.
+        for extra in ("pdm.lock", "pdm.toml"):
+            if (ctx.context_dir / ctx_path(extra)).is_file():
+                files.append(ctx_path(extra))
+        if "--no-self" in argv:
+            return files, text, None
+        subcommand = next(a for a in argv[1:] if not a.startswith("-"))
+        early = _insert_flag(text, subcommand, "--no-self")
+        packaged = _pdm_packaged(ctx.read(pyproject))
+        return files, early, text if packaged else None
     return f"`{text}` is an install we do not know how to split"
 
 
@@ -452,6 +484,17 @@ def _local_path_dependency(tool: str, ctx: Context, rel_cwd: str) -> str | None:
         pipfile = _load_toml(ctx.read(posixpath.normpath(posixpath.join(rel_cwd, "Pipfile"))))
         return path_in(table(pipfile, "packages")) or path_in(table(pipfile, "dev-packages"))
     pyproject = _load_toml(ctx.read(posixpath.normpath(posixpath.join(rel_cwd, "pyproject.toml"))))
+    if tool == "pdm":
+        # PDM writes local dependencies as PEP 508 file URLs: `pkg @ file:///${PROJECT_ROOT}/x`.
+        project = table(pyproject, "project")
+        lists = [project.get("dependencies"), *table(project, "optional-dependencies").values()]
+        lists += [*table(pyproject, "dependency-groups").values()]
+        lists += [*table(pyproject, "tool", "pdm", "dev-dependencies").values()]
+        for specs in lists:
+            for spec in specs if isinstance(specs, list) else []:
+                if isinstance(spec, str) and re.search(r"@\s*file:|^-e\s", spec):
+                    return spec
+        return None
     if tool == "poetry":
         poetry = table(pyproject, "tool", "poetry")
         groups = [table(poetry, "dependencies"), table(poetry, "dev-dependencies")]
@@ -495,6 +538,17 @@ def _poetry_packaged(text: str | None) -> bool:
     tool = data.get("tool")
     poetry = tool.get("poetry") if isinstance(tool, dict) else None
     return not (isinstance(poetry, dict) and poetry.get("package-mode") is False)
+
+
+def _pdm_packaged(text: str | None) -> bool:
+    """Whether `pdm install` installs the project itself: `[tool.pdm] distribution` says, else
+    a `[build-system]` table makes it a library (PDM 2.12+)."""
+    data = _load_toml(text)
+    tool = data.get("tool")
+    pdm = tool.get("pdm") if isinstance(tool, dict) else None
+    if isinstance(pdm, dict) and isinstance(pdm.get("distribution"), bool):
+        return bool(pdm["distribution"])
+    return "build-system" in data
 
 
 def _uv_packaged(text: str | None) -> bool:

@@ -22,6 +22,7 @@ import posixpath
 import re
 import shlex
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.composefiles import find_compose_files
@@ -44,6 +45,8 @@ from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
 from transforms import uv_installer
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
+from transforms.dev_image import dev_only
+from transforms.image_paths import context_reader
 from transforms.raw_edit import (
     Edit,
     apply_edits,
@@ -63,6 +66,7 @@ from transforms.slim_base import (
 )
 
 VENV = "/opt/venv"
+_Reader = Callable[[str], str | None]
 _BUILD_ONLY = {
     "gcc",
     "g++",
@@ -118,6 +122,13 @@ class MultiStage(NotesTransform):
         installs = [n for n, i in items if _has_kind(i, "deps")]
         if not installs:
             return Result(out, notes, skipped)
+        dev = dev_only(out, ctx)
+        if dev is not None:
+            skipped.append(
+                f"{dev}; left single-stage, so pip and the compilers stay where the developer "
+                "adds packages (--production-server to treat it as a production image)"
+            )
+            return Result(out, notes, skipped)
         last = installs[-1]
         resolved = out.resolve(stage.base)
         # `FROM python` without a tag is the official image too (python:latest).
@@ -153,11 +164,21 @@ class MultiStage(NotesTransform):
                 "is unknown, so it stays single-stage"
             )
             return Result(out, notes, skipped)
-        pinned = _system_python_paths(items, last, ctx)
+        # Scripts by their path in the image, through the COPY lines (`COPY backend/ .` puts
+        # backend/startup.sh at ./startup.sh).
+        read = context_reader(out, ctx)
+        pinned = _system_python_paths(items, last, read)
         if pinned:
             skipped.append(
                 f"{pinned} refers to the system Python's install location, where a builder's "
                 "virtualenv puts nothing; left single-stage"
+            )
+            return Result(out, notes, skipped)
+        elsewhere = _installs_elsewhere(items, last)
+        if elsewhere:
+            skipped.append(
+                f"{elsewhere}: the installer's own setting sends the packages past the builder's "
+                "virtualenv, so the final stage would get an empty one; left single-stage"
             )
             return Result(out, notes, skipped)
         broad = next((n for n, i in items if is_source_copy(i)), None)
@@ -178,7 +199,7 @@ class MultiStage(NotesTransform):
                 "builder (downloaded data, generated files) would stay there; left single-stage"
             )
             return Result(out, notes, skipped)
-        runs_tool, compose_notes = _compose_runs_tool(ctx)
+        runs_tool, compose_notes = _compose_runs_tool(ctx, read)
         skipped.extend(compose_notes)
         if runs_tool is not None:
             # Chosen over keeping the tool in the final stage: poetry/pipenv/uv there would
@@ -191,7 +212,7 @@ class MultiStage(NotesTransform):
                 "the split)"
             )
             return Result(out, notes, skipped)
-        script_tool = _script_runs_tool(items, last, ctx)
+        script_tool = _script_runs_tool(items, last, read)
         if script_tool is not None:
             skipped.append(
                 f"{script_tool}: the final stage would not have that tool (it stays in the "
@@ -200,7 +221,7 @@ class MultiStage(NotesTransform):
             )
             return Result(out, notes, skipped)
 
-        fetch_only = _fetch_tools_left_behind(items, last, ctx)
+        fetch_only = _fetch_tools_left_behind(items, last, ctx, read)
         if not _leaves_something_behind(out, items, last, ctx) and not fetch_only:
             skipped.append(
                 "nothing to leave in a builder: no compilers or -dev packages, no install tools, "
@@ -237,11 +258,25 @@ class MultiStage(NotesTransform):
             if i.keyword == "RUN"
             for s in split_commands(i.args)
         )
+        uses_pdm = not uses_uv and any(
+            (_argv := program(s.text))[:1] == ["pdm"] and classify(s.text) == "deps"
+            for n, i in items
+            if i.keyword == "RUN"
+            for s in split_commands(i.args)
+        )
 
         want_uv = ctx.options.installer == "uv"
         lean = _lean_venv(
-            out, items, last, ctx, existing_venv is not None or uses_uv, uv_upgrades=want_uv
+            out, items, last, read, existing_venv is not None or uses_uv, uv_upgrades=want_uv
         )
+        pdm_script = _pdm_script_started(items, last, ctx) if uses_pdm else None
+        if pdm_script is not None:
+            skipped.append(
+                f"{pdm_script}: a script of [tool.pdm.scripts] needs PDM itself at run time, "
+                "which stays in the builder; left single-stage (start the program directly, "
+                "the virtualenv is on PATH, to allow the split)"
+            )
+            return Result(out, notes, skipped)
         uv_blocker: str | None = None
         if want_uv:
             uv_blocker = _uv_blocker(out, items, last, ctx, lean)
@@ -284,7 +319,8 @@ class MultiStage(NotesTransform):
                     )
                 builder_part.extend(
                     _venv_setup(
-                        venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit, uv_pip=use_uv
+                        venv, uses_uv, lean=lean, buildkit=ctx.options.buildkit,
+                        pdm=uses_pdm and existing_venv is None, uv_pip=use_uv,
                     )
                 )
                 venv_added = True
@@ -467,7 +503,7 @@ _RUNNER_TOOLS = frozenset({"poetry", "pipenv", "uv", "uvx", "pipx", "pdm", "hatc
 _COMPOSE_LEVELS_UP = 2
 
 
-def _compose_runs_tool(ctx: Context) -> tuple[str | None, list[str]]:
+def _compose_runs_tool(ctx: Context, read: _Reader) -> tuple[str | None, list[str]]:
     """(what a compose service that builds this Dockerfile runs with a tool the builder keeps,
     notes on compose files that could not be read). The service's command replaces CMD, so
     the Dockerfile's own CMD does not tell."""
@@ -506,7 +542,7 @@ def _compose_runs_tool(ctx: Context) -> tuple[str | None, list[str]]:
                     notes,
                 )
             for name in _script_names(" ".join(command)):
-                match = _RUNNER_IN_SCRIPT.search(ctx.read_script(name) or "")
+                match = _RUNNER_IN_SCRIPT.search(read(name) or "")
                 if match:
                     return (
                         f"compose service `{service.name}` ({files}) runs {name}, which calls "
@@ -521,7 +557,7 @@ _RUNNER_IN_SCRIPT = re.compile(r"(?<![\w-])(?:(?:poetry|pipenv|uv|pdm|hatch|pipx
 
 
 def _script_runs_tool(
-    items: list[tuple[int, Instruction]], last: int, ctx: Context
+    items: list[tuple[int, Instruction]], last: int, read: _Reader
 ) -> str | None:
     """A script the final stage runs (named by CMD, ENTRYPOINT or a RUN after the install)
     that calls a tool's runner: the tool stays in the builder, and `_strip_runners` only
@@ -532,7 +568,7 @@ def _script_runs_tool(
         if n <= last or ins.keyword not in {"RUN", "CMD", "ENTRYPOINT"}:
             continue
         for name in _script_names(ins.value):
-            match = _RUNNER_IN_SCRIPT.search(ctx.read_script(name) or "")
+            match = _RUNNER_IN_SCRIPT.search(read(name) or "")
             if match:
                 return f"line {ins.line}: {name} calls `{match.group(0)}`"
     return None
@@ -652,8 +688,8 @@ def _kind(text: str) -> str:
             and all(spec_name(x) in TOOLS | _INSTALLER_TOOLS for x in pip[1])
         ):
             return "tool"
-    if argv and argv[0].rsplit("/", 1)[-1] in _INSTALLER_TOOLS:
-        return "tool"
+    if kind != "deps" and argv and argv[0].rsplit("/", 1)[-1] in _INSTALLER_TOOLS:
+        return "tool"  # `pdm install` is the dependency install; `pdm export` a build step
     if (
         kind == "other"
         and _pipes_download_to_shell(text, python=True)
@@ -729,7 +765,7 @@ def _feeds_install(segments: list[Segment]) -> set[int]:
 
 
 def _fetch_tools_left_behind(
-    items: list[tuple[int, Instruction]], last: int, ctx: Context
+    items: list[tuple[int, Instruction]], last: int, ctx: Context, read: _Reader
 ) -> frozenset[str]:
     """curl, wget and git installed by apt before the dependency install when only the build
     uses them: tool installers piped from curl, `git+https://` requirements. Nothing the final
@@ -755,7 +791,7 @@ def _fetch_tools_left_behind(
             kept.append(" ".join(ins.exec_form) if ins.exec_form is not None else ins.value)
         else:
             continue
-        kept += [t for name in _script_names(ins.value) if (t := ctx.read_script(name))]
+        kept += [t for name in _script_names(ins.value) if (t := read(name))]
     used = {w.rsplit("/", 1)[-1] for text in kept for w in _NOT_PATH.split(text)}
     # Only what the build is seen to use: a package installed for no visible reason may serve
     # `docker exec` or a compose healthcheck, so it stays.
@@ -773,7 +809,7 @@ _SYSTEM_PYTHON = re.compile(
 
 
 def _system_python_paths(
-    items: list[tuple[int, Instruction]], last: int, ctx: Context
+    items: list[tuple[int, Instruction]], last: int, read: _Reader
 ) -> str | None:
     """A path after the install (or in a script it runs) that only the system install fills."""
     for n, ins in items:
@@ -781,13 +817,54 @@ def _system_python_paths(
             continue
         texts = [ins.value]
         for token in _script_names(ins.value):
-            script = ctx.read_script(token)
+            script = read(token)
             if script:
                 texts.append(script)
         for text in texts:
             match = _SYSTEM_PYTHON.search(text)
             if match:
                 return match.group(0)
+    return None
+
+
+# Settings that choose where an installer puts packages (BLSQ/iaso's dev image:
+# `ENV UV_PROJECT_ENVIRONMENT=/usr/local` before `uv sync`): set by the user, they win over the
+# builder's virtualenv.
+_TARGET_SETTINGS = frozenset(
+    {"UV_PROJECT_ENVIRONMENT", "UV_SYSTEM_PYTHON", "PDM_PYTHON", "PIP_TARGET", "PIP_PREFIX"}
+)
+
+
+def _installs_elsewhere(items: list[tuple[int, Instruction]], last: int) -> str | None:
+    """The user's setting that installs past a virtualenv the builder activates: one of
+    _TARGET_SETTINGS in ENV or before the command, `pdm install --global`, `pdm use`, or
+    `pdm config python.use_venv false`."""
+    for n, ins in items:
+        if n > last:
+            break
+        if ins.keyword == "ENV":
+            for key, value in env_pairs(ins.value):
+                if key in _TARGET_SETTINGS:
+                    return f"line {ins.line}: ENV {key}={value}"
+        if ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        for seg in split_commands(ins.args):
+            raw = words(seg.text)
+            for word in raw:
+                key = word.split("=", 1)[0]
+                if "=" in word and key in _TARGET_SETTINGS:
+                    return f"line {ins.line}: {word}"
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", word):
+                    break
+            argv = program(seg.text)
+            if argv[:1] != ["pdm"]:
+                continue
+            if classify(seg.text) == "deps" and ({"-g", "--global"} & set(argv)):
+                return f"line {ins.line}: `{seg.text.strip()[:60]}`"
+            if argv[1:2] == ["use"] or (
+                argv[1:3] == ["config", "python.use_venv"] and argv[3:4] != ["true"]
+            ):
+                return f"line {ins.line}: `{seg.text.strip()[:60]}`"
     return None
 
 
@@ -875,7 +952,9 @@ def _leaves_something_behind(
         for seg in split_commands(ins.args):
             kind = classify(seg.text)
             argv = program(seg.text)
-            if kind == "tool" and any(spec_name(w) in {"poetry", "pipenv", "uv"} for w in argv):
+            if kind == "tool" and any(
+                spec_name(w) in {"poetry", "pipenv", "uv", "pdm"} for w in argv
+            ):
                 return True
             if _kind(seg.text) == "tool" and kind != "tool":
                 return True  # pipx, poetry's or uv's installer script
@@ -887,7 +966,13 @@ def _leaves_something_behind(
 
 
 def _venv_setup(
-    venv: str, uses_uv: bool, *, lean: bool, buildkit: bool, uv_pip: bool = False
+    venv: str,
+    uses_uv: bool,
+    *,
+    lean: bool,
+    buildkit: bool,
+    pdm: bool = False,
+    uv_pip: bool = False,
 ) -> list[Instruction]:
     env = f'VIRTUAL_ENV={venv} PATH="{venv}/bin:$PATH"'
     if uv_pip:
@@ -896,6 +981,15 @@ def _venv_setup(
         # them every start would compile Django again (pip compiles by default).
         link = " UV_LINK_MODE=copy" if buildkit else ""
         return [Instruction.new("ENV", f"{env}{link} UV_COMPILE_BYTECODE=1")]
+    if pdm:
+        # PDM installs with its own installer and makes its venvs without pip (venv.with_pip
+        # is off by default). PDM_PYTHON pins the interpreter: without it a `.pdm-python` or
+        # `.venv` in the context would win over the activated venv. Checked on the lab: `pdm
+        # install --prod` filled /opt/venv and wrote nothing into the project directory.
+        return [
+            Instruction.new("RUN", f"python -m venv --without-pip {venv}"),
+            Instruction.new("ENV", f"{env} PDM_PYTHON={venv}/bin/python"),
+        ]
     if uses_uv:
         # uv sync installs into UV_PROJECT_ENVIRONMENT instead of the project's .venv. From a
         # cache mount uv must copy: hard links cannot cross into the image's layer.
@@ -914,6 +1008,35 @@ def _venv_setup(
         # is created by the first install's RUN (`_create_lean_venv`).
         return [Instruction.new("ENV", f"{env} PIP_PYTHON={venv}/bin/python")]
     return [Instruction.new("RUN", f"python -m venv {venv}"), Instruction.new("ENV", env)]
+
+
+def _pdm_script_started(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> str | None:
+    """A `pdm run NAME` after the install where NAME is one of the project's PDM scripts
+    (`[tool.pdm.scripts] start = "gunicorn ..."`): only PDM knows what it runs, so dropping
+    `pdm run` (as for a program) would run a command that does not exist."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(ctx.read("pyproject.toml") or "")
+    except tomllib.TOMLDecodeError:
+        return None
+    tool = data.get("tool")
+    pdm = tool.get("pdm") if isinstance(tool, dict) else None
+    scripts = pdm.get("scripts") if isinstance(pdm, dict) else None
+    if not isinstance(scripts, dict) or not scripts:
+        return None
+    for n, ins in items:
+        if n <= last or ins.keyword not in {"RUN", "CMD", "ENTRYPOINT"}:
+            continue
+        argv = ins.exec_form if ins.exec_form is not None else words(ins.args)
+        for k in range(len(argv) - 2):
+            if argv[k].rsplit("/", 1)[-1] == "pdm" and argv[k + 1] == "run":
+                name = next((a for a in argv[k + 2 :] if not a.startswith("-")), None)
+                if name in scripts:
+                    return f"line {ins.line}: `pdm run {name}`"
+    return None
 
 
 _USER_TOOLS = frozenset({"useradd", "adduser", "groupadd", "addgroup"})
@@ -1205,7 +1328,7 @@ def _lean_venv(
     dockerfile: Dockerfile,
     items: list[tuple[int, Instruction]],
     last: int,
-    ctx: Context,
+    read: _Reader,
     venv_not_ours: bool,
     *,
     uv_upgrades: bool = False,
@@ -1254,7 +1377,7 @@ def _lean_venv(
         if n <= last or ins.keyword not in {"CMD", "ENTRYPOINT"}:
             continue
         texts = [" ".join(ins.exec_form) if ins.exec_form is not None else ins.args]
-        texts += [t for name in _script_names(ins.value) if (t := ctx.read_script(name))]
+        texts += [t for name in _script_names(ins.value) if (t := read(name))]
         for text in texts:
             if any(w.rsplit("/", 1)[-1].startswith("pip") for w in words(text)):
                 return False
@@ -1277,6 +1400,7 @@ _CACHE_DIRS = {
     "pipenv": "/root/.cache/pipenv",
     "poetry": "/root/.cache/pypoetry",
     "uv": "/root/.cache/uv",
+    "pdm": "/root/.cache/pdm",
 }
 _NO_CACHE_FLAG = re.compile(r"(?<!\S)--no-cache(?:-dir)?(?=\s|$)")
 
@@ -1578,15 +1702,15 @@ def _tools_left(instructions: list[Instruction]) -> set[str]:
             for seg in split_commands(ins.args):
                 if classify(seg.text) == "tool":
                     names = {spec_name(w) for w in words(seg.text)}
-                    tools.update(names & {"poetry", "pipenv", "uv"})
+                    tools.update(names & {"poetry", "pipenv", "uv", "pdm"})
     return tools
 
 
 def _strip_runners(ins: Instruction, tools: set[str], notes: list[str]) -> Instruction:
     """`poetry run gunicorn` -> `gunicorn`: the tool stays in the builder, the venv is on PATH."""
-    if ins.keyword not in {"CMD", "ENTRYPOINT", "RUN"}:
+    if ins.keyword not in {"CMD", "ENTRYPOINT", "RUN", "HEALTHCHECK"}:
         return ins
-    argv = ins.exec_form
+    argv = ins.exec_form if ins.keyword != "HEALTHCHECK" else None
     if argv is not None:
         prefix, rest = strip_runner(argv)
         if prefix and prefix[0] not in tools:
@@ -1598,13 +1722,19 @@ def _strip_runners(ins: Instruction, tools: set[str], notes: list[str]) -> Instr
             )
             return ins.with_args(json.dumps(rest))
         return ins
-    new = re.sub(
-        r"\b(poetry|pipenv|uv) run\s+", lambda m: "" if m[1] not in tools else m[0], ins.args
-    )
-    if new != ins.args:
+    # Word edits in the user's text: a HEALTHCHECK's options and continuation lines stay.
+    edits = [
+        Edit(m.start(), m.end(), "")
+        for m in _RUNNER_WORDS.finditer(ins.value)
+        if m[1] not in tools
+    ]
+    if edits:
         notes.append(
-            f"line {ins.line}: `poetry/pipenv/uv run` dropped from {ins.keyword}: the tool stays "
-            "in the builder and the virtualenv is on PATH"
+            f"line {ins.line}: `poetry/pipenv/uv/pdm run` dropped from {ins.keyword}: the tool "
+            "stays in the builder and the virtualenv is on PATH"
         )
-        return ins.with_args(new)
+        return apply_edits(ins, edits)
     return ins
+
+
+_RUNNER_WORDS = re.compile(r"\b(poetry|pipenv|uv|pdm) run\s+")

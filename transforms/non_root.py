@@ -21,7 +21,6 @@ the app and the service writes there: uid 10001 cannot write a host tree owned b
 
 from __future__ import annotations
 
-import functools
 import itertools
 import posixpath
 import re
@@ -29,12 +28,14 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from optimizer.composefiles import ComposeError, find_compose_files
+from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.ports import config_bind, config_files, expand
 from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
 from transforms.base import Context, NotesTransform, Result
+from transforms.dev_image import dev_only
+from transforms.dev_image import load_compose as _load_compose
 from transforms.dockerignore import runs_git_at_run_time
 from transforms.image_paths import context_reader
 from transforms.slim_base import base_stage, line_argvs, script_lines
@@ -42,7 +43,6 @@ from transforms.slim_base import base_stage, line_argvs, script_lines
 if TYPE_CHECKING:
     import libcst as cst
 
-    from optimizer.compose import ComposeProject
 
 UID = 10001
 _TAIL = {"CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "VOLUME", "LABEL"}
@@ -262,6 +262,17 @@ class NonRoot(NotesTransform):
         )
         if compose_skip:
             return Result(out, skipped=[*compose_notes, compose_skip])
+        # After the bind-mount check, whose note says how to run such a service non-root.
+        dev = dev_only(out, ctx, for_user=True)
+        if dev is not None:
+            return Result(
+                out,
+                skipped=[
+                    *compose_notes,
+                    f"{dev}; it runs as root, as developers' tools expect (a non-root user "
+                    "could not write the bind-mounted source or install into the container)",
+                ],
+            )
         logs = _log_files(ctx)
         if logs is None:
             return Result(
@@ -338,6 +349,17 @@ class NonRoot(NotesTransform):
             if folder != app_dir:
                 code_dirs.append(folder)
         log_paths = list(dict.fromkeys([*log_paths, *db_files]))
+        # A relative log file where the container starts inside the source (volodymyrkyrylchuk/
+        # web_app: `info.log` and `WORKDIR /app/src`, manage.py's directory): that directory
+        # at its top only, as for a file a start script writes there; recursively it would
+        # hand the app its own code.
+        for path in log_paths:
+            folder = posixpath.dirname(path)
+            if folder in code_dirs or not folder.startswith(app_dir.rstrip("/") + "/"):
+                continue
+            rel = posixpath.normpath(posixpath.join(source, posixpath.relpath(folder, app_dir)))
+            if _holds_code(ctx.context_dir, rel):
+                code_dirs.append(folder)
         commands = [f"useradd --create-home --uid {UID} app"]
         # A log file in a system directory (/var/log/gunicorn-access.log) is handed over by
         # itself: the directory holds others' files. A pid file there needs the directory
@@ -799,25 +821,6 @@ def _compose_bind_mount(
 
 
 _COMPOSE_LEVELS_UP = 2
-
-
-@functools.lru_cache(maxsize=8)
-def _load_cached(
-    directory: Path, stamp: tuple[tuple[str, float], ...]
-) -> ComposeProject | None:
-    # `stamp` (the files' mtimes) is only part of the cache key: an edited file is read again.
-    from optimizer import compose  # only with a compose file: it runs `docker compose config`
-
-    return compose.load(directory)
-
-
-def _load_compose(directory: Path) -> ComposeProject | None:
-    """The compose project in `directory`, read once per content (detect and apply both ask)."""
-    files = find_compose_files(directory)
-    if not files:
-        return None
-    stamp = tuple((str(f), f.stat().st_mtime) for f in files)
-    return _load_cached(directory, stamp)
 
 
 _BASE_NAMES = {"BASE_DIR", "PROJECT_DIR", "ROOT_DIR", "PROJECT_ROOT"}

@@ -20,6 +20,7 @@ from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.shell import classify, program, split_commands
 from optimizer.syspkgs import FULL_IMAGE_TOOLS, TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, Result
+from transforms.dev_image import dev_only
 from transforms.dockerignore import runs_git_at_run_time
 from transforms.image_paths import context_reader
 from transforms.raw_edit import Edit, apply_edits, indent_like, keep_indent
@@ -45,6 +46,13 @@ class SlimBase:
         stage = base_stage(out, out.final_stage())
         from_ins = out.instructions[stage.start]
         resolved = out.resolve(stage.base)
+        dev = dev_only(out, ctx)
+        if dev is not None:
+            skipped.append(
+                f"{dev}; the full image's compilers and tools stay for the developer's use "
+                "(--production-server to treat it as a production image)"
+            )
+            return Result(out, notes, skipped)
         if "@" in resolved:
             skipped.append(
                 f"line {from_ins.line}: {resolved} is pinned by digest; a slim variant has another "

@@ -1,0 +1,290 @@
+"""Whether a Dockerfile builds an image for development only.
+
+Why: many repositories' Dockerfile serves only `docker compose up` on a developer's machine:
+compose bind-mounts the source over the app directory and runs Django's development server
+(Misago, testdrivenio's compose/local/django, JuanBaut/erp-backend). Such an image never ships,
+so what makes a production image small and safe works against it: a builder stage takes away
+the compilers and the pip a developer uses to add a package inside the container (the pip-less
+venv would even send `pip install` to the system Python, where the venv does not look), a slim
+base drops the tools they exec into it for, and a non-root user cannot write the host's
+bind-mounted tree (migrations, `pdm install` into a volume). So multi-stage, slim-base and
+non-root leave it alone; the real bugs (binding, signals, cache order, PYTHON* variables, the
+.dockerignore) are still fixed.
+
+An image is taken as dev-only when its own CMD/ENTRYPOINT (and the scripts they name) start no
+production server (gunicorn, uwsgi, daphne, uvicorn, ...: then compose's runserver is the local
+override of a deployed image), and either every compose service that builds it bind-mounts the
+host's source over its working directory and one of them runs `runserver` (in its command, the
+image's CMD/ENTRYPOINT, or a script either names), or the Dockerfile says so itself: a
+`dev`/`local` name (`Dockerfile.dev`, `compose/local/django/Dockerfile`) or a comment that it is
+for development only; and nothing says the same Dockerfile is deployed: no other compose file
+that builds it is named for production or starts a production server (`docker-compose.prod.yml`
+as an override of a dev `docker-compose.yml`), no fly.toml, heroku.yml, render.yaml or Railway
+file, no CI workflow that builds it with `docker build` or build-push-action.
+`--production-server` turns the rule off: it asks for a production image.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from optimizer.composefiles import ComposeError, find_compose_files
+from optimizer.dockerfile import Dockerfile, next_workdir
+from optimizer.shell import words
+from transforms.base import Context
+from transforms.image_paths import context_reader
+
+if TYPE_CHECKING:
+    from optimizer.compose import BindMount, ComposeProject
+
+_Reader = Callable[[str], str | None]
+_COMPOSE_LEVELS_UP = 2
+# `runserver` as a command word: not the name of a script (`/app/runserver.sh`, which may well
+# start gunicorn).
+_DEV_SERVER = re.compile(r"(?<![\w./-])runserver(_plus)?(?![\w./-])")
+_PRODUCTION_SERVER = re.compile(r"\b(gunicorn|uwsgi|daphne|uvicorn|hypercorn|granian|waitress)\b")
+_DEV_WORDS = frozenset({"dev", "local", "develop", "development"})
+# A comment saying the file is for development only: "intended solely for local development",
+# "for development only", "development use only". Each alternative is a fixed phrase.
+_DEV_COMMENT = re.compile(
+    r"\b(solely|only|just) for (local )?development\b|\bdevelopment (use )?only\b"
+    r"|\bfor (local )?development (use )?only\b|\bnot (meant |intended )?for production\b",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(
+    directory: Path, stamp: tuple[tuple[str, float], ...]
+) -> ComposeProject | None:
+    # `stamp` (the files' mtimes) is only part of the cache key: an edited file is read again.
+    from optimizer import compose  # only with a compose file: it runs `docker compose config`
+
+    return compose.load(directory)
+
+
+def load_compose(directory: Path) -> ComposeProject | None:
+    """The compose project in `directory`, read once per content (several transforms ask)."""
+    files = find_compose_files(directory)
+    if not files:
+        return None
+    stamp = tuple((str(f), f.stat().st_mtime) for f in files)
+    return _load_cached(directory, stamp)
+
+
+def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) -> str | None:
+    """Why the image is for development only (for the note), or None.
+
+    `for_user`: compose services that set `user:` do not count, as they already run as a user
+    the developer chose (non-root's question)."""
+    if ctx.options.production_server:
+        return None
+    stage = dockerfile.final_stage()
+    cwd = "/"
+    for ancestor in reversed(dockerfile.lineage(stage)):
+        for _, ins in dockerfile.iter_stage(ancestor):
+            cwd = next_workdir(cwd, ins)
+    starts = [
+        " ".join(ins.exec_form) if ins.exec_form is not None else ins.args
+        for _, ins in dockerfile.iter_stage(stage)
+        if ins.keyword in {"CMD", "ENTRYPOINT"}
+    ]
+    read = context_reader(dockerfile, ctx)
+    if any(
+        _PRODUCTION_SERVER.search(text) and not _DEV_SERVER.search(text)
+        for text in _with_scripts(starts, read)
+    ):
+        # `CMD gunicorn ...` is how it runs in production; compose's runserver over a mount is
+        # the local override of a deployed image. A script that can start either (iaso's
+        # entrypoint.sh: `start_dev` or `start_gunicorn`) leaves it to compose.
+        return None
+    entrypoint = [
+        " ".join(ins.exec_form) if ins.exec_form is not None else ins.args
+        for _, ins in dockerfile.iter_stage(stage)
+        if ins.keyword == "ENTRYPOINT"
+    ][-1:]
+    found = _compose_dev(ctx, cwd, starts, entrypoint, read, for_user)
+    if found is None:
+        marker = _named_dev(ctx.dockerfile_path) or _commented_dev(dockerfile)
+        if marker is None:
+            return None
+        found = (
+            f"{marker} and nothing in it starts a production server: the image is for "
+            "development"
+        )
+    if _deployed(ctx) is not None:
+        # A production compose file or a deployment's config builds it too: it ships.
+        return None
+    return found
+
+
+def _compose_dev(
+    ctx: Context,
+    cwd: str,
+    starts: list[str],
+    entrypoint: list[str],
+    read: _Reader,
+    for_user: bool,
+) -> str | None:
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    context = ctx.context_dir.resolve()
+    for directory in dict.fromkeys(
+        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
+    ):
+        try:
+            project = load_compose(directory)
+        except ComposeError:
+            continue  # the transforms that read compose files say so
+        if project is None:
+            continue
+        services = [s for s in project.building(dockerfile) if not (for_user and s.user)]
+        if not services or cwd == "/":
+            continue
+        mounts = [s.mounts_over(cwd) or _mounts_manage_py(s.bind_mounts, cwd) for s in services]
+        if any(m is None for m in mounts):
+            return None  # a service runs the image as built: it is not only for development
+        for service, mount in zip(services, mounts, strict=True):
+            assert mount is not None
+            # compose's command is the image ENTRYPOINT's argument unless it sets its own.
+            first = service.entrypoint if service.entrypoint is not None else entrypoint
+            command = " ".join([*first, *(service.command or [])])
+            texts = _with_scripts([command] if service.command else starts, read)
+            if any(
+                _PRODUCTION_SERVER.search(text) and not _DEV_SERVER.search(text)
+                for text in texts
+            ):
+                return None  # this service serves with gunicorn & co. over the mount
+            if any(_DEV_SERVER.search(text) for text in texts):
+                source = Path(mount.source)
+                shown = (
+                    (source.relative_to(project.directory).as_posix() or ".")
+                    if source.is_relative_to(project.directory)
+                    else mount.source
+                )
+                files = ", ".join(f.name for f in project.files)
+                return (
+                    f"compose service `{service.name}` ({files}) bind-mounts {shown} over "
+                    f"{mount.target} and runs Django's development server: the image is for "
+                    "development"
+                )
+    return None
+
+
+# Files that deploy a Dockerfile's image: platforms that build it (Fly, Heroku's heroku.yml,
+# Render, Railway) and CI that builds or pushes images.
+_DEPLOY_FILES = ("fly.toml", "heroku.yml", "render.yaml", "railway.toml", "railway.json")
+_PUSHES = re.compile(r"docker/build-push-action|docker (buildx )?build\b|docker push\b")
+_PRODUCTION_NAME = re.compile(r"prod|deploy|stag|release|live", re.IGNORECASE)
+
+
+def _deployed(ctx: Context) -> str | None:
+    """A file that says the image also runs in production: a compose file other than the
+    default ones (`docker-compose.prod.yml`, `docker-compose-deploy.yml`) named for production
+    or starting a production server, a platform's config, or a CI workflow that builds
+    images. Read as text: an override file alone is no valid compose project."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    context = ctx.context_dir.resolve()
+    for directory in dict.fromkeys(
+        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
+    ):
+        for name in _DEPLOY_FILES:
+            if (directory / name).is_file():
+                return name
+        try:
+            candidates = sorted(
+                p for p in directory.iterdir()
+                if p.is_file() and p.suffix in {".yml", ".yaml"}
+                and ("compose" in p.name or p.stem in {"production", "prod", "staging"})
+            )
+            workflows = sorted((directory / ".github" / "workflows").glob("*.y*ml"))
+        except OSError:
+            continue
+        rel = posixpath.relpath(dockerfile.as_posix(), directory.as_posix())
+        for path in candidates:
+            text = _small_text(path)
+            if text is None or not _names_dockerfile(text, rel):
+                continue
+            if _PRODUCTION_NAME.search(path.stem) or _PRODUCTION_SERVER.search(text):
+                return path.name
+        for path in workflows:
+            text = _small_text(path)
+            if text is not None and _PUSHES.search(text) and _names_dockerfile(text, rel):
+                return f".github/workflows/{path.name}"
+    return None
+
+
+def _names_dockerfile(text: str, rel: str) -> bool:
+    """Whether a compose file or workflow builds this Dockerfile: it names its path, or it is
+    a plain `Dockerfile` and the text names no Dockerfile at all (`build: .`, `docker build .`).
+    testdrivenio's docker-compose.prod.yml builds compose/production/django/Dockerfile, not the
+    local one."""
+    if rel in text:
+        return True
+    return posixpath.basename(rel) == "Dockerfile" and not re.search(
+        r"dockerfile\s*:|(?<!\S)(-f|--file)[\s=]|(?<![\w-])file\s*:", text, re.IGNORECASE
+    )
+
+
+def _small_text(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > 1_000_000:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _mounts_manage_py(mounts: tuple[BindMount, ...], cwd: str) -> BindMount | None:
+    """A bind mount of the host's manage.py (or a directory holding it) into the app directory:
+    the source comes from the host, path by path (BLSQ/iaso mounts manage.py, hat/, iaso/, ...
+    under /opt/app, and its Dockerfile copies no source at all)."""
+    for mount in mounts:
+        if not (mount.target == cwd or mount.target.startswith(cwd.rstrip("/") + "/")):
+            continue
+        source = Path(mount.source)
+        if source.name == "manage.py" or (source / "manage.py").is_file():
+            return mount
+    return None
+
+
+def _with_scripts(texts: list[str], read: _Reader) -> list[str]:
+    """The texts, and the scripts their words name (`/start`, `./entrypoint.sh`)."""
+    found = list(texts)
+    for text in texts:
+        for word in words(text):
+            if word.startswith(("/", "./")) or word.endswith(".sh"):
+                script = read(word)
+                if script is not None and len(script) < 200_000:
+                    # Commented-out lines (`#python manage.py runserver`) start nothing.
+                    found.append(
+                        "\n".join(
+                            line for line in script.splitlines()
+                            if not line.lstrip().startswith("#")
+                        )
+                    )
+    return found
+
+
+def _named_dev(path: str) -> str | None:
+    """`Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile-local-dev`, `compose/local/...`."""
+    parts = PurePosixPath(posixpath.normpath(path)).parts
+    name_words = set(re.split(r"[.\-_]", parts[-1].lower())) if parts else set()
+    if name_words & _DEV_WORDS:
+        return f"its name, {parts[-1]}, says it is for development"
+    for directory in parts[:-1]:
+        if directory.lower() in _DEV_WORDS:
+            return f"it is in a `{directory}` directory ({path})"
+    return None
+
+
+def _commented_dev(dockerfile: Dockerfile) -> str | None:
+    for line in dockerfile.render().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#") and _DEV_COMMENT.search(stripped):
+            return f"its comment says so (`{stripped[:70]}`)"
+    return None
