@@ -67,6 +67,9 @@ class ImageInfo:
     working_dir: str
     env: dict[str, str] = field(default_factory=dict)
     stop_signal: str = ""
+    # The HEALTHCHECK's test as the engine stores it (["CMD-SHELL", "curl -f ..."] or
+    # ["CMD", "curl", ...]); None when the image has none or says HEALTHCHECK NONE.
+    healthcheck: list[str] | None = None
 
     def top_layers(self, n: int = 5, base_entries: int = 0) -> list[Layer]:
         """The biggest layers; `base_entries` oldest history entries (the base's) left out."""
@@ -393,7 +396,16 @@ def image_info(tag: str) -> ImageInfo:
         working_dir=str(config.get("WorkingDir") or ""),
         env=env,
         stop_signal=str(config.get("StopSignal") or ""),
+        healthcheck=_healthcheck_test(config.get("Healthcheck")),
     )
+
+
+def _healthcheck_test(value: object) -> list[str] | None:
+    """The test of an image's Config.Healthcheck; ["NONE"] (HEALTHCHECK NONE) is none."""
+    test = _str_list(value.get("Test")) if isinstance(value, dict) else None
+    if not test or test[0] not in ("CMD", "CMD-SHELL") or len(test) < 2:
+        return None
+    return test
 
 
 def _str_list(value: object) -> list[str] | None:

@@ -302,9 +302,7 @@ def _needed_packages(
     for _, ins in _run_time_instructions(dockerfile, stage):
         value = ins.value
         if ins.keyword == "HEALTHCHECK":
-            # `HEALTHCHECK --interval=30s CMD curl -f ...`: the command after CMD.
-            head, found, rest = value.partition("CMD")
-            value = rest if found and all(w.startswith("--") for w in head.split()) else ""
+            value = healthcheck_command_text(ins.args)
         argvs = [ins.exec_form] if ins.exec_form else _exec_or_shell(value)
         want_tools(argvs, None, f"{ins.keyword} calls {{tool}}")
         for name, text in _scripts(argvs, read):
@@ -345,6 +343,13 @@ def _run_time_instructions(
             if found:
                 yield found[-1]
                 break
+
+
+def healthcheck_command_text(args: str) -> str:
+    """The command of `HEALTHCHECK [--options] CMD ...` (its value after the options): the text
+    after CMD, which Docker reads in any case (`cmd curl -f ...` is CMD too); "" for NONE."""
+    words = args.split(None, 1)
+    return words[1].strip() if len(words) == 2 and words[0].upper() == "CMD" else ""
 
 
 def _exec_or_shell(value: str) -> list[list[str]]:

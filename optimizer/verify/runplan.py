@@ -103,6 +103,11 @@ class RunPlan:
     # empty (SECRET_KEY=, POSTGRES_PASSWORD=): placeholders, not values a project runs with.
     templates: tuple[str, ...] = ()
     blank_template_values: tuple[str, ...] = ()
+    # The app service's compose healthcheck, which replaces the image's HEALTHCHECK under
+    # compose: its source ("compose service web") when compose sets one or disables it (test
+    # None then); source None: the image's own runs.
+    app_healthcheck: tuple[str, ...] | None = None
+    app_healthcheck_source: str | None = None
 
     def template_hint(self) -> str | None:
         """Why an original may not run at all here: the env template it was given is a form
@@ -150,6 +155,8 @@ class RunPlan:
             "dropped_mounts": list(self.dropped_mounts),
             "templates": list(self.templates),
             "blank_template_values": list(self.blank_template_values),
+            "app_healthcheck": list(self.app_healthcheck) if self.app_healthcheck else None,
+            "app_healthcheck_source": self.app_healthcheck_source,
         }
 
 
@@ -460,14 +467,7 @@ def compose_service_spec(
         candidates = [int(str(p).split("/")[0]) for p in expose if str(p).split("/")[0].isdigit()]
         candidates += [p.target for p in service.ports]
         port = candidates[0] if candidates else None
-    health: list[str] | None = None
-    test = (service.healthcheck or {}).get("test")
-    if isinstance(test, list) and test and test[0] in ("CMD", "CMD-SHELL"):
-        health = [str(t) for t in test]
-    elif isinstance(test, str) and test:
-        health = ["CMD-SHELL", test]
-    if (service.healthcheck or {}).get("disable"):
-        health = None
+    health = compose_healthcheck(service)
     # Compose makes a service reachable by these too; apps name them in DATABASE_URL & co.
     aliases: list[str] = []
     for key in ("hostname", "container_name"):
@@ -491,6 +491,20 @@ def compose_service_spec(
         ),
         None,
     )
+
+
+def compose_healthcheck(service: Service) -> list[str] | None:
+    """A compose service's healthcheck test as Docker stores it (["CMD-SHELL", "..."] or
+    ["CMD", ...]); None when it has none, disables it or says ["NONE"]."""
+    test = (service.healthcheck or {}).get("test")
+    health: list[str] | None = None
+    if isinstance(test, list) and test and test[0] in ("CMD", "CMD-SHELL"):
+        health = [str(t) for t in test]
+    elif isinstance(test, str) and test:
+        health = ["CMD-SHELL", test]
+    if (service.healthcheck or {}).get("disable"):
+        health = None
+    return health
 
 
 def _first_from(dockerfile: Path) -> str | None:
@@ -548,6 +562,8 @@ def derive(
     entrypoint: list[str] | None = None
     command_source = "image"
     port: int | None = None
+    app_health: tuple[str, ...] | None = None
+    app_health_source: str | None = None
 
     app: Service | None = None
     if compose is not None and dockerfile_path is not None:
@@ -620,6 +636,12 @@ def derive(
             command_source = f"compose service {app.name}"
         if app.ports:
             port = app.ports[0].target
+        if app.healthcheck and ("test" in app.healthcheck or app.healthcheck.get("disable")):
+            # Compose runs this one instead of the image's HEALTHCHECK (none when disabled);
+            # one with only timings (interval, retries) keeps the image's test.
+            found = compose_healthcheck(app)
+            app_health = tuple(found) if found else None
+            app_health_source = f"compose service {app.name}"
 
     # `--service`: alongside the compose services, replacing one of the same family/alias.
     flag_specs = [service_for_image(image) for image in flags.services]
@@ -728,6 +750,8 @@ def derive(
         dropped_mounts=dropped,
         templates=tuple(templates),
         blank_template_values=tuple(dict.fromkeys(blanks)),
+        app_healthcheck=app_health,
+        app_healthcheck_source=app_health_source,
     )
 
 
