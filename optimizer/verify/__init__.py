@@ -617,8 +617,15 @@ def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None =
 
 def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
     """When nothing ran as it should and the environment came from a committed template
-    with empty values, say so under the first reason: the template is a form to fill in."""
-    hint = options.run_plan.template_hint() if options.run_plan is not None else None
+    with empty values, say so under the first reason: the template is a form to fill in. The
+    same for a database/redis host no container under verify reaches (host.docker.internal,
+    localhost): named with the variable or setting that holds it."""
+    plan = options.run_plan
+    for hint in (plan.template_hint(), plan.unreachable_hint) if plan is not None else ():
+        _add_hint(report, hint)
+
+
+def _add_hint(report: VerifyReport, hint: str | None) -> None:
     if hint is None or report.verdict == "pass" or not report.verdict_reasons:
         return
     if report.before is not None and report.verdict != "inconclusive":

@@ -34,6 +34,7 @@ from optimizer.compose import ComposeProject, Service
 from optimizer.context import DjangoProject
 from optimizer.dockerfile import Dockerfile, next_workdir
 from optimizer.ports import port_from_command
+from optimizer.verify import hosts
 
 # Database backends that live in a server, so need a service and migrations run into it.
 SERVER_DATABASES = frozenset({"postgresql", "postgis", "mysql", "oracle", "cockroachdb"})
@@ -108,6 +109,10 @@ class RunPlan:
     # None then); source None: the image's own runs.
     app_healthcheck: tuple[str, ...] | None = None
     app_healthcheck_source: str | None = None
+    # Database/redis/broker hosts the app is pointed at that no container under verify reaches
+    # (host.docker.internal, localhost), with where each is set; and the sentence saying so.
+    unreachable_hosts: tuple[str, ...] = ()
+    unreachable_hint: str | None = None
 
     def template_hint(self) -> str | None:
         """Why an original may not run at all here: the env template it was given is a form
@@ -157,6 +162,7 @@ class RunPlan:
             "blank_template_values": list(self.blank_template_values),
             "app_healthcheck": list(self.app_healthcheck) if self.app_healthcheck else None,
             "app_healthcheck_source": self.app_healthcheck_source,
+            "unreachable_hosts": list(self.unreachable_hosts),
         }
 
 
@@ -571,8 +577,11 @@ def derive(
         notes.extend(compose.notes)
         if app is None:
             notes.append("no compose service builds this Dockerfile: the compose file is not used")
+    # Where each variable of the app's environment comes from, for the report.
+    origin: dict[str, str] = {}
     if app is not None:
         env.update(app.environment)
+        origin.update(dict.fromkeys(app.environment, f"compose service {app.name}'s environment"))
         for dep in compose.dependencies(app) if compose is not None else []:
             if (
                 dep.dockerfile is not None
@@ -649,7 +658,9 @@ def derive(
         specs = [s for s in specs if s.name != spec.name and family(s.image) != family(spec.image)]
         specs.append(spec)
     if flag_specs:
-        env.update(connection_env(flag_specs, project.env_vars))
+        connection = connection_env(flag_specs, project.env_vars)
+        env.update(connection)
+        origin.update(dict.fromkeys(connection, "--service"))
     if not specs:
         wanted = needed_services(project)
         if wanted:
@@ -677,6 +688,11 @@ def derive(
         )
 
     env.update(flags.env)  # the user's --env wins
+    origin.update(dict.fromkeys(flags.env, "--env"))
+    unreachable = _unreachable_hosts(project, dockerfile_text, env, origin)
+    unreachable_hint = hosts.explain(unreachable, [n for s in specs for n in (s.name, *s.aliases)])
+    if unreachable_hint is not None:
+        notes.append(unreachable_hint)
 
     templates = compose.templates if compose is not None and app is not None else ()
     blanks: list[str] = []
@@ -752,7 +768,36 @@ def derive(
         blank_template_values=tuple(dict.fromkeys(blanks)),
         app_healthcheck=app_health,
         app_healthcheck_source=app_health_source,
+        unreachable_hosts=tuple(h.describe() for h in unreachable),
+        unreachable_hint=unreachable_hint,
     )
+
+
+def _unreachable_hosts(
+    project: DjangoProject, dockerfile_text: str, env: dict[str, str], origin: dict[str, str]
+) -> list[hosts.LocalHost]:
+    """The app's database/redis/broker hosts that no container under verify reaches: in the
+    environment it is started with (only the variables the settings read, when they could be
+    read), then in the settings evaluated with that environment."""
+    from optimizer.project import settings_namespace
+
+    reads = set(project.env_vars) if project.settings_file is not None else None
+    found: list[hosts.LocalHost] = []
+    for var, value in env.items():
+        if reads is not None and var not in reads:
+            continue
+        found += hosts.from_environment({var: value}, origin.get(var, "the environment"))
+    try:
+        namespace = settings_namespace(project, dockerfile_text, env)
+    except (OSError, RecursionError):
+        namespace = None
+    if namespace is not None and project.settings_file is not None:
+        seen = {(f.kind, f.host) for f in found}
+        for item in hosts.from_settings(namespace, project.settings_file):
+            # A setting that only repeats what an environment variable above set is said once.
+            if (item.kind, item.host) not in seen:
+                found.append(item)
+    return found
 
 
 def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None) -> bool:
