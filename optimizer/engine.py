@@ -492,12 +492,14 @@ def run_container(
     entrypoint: list[str] | None = None,
     labels: dict[str, str] | None = None,
     aliases: list[str] | None = None,
+    working_dir: str | None = None,
 ) -> Any:
     """Start a detached container with `port` published on 127.0.0.1 (random host port).
 
     `command`/`entrypoint` None keep the image's; an `entrypoint` given without a `command`
     clears the image's CMD, as `docker run --entrypoint` and Compose do. `aliases` are the
     container's names on `network` (a compose service name, so `db:5432` resolves).
+    `working_dir` None keeps the image's WORKDIR.
     """
     kwargs: dict[str, Any] = {
         "detach": True,
@@ -513,6 +515,8 @@ def run_container(
         kwargs["command"] = command if command is not None else []
     elif command is not None:
         kwargs["command"] = command
+    if working_dir is not None:
+        kwargs["working_dir"] = working_dir  # compose's working_dir, as `docker run -w`
     if network is not None and aliases:
         api = client().api
         kwargs["networking_config"] = {network: api.create_endpoint_config(aliases=aliases)}

@@ -299,6 +299,10 @@ def _settings_literal(node: ast.expr) -> str | None:
     return None
 
 
+def image_environ(text: str) -> dict[str, str]:
+    return _image_environ(text)
+
+
 def _image_environ(text: str) -> dict[str, str]:
     """Variables the final stage sets with ENV: at run time the settings read these, not the
     defaults (`ENV MEDIA_ROOT=/data/media` moves the uploads). Values built from other

@@ -105,7 +105,7 @@ def test_with_a_compose_service_the_hint_names_it() -> None:
     hint = plan.unreachable_hint or ""
     assert "DB_HOST (compose service web's environment) = localhost" in hint
     assert "inside a container localhost is the container itself" in hint
-    assert "reachable by their names (db)" in hint and "`--env DB_HOST=db`" in hint
+    assert "point it at verify's service with `--env DB_HOST=db`" in hint
 
 
 def test_service_flag_overrides_the_variables_the_settings_read() -> None:
@@ -169,15 +169,36 @@ def test_settings_defaults_and_literals_are_named_with_their_file(tmp_path: Path
     assert project.settings_file == "mysite/settings.py"
     plan = derive(project, DOCKERFILE, Flags(), None, tmp_path / "Dockerfile")
     assert plan.unreachable_hosts == (
-        "DATABASES['default']['HOST'] in mysite/settings.py = localhost",
-        "CACHES['default']['LOCATION'] in mysite/settings.py = 127.0.0.1",
+        "DATABASES['default']['HOST'] in mysite/settings.py = localhost (the default of "
+        "DB_HOST, which nothing sets)",
+        "CACHES['default']['LOCATION'] in mysite/settings.py = 127.0.0.1 (written into the "
+        "settings)",
     )
-    assert "read it from the environment" in (plan.unreachable_hint or "")
+    hint = plan.unreachable_hint or ""
+    assert "give --service postgres:17 (it sets" in hint  # the cache host is written in
+    assert "CACHES['default']['LOCATION'] cannot be changed from outside" in hint
+
+    # With services, the variable to set is named with its value.
+    db = Service(name="pg", image="postgres:15")
+    cache = Service(name="cache", image="redis:7")
+    app = Service(
+        name="web",
+        build_context=tmp_path,
+        dockerfile=tmp_path / "Dockerfile",
+        depends_on=("pg", "cache"),
+    )
+    compose = ComposeProject(
+        tmp_path, (tmp_path / "compose.yml",), {"web": app, "pg": db, "cache": cache}
+    )
+    plan = derive(project, DOCKERFILE, Flags(), compose, tmp_path / "Dockerfile")
+    hint = plan.unreachable_hint or ""
+    assert "point it at verify's service with `--env DB_HOST=pg`" in hint
 
     # --env DB_HOST=db reaches the settings' os.environ.get: the database is no longer named.
     plan = derive(project, DOCKERFILE, Flags(env={"DB_HOST": "db"}), None, tmp_path / "Dockerfile")
     assert plan.unreachable_hosts == (
-        "CACHES['default']['LOCATION'] in mysite/settings.py = 127.0.0.1",
+        "CACHES['default']['LOCATION'] in mysite/settings.py = 127.0.0.1 (written into the "
+        "settings)",
     )
 
     # The image's ENV counts as the container's environment too.
@@ -186,15 +207,35 @@ def test_settings_defaults_and_literals_are_named_with_their_file(tmp_path: Path
     assert all("DATABASES" not in h for h in plan.unreachable_hosts)
 
 
-def test_a_database_url_default_in_the_settings_is_read_for_its_host(tmp_path: Path) -> None:
+def test_the_host_of_a_sqlite_database_is_never_used(tmp_path: Path) -> None:
+    # zmilv/dont-forgetter: ENGINE defaults to sqlite3 and HOST to localhost; only a
+    # SQL_ENGINE from the environment makes the host matter.
     project = _write_project(tmp_path)
+    (tmp_path / "mysite" / "settings.py").write_text(
+        SETTINGS.replace('"django.db.backends.postgresql"', 'os.environ.get("SQL_ENGINE", '
+                         '"django.db.backends.sqlite3")')
+    )
+    plan = derive(project, DOCKERFILE, Flags(), None, tmp_path / "Dockerfile")
+    assert all("DATABASES" not in h for h in plan.unreachable_hosts)
+    env = {"SQL_ENGINE": "django.db.backends.postgresql"}
+    plan = derive(project, DOCKERFILE, Flags(env=env), None, tmp_path / "Dockerfile")
+    assert (
+        "DATABASES['default']['HOST'] in mysite/settings.py = localhost (the default of "
+        "DB_HOST, which nothing sets)"
+    ) in plan.unreachable_hosts
+
+
+def test_a_database_url_default_in_the_settings_is_read_for_its_host(tmp_path: Path) -> None:
+    _write_project(tmp_path)
     (tmp_path / "mysite" / "settings.py").write_text(
         "import dj_database_url\nSECRET_KEY = 'x'\nDATABASES = {'default': dj_database_url.config("
         "default='postgres://app:pw@host.docker.internal:5432/app')}\n"
     )
+    project = inspect_project(tmp_path, DOCKERFILE)
     plan = derive(project, DOCKERFILE, Flags(), None, tmp_path / "Dockerfile")
     assert plan.unreachable_hosts == (
-        "DATABASES['default']['HOST'] in mysite/settings.py = host.docker.internal",
+        "DATABASES['default']['HOST'] in mysite/settings.py = host.docker.internal (the "
+        "default of DATABASE_URL, which nothing sets)",
     )
     url = "postgres://app:pw@db:5432/app"
     plan = derive(

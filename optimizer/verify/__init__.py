@@ -427,6 +427,7 @@ def _verify(
                 network=networks[name],
                 labels=labels,
                 register=run.containers.append,
+                working_dir=plan.working_dir,
             )
             side.pre_step = step.to_dict()
             if not step.ok:
@@ -458,6 +459,7 @@ def _verify(
                 command=plan.command,
                 entrypoint=plan.entrypoint,
                 labels=run.labels,
+                working_dir=plan.working_dir,
             )
         except engine.EngineError as exc:
             # A command that does not exist in the image, say: that side serves nothing.

@@ -17,9 +17,9 @@ the settings evaluated with that environment (a literal `'HOST': 'localhost'` or
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 # host.docker.internal and its Docker Desktop spellings; the loopback names.
 DOCKER_HOST_NAMES = frozenset(
@@ -45,10 +45,52 @@ class LocalHost:
     where: str  # "DB_HOST (compose service web's environment)", "DATABASES['default'] HOST ..."
     host: str
     kind: str  # "database", "redis", "broker"
-    in_settings: bool = False  # written in (or defaulted by) the settings, not the environment
+    value: str = ""  # the whole value (a URL, or the host itself)
+    # Where the setting is in the settings' namespace (("DATABASES", "default", "HOST")); empty
+    # for a variable of the environment.
+    path: tuple[str, ...] = ()
+    # The environment variable the value comes from: the variable itself for the environment's,
+    # for a setting the variable whose default it is (None: written into the settings; "" the
+    # environment decides it, through a variable we cannot name).
+    variable: str | None = None
 
     def describe(self) -> str:
-        return f"{self.where} = {self.host}"
+        said = f"{self.where} = {self.host}"
+        if self.path and self.variable:
+            said += f" (the default of {self.variable}, which nothing sets)"
+        elif self.path and self.variable is None:
+            said += " (written into the settings)"
+        return said
+
+
+# What an unset variable is given when the settings are read again to see which setting it
+# feeds: a value no project uses that names the variable, shaped as a URL too, so that
+# `dj_database_url.config()` and `env.cache()` still parse it (their host is lower-cased).
+MARKER = "djopt-unset-variable-"
+
+
+def marker(variable: str) -> str:
+    return f"djopt://{MARKER}{variable}/"
+
+
+def attribute(item: LocalHost, marked: dict[str, Any], variables: Iterable[str]) -> LocalHost:
+    """`item` (a setting) with the variable it comes from, read from the settings evaluated
+    again with every unset variable they read set to `marker(name)` (`marked`); `variables`:
+    the names that were marked."""
+    if not item.path:
+        return item
+    value: Any = marked
+    for key in item.path:
+        value = value.get(key) if isinstance(value, dict) else None
+    text = repr(value).lower()
+    if MARKER in text:
+        name = text.split(MARKER, 1)[1]
+        end = next((i for i, ch in enumerate(name) if not (ch.isalnum() or ch == "_")), len(name))
+        by_lower = {v.lower(): v for v in variables}
+        return replace(item, variable=by_lower.get(name[:end], name[:end].upper()))
+    if not any(item.value == v for v in _strings(value)):
+        return replace(item, variable="")  # it changed: the environment decides it somehow
+    return item
 
 
 def host_of(value: str) -> str | None:
@@ -94,7 +136,7 @@ def from_environment(env: dict[str, str], source: str) -> list[LocalHost]:
         kind = kind_of(var)
         host = host_of(value) if kind is not None else None
         if kind is not None and unreachable(host):
-            found.append(LocalHost(f"{var} ({source})", str(host), kind))
+            found.append(LocalHost(f"{var} ({source})", str(host), kind, value, (), var))
     return found
 
 
@@ -107,6 +149,9 @@ def from_settings(namespace: dict[str, Any], settings_file: str) -> list[LocalHo
         for alias, entry in databases.items():
             if not isinstance(entry, dict):
                 continue
+            engine = entry.get("ENGINE")
+            if isinstance(engine, str) and ("sqlite" in engine or "spatialite" in engine):
+                continue  # a file: its HOST (a leftover default) is never used
             host = entry.get("HOST")
             if isinstance(host, str) and unreachable(host_of(host)):
                 found.append(
@@ -114,7 +159,8 @@ def from_settings(namespace: dict[str, Any], settings_file: str) -> list[LocalHo
                         f"DATABASES[{alias!r}]['HOST'] in {settings_file}",
                         str(host_of(host)),
                         "database",
-                        True,
+                        host,
+                        ("DATABASES", str(alias), "HOST"),
                     )
                 )
     caches = namespace.get("CACHES")
@@ -130,7 +176,8 @@ def from_settings(namespace: dict[str, Any], settings_file: str) -> list[LocalHo
                             f"CACHES[{alias!r}]['LOCATION'] in {settings_file}",
                             str(host),
                             "redis",
-                            True,
+                            location,
+                            ("CACHES", str(alias), "LOCATION"),
                         )
                     )
     for name in _URL_SETTINGS:
@@ -138,7 +185,9 @@ def from_settings(namespace: dict[str, Any], settings_file: str) -> list[LocalHo
             host = host_of(value)
             if unreachable(host):
                 kind = "broker" if "BROKER" in name else "redis"
-                found.append(LocalHost(f"{name} in {settings_file}", str(host), kind, True))
+                found.append(
+                    LocalHost(f"{name} in {settings_file}", str(host), kind, value, (name,))
+                )
     return found
 
 
@@ -149,9 +198,29 @@ def _strings(value: object) -> Iterable[str]:
         yield from (v for v in value if isinstance(v, str))
 
 
-def explain(found: list[LocalHost], service_names: Iterable[str]) -> str | None:
+def _with_host(value: str, host: str) -> str:
+    """`value` pointing at `host` instead: a URL keeps its scheme, credentials, port and path."""
+    if "://" not in value:
+        return host
+    try:
+        parts = urlsplit(value)
+        old = parts.hostname
+    except ValueError:
+        return host
+    if not old:
+        return value
+    netloc = parts.netloc
+    at = netloc.rfind("@") + 1
+    tail = netloc[at:]
+    bracketed = f"[{old}]"
+    new_tail = tail.replace(bracketed if bracketed in tail else old, host, 1)
+    return urlunsplit(parts._replace(netloc=netloc[:at] + new_tail))
+
+
+def explain(found: list[LocalHost], services: dict[str, str]) -> str | None:
     """One sentence naming every such value, why no container under verify reaches it, and what
-    to do; None when there is none."""
+    to do; None when there is none. `services`: kind ("database", "redis", "broker") -> the
+    name verify's service of that kind is reachable by."""
     if not found:
         return None
     items = "; ".join(f.describe() for f in found)
@@ -166,26 +235,37 @@ def explain(found: list[LocalHost], service_names: Iterable[str]) -> str | None:
         why.append(
             "inside a container localhost is the container itself, where nothing else listens"
         )
-    names = sorted(dict.fromkeys(service_names))
-    if names:
-        fix = (
-            "verify's services are reachable by their names ("
-            + ", ".join(names)
-            + "): point the variable at one (`--env DB_HOST="
-            + names[0]
-            + "`, say)"
+    fixes: list[str] = []
+    written: list[str] = []
+    missing: list[str] = []
+    for item in found:
+        target = services.get(item.kind) or (
+            services.get("redis") if item.kind == "broker" else None
         )
-    else:
-        fix = (
-            "give `--service postgres:17` / `--service redis:7`, which sets DATABASE_URL, "
-            "REDIS_URL and the host variables the settings read"
+        if item.variable is None:
+            written.append(item.where.split(" in ", 1)[0])
+        elif target is None:
+            missing.append(item.kind)
+        elif item.variable:
+            fixes.append(f"`--env {item.variable}={_with_host(item.value, target)}`")
+    advice: list[str] = []
+    if fixes:
+        advice.append("point it at verify's service with " + " ".join(dict.fromkeys(fixes)))
+    if missing:
+        images = {"database": "postgres:17", "redis": "redis:7", "broker": "redis:7"}
+        flags = " ".join(dict.fromkeys(f"--service {images[k]}" for k in missing))
+        advice.append(
+            f"give {flags} (it sets DATABASE_URL, REDIS_URL and the host variables the "
+            "settings read)"
         )
-    if any(f.in_settings for f in found):
-        fix += (
-            "; a value written into the settings cannot be changed from outside: read it from "
-            "the environment (`os.environ.get('DB_HOST', 'localhost')`)"
+    if written:
+        advice.append(
+            f"{', '.join(dict.fromkeys(written))} cannot be changed from outside: read "
+            "it from the environment (`os.environ.get('DB_HOST', 'localhost')`)"
         )
+    if not advice:
+        advice.append("set the variable that decides it with --env")
     return (
         f"the app is pointed at a host verify's containers cannot reach: {items} "
-        f"({'; '.join(why)}): {fix}"
+        f"({'; '.join(why)}): {'; '.join(advice)}"
     )

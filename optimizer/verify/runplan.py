@@ -85,6 +85,8 @@ class RunPlan:
     command: list[str] | None = None
     entrypoint: list[str] | None = None
     command_source: str = "image"
+    # The compose service's working_dir (`docker run -w`), None: the image's WORKDIR.
+    working_dir: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     pre: list[str] | None = None
     pre_source: str = "none"
@@ -147,6 +149,7 @@ class RunPlan:
             "command": self.command,
             "entrypoint": self.entrypoint,
             "command_source": self.command_source,
+            "working_dir": self.working_dir,
             "env_keys": sorted(self.env),  # names only: compose environments hold secrets
             "pre": self.pre,
             "pre_source": self.pre_source,
@@ -570,6 +573,7 @@ def derive(
     port: int | None = None
     app_health: tuple[str, ...] | None = None
     app_health_source: str | None = None
+    working_dir: str | None = None
 
     app: Service | None = None
     if compose is not None and dockerfile_path is not None:
@@ -635,10 +639,18 @@ def derive(
                     f"named volumes of {app.name!r} ({', '.join(map(str, named))}) are not "
                     "reused: each side starts empty"
                 )
-        if app.user or app.working_dir:
+        if app.user:
             notes.append(
-                f"compose service {app.name!r} sets user/working_dir: not applied, each side "
-                "runs as its image says (the rewrite may change the user on purpose)"
+                f"compose service {app.name!r} sets user: not applied, each side runs as its "
+                "image says (the rewrite may change the user on purpose)"
+            )
+        if app.working_dir:
+            # Its command is relative to it (`python manage.py runserver` in
+            # /usr/src/app/backend, zmilv/dont-forgetter): without it the original cannot start.
+            working_dir = app.working_dir
+            notes.append(
+                f"compose service {app.name!r} sets working_dir {app.working_dir}: both sides "
+                "run there"
             )
         if app.command is not None or app.entrypoint is not None:
             command, entrypoint = app.command, app.entrypoint
@@ -690,7 +702,7 @@ def derive(
     env.update(flags.env)  # the user's --env wins
     origin.update(dict.fromkeys(flags.env, "--env"))
     unreachable = _unreachable_hosts(project, dockerfile_text, env, origin)
-    unreachable_hint = hosts.explain(unreachable, [n for s in specs for n in (s.name, *s.aliases)])
+    unreachable_hint = hosts.explain(unreachable, _service_names(specs))
     if unreachable_hint is not None:
         notes.append(unreachable_hint)
 
@@ -753,6 +765,7 @@ def derive(
         command=command,
         entrypoint=entrypoint,
         command_source=command_source,
+        working_dir=working_dir,
         env=env,
         pre=pre,
         pre_source=pre_source,
@@ -779,7 +792,7 @@ def _unreachable_hosts(
     """The app's database/redis/broker hosts that no container under verify reaches: in the
     environment it is started with (only the variables the settings read, when they could be
     read), then in the settings evaluated with that environment."""
-    from optimizer.project import settings_namespace
+    from optimizer.project import image_environ, settings_namespace
 
     reads = set(project.env_vars) if project.settings_file is not None else None
     found: list[hosts.LocalHost] = []
@@ -791,13 +804,43 @@ def _unreachable_hosts(
         namespace = settings_namespace(project, dockerfile_text, env)
     except (OSError, RecursionError):
         namespace = None
-    if namespace is not None and project.settings_file is not None:
-        seen = {(f.kind, f.host) for f in found}
-        for item in hosts.from_settings(namespace, project.settings_file):
-            # A setting that only repeats what an environment variable above set is said once.
-            if (item.kind, item.host) not in seen:
-                found.append(item)
-    return found
+    if namespace is None or project.settings_file is None:
+        return found
+    seen = {(f.kind, f.host) for f in found}
+    # A setting that only repeats what an environment variable above set is said once.
+    settings = [
+        item
+        for item in hosts.from_settings(namespace, project.settings_file)
+        if (item.kind, item.host) not in seen
+    ]
+    if settings:
+        # Which variable each comes from: read again with every variable the settings read
+        # and nothing sets (neither the environment nor the image's ENV) marked.
+        image = image_environ(dockerfile_text) if dockerfile_text else {}
+        unset = {
+            var: hosts.marker(var)
+            for var in project.env_vars
+            if var not in env and var not in image
+        }
+        try:
+            marked = settings_namespace(project, dockerfile_text, {**unset, **env}) or {}
+        except (OSError, RecursionError):
+            marked = {}
+        if marked:
+            settings = [hosts.attribute(item, marked, unset) for item in settings]
+    return found + settings
+
+
+def _service_names(specs: list[ServiceSpec]) -> dict[str, str]:
+    """The name each kind of service is reachable by: database, redis, broker."""
+    names: dict[str, str] = {}
+    for spec in specs:
+        fam = family(spec.image)
+        kind = {"postgres": "database", "mysql": "database", "redis": "redis",
+                "rabbitmq": "broker"}.get(fam or "")
+        if kind is not None:
+            names.setdefault(kind, spec.name)
+    return names
 
 
 def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None) -> bool:

@@ -284,6 +284,7 @@ def run_pre(
     labels: dict[str, str],
     register: Callable[[str], None],
     timeout: float = PRE_TIMEOUT,
+    working_dir: str | None = None,
 ) -> PreStep:
     """Run the pre-step (migrations) in a throwaway container of the app's image, with the
     app's environment and network, bounded; its log tail is kept for the report."""
@@ -300,6 +301,7 @@ def run_pre(
             command=command,
             entrypoint=entrypoint,
             labels=labels,
+            working_dir=working_dir,
         )
     except engine.EngineError as exc:
         step.error = str(exc)[-300:]
