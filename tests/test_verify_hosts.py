@@ -194,8 +194,9 @@ def test_settings_defaults_and_literals_are_named_with_their_file(tmp_path: Path
     hint = plan.unreachable_hint or ""
     assert "point it at verify's service with `--env DB_HOST=pg`" in hint
 
-    # --env DB_HOST=db reaches the settings' os.environ.get: the database is no longer named.
-    plan = derive(project, DOCKERFILE, Flags(env={"DB_HOST": "db"}), None, tmp_path / "Dockerfile")
+    # --env DB_HOST=... reaches the settings' os.environ.get: the database is no longer named.
+    env = {"DB_HOST": "db.example.com"}
+    plan = derive(project, DOCKERFILE, Flags(env=env), None, tmp_path / "Dockerfile")
     assert plan.unreachable_hosts == (
         "CACHES['default']['LOCATION'] in mysite/settings.py = 127.0.0.1 (written into the "
         "settings)",
@@ -237,7 +238,7 @@ def test_a_database_url_default_in_the_settings_is_read_for_its_host(tmp_path: P
         "DATABASES['default']['HOST'] in mysite/settings.py = host.docker.internal (the "
         "default of DATABASE_URL, which nothing sets)",
     )
-    url = "postgres://app:pw@db:5432/app"
+    url = "postgres://app:pw@db.example.com:5432/app"
     plan = derive(
         project, DOCKERFILE, Flags(env={"DATABASE_URL": url}), None, tmp_path / "Dockerfile"
     )
@@ -263,3 +264,35 @@ def test_the_hint_goes_under_the_first_reason_when_nothing_was_proven() -> None:
     finish(report, VerifyOptions(run_plan=plan))
     assert report.verdict == "inconclusive"
     assert report.verdict_reasons[0].cause[-1] == "the app is pointed at a host ..."
+
+
+def test_any_service_url_at_host_docker_internal_is_named() -> None:
+    # muchdogesec/ctibutler's .env.markdown: ARANGODB_HOST_URL='http://host.docker.internal:8529'.
+    env = {
+        "ARANGODB_HOST_URL": "http://host.docker.internal:8529",
+        "CALLBACK_URL": "http://localhost:8000/done",  # the app's own address: not blamed
+        "DJANGO_ALLOWED_HOSTS": "localhost host.docker.internal",  # not a URL or a host var
+    }
+    found = hosts.from_environment(env, "compose service django's environment")
+    assert [(f.where, f.kind) for f in found] == [
+        ("ARANGODB_HOST_URL (compose service django's environment)", "other")
+    ]
+    hint = hosts.explain(found, {}) or ""
+    assert "host.docker.internal is the machine running Docker" in hint
+    assert "verify starts no service for ARANGODB_HOST_URL" in hint
+
+
+def test_a_service_name_that_no_service_has_is_named() -> None:
+    # ctibutler's .env.markdown says POSTGRES_HOST=pgdb; its compose file has no pgdb.
+    redis = Service(name="redis", image="redis:7")
+    plan = derive(
+        _project(env_vars=("POSTGRES_HOST", "CELERY_BROKER_URL"), settings_file="x/s.py"),
+        DOCKERFILE,
+        Flags(),
+        _compose({"POSTGRES_HOST": "pgdb", "CELERY_BROKER_URL": "redis://redis:6379/0"}, redis),
+        Path("/proj/Dockerfile"),
+    )
+    assert plan.unreachable_hosts == ("POSTGRES_HOST (compose service web's environment) = pgdb",)
+    hint = plan.unreachable_hint or ""
+    assert "no service verify starts is named pgdb (compose would not resolve it either)" in hint
+    assert "give --service postgres:17" in hint

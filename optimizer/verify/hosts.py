@@ -53,6 +53,9 @@ class LocalHost:
     # for a setting the variable whose default it is (None: written into the settings; "" the
     # environment decides it, through a variable we cannot name).
     variable: str | None = None
+    # The host is a name no service verify starts is reachable by (not a loopback or the
+    # Docker host's name).
+    absent: bool = False
 
     def describe(self) -> str:
         said = f"{self.where} = {self.host}"
@@ -129,14 +132,36 @@ def kind_of(var: str) -> str | None:
     return {"db": "database", "redis": "redis", "broker": "broker"}[found[0]]
 
 
-def from_environment(env: dict[str, str], source: str) -> list[LocalHost]:
-    """Variables of the app's environment that point a service at an unreachable host."""
+def from_environment(
+    env: dict[str, str], source: str, services: Iterable[str] | None = None
+) -> list[LocalHost]:
+    """Variables of the app's environment that point a service at an unreachable host: a
+    database, redis or broker variable at localhost or host.docker.internal, and any host or
+    URL variable at host.docker.internal, which names nothing else (ctibutler's
+    `ARANGODB_HOST_URL=http://host.docker.internal:8529`). `localhost` in another variable may
+    be the app's own (ALLOWED_HOSTS, a callback URL), so it is not blamed."""
     found: list[LocalHost] = []
+    names = {n.lower() for n in services or ()}
     for var, value in env.items():
         kind = kind_of(var)
-        host = host_of(value) if kind is not None else None
+        host = host_of(value)
+        if kind is None and host in DOCKER_HOST_NAMES:
+            upper = var.upper()
+            if "://" in value or upper.endswith(("HOST", "HOSTNAME", "URL", "URI", "ADDR")):
+                kind = "other"
         if kind is not None and unreachable(host):
             found.append(LocalHost(f"{var} ({source})", str(host), kind, value, (), var))
+        elif (
+            kind is not None
+            and services is not None
+            and host is not None
+            and "." not in host
+            and ":" not in host
+            and host not in names
+        ):
+            # A one-word name is a compose service's: ctibutler's POSTGRES_HOST=pgdb, with no
+            # pgdb in its compose file, resolves nowhere on verify's network (nor compose's).
+            found.append(LocalHost(f"{var} ({source})", host, kind, value, (), var, absent=True))
     return found
 
 
@@ -224,12 +249,18 @@ def explain(found: list[LocalHost], services: dict[str, str]) -> str | None:
     if not found:
         return None
     items = "; ".join(f.describe() for f in found)
-    hosts = {f.host for f in found}
+    hosts = {f.host for f in found if not f.absent}
+    absent = [f.host for f in found if f.absent]
     why: list[str] = []
     if hosts & DOCKER_HOST_NAMES:
         why.append(
             "host.docker.internal is the machine running Docker (a server installed there), "
             "not one of verify's throwaway services"
+        )
+    if absent:
+        why.append(
+            f"no service verify starts is named {', '.join(dict.fromkeys(absent))} (compose "
+            "would not resolve it either)"
         )
     if hosts & LOOPBACK:
         why.append(
@@ -238,12 +269,15 @@ def explain(found: list[LocalHost], services: dict[str, str]) -> str | None:
     fixes: list[str] = []
     written: list[str] = []
     missing: list[str] = []
+    others: list[str] = []
     for item in found:
         target = services.get(item.kind) or (
             services.get("redis") if item.kind == "broker" else None
         )
         if item.variable is None:
             written.append(item.where.split(" in ", 1)[0])
+        elif item.kind == "other":
+            others.append(item.variable or item.where)
         elif target is None:
             missing.append(item.kind)
         elif item.variable:
@@ -257,6 +291,11 @@ def explain(found: list[LocalHost], services: dict[str, str]) -> str | None:
         advice.append(
             f"give {flags} (it sets DATABASE_URL, REDIS_URL and the host variables the "
             "settings read)"
+        )
+    if others:
+        advice.append(
+            f"verify starts no service for {', '.join(dict.fromkeys(others))}: run it as a "
+            "compose service the app depends on and point the variable at its name"
         )
     if written:
         advice.append(

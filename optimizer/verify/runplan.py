@@ -701,7 +701,9 @@ def derive(
 
     env.update(flags.env)  # the user's --env wins
     origin.update(dict.fromkeys(flags.env, "--env"))
-    unreachable = _unreachable_hosts(project, dockerfile_text, env, origin)
+    unreachable = _unreachable_hosts(
+        project, dockerfile_text, env, origin, [n for s in specs for n in (s.name, *s.aliases)]
+    )
     unreachable_hint = hosts.explain(unreachable, _service_names(specs))
     if unreachable_hint is not None:
         notes.append(unreachable_hint)
@@ -787,7 +789,11 @@ def derive(
 
 
 def _unreachable_hosts(
-    project: DjangoProject, dockerfile_text: str, env: dict[str, str], origin: dict[str, str]
+    project: DjangoProject,
+    dockerfile_text: str,
+    env: dict[str, str],
+    origin: dict[str, str],
+    service_names: list[str],
 ) -> list[hosts.LocalHost]:
     """The app's database/redis/broker hosts that no container under verify reaches: in the
     environment it is started with (only the variables the settings read, when they could be
@@ -799,7 +805,11 @@ def _unreachable_hosts(
     for var, value in env.items():
         if reads is not None and var not in reads:
             continue
-        found += hosts.from_environment({var: value}, origin.get(var, "the environment"))
+        source = origin.get(var, "the environment")
+        # Only a name compose or --env gives is checked against the services: --service's
+        # are the services' own names.
+        names = service_names if source.startswith(("compose", "--env")) else None
+        found += hosts.from_environment({var: value}, source, names)
     try:
         namespace = settings_namespace(project, dockerfile_text, env)
     except (OSError, RecursionError):
