@@ -606,3 +606,16 @@ def test_the_compose_working_dir_is_applied_the_user_is_not() -> None:
     assert any(said in n for n in plan.notes)
     assert any("sets user: not applied" in n for n in plan.notes)
     assert derive(project(), DOCKERFILE, Flags()).working_dir is None
+
+
+def test_the_compose_expose_of_the_app_gives_its_port() -> None:
+    # NotMainCode/octopus: `expose: ["8008"]` behind nginx, gunicorn bound in a script.
+    app = web(
+        raw={"expose": ["8008"]},
+        command=["./wait-for-it.sh", "db:5432", "--", "./run_app.dev.sh"],
+    )
+    plan = derive(project(), NO_CMD, Flags(), compose_project(app), ROOT / "Dockerfile")
+    assert plan.port == 8008
+    published = web(raw={"expose": ["8008"]}, ports=(Port(9000, "80"),))
+    plan = derive(project(), DOCKERFILE, Flags(), compose_project(published), ROOT / "Dockerfile")
+    assert plan.port == 9000

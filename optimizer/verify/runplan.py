@@ -657,6 +657,15 @@ def derive(
             command_source = f"compose service {app.name}"
         if app.ports:
             port = app.ports[0].target
+        else:
+            # `expose:` names the container port too (behind a proxy, nothing is published):
+            # NotMainCode/octopus serves on 8008 from a script, and verify probed 8000.
+            exposed = [
+                int(str(p).split("/")[0])
+                for p in app.raw.get("expose") or []
+                if str(p).split("/")[0].isdigit()
+            ]
+            port = exposed[0] if exposed else None
         if app.healthcheck and ("test" in app.healthcheck or app.healthcheck.get("disable")):
             # Compose runs this one instead of the image's HEALTHCHECK (none when disabled);
             # one with only timings (interval, retries) keeps the image's test.
