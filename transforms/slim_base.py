@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Callable, Iterable, Iterator
 
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
-from optimizer.shell import classify, program, split_commands
+from optimizer.shell import classify, inner_commands, program, split_commands
 from optimizer.syspkgs import FULL_IMAGE_TOOLS, TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, Result
 from transforms.dockerignore import runs_git_at_run_time
@@ -284,8 +284,12 @@ def _needed_packages(
             "RUN calls {tool}",
             full_only=False,
         )
+        # Also inside `if ...; then pip install -r local.txt; else pip install -r prod.txt; fi`
+        # (sleakops/example-django-celery): psycopg2's headers must be there for it.
         if first_install is None and any(
-            classify(s.text) == "deps" for s in split_commands(ins.args)
+            classify(c) == "deps"
+            for seg in split_commands(ins.args)
+            for c in inner_commands(seg.text)
         ):
             first_install = n
         # A script the RUN runs (`./setup-venv.sh`) builds with the same image: the tools it
