@@ -88,3 +88,47 @@ def test_a_healthcheck_with_the_images_python_passes_on_both(tmp_path: Path) -> 
     assert "verify: PASS" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
     assert "HEALTHCHECK `python -c" in done.stdout and "passes on both" in done.stdout
     assert_clean(run_id_of(done.stderr), done.stderr)
+
+
+def test_a_service_healthcheck_whose_program_the_image_lacks_falls_back_to_tcp() -> None:
+    """A redis:7 stand-in given a healthcheck calling a program it does not have (the lab's
+    stand-ins are not the official images): `|| exit 1` makes it exit 1, the shell says
+    `not found`; TCP (a PING) decides, and the status says which check it replaced."""
+    import time
+    import uuid
+
+    from optimizer import engine
+    from optimizer.verify import services
+    from optimizer.verify.runplan import ServiceSpec
+
+    if not engine.image_exists("redis:7"):
+        pytest.skip("no redis:7 stand-in (run ../shared/lab/images-up)")
+    run_id = f"verifyk-hc-{uuid.uuid4().hex[:8]}"
+    labels = {"dj-optimize.run": run_id}
+    network = f"{run_id}-net"
+    specs = (
+        ServiceSpec(
+            "cache",
+            "redis:7",
+            port=6379,
+            healthcheck=["CMD-SHELL", "no-such-redis-check ping || exit 1"],
+        ),
+    )
+    names: list[str] = []
+    engine.create_network(network, labels)
+    try:
+        containers, statuses = services.start(
+            specs, "after", run_id, network, labels, names.append
+        )
+        services.await_ready(specs, containers, statuses, time.monotonic(), timeout=30)
+        [status] = statuses
+        assert (status.ready, status.error) == (True, None)
+        assert status.health_note == (
+            "its compose healthcheck `no-such-redis-check ping || exit 1` cannot run: "
+            "no-such-redis-check is not in image redis:7 (exit 1); readiness was checked by "
+            "TCP instead (port 6379 answering to a PING)"
+        )
+    finally:
+        failures = engine.remove(containers=names, networks=[network])
+        assert not failures
+        assert engine.find_labelled(run_id).empty()
