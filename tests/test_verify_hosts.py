@@ -294,5 +294,5 @@ def test_a_service_name_that_no_service_has_is_named() -> None:
     )
     assert plan.unreachable_hosts == ("POSTGRES_HOST (compose service web's environment) = pgdb",)
     hint = plan.unreachable_hint or ""
-    assert "no service verify starts is named pgdb (compose would not resolve it either)" in hint
+    assert "no service verify starts is named pgdb (the compose file has none" in hint
     assert "give --service postgres:17" in hint

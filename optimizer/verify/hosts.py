@@ -160,7 +160,7 @@ def from_environment(
             and host not in names
         ):
             # A one-word name is a compose service's: ctibutler's POSTGRES_HOST=pgdb, with no
-            # pgdb in its compose file, resolves nowhere on verify's network (nor compose's).
+            # pgdb in its compose file, resolves nowhere on verify's network.
             found.append(LocalHost(f"{var} ({source})", host, kind, value, (), var, absent=True))
     return found
 
@@ -259,8 +259,8 @@ def explain(found: list[LocalHost], services: dict[str, str]) -> str | None:
         )
     if absent:
         why.append(
-            f"no service verify starts is named {', '.join(dict.fromkeys(absent))} (compose "
-            "would not resolve it either)"
+            f"no service verify starts is named {', '.join(dict.fromkeys(absent))} (the compose "
+            "file has none of that name, or verify does not start it)"
         )
     if hosts & LOOPBACK:
         why.append(
