@@ -67,6 +67,9 @@ class ImageInfo:
     working_dir: str
     env: dict[str, str] = field(default_factory=dict)
     stop_signal: str = ""
+    # The HEALTHCHECK's test as the engine stores it (["CMD-SHELL", "curl -f ..."] or
+    # ["CMD", "curl", ...]); None when the image has none or says HEALTHCHECK NONE.
+    healthcheck: list[str] | None = None
 
     def top_layers(self, n: int = 5, base_entries: int = 0) -> list[Layer]:
         """The biggest layers; `base_entries` oldest history entries (the base's) left out."""
@@ -393,7 +396,16 @@ def image_info(tag: str) -> ImageInfo:
         working_dir=str(config.get("WorkingDir") or ""),
         env=env,
         stop_signal=str(config.get("StopSignal") or ""),
+        healthcheck=_healthcheck_test(config.get("Healthcheck")),
     )
+
+
+def _healthcheck_test(value: object) -> list[str] | None:
+    """The test of an image's Config.Healthcheck; ["NONE"] (HEALTHCHECK NONE) is none."""
+    test = _str_list(value.get("Test")) if isinstance(value, dict) else None
+    if not test or test[0] not in ("CMD", "CMD-SHELL") or len(test) < 2:
+        return None
+    return test
 
 
 def _str_list(value: object) -> list[str] | None:
@@ -480,12 +492,14 @@ def run_container(
     entrypoint: list[str] | None = None,
     labels: dict[str, str] | None = None,
     aliases: list[str] | None = None,
+    working_dir: str | None = None,
 ) -> Any:
     """Start a detached container with `port` published on 127.0.0.1 (random host port).
 
     `command`/`entrypoint` None keep the image's; an `entrypoint` given without a `command`
     clears the image's CMD, as `docker run --entrypoint` and Compose do. `aliases` are the
     container's names on `network` (a compose service name, so `db:5432` resolves).
+    `working_dir` None keeps the image's WORKDIR.
     """
     kwargs: dict[str, Any] = {
         "detach": True,
@@ -501,6 +515,8 @@ def run_container(
         kwargs["command"] = command if command is not None else []
     elif command is not None:
         kwargs["command"] = command
+    if working_dir is not None:
+        kwargs["working_dir"] = working_dir  # compose's working_dir, as `docker run -w`
     if network is not None and aliases:
         api = client().api
         kwargs["networking_config"] = {network: api.create_endpoint_config(aliases=aliases)}

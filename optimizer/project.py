@@ -124,6 +124,23 @@ def inspect_project(context: Path, dockerfile_text: str | None = None) -> Django
     )
 
 
+def settings_namespace(
+    project: DjangoProject, dockerfile_text: str, environ: dict[str, str]
+) -> dict[str, Any] | None:
+    """The settings as the running container sees them: evaluated with the image's ENV and
+    `environ` (the variables the container is started with) over it; None when they are not
+    in the context."""
+    if project.settings_file is None:
+        return None
+    context = Path(project.root)
+    path = context / project.settings_file
+    if not path.is_file():
+        return None
+    finder = ModuleFinder(context, project.project_dir)
+    image = _image_environ(dockerfile_text) if dockerfile_text else {}
+    return read_settings(context, finder, project.project_dir, path, {**image, **environ}).namespace
+
+
 def find_manage_py(context: Path) -> str | None:
     """Context-relative path of manage.py: the root first, then up to three directories deep.
 
@@ -280,6 +297,10 @@ def _settings_literal(node: ast.expr) -> str | None:
     if isinstance(node, ast.Call) and len(node.args) >= 2:
         return _settings_literal(node.args[1])
     return None
+
+
+def image_environ(text: str) -> dict[str, str]:
+    return _image_environ(text)
 
 
 def _image_environ(text: str) -> dict[str, str]:

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 _MAX_SOURCE_BYTES = 1_000_000
 _MAX_STATEMENTS = 50_000
@@ -977,9 +978,12 @@ class Interpreter:
                 if value is not None and url is UNKNOWN:
                     url = value
             else:
-                self.env_vars.setdefault(
-                    "DATABASE_URL" if kind == "db" else "CACHE_URL", None
-                )
+                # `dj_database_url.config()`, `env.db()`: the default variable, read like any.
+                default_var = "DATABASE_URL" if kind == "db" else "CACHE_URL"
+                self.env_vars.setdefault(default_var, None)
+                value = self.environ.get(default_var)
+                if value is not None and url is UNKNOWN:
+                    url = value
             default_node = kwargs.get("default") or (positional[0] if positional else None)
             if url is UNKNOWN and default_node is not None:
                 url = self.eval(default_node, frame)
@@ -1087,7 +1091,13 @@ def _database_from_url(url: str) -> dict[str, Any]:
         name = rest[1:] if rest.startswith("/") else rest
         name = name.split("?", 1)[0]
         return {"ENGINE": engine, "NAME": name or ":memory:"}
-    return {"ENGINE": engine}
+    entry: dict[str, Any] = {"ENGINE": engine}
+    # The host, for verify to tell a server it cannot reach (`@localhost`, host.docker.internal).
+    with contextlib.suppress(ValueError):
+        host = urlsplit(url).hostname
+        if host:
+            entry["HOST"] = host
+    return entry
 
 
 def _cache_from_url(url: str) -> dict[str, Any]:

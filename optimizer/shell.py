@@ -33,6 +33,35 @@ class Segment:
 
 def split_commands(command: str) -> list[Segment]:
     """Split at top-level `&&` / `;`. `||`, pipes and subshells stay inside their segment."""
+    return _merge_compound(_split_flat(command))
+
+
+# Words that open, continue or close a compound command, before the command they guard.
+_COMPOUND_WORDS = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "{", "}", "!"}
+)
+
+
+def inner_commands(text: str) -> list[str]:
+    """The commands of one segment: the segment itself, or for a compound (`if [ ... ]; then
+    apt-get install ... && pip install -r a.txt; else pip install -r b.txt; fi`) the commands
+    inside it, each without the keywords before it (`pip install -r b.txt`)."""
+    head = text.split(None, 1)[0] if text.split() else ""
+    if head not in _OPENERS:
+        return [text]
+    found: list[str] = []
+    for seg in _split_flat(text):
+        rest = seg.text
+        while rest.split(None, 1) and rest.split(None, 1)[0] in _COMPOUND_WORDS:
+            parts = rest.split(None, 1)
+            rest = parts[1] if len(parts) > 1 else ""
+        if rest:
+            found.append(rest)
+    return found
+
+
+def _split_flat(command: str) -> list[Segment]:
+    """split_commands without keeping compounds together."""
     segments: list[Segment] = []
     buf: list[str] = []
     quote: str | None = None
@@ -78,7 +107,7 @@ def split_commands(command: str) -> list[Segment]:
     tail = "".join(buf).strip()
     if tail or not segments:
         segments.append(Segment(tail, ""))
-    return _merge_compound([s for s in segments if s.text])
+    return [s for s in segments if s.text]
 
 
 _UNQUOTED_PLAIN = re.compile(r"[^\\'\"()&;]+")

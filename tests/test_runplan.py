@@ -588,3 +588,34 @@ def test_a_compose_file_above_reads_a_symlinked_env_template(tmp_path: Path) -> 
     assert "docker-compose.yml: variables read from .env.example" in plan.notes
     assert plan.templates == (".env.example",)
     assert plan.blank_template_values == ("SECRET_KEY",)
+
+
+def test_the_compose_working_dir_is_applied_the_user_is_not() -> None:
+    # zmilv/dont-forgetter: `working_dir: /usr/src/app/backend` and `python manage.py
+    # runserver`; without the directory the original could not start ("can't open file
+    # '/usr/src/app/manage.py'") and verify was inconclusive for a project compose runs.
+    app = web(
+        working_dir="/usr/src/app/backend",
+        user="1000:1000",
+        command=["sh", "-c", "python manage.py runserver 0.0.0.0:8000"],
+    )
+    plan = derive(project(), NO_CMD, Flags(), compose_project(app), ROOT / "Dockerfile")
+    assert plan.working_dir == "/usr/src/app/backend"
+    assert plan.to_dict()["working_dir"] == "/usr/src/app/backend"
+    said = "sets working_dir /usr/src/app/backend: both sides run there"
+    assert any(said in n for n in plan.notes)
+    assert any("sets user: not applied" in n for n in plan.notes)
+    assert derive(project(), DOCKERFILE, Flags()).working_dir is None
+
+
+def test_the_compose_expose_of_the_app_gives_its_port() -> None:
+    # NotMainCode/octopus: `expose: ["8008"]` behind nginx, gunicorn bound in a script.
+    app = web(
+        raw={"expose": ["8008"]},
+        command=["./wait-for-it.sh", "db:5432", "--", "./run_app.dev.sh"],
+    )
+    plan = derive(project(), NO_CMD, Flags(), compose_project(app), ROOT / "Dockerfile")
+    assert plan.port == 8008
+    published = web(raw={"expose": ["8008"]}, ports=(Port(9000, "80"),))
+    plan = derive(project(), DOCKERFILE, Flags(), compose_project(published), ROOT / "Dockerfile")
+    assert plan.port == 9000

@@ -7,6 +7,7 @@ import pytest
 from optimizer.shell import (
     classify,
     has_shell_syntax,
+    inner_commands,
     pip_install_targets,
     server_argv,
     split_commands,
@@ -89,3 +90,22 @@ def test_shell_syntax() -> None:
     assert has_shell_syntax("gunicorn -b 0.0.0.0:$PORT")
     assert not has_shell_syntax("gunicorn mysite.wsgi -b 0.0.0.0:8000")
     assert not has_shell_syntax("echo '$HOME'")
+
+
+def test_inner_commands_of_a_compound_drop_its_keywords() -> None:
+    # sleakops/example-django-celery: the install is only inside the if/else.
+    text = (
+        "if [ $ENVIRONMENT = local ] || [ $ENVIRONMENT = development ]; then "
+        "apt-get install -y $localDeps && pip install -r /tmp/requirements/local.txt; "
+        "else pip install -r /tmp/requirements/production.txt; apt-get remove -y $buildDeps; fi"
+    )
+    [segment] = split_commands(text)
+    assert inner_commands(segment.text) == [
+        "[ $ENVIRONMENT = local ] || [ $ENVIRONMENT = development ]",
+        "apt-get install -y $localDeps",
+        "pip install -r /tmp/requirements/local.txt",
+        "pip install -r /tmp/requirements/production.txt",
+        "apt-get remove -y $buildDeps",
+    ]
+    assert [classify(c) for c in inner_commands(segment.text)].count("deps") == 2
+    assert inner_commands("pip install -r a.txt") == ["pip install -r a.txt"]

@@ -198,7 +198,15 @@ def _project_patterns(
             found.append(database)
             said.append(f"{database} is the sqlite database DATABASES names")
     media = _context_file(ctx.project.media_root)
-    if media and _norm(media) not in present and media not in copied:
+    # Already left out by the user's own patterns (`*/media/`): appending it would only undo
+    # the user's later exceptions (NotMainCode/octopus's `!*/media/static`), since the last
+    # matching line wins.
+    if (
+        media
+        and _norm(media) not in present
+        and media not in copied
+        and not _excluded(media, patterns)
+    ):
         tracked = _tracked_files(ctx.context_dir, media)
         if (tracked is None and not _has_files(ctx.context_dir / media)) or tracked == set():
             found.append(media)

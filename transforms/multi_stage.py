@@ -787,7 +787,13 @@ def _fetch_tools_left_behind(
                     build_texts.append(seg.text)
                 elif _kind(seg.text) != "apt":
                     kept.append(seg.text)
-        elif ins.keyword in {"RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"} and n > last:
+        elif (ins.keyword == "RUN" and n > last) or ins.keyword in {
+            "CMD",
+            "ENTRYPOINT",
+            "HEALTHCHECK",
+        }:
+            # CMD, ENTRYPOINT and HEALTHCHECK run in the final image wherever they are written:
+            # a HEALTHCHECK above the install still calls curl there.
             kept.append(" ".join(ins.exec_form) if ins.exec_form is not None else ins.value)
         else:
             continue

@@ -114,6 +114,12 @@ class NonRoot(NotesTransform):
                         "which needs root"
                     ],
                 )
+        # What those commands run: Vincent-Law-Zzz/transactions' compose runs
+        # `sh -c "./init.bash"`, whose `makemigrations` writes into the source tree.
+        compose_starts += [
+            text for command in list(compose_starts)
+            if (text := _entrypoint_script(command, read))
+        ]
         script = _entrypoint_script(start, read)
         script_code = _script_commands(script or "")
         if script is not None and (

@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Callable, Iterable, Iterator
 
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
-from optimizer.shell import classify, program, split_commands
+from optimizer.shell import classify, inner_commands, program, split_commands
 from optimizer.syspkgs import FULL_IMAGE_TOOLS, TOOL_PACKAGES, debian_release, system_needs
 from transforms.base import Context, Result
 from transforms.dev_image import dev_only
@@ -292,8 +292,12 @@ def _needed_packages(
             "RUN calls {tool}",
             full_only=False,
         )
+        # Also inside `if ...; then pip install -r local.txt; else pip install -r prod.txt; fi`
+        # (sleakops/example-django-celery): psycopg2's headers must be there for it.
         if first_install is None and any(
-            classify(s.text) == "deps" for s in split_commands(ins.args)
+            classify(c) == "deps"
+            for seg in split_commands(ins.args)
+            for c in inner_commands(seg.text)
         ):
             first_install = n
         # A script the RUN runs (`./setup-venv.sh`) builds with the same image: the tools it
@@ -310,9 +314,7 @@ def _needed_packages(
     for _, ins in _run_time_instructions(dockerfile, stage):
         value = ins.value
         if ins.keyword == "HEALTHCHECK":
-            # `HEALTHCHECK --interval=30s CMD curl -f ...`: the command after CMD.
-            head, found, rest = value.partition("CMD")
-            value = rest if found and all(w.startswith("--") for w in head.split()) else ""
+            value = healthcheck_command_text(ins.args)
         argvs = [ins.exec_form] if ins.exec_form else _exec_or_shell(value)
         want_tools(argvs, None, f"{ins.keyword} calls {{tool}}")
         for name, text in _scripts(argvs, read):
@@ -353,6 +355,13 @@ def _run_time_instructions(
             if found:
                 yield found[-1]
                 break
+
+
+def healthcheck_command_text(args: str) -> str:
+    """The command of `HEALTHCHECK [--options] CMD ...` (its value after the options): the text
+    after CMD, which Docker reads in any case (`cmd curl -f ...` is CMD too); "" for NONE."""
+    words = args.split(None, 1)
+    return words[1].strip() if len(words) == 2 and words[0].upper() == "CMD" else ""
 
 
 def _exec_or_shell(value: str) -> list[list[str]]:

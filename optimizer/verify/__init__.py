@@ -27,7 +27,7 @@ from docker.errors import DockerException
 
 from optimizer import engine
 from optimizer.ports import detect_port, port_from_command
-from optimizer.verify import services
+from optimizer.verify import health, services
 from optimizer.verify.build import (
     _copy_context,
     _step_lines,
@@ -56,6 +56,7 @@ from optimizer.verify.probes import (
 from optimizer.verify.report import (
     DEFAULT_PORT,
     SIZE_TOLERANCE,
+    HealthcheckRun,
     LayerSummary,
     ProbeResult,
     Reason,
@@ -332,6 +333,8 @@ def _verify(
 
     port_of: dict[str, int] = {}
     app_dirs: dict[str, str] = {}
+    # The healthcheck each side's container runs: the compose service's, else the image's.
+    health_of: dict[str, tuple[str, list[str]] | None] = {}
     for name, (files, side) in sides.items():
         info = engine.image_info(run.name(name))
         side.image_size = info.size
@@ -371,6 +374,11 @@ def _verify(
         )
         side.port = port_of[name]
         app_dirs[name] = info.working_dir or "/"
+        health_of[name] = health.declared(
+            info.healthcheck,
+            list(plan.app_healthcheck) if plan.app_healthcheck else None,
+            plan.app_healthcheck_source,
+        )
         progress(f"{label[name]}: checking leftover build paths")
         side.paths_present = _paths_present(
             run.name(name), app_dirs[name], run.name(f"{name}-paths"), run, report
@@ -404,6 +412,10 @@ def _verify(
         for st in statuses[name]:
             if not st.ready:
                 report.notes.append(f"{label[name]}: {services_unready(st)}")
+            if st.health_note:
+                note = f"service {st.name} ({st.image}): {st.health_note}"
+                if note not in report.notes:  # the same on both sides: said once
+                    report.notes.append(note)
         if plan.pre is not None and services_ready[name]:
             progress(f"{label[name]}: pre-step: {' '.join(plan.pre)}")
             step = services.run_pre(
@@ -415,6 +427,7 @@ def _verify(
                 network=networks[name],
                 labels=labels,
                 register=run.containers.append,
+                working_dir=plan.working_dir,
             )
             side.pre_step = step.to_dict()
             if not step.ok:
@@ -446,6 +459,7 @@ def _verify(
                 command=plan.command,
                 entrypoint=plan.entrypoint,
                 labels=run.labels,
+                working_dir=plan.working_dir,
             )
         except engine.EngineError as exc:
             # A command that does not exist in the image, say: that side serves nothing.
@@ -480,6 +494,14 @@ def _verify(
                         containers[name], port_of[name], path, options.host_header, identities
                     )
                 )
+        declared = health_of.get(name)
+        if declared is not None:
+            source, test = declared
+            if side.serves and engine.is_running(containers[name]):
+                progress(f"{label[name]}: running its healthcheck: {health.display(test)}")
+                side.healthcheck = health.run(containers[name], source, test)
+            else:
+                side.healthcheck = HealthcheckRun(source, test)  # not run: nothing serves
         if engine.is_running(containers[name]):
             code, output = engine.exec_in(containers[name], ["id", "-u"])
             if code == 0 and output.strip().isdigit():
@@ -546,6 +568,7 @@ def services_unready(status: services.ServiceStatus) -> str:
 
 def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None = None) -> None:
     before, after = report.before, report.after
+    report.notes += health.notes(before, after)
     if before is None:
         report.probe_verdicts = judge_probes(None, after.probes)
         report.set_verdict(*decide(None, after, report.probe_verdicts))
@@ -596,8 +619,15 @@ def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None =
 
 def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
     """When nothing ran as it should and the environment came from a committed template
-    with empty values, say so under the first reason: the template is a form to fill in."""
-    hint = options.run_plan.template_hint() if options.run_plan is not None else None
+    with empty values, say so under the first reason: the template is a form to fill in. The
+    same for a database/redis host no container under verify reaches (host.docker.internal,
+    localhost): named with the variable or setting that holds it."""
+    plan = options.run_plan
+    for hint in (plan.template_hint(), plan.unreachable_hint) if plan is not None else ():
+        _add_hint(report, hint)
+
+
+def _add_hint(report: VerifyReport, hint: str | None) -> None:
     if hint is None or report.verdict == "pass" or not report.verdict_reasons:
         return
     if report.before is not None and report.verdict != "inconclusive":

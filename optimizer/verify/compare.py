@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from optimizer.compose import example_for
+from optimizer.verify import health
 from optimizer.verify.report import (
     SIZE_TOLERANCE,
     ProbeResult,
@@ -180,6 +181,7 @@ def decide(
             failed = other is None or other.status is None or other.status >= 500
             cause = container_cause(after) if failed else []
             fails.append(Reason(f"GET {probe.path}: {_describe_difference(probe, other)}", cause))
+        fails += health.judge(before, after)
     if pre_failed_before:
         # The original was not run the way it runs (its migrations failed, say): whatever the
         # rewrite did afterwards proves nothing either way.
@@ -243,6 +245,7 @@ def decide_alone(
                 container_cause(side),
             )
         )
+    fails += health.judge_alone(side)
     if not any(v == "answers" for v in probe_verdicts.values()):
         reasons = [Reason(
                 "no probe answered with a success (a status below 400): name a path that "

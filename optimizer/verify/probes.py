@@ -27,7 +27,10 @@ _CSRF_INPUT = re.compile(
     re.IGNORECASE,
 )
 _CSRF_COOKIE = re.compile(r"(csrftoken=)[A-Za-z0-9]+")
-_CSRF_JS = re.compile(r"""(["']?csrf_?token["']?\s*[:=]\s*["'])[A-Za-z0-9]{32,}""", re.IGNORECASE)
+# Also the header form (drf-spectacular's Swagger UI: `request.headers["X-CSRFTOKEN"] = "..."`).
+_CSRF_JS = re.compile(
+    r"""(["']?(?:x-)?csrf[_-]?token["']?\]?\s*[:=]\s*["'])[A-Za-z0-9]{32,}""", re.IGNORECASE
+)
 _NONCE = re.compile(r"""(nonce=["']?)[A-Za-z0-9+/=_-]+""", re.IGNORECASE)
 _ISO_TIME = re.compile(
     r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"

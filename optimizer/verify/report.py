@@ -86,6 +86,30 @@ class Reason:
 
 
 @dataclass
+class HealthcheckRun:
+    """The app's healthcheck, run with docker exec once the server answered (verify/health.py).
+
+    `source`: "image" (the image's HEALTHCHECK) or "compose service NAME" (the app service's
+    healthcheck, which replaces the image's under compose)."""
+
+    source: str
+    test: list[str]
+    ran: bool = False  # False: the container did not serve, so it was not run
+    exit_code: int | None = None  # None: it did not finish in time (or did not run)
+    output_tail: list[str] = field(default_factory=list)
+    tries: int = 0
+    seconds: float | None = None
+    # The program the shell or the runtime could not run ("curl"), and why: "missing" (not
+    # found) or "not executable".
+    tool: str | None = None
+    tool_problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.ran and self.exit_code == 0
+
+
+@dataclass
 class SideReport:
     dockerfile: str = "Dockerfile"
     build_tried: bool = False
@@ -122,6 +146,8 @@ class SideReport:
     services: list[dict[str, Any]] = field(default_factory=list)
     # The pre-step (migrations) run before the server: PreStep.to_dict(), None when none ran.
     pre_step: dict[str, Any] | None = None
+    # The app's healthcheck (the image's HEALTHCHECK or the compose service's); None: it has none.
+    healthcheck: HealthcheckRun | None = None
 
     @property
     def reachable_from_host(self) -> bool:

@@ -34,6 +34,7 @@ from optimizer.compose import ComposeProject, Service
 from optimizer.context import DjangoProject
 from optimizer.dockerfile import Dockerfile, next_workdir
 from optimizer.ports import port_from_command
+from optimizer.verify import hosts
 
 # Database backends that live in a server, so need a service and migrations run into it.
 SERVER_DATABASES = frozenset({"postgresql", "postgis", "mysql", "oracle", "cockroachdb"})
@@ -84,6 +85,8 @@ class RunPlan:
     command: list[str] | None = None
     entrypoint: list[str] | None = None
     command_source: str = "image"
+    # The compose service's working_dir (`docker run -w`), None: the image's WORKDIR.
+    working_dir: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     pre: list[str] | None = None
     pre_source: str = "none"
@@ -103,6 +106,15 @@ class RunPlan:
     # empty (SECRET_KEY=, POSTGRES_PASSWORD=): placeholders, not values a project runs with.
     templates: tuple[str, ...] = ()
     blank_template_values: tuple[str, ...] = ()
+    # The app service's compose healthcheck, which replaces the image's HEALTHCHECK under
+    # compose: its source ("compose service web") when compose sets one or disables it (test
+    # None then); source None: the image's own runs.
+    app_healthcheck: tuple[str, ...] | None = None
+    app_healthcheck_source: str | None = None
+    # Database/redis/broker hosts the app is pointed at that no container under verify reaches
+    # (host.docker.internal, localhost), with where each is set; and the sentence saying so.
+    unreachable_hosts: tuple[str, ...] = ()
+    unreachable_hint: str | None = None
 
     def template_hint(self) -> str | None:
         """Why an original may not run at all here: the env template it was given is a form
@@ -137,6 +149,7 @@ class RunPlan:
             "command": self.command,
             "entrypoint": self.entrypoint,
             "command_source": self.command_source,
+            "working_dir": self.working_dir,
             "env_keys": sorted(self.env),  # names only: compose environments hold secrets
             "pre": self.pre,
             "pre_source": self.pre_source,
@@ -150,6 +163,9 @@ class RunPlan:
             "dropped_mounts": list(self.dropped_mounts),
             "templates": list(self.templates),
             "blank_template_values": list(self.blank_template_values),
+            "app_healthcheck": list(self.app_healthcheck) if self.app_healthcheck else None,
+            "app_healthcheck_source": self.app_healthcheck_source,
+            "unreachable_hosts": list(self.unreachable_hosts),
         }
 
 
@@ -460,14 +476,7 @@ def compose_service_spec(
         candidates = [int(str(p).split("/")[0]) for p in expose if str(p).split("/")[0].isdigit()]
         candidates += [p.target for p in service.ports]
         port = candidates[0] if candidates else None
-    health: list[str] | None = None
-    test = (service.healthcheck or {}).get("test")
-    if isinstance(test, list) and test and test[0] in ("CMD", "CMD-SHELL"):
-        health = [str(t) for t in test]
-    elif isinstance(test, str) and test:
-        health = ["CMD-SHELL", test]
-    if (service.healthcheck or {}).get("disable"):
-        health = None
+    health = compose_healthcheck(service)
     # Compose makes a service reachable by these too; apps name them in DATABASE_URL & co.
     aliases: list[str] = []
     for key in ("hostname", "container_name"):
@@ -491,6 +500,20 @@ def compose_service_spec(
         ),
         None,
     )
+
+
+def compose_healthcheck(service: Service) -> list[str] | None:
+    """A compose service's healthcheck test as Docker stores it (["CMD-SHELL", "..."] or
+    ["CMD", ...]); None when it has none, disables it or says ["NONE"]."""
+    test = (service.healthcheck or {}).get("test")
+    health: list[str] | None = None
+    if isinstance(test, list) and test and test[0] in ("CMD", "CMD-SHELL"):
+        health = [str(t) for t in test]
+    elif isinstance(test, str) and test:
+        health = ["CMD-SHELL", test]
+    if (service.healthcheck or {}).get("disable"):
+        health = None
+    return health
 
 
 def _first_from(dockerfile: Path) -> str | None:
@@ -548,6 +571,9 @@ def derive(
     entrypoint: list[str] | None = None
     command_source = "image"
     port: int | None = None
+    app_health: tuple[str, ...] | None = None
+    app_health_source: str | None = None
+    working_dir: str | None = None
 
     app: Service | None = None
     if compose is not None and dockerfile_path is not None:
@@ -555,8 +581,11 @@ def derive(
         notes.extend(compose.notes)
         if app is None:
             notes.append("no compose service builds this Dockerfile: the compose file is not used")
+    # Where each variable of the app's environment comes from, for the report.
+    origin: dict[str, str] = {}
     if app is not None:
         env.update(app.environment)
+        origin.update(dict.fromkeys(app.environment, f"compose service {app.name}'s environment"))
         for dep in compose.dependencies(app) if compose is not None else []:
             if (
                 dep.dockerfile is not None
@@ -610,16 +639,39 @@ def derive(
                     f"named volumes of {app.name!r} ({', '.join(map(str, named))}) are not "
                     "reused: each side starts empty"
                 )
-        if app.user or app.working_dir:
+        if app.user:
             notes.append(
-                f"compose service {app.name!r} sets user/working_dir: not applied, each side "
-                "runs as its image says (the rewrite may change the user on purpose)"
+                f"compose service {app.name!r} sets user: not applied, each side runs as its "
+                "image says (the rewrite may change the user on purpose)"
+            )
+        if app.working_dir:
+            # Its command is relative to it (`python manage.py runserver` in
+            # /usr/src/app/backend, zmilv/dont-forgetter): without it the original cannot start.
+            working_dir = app.working_dir
+            notes.append(
+                f"compose service {app.name!r} sets working_dir {app.working_dir}: both sides "
+                "run there"
             )
         if app.command is not None or app.entrypoint is not None:
             command, entrypoint = app.command, app.entrypoint
             command_source = f"compose service {app.name}"
         if app.ports:
             port = app.ports[0].target
+        else:
+            # `expose:` names the container port too (behind a proxy, nothing is published):
+            # NotMainCode/octopus serves on 8008 from a script, and verify probed 8000.
+            exposed = [
+                int(str(p).split("/")[0])
+                for p in app.raw.get("expose") or []
+                if str(p).split("/")[0].isdigit()
+            ]
+            port = exposed[0] if exposed else None
+        if app.healthcheck and ("test" in app.healthcheck or app.healthcheck.get("disable")):
+            # Compose runs this one instead of the image's HEALTHCHECK (none when disabled);
+            # one with only timings (interval, retries) keeps the image's test.
+            found = compose_healthcheck(app)
+            app_health = tuple(found) if found else None
+            app_health_source = f"compose service {app.name}"
 
     # `--service`: alongside the compose services, replacing one of the same family/alias.
     flag_specs = [service_for_image(image) for image in flags.services]
@@ -627,7 +679,9 @@ def derive(
         specs = [s for s in specs if s.name != spec.name and family(s.image) != family(spec.image)]
         specs.append(spec)
     if flag_specs:
-        env.update(connection_env(flag_specs, project.env_vars))
+        connection = connection_env(flag_specs, project.env_vars)
+        env.update(connection)
+        origin.update(dict.fromkeys(connection, "--service"))
     if not specs:
         wanted = needed_services(project)
         if wanted:
@@ -655,6 +709,13 @@ def derive(
         )
 
     env.update(flags.env)  # the user's --env wins
+    origin.update(dict.fromkeys(flags.env, "--env"))
+    unreachable = _unreachable_hosts(
+        project, dockerfile_text, env, origin, [n for s in specs for n in (s.name, *s.aliases)]
+    )
+    unreachable_hint = hosts.explain(unreachable, _service_names(specs))
+    if unreachable_hint is not None:
+        notes.append(unreachable_hint)
 
     templates = compose.templates if compose is not None and app is not None else ()
     blanks: list[str] = []
@@ -715,6 +776,7 @@ def derive(
         command=command,
         entrypoint=entrypoint,
         command_source=command_source,
+        working_dir=working_dir,
         env=env,
         pre=pre,
         pre_source=pre_source,
@@ -728,7 +790,76 @@ def derive(
         dropped_mounts=dropped,
         templates=tuple(templates),
         blank_template_values=tuple(dict.fromkeys(blanks)),
+        app_healthcheck=app_health,
+        app_healthcheck_source=app_health_source,
+        unreachable_hosts=tuple(h.describe() for h in unreachable),
+        unreachable_hint=unreachable_hint,
     )
+
+
+def _unreachable_hosts(
+    project: DjangoProject,
+    dockerfile_text: str,
+    env: dict[str, str],
+    origin: dict[str, str],
+    service_names: list[str],
+) -> list[hosts.LocalHost]:
+    """The app's database/redis/broker hosts that no container under verify reaches: in the
+    environment it is started with (only the variables the settings read, when they could be
+    read), then in the settings evaluated with that environment."""
+    from optimizer.project import image_environ, settings_namespace
+
+    reads = set(project.env_vars) if project.settings_file is not None else None
+    found: list[hosts.LocalHost] = []
+    for var, value in env.items():
+        if reads is not None and var not in reads:
+            continue
+        source = origin.get(var, "the environment")
+        # Only a name compose or --env gives is checked against the services: --service's
+        # are the services' own names.
+        names = service_names if source.startswith(("compose", "--env")) else None
+        found += hosts.from_environment({var: value}, source, names)
+    try:
+        namespace = settings_namespace(project, dockerfile_text, env)
+    except (OSError, RecursionError):
+        namespace = None
+    if namespace is None or project.settings_file is None:
+        return found
+    seen = {(f.kind, f.host) for f in found}
+    # A setting that only repeats what an environment variable above set is said once.
+    settings = [
+        item
+        for item in hosts.from_settings(namespace, project.settings_file)
+        if (item.kind, item.host) not in seen
+    ]
+    if settings:
+        # Which variable each comes from: read again with every variable the settings read
+        # and nothing sets (neither the environment nor the image's ENV) marked.
+        image = image_environ(dockerfile_text) if dockerfile_text else {}
+        unset = {
+            var: hosts.marker(var)
+            for var in project.env_vars
+            if var not in env and var not in image
+        }
+        try:
+            marked = settings_namespace(project, dockerfile_text, {**unset, **env}) or {}
+        except (OSError, RecursionError):
+            marked = {}
+        if marked:
+            settings = [hosts.attribute(item, marked, unset) for item in settings]
+    return found + settings
+
+
+def _service_names(specs: list[ServiceSpec]) -> dict[str, str]:
+    """The name each kind of service is reachable by: database, redis, broker."""
+    names: dict[str, str] = {}
+    for spec in specs:
+        fam = family(spec.image)
+        kind = {"postgres": "database", "mysql": "database", "redis": "redis",
+                "rabbitmq": "broker"}.get(fam or "")
+        if kind is not None:
+            names.setdefault(kind, spec.name)
+    return names
 
 
 def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None) -> bool:

@@ -10,7 +10,10 @@ whatever happens next.
 Readiness is checked from the host through a port published on 127.0.0.1: a connection that
 the proxy accepts and closes at once means nothing listens yet; Postgres must answer an
 SSLRequest and Redis a PING. A compose healthcheck, when there is one, must also pass (run with
-docker exec, so we do not wait for its interval).
+docker exec, so we do not wait for its interval). When it cannot run because the image lacks its
+program (the lab's Debian-built stand-ins for postgres/redis may not ship `pg_isready` or
+`redis-cli` where the test expects them), the TCP check above decides instead and the status says
+which check was replaced (`health_note`): the service is a dependency, not what is verified.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer import engine
+from optimizer.verify import health
 from optimizer.verify.runplan import ServiceSpec, family
 
 READY_TIMEOUT = 90.0
@@ -41,6 +45,8 @@ class ServiceStatus:
     seconds: float | None = None
     error: str | None = None
     log_tail: list[str] = field(default_factory=list)
+    # Its compose healthcheck could not run in this image and what replaced it (TCP).
+    health_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +57,7 @@ class ServiceStatus:
             "seconds": self.seconds,
             "error": self.error,
             "log_tail": self.log_tail,
+            "health_note": self.health_note,
         }
 
 
@@ -170,8 +177,14 @@ def await_ready(
             if tcp_ok and not health_ok[spec.name] and spec.healthcheck is not None:
                 code, output = _run_healthcheck(container, spec.healthcheck)
                 last_health[spec.name] = (code, output)
-                # The stand-in lacks the tool the test calls (126/127): TCP decides.
-                health_ok[spec.name] = code == 0 or code in (126, 127)
+                health_ok[spec.name] = code == 0
+                if code != 0:
+                    note = _replaced_by_tcp(spec, port, code, output)
+                    if note is not None:
+                        # The image lacks the program the test calls: TCP decides, and the
+                        # report says so.
+                        health_ok[spec.name] = True
+                        status.health_note = note
             ok = tcp_ok and health_ok[spec.name]
             stable[spec.name] = stable[spec.name] + 1 if ok else 0
             if stable[spec.name] >= (STABLE_CHECKS if port is not None else 1):
@@ -219,17 +232,38 @@ def tcp_ready(host_port: int, image: str) -> bool:
         return False
 
 
-def healthcheck_command(test: list[str]) -> list[str]:
-    """The command Docker runs for a compose healthcheck test: CMD-SHELL's words follow
-    `/bin/sh -c` as they are, not joined (CR_8_Docker's `["CMD-SHELL", "-c", "pg_isready ..."]`
-    is `sh -c -c "pg_isready ..."`, which passes; joined, `sh -c "-c pg_isready ..."` fails)."""
-    if test[0] == "CMD-SHELL":
-        return ["/bin/sh", "-c", *test[1:]]
-    return list(test[1:])
+# Kept under its old name: the runplan and its tests call it from here.
+healthcheck_command = health.healthcheck_command
 
 
 def _run_healthcheck(container: Any, test: list[str]) -> tuple[int, str]:
     return engine.exec_in(container, healthcheck_command(test))
+
+
+def _replaced_by_tcp(spec: ServiceSpec, port: int | None, code: int, output: str) -> str | None:
+    """What the report says when the service's healthcheck cannot run in its image (its program
+    is missing or not executable), so the TCP check stands in for it; None when it ran. Exit
+    126/127 with no message the shell words (an exec-form test) counts too."""
+    found = health.unrunnable(output)
+    if found is None and code not in (126, 127):
+        return None
+    test = health.display(spec.healthcheck or [])
+    if found is None:
+        what = f"image {spec.image} could not run it"
+    elif found[1] == "missing":
+        what = f"{found[0]} is not in image {spec.image}"
+    else:
+        what = f"{found[0]} is not executable in image {spec.image}"
+    if port is None:
+        instead = "no port is known, so the service counts as ready once it runs"
+    else:
+        fam = family(spec.image)
+        asked = {"postgres": " to an SSLRequest", "redis": " to a PING"}.get(fam or "", "")
+        instead = f"readiness was checked by TCP instead (port {port} answering{asked})"
+    return (
+        f"its compose healthcheck `{test}` cannot run: {what} "
+        f"(exit {code}); {instead}"
+    )
 
 
 def _exposed_port(image: str) -> int | None:
@@ -250,6 +284,7 @@ def run_pre(
     labels: dict[str, str],
     register: Callable[[str], None],
     timeout: float = PRE_TIMEOUT,
+    working_dir: str | None = None,
 ) -> PreStep:
     """Run the pre-step (migrations) in a throwaway container of the app's image, with the
     app's environment and network, bounded; its log tail is kept for the report."""
@@ -266,6 +301,7 @@ def run_pre(
             command=command,
             entrypoint=entrypoint,
             labels=labels,
+            working_dir=working_dir,
         )
     except engine.EngineError as exc:
         step.error = str(exc)[-300:]
