@@ -50,14 +50,20 @@ _SKIP_DIRS = frozenset(
 _MAX_WALK_FILES = 5_000
 
 
-def inspect_project(context: Path, dockerfile_text: str | None = None) -> DjangoProject:
-    """Everything the transforms need to know about the Django project inside `context`."""
+def inspect_project(
+    context: Path, dockerfile_text: str | None = None, settings_module: str | None = None
+) -> DjangoProject:
+    """Everything the transforms need to know about the Django project inside `context`.
+
+    `settings_module`: the DJANGO_SETTINGS_MODULE the container is known to run with from
+    outside the Dockerfile (a compose service's environment, `--env`); it beats every guess."""
     context = Path(context)
     manage_py = find_manage_py(context)
     project_dir = (posixpath.dirname(manage_py) or ".") if manage_py else "."
     finder = ModuleFinder(context, project_dir)
 
-    settings_module = _settings_from_dockerfile(dockerfile_text) if dockerfile_text else None
+    if settings_module is None and dockerfile_text:
+        settings_module = _settings_from_dockerfile(dockerfile_text)
     if settings_module is None and dockerfile_text:
         # `--settings` on the command the container runs beats every default.
         settings_module = _settings_flag(dockerfile_text, runtime=True)

@@ -588,3 +588,55 @@ def test_a_compose_file_above_reads_a_symlinked_env_template(tmp_path: Path) -> 
     assert "docker-compose.yml: variables read from .env.example" in plan.notes
     assert plan.templates == (".env.example",)
     assert plan.blank_template_values == ("SECRET_KEY",)
+
+
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_the_settings_module_the_compose_service_selects_is_the_one_read(tmp_path: Path) -> None:
+    """cookiecutter-django: manage.py defaults to config.settings.local, the production compose
+    file's env file sets config.settings.production. The Host header and the variables the
+    settings read come from the module that runs, not from manage.py's default."""
+    from optimizer.project import inspect_project
+
+    settings = tmp_path / "config" / "settings"
+    settings.mkdir(parents=True)
+    (tmp_path / "config" / "__init__.py").write_text("")
+    (settings / "__init__.py").write_text("")
+    (settings / "base.py").write_text(
+        "import environ\nenv = environ.Env()\nROOT_URLCONF = 'config.urls'\n"
+        "INSTALLED_APPS = ['django.contrib.admin']\n"
+    )
+    (settings / "local.py").write_text(
+        "from .base import *\nSECRET_KEY = 'dev'\nALLOWED_HOSTS = ['localhost']\n"
+    )
+    (settings / "production.py").write_text(
+        "from .base import *\nSECRET_KEY = env('DJANGO_SECRET_KEY')\n"
+        "ALLOWED_HOSTS = env.list('DJANGO_ALLOWED_HOSTS', default=['graditude.example'])\n"
+    )
+    (tmp_path / "manage.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.local')\n"
+    )
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    envs = tmp_path / ".envs" / ".production"
+    envs.mkdir(parents=True)
+    (envs / ".django").write_text(
+        "DJANGO_SETTINGS_MODULE=config.settings.production\nDJANGO_SECRET_KEY=x\n"
+    )
+    (tmp_path / "docker-compose.production.yml").write_text(
+        "services:\n"
+        "  django:\n"
+        "    build: .\n"
+        "    env_file: ./.envs/.production/.django\n"
+        "    command: /start\n"
+    )
+    read = inspect_project(tmp_path, DOCKERFILE)
+    assert read.settings_module == "config.settings.local"
+    plan = plan_for(read, tmp_path, tmp_path / "Dockerfile", DOCKERFILE, Flags())
+    assert plan.host == "graditude.example"
+    assert (
+        "settings read from config.settings.production (compose service `django`'s "
+        "DJANGO_SETTINGS_MODULE), not config.settings.local" in plan.notes
+    )
+    # `--env` names the module too, and wins.
+    flags = Flags(env={"DJANGO_SETTINGS_MODULE": "config.settings.local"})
+    plan = plan_for(read, tmp_path, tmp_path / "Dockerfile", DOCKERFILE, flags)
+    assert plan.host == "localhost"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import posixpath
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -866,6 +867,53 @@ def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]
     return found[:_MAX_COMPOSE_CANDIDATES]
 
 
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def _settings_as_run(
+    project: DjangoProject,
+    context: Path,
+    dockerfile_text: str,
+    flags: Flags,
+    compose: ComposeProject | None,
+    dockerfile_path: Path,
+    notes: list[str],
+) -> DjangoProject:
+    """The project read with the settings module the container runs with.
+
+    The reader takes manage.py's default (`config.settings.local`) unless the Dockerfile says
+    otherwise; cookiecutter-django's production compose file selects
+    `config.settings.production` through its env file. The Host header, the variables the
+    settings read and the services they need must come from the module that runs: `--env`
+    first, then the compose service's environment."""
+    wanted = flags.env.get("DJANGO_SETTINGS_MODULE")
+    source = "--env"
+    if wanted is None and compose is not None:
+        service = app_service(compose, dockerfile_path)
+        if service is not None:
+            wanted = service.environment.get("DJANGO_SETTINGS_MODULE")
+            source = f"compose service `{service.name}`"
+    if not wanted or wanted == project.settings_module or not _MODULE_NAME.fullmatch(wanted):
+        return project
+    from optimizer.project import inspect_project
+
+    try:
+        chosen = inspect_project(context, dockerfile_text, settings_module=wanted)
+    except OSError:
+        return project
+    if chosen.settings_file is None:
+        notes.append(
+            f"{source} runs with DJANGO_SETTINGS_MODULE={wanted}, which is not in the build "
+            f"context: the settings read are {project.settings_module}'s"
+        )
+        return project
+    notes.append(
+        f"settings read from {wanted} ({source}'s DJANGO_SETTINGS_MODULE), not "
+        f"{project.settings_module or 'the default'}"
+    )
+    return chosen
+
+
 def plan_for(
     project: DjangoProject,
     context: Path,
@@ -915,6 +963,8 @@ def plan_for(
             )
             notes.append(f"run as compose file {names} says")
             break
+    project = _settings_as_run(project, context, dockerfile_text, flags, chosen, dockerfile_path,
+                               notes)
     plan = derive(project, dockerfile_text, flags, chosen, dockerfile_path)
     if chosen is None and notes:
         notes.append("no compose file builds this Dockerfile")
