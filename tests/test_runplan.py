@@ -640,3 +640,32 @@ def test_the_settings_module_the_compose_service_selects_is_the_one_read(tmp_pat
     flags = Flags(env={"DJANGO_SETTINGS_MODULE": "config.settings.local"})
     plan = plan_for(read, tmp_path, tmp_path / "Dockerfile", DOCKERFILE, flags)
     assert plan.host == "localhost"
+
+
+def test_a_start_script_is_the_one_its_copy_line_names_for_port_and_migrate(tmp_path: Path) -> None:
+    """cookiecutter-django: five files named `start`; the Dockerfile copies the production one
+    to /start (gunicorn on 5000, no migrate). The local one (runserver on 8000, migrate) must
+    not decide the port or drop the migrate pre-step."""
+    local = tmp_path / "compose" / "local" / "django" / "start"
+    production = tmp_path / "compose" / "production" / "django" / "start"
+    for path in (local, production):
+        path.parent.mkdir(parents=True)
+    local.write_text(
+        "#!/bin/bash\npython manage.py migrate\nexec python manage.py runserver 0.0.0.0:8000\n"
+    )
+    production.write_text(
+        "#!/bin/bash\n# gunicorn --bind 0.0.0.0:9999 (an old line, commented out)\n"
+        "python /app/manage.py collectstatic --noinput\n"
+        "exec /usr/local/bin/gunicorn config.wsgi --bind 0.0.0.0:5000 --chdir=/app\n"
+    )
+    dockerfile = (
+        "FROM python:3.11-slim\n"
+        "COPY ./compose/production/django/start /start\n"
+        "COPY . /app\nWORKDIR /app\n"
+    )
+    app = web(command=["/start"], build_context=tmp_path, dockerfile=tmp_path / "Dockerfile")
+    p = project(root=tmp_path, database_engines=("postgresql",))
+    plan = derive(p, dockerfile, Flags(), compose_project(app, DB), tmp_path / "Dockerfile")
+    assert plan.port == 5000
+    assert plan.pre == MIGRATE
+    assert "the command runs migrate itself: no pre-step" not in plan.notes
