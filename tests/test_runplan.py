@@ -611,6 +611,12 @@ def test_the_settings_module_the_compose_service_selects_is_the_one_read(tmp_pat
     (settings / "production.py").write_text(
         "from .base import *\nSECRET_KEY = env('DJANGO_SECRET_KEY')\n"
         "ALLOWED_HOSTS = env.list('DJANGO_ALLOWED_HOSTS', default=['graditude.example'])\n"
+        "ADMIN_URL = env('DJANGO_ADMIN_URL')\n"
+    )
+    (tmp_path / "config" / "urls.py").write_text(
+        "from django.conf import settings\nfrom django.contrib import admin\n"
+        "from django.urls import path\n\n"
+        "urlpatterns = [path(settings.ADMIN_URL, admin.site.urls)]\n"
     )
     (tmp_path / "manage.py").write_text(
         "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.local')\n"
@@ -620,6 +626,7 @@ def test_the_settings_module_the_compose_service_selects_is_the_one_read(tmp_pat
     envs.mkdir(parents=True)
     (envs / ".django").write_text(
         "DJANGO_SETTINGS_MODULE=config.settings.production\nDJANGO_SECRET_KEY=x\n"
+        "DJANGO_ADMIN_URL=x7Qk2/\n"
     )
     (tmp_path / "docker-compose.production.yml").write_text(
         "services:\n"
@@ -632,6 +639,9 @@ def test_the_settings_module_the_compose_service_selects_is_the_one_read(tmp_pat
     assert read.settings_module == "config.settings.local"
     plan = plan_for(read, tmp_path, tmp_path / "Dockerfile", DOCKERFILE, Flags())
     assert plan.host == "graditude.example"
+    # The admin is where the environment's DJANGO_ADMIN_URL puts it, not at /admin/.
+    assert "/x7Qk2/login/" in plan.probes
+    assert "/admin/login/" not in plan.probes
     assert (
         "settings read from config.settings.production (compose service `django`'s "
         "DJANGO_SETTINGS_MODULE), not config.settings.local" in plan.notes

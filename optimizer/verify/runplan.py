@@ -244,7 +244,8 @@ def _allowed_from_env(env: dict[str, str], read: tuple[str, ...] | None) -> list
 def default_probes(project: DjangoProject) -> list[str]:
     probes = ["/"]
     if project.admin_installed:
-        probes.append("/admin/login/")
+        # cookiecutter-django mounts it at settings.ADMIN_URL, read from the environment.
+        probes.append((project.admin_path or "/admin/") + "login/")
     extra = 0
     for path in project.url_paths:
         if extra >= MAX_URL_PROBES:
@@ -971,17 +972,23 @@ def _settings_as_run(
     first, then the compose service's environment."""
     wanted = flags.env.get("DJANGO_SETTINGS_MODULE")
     source = "--env"
-    if wanted is None and compose is not None:
-        service = app_service(compose, dockerfile_path)
-        if service is not None:
+    environ: dict[str, str] = {}
+    service = app_service(compose, dockerfile_path) if compose is not None else None
+    if service is not None:
+        environ.update(service.environment)
+        if wanted is None:
             wanted = service.environment.get("DJANGO_SETTINGS_MODULE")
             source = f"compose service `{service.name}`"
+    environ.update(flags.env)
     if not wanted or wanted == project.settings_module or not _MODULE_NAME.fullmatch(wanted):
         return project
     from optimizer.project import inspect_project
 
     try:
-        chosen = inspect_project(context, dockerfile_text, settings_module=wanted)
+        # With the environment it runs with: `ADMIN_URL = env("DJANGO_ADMIN_URL")` has a value.
+        chosen = inspect_project(
+            context, dockerfile_text, settings_module=wanted, run_environ=environ
+        )
     except OSError:
         return project
     if chosen.settings_file is None:
