@@ -20,6 +20,7 @@ from optimizer.context import DjangoProject
 from optimizer.deps import read_dependencies
 from optimizer.settings import (
     ModuleFinder,
+    admin_route,
     allowed_hosts,
     const,
     context_path,
@@ -50,14 +51,24 @@ _SKIP_DIRS = frozenset(
 _MAX_WALK_FILES = 5_000
 
 
-def inspect_project(context: Path, dockerfile_text: str | None = None) -> DjangoProject:
-    """Everything the transforms need to know about the Django project inside `context`."""
+def inspect_project(
+    context: Path,
+    dockerfile_text: str | None = None,
+    settings_module: str | None = None,
+    run_environ: dict[str, str] | None = None,
+) -> DjangoProject:
+    """Everything the transforms need to know about the Django project inside `context`.
+
+    `settings_module`: the DJANGO_SETTINGS_MODULE the container is known to run with from
+    outside the Dockerfile (a compose service's environment, `--env`); it beats every guess.
+    `run_environ`: that environment, over the image's ENV, for the values the settings read."""
     context = Path(context)
     manage_py = find_manage_py(context)
     project_dir = (posixpath.dirname(manage_py) or ".") if manage_py else "."
     finder = ModuleFinder(context, project_dir)
 
-    settings_module = _settings_from_dockerfile(dockerfile_text) if dockerfile_text else None
+    if settings_module is None and dockerfile_text:
+        settings_module = _settings_from_dockerfile(dockerfile_text)
     if settings_module is None and dockerfile_text:
         # `--settings` on the command the container runs beats every default.
         settings_module = _settings_flag(dockerfile_text, runtime=True)
@@ -89,6 +100,7 @@ def inspect_project(context: Path, dockerfile_text: str | None = None) -> Django
         if path is not None:
             settings_file = path.relative_to(context).as_posix()
             environ = _image_environ(dockerfile_text) if dockerfile_text else {}
+            environ.update(run_environ or {})
             settings = read_settings(context, finder, project_dir, path, environ)
             namespace, env_vars, unreadable = (
                 settings.namespace, settings.env_vars, settings.unreadable
@@ -119,6 +131,7 @@ def inspect_project(context: Path, dockerfile_text: str | None = None) -> Django
         uses_redis=uses_redis(namespace, env_vars),
         root_urlconf=root_urlconf,
         url_paths=url_paths(finder, root_urlconf) if root_urlconf else (),
+        admin_path=_admin_path(finder, root_urlconf, namespace) if root_urlconf else None,
         unreadable_settings=unreadable,
         unresolved_settings=unresolved_paths(namespace, project_dir),
     )
@@ -139,6 +152,19 @@ def settings_namespace(
     finder = ModuleFinder(context, project.project_dir)
     image = _image_environ(dockerfile_text) if dockerfile_text else {}
     return read_settings(context, finder, project.project_dir, path, {**image, **environ}).namespace
+
+
+def _admin_path(finder: ModuleFinder, urlconf: str, namespace: dict[str, Any]) -> str | None:
+    """"/secret/" when the root URLconf mounts the admin there (a literal route, or a setting
+    whose value the settings give); None for "admin/" or when it is not known."""
+    found = admin_route(finder, urlconf)
+    if found is None:
+        return None
+    kind, value = found
+    route = value if kind == "route" else namespace.get(value)
+    if not isinstance(route, str) or "<" in route or route.strip("/") in ("", "admin"):
+        return None
+    return "/" + route.strip("/") + "/"
 
 
 def find_manage_py(context: Path) -> str | None:

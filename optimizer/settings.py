@@ -1421,6 +1421,41 @@ def url_paths(finder: ModuleFinder, urlconf: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def admin_route(finder: ModuleFinder, urlconf: str) -> tuple[str, str] | None:
+    """Where the root URLconf mounts `admin.site.urls`: ("route", "admin/") for a literal,
+    ("setting", "ADMIN_URL") for `path(settings.ADMIN_URL, admin.site.urls)`; None when it
+    mounts none or names it some other way."""
+    path = finder.resolve(urlconf)
+    module = parse(path) if path is not None else None
+    if module is None:
+        return None
+    for statement in module.body:
+        if not isinstance(statement, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            continue
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        if not any(isinstance(t, ast.Name) and t.id == "urlpatterns" for t in targets):
+            continue
+        if statement.value is None:
+            continue
+        for call in _pattern_calls(statement.value):
+            if dotted(call.func).rsplit(".", 1)[-1] != "path" or len(call.args) < 2:
+                continue
+            if not dotted(call.args[1]).endswith("admin.site.urls"):
+                continue
+            first = call.args[0]
+            literal = const(first)
+            if isinstance(literal, str):
+                return ("route", literal)
+            if (
+                isinstance(first, ast.Attribute)
+                and isinstance(first.value, ast.Name)
+                and first.value.id == "settings"
+            ):
+                return ("setting", first.attr)
+            return None
+    return None
+
+
 def _routes(finder: ModuleFinder, dotted: str, follow: bool) -> list[tuple[str, str]]:
     path = finder.resolve(dotted)
     module = parse(path) if path is not None else None

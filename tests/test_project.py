@@ -814,3 +814,28 @@ def test_variables_the_dockerfile_sets_replace_the_defaults(tmp_path: Path) -> N
     assert project.sqlite_path is None
     assert project.allowed_hosts == ("app.example", "api.example")
     assert project.static_root == "/srv/static"
+
+
+def test_the_admin_path_comes_from_its_route_or_the_setting_that_names_it(tmp_path: Path) -> None:
+    """`path("backoffice/", admin.site.urls)`, or cookiecutter-django's
+    `path(settings.ADMIN_URL, admin.site.urls)` with the setting's value; "admin/" is the
+    default and gives None."""
+    (tmp_path / "manage.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n"
+    )
+    (tmp_path / "mysite").mkdir()
+    (tmp_path / "mysite" / "__init__.py").write_text("")
+    (tmp_path / "mysite" / "settings.py").write_text(
+        "import os\nROOT_URLCONF = 'mysite.urls'\nINSTALLED_APPS = ['django.contrib.admin']\n"
+        "ADMIN_URL = os.environ.get('DJANGO_ADMIN_URL', 'staff/')\n"
+    )
+    urls = tmp_path / "mysite" / "urls.py"
+    head = "from django.conf import settings\nfrom django.contrib import admin\n"
+    urls.write_text(head + "urlpatterns = [path('backoffice/', admin.site.urls)]\n")
+    assert inspect_project(tmp_path).admin_path == "/backoffice/"
+    urls.write_text(head + "urlpatterns = [path(settings.ADMIN_URL, admin.site.urls)]\n")
+    assert inspect_project(tmp_path).admin_path == "/staff/"
+    ran = inspect_project(tmp_path, run_environ={"DJANGO_ADMIN_URL": "k2/"})
+    assert ran.admin_path == "/k2/"
+    urls.write_text(head + "urlpatterns = [path('admin/', admin.site.urls)]\n")
+    assert inspect_project(tmp_path).admin_path is None

@@ -619,3 +619,94 @@ def test_the_compose_expose_of_the_app_gives_its_port() -> None:
     published = web(raw={"expose": ["8008"]}, ports=(Port(9000, "80"),))
     plan = derive(project(), DOCKERFILE, Flags(), compose_project(published), ROOT / "Dockerfile")
     assert plan.port == 9000
+
+
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_the_settings_module_the_compose_service_selects_is_the_one_read(tmp_path: Path) -> None:
+    """cookiecutter-django: manage.py defaults to config.settings.local, the production compose
+    file's env file sets config.settings.production. The Host header and the variables the
+    settings read come from the module that runs, not from manage.py's default."""
+    from optimizer.project import inspect_project
+
+    settings = tmp_path / "config" / "settings"
+    settings.mkdir(parents=True)
+    (tmp_path / "config" / "__init__.py").write_text("")
+    (settings / "__init__.py").write_text("")
+    (settings / "base.py").write_text(
+        "import environ\nenv = environ.Env()\nROOT_URLCONF = 'config.urls'\n"
+        "INSTALLED_APPS = ['django.contrib.admin']\n"
+    )
+    (settings / "local.py").write_text(
+        "from .base import *\nSECRET_KEY = 'dev'\nALLOWED_HOSTS = ['localhost']\n"
+    )
+    (settings / "production.py").write_text(
+        "from .base import *\nSECRET_KEY = env('DJANGO_SECRET_KEY')\n"
+        "ALLOWED_HOSTS = env.list('DJANGO_ALLOWED_HOSTS', default=['graditude.example'])\n"
+        "ADMIN_URL = env('DJANGO_ADMIN_URL')\n"
+    )
+    (tmp_path / "config" / "urls.py").write_text(
+        "from django.conf import settings\nfrom django.contrib import admin\n"
+        "from django.urls import path\n\n"
+        "urlpatterns = [path(settings.ADMIN_URL, admin.site.urls)]\n"
+    )
+    (tmp_path / "manage.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.local')\n"
+    )
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    envs = tmp_path / ".envs" / ".production"
+    envs.mkdir(parents=True)
+    (envs / ".django").write_text(
+        "DJANGO_SETTINGS_MODULE=config.settings.production\nDJANGO_SECRET_KEY=x\n"
+        "DJANGO_ADMIN_URL=x7Qk2/\n"
+    )
+    (tmp_path / "docker-compose.production.yml").write_text(
+        "services:\n"
+        "  django:\n"
+        "    build: .\n"
+        "    env_file: ./.envs/.production/.django\n"
+        "    command: /start\n"
+    )
+    read = inspect_project(tmp_path, DOCKERFILE)
+    assert read.settings_module == "config.settings.local"
+    plan = plan_for(read, tmp_path, tmp_path / "Dockerfile", DOCKERFILE, Flags())
+    assert plan.host == "graditude.example"
+    # The admin is where the environment's DJANGO_ADMIN_URL puts it, not at /admin/.
+    assert "/x7Qk2/login/" in plan.probes
+    assert "/admin/login/" not in plan.probes
+    assert (
+        "settings read from config.settings.production (compose service `django`'s "
+        "DJANGO_SETTINGS_MODULE), not config.settings.local" in plan.notes
+    )
+    # `--env` names the module too, and wins.
+    flags = Flags(env={"DJANGO_SETTINGS_MODULE": "config.settings.local"})
+    plan = plan_for(read, tmp_path, tmp_path / "Dockerfile", DOCKERFILE, flags)
+    assert plan.host == "localhost"
+
+
+def test_a_start_script_is_the_one_its_copy_line_names_for_port_and_migrate(tmp_path: Path) -> None:
+    """cookiecutter-django: five files named `start`; the Dockerfile copies the production one
+    to /start (gunicorn on 5000, no migrate). The local one (runserver on 8000, migrate) must
+    not decide the port or drop the migrate pre-step."""
+    local = tmp_path / "compose" / "local" / "django" / "start"
+    production = tmp_path / "compose" / "production" / "django" / "start"
+    for path in (local, production):
+        path.parent.mkdir(parents=True)
+    local.write_text(
+        "#!/bin/bash\npython manage.py migrate\nexec python manage.py runserver 0.0.0.0:8000\n"
+    )
+    production.write_text(
+        "#!/bin/bash\n# gunicorn --bind 0.0.0.0:9999 (an old line, commented out)\n"
+        "python /app/manage.py collectstatic --noinput\n"
+        "exec /usr/local/bin/gunicorn config.wsgi --bind 0.0.0.0:5000 --chdir=/app\n"
+    )
+    dockerfile = (
+        "FROM python:3.11-slim\n"
+        "COPY ./compose/production/django/start /start\n"
+        "COPY . /app\nWORKDIR /app\n"
+    )
+    app = web(command=["/start"], build_context=tmp_path, dockerfile=tmp_path / "Dockerfile")
+    p = project(root=tmp_path, database_engines=("postgresql",))
+    plan = derive(p, dockerfile, Flags(), compose_project(app, DB), tmp_path / "Dockerfile")
+    assert plan.port == 5000
+    assert plan.pre == MIGRATE
+    assert "the command runs migrate itself: no pre-step" not in plan.notes

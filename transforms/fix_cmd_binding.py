@@ -476,12 +476,25 @@ def _fix_instruction(
     else:
         # Needs a shell (variables, `&&`): keep one, but `exec` the server so it gets signals.
         server_seg = new_segments[at]
-        if not re.match(r"^exec\s", server_seg.text):
+        beside = _backgrounded(server_seg.text)
+        if beside is not None:
+            # `gunicorn ... & celery worker`: `exec` would replace only the background subshell;
+            # the shell stays PID 1 and waits on the other program, so nothing would change.
+            others = f"`{beside}`" if beside else "the commands after it"
+            skipped.append(
+                f"line {ins.line}: the server runs in the background (`&`) beside {others}, "
+                "so the shell stays PID 1 and does not pass SIGTERM on; `exec` cannot fix "
+                "that: run each program in its own container (a compose service), or under a "
+                "process manager"
+            )
+            if not changed:
+                return ins, server, bound_port
+        elif not re.match(r"^exec\s", server_seg.text):
             new_segments[at] = Segment("exec " + server_seg.text, server_seg.sep)
         shell_text = join_segments(new_segments)
         prefix = shell_prefix or ["sh", "-c"]
         value = json.dumps([*prefix, shell_text])
-        if exec_form is None or shell_text != script:
+        if beside is None and (exec_form is None or shell_text != script):
             notes.append(
                 f"line {ins.line}: the server now replaces the shell (`exec`), so SIGTERM "
                 "reaches it and docker stop is immediate"
@@ -491,6 +504,17 @@ def _fix_instruction(
     if exec_form is not None and json.loads(value) == exec_form:
         return ins, server, bound_port
     return keep_indent(ins, ins.with_args(value)), server, bound_port
+
+
+def _backgrounded(text: str) -> str | None:
+    """What runs after the server when a `&` sends it to the background: `celery -A core worker`
+    in `gunicorn core.wsgi & celery -A core worker` ("" when nothing follows); None when the
+    server runs in the foreground. `2>&1` and `&>` are redirections, not `&`."""
+    tokens = words(text, punctuation="&|;<>")
+    if "&" not in tokens:
+        return None
+    after = tokens[tokens.index("&") + 1 :]
+    return " ".join(after)
 
 
 def _assigns(argv: list[str]) -> bool:

@@ -167,7 +167,7 @@ class MultiStage(NotesTransform):
         # Scripts by their path in the image, through the COPY lines (`COPY backend/ .` puts
         # backend/startup.sh at ./startup.sh).
         read = context_reader(out, ctx)
-        pinned = _system_python_paths(items, last, read)
+        pinned = _system_python_paths(items, last, ctx, read)
         if pinned:
             skipped.append(
                 f"{pinned} refers to the system Python's install location, where a builder's "
@@ -815,10 +815,19 @@ _SYSTEM_PYTHON = re.compile(
 
 
 def _system_python_paths(
-    items: list[tuple[int, Instruction]], last: int, read: _Reader
+    items: list[tuple[int, Instruction]], last: int, ctx: Context, read: _Reader
 ) -> str | None:
-    """A path after the install (or in a script it runs) that only the system install fills."""
+    """A path after the install (or in a script it runs) that only the system install fills.
+
+    Scripts are read wherever the stage copies them from the context: cookiecutter-django's
+    `COPY ./compose/production/django/start /start` (no `.sh`, run by compose's `command:
+    /start`) ends with `/usr/local/bin/gunicorn`, which a builder's virtualenv never fills."""
     for n, ins in items:
+        if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
+            for copied in _copied_scripts(ins, ctx):
+                match = _SYSTEM_PYTHON.search(copied)
+                if match:
+                    return match.group(0)
         if n <= last or ins.keyword not in {"RUN", "CMD", "ENTRYPOINT", "COPY"}:
             continue
         texts = [ins.value]
@@ -872,6 +881,23 @@ def _installs_elsewhere(items: list[tuple[int, Instruction]], last: int) -> str 
             ):
                 return f"line {ins.line}: `{seg.text.strip()[:60]}`"
     return None
+
+
+def _copied_scripts(ins: Instruction, ctx: Context) -> list[str]:
+    """The text of each file this COPY takes from the context that is a script (`#!`),
+    whatever its name: a copied start script runs in the container."""
+    parts = ins.exec_form or words(ins.args)
+    found: list[str] = []
+    for source in parts[:-1]:
+        if "://" in source or any(c in source for c in "*?[$"):
+            continue
+        rel = posixpath.normpath(source.lstrip("/")) if source.strip("/") else "."
+        if rel == "." or rel.startswith("../") or (ctx.context_dir / rel).is_dir():
+            continue
+        text = ctx.read(rel)
+        if text is not None and text.startswith("#!"):
+            found.append(text)
+    return found
 
 
 def _script_names(text: str) -> list[str]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import posixpath
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,7 +260,8 @@ def _allowed_from_env(env: dict[str, str], read: tuple[str, ...] | None) -> list
 def default_probes(project: DjangoProject) -> list[str]:
     probes = ["/"]
     if project.admin_installed:
-        probes.append("/admin/login/")
+        # cookiecutter-django mounts it at settings.ADMIN_URL, read from the environment.
+        probes.append((project.admin_path or "/admin/") + "login/")
     extra = 0
     for path in project.url_paths:
         if extra >= MAX_URL_PROBES:
@@ -736,7 +738,11 @@ def derive(
         effective = (entrypoint if entrypoint is not None else (ep or [])) + (
             command if command is not None else ([] if entrypoint is not None else cmd or [])
         )
-        port = port_from_command(effective, env) or port
+        port = (
+            port_from_command(effective, env)
+            or _script_port(project.root, dockerfile_text, effective, env)
+            or port
+        )
     else:
         effective = (ep or []) + (cmd or [])
 
@@ -751,7 +757,9 @@ def derive(
         )
         has_db_service = any(family(s.image) in ("postgres", "mysql") for s in specs)
         if server_db and has_db_service and project.manage_py is not None:
-            if "migrate" in " ".join(effective) or _script_migrates(project.root, effective):
+            if "migrate" in " ".join(effective) or _script_migrates(
+                project.root, effective, dockerfile_text
+            ):
                 notes.append("the command runs migrate itself: no pre-step")
             else:
                 pre, pre_source = migrate_command(project), "default (server database)"
@@ -908,14 +916,56 @@ def _named_in(host: str, environment: dict[str, str]) -> bool:
     return False
 
 
-def _script_migrates(context: Path, command: list[str]) -> bool:
-    """Does a script the command runs (start.sh, docker-entrypoint.sh: found in the context by
-    its path's tail, since COPY moved it) run `migrate`? `/app/entrypoint.sh` after `COPY . .`
-    is the context's `entrypoint.sh`: the container's directory is not the host's, so the name
-    alone is enough when the context has one file of that name."""
+def _copied_from(dockerfile_text: str, image_path: str) -> list[str] | None:
+    """The context files the final stage COPYs to `image_path` (an absolute path in the
+    image), the last copy first; None when no COPY line names that path exactly.
+
+    cookiecutter-django copies `./compose/production/django/start` to `/start`: the context
+    has five files named `start` (local, production, celery worker, beat, flower), and only
+    the COPY line says which one the container runs."""
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+        stages = parsed.stages()
+    except Exception:  # unparseable: the pipeline reports it
+        return None
+    if not stages:
+        return None
+    want = posixpath.normpath(image_path)
+    found: list[str] = []
+    for stage in parsed.lineage(stages[-1]):
+        cwd = "/"
+        for _, ins in parsed.iter_stage(stage):
+            cwd = next_workdir(cwd, ins)
+            if ins.keyword not in ("COPY", "ADD") or "from" in ins.flags:
+                continue
+            words = ins.exec_form or ins.args.split()
+            if len(words) < 2:
+                continue
+            *sources, dest = (parsed.resolve(w) for w in words)
+            into_dir = dest.endswith("/") or len(sources) > 1
+            dest = posixpath.normpath(posixpath.join(cwd, dest))
+            for source in sources:
+                clean = posixpath.normpath(source.lstrip("/")) if source.strip("/") else "."
+                target = posixpath.join(dest, posixpath.basename(clean)) if into_dir else dest
+                if target == want and clean != ".":
+                    found.insert(0, clean)
+    return found or None
+
+
+def _command_scripts(
+    context: Path, command: list[str], dockerfile_text: str | None
+) -> list[Path]:
+    """Scripts of the context that the command's words name: through the Dockerfile's COPY
+    lines when one copies to that path, else by the path's tail (the older guess)."""
+    scripts: list[Path] = []
     for word in command:
         if "/" not in word and not word.endswith(".sh"):
             continue
+        if dockerfile_text and word.startswith("/"):
+            copied = _copied_from(dockerfile_text, word)
+            if copied is not None:
+                scripts += [context / rel for rel in copied if (context / rel).is_file()]
+                continue
         tail = Path(word.lstrip("./")).parts[-2:]
         if not tail:
             continue
@@ -926,13 +976,48 @@ def _script_migrates(context: Path, command: list[str]) -> bool:
         candidates = [p for p in named if p.parts[-len(tail) :] == tail][:5]
         if not candidates and len(named) == 1:
             candidates = named
-        for script in candidates:
+        scripts += candidates
+    return scripts
+
+
+def _script_port(
+    context: Path, dockerfile_text: str, command: list[str], env: dict[str, str]
+) -> int | None:
+    """The port a server in a script the command runs binds (`/start`: `gunicorn ... --bind
+    0.0.0.0:5000`), read only from a script the Dockerfile's COPY lines name, never guessed
+    by file name. Comment lines do not count."""
+    for word in command:
+        if not word.startswith("/"):
+            continue
+        for rel in _copied_from(dockerfile_text, word) or []:
             try:
-                text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+                text = (context / rel).read_text(encoding="utf-8", errors="replace")[:100_000]
             except OSError:
                 continue
-            if "manage.py migrate" in text or "migrate --noinput" in text:
-                return True
+            for line in text.splitlines():
+                if line.lstrip().startswith("#"):
+                    continue
+                port = port_from_command([line], env)
+                if port is not None:
+                    return port
+    return None
+
+
+def _script_migrates(
+    context: Path, command: list[str], dockerfile_text: str | None = None
+) -> bool:
+    """Does a script the command runs (start.sh, docker-entrypoint.sh: found in the context by
+    its path's tail, since COPY moved it) run `migrate`? `/app/entrypoint.sh` after `COPY . .`
+    is the context's `entrypoint.sh`: the container's directory is not the host's, so the name
+    alone is enough when the context has one file of that name. A COPY line that puts a file at
+    the named path decides first (`/start`)."""
+    for script in _command_scripts(context, command, dockerfile_text)[:10]:
+        try:
+            text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+        except OSError:
+            continue
+        if "manage.py migrate" in text or "migrate --noinput" in text:
+            return True
     return False
 
 
@@ -997,6 +1082,59 @@ def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]
     return found[:_MAX_COMPOSE_CANDIDATES]
 
 
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def _settings_as_run(
+    project: DjangoProject,
+    context: Path,
+    dockerfile_text: str,
+    flags: Flags,
+    compose: ComposeProject | None,
+    dockerfile_path: Path,
+    notes: list[str],
+) -> DjangoProject:
+    """The project read with the settings module the container runs with.
+
+    The reader takes manage.py's default (`config.settings.local`) unless the Dockerfile says
+    otherwise; cookiecutter-django's production compose file selects
+    `config.settings.production` through its env file. The Host header, the variables the
+    settings read and the services they need must come from the module that runs: `--env`
+    first, then the compose service's environment."""
+    wanted = flags.env.get("DJANGO_SETTINGS_MODULE")
+    source = "--env"
+    environ: dict[str, str] = {}
+    service = app_service(compose, dockerfile_path) if compose is not None else None
+    if service is not None:
+        environ.update(service.environment)
+        if wanted is None:
+            wanted = service.environment.get("DJANGO_SETTINGS_MODULE")
+            source = f"compose service `{service.name}`"
+    environ.update(flags.env)
+    if not wanted or wanted == project.settings_module or not _MODULE_NAME.fullmatch(wanted):
+        return project
+    from optimizer.project import inspect_project
+
+    try:
+        # With the environment it runs with: `ADMIN_URL = env("DJANGO_ADMIN_URL")` has a value.
+        chosen = inspect_project(
+            context, dockerfile_text, settings_module=wanted, run_environ=environ
+        )
+    except OSError:
+        return project
+    if chosen.settings_file is None:
+        notes.append(
+            f"{source} runs with DJANGO_SETTINGS_MODULE={wanted}, which is not in the build "
+            f"context: the settings read are {project.settings_module}'s"
+        )
+        return project
+    notes.append(
+        f"settings read from {wanted} ({source}'s DJANGO_SETTINGS_MODULE), not "
+        f"{project.settings_module or 'the default'}"
+    )
+    return chosen
+
+
 def plan_for(
     project: DjangoProject,
     context: Path,
@@ -1046,6 +1184,8 @@ def plan_for(
             )
             notes.append(f"run as compose file {names} says")
             break
+    project = _settings_as_run(project, context, dockerfile_text, flags, chosen, dockerfile_path,
+                               notes)
     plan = derive(project, dockerfile_text, flags, chosen, dockerfile_path)
     if chosen is None and notes:
         notes.append("no compose file builds this Dockerfile")
