@@ -535,22 +535,49 @@ def _split_option(words: list[str]) -> tuple[str | None, str | None]:
 
 _EXACT_PIN = re.compile(r"(?<![=!<>~])==\s*(\d+(?:\.\d+)*)(?![\w.*])")
 
+# A distribution built from its sdist where the same name usually installs a wheel: its twin
+# is `<name>+sdist` ('+' is in no distribution's name), whose needs syspkgs lists.
+SDIST = "+sdist"
+
 # Distributions that ship binary wheels, the CPython minor -> their first release with a
 # manylinux x86_64 wheel for it (checked with `pip download --only-binary=:all:
 # --python-version`), and the distribution whose build needs an older pin then has: pip
-# builds that pin from its sdist, with a compiler and headers the slim image lacks.
+# builds that pin from its sdist, with a compiler and headers the slim image lacks, and it
+# links whatever optional libraries the image it was built on offers.
 _WHEELS_SINCE: dict[str, tuple[str, dict[tuple[int, int], tuple[int, ...]]]] = {
     "psycopg2-binary": (
         "psycopg2",
         {(3, 10): (2, 9, 1), (3, 11): (2, 9, 5), (3, 12): (2, 9, 9), (3, 13): (2, 9, 10),
          (3, 14): (2, 9, 11)},
     ),
+    # Pillow 9.1.1 on python:3.11 (lab): a source build of an old pin. Pillow before 10.4
+    # cannot build on 3.13 at all (its setup.py reads __version__ with exec(), which PEP 667
+    # broke): the original fails there too.
+    "pillow": (
+        "pillow" + SDIST,
+        {(3, 10): (8, 3, 2), (3, 11): (9, 2, 0), (3, 12): (10, 0, 0), (3, 13): (10, 4, 0),
+         (3, 14): (11, 3, 0)},
+    ),
+    "lxml": (
+        "lxml" + SDIST,
+        {(3, 10): (4, 6, 3), (3, 11): (4, 9, 1), (3, 12): (4, 9, 3), (3, 13): (5, 3, 0),
+         (3, 14): (6, 0, 1)},
+    ),
+    # pip freeze output pins cffi (cryptography's dependency) with everything else.
+    # cryptography itself ships abi3 wheels (cp35-abi3 2.9.2, cp36-abi3 3.3.2 and later install
+    # on 3.13): an old pin needs no compiler, no Rust.
+    "cffi": (
+        "cffi" + SDIST,
+        {(3, 10): (1, 15, 0), (3, 11): (1, 15, 1), (3, 12): (1, 16, 0), (3, 13): (1, 17, 0),
+         (3, 14): (2, 0, 0)},
+    ),
 }
 
 
 def built_from_source(pins: dict[str, str], python: tuple[int, int] | None) -> set[str]:
-    """The source twins (`psycopg2`) of pinned binary distributions with no wheel for
-    `python`: what the build then needs is theirs. Unknown Python or version: nothing."""
+    """The source twins (`psycopg2`, `pillow+sdist`) of pinned binary distributions with no
+    wheel for `python`: what the build then needs is theirs. Unknown Python or version:
+    nothing."""
     found: set[str] = set()
     if python is None:
         return found
@@ -562,9 +589,15 @@ def built_from_source(pins: dict[str, str], python: tuple[int, int] | None) -> s
         first = since.get(python)
         if first is None and python > max(since):
             first = max(since.values())  # a newer Python than the table: no older wheel either
-        if first is not None and tuple(int(p) for p in version.split(".")) < first:
+        if first is not None and _release(version) < _release(first):
             found.add(twin)
     return found
+
+
+def _release(version: str | tuple[int, ...]) -> tuple[int, ...]:
+    """A release as a tuple padded to three parts: `10.4` is 10.4.0, not older than it."""
+    parts = tuple(int(p) for p in version.split(".")) if isinstance(version, str) else version
+    return parts + (0,) * (3 - len(parts))
 
 
 def _final_python(dockerfile_text: str) -> tuple[int, int] | None:

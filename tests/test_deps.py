@@ -585,6 +585,42 @@ def test_an_old_binary_pin_builds_like_its_source_twin(
     assert deps.built_from_source({"psycopg2-binary": pin}, python) == twins
 
 
+@pytest.mark.parametrize(
+    ("pins", "python", "twins"),
+    [
+        # First wheels checked with pip download --only-binary=:all: --python-version.
+        ({"pillow": "9.1.1"}, (3, 11), {"pillow+sdist"}),  # first cp311 wheel: 9.2.0
+        ({"pillow": "9.2.0"}, (3, 11), set()),
+        ({"pillow": "9.5.0"}, (3, 12), {"pillow+sdist"}),  # cp312: 10.0.0
+        ({"pillow": "11.2.1"}, (3, 14), {"pillow+sdist"}),  # cp314: 11.3.0
+        ({"pillow": "10.4"}, (3, 13), set()),  # 10.4 is 10.4.0, cp313's first wheel
+        ({"lxml": "4.9.0"}, (3, 11), {"lxml+sdist"}),  # cp311: 4.9.1
+        ({"lxml": "4.9.1"}, (3, 11), set()),
+        ({"lxml": "5.2.2"}, (3, 13), {"lxml+sdist"}),  # cp313: 5.3.0
+        ({"cffi": "1.15.0"}, (3, 11), {"cffi+sdist"}),  # cp311: 1.15.1
+        ({"cffi": "1.17.0"}, (3, 13), set()),
+        ({"cryptography": "3.3.2"}, (3, 13), set()),  # abi3 wheels: never from source
+        ({"pillow": "8.4.0", "lxml": "4.6.3"}, (3, 11), {"pillow+sdist", "lxml+sdist"}),
+    ],
+)
+def test_old_pins_of_other_wheel_distributions_build_from_their_sdist(
+    pins: dict[str, str], python: tuple[int, int], twins: set[str]
+) -> None:
+    assert deps.built_from_source(pins, python) == twins
+
+
+def test_an_old_pillow_pin_in_requirements_reaches_the_package_set(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "Django==4.2.16\nPillow==9.1.1\n"})
+    dockerfile = "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    packages = read_dependencies(tmp_path, dockerfile_text=dockerfile).packages
+    assert {"pillow", "pillow+sdist"} <= packages
+    # The same pin on python:3.12 (its first wheel is 10.0.0) is a source build too, 10.0.0 not.
+    newer = dockerfile.replace("3.11", "3.12")
+    assert "pillow+sdist" in read_dependencies(tmp_path, dockerfile_text=newer).packages
+    write(tmp_path, {"requirements.txt": "Django==4.2.16\nPillow==10.0.0\n"})
+    assert "pillow+sdist" not in read_dependencies(tmp_path, dockerfile_text=newer).packages
+
+
 def test_the_final_stage_python_is_read_through_args_and_stage_names() -> None:
     text = (
         "ARG PY=3.12\nFROM python:${PY}-slim AS base\nFROM base AS final\nRUN true\n"
