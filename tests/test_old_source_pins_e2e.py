@@ -4,7 +4,8 @@ library that image offers (libxcb, libjpeg, freetype, webp; tiff, lcms2 and open
 official image). The rewrite's slim final stage must install them: before it did, the image
 built and `import PIL.Image` failed on `libxcb.so.1: cannot open shared object file`. Here
 every extension module Pillow built is imported in the final image, ldd finds every library,
-and no gcc ships.
+and no gcc ships. `cffi==1.15.0` (first cp311 wheel: 1.15.1) needs only the compiler: before,
+the rewrite had no builder for it and pip would have compiled it in a single slim stage.
 """
 
 from __future__ import annotations
@@ -54,18 +55,25 @@ def _docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
     )
 
 
-def test_an_old_pillow_pin_built_in_the_builder_loads_in_the_slim_image(tmp_path: Path) -> None:
+def _project(root: Path, requirements: str) -> str:
+    """Writes the project, rewrites its Dockerfile in place and returns the rewrite."""
     for rel, text in SKELETON.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    (tmp_path / "requirements.txt").write_text(
-        "Django==4.2.16\ngunicorn==23.0.0\nPillow==9.1.1\n"
-    )
-    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
-    rewritten = optimize(tmp_path / "Dockerfile", tmp_path).files["Dockerfile"]
-    froms = [line for line in rewritten.splitlines() if line.startswith("FROM ")]
-    assert froms == ["FROM python:3.11 AS builder", "FROM python:3.11-slim"], rewritten
-    (tmp_path / "Dockerfile").write_text(rewritten)
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    (root / "requirements.txt").write_text(requirements)
+    (root / "Dockerfile").write_text(DOCKERFILE)
+    rewritten = optimize(root / "Dockerfile", root).files["Dockerfile"]
+    (root / "Dockerfile").write_text(rewritten)
+    return rewritten
+
+
+def _froms(dockerfile: str) -> list[str]:
+    return [line for line in dockerfile.splitlines() if line.startswith("FROM ")]
+
+
+def test_an_old_pillow_pin_built_in_the_builder_loads_in_the_slim_image(tmp_path: Path) -> None:
+    rewritten = _project(tmp_path, "Django==4.2.16\ngunicorn==23.0.0\nPillow==9.1.1\n")
+    assert _froms(rewritten) == ["FROM python:3.11 AS builder", "FROM python:3.11-slim"], rewritten
     tag = f"pillowk-old-source-pin-{uuid.uuid4().hex[:8]}"
     try:
         built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(tmp_path), timeout=1200)
@@ -78,6 +86,23 @@ def test_an_old_pillow_pin_built_in_the_builder_loads_in_the_slim_image(tmp_path
         assert {"_imaging", "_imagingft", "_webp"} <= set(modules), ran.stdout
         missing = _docker("run", "--rm", "--label", _LABEL, tag, "sh", "-c", _LDD)
         assert missing.returncode == 0 and missing.stdout.strip() == "", missing.stdout
+        gcc = _docker("run", "--rm", "--label", _LABEL, tag, "sh", "-c", "command -v gcc || true")
+        assert gcc.stdout.strip() == "", gcc.stdout
+    finally:
+        _docker("rmi", "-f", tag, timeout=120)
+
+
+def test_an_old_cffi_pin_is_compiled_in_the_builder(tmp_path: Path) -> None:
+    rewritten = _project(tmp_path, "Django==4.2.16\ngunicorn==23.0.0\ncffi==1.15.0\n")
+    assert _froms(rewritten) == ["FROM python:3.11 AS builder", "FROM python:3.11-slim"], rewritten
+    tag = f"pillowk-old-cffi-pin-{uuid.uuid4().hex[:8]}"
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(tmp_path), timeout=900)
+        assert built.returncode == 0, built.stderr[-3000:]
+        probe = "import _cffi_backend, cffi; print(cffi.__version__)"
+        ran = _docker("run", "--rm", "--label", _LABEL, tag, "python", "-c", probe, timeout=120)
+        assert ran.returncode == 0, ran.stderr[-2000:]
+        assert ran.stdout.strip() == "1.15.0", ran.stdout
         gcc = _docker("run", "--rm", "--label", _LABEL, tag, "sh", "-c", "command -v gcc || true")
         assert gcc.stdout.strip() == "", gcc.stdout
     finally:
