@@ -571,6 +571,12 @@ _WHEELS_SINCE: dict[str, tuple[str, dict[tuple[int, int], tuple[int, ...]]]] = {
         {(3, 10): (1, 15, 0), (3, 11): (1, 15, 1), (3, 12): (1, 16, 0), (3, 13): (1, 17, 0),
          (3, 14): (2, 0, 0)},
     ),
+    # psutil ships abi3 wheels from 5.9.4 on; before, one wheel per CPython minor.
+    "psutil": (
+        "psutil" + SDIST,
+        {(3, 10): (5, 9, 0), (3, 11): (5, 9, 4), (3, 12): (5, 9, 4), (3, 13): (5, 9, 4),
+         (3, 14): (5, 9, 4)},
+    ),
 }
 
 

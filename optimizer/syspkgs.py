@@ -121,6 +121,8 @@ _TABLE: dict[str, _Need] = {
     ),
     # _cffi_backend links only libffi8, which the slim image has for Python's own _ctypes.
     "cffi" + SDIST: _Need(build=(*_CC, "libffi-dev"), why="libffi8 is in the slim image"),
+    # Its two extension modules link only libc (ldd on psutil 5.9.0 built on python:3.11).
+    "psutil" + SDIST: _Need(build=_CC, why="it links only libc"),
     "cryptography": _Need(why="ships manylinux wheels with OpenSSL bundled"),
     "uwsgi": _Need(build=_CC, why="it has no wheels and compiles on every install"),
     "pylibmc": _Need(

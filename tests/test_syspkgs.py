@@ -57,6 +57,12 @@ def test_an_old_lxml_pin_loads_libxml2_and_libxslt() -> None:
     assert needs.build == ("gcc", "libc6-dev", "libxml2-dev", "libxslt1-dev")
 
 
+def test_old_cffi_and_psutil_pins_need_a_compiler_only() -> None:
+    needs = system_needs(["cffi", "cffi+sdist", "psutil", "psutil+sdist"], "trixie")
+    assert needs.build == ("gcc", "libc6-dev", "libffi-dev")
+    assert needs.runtime == ()
+
+
 def test_a_name_that_only_looks_like_a_twin_is_read_as_a_requirement() -> None:
     # '+' is in no distribution name: an unknown `x+sdist` is the distribution x.
     assert system_needs(["psycopg2+sdist"]).runtime == ("libpq5",)
