@@ -535,6 +535,19 @@ def _split_option(words: list[str]) -> tuple[str | None, str | None]:
 
 _EXACT_PIN = re.compile(r"(?<![=!<>~])==\s*(\d+(?:\.\d+)*)(?![\w.*])")
 
+
+def _add_pin(collected: _Collected, name: str, spec: object) -> None:
+    """Record `name`'s exact pin from a lock or Pipfile entry: `==9.1.1` (Pipfile, Pipfile.lock)
+    or a bare `9.1.1` (poetry.lock, uv.lock); a pre-release or a range records nothing."""
+    if isinstance(spec, dict):
+        spec = spec.get("version")
+    if not isinstance(spec, str):
+        return
+    spec = spec.strip()
+    pin = _EXACT_PIN.search(spec if spec.startswith("==") else "==" + spec)
+    if pin is not None:
+        collected.pins[normalize_name(name)] = pin.group(1)
+
 # A distribution built from its sdist where the same name usually installs a wheel: its twin
 # is `<name>+sdist` ('+' is in no distribution's name), whose needs syspkgs lists.
 SDIST = "+sdist"
@@ -730,6 +743,7 @@ def _read_poetry(context: Path, base: str, pyproject: dict[str, Any]) -> _Collec
             if not _poetry_main_group(package):
                 continue
             collected.add_package(package["name"])
+            _add_pin(collected, package["name"], package.get("version"))
             source = package.get("source")
             if isinstance(source, dict):
                 kind = source.get("type")
@@ -787,6 +801,7 @@ def _read_uv(context: Path, base: str, pyproject: dict[str, Any]) -> _Collected:
         chosen = entries
     for package in chosen:
         collected.add_package(package["name"])
+        _add_pin(collected, package["name"], package.get("version"))
         source = package.get("source")
         if isinstance(source, dict):
             if "git" in source:
@@ -814,6 +829,7 @@ def _read_pipenv(context: Path, base: str) -> _Collected:
     def add_entry(name: str, spec: object) -> None:
         extras = spec.get("extras", []) if isinstance(spec, dict) else []
         collected.add_package(name, extras if isinstance(extras, list) else [])
+        _add_pin(collected, name, spec)
         if isinstance(spec, dict):
             if "git" in spec:
                 collected.git = True

@@ -630,3 +630,45 @@ def test_the_final_stage_python_is_read_through_args_and_stage_names() -> None:
     assert deps._final_python(text) == (3, 12)
     assert deps._final_python("FROM ubuntu:24.04\n") is None
     assert deps._final_python("FROM docker.io/library/python:3.11.9-slim-bookworm\n") == (3, 11)
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"Pipfile": "[packages]\ndjango = '*'\npillow = '==9.1.1'\n"},
+        {"Pipfile": "[packages]\ndjango = '*'\npillow = {version = '==9.1.1', extras = []}\n"},
+        {
+            "Pipfile": "[packages]\ndjango = '*'\npillow = '*'\n",
+            "Pipfile.lock": json.dumps({"default": {"pillow": {"version": "==9.1.1"}}}),
+        },
+        {
+            "pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\npillow = '*'\n",
+            "poetry.lock": '[[package]]\nname = "Pillow"\nversion = "9.1.1"\n',
+        },
+        {
+            "pyproject.toml": "[project]\nname = 'site'\ndependencies = ['pillow']\n",
+            "uv.lock": (
+                '[[package]]\nname = "site"\nversion = "0.1.0"\nsource = { editable = "." }\n'
+                'dependencies = [{ name = "pillow" }]\n\n'
+                '[[package]]\nname = "pillow"\nversion = "9.1.1"\n'
+                'source = { registry = "https://pypi.org/simple" }\n'
+            ),
+        },
+    ],
+    ids=["pipfile", "pipfile-table", "pipfile-lock", "poetry-lock", "uv-lock"],
+)
+def test_exact_pins_in_pipfiles_and_locks_are_read(tmp_path: Path, files: dict[str, str]) -> None:
+    write(tmp_path, files)
+    packages = read_dependencies(tmp_path, dockerfile_text="FROM python:3.11\n").packages
+    assert "pillow+sdist" in packages
+    assert "pillow+sdist" not in read_dependencies(
+        tmp_path, dockerfile_text="FROM python:3.10\n"
+    ).packages  # cp310's first wheel is 8.3.2
+
+
+@pytest.mark.parametrize("spec", ["'*'", "'>=9.1.1'", "'~=9.1'", "'==9.1.*'"])
+def test_a_pipfile_range_is_no_pin(tmp_path: Path, spec: str) -> None:
+    write(tmp_path, {"Pipfile": f"[packages]\npillow = {spec}\n"})
+    assert "pillow+sdist" not in read_dependencies(
+        tmp_path, dockerfile_text="FROM python:3.11\n"
+    ).packages
