@@ -548,6 +548,7 @@ def _add_pin(collected: _Collected, name: str, spec: object) -> None:
     if pin is not None:
         collected.pins[normalize_name(name)] = pin.group(1)
 
+
 # A distribution built from its sdist where the same name usually installs a wheel: its twin
 # is `<name>+sdist` ('+' is in no distribution's name), whose needs syspkgs lists.
 SDIST = "+sdist"
@@ -563,9 +564,10 @@ _WHEELS_SINCE: dict[str, tuple[str, dict[tuple[int, int], tuple[int, ...]]]] = {
         {(3, 10): (2, 9, 1), (3, 11): (2, 9, 5), (3, 12): (2, 9, 9), (3, 13): (2, 9, 10),
          (3, 14): (2, 9, 11)},
     ),
-    # Pillow 9.1.1 on python:3.11 (lab): a source build of an old pin. Pillow before 10.4
-    # cannot build on 3.13 at all (its setup.py reads __version__ with exec(), which PEP 667
-    # broke): the original fails there too.
+    # A source build links every image library it finds (syspkgs' pillow+sdist). Pillow
+    # before 10.4 cannot build on 3.13 at all (its setup.py reads __version__ with exec(),
+    # which PEP 667 broke: `KeyError: '__version__'` for 10.3.0 on the lab), so there the
+    # original Dockerfile fails as well.
     "pillow": (
         "pillow" + SDIST,
         {(3, 10): (8, 3, 2), (3, 11): (9, 2, 0), (3, 12): (10, 0, 0), (3, 13): (10, 4, 0),
