@@ -109,6 +109,9 @@ _TABLE: dict[str, _Need] = {
         build=(
             *_CC, "libjpeg-dev", "zlib1g-dev", "libfreetype-dev", "libwebp-dev",
             "libtiff-dev", "liblcms2-dev", "libopenjp2-7-dev", "libxcb1-dev",
+            # Pillow finds libtiff's multiarch headers only through `pkg-config libtiff-4`:
+            # without it a slim single stage built Pillow 9.1.1 without TIFF.
+            "pkg-config",
         ),
         runtime=(
             "libjpeg62-turbo", "libfreetype6", "libwebp7", "libwebpmux3", "libwebpdemux2",
