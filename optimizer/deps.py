@@ -586,6 +586,12 @@ _WHEELS_SINCE: dict[str, tuple[str, dict[tuple[int, int], tuple[int, ...]]]] = {
         {(3, 10): (1, 15, 0), (3, 11): (1, 15, 1), (3, 12): (1, 16, 0), (3, 13): (1, 17, 0),
          (3, 14): (2, 0, 0)},
     ),
+    # numpy 1.23.1 on the lab's python:3.11: 699 s to compile, C and C++ (npysort).
+    "numpy": (
+        "numpy" + SDIST,
+        {(3, 10): (1, 21, 2), (3, 11): (1, 23, 2), (3, 12): (1, 26, 0), (3, 13): (2, 1, 0),
+         (3, 14): (2, 3, 2)},
+    ),
     # psutil ships abi3 wheels from 5.9.4 on; before, one wheel per CPython minor.
     "psutil": (
         "psutil" + SDIST,

@@ -124,6 +124,9 @@ _TABLE: dict[str, _Need] = {
     ),
     # _cffi_backend links only libffi8, which the slim image has for Python's own _ctypes.
     "cffi" + SDIST: _Need(build=(*_CC, "libffi-dev"), why="libffi8 is in the slim image"),
+    # numpy 1.23.1 built on python:3.11 links only libc and libm: the full image has no BLAS,
+    # so it uses its bundled lapack_lite.
+    "numpy" + SDIST: _Need(build=(*_CC, "g++"), why="it links only libc and libm"),
     # Its two extension modules link only libc (ldd on psutil 5.9.0 built on python:3.11).
     "psutil" + SDIST: _Need(build=_CC, why="it links only libc"),
     "cryptography": _Need(why="ships manylinux wheels with OpenSSL bundled"),

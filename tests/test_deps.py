@@ -601,6 +601,9 @@ def test_an_old_binary_pin_builds_like_its_source_twin(
         ({"cffi": "1.17.0"}, (3, 13), set()),
         ({"cryptography": "3.3.2"}, (3, 13), set()),  # abi3 wheels: never from source
         ({"psutil": "5.9.0"}, (3, 11), {"psutil+sdist"}),  # abi3 wheels from 5.9.4
+        ({"numpy": "1.23.1"}, (3, 11), {"numpy+sdist"}),  # cp311: 1.23.2
+        ({"numpy": "2.0.2"}, (3, 13), {"numpy+sdist"}),  # cp313: 2.1.0
+        ({"numpy": "2.1.0"}, (3, 13), set()),
         ({"psutil": "5.9.4"}, (3, 14), set()),
         ({"pillow": "8.4.0", "lxml": "4.6.3"}, (3, 11), {"pillow+sdist", "lxml+sdist"}),
     ],

@@ -63,6 +63,12 @@ def test_old_cffi_and_psutil_pins_need_a_compiler_only() -> None:
     assert needs.runtime == ()
 
 
+def test_an_old_numpy_pin_needs_a_c_and_cxx_compiler_only() -> None:
+    needs = system_needs(["numpy", "numpy+sdist"])
+    assert needs.build == ("g++", "gcc", "libc6-dev")
+    assert needs.runtime == ()
+
+
 def test_a_name_that_only_looks_like_a_twin_is_read_as_a_requirement() -> None:
     # '+' is in no distribution name: an unknown `x+sdist` is the distribution x.
     assert system_needs(["psycopg2+sdist"]).runtime == ("libpq5",)
