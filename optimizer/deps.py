@@ -734,6 +734,9 @@ def _read_poetry(context: Path, base: str, pyproject: dict[str, Any]) -> _Collec
                 continue
             extras = spec.get("extras", []) if isinstance(spec, dict) else []
             collected.add_package(name, extras if isinstance(extras, list) else [])
+            # Poetry reads a bare version (`pillow = "9.1.1"`) as ==; poetry.lock, read after,
+            # has the last word.
+            _add_pin(collected, name, spec)
             if isinstance(spec, dict):
                 if "git" in spec:
                     collected.git = True

@@ -657,8 +657,9 @@ def test_the_final_stage_python_is_read_through_args_and_stage_names() -> None:
                 'source = { registry = "https://pypi.org/simple" }\n'
             ),
         },
+        {"pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\npillow = '9.1.1'\n"},
     ],
-    ids=["pipfile", "pipfile-table", "pipfile-lock", "poetry-lock", "uv-lock"],
+    ids=["pipfile", "pipfile-table", "pipfile-lock", "poetry-lock", "uv-lock", "poetry"],
 )
 def test_exact_pins_in_pipfiles_and_locks_are_read(tmp_path: Path, files: dict[str, str]) -> None:
     write(tmp_path, files)
@@ -675,3 +676,18 @@ def test_a_pipfile_range_is_no_pin(tmp_path: Path, spec: str) -> None:
     assert "pillow+sdist" not in read_dependencies(
         tmp_path, dockerfile_text="FROM python:3.11\n"
     ).packages
+
+
+@pytest.mark.parametrize("spec", ["'^9.1.1'", "'~9.1.1'", "'*'"])
+def test_a_poetry_range_is_no_pin_and_the_lock_has_the_last_word(
+    tmp_path: Path, spec: str
+) -> None:
+    files = {"pyproject.toml": f"[tool.poetry.dependencies]\npython = '^3.11'\npillow = {spec}\n"}
+    write(tmp_path, files)
+    with_python = {"dockerfile_text": "FROM python:3.11\n"}
+    assert "pillow+sdist" not in read_dependencies(tmp_path, **with_python).packages
+    write(tmp_path, {
+        "pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\npillow = '9.1.1'\n",
+        "poetry.lock": '[[package]]\nname = "pillow"\nversion = "9.2.0"\n',
+    })
+    assert "pillow+sdist" not in read_dependencies(tmp_path, **with_python).packages
