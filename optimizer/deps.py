@@ -557,22 +557,76 @@ def _split_option(words: list[str]) -> tuple[str | None, str | None]:
 
 _EXACT_PIN = re.compile(r"(?<![=!<>~])==\s*(\d+(?:\.\d+)*)(?![\w.*])")
 
+
+def _add_pin(collected: _Collected, name: str, spec: object) -> None:
+    """Record `name`'s exact pin from a lock or Pipfile entry: `==9.1.1` (Pipfile, Pipfile.lock)
+    or a bare `9.1.1` (poetry.lock, uv.lock); a pre-release or a range records nothing."""
+    if isinstance(spec, dict):
+        spec = spec.get("version")
+    if not isinstance(spec, str):
+        return
+    spec = spec.strip()
+    pin = _EXACT_PIN.search(spec if spec.startswith("==") else "==" + spec)
+    if pin is not None:
+        collected.pins[normalize_name(name)] = pin.group(1)
+
+
+# A distribution built from its sdist where the same name usually installs a wheel: its twin
+# is `<name>+sdist` ('+' is in no distribution's name), whose needs syspkgs lists.
+SDIST = "+sdist"
+
 # Distributions that ship binary wheels, the CPython minor -> their first release with a
 # manylinux x86_64 wheel for it (checked with `pip download --only-binary=:all:
 # --python-version`), and the distribution whose build needs an older pin then has: pip
-# builds that pin from its sdist, with a compiler and headers the slim image lacks.
+# builds that pin from its sdist, with a compiler and headers the slim image lacks, and it
+# links whatever optional libraries the image it was built on offers.
 _WHEELS_SINCE: dict[str, tuple[str, dict[tuple[int, int], tuple[int, ...]]]] = {
     "psycopg2-binary": (
         "psycopg2",
         {(3, 10): (2, 9, 1), (3, 11): (2, 9, 5), (3, 12): (2, 9, 9), (3, 13): (2, 9, 10),
          (3, 14): (2, 9, 11)},
     ),
+    # A source build links every image library it finds (syspkgs' pillow+sdist). Pillow
+    # before 10.4 cannot build on 3.13 at all (its setup.py reads __version__ with exec(),
+    # which PEP 667 broke: `KeyError: '__version__'` for 10.3.0 on the lab), so there the
+    # original Dockerfile fails as well.
+    "pillow": (
+        "pillow" + SDIST,
+        {(3, 10): (8, 3, 2), (3, 11): (9, 2, 0), (3, 12): (10, 0, 0), (3, 13): (10, 4, 0),
+         (3, 14): (11, 3, 0)},
+    ),
+    "lxml": (
+        "lxml" + SDIST,
+        {(3, 10): (4, 6, 3), (3, 11): (4, 9, 1), (3, 12): (4, 9, 3), (3, 13): (5, 3, 0),
+         (3, 14): (6, 0, 1)},
+    ),
+    # pip freeze output pins cffi (cryptography's dependency) with everything else.
+    # cryptography itself ships abi3 wheels (cp35-abi3 2.9.2, cp36-abi3 3.3.2 and later install
+    # on 3.13): an old pin needs no compiler, no Rust.
+    "cffi": (
+        "cffi" + SDIST,
+        {(3, 10): (1, 15, 0), (3, 11): (1, 15, 1), (3, 12): (1, 16, 0), (3, 13): (1, 17, 0),
+         (3, 14): (2, 0, 0)},
+    ),
+    # numpy 1.23.1 on the lab's python:3.11: 699 s to compile, C and C++ (npysort).
+    "numpy": (
+        "numpy" + SDIST,
+        {(3, 10): (1, 21, 2), (3, 11): (1, 23, 2), (3, 12): (1, 26, 0), (3, 13): (2, 1, 0),
+         (3, 14): (2, 3, 2)},
+    ),
+    # psutil ships abi3 wheels from 5.9.4 on; before, one wheel per CPython minor.
+    "psutil": (
+        "psutil" + SDIST,
+        {(3, 10): (5, 9, 0), (3, 11): (5, 9, 4), (3, 12): (5, 9, 4), (3, 13): (5, 9, 4),
+         (3, 14): (5, 9, 4)},
+    ),
 }
 
 
 def built_from_source(pins: dict[str, str], python: tuple[int, int] | None) -> set[str]:
-    """The source twins (`psycopg2`) of pinned binary distributions with no wheel for
-    `python`: what the build then needs is theirs. Unknown Python or version: nothing."""
+    """The source twins (`psycopg2`, `pillow+sdist`) of pinned binary distributions with no
+    wheel for `python`: what the build then needs is theirs. Unknown Python or version:
+    nothing."""
     found: set[str] = set()
     if python is None:
         return found
@@ -584,9 +638,15 @@ def built_from_source(pins: dict[str, str], python: tuple[int, int] | None) -> s
         first = since.get(python)
         if first is None and python > max(since):
             first = max(since.values())  # a newer Python than the table: no older wheel either
-        if first is not None and tuple(int(p) for p in version.split(".")) < first:
+        if first is not None and _release(version) < _release(first):
             found.add(twin)
     return found
+
+
+def _release(version: str | tuple[int, ...]) -> tuple[int, ...]:
+    """A release as a tuple padded to three parts: `10.4` is 10.4.0, not older than it."""
+    parts = tuple(int(p) for p in version.split(".")) if isinstance(version, str) else version
+    return parts + (0,) * (3 - len(parts))
 
 
 def _final_python(dockerfile_text: str) -> tuple[int, int] | None:
@@ -696,6 +756,9 @@ def _read_poetry(context: Path, base: str, pyproject: dict[str, Any]) -> _Collec
                 continue
             extras = spec.get("extras", []) if isinstance(spec, dict) else []
             collected.add_package(name, extras if isinstance(extras, list) else [])
+            # Poetry reads a bare version (`pillow = "9.1.1"`) as ==; poetry.lock, read after,
+            # has the last word.
+            _add_pin(collected, name, spec)
             if isinstance(spec, dict):
                 if "git" in spec:
                     collected.git = True
@@ -713,6 +776,7 @@ def _read_poetry(context: Path, base: str, pyproject: dict[str, Any]) -> _Collec
             if not _poetry_main_group(package):
                 continue
             collected.add_package(package["name"])
+            _add_pin(collected, package["name"], package.get("version"))
             source = package.get("source")
             if isinstance(source, dict):
                 kind = source.get("type")
@@ -770,6 +834,7 @@ def _read_uv(context: Path, base: str, pyproject: dict[str, Any]) -> _Collected:
         chosen = entries
     for package in chosen:
         collected.add_package(package["name"])
+        _add_pin(collected, package["name"], package.get("version"))
         source = package.get("source")
         if isinstance(source, dict):
             if "git" in source:
@@ -828,6 +893,7 @@ def _read_pipenv(context: Path, base: str) -> _Collected:
     def add_entry(name: str, spec: object) -> None:
         extras = spec.get("extras", []) if isinstance(spec, dict) else []
         collected.add_package(name, extras if isinstance(extras, list) else [])
+        _add_pin(collected, name, spec)
         if isinstance(spec, dict):
             if "git" in spec:
                 collected.git = True

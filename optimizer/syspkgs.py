@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from optimizer.context import normalize_name
-from optimizer.deps import EXTRA_DISTRIBUTIONS
+from optimizer.deps import EXTRA_DISTRIBUTIONS, SDIST
 
 RELEASES = ("bullseye", "bookworm", "trixie")
 DEFAULT_RELEASE = "bookworm"
@@ -91,9 +91,44 @@ _TABLE: dict[str, _Need] = {
     "pysaml2": _Need(runtime=("xmlsec1",)),
     "pyodbc": _Need(build=(*_CXX, "unixodbc-dev"), runtime=("unixodbc",)),
     "python-magic": _Need(runtime=("libmagic1",)),
-    "pillow": _Need(why="ships manylinux wheels with its image libraries bundled"),
-    "lxml": _Need(why="ships manylinux wheels with libxml2/libxslt bundled"),
-    "cffi": _Need(why="ships manylinux wheels"),
+    "pillow": _Need(
+        why="ships manylinux wheels with its image libraries bundled", unless=("pillow" + SDIST,)
+    ),
+    "lxml": _Need(
+        why="ships manylinux wheels with libxml2/libxslt bundled", unless=("lxml" + SDIST,)
+    ),
+    "cffi": _Need(why="ships manylinux wheels", unless=("cffi" + SDIST,)),
+    # `<name>+sdist`: an exact pin older than the first wheel for the image's Python, which pip
+    # builds from its sdist (deps.built_from_source). Such a build links every optional library
+    # it finds, so its runtime list is what a build on the full python image links: checked
+    # with ldd on the .so files and dpkg -S on python:3.11 (bookworm) and python:3.13 (trixie),
+    # after adding the ImageMagick/glib -dev packages the official (buildpack-deps) images
+    # have and the lab's lack. Its build list is the -dev packages of the same libraries, so a
+    # single slim stage builds the same features.
+    "pillow" + SDIST: _Need(
+        build=(
+            *_CC, "libjpeg-dev", "zlib1g-dev", "libfreetype-dev", "libwebp-dev",
+            "libtiff-dev", "liblcms2-dev", "libopenjp2-7-dev", "libxcb1-dev",
+            # Pillow finds libtiff's multiarch headers only through `pkg-config libtiff-4`:
+            # without it a slim single stage built Pillow 9.1.1 without TIFF.
+            "pkg-config",
+        ),
+        runtime=(
+            "libjpeg62-turbo", "libfreetype6", "libwebp7", "libwebpmux3", "libwebpdemux2",
+            "libtiff6", "liblcms2-2", "libopenjp2-7", "libxcb1",
+        ),
+        why="a source build links the image libraries the full python image has",
+    ),
+    "lxml" + SDIST: _Need(
+        build=(*_CC, "libxml2-dev", "libxslt1-dev"), runtime=("libxml2", "libxslt1.1")
+    ),
+    # _cffi_backend links only libffi8, which the slim image has for Python's own _ctypes.
+    "cffi" + SDIST: _Need(build=(*_CC, "libffi-dev"), why="libffi8 is in the slim image"),
+    # numpy 1.23.1 built on python:3.11 links only libc and libm: the full image has no BLAS,
+    # so it uses its bundled lapack_lite.
+    "numpy" + SDIST: _Need(build=(*_CC, "g++"), why="it links only libc and libm"),
+    # Its two extension modules link only libc (ldd on psutil 5.9.0 built on python:3.11).
+    "psutil" + SDIST: _Need(build=_CC, why="it links only libc"),
     "cryptography": _Need(why="ships manylinux wheels with OpenSSL bundled"),
     "uwsgi": _Need(build=_CC, why="it has no wheels and compiles on every install"),
     "pylibmc": _Need(
@@ -144,6 +179,8 @@ _RENAMED: dict[str, dict[str, str]] = {
     },
     "bullseye": {
         "libgdal32": "libgdal28",
+        "libtiff6": "libtiff5",
+        "libwebp7": "libwebp6",
         "libproj25": "libproj19",
         "libldap-2.5-0": "libldap-2.4-2",
         "libssl3": "libssl1.1",
@@ -221,6 +258,9 @@ def system_needs(
     """
     names: set[str] = set()
     for package in packages:
+        if package.endswith(SDIST) and package in _TABLE:
+            names.add(package)  # a source twin from deps.built_from_source, taken as it is
+            continue
         # Tolerate requirement-style names ("psycopg[binary]") from callers that did not normalise.
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?", package or "")
         if not match:
@@ -295,6 +335,8 @@ def _for_release(names: tuple[str, ...], release: str) -> tuple[str, ...]:
 
 
 def _reason(name: str, build: tuple[str, ...], runtime: tuple[str, ...], why: str) -> str:
+    if name.endswith(SDIST):
+        name = f"{name[: -len(SDIST)]} (a pin older than its first wheel for this Python)"
     parts: list[str] = []
     if build:
         parts.append(f"builds from source: needs {', '.join(build)}")

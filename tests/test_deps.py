@@ -590,6 +590,47 @@ def test_an_old_binary_pin_builds_like_its_source_twin(
     assert deps.built_from_source({"psycopg2-binary": pin}, python) == twins
 
 
+@pytest.mark.parametrize(
+    ("pins", "python", "twins"),
+    [
+        # First wheels checked with pip download --only-binary=:all: --python-version.
+        ({"pillow": "9.1.1"}, (3, 11), {"pillow+sdist"}),  # first cp311 wheel: 9.2.0
+        ({"pillow": "9.2.0"}, (3, 11), set()),
+        ({"pillow": "9.5.0"}, (3, 12), {"pillow+sdist"}),  # cp312: 10.0.0
+        ({"pillow": "11.2.1"}, (3, 14), {"pillow+sdist"}),  # cp314: 11.3.0
+        ({"pillow": "10.4"}, (3, 13), set()),  # 10.4 is 10.4.0, cp313's first wheel
+        ({"lxml": "4.9.0"}, (3, 11), {"lxml+sdist"}),  # cp311: 4.9.1
+        ({"lxml": "4.9.1"}, (3, 11), set()),
+        ({"lxml": "5.2.2"}, (3, 13), {"lxml+sdist"}),  # cp313: 5.3.0
+        ({"cffi": "1.15.0"}, (3, 11), {"cffi+sdist"}),  # cp311: 1.15.1
+        ({"cffi": "1.17.0"}, (3, 13), set()),
+        ({"cryptography": "3.3.2"}, (3, 13), set()),  # abi3 wheels: never from source
+        ({"psutil": "5.9.0"}, (3, 11), {"psutil+sdist"}),  # abi3 wheels from 5.9.4
+        ({"numpy": "1.23.1"}, (3, 11), {"numpy+sdist"}),  # cp311: 1.23.2
+        ({"numpy": "2.0.2"}, (3, 13), {"numpy+sdist"}),  # cp313: 2.1.0
+        ({"numpy": "2.1.0"}, (3, 13), set()),
+        ({"psutil": "5.9.4"}, (3, 14), set()),
+        ({"pillow": "8.4.0", "lxml": "4.6.3"}, (3, 11), {"pillow+sdist", "lxml+sdist"}),
+    ],
+)
+def test_old_pins_of_other_wheel_distributions_build_from_their_sdist(
+    pins: dict[str, str], python: tuple[int, int], twins: set[str]
+) -> None:
+    assert deps.built_from_source(pins, python) == twins
+
+
+def test_an_old_pillow_pin_in_requirements_reaches_the_package_set(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "Django==4.2.16\nPillow==9.1.1\n"})
+    dockerfile = "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    packages = read_dependencies(tmp_path, dockerfile_text=dockerfile).packages
+    assert {"pillow", "pillow+sdist"} <= packages
+    # The same pin on python:3.12 (its first wheel is 10.0.0) is a source build too, 10.0.0 not.
+    newer = dockerfile.replace("3.11", "3.12")
+    assert "pillow+sdist" in read_dependencies(tmp_path, dockerfile_text=newer).packages
+    write(tmp_path, {"requirements.txt": "Django==4.2.16\nPillow==10.0.0\n"})
+    assert "pillow+sdist" not in read_dependencies(tmp_path, dockerfile_text=newer).packages
+
+
 def test_the_final_stage_python_is_read_through_args_and_stage_names() -> None:
     text = (
         "ARG PY=3.12\nFROM python:${PY}-slim AS base\nFROM base AS final\nRUN true\n"
@@ -652,3 +693,61 @@ def test_pdm_install_reads_its_manifests(tmp_path: Path) -> None:
         "pdm.toml",
     ]
     assert manager_from_commands(["pip install -U pdm && pdm install --prod"]) == "pdm"
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"Pipfile": "[packages]\ndjango = '*'\npillow = '==9.1.1'\n"},
+        {"Pipfile": "[packages]\ndjango = '*'\npillow = {version = '==9.1.1', extras = []}\n"},
+        {
+            "Pipfile": "[packages]\ndjango = '*'\npillow = '*'\n",
+            "Pipfile.lock": json.dumps({"default": {"pillow": {"version": "==9.1.1"}}}),
+        },
+        {
+            "pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\npillow = '*'\n",
+            "poetry.lock": '[[package]]\nname = "Pillow"\nversion = "9.1.1"\n',
+        },
+        {
+            "pyproject.toml": "[project]\nname = 'site'\ndependencies = ['pillow']\n",
+            "uv.lock": (
+                '[[package]]\nname = "site"\nversion = "0.1.0"\nsource = { editable = "." }\n'
+                'dependencies = [{ name = "pillow" }]\n\n'
+                '[[package]]\nname = "pillow"\nversion = "9.1.1"\n'
+                'source = { registry = "https://pypi.org/simple" }\n'
+            ),
+        },
+        {"pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\npillow = '9.1.1'\n"},
+    ],
+    ids=["pipfile", "pipfile-table", "pipfile-lock", "poetry-lock", "uv-lock", "poetry"],
+)
+def test_exact_pins_in_pipfiles_and_locks_are_read(tmp_path: Path, files: dict[str, str]) -> None:
+    write(tmp_path, files)
+    packages = read_dependencies(tmp_path, dockerfile_text="FROM python:3.11\n").packages
+    assert "pillow+sdist" in packages
+    assert "pillow+sdist" not in read_dependencies(
+        tmp_path, dockerfile_text="FROM python:3.10\n"
+    ).packages  # cp310's first wheel is 8.3.2
+
+
+@pytest.mark.parametrize("spec", ["'*'", "'>=9.1.1'", "'~=9.1'", "'==9.1.*'"])
+def test_a_pipfile_range_is_no_pin(tmp_path: Path, spec: str) -> None:
+    write(tmp_path, {"Pipfile": f"[packages]\npillow = {spec}\n"})
+    assert "pillow+sdist" not in read_dependencies(
+        tmp_path, dockerfile_text="FROM python:3.11\n"
+    ).packages
+
+
+@pytest.mark.parametrize("spec", ["'^9.1.1'", "'~9.1.1'", "'*'"])
+def test_a_poetry_range_is_no_pin_and_the_lock_has_the_last_word(
+    tmp_path: Path, spec: str
+) -> None:
+    files = {"pyproject.toml": f"[tool.poetry.dependencies]\npython = '^3.11'\npillow = {spec}\n"}
+    write(tmp_path, files)
+    with_python = {"dockerfile_text": "FROM python:3.11\n"}
+    assert "pillow+sdist" not in read_dependencies(tmp_path, **with_python).packages
+    write(tmp_path, {
+        "pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\npillow = '9.1.1'\n",
+        "poetry.lock": '[[package]]\nname = "pillow"\nversion = "9.2.0"\n',
+    })
+    assert "pillow+sdist" not in read_dependencies(tmp_path, **with_python).packages

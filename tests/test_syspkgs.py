@@ -25,6 +25,55 @@ def test_wheels_need_nothing_but_say_why(packages: list[str]) -> None:
     assert needs.reasons and all("wheel" in r for r in needs.reasons)
 
 
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_an_old_pillow_pin_built_from_its_sdist_needs_the_full_images_image_libraries(
+    release: str,
+) -> None:
+    # Measured: ldd on every PIL/*.so of Pillow 9.1.1 (python:3.11) and 10.4.0 (python:3.13)
+    # built on the full image with buildpack-deps' ImageMagick -dev packages, dpkg -S, and
+    # the slim images' package lists (only zlib1g of these is in slim).
+    needs = system_needs(["pillow", "pillow+sdist"], release)
+    assert set(needs.runtime) == {
+        "libjpeg62-turbo", "libfreetype6", "libwebp7", "libwebpmux3", "libwebpdemux2",
+        "libtiff6", "liblcms2-2", "libopenjp2-7", "libxcb1",
+    }
+    assert {"gcc", "libc6-dev", "libjpeg-dev", "zlib1g-dev", "libfreetype-dev"} <= set(
+        needs.build
+    )
+    # The wheel's "nothing to install" reason is not given for a pin that has no wheel.
+    assert len(needs.reasons) == 1
+    assert needs.reasons[0].startswith("pillow (a pin older than its first wheel")
+
+
+def test_old_pins_on_bullseye_use_its_library_names() -> None:
+    runtime = system_needs(["pillow+sdist"], "bullseye").runtime
+    assert {"libtiff5", "libwebp6"} <= set(runtime)
+    assert not {"libtiff6", "libwebp7"} & set(runtime)
+
+
+def test_an_old_lxml_pin_loads_libxml2_and_libxslt() -> None:
+    needs = system_needs(["lxml", "lxml+sdist"])
+    assert needs.runtime == ("libxml2", "libxslt1.1")
+    assert needs.build == ("gcc", "libc6-dev", "libxml2-dev", "libxslt1-dev")
+
+
+def test_old_cffi_and_psutil_pins_need_a_compiler_only() -> None:
+    needs = system_needs(["cffi", "cffi+sdist", "psutil", "psutil+sdist"], "trixie")
+    assert needs.build == ("gcc", "libc6-dev", "libffi-dev")
+    assert needs.runtime == ()
+
+
+def test_an_old_numpy_pin_needs_a_c_and_cxx_compiler_only() -> None:
+    needs = system_needs(["numpy", "numpy+sdist"])
+    assert needs.build == ("g++", "gcc", "libc6-dev")
+    assert needs.runtime == ()
+
+
+def test_a_name_that_only_looks_like_a_twin_is_read_as_a_requirement() -> None:
+    # '+' is in no distribution name: an unknown `x+sdist` is the distribution x.
+    assert system_needs(["psycopg2+sdist"]).runtime == ("libpq5",)
+
+
 def test_pure_python_psycopg_loads_libpq() -> None:
     assert system_needs(["psycopg"]).runtime == ("libpq5",)
     c = system_needs(["psycopg", "psycopg-c"])
