@@ -870,20 +870,20 @@ def _service_names(specs: list[ServiceSpec]) -> dict[str, str]:
     return names
 
 
-def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None) -> bool:
-    """Does the final stage (or a stage of this file it builds FROM) COPY/ADD the build
-    context's code into `target`: the whole context (`COPY . .` under `WORKDIR target`,
-    `ADD . target/`) or a directory of it (`COPY src/ target`)? A file such as
-    requirements.txt copied there is not the code."""
+def _final_copies(dockerfile_text: str) -> list[tuple[list[str], str, str]] | None:
+    """Each COPY/ADD from the build context in the final stage and the stages of this file it
+    builds FROM, first built first: (its sources, its destination as written, that destination
+    made absolute by the WORKDIR before it). None when the file does not parse or has no
+    stage (the pipeline reports it)."""
     try:
         parsed = Dockerfile.parse(dockerfile_text)
-    except Exception:  # unparseable: the pipeline reports it; assume nothing is copied
-        return False
-    stages = parsed.stages()
+        stages = parsed.stages()
+    except Exception:
+        return None
     if not stages:
-        return False
-    want = posixpath.normpath(target)
-    for stage in reversed(parsed.lineage(stages[-1])):
+        return None
+    found: list[tuple[list[str], str, str]] = []
+    for stage in parsed.lineage(stages[-1]):
         cwd = "/"
         for _, ins in parsed.iter_stage(stage):
             cwd = next_workdir(cwd, ins)
@@ -893,15 +893,25 @@ def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None
             if len(words) < 2:
                 continue
             *sources, dest = (parsed.resolve(w) for w in words)
-            dest = posixpath.normpath(posixpath.join(cwd, dest))
-            if dest != want:
-                continue
-            for source in sources:
-                clean = source.strip("/")
-                if clean in ("", "."):
-                    return True
-                if root is not None and (root / clean).is_dir():
-                    return True
+            found.append((sources, dest, posixpath.normpath(posixpath.join(cwd, dest))))
+    return found
+
+
+def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None) -> bool:
+    """Does the final stage (or a stage of this file it builds FROM) COPY/ADD the build
+    context's code into `target`: the whole context (`COPY . .` under `WORKDIR target`,
+    `ADD . target/`) or a directory of it (`COPY src/ target`)? A file such as
+    requirements.txt copied there is not the code."""
+    want = posixpath.normpath(target)
+    for sources, _, dest in _final_copies(dockerfile_text) or []:
+        if dest != want:
+            continue
+        for source in sources:
+            clean = source.strip("/")
+            if clean in ("", "."):
+                return True
+            if root is not None and (root / clean).is_dir():
+                return True
     return False
 
 
@@ -923,32 +933,15 @@ def _copied_from(dockerfile_text: str, image_path: str) -> list[str] | None:
     cookiecutter-django copies `./compose/production/django/start` to `/start`: the context
     has five files named `start` (local, production, celery worker, beat, flower), and only
     the COPY line says which one the container runs."""
-    try:
-        parsed = Dockerfile.parse(dockerfile_text)
-        stages = parsed.stages()
-    except Exception:  # unparseable: the pipeline reports it
-        return None
-    if not stages:
-        return None
     want = posixpath.normpath(image_path)
     found: list[str] = []
-    for stage in parsed.lineage(stages[-1]):
-        cwd = "/"
-        for _, ins in parsed.iter_stage(stage):
-            cwd = next_workdir(cwd, ins)
-            if ins.keyword not in ("COPY", "ADD") or "from" in ins.flags:
-                continue
-            words = ins.exec_form or ins.args.split()
-            if len(words) < 2:
-                continue
-            *sources, dest = (parsed.resolve(w) for w in words)
-            into_dir = dest.endswith("/") or len(sources) > 1
-            dest = posixpath.normpath(posixpath.join(cwd, dest))
-            for source in sources:
-                clean = posixpath.normpath(source.lstrip("/")) if source.strip("/") else "."
-                target = posixpath.join(dest, posixpath.basename(clean)) if into_dir else dest
-                if target == want and clean != ".":
-                    found.insert(0, clean)
+    for sources, written, dest in _final_copies(dockerfile_text) or []:
+        into_dir = written.endswith("/") or len(sources) > 1
+        for source in sources:
+            clean = posixpath.normpath(source.lstrip("/")) if source.strip("/") else "."
+            target = posixpath.join(dest, posixpath.basename(clean)) if into_dir else dest
+            if target == want and clean != ".":
+                found.insert(0, clean)
     return found or None
 
 
