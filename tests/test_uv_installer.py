@@ -126,3 +126,21 @@ def test_python_older_than_uv_supports_keeps_pip(tmp_path: Path) -> None:
                          dockerfile=source.replace("python:3.11", "python:3.7"))
     assert "uv pip" not in text
     assert "--installer uv: the builder keeps pip: uv 0.13.9 needs Python 3.8 or newer" in notes
+
+
+def test_the_users_pip_cache_mount_becomes_uvs(tmp_path: Path) -> None:
+    """docker init's template mounts pip's cache itself: with uv installing, that mount must be
+    uv's, or a dependency change starts from an empty cache."""
+    dockerfile = (
+        "FROM python:3.11\nWORKDIR /app\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip \\\n"
+        "    --mount=type=bind,source=requirements.txt,target=requirements.txt \\\n"
+        "    python -m pip install -r requirements.txt\n"
+        "COPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    )
+    text, _ = _notes("installer-uv", tmp_path, Options(installer="uv"), dockerfile=dockerfile)
+    install = next(b for b in text.split("\nRUN ") if "uv pip install" in b)
+    assert "target=/root/.cache/uv" in install
+    assert "target=/root/.cache/pip" not in install
+    assert "--mount=type=bind,source=requirements.txt,target=requirements.txt" in install

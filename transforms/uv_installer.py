@@ -16,6 +16,7 @@ unchanged: uv stays in the builder, the venv it fills has no pip, setuptools or 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
@@ -166,7 +167,27 @@ def to_uv(ins: Instruction) -> Instruction | None:
         return ins
     if not any(texts):
         return None
-    return rewrite_commands(ins, texts)
+    return _pip_cache_to_uv(rewrite_commands(ins, texts))
+
+
+def _pip_cache_to_uv(ins: Instruction) -> Instruction:
+    """The user's own `--mount=type=cache,target=/root/.cache/pip` (docker init's template)
+    becomes uv's cache: left on pip's, uv had no cache that outlives a build, and a dependency
+    change downloaded and built everything again (8.9 s against the template's 3.7 s)."""
+    prefix = ins.value[: len(ins.value) - len(ins.args)]
+    changed = ins
+    for token in prefix.split():
+        options = token.removeprefix("--mount=").split(",")
+        if not token.startswith("--mount=") or "type=cache" not in options:
+            continue
+        if "target=/root/.cache/pip" not in options:
+            continue
+        new = token.replace("target=/root/.cache/pip", "target=/root/.cache/uv")
+        raw = changed.raw.replace(token, new, 1) if changed.raw is not None else None
+        changed = dataclasses.replace(
+            changed, value=changed.value.replace(token, new, 1), raw=raw
+        )
+    return changed
 
 
 def blocker(
