@@ -381,10 +381,8 @@ class MultiStage(NotesTransform):
         keeps_setuptools = lean and _ships_setuptools(out.resolve(base))
         project_pkg_resources = keeps_setuptools and _imports_pkg_resources(ctx.context_dir)
         if use_uv:
-            builder_part = [
-                u for i in builder_part if (u := uv_installer.to_uv(i) if _has_kind(i, "deps")
-                                            or _has_kind(i, "tool") else i) is not None
-            ]
+            # `to_uv` leaves every RUN without a pip install as it is.
+            builder_part = [u for i in builder_part if (u := uv_installer.to_uv(i)) is not None]
         if lean:
             builder_part = _create_lean_venv(builder_part, venv)
             if keeps_setuptools:

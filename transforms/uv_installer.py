@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from optimizer.dockerfile import Instruction
-from optimizer.shell import classify, program, split_commands
+from optimizer.shell import classify, program, spec_name, split_commands
 from transforms.raw_edit import rewrite_commands
 from transforms.slim_base import command_word_spans
 
@@ -83,11 +83,24 @@ def _is_pip(argv: list[str]) -> int | None:
     return None
 
 
-def _split(word: str) -> tuple[str, bool]:
-    """An option word and whether its value is glued to it (`--root-user-action=ignore`)."""
-    if word.startswith("--") and "=" in word:
-        return word.split("=", 1)[0], True
-    return word, False
+def _options(words: list[str], start: int) -> Iterator[tuple[str, int, int]]:
+    """Each option of a pip install from words[start:] on: its name and the index of its first
+    and last word (its value's, when the value is the next word). A value glued to its option
+    (`--root-user-action=ignore`, `-rrequirements.txt`) is part of its word."""
+    k = start
+    while k < len(words):
+        word = words[k]
+        if not word.startswith("-") or word == "-":
+            k += 1
+            continue
+        name = word.split("=", 1)[0] if word.startswith("--") else word
+        if name not in _SAME and name not in _PIP_ONLY and name[:2] in _SAME and len(name) > 2:
+            name = name[:2]  # -rrequirements.txt
+        glued = name != word
+        takes = _SAME.get(name, _PIP_ONLY.get(name)) and not glued
+        last = min(k + 1, len(words) - 1) if takes else k
+        yield name, k, last
+        k = last + 1
 
 
 def upgrades_only_pip(argv: list[str]) -> bool:
@@ -97,8 +110,7 @@ def upgrades_only_pip(argv: list[str]) -> bool:
     if at is None:
         return False
     names = [w for w in argv[at + 1 :] if not w.startswith("-")]
-    return bool(names) and all(re.split(r"[<>=!~\[ ]", n, maxsplit=1)[0].lower() in _PIP_NAMES
-                               for n in names)
+    return bool(names) and all(spec_name(n) in _PIP_NAMES for n in names)
 
 
 def command_blocker(argv: list[str]) -> str | None:
@@ -106,21 +118,9 @@ def command_blocker(argv: list[str]) -> str | None:
     at = _is_pip(argv)
     if at is None:
         return None
-    words = argv[at + 1 :]
-    k = 0
-    while k < len(words):
-        word = words[k]
-        k += 1
-        if not word.startswith("-") or word == "-":
-            continue
-        name, glued = _split(word)
-        takes = _SAME.get(name, _PIP_ONLY.get(name))
-        if takes is None:
-            if len(name) > 2 and not name.startswith("--") and name[:2] in _SAME:
-                continue  # -rrequirements.txt
-            return f"`pip install {word}` has no equivalent in uv (or means something else)"
-        if takes and not glued:
-            k += 1
+    for name, first, _ in _options(argv, at + 1):
+        if name not in _SAME and name not in _PIP_ONLY:
+            return f"`pip install {argv[first]}` has no equivalent in uv (or means something else)"
     return None
 
 
@@ -138,21 +138,17 @@ def uv_command(text: str) -> str | None:
     if install is None:
         return text
     head = next(k for k, w in enumerate(words) if "=" not in w)
-    cut: list[tuple[int, int]] = [(spans[head][0], spans[install - 1][1])]
-    k = install + 1
-    while k < len(words):
-        name, glued = _split(words[k])
-        takes = _PIP_ONLY.get(name)
-        if takes is None:
-            k += 1 + (1 if _SAME.get(name) and not glued else 0)
-            continue
-        last = min(k + (1 if takes and not glued else 0), len(words) - 1)
-        cut.append((spans[k - 1][1], spans[last][1]))  # the option and the space before it
-        k = last + 1
-    out = text
-    for n, (start, end) in enumerate(reversed(cut)):
-        out = out[:start] + ("uv pip" if n == len(cut) - 1 else "") + out[end:]
-    return out
+    # (start, end, new text), left to right: the program words, then each pip-only option with
+    # its value and the space before it.
+    edits = [(spans[head][0], spans[install - 1][1], "uv pip")]
+    edits += [
+        (spans[first - 1][1], spans[last][1], "")
+        for name, first, last in _options(words, install + 1)
+        if name in _PIP_ONLY
+    ]
+    for start, end, new in reversed(edits):
+        text = text[:start] + new + text[end:]
+    return text
 
 
 def to_uv(ins: Instruction) -> Instruction | None:
