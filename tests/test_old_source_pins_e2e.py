@@ -6,6 +6,9 @@ built and `import PIL.Image` failed on `libxcb.so.1: cannot open shared object f
 every extension module Pillow built is imported in the final image, ldd finds every library,
 and no gcc ships. `cffi==1.15.0` (first cp311 wheel: 1.15.1) needs only the compiler: before,
 the rewrite had no builder for it and pip would have compiled it in a single slim stage.
+`psycopg2-binary==2.9.3` (first cp311 wheel: 2.9.5) builds from its sdist too, which the full
+image can and a slim one cannot (`pg_config executable not found`): the rewrite keeps a builder
+with the compiler and gives the slim final stage libpq5.
 """
 
 from __future__ import annotations
@@ -103,6 +106,25 @@ def test_an_old_cffi_pin_is_compiled_in_the_builder(tmp_path: Path) -> None:
         ran = _docker("run", "--rm", "--label", _LABEL, tag, "python", "-c", probe, timeout=120)
         assert ran.returncode == 0, ran.stderr[-2000:]
         assert ran.stdout.strip() == "1.15.0", ran.stdout
+        gcc = _docker("run", "--rm", "--label", _LABEL, tag, "sh", "-c", "command -v gcc || true")
+        assert gcc.stdout.strip() == "", gcc.stdout
+    finally:
+        _docker("rmi", "-f", tag, timeout=120)
+
+
+def test_an_old_binary_pin_is_built_in_the_builder_and_loads_in_the_slim_image(
+    tmp_path: Path,
+) -> None:
+    rewritten = _project(tmp_path, "Django==4.2.16\ngunicorn==23.0.0\npsycopg2-binary==2.9.3\n")
+    assert _froms(rewritten) == ["FROM python:3.11 AS builder", "FROM python:3.11-slim"], rewritten
+    tag = f"old-binary-pin-{uuid.uuid4().hex[:8]}"
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(tmp_path), timeout=900)
+        assert built.returncode == 0, built.stderr[-3000:]
+        probe = "import psycopg2; print(psycopg2.__version__.split()[0])"
+        ran = _docker("run", "--rm", "--label", _LABEL, tag, "python", "-c", probe, timeout=120)
+        assert ran.returncode == 0, ran.stderr[-2000:]
+        assert ran.stdout.strip() == "2.9.3", ran.stdout
         gcc = _docker("run", "--rm", "--label", _LABEL, tag, "sh", "-c", "command -v gcc || true")
         assert gcc.stdout.strip() == "", gcc.stdout
     finally:
