@@ -262,6 +262,13 @@ def run_input(
             f"the build cache did not hold {side}'s steps after {WARM_ATTEMPTS} no-op rebuilds"
         )
 
+    def record(key: str, times: dict[str, list[float]]) -> None:
+        """A timed phase's figure, the median, and every time it took, per side."""
+        for side in SIDES:
+            if times[side]:
+                result[side][key] = report.median(times[side])
+                result[side][key.removesuffix("_s") + "_runs"] = times[side]
+
     def rebuild_phase(
         key: str,
         change: Callable[[str, str], bool],
@@ -293,10 +300,7 @@ def run_input(
                 times[side].append(built.seconds)
                 if rep == 1:
                     result[side][key.removesuffix("_s") + "_steps"] = built.executed
-        for side in SIDES:
-            if times[side]:
-                result[side][key] = report.median(times[side])
-                result[side][key.removesuffix("_s") + "_runs"] = times[side]
+        record(key, times)
 
     def cold_phase() -> None:
         """`rebuilds` cold builds a side, the sides interleaved, each with cache-mount ids of its
@@ -320,10 +324,7 @@ def run_input(
                 times[side].append(built.seconds)
                 if rep == 1:
                     result[side]["cold_build_steps"] = built.executed
-        for side in SIDES:
-            if times[side]:
-                result[side]["cold_build_s"] = report.median(times[side])
-                result[side]["cold_build_runs"] = times[side]
+        record("cold_build_s", times)
 
     cold_phase()
     build_phase("noop_rebuild_s", False)
