@@ -275,14 +275,18 @@ def run_input(
         reset: Callable[[str], None] | None = None,
     ) -> None:
         """`rebuilds` times, the sides interleaved: (reset,) warm the cache on the unchanged
-        context, change it with a mark naming the run and the repetition (a change no earlier
-        build made), time the rebuild. The figure is the median; every time is kept."""
+        context, change it with a mark naming the run, the side and the repetition (a change no
+        earlier build made), time the rebuild. The figure is the median; every time is kept."""
         times: dict[str, list[float]] = {side: [] for side in SIDES}
         for rep in range(1, rebuilds + 1):
-            mark = run_id if rebuilds == 1 else f"{run_id}-{rep}"
             for side in SIDES:
                 if not ok[side]:
                     continue
+                # The side in the mark: the build cache is shared, and where both sides build
+                # the same steps (an input dj-optimize leaves unchanged) the second side's
+                # rebuild found the first side's identical change already cached (08: add dep
+                # 4.69 s before, 0.47 s after, for the same Dockerfile).
+                mark = f"{run_id}-{side}" if rebuilds == 1 else f"{run_id}-{side}-{rep}"
                 if reset is not None:
                     reset(side)
                 warm(side, key)
