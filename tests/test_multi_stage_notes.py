@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from helpers import materialize
 
 from optimizer.pipeline import optimize
+from optimizer.shell import program
 from transforms.base import Options
+from transforms.multi_stage import _upgrades_base_pip
 
 
 def _notes(tmp_path: Path, dockerfile: str, requirements: str) -> list[str]:
@@ -266,3 +269,35 @@ def test_third_party_python_image_is_not_called_a_distribution_python(tmp_path: 
         "Django\n",
     )
     assert any("comes from the distribution's packages" in n for n in ubuntu_notes)
+
+
+def test_pip_upgrade_is_the_base_images_and_says_so(tmp_path: Path) -> None:
+    notes = _notes(
+        tmp_path,
+        "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install -U pip wheel && pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==5.1.4\ngunicorn==23.0.0\npsycopg2==2.9.10\n",
+    )
+    assert any("upgrades the base image's pip" in n for n in notes), notes
+    assert any("created without pip" in n for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    ("command", "base"),
+    [
+        ("pip install --upgrade pip", True),
+        ("python -m pip install -U 'pip>=24' setuptools wheel", True),
+        ("PIP_ROOT_USER_ACTION=ignore pip3 install --no-cache-dir --upgrade pip", True),
+        # pip before 22.3 has no --python: it would install beside the venv.
+        ("pip install pip==21.3.1", False),
+        ("pip install 'pip<24'", False),
+        # An old setuptools pin is for legacy builds, which the venv's installs do not use.
+        ("pip install setuptools==57.5.0", False),
+        ("pip install --upgrade pip -r requirements.txt", False),
+        ("pip install --upgrade pip django", False),
+        ("pip install -r requirements.txt", False),
+    ],
+)
+def test_which_installs_upgrade_the_base_images_pip(command: str, base: bool) -> None:
+    assert _upgrades_base_pip(program(command)) is base

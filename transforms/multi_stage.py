@@ -443,6 +443,12 @@ class MultiStage(NotesTransform):
                 "(PIP_PYTHON): pip, setuptools and wheel stay out of the final image, where "
                 "nothing runs pip"
             )
+            if any("PIP_PYTHON='' " in i.value for i in builder_part):
+                notes.append(
+                    "the upgrade of pip upgrades the base image's pip (`PIP_PYTHON=''` for that "
+                    "command), the one that installs into the venv, instead of putting a pip "
+                    "nothing runs into the venv and the final image"
+                )
             if keeps_setuptools:
                 notes.append(
                     f"{out.resolve(base)} ships setuptools, and code written for it may import "
@@ -1182,9 +1188,16 @@ def _create_lean_venv(builder: list[Instruction], venv: str) -> list[Instruction
             spans = command_word_spans(seg.text)
             argv = [seg.text[a:b] for a, b in spans]
             head = next((k for k, w in enumerate(argv) if "=" not in w), None)
-            if head is not None and _python_m_pip(argv[head:]):
-                start = args_at + found + spans[head][0]
-                edits.append(Edit(start, args_at + found + spans[head + 2][1], "pip"))
+            if head is None:
+                continue
+            # An upgrade of pip itself is the base image's: `PIP_PYTHON=''` (empty: no --python)
+            # for that command only (`_upgrades_base_pip`).
+            base = "PIP_PYTHON='' " if _upgrades_base_pip(program(seg.text)) else ""
+            start = args_at + found + spans[head][0]
+            if _python_m_pip(argv[head:]):
+                edits.append(Edit(start, args_at + found + spans[head + 2][1], base + "pip"))
+            elif base:
+                edits.append(Edit(start, start, base))
         out.append(apply_edits(ins, edits) if ins.value.endswith(ins.args) else ins)
     if not created:  # no install to carry it (not expected): a RUN of its own, as before
         at = next(k for k, i in enumerate(out)
@@ -1354,6 +1367,23 @@ _PIP_PYTHON_SINCE = {(3, 7): 15, (3, 8): 15, (3, 9): 15, (3, 10): 8, (3, 11): 0}
 _PIP_NAMES = frozenset({"pip", "setuptools", "wheel", "distribute"})
 
 
+def _upgrades_base_pip(argv: list[str]) -> bool:
+    """`pip install --upgrade pip [setuptools wheel]` (unpinned or `>=`): an upgrade of the tools
+    that do the installing. In the lean builder it upgrades the base image's pip (`PIP_PYTHON=''`
+    for that command), which then installs into the venv, as the original's upgraded pip
+    installed for it; into the venv it would only put a pip in the final image that nothing
+    there runs (fly launch's template: 20 MB). A pin (`pip==21.0`) stays a reason for a venv
+    with its own pip: a pip older than 22.3 has no `--python` and would install beside the
+    venv, and an old setuptools pin is for the builds."""
+    targets = pip_install_targets(argv)
+    if targets is None or targets[0] or not targets[1]:
+        return False
+    return all(
+        spec_name(spec) in _PIP_NAMES and spec[len(spec_name(spec)) :].strip()[:1] in {"", ">"}
+        for spec in targets[1]
+    )
+
+
 def _lean_venv(
     dockerfile: Dockerfile,
     items: list[tuple[int, Instruction]],
@@ -1401,7 +1431,9 @@ def _lean_venv(
                 return False  # uv pip, poetry, pipenv: they need their own pip
             if any(o in argv for o in ("--user", "--target", "-t", "--prefix", "--root")):
                 return False
-            if any(spec_name(spec) in _PIP_NAMES for spec in targets[1]):
+            if any(spec_name(s) in _PIP_NAMES for s in targets[1]) and not _upgrades_base_pip(
+                argv
+            ):
                 return False
     for n, ins in items:
         if n <= last or ins.keyword not in {"CMD", "ENTRYPOINT"}:

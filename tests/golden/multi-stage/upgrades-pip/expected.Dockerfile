@@ -15,10 +15,10 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
     for k in range(m.count('.'), -1, -1))]; \
     [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
     if getattr(getattr(m, '__spec__', None), 'cached', None)]"
-RUN python -m venv /opt/venv
-ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
 COPY requirements.txt .
-RUN --mount=type=cache,target=/root/.cache/pip pip install --upgrade pip \
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv \
+    && PIP_PYTHON='' pip install --upgrade pip \
     && pip install -r requirements.txt
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
