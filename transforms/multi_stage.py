@@ -1168,7 +1168,12 @@ def _create_lean_venv(builder: list[Instruction], venv: str) -> list[Instruction
     `pip` is the base image's, aimed at the venv by PIP_PYTHON (the same pip the user ran)."""
     out: list[Instruction] = []
     created = False
+    # Before the venv's ENV (an upgrade of pip ahead of it), `python` and `pip` are the base
+    # image's, as the user wrote them: nothing to aim.
+    aimed = False
     for ins in builder:
+        if ins.keyword == "ENV" and f"VIRTUAL_ENV={venv}" in ins.value:
+            aimed = True
         if ins.keyword != "RUN" or ins.exec_form is not None or not (
             _has_kind(ins, "deps") or _has_kind(ins, "tool")
         ):
@@ -1180,7 +1185,7 @@ def _create_lean_venv(builder: list[Instruction], venv: str) -> list[Instruction
             edits.append(Edit(args_at, args_at, f"python -m venv --without-pip {venv} && "))
             created = True
         at = 0
-        for seg in split_commands(ins.args):
+        for seg in split_commands(ins.args) if aimed else []:
             found = ins.args.find(seg.text, at)
             if found < 0:
                 break

@@ -3,7 +3,7 @@ FROM python:3.11 AS builder
 WORKDIR /app
 # Newer build tools first.
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv \
-    && PIP_PYTHON='' pip install --upgrade "pip>=24" setuptools wheel
+    && python -m pip install --upgrade "pip>=24" setuptools wheel
 
 # The image has no bytecode for pip or the standard library: compiled once here, so a
 # dependency change does not compile what pip imports again.
