@@ -1,0 +1,8 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+EXPOSE 8000
+ENTRYPOINT ["gunicorn"]
+CMD ["mysite.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]

@@ -1,0 +1,41 @@
+"""On the lab engine: a server named by an exec-form ENTRYPOINT whose arguments, the bind among
+them, come from the CMD (`ENTRYPOINT ["gunicorn"]`, `CMD ["mysite.wsgi:application", "--bind",
+"127.0.0.1:8000"]`). The container runs both as one command; the fix goes into the CMD. Before,
+a second `--bind 0.0.0.0:8000` went into the ENTRYPOINT, beside the CMD's own. `--verify
+--write` on example 01 passes: the rewrite answers on the published port."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+
+pytestmark = pytest.mark.engine
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_bind_in_the_cmd_of_an_entrypoint_server_is_fixed_there(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLES / "01-tutorial", root)
+    for name in ("Dockerfile.expected", "dockerignore.expected"):
+        (root / name).unlink(missing_ok=True)
+    dockerfile = root / "Dockerfile"
+    text = dockerfile.read_text()
+    assert "CMD python manage.py runserver 0.0.0.0:8000" in text
+    dockerfile.write_text(
+        text.replace(
+            "CMD python manage.py runserver 0.0.0.0:8000",
+            'ENTRYPOINT ["gunicorn"]\n'
+            'CMD ["mysite.wsgi:application", "--bind", "127.0.0.1:8000"]',
+        )
+    )
+    result = CliRunner().invoke(app, ["--verify", "--write", str(dockerfile)])
+    assert result.exit_code == 0, result.output
+    assert "verify: PASS" in result.output, result.output
+    written = dockerfile.read_text()
+    assert 'ENTRYPOINT ["gunicorn"]\n' in written, written
+    assert 'CMD ["mysite.wsgi:application", "--bind", "0.0.0.0:8000"]' in written, written
