@@ -284,6 +284,10 @@ _DEV_RUNTIME: dict[str, tuple[str, ...]] = {
     "liblapack-dev": ("liblapack3",),
     "libblas-dev": ("libblas3",),
     "libhdf5-dev": ("libhdf5-103-1", "libhdf5-hl-100"),
+    "libgettextpo-dev": ("libgettextpo0",),
+    # The musl C library, for programs built with musl-gcc: the image's gcc and Python link
+    # glibc, so nothing pip builds uses it (Dockerfiles carry it over from Alpine).
+    "musl-dev": (),
     # In both slim images already.
     **dict.fromkeys(
         (

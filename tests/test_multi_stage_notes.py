@@ -321,3 +321,14 @@ def test_unknown_dev_package_is_named_in_a_note(tmp_path: Path) -> None:
     assert "libfoo-dev" not in final and "libmariadb-dev-compat" not in final, final
     assert "libmariadb3" in final, final
     assert any("libfoo-dev stays in the builder" in n for n in notes), notes
+
+
+def test_library_the_dockerfile_installs_itself_is_not_added_again(tmp_path: Path) -> None:
+    # pennersr/django-allauth's example: libxmlsec1-dev next to libxmlsec1-openssl.
+    final, notes = _final_stage(
+        tmp_path,
+        _DEV_DOCKERFILE.format(packages="libxmlsec1-dev libxmlsec1-openssl"),
+        "Django==5.1.4\ngunicorn==23.0.0\n",
+    )
+    assert final.count("libxmlsec1-openssl") == 1, final
+    assert not any("for libxmlsec1-dev" in n for n in notes), notes

@@ -254,13 +254,15 @@ class MultiStage(NotesTransform):
         # The -dev packages stay in the builder, and with them the library packages they
         # depend on: what was built against them (or loads them with ctypes: GeoDjango and
         # libgdal) needs those libraries in the final stage.
-        devs = [
+        apt_named = [
             (ins.line, pkg)
             for n, ins in items[1:]
             if n <= last and n not in final_only
             for pkg in _apt_installs(ins)
-            if is_dev_package(pkg)
         ]
+        devs = [(line, pkg) for line, pkg in apt_named if is_dev_package(pkg)]
+        # allauth's example installs libxmlsec1-openssl itself: that line keeps it.
+        named = {pkg for _, pkg in apt_named}
         # The full python image's own -dev packages (libpq-dev, libjpeg-dev, libxml2-dev) go
         # into Dockerfiles out of habit, and the dependency table lists the distributions that
         # link them: once the dependencies are read, it decides (libpq5 for psycopg2, nothing
@@ -275,7 +277,7 @@ class MultiStage(NotesTransform):
         from_devs: dict[str, str] = {}
         for dev, libs in dev_libs.items():
             for lib in libs:
-                if lib not in runtime and lib not in from_devs:
+                if lib not in runtime and lib not in from_devs and lib not in named:
                     from_devs[lib] = dev
         runtime += list(from_devs)
 
