@@ -29,6 +29,11 @@ DEFAULT_RELEASE = "bookworm"
 
 _CC = ("gcc", "libc6-dev")
 _CXX = ("g++", "libc6-dev")
+# The image libraries a Pillow source build links (see "pillow+sdist" below).
+_PILLOW_DEV = (
+    "libjpeg-dev", "zlib1g-dev", "libfreetype-dev", "libwebp-dev", "libtiff-dev",
+    "liblcms2-dev", "libopenjp2-7-dev", "libxcb1-dev",
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,10 @@ class SystemNeeds:
     runtime: tuple[str, ...] = ()
     # Human-readable, one per distribution: "psycopg2 builds from source: needs gcc, libpq-dev".
     reasons: tuple[str, ...] = ()
+    # -dev packages whose runtime library the entries above already decided on: a Dockerfile
+    # that installs one needs nothing more at run time than `runtime` (libpq-dev next to
+    # psycopg2-binary, whose wheel bundles libpq).
+    covers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,22 +55,32 @@ class _Need:
     why: str = ""  # appended to the generated reason
     # Distributions whose presence makes this entry moot (psycopg[binary] bundles libpq).
     unless: tuple[str, ...] = ()
+    # -dev packages Dockerfiles install for this distribution besides `build` (which counts
+    # as well), whose runtime library this entry decides: none for a wheel that bundles it.
+    covers: tuple[str, ...] = ()
 
 
 # Keys are PEP 503-normalised distribution names. "django-contrib-gis" is the installed app, for
 # callers that pass INSTALLED_APPS along with the packages.
 _TABLE: dict[str, _Need] = {
     "psycopg2": _Need(build=(*_CC, "libpq-dev"), runtime=("libpq5",)),
-    "psycopg2-binary": _Need(why="ships a manylinux wheel with libpq bundled: nothing to install"),
+    "psycopg2-binary": _Need(
+        why="ships a manylinux wheel with libpq bundled: nothing to install", covers=("libpq-dev",)
+    ),
     "psycopg": _Need(
         runtime=("libpq5",),
         why="the pure-Python implementation loads the system libpq",
         unless=("psycopg-binary", "psycopg-c"),
+        covers=("libpq-dev",),
     ),
     "psycopg-c": _Need(build=(*_CC, "libpq-dev"), runtime=("libpq5",)),
-    "psycopg-binary": _Need(why="ships a manylinux wheel with libpq bundled: nothing to install"),
+    "psycopg-binary": _Need(
+        why="ships a manylinux wheel with libpq bundled: nothing to install", covers=("libpq-dev",)
+    ),
     "mysqlclient": _Need(
-        build=(*_CC, "default-libmysqlclient-dev", "pkg-config"), runtime=("libmariadb3",)
+        build=(*_CC, "default-libmysqlclient-dev", "pkg-config"),
+        runtime=("libmariadb3",),
+        covers=("libmariadb-dev", "libmariadb-dev-compat", "libmysqlclient-dev"),
     ),
     "gdal": _Need(
         build=(*_CXX, "libgdal-dev"),
@@ -73,7 +92,9 @@ _TABLE: dict[str, _Need] = {
         why="GeoDjango loads GDAL, GEOS and PROJ with ctypes",
     ),
     "python-ldap": _Need(
-        build=(*_CC, "libldap2-dev", "libsasl2-dev"), runtime=("libldap-2.5-0", "libsasl2-2")
+        build=(*_CC, "libldap2-dev", "libsasl2-dev"),
+        runtime=("libldap-2.5-0", "libsasl2-2"),
+        covers=("libldap-dev",),
     ),
     "weasyprint": _Need(
         runtime=(
@@ -84,20 +105,29 @@ _TABLE: dict[str, _Need] = {
         ),
         why="it loads Pango/HarfBuzz with cffi and needs at least one font to render text",
     ),
+    # libxmlsec1-openssl depends on libxmlsec1 and libxml2: the -dev packages of both are its.
     "xmlsec": _Need(
-        build=(*_CC, "libxmlsec1-dev", "pkg-config"), runtime=("libxmlsec1-openssl",)
+        build=(*_CC, "libxmlsec1-dev", "pkg-config"),
+        runtime=("libxmlsec1-openssl",),
+        covers=("libxml2-dev",),
     ),
     # pysaml2 signs and verifies by running the xmlsec1 program.
     "pysaml2": _Need(runtime=("xmlsec1",)),
     "pyodbc": _Need(build=(*_CXX, "unixodbc-dev"), runtime=("unixodbc",)),
-    "python-magic": _Need(runtime=("libmagic1",)),
+    "python-magic": _Need(runtime=("libmagic1",), covers=("libmagic-dev",)),
     "pillow": _Need(
-        why="ships manylinux wheels with its image libraries bundled", unless=("pillow" + SDIST,)
+        why="ships manylinux wheels with its image libraries bundled",
+        unless=("pillow" + SDIST,),
+        covers=(
+            *_PILLOW_DEV, "libjpeg62-turbo-dev", "libfreetype6-dev", "libtiff5-dev", "libpng-dev"
+        ),
     ),
     "lxml": _Need(
-        why="ships manylinux wheels with libxml2/libxslt bundled", unless=("lxml" + SDIST,)
+        why="ships manylinux wheels with libxml2/libxslt bundled",
+        unless=("lxml" + SDIST,),
+        covers=("libxml2-dev", "libxslt1-dev", "libxslt-dev"),
     ),
-    "cffi": _Need(why="ships manylinux wheels", unless=("cffi" + SDIST,)),
+    "cffi": _Need(why="ships manylinux wheels", unless=("cffi" + SDIST,), covers=("libffi-dev",)),
     # `<name>+sdist`: an exact pin older than the first wheel for the image's Python, which pip
     # builds from its sdist (deps.built_from_source). Such a build links every optional library
     # it finds, so its runtime list is what a build on the full python image links: checked
@@ -107,8 +137,7 @@ _TABLE: dict[str, _Need] = {
     # single slim stage builds the same features.
     "pillow" + SDIST: _Need(
         build=(
-            *_CC, "libjpeg-dev", "zlib1g-dev", "libfreetype-dev", "libwebp-dev",
-            "libtiff-dev", "liblcms2-dev", "libopenjp2-7-dev", "libxcb1-dev",
+            *_CC, *_PILLOW_DEV,
             # Pillow finds libtiff's multiarch headers only through `pkg-config libtiff-4`:
             # without it a slim single stage built Pillow 9.1.1 without TIFF.
             "pkg-config",
@@ -129,7 +158,9 @@ _TABLE: dict[str, _Need] = {
     "numpy" + SDIST: _Need(build=(*_CC, "g++"), why="it links only libc and libm"),
     # Its two extension modules link only libc (ldd on psutil 5.9.0 built on python:3.11).
     "psutil" + SDIST: _Need(build=_CC, why="it links only libc"),
-    "cryptography": _Need(why="ships manylinux wheels with OpenSSL bundled"),
+    "cryptography": _Need(
+        why="ships manylinux wheels with OpenSSL bundled", covers=("libssl-dev", "libffi-dev")
+    ),
     "uwsgi": _Need(build=_CC, why="it has no wheels and compiles on every install"),
     "pylibmc": _Need(
         build=(*_CC, "libmemcached-dev", "zlib1g-dev"), runtime=("libmemcached11",)
@@ -163,6 +194,146 @@ _IMPLIES: dict[str, tuple[str, ...]] = {
     "cairosvg": ("cairocffi",),
 }
 
+# A -dev package -> the library packages a build against it loads at run time, which the final
+# stage of a multi-stage build must install once the -dev package stays in the builder. Each row
+# is the package's own Depends (`apt-cache depends --no-recommends <pkg>` on python:3.11,
+# bookworm, and python:3.13, trixie, on the lab), less the other -dev packages, pkg-config,
+# gir1.2-* typelibs and programs; the trixie names are in `_RENAMED`. Where Depends lists
+# alternatives or add-ons that Python bindings do not link, the row keeps the one they do (a
+# comment says which). An empty row: the library is in the slim images already (dpkg-query on
+# python:3.11-slim and python:3.13-slim), or the package is headers only.
+_DEV_RUNTIME: dict[str, tuple[str, ...]] = {
+    # GIS: GeoDjango loads GDAL and GEOS with ctypes, so no built .so shows them in ldd.
+    # libgdal32 itself depends on libgeos-c1v5 and libproj25.
+    "libgdal-dev": ("libgdal32",),
+    "libgeos-dev": ("libgeos-c1v5",),
+    "libgeos++-dev": ("libgeos3.11.1",),
+    "libproj-dev": ("libproj25",),
+    "libspatialite-dev": ("libspatialite7",),
+    # Depends lists every crypto backend (gcrypt, gnutls, nss, openssl); python-xmlsec loads
+    # the OpenSSL one, which depends on libxmlsec1.
+    "libxmlsec1-dev": ("libxmlsec1-openssl",),
+    "libmagic-dev": ("libmagic1",),
+    "libldap2-dev": ("libldap-2.5-0",),  # transitional: depends on libldap-dev
+    "libldap-dev": ("libldap-2.5-0",),
+    "libsasl2-dev": ("libsasl2-2",),
+    # libodbccr2 (the cursor library) is not linked by pyodbc.
+    "unixodbc-dev": ("libodbc2", "libodbcinst2"),
+    # libpangoxft (X11) and pango1.0-tools left out.
+    "libpango1.0-dev": ("libpango-1.0-0", "libpangocairo-1.0-0", "libpangoft2-1.0-0"),
+    # libcairo-gobject2 and the script interpreter serve other bindings.
+    "libcairo2-dev": ("libcairo2",),
+    "libharfbuzz-dev": ("libharfbuzz0b", "libharfbuzz-subset0"),
+    "libfribidi-dev": ("libfribidi0",),
+    "libfontconfig-dev": ("libfontconfig1",),
+    "libfontconfig1-dev": ("libfontconfig1",),  # transitional: depends on libfontconfig-dev
+    "libgdk-pixbuf-2.0-dev": ("libgdk-pixbuf-2.0-0",),
+    "libgdk-pixbuf2.0-dev": ("libgdk-pixbuf-2.0-0",),  # transitional
+    "libglib2.0-dev": ("libglib2.0-0",),
+    "libgirepository1.0-dev": ("libgirepository-1.0-1",),
+    "libvips-dev": ("libvips42",),
+    "libpoppler-cpp-dev": ("libpoppler-cpp0v5",),
+    "libpoppler-dev": ("libpoppler126",),
+    "libqpdf-dev": ("libqpdf29",),
+    "libzbar-dev": ("libzbar0",),
+    "libtesseract-dev": ("libtesseract5",),
+    "libmagickwand-dev": ("libmagickwand-6.q16-6",),
+    # Image libraries (the full python image has these -dev packages).
+    "libjpeg-dev": ("libjpeg62-turbo",),  # depends on libjpeg62-turbo-dev
+    "libjpeg62-turbo-dev": ("libjpeg62-turbo",),
+    "libpng-dev": ("libpng16-16",),
+    "libtiff-dev": ("libtiff6",),  # libtiffxx6 (C++) left out
+    "libtiff5-dev": ("libtiff6",),  # provided by libtiff-dev
+    "libwebp-dev": ("libwebp7", "libwebpmux3", "libwebpdemux2"),
+    "libfreetype-dev": ("libfreetype6",),
+    "libfreetype6-dev": ("libfreetype6",),  # transitional
+    "liblcms2-dev": ("liblcms2-2",),
+    "libopenjp2-7-dev": ("libopenjp2-7",),
+    "libxcb1-dev": ("libxcb1",),
+    # Databases, caches, queues.
+    "libpq-dev": ("libpq5",),
+    "default-libmysqlclient-dev": ("libmariadb3",),  # via libmariadb-dev-compat
+    "libmariadb-dev": ("libmariadb3",),
+    "libmariadb-dev-compat": ("libmariadb3",),
+    "libmemcached-dev": ("libmemcached11", "libmemcachedutil2"),
+    "libsnappy-dev": ("libsnappy1v5",),
+    "libleveldb-dev": ("libleveldb1d",),
+    "libzmq3-dev": ("libzmq5",),
+    "librabbitmq-dev": ("librabbitmq4",),
+    # XML, text, network, crypto.
+    "libxml2-dev": ("libxml2",),
+    "libxslt1-dev": ("libxslt1.1",),
+    "libyaml-dev": ("libyaml-0-2",),
+    "libcurl4-openssl-dev": ("libcurl4",),
+    "libssh2-1-dev": ("libssh2-1",),
+    "libssh-dev": ("libssh-4",),
+    "libsodium-dev": ("libsodium23",),
+    "libargon2-dev": ("libargon2-1",),
+    "libnss3-dev": ("libnss3",),
+    "libmaxminddb-dev": ("libmaxminddb0",),
+    "libgeoip-dev": ("libgeoip1",),
+    "libsnmp-dev": ("libsnmp40",),
+    "libcups2-dev": ("libcups2",),
+    "libev-dev": ("libev4",),
+    "libuv1-dev": ("libuv1",),
+    # libevent-extra/openssl/pthreads are add-ons of the core library.
+    "libevent-dev": ("libevent-2.1-7",),
+    "libmpfr-dev": ("libmpfr6",),
+    "libmpc-dev": ("libmpc3",),
+    "libopenblas-dev": ("libopenblas0",),
+    "liblapack-dev": ("liblapack3",),
+    "libblas-dev": ("libblas3",),
+    "libhdf5-dev": ("libhdf5-103-1", "libhdf5-hl-100"),
+    "libgettextpo-dev": ("libgettextpo0",),
+    # The musl C library, for programs built with musl-gcc: the image's gcc and Python link
+    # glibc, so nothing pip builds uses it (Dockerfiles carry it over from Alpine).
+    "musl-dev": (),
+    # In both slim images already.
+    **dict.fromkeys(
+        (
+            "libffi-dev", "libssl-dev", "zlib1g-dev", "libz-dev", "libexpat1-dev",
+            "libsqlite3-dev", "libbz2-dev", "liblzma-dev", "libreadline-dev", "libncurses-dev",
+            "libncurses5-dev", "libncursesw5-dev", "libgdbm-dev", "libdb-dev", "libgmp-dev",
+            "libgnutls28-dev", "libgcrypt20-dev", "libsystemd-dev", "libacl1-dev",
+            "libkrb5-dev", "libxslt-dev", "libc6-dev", "libc-dev", "linux-libc-dev",
+            "dpkg-dev",
+        ),
+        (),
+    ),
+}
+# Headers only, no library of their own: Python's (the official images carry their Python),
+# the compilers' C++ standard library and runtime parts (the slim images have libstdc++6).
+_HEADERS_ONLY = re.compile(r"(lib)?python[0-9.]*-dev|lib(stdc\+\+|gcc)-[0-9]+-dev")
+
+
+def is_dev_package(name: str) -> bool:
+    """A -dev package: headers and link files for building, nothing a running program uses."""
+    return name.endswith("-dev") or name in _DEV_RUNTIME
+
+
+def dev_runtime(
+    dev_packages: Iterable[str], covered: Iterable[str], release: str = DEFAULT_RELEASE
+) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """({-dev package: its runtime packages}, unknown -dev packages) for those a builder installs.
+
+    A -dev package in `covered` (SystemNeeds.covers: psycopg2-binary covers libpq-dev) is the
+    dependency table's business and adds nothing. The others add the library packages they
+    depend on, as a program built against them (or loading them with ctypes, as GeoDjango
+    does) needs at run time; those the table does not know come back in the second tuple.
+    """
+    done = set(covered)
+    runtime: dict[str, tuple[str, ...]] = {}
+    unknown: list[str] = []
+    for dev in dict.fromkeys(dev_packages):
+        if dev in done or _HEADERS_ONLY.fullmatch(dev):
+            continue
+        if dev in _DEV_RUNTIME:
+            runtime[dev] = _for_release(_DEV_RUNTIME[dev], release)
+        else:
+            unknown.append(dev)
+    return runtime, tuple(unknown)
+
+
 # Bookworm name -> name in another release; a missing key means the name did not change.
 _RENAMED: dict[str, dict[str, str]] = {
     "trixie": {
@@ -176,6 +347,26 @@ _RENAMED: dict[str, dict[str, str]] = {
         "libssl3": "libssl3t64",
         "libzbar0": "libzbar0t64",
         "libmagickwand-6.q16-6": "libmagickwand-7.q16-10",
+        # From the -dev packages' Depends on python:3.13 (see _DEV_RUNTIME).
+        "libgeos3.11.1": "libgeos3.13.1",
+        "libspatialite7": "libspatialite8t64",
+        "libmemcachedutil2": "libmemcachedutil2t64",
+        "libglib2.0-0": "libglib2.0-0t64",
+        "libvips42": "libvips42t64",
+        "libpoppler-cpp0v5": "libpoppler-cpp2",
+        "libpoppler126": "libpoppler147",
+        "libqpdf29": "libqpdf30",
+        "libpng16-16": "libpng16-16t64",
+        "libcurl4": "libcurl4t64",
+        "libssh2-1": "libssh2-1t64",
+        "libgeoip1": "libgeoip1t64",
+        "libsnmp40": "libsnmp40t64",
+        "libcups2": "libcups2t64",
+        "libev4": "libev4t64",
+        "libuv1": "libuv1t64",
+        "libevent-2.1-7": "libevent-2.1-7t64",
+        "libhdf5-103-1": "libhdf5-310",
+        "libhdf5-hl-100": "libhdf5-hl-310",
     },
     "bullseye": {
         "libgdal32": "libgdal28",
@@ -281,8 +472,12 @@ def system_needs(
     build: set[str] = set()
     runtime: set[str] = set()
     reasons: list[str] = []
+    covers: set[str] = set()
     for name in sorted(names):
         need = _TABLE.get(name)
+        if need is not None:
+            # Even when another distribution makes the entry moot: that one decides instead.
+            covers.update(need.build, need.covers)
         if need is None or any(u in names for u in need.unless):
             continue
         wanted_build = _for_release(need.build, release)
@@ -293,7 +488,9 @@ def system_needs(
     if needs_git:
         build.add("git")
         reasons.append("requirements fetched with git: the build needs git")
-    return SystemNeeds(tuple(sorted(build)), tuple(sorted(runtime)), tuple(reasons))
+    return SystemNeeds(
+        tuple(sorted(build)), tuple(sorted(runtime)), tuple(reasons), tuple(sorted(covers))
+    )
 
 
 def debian_release(base_image: str) -> str:

@@ -171,3 +171,51 @@ def test_tool_packages() -> None:
     assert TOOL_PACKAGES["pg_config"] == "libpq-dev"
     assert TOOL_PACKAGES["msgfmt"] == "gettext"
     assert runtime_package("libpq5", "trixie") == "libpq5"
+
+
+def test_dev_runtime_maps_a_dev_package_to_its_library_per_release() -> None:
+    from optimizer.syspkgs import dev_runtime
+
+    libs, unknown = dev_runtime(["libgdal-dev", "libxmlsec1-dev", "libmagic-dev"], ())
+    assert libs == {
+        "libgdal-dev": ("libgdal32",),
+        "libxmlsec1-dev": ("libxmlsec1-openssl",),
+        "libmagic-dev": ("libmagic1",),
+    }
+    assert unknown == ()
+    libs, _ = dev_runtime(["libgdal-dev", "libmagic-dev", "libldap2-dev"], (), "trixie")
+    assert libs == {
+        "libgdal-dev": ("libgdal36",),
+        "libmagic-dev": ("libmagic1t64",),
+        "libldap2-dev": ("libldap2",),
+    }
+
+
+def test_dev_runtime_leaves_covered_headers_only_and_slim_libraries_out() -> None:
+    from optimizer.syspkgs import dev_runtime
+
+    covered = system_needs(["psycopg2-binary"]).covers
+    libs, unknown = dev_runtime(
+        ["libpq-dev", "python3-dev", "libpython3.11-dev", "libffi-dev", "libfoo-dev"], covered
+    )
+    # libffi8 is in the slim image: known, nothing to add.
+    assert libs == {"libffi-dev": ()}
+    assert unknown == ("libfoo-dev",)
+
+
+def test_covers_names_the_dev_packages_a_dependency_decides() -> None:
+    assert "libpq-dev" in system_needs(["psycopg2-binary"]).covers
+    assert "libpq-dev" in system_needs(["psycopg2"]).covers
+    assert "libjpeg-dev" in system_needs(["pillow"]).covers
+    assert "libldap2-dev" in system_needs(["django-auth-ldap"]).covers
+    # Nothing claims libgdal-dev but the GDAL bindings: GeoDjango loads it with ctypes.
+    assert "libgdal-dev" not in system_needs(["django", "psycopg2-binary"]).covers
+
+
+def test_dev_packages_are_build_only_even_without_a_dev_suffix() -> None:
+    from optimizer.syspkgs import is_dev_package
+
+    assert is_dev_package("libmariadb-dev-compat")
+    assert is_dev_package("libfoo-dev")
+    assert not is_dev_package("libgdal32")
+    assert not is_dev_package("gdal-bin")

@@ -41,7 +41,13 @@ from optimizer.shell import (
     words,
 )
 from optimizer.sources import python_sources
-from optimizer.syspkgs import TOOL_PACKAGES, debian_release, system_needs
+from optimizer.syspkgs import (
+    TOOL_PACKAGES,
+    debian_release,
+    dev_runtime,
+    is_dev_package,
+    system_needs,
+)
 from transforms import uv_installer
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
@@ -244,6 +250,37 @@ class MultiStage(NotesTransform):
         if deps.has("uwsgi") and _FULL_PYTHON.match(out.resolve(base)):
             runtime.append("libxml2")
 
+        final_only = _final_only(items, last, ctx, fetch_only)
+        # The -dev packages stay in the builder, and with them the library packages they
+        # depend on: what was built against them (or loads them with ctypes: GeoDjango and
+        # libgdal) needs those libraries in the final stage.
+        apt_named = [
+            (ins.line, pkg)
+            for n, ins in items[1:]
+            if n <= last and n not in final_only
+            for pkg in _apt_installs(ins)
+        ]
+        devs = [(line, pkg) for line, pkg in apt_named if is_dev_package(pkg)]
+        # allauth's example installs libxmlsec1-openssl itself: that line keeps it.
+        named = {pkg for _, pkg in apt_named}
+        # The full python image's own -dev packages (libpq-dev, libjpeg-dev, libxml2-dev) go
+        # into Dockerfiles out of habit, and the dependency table lists the distributions that
+        # link them: once the dependencies are read, it decides (libpq5 for psycopg2, nothing
+        # for psycopg2-binary or no PostgreSQL driver). Any other -dev package was installed
+        # for a reason the table may not see (GeoDjango loads libgdal, and no distribution
+        # names it): its library goes to the final stage unless a dependency covers it.
+        covered = set(system_needs(deps.packages, release).covers)
+        if deps.packages:
+            covered |= _FULL_IMAGE_PACKAGES
+        dev_libs, unknown_devs = dev_runtime([pkg for _, pkg in devs], covered, release)
+        # libgdal32 <- libgdal-dev: what each -dev package adds that nothing else did.
+        from_devs: dict[str, str] = {}
+        for dev, libs in dev_libs.items():
+            for lib in libs:
+                if lib not in runtime and lib not in from_devs and lib not in named:
+                    from_devs[lib] = dev
+        runtime += list(from_devs)
+
         existing_venv = _existing_venv(out, stage)
         if existing_venv is not None and existing_venv.startswith("?"):
             skipped.append(
@@ -297,7 +334,6 @@ class MultiStage(NotesTransform):
         venv_added = existing_venv is not None
         source_at: int | None = None
         after_venv: list[Instruction] = []
-        final_only = _final_only(items, last, ctx, fetch_only)
         full_builder = bool(_FULL_PYTHON.match(out.resolve(base)))
         # The app's user is the final stage's business: unless a builder step hands files to it.
         chowns = any("chown" in i.value for n, i in items if n <= last)
@@ -423,6 +459,21 @@ class MultiStage(NotesTransform):
                 else ""
             )
         )
+        if from_devs:
+            pairs = ", ".join(f"{lib} for {dev}" for lib, dev in from_devs.items())
+            notes.append(
+                f"the final stage installs {pairs}: the -dev packages stay in the builder, "
+                "and what was built against one, or loads its library with ctypes (GeoDjango: "
+                "GDAL, GEOS; python-magic: libmagic), needs at run time the library package "
+                "it depends on"
+            )
+        for line, pkg in devs:
+            if pkg in unknown_devs:
+                notes.append(
+                    f"line {line}: {pkg} stays in the builder, and dj-optimize does not know "
+                    "which library package it goes with: if an installed package links or "
+                    "loads that library, add it to the final stage's apt-get install"
+                )
         if fetch_only:
             notes.append(
                 f"{', '.join(sorted(fetch_only))} stay{'s' if len(fetch_only) == 1 else ''} in "
@@ -1550,13 +1601,35 @@ def _removes_cache(text: str, targets: list[str]) -> bool:
 
 
 def _build_only(package: str, build_packages: set[str]) -> bool:
-    name = package.split("=", 1)[0].split(":", 1)[0]
+    name = _package_name(package)
     return (
         name in _BUILD_ONLY
         or name in build_packages
-        or name.endswith("-dev")
+        or is_dev_package(name)
         or _TOOLCHAIN_PART.fullmatch(name) is not None
     )
+
+
+def _package_name(package: str) -> str:
+    """`libpq-dev=15.4-0+deb12u1`, `libpq-dev:amd64` -> libpq-dev."""
+    return package.split("=", 1)[0].split(":", 1)[0]
+
+
+def _apt_installs(ins: Instruction) -> list[str]:
+    """The package names an instruction's `apt-get install` / `apt install` commands name,
+    without versions or architectures; words with a variable in them are not names."""
+    if ins.keyword != "RUN" or ins.exec_form is not None:
+        return []
+    found: list[str] = []
+    for seg in split_commands(ins.args):
+        argv = program(seg.text)
+        if argv and argv[0] in {"apt-get", "apt"} and "install" in argv:
+            found += [
+                _package_name(a)
+                for a in argv[argv.index("install") + 1 :]
+                if not a.startswith("-") and "$" not in a and "`" not in a
+            ]
+    return list(dict.fromkeys(found))
 
 
 # The parts of the C toolchain a Dockerfile may name one by one (KlubJagiellonski/pola-backend:

@@ -29,6 +29,10 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
 FROM python:3.12-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libcairo2 \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
 
 # The image has no bytecode for the standard library and the app's user cannot write it:
 # compile what Django and its server import, once, instead of at every start.
