@@ -1226,7 +1226,12 @@ def _create_lean_venv(builder: list[Instruction], venv: str) -> list[Instruction
         if ins.keyword == "ENV" and f"VIRTUAL_ENV={venv}" in ins.value:
             aimed = True
         if ins.keyword != "RUN" or ins.exec_form is not None or not (
-            _has_kind(ins, "deps") or _has_kind(ins, "tool")
+            _has_kind(ins, "deps")
+            or _has_kind(ins, "tool")
+            # Any pip command after the ENV runs pip --python against the venv, which must
+            # exist by then: `pip uninstall -y django` ahead of the install (Ubiwhere) failed
+            # with "not a valid Python" before the install's RUN had made it.
+            or (aimed and not created and _runs_pip(ins))
         ):
             out.append(ins)
             continue
@@ -1421,6 +1426,18 @@ def _already_in_full_image(ins: Instruction) -> bool:
 # releases onwards; an unpinned minor is the newest build of it.
 _PIP_PYTHON_SINCE = {(3, 7): 15, (3, 8): 15, (3, 9): 15, (3, 10): 8, (3, 11): 0}
 _PIP_NAMES = frozenset({"pip", "setuptools", "wheel", "distribute"})
+
+
+def _runs_pip(ins: Instruction) -> bool:
+    """A shell-form RUN with a command that is pip (`pip`, `pip3`, `python -m pip`)."""
+    for seg in split_commands(ins.args):
+        argv = program(seg.text)
+        head = argv[0].rsplit("/", 1)[-1] if argv else ""
+        if re.fullmatch(r"pip[0-9.]*", head) or (
+            re.fullmatch(r"python[0-9.]*", head) and argv[1:3] == ["-m", "pip"]
+        ):
+            return True
+    return False
 
 
 def _upgrades_base_pip(argv: list[str]) -> bool:
