@@ -26,6 +26,10 @@ from optimizer.deps import EXTRA_DISTRIBUTIONS, SDIST
 
 RELEASES = ("bullseye", "bookworm", "trixie")
 DEFAULT_RELEASE = "bookworm"
+# Releases whose packages have left deb.debian.org for archive.debian.org (buster in 2024):
+# `apt-get update` there answers 404, so an image on them installs nothing from the default
+# sources. Checked from the lab's bookworm: dists/buster/Release 404, dists/bullseye 200.
+ARCHIVED_RELEASES = ("jessie", "stretch", "buster")
 
 _CC = ("gcc", "libc6-dev")
 _CXX = ("g++", "libc6-dev")
@@ -519,6 +523,13 @@ def debian_release(base_image: str) -> str:
     if version and (int(version.group(1)), int(version.group(2))) >= (3, 13):
         return "trixie"
     return DEFAULT_RELEASE
+
+
+def archived_release(base_image: str) -> str | None:
+    """The archived Debian release a base image's tag names (`python:3.8-slim-buster`), if it
+    names one: an apt-get install added there would fail where the original built."""
+    tag = base_image.strip().split("@", 1)[0].rpartition(":")[2].lower()
+    return next((r for r in ARCHIVED_RELEASES if r in tag), None)
 
 
 def runtime_package(name: str, release: str) -> str:

@@ -9,6 +9,7 @@ from helpers import materialize
 
 from optimizer.pipeline import optimize
 from optimizer.shell import program
+from optimizer.syspkgs import archived_release
 from transforms.base import Options
 from transforms.multi_stage import _upgrades_base_pip
 
@@ -301,3 +302,30 @@ def test_pip_upgrade_is_the_base_images_and_says_so(tmp_path: Path) -> None:
 )
 def test_which_installs_upgrade_the_base_images_pip(command: str, base: bool) -> None:
     assert _upgrades_base_pip(program(command)) is base
+
+
+@pytest.mark.parametrize(
+    ("image", "archived"),
+    [
+        ("python:3.8-buster", "buster"),
+        ("python:3.7-slim-stretch", "stretch"),
+        ("docker.io/library/python:3.8.18-slim-buster@sha256:0123", "buster"),
+        ("python:3.11-bullseye", None),
+        ("python:3.11", None),
+        ("registry:5000/python", None),
+    ],
+)
+def test_archived_release_is_read_from_the_tag(image: str, archived: str | None) -> None:
+    assert archived_release(image) == archived
+
+
+def test_split_on_an_archived_release_that_needs_apt_is_left_alone(tmp_path: Path) -> None:
+    notes = _notes(
+        tmp_path,
+        "FROM python:3.8-buster\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==4.2.16\ngunicorn==23.0.0\npsycopg2==2.9.10\n",
+    )
+    note = next(n for n in notes if "buster" in n)
+    assert "apt-get install libpq5" in note and "left single-stage" in note, note

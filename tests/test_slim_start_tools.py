@@ -97,3 +97,21 @@ def test_only_code_loaded_at_start_counts_as_running_git(tmp_path: Path) -> None
         'import subprocess\nREV = subprocess.check_output(["git", "rev-parse", "HEAD"])\n'
     )
     assert runs_git_at_run_time(tmp_path) == "mysite/settings.py"
+
+
+def test_archived_release_needing_apt_stays_on_the_full_image(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        "FROM python:3.8-buster\nWORKDIR /app\nCOPY . .\n"
+        "HEALTHCHECK CMD curl -f http://localhost:8000/ || exit 1\n" + _CMD,
+    )
+    outcome = optimize(root / "Dockerfile", root, only=["slim-base"])
+    assert "Dockerfile" not in outcome.files and not outcome.changes
+    notes = [n for change in outcome.skipped for n in change.notes]
+    assert any("buster" in n and "apt-get install curl" in n for n in notes), notes
+
+
+def test_archived_release_needing_nothing_still_goes_slim(tmp_path: Path) -> None:
+    root = _project(tmp_path, "FROM python:3.8-buster\nWORKDIR /app\nCOPY . .\n" + _CMD)
+    outcome = optimize(root / "Dockerfile", root, only=["slim-base"])
+    assert "python:3.8-slim-buster" in "".join(outcome.files.values())

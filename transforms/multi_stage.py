@@ -43,6 +43,7 @@ from optimizer.shell import (
 from optimizer.sources import python_sources
 from optimizer.syspkgs import (
     TOOL_PACKAGES,
+    archived_release,
     debian_release,
     dev_runtime,
     is_dev_package,
@@ -280,6 +281,15 @@ class MultiStage(NotesTransform):
                 if lib not in runtime and lib not in from_devs and lib not in named:
                     from_devs[lib] = dev
         runtime += list(from_devs)
+        archived = archived_release(out.resolve(base))
+        if runtime and archived is not None:
+            skipped.append(
+                f"{out.resolve(base)} is on Debian {archived}, whose packages have left "
+                "deb.debian.org (archive.debian.org only): the final stage would apt-get install "
+                f"{', '.join(runtime)}, which fails there; left single-stage (a supported "
+                "release, e.g. -bookworm, allows the split)"
+            )
+            return Result(out, notes, skipped)
 
         existing_venv = _existing_venv(out, stage)
         if existing_venv is not None and existing_venv.startswith("?"):

@@ -18,7 +18,13 @@ from collections.abc import Callable, Iterable, Iterator
 
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.shell import classify, inner_commands, program, split_commands
-from optimizer.syspkgs import FULL_IMAGE_TOOLS, TOOL_PACKAGES, debian_release, system_needs
+from optimizer.syspkgs import (
+    FULL_IMAGE_TOOLS,
+    TOOL_PACKAGES,
+    archived_release,
+    debian_release,
+    system_needs,
+)
 from transforms.base import Context, Result
 from transforms.dev_image import dev_only
 from transforms.dockerignore import runs_git_at_run_time
@@ -87,6 +93,14 @@ class SlimBase:
         )
         release = match["release"] or debian_release(resolved)
         packages, reasons, before = _needed_packages(out, stage, ctx, release)
+        archived = archived_release(resolved)
+        if packages and archived is not None:
+            skipped.append(
+                f"line {from_ins.line}: {resolved} is on Debian {archived}, whose packages have "
+                "left deb.debian.org (archive.debian.org only): slim would need apt-get install "
+                f"{', '.join(packages)}, which fails there; left alone"
+            )
+            return Result(dockerfile.copy(), [], skipped)
         if packages:
             _add_apt_packages(out, stage, packages, before)
             notes.append(
