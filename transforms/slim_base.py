@@ -16,6 +16,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator
 
+from optimizer.composefiles import find_compose_files
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.shell import classify, inner_commands, program, split_commands
 from optimizer.syspkgs import FULL_IMAGE_TOOLS, TOOL_PACKAGES, debian_release, system_needs
@@ -319,6 +320,16 @@ def _needed_packages(
         want_tools(argvs, None, f"{ins.keyword} calls {{tool}}")
         for name, text in _scripts(argvs, read):
             want_tools(_script_argvs(text, read), None, f"{name} calls {{tool}} at start")
+    # A compose service that builds this image runs its own command and healthcheck in it
+    # (power-ops/cmdb: `healthcheck: test: curl localhost:8000`): on slim, without curl, the
+    # container turned unhealthy.
+    for service, argvs in _compose_run_commands(ctx):
+        want_tools(argvs, None, f"compose service `{service}` calls {{tool}}")
+        for name, text in _scripts(argvs, read):
+            want_tools(
+                _script_argvs(text, read), None,
+                f"{name}, run by compose service `{service}`, calls {{tool}}",
+            )
     # The project's Python runs git (a version string from `git rev-parse` in the settings):
     # the full image had it.
     git_user = runs_git_at_run_time(ctx.context_dir)
@@ -340,6 +351,49 @@ def _needed_packages(
     reasons.extend(needs.reasons)
     result = [p for p in dict.fromkeys(wanted) if p not in have]
     return result, list(dict.fromkeys(reasons)) if result else [], before
+
+
+# How far above the build context a compose file that builds the image is looked for (the
+# compose file often sits above the context: `build: ./app` at the repository root).
+_COMPOSE_LEVELS_UP = 2
+
+
+def _compose_run_commands(ctx: Context) -> Iterator[tuple[str, list[list[str]]]]:
+    """(service, the commands it runs in the image: entrypoint + command, healthcheck test) for
+    each compose service that builds this Dockerfile. A compose file Compose cannot read gives
+    nothing: multi-stage already says so when it matters there."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    context = ctx.context_dir.resolve()
+    for directory in dict.fromkeys(
+        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
+    ):
+        if not find_compose_files(directory):
+            continue
+        from optimizer import compose  # only with a compose file: it runs `docker compose`
+
+        try:
+            project = compose.load(directory)
+        except compose.ComposeError:
+            continue
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            argvs: list[list[str]] = []
+            command = (service.entrypoint or []) + (service.command or [])
+            if command:
+                argvs.append(command)
+                # `sh -c "wait-for-it db:5432 && curl ..."`: the commands inside it too.
+                if len(command) >= 3 and command[-2] == "-c":
+                    argvs.extend(line_argvs(command[-1]))
+            test = (service.healthcheck or {}).get("test")
+            if isinstance(test, str):
+                argvs.extend(line_argvs(test))
+            elif isinstance(test, list) and test and test[0] == "CMD-SHELL":
+                argvs.extend(line_argvs(" ".join(str(w) for w in test[1:])))
+            elif isinstance(test, list) and test and test[0] == "CMD":
+                argvs.append([str(w) for w in test[1:]])
+            if argvs:
+                yield service.name, argvs
 
 
 def _run_time_instructions(
