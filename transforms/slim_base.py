@@ -76,11 +76,9 @@ class SlimBase:
         slim = f"{match['repo']}:{match['version']}-slim" + (
             f"-{match['release']}" if match["release"] else ""
         )
-        if not _retag(out, stage, match["version"], match["release"]):
-            skipped.append(
-                f"line {from_ins.line}: cannot tell where {resolved} is spelled (build args); "
-                "left alone"
-            )
+        why_not = _retag(out, stage, match["version"], match["release"])
+        if why_not is not None:
+            skipped.append(f"line {from_ins.line}: {why_not}; left alone")
             return Result(dockerfile.copy(), [], skipped)
         notes.append(
             f"line {from_ins.line}: {resolved} -> {slim}: the full image adds compilers, headers "
@@ -191,8 +189,13 @@ def base_stage(dockerfile: Dockerfile, stage: Stage) -> Stage:
         stage = parent
 
 
-def _retag(dockerfile: Dockerfile, stage: Stage, version: str, release: str | None) -> bool:
-    """Rewrite the tag where it is spelled: in FROM itself or in the global ARG it comes from."""
+def _retag(
+    dockerfile: Dockerfile, stage: Stage, version: str, release: str | None
+) -> str | None:
+    """Rewrite the tag where it is spelled: in FROM itself or in the global ARG it comes from.
+    None when done, else why not."""
+    resolved = dockerfile.resolve(dockerfile.instructions[stage.start].value.split()[0])
+    unknown = f"cannot tell where {resolved} is spelled (build args)"
     from_ins = dockerfile.instructions[stage.start]
     literal = re.compile(
         r"(python:)(" + re.escape(version) + r")(-(?:bookworm|bullseye|buster|trixie))?(?=\s|$)"
@@ -200,20 +203,35 @@ def _retag(dockerfile: Dockerfile, stage: Stage, version: str, release: str | No
     if literal.search(from_ins.value):
         new = literal.sub(lambda m: f"{m[1]}{m[2]}-slim{m[3] or ''}", from_ins.value, count=1)
         dockerfile.instructions[stage.start] = keep_indent(from_ins, from_ins.with_value(new))
-        return True
+        return None
     # `FROM python:${PYTHON_VERSION}`: add -slim after the variable unless it carries a release.
     tag_var = re.search(r"python:\$\{?(\w+)\}?(?=\s|$)", from_ins.value)
     if tag_var and not release:
         new = re.sub(r"(python:\$\{?\w+\}?)(?=\s|$)", r"\1-slim", from_ins.value, count=1)
         dockerfile.instructions[stage.start] = keep_indent(from_ins, from_ins.with_value(new))
-        return True
+        return None
     # The variable holds the tag or the whole image: change its default.
     for n, ins in enumerate(dockerfile.instructions):
         if ins.keyword == "FROM":
             break
         name, eq, default = ins.value.partition("=")
-        if not eq or not re.search(r"\$\{?" + re.escape(name.strip()) + r"\b", from_ins.value):
+        used = re.compile(r"\$\{?" + re.escape(name.strip()) + r"\b")
+        if not eq or not used.search(from_ins.value):
             continue
+        # The builder multi-stage made (or the Dockerfile's own) starts from the same variable:
+        # its new default would make that stage slim too, without the compilers and headers
+        # its installs use (psycopg2 from source: no pg_config).
+        others = [
+            s for s in dockerfile.stages()
+            if s.index != stage.index and used.search(dockerfile.instructions[s.start].value)
+        ]
+        if others:
+            return (
+                f"{resolved} comes from ARG {name.strip()}, which the stage "
+                f"'{others[0].name or others[0].index}' starts from too: a slim default would "
+                "take its compilers and headers; spell the final stage's FROM with -slim "
+                "yourself"
+            )
         value = default.strip().strip("\"'")
         tag_only = re.fullmatch(
             r"(" + re.escape(version) + r")(-(?:bookworm|bullseye|buster|trixie))?", value
@@ -222,12 +240,12 @@ def _retag(dockerfile: Dockerfile, stage: Stage, version: str, release: str | No
             dockerfile.instructions[n] = ins.with_value(
                 f"{name.strip()}={tag_only[1]}-slim{tag_only[2] or ''}"
             )
-            return True
+            return None
         if literal.search(value):
             new_value = literal.sub(lambda m: f"{m[1]}{m[2]}-slim{m[3] or ''}", value, count=1)
             dockerfile.instructions[n] = ins.with_value(f"{name.strip()}={new_value}")
-            return True
-    return False
+            return None
+    return unknown
 
 
 def stage_apt_packages(dockerfile: Dockerfile, stage: Stage) -> set[str]:
