@@ -263,8 +263,10 @@ class NonRoot(NotesTransform):
             w for w in writable
             if w != app_dir and (w != static_path or "collectstatic" in starts)
         ] + ([sqlite_dir] if sqlite_dir else [])
+        sqlite_file = in_image(project.sqlite_path) if project.sqlite_path else None
         compose_skip, compose_notes = _compose_bind_mount(
-            ctx, app_dir, list(dict.fromkeys(data_dirs)), starts
+            ctx, app_dir, list(dict.fromkeys(data_dirs)), starts,
+            [sqlite_file] if sqlite_file else [],
         )
         if compose_skip:
             return Result(out, skipped=[*compose_notes, compose_skip])
@@ -765,10 +767,12 @@ def _outermost(paths: list[str]) -> list[str]:
 
 
 def _compose_bind_mount(
-    ctx: Context, app_dir: str, data_dirs: list[str], starts: str
+    ctx: Context, app_dir: str, data_dirs: list[str], starts: str, data_files: list[str]
 ) -> tuple[str | None, list[str]]:
     """(reason to keep root, notes) from the compose services that build this Dockerfile: a
-    service that mounts the host's source over the app and writes there at start."""
+    service that mounts the host's source over the app and writes there at start, or that
+    mounts a host directory or file over what the app writes (family-photos:
+    `./media:/app/media`, `./db.sqlite3:/app/db.sqlite3`)."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
     context = ctx.context_dir.resolve()
     # The compose file often sits above the context (`build: ./app` at the repository root).
@@ -792,12 +796,24 @@ def _compose_bind_mount(
                 continue
             mount = service.mounts_over(app_dir)
             if mount is None:
-                continue
-            command = " ".join((service.entrypoint or []) + (service.command or [])) or starts
-            writes = _WRITES_TREE.search(command) or _WRITES_TREE.search(starts)
-            hidden = [d for d in data_dirs if service.mounts_over(d) is not None]
-            if not (writes or hidden):
-                continue
+                # Only the data is mounted: uid 10001 cannot write the host's directory or
+                # file either (uploads to MEDIA_ROOT, the sqlite database).
+                data = [d for d in [*data_dirs, *data_files] if d != app_dir]
+                hidden = [d for d in data if service.mounts_over(d) is not None]
+                if not hidden:
+                    continue
+                mount = service.mounts_over(hidden[0])
+                if mount is None:
+                    continue
+                writes = None
+            else:
+                command = (
+                    " ".join((service.entrypoint or []) + (service.command or [])) or starts
+                )
+                writes = _WRITES_TREE.search(command) or _WRITES_TREE.search(starts)
+                hidden = [d for d in data_dirs if service.mounts_over(d) is not None]
+                if not (writes or hidden):
+                    continue
             affected.append(f"`{service.name}`")
             if first is None or service.ports:  # the service that serves, when there is one
                 what = f"runs `{writes.group(1)}`" if writes else f"writes {', '.join(hidden)}"
