@@ -372,6 +372,13 @@ def env_pairs(value: str) -> list[tuple[str, str]]:
     ]
 
 
+def context_source(source: str) -> str:
+    """A COPY/ADD source as the context path Docker reads: relative to the context's root,
+    which it cannot climb out of (`../prod`, `/prod` and `./prod` are all `prod`;
+    django-loadtest's `COPY ../prod prod`). "." for the context itself."""
+    return posixpath.normpath("/" + source).lstrip("/") or "."
+
+
 def next_workdir(cwd: str, ins: Instruction) -> str:
     """The working directory after `ins`, given the one before it."""
     if ins.keyword != "WORKDIR":

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from optimizer.applicability import not_python_reason
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction
+from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, context_source
 from optimizer.ports import expand
 from optimizer.project import inspect_project
 from transforms import ALL, by_name
@@ -357,7 +357,7 @@ def missing_copy_sources(dockerfile: Dockerfile, context_dir: Path) -> str | Non
                 source = expand(source, env)
                 if "$" in source or "://" in source or source.startswith("git@"):
                     continue
-                rel = source.lstrip("/") or "."
+                rel = context_source(source)
                 if any(c in rel for c in "*?["):
                     if not any(context_dir.glob(rel)):
                         return source

@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from optimizer.composefiles import ComposeError
-from optimizer.dockerfile import Dockerfile, Instruction, Stage
+from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source
 from optimizer.ports import config_bind, config_files, expand
 from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
@@ -1042,7 +1042,7 @@ def _app_dir(
         cwd = cwds[k]
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
             parts = ins.exec_form or words(ins.args)
-            sources = [posixpath.normpath(p) for p in parts[:-1]]
+            sources = [context_source(p) for p in parts[:-1]]
             if len(sources) == 1 and sources[0] in {".", project_dir}:
                 target = expand(parts[-1], env)
                 return posixpath.normpath(posixpath.join(cwd, target)), sources[0]
@@ -1138,9 +1138,9 @@ def _copy_spares(
             return False  # what another stage holds there is not known
         rel = posixpath.relpath(path, dest)
         for source in parts[:-1]:
-            source = posixpath.normpath(source)
-            if any(c in source for c in "*?[$") or source.startswith(".."):
+            if any(c in source for c in "*?[$"):
                 return False
+            source = context_source(source)
             found = context / source
             if found.is_dir():
                 if (found / rel).exists() or (found / rel).is_symlink():
