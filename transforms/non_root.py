@@ -128,6 +128,20 @@ class NonRoot(NotesTransform):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
+        # The same commands written in CMD/ENTRYPOINT itself (Kolenich/DjangoRest's
+        # `ENTRYPOINT mkdir -p pids logs && ... && supervisord -c supervisord.ini`, whose
+        # `user = root` made supervisord exit as uid 10001: "Can't drop privilege as nonroot
+        # user").
+        inline = _script_commands(start)
+        needs = _MANAGES_USERS.search(inline) or _NEEDS_ROOT.search(inline)
+        if needs:
+            return Result(
+                out,
+                skipped=[
+                    f"the start command runs `{needs.group(0).strip()}`, which switches users or "
+                    "changes the system itself; USER left as is"
+                ],
+            )
         home = _root_home_reason(
             items, " ".join([start, script or "", *compose_starts]), env, read
         )
