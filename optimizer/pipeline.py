@@ -258,10 +258,13 @@ def optimize_text(
                 outcome.skipped.append(Change(transform.name, [broken or "heredoc"]))
                 continue
             dockerfile = _keep_original_lines(reparsed, result.dockerfile, dockerfile)
-            outcome.changes.append(Change(transform.name, result.notes or ["changed"]))
+            # One line per distinct note: Donate-Anything's RUN chains four `apt-get install -y`,
+            # and apt-hygiene's "line 7: `--no-install-recommends`" was printed four times.
+            notes = list(dict.fromkeys(result.notes)) or ["changed"]
+            outcome.changes.append(Change(transform.name, notes))
             ctx.files.update(changed_files)
         if result.skipped:
-            outcome.skipped.append(Change(transform.name, result.skipped))
+            outcome.skipped.append(Change(transform.name, list(dict.fromkeys(result.skipped))))
 
     final = dockerfile.render()
     if final != text:

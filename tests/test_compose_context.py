@@ -106,3 +106,4 @@ def test_a_dockerfile_whose_sources_are_beside_it_keeps_its_directory(tmp_path: 
     outcome = optimize(tmp_path / "app" / "Dockerfile")
     assert outcome.context_dir == tmp_path / "app"
     assert outcome.notes == []
+
