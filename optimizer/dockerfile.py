@@ -281,7 +281,13 @@ class Dockerfile:
             if ins.keyword == "FROM":
                 break
             name, _, default = ins.value.strip().partition("=")
-            found[name.strip()] = default.strip().strip("\"'")
+            # A default may use an ARG declared above it, which docker expands
+            # (`ARG PYTHON_BUILD_VERSION=$PYTHON_VERSION-buster`); an unknown one stays.
+            found[name.strip()] = re.sub(
+                r"\$\{(\w+)\}|\$(\w+)",
+                lambda m: found.get(m.group(1) or m.group(2), m.group(0)),
+                default.strip().strip("\"'"),
+            )
         return found
 
     def stage_vars(self, stage: Stage) -> dict[str, str]:

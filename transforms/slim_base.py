@@ -189,6 +189,25 @@ def base_stage(dockerfile: Dockerfile, stage: Stage) -> Stage:
         stage = parent
 
 
+def _literal_tag(version: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(python:)(" + re.escape(version) + r")(-(?:bookworm|bullseye|buster|trixie))?(?=\s|$)"
+    )
+
+
+def retags_in_from(from_value: str, resolved: str) -> bool:
+    """Whether slim-base switches a stage by rewriting its FROM line itself (a literal tag, or
+    `python:${VERSION}` whose value carries no release), rather than a global ARG's default.
+    After multi-stage's split the builder starts from the same FROM text, so an ARG it shares
+    is left alone and such a final stage stays on the full image."""
+    match = _PYTHON.match(resolved)
+    if match is None:
+        return False
+    if _literal_tag(match["version"]).search(from_value):
+        return True
+    return bool(re.search(r"python:\$\{?(\w+)\}?(?=\s|$)", from_value)) and not match["release"]
+
+
 def _retag(
     dockerfile: Dockerfile, stage: Stage, version: str, release: str | None
 ) -> str | None:
@@ -197,9 +216,7 @@ def _retag(
     resolved = dockerfile.resolve(dockerfile.instructions[stage.start].value.split()[0])
     unknown = f"cannot tell where {resolved} is spelled (build args)"
     from_ins = dockerfile.instructions[stage.start]
-    literal = re.compile(
-        r"(python:)(" + re.escape(version) + r")(-(?:bookworm|bullseye|buster|trixie))?(?=\s|$)"
-    )
+    literal = _literal_tag(version)
     if literal.search(from_ins.value):
         new = literal.sub(lambda m: f"{m[1]}{m[2]}-slim{m[3] or ''}", from_ins.value, count=1)
         dockerfile.instructions[stage.start] = keep_indent(from_ins, from_ins.with_value(new))
