@@ -611,6 +611,7 @@ def outcome_json(
     """The JSON report's parts both commands share: the changes, the files, what was written
     and the verdict."""
     return {
+        "notes": list(outcome.notes),
         "changes": [{"transform": c.transform, "notes": c.notes} for c in outcome.changes],
         "left_alone": [{"transform": c.transform, "notes": c.notes} for c in outcome.skipped],
         "diff": outcome.diff(),
@@ -676,6 +677,8 @@ def _print(
     *,
     diff_shown: bool = False,
 ) -> None:
+    for note in outcome.notes:
+        out.print(escape(note))
     if not outcome.changed:
         out.print(f"{outcome.dockerfile_path}: nothing to change")
     elif not diff_shown:

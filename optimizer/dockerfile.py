@@ -281,7 +281,13 @@ class Dockerfile:
             if ins.keyword == "FROM":
                 break
             name, _, default = ins.value.strip().partition("=")
-            found[name.strip()] = default.strip().strip("\"'")
+            # A default may use an ARG declared above it, which docker expands
+            # (`ARG PYTHON_BUILD_VERSION=$PYTHON_VERSION-buster`); an unknown one stays.
+            found[name.strip()] = re.sub(
+                r"\$\{(\w+)\}|\$(\w+)",
+                lambda m: found.get(m.group(1) or m.group(2), m.group(0)),
+                default.strip().strip("\"'"),
+            )
         return found
 
     def stage_vars(self, stage: Stage) -> dict[str, str]:
@@ -370,6 +376,13 @@ def env_pairs(value: str) -> list[tuple[str, str]]:
         (m.group(1), m.group(2) or m.group(3) or m.group(4) or "")
         for m in re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)=(?:\"([^\"]*)\"|'([^']*)'|(\S*))", value)
     ]
+
+
+def context_source(source: str) -> str:
+    """A COPY/ADD source as the context path Docker reads: relative to the context's root,
+    which it cannot climb out of (`../prod`, `/prod` and `./prod` are all `prod`;
+    django-loadtest's `COPY ../prod prod`). "." for the context itself."""
+    return posixpath.normpath("/" + source).lstrip("/") or "."
 
 
 def next_workdir(cwd: str, ins: Instruction) -> str:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from optimizer.applicability import not_python_reason
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction
+from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, context_source
 from optimizer.ports import expand
 from optimizer.project import inspect_project
 from transforms import ALL, by_name
@@ -46,6 +47,9 @@ class Outcome:
     changes: list[Change] = field(default_factory=list)
     skipped: list[Change] = field(default_factory=list)
     dockerfile_key: str = ""  # the Dockerfile's key in `original` / `files`
+    # How the run was set up when the user did not say (the build context a compose file
+    # names): shown before the notes, so a reader knows which directory was read.
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.dockerfile_key:
@@ -171,13 +175,27 @@ def optimize_text(
         or t.name in only
         or getattr(options, t.name.replace("-", "_"), False)
     ]
-    context_dir = context_dir if context_dir is not None else dockerfile_path.parent
-    if not context_dir.is_dir():
-        raise OptimizeError(f"{context_dir}: the build context is not a directory")
     try:
         dockerfile = Dockerfile.parse(text)
     except DockerfileError as exc:
         raise OptimizeError(f"{dockerfile_path}: {exc}") from exc
+    run_notes: list[str] = []
+    if context_dir is None:
+        context_dir = dockerfile_path.parent
+        # `docker/Django.Dockerfile` built by a compose file with `context: ..`: the
+        # Dockerfile's own directory is not what it builds, and reading it instead made a
+        # .dockerignore there that no build reads, and missed the settings.
+        missing = missing_copy_sources(dockerfile, context_dir)
+        if missing and context_dir.is_dir():
+            found = compose_build_context(dockerfile_path)
+            if found is not None:
+                context_dir, where = found
+                run_notes.append(
+                    f"build context: {context_dir} ({where} builds this Dockerfile there; "
+                    f"`{missing}` is not beside the Dockerfile); --context to choose another"
+                )
+    if not context_dir.is_dir():
+        raise OptimizeError(f"{context_dir}: the build context is not a directory")
 
     rel = dockerfile_key(dockerfile_path, context_dir)
     reason = not_python_reason(dockerfile)
@@ -185,7 +203,7 @@ def optimize_text(
         # nginx, Postgres, Node front ends: other services' Dockerfiles in a Django repository.
         outcome = Outcome(
             dockerfile_path, context_dir, DjangoProject(context_dir), {rel: text}, {},
-            dockerfile_key=rel,
+            dockerfile_key=rel, notes=run_notes,
         )
         outcome.skipped.append(Change("all", [reason]))
         return outcome
@@ -208,7 +226,10 @@ def optimize_text(
         )
 
     ctx = Context(project, context_dir, options, rel)
-    outcome = Outcome(dockerfile_path, context_dir, project, {rel: text}, {}, dockerfile_key=rel)
+    outcome = Outcome(
+        dockerfile_path, context_dir, project, {rel: text}, {}, dockerfile_key=rel,
+        notes=run_notes,
+    )
     for transform in transforms:
         seen = dockerfile.render()
         result = transform.apply(dockerfile, ctx)
@@ -237,10 +258,13 @@ def optimize_text(
                 outcome.skipped.append(Change(transform.name, [broken or "heredoc"]))
                 continue
             dockerfile = _keep_original_lines(reparsed, result.dockerfile, dockerfile)
-            outcome.changes.append(Change(transform.name, result.notes or ["changed"]))
+            # One line per distinct note: Donate-Anything's RUN chains four `apt-get install -y`,
+            # and apt-hygiene's "line 7: `--no-install-recommends`" was printed four times.
+            notes = list(dict.fromkeys(result.notes)) or ["changed"]
+            outcome.changes.append(Change(transform.name, notes))
             ctx.files.update(changed_files)
         if result.skipped:
-            outcome.skipped.append(Change(transform.name, result.skipped))
+            outcome.skipped.append(Change(transform.name, list(dict.fromkeys(result.skipped))))
 
     final = dockerfile.render()
     if final != text:
@@ -314,6 +338,95 @@ def _heredoc_damage(before: Dockerfile, after: Dockerfile | None) -> str | None:
             )
     if kept - had:
         return "this change would alter a heredoc instruction; none of it applied"
+    return None
+
+
+# How far above the Dockerfile a compose file that builds it is looked for: cookiecutter-django
+# keeps it three levels down (compose/production/django/Dockerfile).
+_COMPOSE_LEVELS_UP = 3
+
+
+def missing_copy_sources(dockerfile: Dockerfile, context_dir: Path) -> str | None:
+    """The first COPY/ADD source from the context that `context_dir` does not hold (a glob
+    matching nothing counts); None when every source is there or cannot be told (a variable
+    without a value, a URL, another stage or image)."""
+    for stage in dockerfile.stages():
+        env = dockerfile.stage_vars(stage)
+        for _, ins in dockerfile.iter_stage(stage):
+            if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
+                continue
+            parts = ins.exec_form or ins.args.split()
+            for source in parts[:-1]:
+                source = expand(source, env)
+                if "$" in source or "://" in source or source.startswith("git@"):
+                    continue
+                rel = context_source(source)
+                if any(c in rel for c in "*?["):
+                    if not any(context_dir.glob(rel)):
+                        return source
+                elif not (context_dir / rel).exists():
+                    return source
+    return None
+
+
+def compose_build_context(dockerfile_path: Path) -> tuple[Path, str] | None:
+    """(the build context, the compose file saying so) of the first compose project in the
+    Dockerfile's directory or above it with a service building this Dockerfile; None when none
+    does or Compose cannot read the file. Runs `docker compose config`, so only called when the
+    Dockerfile's own directory cannot be its context."""
+    from optimizer.composefiles import find_compose_files
+
+    start = dockerfile_path.resolve().parent
+    for directory in [start, *list(start.parents)[:_COMPOSE_LEVELS_UP]]:
+        # The default files as `docker compose` reads them, then each other compose file alone
+        # (cookiecutter-django's docker-compose.production.yml, or production.yml in its
+        # older releases, builds compose/production/django/Dockerfile and is never a default).
+        default = find_compose_files(directory)
+        variants = [
+            [f]
+            for f in sorted(directory.glob("*.y*ml"), key=lambda f: ("compose" not in f.name, f))
+            if f not in default
+            and ".override." not in f.name
+            and _may_build(f, dockerfile_path.name)
+        ]
+        for files in ([default] if default else []) + variants:
+            found = _building_context(directory, files, dockerfile_path.resolve(), start)
+            if found is not None:
+                return found
+    return None
+
+
+def _may_build(path: Path, dockerfile_name: str) -> bool:
+    """A YAML file with a top-level `services:` that names the Dockerfile: read as a compose
+    file (a cheap look before `docker compose config` runs on it)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(re.search(r"^services:", text, re.MULTILINE)) and dockerfile_name in text
+
+
+def _building_context(
+    directory: Path, files: list[Path], dockerfile: Path, start: Path
+) -> tuple[Path, str] | None:
+    """The build context the compose project of `files` gives this Dockerfile, if it builds it
+    somewhere other than `start`."""
+    from optimizer import compose  # runs `docker compose`: only with a compose file
+
+    try:
+        project = compose.load(directory, files)
+    except compose.ComposeError:
+        return None
+    if project is None:
+        return None
+    for service in project.building(dockerfile):
+        context = service.build_context
+        if context is not None and context.is_dir() and context.resolve() != start:
+            names = ", ".join(
+                os.path.relpath(f, Path.cwd()) if f.is_relative_to(Path.cwd()) else str(f)
+                for f in project.files
+            )
+            return context, f"compose service `{service.name}` ({names})"
     return None
 
 

@@ -288,3 +288,13 @@ def test_a_long_chain_of_semicolons_renders_a_command_a_line_and_keeps_them() ->
         "    apt-get update \\\n"
         "    && rm -rf /x\n"
     )
+
+
+def test_a_global_arg_default_using_an_earlier_arg_is_expanded() -> None:
+    # tomwojcik/django-fly.io-example-project: docker expands $PYTHON_VERSION in the default.
+    df = Dockerfile.parse(
+        "ARG PYTHON_VERSION=3.9\nARG PYTHON_BUILD_VERSION=$PYTHON_VERSION-buster\n"
+        "ARG OTHER=${UNSET}-x\nFROM python:${PYTHON_BUILD_VERSION}\n"
+    )
+    assert df.resolve(df.final_stage().base) == "python:3.9-buster"
+    assert df.global_args()["OTHER"] == "${UNSET}-x"

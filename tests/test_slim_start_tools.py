@@ -115,3 +115,42 @@ def test_archived_release_needing_nothing_still_goes_slim(tmp_path: Path) -> Non
     root = _project(tmp_path, "FROM python:3.8-buster\nWORKDIR /app\nCOPY . .\n" + _CMD)
     outcome = optimize(root / "Dockerfile", root, only=["slim-base"])
     assert "python:3.8-slim-buster" in "".join(outcome.files.values())
+
+def _compose_available() -> bool:
+    from optimizer import compose
+
+    return compose.compose_available()
+
+
+@pytest.mark.skipif(not _compose_available(), reason="the docker compose plugin is not installed")
+@pytest.mark.parametrize(
+    "service",
+    [
+        # power-ops/cmdb: the compose file's healthcheck, not the Dockerfile's, calls curl.
+        "    healthcheck:\n      test: curl localhost:8000\n",
+        '    healthcheck:\n      test: ["CMD", "curl", "-f", "http://localhost:8000/"]\n',
+        '    command: sh -c "wget -qO- http://backend/ready && gunicorn mysite.wsgi"\n',
+        "    command: ./entrypoint.sh\n",
+    ],
+)
+def test_a_compose_service_building_the_image_gets_its_tools_on_slim(
+    tmp_path: Path, service: str
+) -> None:
+    root = _project(
+        tmp_path, _HEAD + _CMD, script="#!/bin/sh\ncurl -fsS http://backend/ready\nexec gunicorn\n"
+    )
+    (root / "docker-compose.yml").write_text("services:\n  web:\n    build: .\n" + service)
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert "FROM python:3.11-slim" in text
+    tool = "wget" if "wget" in service else "curl"
+    assert f"apt-get install -y --no-install-recommends {tool}" in text, text
+
+
+@pytest.mark.skipif(not _compose_available(), reason="the docker compose plugin is not installed")
+def test_a_compose_service_building_another_image_does_not_count(tmp_path: Path) -> None:
+    root = _project(tmp_path, _HEAD + _CMD)
+    (root / "docker-compose.yml").write_text(
+        "services:\n  proxy:\n    image: nginx\n    healthcheck:\n      test: curl localhost\n"
+    )
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert "curl" not in text

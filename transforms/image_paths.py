@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 
-from optimizer.dockerfile import Dockerfile, Stage, next_workdir
+from optimizer.dockerfile import Dockerfile, Stage, context_source, next_workdir
 from optimizer.shell import words
 from transforms.base import Context
 
@@ -67,8 +67,14 @@ def _copies(dockerfile: Dockerfile, stage: Stage, stages: list[Stage], ctx: Cont
     names = {s.name: s.index for s in stages if s.name}
     found: list[_Copy] = []
     cwd = "/"
+    # Directories the image already has here (WORKDIRs, targets of directory copies): a file
+    # copied to one of them without a trailing slash goes inside it (django-loadtest's
+    # `COPY ../config/gunicorn_conf.py prod` after `COPY ../prod prod`), not over it.
+    dirs: set[str] = {"/"}
     for _, ins in dockerfile.iter_stage(stage):
         cwd = next_workdir(cwd, ins)
+        if ins.keyword == "WORKDIR":
+            dirs.add(posixpath.normpath(cwd))
         if ins.keyword not in {"COPY", "ADD"}:
             continue
         origin: int | None = None
@@ -89,14 +95,17 @@ def _copies(dockerfile: Dockerfile, stage: Stage, stages: list[Stage], ctx: Cont
             if "://" in source or any(c in source for c in "*?[$"):
                 continue
             if origin is None:
-                source = posixpath.normpath(source.lstrip("/")) if source.strip("/") else "."
+                source = context_source(source)
                 is_dir = (ctx.context_dir / source).is_dir()
             else:
                 source = posixpath.normpath(posixpath.join("/", source))
                 is_dir = source.endswith("/") or "." not in posixpath.basename(source)
-            if many and not is_dir:
+            into = many or posixpath.normpath(destination) in dirs
+            if into and not is_dir:
                 target = posixpath.join(destination, posixpath.basename(source))
             else:
                 target = posixpath.normpath(destination)
+                if is_dir:
+                    dirs.add(target)
             found.append((target, source, origin))
     return found

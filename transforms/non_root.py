@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from optimizer.composefiles import ComposeError
-from optimizer.dockerfile import Dockerfile, Instruction, Stage
+from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source
 from optimizer.ports import config_bind, config_files, expand
 from optimizer.project import served_settings_paths
 from optimizer.shell import split_commands, words
@@ -127,6 +127,20 @@ class NonRoot(NotesTransform):
         ):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
+            )
+        # The same commands written in CMD/ENTRYPOINT itself (Kolenich/DjangoRest's
+        # `ENTRYPOINT mkdir -p pids logs && ... && supervisord -c supervisord.ini`, whose
+        # `user = root` made supervisord exit as uid 10001: "Can't drop privilege as nonroot
+        # user").
+        inline = _script_commands(start)
+        needs = _MANAGES_USERS.search(inline) or _NEEDS_ROOT.search(inline)
+        if needs:
+            return Result(
+                out,
+                skipped=[
+                    f"the start command runs `{needs.group(0).strip()}`, which switches users or "
+                    "changes the system itself; USER left as is"
+                ],
             )
         home = _root_home_reason(
             items, " ".join([start, script or "", *compose_starts]), env, read
@@ -263,8 +277,10 @@ class NonRoot(NotesTransform):
             w for w in writable
             if w != app_dir and (w != static_path or "collectstatic" in starts)
         ] + ([sqlite_dir] if sqlite_dir else [])
+        sqlite_file = in_image(project.sqlite_path) if project.sqlite_path else None
         compose_skip, compose_notes = _compose_bind_mount(
-            ctx, app_dir, list(dict.fromkeys(data_dirs)), starts
+            ctx, app_dir, list(dict.fromkeys(data_dirs)), starts,
+            [sqlite_file] if sqlite_file else [],
         )
         if compose_skip:
             return Result(out, skipped=[*compose_notes, compose_skip])
@@ -765,10 +781,12 @@ def _outermost(paths: list[str]) -> list[str]:
 
 
 def _compose_bind_mount(
-    ctx: Context, app_dir: str, data_dirs: list[str], starts: str
+    ctx: Context, app_dir: str, data_dirs: list[str], starts: str, data_files: list[str]
 ) -> tuple[str | None, list[str]]:
     """(reason to keep root, notes) from the compose services that build this Dockerfile: a
-    service that mounts the host's source over the app and writes there at start."""
+    service that mounts the host's source over the app and writes there at start, or that
+    mounts a host directory or file over what the app writes (family-photos:
+    `./media:/app/media`, `./db.sqlite3:/app/db.sqlite3`)."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
     context = ctx.context_dir.resolve()
     # The compose file often sits above the context (`build: ./app` at the repository root).
@@ -792,12 +810,24 @@ def _compose_bind_mount(
                 continue
             mount = service.mounts_over(app_dir)
             if mount is None:
-                continue
-            command = " ".join((service.entrypoint or []) + (service.command or [])) or starts
-            writes = _WRITES_TREE.search(command) or _WRITES_TREE.search(starts)
-            hidden = [d for d in data_dirs if service.mounts_over(d) is not None]
-            if not (writes or hidden):
-                continue
+                # Only the data is mounted: uid 10001 cannot write the host's directory or
+                # file either (uploads to MEDIA_ROOT, the sqlite database).
+                data = [d for d in [*data_dirs, *data_files] if d != app_dir]
+                hidden = [d for d in data if service.mounts_over(d) is not None]
+                if not hidden:
+                    continue
+                mount = service.mounts_over(hidden[0])
+                if mount is None:
+                    continue
+                writes = None
+            else:
+                command = (
+                    " ".join((service.entrypoint or []) + (service.command or [])) or starts
+                )
+                writes = _WRITES_TREE.search(command) or _WRITES_TREE.search(starts)
+                hidden = [d for d in data_dirs if service.mounts_over(d) is not None]
+                if not (writes or hidden):
+                    continue
             affected.append(f"`{service.name}`")
             if first is None or service.ports:  # the service that serves, when there is one
                 what = f"runs `{writes.group(1)}`" if writes else f"writes {', '.join(hidden)}"
@@ -1026,7 +1056,7 @@ def _app_dir(
         cwd = cwds[k]
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
             parts = ins.exec_form or words(ins.args)
-            sources = [posixpath.normpath(p) for p in parts[:-1]]
+            sources = [context_source(p) for p in parts[:-1]]
             if len(sources) == 1 and sources[0] in {".", project_dir}:
                 target = expand(parts[-1], env)
                 return posixpath.normpath(posixpath.join(cwd, target)), sources[0]
@@ -1122,9 +1152,9 @@ def _copy_spares(
             return False  # what another stage holds there is not known
         rel = posixpath.relpath(path, dest)
         for source in parts[:-1]:
-            source = posixpath.normpath(source)
-            if any(c in source for c in "*?[$") or source.startswith(".."):
+            if any(c in source for c in "*?[$"):
                 return False
+            source = context_source(source)
             found = context / source
             if found.is_dir():
                 if (found / rel).exists() or (found / rel).is_symlink():

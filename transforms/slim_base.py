@@ -16,6 +16,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator
 
+from optimizer.composefiles import find_compose_files
 from optimizer.dockerfile import Dockerfile, Instruction, Stage
 from optimizer.shell import classify, inner_commands, program, split_commands
 from optimizer.syspkgs import (
@@ -81,11 +82,9 @@ class SlimBase:
         slim = f"{match['repo']}:{match['version']}-slim" + (
             f"-{match['release']}" if match["release"] else ""
         )
-        if not _retag(out, stage, match["version"], match["release"]):
-            skipped.append(
-                f"line {from_ins.line}: cannot tell where {resolved} is spelled (build args); "
-                "left alone"
-            )
+        why_not = _retag(out, stage, match["version"], match["release"])
+        if why_not is not None:
+            skipped.append(f"line {from_ins.line}: {why_not}; left alone")
             return Result(dockerfile.copy(), [], skipped)
         notes.append(
             f"line {from_ins.line}: {resolved} -> {slim}: the full image adds compilers, headers "
@@ -204,29 +203,66 @@ def base_stage(dockerfile: Dockerfile, stage: Stage) -> Stage:
         stage = parent
 
 
-def _retag(dockerfile: Dockerfile, stage: Stage, version: str, release: str | None) -> bool:
-    """Rewrite the tag where it is spelled: in FROM itself or in the global ARG it comes from."""
-    from_ins = dockerfile.instructions[stage.start]
-    literal = re.compile(
+def _literal_tag(version: str) -> re.Pattern[str]:
+    return re.compile(
         r"(python:)(" + re.escape(version) + r")(-(?:bookworm|bullseye|buster|trixie))?(?=\s|$)"
     )
+
+
+def retags_in_from(from_value: str, resolved: str) -> bool:
+    """Whether slim-base switches a stage by rewriting its FROM line itself (a literal tag, or
+    `python:${VERSION}` whose value carries no release), rather than a global ARG's default.
+    After multi-stage's split the builder starts from the same FROM text, so an ARG it shares
+    is left alone and such a final stage stays on the full image."""
+    match = _PYTHON.match(resolved)
+    if match is None:
+        return False
+    if _literal_tag(match["version"]).search(from_value):
+        return True
+    return bool(re.search(r"python:\$\{?(\w+)\}?(?=\s|$)", from_value)) and not match["release"]
+
+
+def _retag(
+    dockerfile: Dockerfile, stage: Stage, version: str, release: str | None
+) -> str | None:
+    """Rewrite the tag where it is spelled: in FROM itself or in the global ARG it comes from.
+    None when done, else why not."""
+    resolved = dockerfile.resolve(dockerfile.instructions[stage.start].value.split()[0])
+    unknown = f"cannot tell where {resolved} is spelled (build args)"
+    from_ins = dockerfile.instructions[stage.start]
+    literal = _literal_tag(version)
     if literal.search(from_ins.value):
         new = literal.sub(lambda m: f"{m[1]}{m[2]}-slim{m[3] or ''}", from_ins.value, count=1)
         dockerfile.instructions[stage.start] = keep_indent(from_ins, from_ins.with_value(new))
-        return True
+        return None
     # `FROM python:${PYTHON_VERSION}`: add -slim after the variable unless it carries a release.
     tag_var = re.search(r"python:\$\{?(\w+)\}?(?=\s|$)", from_ins.value)
     if tag_var and not release:
         new = re.sub(r"(python:\$\{?\w+\}?)(?=\s|$)", r"\1-slim", from_ins.value, count=1)
         dockerfile.instructions[stage.start] = keep_indent(from_ins, from_ins.with_value(new))
-        return True
+        return None
     # The variable holds the tag or the whole image: change its default.
     for n, ins in enumerate(dockerfile.instructions):
         if ins.keyword == "FROM":
             break
         name, eq, default = ins.value.partition("=")
-        if not eq or not re.search(r"\$\{?" + re.escape(name.strip()) + r"\b", from_ins.value):
+        used = re.compile(r"\$\{?" + re.escape(name.strip()) + r"\b")
+        if not eq or not used.search(from_ins.value):
             continue
+        # The builder multi-stage made (or the Dockerfile's own) starts from the same variable:
+        # its new default would make that stage slim too, without the compilers and headers
+        # its installs use (psycopg2 from source: no pg_config).
+        others = [
+            s for s in dockerfile.stages()
+            if s.index != stage.index and used.search(dockerfile.instructions[s.start].value)
+        ]
+        if others:
+            return (
+                f"{resolved} comes from ARG {name.strip()}, which the stage "
+                f"'{others[0].name or others[0].index}' starts from too: a slim default would "
+                "take its compilers and headers; spell the final stage's FROM with -slim "
+                "yourself"
+            )
         value = default.strip().strip("\"'")
         tag_only = re.fullmatch(
             r"(" + re.escape(version) + r")(-(?:bookworm|bullseye|buster|trixie))?", value
@@ -235,12 +271,12 @@ def _retag(dockerfile: Dockerfile, stage: Stage, version: str, release: str | No
             dockerfile.instructions[n] = ins.with_value(
                 f"{name.strip()}={tag_only[1]}-slim{tag_only[2] or ''}"
             )
-            return True
+            return None
         if literal.search(value):
             new_value = literal.sub(lambda m: f"{m[1]}{m[2]}-slim{m[3] or ''}", value, count=1)
             dockerfile.instructions[n] = ins.with_value(f"{name.strip()}={new_value}")
-            return True
-    return False
+            return None
+    return unknown
 
 
 def stage_apt_packages(dockerfile: Dockerfile, stage: Stage) -> set[str]:
@@ -333,6 +369,16 @@ def _needed_packages(
         want_tools(argvs, None, f"{ins.keyword} calls {{tool}}")
         for name, text in _scripts(argvs, read):
             want_tools(_script_argvs(text, read), None, f"{name} calls {{tool}} at start")
+    # A compose service that builds this image runs its own command and healthcheck in it
+    # (power-ops/cmdb: `healthcheck: test: curl localhost:8000`): on slim, without curl, the
+    # container turned unhealthy.
+    for service, argvs in _compose_run_commands(ctx):
+        want_tools(argvs, None, f"compose service `{service}` calls {{tool}}")
+        for name, text in _scripts(argvs, read):
+            want_tools(
+                _script_argvs(text, read), None,
+                f"{name}, run by compose service `{service}`, calls {{tool}}",
+            )
     # The project's Python runs git (a version string from `git rev-parse` in the settings):
     # the full image had it.
     git_user = runs_git_at_run_time(ctx.context_dir)
@@ -354,6 +400,49 @@ def _needed_packages(
     reasons.extend(needs.reasons)
     result = [p for p in dict.fromkeys(wanted) if p not in have]
     return result, list(dict.fromkeys(reasons)) if result else [], before
+
+
+# How far above the build context a compose file that builds the image is looked for (the
+# compose file often sits above the context: `build: ./app` at the repository root).
+_COMPOSE_LEVELS_UP = 2
+
+
+def _compose_run_commands(ctx: Context) -> Iterator[tuple[str, list[list[str]]]]:
+    """(service, the commands it runs in the image: entrypoint + command, healthcheck test) for
+    each compose service that builds this Dockerfile. A compose file Compose cannot read gives
+    nothing: multi-stage already says so when it matters there."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    context = ctx.context_dir.resolve()
+    for directory in dict.fromkeys(
+        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
+    ):
+        if not find_compose_files(directory):
+            continue
+        from optimizer import compose  # only with a compose file: it runs `docker compose`
+
+        try:
+            project = compose.load(directory)
+        except compose.ComposeError:
+            continue
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            argvs: list[list[str]] = []
+            command = (service.entrypoint or []) + (service.command or [])
+            if command:
+                argvs.append(command)
+                # `sh -c "wait-for-it db:5432 && curl ..."`: the commands inside it too.
+                if len(command) >= 3 and command[-2] == "-c":
+                    argvs.extend(line_argvs(command[-1]))
+            test = (service.healthcheck or {}).get("test")
+            if isinstance(test, str):
+                argvs.extend(line_argvs(test))
+            elif isinstance(test, list) and test and test[0] == "CMD-SHELL":
+                argvs.extend(line_argvs(" ".join(str(w) for w in test[1:])))
+            elif isinstance(test, list) and test and test[0] == "CMD":
+                argvs.append([str(w) for w in test[1:]])
+            if argvs:
+                yield service.name, argvs
 
 
 def _run_time_instructions(

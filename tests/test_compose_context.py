@@ -1,0 +1,109 @@
+"""Without --context, a Dockerfile in a subdirectory is read with the build context the compose
+file that builds it names (SULTAN_HAGRY's docker/Django.Dockerfile with `context: ..`,
+cookiecutter-django's compose/production/django/Dockerfile from production.yml): its own
+directory held neither the project nor the files its COPY lines name, and the dry run wrote a
+.dockerignore there that no build reads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from optimizer import compose
+from optimizer.dockerfile import Dockerfile
+from optimizer.pipeline import missing_copy_sources, optimize
+
+DOCKERFILE = """\
+FROM python:3.12-slim
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+ENV DJANGO_SETTINGS_MODULE=config.settings
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]
+"""
+
+
+def _project(root: Path) -> None:
+    (root / "config").mkdir(parents=True)
+    (root / "config" / "__init__.py").write_text("")
+    (root / "config" / "settings.py").write_text(
+        "from pathlib import Path\nBASE_DIR = Path(__file__).resolve().parent.parent\n"
+        "MEDIA_ROOT = BASE_DIR / 'media'\nINSTALLED_APPS = ['django.contrib.staticfiles']\n"
+    )
+    (root / "config" / "wsgi.py").write_text("application = None\n")
+    (root / "manage.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
+    )
+    (root / "requirements.txt").write_text("django==5.1\ngunicorn==23.0.0\n")
+
+
+def test_missing_copy_sources() -> None:
+    df = Dockerfile.parse(
+        "FROM python:3.12\nCOPY --from=node /x /x\nCOPY --chown=app:app req*.txt ./\n"
+        "ADD https://example.org/a.tgz /a\nCOPY ${WHERE} /src\n"
+    )
+    here = Path(__file__).parent
+    assert missing_copy_sources(df, here) == "req*.txt"
+    present = Dockerfile.parse("FROM python:3.12\nCOPY conftest.py /\n")
+    assert missing_copy_sources(present, here) is None
+
+
+needs_compose = pytest.mark.skipif(
+    not compose.compose_available() and not os.environ.get("DJ_OPTIMIZE_REQUIRE_ENGINE"),
+    reason="the docker compose plugin is not installed",
+)
+
+
+@needs_compose
+def test_context_from_a_compose_file_beside_the_dockerfile(tmp_path: Path) -> None:
+    _project(tmp_path)
+    (tmp_path / "docker").mkdir()
+    dockerfile = tmp_path / "docker" / "Django.Dockerfile"
+    dockerfile.write_text(DOCKERFILE)
+    (tmp_path / "docker" / "docker-compose.yml").write_text(
+        "services:\n  django:\n    build:\n      context: ..\n"
+        "      dockerfile: docker/Django.Dockerfile\n"
+    )
+    outcome = optimize(dockerfile)
+    assert outcome.context_dir.resolve() == tmp_path.resolve()
+    assert outcome.dockerfile_key == "docker/Django.Dockerfile"
+    # The .dockerignore goes where the build reads it, and non-root read the settings.
+    assert ".dockerignore" in outcome.files
+    assert "docker/.dockerignore" not in outcome.files
+    assert "USER 10001" in outcome.files["docker/Django.Dockerfile"]
+    assert any("docker-compose.yml" in n and "requirements.txt" in n for n in outcome.notes)
+
+
+@needs_compose
+def test_context_from_a_named_compose_file_above(tmp_path: Path) -> None:
+    # cookiecutter-django: production.yml (not a default name) at the root, three levels up.
+    _project(tmp_path)
+    where = tmp_path / "compose" / "production" / "django"
+    where.mkdir(parents=True)
+    (where / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "production.yml").write_text(
+        "services:\n  django:\n    build:\n      context: .\n"
+        "      dockerfile: ./compose/production/django/Dockerfile\n"
+    )
+    outcome = optimize(where / "Dockerfile")
+    assert outcome.context_dir.resolve() == tmp_path.resolve()
+    assert outcome.dockerfile_key == "compose/production/django/Dockerfile"
+
+
+@needs_compose
+def test_a_dockerfile_whose_sources_are_beside_it_keeps_its_directory(tmp_path: Path) -> None:
+    # A compose file above naming another context does not move a Dockerfile that builds
+    # from its own directory (the sources are there): no compose file is even read.
+    _project(tmp_path / "app")
+    (tmp_path / "app" / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  web:\n    build:\n      context: .\n      dockerfile: app/Dockerfile\n"
+    )
+    outcome = optimize(tmp_path / "app" / "Dockerfile")
+    assert outcome.context_dir == tmp_path / "app"
+    assert outcome.notes == []
+
