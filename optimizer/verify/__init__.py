@@ -27,7 +27,7 @@ from docker.errors import DockerException
 
 from optimizer import engine
 from optimizer.ports import detect_port, port_from_command
-from optimizer.verify import health, services
+from optimizer.verify import health, services, workers
 from optimizer.verify.build import (
     _copy_context,
     _step_lines,
@@ -470,6 +470,28 @@ def _verify(
         side.started = True
         started[name] = time.monotonic()
 
+    # The workers (celery worker, beat) run beside the app from the same image, with the same
+    # services; started now so their watch overlaps the wait for HTTP.
+    worker_containers: dict[str, dict[str, Any]] = {}
+    worker_runs: dict[str, list[workers.WorkerRun]] = {}
+    workers_started = time.monotonic()
+    if plan.workers:
+        for name in sides:
+            if name not in containers:
+                continue
+            progress(f"{label[name]}: starting " + ", ".join(w.name for w in plan.workers))
+            worker_containers[name], worker_runs[name] = workers.start(
+                plan.workers,
+                run.name(name),
+                name,
+                run.run_id,
+                networks[name],
+                options.env,
+                labels,
+                run.track_container,
+            )
+        workers_started = time.monotonic()
+
     for name, (_, side) in sides.items():
         if name not in containers:
             continue
@@ -506,6 +528,16 @@ def _verify(
             code, output = engine.exec_in(containers[name], ["id", "-u"])
             if code == 0 and output.strip().isdigit():
                 side.uid = int(output.strip())
+
+    if worker_runs:
+        progress(
+            f"watching {', '.join(w.name for w in plan.workers)} "
+            f"(up to {workers.WATCH_SECONDS:.0f} s after start)"
+        )
+        workers.watch(worker_containers, worker_runs, workers_started)
+        for name, runs in worker_runs.items():
+            sides[name][1].workers = [w.to_dict() for w in runs]
+        workers.stop(worker_containers)
 
     if report.before is None:
         pass  # no original: decide_alone says what the one container did
@@ -569,6 +601,9 @@ def services_unready(status: services.ServiceStatus) -> str:
 def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None = None) -> None:
     before, after = report.before, report.after
     report.notes += health.notes(before, after)
+    report.notes += (
+        workers.judge(before, after)[1] if before is not None else workers.judge_alone(after)[1]
+    )
     if before is None:
         report.probe_verdicts = judge_probes(None, after.probes)
         report.set_verdict(*decide(None, after, report.probe_verdicts))

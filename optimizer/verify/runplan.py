@@ -81,6 +81,21 @@ class ServiceSpec:
 
 
 @dataclass(frozen=True)
+class WorkerSpec:
+    """A compose service that runs the app's own image with another command (a Celery worker
+    or beat): started beside the app on each side and watched (verify/workers.py)."""
+
+    name: str  # the compose service name
+    command: list[str] | None = None  # None: the image's CMD
+    entrypoint: list[str] | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    working_dir: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "command": self.command, "entrypoint": self.entrypoint}
+
+
+@dataclass(frozen=True)
 class RunPlan:
     # None: the image's own (CMD / ENTRYPOINT).
     command: list[str] | None = None
@@ -97,6 +112,8 @@ class RunPlan:
     # Container port of the app when the plan knows it (from its command or compose `ports`).
     port: int | None = None
     services: tuple[ServiceSpec, ...] = ()
+    # Compose services built from this Dockerfile besides the app (celery worker, beat).
+    workers: tuple[WorkerSpec, ...] = ()
     notes: tuple[str, ...] = ()
     # Why nothing can be proven before anything is built (no command to run, say).
     blockers: tuple[str, ...] = ()
@@ -159,6 +176,7 @@ class RunPlan:
             "probes": list(self.probes),
             "port": self.port,
             "services": [s.to_dict() for s in self.services],
+            "workers": [w.to_dict() for w in self.workers],
             "notes": list(self.notes),
             "blockers": list(self.blockers),
             "dropped_mounts": list(self.dropped_mounts),
@@ -578,6 +596,7 @@ def derive(
     working_dir: str | None = None
 
     app: Service | None = None
+    worker_services: list[Service] = []
     if compose is not None and dockerfile_path is not None:
         app = app_service(compose, dockerfile_path)
         notes.extend(compose.notes)
@@ -594,10 +613,7 @@ def derive(
                 and dockerfile_path is not None
                 and dep.builds(dockerfile_path)
             ):
-                notes.append(
-                    f"compose service {dep.name!r} runs this image too (a worker?): not started"
-                )
-                continue
+                continue  # a worker of this image: started beside the app (below)
             spec, why = compose_service_spec(dep)
             if spec is None:
                 notes.append(why or f"compose service {dep.name!r}: not started")
@@ -616,6 +632,45 @@ def derive(
                     f"compose service {other.name!r} started too: the app's environment names "
                     "it, though depends_on does not"
                 )
+        # The other services compose builds from this Dockerfile (celery worker, beat): `up`
+        # starts them with the app and they run the rewrite's image too, under its user, PATH
+        # and venv, so each is started beside the app and watched (verify/workers.py). Drako06's
+        # celery and celery-beat were never run: nothing said so.
+        for other in (
+            compose.building(dockerfile_path)
+            if compose is not None and dockerfile_path is not None
+            else []
+        ):
+            if other.name == app.name:
+                continue
+            if other.raw.get("profiles"):
+                notes.append(
+                    f"compose service {other.name!r} runs this image only under a profile "
+                    f"({', '.join(map(str, other.raw['profiles']))}): not started"
+                )
+                continue
+            if (other.build_target, other.build_args) != (app.build_target, app.build_args):
+                notes.append(
+                    f"compose service {other.name!r} builds this Dockerfile with another target "
+                    "or build args: another image, not started"
+                )
+                continue
+            worker_services.append(other)
+            for dep in compose.dependencies(other) if compose is not None else []:
+                if dep.name in started or (
+                    dep.dockerfile is not None
+                    and dockerfile_path is not None
+                    and dep.builds(dockerfile_path)
+                ):
+                    continue
+                spec, _ = compose_service_spec(dep)
+                if spec is not None:
+                    specs.append(spec)
+                    started.add(dep.name)
+                    notes.append(
+                        f"compose service {dep.name!r} started too: worker {other.name!r} "
+                        "depends on it"
+                    )
         if app.bind_mounts:
             mounts = ", ".join(f"{m.source}:{m.target}" for m in app.bind_mounts)
             # Only a mount whose directory the image does not fill itself can explain an
@@ -680,10 +735,27 @@ def derive(
     for spec in flag_specs:
         specs = [s for s in specs if s.name != spec.name and family(s.image) != family(spec.image)]
         specs.append(spec)
+    connection: dict[str, str] = {}
     if flag_specs:
         connection = connection_env(flag_specs, project.env_vars)
         env.update(connection)
         origin.update(dict.fromkeys(connection, "--service"))
+    # Each worker has its own compose environment; what the flags set applies to it as well.
+    workers = tuple(
+        WorkerSpec(
+            w.name,
+            w.command,
+            w.entrypoint,
+            {**w.environment, **connection, **flags.env},
+            w.working_dir,
+        )
+        for w in worker_services
+    )
+    for worker in workers:
+        notes.append(
+            f"compose service {worker.name!r} runs this image too: started beside the app on "
+            "both sides and watched (it must stay up, or exit 0)"
+        )
     if not specs:
         wanted = needed_services(project)
         if wanted:
@@ -793,6 +865,7 @@ def derive(
         probes=tuple(probes),
         port=port,
         services=tuple(specs),
+        workers=workers,
         notes=tuple(notes),
         blockers=tuple(blockers),
         dropped_mounts=dropped,
