@@ -168,3 +168,19 @@ def test_the_cause_shows_error_lines_that_lie_above_the_logs_end() -> None:
     fails, _ = workers.judge(side(BEAT_UP), side(down))
     assert fails[0].cause[0].endswith("[Errno 13] Permission denied: 'celerybeat-schedule'")
     assert fails[0].cause[1:] == log[-3:]
+
+
+def test_a_service_the_app_names_and_the_worker_depends_on_is_started_once() -> None:
+    # joebonneau/django-celery-redis: the server has no depends_on but names db and redis in
+    # its environment; celery_worker depends on server and redis.
+    web = built(
+        "server",
+        ports=(Port(8000),),
+        environment={"POSTGRES_HOST": "db", "CELERY_BROKER_URL": "redis://redis:6379/0"},
+    )
+    worker = built("celery_worker", command=["celery"], depends_on=("server", "redis"))
+    plan = plan_of(
+        web, worker, Service(name="redis", image="redis:7"), Service(name="db", image="postgres:17")
+    )
+    assert sorted(s.name for s in plan.services) == ["db", "redis"]
+    assert not any("worker 'celery_worker' depends on it" in n for n in plan.notes)

@@ -657,7 +657,9 @@ def derive(
                 continue
             worker_services.append(other)
             for dep in compose.dependencies(other) if compose is not None else []:
-                if dep.name in started or (
+                # `started` predates the services the app's environment names (joebonneau's
+                # redis was started for that, then a second time for the worker).
+                if dep.name in started | {s.name for s in specs} or (
                     dep.dockerfile is not None
                     and dockerfile_path is not None
                     and dep.builds(dockerfile_path)
