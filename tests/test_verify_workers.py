@@ -184,3 +184,20 @@ def test_a_service_the_app_names_and_the_worker_depends_on_is_started_once() -> 
     )
     assert sorted(s.name for s in plan.services) == ["db", "redis"]
     assert not any("worker 'celery_worker' depends on it" in n for n in plan.notes)
+
+
+def test_a_worker_that_runs_but_never_says_ready_on_the_rewrite_is_named() -> None:
+    retrying = workers.WorkerRun(
+        "celery",
+        "celery -A proj worker",
+        state="up",
+        log_tail=["consumer: Cannot connect to redis://localhost:6379//: Error 111 connecting"],
+        error_lines=["consumer: Cannot connect to redis://localhost:6379//: Error 111 connecting"],
+    )
+    fails, notes = workers.judge(side(UP), side(retrying))
+    assert fails == []
+    assert notes == [
+        "compose service 'celery' (`celery -A proj worker`): still running on the rewrite after "
+        "20 s but it did not say it was ready; the original did (celery@a ready.); its log "
+        "ends: consumer: Cannot connect to redis://localhost:6379//: Error 111 connecting"
+    ]

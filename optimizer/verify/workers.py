@@ -199,6 +199,14 @@ def judge(before: SideReport, after: SideReport) -> tuple[list[Reason], list[str
                     _cause(n),
                 )
             )
+        elif o.ready_line and not n.ready_line and n.exit_code is None:
+            # Still running but never ready: a broker it keeps retrying, or a start slower than
+            # the watch on a loaded machine. Not proof of a break, so said, not judged.
+            notes.append(
+                f"{what}: still running on the rewrite after {WATCH_SECONDS:.0f} s but it did "
+                f"not say it was ready; the original did ({o.ready_line.strip()[-80:]})"
+                + _last(n)
+            )
         else:
             notes.append(f"{what}: {n.describe()} on the rewrite; {o.describe()} on the original")
     return fails, notes
