@@ -658,7 +658,12 @@ def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
     same for a database/redis host no container under verify reaches (host.docker.internal,
     localhost): named with the variable or setting that holds it."""
     plan = options.run_plan
-    for hint in (plan.template_hint(), plan.unreachable_hint) if plan is not None else ():
+    hints = (
+        (plan.template_hint(), plan.compose_blank_hint(), plan.unreachable_hint)
+        if plan is not None
+        else ()
+    )
+    for hint in hints:
         _add_hint(report, hint)
 
 

@@ -124,6 +124,9 @@ class RunPlan:
     # empty (SECRET_KEY=, POSTGRES_PASSWORD=): placeholders, not values a project runs with.
     templates: tuple[str, ...] = ()
     blank_template_values: tuple[str, ...] = ()
+    # Variables the compose file itself sets empty (`POSTGRES_PASSWORD=`), and its file names.
+    compose_blank_values: tuple[str, ...] = ()
+    compose_files: tuple[str, ...] = ()
     # The app service's compose healthcheck, which replaces the image's HEALTHCHECK under
     # compose: its source ("compose service web") when compose sets one or disables it (test
     # None then); source None: the image's own runs.
@@ -148,6 +151,19 @@ class RunPlan:
             f"{' and '.join(self.templates)} (read in place of the missing env file) "
             f"leave{'s' if len(self.templates) == 1 else ''} {shown} empty: "
             f"`cp {first} {target}` and fill {'it' if len(names) == 1 else 'them'} in "
+            "before verifying"
+        )
+
+    def compose_blank_hint(self) -> str | None:
+        """Why an original may not run at all here: the compose file writes the values empty
+        itself (a form to fill in there), so no env file or template can fill them."""
+        if not self.compose_blank_values:
+            return None
+        names = list(self.compose_blank_values)
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        return (
+            f"{' and '.join(self.compose_files) or 'the compose file'} itself sets {shown} "
+            "empty (`KEY=` with no value), which no env file fills: write the values there "
             "before verifying"
         )
 
@@ -186,6 +202,30 @@ class RunPlan:
             "app_healthcheck_source": self.app_healthcheck_source,
             "unreachable_hosts": list(self.unreachable_hosts),
         }
+
+
+def literal_blanks(files: tuple[Path, ...] | list[Path], names: list[str]) -> list[str]:
+    """Of `names`, those a compose file writes with an empty value itself (`- KEY=`,
+    `[KEY=, ...]`, `KEY: ""`), as opposed to an empty `${KEY}` interpolated from an env file
+    or a template. Unreadable files count as saying nothing."""
+    text = ""
+    for path in files:
+        try:
+            text += path.read_text(encoding="utf-8", errors="replace") + "\n"
+        except OSError:
+            continue
+    found: list[str] = []
+    for name in names:
+        key = re.escape(name)
+        listed = re.search(
+            rf"(?:^|[\s\[,\-])[\"']?{key}=[ \t]*[\"']?[ \t]*(?=[\],#\n]|$)", text, re.M
+        )
+        mapped = re.search(
+            rf"^[ \t]*[\"']?{key}[\"']?[ \t]*:[ \t]*(?:\"\"|'')[ \t]*(?:#.*)?$", text, re.M
+        )
+        if listed or mapped:
+            found.append(name)
+    return found
 
 
 def split_command(text: str) -> list[str]:
@@ -795,7 +835,8 @@ def derive(
 
     templates = compose.templates if compose is not None and app is not None else ()
     blanks: list[str] = []
-    if templates and app is not None:
+    literal: list[str] = []
+    if compose is not None and app is not None:
         # The services' empty credentials, and the app's empty variables its settings read
         # (all of them when the settings could not be read); a value --env gives is no blank.
         reads = set(project.env_vars) if project.settings_file is not None else None
@@ -806,6 +847,11 @@ def derive(
             for k, v in app.environment.items()
             if not v.strip() and k not in flags.env and (reads is None or k in reads)
         ]
+        # Those the compose file itself writes empty no template fills: walkerchiu's
+        # `environment: [POSTGRES_USER=, POSTGRES_PASSWORD=, POSTGRES_DB=]` was blamed on
+        # .env.example with "`cp .env.example .env` and fill them in", which changes nothing.
+        literal = literal_blanks(compose.files, list(dict.fromkeys(blanks)))
+        blanks = [k for k in blanks if k not in literal] if templates else []
 
     effective: list[str] = []
     if command is not None or entrypoint is not None:
@@ -873,6 +919,8 @@ def derive(
         dropped_mounts=dropped,
         templates=tuple(templates),
         blank_template_values=tuple(dict.fromkeys(blanks)),
+        compose_blank_values=tuple(literal),
+        compose_files=tuple(f.name for f in compose.files) if compose is not None else (),
         app_healthcheck=app_health,
         app_healthcheck_source=app_health_source,
         unreachable_hosts=tuple(h.describe() for h in unreachable),
