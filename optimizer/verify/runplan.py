@@ -683,7 +683,8 @@ def derive(
         ):
             if other.name == app.name:
                 continue
-            if other.raw.get("profiles"):
+            active = set(compose.profiles) if compose is not None else set()
+            if other.raw.get("profiles") and not (set(other.raw["profiles"]) & active):
                 notes.append(
                     f"compose service {other.name!r} runs this image only under a profile "
                     f"({', '.join(map(str, other.raw['profiles']))}): not started"
@@ -1251,6 +1252,39 @@ def _settings_as_run(
     return chosen
 
 
+def _under_profile(
+    loaded: ComposeProject,
+    directory: Path,
+    files: list[Path],
+    env_file: Path | None,
+    dockerfile_path: Path,
+    notes: list[str],
+) -> ComposeProject:
+    """`loaded` read again with the profile the service that builds this Dockerfile is under,
+    when it is under one; else `loaded` as it was."""
+    from optimizer import compose as compose_mod
+
+    try:
+        every = compose_mod.load(directory, files, env_file, profiles=("*",))
+    except compose_mod.ComposeError:
+        return loaded
+    app = app_service(every, dockerfile_path) if every is not None else None
+    wanted = [str(p) for p in (app.raw.get("profiles") or [])] if app is not None else []
+    if app is None or not wanted:
+        return loaded
+    try:
+        again = compose_mod.load(directory, files, env_file, profiles=(wanted[0],))
+    except compose_mod.ComposeError:
+        return loaded
+    if again is None or app_service(again, dockerfile_path) is None:
+        return loaded
+    notes.append(
+        f"compose service {app.name!r} runs only under profile {wanted[0]!r}: read as "
+        f"`docker compose --profile {wanted[0]}` runs it"
+    )
+    return again
+
+
 def plan_for(
     project: DjangoProject,
     context: Path,
@@ -1264,6 +1298,7 @@ def plan_for(
 
     notes: list[str] = []
     chosen: ComposeProject | None = None
+    read_any = False
     candidates = (
         [[f.resolve() for f in flags.compose_files]]
         if flags.compose_files
@@ -1290,6 +1325,14 @@ def plan_for(
             # Named as the user sees it (not resolved: a symlinked template may point outside).
             template = Path(os.path.relpath(env_file, context)).as_posix()
             loaded = dataclasses.replace(loaded, templates=(*loaded.templates, template))
+        if loaded is not None:
+            read_any = True
+        if loaded is not None and app_service(loaded, dockerfile_path) is None:
+            # Compose leaves out services under a profile (`profiles: ["dev"]`) unless it is
+            # active: every Django service of django-celery-frege is under dev or prod, so
+            # nothing built the Dockerfile and the compose file was dropped without a word.
+            # Read it as `docker compose --profile <the app's first profile>` runs it.
+            loaded = _under_profile(loaded, directory, files, env_file, dockerfile_path, notes)
         if loaded is not None and app_service(loaded, dockerfile_path) is not None:
             chosen = loaded
             # The names as found: a symlinked override (test-docker's
@@ -1303,6 +1346,8 @@ def plan_for(
     project = _settings_as_run(project, context, dockerfile_text, flags, chosen, dockerfile_path,
                                notes)
     plan = derive(project, dockerfile_text, flags, chosen, dockerfile_path)
-    if chosen is None and notes:
+    if chosen is None and (notes or read_any):
+        # Said also when a compose file was read (or given with --compose) and nothing in it
+        # builds this Dockerfile: the run then ignores it, and the user must know.
         notes.append("no compose file builds this Dockerfile")
     return dataclasses.replace(plan, notes=tuple(notes) + plan.notes)
