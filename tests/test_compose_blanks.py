@@ -108,3 +108,36 @@ def test_the_compose_files_own_blanks_are_not_blamed_on_the_template(tmp_path: P
     plan = derive(project, "FROM python:3.11\nCMD x\n", Flags(), bare, app_dir / "Dockerfile.local")
     assert plan.template_hint() is None
     assert plan.compose_blank_values[:3] == ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB")
+
+
+def test_a_bind_mounted_file_the_image_copies_itself_is_no_dropped_code(tmp_path: Path) -> None:
+    # rg3915/django-celery-redis-docker: compose mounts `./.env:/app/.env`, the Dockerfile
+    # does `WORKDIR /app` + `COPY .env .`; its app failed on an empty Pusher APP_ID and the
+    # reason said "an image that does not COPY the code there cannot run as compose runs it".
+    from optimizer.compose import BindMount
+    from optimizer.verify.runplan import copies_file_to
+
+    dockerfile = "FROM python:3.13-slim\nWORKDIR /app\nCOPY .env .\nCOPY manage.py .\nCMD x\n"
+    assert copies_file_to(dockerfile, "/app/.env")
+    assert copies_file_to("FROM a\nCOPY .env /app/.env\n", "/app/.env")
+    assert copies_file_to("FROM a\nWORKDIR /app\nCOPY . .\n", "/app/.env")
+    assert copies_file_to("FROM a\nCOPY .env settings.ini /app/\n", "/app/settings.ini")
+    assert not copies_file_to("FROM a\nWORKDIR /app\nCOPY manage.py .\n", "/app/.env")
+    assert not copies_file_to("FROM a\nCOPY .env /srv/\n", "/app/.env")
+    env = tmp_path / ".env"
+    env.write_text("SECRET_KEY=x\n")
+    web = Service(
+        name="app",
+        build_context=tmp_path,
+        dockerfile=tmp_path / "Dockerfile",
+        ports=(Port(8000),),
+        bind_mounts=(BindMount(str(env), "/app/.env"),),
+    )
+    compose = ComposeProject(tmp_path, (tmp_path / "docker-compose.yml",), {"app": web})
+    project = DjangoProject(root=tmp_path, manage_py="manage.py")
+    plan = derive(project, dockerfile, Flags(), compose, tmp_path / "Dockerfile")
+    assert plan.dropped_mounts == ()
+    assert plan.mount_hint() is None
+    bare = "FROM a\nWORKDIR /app\nCMD x\n"
+    plan = derive(project, bare, Flags(), compose, tmp_path / "Dockerfile")
+    assert plan.dropped_mounts == (f"{env}:/app/.env",)

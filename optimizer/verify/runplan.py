@@ -723,6 +723,8 @@ def derive(
                 f"{m.source}:{m.target}"
                 for m in app.bind_mounts
                 if not copies_code_into(dockerfile_text, m.target, project.root)
+                # rg3915's `./.env:/app/.env` beside `COPY .env .`: the image holds that file.
+                and not (Path(m.source).is_file() and copies_file_to(dockerfile_text, m.target))
             )
             notes.append(
                 f"compose service {app.name!r} bind-mounts {mounts}: dropped, both sides run "
@@ -1035,6 +1037,26 @@ def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None
             if clean in ("", "."):
                 return True
             if root is not None and (root / clean).is_dir():
+                return True
+    return False
+
+
+def copies_file_to(dockerfile_text: str, target: str) -> bool:
+    """Does the final stage (or a stage it builds FROM) put a context file at `target`:
+    copied there by name (`COPY .env /app/.env`, `COPY .env .` under WORKDIR /app), or with
+    the whole context into its directory (`COPY . .`, which brings it unless .dockerignore
+    keeps it out)?"""
+    want = posixpath.normpath(target)
+    parent, name = posixpath.split(want)
+    for sources, written, dest in _final_copies(dockerfile_text) or []:
+        for source in sources:
+            clean = source.strip("/")
+            if clean in ("", ".") and dest == parent:
+                return True
+            if posixpath.basename(posixpath.normpath(clean)) != name:
+                continue
+            into_dir = written.endswith("/") or written in (".", "./") or len(sources) > 1
+            if (into_dir and dest == parent) or (not into_dir and dest == want):
                 return True
     return False
 
