@@ -122,7 +122,8 @@ def test_a_worker_down_on_the_original_is_a_note_not_the_verdict() -> None:
     assert "(celery@a ready.)" in notes[0]
     assert notes[1] == (
         "compose service 'beat' (`celery -A proj beat`) exited with status 1 after 2 s on the "
-        "original: not a check of the rewrite; its log ends: PermissionError: [Errno 13] "
+        "original: not a check of the rewrite (on the rewrite it exited with status 1 after "
+        "2 s); its log ends: PermissionError: [Errno 13] "
         "Permission denied: 'celerybeat-schedule'"
     )
 

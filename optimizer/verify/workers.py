@@ -187,9 +187,11 @@ def judge(before: SideReport, after: SideReport) -> tuple[list[Reason], list[str
         o, n = WorkerRun(**old), WorkerRun(**mine)
         what = f"compose service {o.name!r} (`{o.command}`)"
         if not o.up:
+            # The rewrite's side too: the same exit is the project's, a different one is worth
+            # reading (drako2: both exited on kombu's missing `packaging`).
             notes.append(
-                f"{what} {o.describe()} on the original: not a check of the rewrite"
-                + _last(o)
+                f"{what} {o.describe()} on the original: not a check of the rewrite (on the "
+                f"rewrite it {n.describe()})" + _last(o)
             )
         elif not n.up:
             fails.append(
