@@ -118,7 +118,7 @@ def test_a_worker_down_on_the_original_is_a_note_not_the_verdict() -> None:
     assert decide(before, after, {"/admin/login/": "same"}) == ("pass", [])
     fails, notes = workers.judge(before, after)
     assert fails == []
-    assert notes[0].startswith("compose service 'celery' (`celery -A proj worker`): still running")
+    assert notes[0].startswith("compose service 'celery' (`celery -A proj worker`) is still")
     assert "(celery@a ready.)" in notes[0]
     assert notes[1] == (
         "compose service 'beat' (`celery -A proj beat`) exited with status 1 after 2 s on the "
@@ -198,7 +198,7 @@ def test_a_worker_that_runs_but_never_says_ready_on_the_rewrite_is_named() -> No
     fails, notes = workers.judge(side(UP), side(retrying))
     assert fails == []
     assert notes == [
-        "compose service 'celery' (`celery -A proj worker`): still running on the rewrite after "
+        "compose service 'celery' (`celery -A proj worker`) is still running on the rewrite after "
         "20 s but it did not say it was ready; the original did (celery@a ready.); its log "
         "ends: consumer: Cannot connect to redis://localhost:6379//: Error 111 connecting"
     ]

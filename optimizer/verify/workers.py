@@ -82,7 +82,7 @@ class WorkerRun:
         if self.exit_code == 0:
             return "ran and exited 0"
         said = f" ({self.ready_line.strip()[-80:]})" if self.ready_line else ""
-        return f"still running after {WATCH_SECONDS:.0f} s{said}"
+        return f"is still running after {WATCH_SECONDS:.0f} s{said}"
 
 
 def shown_command(command: list[str] | None, entrypoint: list[str] | None) -> str:
@@ -196,7 +196,7 @@ def judge(before: SideReport, after: SideReport) -> tuple[list[Reason], list[str
         elif not n.up:
             fails.append(
                 Reason(
-                    f"{what} {n.describe()} on the rewritten image; on the original it is "
+                    f"{what} {n.describe()} on the rewritten image; on the original it "
                     f"{o.describe()}",
                     _cause(n),
                 )
@@ -205,12 +205,12 @@ def judge(before: SideReport, after: SideReport) -> tuple[list[Reason], list[str
             # Still running but never ready: a broker it keeps retrying, or a start slower than
             # the watch on a loaded machine. Not proof of a break, so said, not judged.
             notes.append(
-                f"{what}: still running on the rewrite after {WATCH_SECONDS:.0f} s but it did "
+                f"{what} is still running on the rewrite after {WATCH_SECONDS:.0f} s but it did "
                 f"not say it was ready; the original did ({o.ready_line.strip()[-80:]})"
                 + _last(n)
             )
         else:
-            notes.append(f"{what}: {n.describe()} on the rewrite; {o.describe()} on the original")
+            notes.append(f"{what} {n.describe()} on the rewrite; on the original it {o.describe()}")
     return fails, notes
 
 
@@ -222,7 +222,7 @@ def judge_alone(side: SideReport) -> tuple[list[Reason], list[str]]:
         w = WorkerRun(**data)
         what = f"compose service {w.name!r} (`{w.command}`)"
         if w.up:
-            notes.append(f"{what}: {w.describe()}")
+            notes.append(f"{what} {w.describe()}")
         else:
             fails.append(Reason(f"{what} {w.describe()}", _cause(w)))
     return fails, notes
