@@ -202,3 +202,49 @@ def test_a_worker_that_runs_but_never_says_ready_on_the_rewrite_is_named() -> No
         "20 s but it did not say it was ready; the original did (celery@a ready.); its log "
         "ends: consumer: Cannot connect to redis://localhost:6379//: Error 111 connecting"
     ]
+
+
+def test_a_one_shot_service_the_app_waits_for_runs_first() -> None:
+    # compose: web depends_on migrate with `condition: service_completed_successfully`; run
+    # beside the app (whose command migrates too), two migrates race on the empty database.
+    web = built(
+        "web",
+        ports=(Port(8000),),
+        depends_on=("migrate",),
+        raw={"depends_on": {"migrate": {"condition": "service_completed_successfully"}}},
+    )
+    migrate = built("migrate", command=["python", "manage.py", "migrate"])
+    worker = built("celery", command=["celery", "-A", "proj", "worker"])
+    plan = plan_of(web, migrate, worker)
+    assert [(w.name, w.first) for w in plan.workers] == [("migrate", True), ("celery", False)]
+    assert any(
+        "'migrate' runs this image too: run to completion before the app" in n for n in plan.notes
+    )
+    hung = workers.WorkerRun(
+        "migrate", "python manage.py migrate", state="down",
+        error="still running after 120 s; the app waits for it to complete",
+    )
+    assert hung.describe() == (
+        "did not complete (still running after 120 s; the app waits for it to complete)"
+    )
+
+
+def test_no_default_pre_step_when_a_service_the_app_waits_for_migrates() -> None:
+    web = built(
+        "web",
+        ports=(Port(8000),),
+        command=["gunicorn", "mysite.wsgi", "-b", "0.0.0.0:8000"],
+        depends_on=("db", "migrate"),
+        raw={"depends_on": {"migrate": {"condition": "service_completed_successfully"}}},
+    )
+    migrate = built("migrate", command=["python", "manage.py", "migrate", "--noinput"])
+    services = {s.name: s for s in (web, migrate, Service(name="db", image="postgres:16"))}
+    compose = ComposeProject(ROOT, (ROOT / "docker-compose.yml",), services)
+    project = DjangoProject(root=ROOT, manage_py="manage.py", database_engines=("postgresql",))
+    plan = derive(project, DOCKERFILE, Flags(), compose, ROOT / "Dockerfile")
+    assert plan.pre is None
+    assert "a compose service the app waits for runs migrate first: no pre-step" in plan.notes
+    # Beside the app (no condition), it is no substitute: the default pre-step stays.
+    services["web"] = built("web", ports=(Port(8000),), depends_on=("db", "migrate"))
+    compose = ComposeProject(ROOT, (ROOT / "docker-compose.yml",), services)
+    assert derive(project, DOCKERFILE, Flags(), compose, ROOT / "Dockerfile").pre is not None

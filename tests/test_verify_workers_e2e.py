@@ -86,6 +86,25 @@ def test_a_beat_that_cannot_write_its_schedule_fails_the_rewrite(tmp_path: Path)
             running[side], runs[side] = workers.start(
                 specs, images[side], side, run_id, network, env, labels, containers.append
             )
+        # A one-shot service the app waits for: exit 0 is up; one still running at the
+        # bound is down (compose would never start the app).
+        oneshot = (
+            WorkerSpec("init", ["python", "-c", "print('done')"], first=True),
+            WorkerSpec("hangs", ["sleep", "60"], first=True),
+        )
+        first_running: dict[str, dict[str, object]] = {}
+        first_runs: dict[str, list[workers.WorkerRun]] = {}
+        first_running["after"], first_runs["after"] = workers.start(
+            oneshot, images["after"], "after-first", run_id, networks[-1], {}, labels,
+            containers.append,
+        )
+        workers.run_first(first_running, first_runs, seconds=8)  # type: ignore[arg-type]
+        assert [(w.name, w.state, w.exit_code) for w in first_runs["after"]] == [
+            ("init", "up", 0),
+            ("hangs", "down", None),
+        ]
+        assert first_runs["after"][1].describe().startswith("did not complete (still running")
+        workers.stop(first_running)  # type: ignore[arg-type]
         workers.watch(running, runs, time.monotonic(), seconds=20)  # type: ignore[arg-type]
         workers.stop(running)  # type: ignore[arg-type]
         before = SideReport(workers=[w.to_dict() for w in runs["before"]])

@@ -444,6 +444,23 @@ def _verify(
             + "): nothing was proven"
         )
 
+    # One-shot services the app waits for (`condition: service_completed_successfully`, a
+    # `migrate` service) run to completion first, as compose runs them.
+    worker_containers: dict[str, dict[str, Any]] = {}
+    worker_runs: dict[str, list[workers.WorkerRun]] = {}
+    first = tuple(w for w in plan.workers if w.first)
+    if first:
+        first_containers: dict[str, dict[str, Any]] = {}
+        for name in sides:
+            progress(f"{label[name]}: running " + ", ".join(w.name for w in first) + " first")
+            first_containers[name], worker_runs[name] = workers.start(
+                first, run.name(name), name, run.run_id, networks[name], options.env, labels,
+                run.track_container,
+            )
+        workers.run_first(first_containers, worker_runs)
+        for name, by_name in first_containers.items():
+            worker_containers.setdefault(name, {}).update(by_name)
+
     progress(f"starting {both}")
     containers: dict[str, Any] = {}
     started: dict[str, float] = {}
@@ -472,16 +489,17 @@ def _verify(
 
     # The workers (celery worker, beat) run beside the app from the same image, with the same
     # services; started now so their watch overlaps the wait for HTTP.
-    worker_containers: dict[str, dict[str, Any]] = {}
-    worker_runs: dict[str, list[workers.WorkerRun]] = {}
+    beside = tuple(w for w in plan.workers if not w.first)
+    beside_containers: dict[str, dict[str, Any]] = {}
+    beside_runs: dict[str, list[workers.WorkerRun]] = {}
     workers_started = time.monotonic()
-    if plan.workers:
+    if beside:
         for name in sides:
             if name not in containers:
                 continue
-            progress(f"{label[name]}: starting " + ", ".join(w.name for w in plan.workers))
-            worker_containers[name], worker_runs[name] = workers.start(
-                plan.workers,
+            progress(f"{label[name]}: starting " + ", ".join(w.name for w in beside))
+            beside_containers[name], beside_runs[name] = workers.start(
+                beside,
                 run.name(name),
                 name,
                 run.run_id,
@@ -529,12 +547,17 @@ def _verify(
             if code == 0 and output.strip().isdigit():
                 side.uid = int(output.strip())
 
-    if worker_runs:
+    if beside_runs:
         progress(
-            f"watching {', '.join(w.name for w in plan.workers)} "
+            f"watching {', '.join(w.name for w in beside)} "
             f"(up to {workers.WATCH_SECONDS:.0f} s after start)"
         )
-        workers.watch(worker_containers, worker_runs, workers_started)
+        workers.watch(beside_containers, beside_runs, workers_started)
+        for name, by_name in beside_containers.items():
+            worker_containers.setdefault(name, {}).update(by_name)
+        for name, runs in beside_runs.items():
+            worker_runs.setdefault(name, []).extend(runs)
+    if worker_runs:
         for name, runs in worker_runs.items():
             sides[name][1].workers = [w.to_dict() for w in runs]
         workers.stop(worker_containers)

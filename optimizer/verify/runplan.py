@@ -90,9 +90,18 @@ class WorkerSpec:
     entrypoint: list[str] | None = None
     environment: dict[str, str] = field(default_factory=dict)
     working_dir: str | None = None
+    # The app `depends_on` it with `condition: service_completed_successfully` (a one-shot
+    # `migrate` service): compose runs it to completion before the app starts, so verify does
+    # too; run beside the app instead, two migrates would race on an empty database.
+    first: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "command": self.command, "entrypoint": self.entrypoint}
+        return {
+            "name": self.name,
+            "command": self.command,
+            "entrypoint": self.entrypoint,
+            "first": self.first,
+        }
 
 
 @dataclass(frozen=True)
@@ -786,6 +795,7 @@ def derive(
         env.update(connection)
         origin.update(dict.fromkeys(connection, "--service"))
     # Each worker has its own compose environment; what the flags set applies to it as well.
+    waits_for = _completed_first(app) if app is not None else set()
     workers = tuple(
         WorkerSpec(
             w.name,
@@ -793,13 +803,20 @@ def derive(
             w.entrypoint,
             {**w.environment, **connection, **flags.env},
             w.working_dir,
+            first=w.name in waits_for,
         )
         for w in worker_services
     )
     for worker in workers:
         notes.append(
-            f"compose service {worker.name!r} runs this image too: started beside the app on "
-            "both sides and watched (it must stay up, or exit 0)"
+            f"compose service {worker.name!r} runs this image too: "
+            + (
+                "run to completion before the app on both sides (the app depends on it with "
+                "condition service_completed_successfully; it must exit 0)"
+                if worker.first
+                else "started beside the app on both sides and watched (it must stay up, or "
+                "exit 0)"
+            )
         )
     if not specs:
         wanted = needed_services(project)
@@ -884,6 +901,14 @@ def derive(
                 project.root, effective, dockerfile_text
             ):
                 notes.append("the command runs migrate itself: no pre-step")
+            elif any(
+                w.first and "migrate" in " ".join((w.entrypoint or []) + (w.command or []))
+                for w in workers
+            ):
+                # The one-shot service the app waits for migrates: a pre-step would run it twice.
+                notes.append(
+                    "a compose service the app waits for runs migrate first: no pre-step"
+                )
             else:
                 pre, pre_source = migrate_command(project), "default (server database)"
 
@@ -1272,6 +1297,18 @@ def _settings_as_run(
         f"{project.settings_module or 'the default'}"
     )
     return chosen
+
+
+def _completed_first(app: Service) -> set[str]:
+    """The services `app` waits for with `condition: service_completed_successfully`."""
+    depends = app.raw.get("depends_on")
+    if not isinstance(depends, dict):
+        return set()
+    return {
+        str(name)
+        for name, how in depends.items()
+        if isinstance(how, dict) and how.get("condition") == "service_completed_successfully"
+    }
 
 
 def _under_profile(

@@ -33,6 +33,8 @@ from optimizer.verify.report import Reason, SideReport
 # and connects to the broker within a few seconds; one that cannot exits well within this.
 WATCH_SECONDS = 20.0
 STOP_SECONDS = 5
+# How long a one-shot service the app waits for (a `migrate` service) may take to complete.
+FIRST_SECONDS = 120.0
 LOG_LINES = 30
 # Where error lines are looked for: beat prints its traceback to stderr as warnings of a few
 # characters each (`_gdbm`, `.`, `error`, `[Errno 13] Permission denied: 'celerybeat-schedule'`)
@@ -76,6 +78,8 @@ class WorkerRun:
     def describe(self) -> str:
         if self.state == "not-started":
             return f"did not start ({self.error or 'the engine refused it'})"
+        if self.state == "down" and self.exit_code is None:
+            return f"did not complete ({self.error})"
         if self.state == "down":
             after = f" after {self.seconds:.0f} s" if self.seconds is not None else ""
             return f"exited with status {self.exit_code}{after}"
@@ -162,6 +166,24 @@ def watch(
             worker.ready_line = next(
                 (line for line in scanned if any(r.search(line) for r in _READY)), None
             )
+
+
+def run_first(
+    containers: dict[str, dict[str, Any]],
+    runs: dict[str, list[WorkerRun]],
+    seconds: float = FIRST_SECONDS,
+) -> None:
+    """Wait (bounded by `seconds`) for one-shot services the app waits for to exit, and record
+    each: exit 0 is up; non-zero, or still running at the bound (compose would never start
+    the app), is down."""
+    watch(containers, runs, time.monotonic(), seconds)
+    for side, side_runs in runs.items():
+        for worker in side_runs:
+            if worker.name in containers.get(side, {}) and worker.exit_code is None:
+                worker.state = "down"
+                worker.error = (
+                    f"still running after {seconds:.0f} s; the app waits for it to complete"
+                )
 
 
 def stop(containers: dict[str, dict[str, Any]]) -> None:
