@@ -11,9 +11,15 @@ environment, and is watched for `WATCH_SECONDS`: still running at the end (or ex
 one-shot task) is up; exited non-zero, or not startable, is down. Celery's own word that it is
 ready (`celery@host ready.`, beat's `beat: Starting...`) is recorded when its log shows it.
 
+A service the app waits for with `condition: service_completed_successfully` (a one-shot
+`migrate` service) is run to completion before the app instead (`run_first`, bounded by
+`FIRST_SECONDS`), as compose runs it: started beside an app that migrates too, two migrates
+would race on one empty database.
+
 Judging (`judge`): a worker up on the original and down on the rewrite fails verify, with its
-log's last lines; one down on the original is a note (the worker does not run here, whatever
-the rewrite did: a broker it cannot reach, a variable only the deployment has).
+error lines and its log's last lines; one down on the original is a note (the worker does not
+run here, whatever the rewrite did: a broker it cannot reach, a variable only the deployment
+has).
 """
 
 from __future__ import annotations
@@ -55,7 +61,8 @@ _READY = (
 @dataclass
 class WorkerRun:
     """One worker on one side: `state` "up" (still running after the watch, or exited 0),
-    "down" (exited non-zero) or "not-started" (the engine refused the command)."""
+    "down" (exited non-zero; for a one-shot service, also still running at its bound) or
+    "not-started" (the engine refused the command)."""
 
     name: str
     command: str
