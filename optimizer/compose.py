@@ -97,6 +97,8 @@ class ComposeProject:
     # Committed templates read in place of missing env files (".env.example"): their empty
     # values are placeholders the user fills in, so verify names them when nothing runs.
     templates: tuple[str, ...] = ()
+    # The profiles read as active (`docker compose --profile dev`); () : none, compose's default.
+    profiles: tuple[str, ...] = ()
 
     def building(self, dockerfile: Path) -> list[Service]:
         """Services whose build uses this Dockerfile."""
@@ -137,23 +139,29 @@ def compose_available() -> bool:
 
 
 def load(
-    directory: Path, files: list[Path] | None = None, env_file: Path | None = None
+    directory: Path,
+    files: list[Path] | None = None,
+    env_file: Path | None = None,
+    profiles: tuple[str, ...] = (),
 ) -> ComposeProject | None:
-    """Read the compose project in `directory` (or the given files). None when there is no
-    compose file; ComposeError when there is one Compose cannot read or Compose is missing."""
+    """Read the compose project in `directory` (or the given files) with `profiles` active
+    ("*": all). None when there is no compose file; ComposeError when there is one Compose
+    cannot read or Compose is missing."""
     directory = directory.resolve()
     files = [f.resolve() for f in files] if files else find_compose_files(directory)
     if not files:
         return None
     if not compose_available():
         raise ComposeError("`docker compose` is not installed, so the compose file was not read")
-    data, notes, templates = _config(directory, files, env_file)
+    data, notes, templates = _config(directory, files, env_file, profiles)
     services = {
         name: _service(name, raw)
         for name, raw in (data.get("services") or {}).items()
         if isinstance(raw, dict)
     }
-    return ComposeProject(directory, tuple(files), services, tuple(notes), tuple(templates))
+    return ComposeProject(
+        directory, tuple(files), services, tuple(notes), tuple(templates), tuple(profiles)
+    )
 
 
 def example_for(path: Path) -> Path | None:
@@ -175,7 +183,10 @@ def example_for(path: Path) -> Path | None:
 
 
 def _config(
-    directory: Path, files: list[Path], env_file: Path | None = None
+    directory: Path,
+    files: list[Path],
+    env_file: Path | None = None,
+    profiles: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     # No .env but a template of it: Compose interpolates ${VARS} from .env, so read as if the
     # user had copied the template, as its README tells them to. `env_file` (compose's
@@ -185,7 +196,7 @@ def _config(
         if env_file is None and not (directory / ".env").exists()
         else None
     )
-    done = _run_config(directory, files, env_file) if dot_env is None else None
+    done = _run_config(directory, files, env_file, profiles=profiles) if dot_env is None else None
     if done is not None and done.returncode == 0:
         return _json(done.stdout), [], []
     if done is not None and not _recoverable(done.stderr, files):
@@ -210,7 +221,9 @@ def _config(
             templates.append(os.path.relpath(dot_env, directory).replace(os.sep, "/"))
         variables: dict[str, str] = {}
         for _ in range(20):  # each run reports the next problem
-            done = _run_config(root, [mapping[f] for f in files], env_file, variables)
+            done = _run_config(
+                root, [mapping[f] for f in files], env_file, variables, profiles=profiles
+            )
             if done.returncode == 0:
                 text = done.stdout.replace(str(root), str(directory))
                 # Then the levels above: up2/up1 -> directory's parent, up2 -> its parent.
@@ -295,8 +308,12 @@ def _run_config(
     files: list[Path],
     env_file: Path | None = None,
     variables: dict[str, str] | None = None,
+    *,
+    profiles: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
     command = ["docker", "compose", "--project-directory", str(directory)]
+    for profile in profiles:
+        command += ["--profile", profile]
     for f in files:
         command += ["-f", str(f)]
     if env_file is not None:

@@ -552,6 +552,21 @@ def wait_exit(container: Any, timeout: float) -> int | None:
     return None
 
 
+def exit_code_if_exited(container: Any) -> int | None:
+    """The exit code of a container that has exited (or is gone: -1), None while it runs."""
+    try:
+        container.reload()
+    except docker.errors.NotFound:
+        return -1
+    except docker.errors.DockerException:
+        return None
+    state = container.attrs.get("State") or {}
+    if not state.get("Running") and state.get("Status") in ("exited", "dead"):
+        code = state.get("ExitCode")
+        return int(code) if code is not None else -1
+    return None
+
+
 def host_port(container: Any, port: int) -> int | None:
     container.reload()
     bindings = (container.attrs.get("NetworkSettings") or {}).get("Ports") or {}

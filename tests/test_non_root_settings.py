@@ -186,3 +186,23 @@ def test_user_run_stays_below_a_relative_copy_into_media_under_a_variable_workdi
     root2 = materialize(GOLDEN / "workdir-from-arg", tmp_path / "ctx2")
     text2 = optimize(root2 / "Dockerfile", root2, only=["non-root"]).files["Dockerfile"]
     assert text2.index("useradd") < text2.index("COPY . ${APP_HOME}"), text2
+
+
+def test_a_compose_worker_that_drops_privileges_itself_keeps_root(tmp_path: Path) -> None:
+    # joebonneau/django-celery-redis: as uid 10001 the worker's `--uid=nobody --gid=nogroup`
+    # fails in os.setgid (`Operation not permitted`), seen by verify's worker check.
+    root = materialize(GOLDEN / "compose-worker-drops-privileges", tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    assert outcome.files == {}
+    assert any(
+        "drops privileges itself (--uid in `celery -A mysite worker -l info --uid=nobody" in n
+        for n in _skipped(outcome)
+    ), _skipped(outcome)
+    # gunicorn's own --user does the same; without any such option the user is switched.
+    script = root / "deploy" / "celery-entrypoint.sh"
+    script.write_text(script.read_text().replace(" --uid=nobody --gid=nogroup", ""))
+    assert "USER 10001" in optimize(root / "Dockerfile", root, only=["non-root"]).files[
+        "Dockerfile"
+    ]
+    script.write_text("#!/bin/sh\nexec gunicorn mysite.wsgi --user nobody -b 0.0.0.0:8000\n")
+    assert optimize(root / "Dockerfile", root, only=["non-root"]).files == {}

@@ -296,3 +296,18 @@ def test_a_service_name_that_no_service_has_is_named() -> None:
     hint = plan.unreachable_hint or ""
     assert "no service verify starts is named pgdb (the compose file has none" in hint
     assert "give --service postgres:17" in hint
+
+
+def test_a_broker_url_written_in_is_shown_read_under_its_own_name(tmp_path: Path) -> None:
+    # rg3915/django-celery-redis-docker: `CELERY_BROKER_URL = 'redis://localhost:6379'` in the
+    # settings; the advice's example read `os.environ.get('DB_HOST', 'localhost')`.
+    project = _write_project(tmp_path)
+    settings = tmp_path / "mysite" / "settings.py"
+    settings.write_text(
+        settings.read_text() + "CELERY_BROKER_URL = 'redis://localhost:6379'\n"
+    )
+    project = inspect_project(tmp_path, DOCKERFILE)
+    plan = derive(project, DOCKERFILE, Flags(), None, tmp_path / "Dockerfile")
+    hint = plan.unreachable_hint or ""
+    assert "cannot be changed from outside" in hint
+    assert "`os.environ.get('CELERY_BROKER_URL', 'redis://localhost:6379')`" in hint, hint

@@ -49,6 +49,15 @@ _TAIL = {"CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "VOLUME", "
 _NEEDS_ROOT = re.compile(r"\bcron\b|>>?\s*/etc/|\bservice\s|supervisord|\bnginx\b|\bsysctl\b")
 # Commands that write into the app's tree at start (database files, collected static files).
 _WRITES_TREE = re.compile(r"\b(migrate|collectstatic|makemigrations|compilemessages)\b")
+# Servers that drop privileges themselves and so must start as root: celery's and uwsgi's
+# `--uid`/`--gid`, gunicorn's `--user`/`--group`. joebonneau/django-celery-redis's worker runs
+# `celery ... worker --uid=nobody --gid=nogroup` from a compose entrypoint script; as uid 10001
+# it exits at once (`PermissionError: [Errno 1] Operation not permitted` in os.setgid), caught
+# by verify's worker check.
+_DROPS_PRIVILEGES = re.compile(
+    r"\b(?:celery|uwsgi)\b[^\n]*?\s(--(?:uid|gid))(?:=|\s)"
+    r"|\bgunicorn\b[^\n]*?\s(--user|--group)(?:=|\s)"
+)
 _MANAGES_USERS = re.compile(
     r"\b(gosu|su-exec|su |setpriv|chpst|runuser|useradd|adduser|chown|apt-get|apk )"
 )
@@ -122,6 +131,21 @@ class NonRoot(NotesTransform):
         ]
         script = _entrypoint_script(start, read)
         script_code = _script_commands(script or "")
+        for text in (start, script_code, *compose_starts):
+            code = _script_commands(text) if "\n" in text else text
+            drop = _DROPS_PRIVILEGES.search(code)
+            if drop is not None:
+                option = drop.group(1) or drop.group(2)
+                end = code.find("\n", drop.end())
+                line = code[code.rfind("\n", 0, drop.start()) + 1 : end if end >= 0 else None]
+                return Result(
+                    out,
+                    skipped=[
+                        f"a command the image runs drops privileges itself ({option} in "
+                        f"`{line.strip()[:100]}`), which needs it to start as root; "
+                        "USER left as is"
+                    ],
+                )
         if script is not None and (
             _MANAGES_USERS.search(script_code) or _NEEDS_ROOT.search(script_code)
         ):

@@ -27,7 +27,7 @@ from docker.errors import DockerException
 
 from optimizer import engine
 from optimizer.ports import detect_port, port_from_command
-from optimizer.verify import health, services
+from optimizer.verify import health, services, workers
 from optimizer.verify.build import (
     _copy_context,
     _step_lines,
@@ -444,6 +444,23 @@ def _verify(
             + "): nothing was proven"
         )
 
+    # One-shot services the app waits for (`condition: service_completed_successfully`, a
+    # `migrate` service) run to completion first, as compose runs them.
+    worker_containers: dict[str, dict[str, Any]] = {}
+    worker_runs: dict[str, list[workers.WorkerRun]] = {}
+    first = tuple(w for w in plan.workers if w.first)
+    if first:
+        first_containers: dict[str, dict[str, Any]] = {}
+        for name in sides:
+            progress(f"{label[name]}: running " + ", ".join(w.name for w in first) + " first")
+            first_containers[name], worker_runs[name] = workers.start(
+                first, run.name(name), name, run.run_id, networks[name], options.env, labels,
+                run.track_container,
+            )
+        workers.run_first(first_containers, worker_runs)
+        for name, by_name in first_containers.items():
+            worker_containers.setdefault(name, {}).update(by_name)
+
     progress(f"starting {both}")
     containers: dict[str, Any] = {}
     started: dict[str, float] = {}
@@ -469,6 +486,29 @@ def _verify(
             continue
         side.started = True
         started[name] = time.monotonic()
+
+    # The workers (celery worker, beat) run beside the app from the same image, with the same
+    # services; started now so their watch overlaps the wait for HTTP.
+    beside = tuple(w for w in plan.workers if not w.first)
+    beside_containers: dict[str, dict[str, Any]] = {}
+    beside_runs: dict[str, list[workers.WorkerRun]] = {}
+    workers_started = time.monotonic()
+    if beside:
+        for name in sides:
+            if name not in containers:
+                continue
+            progress(f"{label[name]}: starting " + ", ".join(w.name for w in beside))
+            beside_containers[name], beside_runs[name] = workers.start(
+                beside,
+                run.name(name),
+                name,
+                run.run_id,
+                networks[name],
+                options.env,
+                labels,
+                run.track_container,
+            )
+        workers_started = time.monotonic()
 
     for name, (_, side) in sides.items():
         if name not in containers:
@@ -506,6 +546,21 @@ def _verify(
             code, output = engine.exec_in(containers[name], ["id", "-u"])
             if code == 0 and output.strip().isdigit():
                 side.uid = int(output.strip())
+
+    if beside_runs:
+        progress(
+            f"watching {', '.join(w.name for w in beside)} "
+            f"(up to {workers.WATCH_SECONDS:.0f} s after start)"
+        )
+        workers.watch(beside_containers, beside_runs, workers_started)
+        for name, by_name in beside_containers.items():
+            worker_containers.setdefault(name, {}).update(by_name)
+        for name, runs in beside_runs.items():
+            worker_runs.setdefault(name, []).extend(runs)
+    if worker_runs:
+        for name, runs in worker_runs.items():
+            sides[name][1].workers = [w.to_dict() for w in runs]
+        workers.stop(worker_containers)
 
     if report.before is None:
         pass  # no original: decide_alone says what the one container did
@@ -569,6 +624,9 @@ def services_unready(status: services.ServiceStatus) -> str:
 def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None = None) -> None:
     before, after = report.before, report.after
     report.notes += health.notes(before, after)
+    report.notes += (
+        workers.judge(before, after)[1] if before is not None else workers.judge_alone(after)[1]
+    )
     if before is None:
         report.probe_verdicts = judge_probes(None, after.probes)
         report.set_verdict(*decide(None, after, report.probe_verdicts))
@@ -623,7 +681,12 @@ def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
     same for a database/redis host no container under verify reaches (host.docker.internal,
     localhost): named with the variable or setting that holds it."""
     plan = options.run_plan
-    for hint in (plan.template_hint(), plan.unreachable_hint) if plan is not None else ():
+    hints = (
+        (plan.template_hint(), plan.compose_blank_hint(), plan.unreachable_hint)
+        if plan is not None
+        else ()
+    )
+    for hint in hints:
         _add_hint(report, hint)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from optimizer.compose import example_for
-from optimizer.verify import health
+from optimizer.verify import health, workers
 from optimizer.verify.report import (
     SIZE_TOLERANCE,
     ProbeResult,
@@ -182,6 +182,7 @@ def decide(
             cause = container_cause(after) if failed else []
             fails.append(Reason(f"GET {probe.path}: {_describe_difference(probe, other)}", cause))
         fails += health.judge(before, after)
+        fails += workers.judge(before, after)[0]
     if pre_failed_before:
         # The original was not run the way it runs (its migrations failed, say): whatever the
         # rewrite did afterwards proves nothing either way.
@@ -246,6 +247,7 @@ def decide_alone(
             )
         )
     fails += health.judge_alone(side)
+    fails += workers.judge_alone(side)[0]
     if not any(v == "answers" for v in probe_verdicts.values()):
         reasons = [Reason(
                 "no probe answered with a success (a status below 400): name a path that "

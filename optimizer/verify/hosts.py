@@ -16,6 +16,7 @@ the settings evaluated with that environment (a literal `'HOST': 'localhost'` or
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -298,9 +299,22 @@ def explain(found: list[LocalHost], services: dict[str, str]) -> str | None:
             "compose service the app depends on and point the variable at its name"
         )
     if written:
+        # The example reads the setting's own name when it is a plain name: rg3915's
+        # `CELERY_BROKER_URL = 'redis://localhost:6379'` was shown `os.environ.get('DB_HOST',
+        # 'localhost')`.
+        plain = next(
+            (
+                (item.where.split(" in ", 1)[0], item.value)
+                for item in found
+                if item.variable is None
+                and re.fullmatch(r"[A-Z][A-Z0-9_]*", item.where.split(" in ", 1)[0])
+            ),
+            None,
+        )
+        name, value = plain if plain is not None else ("DB_HOST", "localhost")
         advice.append(
             f"{', '.join(dict.fromkeys(written))} cannot be changed from outside: read "
-            "it from the environment (`os.environ.get('DB_HOST', 'localhost')`)"
+            f"it from the environment (`os.environ.get('{name}', '{value or 'localhost'}')`)"
         )
     if not advice:
         advice.append("set the variable that decides it with --env")

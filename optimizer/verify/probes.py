@@ -95,6 +95,7 @@ def normalize_body(body: str, identities: Iterable[str] = ()) -> str:
     body = _NONCE.sub(r"\1<nonce>", body)
     body = _HTTP_DATE.sub("<date>", body)
     body = _ISO_TIME.sub("<timestamp>", body)
+    body = _DRF_ALLOW.sub(_sorted_methods, body)
     if _DJANGO_DEBUG_PAGE in body:
         # Django's debug pages key each traceback frame by id(frame), a new number per process,
         # and list the request's and the process's environment, which the rewrite changes on
@@ -105,6 +106,16 @@ def normalize_body(body: str, identities: Iterable[str] = ()) -> str:
 
 
 _DJANGO_DEBUG_PAGE = 'content="NONE,NOARCHIVE"'
+# REST framework's browsable API prints the view's Allow header. `@api_view` builds the methods
+# from a set, so their order follows the process's string hashing: `OPTIONS, GET` on one side,
+# `GET, OPTIONS` on the other (joebonneau/django-celery-redis's /api/submissions/ failed verify
+# on that alone). The same methods in any order are the same answer.
+_DRF_ALLOW = re.compile(r"(<b>Allow:</b>\s*(?:<span[^>]*>)?)([A-Z]+(?:, [A-Z]+)*)")
+
+
+def _sorted_methods(match: re.Match[str]) -> str:
+    return match.group(1) + ", ".join(sorted(match.group(2).split(", ")))
+
 _FRAME_ID = re.compile(r"""(\b(?:c|pre|post|v)|["'])\d{9,}\b""")
 _ENV_KEYS = (
     "PATH",

@@ -148,6 +148,9 @@ class SideReport:
     pre_step: dict[str, Any] | None = None
     # The app's healthcheck (the image's HEALTHCHECK or the compose service's); None: it has none.
     healthcheck: HealthcheckRun | None = None
+    # The compose services run from this image besides the app (celery worker, beat), each
+    # watched for a while: verify/workers.py WorkerRun.to_dict().
+    workers: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def reachable_from_host(self) -> bool:

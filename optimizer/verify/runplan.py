@@ -81,6 +81,30 @@ class ServiceSpec:
 
 
 @dataclass(frozen=True)
+class WorkerSpec:
+    """A compose service that runs the app's own image with another command (a Celery worker
+    or beat): started beside the app on each side and watched (verify/workers.py)."""
+
+    name: str  # the compose service name
+    command: list[str] | None = None  # None: the image's CMD
+    entrypoint: list[str] | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    working_dir: str | None = None
+    # The app `depends_on` it with `condition: service_completed_successfully` (a one-shot
+    # `migrate` service): compose runs it to completion before the app starts, so verify does
+    # too; run beside the app instead, two migrates would race on an empty database.
+    first: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "command": self.command,
+            "entrypoint": self.entrypoint,
+            "first": self.first,
+        }
+
+
+@dataclass(frozen=True)
 class RunPlan:
     # None: the image's own (CMD / ENTRYPOINT).
     command: list[str] | None = None
@@ -97,6 +121,8 @@ class RunPlan:
     # Container port of the app when the plan knows it (from its command or compose `ports`).
     port: int | None = None
     services: tuple[ServiceSpec, ...] = ()
+    # Compose services built from this Dockerfile besides the app (celery worker, beat).
+    workers: tuple[WorkerSpec, ...] = ()
     notes: tuple[str, ...] = ()
     # Why nothing can be proven before anything is built (no command to run, say).
     blockers: tuple[str, ...] = ()
@@ -107,6 +133,9 @@ class RunPlan:
     # empty (SECRET_KEY=, POSTGRES_PASSWORD=): placeholders, not values a project runs with.
     templates: tuple[str, ...] = ()
     blank_template_values: tuple[str, ...] = ()
+    # Variables the compose file itself sets empty (`POSTGRES_PASSWORD=`), and its file names.
+    compose_blank_values: tuple[str, ...] = ()
+    compose_files: tuple[str, ...] = ()
     # The app service's compose healthcheck, which replaces the image's HEALTHCHECK under
     # compose: its source ("compose service web") when compose sets one or disables it (test
     # None then); source None: the image's own runs.
@@ -131,6 +160,19 @@ class RunPlan:
             f"{' and '.join(self.templates)} (read in place of the missing env file) "
             f"leave{'s' if len(self.templates) == 1 else ''} {shown} empty: "
             f"`cp {first} {target}` and fill {'it' if len(names) == 1 else 'them'} in "
+            "before verifying"
+        )
+
+    def compose_blank_hint(self) -> str | None:
+        """Why an original may not run at all here: the compose file writes the values empty
+        itself (a form to fill in there), so no env file or template can fill them."""
+        if not self.compose_blank_values:
+            return None
+        names = list(self.compose_blank_values)
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        return (
+            f"{' and '.join(self.compose_files) or 'the compose file'} itself sets {shown} "
+            "empty (`KEY=` with no value), which no env file fills: write the values there "
             "before verifying"
         )
 
@@ -159,6 +201,7 @@ class RunPlan:
             "probes": list(self.probes),
             "port": self.port,
             "services": [s.to_dict() for s in self.services],
+            "workers": [w.to_dict() for w in self.workers],
             "notes": list(self.notes),
             "blockers": list(self.blockers),
             "dropped_mounts": list(self.dropped_mounts),
@@ -168,6 +211,30 @@ class RunPlan:
             "app_healthcheck_source": self.app_healthcheck_source,
             "unreachable_hosts": list(self.unreachable_hosts),
         }
+
+
+def literal_blanks(files: tuple[Path, ...] | list[Path], names: list[str]) -> list[str]:
+    """Of `names`, those a compose file writes with an empty value itself (`- KEY=`,
+    `[KEY=, ...]`, `KEY: ""`), as opposed to an empty `${KEY}` interpolated from an env file
+    or a template. Unreadable files count as saying nothing."""
+    text = ""
+    for path in files:
+        try:
+            text += path.read_text(encoding="utf-8", errors="replace") + "\n"
+        except OSError:
+            continue
+    found: list[str] = []
+    for name in names:
+        key = re.escape(name)
+        listed = re.search(
+            rf"(?:^|[\s\[,\-])[\"']?{key}=[ \t]*[\"']?[ \t]*(?=[\],#\n]|$)", text, re.M
+        )
+        mapped = re.search(
+            rf"^[ \t]*[\"']?{key}[\"']?[ \t]*:[ \t]*(?:\"\"|'')[ \t]*(?:#.*)?$", text, re.M
+        )
+        if listed or mapped:
+            found.append(name)
+    return found
 
 
 def split_command(text: str) -> list[str]:
@@ -578,6 +645,7 @@ def derive(
     working_dir: str | None = None
 
     app: Service | None = None
+    worker_services: list[Service] = []
     if compose is not None and dockerfile_path is not None:
         app = app_service(compose, dockerfile_path)
         notes.extend(compose.notes)
@@ -594,10 +662,7 @@ def derive(
                 and dockerfile_path is not None
                 and dep.builds(dockerfile_path)
             ):
-                notes.append(
-                    f"compose service {dep.name!r} runs this image too (a worker?): not started"
-                )
-                continue
+                continue  # a worker of this image: started beside the app (below)
             spec, why = compose_service_spec(dep)
             if spec is None:
                 notes.append(why or f"compose service {dep.name!r}: not started")
@@ -616,6 +681,48 @@ def derive(
                     f"compose service {other.name!r} started too: the app's environment names "
                     "it, though depends_on does not"
                 )
+        # The other services compose builds from this Dockerfile (celery worker, beat): `up`
+        # starts them with the app and they run the rewrite's image too, under its user, PATH
+        # and venv, so each is started beside the app and watched (verify/workers.py). Drako06's
+        # celery and celery-beat were never run: nothing said so.
+        for other in (
+            compose.building(dockerfile_path)
+            if compose is not None and dockerfile_path is not None
+            else []
+        ):
+            if other.name == app.name:
+                continue
+            active = set(compose.profiles) if compose is not None else set()
+            if other.raw.get("profiles") and not (set(other.raw["profiles"]) & active):
+                notes.append(
+                    f"compose service {other.name!r} runs this image only under a profile "
+                    f"({', '.join(map(str, other.raw['profiles']))}): not started"
+                )
+                continue
+            if (other.build_target, other.build_args) != (app.build_target, app.build_args):
+                notes.append(
+                    f"compose service {other.name!r} builds this Dockerfile with another target "
+                    "or build args: another image, not started"
+                )
+                continue
+            worker_services.append(other)
+            for dep in compose.dependencies(other) if compose is not None else []:
+                # `started` predates the services the app's environment names (joebonneau's
+                # redis was started for that, then a second time for the worker).
+                if dep.name in started | {s.name for s in specs} or (
+                    dep.dockerfile is not None
+                    and dockerfile_path is not None
+                    and dep.builds(dockerfile_path)
+                ):
+                    continue
+                spec, _ = compose_service_spec(dep)
+                if spec is not None:
+                    specs.append(spec)
+                    started.add(dep.name)
+                    notes.append(
+                        f"compose service {dep.name!r} started too: worker {other.name!r} "
+                        "depends on it"
+                    )
         if app.bind_mounts:
             mounts = ", ".join(f"{m.source}:{m.target}" for m in app.bind_mounts)
             # Only a mount whose directory the image does not fill itself can explain an
@@ -625,6 +732,8 @@ def derive(
                 f"{m.source}:{m.target}"
                 for m in app.bind_mounts
                 if not copies_code_into(dockerfile_text, m.target, project.root)
+                # rg3915's `./.env:/app/.env` beside `COPY .env .`: the image holds that file.
+                and not (Path(m.source).is_file() and copies_file_to(dockerfile_text, m.target))
             )
             notes.append(
                 f"compose service {app.name!r} bind-mounts {mounts}: dropped, both sides run "
@@ -680,10 +789,35 @@ def derive(
     for spec in flag_specs:
         specs = [s for s in specs if s.name != spec.name and family(s.image) != family(spec.image)]
         specs.append(spec)
+    connection: dict[str, str] = {}
     if flag_specs:
         connection = connection_env(flag_specs, project.env_vars)
         env.update(connection)
         origin.update(dict.fromkeys(connection, "--service"))
+    # Each worker has its own compose environment; what the flags set applies to it as well.
+    waits_for = _completed_first(app) if app is not None else set()
+    workers = tuple(
+        WorkerSpec(
+            w.name,
+            w.command,
+            w.entrypoint,
+            {**w.environment, **connection, **flags.env},
+            w.working_dir,
+            first=w.name in waits_for,
+        )
+        for w in worker_services
+    )
+    for worker in workers:
+        notes.append(
+            f"compose service {worker.name!r} runs this image too: "
+            + (
+                "run to completion before the app on both sides (the app depends on it with "
+                "condition service_completed_successfully; it must exit 0)"
+                if worker.first
+                else "started beside the app on both sides and watched (it must stay up, or "
+                "exit 0)"
+            )
+        )
     if not specs:
         wanted = needed_services(project)
         if wanted:
@@ -721,7 +855,8 @@ def derive(
 
     templates = compose.templates if compose is not None and app is not None else ()
     blanks: list[str] = []
-    if templates and app is not None:
+    literal: list[str] = []
+    if compose is not None and app is not None:
         # The services' empty credentials, and the app's empty variables its settings read
         # (all of them when the settings could not be read); a value --env gives is no blank.
         reads = set(project.env_vars) if project.settings_file is not None else None
@@ -732,6 +867,11 @@ def derive(
             for k, v in app.environment.items()
             if not v.strip() and k not in flags.env and (reads is None or k in reads)
         ]
+        # Those the compose file itself writes empty no template fills: walkerchiu's
+        # `environment: [POSTGRES_USER=, POSTGRES_PASSWORD=, POSTGRES_DB=]` was blamed on
+        # .env.example with "`cp .env.example .env` and fill them in", which changes nothing.
+        literal = literal_blanks(compose.files, list(dict.fromkeys(blanks)))
+        blanks = [k for k in blanks if k not in literal] if templates else []
 
     effective: list[str] = []
     if command is not None or entrypoint is not None:
@@ -761,6 +901,14 @@ def derive(
                 project.root, effective, dockerfile_text
             ):
                 notes.append("the command runs migrate itself: no pre-step")
+            elif any(
+                w.first and "migrate" in " ".join((w.entrypoint or []) + (w.command or []))
+                for w in workers
+            ):
+                # The one-shot service the app waits for migrates: a pre-step would run it twice.
+                notes.append(
+                    "a compose service the app waits for runs migrate first: no pre-step"
+                )
             else:
                 pre, pre_source = migrate_command(project), "default (server database)"
 
@@ -793,11 +941,14 @@ def derive(
         probes=tuple(probes),
         port=port,
         services=tuple(specs),
+        workers=workers,
         notes=tuple(notes),
         blockers=tuple(blockers),
         dropped_mounts=dropped,
         templates=tuple(templates),
         blank_template_values=tuple(dict.fromkeys(blanks)),
+        compose_blank_values=tuple(literal),
+        compose_files=tuple(f.name for f in compose.files) if compose is not None else (),
         app_healthcheck=app_health,
         app_healthcheck_source=app_health_source,
         unreachable_hosts=tuple(h.describe() for h in unreachable),
@@ -911,6 +1062,26 @@ def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None
             if clean in ("", "."):
                 return True
             if root is not None and (root / clean).is_dir():
+                return True
+    return False
+
+
+def copies_file_to(dockerfile_text: str, target: str) -> bool:
+    """Does the final stage (or a stage it builds FROM) put a context file at `target`:
+    copied there by name (`COPY .env /app/.env`, `COPY .env .` under WORKDIR /app), or with
+    the whole context into its directory (`COPY . .`, which brings it unless .dockerignore
+    keeps it out)?"""
+    want = posixpath.normpath(target)
+    parent, name = posixpath.split(want)
+    for sources, written, dest in _final_copies(dockerfile_text) or []:
+        for source in sources:
+            clean = source.strip("/")
+            if clean in ("", ".") and dest == parent:
+                return True
+            if posixpath.basename(posixpath.normpath(clean)) != name:
+                continue
+            into_dir = written.endswith("/") or written in (".", "./") or len(sources) > 1
+            if (into_dir and dest == parent) or (not into_dir and dest == want):
                 return True
     return False
 
@@ -1128,6 +1299,51 @@ def _settings_as_run(
     return chosen
 
 
+def _completed_first(app: Service) -> set[str]:
+    """The services `app` waits for with `condition: service_completed_successfully`."""
+    depends = app.raw.get("depends_on")
+    if not isinstance(depends, dict):
+        return set()
+    return {
+        str(name)
+        for name, how in depends.items()
+        if isinstance(how, dict) and how.get("condition") == "service_completed_successfully"
+    }
+
+
+def _under_profile(
+    loaded: ComposeProject,
+    directory: Path,
+    files: list[Path],
+    env_file: Path | None,
+    dockerfile_path: Path,
+    notes: list[str],
+) -> ComposeProject:
+    """`loaded` read again with the profile the service that builds this Dockerfile is under,
+    when it is under one; else `loaded` as it was."""
+    from optimizer import compose as compose_mod
+
+    try:
+        every = compose_mod.load(directory, files, env_file, profiles=("*",))
+    except compose_mod.ComposeError:
+        return loaded
+    app = app_service(every, dockerfile_path) if every is not None else None
+    wanted = [str(p) for p in (app.raw.get("profiles") or [])] if app is not None else []
+    if app is None or not wanted:
+        return loaded
+    try:
+        again = compose_mod.load(directory, files, env_file, profiles=(wanted[0],))
+    except compose_mod.ComposeError:
+        return loaded
+    if again is None or app_service(again, dockerfile_path) is None:
+        return loaded
+    notes.append(
+        f"compose service {app.name!r} runs only under profile {wanted[0]!r}: read as "
+        f"`docker compose --profile {wanted[0]}` runs it"
+    )
+    return again
+
+
 def plan_for(
     project: DjangoProject,
     context: Path,
@@ -1141,6 +1357,7 @@ def plan_for(
 
     notes: list[str] = []
     chosen: ComposeProject | None = None
+    read_any = False
     candidates = (
         [[f.resolve() for f in flags.compose_files]]
         if flags.compose_files
@@ -1167,6 +1384,14 @@ def plan_for(
             # Named as the user sees it (not resolved: a symlinked template may point outside).
             template = Path(os.path.relpath(env_file, context)).as_posix()
             loaded = dataclasses.replace(loaded, templates=(*loaded.templates, template))
+        if loaded is not None:
+            read_any = True
+        if loaded is not None and app_service(loaded, dockerfile_path) is None:
+            # Compose leaves out services under a profile (`profiles: ["dev"]`) unless it is
+            # active: every Django service of django-celery-frege is under dev or prod, so
+            # nothing built the Dockerfile and the compose file was dropped without a word.
+            # Read it as `docker compose --profile <the app's first profile>` runs it.
+            loaded = _under_profile(loaded, directory, files, env_file, dockerfile_path, notes)
         if loaded is not None and app_service(loaded, dockerfile_path) is not None:
             chosen = loaded
             # The names as found: a symlinked override (test-docker's
@@ -1180,6 +1405,8 @@ def plan_for(
     project = _settings_as_run(project, context, dockerfile_text, flags, chosen, dockerfile_path,
                                notes)
     plan = derive(project, dockerfile_text, flags, chosen, dockerfile_path)
-    if chosen is None and notes:
+    if chosen is None and (notes or read_any):
+        # Said also when a compose file was read (or given with --compose) and nothing in it
+        # builds this Dockerfile: the run then ignores it, and the user must know.
         notes.append("no compose file builds this Dockerfile")
     return dataclasses.replace(plan, notes=tuple(notes) + plan.notes)

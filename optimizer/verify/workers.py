@@ -1,0 +1,286 @@
+"""Workers: the compose services that run the app's image with another command (Celery worker
+and beat, an RQ worker), started beside the web container and watched for a while.
+
+Only the web service was ever run, so a rewrite that breaks the worker went unseen: the worker
+runs the same image under the rewrite's user, PATH and venv (`celery` is a console script the
+venv must hold; beat writes `celerybeat-schedule` into the working directory, which the
+non-root user may not own). A Celery worker that cannot start exits within seconds (an import
+error, `No module named 'celery'`, `Permission denied: 'celerybeat-schedule'`), so each worker
+is started on both sides, on the side's network with its services, with its compose command and
+environment, and is watched for `WATCH_SECONDS`: still running at the end (or exited 0: a
+one-shot task) is up; exited non-zero, or not startable, is down. Celery's own word that it is
+ready (`celery@host ready.`, beat's `beat: Starting...`) is recorded when its log shows it.
+
+A service the app waits for with `condition: service_completed_successfully` (a one-shot
+`migrate` service) is run to completion before the app instead (`run_first`, bounded by
+`FIRST_SECONDS`), as compose runs it: started beside an app that migrates too, two migrates
+would race on one empty database.
+
+Judging (`judge`): a worker up on the original and down on the rewrite fails verify, with its
+error lines and its log's last lines; one down on the original is a note (the worker does not
+run here, whatever the rewrite did: a broker it cannot reach, a variable only the deployment
+has).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from optimizer import engine
+from optimizer.verify.report import Reason, SideReport
+
+# How long a worker must stay up to count as started: Celery's worker imports the Django app
+# and connects to the broker within a few seconds; one that cannot exits well within this.
+WATCH_SECONDS = 20.0
+STOP_SECONDS = 5
+# How long a one-shot service the app waits for (a `migrate` service) may take to complete.
+FIRST_SECONDS = 120.0
+LOG_LINES = 30
+# Where error lines are looked for: beat prints its traceback to stderr as warnings of a few
+# characters each (`_gdbm`, `.`, `error`, `[Errno 13] Permission denied: 'celerybeat-schedule'`)
+# and its banner to stdout last, so the log's last lines are the banner, not the cause.
+ERROR_SCAN_LINES = 400
+_ERROR = re.compile(
+    r"(\b\w*(Error|Exception)\b|\[Errno \d+\]|Permission denied|not found|No module named|"
+    r"Traceback)"
+)
+
+# What Celery prints once the worker consumes / beat schedules (celery 4-5).
+_READY = (
+    re.compile(r"\bcelery@\S+ ready\."),
+    re.compile(r"beat: Starting\.\.\."),
+)
+
+
+@dataclass
+class WorkerRun:
+    """One worker on one side: `state` "up" (still running after the watch, or exited 0),
+    "down" (exited non-zero; for a one-shot service, also still running at its bound) or
+    "not-started" (the engine refused the command)."""
+
+    name: str
+    command: str
+    state: str = "not-started"
+    exit_code: int | None = None
+    error: str | None = None
+    ready_line: str | None = None
+    seconds: float | None = None  # how long it ran before exiting, None: still running
+    log_tail: list[str] = field(default_factory=list)
+    # The log's error lines (the last few), wherever they are in it.
+    error_lines: list[str] = field(default_factory=list)
+
+    @property
+    def up(self) -> bool:
+        return self.state == "up"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        if self.state == "not-started":
+            return f"did not start ({self.error or 'the engine refused it'})"
+        if self.state == "down" and self.exit_code is None:
+            return f"did not complete ({self.error})"
+        if self.state == "down":
+            after = f" after {self.seconds:.0f} s" if self.seconds is not None else ""
+            return f"exited with status {self.exit_code}{after}"
+        if self.exit_code == 0:
+            return "ran and exited 0"
+        said = f" ({self.ready_line.strip()[-80:]})" if self.ready_line else ""
+        return f"is still running after {WATCH_SECONDS:.0f} s{said}"
+
+
+def shown_command(command: list[str] | None, entrypoint: list[str] | None) -> str:
+    words = (entrypoint or []) + (command or [])
+    return shlex.join(words) if words else "the image's command"
+
+
+def start(
+    specs: tuple[Any, ...],
+    image: str,
+    side: str,
+    run_id: str,
+    network: str,
+    env: dict[str, str],
+    labels: dict[str, str],
+    register: Callable[[str], Any],
+) -> tuple[dict[str, Any], list[WorkerRun]]:
+    """Start each worker (runplan.WorkerSpec) from `image` on the side's network: its compose
+    environment, then `env` (the user's --env) over it. Containers by worker name."""
+    containers: dict[str, Any] = {}
+    runs: list[WorkerRun] = []
+    for spec in specs:
+        worker = WorkerRun(spec.name, shown_command(spec.command, spec.entrypoint))
+        runs.append(worker)
+        name = f"{run_id}-{side}-worker-{_safe(spec.name)}"
+        register(name)
+        try:
+            containers[spec.name] = engine.run_container(
+                image,
+                name,
+                port=None,
+                env={**spec.environment, **env},
+                network=network,
+                command=spec.command,
+                entrypoint=spec.entrypoint,
+                labels=labels,
+                working_dir=spec.working_dir,
+            )
+        except engine.EngineError as exc:
+            worker.error = str(exc)[-300:]
+    return containers, runs
+
+
+def watch(
+    containers: dict[str, dict[str, Any]],
+    runs: dict[str, list[WorkerRun]],
+    started: float,
+    seconds: float = WATCH_SECONDS,
+) -> None:
+    """Watch every side's workers together until `seconds` after `started` (or until all have
+    exited), then record each one's state and log. Bounded by `seconds` plus the engine calls."""
+    deadline = started + seconds
+    exited: dict[tuple[str, str], tuple[int | None, float]] = {}
+    pending = [(side, name) for side, by_name in containers.items() for name in by_name]
+    while pending and time.monotonic() < deadline:
+        for side, name in list(pending):
+            code = engine.exit_code_if_exited(containers[side][name])
+            if code is not None:
+                exited[(side, name)] = (code, time.monotonic() - started)
+                pending.remove((side, name))
+        if pending:
+            time.sleep(0.5)
+    for side, side_runs in runs.items():
+        for worker in side_runs:
+            container = containers.get(side, {}).get(worker.name)
+            if container is None:
+                continue  # not started: its error says why
+            if (side, worker.name) in exited:
+                worker.exit_code, worker.seconds = exited[(side, worker.name)]
+                worker.seconds = round(worker.seconds, 1)
+                worker.state = "up" if worker.exit_code == 0 else "down"
+            else:
+                worker.state = "up"
+            scanned = engine.logs_tail(container, ERROR_SCAN_LINES)
+            worker.log_tail = scanned[-LOG_LINES:]
+            worker.error_lines = error_lines(scanned)
+            worker.ready_line = next(
+                (line for line in scanned if any(r.search(line) for r in _READY)), None
+            )
+
+
+def run_first(
+    containers: dict[str, dict[str, Any]],
+    runs: dict[str, list[WorkerRun]],
+    seconds: float = FIRST_SECONDS,
+) -> None:
+    """Wait (bounded by `seconds`) for one-shot services the app waits for to exit, and record
+    each: exit 0 is up; non-zero, or still running at the bound (compose would never start
+    the app), is down."""
+    watch(containers, runs, time.monotonic(), seconds)
+    for side, side_runs in runs.items():
+        for worker in side_runs:
+            if worker.name in containers.get(side, {}) and worker.exit_code is None:
+                worker.state = "down"
+                worker.error = (
+                    f"still running after {seconds:.0f} s; the app waits for it to complete"
+                )
+
+
+def stop(containers: dict[str, dict[str, Any]]) -> None:
+    """Stop them all at once (a worker that ignores SIGTERM costs STOP_SECONDS, not that per
+    worker); cleanup removes what is left either way."""
+    every = [c for by_name in containers.values() for c in by_name.values()]
+    if not every:
+        return
+    with ThreadPoolExecutor(max_workers=len(every)) as pool:
+        list(pool.map(lambda c: engine.stop(c, STOP_SECONDS), every))
+
+
+def judge(before: SideReport, after: SideReport) -> tuple[list[Reason], list[str]]:
+    """(reasons the rewrite fails, notes): a worker up on the original and down (or not
+    startable) on the rewrite fails; one down on the original is only a note."""
+    fails: list[Reason] = []
+    notes: list[str] = []
+    new = {w["name"]: w for w in after.workers}
+    for old in before.workers:
+        mine = new.get(old["name"])
+        if mine is None:
+            continue
+        o, n = WorkerRun(**old), WorkerRun(**mine)
+        what = f"compose service {o.name!r} (`{o.command}`)"
+        if not o.up:
+            # The rewrite's side too: the same exit is the project's, a different one is worth
+            # reading (drako2: both exited on kombu's missing `packaging`).
+            notes.append(
+                f"{what} {o.describe()} on the original: not a check of the rewrite (on the "
+                f"rewrite it {n.describe()})" + _last(o)
+            )
+        elif not n.up:
+            fails.append(
+                Reason(
+                    f"{what} {n.describe()} on the rewritten image; on the original it "
+                    f"{o.describe()}",
+                    _cause(n),
+                )
+            )
+        elif o.ready_line and not n.ready_line and n.exit_code is None:
+            # Still running but never ready: a broker it keeps retrying, or a start slower than
+            # the watch on a loaded machine. Not proof of a break, so said, not judged.
+            notes.append(
+                f"{what} is still running on the rewrite after {WATCH_SECONDS:.0f} s but it did "
+                f"not say it was ready; the original did ({o.ready_line.strip()[-80:]})"
+                + _last(n)
+            )
+        else:
+            notes.append(f"{what} {n.describe()} on the rewrite; on the original it {o.describe()}")
+    return fails, notes
+
+
+def judge_alone(side: SideReport) -> tuple[list[Reason], list[str]]:
+    """With no baseline: a worker that does not stay up fails, one that does is a note."""
+    fails: list[Reason] = []
+    notes: list[str] = []
+    for data in side.workers:
+        w = WorkerRun(**data)
+        what = f"compose service {w.name!r} (`{w.command}`)"
+        if w.up:
+            notes.append(f"{what} {w.describe()}")
+        else:
+            fails.append(Reason(f"{what} {w.describe()}", _cause(w)))
+    return fails, notes
+
+
+def error_lines(lines: list[str], keep: int = 4) -> list[str]:
+    """The last `keep` distinct lines of a log that say what went wrong."""
+    found: list[str] = []
+    for line in lines:
+        text = line.strip()
+        if text and _ERROR.search(text) and text not in found:
+            found.append(text)
+    return found[-keep:]
+
+
+def _cause(worker: WorkerRun) -> list[str]:
+    """Its error lines first (they may lie far above the end), then the log's last lines."""
+    if worker.error and not worker.log_tail:
+        return [worker.error]
+    tail = [x for x in worker.log_tail[-8:] if x.strip() not in worker.error_lines]
+    return worker.error_lines + tail
+
+
+def _last(worker: WorkerRun) -> str:
+    last = worker.error_lines[-1] if worker.error_lines else next(
+        (x.strip() for x in reversed(worker.log_tail) if x.strip()), ""
+    )
+    return f"; its log ends: {last[-200:]}" if last else ""
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_.-]", "-", name)
