@@ -39,6 +39,23 @@ KEYWORDS = frozenset(
         "WORKDIR",
     ]
 )
+# Where the official python image comes from: Docker Hub (`python`, `library/python`,
+# `docker.io/library/python`) or a mirror that keeps Docker Hub's `library/` namespace: AWS's
+# public.ecr.aws/docker/library/python, Google's mirror.gcr.io/library/python, a registry's
+# pull-through cache (`registry.corp:5000/library/python`). The same images, by name.
+OFFICIAL_PREFIX = (
+    r"(?:(?:docker\.io/|index\.docker\.io/|registry-1\.docker\.io/)?(?:library/)?"
+    r"|[a-z0-9][a-z0-9.-]*(?::[0-9]+)?/(?:[a-z0-9._-]+/)*library/)"
+)
+_OFFICIAL_PYTHON_NAME = re.compile(rf"^{OFFICIAL_PREFIX}(?=python(?::|@|$))")
+
+
+def official_python_name(reference: str) -> str:
+    """`reference` without the registry and namespace of an official python image
+    (`public.ecr.aws/docker/library/python:3.11` -> `python:3.11`); any other image as it is."""
+    return _OFFICIAL_PYTHON_NAME.sub("", reference, count=1)
+
+
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
 # A heredoc word as BuildKit reads it: `<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF` (a whole word).
 _HEREDOC_WORD = re.compile(r"^[0-9]*<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_.-]*)\2$")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, render_instruction
+from optimizer.dockerfile import (
+    Dockerfile,
+    DockerfileError,
+    Instruction,
+    official_python_name,
+    render_instruction,
+)
 
 TRICKY = """\
 # syntax-free comment at the top
@@ -298,3 +304,22 @@ def test_a_global_arg_default_using_an_earlier_arg_is_expanded() -> None:
     )
     assert df.resolve(df.final_stage().base) == "python:3.9-buster"
     assert df.global_args()["OTHER"] == "${UNSET}-x"
+
+
+@pytest.mark.parametrize(
+    ("reference", "name"),
+    [
+        ("python:3.11", "python:3.11"),
+        ("docker.io/library/python:3.11-slim", "python:3.11-slim"),
+        ("library/python", "python"),
+        ("public.ecr.aws/docker/library/python:3.11", "python:3.11"),
+        ("mirror.gcr.io/library/python@sha256:ab", "python@sha256:ab"),
+        ("registry.corp:5000/dockerhub/library/python:3.13", "python:3.13"),
+        # Not the official image: another namespace, or library/ holding another name.
+        ("ghcr.io/acme/python:3.11", "ghcr.io/acme/python:3.11"),
+        ("myorg/python:3.11", "myorg/python:3.11"),
+        ("mirror.gcr.io/library/pythonista:1", "mirror.gcr.io/library/pythonista:1"),
+    ],
+)
+def test_official_python_name_drops_docker_hub_and_its_mirrors(reference: str, name: str) -> None:
+    assert official_python_name(reference) == name

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from optimizer.dockerfile import Dockerfile, Instruction, Stage
+from optimizer.dockerfile import Dockerfile, Instruction, Stage, official_python_name
 from optimizer.shell import split_commands
 from transforms.base import Context, NotesTransform, Result
 from transforms.raw_edit import Edit, apply_edits
@@ -222,9 +222,7 @@ def _official_python(dockerfile: Dockerfile, stage: Stage) -> bool:
         if parent is None:
             break
         current = parent
-    image = dockerfile.resolve(current.base).lower()
-    for prefix in ("docker.io/", "library/"):
-        image = image.removeprefix(prefix)
+    image = official_python_name(dockerfile.resolve(current.base).lower())
     return image == "python" or image.startswith(("python:", "python@"))
 
 

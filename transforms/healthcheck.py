@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 
-from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
+from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage, env_pairs
 from optimizer.ports import detect_port
 from optimizer.shell import server_argv, split_commands, words
 from transforms.base import Context, NotesTransform, Result
@@ -63,7 +63,7 @@ class Healthcheck(NotesTransform):
             return Result(out, notes, skipped)
         at, argv = server
         if not re.match(
-            r"^(docker\.io/)?(library/)?python:", out.resolve(base_stage(out, stage).base)
+            rf"^{OFFICIAL_PREFIX}python:", out.resolve(base_stage(out, stage).base)
         ):
             skipped.append(
                 "the final image is not built on a python image, so which Python it has is "

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from optimizer.composefiles import find_compose_files
 from optimizer.deps import requirement_file_options
-from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs
+from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage, env_pairs
 from optimizer.shell import (
     TOOLS,
     Segment,
@@ -154,7 +154,7 @@ class MultiStage(NotesTransform):
             )
             return Result(out, notes, skipped)
         # `FROM python` without a tag is the official image too (python:latest).
-        official = re.match(r"^(docker\.io/)?(library/)?python(:|@|$)", resolved)
+        official = re.match(rf"^{OFFICIAL_PREFIX}python(:|@|$)", resolved)
         if "alpine" in resolved or not official:
             # A distribution image (ubuntu, debian) runs Debian's python3: it has no `python`,
             # no venv module without python3-venv, and its apt lines mix the interpreter with
@@ -1411,7 +1411,7 @@ _DISTRIBUTION_IMAGES = frozenset(
 )
 
 _FULL_PYTHON = re.compile(
-    r"^(?:docker\.io/)?(?:library/)?python:\d+(?:\.\d+)*(?:-(?:bookworm|bullseye|buster|trixie))?$"
+    rf"^{OFFICIAL_PREFIX}python:\d+(?:\.\d+)*(?:-(?:bookworm|bullseye|buster|trixie))?$"
 )
 
 # Debian packages the full python images (buildpack-deps) carry, checked with dpkg -s on the

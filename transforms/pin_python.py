@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optimizer.dockerfile import Dockerfile
+from optimizer.dockerfile import Dockerfile, official_python_name
 from transforms.base import Context, NotesTransform, Result
 from transforms.raw_edit import Edit, apply_edits
 
@@ -30,7 +30,6 @@ _OLDEST_MINOR = 6
 # What a range may pin (the newest it allows wins) and which exact minors count.
 _RANGE_MINORS = tuple(range(_OLDEST_MINOR, NEWEST_MINOR + 1))
 _EXACT_MINORS = range(_OLDEST_MINOR, 100)
-_PREFIXES = ("docker.io/library/", "library/", "docker.io/")
 
 
 @dataclass(frozen=True)
@@ -89,10 +88,7 @@ class PinPython(NotesTransform):
 
 
 def _image_name(reference: str) -> str:
-    name = reference.lower()
-    for prefix in _PREFIXES:
-        name = name.removeprefix(prefix)
-    return name
+    return official_python_name(reference.lower())
 
 
 def _unpinned(reference: str) -> bool:

@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Callable, Iterable, Iterator
 
 from optimizer.composefiles import find_compose_files
-from optimizer.dockerfile import Dockerfile, Instruction, Stage
+from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage
 from optimizer.shell import classify, inner_commands, program, split_commands
 from optimizer.syspkgs import (
     FULL_IMAGE_TOOLS,
@@ -33,7 +33,7 @@ from transforms.image_paths import context_reader
 from transforms.raw_edit import Edit, apply_edits, indent_like, keep_indent
 
 _PYTHON = re.compile(
-    r"^(?P<repo>(?:docker\.io/)?(?:library/)?python):(?P<version>\d+(?:\.\d+)*)"
+    rf"^(?P<repo>{OFFICIAL_PREFIX}python):(?P<version>\d+(?:\.\d+)*)"
     r"(?:-(?P<release>bookworm|bullseye|buster|trixie))?$"
 )
 

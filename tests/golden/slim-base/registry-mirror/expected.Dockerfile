@@ -1,0 +1,6 @@
+FROM mirror.gcr.io/library/python:3.11-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
