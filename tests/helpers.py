@@ -58,3 +58,19 @@ def snapshot(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def lab_script(name: str) -> Path:
+    """A script of the container lab (`images-up`), found as scripts/setup finds the lab:
+    DJ_OPTIMIZE_LAB, else ../shared/lab or ../../shared/lab from the repository, else
+    /work/shared/lab. A clone anywhere (CI's, a worktree's) finds the same lab."""
+    import os
+
+    repo = Path(__file__).resolve().parent.parent
+    candidates = [Path(os.environ["DJ_OPTIMIZE_LAB"])] if os.environ.get("DJ_OPTIMIZE_LAB") else []
+    candidates += [repo.parent / "shared" / "lab", repo.parent.parent / "shared" / "lab",
+                   Path("/work/shared/lab")]
+    for lab in candidates:
+        if (lab / name).is_file():
+            return lab / name
+    raise FileNotFoundError(f"no container lab with {name} in {[str(c) for c in candidates]}")

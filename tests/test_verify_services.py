@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.verify import services
 from optimizer.verify.runplan import ServiceSpec
 from optimizer.verify.services import container_name, tcp_ready
 
@@ -228,3 +229,35 @@ def test_a_second_signal_does_not_replace_where_the_run_was(
         signal.signal(signal.SIGINT, previous)
     assert report.verdict_reasons[0].cause == ["it was at: before: cold build (--no-cache)"]
     assert "SIGINT: still cleaning up, please wait" in shown
+
+
+@pytest.mark.parametrize(
+    ("image", "command", "entrypoint", "expected"),
+    [
+        ("postgres:17", ["-c", "fsync=off"], None, ["postgres", "-c", "fsync=off"]),
+        ("docker.io/library/postgres", ["-c", "x=1"], None, ["postgres", "-c", "x=1"]),
+        ("redis:7-alpine", ["--appendonly", "yes"], None,
+         ["redis-server", "--appendonly", "yes", "--protected-mode", "no", "--bind", "0.0.0.0"]),
+        ("redis:7", ["/etc/redis.conf"], None, ["redis-server", "/etc/redis.conf"]),
+        ("redis:7", ["redis-server", "--bind", "0.0.0.0"], None,
+         ["redis-server", "--bind", "0.0.0.0"]),
+        ("mariadb:10.11", ["--character-set-server=utf8mb4"], None,
+         ["mariadbd", "--character-set-server=utf8mb4"]),
+        ("mysql:8", ["--default-authentication-plugin=mysql_native_password"], None,
+         ["mysqld", "--default-authentication-plugin=mysql_native_password"]),
+        # A whole command, an entrypoint of the service's own, another image: as written.
+        ("postgres:17", ["postgres", "-c", "fsync=off"], None, ["postgres", "-c", "fsync=off"]),
+        ("redis:7", ["redis-server", "--save", ""], None,
+         ["redis-server", "--save", "", "--protected-mode", "no", "--bind", "0.0.0.0"]),
+        ("redis:7", ["sh", "-c", "redis-server"], None, ["sh", "-c", "redis-server"]),
+        ("postgres:17", ["-c", "fsync=off"], ["/init.sh"], ["-c", "fsync=off"]),
+        ("postgis/postgis:16-3.4", ["-c", "fsync=off"], None, ["-c", "fsync=off"]),
+        ("registry:5000/postgres", ["-c", "x=1"], None, ["-c", "x=1"]),
+        ("postgres:17", None, None, None),
+    ],
+)
+def test_an_options_only_command_gets_the_official_images_server(
+    image: str, command: list[str] | None, entrypoint: list[str] | None,
+    expected: list[str] | None,
+) -> None:
+    assert services.server_command(image, command, entrypoint) == expected

@@ -19,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import lab_script
 
 from optimizer import engine
 from optimizer.pipeline import optimize
@@ -54,8 +55,8 @@ def _images() -> None:
         pytest.skip(f"lab images missing: {missing} (run ../shared/lab/images-up)")
     if not engine.image_exists("postgres:16"):
         # The compose file pins postgres:16, as real ones pin versions: tag the stand-in.
-        lab = Path(__file__).resolve().parents[3] / "shared" / "lab" / "images-up"
-        subprocess.run([str(lab), "--alias", "postgres:16"], check=True, timeout=120)
+        subprocess.run([str(lab_script("images-up")), "--alias", "postgres:16"], check=True,
+                       timeout=120)
 
 
 def _run(root: Path, flags: Flags) -> VerifyReport:
@@ -156,3 +157,20 @@ def test_no_cmd_runs_compose_command(tmp_path: Path) -> None:
     assert plan["command_source"] == "compose service web"
     assert plan["command"][0] == "gunicorn"
     assert report.before.port == report.after.port == 8000
+
+
+def test_service_commands_of_options_only(tmp_path: Path) -> None:
+    """`command: -c fsync=off` on postgres and `command: --appendonly no` on redis: the
+    official images put their server in front; verify says so outright, so the lab's stand-ins
+    (whose entrypoints run the command as written) start the same."""
+    root = _copy(tmp_path)
+    compose = root / "docker-compose.yml"
+    text = compose.read_text()
+    assert "    image: postgres:16\n" in text and "    image: redis:7\n" in text
+    compose.write_text(
+        text.replace(
+            "    image: postgres:16\n", "    image: postgres:16\n    command: -c fsync=off\n"
+        ).replace("    image: redis:7\n", "    image: redis:7\n    command: --appendonly no\n")
+    )
+    report = _run(root, Flags())
+    _assert_served_from_postgres_and_redis(report)

@@ -101,6 +101,46 @@ def missing_images(specs: tuple[ServiceSpec, ...] | list[ServiceSpec]) -> list[s
     return missing
 
 
+# The official images' entrypoints put their server in front of a command that is only its
+# options (`command: -c fsync=off` runs `postgres -c fsync=off`; redis: options or a .conf file).
+_SERVERS = {
+    "postgres": "postgres", "mysql": "mysqld", "mariadb": "mariadbd", "redis": "redis-server",
+}
+
+
+def server_command(
+    image: str, command: list[str] | None, entrypoint: list[str] | None
+) -> list[str] | None:
+    """A compose `command:` of options only, with the official image's server in front, as its
+    entrypoint does. Said outright, it starts the same on Docker Hub's image and on a stand-in
+    whose entrypoint runs its arguments as they are (the lab's postgres exited: `exec: -c: not
+    found`, tomwojcik/django-fly.io-example-project)."""
+    if not command or entrypoint is not None:
+        return command
+    ref = image.split("@", 1)[0]
+    name, colon, tag = ref.rpartition(":")
+    if not colon or "/" in tag:  # no tag, or the colon was a registry's port
+        name = ref
+    name = name.removeprefix("docker.io/").removeprefix("library/")
+    server = _SERVERS.get(name)
+    if server is None:
+        return command
+    first = command[0]
+    if first.startswith("-") or (server == "redis-server" and first.endswith(".conf")):
+        command = [server, *command]
+    if (
+        server == "redis-server"
+        and command[0] == "redis-server"
+        and not any(w.endswith(".conf") or w in {"--bind", "--protected-mode"} for w in command)
+    ):
+        # Docker Hub's image builds redis with protected mode off and every interface bound; a
+        # redis built with upstream's defaults (the lab's stand-in among them) listens on
+        # loopback only once a command replaces its CMD, and the app's container could not
+        # reach it (`command: redis-server --appendonly yes`). Said outright, it is the same.
+        command = [*command, "--protected-mode", "no", "--bind", "0.0.0.0"]
+    return command
+
+
 def container_name(run_id: str, side: str, spec: ServiceSpec) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in spec.name)
     return f"{run_id}-{side}-svc-{safe}"
@@ -130,7 +170,7 @@ def start(
                 port=port,
                 env=spec.environment,
                 network=network,
-                command=spec.command,
+                command=server_command(spec.image, spec.command, spec.entrypoint),
                 entrypoint=spec.entrypoint,
                 labels=labels,
                 aliases=[spec.name, *spec.aliases],
