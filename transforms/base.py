@@ -54,6 +54,14 @@ class Context:
                 return text
         return None
 
+    def compose_directories(self) -> list[Path]:
+        """Where a compose file that builds this Dockerfile may sit: the context, the
+        Dockerfile's directory, and two levels above the context (`build: ./app` at the
+        repository root, cookiecutter's compose/production/django/Dockerfile)."""
+        dockerfile = (self.context_dir / self.dockerfile_path).resolve()
+        context = self.context_dir.resolve()
+        return list(dict.fromkeys([context, dockerfile.parent, *list(context.parents)[:2]]))
+
     def read_disk(self, relpath: str) -> str | None:
         path = self.context_dir / relpath
         try:

@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from optimizer.compose import BindMount, ComposeProject
 
 _Reader = Callable[[str], str | None]
-_COMPOSE_LEVELS_UP = 2
 # `runserver` as a command word: not the name of a script (`/app/runserver.sh`, which may well
 # start gunicorn).
 _DEV_SERVER = re.compile(r"(?<![\w./-])runserver(_plus)?(?![\w./-])")
@@ -132,10 +131,7 @@ def _compose_dev(
     for_user: bool,
 ) -> str | None:
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    context = ctx.context_dir.resolve()
-    for directory in dict.fromkeys(
-        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
-    ):
+    for directory in ctx.compose_directories():
         try:
             project = load_compose(directory)
         except ComposeError:
@@ -188,10 +184,7 @@ def _deployed(ctx: Context) -> str | None:
     or starting a production server, a platform's config, or a CI workflow that builds
     images. Read as text: an override file alone is no valid compose project."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    context = ctx.context_dir.resolve()
-    for directory in dict.fromkeys(
-        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
-    ):
+    for directory in ctx.compose_directories():
         for name in _DEPLOY_FILES:
             if (directory / name).is_file():
                 return name

@@ -580,7 +580,6 @@ def _uv_blocker(
 
 
 _RUNNER_TOOLS = frozenset({"poetry", "pipenv", "uv", "uvx", "pipx", "pdm", "hatch"})
-_COMPOSE_LEVELS_UP = 2
 
 
 def _compose_runs_tool(ctx: Context, read: _Reader) -> tuple[str | None, list[str]]:
@@ -588,12 +587,9 @@ def _compose_runs_tool(ctx: Context, read: _Reader) -> tuple[str | None, list[st
     notes on compose files that could not be read). The service's command replaces CMD, so
     the Dockerfile's own CMD does not tell."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    context = ctx.context_dir.resolve()
     notes: list[str] = []
     # The compose file often sits above the context (`build: ./app` at the repository root).
-    for directory in dict.fromkeys(
-        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
-    ):
+    for directory in ctx.compose_directories():
         if not find_compose_files(directory):
             continue
         from optimizer import compose  # only with a compose file: it runs `docker compose`

@@ -629,11 +629,8 @@ def _has_useradd(base: str) -> bool:
 def _compose_commands(ctx: Context) -> list[str]:
     """command/entrypoint of the compose services that build this Dockerfile."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    context = ctx.context_dir.resolve()
     found: list[str] = []
-    for directory in dict.fromkeys(
-        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
-    ):
+    for directory in ctx.compose_directories():
         try:
             project = _load_compose(directory)
         except ComposeError:
@@ -812,11 +809,8 @@ def _compose_bind_mount(
     mounts a host directory or file over what the app writes (family-photos:
     `./media:/app/media`, `./db.sqlite3:/app/db.sqlite3`)."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    context = ctx.context_dir.resolve()
     # The compose file often sits above the context (`build: ./app` at the repository root).
-    directories = list(
-        dict.fromkeys([context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]])
-    )
+    directories = ctx.compose_directories()
     notes: list[str] = []
     for directory in directories:
         try:
@@ -878,9 +872,6 @@ def _compose_bind_mount(
                 notes,
             )
     return None, notes
-
-
-_COMPOSE_LEVELS_UP = 2
 
 
 _BASE_NAMES = {"BASE_DIR", "PROJECT_DIR", "ROOT_DIR", "PROJECT_ROOT"}

@@ -402,20 +402,12 @@ def _needed_packages(
     return result, list(dict.fromkeys(reasons)) if result else [], before
 
 
-# How far above the build context a compose file that builds the image is looked for (the
-# compose file often sits above the context: `build: ./app` at the repository root).
-_COMPOSE_LEVELS_UP = 2
-
-
 def _compose_run_commands(ctx: Context) -> Iterator[tuple[str, list[list[str]]]]:
     """(service, the commands it runs in the image: entrypoint + command, healthcheck test) for
     each compose service that builds this Dockerfile. A compose file Compose cannot read gives
     nothing: multi-stage already says so when it matters there."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    context = ctx.context_dir.resolve()
-    for directory in dict.fromkeys(
-        [context, dockerfile.parent, *list(context.parents)[:_COMPOSE_LEVELS_UP]]
-    ):
+    for directory in ctx.compose_directories():
         if not find_compose_files(directory):
             continue
         from optimizer import compose  # only with a compose file: it runs `docker compose`
