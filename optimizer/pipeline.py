@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -350,6 +350,22 @@ def missing_copy_sources(dockerfile: Dockerfile, context_dir: Path) -> str | Non
     """The first COPY/ADD source from the context that `context_dir` does not hold (a glob
     matching nothing counts); None when every source is there or cannot be told (a variable
     without a value, a URL, another stage or image)."""
+    for written, env in _context_copy_sources(dockerfile):
+        source = expand(written, env)
+        if "$" in source or "://" in source or source.startswith("git@"):
+            continue
+        rel = context_source(source)
+        if any(c in rel for c in "*?["):
+            if not any(context_dir.glob(rel)):
+                return source
+        elif not (context_dir / rel).exists():
+            return source
+    return None
+
+
+def _context_copy_sources(dockerfile: Dockerfile) -> Iterator[tuple[str, dict[str, str]]]:
+    """Each COPY/ADD source taken from the build context (not `--from` a stage or image), as
+    written, with what its stage's variables mean."""
     for stage in dockerfile.stages():
         env = dockerfile.stage_vars(stage)
         for _, ins in dockerfile.iter_stage(stage):
@@ -357,16 +373,7 @@ def missing_copy_sources(dockerfile: Dockerfile, context_dir: Path) -> str | Non
                 continue
             parts = ins.exec_form or ins.args.split()
             for source in parts[:-1]:
-                source = expand(source, env)
-                if "$" in source or "://" in source or source.startswith("git@"):
-                    continue
-                rel = context_source(source)
-                if any(c in rel for c in "*?["):
-                    if not any(context_dir.glob(rel)):
-                        return source
-                elif not (context_dir / rel).exists():
-                    return source
-    return None
+                yield source, env
 
 
 def compose_build_context(dockerfile_path: Path) -> tuple[Path, str] | None:
@@ -433,13 +440,7 @@ def _building_context(
 def _unresolved_copy_source(dockerfile: Dockerfile) -> str | None:
     """A COPY/ADD source from the context spelled with a variable the Dockerfile gives no value
     (netbox-docker: `COPY ${NETBOX_PATH} /opt/netbox`, filled by its build script)."""
-    for stage in dockerfile.stages():
-        env = dockerfile.stage_vars(stage)
-        for _, ins in dockerfile.iter_stage(stage):
-            if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
-                continue
-            parts = ins.exec_form or ins.args.split()
-            for source in parts[:-1]:
-                if "$" in source and "$" in expand(source, env):
-                    return source
+    for source, env in _context_copy_sources(dockerfile):
+        if "$" in source and "$" in expand(source, env):
+            return source
     return None
