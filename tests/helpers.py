@@ -74,3 +74,15 @@ def lab_script(name: str) -> Path:
         if (lab / name).is_file():
             return lab / name
     raise FileNotFoundError(f"no container lab with {name} in {[str(c) for c in candidates]}")
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def example_copy(name: str, target: Path) -> Path:
+    """A copy of examples/<name> at `target` without its reviewed outputs (*.expected), so the
+    tool sees the project as a user's checkout."""
+    shutil.copytree(EXAMPLES / name, target)
+    for reviewed in ("Dockerfile.expected", "dockerignore.expected"):
+        (target / reviewed).unlink(missing_ok=True)
+    return target

@@ -6,23 +6,19 @@ a second `--bind 0.0.0.0:8000` went into the ENTRYPOINT, beside the CMD's own. `
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers import example_copy
 from typer.testing import CliRunner
 
 from optimizer.cli import app
 
 pytestmark = pytest.mark.engine
-EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 def test_bind_in_the_cmd_of_an_entrypoint_server_is_fixed_there(tmp_path: Path) -> None:
-    root = tmp_path / "app"
-    shutil.copytree(EXAMPLES / "01-tutorial", root)
-    for name in ("Dockerfile.expected", "dockerignore.expected"):
-        (root / name).unlink(missing_ok=True)
+    root = example_copy("01-tutorial", tmp_path / "app")
     dockerfile = root / "Dockerfile"
     text = dockerfile.read_text()
     assert "CMD python manage.py runserver 0.0.0.0:8000" in text

@@ -5,18 +5,17 @@ psycopg2 loaded from the venv, and neither uv nor pip in the venv."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
+from helpers import example_copy
 from typer.testing import CliRunner
 
 from optimizer.cli import app
 
 pytestmark = pytest.mark.engine
-EXAMPLES = Path(__file__).parent.parent / "examples"
 _LABEL = "dj-optimize.test=installer-uv"
 
 
@@ -27,10 +26,7 @@ def _docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
 
 
 def test_uv_builder_verifies_and_ships_no_installer(tmp_path: Path) -> None:
-    root = tmp_path / "app"
-    shutil.copytree(EXAMPLES / "01-tutorial", root)
-    for name in ("Dockerfile.expected", "dockerignore.expected"):
-        (root / name).unlink(missing_ok=True)
+    root = example_copy("01-tutorial", tmp_path / "app")
     result = CliRunner().invoke(
         app, ["--installer", "uv", "--verify", "--write", str(root / "Dockerfile")]
     )

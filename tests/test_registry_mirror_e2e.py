@@ -5,18 +5,17 @@ image, final stage on the same mirror's -slim. `--verify --write` on example 01 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
+from helpers import example_copy
 from typer.testing import CliRunner
 
 from optimizer.cli import app
 
 pytestmark = pytest.mark.engine
-EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 def _docker(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -33,10 +32,7 @@ def test_official_image_through_a_registry_mirror_is_split_and_slimmed(tmp_path:
         for source, tag in zip(("python:3.11", "python:3.11-slim"), tags, strict=True):
             tagged = _docker("tag", source, tag)
             assert tagged.returncode == 0, tagged.stderr
-        root = tmp_path / "app"
-        shutil.copytree(EXAMPLES / "01-tutorial", root)
-        for name in ("Dockerfile.expected", "dockerignore.expected"):
-            (root / name).unlink(missing_ok=True)
+        root = example_copy("01-tutorial", tmp_path / "app")
         dockerfile = root / "Dockerfile"
         text = dockerfile.read_text()
         assert text.startswith("FROM python:3.11\n")

@@ -6,18 +6,17 @@ one (it is what installs into the venv); the final image's venv has psycopg2 and
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
+from helpers import example_copy
 from typer.testing import CliRunner
 
 from optimizer.cli import app
 
 pytestmark = pytest.mark.engine
-EXAMPLES = Path(__file__).parent.parent / "examples"
 _LABEL = "dj-optimize.test=upgrade-pip"
 
 
@@ -34,10 +33,7 @@ def _pip_version(text: str) -> tuple[int, ...]:
 
 
 def test_upgraded_base_pip_fills_a_venv_without_pip(tmp_path: Path) -> None:
-    root = tmp_path / "app"
-    shutil.copytree(EXAMPLES / "01-tutorial", root)
-    for name in ("Dockerfile.expected", "dockerignore.expected"):
-        (root / name).unlink(missing_ok=True)
+    root = example_copy("01-tutorial", tmp_path / "app")
     dockerfile = root / "Dockerfile"
     original = dockerfile.read_text()
     assert "RUN pip install -r requirements.txt" in original
