@@ -25,7 +25,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from optimizer.composefiles import find_compose_files
+from optimizer.composefiles import ComposeError
 from optimizer.deps import requirement_file_options
 from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage, env_pairs
 from optimizer.shell import (
@@ -52,7 +52,7 @@ from optimizer.syspkgs import (
 from transforms import uv_installer
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
-from transforms.dev_image import dev_only
+from transforms.dev_image import dev_only, load_compose
 from transforms.image_paths import context_reader
 from transforms.raw_edit import (
     Edit,
@@ -590,13 +590,10 @@ def _compose_runs_tool(ctx: Context, read: _Reader) -> tuple[str | None, list[st
     notes: list[str] = []
     # The compose file often sits above the context (`build: ./app` at the repository root).
     for directory in ctx.compose_directories():
-        if not find_compose_files(directory):
-            continue
-        from optimizer import compose  # only with a compose file: it runs `docker compose`
-
         try:
-            project = compose.load(directory)
-        except compose.ComposeError as exc:
+            # Read once per content for every transform that asks (`docker compose config`).
+            project = load_compose(directory)
+        except ComposeError as exc:
             notes.append(
                 f"compose file in {directory.name or directory} not read ({exc}); the commands "
                 "its services run were not checked for tools the builder keeps"

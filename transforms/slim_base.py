@@ -16,7 +16,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator
 
-from optimizer.composefiles import find_compose_files
+from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage
 from optimizer.shell import classify, inner_commands, program, split_commands
 from optimizer.syspkgs import (
@@ -27,7 +27,7 @@ from optimizer.syspkgs import (
     system_needs,
 )
 from transforms.base import Context, Result
-from transforms.dev_image import dev_only
+from transforms.dev_image import dev_only, load_compose
 from transforms.dockerignore import runs_git_at_run_time
 from transforms.image_paths import context_reader
 from transforms.raw_edit import Edit, apply_edits, indent_like, keep_indent
@@ -408,13 +408,10 @@ def _compose_run_commands(ctx: Context) -> Iterator[tuple[str, list[list[str]]]]
     nothing: multi-stage already says so when it matters there."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
     for directory in ctx.compose_directories():
-        if not find_compose_files(directory):
-            continue
-        from optimizer import compose  # only with a compose file: it runs `docker compose`
-
         try:
-            project = compose.load(directory)
-        except compose.ComposeError:
+            # Read once per content for every transform that asks (`docker compose config`).
+            project = load_compose(directory)
+        except ComposeError:
             continue
         if project is None:
             continue
