@@ -50,6 +50,17 @@ OFFICIAL_PREFIX = (
 _OFFICIAL_PYTHON_NAME = re.compile(rf"^{OFFICIAL_PREFIX}(?=python(?::|@|$))")
 
 
+def image_name_and_tag(reference: str) -> tuple[str, str]:
+    """(name, tag) of an image reference, its digest left out: `python:3.11-slim@sha256:..` ->
+    (python, 3.11-slim). No tag gives "", also where the only colon is a registry's port
+    (`registry:5000/library/python`)."""
+    ref = reference.strip().split("@", 1)[0]
+    name, colon, tag = ref.rpartition(":")
+    if not colon or "/" in tag or not name:
+        return ref, ""
+    return name, tag
+
+
 def official_python_name(reference: str) -> str:
     """`reference` without the registry and namespace of an official python image
     (`public.ecr.aws/docker/library/python:3.11` -> `python:3.11`); any other image as it is."""

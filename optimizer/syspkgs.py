@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from optimizer.context import normalize_name
 from optimizer.deps import EXTRA_DISTRIBUTIONS, SDIST
+from optimizer.dockerfile import image_name_and_tag
 
 RELEASES = ("bullseye", "bookworm", "trixie")
 DEFAULT_RELEASE = "bookworm"
@@ -503,11 +504,7 @@ def debian_release(base_image: str) -> str:
     An explicit codename in the tag wins. Otherwise the python version decides: the images for
     3.13 and later are trixie, earlier ones bookworm. Anything unrecognised is taken as bookworm.
     """
-    reference = base_image.strip().split("@", 1)[0]
-    name, _, tag = reference.rpartition(":")
-    if "/" in tag or not name:
-        # The colon was a registry port (or absent): there is no tag.
-        name, tag = reference, ""
+    name, tag = image_name_and_tag(base_image)
     lowered = tag.lower()
     for codename in RELEASES:
         if codename in lowered:
@@ -528,7 +525,7 @@ def debian_release(base_image: str) -> str:
 def archived_release(base_image: str) -> str | None:
     """The archived Debian release a base image's tag names (`python:3.8-slim-buster`), if it
     names one: an apt-get install added there would fail where the original built."""
-    tag = base_image.strip().split("@", 1)[0].rpartition(":")[2].lower()
+    tag = image_name_and_tag(base_image)[1].lower()
     return next((r for r in ARCHIVED_RELEASES if r in tag), None)
 
 

@@ -329,3 +329,8 @@ def test_split_on_an_archived_release_that_needs_apt_is_left_alone(tmp_path: Pat
     )
     note = next(n for n in notes if "buster" in n)
     assert "apt-get install libpq5" in note and "left single-stage" in note, note
+
+
+def test_archived_release_is_read_from_the_tag_only() -> None:
+    # A registry host that names a codename is not a tag (no tag at all here).
+    assert archived_release("registry.buster.example/library/python") is None

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer import engine
+from optimizer.dockerfile import image_name_and_tag
 from optimizer.verify import health
 from optimizer.verify.runplan import ServiceSpec, family
 
@@ -117,11 +118,7 @@ def server_command(
     found`, tomwojcik/django-fly.io-example-project)."""
     if not command or entrypoint is not None:
         return command
-    ref = image.split("@", 1)[0]
-    name, colon, tag = ref.rpartition(":")
-    if not colon or "/" in tag:  # no tag, or the colon was a registry's port
-        name = ref
-    name = name.removeprefix("docker.io/").removeprefix("library/")
+    name = image_name_and_tag(image)[0].removeprefix("docker.io/").removeprefix("library/")
     server = _SERVERS.get(name)
     if server is None:
         return command
