@@ -67,7 +67,7 @@ class FixCmdBinding(NotesTransform):
         # container runs both as one command, so the bind is judged and fixed on the whole.
         with_cmd = _entry_with_cmd(out, index)
         if with_cmd is not None:
-            ins = with_cmd[1]
+            ins = with_cmd
         platform = _platform_port_file(ctx)
         if platform is not None and _gunicorn_default_bind(
             ins, _stage_env(out), context_reader(out, ctx)
@@ -76,15 +76,14 @@ class FixCmdBinding(NotesTransform):
             # that sets it (Heroku) keeps working, which a fixed --bind would override.
             out.insert_before(index, Instruction.new("ENV", f"PORT={port}"))
             index += 1
-            if with_cmd is not None:
-                with_cmd = (with_cmd[0] + 1, with_cmd[1])
             notes.append(
                 f"added ENV PORT={port}: gunicorn has no --bind and listens on 0.0.0.0:$PORT "
                 f"when PORT is set (else 127.0.0.1:8000); the project runs where the platform "
                 f"sets PORT ({platform}), so its value still wins over this default, where a "
                 "--bind would override it"
             )
-            ins = out.instructions[index] if with_cmd is None else with_cmd[1]
+            if with_cmd is None:
+                ins = out.instructions[index]
         fixed = _fix_instruction(
             ins, port, ctx, (_stage_env(out), context_reader(out, ctx)), notes, skipped
         )
@@ -93,7 +92,7 @@ class FixCmdBinding(NotesTransform):
         new_ins, server, bound_port = fixed
         if with_cmd is None:
             out.instructions[index] = new_ins
-        elif not _split_into(out, index, with_cmd[0], new_ins, skipped):
+        elif not _split_into(out, index, new_ins, skipped):
             return Result(dockerfile.copy(), [], skipped)
 
         parent = _parent_runner(new_ins)
@@ -318,33 +317,41 @@ def _cmd_as_argument(dockerfile: Dockerfile, target: int, ctx: Context) -> str |
     )
 
 
-def _entry_with_cmd(dockerfile: Dockerfile, index: int) -> tuple[int, Instruction] | None:
+def _final_cmd(dockerfile: Dockerfile) -> int | None:
+    """Index of the final stage's CMD (its last), if it has one."""
+    found = None
+    for n, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        if ins.keyword == "CMD":
+            found = n
+    return found
+
+
+def _entry_with_cmd(dockerfile: Dockerfile, index: int) -> Instruction | None:
     """When the server is an exec-form ENTRYPOINT and the final stage has an exec-form CMD, the
-    CMD's index and the command the container runs (the CMD's words are the ENTRYPOINT's
-    arguments), as one exec-form instruction at the CMD's line. Else None."""
+    command the container runs (the CMD's words are the ENTRYPOINT's arguments), as one
+    exec-form instruction at the CMD's line. Else None."""
     entry = dockerfile.instructions[index]
     if entry.keyword != "ENTRYPOINT" or entry.exec_form is None or _script_of(entry)[1]:
         return None  # shell form, or `["sh", "-c", ...]`, which ignores the CMD's words
-    cmd_at = None
-    for n, ins in dockerfile.iter_stage(dockerfile.final_stage()):
-        if ins.keyword == "CMD":
-            cmd_at = n
+    cmd_at = _final_cmd(dockerfile)
     if cmd_at is None:
         return None
     cmd = dockerfile.instructions[cmd_at]
     if not cmd.exec_form:
         return None
     whole = Instruction.new("ENTRYPOINT", json.dumps([*entry.exec_form, *cmd.exec_form]))
-    return cmd_at, dataclasses.replace(whole, line=cmd.line)
+    return dataclasses.replace(whole, line=cmd.line)
 
 
 def _split_into(
-    dockerfile: Dockerfile, entry_at: int, cmd_at: int, whole: Instruction, skipped: list[str]
+    dockerfile: Dockerfile, entry_at: int, whole: Instruction, skipped: list[str]
 ) -> bool:
     """Write a fixed ENTRYPOINT+CMD command back into the two instructions. What changed after
     the ENTRYPOINT's words goes into the CMD (an added `--bind` too: a CMD given at run time,
     compose's `command:`, replaces it instead of binding twice); a change inside them goes into
     the ENTRYPOINT. A change to both, or a command that needs a shell now, is left alone."""
+    cmd_at = _final_cmd(dockerfile)
+    assert cmd_at is not None  # `_entry_with_cmd` found it, and nothing removes a CMD
     entry = dockerfile.instructions[entry_at]
     cmd = dockerfile.instructions[cmd_at]
     assert entry.exec_form is not None and cmd.exec_form is not None
