@@ -261,3 +261,8 @@ def test_an_options_only_command_gets_the_official_images_server(
     expected: list[str] | None,
 ) -> None:
     assert services.server_command(image, command, entrypoint) == expected
+
+
+def test_container_names_keep_only_what_docker_allows() -> None:
+    spec = ServiceSpec(name="café db", image="postgres:17")
+    assert container_name("djopt-verify-1", "after", spec) == "djopt-verify-1-after-svc-caf--db"

@@ -685,6 +685,7 @@ def derive(
         # starts them with the app and they run the rewrite's image too, under its user, PATH
         # and venv, so each is started beside the app and watched (verify/workers.py). Drako06's
         # celery and celery-beat were never run: nothing said so.
+        active = set(compose.profiles) if compose is not None else set()
         for other in (
             compose.building(dockerfile_path)
             if compose is not None and dockerfile_path is not None
@@ -692,7 +693,6 @@ def derive(
         ):
             if other.name == app.name:
                 continue
-            active = set(compose.profiles) if compose is not None else set()
             if other.raw.get("profiles") and not (set(other.raw["profiles"]) & active):
                 notes.append(
                     f"compose service {other.name!r} runs this image only under a profile "

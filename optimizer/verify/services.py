@@ -19,6 +19,7 @@ which check was replaced (`health_note`): the service is a dependency, not what 
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import struct
 import time
@@ -138,9 +139,14 @@ def server_command(
     return command
 
 
+def safe_name(name: str) -> str:
+    """A compose service's name as part of a container name, which docker allows only ASCII
+    letters, digits, `_`, `.` and `-` in."""
+    return re.sub(r"[^a-zA-Z0-9_.-]", "-", name)
+
+
 def container_name(run_id: str, side: str, spec: ServiceSpec) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in spec.name)
-    return f"{run_id}-{side}-svc-{safe}"
+    return f"{run_id}-{side}-svc-{safe_name(spec.name)}"
 
 
 def start(

@@ -34,6 +34,7 @@ from typing import Any
 
 from optimizer import engine
 from optimizer.verify.report import Reason, SideReport
+from optimizer.verify.services import safe_name
 
 # How long a worker must stay up to count as started: Celery's worker imports the Django app
 # and connects to the broker within a few seconds; one that cannot exits well within this.
@@ -118,7 +119,7 @@ def start(
     for spec in specs:
         worker = WorkerRun(spec.name, shown_command(spec.command, spec.entrypoint))
         runs.append(worker)
-        name = f"{run_id}-{side}-worker-{_safe(spec.name)}"
+        name = f"{run_id}-{side}-worker-{safe_name(spec.name)}"
         register(name)
         try:
             containers[spec.name] = engine.run_container(
@@ -281,6 +282,3 @@ def _last(worker: WorkerRun) -> str:
     )
     return f"; its log ends: {last[-200:]}" if last else ""
 
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9_.-]", "-", name)
