@@ -28,8 +28,8 @@ def test_default_mounts_caches_in_the_builder_only(tmp_path: Path) -> None:
     builder, final = text.split("\nFROM python:3.11-slim\n")
     # The lean venv is created by the install's own RUN.
     assert (
-        "RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv"
-        " \\\n    && pip install" in builder
+        "RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip"
+        " --system-site-packages /opt/venv \\\n    && pip install" in builder
     )
     assert "--mount" not in final
 

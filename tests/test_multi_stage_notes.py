@@ -159,19 +159,42 @@ def _runs(text: str) -> list[str]:
     return [line for line in joined.splitlines() if line.startswith("RUN ")]
 
 
+def test_lean_venv_sees_the_images_packages(tmp_path: Path) -> None:
+    """A lean venv of pip's is made with --system-site-packages: the image's setuptools builds
+    the source packages and is there at run time, as for the original's install, so no
+    pkg_resources check; only the pip of a builder that upgrades setuptools in the image
+    (below) gets an isolated venv and the check."""
+    text = _rewrite(
+        tmp_path,
+        "FROM python:3.11\nWORKDIR /app\nRUN pip install --upgrade pip\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n',
+    )
+    runs = _runs(text)
+    creating = [r for r in runs if "python -m venv" in r]
+    assert len(creating) == 1, text
+    assert "python -m venv --without-pip --system-site-packages /opt/venv " in creating[0]
+    assert not any("pkg_resources" in r and "grep" in r for r in runs), text
+
+
+_UPGRADES_SETUPTOOLS = "RUN pip install --upgrade pip setuptools\n"
+
+
 def test_setuptools_check_rides_on_the_install_run(tmp_path: Path) -> None:
-    """On a base that ships setuptools the pkg_resources check ends the install's own RUN: a
-    RUN of its own cost a container start on every dependency change."""
+    """On a base that ships setuptools, when the builder upgrades setuptools in the image (the
+    venv is then isolated), the pkg_resources check ends the install's own RUN: a RUN of its
+    own cost a container start on every dependency change."""
     for buildkit in (True, False):
         text = _rewrite(
             tmp_path / str(buildkit),
-            "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+            "FROM python:3.11\nWORKDIR /app\n" + _UPGRADES_SETUPTOOLS + "COPY requirements.txt .\n"
             "RUN pip install -r requirements.txt\nCOPY . .\n"
             'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n',
             buildkit=buildkit,
         )
         runs = [r for r in _runs(text) if "pkg_resources" in r and "grep" in r]
         assert len(runs) == 1, text
+        assert "--system-site-packages" not in text, text
         assert "pip install -r requirements.txt" in runs[0], runs[0]
         assert runs[0].index("pip install -r") < runs[0].index("grep"), runs[0]
         # The check's own lines, not one long line.
@@ -185,7 +208,7 @@ def test_setuptools_check_after_an_install_ending_in_a_separator_gets_a_run(
     RUN of its own there."""
     text = _rewrite(
         tmp_path,
-        "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "FROM python:3.11\nWORKDIR /app\n" + _UPGRADES_SETUPTOOLS + "COPY requirements.txt .\n"
         "RUN pip install -r requirements.txt;\nCOPY . .\n"
         'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n',
     )

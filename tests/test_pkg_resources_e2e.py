@@ -1,7 +1,11 @@
 """On the lab engine: python:3.11 ships setuptools, and packages written for it import
-pkg_resources at start (drf-yasg 1.20: `No module named 'pkg_resources'` in the lean venv of the
-rewrite, found on asfawayalk/django-celery-redis-drf-docker). The builder puts the image's own
-setuptools into the venv when something installed uses pkg_resources, and only then."""
+pkg_resources at start (drf-yasg 1.20: `No module named 'pkg_resources'` in the isolated lean
+venv of an earlier rewrite, found on asfawayalk/django-celery-redis-drf-docker). The lean venv
+now sees the image's own packages (--system-site-packages), as the original's install did: the
+final stage's slim image has the same setuptools, so nothing is copied into the venv, and pip
+builds psycopg2 with it instead of in an isolated environment. A builder that upgrades
+setuptools in the image gets the isolated venv, and the image's setuptools goes into the venv
+when something installed uses pkg_resources, and only then."""
 
 from __future__ import annotations
 
@@ -25,16 +29,21 @@ CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]
 """
 
 
-def _build_rewrite(root: Path, requirements: str) -> str:
+def _build_rewrite(
+    root: Path, requirements: str, dockerfile: str = DOCKERFILE, *, isolated: bool = False
+) -> tuple[str, str]:
+    """The rewrite's image tag and its build log."""
     for rel, text in SKELETON.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     (root / "requirements.txt").write_text(requirements)
-    (root / "Dockerfile").write_text(DOCKERFILE)
+    (root / "Dockerfile").write_text(dockerfile)
     outcome = optimize(root / "Dockerfile", root)
     rewritten = outcome.files["Dockerfile"]
     # psycopg2 builds from source: the image is split, the venv made without pip.
-    assert "--without-pip" in rewritten and "pkg_resources" in rewritten
+    assert "--without-pip" in rewritten
+    assert ("--system-site-packages" in rewritten) is not isolated
+    assert ("grep -rqs" in rewritten) is isolated  # the pkg_resources check
     (root / "Dockerfile").write_text(rewritten)
     tag = f"pkgres-{uuid.uuid4().hex[:8]}"
     build = subprocess.run(
@@ -47,7 +56,7 @@ def _build_rewrite(root: Path, requirements: str) -> str:
     if build.returncode != 0:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
         pytest.fail(build.stderr[-3000:])
-    return tag
+    return tag, build.stderr
 
 
 def _python(tag: str, code: str) -> subprocess.CompletedProcess[str]:
@@ -59,19 +68,83 @@ def _python(tag: str, code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_package_importing_pkg_resources_gets_the_images_setuptools(tmp_path: Path) -> None:
-    tag = _build_rewrite(tmp_path, "Django==5.1.4\npsycopg2==2.9.10\ndrf-yasg==1.20.0\n")
+def test_a_package_importing_pkg_resources_finds_the_images_setuptools(tmp_path: Path) -> None:
+    tag, _ = _build_rewrite(tmp_path, "Django==5.1.4\npsycopg2==2.9.10\ndrf-yasg==1.20.0\n")
+    builder = f"{tag}-builder"
     try:
-        ran = _python(tag, "import drf_yasg, setuptools; print(setuptools.__version__)")
+        # In the builder, the venv's Python finds the image's setuptools: pip builds psycopg2
+        # with it (`setup.py bdist_wheel`), not in an isolated environment it installs first.
+        subprocess.run(
+            ["docker", "build", "-q", "--target", "builder", "-t", builder, str(tmp_path)],
+            capture_output=True, text=True, timeout=900, check=True,
+            env={"DOCKER_BUILDKIT": "1", "PATH": "/usr/local/bin:/usr/bin:/bin"},
+        )
+        found = subprocess.run(
+            ["docker", "run", "--rm", builder, "/opt/venv/bin/python", "-c",
+             "import setuptools; print(setuptools.__file__)"],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert found.stdout.startswith("/usr/local/lib/python3.11/site-packages/"), found
+        ran = _python(
+            tag,
+            "import drf_yasg, setuptools, sys; print(setuptools.__version__, "
+            "setuptools.__file__.startswith(sys.prefix))",
+        )
         assert ran.returncode == 0, ran.stderr[-2000:]
         base = _python("python:3.11", "import setuptools; print(setuptools.__version__)")
-        assert ran.stdout.strip() == base.stdout.strip()  # the image's own version
+        # The image's own version, from the image, not a copy in the venv.
+        assert ran.stdout.split() == [base.stdout.strip(), "False"], ran.stdout
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag, builder], capture_output=True, timeout=120)
+
+
+def test_a_pinned_setuptools_goes_into_the_venv(tmp_path: Path) -> None:
+    """A requirement the image does not satisfy is installed into the venv, ahead of the
+    image's copy on the path."""
+    tag, _ = _build_rewrite(tmp_path, "Django==5.1.4\npsycopg2==2.9.10\nsetuptools==70.3.0\n")
+    try:
+        ran = _python(
+            tag,
+            "import setuptools, sys; print(setuptools.__version__, "
+            "setuptools.__file__.startswith(sys.prefix))",
+        )
+        assert ran.returncode == 0, ran.stderr[-2000:]
+        assert ran.stdout.split() == ["70.3.0", "True"], ran.stdout
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
 
 
-def test_without_pkg_resources_the_venv_stays_lean(tmp_path: Path) -> None:
-    tag = _build_rewrite(tmp_path, "Django==5.1.4\npsycopg2==2.9.10\n")
+# Below 81: setuptools 81 dropped pkg_resources, and with it the original breaks as well.
+UPGRADES_SETUPTOOLS = DOCKERFILE.replace(
+    "COPY . .\n", 'RUN pip install --upgrade pip "setuptools>=80,<81"\nCOPY . .\n'
+)
+
+
+def test_upgraded_setuptools_isolated_venv_gets_it_for_pkg_resources(tmp_path: Path) -> None:
+    """The builder upgrades setuptools in the image, which the final stage's image lacks: the
+    venv is isolated, and gets the builder's setuptools when an installed package uses it."""
+    tag, _ = _build_rewrite(
+        tmp_path,
+        "Django==5.1.4\npsycopg2==2.9.10\ndrf-yasg==1.20.0\n",
+        UPGRADES_SETUPTOOLS,
+        isolated=True,
+    )
+    try:
+        ran = _python(
+            tag,
+            "import drf_yasg, setuptools, sys; print(setuptools.__version__.split('.')[0], "
+            "setuptools.__file__.startswith(sys.prefix))",
+        )
+        assert ran.returncode == 0, ran.stderr[-2000:]
+        assert ran.stdout.split() == ["80", "True"], ran.stdout
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
+
+
+def test_without_pkg_resources_the_isolated_venv_stays_lean(tmp_path: Path) -> None:
+    tag, _ = _build_rewrite(
+        tmp_path, "Django==5.1.4\npsycopg2==2.9.10\n", UPGRADES_SETUPTOOLS, isolated=True
+    )
     try:
         ran = _python(tag, "import django, importlib.util as u; print(u.find_spec('setuptools'))")
         assert ran.returncode == 0, ran.stderr[-2000:]

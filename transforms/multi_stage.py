@@ -11,8 +11,10 @@ installed gcc and the -dev packages); slim-base, which runs next, turns only the
 the slim variant of the same Python and Debian release. With BuildKit (the default) the
 builder's installs keep their download caches in cache mounts, so adding one dependency does not
 download every wheel again; the final stage never has a cache. The venv is created without pip
-and filled by the base image's pip (`PIP_PYTHON`) when nothing at run time runs pip, so pip,
-setuptools and wheel do not ship.
+and filled by the base image's pip (`PIP_PYTHON`) when nothing at run time runs pip, so no copy
+of pip, setuptools or wheel ships; it sees the image's own packages (`--system-site-packages`),
+as the original's install into the image did, so source packages build with the image's
+setuptools and code importing pkg_resources finds it in the final stage's image.
 """
 
 from __future__ import annotations
@@ -439,13 +441,16 @@ class MultiStage(NotesTransform):
         final_part += after_venv
         # The image's setuptools goes back into a lean venv on bases that ship it; whether the
         # project's own code needs it is read once (a walk of its files) for the step and note.
-        keeps_setuptools = lean and _ships_setuptools(out.resolve(base))
+        # A lean venv of pip's sees the base image's own packages (`_system_site`): then the
+        # image's setuptools is there at run time as it was for the original, nothing to add.
+        system_site = lean and not use_uv and _system_site(builder_part)
+        keeps_setuptools = lean and not system_site and _ships_setuptools(out.resolve(base))
         project_pkg_resources = keeps_setuptools and _imports_pkg_resources(ctx.context_dir)
         if use_uv:
             # `to_uv` leaves every RUN without a pip install as it is.
             builder_part = [u for i in builder_part if (u := uv_installer.to_uv(i)) is not None]
         if lean:
-            builder_part = _create_lean_venv(builder_part, venv)
+            builder_part = _create_lean_venv(builder_part, venv, system_site=system_site)
             if keeps_setuptools:
                 builder_part = _keep_pkg_resources(
                     builder_part, venv, project_pkg_resources, ctx.options.buildkit, uv=use_uv
@@ -513,7 +518,15 @@ class MultiStage(NotesTransform):
             )
         elif want_uv:
             notes.append(f"--installer uv: the builder keeps pip: {uv_blocker}")
-        if lean and not use_uv:
+        if system_site:
+            notes.append(
+                f"{venv} is created without pip and filled by the base image's pip "
+                "(PIP_PYTHON); it sees the image's own packages (--system-site-packages), as the "
+                "original's install did: source packages build with the image's setuptools, "
+                "pkg_resources is there at run time, and the final image gets no copies of pip, "
+                "setuptools or wheel"
+            )
+        elif lean and not use_uv:
             notes.append(
                 f"{venv} is created without pip and filled by the base image's pip "
                 "(PIP_PYTHON): pip, setuptools and wheel stay out of the final image, where "
@@ -1229,12 +1242,40 @@ def _keep_pkg_resources(
     return [*builder[: last + 1], line, *builder[last + 1 :]]
 
 
-def _create_lean_venv(builder: list[Instruction], venv: str) -> list[Instruction]:
+def _system_site(builder: list[Instruction]) -> bool:
+    """Whether the lean venv can see the base image's site-packages, as the original's install
+    into the image did. What it sees there in the builder (pip, and setuptools and wheel up to
+    Python 3.11) is what the final stage's slim variant of the same image has, so a requirement
+    they satisfy needs no copy in the venv, and the image's setuptools is at hand for the
+    builds and at run time. Faster too: without setuptools in the venv pip built every source
+    package in an isolated environment it first installed setuptools into (psycopg2 on
+    python:3.11: 0.8 s of a 7.4 s install). Not when the builder upgrades setuptools or wheel
+    in the base image (`pip install -U pip setuptools`): the venv would rely on versions the
+    final stage's image does not have."""
+    for ins in builder:
+        if ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            targets = pip_install_targets(argv)
+            if targets is not None and _upgrades_base_pip(argv) and any(
+                spec_name(spec) != "pip" for spec in targets[1]
+            ):
+                return False
+    return True
+
+
+def _create_lean_venv(
+    builder: list[Instruction], venv: str, *, system_site: bool = False
+) -> list[Instruction]:
     """The lean venv is created by the RUN of the first install, not a RUN of its own: an empty
     venv is a few symlinks, a step of its own costs a container start and a layer on every cold
     build, and a dependency change reruns that install from an empty venv anyway. In the
     installs, `python -m pip` becomes `pip`: `python` is now the venv's, which has no pip, and
-    `pip` is the base image's, aimed at the venv by PIP_PYTHON (the same pip the user ran)."""
+    `pip` is the base image's, aimed at the venv by PIP_PYTHON (the same pip the user ran).
+    With `system_site` it sees the image's packages (`_system_site`)."""
+    options = "--without-pip --system-site-packages" if system_site else "--without-pip"
+    create = f"python -m venv {options} {venv}"
     out: list[Instruction] = []
     created = False
     # Before the venv's ENV (an upgrade of pip ahead of it), `python` and `pip` are the base
@@ -1256,7 +1297,7 @@ def _create_lean_venv(builder: list[Instruction], venv: str) -> list[Instruction
         args_at = len(ins.value) - len(ins.args)
         edits: list[Edit] = []
         if not created:
-            edits.append(Edit(args_at, args_at, f"python -m venv --without-pip {venv} && "))
+            edits.append(Edit(args_at, args_at, f"{create} && "))
             created = True
         at = 0
         for seg in split_commands(ins.args) if aimed else []:
@@ -1281,7 +1322,7 @@ def _create_lean_venv(builder: list[Instruction], venv: str) -> list[Instruction
     if not created:  # no install to carry it (not expected): a RUN of its own, as before
         at = next(k for k, i in enumerate(out)
                   if i.keyword == "ENV" and f"VIRTUAL_ENV={venv}" in i.value)
-        out.insert(at, Instruction.new("RUN", f"python -m venv --without-pip {venv}"))
+        out.insert(at, Instruction.new("RUN", create))
     return out
 
 

@@ -17,7 +17,7 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
     if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
 COPY requirements.txt .
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv \
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip --system-site-packages /opt/venv \
     && pip install -r requirements.txt
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
