@@ -1733,6 +1733,8 @@ def _for_final(
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
                 continue
         texts[k] = seg.text
+    if any(t is None for t in texts):
+        _drop_idle_cds(texts)
     kept = [t for t in texts if t is not None]
     if not any(_changes_packages(program(k)) or classify(k) != "apt" for k in kept):
         return None
@@ -1755,6 +1757,31 @@ def _for_final(
         return Instruction("RUN", " && ".join([*kept, *append]), ins.leading, None, ins.line)
     # Word edits in the user's text: the comments between the commands stay.
     return rewrite_commands(ins, texts, append=tuple(append))
+
+
+def _drop_idle_cds(texts: list[str | None]) -> None:
+    """Drop (set to None) each `cd` of the final stage's copy of a split RUN after which
+    nothing kept depends on the directory: `apt install ... && cd /code/app && poetry install
+    && rm -rf "$POETRY_CACHE_DIR"` (digital-learning-lab/webplattform) kept `cd /code/app`
+    once the install went to the builder, and the final stage, where nothing had copied
+    /code/app yet, failed there (`can't cd to /code/app`). A `cd` followed by a command that
+    uses relative paths or runs a program stays."""
+    for k, text in enumerate(texts):
+        if text is None or program(text)[:1] != ["cd"]:
+            continue
+        if all(_ignores_cwd(t) for t in texts[k + 1 :] if t is not None):
+            texts[k] = None
+
+
+def _ignores_cwd(text: str) -> bool:
+    """Whether a kept command does the same wherever it runs: apt, or a leftover command
+    (`rm`, `set`, `echo`...) whose operands are absolute paths or variables."""
+    if classify(text) == "apt":
+        return True
+    argv = program(text)
+    if not argv or argv[0] not in _LEFTOVERS or argv[0] == "cd":
+        return False
+    return all(a.startswith(("-", "/", "$")) for a in argv[1:])
 
 
 def _changes_packages(argv: list[str]) -> bool:
