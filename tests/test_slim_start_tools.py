@@ -154,3 +154,41 @@ def test_a_compose_service_building_another_image_does_not_count(tmp_path: Path)
     )
     text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
     assert "curl" not in text
+
+
+def test_stages_built_on_the_slim_stage_are_read(tmp_path: Path) -> None:
+    """wagtail/wagtail.org: `backend` names the image, `prod` and `dev` build FROM it; dev's
+    `curl ... | bash -` (NodeSource) and prod's dependency install run on the slim image too.
+    Only the base stage's RUNs were read: curl was not put back and dev failed."""
+    dockerfile = (
+        "FROM python:3.11 AS backend\nWORKDIR /app\n"
+        "RUN apt-get update && apt-get install -y rsync && rm -rf /var/lib/apt/lists/*\n"
+        "FROM backend AS prod\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n" + _CMD
+        + "FROM backend AS dev\n"
+        "RUN curl -fsSL https://deb.nodesource.com/setup_20.x | bash -\n"
+        "RUN apt-get install -y nodejs\n"
+    )
+    root = _project(tmp_path, dockerfile)
+    (root / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n")
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert "FROM python:3.11-slim AS backend" in text
+    install = next(line for line in text.splitlines() if "apt-get install" in line)
+    # curl for dev's RUN; the compiler and headers for prod's psycopg2 build.
+    assert "rsync curl" in install, text
+    assert "libpq-dev" in install and "gcc" in install, text
+
+
+def test_a_tool_a_later_stage_installs_itself_is_not_added(tmp_path: Path) -> None:
+    dockerfile = (
+        "FROM python:3.11 AS backend\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n"
+        "FROM backend AS dev\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+        "RUN curl -fsSL https://example.com/x -o /tmp/x\n" + _CMD
+    )
+    root = _project(tmp_path, dockerfile)
+    outcome = optimize(root / "Dockerfile", root, only=["slim-base"])
+    text = outcome.files["Dockerfile"]
+    assert "FROM python:3.11-slim AS backend" in text
+    assert text.count("curl") == 2, text

@@ -70,7 +70,13 @@ class SlimBase:
         if not match:
             return Result(out, notes, skipped)
         heredoc = next(
-            (i for _, i in out.iter_stage(stage) if i.opaque and i.keyword == "RUN"), None
+            (
+                i
+                for st in [stage, *(d for d, _ in built_on(out, stage))]
+                for _, i in out.iter_stage(st)
+                if i.opaque and i.keyword == "RUN"
+            ),
+            None,
         )
         if heredoc is not None:
             # Its commands are not read, so the tools and headers it needs on slim are unknown.
@@ -189,6 +195,29 @@ def _prefixed(ins: Instruction, prefix: str) -> Instruction:
             raw = ins.raw[:at] + prefix + ins.raw[at:]
             return Instruction(ins.keyword, new.value, ins.leading, raw, ins.line)
     return new
+
+
+def built_on(dockerfile: Dockerfile, stage: Stage) -> list[tuple[Stage, list[Stage]]]:
+    """The stages that build `FROM` this one, directly or through others, each with the chain
+    of stages between (its ancestors after `stage`, then itself): they run on the image this
+    stage starts from, so a change of its base changes theirs (wagtail/wagtail.org: `backend`
+    on python:3.14-trixie, then `prod` and `dev` FROM backend; dev's `curl ... | bash -`)."""
+    stages = dockerfile.stages()
+    by_name = {s.name.lower(): s for s in stages if s.name}
+    found: list[tuple[Stage, list[Stage]]] = []
+    for candidate in stages[stage.index + 1 :]:
+        chain = [candidate]
+        current = candidate
+        while True:
+            parent = by_name.get(current.base.lower())
+            if parent is None or parent.index >= current.index:
+                break
+            if parent.index == stage.index:
+                found.append((candidate, list(reversed(chain))))
+                break
+            chain.append(parent)
+            current = parent
+    return found
 
 
 def base_stage(dockerfile: Dockerfile, stage: Stage) -> Stage:
@@ -315,32 +344,50 @@ def _needed_packages(
     first_install: int | None = None
 
     def want_tools(
-        argvs: Iterable[list[str]], at: int | None, why: str, full_only: bool = True
+        argvs: Iterable[list[str]],
+        at: int | None,
+        why: str,
+        full_only: bool = True,
+        installed: frozenset[str] = frozenset(),
     ) -> None:
         """Packages for the tools these commands call. `full_only`: only those the full image
-        had; a script's branch calling another (npm, psql) never ran on it either."""
+        had; a script's branch calling another (npm, psql) never ran on it either.
+        `installed`: what a later stage built on this one installs itself before `at`."""
         nonlocal before
         for argv in argvs:
             tool = argv[0].rsplit("/", 1)[-1] if argv else ""
             if tool not in TOOL_PACKAGES or (full_only and tool not in FULL_IMAGE_TOOLS):
                 continue
-            if have & _ALSO_PROVIDED_BY.get(tool, frozenset()):
+            if (have | installed) & _ALSO_PROVIDED_BY.get(tool, frozenset()):
                 continue  # NodeSource's nodejs brings npm; Debian's npm would clash
             package = TOOL_PACKAGES[tool]
+            if package in installed:
+                continue
             if at is not None and package not in have and package not in wanted:
                 before = at if before is None else min(before, at)
             wanted.append(package)
             reasons.append(why.format(tool=tool))
 
-    for n, ins in dockerfile.iter_stage(stage):
+    # The stage's own RUNs, then those of the stages built on it: they run on the slim image
+    # too. What such a stage installs itself before a RUN counts as there for that RUN.
+    runs: list[tuple[int, Instruction, frozenset[str], str]] = [
+        (n, ins, frozenset(), "") for n, ins in dockerfile.iter_stage(stage)
+    ]
+    for later, chain in built_on(dockerfile, stage):
+        for n, ins in dockerfile.iter_stage(later):
+            own = [i for st in chain for m, i in dockerfile.iter_stage(st) if m < n]
+            where = f" (stage {later.name or later.index})"
+            runs.append((n, ins, frozenset(apt_packages(own)), where))
+    for n, ins, installed, where in runs:
         if ins.keyword != "RUN":
             continue
         # Every program of a pipeline: `curl ... | bash` needs curl.
         want_tools(
             (program(part) for seg in split_commands(ins.args) for part in _pipeline(seg.text)),
             n,
-            "RUN calls {tool}",
+            "RUN" + where + " calls {tool}",
             full_only=False,
+            installed=installed,
         )
         # Also inside `if ...; then pip install -r local.txt; else pip install -r prod.txt; fi`
         # (sleakops/example-django-celery): psycopg2's headers must be there for it.
@@ -354,7 +401,7 @@ def _needed_packages(
         # calls and the dependencies it installs need the same packages as the RUN's own.
         for name, text in _scripts(line_argvs(ins.args), read):
             argvs = list(_script_argvs(text, read))
-            want_tools(argvs, n, f"{name} calls {{tool}}")
+            want_tools(argvs, n, f"{name}{where} calls {{tool}}", installed=installed)
             if first_install is None and any(
                 classify(" ".join(shlex.quote(w) for w in argv)) == "deps" for argv in argvs
             ):
