@@ -393,11 +393,39 @@ def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:
                 names.add(_norm(token))
     if ctx.project.dependencies.has("setuptools-scm"):
         names.add("git")
+    if _build_script_runs_git(dockerfile, ctx):
+        names.add("git")
     names.update(_names_in_code(ctx.context_dir))
     if runs_git_at_run_time(ctx.context_dir) is not None:
         names.add("git-at-run-time")
     names.update(_names_in_shell(dockerfile, ctx.context_dir))
     return {n for n in names if n}
+
+
+# git run by a script line, also inside a command substitution (`commit="$(git rev-parse
+# --short HEAD)"`), which the line's argv does not show.
+_GIT_IN_SCRIPT = re.compile(r"(?:^|[;&|({`]|\$\()\s*git\s")
+
+
+def _build_script_runs_git(dockerfile: Dockerfile, ctx: Context) -> bool:
+    """Whether a RUN runs a script of the context that runs git (freedomofpress/securedrop.org:
+    `RUN /django/devops/scripts/version-file.sh`, which writes `git rev-parse`/`git describe`
+    into a version file): the build needs the repository, as when the RUN calls git itself."""
+    # slim_base reads the scripts a command runs; it imports this module, hence here.
+    from transforms.image_paths import context_reader
+    from transforms.slim_base import line_argvs, run_scripts, script_lines
+
+    read = context_reader(dockerfile, ctx)
+    for ins in dockerfile.instructions:
+        if ins.keyword != "RUN" or ins.opaque:
+            continue
+        for _, text in run_scripts(line_argvs(ins.args), read):
+            for line in script_lines(text):
+                if _GIT_IN_SCRIPT.search(line) or any(
+                    argv[0] == "git" for argv in line_argvs(line)
+                ):
+                    return True
+    return False
 
 
 # Shell words: split at blanks, quotes and operators (one character class: linear).

@@ -399,7 +399,7 @@ def _needed_packages(
             first_install = n
         # A script the RUN runs (`./setup-venv.sh`) builds with the same image: the tools it
         # calls and the dependencies it installs need the same packages as the RUN's own.
-        for name, text in _scripts(line_argvs(ins.args), read):
+        for name, text in run_scripts(line_argvs(ins.args), read):
             argvs = list(_script_argvs(text, read))
             want_tools(argvs, n, f"{name}{where} calls {{tool}}", installed=installed)
             if first_install is None and any(
@@ -414,14 +414,14 @@ def _needed_packages(
             value = healthcheck_command_text(ins.args)
         argvs = [ins.exec_form] if ins.exec_form else _exec_or_shell(value)
         want_tools(argvs, None, f"{ins.keyword} calls {{tool}}")
-        for name, text in _scripts(argvs, read):
+        for name, text in run_scripts(argvs, read):
             want_tools(_script_argvs(text, read), None, f"{name} calls {{tool}} at start")
     # A compose service that builds this image runs its own command and healthcheck in it
     # (power-ops/cmdb: `healthcheck: test: curl localhost:8000`): on slim, without curl, the
     # container turned unhealthy.
     for service, argvs in _compose_run_commands(ctx):
         want_tools(argvs, None, f"compose service `{service}` calls {{tool}}")
-        for name, text in _scripts(argvs, read):
+        for name, text in run_scripts(argvs, read):
             want_tools(
                 _script_argvs(text, read), None,
                 f"{name}, run by compose service `{service}`, calls {{tool}}",
@@ -538,7 +538,7 @@ def line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
                 yield from line_argvs(argv[argv.index("-c") + 1], depth + 1)
 
 
-def _scripts(
+def run_scripts(
     argvs: Iterable[list[str]], read: Callable[[str], str | None]
 ) -> Iterator[tuple[str, str]]:
     """(name, text) of each shell script in the context that these commands run: the program
@@ -571,7 +571,7 @@ def _script_argvs(
         argvs = list(line_argvs(line))
         yield from argvs
         if depth < 3:
-            for _, nested in _scripts(argvs, read):
+            for _, nested in run_scripts(argvs, read):
                 yield from _script_argvs(nested, read, depth + 1)
 
 
