@@ -66,3 +66,75 @@ def test_a_script_that_only_mentions_git_does_not_keep_it(tmp_path: Path) -> Non
         "mkdir -p /srv/git-mirror\n"
     )
     assert ".git" in _ignored(root)
+
+
+_SCM_PYPROJECT = (
+    '[build-system]\nrequires = ["setuptools >= 43", "wheel", "setuptools_scm[toml] >= 3.4"]\n'
+    'build-backend = "setuptools.build_meta"\n'
+)
+
+
+@pytest.mark.parametrize(
+    "install",
+    [
+        # MozillaSecurity/FuzzManager: the project with extras, by its path in the image.
+        "pip install --no-cache-dir --no-index --find-links /wheels --no-deps -q /src[server]",
+        "pip install --no-cache-dir .",
+        "pip install --no-cache-dir -e .",
+        "python -m pip wheel --no-deps -w /wheels .",
+        "poetry install --only main",
+        "uv sync --frozen",
+        "python -m build",
+    ],
+)
+def test_installing_a_git_versioned_project_keeps_git(tmp_path: Path, install: str) -> None:
+    root = _project(
+        tmp_path,
+        "FROM python:3.11-slim\nARG SETUPTOOLS_SCM_PRETEND_VERSION_FOR_mysite\n"
+        "ENV SETUPTOOLS_SCM_PRETEND_VERSION_FOR_mysite=$SETUPTOOLS_SCM_PRETEND_VERSION_FOR_mysite\n"
+        f"COPY . /src/\nWORKDIR /src\nRUN {install}\nCMD [\"gunicorn\"]\n",
+    )
+    (root / "pyproject.toml").write_text(_SCM_PYPROJECT)
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert ".git" not in outcome.files[".dockerignore"].splitlines()
+    notes = [n for c in outcome.changes for n in c.notes]
+    assert any("whose version comes from git" in n for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    "dockerfile_tail, pyproject",
+    [
+        # Only the requirements are installed, not the project.
+        ("RUN pip install --no-cache-dir -r /src/requirements.txt\n", _SCM_PYPROJECT),
+        ("RUN poetry install --no-root\n", _SCM_PYPROJECT),
+        ("RUN uv sync --no-install-project\n", _SCM_PYPROJECT),
+        # The version is passed to the build.
+        (
+            "ENV SETUPTOOLS_SCM_PRETEND_VERSION=1.0\nRUN pip install --no-cache-dir .\n",
+            _SCM_PYPROJECT,
+        ),
+        # A static version.
+        (
+            "RUN pip install --no-cache-dir .\n",
+            '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+        ),
+    ],
+)
+def test_git_stays_out_when_the_build_does_not_read_the_version_from_it(
+    tmp_path: Path, dockerfile_tail: str, pyproject: str
+) -> None:
+    root = _project(
+        tmp_path, "FROM python:3.11-slim\nCOPY . /src/\nWORKDIR /src\n" + dockerfile_tail
+    )
+    (root / "pyproject.toml").write_text(pyproject)
+    assert ".git" in _ignored(root)
+
+
+def test_setup_py_with_use_scm_version_keeps_git(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path, "FROM python:3.11-slim\nCOPY . /src/\nRUN pip install --no-cache-dir /src\n"
+    )
+    (root / "setup.py").write_text(
+        "from setuptools import setup\nsetup(name='mysite', use_scm_version=True)\n"
+    )
+    assert ".git" not in _ignored(root)
