@@ -5,7 +5,6 @@ RUN apt-get update \
         gettext \
         libpq5 \
     && apt-get distclean
-RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
