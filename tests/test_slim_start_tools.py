@@ -192,3 +192,48 @@ def test_a_tool_a_later_stage_installs_itself_is_not_added(tmp_path: Path) -> No
     text = outcome.files["Dockerfile"]
     assert "FROM python:3.11-slim AS backend" in text
     assert text.count("curl") == 2, text
+
+
+_NODE_HEAD = (
+    "FROM python:3.11\nWORKDIR /code\nCOPY requirements.txt .\n"
+    "RUN pip install --no-cache-dir -r requirements.txt\n"
+    "RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm\n"
+    "COPY . .\n"
+)
+
+
+@pytest.mark.parametrize(
+    "manifest, text",
+    [
+        ("frontend/package.json", '{"devDependencies": {"node-sass": "^4.14.1"}}'),
+        # A dependency of a dependency (gulp-sass 4 pulls node-sass): in the lockfile only.
+        ("frontend/package-lock.json", '{"packages": {"node_modules/node-sass": {}}}'),
+        ("frontend/yarn.lock", 'node-sass@^4.14.1:\n  version "4.14.1"\n'),
+    ],
+)
+def test_npm_install_of_a_node_gyp_package_keeps_the_compilers(
+    tmp_path: Path, manifest: str, text: str
+) -> None:
+    """Debian's npm only recommends build-essential, and slim has no make or g++: npm's
+    node-gyp build of node-sass failed there (`not found: make`, on the engine)."""
+    root = _project(tmp_path, _NODE_HEAD + "RUN cd frontend && npm ci && npm run build\n" + _CMD)
+    (root / manifest).parent.mkdir(parents=True, exist_ok=True)
+    (root / manifest).write_text(text)
+    outcome = optimize(root / "Dockerfile", root, only=["slim-base"])
+    text_out = outcome.files["Dockerfile"]
+    assert "FROM python:3.11-slim" in text_out
+    assert "nodejs npm build-essential" in text_out, text_out
+    notes = [n for c in outcome.changes for n in c.notes]
+    assert any("node-gyp compiles" in n for n in notes), notes
+
+
+def test_npm_install_without_a_node_gyp_package_adds_no_compilers(tmp_path: Path) -> None:
+    root = _project(tmp_path, _NODE_HEAD + "RUN cd frontend && npm ci && npm run build\n" + _CMD)
+    (root / "frontend").mkdir()
+    (root / "frontend/package.json").write_text('{"devDependencies": {"sass": "^1.69.0"}}')
+    # A node-gyp package only under node_modules is not the project's.
+    (root / "frontend/node_modules/x").mkdir(parents=True)
+    (root / "frontend/node_modules/x/package.json").write_text('{"dependencies": {"fibers": "1"}}')
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert "FROM python:3.11-slim" in text
+    assert "build-essential" not in text, text

@@ -68,7 +68,9 @@ from transforms.slim_base import (
     base_stage,
     command_word_spans,
     has_yes,
+    installs_node_modules,
     line_argvs,
+    native_node_modules,
     retags_in_from,
     update_before_installs,
 )
@@ -267,6 +269,7 @@ class MultiStage(NotesTransform):
             runtime.append("libxml2")
 
         final_only = _final_only(items, last, ctx, fetch_only)
+        compilers_kept = _node_gyp_after_split(items, last, ctx)
         # The -dev packages stay in the builder, and with them the library packages they
         # depend on: what was built against them (or loads them with ctypes: GeoDjango and
         # libgdal) needs those libraries in the final stage.
@@ -391,7 +394,7 @@ class MultiStage(NotesTransform):
             if full_builder and _already_in_full_image(ins):
                 # `apt-get install gcc libpq-dev` on the full image installs nothing but still
                 # fetches the package lists (and competes with the final stage's download).
-                final_ins = _for_final(ins, ctx, fetch_only)
+                final_ins = _for_final(ins, ctx, fetch_only, compilers_kept)
                 if final_ins is not None:
                     final_part.append(final_ins)
                 notes.append(
@@ -400,7 +403,7 @@ class MultiStage(NotesTransform):
                 )
                 continue
             builder_part.append(ins)
-            final_ins = _for_final(ins, ctx, fetch_only)
+            final_ins = _for_final(ins, ctx, fetch_only, compilers_kept)
             if final_ins is not None and _has_kind(ins, "deps") and _uses_installed(final_ins):
                 # `pip install -r r.txt && python -m nltk.downloader ...`: what follows the
                 # install uses it, so in the final stage it runs once the venv is there.
@@ -499,6 +502,15 @@ class MultiStage(NotesTransform):
                     "which library package it goes with: if an installed package links or "
                     "loads that library, add it to the final stage's apt-get install"
                 )
+        kept_compilers = sorted(
+            {p for i in final_part for p in _apt_installs(i)} & compilers_kept
+        )
+        if kept_compilers:
+            notes.append(
+                f"the final stage keeps {', '.join(kept_compilers)}: its npm install builds "
+                f"{', '.join(native_node_modules(ctx.context_dir))} with node-gyp (make, g++), "
+                "as the single stage did (a node stage would keep them out of the image)"
+            )
         if fetch_only:
             notes.append(
                 f"{', '.join(sorted(fetch_only))} stay{'s' if len(fetch_only) == 1 else ''} in "
@@ -1673,10 +1685,36 @@ def _apt_installs(ins: Instruction) -> list[str]:
 _TOOLCHAIN_PART = re.compile(r"binutils(-[a-z0-9_-]+)?|libcc1-0|(gcc|g\+\+|cpp|clang)-[0-9]+|cpp")
 
 
+def _node_gyp_after_split(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> frozenset[str]:
+    """The C toolchain's package names, when the final stage, after the split, runs an npm
+    install of a package node-gyp compiles (node-sass): there it needs make and g++ as the
+    single stage did, so an install of them stays in the final stage too. Empty otherwise."""
+    if not any(
+        n > last
+        and ins.keyword == "RUN"
+        and any(installs_node_modules(a) for a in line_argvs(ins.args))
+        for n, ins in items
+    ):
+        return frozenset()
+    if not native_node_modules(ctx.context_dir):
+        return frozenset()
+    return _NODE_GYP_TOOLCHAIN
+
+
+# What node-gyp builds with (and build-essential, which brings them).
+_NODE_GYP_TOOLCHAIN = frozenset({"build-essential", "make", "g++", "gcc", "libc6-dev", "cpp"})
+
+
 def _for_final(
-    ins: Instruction, ctx: Context, fetch_only: frozenset[str] = frozenset()
+    ins: Instruction,
+    ctx: Context,
+    fetch_only: frozenset[str] = frozenset(),
+    compilers_kept: frozenset[str] = frozenset(),
 ) -> Instruction | None:
-    """What of a builder-prefix instruction the final stage still needs."""
+    """What of a builder-prefix instruction the final stage still needs. `compilers_kept`:
+    build packages the final stage's own later RUNs need (`_node_gyp_after_split`)."""
     if ins.keyword in {"ARG", "ENV", "WORKDIR", "LABEL", "SHELL", "EXPOSE", "STOPSIGNAL"}:
         return ins
     if ins.keyword in {"COPY", "ADD"}:
@@ -1721,7 +1759,11 @@ def _for_final(
                 at = argv.index("install") + 1
                 pkgs = [a for a in argv[at:] if not a.startswith("-")]
                 opts = [a for a in argv[at:] if a.startswith("-")]
-                keep = [p for p in pkgs if not _build_only(p, build)]
+                keep = [
+                    p
+                    for p in pkgs
+                    if not _build_only(p, build) or _package_name(p) in compilers_kept
+                ]
                 if not keep:
                     continue
                 if "--no-install-recommends" not in opts:

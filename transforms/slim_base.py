@@ -15,6 +15,7 @@ import json
 import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage
@@ -342,6 +343,7 @@ def _needed_packages(
     before: int | None = None
     read = context_reader(dockerfile, ctx)
     first_install: int | None = None
+    node_install: int | None = None
 
     def want_tools(
         argvs: Iterable[list[str]],
@@ -406,6 +408,18 @@ def _needed_packages(
                 classify(" ".join(shlex.quote(w) for w in argv)) == "deps" for argv in argvs
             ):
                 first_install = n
+        # `npm ci` of a package that compiles with node-gyp (node-sass, whose binding is
+        # built when no prebuilt one downloads) used the full image's make and g++.
+        if node_install is None and any(installs_node_modules(a) for a in line_argvs(ins.args)):
+            node_install = n
+    native = native_node_modules(ctx.context_dir) if node_install is not None else []
+    has_toolchain = "build-essential" in have or {"make", "g++"} <= have
+    if native and node_install is not None and not has_toolchain:
+        wanted.append("build-essential")
+        reasons.append(
+            f"npm installs {', '.join(native)}, which node-gyp compiles: needs make and g++"
+        )
+        before = node_install if before is None else min(before, node_install)
     # What runs in the container: CMD, ENTRYPOINT, HEALTHCHECK and the scripts they run call
     # tools the full image had (curl, wget, git, ps); they must be installed on slim too.
     for _, ins in _run_time_instructions(dockerfile, stage):
@@ -447,6 +461,52 @@ def _needed_packages(
     reasons.extend(needs.reasons)
     result = [p for p in dict.fromkeys(wanted) if p not in have]
     return result, list(dict.fromkeys(reasons)) if result else [], before
+
+
+# npm packages that build a native addon with node-gyp at install time, where no prebuilt
+# binary is fetched (node-sass downloads its binding from GitHub and compiles it when none
+# matches the Node version or the download fails): make, g++ and Python are needed then.
+_NODE_GYP_PACKAGES = ("node-sass", "fibers", "deasync", "node-expat", "libxmljs", "libxmljs2",
+                      "iconv", "microtime", "grpc")
+# The name as a key of package.json or package-lock.json (`"node-sass": `, `"node_modules/
+# node-sass": `) or an entry of yarn.lock/pnpm-lock.yaml (`node-sass@^4.14.1:`, `/node-sass@`).
+_NODE_GYP_IN_MANIFEST = re.compile(
+    r"""(?:^|[\s"'/])(""" + "|".join(re.escape(n) for n in _NODE_GYP_PACKAGES)
+    + r""")(?:"\s*:|@)""",
+    re.MULTILINE,
+)
+_NODE_MANIFESTS = ("package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
+                   "npm-shrinkwrap.json")
+
+
+def installs_node_modules(argv: list[str]) -> bool:
+    """`npm install|ci|i|rebuild`, `yarn` / `yarn install`, `pnpm install|i`."""
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    rest = [a for a in argv[1:] if not a.startswith("-")]
+    if head == "npm":
+        return rest[:1] in (["install"], ["i"], ["ci"], ["rebuild"])
+    if head == "yarn":
+        return not rest or rest[:1] == ["install"]
+    if head == "pnpm":
+        return rest[:1] in (["install"], ["i"])
+    return False
+
+
+def native_node_modules(root: Path) -> list[str]:
+    """The node-gyp packages the context's npm manifests and lockfiles name (not under
+    node_modules, at most three directories down)."""
+    found: set[str] = set()
+    for depth in range(4):
+        for name in _NODE_MANIFESTS:
+            for path in sorted(root.glob("/".join(["*"] * depth + [name])))[:20]:
+                if "node_modules" in path.parts or not path.is_file():
+                    continue
+                try:
+                    text = path.read_text(encoding="utf-8", errors="ignore")[:5_000_000]
+                except OSError:
+                    continue
+                found.update(m[1] for m in _NODE_GYP_IN_MANIFEST.finditer(text))
+    return sorted(found)
 
 
 def _compose_run_commands(ctx: Context) -> Iterator[tuple[str, list[list[str]]]]:
