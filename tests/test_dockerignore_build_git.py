@@ -1,5 +1,6 @@
-"""dockerignore keeps `.git` when the build itself needs the repository: a script a RUN runs
-calls git (a version file written at build time)."""
+"""dockerignore keeps what the build itself reads from the context: `.git` when a script a RUN
+runs calls git or the project's version comes from git, `node_modules` when a node build runs
+with no install before it."""
 
 from __future__ import annotations
 
@@ -138,3 +139,45 @@ def test_setup_py_with_use_scm_version_keeps_git(tmp_path: Path) -> None:
         "from setuptools import setup\nsetup(name='mysite', use_scm_version=True)\n"
     )
     assert ".git" not in _ignored(root)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        # SophiaH67/roboco.dev: django-tailwind's build, no `tailwind install`.
+        "python manage.py tailwind build",
+        "cd frontend && npm run build",
+        "npx webpack --mode production",
+        "yarn build",
+        "./node_modules/.bin/sass src:dist",
+    ],
+)
+def test_a_node_build_without_an_install_keeps_node_modules(tmp_path: Path, build: str) -> None:
+    root = _project(
+        tmp_path,
+        "FROM nikolaik/python-nodejs:python3.12-nodejs22\nWORKDIR /app\nCOPY . .\n"
+        f"RUN pip install --no-cache-dir -r requirements.txt\nRUN {build}\n",
+    )
+    outcome = optimize(root / "Dockerfile", root, only=["dockerignore"])
+    assert "**/node_modules" not in outcome.files[".dockerignore"].splitlines()
+    notes = [n for c in outcome.changes for n in c.notes]
+    assert any("node modules of the context" in n for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    "install",
+    [
+        "npm ci",
+        "yarn install --frozen-lockfile",
+        "yarn",
+        "pnpm install",
+        "python manage.py tailwind install",
+    ],
+)
+def test_node_modules_stay_out_when_the_build_installs_them(tmp_path: Path, install: str) -> None:
+    root = _project(
+        tmp_path,
+        "FROM nikolaik/python-nodejs:python3.12-nodejs22\nWORKDIR /app\nCOPY . .\n"
+        f"RUN {install}\nRUN npm run build\n",
+    )
+    assert "**/node_modules" in _ignored(root)

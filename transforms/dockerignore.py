@@ -97,6 +97,16 @@ class DockerIgnore(NotesTransform):
                     "setuptools_scm or the like; set its pretend version to drop .git)"
                 )
                 continue
+            builder = _node_build_without_install(dockerfile) if "node" in pattern else None
+            if builder is not None:
+                # The node modules come from the developer's checkout: excluding them fails
+                # the build where it worked (SophiaH67/roboco.dev: `manage.py tailwind build`
+                # and no `tailwind install` or `npm ci`).
+                kept.append(
+                    f"node_modules (`{builder}` builds with the node modules of the context: "
+                    "no RUN installs them; add `npm ci` before it to exclude them)"
+                )
+                continue
             if pattern == ".git" and key == ".dockerignore" and (
                 sharer := _sibling_using_git(ctx)
             ):
@@ -408,6 +418,41 @@ def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:
         names.add("git-at-run-time")
     names.update(_names_in_shell(dockerfile, ctx.context_dir))
     return {n for n in names if n}
+
+
+def _node_build_without_install(dockerfile: Dockerfile) -> str | None:
+    """The first RUN command that runs a node build (`npm run build`, `npx webpack`, `yarn
+    build`, `manage.py tailwind build`) when no RUN of the Dockerfile installs node modules
+    (`npm ci|install`, `yarn`, `pnpm install`, `manage.py tailwind install`), else None."""
+    from transforms.slim_base import installs_node_modules, line_argvs
+
+    build: str | None = None
+    for ins in dockerfile.instructions:
+        if ins.keyword != "RUN" or ins.opaque:
+            continue
+        for argv in line_argvs(ins.args):
+            if installs_node_modules(argv) or _tailwind(argv) == "install":
+                return None
+            if build is None and (_runs_node_build(argv) or _tailwind(argv) == "build"):
+                build = " ".join(argv)
+    return build
+
+
+def _tailwind(argv: list[str]) -> str | None:
+    """`install` or `build` of django-tailwind's `manage.py tailwind <command>`."""
+    if "tailwind" in argv[:-1] and any(a.endswith("manage.py") for a in argv):
+        return argv[argv.index("tailwind") + 1]
+    return None
+
+
+def _runs_node_build(argv: list[str]) -> bool:
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    rest = [a for a in argv[1:] if not a.startswith("-")]
+    if head in {"npm", "pnpm"}:
+        return rest[:1] in (["run"], ["run-script"], ["exec"], ["build"])
+    if head == "yarn":
+        return bool(rest) and rest[0] not in {"install", "add", "global", "config", "cache"}
+    return head == "npx" or "node_modules/.bin/" in argv[0]
 
 
 # git run by a script line, also inside a command substitution (`commit="$(git rev-parse
