@@ -1790,9 +1790,12 @@ def _for_final(
     if any(_changes_packages(program(k)) and classify(k) == "apt" for k in kept):
         # Package lists and apt's caches are ~150 MB the running app never reads. Official
         # images drop the caches by configuration; other Debian bases do not.
-        if not any(program(k)[:2] == ["apt-get", "clean"] for k in kept):
+        # `apt-get distclean` (apt 2.7.8+) is `clean` and the lists' removal in one.
+        distclean = any(program(k)[:2] in (["apt-get", "distclean"], ["apt", "distclean"])
+                        for k in kept)
+        if not distclean and not any(program(k)[:2] == ["apt-get", "clean"] for k in kept):
             append.append("apt-get clean")
-        if not any("/var/lib/apt/lists" in k for k in kept):
+        if not distclean and not any("/var/lib/apt/lists" in k for k in kept):
             append.append("rm -rf /var/lib/apt/lists/*")
     if ins.opaque or ins.flags:
         # A heredoc's body cannot be edited; the final stage's copy takes no build mounts.
