@@ -173,10 +173,30 @@ def test_stages_built_on_the_slim_stage_are_read(tmp_path: Path) -> None:
     (root / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n")
     text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
     assert "FROM python:3.11-slim AS backend" in text
-    install = next(line for line in text.splitlines() if "apt-get install" in line)
-    # curl for dev's RUN; the compiler and headers for prod's psycopg2 build.
-    assert "rsync curl" in install, text
-    assert "libpq-dev" in install and "gcc" in install, text
+    backend, prod, dev = text.split("\nFROM ")
+    # What runs everywhere (psycopg2's libpq5) goes into backend; the compiler and headers of
+    # prod's psycopg2 build into prod, curl for dev's NodeSource script into dev: neither
+    # lands in the other images built on backend.
+    assert "rsync libpq5" in backend and "gcc" not in backend and "curl" not in backend, text
+    assert "gcc libc6-dev libpq-dev" in prod and "curl" not in prod, text
+    install = dev.partition("RUN curl")[0]
+    assert "--no-install-recommends curl" in install and "gcc" not in dev, text
+
+
+def test_a_chain_of_stages_gets_a_package_once(tmp_path: Path) -> None:
+    """`test` FROM `builder` FROM `base`: the compiler put into builder is there for test."""
+    dockerfile = (
+        "FROM python:3.11 AS base\nWORKDIR /app\n"
+        "FROM base AS builder\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+        "FROM builder AS test\nRUN pip install --no-cache-dir -r requirements.txt\n"
+        "COPY . .\n" + _CMD
+    )
+    root = _project(tmp_path, dockerfile)
+    (root / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n")
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert text.count("libpq-dev") == 1, text
+    assert text.index("libpq-dev") < text.index("FROM builder AS test"), text
 
 
 def test_a_tool_a_later_stage_installs_itself_is_not_added(tmp_path: Path) -> None:

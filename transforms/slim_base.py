@@ -100,11 +100,14 @@ class SlimBase:
         release = match["release"] or debian_release(resolved)
         packages, reasons, before = _needed_packages(out, stage, ctx, release)
         archived = archived_release(resolved)
-        if packages and archived is not None:
+        every = list(packages)
+        for later in built_on(out, stage):
+            every += _needed_packages(out, stage, ctx, release, later, frozenset(packages))[0]
+        if every and archived is not None:
             skipped.append(
                 f"line {from_ins.line}: {resolved} is on Debian {archived}, whose packages have "
                 "left deb.debian.org (archive.debian.org only): slim would need apt-get install "
-                f"{', '.join(packages)}, which fails there; left alone"
+                f"{', '.join(dict.fromkeys(every))}, which fails there; left alone"
             )
             return Result(dockerfile.copy(), [], skipped)
         if packages:
@@ -113,6 +116,24 @@ class SlimBase:
                 "installs what the full image provided and this build uses: "
                 + ", ".join(packages)
                 + (" (" + "; ".join(reasons) + ")" if reasons else "")
+            )
+        # The stages built FROM this one run on slim too (wagtail/wagtail.org: `dev` FROM
+        # backend runs `curl ... | bash -`): what their RUNs need goes into them, one at a
+        # time, each asked after the previous edits (instruction numbers move).
+        added: dict[int, set[str]] = {stage.index: set(packages)}
+        for index in [st.index for st, _ in built_on(out, stage)]:
+            later = next((st, ch) for st, ch in built_on(out, stage) if st.index == index)
+            chain_has = frozenset(p for st in [stage, *later[1]] for p in added.get(st.index, ()))
+            extra, why, at = _needed_packages(out, stage, ctx, release, later, chain_has)
+            if not extra:
+                continue
+            _add_apt_packages(out, later[0], extra, at)
+            added[index] = set(extra)
+            notes.append(
+                f"stage {later[0].name or later[0].index} (FROM {stage.name or stage.index}) "
+                "installs what the full image provided and its RUNs use: "
+                + ", ".join(extra)
+                + (" (" + "; ".join(why) + ")" if why else "")
             )
         stage = next(st for st in out.stages() if st.index == stage.index)
         updated = update_before_installs(out.instructions, stage.start + 1, stage.end)
@@ -334,10 +355,19 @@ def installs_dependencies(dockerfile: Dockerfile, stage: Stage) -> bool:
 
 
 def _needed_packages(
-    dockerfile: Dockerfile, stage: Stage, ctx: Context, release: str
+    dockerfile: Dockerfile,
+    stage: Stage,
+    ctx: Context,
+    release: str,
+    later: tuple[Stage, list[Stage]] | None = None,
+    also_have: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[str], int | None]:
-    """The packages to install, why, and the instruction they must come before (None: any)."""
-    have = stage_apt_packages(dockerfile, stage)
+    """The packages to install, why, and the instruction they must come before (None: any).
+    `later`: a stage built on `stage` (with the chain between, from `built_on`): then only
+    what that stage's own RUNs need, to be installed there (the compilers a `builder` FROM
+    base uses stay out of base and of the final stage built on it too); `also_have`: what is
+    installed for it already, in `stage` or in a stage between."""
+    have = stage_apt_packages(dockerfile, stage) | set(also_have)
     wanted: list[str] = []
     reasons: list[str] = []
     before: int | None = None
@@ -370,24 +400,23 @@ def _needed_packages(
             wanted.append(package)
             reasons.append(why.format(tool=tool))
 
-    # The stage's own RUNs, then those of the stages built on it: they run on the slim image
-    # too. What such a stage installs itself before a RUN counts as there for that RUN.
-    runs: list[tuple[int, Instruction, frozenset[str], str]] = [
-        (n, ins, frozenset(), "") for n, ins in dockerfile.iter_stage(stage)
-    ]
-    for later, chain in built_on(dockerfile, stage):
-        for n, ins in dockerfile.iter_stage(later):
-            own = [i for st in chain for m, i in dockerfile.iter_stage(st) if m < n]
-            where = f" (stage {later.name or later.index})"
-            runs.append((n, ins, frozenset(apt_packages(own)), where))
-    for n, ins, installed, where in runs:
+    # The stage's own RUNs, or those of a stage built on it, which run on the slim image too:
+    # what that stage (or one between) installs itself before a RUN counts as there.
+    runs: list[tuple[int, Instruction, frozenset[str]]] = []
+    if later is None:
+        runs = [(n, ins, frozenset()) for n, ins in dockerfile.iter_stage(stage)]
+    else:
+        for n, ins in dockerfile.iter_stage(later[0]):
+            own = [i for st in later[1] for m, i in dockerfile.iter_stage(st) if m < n]
+            runs.append((n, ins, frozenset(apt_packages(own))))
+    for n, ins, installed in runs:
         if ins.keyword != "RUN":
             continue
         # Every program of a pipeline: `curl ... | bash` needs curl.
         want_tools(
             (program(part) for seg in split_commands(ins.args) for part in _pipeline(seg.text)),
             n,
-            "RUN" + where + " calls {tool}",
+            "RUN calls {tool}",
             full_only=False,
             installed=installed,
         )
@@ -403,7 +432,7 @@ def _needed_packages(
         # calls and the dependencies it installs need the same packages as the RUN's own.
         for name, text in run_scripts(line_argvs(ins.args), read):
             argvs = list(_script_argvs(text, read))
-            want_tools(argvs, n, f"{name}{where} calls {{tool}}", installed=installed)
+            want_tools(argvs, n, f"{name} calls {{tool}}", installed=installed)
             if first_install is None and any(
                 classify(" ".join(shlex.quote(w) for w in argv)) == "deps" for argv in argvs
             ):
@@ -420,6 +449,17 @@ def _needed_packages(
             f"npm installs {', '.join(native)}, which node-gyp compiles: needs make and g++"
         )
         before = node_install if before is None else min(before, node_install)
+    deps = ctx.project.dependencies
+    needs = system_needs(deps.packages, release)
+    if later is not None:
+        # Run-time tools and libraries are the base stage's business (asked without `later`).
+        if first_install is not None:
+            wanted.extend([*needs.build, *(["git"] if deps.needs_git else [])])
+            reasons.extend(needs.reasons if needs.build else ())
+            if needs.build or deps.needs_git:
+                before = first_install if before is None else min(before, first_install)
+        result = [p for p in dict.fromkeys(wanted) if p not in have]
+        return result, list(dict.fromkeys(reasons)) if result else [], before
     # What runs in the container: CMD, ENTRYPOINT, HEALTHCHECK and the scripts they run call
     # tools the full image had (curl, wget, git, ps); they must be installed on slim too.
     for _, ins in _run_time_instructions(dockerfile, stage):
@@ -446,8 +486,6 @@ def _needed_packages(
     if git_user is not None and "git" not in have:
         wanted.append("git")
         reasons.append(f"{git_user} runs git")
-    deps = ctx.project.dependencies
-    needs = system_needs(deps.packages, release)
     if first_install is not None:
         if deps.needs_git:
             wanted.append("git")
