@@ -1821,9 +1821,13 @@ def _drop_idle_cds(texts: list[str | None]) -> None:
 def _ignores_cwd(text: str) -> bool:
     """Whether a kept command does the same wherever it runs: apt, or a leftover command
     (`rm`, `set`, `echo`...) whose operands are absolute paths or variables."""
-    if classify(text) == "apt":
-        return True
     argv = program(text)
+    if classify(text) == "apt":
+        # ... unless it installs a package file by a relative path (`./jbig2enc.deb`).
+        return not any(
+            ("/" in a or a.endswith(".deb")) and not a.startswith(("-", "/", "$"))
+            for a in argv[1:]
+        )
     if not argv or argv[0] not in _LEFTOVERS or argv[0] == "cd":
         return False
     return all(a.startswith(("-", "/", "$")) for a in argv[1:])
