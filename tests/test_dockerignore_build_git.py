@@ -109,6 +109,9 @@ def test_installing_a_git_versioned_project_keeps_git(tmp_path: Path, install: s
         ("RUN pip install --no-cache-dir -r /src/requirements.txt\n", _SCM_PYPROJECT),
         ("RUN poetry install --no-root\n", _SCM_PYPROJECT),
         ("RUN uv sync --no-install-project\n", _SCM_PYPROJECT),
+        # Wheels built elsewhere (a wheel stage with .git, or CI) are installed, not built.
+        ("RUN pip install --no-cache-dir /wheels/*.whl\n", _SCM_PYPROJECT),
+        ("RUN pip install --no-cache-dir ./dist/mysite-1.0-py3-none-any.whl\n", _SCM_PYPROJECT),
         # The version is passed to the build.
         (
             "ENV SETUPTOOLS_SCM_PRETEND_VERSION=1.0\nRUN pip install --no-cache-dir .\n",

@@ -565,7 +565,13 @@ def _installs_project(argv: list[str]) -> bool:
     if re.fullmatch(r"pip(3(\.\d+)?)?", head) and rest[:1] in (["install"], ["wheel"]):
         targets = pip_install_targets(["pip", "install", *rest[1:]])
         specs = [t.removeprefix("-e ") for t in targets[1]] if targets else []
-        return any(a == "." or a.startswith(("./", "/", ".[")) for a in specs)
+        # A directory of the project, not built archives (`/wheels/*.whl`, `dist/x.tar.gz`).
+        return any(
+            (a == "." or a.startswith(("./", "/", ".[")))
+            and not a.endswith((".whl", ".tar.gz", ".zip"))
+            and "*" not in a
+            for a in specs
+        )
     if head == "poetry":
         return rest[:1] == ["build"] or (rest[:1] == ["install"] and "--no-root" not in rest)
     if head == "uv":
