@@ -11,7 +11,7 @@ from optimizer.pipeline import optimize
 from optimizer.shell import program
 from optimizer.syspkgs import archived_release
 from transforms.base import Options
-from transforms.multi_stage import _upgrades_base_pip
+from transforms.multi_stage import _drop_idle_cds, _upgrades_base_pip
 
 
 def _notes(tmp_path: Path, dockerfile: str, requirements: str) -> list[str]:
@@ -357,3 +357,23 @@ def test_split_on_an_archived_release_that_needs_apt_is_left_alone(tmp_path: Pat
 def test_archived_release_is_read_from_the_tag_only() -> None:
     # A registry host that names a codename is not a tag (no tag at all here).
     assert archived_release("registry.buster.example/library/python") is None
+
+
+@pytest.mark.parametrize(
+    "texts, kept_cd",
+    [
+        # digital-learning-lab/webplattform: nothing after the cd uses the directory.
+        (["apt-get update", "cd /code/dll", None, 'rm -rf "$POETRY_CACHE_DIR"'], False),
+        (["cd /app", None, "apt-get install -y --no-install-recommends gettext"], False),
+        # A relative path after it: the cd stays.
+        (["cd /app", None, "rm -rf build"], True),
+        (["cd /tmp", None, "apt-get install -y ./jbig2enc.deb"], True),
+        (["cd /app", None, "python manage.py compilemessages"], True),
+    ],
+)
+def test_a_cd_left_by_the_split_goes_unless_a_later_command_uses_it(
+    texts: list[str | None], kept_cd: bool
+) -> None:
+    cd = next(t for t in texts if t and t.startswith("cd "))
+    _drop_idle_cds(texts)
+    assert (cd in texts) is kept_cd

@@ -154,3 +154,106 @@ def test_a_compose_service_building_another_image_does_not_count(tmp_path: Path)
     )
     text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
     assert "curl" not in text
+
+
+def test_stages_built_on_the_slim_stage_are_read(tmp_path: Path) -> None:
+    """wagtail/wagtail.org: `backend` names the image, `prod` and `dev` build FROM it; dev's
+    `curl ... | bash -` (NodeSource) and prod's dependency install run on the slim image too.
+    Only the base stage's RUNs were read: curl was not put back and dev failed."""
+    dockerfile = (
+        "FROM python:3.11 AS backend\nWORKDIR /app\n"
+        "RUN apt-get update && apt-get install -y rsync && rm -rf /var/lib/apt/lists/*\n"
+        "FROM backend AS prod\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n" + _CMD
+        + "FROM backend AS dev\n"
+        "RUN curl -fsSL https://deb.nodesource.com/setup_20.x | bash -\n"
+        "RUN apt-get install -y nodejs\n"
+    )
+    root = _project(tmp_path, dockerfile)
+    (root / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n")
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert "FROM python:3.11-slim AS backend" in text
+    backend, prod, dev = text.split("\nFROM ")
+    # What runs everywhere (psycopg2's libpq5) goes into backend; the compiler and headers of
+    # prod's psycopg2 build into prod, curl for dev's NodeSource script into dev: neither
+    # lands in the other images built on backend.
+    assert "rsync libpq5" in backend and "gcc" not in backend and "curl" not in backend, text
+    assert "gcc libc6-dev libpq-dev" in prod and "curl" not in prod, text
+    install = dev.partition("RUN curl")[0]
+    assert "--no-install-recommends curl" in install and "gcc" not in dev, text
+
+
+def test_a_chain_of_stages_gets_a_package_once(tmp_path: Path) -> None:
+    """`test` FROM `builder` FROM `base`: the compiler put into builder is there for test."""
+    dockerfile = (
+        "FROM python:3.11 AS base\nWORKDIR /app\n"
+        "FROM base AS builder\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+        "FROM builder AS test\nRUN pip install --no-cache-dir -r requirements.txt\n"
+        "COPY . .\n" + _CMD
+    )
+    root = _project(tmp_path, dockerfile)
+    (root / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n")
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert text.count("libpq-dev") == 1, text
+    assert text.index("libpq-dev") < text.index("FROM builder AS test"), text
+
+
+def test_a_tool_a_later_stage_installs_itself_is_not_added(tmp_path: Path) -> None:
+    dockerfile = (
+        "FROM python:3.11 AS backend\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n"
+        "FROM backend AS dev\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+        "RUN curl -fsSL https://example.com/x -o /tmp/x\n" + _CMD
+    )
+    root = _project(tmp_path, dockerfile)
+    outcome = optimize(root / "Dockerfile", root, only=["slim-base"])
+    text = outcome.files["Dockerfile"]
+    assert "FROM python:3.11-slim AS backend" in text
+    assert text.count("curl") == 2, text
+
+
+_NODE_HEAD = (
+    "FROM python:3.11\nWORKDIR /code\nCOPY requirements.txt .\n"
+    "RUN pip install --no-cache-dir -r requirements.txt\n"
+    "RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm\n"
+    "COPY . .\n"
+)
+
+
+@pytest.mark.parametrize(
+    "manifest, text",
+    [
+        ("frontend/package.json", '{"devDependencies": {"node-sass": "^4.14.1"}}'),
+        # A dependency of a dependency (gulp-sass 4 pulls node-sass): in the lockfile only.
+        ("frontend/package-lock.json", '{"packages": {"node_modules/node-sass": {}}}'),
+        ("frontend/yarn.lock", 'node-sass@^4.14.1:\n  version "4.14.1"\n'),
+    ],
+)
+def test_npm_install_of_a_node_gyp_package_keeps_the_compilers(
+    tmp_path: Path, manifest: str, text: str
+) -> None:
+    """Debian's npm only recommends build-essential, and slim has no make or g++: npm's
+    node-gyp build of node-sass failed there (`not found: make`, on the engine)."""
+    root = _project(tmp_path, _NODE_HEAD + "RUN cd frontend && npm ci && npm run build\n" + _CMD)
+    (root / manifest).parent.mkdir(parents=True, exist_ok=True)
+    (root / manifest).write_text(text)
+    outcome = optimize(root / "Dockerfile", root, only=["slim-base"])
+    text_out = outcome.files["Dockerfile"]
+    assert "FROM python:3.11-slim" in text_out
+    assert "nodejs npm build-essential" in text_out, text_out
+    notes = [n for c in outcome.changes for n in c.notes]
+    assert any("node-gyp compiles" in n for n in notes), notes
+
+
+def test_npm_install_without_a_node_gyp_package_adds_no_compilers(tmp_path: Path) -> None:
+    root = _project(tmp_path, _NODE_HEAD + "RUN cd frontend && npm ci && npm run build\n" + _CMD)
+    (root / "frontend").mkdir()
+    (root / "frontend/package.json").write_text('{"devDependencies": {"sass": "^1.69.0"}}')
+    # A node-gyp package only under node_modules is not the project's.
+    (root / "frontend/node_modules/x").mkdir(parents=True)
+    (root / "frontend/node_modules/x/package.json").write_text('{"dependencies": {"fibers": "1"}}')
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert "FROM python:3.11-slim" in text
+    assert "build-essential" not in text, text

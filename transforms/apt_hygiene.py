@@ -45,6 +45,7 @@ _APT_GET_SUBCOMMANDS = frozenset(
         "dist-upgrade",
         "clean",
         "autoclean",
+        "distclean",
         "build-dep",
         "source",
         "download",
@@ -454,11 +455,17 @@ def _plan(
                 plan.edits.append(Edit(end, end, insert))
     # A RUN that only updates keeps its lists: a later RUN (an upgrade, a script) reads them.
     uses_lists = any(c.subcommand not in {None, "update"} and c.tool in _APT for c in calls)
-    if updated and uses_lists and _LISTS not in ins.value and not ins.flags:
-        last = max(
-            (c for c in calls if c.subcommand is not None and c.tool in _APT),
-            key=lambda c: c.end,
-        )
+    last = max(
+        (c for c in calls if c.subcommand is not None and c.tool in _APT),
+        key=lambda c: c.end,
+        default=None,
+    )
+    # `apt-get distclean` (apt 2.7.8+, trixie) is `clean` plus the lists: after an update on
+    # python:3.13-slim-trixie it leaves 152 KB of the 88 MB (the InRelease file), so nothing
+    # is worth removing after it (django/djangoproject.com ends its installs with it).
+    cleared = last is None or last.subcommand == "distclean"
+    if updated and uses_lists and _LISTS not in ins.value and not ins.flags and not cleared:
+        assert last is not None  # for mypy: `cleared` covers None
         plan.edits.append(Edit(last.end, last.end, f" && {keep_sudo}rm -rf {_LISTS}/*"))
         plan.notes.append(
             f"{where}: package lists removed in the same layer (`rm -rf {_LISTS}/*`): "

@@ -25,7 +25,7 @@ import subprocess
 from pathlib import Path
 
 from optimizer.dockerfile import Dockerfile, DockerfileError
-from optimizer.shell import program, split_commands
+from optimizer.shell import pip_install_targets, program, split_commands
 from optimizer.sources import python_sources
 from transforms.base import Context, NotesTransform, Result
 
@@ -91,6 +91,22 @@ class DockerIgnore(NotesTransform):
             if pattern == ".git" and "git" in needed:
                 kept.append(".git (the build runs git)")
                 continue
+            if pattern == ".git" and "git-version" in needed:
+                kept.append(
+                    ".git (the build installs the project, whose version comes from git: "
+                    "setuptools_scm or the like; set its pretend version to drop .git)"
+                )
+                continue
+            builder = _node_build_without_install(dockerfile) if "node" in pattern else None
+            if builder is not None:
+                # The node modules come from the developer's checkout: excluding them fails
+                # the build where it worked (SophiaH67/roboco.dev: `manage.py tailwind build`
+                # and no `tailwind install` or `npm ci`).
+                kept.append(
+                    f"node_modules (`{builder}` builds with the node modules of the context: "
+                    "no RUN installs them; add `npm ci` before it to exclude them)"
+                )
+                continue
             if pattern == ".git" and key == ".dockerignore" and (
                 sharer := _sibling_using_git(ctx)
             ):
@@ -121,7 +137,7 @@ class DockerIgnore(NotesTransform):
         exceptions = sorted(
             name
             for name in needed
-            if name not in {"git", "git-at-run-time"}
+            if name not in {"git", "git-at-run-time", "git-version"}
             and _excluded(name, wanted)
             and f"!{name}" not in stripped
         )
@@ -393,11 +409,181 @@ def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:
                 names.add(_norm(token))
     if ctx.project.dependencies.has("setuptools-scm"):
         names.add("git")
+    if _build_script_runs_git(dockerfile, ctx):
+        names.add("git")
+    if _builds_vcs_versioned_project(dockerfile, ctx):
+        names.add("git-version")
     names.update(_names_in_code(ctx.context_dir))
     if runs_git_at_run_time(ctx.context_dir) is not None:
         names.add("git-at-run-time")
     names.update(_names_in_shell(dockerfile, ctx.context_dir))
     return {n for n in names if n}
+
+
+def _node_build_without_install(dockerfile: Dockerfile) -> str | None:
+    """The first RUN command that runs a node build (`npm run build`, `npx webpack`, `yarn
+    build`, `manage.py tailwind build`) when no RUN of the Dockerfile installs node modules
+    (`npm ci|install`, `yarn`, `pnpm install`, `manage.py tailwind install`), else None."""
+    from transforms.slim_base import installs_node_modules, line_argvs
+
+    build: str | None = None
+    for ins in dockerfile.instructions:
+        if ins.keyword != "RUN" or ins.opaque:
+            continue
+        for argv in line_argvs(ins.args):
+            if installs_node_modules(argv) or _tailwind(argv) == "install":
+                return None
+            if build is None and (_runs_node_build(argv) or _tailwind(argv) == "build"):
+                build = " ".join(argv)
+    return build
+
+
+def _tailwind(argv: list[str]) -> str | None:
+    """`install` or `build` of django-tailwind's `manage.py tailwind <command>`."""
+    if "tailwind" in argv[:-1] and any(a.endswith("manage.py") for a in argv):
+        return argv[argv.index("tailwind") + 1]
+    return None
+
+
+def _runs_node_build(argv: list[str]) -> bool:
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    rest = [a for a in argv[1:] if not a.startswith("-")]
+    if head in {"npm", "pnpm"}:
+        return rest[:1] in (["run"], ["run-script"], ["exec"], ["build"])
+    if head == "yarn":
+        return bool(rest) and rest[0] not in {"install", "add", "global", "config", "cache"}
+    return head == "npx" or "node_modules/.bin/" in argv[0]
+
+
+# git run by a script line, also inside a command substitution (`commit="$(git rev-parse
+# --short HEAD)"`), which the line's argv does not show.
+_GIT_IN_SCRIPT = re.compile(r"(?:^|[;&|({`]|\$\()\s*git\s")
+
+
+def _build_script_runs_git(dockerfile: Dockerfile, ctx: Context) -> bool:
+    """Whether a RUN runs a script of the context that runs git (freedomofpress/securedrop.org:
+    `RUN /django/devops/scripts/version-file.sh`, which writes `git rev-parse`/`git describe`
+    into a version file): the build needs the repository, as when the RUN calls git itself."""
+    # slim_base reads the scripts a command runs; it imports this module, hence here.
+    from transforms.image_paths import context_reader
+    from transforms.slim_base import line_argvs, run_scripts, script_lines
+
+    read = context_reader(dockerfile, ctx)
+    for ins in dockerfile.instructions:
+        if ins.keyword != "RUN" or ins.opaque:
+            continue
+        for _, text in run_scripts(line_argvs(ins.args), read):
+            for line in script_lines(text):
+                if _GIT_IN_SCRIPT.search(line) or any(
+                    argv[0] == "git" for argv in line_argvs(line)
+                ):
+                    return True
+    return False
+
+
+# Build backends and plugins that take the version from the repository: building the project
+# without `.git` fails ("unable to detect version") unless a pretend version is passed.
+_VCS_VERSIONING = frozenset(
+    {
+        "setuptools-scm", "hatch-vcs", "versioningit", "setuptools-git-versioning",
+        "poetry-dynamic-versioning", "uv-dynamic-versioning", "pbr",
+    }
+)
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_USES_SCM_IN_SETUP = re.compile(r"\buse_scm_version\b|\bsetuptools_scm\b|\bpbr\s*=\s*True")
+# A pretend version the build passes itself: with it the repository is not read.
+_PRETEND_VERSION = re.compile(
+    r"^(?:SETUPTOOLS_SCM_PRETEND_VERSION\w*|PBR_VERSION|POETRY_DYNAMIC_VERSIONING_BYPASS"
+    r"|UV_DYNAMIC_VERSIONING_BYPASS)$"
+)
+
+
+def _builds_vcs_versioned_project(dockerfile: Dockerfile, ctx: Context) -> bool:
+    """Whether the Dockerfile builds the project itself (`pip install /src[server]`, `pip
+    install .`, `poetry install` without --no-root, `uv sync` without --no-install-project)
+    and the project takes its version from git (setuptools_scm in [build-system] requires,
+    `use_scm_version` in setup.py), with no pretend version set in the Dockerfile.
+    MozillaSecurity/FuzzManager: `pip install ... /src[docker,server]` with setuptools_scm,
+    whose `SETUPTOOLS_SCM_PRETEND_VERSION_FOR_FuzzManager` ARG has no default."""
+    if not _vcs_versioned(ctx):
+        return False
+    for ins in dockerfile.instructions:
+        if ins.keyword in {"ENV", "ARG"}:
+            for name, value in _assignments(ins.args):
+                if _PRETEND_VERSION.match(name) and value and "$" not in value:
+                    return False
+    for ins in dockerfile.instructions:
+        if ins.keyword != "RUN":
+            continue
+        for seg in split_commands(ins.args):
+            if _installs_project(program(seg.text)):
+                return True
+    return False
+
+
+def _vcs_versioned(ctx: Context) -> bool:
+    text = ctx.read("pyproject.toml")
+    if text is not None:
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            data = {}
+        requires = data.get("build-system", {}).get("requires", [])
+        for requirement in requires if isinstance(requires, list) else []:
+            match = _REQUIREMENT_NAME.match(str(requirement))
+            if match and re.sub(r"[._]", "-", match[1].lower()) in _VCS_VERSIONING:
+                return True
+    setup = ctx.read("setup.py")
+    return setup is not None and bool(_USES_SCM_IN_SETUP.search(setup))
+
+
+def _assignments(args: str) -> list[tuple[str, str]]:
+    """(name, value) of `ENV A=1 B=2`, `ENV A 1`, `ARG A=1`, `ARG A` (value "")."""
+    words = args.split()
+    if len(words) >= 2 and "=" not in words[0]:
+        return [(words[0], args.split(None, 1)[1].strip().strip("\"'"))]
+    found = []
+    for word in words:
+        name, _, value = word.partition("=")
+        found.append((name, value.strip("\"'")))
+    return found
+
+
+def _installs_project(argv: list[str]) -> bool:
+    """A command that builds the project from its source: pip install/wheel of a local path,
+    poetry/uv/pdm installs of the project, `python -m build`."""
+    if not argv:
+        return False
+    head = argv[0].rsplit("/", 1)[-1]
+    rest = argv[1:]
+    if re.fullmatch(r"python(3(\.\d+)?)?", head) and rest[:1] == ["-m"] and len(rest) > 1:
+        head, rest = rest[1], rest[2:]
+    if head == "uv" and rest[:1] == ["pip"]:
+        head, rest = "pip", rest[1:]
+    if re.fullmatch(r"pip(3(\.\d+)?)?", head) and rest[:1] in (["install"], ["wheel"]):
+        targets = pip_install_targets(["pip", "install", *rest[1:]])
+        specs = [t.removeprefix("-e ") for t in targets[1]] if targets else []
+        # A directory of the project, not built archives (`/wheels/*.whl`, `dist/x.tar.gz`).
+        return any(
+            (a == "." or a.startswith(("./", "/", ".[")))
+            and not a.endswith((".whl", ".tar.gz", ".zip"))
+            and "*" not in a
+            for a in specs
+        )
+    if head == "poetry":
+        return rest[:1] == ["build"] or (rest[:1] == ["install"] and "--no-root" not in rest)
+    if head == "uv":
+        return rest[:1] == ["build"] or (
+            rest[:1] == ["sync"] and "--no-install-project" not in rest
+        )
+    if head == "pdm":
+        return rest[:1] == ["build"] or (
+            rest[:1] in (["install"], ["sync"]) and "--no-self" not in rest
+        )
+    # `python -m build`: the module, not a program on PATH.
+    return head == "build" and argv[0] != "build"
 
 
 # Shell words: split at blanks, quotes and operators (one character class: linear).

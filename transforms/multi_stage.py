@@ -70,7 +70,9 @@ from transforms.slim_base import (
     base_stage,
     command_word_spans,
     has_yes,
+    installs_node_modules,
     line_argvs,
+    native_node_modules,
     retags_in_from,
     update_before_installs,
 )
@@ -269,6 +271,7 @@ class MultiStage(NotesTransform):
             runtime.append("libxml2")
 
         final_only = _final_only(items, last, ctx, fetch_only)
+        compilers_kept = _node_gyp_after_split(items, last, ctx)
         # The -dev packages stay in the builder, and with them the library packages they
         # depend on: what was built against them (or loads them with ctypes: GeoDjango and
         # libgdal) needs those libraries in the final stage.
@@ -393,7 +396,7 @@ class MultiStage(NotesTransform):
             if full_builder and _already_in_full_image(ins):
                 # `apt-get install gcc libpq-dev` on the full image installs nothing but still
                 # fetches the package lists (and competes with the final stage's download).
-                final_ins = _for_final(ins, ctx, fetch_only)
+                final_ins = _for_final(ins, ctx, fetch_only, compilers_kept)
                 if final_ins is not None:
                     final_part.append(final_ins)
                 notes.append(
@@ -402,7 +405,7 @@ class MultiStage(NotesTransform):
                 )
                 continue
             builder_part.append(ins)
-            final_ins = _for_final(ins, ctx, fetch_only)
+            final_ins = _for_final(ins, ctx, fetch_only, compilers_kept)
             if final_ins is not None and _has_kind(ins, "deps") and _uses_installed(final_ins):
                 # `pip install -r r.txt && python -m nltk.downloader ...`: what follows the
                 # install uses it, so in the final stage it runs once the venv is there.
@@ -504,6 +507,15 @@ class MultiStage(NotesTransform):
                     "which library package it goes with: if an installed package links or "
                     "loads that library, add it to the final stage's apt-get install"
                 )
+        kept_compilers = sorted(
+            {p for i in final_part for p in _apt_installs(i)} & compilers_kept
+        )
+        if kept_compilers:
+            notes.append(
+                f"the final stage keeps {', '.join(kept_compilers)}: its npm install builds "
+                f"{', '.join(native_node_modules(ctx.context_dir))} with node-gyp (make, g++), "
+                "as the single stage did (a node stage would keep them out of the image)"
+            )
         if fetch_only:
             notes.append(
                 f"{', '.join(sorted(fetch_only))} stay{'s' if len(fetch_only) == 1 else ''} in "
@@ -1714,10 +1726,36 @@ def _apt_installs(ins: Instruction) -> list[str]:
 _TOOLCHAIN_PART = re.compile(r"binutils(-[a-z0-9_-]+)?|libcc1-0|(gcc|g\+\+|cpp|clang)-[0-9]+|cpp")
 
 
+def _node_gyp_after_split(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> frozenset[str]:
+    """The C toolchain's package names, when the final stage, after the split, runs an npm
+    install of a package node-gyp compiles (node-sass): there it needs make and g++ as the
+    single stage did, so an install of them stays in the final stage too. Empty otherwise."""
+    if not any(
+        n > last
+        and ins.keyword == "RUN"
+        and any(installs_node_modules(a) for a in line_argvs(ins.args))
+        for n, ins in items
+    ):
+        return frozenset()
+    if not native_node_modules(ctx.context_dir):
+        return frozenset()
+    return _NODE_GYP_TOOLCHAIN
+
+
+# What node-gyp builds with (and build-essential, which brings them).
+_NODE_GYP_TOOLCHAIN = frozenset({"build-essential", "make", "g++", "gcc", "libc6-dev", "cpp"})
+
+
 def _for_final(
-    ins: Instruction, ctx: Context, fetch_only: frozenset[str] = frozenset()
+    ins: Instruction,
+    ctx: Context,
+    fetch_only: frozenset[str] = frozenset(),
+    compilers_kept: frozenset[str] = frozenset(),
 ) -> Instruction | None:
-    """What of a builder-prefix instruction the final stage still needs."""
+    """What of a builder-prefix instruction the final stage still needs. `compilers_kept`:
+    build packages the final stage's own later RUNs need (`_node_gyp_after_split`)."""
     if ins.keyword in {"ARG", "ENV", "WORKDIR", "LABEL", "SHELL", "EXPOSE", "STOPSIGNAL"}:
         return ins
     if ins.keyword in {"COPY", "ADD"}:
@@ -1762,7 +1800,11 @@ def _for_final(
                 at = argv.index("install") + 1
                 pkgs = [a for a in argv[at:] if not a.startswith("-")]
                 opts = [a for a in argv[at:] if a.startswith("-")]
-                keep = [p for p in pkgs if not _build_only(p, build)]
+                keep = [
+                    p
+                    for p in pkgs
+                    if not _build_only(p, build) or _package_name(p) in compilers_kept
+                ]
                 if not keep:
                     continue
                 if "--no-install-recommends" not in opts:
@@ -1774,6 +1816,8 @@ def _for_final(
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
                 continue
         texts[k] = seg.text
+    if any(t is None for t in texts):
+        _drop_idle_cds(texts)
     kept = [t for t in texts if t is not None]
     if not any(_changes_packages(program(k)) or classify(k) != "apt" for k in kept):
         return None
@@ -1787,15 +1831,47 @@ def _for_final(
     if any(_changes_packages(program(k)) and classify(k) == "apt" for k in kept):
         # Package lists and apt's caches are ~150 MB the running app never reads. Official
         # images drop the caches by configuration; other Debian bases do not.
-        if not any(program(k)[:2] == ["apt-get", "clean"] for k in kept):
+        # `apt-get distclean` (apt 2.7.8+) is `clean` and the lists' removal in one.
+        distclean = any(program(k)[:2] in (["apt-get", "distclean"], ["apt", "distclean"])
+                        for k in kept)
+        if not distclean and not any(program(k)[:2] == ["apt-get", "clean"] for k in kept):
             append.append("apt-get clean")
-        if not any("/var/lib/apt/lists" in k for k in kept):
+        if not distclean and not any("/var/lib/apt/lists" in k for k in kept):
             append.append("rm -rf /var/lib/apt/lists/*")
     if ins.opaque or ins.flags:
         # A heredoc's body cannot be edited; the final stage's copy takes no build mounts.
         return Instruction("RUN", " && ".join([*kept, *append]), ins.leading, None, ins.line)
     # Word edits in the user's text: the comments between the commands stay.
     return rewrite_commands(ins, texts, append=tuple(append))
+
+
+def _drop_idle_cds(texts: list[str | None]) -> None:
+    """Drop (set to None) each `cd` of the final stage's copy of a split RUN after which
+    nothing kept depends on the directory: `apt install ... && cd /code/app && poetry install
+    && rm -rf "$POETRY_CACHE_DIR"` (digital-learning-lab/webplattform) kept `cd /code/app`
+    once the install went to the builder, and the final stage, where nothing had copied
+    /code/app yet, failed there (`can't cd to /code/app`). A `cd` followed by a command that
+    uses relative paths or runs a program stays."""
+    for k, text in enumerate(texts):
+        if text is None or program(text)[:1] != ["cd"]:
+            continue
+        if all(_ignores_cwd(t) for t in texts[k + 1 :] if t is not None):
+            texts[k] = None
+
+
+def _ignores_cwd(text: str) -> bool:
+    """Whether a kept command does the same wherever it runs: apt, or a leftover command
+    (`rm`, `set`, `echo`...) whose operands are absolute paths or variables."""
+    argv = program(text)
+    if classify(text) == "apt":
+        # ... unless it installs a package file by a relative path (`./jbig2enc.deb`).
+        return not any(
+            ("/" in a or a.endswith(".deb")) and not a.startswith(("-", "/", "$"))
+            for a in argv[1:]
+        )
+    if not argv or argv[0] not in _LEFTOVERS or argv[0] == "cd":
+        return False
+    return all(a.startswith(("-", "/", "$")) for a in argv[1:])
 
 
 def _changes_packages(argv: list[str]) -> bool:

@@ -15,6 +15,7 @@ import json
 import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage
@@ -70,7 +71,13 @@ class SlimBase:
         if not match:
             return Result(out, notes, skipped)
         heredoc = next(
-            (i for _, i in out.iter_stage(stage) if i.opaque and i.keyword == "RUN"), None
+            (
+                i
+                for st in [stage, *(d for d, _ in built_on(out, stage))]
+                for _, i in out.iter_stage(st)
+                if i.opaque and i.keyword == "RUN"
+            ),
+            None,
         )
         if heredoc is not None:
             # Its commands are not read, so the tools and headers it needs on slim are unknown.
@@ -93,11 +100,14 @@ class SlimBase:
         release = match["release"] or debian_release(resolved)
         packages, reasons, before = _needed_packages(out, stage, ctx, release)
         archived = archived_release(resolved)
-        if packages and archived is not None:
+        every = list(packages)
+        for later in built_on(out, stage):
+            every += _needed_packages(out, stage, ctx, release, later, frozenset(packages))[0]
+        if every and archived is not None:
             skipped.append(
                 f"line {from_ins.line}: {resolved} is on Debian {archived}, whose packages have "
                 "left deb.debian.org (archive.debian.org only): slim would need apt-get install "
-                f"{', '.join(packages)}, which fails there; left alone"
+                f"{', '.join(dict.fromkeys(every))}, which fails there; left alone"
             )
             return Result(dockerfile.copy(), [], skipped)
         if packages:
@@ -106,6 +116,24 @@ class SlimBase:
                 "installs what the full image provided and this build uses: "
                 + ", ".join(packages)
                 + (" (" + "; ".join(reasons) + ")" if reasons else "")
+            )
+        # The stages built FROM this one run on slim too (wagtail/wagtail.org: `dev` FROM
+        # backend runs `curl ... | bash -`): what their RUNs need goes into them, one at a
+        # time, each asked after the previous edits (instruction numbers move).
+        added: dict[int, set[str]] = {stage.index: set(packages)}
+        for index in [st.index for st, _ in built_on(out, stage)]:
+            later = next((st, ch) for st, ch in built_on(out, stage) if st.index == index)
+            chain_has = frozenset(p for st in [stage, *later[1]] for p in added.get(st.index, ()))
+            extra, why, at = _needed_packages(out, stage, ctx, release, later, chain_has)
+            if not extra:
+                continue
+            _add_apt_packages(out, later[0], extra, at)
+            added[index] = set(extra)
+            notes.append(
+                f"stage {later[0].name or later[0].index} (FROM {stage.name or stage.index}) "
+                "installs what the full image provided and its RUNs use: "
+                + ", ".join(extra)
+                + (" (" + "; ".join(why) + ")" if why else "")
             )
         stage = next(st for st in out.stages() if st.index == stage.index)
         updated = update_before_installs(out.instructions, stage.start + 1, stage.end)
@@ -189,6 +217,29 @@ def _prefixed(ins: Instruction, prefix: str) -> Instruction:
             raw = ins.raw[:at] + prefix + ins.raw[at:]
             return Instruction(ins.keyword, new.value, ins.leading, raw, ins.line)
     return new
+
+
+def built_on(dockerfile: Dockerfile, stage: Stage) -> list[tuple[Stage, list[Stage]]]:
+    """The stages that build `FROM` this one, directly or through others, each with the chain
+    of stages between (its ancestors after `stage`, then itself): they run on the image this
+    stage starts from, so a change of its base changes theirs (wagtail/wagtail.org: `backend`
+    on python:3.14-trixie, then `prod` and `dev` FROM backend; dev's `curl ... | bash -`)."""
+    stages = dockerfile.stages()
+    by_name = {s.name.lower(): s for s in stages if s.name}
+    found: list[tuple[Stage, list[Stage]]] = []
+    for candidate in stages[stage.index + 1 :]:
+        chain = [candidate]
+        current = candidate
+        while True:
+            parent = by_name.get(current.base.lower())
+            if parent is None or parent.index >= current.index:
+                break
+            if parent.index == stage.index:
+                found.append((candidate, list(reversed(chain))))
+                break
+            chain.append(parent)
+            current = parent
+    return found
 
 
 def base_stage(dockerfile: Dockerfile, stage: Stage) -> Stage:
@@ -304,35 +355,61 @@ def installs_dependencies(dockerfile: Dockerfile, stage: Stage) -> bool:
 
 
 def _needed_packages(
-    dockerfile: Dockerfile, stage: Stage, ctx: Context, release: str
+    dockerfile: Dockerfile,
+    stage: Stage,
+    ctx: Context,
+    release: str,
+    later: tuple[Stage, list[Stage]] | None = None,
+    also_have: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[str], int | None]:
-    """The packages to install, why, and the instruction they must come before (None: any)."""
-    have = stage_apt_packages(dockerfile, stage)
+    """The packages to install, why, and the instruction they must come before (None: any).
+    `later`: a stage built on `stage` (with the chain between, from `built_on`): then only
+    what that stage's own RUNs need, to be installed there (the compilers a `builder` FROM
+    base uses stay out of base and of the final stage built on it too); `also_have`: what is
+    installed for it already, in `stage` or in a stage between."""
+    have = stage_apt_packages(dockerfile, stage) | set(also_have)
     wanted: list[str] = []
     reasons: list[str] = []
     before: int | None = None
     read = context_reader(dockerfile, ctx)
     first_install: int | None = None
+    node_install: int | None = None
 
     def want_tools(
-        argvs: Iterable[list[str]], at: int | None, why: str, full_only: bool = True
+        argvs: Iterable[list[str]],
+        at: int | None,
+        why: str,
+        full_only: bool = True,
+        installed: frozenset[str] = frozenset(),
     ) -> None:
         """Packages for the tools these commands call. `full_only`: only those the full image
-        had; a script's branch calling another (npm, psql) never ran on it either."""
+        had; a script's branch calling another (npm, psql) never ran on it either.
+        `installed`: what a later stage built on this one installs itself before `at`."""
         nonlocal before
         for argv in argvs:
             tool = argv[0].rsplit("/", 1)[-1] if argv else ""
             if tool not in TOOL_PACKAGES or (full_only and tool not in FULL_IMAGE_TOOLS):
                 continue
-            if have & _ALSO_PROVIDED_BY.get(tool, frozenset()):
+            if (have | installed) & _ALSO_PROVIDED_BY.get(tool, frozenset()):
                 continue  # NodeSource's nodejs brings npm; Debian's npm would clash
             package = TOOL_PACKAGES[tool]
+            if package in installed:
+                continue
             if at is not None and package not in have and package not in wanted:
                 before = at if before is None else min(before, at)
             wanted.append(package)
             reasons.append(why.format(tool=tool))
 
-    for n, ins in dockerfile.iter_stage(stage):
+    # The stage's own RUNs, or those of a stage built on it, which run on the slim image too:
+    # what that stage (or one between) installs itself before a RUN counts as there.
+    runs: list[tuple[int, Instruction, frozenset[str]]] = []
+    if later is None:
+        runs = [(n, ins, frozenset()) for n, ins in dockerfile.iter_stage(stage)]
+    else:
+        for n, ins in dockerfile.iter_stage(later[0]):
+            own = [i for st in later[1] for m, i in dockerfile.iter_stage(st) if m < n]
+            runs.append((n, ins, frozenset(apt_packages(own))))
+    for n, ins, installed in runs:
         if ins.keyword != "RUN":
             continue
         # Every program of a pipeline: `curl ... | bash` needs curl.
@@ -341,6 +418,7 @@ def _needed_packages(
             n,
             "RUN calls {tool}",
             full_only=False,
+            installed=installed,
         )
         # Also inside `if ...; then pip install -r local.txt; else pip install -r prod.txt; fi`
         # (sleakops/example-django-celery): psycopg2's headers must be there for it.
@@ -352,13 +430,36 @@ def _needed_packages(
             first_install = n
         # A script the RUN runs (`./setup-venv.sh`) builds with the same image: the tools it
         # calls and the dependencies it installs need the same packages as the RUN's own.
-        for name, text in _scripts(line_argvs(ins.args), read):
+        for name, text in run_scripts(line_argvs(ins.args), read):
             argvs = list(_script_argvs(text, read))
-            want_tools(argvs, n, f"{name} calls {{tool}}")
+            want_tools(argvs, n, f"{name} calls {{tool}}", installed=installed)
             if first_install is None and any(
                 classify(" ".join(shlex.quote(w) for w in argv)) == "deps" for argv in argvs
             ):
                 first_install = n
+        # `npm ci` of a package that compiles with node-gyp (node-sass, whose binding is
+        # built when no prebuilt one downloads) used the full image's make and g++.
+        if node_install is None and any(installs_node_modules(a) for a in line_argvs(ins.args)):
+            node_install = n
+    native = native_node_modules(ctx.context_dir) if node_install is not None else []
+    has_toolchain = "build-essential" in have or {"make", "g++"} <= have
+    if native and node_install is not None and not has_toolchain:
+        wanted.append("build-essential")
+        reasons.append(
+            f"npm installs {', '.join(native)}, which node-gyp compiles: needs make and g++"
+        )
+        before = node_install if before is None else min(before, node_install)
+    deps = ctx.project.dependencies
+    needs = system_needs(deps.packages, release)
+    if later is not None:
+        # Run-time tools and libraries are the base stage's business (asked without `later`).
+        if first_install is not None:
+            wanted.extend([*needs.build, *(["git"] if deps.needs_git else [])])
+            reasons.extend(needs.reasons if needs.build else ())
+            if needs.build or deps.needs_git:
+                before = first_install if before is None else min(before, first_install)
+        result = [p for p in dict.fromkeys(wanted) if p not in have]
+        return result, list(dict.fromkeys(reasons)) if result else [], before
     # What runs in the container: CMD, ENTRYPOINT, HEALTHCHECK and the scripts they run call
     # tools the full image had (curl, wget, git, ps); they must be installed on slim too.
     for _, ins in _run_time_instructions(dockerfile, stage):
@@ -367,14 +468,14 @@ def _needed_packages(
             value = healthcheck_command_text(ins.args)
         argvs = [ins.exec_form] if ins.exec_form else _exec_or_shell(value)
         want_tools(argvs, None, f"{ins.keyword} calls {{tool}}")
-        for name, text in _scripts(argvs, read):
+        for name, text in run_scripts(argvs, read):
             want_tools(_script_argvs(text, read), None, f"{name} calls {{tool}} at start")
     # A compose service that builds this image runs its own command and healthcheck in it
     # (power-ops/cmdb: `healthcheck: test: curl localhost:8000`): on slim, without curl, the
     # container turned unhealthy.
     for service, argvs in _compose_run_commands(ctx):
         want_tools(argvs, None, f"compose service `{service}` calls {{tool}}")
-        for name, text in _scripts(argvs, read):
+        for name, text in run_scripts(argvs, read):
             want_tools(
                 _script_argvs(text, read), None,
                 f"{name}, run by compose service `{service}`, calls {{tool}}",
@@ -385,8 +486,6 @@ def _needed_packages(
     if git_user is not None and "git" not in have:
         wanted.append("git")
         reasons.append(f"{git_user} runs git")
-    deps = ctx.project.dependencies
-    needs = system_needs(deps.packages, release)
     if first_install is not None:
         if deps.needs_git:
             wanted.append("git")
@@ -400,6 +499,52 @@ def _needed_packages(
     reasons.extend(needs.reasons)
     result = [p for p in dict.fromkeys(wanted) if p not in have]
     return result, list(dict.fromkeys(reasons)) if result else [], before
+
+
+# npm packages that build a native addon with node-gyp at install time, where no prebuilt
+# binary is fetched (node-sass downloads its binding from GitHub and compiles it when none
+# matches the Node version or the download fails): make, g++ and Python are needed then.
+_NODE_GYP_PACKAGES = ("node-sass", "fibers", "deasync", "node-expat", "libxmljs", "libxmljs2",
+                      "iconv", "microtime", "grpc")
+# The name as a key of package.json or package-lock.json (`"node-sass": `, `"node_modules/
+# node-sass": `) or an entry of yarn.lock/pnpm-lock.yaml (`node-sass@^4.14.1:`, `/node-sass@`).
+_NODE_GYP_IN_MANIFEST = re.compile(
+    r"""(?:^|[\s"'/])(""" + "|".join(re.escape(n) for n in _NODE_GYP_PACKAGES)
+    + r""")(?:"\s*:|@)""",
+    re.MULTILINE,
+)
+_NODE_MANIFESTS = ("package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
+                   "npm-shrinkwrap.json")
+
+
+def installs_node_modules(argv: list[str]) -> bool:
+    """`npm install|ci|i|rebuild`, `yarn` / `yarn install`, `pnpm install|i`."""
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    rest = [a for a in argv[1:] if not a.startswith("-")]
+    if head == "npm":
+        return rest[:1] in (["install"], ["i"], ["ci"], ["rebuild"])
+    if head == "yarn":
+        return not rest or rest[:1] == ["install"]
+    if head == "pnpm":
+        return rest[:1] in (["install"], ["i"])
+    return False
+
+
+def native_node_modules(root: Path) -> list[str]:
+    """The node-gyp packages the context's npm manifests and lockfiles name (not under
+    node_modules, at most three directories down)."""
+    found: set[str] = set()
+    for depth in range(4):
+        for name in _NODE_MANIFESTS:
+            for path in sorted(root.glob("/".join(["*"] * depth + [name])))[:20]:
+                if "node_modules" in path.parts or not path.is_file():
+                    continue
+                try:
+                    text = path.read_text(encoding="utf-8", errors="ignore")[:5_000_000]
+                except OSError:
+                    continue
+                found.update(m[1] for m in _NODE_GYP_IN_MANIFEST.finditer(text))
+    return sorted(found)
 
 
 def _compose_run_commands(ctx: Context) -> Iterator[tuple[str, list[list[str]]]]:
@@ -491,7 +636,7 @@ def line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
                 yield from line_argvs(argv[argv.index("-c") + 1], depth + 1)
 
 
-def _scripts(
+def run_scripts(
     argvs: Iterable[list[str]], read: Callable[[str], str | None]
 ) -> Iterator[tuple[str, str]]:
     """(name, text) of each shell script in the context that these commands run: the program
@@ -524,7 +669,7 @@ def _script_argvs(
         argvs = list(line_argvs(line))
         yield from argvs
         if depth < 3:
-            for _, nested in _scripts(argvs, read):
+            for _, nested in run_scripts(argvs, read):
                 yield from _script_argvs(nested, read, depth + 1)
 
 
