@@ -19,7 +19,7 @@ ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/py
 COPY requirements.txt .
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked --mount=type=cache,target=/root/.cache/pip rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
-    && python -m venv --without-pip /opt/venv \
+    && python -m venv --without-pip --system-site-packages /opt/venv \
     && apt-get update \
     && apt-get install --assume-yes --no-install-recommends gcc libc6-dev libpq-dev gettext \
     && pip install -r requirements.txt \

@@ -22,14 +22,8 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
     if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
 COPY requirements.txt /code/
-# The base image ships setuptools and code written for it may import pkg_resources:
-# after the install, the venv gets the image's own setuptools when something installed
-# uses it.
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv \
-    && pip install -r requirements.txt \
-    && if grep -rqs --include='*.py' --include='*.pth' pkg_resources /opt/venv/lib; then \
-        pip install "setuptools==$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"; \
-    fi
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip --system-site-packages /opt/venv \
+    && pip install -r requirements.txt
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
