@@ -20,14 +20,16 @@ from optimizer.shell import (
     SERVERS,
     Segment,
     has_shell_syntax,
+    inner_commands,
     join_segments,
     server_argv,
     split_commands,
     strip_runner,
     words,
 )
+from transforms import start_script
 from transforms.base import Context, NotesTransform, Result
-from transforms.image_paths import context_reader
+from transforms.image_paths import context_locator, context_reader
 from transforms.raw_edit import indent_like, keep_indent
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -58,6 +60,10 @@ class FixCmdBinding(NotesTransform):
             skipped.append(argument)
             return Result(out, notes, skipped)
         if target is None:
+            files = _fix_start_script(out, ctx, port, notes, skipped)
+            if files is not None:
+                out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
+                return Result(out, notes, skipped, files)
             if not moved and not broken:
                 skipped.append("no CMD or ENTRYPOINT starts a web server; nothing to bind")
             return Result(out, notes, skipped)
@@ -163,6 +169,199 @@ def _platform_port_file(ctx: Context) -> str | None:
             if _CLOUD_RUN_DEPLOY.search(text):
                 return f"{_WORKFLOWS}/{path.name}"
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class _ScriptServer:
+    line: start_script.ScriptLine
+    argv: list[str]
+    start: int
+    server: str
+    last_segment: bool  # the last command of its line, not inside an `if`/loop on that line
+    segment: str
+
+
+def _fix_start_script(
+    out: Dockerfile, ctx: Context, port: int, notes: list[str], skipped: list[str]
+) -> dict[str, str] | None:
+    """When the container starts a shell script that starts the server (`entrypoint.sh`:
+    wait for the database, migrate, `gunicorn ...`), fix that line: a bind the container
+    cannot be reached on, and a server started without `exec`, which leaves the script's shell
+    as PID 1: it does not pass docker stop's SIGTERM on, so docker stop waits 10 s and kills
+    the server. The edited script (context-relative path -> text) is returned; {} when nothing
+    needed changing; None when the start command runs no script that starts a server."""
+    start = start_script.start_scripts(out)
+    if start is None:
+        return None
+    index, names = start
+    locate = context_locator(out, ctx)
+    chain: list[tuple[str, str, str]] = []
+    for name in names:
+        rel = locate(name)
+        text = None if rel is None else ctx.read(rel)
+        if rel is None or text is None or not start_script.is_shell_script(name, text):
+            break
+        chain.append((name, rel, text))
+        if not start_script.passes_to_cmd(text):
+            break  # the CMD's script, if any, is not what the container ends up running
+    picked = next(((r, t, hits) for _, r, t in chain if (hits := _script_servers(t))), None)
+    if picked is None:
+        return None
+    rel, text, servers = picked
+
+    disk = ctx.context_dir / rel
+    if rel not in ctx.files and disk.is_file() and b"\r" in disk.read_bytes():
+        skipped.append(
+            f"{rel} starts {servers[-1].server} but has CRLF line ends; not edited (a shell "
+            "reads them as part of each command): convert it to LF first"
+        )
+        return {}
+    lines = text.split("\n")
+    lines_of = start_script.logical_lines(text)
+    env, reader = _stage_env(out), context_reader(out, ctx)
+    exported = re.search(r"\bGUNICORN_CMD_ARGS\b|\bexport\s+PORT\b|\bPORT=", text)
+    bound_ports: list[int | None] = []
+    pid1_server: str | None = None
+    for found in servers:
+        where = f"{rel} line {found.line.first + 1}"
+        unbound: list[str] = []
+        new_argv, bound, changed = _rebind(
+            found.argv, found.start, found.server, port, ctx, (env, reader), unbound
+        )
+        skipped.extend(f"{where}: {u}" for u in unbound)
+        appends = len(new_argv) > len(found.argv)
+        passes_args = any("$@" in a or "$*" in a or "${@}" in a for a in found.argv)
+        if changed and appends and (passes_args or (found.server == "gunicorn" and exported)):
+            # `gunicorn app "$@"`, or GUNICORN_CMD_ARGS / PORT set by the script: the bind may
+            # come from there, and a --bind on the command line would override it.
+            skipped.append(
+                f"{where}: {found.server} has no bind of its own, but the script passes its "
+                "arguments or sets GUNICORN_CMD_ARGS/PORT, which may bind it; not changed"
+            )
+            changed, bound = False, None
+        if changed and appends and not found.last_segment:
+            changed = False
+        if changed and not start_script.edit_words(lines, found.line, found.argv, new_argv):
+            bind = _describe_bind(found.argv, found.start, found.server)
+            skipped.append(
+                f"{where}: {found.server} binds {bind}, unreachable from outside the container; "
+                "the line could not be edited safely: bind it to 0.0.0.0 by hand"
+            )
+            changed = False
+        if changed:
+            notes.append(
+                f"{where}: {found.server} was bound to "
+                f"{_describe_bind(found.argv, found.start, found.server)}, unreachable from "
+                f"outside the container; now binds 0.0.0.0 (port {bound})"
+            )
+        bound_ports.append(bound)
+    last = servers[-1]
+    where = f"{rel} line {last.line.first + 1}"
+    later = [ln for ln in lines_of if ln.first > last.line.last]
+    already = bool(last.argv) and last.argv[0] == "exec"
+    if already:
+        pid1_server = last.server
+    elif last.line.depth > 0 or not last.last_segment:
+        skipped.append(
+            f"{where}: {last.server} starts inside an `if`, a loop or a function, so the "
+            "script's shell stays PID 1 and does not pass docker stop's SIGTERM on (docker stop "
+            f"waits 10 s, then kills it); put `exec` before {last.server} there by hand"
+        )
+    elif later:
+        skipped.append(
+            f"{where}: {last.server} is not the script's last command (`{later[0].text}` runs "
+            "after it exits), so the script's shell stays PID 1 and does not pass docker stop's "
+            "SIGTERM on (docker stop waits 10 s, then kills it); make it the last command, "
+            f"started with `exec`"
+        )
+    elif _backgrounded(last.segment) is not None or "|" in words(last.segment, punctuation="|"):
+        skipped.append(
+            f"{where}: {last.server} runs in the background or in a pipeline, so the script's "
+            "shell stays PID 1 and does not pass docker stop's SIGTERM on; `exec` cannot fix that"
+        )
+    elif _assigns(last.argv):
+        skipped.append(
+            f"{where}: {last.server} starts after variable assignments and without `exec`, so "
+            "the script's shell stays PID 1 and does not pass docker stop's SIGTERM on; put "
+            f"`exec` before {last.server} by hand"
+        )
+    elif start_script.insert_exec(
+        lines,
+        last.line,
+        last.segment.split(None, 1)[0],
+        first_command=split_commands(last.line.text)[0].text.strip() == last.segment,
+    ):
+        pid1_server = last.server
+        notes.append(
+            f"{where}: {last.server} now replaces the script's shell (`exec`), so docker stop's "
+            "SIGTERM reaches it and the container stops at once instead of being killed after "
+            "10 s"
+        )
+    else:
+        skipped.append(
+            f"{where}: {last.server} starts without `exec`, so the script's shell stays PID 1; "
+            "the line could not be edited safely: put `exec` before it by hand"
+        )
+    if pid1_server == "runserver" and not any(
+        i.keyword == "STOPSIGNAL" for _, i in out.iter_stage(out.final_stage())
+    ):
+        prefix, _ = strip_runner(_strip_exec(last.argv))
+        if not (prefix and prefix[0] in _PARENT_RUNNERS):
+            out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
+            index += 1
+            notes.append(
+                f"added STOPSIGNAL SIGINT: {rel} runs runserver with `exec`, so it is PID 1, "
+                "which ignores SIGTERM; SIGINT stops it at once"
+            )
+    known = [p for p in bound_ports if p is not None]
+    if known:
+        _ensure_expose(out, index, known[-1], notes)
+    edited = "\n".join(lines)
+    if edited == text:
+        if not any(s.startswith(rel) for s in skipped):
+            skipped.append(
+                f"{where}: the script starts {last.server} reachably and with `exec`; the "
+                "script is left as it is"
+            )
+        return {}
+    return {rel: edited}
+
+
+def _strip_exec(argv: list[str]) -> list[str]:
+    while argv and (argv[0] == "exec" or re.fullmatch(r"[A-Za-z_]\w*=.*", argv[0])):
+        argv = argv[1:]
+    return argv
+
+
+def _script_servers(text: str) -> list[_ScriptServer]:
+    """Every command of the script that starts a web server, in order."""
+    found: list[_ScriptServer] = []
+    for line in start_script.logical_lines(text):
+        segments = split_commands(line.text)
+        for k, seg in enumerate(segments):
+            inner = inner_commands(seg.text)
+            compound = inner != [seg.text]
+            for command in inner:
+                command = start_script.strip_guards(command)
+                argv = words(command)
+                hit = server_argv(argv)
+                if hit is None:
+                    continue
+                found.append(
+                    _ScriptServer(
+                        line=line,
+                        argv=argv,
+                        start=hit[0],
+                        server=hit[1],
+                        last_segment=(
+                            k == len(segments) - 1
+                            and not compound
+                            and command == seg.text.strip()
+                        ),
+                        segment=command,
+                    )
+                )
+    return found
 
 
 def _gunicorn_default_bind(
