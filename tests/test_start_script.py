@@ -146,3 +146,30 @@ def test_overlay_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> None:
     assert stat.S_IMODE(script.stat().st_mode) == 0o755
     assert script.read_text() == "#!/bin/sh\nexec gunicorn app\n"
     assert (tmp_path / "new.txt").read_text() == "x"
+
+
+def _compose_available() -> bool:
+    from optimizer.compose import compose_available
+
+    return compose_available()
+
+
+@pytest.mark.skipif(not _compose_available(), reason="the docker compose plugin is not installed")
+def test_a_compose_command_running_the_script_counts_when_the_image_has_no_cmd(
+    tmp_path: Path,
+) -> None:
+    # Kacper-Sleziak/Books_API: no CMD; `command: /bin/sh /django/start-backend.sh`, whose
+    # last line runs runserver without exec.
+    dockerfile = DOCKERFILE.replace('ENTRYPOINT ["/app/entrypoint.sh"]\n', "")
+    script = "#!/bin/sh\npython manage.py migrate\npython manage.py runserver 0.0.0.0:8000\n"
+    root = _project(tmp_path, script, dockerfile)
+    (root / "docker-compose.yml").write_text(
+        "services:\n  worker:\n    build: .\n    command: celery -A mysite worker\n"
+        "  web:\n    build: .\n    command: /bin/sh /app/entrypoint.sh\n"
+    )
+    files, notes, _ = _run(root)
+    assert files["entrypoint.sh"].splitlines()[-1] == (
+        "exec python manage.py runserver 0.0.0.0:8000"
+    )
+    assert "STOPSIGNAL SIGINT" in files["Dockerfile"]
+    assert any("compose service `web` runs entrypoint.sh" in n for n in notes)

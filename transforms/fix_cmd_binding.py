@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable
 
+from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
 from optimizer.ports import ConfigBind, config_bind, expand
 from optimizer.shell import (
@@ -29,6 +30,7 @@ from optimizer.shell import (
 )
 from transforms import start_script
 from transforms.base import Context, NotesTransform, Result
+from transforms.dev_image import load_compose
 from transforms.image_paths import context_locator, context_reader
 from transforms.raw_edit import indent_like, keep_indent
 
@@ -191,8 +193,12 @@ def _fix_start_script(
     the server. The edited script (context-relative path -> text) is returned; {} when nothing
     needed changing; None when the start command runs no script that starts a server."""
     start = start_script.start_scripts(out)
+    by_compose = ""
     if start is None:
-        return None
+        composed = _compose_start_scripts(out, ctx)
+        if composed is None:
+            return None
+        start, by_compose = composed
     index, names = start
     locate = context_locator(out, ctx)
     chain: list[tuple[str, str, str]] = []
@@ -218,6 +224,11 @@ def _fix_start_script(
         return {}
     lines = text.split("\n")
     lines_of = start_script.logical_lines(text)
+    if by_compose:
+        notes.append(
+            f"the image has no CMD of its own; {by_compose} runs {rel}, which starts "
+            f"{servers[-1].server}: the script is read as the container's start"
+        )
     env, reader = _stage_env(out), context_reader(out, ctx)
     exported = re.search(r"\bGUNICORN_CMD_ARGS\b|\bexport\s+PORT\b|\bPORT=", text)
     bound_ports: list[int | None] = []
@@ -325,6 +336,32 @@ def _fix_start_script(
             )
         return {}
     return {rel: edited}
+
+
+def _compose_start_scripts(
+    out: Dockerfile, ctx: Context
+) -> tuple[tuple[int, list[str]], str] | None:
+    """When the final stage sets no CMD or ENTRYPOINT, the script a compose service building
+    this image runs as its exec-form command (`command: /bin/sh /django/start-backend.sh`):
+    ((where a STOPSIGNAL/EXPOSE goes: the end of the final stage, [the script]), who runs it).
+    The first service whose command is a script counts (a worker's `celery ...` is not)."""
+    final = out.final_stage()
+    if any(i.keyword in {"CMD", "ENTRYPOINT"} for _, i in out.iter_stage(final)):
+        return None
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    for directory in ctx.compose_directories():
+        try:
+            project = load_compose(directory)
+        except ComposeError:
+            continue
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            argv = (service.entrypoint or []) + (service.command or [])
+            word = start_script.script_word(argv)
+            if word is not None:
+                return (final.end, [word]), f"compose service `{service.name}`"
+    return None
 
 
 def _strip_exec(argv: list[str]) -> list[str]:
