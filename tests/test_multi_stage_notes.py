@@ -313,6 +313,16 @@ def test_which_installs_upgrade_the_base_images_pip(command: str, base: bool) ->
         ("python:3.11-bullseye", None),
         ("python:3.11", None),
         ("registry:5000/python", None),
+        # A pinned patch release keeps the Debian its image was last built on: 3.8.5 (2020)
+        # and 3.9.2 (2021) are buster (Django-mec-apm, django-wsgi-skeleton); 3.9.7 came out
+        # on bullseye; an image that is not Docker Hub's python says nothing.
+        ("python:3.8.5-slim", "buster"),
+        ("python:3.9.2", "buster"),
+        ("mirror.gcr.io/library/python:3.9.6-slim", "buster"),
+        ("python:2.7.18-slim", "buster"),
+        ("python:3.9.7-slim", None),
+        ("python:3.8.5-slim-bookworm", None),
+        ("myorg/python:3.8.5", None),
     ],
 )
 def test_archived_release_is_read_from_the_tag(image: str, archived: str | None) -> None:
@@ -329,6 +339,21 @@ def test_split_on_an_archived_release_that_needs_apt_is_left_alone(tmp_path: Pat
     )
     note = next(n for n in notes if "buster" in n)
     assert "apt-get install libpq5" in note and "left single-stage" in note, note
+
+
+def test_pinned_patch_release_on_buster_needing_apt_is_left_single_stage(tmp_path: Path) -> None:
+    # geokal/Django-mec-apm: `FROM python:3.8.5-slim` and mysqlclient; the split's final stage
+    # would apt-get install libmariadb3 on buster, whose packages are archived: the rewrite
+    # would fail to build where the original (no apt at all) built.
+    notes = _notes(
+        tmp_path,
+        "FROM python:3.8.5-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==3.2.25\ngunicorn==23.0.0\nmysqlclient==2.0.3\n",
+    )
+    note = next(n for n in notes if "buster" in n)
+    assert "apt-get install libmariadb3" in note and "left single-stage" in note, note
 
 
 def test_archived_release_is_read_from_the_tag_only() -> None:
