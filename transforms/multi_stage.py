@@ -882,8 +882,11 @@ def _fetch_tools_left_behind(
 
 # The path ends at whitespace, a quote, a comma or a bracket: in exec-form JSON
 # (`["/usr/local/bin/gunicorn", ...]`) those are not part of it.
+# `/usr/local/bin/python` is in the final stage too, but run by that path it is the image's
+# own Python, which does not see the builder's virtualenv: a start script's
+# `/usr/local/bin/python manage.py migrate` fails with `No module named 'django'`.
 _SYSTEM_PYTHON = re.compile(
-    r"/usr/local/bin/(?!python)[^\s\"',\[\]]+|/usr/local/lib/python[\d.]*|site-packages"
+    r"/usr/local/bin/[^\s\"',\[\]]+|/usr/local/lib/python[\d.]*|site-packages"
 )
 
 
