@@ -359,3 +359,41 @@ def test_pinned_patch_release_on_buster_needing_apt_is_left_single_stage(tmp_pat
 def test_archived_release_is_read_from_the_tag_only() -> None:
     # A registry host that names a codename is not a tag (no tag at all here).
     assert archived_release("registry.buster.example/library/python") is None
+
+
+def _compose_available() -> bool:
+    from optimizer import compose
+
+    return compose.compose_available()
+
+
+@pytest.mark.skipif(not _compose_available(), reason="the docker compose plugin is not installed")
+@pytest.mark.parametrize(
+    ("service", "named"),
+    [
+        ("    command: /usr/local/bin/python manage.py runserver 0.0.0.0:8000\n",
+         "/usr/local/bin/python (run by compose service `web`)"),
+        ("    command: /bin/sh /app/start.sh\n",
+         "/usr/local/bin/gunicorn (in /app/start.sh, run by compose service `web`)"),
+    ],
+)
+def test_a_compose_command_by_the_system_python_path_keeps_one_stage(
+    tmp_path: Path, service: str, named: str
+) -> None:
+    # The service's command replaces CMD: run by its install path, the image's own Python
+    # (or gunicorn) does not see the builder's virtualenv.
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "Dockerfile").write_text(
+        "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    )
+    (case / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\npsycopg2==2.9.10\n")
+    (case / "start.sh").write_text("#!/bin/sh\nexec /usr/local/bin/gunicorn mysite.wsgi\n")
+    (case / "docker-compose.yml").write_text("services:\n  web:\n    build: .\n" + service)
+    root = materialize(case, tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["multi-stage"])
+    assert outcome.files == {}
+    notes = [n for change in outcome.skipped for n in change.notes]
+    assert any(n.startswith(named) and "left single-stage" in n for n in notes), notes

@@ -189,7 +189,9 @@ class MultiStage(NotesTransform):
         # Scripts by their path in the image, through the COPY lines (`COPY backend/ .` puts
         # backend/startup.sh at ./startup.sh).
         read = context_reader(out, ctx)
-        pinned = _system_python_paths(items, last, ctx, read)
+        pinned = _system_python_paths(items, last, ctx, read) or _compose_system_python(
+            ctx, read
+        )
         if pinned:
             skipped.append(
                 f"{pinned} refers to the system Python's install location, where a builder's "
@@ -623,6 +625,33 @@ def _compose_runs_tool(ctx: Context, read: _Reader) -> tuple[str | None, list[st
                         notes,
                     )
     return None, notes
+
+
+def _compose_system_python(ctx: Context, read: _Reader) -> str | None:
+    """What a compose service building this Dockerfile runs by the system Python's install
+    path, in its command or a script it runs (`command: /usr/local/bin/python manage.py
+    runserver`): that command replaces CMD, so the Dockerfile does not show it. A compose file
+    that cannot be read says nothing here (`_compose_runs_tool` notes it)."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    for directory in ctx.compose_directories():
+        try:
+            project = load_compose(directory)
+        except ComposeError:
+            continue
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            command = " ".join((service.entrypoint or []) + (service.command or []))
+            match = _SYSTEM_PYTHON.search(command)
+            if match:
+                return f"{match.group(0)} (run by compose service `{service.name}`)"
+            for name in _script_names(command):
+                match = _SYSTEM_PYTHON.search(read(name) or "")
+                if match:
+                    return (
+                        f"{match.group(0)} (in {name}, run by compose service `{service.name}`)"
+                    )
+    return None
 
 
 # A tool's runner in a script's text: `poetry run`, `pipenv run`, `uv run`, `uvx`, ...
