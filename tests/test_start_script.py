@@ -96,8 +96,16 @@ def test_local_bind_in_a_script_is_rebound_and_a_missing_one_added(tmp_path: Pat
     assert any("was bound to localhost:9000" in n for n in notes)
     assert files["entrypoint.sh"] == "#!/bin/sh\nexec gunicorn mysite.wsgi --bind=0.0.0.0:9000\n"
     assert files["Dockerfile"].count("EXPOSE 9000") == 1
-    files, _, _ = _run(_project(tmp_path, "#!/bin/sh\nexec gunicorn mysite.wsgi\n"))
-    assert files["entrypoint.sh"] == "#!/bin/sh\nexec gunicorn mysite.wsgi --bind 0.0.0.0:8000\n"
+
+
+def test_gunicorn_without_a_bind_in_a_script_gets_env_port_not_a_bind(tmp_path: Path) -> None:
+    # Eugeny/tabby-web: start.sh ends `exec /venv/*/bin/gunicorn` (gunicorn.conf.py has no bind)
+    # and compose sets PORT=80 with `ports: 9090:80`: gunicorn then binds 0.0.0.0:80. A
+    # `--bind 0.0.0.0:8000` added to the script would override that; ENV PORT does not.
+    files, notes, _ = _run(_project(tmp_path, "#!/bin/sh\nexec /venv/*/bin/gunicorn mysite.wsgi\n"))
+    assert "entrypoint.sh" not in files
+    assert "ENV PORT=8000\n" in files["Dockerfile"]
+    assert any(n.startswith("added ENV PORT=8000") for n in notes)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +130,8 @@ def test_the_cmd_script_behind_an_exec_pass_through_entrypoint(tmp_path: Path) -
     root = _project(tmp_path, '#!/bin/sh\nset -e\nexec "$@"\n', dockerfile)
     (root / "start").write_text("#!/bin/bash\npython manage.py migrate\ngunicorn mysite.wsgi\n")
     files, _, _ = _run(root)
-    assert files["start"].splitlines()[-1] == "exec gunicorn mysite.wsgi --bind 0.0.0.0:8000"
+    assert files["start"].splitlines()[-1] == "exec gunicorn mysite.wsgi"
+    assert "ENV PORT=8000\n" in files["Dockerfile"]
     assert "entrypoint.sh" not in files
 
 

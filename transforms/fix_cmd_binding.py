@@ -232,6 +232,7 @@ def _fix_start_script(
     env, reader = _stage_env(out), context_reader(out, ctx)
     exported = re.search(r"\bGUNICORN_CMD_ARGS\b|\bexport\s+PORT\b|\bPORT=", text)
     bound_ports: list[int | None] = []
+    port_env: list[int] = []
     pid1_server: str | None = None
     for found in servers:
         where = f"{rel} line {found.line.first + 1}"
@@ -250,6 +251,20 @@ def _fix_start_script(
                 "arguments or sets GUNICORN_CMD_ARGS/PORT, which may bind it; not changed"
             )
             changed, bound = False, None
+        if changed and appends and found.server == "gunicorn":
+            # gunicorn without a bind listens on 0.0.0.0:$PORT when PORT is set, else on
+            # 127.0.0.1:8000. ENV PORT makes the image reachable and leaves the script alone, and
+            # a PORT given at run time still wins (tabby-web's compose sets PORT=80 and maps
+            # 9090:80: a --bind 0.0.0.0:8000 in start.sh would move it off that port).
+            if "PORT" not in env and not port_env:
+                port_env.append(port)
+                notes.append(
+                    f"added ENV PORT={port}: {where} starts gunicorn without a bind, which listens "
+                    f"on 127.0.0.1:8000 unless PORT is set, then on 0.0.0.0:$PORT; a PORT given "
+                    "at run time (compose, a platform) still wins, where a --bind in the script "
+                    "would override it"
+                )
+            changed = False
         if changed and appends and not found.last_segment:
             changed = False
         if changed and not start_script.edit_words(lines, found.line, found.argv, new_argv):
@@ -324,6 +339,9 @@ def _fix_start_script(
                 f"added STOPSIGNAL SIGINT: {rel} runs runserver with `exec`, so it is PID 1, "
                 "which ignores SIGTERM; SIGINT stops it at once"
             )
+    if port_env:
+        out.insert_before(index, Instruction.new("ENV", f"PORT={port_env[0]}"))
+        index += 1
     known = [p for p in bound_ports if p is not None]
     if known:
         _ensure_expose(out, index, known[-1], notes)
