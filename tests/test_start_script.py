@@ -71,6 +71,9 @@ def test_gunicorn_without_exec_as_the_last_line_gets_exec(tmp_path: Path) -> Non
         ("#!/bin/sh\ngunicorn mysite.wsgi -b 0.0.0.0:8000 &\nwait\n", "not the script's last"),
         ("#!/bin/sh\ngunicorn mysite.wsgi -b 0.0.0.0:8000 | tee log\n", "pipeline"),
         ("#!/bin/sh\nDJANGO_ENV=prod gunicorn mysite.wsgi -b 0.0.0.0:8000\n", "assignments"),
+        # a trap (cleanup on exit, or forwarding signals itself) that `exec` would drop
+        ("#!/bin/sh\ntrap 'rm -f /tmp/app.pid' EXIT\ngunicorn mysite.wsgi -b 0.0.0.0:8000\n",
+         "`trap`"),
     ],
 )
 def test_a_server_exec_cannot_safely_reach_is_left_with_a_reason(

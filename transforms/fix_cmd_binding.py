@@ -305,6 +305,13 @@ def _fix_start_script(
             f"{where}: {last.server} runs in the background or in a pipeline, so the script's "
             "shell stays PID 1 and does not pass docker stop's SIGTERM on; `exec` cannot fix that"
         )
+    elif any(re.match(r"trap\s", ln.text) for ln in lines_of):
+        # `exec` replaces the shell, and its traps (an EXIT cleanup) would never run.
+        skipped.append(
+            f"{where}: {last.server} starts without `exec`, so the script's shell stays PID 1 "
+            "and does not pass docker stop's SIGTERM on; the script sets a `trap`, which `exec` "
+            "would drop: not changed"
+        )
     elif _assigns(last.argv):
         skipped.append(
             f"{where}: {last.server} starts after variable assignments and without `exec`, so "
