@@ -185,3 +185,22 @@ def test_a_compose_command_running_the_script_counts_when_the_image_has_no_cmd(
     )
     assert "STOPSIGNAL SIGINT" in files["Dockerfile"]
     assert any("compose service `web` runs entrypoint.sh" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("argv", "script"),
+    [
+        (["./entrypoint.sh", "gunicorn"], "./entrypoint.sh"),
+        (["sh", "/app/start.sh"], "/app/start.sh"),
+        (["/bin/bash", "-e", "start.sh"], "start.sh"),
+        # bash execs a lone command given with -c: the script is PID 1 (thechip911/test-docker)
+        (["bash", "-c", "/app/runserver.sh"], "/app/runserver.sh"),
+        # dash does not (measured on the lab's slim image), and a list is not a lone command
+        (["sh", "-c", "../entrypoint.sh"], None),
+        (["bash", "-c", "./migrate.sh && ./start.sh"], None),
+        (["gunicorn", "mysite.wsgi"], None),
+        (["python", "manage.py", "runserver"], None),
+    ],
+)
+def test_the_script_a_start_command_runs_as_pid_1(argv: list[str], script: str | None) -> None:
+    assert start_script.script_word(argv) == script

@@ -49,7 +49,14 @@ def script_word(argv: list[str]) -> str | None:
     if not argv:
         return None
     head = argv[0]
-    if head.rsplit("/", 1)[-1] in _SHELLS:
+    shell = head.rsplit("/", 1)[-1]
+    if shell == "bash" and len(argv) == 3 and argv[1] == "-c":
+        # `bash -c "/app/runserver.sh"` (thechip911/test-docker's compose): bash replaces itself
+        # with a lone simple command, so the script is PID 1. Debian's dash does not (measured
+        # on the lab's slim image: `sh -c 'cut ... /proc/self/stat'` is PID 7, bash's PID 1).
+        inner = words(argv[2])
+        return script_word(inner) if len(inner) == 1 and inner[0] == argv[2].strip() else None
+    if shell in _SHELLS:
         if any(a.startswith("-") and "c" in a for a in argv[1:]):
             return None
         rest = [a for a in argv[1:] if not a.startswith("-")]
