@@ -204,3 +204,13 @@ def test_a_compose_command_running_the_script_counts_when_the_image_has_no_cmd(
 )
 def test_the_script_a_start_command_runs_as_pid_1(argv: list[str], script: str | None) -> None:
     assert start_script.script_word(argv) == script
+
+
+def test_a_server_behind_wait_for_it_in_a_script_is_fixed(tmp_path: Path) -> None:
+    # vishnubob/wait-for-it ends with `exec "${WAITFORIT_CLI[@]}"`: `exec ./wait-for-it.sh ...`
+    # makes the server PID 1 after the wait.
+    script = "#!/bin/sh\n./wait-for-it.sh db:5432 -- gunicorn mysite.wsgi -b localhost:8000\n"
+    files, _, _ = _run(_project(tmp_path, script))
+    assert files["entrypoint.sh"].splitlines()[-1] == (
+        "exec ./wait-for-it.sh db:5432 -- gunicorn mysite.wsgi -b 0.0.0.0:8000"
+    )
