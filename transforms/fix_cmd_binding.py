@@ -354,7 +354,7 @@ def _fix_start_script(
         _ensure_expose(out, index, known[-1], notes)
     edited = "\n".join(lines)
     if edited == text:
-        if not any(s.startswith(rel) for s in skipped):
+        if not any(s.startswith(rel) for s in skipped) and not any(rel in n for n in notes):
             skipped.append(
                 f"{where}: the script starts {last.server} reachably and with `exec`; the "
                 "script is left as it is"
