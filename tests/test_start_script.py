@@ -214,3 +214,11 @@ def test_a_server_behind_wait_for_it_in_a_script_is_fixed(tmp_path: Path) -> Non
     assert files["entrypoint.sh"].splitlines()[-1] == (
         "exec ./wait-for-it.sh db:5432 -- gunicorn mysite.wsgi -b 0.0.0.0:8000"
     )
+
+
+def test_a_bare_pass_through_with_a_trap_is_left_with_a_reason(tmp_path: Path) -> None:
+    dockerfile = DOCKERFILE + 'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    script = "#!/bin/sh\ntrap 'echo bye' EXIT\npython manage.py migrate\n\"$@\"\n"
+    files, _, skipped = _run(_project(tmp_path, script, dockerfile))
+    assert "entrypoint.sh" not in files
+    assert any("`trap`" in s and '`"$@"`' in s for s in skipped), skipped

@@ -127,9 +127,10 @@ class FixCmdBinding(NotesTransform):
             )
         else:
             _ensure_expose(out, index, bound_port, notes)
+        files = _exec_pass_through(out, ctx, notes, skipped) if new_ins.keyword == "CMD" else {}
         # An indented file stays indented: the CMD as it was, a new EXPOSE as its neighbours.
         out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
-        return Result(out, notes, skipped)
+        return Result(out, notes, skipped, files)
 
 
 # Files of platforms that start the container with PORT set and route to it (Heroku's
@@ -361,6 +362,54 @@ def _fix_start_script(
             )
         return {}
     return {rel: edited}
+
+
+# The bare pass-through line, `"$@"` without `exec`: the CMD runs as the script's child.
+_BARE_PASS_THROUGH = re.compile(r'"?\$(@|\{@\})"?')
+
+
+def _exec_pass_through(
+    out: Dockerfile, ctx: Context, notes: list[str], skipped: list[str]
+) -> dict[str, str]:
+    """When the server is the CMD and the exec-form ENTRYPOINT's script ends by running it
+    with a bare `"$@"`, `exec "$@"` there: else the script's shell stays PID 1, the server is
+    its child and docker stop's SIGTERM never reaches it. The edited script, or {}."""
+    entry = None
+    for _, ins in out.iter_stage(out.final_stage()):
+        if ins.keyword == "ENTRYPOINT":
+            entry = ins
+    word = start_script.script_word(entry.exec_form) if entry and entry.exec_form else None
+    if word is None:
+        return {}
+    rel = context_locator(out, ctx)(word)
+    text = None if rel is None else ctx.read(rel)
+    if rel is None or text is None or not start_script.is_shell_script(word, text):
+        return {}
+    lines_of = start_script.logical_lines(text)
+    if not lines_of or lines_of[-1].depth or not _BARE_PASS_THROUGH.fullmatch(lines_of[-1].text):
+        return {}
+    last = lines_of[-1]
+    where = f"{rel} line {last.first + 1}"
+    disk = ctx.context_dir / rel
+    if any(re.match(r"trap\s", ln.text) for ln in lines_of) or (
+        rel not in ctx.files and disk.is_file() and b"\r" in disk.read_bytes()
+    ):
+        skipped.append(
+            f"{where}: the entrypoint runs the CMD with `{last.text}` (no `exec`), so its shell "
+            "stays PID 1 and does not pass docker stop's SIGTERM on; the script sets a `trap` "
+            "or has CRLF line ends: not changed"
+        )
+        return {}
+    lines = text.split("\n")
+    first = lines[last.first]
+    indent = len(first) - len(first.lstrip())
+    lines[last.first] = first[:indent] + "exec " + first[indent:]
+    notes.append(
+        f"{where}: `{last.text}` -> `exec {last.text}`: the entrypoint ran the CMD (the server) "
+        "as its child, so its shell stayed PID 1 and docker stop's SIGTERM never reached the "
+        "server; now the server replaces the shell"
+    )
+    return {rel: "\n".join(lines)}
 
 
 def _compose_start_scripts(
