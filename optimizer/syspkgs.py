@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from optimizer.context import normalize_name
 from optimizer.deps import EXTRA_DISTRIBUTIONS, SDIST
-from optimizer.dockerfile import image_name_and_tag
+from optimizer.dockerfile import OFFICIAL_PREFIX, image_name_and_tag
 
 RELEASES = ("bullseye", "bookworm", "trixie")
 DEFAULT_RELEASE = "bookworm"
@@ -510,6 +510,9 @@ def debian_release(base_image: str) -> str:
         if codename in lowered:
             return codename
     image = name.rsplit("/", 1)[-1].lower()
+    pinned = _patch_release(name, lowered)
+    if pinned is not None:
+        return pinned
     if image == "debian":
         major = re.match(r"(\d+)", lowered)
         by_number = {"11": "bullseye", "12": "bookworm", "13": "trixie"}
@@ -523,10 +526,45 @@ def debian_release(base_image: str) -> str:
 
 
 def archived_release(base_image: str) -> str | None:
-    """The archived Debian release a base image's tag names (`python:3.8-slim-buster`), if it
-    names one: an apt-get install added there would fail where the original built."""
-    tag = image_name_and_tag(base_image)[1].lower()
-    return next((r for r in ARCHIVED_RELEASES if r in tag), None)
+    """The archived Debian release a base image is on, if it is on one: named by its tag
+    (`python:3.8-slim-buster`), or implied by a pinned patch release built before bullseye
+    (`python:3.8.5-slim`): an apt-get install added there would fail where the original built."""
+    name, tag = image_name_and_tag(base_image)
+    lowered = tag.lower()
+    named = next((r for r in ARCHIVED_RELEASES if r in lowered), None)
+    if named is not None or any(r in lowered for r in RELEASES):
+        return named
+    pinned = _patch_release(name, lowered)
+    return pinned if pinned in ARCHIVED_RELEASES else None
+
+
+# The official python image of a patch release (`python:3.8.5-slim`) keeps the Debian release
+# it was last built on: its tag stops moving once the next patch is out. Debian 11 became the
+# images' default in August 2021 and 12 in June 2023; a patch release current at a switch was
+# rebuilt on the new one. The last patch still current before bullseye counts as buster here
+# (when unsure, the archived release: the tool then adds no apt-get, where a wrong guess would
+# add one that fails); 3.5 and older never left buster (or stretch).
+_OFFICIAL_PYTHON = re.compile(rf"^{OFFICIAL_PREFIX}python$")
+_LAST_ON_BUSTER = {(3, 6): 14, (3, 7): 11, (3, 8): 11, (3, 9): 6}
+_FIRST_ON_BOOKWORM = {(3, 7): 17, (3, 8): 17, (3, 9): 17, (3, 10): 12, (3, 11): 4}
+
+
+def _patch_release(name: str, tag: str) -> str | None:
+    """The Debian release of the official python image `name:tag` (Docker Hub's, or a mirror's
+    `.../library/python`) when the tag pins a patch release from before bookworm (`3.8.5-slim`:
+    buster; `3.10.4`: bullseye); None otherwise."""
+    if not _OFFICIAL_PYTHON.match(name.lower()):
+        return None
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)(?![\d.])", tag)
+    if not match:
+        return None
+    minor = (int(match.group(1)), int(match.group(2)))
+    patch = int(match.group(3))
+    if minor <= (3, 5) or patch <= _LAST_ON_BUSTER.get(minor, -1):
+        return "buster"
+    if minor == (3, 6) or patch < _FIRST_ON_BOOKWORM.get(minor, 0):
+        return "bullseye"
+    return None
 
 
 def runtime_package(name: str, release: str) -> str:

@@ -336,6 +336,16 @@ def test_which_installs_upgrade_the_base_images_pip(command: str, base: bool) ->
         ("python:3.11-bullseye", None),
         ("python:3.11", None),
         ("registry:5000/python", None),
+        # A pinned patch release keeps the Debian its image was last built on: 3.8.5 (2020)
+        # and 3.9.2 (2021) are buster (Django-mec-apm, django-wsgi-skeleton); 3.9.7 came out
+        # on bullseye; an image that is not Docker Hub's python says nothing.
+        ("python:3.8.5-slim", "buster"),
+        ("python:3.9.2", "buster"),
+        ("mirror.gcr.io/library/python:3.9.6-slim", "buster"),
+        ("python:2.7.18-slim", "buster"),
+        ("python:3.9.7-slim", None),
+        ("python:3.8.5-slim-bookworm", None),
+        ("myorg/python:3.8.5", None),
     ],
 )
 def test_archived_release_is_read_from_the_tag(image: str, archived: str | None) -> None:
@@ -352,6 +362,21 @@ def test_split_on_an_archived_release_that_needs_apt_is_left_alone(tmp_path: Pat
     )
     note = next(n for n in notes if "buster" in n)
     assert "apt-get install libpq5" in note and "left single-stage" in note, note
+
+
+def test_pinned_patch_release_on_buster_needing_apt_is_left_single_stage(tmp_path: Path) -> None:
+    # geokal/Django-mec-apm: `FROM python:3.8.5-slim` and mysqlclient; the split's final stage
+    # would apt-get install libmariadb3 on buster, whose packages are archived: the rewrite
+    # would fail to build where the original (no apt at all) built.
+    notes = _notes(
+        tmp_path,
+        "FROM python:3.8.5-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==3.2.25\ngunicorn==23.0.0\nmysqlclient==2.0.3\n",
+    )
+    note = next(n for n in notes if "buster" in n)
+    assert "apt-get install libmariadb3" in note and "left single-stage" in note, note
 
 
 def test_archived_release_is_read_from_the_tag_only() -> None:
@@ -377,3 +402,40 @@ def test_a_cd_left_by_the_split_goes_unless_a_later_command_uses_it(
     cd = next(t for t in texts if t and t.startswith("cd "))
     _drop_idle_cds(texts)
     assert (cd in texts) is kept_cd
+
+def _compose_available() -> bool:
+    from optimizer import compose
+
+    return compose.compose_available()
+
+
+@pytest.mark.skipif(not _compose_available(), reason="the docker compose plugin is not installed")
+@pytest.mark.parametrize(
+    ("service", "named"),
+    [
+        ("    command: /usr/local/bin/python manage.py runserver 0.0.0.0:8000\n",
+         "/usr/local/bin/python (run by compose service `web`)"),
+        ("    command: /bin/sh /app/start.sh\n",
+         "/usr/local/bin/gunicorn (in /app/start.sh, run by compose service `web`)"),
+    ],
+)
+def test_a_compose_command_by_the_system_python_path_keeps_one_stage(
+    tmp_path: Path, service: str, named: str
+) -> None:
+    # The service's command replaces CMD: run by its install path, the image's own Python
+    # (or gunicorn) does not see the builder's virtualenv.
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "Dockerfile").write_text(
+        "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    )
+    (case / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\npsycopg2==2.9.10\n")
+    (case / "start.sh").write_text("#!/bin/sh\nexec /usr/local/bin/gunicorn mysite.wsgi\n")
+    (case / "docker-compose.yml").write_text("services:\n  web:\n    build: .\n" + service)
+    root = materialize(case, tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["multi-stage"])
+    assert outcome.files == {}
+    notes = [n for change in outcome.skipped for n in change.notes]
+    assert any(n.startswith(named) and "left single-stage" in n for n in notes), notes

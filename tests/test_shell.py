@@ -109,3 +109,24 @@ def test_inner_commands_of_a_compound_drop_its_keywords() -> None:
     ]
     assert [classify(c) for c in inner_commands(segment.text)].count("deps") == 2
     assert inner_commands("pip install -r a.txt") == ["pip install -r a.txt"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "found"),
+    [
+        (["./wait-for-it.sh", "db:5432", "--", "gunicorn", "mysite.wsgi"], (3, "gunicorn")),
+        (
+            ["exec", "wait-for-it", "db:5432", "-t", "30", "--", "python", "manage.py",
+             "runserver", "0.0.0.0:8000"],
+            (6, "runserver"),
+        ),
+        (["/app/wait-for.sh", "db:3306", "--", "uvicorn", "app.asgi:application"], (3, "uvicorn")),
+        # a migrate behind the wait is not a server; nor is a waiter without `--`
+        (["./wait-for-it.sh", "db:5432", "--", "python", "manage.py", "migrate"], None),
+        (["./wait-for-it.sh", "db:5432"], None),
+    ],
+)
+def test_a_server_behind_a_wait_for_it_script(
+    argv: list[str], found: tuple[int, str] | None
+) -> None:
+    assert server_argv(argv) == found

@@ -159,6 +159,15 @@ def test_unknown_and_empty_names() -> None:
         ("debian:bookworm", "bookworm"),
         ("python", "bookworm"),
         ("${BASE}", "bookworm"),
+        # Pinned patch releases: the release their image was last built on.
+        ("python:3.10.4-slim", "bullseye"),
+        ("python:3.11.3", "bullseye"),
+        ("python:3.11.4-slim", "bookworm"),
+        ("python:3.9.17", "bookworm"),
+        ("python:3.6.15-slim", "bullseye"),
+        ("python:3.8.5", "buster"),
+        ("python:3.10.4-slim-bookworm", "bookworm"),
+        ("python:3.12.1-slim", "bookworm"),
     ],
 )
 def test_debian_release(image: str, release: str) -> None:

@@ -14,20 +14,24 @@ import json
 import re
 from collections.abc import Callable
 
+from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
 from optimizer.ports import ConfigBind, config_bind, expand
 from optimizer.shell import (
     SERVERS,
     Segment,
     has_shell_syntax,
+    inner_commands,
     join_segments,
     server_argv,
     split_commands,
     strip_runner,
     words,
 )
+from transforms import start_script
 from transforms.base import Context, NotesTransform, Result
-from transforms.image_paths import context_reader
+from transforms.dev_image import load_compose
+from transforms.image_paths import context_locator, context_reader
 from transforms.raw_edit import indent_like, keep_indent
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -58,6 +62,10 @@ class FixCmdBinding(NotesTransform):
             skipped.append(argument)
             return Result(out, notes, skipped)
         if target is None:
+            files = _fix_start_script(out, ctx, port, notes, skipped)
+            if files is not None:
+                out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
+                return Result(out, notes, skipped, files)
             if not moved and not broken:
                 skipped.append("no CMD or ENTRYPOINT starts a web server; nothing to bind")
             return Result(out, notes, skipped)
@@ -119,9 +127,10 @@ class FixCmdBinding(NotesTransform):
             )
         else:
             _ensure_expose(out, index, bound_port, notes)
+        files = _exec_pass_through(out, ctx, notes, skipped) if new_ins.keyword == "CMD" else {}
         # An indented file stays indented: the CMD as it was, a new EXPOSE as its neighbours.
         out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
-        return Result(out, notes, skipped)
+        return Result(out, notes, skipped, files)
 
 
 # Files of platforms that start the container with PORT set and route to it (Heroku's
@@ -163,6 +172,307 @@ def _platform_port_file(ctx: Context) -> str | None:
             if _CLOUD_RUN_DEPLOY.search(text):
                 return f"{_WORKFLOWS}/{path.name}"
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class _ScriptServer:
+    line: start_script.ScriptLine
+    argv: list[str]
+    start: int
+    server: str
+    last_segment: bool  # the last command of its line, not inside an `if`/loop on that line
+    segment: str
+
+
+def _fix_start_script(
+    out: Dockerfile, ctx: Context, port: int, notes: list[str], skipped: list[str]
+) -> dict[str, str] | None:
+    """When the container starts a shell script that starts the server (`entrypoint.sh`:
+    wait for the database, migrate, `gunicorn ...`), fix that line: a bind the container
+    cannot be reached on, and a server started without `exec`, which leaves the script's shell
+    as PID 1: it does not pass docker stop's SIGTERM on, so docker stop waits 10 s and kills
+    the server. The edited script (context-relative path -> text) is returned; {} when nothing
+    needed changing; None when the start command runs no script that starts a server."""
+    start = start_script.start_scripts(out)
+    by_compose = ""
+    if start is None:
+        composed = _compose_start_scripts(out, ctx)
+        if composed is None:
+            return None
+        start, by_compose = composed
+    index, names = start
+    locate = context_locator(out, ctx)
+    chain: list[tuple[str, str, str]] = []
+    for name in names:
+        rel = locate(name)
+        text = None if rel is None else ctx.read(rel)
+        if rel is None or text is None or not start_script.is_shell_script(name, text):
+            break
+        chain.append((name, rel, text))
+        if not start_script.passes_to_cmd(text):
+            break  # the CMD's script, if any, is not what the container ends up running
+    picked = next(((r, t, hits) for _, r, t in chain if (hits := _script_servers(t))), None)
+    if picked is None:
+        return None
+    rel, text, servers = picked
+
+    disk = ctx.context_dir / rel
+    if rel not in ctx.files and disk.is_file() and b"\r" in disk.read_bytes():
+        skipped.append(
+            f"{rel} starts {servers[-1].server} but has CRLF line ends; not edited (a shell "
+            "reads them as part of each command): convert it to LF first"
+        )
+        return {}
+    lines = text.split("\n")
+    lines_of = start_script.logical_lines(text)
+    if by_compose:
+        notes.append(
+            f"the image has no CMD of its own; {by_compose} runs {rel}, which starts "
+            f"{servers[-1].server}: the script is read as the container's start"
+        )
+    env, reader = _stage_env(out), context_reader(out, ctx)
+    exported = re.search(r"\bGUNICORN_CMD_ARGS\b|\bexport\s+PORT\b|\bPORT=", text)
+    bound_ports: list[int | None] = []
+    port_env: list[int] = []
+    pid1_server: str | None = None
+    for found in servers:
+        where = f"{rel} line {found.line.first + 1}"
+        unbound: list[str] = []
+        new_argv, bound, changed = _rebind(
+            found.argv, found.start, found.server, port, ctx, (env, reader), unbound
+        )
+        skipped.extend(f"{where}: {u}" for u in unbound)
+        appends = len(new_argv) > len(found.argv)
+        passes_args = any("$@" in a or "$*" in a or "${@}" in a for a in found.argv)
+        if changed and appends and (passes_args or (found.server == "gunicorn" and exported)):
+            # `gunicorn app "$@"`, or GUNICORN_CMD_ARGS / PORT set by the script: the bind may
+            # come from there, and a --bind on the command line would override it.
+            skipped.append(
+                f"{where}: {found.server} has no bind of its own, but the script passes its "
+                "arguments or sets GUNICORN_CMD_ARGS/PORT, which may bind it; not changed"
+            )
+            changed, bound = False, None
+        if changed and appends and found.server == "gunicorn":
+            # gunicorn without a bind listens on 0.0.0.0:$PORT when PORT is set, else on
+            # 127.0.0.1:8000. ENV PORT makes the image reachable and leaves the script alone, and
+            # a PORT given at run time still wins (tabby-web's compose sets PORT=80 and maps
+            # 9090:80: a --bind 0.0.0.0:8000 in start.sh would move it off that port).
+            if "PORT" not in env and not port_env:
+                port_env.append(port)
+                notes.append(
+                    f"added ENV PORT={port}: {where} starts gunicorn without a bind, which listens "
+                    f"on 127.0.0.1:8000 unless PORT is set, then on 0.0.0.0:$PORT; a PORT given "
+                    "at run time (compose, a platform) still wins, where a --bind in the script "
+                    "would override it"
+                )
+            changed = False
+        if changed and appends and not found.last_segment:
+            changed = False
+        if changed and not start_script.edit_words(lines, found.line, found.argv, new_argv):
+            bind = _describe_bind(found.argv, found.start, found.server)
+            skipped.append(
+                f"{where}: {found.server} binds {bind}, unreachable from outside the container; "
+                "the line could not be edited safely: bind it to 0.0.0.0 by hand"
+            )
+            changed = False
+        if changed:
+            notes.append(
+                f"{where}: {found.server} was bound to "
+                f"{_describe_bind(found.argv, found.start, found.server)}, unreachable from "
+                f"outside the container; now binds 0.0.0.0 (port {bound})"
+            )
+        bound_ports.append(bound)
+    last = servers[-1]
+    where = f"{rel} line {last.line.first + 1}"
+    later = [ln for ln in lines_of if ln.first > last.line.last]
+    already = bool(last.argv) and last.argv[0] == "exec"
+    if already:
+        pid1_server = last.server
+    elif last.line.depth > 0 or not last.last_segment:
+        skipped.append(
+            f"{where}: {last.server} starts inside an `if`, a loop or a function, so the "
+            "script's shell stays PID 1 and does not pass docker stop's SIGTERM on (docker stop "
+            f"waits 10 s, then kills it); put `exec` before {last.server} there by hand"
+        )
+    elif later:
+        skipped.append(
+            f"{where}: {last.server} is not the script's last command (`{later[0].text}` runs "
+            "after it exits), so the script's shell stays PID 1 and does not pass docker stop's "
+            "SIGTERM on (docker stop waits 10 s, then kills it); make it the last command, "
+            f"started with `exec`"
+        )
+    elif _backgrounded(last.segment) is not None or "|" in words(last.segment, punctuation="|"):
+        skipped.append(
+            f"{where}: {last.server} runs in the background or in a pipeline, so the script's "
+            "shell stays PID 1 and does not pass docker stop's SIGTERM on; `exec` cannot fix that"
+        )
+    elif any(re.match(r"trap\s", ln.text) for ln in lines_of):
+        # `exec` replaces the shell, and its traps (an EXIT cleanup) would never run.
+        skipped.append(
+            f"{where}: {last.server} starts without `exec`, so the script's shell stays PID 1 "
+            "and does not pass docker stop's SIGTERM on; the script sets a `trap`, which `exec` "
+            "would drop: not changed"
+        )
+    elif _assigns(last.argv):
+        skipped.append(
+            f"{where}: {last.server} starts after variable assignments and without `exec`, so "
+            "the script's shell stays PID 1 and does not pass docker stop's SIGTERM on; put "
+            f"`exec` before {last.server} by hand"
+        )
+    elif start_script.insert_exec(
+        lines,
+        last.line,
+        last.segment.split(None, 1)[0],
+        first_command=split_commands(last.line.text)[0].text.strip() == last.segment,
+    ):
+        pid1_server = last.server
+        notes.append(
+            f"{where}: {last.server} now replaces the script's shell (`exec`), so docker stop's "
+            "SIGTERM reaches it and the container stops at once instead of being killed after "
+            "10 s"
+        )
+    else:
+        skipped.append(
+            f"{where}: {last.server} starts without `exec`, so the script's shell stays PID 1; "
+            "the line could not be edited safely: put `exec` before it by hand"
+        )
+    if pid1_server == "runserver" and not any(
+        i.keyword == "STOPSIGNAL" for _, i in out.iter_stage(out.final_stage())
+    ):
+        prefix, _ = strip_runner(_strip_exec(last.argv))
+        if not (prefix and prefix[0] in _PARENT_RUNNERS):
+            out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
+            index += 1
+            notes.append(
+                f"added STOPSIGNAL SIGINT: {rel} runs runserver with `exec`, so it is PID 1, "
+                "which ignores SIGTERM; SIGINT stops it at once"
+            )
+    if port_env:
+        out.insert_before(index, Instruction.new("ENV", f"PORT={port_env[0]}"))
+        index += 1
+    known = [p for p in bound_ports if p is not None]
+    if known:
+        _ensure_expose(out, index, known[-1], notes)
+    edited = "\n".join(lines)
+    if edited == text:
+        if not any(s.startswith(rel) for s in skipped) and not any(rel in n for n in notes):
+            skipped.append(
+                f"{where}: the script starts {last.server} reachably and with `exec`; the "
+                "script is left as it is"
+            )
+        return {}
+    return {rel: edited}
+
+
+# The bare pass-through line, `"$@"` without `exec`: the CMD runs as the script's child.
+_BARE_PASS_THROUGH = re.compile(r'"?\$(@|\{@\})"?')
+
+
+def _exec_pass_through(
+    out: Dockerfile, ctx: Context, notes: list[str], skipped: list[str]
+) -> dict[str, str]:
+    """When the server is the CMD and the exec-form ENTRYPOINT's script ends by running it
+    with a bare `"$@"`, `exec "$@"` there: else the script's shell stays PID 1, the server is
+    its child and docker stop's SIGTERM never reaches it. The edited script, or {}."""
+    entry = None
+    for _, ins in out.iter_stage(out.final_stage()):
+        if ins.keyword == "ENTRYPOINT":
+            entry = ins
+    word = start_script.script_word(entry.exec_form) if entry and entry.exec_form else None
+    if word is None:
+        return {}
+    rel = context_locator(out, ctx)(word)
+    text = None if rel is None else ctx.read(rel)
+    if rel is None or text is None or not start_script.is_shell_script(word, text):
+        return {}
+    lines_of = start_script.logical_lines(text)
+    if not lines_of or lines_of[-1].depth or not _BARE_PASS_THROUGH.fullmatch(lines_of[-1].text):
+        return {}
+    last = lines_of[-1]
+    where = f"{rel} line {last.first + 1}"
+    disk = ctx.context_dir / rel
+    if any(re.match(r"trap\s", ln.text) for ln in lines_of) or (
+        rel not in ctx.files and disk.is_file() and b"\r" in disk.read_bytes()
+    ):
+        skipped.append(
+            f"{where}: the entrypoint runs the CMD with `{last.text}` (no `exec`), so its shell "
+            "stays PID 1 and does not pass docker stop's SIGTERM on; the script sets a `trap` "
+            "or has CRLF line ends: not changed"
+        )
+        return {}
+    lines = text.split("\n")
+    first = lines[last.first]
+    indent = len(first) - len(first.lstrip())
+    lines[last.first] = first[:indent] + "exec " + first[indent:]
+    notes.append(
+        f"{where}: `{last.text}` -> `exec {last.text}`: the entrypoint ran the CMD (the server) "
+        "as its child, so its shell stayed PID 1 and docker stop's SIGTERM never reached the "
+        "server; now the server replaces the shell"
+    )
+    return {rel: "\n".join(lines)}
+
+
+def _compose_start_scripts(
+    out: Dockerfile, ctx: Context
+) -> tuple[tuple[int, list[str]], str] | None:
+    """When the final stage sets no CMD or ENTRYPOINT, the script a compose service building
+    this image runs as its exec-form command (`command: /bin/sh /django/start-backend.sh`):
+    ((where a STOPSIGNAL/EXPOSE goes: the end of the final stage, [the script]), who runs it).
+    The first service whose command is a script counts (a worker's `celery ...` is not)."""
+    final = out.final_stage()
+    if any(i.keyword in {"CMD", "ENTRYPOINT"} for _, i in out.iter_stage(final)):
+        return None
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    for directory in ctx.compose_directories():
+        try:
+            project = load_compose(directory)
+        except ComposeError:
+            continue
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            argv = (service.entrypoint or []) + (service.command or [])
+            word = start_script.script_word(argv)
+            if word is not None:
+                return (final.end, [word]), f"compose service `{service.name}`"
+    return None
+
+
+def _strip_exec(argv: list[str]) -> list[str]:
+    while argv and (argv[0] == "exec" or re.fullmatch(r"[A-Za-z_]\w*=.*", argv[0])):
+        argv = argv[1:]
+    return argv
+
+
+def _script_servers(text: str) -> list[_ScriptServer]:
+    """Every command of the script that starts a web server, in order."""
+    found: list[_ScriptServer] = []
+    for line in start_script.logical_lines(text):
+        segments = split_commands(line.text)
+        for k, seg in enumerate(segments):
+            inner = inner_commands(seg.text)
+            compound = inner != [seg.text]
+            for command in inner:
+                command = start_script.strip_guards(command)
+                argv = words(command)
+                hit = server_argv(argv)
+                if hit is None:
+                    continue
+                found.append(
+                    _ScriptServer(
+                        line=line,
+                        argv=argv,
+                        start=hit[0],
+                        server=hit[1],
+                        last_segment=(
+                            k == len(segments) - 1
+                            and not compound
+                            and command == seg.text.strip()
+                        ),
+                        segment=command,
+                    )
+                )
+    return found
 
 
 def _gunicorn_default_bind(

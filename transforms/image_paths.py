@@ -24,6 +24,19 @@ def context_reader(dockerfile: Dockerfile, ctx: Context) -> Callable[[str], str 
     """A reader for paths as the final stage's commands see them (absolute, or relative to the
     last WORKDIR): through the COPY lines, else as a context path, else by file name at the
     context's root or next to manage.py."""
+    locate = context_locator(dockerfile, ctx)
+
+    def read(path: str) -> str | None:
+        found = locate(path)
+        return None if found is None else ctx.read(found)
+
+    return read
+
+
+def context_locator(dockerfile: Dockerfile, ctx: Context) -> Callable[[str], str | None]:
+    """Where in the context the file at an image path comes from (a context-relative path),
+    found as `context_reader` reads it: a transform that edits that file (a start script)
+    writes it there."""
     stages = dockerfile.stages()
     copies = {stage.index: _copies(dockerfile, stage, stages, ctx) for stage in stages}
     final = stages[-1]
@@ -49,18 +62,19 @@ def context_reader(dockerfile: Dockerfile, ctx: Context) -> Callable[[str], str 
                 found.extend(locate(origin, "/" + path.lstrip("/"), depth + 1))
         return found
 
-    def read(path: str) -> str | None:
+    def find(path: str) -> str | None:
         image_path = posixpath.normpath(posixpath.join(cwd, path))
-        for candidate in locate(final.index, image_path, 0):
-            text = ctx.read(candidate)
-            if text is not None:
-                return text
-        text = ctx.read_script(path)
-        if text is None and ctx.project.project_dir != ".":
-            text = ctx.read(posixpath.join(ctx.project.project_dir, path.lstrip("/")))
-        return text
+        candidates = [
+            *locate(final.index, image_path, 0),
+            # As Context.read_script looks: at that path in the context, then by file name.
+            path.lstrip("/"),
+            path.rsplit("/", 1)[-1],
+        ]
+        if ctx.project.project_dir != ".":
+            candidates.append(posixpath.join(ctx.project.project_dir, path.lstrip("/")))
+        return next((c for c in candidates if ctx.read(c) is not None), None)
 
-    return read
+    return find
 
 
 def _copies(dockerfile: Dockerfile, stage: Stage, stages: list[Stage], ctx: Context) -> list[_Copy]:

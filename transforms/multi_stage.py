@@ -193,7 +193,9 @@ class MultiStage(NotesTransform):
         # Scripts by their path in the image, through the COPY lines (`COPY backend/ .` puts
         # backend/startup.sh at ./startup.sh).
         read = context_reader(out, ctx)
-        pinned = _system_python_paths(items, last, ctx, read)
+        pinned = _system_python_paths(items, last, ctx, read) or _compose_system_python(
+            ctx, read
+        )
         if pinned:
             skipped.append(
                 f"{pinned} refers to the system Python's install location, where a builder's "
@@ -650,6 +652,33 @@ def _compose_runs_tool(ctx: Context, read: _Reader) -> tuple[str | None, list[st
     return None, notes
 
 
+def _compose_system_python(ctx: Context, read: _Reader) -> str | None:
+    """What a compose service building this Dockerfile runs by the system Python's install
+    path, in its command or a script it runs (`command: /usr/local/bin/python manage.py
+    runserver`): that command replaces CMD, so the Dockerfile does not show it. A compose file
+    that cannot be read says nothing here (`_compose_runs_tool` notes it)."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    for directory in ctx.compose_directories():
+        try:
+            project = load_compose(directory)
+        except ComposeError:
+            continue
+        if project is None:
+            continue
+        for service in project.building(dockerfile):
+            command = " ".join((service.entrypoint or []) + (service.command or []))
+            match = _SYSTEM_PYTHON.search(command)
+            if match:
+                return f"{match.group(0)} (run by compose service `{service.name}`)"
+            for name in _script_names(command):
+                match = _SYSTEM_PYTHON.search(read(name) or "")
+                if match:
+                    return (
+                        f"{match.group(0)} (in {name}, run by compose service `{service.name}`)"
+                    )
+    return None
+
+
 # A tool's runner in a script's text: `poetry run`, `pipenv run`, `uv run`, `uvx`, ...
 _RUNNER_IN_SCRIPT = re.compile(r"(?<![\w-])(?:(?:poetry|pipenv|uv|pdm|hatch|pipx) +run|uvx)\b")
 
@@ -907,8 +936,11 @@ def _fetch_tools_left_behind(
 
 # The path ends at whitespace, a quote, a comma or a bracket: in exec-form JSON
 # (`["/usr/local/bin/gunicorn", ...]`) those are not part of it.
+# `/usr/local/bin/python` is in the final stage too, but run by that path it is the image's
+# own Python, which does not see the builder's virtualenv: a start script's
+# `/usr/local/bin/python manage.py migrate` fails with `No module named 'django'`.
 _SYSTEM_PYTHON = re.compile(
-    r"/usr/local/bin/(?!python)[^\s\"',\[\]]+|/usr/local/lib/python[\d.]*|site-packages"
+    r"/usr/local/bin/[^\s\"',\[\]]+|/usr/local/lib/python[\d.]*|site-packages"
 )
 
 

@@ -32,6 +32,7 @@ from optimizer.verify.build import (
     _copy_context,
     _step_lines,
     base_image,
+    overlay_files,
     pick_touch_file,
 )
 from optimizer.verify.compare import (
@@ -262,16 +263,8 @@ def _verify(
     for name, (files, _) in sides.items():
         root = run.scratch / name
         _copy_context(context, root)
-        for rel, text in files.items():
-            if rel == dockerfile and dockerfile_outside:
-                continue
-            target = root / rel
-            if target.is_symlink() or target.is_file():
-                target.unlink()
-            if text is None:
-                continue  # absent on this side (a baseline without .dockerignore)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        # None: absent on this side (a baseline without .dockerignore).
+        overlay_files(root, files, dockerfile if dockerfile_outside else None)
         roots[name] = root
 
     touch = options.touch_file or pick_touch_file(context)

@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from optimizer.dockerfile import Dockerfile, DockerfileError
@@ -55,6 +55,28 @@ def _copy_context(source: Path, target: Path) -> None:
         return skipped
 
     shutil.copytree(source, target, symlinks=True, ignore=special)
+
+
+def overlay_files(root: Path, files: Mapping[str, str | None], skip: str | None = None) -> None:
+    """Put one side's files over its copy of the context (None: absent on that side). A file
+    that replaces one keeps its mode: an edited `entrypoint.sh` must stay executable, since
+    `ENTRYPOINT ["./entrypoint.sh"]` is run by the kernel, not by a shell (`permission
+    denied` at start otherwise)."""
+    for rel, text in files.items():
+        if rel == skip:
+            continue
+        target = root / rel
+        mode = None
+        if target.is_symlink() or target.is_file():
+            with contextlib.suppress(OSError):
+                mode = stat.S_IMODE(target.stat().st_mode)  # a link's target's, as written
+            target.unlink()
+        if text is None:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        if mode is not None:
+            os.chmod(target, mode)
 
 
 _BUILD_STEP = re.compile(r"^#\d+ \[(?:[\w.-]+ )? *\d+/\d+\] ")  # `[ 2/12]`: padded

@@ -1,0 +1,244 @@
+"""The shell script a container starts with, read and edited line by line.
+
+Why: many images start through `entrypoint.sh` / `start.sh`, which waits for the database,
+migrates and then starts gunicorn itself. What the server binds and whether it gets docker stop's
+SIGTERM is then decided by a line of that script, not by CMD. This module finds the script the
+start command runs as PID 1 and maps its logical lines (`\\` continuations joined) back to the
+file's physical lines, so fix-cmd-binding can edit one line and leave every other byte alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from optimizer.dockerfile import Dockerfile
+from optimizer.shell import words
+
+_SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
+_SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
+# `exec "$@"` as a script's own line: the arguments (CMD) replace the script's shell.
+_EXEC_PASS_THROUGH = re.compile(r'^[ \t]*exec[ \t]+"?\$(@|\{@\})"?[ \t]*$', re.MULTILINE)
+_OPENERS = {"if", "while", "until", "for", "case", "select"}
+_CLOSERS = {"fi", "done", "esac", "}"}
+# Words before the command they guard, on the same line: `then gunicorn ...`.
+_GUARDS = {"then", "do", "else", "!", "{"}
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+
+
+@dataclass(frozen=True)
+class ScriptLine:
+    first: int  # index of its first physical line
+    last: int  # index of its last physical line (`\` continuations)
+    text: str  # the joined command text
+    depth: int  # how many blocks (if/while/case/function bodies) it is inside
+
+
+def is_shell_script(path: str, text: str) -> bool:
+    """A shell's `#!` line, or a `.sh` file without one (run as `sh start.sh`)."""
+    first = text.split("\n", 1)[0]
+    if _SHELL_SHEBANG.match(first):
+        return True
+    return path.endswith(".sh") and not first.startswith("#!")
+
+
+def script_word(argv: list[str]) -> str | None:
+    """The script an exec-form command runs: `["./entrypoint.sh", ...]`, `["/start"]`,
+    `["sh", "start.sh"]`; None for `sh -c "..."` and for programs on PATH."""
+    if not argv:
+        return None
+    head = argv[0]
+    shell = head.rsplit("/", 1)[-1]
+    if shell == "bash" and len(argv) == 3 and argv[1] == "-c":
+        # `bash -c "/app/runserver.sh"` (thechip911/test-docker's compose): bash replaces itself
+        # with a lone simple command, so the script is PID 1. Debian's dash does not (measured
+        # on the lab's slim image: `sh -c 'cut ... /proc/self/stat'` is PID 7, bash's PID 1).
+        inner = words(argv[2])
+        return script_word(inner) if len(inner) == 1 and inner[0] == argv[2].strip() else None
+    if shell in _SHELLS:
+        if any(a.startswith("-") and "c" in a for a in argv[1:]):
+            return None
+        rest = [a for a in argv[1:] if not a.startswith("-")]
+        if not rest:
+            return None
+        head = rest[0]
+    elif not head.startswith(("/", "./")) and not head.endswith(".sh"):
+        return None
+    return None if "$" in head else head
+
+
+def start_scripts(dockerfile: Dockerfile) -> tuple[int, list[str]] | None:
+    """(index of the instruction that starts the container, the scripts that run as PID 1 in
+    turn: the ENTRYPOINT's, then the CMD's when the entrypoint ends with `exec "$@"`).
+
+    Only exec-form starts count: a shell-form one runs the script under `/bin/sh -c`, whose
+    shell is PID 1 whatever the script does. Whether the ENTRYPOINT script passes on to the
+    CMD is for the caller to check (`passes_to_cmd`), since that needs the script's text."""
+    entry = cmd = None
+    for n, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        if ins.keyword == "ENTRYPOINT":
+            entry = n
+        elif ins.keyword == "CMD":
+            cmd = n
+    if entry is not None:
+        argv = dockerfile.instructions[entry].exec_form
+        word = script_word(argv) if argv else None
+        if word is None:
+            return None
+        found = [word]
+        cmd_argv = dockerfile.instructions[cmd].exec_form if cmd is not None else None
+        cmd_word = script_word(cmd_argv) if cmd_argv else None
+        if cmd_word is not None:
+            found.append(cmd_word)
+        return entry, found
+    if cmd is None:
+        return None
+    argv = dockerfile.instructions[cmd].exec_form
+    word = script_word(argv) if argv else None
+    return None if word is None else (cmd, [word])
+
+
+def passes_to_cmd(text: str) -> bool:
+    """The script ends by replacing itself with its arguments (`exec "$@"`)."""
+    return bool(_EXEC_PASS_THROUGH.search(text))
+
+
+def logical_lines(text: str) -> list[ScriptLine]:
+    """The script's commands: comments, blank lines and heredoc bodies skipped, `\\`
+    continuations joined, each with the block depth it runs at."""
+    lines = text.split("\n")
+    found: list[ScriptLine] = []
+    depth = 0
+    heredoc: str | None = None
+    i = 0
+    while i < len(lines):
+        stripped = lines[i].strip()
+        if heredoc is not None:
+            if stripped == heredoc:
+                heredoc = None
+            i += 1
+            continue
+        if not stripped or stripped.startswith("#"):
+            i += 1
+            continue
+        first = i
+        parts: list[str] = []
+        while True:
+            line = lines[i].rstrip()
+            if line.endswith("\\") and i + 1 < len(lines):
+                parts.append(line[:-1].strip())
+                i += 1
+                continue
+            parts.append(line.strip())
+            break
+        joined = " ".join(p for p in parts if p)
+        found.append(ScriptLine(first, i, joined, depth))
+        depth = max(0, depth + _depth_change(joined))
+        match = _HEREDOC.search(joined)
+        heredoc = match.group(2) if match else None
+        i += 1
+    return found
+
+
+def _depth_change(text: str) -> int:
+    """How many blocks the line opens minus how many it closes."""
+    change = 0
+    at_command = True
+    tokens = words(text, punctuation=";&|()")
+    for k, token in enumerate(tokens):
+        if token in {";", "&", "|"}:
+            at_command = True
+            continue
+        if not at_command:
+            if token == "{" and k > 0 and (tokens[k - 1].endswith(")") or tokens[0] == "function"):
+                change += 1  # `name() {`, `function name {`
+            continue
+        if token in _GUARDS:
+            if token == "{":
+                change += 1
+            continue
+        if token in _OPENERS:
+            change += 1
+        elif token in _CLOSERS:
+            change -= 1
+        at_command = False
+    return change
+
+
+def strip_guards(text: str) -> str:
+    """The command after `then`/`do`/`else`/`!` on its line."""
+    rest = text.strip()
+    while rest.split(None, 1) and rest.split(None, 1)[0] in _GUARDS:
+        parts = rest.split(None, 1)
+        rest = parts[1] if len(parts) > 1 else ""
+    return rest
+
+
+def insert_exec(lines: list[str], line: ScriptLine, head: str, *, first_command: bool) -> bool:
+    """Put `exec ` before the command whose first word is `head` on a logical line: at the
+    line's start when it is the line's first command, else after the `&&`/`;` before it (in
+    `migrate && runserver` the line starts with `python` too). False when that place is not
+    found exactly once."""
+    span = "\n".join(lines[line.first : line.last + 1])
+    first = lines[line.first]
+    if first_command:
+        if not first.lstrip().startswith(head):
+            return False
+        indent = len(first) - len(first.lstrip())
+        lines[line.first] = first[:indent] + "exec " + first[indent:]
+        return True
+    # `migrate && \` on one line, the server on the next.
+    pattern = re.compile(
+        r"(&&|;)([ \t]*(?:\\\n[ \t]*)?)(" + re.escape(head) + r")(?=[ \t\n]|$)"
+    )
+    hits = list(pattern.finditer(span))
+    if len(hits) != 1:
+        return False
+    at = hits[0].start(3)
+    edited = span[:at] + "exec " + span[at:]
+    lines[line.first : line.last + 1] = edited.split("\n")
+    return True
+
+
+def edit_words(lines: list[str], line: ScriptLine, old: list[str], new: list[str]) -> bool:
+    """Rewrite a logical line's words from `old` to `new` in place: one word replaced, words
+    appended at its end, or words inserted after a word. False when the change is none of
+    those or the place is ambiguous (the caller then says to fix it by hand)."""
+    ops = [op for op in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+           if op[0] != "equal"]
+    if len(ops) != 1:
+        return False
+    tag, i1, i2, j1, j2 = ops[0]
+    span = "\n".join(lines[line.first : line.last + 1])
+    added = " ".join(_quote(w) for w in new[j1:j2])
+    if tag == "replace" and i2 - i1 == 1 and j2 - j1 == 1:
+        starts = [m.start() for m in re.finditer(re.escape(old[i1]), span)]
+        if len(starts) != 1:
+            return False
+        edited = span[: starts[0]] + new[j1] + span[starts[0] + len(old[i1]) :]
+    elif tag == "insert" and i1 == len(old):
+        last = lines[line.last]
+        # A comment, redirection, pipe or `&` on that line would swallow or misroute the words.
+        if re.search(r"#|[|<>&;]", last):
+            return False
+        lines[line.last] = last.rstrip() + " " + added
+        return True
+    elif tag == "insert" and i1 > 0:
+        pattern = re.compile(r"(?<![\w./-])" + re.escape(old[i1 - 1]) + r"(?![\w./-])")
+        hits = list(pattern.finditer(span))
+        if len(hits) != 1:
+            return False
+        at = hits[0].end()
+        edited = span[:at] + " " + added + span[at:]
+    else:
+        return False
+    lines[line.first : line.last + 1] = edited.split("\n")
+    return True
+
+
+def _quote(arg: str) -> str:
+    if arg and re.fullmatch(r"[A-Za-z0-9_@%+=:,./$-]+", arg):
+        return arg
+    return "'" + arg.replace("'", "'\"'\"'") + "'"
+
