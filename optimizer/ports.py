@@ -3,7 +3,8 @@
 The command line first; when it names no bind, the server's own configuration: uwsgi's ini file
 (`http`, `http-socket`, `https`, `socket`, or their `UWSGI_*` environment variables), gunicorn's
 config file (`-c FILE`, else `./gunicorn.conf.py`, read with the settings interpreter, never
-run), `GUNICORN_CMD_ARGS`, and gunicorn's `$PORT` default.
+run), `GUNICORN_CMD_ARGS`, gunicorn's `$PORT` default, and hypercorn's `-c` file (TOML, or
+Python read the same way).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _BIND_PATTERNS = [
     re.compile(r"--port[=\s]+['\"]?(\d+)"),  # uvicorn, daphne, granian, waitress
     re.compile(r"--listen[=\s]+['\"]?([^\s'\"]+)"),  # waitress-serve
     re.compile(r"(?<!\S)-p[=\s]+(\d+)"),  # daphne
+    re.compile(r"(?:-e|--endpoint)[=\s]+['\"]?(?:tcp6?|ssl):(?:port=)?(\d+)"),  # daphne
 ]
 _RUNSERVER = re.compile(r"\brunserver(?:_plus)?\b((?:\s+\S+)*)")
 
@@ -98,6 +100,8 @@ def config_bind(
         return _uwsgi_bind(argv, env, read)
     if server == "gunicorn":
         return _gunicorn_bind(argv, env, read)
+    if server == "hypercorn":
+        return _hypercorn_bind(argv, env, read)
     return None
 
 
@@ -190,6 +194,45 @@ def _gunicorn_bind(argv: list[str], env: dict[str, str], read: Reader) -> Config
     return None
 
 
+def _hypercorn_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBind | None:
+    """hypercorn's `-c/--config`: a TOML file, `file:path.py` or `python:module`. Its `bind`
+    is where hypercorn listens when the command gives no `--bind` (a `--bind` replaces it)."""
+    configs = _option_values(argv, ("-c", "--config")) + [
+        a[2:] for a in argv if a.startswith("-c") and len(a) > 2 and not a.startswith("--")
+    ]
+    if not configs:
+        return None
+    config = configs[0]
+    if config.startswith("python:"):
+        return ConfigBind(config, None)
+    path = config[len("file:"):] if config.startswith("file:") else config
+    text = read(path)
+    if text is None:
+        return ConfigBind(path, None)
+    name = path.rsplit("/", 1)[-1]
+    value: object = None
+    if config.startswith("file:") or path.endswith(".py"):
+        if not re.search(r"^\s*bind\s*=", text, re.MULTILINE):
+            return None
+        from optimizer.settings import evaluate_source
+
+        value = evaluate_source(text, path, env).get("bind")
+    else:
+        import tomllib  # only for a hypercorn TOML file
+
+        try:
+            value = tomllib.loads(text).get("bind")
+        except tomllib.TOMLDecodeError:
+            return ConfigBind(name, None)
+        if value is None:
+            return None
+    if isinstance(value, list | tuple) and value:
+        value = value[0]
+    if isinstance(value, str):
+        return _bind(name, value, env)
+    return ConfigBind(name, None)
+
+
 # Settings of a server's configuration file that name a file it writes: (key, is a pid file).
 _GUNICORN_FILES = (("accesslog", False), ("errorlog", False), ("pidfile", True))
 _UWSGI_FILES = (
@@ -265,7 +308,7 @@ def detect_port(
         return port
     if read is not None:
         words = " ".join(argv).split()
-        for server in ("gunicorn", "uwsgi"):
+        for server in ("gunicorn", "uwsgi", "hypercorn"):
             if any(w.rsplit("/", 1)[-1] == server for w in words):
                 bind = config_bind(server, words, env, read)
                 if bind is not None and bind.port is not None:
