@@ -649,7 +649,12 @@ _FILE_OPTIONS = {
     "--logfile": False, "--logto": False, "--logto2": False, "--daemonize": False,
     "--access-log": False, "--log": False,
     "--pid": True, "--pidfile": True, "--pid-file": True, "--safe-pidfile": True,
+    # A unix socket the server listens on (uvicorn, daphne) is made at start like a pid file:
+    # the server removes and creates it, so its directory must be the app's.
+    "--uds": True, "--unix-socket": True,
 }
+# `--bind unix:/run/gunicorn/app.sock` (gunicorn, hypercorn): the same for a bind's socket.
+_BIND_OPTIONS = {"--bind", "-b"}
 _REDIRECTS = {">", ">>", "1>", "1>>", "2>", "2>>", "&>", "&>>"}
 _SCRATCH_DIRS = {"/tmp", "/var/tmp", "/dev", "/dev/shm"}
 # Directories of the system that the app may have a file in, but must not own wholesale.
@@ -674,11 +679,18 @@ def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
         if value and value != "-" and "$" not in value and not value.startswith("&"):
             found.append((value, is_pid))
 
+    daphne = False
     for i, word in enumerate(argv):
         following = argv[i + 1] if i + 1 < len(argv) else ""
         option, eq, inline = word.partition("=")
+        daphne = daphne or word.rsplit("/", 1)[-1] == "daphne"
         if option in _FILE_OPTIONS:
             add(inline if eq else following, _FILE_OPTIONS[option])
+        elif option in _BIND_OPTIONS and (inline if eq else following).startswith("unix:"):
+            add((inline if eq else following)[len("unix:"):], True)
+        elif word == "-u" and daphne:
+            # daphne's unix socket; `-u` elsewhere is another option (`python -u`, `sudo -u`).
+            add(following, True)
         elif word in _REDIRECTS or word == "tee":
             target = following
             if word == "tee" and target in {"-a", "--append"}:
