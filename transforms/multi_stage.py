@@ -945,6 +945,9 @@ def _installs_elsewhere(items: list[tuple[int, Instruction]], last: int) -> str 
                 if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", word):
                     break
             argv = program(seg.text)
+            option = _install_location_option(argv) if classify(seg.text) == "deps" else None
+            if option:
+                return f"line {ins.line}: `{option}` in `{seg.text.strip()[:60]}`"
             if argv[:1] != ["pdm"]:
                 continue
             if classify(seg.text) == "deps" and ({"-g", "--global"} & set(argv)):
@@ -953,6 +956,28 @@ def _installs_elsewhere(items: list[tuple[int, Instruction]], last: int) -> str 
                 argv[1:3] == ["config", "python.use_venv"] and argv[3:4] != ["true"]
             ):
                 return f"line {ins.line}: `{seg.text.strip()[:60]}`"
+    return None
+
+
+# Command-line options that send an install past the virtualenv the builder activates: pip's
+# own locations, and uv's choice of interpreter (`uv pip install --system` installs into
+# /usr/local whatever VIRTUAL_ENV says: horizon5-tech/horizon5-router).
+_PIP_LOCATIONS = frozenset({"--user", "--target", "-t", "--prefix", "--root"})
+_UV_PIP_LOCATIONS = frozenset({"--system", "--python", "-p", "--target", "--prefix"})
+
+
+def _install_location_option(argv: list[str]) -> str | None:
+    """The option of a dependency install that chooses where the packages go, or None."""
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if head.startswith("pip") or _python_m_pip(argv):
+        names = _PIP_LOCATIONS
+    elif head == "uv" and argv[1:2] == ["pip"]:
+        names = _UV_PIP_LOCATIONS
+    else:
+        return None
+    for word in argv[1:]:
+        if word.split("=", 1)[0] in names:
+            return word
     return None
 
 
