@@ -221,6 +221,14 @@ class MultiStage(NotesTransform):
                 "builder (downloaded data, generated files) would stay there; left single-stage"
             )
             return Result(out, notes, skipped)
+        built = _source_build_before_install(items, last)
+        if built is not None:
+            skipped.append(
+                f"{built} builds a package from its source into the system Python: in a split "
+                "it would run again in the final stage, without the builder's compilers, and "
+                "the virtualenv would not hold it; left single-stage"
+            )
+            return Result(out, notes, skipped)
         runs_tool, compose_notes = _compose_runs_tool(ctx, read)
         skipped.extend(compose_notes)
         if runs_tool is not None:
@@ -1829,6 +1837,33 @@ def _python_between_installs(
                 and _kind(seg.text) == "other"
             ):
                 return f"line {ins.line}: `{seg.text.strip()}`"
+    return None
+
+
+_SETUP_PY_BUILDS = frozenset(
+    {"install", "develop", "build", "build_ext", "bdist_wheel", "bdist_egg"}
+)
+
+
+def _source_build_before_install(
+    items: list[tuple[int, Instruction]], last: int
+) -> str | None:
+    """`line N: `python3 setup.py install ...`` for a RUN up to the last dependency install
+    that builds a package with its setup.py (nexisltd/Door-Opener: dlib cloned and built with
+    cmake): not an install the builder's venv gets, and not something the final stage can
+    repeat."""
+    for n, ins in items:
+        if n > last or ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if (
+                len(argv) > 2
+                and re.fullmatch(r"python(3(\.\d+)?)?", argv[0].rsplit("/", 1)[-1])
+                and argv[1].rsplit("/", 1)[-1] == "setup.py"
+                and _SETUP_PY_BUILDS & set(argv[2:])
+            ):
+                return f"line {ins.line}: `{seg.text.strip()[:60]}`"
     return None
 
 
