@@ -62,6 +62,10 @@ def port_from_command(command: list[str] | None, env: dict[str, str]) -> int | N
             port = _port_of(match.group(1))
             if port is not None:
                 return port
+    # uvicorn takes an option it is not given from UVICORN_<NAME> in its environment.
+    uvicorn_port = env.get("UVICORN_PORT", "")
+    if uvicorn_port.isdigit() and any(w.rsplit("/", 1)[-1] == "uvicorn" for w in text.split()):
+        return int(uvicorn_port)
     match = _RUNSERVER.search(text)
     if match:
         for word in match.group(1).split():

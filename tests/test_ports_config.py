@@ -158,3 +158,11 @@ def test_detect_port_of_a_daphne_endpoint() -> None:
     assert detect_port(["daphne", "--endpoint=ssl:8443:privateKey=k.pem", "m:a"], None, [], {}) == (
         8443
     )
+
+
+def test_detect_port_of_uvicorn_from_its_environment() -> None:
+    """uvicorn reads UVICORN_PORT when the command has no --port; an explicit one wins."""
+    env = {"UVICORN_PORT": "8080"}
+    assert detect_port(["uvicorn", "m.asgi:application"], None, [], env) == 8080
+    assert detect_port(["uvicorn", "m.asgi:application", "--port", "9000"], None, [], env) == 9000
+    assert detect_port(["gunicorn", "m.wsgi"], None, [], env) == 8000

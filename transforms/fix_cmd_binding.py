@@ -718,13 +718,23 @@ def _rebind(
         ):
             return _daphne_endpoints(argv)
         bound = port
+        # uvicorn reads any option from UVICORN_<NAME> (click's auto_envvar_prefix): the image's
+        # ENV UVICORN_PORT / UVICORN_HOST are its port and host when the command names none.
+        env_port = env.get("UVICORN_PORT", "") if server == "uvicorn" else ""
+        env_host = env.get("UVICORN_HOST", "") if server == "uvicorn" else ""
         if port_hits:
             _, value = _value_at(argv, port_hits[0], port_names)
             bound = _bound_port(expand(value, env), port)
+        elif env_port:
+            bound = _bound_port(env_port, port)
         hits = _option(argv, names)
+        if not hits and env_host and env_host not in LOCAL_HOSTS:
+            return argv, bound if env_port else 8000, False
         if not hits:
             argv += [names[0], "0.0.0.0"]
-            if not port_hits and port != 8000:
+            if env_port:
+                pass  # its port is the image's UVICORN_PORT
+            elif not port_hits and port != 8000:
                 argv += [port_names[0], str(port)]
                 bound = port
             elif not port_hits:
