@@ -87,6 +87,8 @@ class ConfigBind:
     source: str  # what says it: "uwsgi.ini", "gunicorn.conf.py", "GUNICORN_CMD_ARGS", "$PORT"
     port: int | None  # None: the configuration binds, but to what could not be read
     host: str | None = None
+    # A unix socket (`bind = "unix:/run/gunicorn.sock"`): no TCP port at all.
+    socket: bool = False
 
 
 # Reads a file the command names (an image path or one relative to the working directory).
@@ -125,6 +127,8 @@ def _bind(source: str, address: str, env: dict[str, str]) -> ConfigBind:
     # uwsgi's https value is "addr,cert,key"; its `$(VAR)` placeholders read the environment.
     address = re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), address)
     address = address.split(",", 1)[0]
+    if address.startswith("unix:") and "$" not in address:
+        return ConfigBind(source, None, socket=True)
     if "$" in address or address.startswith("unix:") or "/" in address:
         return ConfigBind(source, None)
     host, _, tail = address.rpartition(":")
@@ -258,7 +262,7 @@ def config_files(
         ]
         config = configs[0] if configs else "gunicorn.conf.py"
         text = None if config.startswith("python:") else read(config)
-        if text is None or not any(key in text for key, _ in _GUNICORN_FILES):
+        if text is None or not any(key in text for key in (*dict(_GUNICORN_FILES), "bind")):
             return found
         from optimizer.settings import evaluate_source
 
@@ -267,6 +271,12 @@ def config_files(
             value = namespace.get(key)
             if isinstance(value, str) and value not in {"", "-"}:
                 found.append((value, is_pid))
+        # `bind = "unix:/run/gunicorn/app.sock"`: gunicorn makes the socket at start, like a
+        # pid file, in a directory its user must be able to write.
+        binds = namespace.get("bind")
+        for value in [binds] if isinstance(binds, str) else binds or []:
+            if isinstance(value, str) and value.startswith("unix:"):
+                found.append((value[len("unix:"):], True))
     elif server == "uwsgi":
         import configparser  # only for a uwsgi ini file
 

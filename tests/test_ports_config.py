@@ -166,3 +166,15 @@ def test_detect_port_of_uvicorn_from_its_environment() -> None:
     assert detect_port(["uvicorn", "m.asgi:application"], None, [], env) == 8080
     assert detect_port(["uvicorn", "m.asgi:application", "--port", "9000"], None, [], env) == 9000
     assert detect_port(["gunicorn", "m.wsgi"], None, [], env) == 8000
+
+
+def test_gunicorn_config_unix_socket_bind() -> None:
+    """`bind = "unix:/run/gunicorn/app.sock"`: no TCP port (fix-cmd-binding adds no EXPOSE),
+    and the socket is made at start like a pid file (non-root makes its directory the app's)."""
+    read = _reader({"gunicorn.conf.py": 'bind = ["unix:/run/gunicorn/app.sock"]\nworkers = 2\n'})
+    assert config_bind("gunicorn", ["gunicorn", "m.asgi:application"], {}, read) == ConfigBind(
+        "gunicorn.conf.py", None, socket=True
+    )
+    assert config_files("gunicorn", ["gunicorn", "m.asgi:application"], {}, read) == [
+        ("/run/gunicorn/app.sock", True)
+    ]

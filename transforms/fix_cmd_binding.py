@@ -810,6 +810,8 @@ def _bound_port(text: str, default: int | None) -> int | None:
 
 
 def _configured_port(server: str, configured: ConfigBind, skipped: list[str]) -> int | None:
+    if configured.socket:
+        return NO_TCP_PORT
     if configured.port is None:
         return None
     if configured.host in LOCAL_HOSTS:
