@@ -63,6 +63,9 @@ class FixCmdBinding(NotesTransform):
         if target is None:
             if not moved and not broken:
                 skipped.append("no CMD or ENTRYPOINT starts a web server; nothing to bind")
+                unexeced = _script_server_without_exec(out, ctx)
+                if unexeced:
+                    skipped.append(unexeced)
             return Result(out, notes, skipped)
         index = target
         ins = out.instructions[index]
@@ -237,6 +240,52 @@ def _exposed_port(dockerfile: Dockerfile) -> int | None:
                 match = re.fullmatch(r"(\d+)(/tcp)?", token)
                 if match:
                     return int(match.group(1))
+    return None
+
+
+_SHEBANG = re.compile(r"^#!\s*(/usr/bin/env\s+)?(/bin/|/usr/bin/)?(ba|da|z)?sh\b")
+
+
+def _script_server_without_exec(dockerfile: Dockerfile, ctx: Context) -> str | None:
+    """A note when the start script ends by running the server without `exec`
+    (nolabel-tech/nolabel-backend's entrypoint.sh ends `daphne -b 0.0.0.0 -p 80 ...`): the
+    script's shell stays PID 1, does not pass docker stop's SIGTERM on, and the container is
+    killed after 10 s. The script is the user's to change; the tool does not edit it."""
+    read = context_reader(dockerfile, ctx)
+    for _, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        if ins.keyword not in {"CMD", "ENTRYPOINT"}:
+            continue
+        argv = ins.exec_form if ins.exec_form is not None else words(ins.args)
+        for token in argv:
+            if not (token.endswith(".sh") or token.startswith(("/", "./"))) or "$" in token:
+                continue
+            text = read(token)
+            if text is None or not _SHEBANG.match(text):
+                continue
+            lines = [
+                line.strip() for line in text.splitlines()
+                if line.strip() and not line.strip().startswith("#")
+            ]
+            last = lines[-1] if lines else ""
+            # A continued last command (`gunicorn \` ... `app`): its first line names the server.
+            start = len(lines) - 1
+            while start > 0 and lines[start - 1].endswith("\\"):
+                start -= 1
+            command = " ".join(line.rstrip("\\") for line in lines[start:]) if lines else ""
+            found = server_argv(words(command)) if command else None
+            if (
+                found is None
+                or has_shell_syntax(command.replace("$", ""))
+                or re.match(r"exec\s", command)
+                or last.endswith("&")
+            ):
+                continue
+            return (
+                f"{token} starts {found[1]} without `exec` as its last command: the script's "
+                "shell stays PID 1 and does not pass docker stop's SIGTERM on, so the container "
+                f"is killed after 10 s; `exec {command.split()[0]} ...` there makes the server "
+                "PID 1"
+            )
     return None
 
 
