@@ -25,6 +25,7 @@ import contextlib
 import copy
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -1418,6 +1419,35 @@ def url_paths(finder: ModuleFinder, urlconf: str) -> tuple[str, ...]:
             found.append(path)
         if len(found) >= _MAX_URL_PATHS:
             break
+    return tuple(found)
+
+
+def websocket_paths(sources: Iterable[tuple[Path, str]], limit: int = 2) -> tuple[str, ...]:
+    """Literal paths of Channels' websocket routes: `path("ws/increment/", Consumer.as_asgi())`
+    in a module-level `websocket_urlpatterns` (any name holding "websocket"), as url_paths reads
+    urlpatterns: no converters, literal regexes only. `sources` are (path, text) pairs."""
+    found: list[str] = []
+    for path, text in sources:
+        if "websocket" not in text:
+            continue
+        module = parse_source(text, str(path))
+        if module is None:
+            continue
+        # include() is not followed (follow=False): the finder only satisfies _route.
+        finder = ModuleFinder(path.parent, ".")
+        for statement in module.body:
+            if not isinstance(statement, ast.Assign):
+                continue
+            if not any(isinstance(t, ast.Name) and "websocket" in t.id.lower()
+                       for t in statement.targets):
+                continue
+            for call in _pattern_calls(statement.value):
+                for _, route in _route(finder, call, follow=False):
+                    ws = "/" + route.lstrip("/")
+                    if ws not in found:
+                        found.append(ws)
+                    if len(found) >= limit:
+                        return tuple(found)
     return tuple(found)
 
 

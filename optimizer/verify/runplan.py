@@ -324,6 +324,9 @@ def _allowed_from_env(env: dict[str, str], read: tuple[str, ...] | None) -> list
     return None
 
 
+WEBSOCKET_PROBE = "ws:"
+
+
 def default_probes(project: DjangoProject) -> list[str]:
     probes = ["/"]
     if project.admin_installed:
@@ -338,6 +341,9 @@ def default_probes(project: DjangoProject) -> list[str]:
             continue
         probes.append(norm)
         extra += 1
+    # A websocket handshake on Channels' routes (`ws:` marks it): the ASGI server, the routing
+    # and the consumer's connect() (often a Redis channel layer's group_add) answer it.
+    probes += [WEBSOCKET_PROBE + path for path in project.websocket_paths]
     return probes
 
 
