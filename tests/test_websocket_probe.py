@@ -30,8 +30,27 @@ def test_websocket_paths_are_the_literal_routes(tmp_path: Path) -> None:
     routing.parent.mkdir()
     routing.write_text(ROUTING, encoding="utf-8")
     sources = [(routing, ROUTING), (tmp_path / "x.py", "urlpatterns = [path('a/', v)]")]
-    assert websocket_paths(sources) == ("/ws/increment/", "/ws/notify/")
+    assert websocket_paths(sources) == ("/ws/increment/", "/ws/chat/1/")
+    assert websocket_paths(sources, limit=3) == ("/ws/increment/", "/ws/chat/1/", "/ws/notify/")
     assert websocket_paths(sources, limit=1) == ("/ws/increment/",)
+
+
+def test_websocket_route_parameters_get_samples(tmp_path: Path) -> None:
+    """Channels' tutorial route `re_path(r"ws/chat/(?P<room_name>\\w+)/$", ...)` and path
+    converters: a sample fills each; anything wider (`.+`) is left out."""
+    text = (
+        "from django.urls import path, re_path\n"
+        "websocket_urlpatterns = [\n"
+        '    re_path(r"ws/chat/(?P<room_name>\\w+)/$", ChatConsumer.as_asgi()),\n'
+        '    re_path(r"^ws/game/(?P<game_id>\\d+)/$", GameConsumer.as_asgi()),\n'
+        '    re_path(r"ws/any/(?P<rest>.+)$", AnyConsumer.as_asgi()),\n'
+        '    path("ws/room/<str:name>/", RoomConsumer.as_asgi()),\n'
+        "]\n"
+    )
+    routing = tmp_path / "routing.py"
+    assert websocket_paths([(routing, text)], limit=5) == (
+        "/ws/chat/probe/", "/ws/game/1/", "/ws/room/probe/"
+    )
 
 
 def test_default_probes_end_with_the_websocket_handshakes() -> None:
