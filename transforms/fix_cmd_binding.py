@@ -781,12 +781,11 @@ def _rebind(
             return argv, bound if env_port else 8000, False
         if not hits:
             argv += [names[0], "0.0.0.0"]
-            if env_port:
-                pass  # its port is the image's UVICORN_PORT
-            elif not port_hits and port != 8000:
+            # With UVICORN_PORT set, bound is already its port: no --port to add.
+            if not port_hits and not env_port and port != 8000:
                 argv += [port_names[0], str(port)]
                 bound = port
-            elif not port_hits:
+            elif not port_hits and not env_port:
                 bound = 8000
             return argv, bound, True
         i = hits[0]
