@@ -69,6 +69,8 @@ class DjangoProject:
     root_urlconf: str | None = None
     # Literal paths routed by the root URLconf (no converters, no regex groups), e.g. "/healthz/".
     url_paths: tuple[str, ...] = ()
+    # Literal paths of Channels' websocket routes (`websocket_urlpatterns`), e.g. "/ws/chat/".
+    websocket_paths: tuple[str, ...] = ()
     # Where the root URLconf mounts the admin ("/secret-admin/"), when it is not "/admin/":
     # a literal route, or a setting's value (cookiecutter-django's `settings.ADMIN_URL`).
     admin_path: str | None = None

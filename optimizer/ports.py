@@ -3,7 +3,8 @@
 The command line first; when it names no bind, the server's own configuration: uwsgi's ini file
 (`http`, `http-socket`, `https`, `socket`, or their `UWSGI_*` environment variables), gunicorn's
 config file (`-c FILE`, else `./gunicorn.conf.py`, read with the settings interpreter, never
-run), `GUNICORN_CMD_ARGS`, and gunicorn's `$PORT` default.
+run), `GUNICORN_CMD_ARGS`, gunicorn's `$PORT` default, and hypercorn's `-c` file (TOML, or
+Python read the same way).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _BIND_PATTERNS = [
     re.compile(r"--port[=\s]+['\"]?(\d+)"),  # uvicorn, daphne, granian, waitress
     re.compile(r"--listen[=\s]+['\"]?([^\s'\"]+)"),  # waitress-serve
     re.compile(r"(?<!\S)-p[=\s]+(\d+)"),  # daphne
+    re.compile(r"(?:-e|--endpoint)[=\s]+['\"]?(?:tcp6?|ssl):(?:port=)?(\d+)"),  # daphne
 ]
 _RUNSERVER = re.compile(r"\brunserver(?:_plus)?\b((?:\s+\S+)*)")
 
@@ -60,6 +62,10 @@ def port_from_command(command: list[str] | None, env: dict[str, str]) -> int | N
             port = _port_of(match.group(1))
             if port is not None:
                 return port
+    # uvicorn takes an option it is not given from UVICORN_<NAME> in its environment.
+    uvicorn_port = env.get("UVICORN_PORT", "")
+    if uvicorn_port.isdigit() and any(w.rsplit("/", 1)[-1] == "uvicorn" for w in text.split()):
+        return int(uvicorn_port)
     match = _RUNSERVER.search(text)
     if match:
         for word in match.group(1).split():
@@ -81,6 +87,8 @@ class ConfigBind:
     source: str  # what says it: "uwsgi.ini", "gunicorn.conf.py", "GUNICORN_CMD_ARGS", "$PORT"
     port: int | None  # None: the configuration binds, but to what could not be read
     host: str | None = None
+    # A unix socket (`bind = "unix:/run/gunicorn.sock"`): no TCP port at all.
+    socket: bool = False
 
 
 # Reads a file the command names (an image path or one relative to the working directory).
@@ -98,6 +106,8 @@ def config_bind(
         return _uwsgi_bind(argv, env, read)
     if server == "gunicorn":
         return _gunicorn_bind(argv, env, read)
+    if server == "hypercorn":
+        return _hypercorn_bind(argv, env, read)
     return None
 
 
@@ -117,6 +127,8 @@ def _bind(source: str, address: str, env: dict[str, str]) -> ConfigBind:
     # uwsgi's https value is "addr,cert,key"; its `$(VAR)` placeholders read the environment.
     address = re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), address)
     address = address.split(",", 1)[0]
+    if address.startswith("unix:") and "$" not in address:
+        return ConfigBind(source, None, socket=True)
     if "$" in address or address.startswith("unix:") or "/" in address:
         return ConfigBind(source, None)
     host, _, tail = address.rpartition(":")
@@ -190,6 +202,45 @@ def _gunicorn_bind(argv: list[str], env: dict[str, str], read: Reader) -> Config
     return None
 
 
+def _hypercorn_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBind | None:
+    """hypercorn's `-c/--config`: a TOML file, `file:path.py` or `python:module`. Its `bind`
+    is where hypercorn listens when the command gives no `--bind` (a `--bind` replaces it)."""
+    configs = _option_values(argv, ("-c", "--config")) + [
+        a[2:] for a in argv if a.startswith("-c") and len(a) > 2 and not a.startswith("--")
+    ]
+    if not configs:
+        return None
+    config = configs[0]
+    if config.startswith("python:"):
+        return ConfigBind(config, None)
+    path = config[len("file:"):] if config.startswith("file:") else config
+    text = read(path)
+    if text is None:
+        return ConfigBind(path, None)
+    name = path.rsplit("/", 1)[-1]
+    value: object = None
+    if config.startswith("file:") or path.endswith(".py"):
+        if not re.search(r"^\s*bind\s*=", text, re.MULTILINE):
+            return None
+        from optimizer.settings import evaluate_source
+
+        value = evaluate_source(text, path, env).get("bind")
+    else:
+        import tomllib  # only for a hypercorn TOML file
+
+        try:
+            value = tomllib.loads(text).get("bind")
+        except tomllib.TOMLDecodeError:
+            return ConfigBind(name, None)
+        if value is None:
+            return None
+    if isinstance(value, list | tuple) and value:
+        value = value[0]
+    if isinstance(value, str):
+        return _bind(name, value, env)
+    return ConfigBind(name, None)
+
+
 # Settings of a server's configuration file that name a file it writes: (key, is a pid file).
 _GUNICORN_FILES = (("accesslog", False), ("errorlog", False), ("pidfile", True))
 _UWSGI_FILES = (
@@ -211,7 +262,7 @@ def config_files(
         ]
         config = configs[0] if configs else "gunicorn.conf.py"
         text = None if config.startswith("python:") else read(config)
-        if text is None or not any(key in text for key, _ in _GUNICORN_FILES):
+        if text is None or not any(key in text for key in (*dict(_GUNICORN_FILES), "bind")):
             return found
         from optimizer.settings import evaluate_source
 
@@ -220,6 +271,12 @@ def config_files(
             value = namespace.get(key)
             if isinstance(value, str) and value not in {"", "-"}:
                 found.append((value, is_pid))
+        # `bind = "unix:/run/gunicorn/app.sock"`: gunicorn makes the socket at start, like a
+        # pid file, in a directory its user must be able to write.
+        binds = namespace.get("bind")
+        for value in [binds] if isinstance(binds, str) else binds or []:
+            if isinstance(value, str) and value.startswith("unix:"):
+                found.append((value[len("unix:"):], True))
     elif server == "uwsgi":
         import configparser  # only for a uwsgi ini file
 
@@ -265,7 +322,7 @@ def detect_port(
         return port
     if read is not None:
         words = " ".join(argv).split()
-        for server in ("gunicorn", "uwsgi"):
+        for server in ("gunicorn", "uwsgi", "hypercorn"):
             if any(w.rsplit("/", 1)[-1] == server for w in words):
                 bind = config_bind(server, words, env, read)
                 if bind is not None and bind.port is not None:

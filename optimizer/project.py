@@ -34,7 +34,9 @@ from optimizer.settings import (
     unresolved_paths,
     url_paths,
     uses_redis,
+    websocket_paths,
 )
+from optimizer.sources import python_sources
 
 _SKIP_DIRS = frozenset(
     {
@@ -113,6 +115,7 @@ def inspect_project(
     urlconf = namespace.get("ROOT_URLCONF")
     root_urlconf = urlconf if isinstance(urlconf, str) and urlconf else None
 
+    dependencies = read_dependencies(context, project_dir, dockerfile_text=dockerfile_text)
     return DjangoProject(
         root=context,
         manage_py=manage_py,
@@ -124,13 +127,17 @@ def inspect_project(
         static_root=context_path(namespace.get("STATIC_ROOT"), project_dir),
         media_root=context_path(namespace.get("MEDIA_ROOT"), project_dir),
         sqlite_path=sqlite_path(namespace.get("DATABASES"), project_dir),
-        dependencies=read_dependencies(context, project_dir, dockerfile_text=dockerfile_text),
+        dependencies=dependencies,
         database_engines=database_engines(namespace.get("DATABASES")),
         env_vars=env_vars,
         allowed_hosts=allowed_hosts(namespace.get("ALLOWED_HOSTS")),
         uses_redis=uses_redis(namespace, env_vars),
         root_urlconf=root_urlconf,
         url_paths=url_paths(finder, root_urlconf) if root_urlconf else (),
+        # Channels' routes, which verify's websocket probe opens: only Channels routes them.
+        websocket_paths=websocket_paths(python_sources(
+            context / project_dir, keep_file=lambda p: "routing" in p.name or p.name == "asgi.py"
+        )) if dependencies.has("channels") else (),
         admin_path=_admin_path(finder, root_urlconf, namespace) if root_urlconf else None,
         unreadable_settings=unreadable,
         unresolved_settings=unresolved_paths(namespace, project_dir),

@@ -25,6 +25,7 @@ import contextlib
 import copy
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -1419,6 +1420,62 @@ def url_paths(finder: ModuleFinder, urlconf: str) -> tuple[str, ...]:
         if len(found) >= _MAX_URL_PATHS:
             break
     return tuple(found)
+
+
+def websocket_paths(sources: Iterable[tuple[Path, str]], limit: int = 2) -> tuple[str, ...]:
+    """Literal paths of Channels' websocket routes: `path("ws/increment/", Consumer.as_asgi())`
+    in a module-level `websocket_urlpatterns` (any name holding "websocket"), as url_paths reads
+    urlpatterns: no converters, literal regexes only. `sources` are (path, text) pairs."""
+    found: list[str] = []
+    for path, text in sources:
+        if "websocket" not in text:
+            continue
+        module = parse_source(text, str(path))
+        if module is None:
+            continue
+        # include() is not followed (follow=False): the finder only satisfies _route.
+        finder = ModuleFinder(path.parent, ".")
+        for statement in module.body:
+            if not isinstance(statement, ast.Assign):
+                continue
+            if not any(isinstance(t, ast.Name) and "websocket" in t.id.lower()
+                       for t in statement.targets):
+                continue
+            for call in _pattern_calls(statement.value):
+                routes = [r for _, r in _route(finder, call, follow=False)]
+                sample = _sample_route(call)
+                for route in routes or ([sample] if sample is not None else []):
+                    ws = "/" + route.lstrip("/")
+                    if ws not in found:
+                        found.append(ws)
+                    if len(found) >= limit:
+                        return tuple(found)
+    return tuple(found)
+
+
+# Channels' tutorial routes `re_path(r"ws/chat/(?P<room_name>\w+)/$", ...)`; a consumer that
+# takes any room accepts a sample name, one that checks it in the database refuses it alike.
+_GROUP = re.compile(r"\(\?P<\w+>(\\w\+|\\d\+|\[\^/\]\+|\[-\\w\]\+|\[\\w-\]\+)\)")
+_CONVERTER = re.compile(r"<(?:(\w+):)?\w+>")
+_SAMPLES = {"int": "1", "uuid": "00000000-0000-0000-0000-000000000000"}
+
+
+def _sample_route(call: ast.Call) -> str | None:
+    """A route with its parameters filled by samples ("1" for int and \\d+, "probe" for the
+    rest): `<str:room_name>` and `(?P<room_name>\\w+)` alike; None when it is not that simple."""
+    short = dotted(call.func).rsplit(".", 1)[-1]
+    raw = const(call.args[0]) if call.args else None
+    if not isinstance(raw, str):
+        return None
+    if short == "path":
+        if not _CONVERTER.search(raw):
+            return None
+        filled = _CONVERTER.sub(lambda m: _SAMPLES.get(m.group(1) or "str", "probe"), raw)
+        return None if "<" in filled else filled
+    if short not in {"re_path", "url"} or not _GROUP.search(raw):
+        return None
+    body = _GROUP.sub(lambda m: "1" if m.group(1) == "\\d+" else "probe", raw)
+    return _literal_regex(body)
 
 
 def admin_route(finder: ModuleFinder, urlconf: str) -> tuple[str, str] | None:

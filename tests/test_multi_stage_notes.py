@@ -403,6 +403,7 @@ def test_a_cd_left_by_the_split_goes_unless_a_later_command_uses_it(
     _drop_idle_cds(texts)
     assert (cd in texts) is kept_cd
 
+
 def _compose_available() -> bool:
     from optimizer import compose
 
@@ -439,3 +440,39 @@ def test_a_compose_command_by_the_system_python_path_keeps_one_stage(
     assert outcome.files == {}
     notes = [n for change in outcome.skipped for n in change.notes]
     assert any(n.startswith(named) and "left single-stage" in n for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    "install, option",
+    [
+        ("uv pip install --system -r requirements.txt", "--system"),
+        ("uv pip install --python /usr/local/bin/python -r requirements.txt", "--python"),
+        ("pip install --user -r requirements.txt", "--user"),
+        ("pip install --prefix=/install -r requirements.txt", "--prefix=/install"),
+        ("python -m pip install -t /deps -r requirements.txt", "-t"),
+    ],
+)
+def test_an_install_location_option_keeps_the_image_single_stage(
+    tmp_path: Path, install: str, option: str
+) -> None:
+    """Round 9 (asgi9), horizon5-tech/horizon5-router: `uv pip install --system` in the
+    builder filled /usr/local, the final stage copied an empty /opt/venv (no uvicorn)."""
+    notes = _notes(
+        tmp_path,
+        "FROM python:3.11\nWORKDIR /app\nRUN apt-get update && apt-get install -y gcc\n"
+        f"RUN pip install uv\nCOPY requirements.txt .\nRUN {install}\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==5.1.4\ngunicorn==23.0.0\n",
+    )
+    assert any(f"`{option}` in `" in n and "left single-stage" in n for n in notes), notes
+
+
+def test_pip_options_that_only_start_like_a_location_do_not(tmp_path: Path) -> None:
+    notes = _notes(
+        tmp_path,
+        "FROM python:3.11\nWORKDIR /app\nRUN apt-get update && apt-get install -y gcc\n"
+        "COPY requirements.txt .\nRUN pip install --root-user-action=ignore -r requirements.txt\n"
+        'COPY . .\nCMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==5.1.4\ngunicorn==23.0.0\n",
+    )
+    assert any(n.startswith("split into a 'builder' stage") for n in notes), notes

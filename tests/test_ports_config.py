@@ -1,5 +1,5 @@
 """Ports servers take from their configuration (issue 8.4): uwsgi ini, gunicorn config files,
-GUNICORN_CMD_ARGS, gunicorn's $PORT default."""
+GUNICORN_CMD_ARGS, gunicorn's $PORT default, hypercorn config files, daphne endpoints."""
 
 from __future__ import annotations
 
@@ -115,3 +115,66 @@ def test_verify_reads_the_port_from_the_config_file_of_a_side_without_expose(
     argv = ["gunicorn", "-c", "config/gunicorn.py", "mysite.wsgi"]
     assert detect_port(argv, None, [], {}, read) == 8080
     assert detect_port(argv, None, [], {}) == 8000
+
+
+def test_hypercorn_config_file_bind() -> None:
+    """hypercorn -c: TOML, `file:x.py` and `python:module`; its bind is where it listens when
+    the command has no --bind (before, a --bind 0.0.0.0:8000 was appended over it)."""
+    read = _reader({
+        "hypercorn.toml": 'bind = ["127.0.0.1:8080"]\nworkers = 2\n',
+        "one.toml": 'bind = "0.0.0.0:9000"\n',
+        "nobind.toml": "workers = 2\n",
+        "bad.toml": "bind = [\n",
+        "conf/h.py": 'bind = ["0.0.0.0:7000"]\n',
+    })
+    assert config_bind("hypercorn", ["hypercorn", "-c", "hypercorn.toml", "a:b"], {}, read) == (
+        ConfigBind("hypercorn.toml", 8080, "127.0.0.1")
+    )
+    assert config_bind("hypercorn", ["hypercorn", "--config=one.toml"], {}, read) == (
+        ConfigBind("one.toml", 9000, "0.0.0.0")
+    )
+    assert config_bind("hypercorn", ["hypercorn", "-c", "file:conf/h.py"], {}, read) == (
+        ConfigBind("h.py", 7000, "0.0.0.0")
+    )
+    assert config_bind("hypercorn", ["hypercorn", "-c", "nobind.toml"], {}, read) is None
+    assert config_bind("hypercorn", ["hypercorn", "-c", "bad.toml"], {}, read) == ConfigBind(
+        "bad.toml", None
+    )
+    assert config_bind("hypercorn", ["hypercorn", "-c", "python:x.conf"], {}, read) == (
+        ConfigBind("python:x.conf", None)
+    )
+    assert config_bind("hypercorn", ["hypercorn", "-c", "gone.toml"], {}, read) == ConfigBind(
+        "gone.toml", None
+    )
+    assert config_bind("hypercorn", ["hypercorn", "a:b"], {}, read) is None
+    # verify probes the configured port of a side without EXPOSE
+    assert detect_port(["hypercorn", "-c", "one.toml", "a:b"], None, [], {}, read) == 9000
+
+
+def test_detect_port_of_a_daphne_endpoint() -> None:
+    """`daphne -e tcp:port=8001:interface=0.0.0.0`: verify probes 8001, not EXPOSE or 8000."""
+    cmd = ["daphne", "-e", "tcp:port=8001:interface=0.0.0.0", "m.asgi:application"]
+    assert detect_port(cmd, None, [], {}) == 8001
+    assert detect_port(["daphne", "--endpoint=ssl:8443:privateKey=k.pem", "m:a"], None, [], {}) == (
+        8443
+    )
+
+
+def test_detect_port_of_uvicorn_from_its_environment() -> None:
+    """uvicorn reads UVICORN_PORT when the command has no --port; an explicit one wins."""
+    env = {"UVICORN_PORT": "8080"}
+    assert detect_port(["uvicorn", "m.asgi:application"], None, [], env) == 8080
+    assert detect_port(["uvicorn", "m.asgi:application", "--port", "9000"], None, [], env) == 9000
+    assert detect_port(["gunicorn", "m.wsgi"], None, [], env) == 8000
+
+
+def test_gunicorn_config_unix_socket_bind() -> None:
+    """`bind = "unix:/run/gunicorn/app.sock"`: no TCP port (fix-cmd-binding adds no EXPOSE),
+    and the socket is made at start like a pid file (non-root makes its directory the app's)."""
+    read = _reader({"gunicorn.conf.py": 'bind = ["unix:/run/gunicorn/app.sock"]\nworkers = 2\n'})
+    assert config_bind("gunicorn", ["gunicorn", "m.asgi:application"], {}, read) == ConfigBind(
+        "gunicorn.conf.py", None, socket=True
+    )
+    assert config_files("gunicorn", ["gunicorn", "m.asgi:application"], {}, read) == [
+        ("/run/gunicorn/app.sock", True)
+    ]

@@ -35,6 +35,9 @@ from transforms.image_paths import context_locator, context_reader
 from transforms.raw_edit import indent_like, keep_indent
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# What `_rebind` returns for a server that listens on no TCP port (a unix socket, a file
+# descriptor it inherits): EXPOSE 8000 for it would document a port nothing listens on.
+NO_TCP_PORT = 0
 _SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env sh"}
 
 
@@ -120,7 +123,12 @@ class FixCmdBinding(NotesTransform):
                 "added STOPSIGNAL SIGINT: runserver as PID 1 ignores SIGTERM, so docker stop "
                 "would wait 10 s and kill it; SIGINT stops it at once"
             )
-        if bound_port is None:
+        if bound_port == NO_TCP_PORT:
+            skipped.append(
+                f"{server} listens on a unix socket or an inherited file descriptor, not a TCP "
+                "port: nothing to bind to 0.0.0.0, no EXPOSE added"
+            )
+        elif bound_port is None:
             skipped.append(
                 f"the port {server} listens on is not known from the image (a variable set at "
                 "run time, or a config file that could not be read); no EXPOSE added"
@@ -953,8 +961,8 @@ def _rebind(
     server_env: tuple[dict[str, str], Callable[[str], str | None]],
     skipped: list[str],
 ) -> tuple[list[str], int | None, bool]:
-    """(new argv, the port it listens on (None: unknown), changed?). `server_env` is the
-    final stage's ENV and a reader for the files the command names."""
+    """(new argv, the port it listens on (None: unknown, NO_TCP_PORT: none), changed?).
+    `server_env` is the final stage's ENV and a reader for the files the command names."""
     env, reader = server_env
     argv = list(argv)
     if server == "runserver":
@@ -976,17 +984,18 @@ def _rebind(
         names: tuple[str, ...] = ("--bind", "-b")
         hits = _option(argv, names)
         if not hits:
-            configured = (
-                config_bind("gunicorn", argv[start:], env, reader)
-                if server == "gunicorn"
-                else None
-            )
+            # A bind in the server's config file: appending `--bind` would replace it (both
+            # gunicorn and hypercorn let the command line win), port and all.
+            configured = config_bind(server, argv[start:], env, reader)
             if configured is not None:
                 return argv, _configured_port(server, configured, skipped), False
             argv += ["--bind", f"0.0.0.0:{port}"]
             return argv, port, True
         changed = False
         bound = port
+        # `--bind unix:/run/app.sock` alone listens on no TCP port (a second `--bind` would).
+        if all(_value_at(argv, i, names)[1].startswith(("unix:", "fd://")) for i in hits):
+            return argv, NO_TCP_PORT, False
         for i in hits:
             prefix, value = _value_at(argv, i, names)
             if value.startswith(("unix:", "fd://")):
@@ -1004,22 +1013,40 @@ def _rebind(
     if server in {"uvicorn", "daphne"}:
         names = ("--host",) if server == "uvicorn" else ("--bind", "-b")
         port_names = ("--port",) if server == "uvicorn" else ("--port", "-p")
+        # uvicorn with --uds or --fd ignores --host and --port: it listens there only.
         if server == "uvicorn" and _option(argv, ("--uds", "--fd")):
-            return argv, port, False
-        if server == "daphne" and _option(argv, ("-u", "--unix-socket", "-e", "--endpoint")):
-            return argv, port, False
+            return argv, NO_TCP_PORT, False
         port_hits = _option(argv, port_names)
+        # daphne listens on every endpoint it is given: a unix socket (-u), a file descriptor
+        # (--fd), Twisted endpoint strings (-e), and a TCP host/port only when -b or -p is also
+        # given. Without them, appending `--bind 0.0.0.0` would open a TCP port it never had.
+        if (
+            server == "daphne"
+            and _option(argv, ("-u", "--unix-socket", "--fd", "-e", "--endpoint"))
+            and not port_hits
+            and not _option(argv, names)
+        ):
+            return _daphne_endpoints(argv)
         bound = port
+        # uvicorn reads any option from UVICORN_<NAME> (click's auto_envvar_prefix): the image's
+        # ENV UVICORN_PORT / UVICORN_HOST are its port and host when the command names none.
+        env_port = env.get("UVICORN_PORT", "") if server == "uvicorn" else ""
+        env_host = env.get("UVICORN_HOST", "") if server == "uvicorn" else ""
         if port_hits:
             _, value = _value_at(argv, port_hits[0], port_names)
             bound = _bound_port(expand(value, env), port)
+        elif env_port:
+            bound = _bound_port(env_port, port)
         hits = _option(argv, names)
+        if not hits and env_host and env_host not in LOCAL_HOSTS:
+            return argv, bound if env_port else 8000, False
         if not hits:
             argv += [names[0], "0.0.0.0"]
-            if not port_hits and port != 8000:
+            # With UVICORN_PORT set, bound is already its port: no --port to add.
+            if not port_hits and not env_port and port != 8000:
                 argv += [port_names[0], str(port)]
                 bound = port
-            elif not port_hits:
+            elif not port_hits and not env_port:
                 bound = 8000
             return argv, bound, True
         i = hits[0]
@@ -1053,6 +1080,34 @@ def _rebind(
     return argv, port, False
 
 
+# A Twisted server endpoint string: `tcp:8001`, `tcp:port=8001:interface=127.0.0.1`, `ssl:443:...`.
+_ENDPOINT = re.compile(r"^(tcp6?|ssl):(?:port=)?(\d+)((?::[^:]*)*)$")
+
+
+def _daphne_endpoints(argv: list[str]) -> tuple[list[str], int | None, bool]:
+    """daphne started with -u/--fd/-e only: the port of its first TCP endpoint (NO_TCP_PORT
+    when it has none), an endpoint's loopback `interface=` made 0.0.0.0."""
+    argv = list(argv)
+    names = ("-e", "--endpoint")
+    bound: int | None = NO_TCP_PORT
+    changed = False
+    for i in _option(argv, names):
+        prefix, value = _value_at(argv, i, names)
+        match = _ENDPOINT.match(value)
+        if match is None:
+            continue
+        if bound == NO_TCP_PORT:
+            bound = int(match.group(2))
+        fields = match.group(3)
+        local = re.search(r":interface=(127\.0\.0\.1|localhost)(?=:|$)", fields)
+        if local:
+            start, end = local.span(1)
+            offset = len(value) - len(fields)
+            argv[i] = prefix + value[: offset + start] + "0.0.0.0" + value[offset + end :]
+            changed = True
+    return argv, bound, changed
+
+
 def _bound_port(text: str, default: int | None) -> int | None:
     """The port an (expanded) option value names: the default when it names none, None when
     it is a variable the image does not set (`$PORT` given at run time)."""
@@ -1064,6 +1119,8 @@ def _bound_port(text: str, default: int | None) -> int | None:
 
 
 def _configured_port(server: str, configured: ConfigBind, skipped: list[str]) -> int | None:
+    if configured.socket:
+        return NO_TCP_PORT
     if configured.port is None:
         return None
     if configured.host in LOCAL_HOSTS:

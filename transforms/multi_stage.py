@@ -227,6 +227,14 @@ class MultiStage(NotesTransform):
                 "builder (downloaded data, generated files) would stay there; left single-stage"
             )
             return Result(out, notes, skipped)
+        built = _source_build_before_install(items, last)
+        if built is not None:
+            skipped.append(
+                f"{built} builds a package from its source into the system Python: in a split "
+                "it would run again in the final stage, without the builder's compilers, and "
+                "the virtualenv would not hold it; left single-stage"
+            )
+            return Result(out, notes, skipped)
         runs_tool, compose_notes = _compose_runs_tool(ctx, read)
         skipped.extend(compose_notes)
         if runs_tool is not None:
@@ -1002,6 +1010,9 @@ def _installs_elsewhere(items: list[tuple[int, Instruction]], last: int) -> str 
                 if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", word):
                     break
             argv = program(seg.text)
+            option = _install_location_option(argv) if classify(seg.text) == "deps" else None
+            if option:
+                return f"line {ins.line}: `{option}` in `{seg.text.strip()[:60]}`"
             if argv[:1] != ["pdm"]:
                 continue
             if classify(seg.text) == "deps" and ({"-g", "--global"} & set(argv)):
@@ -1010,6 +1021,28 @@ def _installs_elsewhere(items: list[tuple[int, Instruction]], last: int) -> str 
                 argv[1:3] == ["config", "python.use_venv"] and argv[3:4] != ["true"]
             ):
                 return f"line {ins.line}: `{seg.text.strip()[:60]}`"
+    return None
+
+
+# Command-line options that send an install past the virtualenv the builder activates: pip's
+# own locations, and uv's choice of interpreter (`uv pip install --system` installs into
+# /usr/local whatever VIRTUAL_ENV says: horizon5-tech/horizon5-router).
+_PIP_LOCATIONS = frozenset({"--user", "--target", "-t", "--prefix", "--root"})
+_UV_PIP_LOCATIONS = frozenset({"--system", "--python", "-p", "--target", "--prefix"})
+
+
+def _install_location_option(argv: list[str]) -> str | None:
+    """The option of a dependency install that chooses where the packages go, or None."""
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if head.startswith("pip") or _python_m_pip(argv):
+        names = _PIP_LOCATIONS
+    elif head == "uv" and argv[1:2] == ["pip"]:
+        names = _UV_PIP_LOCATIONS
+    else:
+        return None
+    for word in argv[1:]:
+        if word.split("=", 1)[0] in names:
+            return word
     return None
 
 
@@ -1953,6 +1986,33 @@ def _python_between_installs(
                 and _kind(seg.text) == "other"
             ):
                 return f"line {ins.line}: `{seg.text.strip()}`"
+    return None
+
+
+_SETUP_PY_BUILDS = frozenset(
+    {"install", "develop", "build", "build_ext", "bdist_wheel", "bdist_egg"}
+)
+
+
+def _source_build_before_install(
+    items: list[tuple[int, Instruction]], last: int
+) -> str | None:
+    """`line N: `python3 setup.py install ...`` for a RUN up to the last dependency install
+    that builds a package with its setup.py (nexisltd/Door-Opener: dlib cloned and built with
+    cmake): not an install the builder's venv gets, and not something the final stage can
+    repeat."""
+    for n, ins in items:
+        if n > last or ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        for seg in split_commands(ins.args):
+            argv = program(seg.text)
+            if (
+                len(argv) > 2
+                and re.fullmatch(r"python(3(\.\d+)?)?", argv[0].rsplit("/", 1)[-1])
+                and argv[1].rsplit("/", 1)[-1] == "setup.py"
+                and _SETUP_PY_BUILDS & set(argv[2:])
+            ):
+                return f"line {ins.line}: `{seg.text.strip()[:60]}`"
     return None
 
 

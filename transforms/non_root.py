@@ -24,15 +24,16 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source
-from optimizer.ports import config_bind, config_files, expand
+from optimizer.ports import config_bind, config_files, expand, port_from_command
 from optimizer.project import served_settings_paths
-from optimizer.shell import split_commands, words
+from optimizer.shell import server_argv, split_commands, words
 from transforms.base import Context, NotesTransform, Result
 from transforms.dev_image import dev_only
 from transforms.dev_image import load_compose as _load_compose
@@ -107,6 +108,17 @@ class NonRoot(NotesTransform):
         low_port = [p for p in re.findall(r":(\d+)\b", expand(start, env)) if int(p) < 1024]
         read = context_reader(out, ctx)
         low_port += [str(p) for p in _configured_ports(start, env, read) if p < 1024]
+        # `uvicorn --port 80`, `daphne -p 80`: a port given by its own option, in the command
+        # or in the script it runs (nolabel-tech/nolabel-backend's entrypoint.sh ends with
+        # `daphne -b 0.0.0.0 -p 80`).
+        start_line = " ".join(
+            shlex.join(i.exec_form) if i.exec_form is not None else i.args
+            for _, i in items if i.keyword in {"ENTRYPOINT", "CMD"}
+        )
+        low_port += [
+            str(p) for text in (start_line, _entrypoint_script(start, read) or "")
+            for p in _server_ports(text, env) if p < 1024
+        ]
         if low_port:
             return Result(
                 out, skipped=[f"the server binds port {low_port[0]} (<1024), which needs root"]
@@ -115,6 +127,7 @@ class NonRoot(NotesTransform):
         compose_starts = _compose_commands(ctx)
         for command in compose_starts:
             ports = [p for p in re.findall(r":(\d+)\b", expand(command, env)) if int(p) < 1024]
+            ports += [str(p) for p in _server_ports(command, env) if p < 1024]
             if ports:
                 return Result(
                     out,
@@ -649,7 +662,12 @@ _FILE_OPTIONS = {
     "--logfile": False, "--logto": False, "--logto2": False, "--daemonize": False,
     "--access-log": False, "--log": False,
     "--pid": True, "--pidfile": True, "--pid-file": True, "--safe-pidfile": True,
+    # A unix socket the server listens on (uvicorn, daphne) is made at start like a pid file:
+    # the server removes and creates it, so its directory must be the app's.
+    "--uds": True, "--unix-socket": True,
 }
+# `--bind unix:/run/gunicorn/app.sock` (gunicorn, hypercorn): the same for a bind's socket.
+_BIND_OPTIONS = {"--bind", "-b"}
 _REDIRECTS = {">", ">>", "1>", "1>>", "2>", "2>>", "&>", "&>>"}
 _SCRATCH_DIRS = {"/tmp", "/var/tmp", "/dev", "/dev/shm"}
 # Directories of the system that the app may have a file in, but must not own wholesale.
@@ -674,11 +692,18 @@ def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
         if value and value != "-" and "$" not in value and not value.startswith("&"):
             found.append((value, is_pid))
 
+    daphne = False
     for i, word in enumerate(argv):
         following = argv[i + 1] if i + 1 < len(argv) else ""
         option, eq, inline = word.partition("=")
+        daphne = daphne or word.rsplit("/", 1)[-1] == "daphne"
         if option in _FILE_OPTIONS:
             add(inline if eq else following, _FILE_OPTIONS[option])
+        elif option in _BIND_OPTIONS and (inline if eq else following).startswith("unix:"):
+            add((inline if eq else following)[len("unix:"):], True)
+        elif word == "-u" and daphne:
+            # daphne's unix socket; `-u` elsewhere is another option (`python -u`, `sudo -u`).
+            add(following, True)
         elif word in _REDIRECTS or word == "tee":
             target = following
             if word == "tee" and target in {"-a", "--append"}:
@@ -752,6 +777,22 @@ def _pip_user_install(run: str) -> bool:
         ):
             return True
     return False
+
+
+def _server_ports(text: str, env: dict[str, str]) -> list[int]:
+    """Ports the servers a command line or script starts bind by their own options
+    (`--port 80`, `-p 80`, `--bind :80`); only commands that start a server are read, so
+    another program's `-p` (`mkdir -p`) is not taken for one."""
+    found: list[int] = []
+    for line in text.splitlines():
+        for argv in line_argvs(line):
+            server = server_argv(argv)
+            if server is None:
+                continue
+            port = port_from_command(argv[server[0]:], env)
+            if port is not None:
+                found.append(port)
+    return found
 
 
 def _configured_ports(

@@ -53,6 +53,7 @@ from optimizer.verify.probes import (
     normalize_location,
     probe_host,
     probe_inside,
+    probe_websocket_host,
 )
 from optimizer.verify.report import (
     DEFAULT_PORT,
@@ -67,7 +68,7 @@ from optimizer.verify.report import (
     VerifyReport,
 )
 from optimizer.verify.run import Run
-from optimizer.verify.runplan import RunPlan
+from optimizer.verify.runplan import WEBSOCKET_PROBE, RunPlan
 
 __all__ = [
     "DEFAULT_PORT",
@@ -519,7 +520,16 @@ def _verify(
         # Each side's own names: a page that prints its hostname differs only by the container.
         identities = container_identities(containers[name])
         for path in options.probes:
-            if side.serving == "host" and host is not None:
+            if path.startswith(WEBSOCKET_PROBE):
+                # The handshake goes through the published port only; from inside the
+                # container there is no client for it in every image.
+                if side.serving == "host" and host is not None:
+                    side.probes.append(probe_websocket_host(host, path, options.host_header))
+                else:
+                    side.probes.append(ProbeResult(
+                        path=path, error="websocket handshake not tried: no published port"
+                    ))
+            elif side.serving == "host" and host is not None:
                 side.probes.append(probe_host(host, path, options.host_header, identities))
             elif side.serving == "container":
                 side.probes.append(

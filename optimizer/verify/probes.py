@@ -11,7 +11,9 @@ import base64
 import hashlib
 import http.client
 import json
+import os
 import re
+import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -187,6 +189,35 @@ def probe_host(
         return ProbeResult(path=path, error=f"{type(exc).__name__}: {exc}")
     finally:
         connection.close()
+
+
+def probe_websocket_host(port: int, probe: str, host_header: str) -> ProbeResult:
+    """The opening handshake of a websocket (`probe` is "ws:/path/") through the published
+    port: its status (101 when the route and the consumer accept, 403 when connect() closes,
+    404 for no route) is what is compared; nothing is sent after it."""
+    path = probe.removeprefix("ws:")
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        # Channels' AllowedHostsOriginValidator compares Origin with ALLOWED_HOSTS.
+        f"Origin: http://{host_header}\r\n\r\n"
+    )
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=PROBE_TIMEOUT) as sock:
+            sock.sendall(request.encode())
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+    except OSError as exc:
+        return ProbeResult(path=probe, error=f"{type(exc).__name__}: {exc}")
+    match = re.match(rb"HTTP/1\.[01] (\d{3})", head)
+    if match is None:
+        return ProbeResult(path=probe, error=f"no HTTP status line: {head[:80]!r}")
+    return make_probe(probe, int(match.group(1)), None, b"", "host")
 
 
 # Run with the image's own Python: the classic bug binds the server to 127.0.0.1 inside the

@@ -324,6 +324,9 @@ def _allowed_from_env(env: dict[str, str], read: tuple[str, ...] | None) -> list
     return None
 
 
+WEBSOCKET_PROBE = "ws:"
+
+
 def default_probes(project: DjangoProject) -> list[str]:
     probes = ["/"]
     if project.admin_installed:
@@ -338,6 +341,9 @@ def default_probes(project: DjangoProject) -> list[str]:
             continue
         probes.append(norm)
         extra += 1
+    # A websocket handshake on Channels' routes (`ws:` marks it): the ASGI server, the routing
+    # and the consumer's connect() (often a Redis channel layer's group_add) answer it.
+    probes += [WEBSOCKET_PROBE + path for path in project.websocket_paths]
     return probes
 
 
@@ -540,6 +546,11 @@ def compose_service_spec(
         return None, f"compose service {service.name!r} has no image: not started"
     fam = family(image)
     port = _FAMILIES[fam][1] if fam in _FAMILIES else None
+    if fam is not None:
+        # `command: redis-server --port 6388` (Erserik/test_redis): the service listens there,
+        # and readiness checked on the family's default port would wait out its timeout.
+        port = _command_port(fam, [*(service.entrypoint or []), *(service.command or [])],
+                             dict(service.environment)) or port
     if port is None:
         expose = service.raw.get("expose") or []
         candidates = [int(str(p).split("/")[0]) for p in expose if str(p).split("/")[0].isdigit()]
@@ -569,6 +580,38 @@ def compose_service_spec(
         ),
         None,
     )
+
+
+# The options that move a database or broker server off its default port, by family:
+# redis-server's `--port N`, postgres's `-p N` and `-c port=N`, mysqld's `--port=N`/`-P N`.
+_PORT_OPTIONS: dict[str, tuple[str, ...]] = {
+    "redis": ("--port",),
+    "postgres": ("-p", "--port"),
+    "mysql": ("--port", "-P"),
+}
+# Variables the server itself reads for its port.
+_PORT_VARIABLES = {"postgres": "PGPORT", "mysql": "MYSQL_TCP_PORT"}
+
+
+def _command_port(fam: str, argv: list[str], environment: dict[str, str]) -> int | None:
+    """The port a compose service's own command (or its environment) makes it listen on,
+    None when it says nothing (the family's default holds)."""
+    names = _PORT_OPTIONS.get(fam, ())
+    found: str | None = None
+    for i, word in enumerate(argv):
+        option, eq, inline = word.partition("=")
+        following = argv[i + 1] if i + 1 < len(argv) else ""
+        if option in names:
+            found = inline if eq else following
+        elif fam == "postgres" and word in {"-c", "--config"} and following.startswith("port="):
+            found = following[len("port="):]
+        elif fam == "postgres" and word.startswith("-cport="):
+            found = word[len("-cport="):]
+        elif fam == "mysql" and word.startswith("-P") and word[2:].isdigit():
+            found = word[2:]
+    if found is None:
+        found = environment.get(_PORT_VARIABLES.get(fam, ""))
+    return int(found) if found and found.isdigit() else None
 
 
 def compose_healthcheck(service: Service) -> list[str] | None:
