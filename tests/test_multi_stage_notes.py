@@ -467,6 +467,34 @@ def test_an_install_location_option_keeps_the_image_single_stage(
     assert any(f"`{option}` in `" in n and "left single-stage" in n for n in notes), notes
 
 
+@pytest.mark.parametrize(
+    ("install", "option"),
+    [
+        ("pip install --user -r requirements.txt", "--user"),
+        ("pip install --target /opt/deps -r requirements.txt", "--target"),
+        ("pip install -t/opt/deps -r requirements.txt", "-t/opt/deps"),
+        ("pip install --prefix=/install -r requirements.txt", "--prefix=/install"),
+        ("python -m pip install --root /staging -r requirements.txt", "--root"),
+        ("uv pip install --target /opt/deps -r requirements.txt", "--target"),
+        ("uv pip install --python=/usr/local/bin/python -r requirements.txt",
+         "--python=/usr/local/bin/python"),
+    ],
+)
+def test_an_install_option_that_targets_elsewhere_keeps_one_stage(
+    tmp_path: Path, install: str, option: str
+) -> None:
+    """The builder's /opt/venv would stay empty (or pip --user fail in it): the final stage
+    would run without its packages."""
+    notes = _notes(
+        tmp_path,
+        f"FROM python:3.11\nWORKDIR /app\nRUN pip install uv\nCOPY requirements.txt .\n"
+        f"RUN {install}\nCOPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==5.1.4\ngunicorn==23.0.0\npsycopg2==2.9.10\n",
+    )
+    assert any(f"`{option}` in `" in n and "left single-stage" in n for n in notes), notes
+
+
 def test_pip_options_that_only_start_like_a_location_do_not(tmp_path: Path) -> None:
     notes = _notes(
         tmp_path,

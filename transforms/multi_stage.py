@@ -990,8 +990,9 @@ _TARGET_SETTINGS = frozenset(
 
 def _installs_elsewhere(items: list[tuple[int, Instruction]], last: int) -> str | None:
     """The user's setting that installs past a virtualenv the builder activates: one of
-    _TARGET_SETTINGS in ENV or before the command, `pdm install --global`, `pdm use`, or
-    `pdm config python.use_venv false`."""
+    _TARGET_SETTINGS in ENV or before the command, an install's own target option (`pip install
+    --user`, `--target`, `--prefix`; `uv pip install --target`), `pdm install --global`,
+    `pdm use`, or `pdm config python.use_venv false`."""
     for n, ins in items:
         if n > last:
             break
@@ -1027,7 +1028,7 @@ def _installs_elsewhere(items: list[tuple[int, Instruction]], last: int) -> str 
 # Command-line options that send an install past the virtualenv the builder activates: pip's
 # own locations, and uv's choice of interpreter (`uv pip install --system` installs into
 # /usr/local whatever VIRTUAL_ENV says: horizon5-tech/horizon5-router).
-_PIP_LOCATIONS = frozenset({"--user", "--target", "-t", "--prefix", "--root"})
+_PIP_LOCATIONS = frozenset({"--user", "--target", "-t", "--prefix", "--root", "--python"})
 _UV_PIP_LOCATIONS = frozenset({"--system", "--python", "-p", "--target", "--prefix"})
 
 
@@ -1043,6 +1044,8 @@ def _install_location_option(argv: list[str]) -> str | None:
     for word in argv[1:]:
         if word.split("=", 1)[0] in names:
             return word
+        if word.startswith("-t") and not word.startswith("--") and len(word) > 2:
+            return word  # `-t/opt/deps`: the value glued to the short option
     return None
 
 
