@@ -330,6 +330,48 @@ def pip_install_targets(argv: list[str]) -> tuple[list[str], list[str]] | None:
     return files, specs
 
 
+# Options of pip-sync and `uv pip sync` that take a value: the value is not a file to sync.
+_SYNC_VALUE_OPTIONS = frozenset({
+    "--python-executable", "--pip-args", "--config", "-f", "--find-links", "-i", "--index-url",
+    "--extra-index-url", "--trusted-host", "--index", "--default-index", "-p", "--python",
+    "--target", "--prefix", "--python-version", "--python-platform", "--cache-dir",
+    "--index-strategy", "--keyring-provider", "--reinstall-package", "--link-mode", "-C",
+    "--config-setting", "--exclude-newer", "--directory", "--project", "--color",
+    "--config-file", "-b", "--build-constraint", "--no-binary", "--only-binary",
+})
+
+
+def sync_targets(argv: list[str]) -> list[str] | None:
+    """The files pip-tools' `pip-sync` or `uv pip sync` installs from (its lock files and `-c`
+    constraints), None when argv is neither. pip-sync without a file syncs requirements.txt."""
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if head == "pip-sync":
+        args = argv[1:]
+    elif head == "uv" and argv[1:3] == ["pip", "sync"]:
+        args = argv[3:]
+    else:
+        return None
+    files: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in {"-c", "--constraint", "-r", "--requirement"} and i + 1 < len(args):
+            files.append(args[i + 1])
+            i += 2
+            continue
+        if arg.startswith(("--constraint=", "--requirement=")):
+            files.append(arg.split("=", 1)[1])
+        elif arg in _SYNC_VALUE_OPTIONS:
+            i += 2
+            continue
+        elif not arg.startswith("-"):
+            files.append(arg)
+        i += 1
+    if head == "pip-sync" and not files:
+        files.append("requirements.txt")
+    return files
+
+
 def spec_name(spec: str) -> str:
     return re.split(r"[<>=!~\[;@ ]", spec, maxsplit=1)[0].strip().lower()
 
@@ -366,6 +408,10 @@ def classify(text: str) -> Kind:
     if head == "pipenv" and argv[1:2] in (["install"], ["sync"]):
         return "deps"
     if head == "uv" and argv[1:2] == ["sync"]:
+        return "deps"
+    # pip-tools' `pip-sync` and `uv pip sync` install (and uninstall down to) a lock file: a
+    # dependency install like `pip install -r`, which deps.py already reads them as.
+    if head == "pip-sync" or (head == "uv" and argv[1:3] == ["pip", "sync"]):
         return "deps"
     if head == "pdm":
         if argv[1:2] in (["install"], ["sync"]):

@@ -11,6 +11,7 @@ from optimizer.shell import (
     pip_install_targets,
     server_argv,
     split_commands,
+    sync_targets,
     words,
 )
 
@@ -39,6 +40,11 @@ def test_split_keeps_or_and_pipes_together() -> None:
         ("pipenv install --system --deploy", "deps"),
         ("uv sync --frozen", "deps"),
         ("uv pip install --system -r requirements.txt", "deps"),
+        # pip-tools and uv's lock-file installs (round 9, deps9): classified "other" before,
+        # multi-stage left `pip-sync` in the slim final stage, where neither it nor pip-tools is.
+        ("pip-sync requirements.txt", "deps"),
+        ("/opt/venv/bin/pip-sync --pip-args '--no-deps' requirements/prod.txt", "deps"),
+        ("uv pip sync --system requirements.txt", "deps"),
         ("python -m venv /opt/venv", "venv"),
         ("apt-get update", "apt"),
         ("apt-get install -y --no-install-recommends libpq-dev", "apt"),
@@ -130,3 +136,22 @@ def test_a_server_behind_a_wait_for_it_script(
     argv: list[str], found: tuple[int, str] | None
 ) -> None:
     assert server_argv(argv) == found
+
+
+@pytest.mark.parametrize(
+    ("command", "files"),
+    [
+        ("pip-sync", ["requirements.txt"]),
+        ("pip-sync requirements/base.txt requirements/prod.txt --pip-args '--no-deps'",
+         ["requirements/base.txt", "requirements/prod.txt"]),
+        ("pip-sync --python-executable /opt/venv/bin/python lock.txt", ["lock.txt"]),
+        ("uv pip sync --system -c constraints.txt requirements.txt",
+         ["constraints.txt", "requirements.txt"]),
+        ("uv pip sync --python /usr/local/bin/python --index-url https://x/simple r.txt",
+         ["r.txt"]),
+        ("pip install -r requirements.txt", None),
+        ("uv pip install -r requirements.txt", None),
+    ],
+)
+def test_sync_targets(command: str, files: list[str] | None) -> None:
+    assert sync_targets(words(command)) == files

@@ -17,7 +17,15 @@ from dataclasses import dataclass, replace
 
 from optimizer.deps import requirement_files_from_command
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, next_workdir
-from optimizer.shell import Segment, classify, pip_install_targets, program, split_commands, words
+from optimizer.shell import (
+    Segment,
+    classify,
+    pip_install_targets,
+    program,
+    split_commands,
+    sync_targets,
+    words,
+)
 from transforms.base import Context, NotesTransform, Result
 
 _MOVABLE_KEYWORDS = {"ENV", "ARG", "WORKDIR", "LABEL"}
@@ -375,6 +383,10 @@ def _manifests_for(
 
     head = argv[0].rsplit("/", 1)[-1] if argv else ""
     pip = pip_install_targets(argv)
+    synced = sync_targets(argv)
+    if synced is not None:
+        # pip-sync / `uv pip sync`: the lock files it names are what the install reads.
+        pip = (synced, [])
     if pip is not None:
         files, specs = pip
         local = [s for s in specs if s.startswith(("-e ", ".", "/")) or s.startswith("file:")]
