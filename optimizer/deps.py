@@ -480,6 +480,15 @@ def _read_requirements(
     if text is None:
         return
     collected.add_file(rel)
+    name = PurePosixPath(rel).name
+    if name in {"pyproject.toml", "setup.cfg", "setup.py"}:
+        # uv (`uv pip install -r pyproject.toml`, `uv pip compile`) takes a project's own
+        # metadata as a requirements source: its dependencies, not its lines, are what it
+        # installs. Read line by line, `[project]` and `readme = ...` became package names and
+        # psycopg2 was lost (no libpq5 in the final stage).
+        if not constraint:
+            _add_project_metadata(context, rel, name, text, collected)
+        return
     here = PurePosixPath(rel).parent
     for line in _logical_lines(text):
         words = shell_words(line)  # shlex.split rules, linear time
@@ -506,6 +515,31 @@ def _read_requirements(
             continue
         if not constraint:
             _add_requirement(collected, line)
+
+
+def _add_project_metadata(
+    context: Path, rel: str, name: str, text: str, collected: _Collected
+) -> None:
+    """The base dependencies a pyproject.toml ([project] dependencies) or setup.cfg
+    ([options] install_requires) declares; setup.py is code, which the tool does not run."""
+    if name == "pyproject.toml":
+        project = _load_toml(context / rel).get("project")
+        if isinstance(project, dict):
+            _add_pep508_list(collected, project.get("dependencies"))
+        return
+    if name == "setup.cfg":
+        import configparser
+
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(text)
+        except configparser.Error:
+            return
+        requires = parser.get("options", "install_requires", fallback="")
+        for line in requires.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                _add_requirement(collected, line)
 
 
 def requirement_file_options(context: Path, files: Iterable[str]) -> set[str]:

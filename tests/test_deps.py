@@ -751,3 +751,28 @@ def test_a_poetry_range_is_no_pin_and_the_lock_has_the_last_word(
         "poetry.lock": '[[package]]\nname = "pillow"\nversion = "9.2.0"\n',
     })
     assert "pillow+sdist" not in read_dependencies(tmp_path, **with_python).packages
+
+
+def test_a_project_file_named_as_requirements_is_read_for_its_dependencies(
+    tmp_path: Path,
+) -> None:
+    """`uv pip install -r pyproject.toml` installs [project].dependencies; read line by line,
+    the table headers and keys were taken for packages and psycopg2 was lost (round 9)."""
+    write(tmp_path, {
+        "manage.py": "",
+        "pyproject.toml": (
+            '[project]\nname = "mysite"\nversion = "0.1"\nreadme = "README.md"\n'
+            'dependencies = ["django==5.1", "psycopg2==2.9.10"]\n'
+            '[project.optional-dependencies]\ndev = ["pytest"]\n'
+        ),
+        "svc/setup.cfg": (
+            "[metadata]\nname = svc\n[options]\ninstall_requires =\n"
+            "    mysqlclient>=2.2  # MySQL\n    gunicorn\n"
+        ),
+    })
+    for dockerfile, packages in [
+        ("RUN uv pip install --system -r pyproject.toml\n", {"django", "psycopg2"}),
+        ("RUN uv pip install -r svc/setup.cfg\n", {"mysqlclient", "gunicorn"}),
+    ]:
+        found = read_dependencies(tmp_path, dockerfile_text="FROM python:3.11\n" + dockerfile)
+        assert found.packages == packages, dockerfile
