@@ -1756,6 +1756,21 @@ def _removes_cache(text: str, targets: list[str]) -> bool:
     return True
 
 
+def _copies_uv_binary(ins: Instruction, sources: list[str]) -> bool:
+    """A COPY of only uv's binaries out of uv's image (any tag: its python* variants hold the
+    same /uv and /uvx)."""
+    image = ins.flags.get("from", "")
+    name = image.split("@", 1)[0].rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else (
+        image.split("@", 1)[0]
+    )
+    return (
+        ins.keyword == "COPY"
+        and name.endswith("astral-sh/uv")
+        and bool(sources)
+        and all(posixpath.basename(s.rstrip("/")) in {"uv", "uvx"} for s in sources)
+    )
+
+
 def _build_only(package: str, build_packages: set[str]) -> bool:
     name = _package_name(package)
     return (
@@ -1829,6 +1844,12 @@ def _for_final(
     if ins.keyword in {"COPY", "ADD"}:
         manifests = set(ctx.project.dependencies.manifest_files)
         sources = (ins.exec_form or words(ins.args))[:-1]
+        if _copies_uv_binary(ins, sources):
+            # uv's own binaries (`COPY --from=ghcr.io/astral-sh/uv /uv /uvx /bin/`), the
+            # installer: it stays in the builder as a `pip install uv` does (`_tools_left`
+            # does not count it, so `uv run` is dropped from CMD either way), where in the
+            # final stage it was ~40 MB that nothing ran.
+            return None
         if (
             "from" not in ins.flags
             and sources
