@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from optimizer.deps import requirement_files_from_command
@@ -381,6 +382,18 @@ def _manifests_for(
     def ctx_path(path: str) -> str:
         return posixpath.normpath(posixpath.join(rel_cwd, path))
 
+    def in_source(path: str) -> bool:
+        """Whether a path the install reads is one the source copy brings (a wheel directory
+        an earlier COPY put at /wheels is there before the install moves)."""
+        if path.startswith("file:") or " " in path:
+            return True  # a file URL or a whole line: where it points is not worked out
+        rel = posixpath.relpath(posixpath.normpath(posixpath.join(cwd, path)), dest)
+        if rel == ".." or rel.startswith("../"):
+            return False
+        # Under the copy's destination but not in the context: a stage copy or a RUN puts it
+        # there (`COPY --from=wheels /wheels /code/wheels`), not the source copy.
+        return (ctx.context_dir / rel).exists()
+
     head = argv[0].rsplit("/", 1)[-1] if argv else ""
     pip = pip_install_targets(argv)
     synced = sync_targets(argv)
@@ -392,6 +405,16 @@ def _manifests_for(
         local = [s for s in specs if s.startswith(("-e ", ".", "/")) or s.startswith("file:")]
         if local:
             return f"`{text}` installs the project's own source ({local[0]})"
+        for k, word in enumerate(argv):
+            option = word.split("=", 1)[0]
+            if option in {"-f", "--find-links"}:
+                value = word.split("=", 1)[1] if "=" in word else " ".join(argv[k + 1 : k + 2])
+                found_link = _local_source_in_line(f"{option} {value}")
+                if found_link and in_source(found_link):
+                    return (
+                        f"`{text}` reads {found_link} from the source, which copying only the "
+                        "requirement files would leave out"
+                    )
         found: list[str] = []
         for named in files:
             # Each file the command names must be one the manifest COPY can bring: a path the
@@ -413,7 +436,7 @@ def _manifests_for(
             for include in requirement_files_from_command(
                 ctx.context_dir, "pip install -r " + shlex.quote(rel)
             ):
-                reason = _local_install_in(ctx.context_dir / include)
+                reason = _local_install_in(ctx.context_dir / include, in_source)
                 if reason:
                     return f"{include} {reason}"
                 found.append(include)
@@ -515,7 +538,7 @@ def _local_path_dependency(tool: str, ctx: Context, rel_cwd: str) -> str | None:
     return path_in(table(pyproject, "tool", "uv", "sources"))
 
 
-def _local_install_in(path: object) -> str | None:
+def _local_install_in(path: object, in_source: Callable[[str], bool]) -> str | None:
     from pathlib import Path
 
     assert isinstance(path, Path)
@@ -527,6 +550,42 @@ def _local_install_in(path: object) -> str | None:
         line = line.split("#", 1)[0].strip()
         if re.match(r"^(-e\s+|--editable\s+)?(\.|\./|/|file:)", line):
             return f"installs the project's own source ({line})"
+        local = _local_source_in_line(line)
+        if local and in_source(local):
+            return (
+                f"reads {local} from the source, which copying only the requirement files "
+                "would leave out"
+            )
+    return None
+
+
+# pip reads these from the build context too, not only the requirement files: wheels in a
+# directory (`--find-links wheels/`, `vendor/pkg-1.0-py3-none-any.whl`), an editable or plain
+# path (`-e libs/client`), a PEP 508 file URL (`pkg @ file:///app/libs/pkg`). Moved above the
+# source copy with only the requirement files, the install fails to find them.
+_URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://|^git\+|^hg\+|^svn\+|^bzr\+", re.IGNORECASE)
+
+
+def _local_source_in_line(line: str) -> str | None:
+    """The local path a requirement line (or an install's option value) makes pip read."""
+    words_ = line.split()
+    if not words_:
+        return None
+    head, value = words_[0], (words_[1] if len(words_) > 1 else "")
+    for option in ("-f", "--find-links", "-e", "--editable"):
+        if head.startswith(option + "="):
+            head, value = option, head.split("=", 1)[1]
+    if head in {"-f", "--find-links", "-e", "--editable"}:
+        return value if value and not _URL_RE.match(value) and "$" not in value else None
+    if head.startswith("-"):
+        return None
+    if re.search(r"@\s*file:", line):
+        return line
+    spec = re.sub(r"\[[^\]]*\]$", "", head.split(";", 1)[0])
+    if "/" in spec and not _URL_RE.match(spec) and "@" not in spec:
+        return spec  # a path: `vendor/pkg-1.0-py3-none-any.whl`, `libs/client/`
+    if spec.endswith((".whl", ".tar.gz", ".zip")) and not _URL_RE.match(spec):
+        return spec
     return None
 
 
