@@ -44,3 +44,17 @@ def test_a_stage_copy_the_install_reads_stays_above_it(tmp_path: Path) -> None:
     assert lines.index("COPY --from=wheels /wheels /code/wheels") < lines.index(
         "RUN pip install --no-index --find-links wheels -r requirements.txt"
     ), text
+
+
+def test_a_constraints_file_set_before_the_command_is_copied_with_the_manifests(
+    tmp_path: Path,
+) -> None:
+    # `PIP_CONSTRAINT=c.txt pip install ...` reads c.txt as `-c c.txt` would (round 9, deps9).
+    root = materialize(GOLDEN / "copy-from-stage-above-source", tmp_path / "ctx")
+    (root / "constraints.txt").write_text("django==5.1.4\n")
+    (root / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nWORKDIR /code\nCOPY ./ /code\n"
+        "RUN PIP_CONSTRAINT=constraints.txt pip install -r requirements.txt\n"
+    )
+    outcome = optimize(root / "Dockerfile", root, only=["cache-friendly-order"])
+    assert "COPY requirements.txt constraints.txt ./\n" in outcome.files["Dockerfile"]

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from optimizer.deps import requirement_files_from_command
-from optimizer.dockerfile import Dockerfile, Instruction, Stage, next_workdir
+from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs, next_workdir
 from optimizer.shell import (
     Segment,
     classify,
@@ -210,7 +210,9 @@ def _reorder_stage(
             return
 
     install_ins = out.instructions[target]
-    plan = _plan(install_ins, cwd[target], dest, ctx, skipped, kept_copies)
+    plan = _plan(
+        install_ins, cwd[target], dest, ctx, skipped, kept_copies, _pip_settings(out, stage, target)
+    )
     if plan is None:
         return
 
@@ -315,6 +317,42 @@ def _inherited_install(out: Dockerfile, stage: Stage, install: Instruction) -> I
     return None
 
 
+# pip reads any option from a PIP_<OPTION> variable: these name files or directories the
+# install reads (`ENV PIP_CONSTRAINT=constraints.txt`), as `-c` on the command line would.
+_PIP_PATH_SETTINGS = {"PIP_CONSTRAINT": "-c", "PIP_REQUIREMENT": "-r", "PIP_FIND_LINKS": "-f"}
+
+
+def _pip_settings(out: Dockerfile, stage: Stage, target: int) -> dict[str, str]:
+    """The PIP_* path settings in effect at `target`: ENV of the stages it builds FROM, then
+    its own stage's ENV before it."""
+    found: dict[str, str] = {}
+    for ancestor in reversed(out.lineage(stage)):
+        for n, ins in out.iter_stage(ancestor):
+            if ancestor.index == stage.index and n >= target:
+                break
+            if ins.keyword == "ENV":
+                for key, value in env_pairs(ins.value):
+                    if key in _PIP_PATH_SETTINGS:
+                        found[key] = value
+    return found
+
+
+def _as_options(settings: dict[str, str], text: str) -> list[str]:
+    """The PIP_* path settings (ENV, and assignments before the command) as pip options."""
+    settings = dict(settings)
+    for word in words(text):
+        key, eq, value = word.partition("=")
+        if not eq or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            break
+        if key in _PIP_PATH_SETTINGS:
+            settings[key] = value
+    options: list[str] = []
+    for key, value in settings.items():
+        for item in value.split():  # pip splits a variable's value on whitespace
+            options += [_PIP_PATH_SETTINGS[key], item]
+    return options
+
+
 def _plan(
     ins: Instruction,
     cwd: str,
@@ -322,6 +360,7 @@ def _plan(
     ctx: Context,
     skipped: list[str],
     kept_copies: list[Instruction],
+    pip_settings: dict[str, str] | None = None,
 ) -> _Plan | None:
     segments = split_commands(ins.args)
     kinds = [classify(s.text) for s in segments]
@@ -346,6 +385,8 @@ def _plan(
             install.append(text)
             continue
         argv = program(text)
+        if pip_install_targets(argv) is not None or sync_targets(argv) is not None:
+            argv += _as_options(pip_settings or {}, text)
         found = _manifests_for(argv, text, cwd, dest, ctx, kept_copies)
         if isinstance(found, str):
             skipped.append(f"line {ins.line}: {found}; order left alone")
