@@ -802,6 +802,18 @@ def _has_kind(ins: Instruction, kind: str) -> bool:
 
 # Installers of Python build tools besides shell.TOOLS: they stay in the builder.
 _INSTALLER_TOOLS = frozenset({"pipx", "pdm", "hatch", "rye"})
+
+
+def _is_tool_name(name: str) -> bool:
+    """An installer, or a plugin of one: `pip install poetry poetry-plugin-export` counted as a
+    dependency install, so poetry went into the builder's venv and shipped in the final image
+    (round 9, deps9)."""
+    return (
+        name in TOOLS
+        or name in _INSTALLER_TOOLS
+        or name.startswith(("poetry-plugin-", "pdm-"))
+        or name == "poetry-dynamic-versioning"
+    )
 # Official installer scripts of those tools, run as they download (`curl URL | python3 -`).
 _INSTALLER_URL = re.compile(
     r"install\.python-poetry\.org|astral\.sh/uv|pdm-project\.org|rye-up\.com"
@@ -820,7 +832,7 @@ def _kind(text: str) -> str:
             pip is not None
             and not pip[0]
             and pip[1]
-            and all(spec_name(x) in TOOLS | _INSTALLER_TOOLS for x in pip[1])
+            and all(_is_tool_name(spec_name(x)) for x in pip[1])
         ):
             return "tool"
     if kind != "deps" and argv and argv[0].rsplit("/", 1)[-1] in _INSTALLER_TOOLS:
