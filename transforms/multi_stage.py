@@ -1343,15 +1343,34 @@ def _system_site(builder: list[Instruction]) -> bool:
     package in an isolated environment it first installed setuptools into (psycopg2 on
     python:3.11: 0.8 s of a 7.4 s install). Not when the builder upgrades setuptools or wheel
     in the base image (`pip install -U pip setuptools`): the venv would rely on versions the
-    final stage's image does not have."""
+    final stage's image does not have.
+
+    Nor when the builder pip-installs anything else into the base image (an installer put
+    there before the venv's PIP_PYTHON: `pip install pipenv`, `pip install poetry`): its
+    dependencies in the base site-packages satisfy the app's requirements of the same names,
+    so pip leaves them out of the venv and the final stage, from a fresh image, has none
+    (checked on the lab: with `pip install pipenv` first, certifi from requirements.txt was
+    "already satisfied" in /usr/local and missing from the final image)."""
+    into_base = True  # until the ENV that points pip at the venv
     for ins in builder:
+        if ins.keyword == "ENV" and any(k == "PIP_PYTHON" for k, _ in env_pairs(ins.value)):
+            into_base = False
+            continue
         if ins.keyword != "RUN" or ins.exec_form is not None:
             continue
         for seg in split_commands(ins.args):
             argv = program(seg.text)
             targets = pip_install_targets(argv)
-            if targets is not None and _upgrades_base_pip(argv) and any(
+            if targets is None:
+                continue
+            if _upgrades_base_pip(argv) and any(
                 spec_name(spec) != "pip" for spec in targets[1]
+            ):
+                return False
+            to_base = into_base or bool(re.match(r"\s*PIP_PYTHON=(''|\"\"|\s)", seg.text))
+            head = argv[0].rsplit("/", 1)[-1] if argv else ""
+            if to_base and head != "uv" and (
+                targets[0] or any(spec_name(spec) not in _PIP_NAMES for spec in targets[1])
             ):
                 return False
     return True
