@@ -112,6 +112,8 @@ class _Collected:
     # Exact pins (`name==1.2.3`) by normalised name: an old pin may have no wheel for the
     # image's Python.
     pins: dict[str, str] = field(default_factory=dict)
+    # Names a `--no-binary` option in a requirement file forces from source (":all:" too).
+    no_binary: set[str] = field(default_factory=set)
 
     def add_file(self, rel: str) -> None:
         if rel not in self.files:
@@ -178,6 +180,8 @@ def read_dependencies(
     collected.packages |= extra - _TOOLING
     python = _final_python(dockerfile_text) if dockerfile_text else None
     collected.packages |= built_from_source(collected.pins, python)
+    forced = collected.no_binary | _no_binary_in_dockerfile(dockerfile_text or "", commands)
+    collected.packages |= forced_from_source(forced, collected.packages)
     if manager == "pip" and any(_installs_local_in_command(c) for c in commands):
         collected.local = True
     return collected.freeze(manager)
@@ -511,6 +515,9 @@ def _read_requirements(
             if value and not constraint:
                 _add_requirement(collected, value, editable=True)
             continue
+        if option == "--no-binary" and value:
+            _no_binary_names(value, collected.no_binary)
+            continue
         if first.startswith("-"):
             continue
         if not constraint:
@@ -674,6 +681,52 @@ def built_from_source(pins: dict[str, str], python: tuple[int, int] | None) -> s
             first = max(since.values())  # a newer Python than the table: no older wheel either
         if first is not None and _release(version) < _release(first):
             found.add(twin)
+    return found
+
+
+def _no_binary_names(value: str, names: set[str] | None = None) -> set[str]:
+    """The names a `--no-binary` value forces from source, added to `names` (the ones read
+    before it): comma-separated names, `:all:`; `:none:` clears the ones before it, as pip
+    reads it."""
+    names = set() if names is None else names
+    for item in value.split(","):
+        item = item.strip()
+        if item == ":none:":
+            names.clear()
+        elif item:
+            names.add(item if item == ":all:" else normalize_name(item))
+    return names
+
+
+def _no_binary_in_dockerfile(dockerfile_text: str, commands: Iterable[str]) -> set[str]:
+    """`--no-binary` given to an install command, and PIP_NO_BINARY (pip reads any option from
+    PIP_<OPTION>) set by ENV, ARG or before the command."""
+    names: set[str] = set()
+    for match in re.finditer(r"\bPIP_NO_BINARY=(\"[^\"]*\"|'[^']*'|\S+)", dockerfile_text):
+        _no_binary_names(match.group(1).strip("\"'"), names)
+    for command in commands:
+        for words in _simple_commands(command):
+            kind, args = _classify(words)
+            if kind not in {"pip-install", "pip-sync"}:
+                continue
+            for k, word in enumerate(args):
+                if word == "--no-binary" and k + 1 < len(args):
+                    _no_binary_names(args[k + 1], names)
+                elif word.startswith("--no-binary="):
+                    _no_binary_names(word.split("=", 1)[1], names)
+    return names
+
+
+def forced_from_source(no_binary: set[str], packages: set[str]) -> set[str]:
+    """The source twins of binary distributions `--no-binary` makes pip build: psycopg2 for
+    psycopg2-binary, lxml+sdist for lxml (python3-saml's advice against the libxml2 version
+    mismatch with xmlsec is `--no-binary lxml`). Read as wheels, their build packages were
+    dropped from slim and their libraries from the final stage."""
+    found: set[str] = set()
+    for name in packages:
+        entry = _WHEELS_SINCE.get(name)
+        if entry is not None and (name in no_binary or ":all:" in no_binary):
+            found.add(entry[0])
     return found
 
 

@@ -776,3 +776,30 @@ def test_a_project_file_named_as_requirements_is_read_for_its_dependencies(
     ]:
         found = read_dependencies(tmp_path, dockerfile_text="FROM python:3.11\n" + dockerfile)
         assert found.packages == packages, dockerfile
+
+
+@pytest.mark.parametrize(
+    ("requirements", "dockerfile", "twins"),
+    [
+        # python3-saml's advice against lxml/xmlsec's libxml2 mismatch, in the requirements
+        ("--no-binary lxml\nlxml==5.3.0\nxmlsec\n", "RUN pip install -r requirements.txt\n",
+         {"lxml+sdist"}),
+        ("psycopg2-binary==2.9.10\n",
+         "RUN pip install --no-binary psycopg2-binary -r requirements.txt\n", {"psycopg2"}),
+        ("psycopg2-binary==2.9.10\nlxml==5.3.0\npillow==11.0.0\n",
+         "ENV PIP_NO_BINARY=:all:\nRUN pip install -r requirements.txt\n",
+         {"psycopg2", "lxml+sdist", "pillow+sdist"}),
+        ("--no-binary=lxml,pillow\n--no-binary :none:\nlxml==5.3.0\n",
+         "RUN pip install -r requirements.txt\n", set()),
+        ("lxml==5.3.0\npsycopg2-binary==2.9.10\n", "RUN pip install -r requirements.txt\n",
+         set()),
+    ],
+)
+def test_no_binary_builds_the_source_twin(
+    tmp_path: Path, requirements: str, dockerfile: str, twins: set[str]
+) -> None:
+    """`--no-binary` makes pip build what usually installs as a wheel: its build packages and
+    run-time libraries are the source twin's (round 9, deps9)."""
+    write(tmp_path, {"manage.py": "", "requirements.txt": requirements})
+    found = read_dependencies(tmp_path, dockerfile_text="FROM python:3.11\n" + dockerfile)
+    assert {p for p in found.packages if p in {"psycopg2"} or p.endswith("+sdist")} == twins
