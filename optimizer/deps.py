@@ -220,11 +220,16 @@ def _named_requirement_files(
                 continue
             for words in _simple_commands(ins.args):
                 kind, args = _classify(words)
-                if kind not in {"pip-install", "pip-sync"}:
+                if kind not in {"pip-install", "pip-sync", "pip-compile"}:
                     continue
+                if kind == "pip-compile":
+                    # pip-tools' `pip-compile requirements.in` / `uv pip compile pyproject.toml
+                    # -o requirements.txt` in the build: the lock it writes is not in the
+                    # context, its inputs are, and they name what the install installs.
+                    args = _compile_inputs(args)
                 for option, value in _iter_options(args):
                     named = option in {"-r", "--requirement", "-c", "--constraint"} or (
-                        option is None and kind == "pip-sync"
+                        option is None and kind in {"pip-sync", "pip-compile"}
                     )
                     if not named or "$" in value or _URL.match(value):
                         continue
@@ -234,6 +239,36 @@ def _named_requirement_files(
                     if rel is not None:
                         found.append((rel, option in {"-c", "--constraint"}))
     return found
+
+
+# Options of pip-compile / `uv pip compile` that take a value which is not an input file.
+_COMPILE_VALUE_OPTIONS = frozenset({
+    "-o", "--output-file", "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
+    "-P", "--upgrade-package", "--pip-args", "--cache-dir", "--python-version", "-p",
+    "--python", "--python-platform", "--resolver", "--extra", "--annotation-style",
+    "--custom-compile-command", "--build-deps-for", "--output-file=", "--index-strategy",
+    "--exclude-newer", "--group", "--unsafe-package", "--no-emit-package",
+})
+
+
+def _compile_inputs(args: list[str]) -> list[str]:
+    """The arguments of a compile, its output and option values dropped: input files as
+    positionals, `-c` constraints kept. No input is requirements.in (pip-compile's default)."""
+    kept: list[str] = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word in _COMPILE_VALUE_OPTIONS:
+            i += 2
+            continue
+        if word.startswith("-") and not word.startswith(("-c", "--constraint")):
+            i += 1
+            continue
+        kept.append(word)
+        i += 1
+    if not any(not w.startswith("-") for w in kept):
+        kept.append("requirements.in")
+    return kept
 
 
 def _copied_paths(context: Path, ins: Any, cwd: str) -> list[tuple[str, str, bool]]:
@@ -1064,9 +1099,13 @@ def _classify(words: list[str]) -> tuple[str | None, list[str]]:
             return "pip-install", rest[rest.index("install") + 1 :]
         if sub == "sync":
             return "pip-sync", rest[rest.index("sync") + 1 :]
+        if sub == "compile":  # `uv pip compile`
+            return "pip-compile", rest[rest.index("compile") + 1 :]
         return None, []
     if program == "pip-sync":
         return "pip-sync", rest
+    if program == "pip-compile":
+        return "pip-compile", rest
     if program == "poetry" and _first_positional(rest) in {"install", "sync", "export"}:
         return "poetry", rest
     if program == "pipenv" and _first_positional(rest) in {"install", "sync", "requirements"}:

@@ -803,3 +803,22 @@ def test_no_binary_builds_the_source_twin(
     write(tmp_path, {"manage.py": "", "requirements.txt": requirements})
     found = read_dependencies(tmp_path, dockerfile_text="FROM python:3.11\n" + dockerfile)
     assert {p for p in found.packages if p in {"psycopg2"} or p.endswith("+sdist")} == twins
+
+
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        "RUN pip-compile requirements.in && pip-sync requirements.txt\n",
+        "RUN pip-compile && pip install -r requirements.txt\n",
+        "RUN uv pip compile requirements.in -o /tmp/lock.txt -p 3.11 --generate-hashes"
+        " && uv pip install --system -r /tmp/lock.txt\n",
+    ],
+)
+def test_a_lock_compiled_in_the_build_is_read_from_its_inputs(
+    tmp_path: Path, dockerfile: str
+) -> None:
+    """The lock the build writes is not in the context; its input is (round 9, deps9): read
+    nothing, slim-base dropped psycopg2's compiler and the build failed (pg_config)."""
+    write(tmp_path, {"manage.py": "", "requirements.in": "django==5.1.4\npsycopg2==2.9.10\n"})
+    found = read_dependencies(tmp_path, dockerfile_text="FROM python:3.11\n" + dockerfile)
+    assert found.packages == {"django", "psycopg2"}, dockerfile

@@ -851,8 +851,13 @@ def _kind(text: str) -> str:
             return "deps"
     if kind == "other" and len(argv) > 1:
         head = argv[0].rsplit("/", 1)[-1]
-        if (head, argv[1]) in _BUILD_STEPS or argv[:3] == ["python", "-m", "build"]:
+        if (
+            (head, argv[1]) in _BUILD_STEPS
+            or argv[:3] in (["python", "-m", "build"], ["uv", "pip", "compile"])
+        ):
             return "tool"  # makes what the install installs: a builder's step
+    if kind == "other" and argv and argv[0].rsplit("/", 1)[-1] == "pip-compile":
+        return "tool"  # pip-tools' lock of requirements.in, read by the install after it
     return kind
 
 
