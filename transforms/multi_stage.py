@@ -202,6 +202,21 @@ class MultiStage(NotesTransform):
                 "virtualenv puts nothing; left single-stage"
             )
             return Result(out, notes, skipped)
+        in_project = (
+            _system_python_paths(items, last, ctx, read, _PROJECT_VENV)
+            if _existing_venv(out, stage) is None
+            else None
+        )
+        if in_project:
+            # POETRY_VIRTUALENVS_IN_PROJECT, PIPENV_VENV_IN_PROJECT, uv sync: the installer's
+            # own .venv in the app directory, which the builder's /opt/venv replaces (the
+            # rewrite's .dockerignore leaves any local one out as well).
+            skipped.append(
+                f"{in_project} is in the installer's own virtualenv in the project, which a "
+                "builder's virtualenv replaces: the final stage would not have it; left "
+                "single-stage"
+            )
+            return Result(out, notes, skipped)
         elsewhere = _installs_elsewhere(items, last)
         if elsewhere:
             skipped.append(
@@ -970,7 +985,8 @@ _SYSTEM_PYTHON = re.compile(
 
 
 def _system_python_paths(
-    items: list[tuple[int, Instruction]], last: int, ctx: Context, read: _Reader
+    items: list[tuple[int, Instruction]], last: int, ctx: Context, read: _Reader,
+    pattern: re.Pattern[str] = _SYSTEM_PYTHON,
 ) -> str | None:
     """A path after the install (or in a script it runs) that only the system install fills.
 
@@ -980,7 +996,7 @@ def _system_python_paths(
     for n, ins in items:
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
             for copied in _copied_scripts(ins, ctx):
-                match = _SYSTEM_PYTHON.search(copied)
+                match = pattern.search(copied)
                 if match:
                     return match.group(0)
         if n <= last or ins.keyword not in {"RUN", "CMD", "ENTRYPOINT", "COPY"}:
@@ -991,10 +1007,17 @@ def _system_python_paths(
             if script:
                 texts.append(script)
         for text in texts:
-            match = _SYSTEM_PYTHON.search(text)
+            match = pattern.search(text)
             if match:
                 return match.group(0)
     return None
+
+
+# A program or file of an installer's in-project virtualenv by path (`/app/.venv/bin/gunicorn`,
+# `.venv/bin/python manage.py migrate`).
+# Anchored on `.venv/` itself: a leading `[\w./-]*` would backtrack quadratically over a long
+# run of path characters (tests/test_long_lines.py's 2 MB RUN line).
+_PROJECT_VENV = re.compile(r"(?<![\w-])\.venv/(?:bin|lib)/[^\s\"',\[\]]+")
 
 
 # Settings that choose where an installer puts packages (BLSQ/iaso's dev image:
