@@ -1,7 +1,6 @@
 # Builder: installs the dependencies into a virtualenv.
 FROM python:3.11 AS builder
 WORKDIR /app
-RUN --mount=type=cache,target=/root/.cache/pip pip install uv==0.5.5
 
 # The image has no bytecode for pip or the standard library: compiled once here, so a
 # dependency change does not compile what pip imports again.
@@ -18,9 +17,10 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
     if getattr(getattr(m, '__spec__', None), 'cached', None)]"
 RUN python -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+RUN --mount=type=cache,target=/root/.cache/pip pip install pip-tools==7.4.1
 COPY requirements.in .
-RUN --mount=type=cache,target=/root/.cache/uv uv pip compile requirements.in -o requirements.txt \
-    && uv pip install -r requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip pip-compile requirements.in \
+    && pip-sync requirements.txt
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
