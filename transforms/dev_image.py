@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -40,7 +40,7 @@ from transforms.base import Context
 from transforms.image_paths import context_reader
 
 if TYPE_CHECKING:
-    from optimizer.compose import BindMount, ComposeProject
+    from optimizer.compose import BindMount, ComposeProject, Service
 
 _Reader = Callable[[str], str | None]
 # `runserver` as a command word: not the name of a script (`/app/runserver.sh`, which may well
@@ -74,6 +74,20 @@ def load_compose(directory: Path) -> ComposeProject | None:
         return None
     stamp = tuple((str(f), f.stat().st_mtime) for f in files)
     return _load_cached(directory, stamp)
+
+
+def services_building(ctx: Context) -> Iterator[Service]:
+    """Each compose service that builds this Dockerfile, from the compose files where one may
+    sit (`Context.compose_directories`). A file Compose cannot read gives nothing here: the
+    transforms that must say so read the directories themselves."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    for directory in ctx.compose_directories():
+        try:
+            project = load_compose(directory)
+        except ComposeError:
+            continue
+        if project is not None:
+            yield from project.building(dockerfile)
 
 
 def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) -> str | None:

@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Callable
 
-from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
 from optimizer.ports import ConfigBind, config_bind, expand
 from optimizer.shell import (
@@ -30,7 +29,7 @@ from optimizer.shell import (
 )
 from transforms import start_script
 from transforms.base import Context, NotesTransform, Result
-from transforms.dev_image import load_compose
+from transforms.dev_image import services_building
 from transforms.image_paths import context_locator, context_reader
 from transforms.raw_edit import indent_like, keep_indent
 
@@ -430,19 +429,11 @@ def _compose_start_scripts(
     final = out.final_stage()
     if any(i.keyword in {"CMD", "ENTRYPOINT"} for _, i in out.iter_stage(final)):
         return None
-    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    for directory in ctx.compose_directories():
-        try:
-            project = load_compose(directory)
-        except ComposeError:
-            continue
-        if project is None:
-            continue
-        for service in project.building(dockerfile):
-            argv = (service.entrypoint or []) + (service.command or [])
-            word = start_script.script_word(argv)
-            if word is not None:
-                return (final.end, [word]), f"compose service `{service.name}`"
+    for service in services_building(ctx):
+        argv = (service.entrypoint or []) + (service.command or [])
+        word = start_script.script_word(argv)
+        if word is not None:
+            return (final.end, [word]), f"compose service `{service.name}`"
     return None
 
 

@@ -54,7 +54,7 @@ from optimizer.syspkgs import (
 from transforms import uv_installer
 from transforms.base import Context, NotesTransform, Result
 from transforms.cache_friendly_order import is_source_copy
-from transforms.dev_image import dev_only, load_compose
+from transforms.dev_image import dev_only, load_compose, services_building
 from transforms.image_paths import context_reader
 from transforms.raw_edit import (
     Edit,
@@ -680,25 +680,15 @@ def _compose_system_python(ctx: Context, read: _Reader) -> str | None:
     path, in its command or a script it runs (`command: /usr/local/bin/python manage.py
     runserver`): that command replaces CMD, so the Dockerfile does not show it. A compose file
     that cannot be read says nothing here (`_compose_runs_tool` notes it)."""
-    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    for directory in ctx.compose_directories():
-        try:
-            project = load_compose(directory)
-        except ComposeError:
-            continue
-        if project is None:
-            continue
-        for service in project.building(dockerfile):
-            command = " ".join((service.entrypoint or []) + (service.command or []))
-            match = _SYSTEM_PYTHON.search(command)
+    for service in services_building(ctx):
+        command = " ".join((service.entrypoint or []) + (service.command or []))
+        match = _SYSTEM_PYTHON.search(command)
+        if match:
+            return f"{match.group(0)} (run by compose service `{service.name}`)"
+        for name in _script_names(command):
+            match = _SYSTEM_PYTHON.search(read(name) or "")
             if match:
-                return f"{match.group(0)} (run by compose service `{service.name}`)"
-            for name in _script_names(command):
-                match = _SYSTEM_PYTHON.search(read(name) or "")
-                if match:
-                    return (
-                        f"{match.group(0)} (in {name}, run by compose service `{service.name}`)"
-                    )
+                return f"{match.group(0)} (in {name}, run by compose service `{service.name}`)"
     return None
 
 

@@ -35,7 +35,7 @@ from optimizer.ports import config_bind, config_files, expand, port_from_command
 from optimizer.project import served_settings_paths
 from optimizer.shell import server_argv, split_commands, words
 from transforms.base import Context, NotesTransform, Result
-from transforms.dev_image import dev_only
+from transforms.dev_image import dev_only, services_building
 from transforms.dev_image import load_compose as _load_compose
 from transforms.dockerignore import runs_git_at_run_time
 from transforms.image_paths import context_reader
@@ -641,18 +641,11 @@ def _has_useradd(base: str) -> bool:
 
 def _compose_commands(ctx: Context) -> list[str]:
     """command/entrypoint of the compose services that build this Dockerfile."""
-    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    found: list[str] = []
-    for directory in ctx.compose_directories():
-        try:
-            project = _load_compose(directory)
-        except ComposeError:
-            continue  # said by the bind-mount check
-        if project is None:
-            continue
-        for service in project.building(dockerfile):
-            found.append(" ".join((service.entrypoint or []) + (service.command or [])))
-    return found
+    # A compose file Compose cannot read is said by the bind-mount check.
+    return [
+        " ".join((service.entrypoint or []) + (service.command or []))
+        for service in services_building(ctx)
+    ]
 
 
 # Options of gunicorn, uwsgi, celery, daphne, supervisord-less servers that name a file the

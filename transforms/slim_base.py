@@ -17,7 +17,6 @@ import shlex
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage
 from optimizer.shell import classify, inner_commands, program, split_commands
 from optimizer.syspkgs import (
@@ -28,7 +27,7 @@ from optimizer.syspkgs import (
     system_needs,
 )
 from transforms.base import Context, Result
-from transforms.dev_image import dev_only, load_compose
+from transforms.dev_image import dev_only, services_building
 from transforms.dockerignore import runs_git_at_run_time
 from transforms.image_paths import context_reader
 from transforms.raw_edit import Edit, apply_edits, indent_like, keep_indent
@@ -551,32 +550,23 @@ def _compose_run_commands(ctx: Context) -> Iterator[tuple[str, list[list[str]]]]
     """(service, the commands it runs in the image: entrypoint + command, healthcheck test) for
     each compose service that builds this Dockerfile. A compose file Compose cannot read gives
     nothing: multi-stage already says so when it matters there."""
-    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
-    for directory in ctx.compose_directories():
-        try:
-            # Read once per content for every transform that asks (`docker compose config`).
-            project = load_compose(directory)
-        except ComposeError:
-            continue
-        if project is None:
-            continue
-        for service in project.building(dockerfile):
-            argvs: list[list[str]] = []
-            command = (service.entrypoint or []) + (service.command or [])
-            if command:
-                argvs.append(command)
-                # `sh -c "wait-for-it db:5432 && curl ..."`: the commands inside it too.
-                if len(command) >= 3 and command[-2] == "-c":
-                    argvs.extend(line_argvs(command[-1]))
-            test = (service.healthcheck or {}).get("test")
-            if isinstance(test, str):
-                argvs.extend(line_argvs(test))
-            elif isinstance(test, list) and test and test[0] == "CMD-SHELL":
-                argvs.extend(line_argvs(" ".join(str(w) for w in test[1:])))
-            elif isinstance(test, list) and test and test[0] == "CMD":
-                argvs.append([str(w) for w in test[1:]])
-            if argvs:
-                yield service.name, argvs
+    for service in services_building(ctx):
+        argvs: list[list[str]] = []
+        command = (service.entrypoint or []) + (service.command or [])
+        if command:
+            argvs.append(command)
+            # `sh -c "wait-for-it db:5432 && curl ..."`: the commands inside it too.
+            if len(command) >= 3 and command[-2] == "-c":
+                argvs.extend(line_argvs(command[-1]))
+        test = (service.healthcheck or {}).get("test")
+        if isinstance(test, str):
+            argvs.extend(line_argvs(test))
+        elif isinstance(test, list) and test and test[0] == "CMD-SHELL":
+            argvs.extend(line_argvs(" ".join(str(w) for w in test[1:])))
+        elif isinstance(test, list) and test and test[0] == "CMD":
+            argvs.append([str(w) for w in test[1:]])
+        if argvs:
+            yield service.name, argvs
 
 
 def _run_time_instructions(
