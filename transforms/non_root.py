@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from optimizer.commands import command_file_writes, started_commands
 from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source
 from optimizer.ports import config_bind, config_files, expand, port_from_command
@@ -177,6 +178,22 @@ class NonRoot(NotesTransform):
                 skipped=[
                     f"the start command runs `{needs.group(0).strip()}`, which switches users or "
                     "changes the system itself; USER left as is"
+                ],
+            )
+        # The project's own management commands run at start may write into the source tree,
+        # which stays root's (BookWyrm's entrypoint: `manage.py compile_themes` writes .css
+        # files under bookwyrm/static/ and the web container exits as uid 10001).
+        own = command_file_writes(
+            ctx.context_dir, started_commands("\n".join([start, script_code, *compose_starts]))
+        )
+        if own is not None:
+            return Result(
+                out,
+                skipped=[
+                    f"the start runs `manage.py {own[0]}`, the project's own command, which "
+                    f"writes a file ({own[1]}) not under STATIC_ROOT or MEDIA_ROOT: as uid "
+                    f"{UID} it could not write into the source tree, which stays root's; "
+                    "USER left as is"
                 ],
             )
         home = _root_home_reason(
