@@ -196,6 +196,25 @@ def optimize_text(
                 )
     if not context_dir.is_dir():
         raise OptimizeError(f"{context_dir}: the build context is not a directory")
+    # The context given (or found) still lacks a source: the image does not build from it, and
+    # what the transforms read there (the start script, the settings) is not what the image
+    # holds. django-helpdesk's standalone/Dockerfile copies `django-helpdesk/src/`: it is built
+    # from the repository's parent, while its compose file says `context: ..` (the repository);
+    # read there, the entrypoint that starts cron as root was not found and non-root added USER.
+    missing = missing_copy_sources(dockerfile, context_dir)
+    if missing is not None:
+        first = context_source(missing).split("/", 1)[0]
+        hint = (
+            f"; its first part is the context's own name: --context {context_dir.parent} "
+            "builds it"
+            if first == context_dir.name and (context_dir.parent / context_source(missing)).exists()
+            else ""
+        )
+        run_notes.append(
+            f"warning: the Dockerfile copies `{missing}`, which is not in the build context "
+            f"{context_dir}: the image does not build from this context as it is, and the "
+            f"changes read the project there{hint}"
+        )
 
     rel = dockerfile_key(dockerfile_path, context_dir)
     reason = not_python_reason(dockerfile)
