@@ -143,6 +143,13 @@ class NonRoot(NotesTransform):
             text for command in list(compose_starts)
             if (text := _entrypoint_script(command, read))
         ]
+        # Every script a compose command runs, and what they start in turn: Tabbycat's web
+        # service runs `./bin/docker-wait.sh db:5432 -- ./bin/docker-run-honcho.sh`, whose
+        # `honcho -f ./ProcfileMulti.docker start` starts nginx (Debian's nginx writes
+        # /var/lib/nginx and /run/nginx.pid, root's).
+        compose_started = [
+            text for command in _compose_commands(ctx) for text in _started_texts(command, read)
+        ]
         script = _entrypoint_script(start, read)
         script_code = _script_commands(script or "")
         for text in (start, script_code, *compose_starts):
@@ -166,6 +173,17 @@ class NonRoot(NotesTransform):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
+        for text in compose_started:
+            needs = _MANAGES_USERS.search(text) or _NEEDS_ROOT.search(text)
+            if needs:
+                return Result(
+                    out,
+                    skipped=[
+                        f"a compose service's command runs `{needs.group(0).strip()}` (through "
+                        "the scripts or Procfile it starts), which switches users or changes "
+                        "the system itself; USER left as is"
+                    ],
+                )
         # The same commands written in CMD/ENTRYPOINT itself (Kolenich/DjangoRest's
         # `ENTRYPOINT mkdir -p pids logs && ... && supervisord -c supervisord.ini`, whose
         # `user = root` made supervisord exit as uid 10001: "Can't drop privilege as nonroot
@@ -1106,6 +1124,50 @@ def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | N
             if text is not None and _SHELL_SHEBANG.match(shebang):
                 return text
     return None
+
+
+def _started_texts(
+    command: str, read: Callable[[str], str | None], depth: int = 3
+) -> list[str]:
+    """The command lines of every script `command` names (a wait-for script's command after
+    `--` too) and of the Procfile a `honcho`/`foreman` in it starts, followed `depth` levels
+    down; comments and messages left out."""
+    found: list[str] = []
+    tokens = [
+        t.strip("\"'")
+        for t in words(command.replace("[", " ").replace("]", " ").replace(",", " "))
+    ]
+    for k, token in enumerate(tokens):
+        text: str | None = None
+        if token.endswith(".sh") or (token.startswith(("/", "./")) and "$" not in token):
+            text = read(token)
+            shebang = text.split("\n", 1)[0] if text is not None else ""
+            if text is not None and not token.endswith(".sh") and not _SHELL_SHEBANG.match(
+                shebang
+            ):
+                text = None
+            if text is not None:
+                text = _script_commands(text)
+        elif token in {"honcho", "foreman"} and "start" in tokens[k:]:
+            options = tokens[k + 1 : tokens.index("start", k)]
+            name = next(
+                (options[j + 1] for j, o in enumerate(options[:-1]) if o in {"-f", "--procfile"}),
+                "Procfile",
+            )
+            procfile = read(name if name.startswith(("/", "./")) else "./" + name)
+            if procfile is not None:
+                text = "\n".join(
+                    line.split(":", 1)[1].strip()
+                    for line in procfile.splitlines()
+                    if ":" in line and not line.lstrip().startswith("#")
+                )
+        if not text:
+            continue
+        found.append(text)
+        if depth > 0:
+            for line in text.splitlines():
+                found += _started_texts(line, read, depth - 1)
+    return found
 
 
 def _app_dir(
