@@ -18,6 +18,7 @@ from optimizer.context import DjangoProject
 from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, context_source
 from optimizer.ports import expand
 from optimizer.project import inspect_project
+from optimizer.shell import words
 from transforms import ALL, by_name
 from transforms.base import Context, Options, Transform
 from transforms.raw_edit import indent_like
@@ -390,7 +391,9 @@ def _context_copy_sources(dockerfile: Dockerfile) -> Iterator[tuple[str, dict[st
         for _, ins in dockerfile.iter_stage(stage):
             if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
                 continue
-            parts = ins.exec_form or ins.args.split()
+            # Shell-form words lose their quotes as BuildKit reads them: ArchiveBox's
+            # `COPY --chmod=755 "etc/sonic.cfg" /etc/sonic.cfg` copies etc/sonic.cfg.
+            parts = ins.exec_form or words(ins.args)
             for source in parts[:-1]:
                 yield source, env
 

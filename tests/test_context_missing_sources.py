@@ -56,3 +56,17 @@ def test_a_source_missing_elsewhere_gets_no_parent_hint(tmp_path: Path) -> None:
     warnings = [n for n in outcome.notes if n.startswith("warning:")]
     assert len(warnings) == 1 and "`reqs/prod.txt`" in warnings[0], outcome.notes
     assert "--context" not in warnings[0]
+
+
+def test_quoted_sources_are_read_without_their_quotes(tmp_path: Path) -> None:
+    """ArchiveBox: `COPY --chmod=755 "etc/sonic.cfg" /etc/sonic.cfg` copies etc/sonic.cfg."""
+    from optimizer.dockerfile import Dockerfile
+    from optimizer.pipeline import missing_copy_sources
+
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "sonic.cfg").write_text("")
+    df = Dockerfile.parse(
+        'FROM python:3.12\nCOPY --chown=root:root --chmod=755 "etc/sonic.cfg" /etc/sonic.cfg\n'
+        "COPY 'etc/sonic.cfg' /x\n"
+    )
+    assert missing_copy_sources(df, tmp_path) is None
