@@ -102,7 +102,17 @@ class NonRoot(NotesTransform):
             return Result(out, skipped=[f"{base} may not have useradd; USER left to you"])
         if "alpine" in base:
             return Result(out, skipped=["alpine base: USER left to you"])
-        start = " ".join(i.value for _, i in items if i.keyword in {"CMD", "ENTRYPOINT"})
+        # The start instructions: the stage's own, else those of the stage it builds FROM
+        # (linkding's `linkding-plus` runs the `linkding` stage's CMD ["./bootstrap.sh"]).
+        starts_at = next(
+            (
+                found for s in lineage
+                if (found := [(n, i) for n, i in out.iter_stage(s)
+                              if i.keyword in {"CMD", "ENTRYPOINT"}])
+            ),
+            [],
+        )
+        start = " ".join(i.value for _, i in starts_at)
         # ENV values and ARG defaults: `WORKDIR ${APP_HOME}` after `ARG APP_HOME=/app`
         # (cookiecutter-django) names /app.
         env = out.stage_vars(stage)
@@ -114,7 +124,7 @@ class NonRoot(NotesTransform):
         # `daphne -b 0.0.0.0 -p 80`).
         start_line = " ".join(
             shlex.join(i.exec_form) if i.exec_form is not None else i.args
-            for _, i in items if i.keyword in {"ENTRYPOINT", "CMD"}
+            for _, i in starts_at
         )
         low_port += [
             str(p) for text in (start_line, _entrypoint_script(start, read) or "")
@@ -230,7 +240,12 @@ class NonRoot(NotesTransform):
                     f"another user (safe.directory) as uid {UID} would meet it; USER left as is"
                 ],
             )
-        app_dir, source = _app_dir(items, ctx, env)
+        # A stage built FROM an earlier one starts in that stage's WORKDIR.
+        inherited_cwd = _workdirs(
+            [(n, i) for parent in reversed(lineage[1:]) for n, i in out.iter_stage(parent)],
+            out.stage_vars(stage),
+        )[-1]
+        app_dir, source = _app_dir(items, ctx, env, inherited_cwd)
         if "$" in app_dir:
             # `WORKDIR ${PROJECT_DIR}` with `ENV PROJECT_DIR=/app` or `ARG APP_HOME=/app`.
             app_dir = posixpath.normpath("/" + expand(app_dir, env).lstrip("/"))
@@ -376,7 +391,7 @@ class NonRoot(NotesTransform):
                     "must be writable is unknown"
                 ],
             )
-        cwd = _workdirs(items, env)[-1]
+        cwd = _workdirs(items, env, inherited_cwd)[-1]
         log_paths: list[str] = []
         for relative_to_project, name in logs:
             if name.startswith("/"):
@@ -511,7 +526,7 @@ class NonRoot(NotesTransform):
         at = len(items)
         while at > 1 and items[at - 1][1].keyword in _TAIL:
             at -= 1
-        run_at = _run_at(items, at, ctx.context_dir, env, app_dir, top, data)
+        run_at = _run_at(items, at, ctx.context_dir, env, app_dir, top, data, inherited_cwd)
         # A build step that fills STATIC_ROOT right above (`RUN manage.py collectstatic`) hands
         # it over in its own layer: a `chown -R` in the next layer copies every collected file
         # into that layer again (17.9 MB on kingIsmoil/BT). A numeric chown needs no user yet.
@@ -1044,11 +1059,14 @@ def _holds_code(context: Path, rel: str) -> bool:
         return False
 
 
-def _workdirs(items: list[tuple[int, Instruction]], env: dict[str, str]) -> list[str]:
+def _workdirs(
+    items: list[tuple[int, Instruction]], env: dict[str, str], start: str = "/"
+) -> list[str]:
     """The working directory each instruction runs in, then the one the container starts in.
     Variables are expanded before paths are joined (`WORKDIR ${APP_HOME}` with `ARG
-    APP_HOME=/app` is /app)."""
-    cwds = ["/"]
+    APP_HOME=/app` is /app). `start`: the directory the stage inherits (`FROM linkding AS
+    linkding-plus` starts in linkding's WORKDIR /etc/linkding, not in /)."""
+    cwds = [start]
     for _, ins in items:
         cwd = cwds[-1]
         if ins.keyword == "WORKDIR":
@@ -1171,7 +1189,7 @@ def _started_texts(
 
 
 def _app_dir(
-    items: list[tuple[int, Instruction]], ctx: Context, env: dict[str, str]
+    items: list[tuple[int, Instruction]], ctx: Context, env: dict[str, str], start: str = "/"
 ) -> tuple[str, str]:
     """(directory the project source is copied to, the context directory it comes from).
 
@@ -1179,7 +1197,7 @@ def _app_dir(
     are expanded before paths are joined: `COPY . ${APP_HOME}` after `WORKDIR ${APP_HOME}` is
     /app, not /app/app."""
     project_dir = posixpath.normpath(ctx.project.project_dir)
-    cwds = _workdirs(items, env)
+    cwds = _workdirs(items, env, start)
     for k, (_, ins) in enumerate(items):
         cwd = cwds[k]
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
@@ -1218,6 +1236,7 @@ def _run_at(
     app_dir: str,
     top: list[str],
     data: list[str],
+    start: str = "/",
 ) -> int:
     """Where the RUN that creates the user and hands it its directories goes: above the COPYs
     that cannot change what it hands over (the venv from the builder, a source copy that brings
@@ -1226,7 +1245,7 @@ def _run_at(
     owner (BuildKit and the classic builder alike); what it brings is root's, so a COPY that
     brings a path the RUN hands over, or writes inside one handed over recursively, stays below
     it. Never above a WORKDIR or RUN: the app's directory must exist, and a RUN may write there."""
-    cwds = _workdirs(items, env)
+    cwds = _workdirs(items, env, start)
     k = at
     while k > 1:
         ins = items[k - 1][1]
