@@ -18,6 +18,7 @@ from optimizer.context import DjangoProject
 from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, context_source
 from optimizer.ports import expand
 from optimizer.project import inspect_project
+from optimizer.shell import words
 from transforms import ALL, by_name
 from transforms.base import Context, Options, Transform
 from transforms.raw_edit import indent_like
@@ -196,6 +197,25 @@ def optimize_text(
                 )
     if not context_dir.is_dir():
         raise OptimizeError(f"{context_dir}: the build context is not a directory")
+    # The context given (or found) still lacks a source: the image does not build from it, and
+    # what the transforms read there (the start script, the settings) is not what the image
+    # holds. django-helpdesk's standalone/Dockerfile copies `django-helpdesk/src/`: it is built
+    # from the repository's parent, while its compose file says `context: ..` (the repository);
+    # read there, the entrypoint that starts cron as root was not found and non-root added USER.
+    missing = missing_copy_sources(dockerfile, context_dir)
+    if missing is not None:
+        first = context_source(missing).split("/", 1)[0]
+        hint = (
+            f"; its first part is the context's own name: --context {context_dir.parent} "
+            "builds it"
+            if first == context_dir.name and (context_dir.parent / context_source(missing)).exists()
+            else ""
+        )
+        run_notes.append(
+            f"warning: the Dockerfile copies `{missing}`, which is not in the build context "
+            f"{context_dir}: the image does not build from this context as it is, and the "
+            f"changes read the project there{hint}"
+        )
 
     rel = dockerfile_key(dockerfile_path, context_dir)
     reason = not_python_reason(dockerfile)
@@ -371,7 +391,9 @@ def _context_copy_sources(dockerfile: Dockerfile) -> Iterator[tuple[str, dict[st
         for _, ins in dockerfile.iter_stage(stage):
             if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
                 continue
-            parts = ins.exec_form or ins.args.split()
+            # Shell-form words lose their quotes as BuildKit reads them: ArchiveBox's
+            # `COPY --chmod=755 "etc/sonic.cfg" /etc/sonic.cfg` copies etc/sonic.cfg.
+            parts = ins.exec_form or words(ins.args)
             for source in parts[:-1]:
                 yield source, env
 

@@ -184,3 +184,26 @@ def test_node_modules_stay_out_when_the_build_installs_them(tmp_path: Path, inst
         f"RUN {install}\nRUN npm run build\n",
     )
     assert "**/node_modules" in _ignored(root)
+
+
+@pytest.mark.parametrize(
+    ("run", "kept"),
+    [
+        # OpenCVE's web/Dockerfile: the source comes from the network, not the context's .git.
+        ('git clone --depth 1 -b "${V}" --single-branch https://github.com/o/r.git', False),
+        ("git ls-remote https://github.com/o/r.git > /refs.txt", False),
+        ("git config --global advice.detachedHead false", False),
+        ("git --version", False),
+        ("git rev-parse HEAD > /version.txt", True),
+        ("git -C /src describe --tags > /version.txt", True),
+    ],
+)
+def test_git_run_in_the_dockerfile_keeps_git_only_when_it_reads_a_repository(
+    tmp_path: Path, run: str, kept: bool
+) -> None:
+    root = _project(
+        tmp_path,
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"
+        f"RUN {run}\nRUN pip install --no-cache-dir -r requirements.txt\nCMD [\"gunicorn\"]\n",
+    )
+    assert (".git" not in _ignored(root)) is kept

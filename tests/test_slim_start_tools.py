@@ -257,3 +257,32 @@ def test_npm_install_without_a_node_gyp_package_adds_no_compilers(tmp_path: Path
     text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
     assert "FROM python:3.11-slim" in text
     assert "build-essential" not in text, text
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        # Tabbycat: nvm (under a login SHELL) brings node and npm.
+        'SHELL ["/bin/bash", "--login", "-c"]\n'
+        "RUN curl -o- https://raw.githubusercontent.com/nvm-sh/nvm/v0.39.7/install.sh | bash\n"
+        "RUN nvm install 20 && nvm use 20\n",
+        "COPY --from=node:20-slim /usr/local/bin/node /usr/local/bin/npm /usr/local/bin/\n",
+    ],
+)
+def test_a_tool_the_full_image_lacks_is_not_installed_for_a_run(
+    tmp_path: Path, setup: str
+) -> None:
+    """npm is not in the full python image: the original's `RUN npm ci` got it from the
+    Dockerfile itself, and gets it the same way on slim; Debian's npm is not added."""
+    root = _project(tmp_path, _HEAD + setup + "RUN npm ci && npm run build\n" + _CMD)
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    assert "FROM python:3.11-slim" in text, text
+    installs = [line for line in text.splitlines() if "apt-get install" in line]
+    assert not any("npm" in line or "nodejs" in line for line in installs), text
+
+
+def test_a_tool_the_full_image_had_is_installed_for_a_run(tmp_path: Path) -> None:
+    root = _project(tmp_path, _HEAD + "RUN git rev-parse HEAD > /version.txt\n" + _CMD)
+    text = optimize(root / "Dockerfile", root, only=["slim-base"]).files["Dockerfile"]
+    installs = [line for line in text.splitlines() if "apt-get install" in line]
+    assert any(line.rstrip(" \\").endswith(" git") for line in installs), text

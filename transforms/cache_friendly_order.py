@@ -107,6 +107,24 @@ def _named_installs_after(out: Dockerfile, target: int, end: int) -> list[int]:
     return found
 
 
+def _removes_extraneous(text: str) -> bool:
+    """An install that makes the environment match the lock file exactly, uninstalling what
+    it does not list: `uv sync` (unless --inexact), `pip-sync`, `poetry sync`, `poetry install
+    --sync`, `pdm sync --clean`."""
+    argv = program(text)
+    if not argv:
+        return False
+    head = argv[0].rsplit("/", 1)[-1]
+    rest = argv[1:]
+    if head == "uv" and rest[:1] == ["sync"]:
+        return "--inexact" not in rest
+    if head == "pip-sync":
+        return True
+    if head == "poetry" and rest[:1] in (["sync"], ["install"]):
+        return rest[0] == "sync" or "--sync" in rest
+    return head == "pdm" and rest[:1] == ["sync"] and ("--clean" in rest or "--only-keep" in rest)
+
+
 def _names_only(text: str) -> bool:
     """A pip install of packages named in the command only: no file, no local path."""
     pip = pip_install_targets(program(text))
@@ -238,6 +256,16 @@ def _reorder_stage(
     # `RUN pip install gunicorn` right after the install names its packages and reads nothing
     # from the source: left below the copy, every code change would install it again.
     followers = _named_installs_after(out, target, stage.end)
+    staying = [plan.second_phase or "", *(seg.text for seg in plan.rest)]
+    exact = next((t for t in staying if _removes_extraneous(t)), None)
+    if followers and exact is not None:
+        # ephios: `uv sync --locked` stays after the source copy and `uv pip install gunicorn`
+        # came after it; moved above, the exact sync removed gunicorn (not in uv.lock) again.
+        notes.append(
+            f"`{' '.join(out.instructions[followers[0]].args.split())[:60]}` stays after "
+            f"`{exact}`, which removes packages the lock file does not list"
+        )
+        followers = []
     follower_notes = [
         (out.instructions[n].line, " ".join(out.instructions[n].args.split())[:60])
         for n in followers

@@ -395,6 +395,22 @@ def _uses_git(dockerfile: Dockerfile) -> bool:
     return False
 
 
+# git subcommands that work without a repository in the working directory.
+_REMOTE_ONLY_GIT = frozenset({"clone", "ls-remote", "init", "--version", "version"})
+
+
+def _reads_no_local_repo(argv: list[str]) -> bool:
+    """`git clone <url>`, `git ls-remote <url>`: git reads the network, not the context's
+    .git (OpenCVE's web/Dockerfile clones its repository at build time, and `.git` was kept
+    in the build context for it). `git config --global` writes ~/.gitconfig only."""
+    words_ = [w for w in argv[1:] if not w.startswith("-") or w == "--version"]
+    if not words_:
+        return False
+    if words_[0] in _REMOTE_ONLY_GIT:
+        return True
+    return words_[0] == "config" and ("--global" in argv or "--system" in argv)
+
+
 def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:
     """Ignored-looking files the build or the app uses by name; "git" when a RUN calls git."""
     names: set[str] = set()
@@ -402,7 +418,7 @@ def _needed_names(dockerfile: Dockerfile, ctx: Context) -> set[str]:
         if ins.keyword == "RUN":
             for seg in split_commands(ins.args):
                 argv = program(seg.text)
-                if argv and argv[0] == "git":
+                if argv and argv[0] == "git" and not _reads_no_local_repo(argv):
                     names.add("git")
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
             for token in ins.args.split()[:-1]:

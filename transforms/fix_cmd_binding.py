@@ -38,6 +38,11 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # descriptor it inherits): EXPOSE 8000 for it would document a port nothing listens on.
 NO_TCP_PORT = 0
 _SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env sh"}
+# A reverse proxy a start script runs beside the app server, in the same container.
+_PROXY_START = re.compile(
+    r"(?:exec\s+)?(?:/usr/s?bin/)?(nginx|caddy|haproxy|apache2ctl|apachectl|httpd|traefik)\b"
+    r"(?!\s+-t\b)"
+)
 
 
 class FixCmdBinding(NotesTransform):
@@ -358,7 +363,18 @@ def _fix_start_script(
         out.insert_before(index, Instruction.new("ENV", f"PORT={port_env[0]}"))
         index += 1
     known = [p for p in bound_ports if p is not None]
-    if known:
+    proxy = next(
+        (m.group(1) for ln in lines_of if (m := _PROXY_START.match(ln.text.strip()))), None
+    )
+    if known and proxy is not None:
+        # Takahe's docker/run.sh starts `nginx &` (listening on 8000, the port the Dockerfile
+        # EXPOSEs) and `gunicorn ... -b 0.0.0.0:8001` as nginx's upstream: 8001 is internal to
+        # the container, and EXPOSE 8001 documented the wrong door.
+        skipped.append(
+            f"{rel} starts {proxy} in front of {last.server}: port {known[-1]} is the proxy's "
+            f"upstream inside the container, not the image's port; EXPOSE left as it is"
+        )
+    elif known:
         _ensure_expose(out, index, known[-1], notes)
     edited = "\n".join(lines)
     if edited == text:

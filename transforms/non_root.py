@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from optimizer.commands import command_file_writes, started_commands
 from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source
 from optimizer.ports import config_bind, config_files, expand, port_from_command
@@ -101,7 +102,17 @@ class NonRoot(NotesTransform):
             return Result(out, skipped=[f"{base} may not have useradd; USER left to you"])
         if "alpine" in base:
             return Result(out, skipped=["alpine base: USER left to you"])
-        start = " ".join(i.value for _, i in items if i.keyword in {"CMD", "ENTRYPOINT"})
+        # The start instructions: the stage's own, else those of the stage it builds FROM
+        # (linkding's `linkding-plus` runs the `linkding` stage's CMD ["./bootstrap.sh"]).
+        starts_at = next(
+            (
+                found for s in lineage
+                if (found := [(n, i) for n, i in out.iter_stage(s)
+                              if i.keyword in {"CMD", "ENTRYPOINT"}])
+            ),
+            [],
+        )
+        start = " ".join(i.value for _, i in starts_at)
         # ENV values and ARG defaults: `WORKDIR ${APP_HOME}` after `ARG APP_HOME=/app`
         # (cookiecutter-django) names /app.
         env = out.stage_vars(stage)
@@ -113,7 +124,7 @@ class NonRoot(NotesTransform):
         # `daphne -b 0.0.0.0 -p 80`).
         start_line = " ".join(
             shlex.join(i.exec_form) if i.exec_form is not None else i.args
-            for _, i in items if i.keyword in {"ENTRYPOINT", "CMD"}
+            for _, i in starts_at
         )
         low_port += [
             str(p) for text in (start_line, _entrypoint_script(start, read) or "")
@@ -142,6 +153,13 @@ class NonRoot(NotesTransform):
             text for command in list(compose_starts)
             if (text := _entrypoint_script(command, read))
         ]
+        # Every script a compose command runs, and what they start in turn: Tabbycat's web
+        # service runs `./bin/docker-wait.sh db:5432 -- ./bin/docker-run-honcho.sh`, whose
+        # `honcho -f ./ProcfileMulti.docker start` starts nginx (Debian's nginx writes
+        # /var/lib/nginx and /run/nginx.pid, root's).
+        compose_started = [
+            text for command in _compose_commands(ctx) for text in _started_texts(command, read)
+        ]
         script = _entrypoint_script(start, read)
         script_code = _script_commands(script or "")
         for text in (start, script_code, *compose_starts):
@@ -165,6 +183,17 @@ class NonRoot(NotesTransform):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
+        for text in compose_started:
+            needs = _MANAGES_USERS.search(text) or _NEEDS_ROOT.search(text)
+            if needs:
+                return Result(
+                    out,
+                    skipped=[
+                        f"a compose service's command runs `{needs.group(0).strip()}` (through "
+                        "the scripts or Procfile it starts), which switches users or changes "
+                        "the system itself; USER left as is"
+                    ],
+                )
         # The same commands written in CMD/ENTRYPOINT itself (Kolenich/DjangoRest's
         # `ENTRYPOINT mkdir -p pids logs && ... && supervisord -c supervisord.ini`, whose
         # `user = root` made supervisord exit as uid 10001: "Can't drop privilege as nonroot
@@ -177,6 +206,22 @@ class NonRoot(NotesTransform):
                 skipped=[
                     f"the start command runs `{needs.group(0).strip()}`, which switches users or "
                     "changes the system itself; USER left as is"
+                ],
+            )
+        # The project's own management commands run at start may write into the source tree,
+        # which stays root's (BookWyrm's entrypoint: `manage.py compile_themes` writes .css
+        # files under bookwyrm/static/ and the web container exits as uid 10001).
+        own = command_file_writes(
+            ctx.context_dir, started_commands("\n".join([start, script_code, *compose_starts]))
+        )
+        if own is not None:
+            return Result(
+                out,
+                skipped=[
+                    f"the start runs `manage.py {own[0]}`, the project's own command, which "
+                    f"writes a file ({own[1]}) not under STATIC_ROOT or MEDIA_ROOT: as uid "
+                    f"{UID} it could not write into the source tree, which stays root's; "
+                    "USER left as is"
                 ],
             )
         home = _root_home_reason(
@@ -195,7 +240,12 @@ class NonRoot(NotesTransform):
                     f"another user (safe.directory) as uid {UID} would meet it; USER left as is"
                 ],
             )
-        app_dir, source = _app_dir(items, ctx, env)
+        # A stage built FROM an earlier one starts in that stage's WORKDIR.
+        inherited_cwd = _workdirs(
+            [(n, i) for parent in reversed(lineage[1:]) for n, i in out.iter_stage(parent)],
+            out.stage_vars(stage),
+        )[-1]
+        app_dir, source = _app_dir(items, ctx, env, inherited_cwd)
         if "$" in app_dir:
             # `WORKDIR ${PROJECT_DIR}` with `ENV PROJECT_DIR=/app` or `ARG APP_HOME=/app`.
             app_dir = posixpath.normpath("/" + expand(app_dir, env).lstrip("/"))
@@ -341,7 +391,7 @@ class NonRoot(NotesTransform):
                     "must be writable is unknown"
                 ],
             )
-        cwd = _workdirs(items, env)[-1]
+        cwd = _workdirs(items, env, inherited_cwd)[-1]
         log_paths: list[str] = []
         for relative_to_project, name in logs:
             if name.startswith("/"):
@@ -476,7 +526,7 @@ class NonRoot(NotesTransform):
         at = len(items)
         while at > 1 and items[at - 1][1].keyword in _TAIL:
             at -= 1
-        run_at = _run_at(items, at, ctx.context_dir, env, app_dir, top, data)
+        run_at = _run_at(items, at, ctx.context_dir, env, app_dir, top, data, inherited_cwd)
         # A build step that fills STATIC_ROOT right above (`RUN manage.py collectstatic`) hands
         # it over in its own layer: a `chown -R` in the next layer copies every collected file
         # into that layer again (17.9 MB on kingIsmoil/BT). A numeric chown needs no user yet.
@@ -1009,11 +1059,14 @@ def _holds_code(context: Path, rel: str) -> bool:
         return False
 
 
-def _workdirs(items: list[tuple[int, Instruction]], env: dict[str, str]) -> list[str]:
+def _workdirs(
+    items: list[tuple[int, Instruction]], env: dict[str, str], start: str = "/"
+) -> list[str]:
     """The working directory each instruction runs in, then the one the container starts in.
     Variables are expanded before paths are joined (`WORKDIR ${APP_HOME}` with `ARG
-    APP_HOME=/app` is /app)."""
-    cwds = ["/"]
+    APP_HOME=/app` is /app). `start`: the directory the stage inherits (`FROM linkding AS
+    linkding-plus` starts in linkding's WORKDIR /etc/linkding, not in /)."""
+    cwds = [start]
     for _, ins in items:
         cwd = cwds[-1]
         if ins.keyword == "WORKDIR":
@@ -1091,8 +1144,52 @@ def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | N
     return None
 
 
+def _started_texts(
+    command: str, read: Callable[[str], str | None], depth: int = 3
+) -> list[str]:
+    """The command lines of every script `command` names (a wait-for script's command after
+    `--` too) and of the Procfile a `honcho`/`foreman` in it starts, followed `depth` levels
+    down; comments and messages left out."""
+    found: list[str] = []
+    tokens = [
+        t.strip("\"'")
+        for t in words(command.replace("[", " ").replace("]", " ").replace(",", " "))
+    ]
+    for k, token in enumerate(tokens):
+        text: str | None = None
+        if token.endswith(".sh") or (token.startswith(("/", "./")) and "$" not in token):
+            text = read(token)
+            shebang = text.split("\n", 1)[0] if text is not None else ""
+            if text is not None and not token.endswith(".sh") and not _SHELL_SHEBANG.match(
+                shebang
+            ):
+                text = None
+            if text is not None:
+                text = _script_commands(text)
+        elif token in {"honcho", "foreman"} and "start" in tokens[k:]:
+            options = tokens[k + 1 : tokens.index("start", k)]
+            name = next(
+                (options[j + 1] for j, o in enumerate(options[:-1]) if o in {"-f", "--procfile"}),
+                "Procfile",
+            )
+            procfile = read(name if name.startswith(("/", "./")) else "./" + name)
+            if procfile is not None:
+                text = "\n".join(
+                    line.split(":", 1)[1].strip()
+                    for line in procfile.splitlines()
+                    if ":" in line and not line.lstrip().startswith("#")
+                )
+        if not text:
+            continue
+        found.append(text)
+        if depth > 0:
+            for line in text.splitlines():
+                found += _started_texts(line, read, depth - 1)
+    return found
+
+
 def _app_dir(
-    items: list[tuple[int, Instruction]], ctx: Context, env: dict[str, str]
+    items: list[tuple[int, Instruction]], ctx: Context, env: dict[str, str], start: str = "/"
 ) -> tuple[str, str]:
     """(directory the project source is copied to, the context directory it comes from).
 
@@ -1100,7 +1197,7 @@ def _app_dir(
     are expanded before paths are joined: `COPY . ${APP_HOME}` after `WORKDIR ${APP_HOME}` is
     /app, not /app/app."""
     project_dir = posixpath.normpath(ctx.project.project_dir)
-    cwds = _workdirs(items, env)
+    cwds = _workdirs(items, env, start)
     for k, (_, ins) in enumerate(items):
         cwd = cwds[k]
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
@@ -1139,6 +1236,7 @@ def _run_at(
     app_dir: str,
     top: list[str],
     data: list[str],
+    start: str = "/",
 ) -> int:
     """Where the RUN that creates the user and hands it its directories goes: above the COPYs
     that cannot change what it hands over (the venv from the builder, a source copy that brings
@@ -1147,7 +1245,7 @@ def _run_at(
     owner (BuildKit and the classic builder alike); what it brings is root's, so a COPY that
     brings a path the RUN hands over, or writes inside one handed over recursively, stays below
     it. Never above a WORKDIR or RUN: the app's directory must exist, and a RUN may write there."""
-    cwds = _workdirs(items, env)
+    cwds = _workdirs(items, env, start)
     k = at
     while k > 1:
         ins = items[k - 1][1]

@@ -416,7 +416,11 @@ def _needed_packages(
             (program(part) for seg in split_commands(ins.args) for part in _pipeline(seg.text)),
             n,
             "RUN calls {tool}",
-            full_only=False,
+            # Only what the full image had: a tool it lacked (npm, psql) came to the original
+            # from the Dockerfile itself (an apt line, nvm, a NodeSource script, a COPY), and
+            # comes the same way on slim. Tabbycat's `nvm install` brings npm; Debian's npm
+            # was added to the slim image beside it.
+            full_only=True,
             installed=installed,
         )
         # Also inside `if ...; then pip install -r local.txt; else pip install -r prod.txt; fi`
