@@ -1,0 +1,113 @@
+"""Fault inputs found by the round-10 sweep: each gets a result or one clear refusal (exit 2),
+never a crash of the process or a Dockerfile read differently from how Docker reads it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import SKELETON, snapshot
+
+from optimizer.dockerfile import Dockerfile, DockerfileError
+from optimizer.pipeline import optimize
+from optimizer.settings import libcst_safe, parse_source
+
+ROOT = Path(__file__).parent.parent
+DOCKERFILE = (
+    "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    "CMD python manage.py runserver 0.0.0.0:8000\n"
+)
+
+
+def _project(root: Path, dockerfile: str = DOCKERFILE) -> Path:
+    for rel, content in SKELETON.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(content)
+    (root / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
+    (root / "Dockerfile").write_bytes(dockerfile.encode())
+    return root
+
+
+DEEP = {
+    # CPython refuses these (too many nested parentheses / recursion during compilation), and
+    # libcst's native parser, the fallback for newer grammar, overflowed its stack on them.
+    "brackets": "X = " + "[" * 6000 + "]" * 6000 + "\n",
+    "attribute-chain": "X = a" + ".b" * 6000 + "\n",
+    "operator-chain": "X = " + "+".join(["1"] * 12000) + "\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEEP))
+def test_deeply_nested_settings_are_unknown_not_a_crash(name: str, tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "mysite" / "settings.py").write_text(SKELETON["mysite/settings.py"] + DEEP[name])
+    # Beside the settings and naming a logging handler: non-root reads such files with libcst.
+    (root / "mysite" / "logs.py").write_text('H = "FileHandler"\n' + DEEP[name])
+    before = snapshot(root)
+    # A subprocess: the crash was a SIGSEGV, which would take pytest down with it.
+    result = subprocess.run(
+        [sys.executable, "-m", "optimizer.cli", str(root / "Dockerfile"), "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert snapshot(root) == before
+
+
+def test_libcst_guard_lets_flat_and_newer_grammar_through() -> None:
+    flat = "X = [" + ", ".join(f"'k{n}': {n}" for n in range(20000)) + "]\n"
+    assert libcst_safe(flat)
+    # PEP 695, which Python 3.11's ast cannot read, still reaches the libcst fallback.
+    module = parse_source("type Alias = int\nDEBUG = True\n")
+    assert module is not None
+    assert not libcst_safe(DEEP["brackets"])
+    assert not libcst_safe(DEEP["attribute-chain"])
+
+
+@pytest.mark.parametrize(
+    "separator", ["\u2028", "\u2029", "\x85", "\x0c", "\x0b", "\x1c", "\r"], ids=repr
+)
+def test_lines_end_at_lf_only_like_docker(separator: str) -> None:
+    text = (
+        f'FROM python:3.11\nLABEL note="a{separator}b"\n# page{separator}RUN rm -rf /\n'
+        "RUN echo hi\n"
+    )
+    dockerfile = Dockerfile.parse(text)
+    assert [(i.keyword, i.value) for i in dockerfile.instructions] == [
+        ("FROM", "python:3.11"),
+        ("LABEL", f'note="a{separator}b"'),
+        ("RUN", "echo hi"),
+    ]
+    assert dockerfile.render() == text
+
+
+def test_a_separator_in_a_label_survives_a_rewrite(tmp_path: Path) -> None:
+    text = DOCKERFILE.replace("CMD", 'LABEL description="caf\u00e9\u2028menu \\\n    x"\nCMD')
+    root = _project(tmp_path, text)
+    new = optimize(root / "Dockerfile", root).files["Dockerfile"]
+    assert 'LABEL description="caf\u00e9\u2028menu \\\n    x"\n' in new
+    assert "runserver" not in Dockerfile.parse(new).instructions[1].value
+
+
+def test_cr_only_line_endings_are_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(DockerfileError, match="CR only"):
+        Dockerfile.parse(DOCKERFILE.replace("\n", "\r"))
+    root = _project(tmp_path, DOCKERFILE.replace("\n", "\r"))
+    before = snapshot(root)
+    result = subprocess.run(
+        [sys.executable, "-m", "optimizer.cli", str(root / "Dockerfile"), "--write"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "internal error" not in result.stderr
+    assert result.stderr.count("error:") == 1
+    assert snapshot(root) == before
+
