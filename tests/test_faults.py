@@ -111,3 +111,24 @@ def test_cr_only_line_endings_are_refused_clearly(tmp_path: Path) -> None:
     assert result.stderr.count("error:") == 1
     assert snapshot(root) == before
 
+
+def test_a_compose_file_compose_cannot_read_is_asked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sweep's YAML alias bomb kept `docker compose config` busy past its 30 s time-out, and
+    # every transform asking for the compose project waited again: minutes for one dry run.
+    from optimizer import compose
+    from optimizer.composefiles import ComposeError
+
+    calls: list[Path] = []
+
+    def choking(directory: Path, *args: object, **kwargs: object) -> None:
+        calls.append(directory)
+        raise ComposeError("`docker compose config` did not answer in 30 s")
+
+    monkeypatch.setattr(compose, "load", choking)
+    root = _project(tmp_path)
+    (root / "compose.yaml").write_text("services:\n  web:\n    build: .\n")
+    outcome = optimize(root / "Dockerfile", root)
+    assert "Dockerfile" in outcome.files
+    assert len(calls) == 1, calls
