@@ -132,3 +132,39 @@ def test_a_compose_file_compose_cannot_read_is_asked_once(
     outcome = optimize(root / "Dockerfile", root)
     assert "Dockerfile" in outcome.files
     assert len(calls) == 1, calls
+
+
+STOP_DURING_WRITE = """
+import os, signal, sys
+from optimizer import cli, writer
+
+real_fsync = os.fsync
+
+def fsync_then_stop(fd):
+    real_fsync(fd)
+    os.kill(os.getpid(), signal.{name})  # the temporary file is on disk, not yet in place
+
+writer.os.fsync = fsync_then_stop
+sys.argv = ["dj-optimize", "--write", sys.argv[1]]
+cli.main()
+"""
+
+
+@pytest.mark.parametrize(("name", "code"), [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
+def test_a_signal_during_write_leaves_no_temporary_file(
+    name: str, code: int, tmp_path: Path
+) -> None:
+    root = _project(tmp_path)
+    before = snapshot(root)
+    result = subprocess.run(
+        [sys.executable, "-c", STOP_DURING_WRITE.format(name=name), str(root / "Dockerfile")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == code, result.stderr[-2000:]
+    assert f"interrupted ({name})" in result.stderr
+    assert "Traceback" not in result.stderr
+    # Neither the user's file changed nor a `.Dockerfile.*.dj-optimize` left beside it.
+    assert snapshot(root) == before
