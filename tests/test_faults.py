@@ -168,3 +168,24 @@ def test_a_signal_during_write_leaves_no_temporary_file(
     assert "Traceback" not in result.stderr
     # Neither the user's file changed nor a `.Dockerfile.*.dj-optimize` left beside it.
     assert snapshot(root) == before
+
+
+def test_sarif_of_a_pipeline_note_has_a_rule(tmp_path: Path) -> None:
+    # `FROM scratch` is left alone by the pipeline as a whole (transform "all"): SARIF output
+    # looked its rule up among the transforms and exited 70 (KeyError).
+    import json
+
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY . .\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "optimizer.cli", str(tmp_path / "Dockerfile"), "--format", "sarif"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = json.loads(result.stdout)["runs"][0]
+    rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    for found in run["results"]:
+        assert rules[found["ruleIndex"]] == found["ruleId"]
+    assert "all" in rules
