@@ -12,6 +12,7 @@ import atexit
 import gc
 import json
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
@@ -723,6 +724,20 @@ def main() -> None:
     # (typer, rich, the pipeline): 5% of a dry run's CPU. Nothing here relies on it: temporary
     # files and directories are removed explicitly, and weakref.finalize hooks still run.
     atexit.register(gc.freeze)
+    stopped_by: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        # SIGTERM/SIGHUP (a CI job cancelled, a closed terminal) end the run the way Ctrl-C
+        # does: as an exception, so the `finally` blocks remove the temporary file of a write
+        # in progress and compose's scratch copies. Their default action killed the process on
+        # the spot and left them behind. Verify installs its own handlers for its cleanup.
+        stopped_by.append(signum)
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        # Only over the defaults: under nohup SIGHUP stays ignored.
+        if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+            signal.signal(signum, stop)
     try:
         if sys.argv[1:2] == ["init"]:
             # A separate app: the default command keeps the Dockerfile as its first argument.
@@ -732,11 +747,14 @@ def main() -> None:
             return
         command = typer.main.get_command(app)
         command(prog_name="dj-optimize")
-    except SystemExit:
+    except SystemExit as exc:
+        # Typer turns the KeyboardInterrupt into a silent exit 130, whatever the signal; say
+        # which one stopped the run.
+        if stopped_by and exc.code == 130:
+            _interrupted(stopped_by[0])
         raise
     except KeyboardInterrupt:
-        print("dj-optimize: interrupted", file=sys.stderr)
-        sys.exit(130)
+        _interrupted(stopped_by[0] if stopped_by else signal.SIGINT)
     except Exception as exc:
         if os.environ.get("DJ_OPTIMIZE_DEBUG") == "1":
             raise
@@ -746,6 +764,12 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(exitcodes.INTERNAL_ERROR)
+
+
+def _interrupted(signum: int) -> None:
+    print(f"dj-optimize: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+    # 128 + the signal, as a shell reports a process the signal ended (130 for Ctrl-C).
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -211,10 +211,15 @@ class Dockerfile:
         crlf = "\r\n" in text
         if crlf:
             text = text.replace("\r\n", "\n")
+        if "\r" in text and "\n" not in text.rstrip("\r"):
+            raise DockerfileError(
+                "its lines end in CR only (classic Mac OS line endings): Docker splits lines on "
+                "LF, so it reads the whole file as one line; convert it to LF (or CRLF) first"
+            )
         no_final_newline = bool(text) and not text.endswith("\n")
         if no_final_newline:
             text += "\n"
-        lines = text.splitlines(keepends=True)
+        lines = split_lines(text)
         directives = _directives(lines)
         escape = directives.get("escape", "\\")
         if escape != "\\":
@@ -485,6 +490,15 @@ def _structure(lines: list[str]) -> tuple[list[dict[str, Any]], dict[int, int]]:
         for n in range(end + 1, cursor):
             working[n] = "\n"
         bodies[start] = cursor - 1
+
+
+def split_lines(text: str) -> list[str]:
+    """`text`'s lines, each with its `\n`: Docker ends a line at LF only, so unlike
+    str.splitlines a form feed, U+2028, U+0085 or a lone CR is part of the line (a comment with a
+    page break is one comment; a LABEL value with U+2028 keeps the rest of its line)."""
+    lines = text.split("\n")
+    tail = lines.pop()
+    return [line + "\n" for line in lines] + ([tail] if tail else [])
 
 
 def _heredoc_names(value: str) -> list[tuple[bool, str]]:

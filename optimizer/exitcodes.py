@@ -8,6 +8,7 @@
 4  verify inconclusive: the original itself does not build, start or answer, or no engine
    answers, or a service is missing, or the run was interrupted; nothing was proven
 70 internal error (a bug in dj-optimize; never 1)
+128+N interrupted by signal N: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP; no half-written file
 """
 
 from __future__ import annotations
@@ -21,5 +22,6 @@ INTERNAL_ERROR = 70  # EX_SOFTWARE in sysexits.h
 
 HELP = (
     "Exit status: 0 nothing to change (or written), 1 changes proposed, 2 bad input, "
-    "3 verify failed, 4 verify inconclusive, 70 internal error."
+    "3 verify failed, 4 verify inconclusive, 70 internal error, 130/143 interrupted "
+    "(Ctrl-C/SIGTERM)."
 )

@@ -96,6 +96,18 @@ def sarif(outcome: Outcome) -> dict[str, Any]:
     uri = _uri(outcome)
     results = []
     for finding in findings(outcome):
+        if finding.transform not in index:
+            # A note of the pipeline itself, not of one transform ("all": the image has no
+            # Python to change): SARIF wants a rule for every result, so it gets its own.
+            index[finding.transform] = len(rules)
+            rules.append(
+                {
+                    "id": finding.transform,
+                    "name": finding.transform,
+                    "shortDescription": {"text": "dj-optimize as a whole, not one transform"},
+                    "defaultConfiguration": {"level": "note"},
+                }
+            )
         results.append(
             {
                 "ruleId": finding.transform,

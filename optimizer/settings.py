@@ -63,8 +63,15 @@ def parse(path: Path) -> ast.Module | None:
 def parse_source(source: str, filename: str = "<settings>") -> ast.Module | None:
     try:
         return ast.parse(source, filename=filename)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
+    except (RecursionError, MemoryError):
+        # Too deep for `ast`: a grammar problem libcst could solve it is not, and libcst's native
+        # parser crashes the whole process (SIGSEGV) on such nesting.
+        return None
+    except (SyntaxError, ValueError) as exc:
+        if any(limit in str(exc) for limit in _DEPTH_LIMITS):
+            return None
+    if not libcst_safe(source):
+        return None
     downgraded = _downgrade(source)
     if downgraded is None:
         return None
@@ -72,6 +79,44 @@ def parse_source(source: str, filename: str = "<settings>") -> ast.Module | None
         return ast.parse(downgraded, filename=filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+# CPython's own nesting limits: a file that hits them does not run on any Python, newer or not.
+_DEPTH_LIMITS = ("too many nested parentheses", "too many levels of indentation")
+# libcst's native parser overflows its stack (a segfault, not an exception) at about 5,000 nested
+# brackets or chained operators (`a.b.b...`, `1+1+...`); CPython accepts at most 200 brackets and
+# compiles chains of about 2,500 terms, so nothing a real project runs comes near these bounds.
+_MAX_BRACKET_DEPTH = 200
+_MAX_CHAIN_OPERATORS = 2_000
+_FLAT_OPERATORS = frozenset({",", ":", ";", "=", "(", ")", "[", "]", "{", "}"})
+
+
+def libcst_safe(source: str) -> bool:
+    """Whether libcst may parse `source` without crashing the process: no bracket nesting and no
+    logical line with more operators than CPython itself reads (a flat list of any length is
+    fine). A scan that stops on a token it cannot read judges what it read."""
+    import io
+    import tokenize
+
+    depth = operators = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                operators = 0
+            elif token.type == tokenize.OP:
+                if token.string in "([{":
+                    depth += 1
+                    if depth > _MAX_BRACKET_DEPTH:
+                        return False
+                elif token.string in ")]}":
+                    depth = max(depth - 1, 0)
+                if token.string not in _FLAT_OPERATORS:
+                    operators += 1
+                    if operators > _MAX_CHAIN_OPERATORS:
+                        return False
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass
+    return True
 
 
 def _downgrade(source: str) -> str | None:

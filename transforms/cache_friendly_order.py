@@ -17,7 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from optimizer.deps import requirement_files_from_command
-from optimizer.dockerfile import Dockerfile, Instruction, Stage, env_pairs, next_workdir
+from optimizer.dockerfile import (
+    Dockerfile,
+    Instruction,
+    Stage,
+    env_pairs,
+    next_workdir,
+    split_lines,
+)
 from optimizer.shell import (
     Segment,
     classify,
@@ -249,7 +256,7 @@ def _reorder_stage(
         # Comment lines inside the RUN's continuations would be lost with the re-rendered
         # text; they go above it instead.
         inner = tuple(
-            line.lstrip() for line in install_ins.raw.splitlines(keepends=True)[1:]
+            line.lstrip() for line in split_lines(install_ins.raw)[1:]
             if line.lstrip().startswith("#")
         )
         new_install = replace(new_install, leading=new_install.leading + inner)

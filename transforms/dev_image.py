@@ -60,11 +60,17 @@ _DEV_COMMENT = re.compile(
 @functools.lru_cache(maxsize=8)
 def _load_cached(
     directory: Path, stamp: tuple[tuple[str, float], ...]
-) -> ComposeProject | None:
+) -> ComposeProject | ComposeError | None:
     # `stamp` (the files' mtimes) is only part of the cache key: an edited file is read again.
     from optimizer import compose  # only with a compose file: it runs `docker compose config`
 
-    return compose.load(directory)
+    try:
+        return compose.load(directory)
+    except ComposeError as exc:
+        # Kept like a result: lru_cache does not keep exceptions, so each transform asking
+        # would run `docker compose config` again, and a file Compose chokes on (YAML aliases
+        # nested into millions of nodes) cost its 30 s time-out once per transform.
+        return exc
 
 
 def load_compose(directory: Path) -> ComposeProject | None:
@@ -73,7 +79,10 @@ def load_compose(directory: Path) -> ComposeProject | None:
     if not files:
         return None
     stamp = tuple((str(f), f.stat().st_mtime) for f in files)
-    return _load_cached(directory, stamp)
+    loaded = _load_cached(directory, stamp)
+    if isinstance(loaded, ComposeError):
+        raise loaded
+    return loaded
 
 
 def services_building(ctx: Context) -> Iterator[Service]:
@@ -290,7 +299,7 @@ def _named_dev(path: str) -> str | None:
 
 
 def _commented_dev(dockerfile: Dockerfile) -> str | None:
-    for line in dockerfile.render().splitlines():
+    for line in dockerfile.render().split("\n"):
         stripped = line.strip()
         if stripped.startswith("#") and _DEV_COMMENT.search(stripped):
             return f"its comment says so (`{stripped[:70]}`)"

@@ -29,7 +29,14 @@ from pathlib import Path
 
 from optimizer.composefiles import ComposeError
 from optimizer.deps import requirement_file_options
-from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage, env_pairs
+from optimizer.dockerfile import (
+    OFFICIAL_PREFIX,
+    Dockerfile,
+    Instruction,
+    Stage,
+    env_pairs,
+    split_lines,
+)
 from optimizer.shell import (
     TOOLS,
     Segment,
@@ -1549,7 +1556,7 @@ def _indent_bytecode(instructions: list[Instruction]) -> list[Instruction]:
         if ins.raw is None:
             continue
         if ins.value.startswith(_BYTECODE_START):
-            raw = "".join(indent + line for line in ins.raw.splitlines(keepends=True))
+            raw = "".join(indent + line for line in split_lines(ins.raw))
             out[k] = dataclasses.replace(ins, raw=raw)
     return out
 

@@ -34,6 +34,7 @@ from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source
 from optimizer.ports import config_bind, config_files, expand, port_from_command
 from optimizer.project import served_settings_paths
+from optimizer.settings import libcst_safe
 from optimizer.shell import server_argv, split_commands, words
 from transforms.base import Context, NotesTransform, Result
 from transforms.dev_image import dev_only, services_building
@@ -981,6 +982,9 @@ def _log_files(ctx: Context) -> list[tuple[bool, str]] | None:
         # Imported here: libcst takes longer to import than a whole dry run without it.
         import libcst as cst
 
+        if not libcst_safe(text):
+            # Nesting deep enough to crash libcst's native parser: no file name can be read.
+            return None
         try:
             tree = cst.parse_module(text)
         except cst.ParserSyntaxError:

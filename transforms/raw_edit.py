@@ -15,7 +15,7 @@ import difflib
 import re
 from dataclasses import dataclass, replace
 
-from optimizer.dockerfile import Instruction, render_instruction
+from optimizer.dockerfile import Instruction, render_instruction, split_lines
 from optimizer.shell import join_segments, split_commands
 
 
@@ -33,7 +33,7 @@ class Edit:
 def logical_map(raw: str) -> tuple[str, list[int]]:
     """The instruction's value as the model computes it, and for each of its characters the
     index in `raw` it came from (-1 for the space that joins two continuation lines)."""
-    lines = raw.splitlines(keepends=True)
+    lines = split_lines(raw)
     parts: list[tuple[str, int]] = []  # (text, raw offset of text[0]), each stripped
     offset = 0
     for n, line in enumerate(lines):
@@ -101,10 +101,10 @@ def apply_edits(ins: Instruction, edits: list[Edit]) -> Instruction:
     if raw != ins.raw:
         # A line the edits changed ends where its text does (the user's trailing blanks after
         # a command that went are not kept); lines left as they were are not touched.
-        same = set(ins.raw.splitlines())
+        same = set(ins.raw.split("\n"))
         raw = "".join(
             line if line.rstrip("\n") in same else line.rstrip("\n").rstrip(" \t") + "\n"
-            for line in raw.splitlines(keepends=True)
+            for line in split_lines(raw)
         )
         if not ins.raw.endswith("\n"):
             raw = raw.rstrip("\n")
@@ -196,7 +196,7 @@ def rewrite_commands(
 
 def _has_inner_comments(raw: str | None) -> bool:
     return bool(raw) and any(
-        line.lstrip().startswith("#") for line in (raw or "").splitlines()[1:]
+        line.lstrip().startswith("#") for line in (raw or "").split("\n")[1:]
     )
 
 
