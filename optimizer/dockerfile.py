@@ -376,6 +376,17 @@ class Dockerfile:
         for n in range(stage.start, stage.end):
             yield n, self.instructions[n]
 
+    def start_indices(self) -> tuple[int | None, int | None]:
+        """(ENTRYPOINT, CMD): the indices of the final stage's last of each, the ones that
+        decide what the container runs; None where the stage sets none."""
+        entry = cmd = None
+        for n, ins in self.iter_stage(self.final_stage()):
+            if ins.keyword == "ENTRYPOINT":
+                entry = n
+            elif ins.keyword == "CMD":
+                cmd = n
+        return entry, cmd
+
     def insert_before(self, index: int, new: Instruction) -> None:
         """Insert above `index`, between the instruction and the lines written above it.
 

@@ -565,12 +565,7 @@ def _expose_env(dockerfile: Dockerfile) -> dict[str, str]:
 
 def _target(dockerfile: Dockerfile) -> int | None:
     """Index of the instruction that decides what the container runs, when it runs a server."""
-    cmd = entry = None
-    for n, ins in dockerfile.iter_stage(dockerfile.final_stage()):
-        if ins.keyword == "CMD":
-            cmd = n
-        elif ins.keyword == "ENTRYPOINT":
-            entry = n
+    entry, cmd = dockerfile.start_indices()
     candidates = []
     if entry is not None:
         candidates.append(entry)
@@ -644,11 +639,7 @@ def _cmd_as_argument(dockerfile: Dockerfile, target: int, ctx: Context) -> str |
 
 def _final_cmd(dockerfile: Dockerfile) -> int | None:
     """Index of the final stage's CMD (its last), if it has one."""
-    found = None
-    for n, ins in dockerfile.iter_stage(dockerfile.final_stage()):
-        if ins.keyword == "CMD":
-            found = n
-    return found
+    return dockerfile.start_indices()[1]
 
 
 def _entry_with_cmd(dockerfile: Dockerfile, index: int) -> Instruction | None:

@@ -75,12 +75,7 @@ def start_scripts(dockerfile: Dockerfile) -> tuple[int, list[str]] | None:
     Only exec-form starts count: a shell-form one runs the script under `/bin/sh -c`, whose
     shell is PID 1 whatever the script does. Whether the ENTRYPOINT script passes on to the
     CMD is for the caller to check (`passes_to_cmd`), since that needs the script's text."""
-    entry = cmd = None
-    for n, ins in dockerfile.iter_stage(dockerfile.final_stage()):
-        if ins.keyword == "ENTRYPOINT":
-            entry = n
-        elif ins.keyword == "CMD":
-            cmd = n
+    entry, cmd = dockerfile.start_indices()
     if entry is not None:
         argv = dockerfile.instructions[entry].exec_form
         word = script_word(argv) if argv else None
