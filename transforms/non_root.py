@@ -66,6 +66,12 @@ _MANAGES_USERS = re.compile(
 )
 
 
+def _root_command(text: str) -> re.Match[str] | None:
+    """A command in `text` that switches users or changes the system itself (a start script's,
+    a compose service's, the start command's): the image then keeps root."""
+    return _MANAGES_USERS.search(text) or _NEEDS_ROOT.search(text)
+
+
 class NonRoot(NotesTransform):
     """Add a numeric non-root USER to the final stage, with the writable dirs Django needs."""
 
@@ -178,14 +184,12 @@ class NonRoot(NotesTransform):
                         "USER left as is"
                     ],
                 )
-        if script is not None and (
-            _MANAGES_USERS.search(script_code) or _NEEDS_ROOT.search(script_code)
-        ):
+        if script is not None and _root_command(script_code):
             return Result(
                 out, skipped=["the entrypoint script switches users or changes the system itself"]
             )
         for text in compose_started:
-            needs = _MANAGES_USERS.search(text) or _NEEDS_ROOT.search(text)
+            needs = _root_command(text)
             if needs:
                 return Result(
                     out,
@@ -200,7 +204,7 @@ class NonRoot(NotesTransform):
         # `user = root` made supervisord exit as uid 10001: "Can't drop privilege as nonroot
         # user").
         inline = _script_commands(start)
-        needs = _MANAGES_USERS.search(inline) or _NEEDS_ROOT.search(inline)
+        needs = _root_command(inline)
         if needs:
             return Result(
                 out,
