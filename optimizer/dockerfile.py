@@ -199,6 +199,11 @@ class Dockerfile:
     # The file's last line has no newline: kept so, or every rewrite would show that line as
     # changed (`\ No newline at end of file`) although it is not.
     no_final_newline: bool = False
+    # A file whose lines end both ways (CRLF and LF): the contents of the lines that ended in
+    # CRLF and of those that ended in LF. On render an unchanged line keeps its own ending and
+    # a new one takes the file's usual ending (`crlf`), so the diff shows no line as changed
+    # only because another line's ending won.
+    mixed: tuple[frozenset[str], frozenset[str]] | None = None
 
     # -- reading -----------------------------------------------------------------------------
     @classmethod
@@ -208,8 +213,17 @@ class Dockerfile:
         bom = text.startswith(_BOM)
         if bom:
             text = text[len(_BOM) :]
-        crlf = "\r\n" in text
-        if crlf:
+        crlf_count = text.count("\r\n")
+        lf_count = text.count("\n") - crlf_count
+        crlf = crlf_count > lf_count
+        mixed = None
+        if crlf_count and lf_count:
+            ends = text.split("\n")[:-1]
+            mixed = (
+                frozenset(line[:-1] for line in ends if line.endswith("\r")),
+                frozenset(line for line in ends if not line.endswith("\r")),
+            )
+        if crlf_count:
             text = text.replace("\r\n", "\n")
         if "\r" in text and "\n" not in text.rstrip("\r"):
             raise DockerfileError(
@@ -248,7 +262,7 @@ class Dockerfile:
             )
             cursor = body_end + 1
         dockerfile = cls(
-            instructions, tuple(lines[cursor:]), crlf, directives, bom, no_final_newline
+            instructions, tuple(lines[cursor:]), crlf, directives, bom, no_final_newline, mixed
         )
         dockerfile._validate()
         return dockerfile
@@ -281,8 +295,23 @@ class Dockerfile:
         text = "".join(i.render() for i in self.instructions) + "".join(self.trailer)
         if self.no_final_newline and text.endswith("\n"):
             text = text[:-1]
-        text = text.replace("\n", "\r\n") if self.crlf else text
+        if self.mixed is not None:
+            text = self._mixed_endings(text, *self.mixed)
+        elif self.crlf:
+            text = text.replace("\n", "\r\n")
         return _BOM + text if self.bom else text
+
+    def _mixed_endings(
+        self, text: str, crlf_lines: frozenset[str], lf_lines: frozenset[str]
+    ) -> str:
+        lines = text.split("\n")
+        last = lines.pop()  # "" after a final newline, else the unterminated last line
+        out = []
+        for line in lines:
+            own_crlf = line in crlf_lines and line not in lf_lines
+            own_lf = line in lf_lines and line not in crlf_lines
+            out.append(line + ("\r\n" if own_crlf or (self.crlf and not own_lf) else "\n"))
+        return "".join(out) + last
 
     def copy(self, instructions: list[Instruction] | None = None) -> Dockerfile:
         return Dockerfile(
@@ -292,6 +321,7 @@ class Dockerfile:
             dict(self.directives),
             self.bom,
             self.no_final_newline,
+            self.mixed,
         )
 
     # -- structure ---------------------------------------------------------------------------

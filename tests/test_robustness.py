@@ -81,6 +81,34 @@ def test_crlf_is_kept(tmp_path: Path) -> None:
     assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
 
 
+def test_mixed_line_endings_keep_each_lines_own(tmp_path: Path) -> None:
+    """A file with CRLF and LF lines: unchanged lines keep their ending, new lines take the
+    file's usual one (here LF), so the diff shows no line changed only by its ending (every
+    line used to become CRLF when any was)."""
+    lines = CASES["crlf"].replace("\r\n", "\n").split("\n")
+    crlf_head = "\r\n".join(lines[:2]) + "\r\n"  # the first two lines end in CRLF
+    original = crlf_head + "\n".join(lines[2:])
+    root = _project(tmp_path, original)
+    text = optimize(root / "Dockerfile", root).files["Dockerfile"]
+    assert lines[1] == "WORKDIR /app" and "WORKDIR /app\r\n" in text
+    body = [line for line in text.split("\n") if line and not line.endswith("\r")]
+    assert len(body) > len(text.split("\n")) // 2  # LF stays the usual ending
+    assert optimize(root / "Dockerfile", root).files["Dockerfile"] == text
+    (root / "Dockerfile").write_bytes(text.encode())
+    assert "Dockerfile" not in optimize(root / "Dockerfile", root).files
+
+
+def test_mostly_lf_file_with_one_crlf_line_is_not_made_crlf(tmp_path: Path) -> None:
+    original = (
+        "FROM python:3.11\r\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements.txt\n"
+        'CMD ["gunicorn", "mysite.wsgi"]\n'
+    )
+    root = _project(tmp_path, original)
+    text = optimize(root / "Dockerfile", root).files["Dockerfile"]
+    assert text.count("\r\n") <= 1
+    assert "WORKDIR /app\n" in text and "WORKDIR /app\r\n" not in text
+
+
 def test_directive_stays_first(tmp_path: Path) -> None:
     root = _project(tmp_path, CASES["syntax-directive"])
     text = optimize(root / "Dockerfile", root).files["Dockerfile"]
