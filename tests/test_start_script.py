@@ -222,3 +222,73 @@ def test_a_bare_pass_through_with_a_trap_is_left_with_a_reason(tmp_path: Path) -
     files, _, skipped = _run(_project(tmp_path, script, dockerfile))
     assert "entrypoint.sh" not in files
     assert any("`trap`" in s and '`"$@"`' in s for s in skipped), skipped
+
+
+_HEAD = "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\n"
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        # Shell form: Docker runs it under /bin/sh -c (dash), which stays PID 1.
+        ("CMD ./entrypoint.sh", ("./entrypoint.sh", ["./entrypoint.sh"])),
+        ("CMD sh entrypoint.sh", ("entrypoint.sh", ["sh", "entrypoint.sh"])),
+        ('CMD ["sh", "-c", "./entrypoint.sh"]', ("./entrypoint.sh", ["./entrypoint.sh"])),
+        ('CMD ["/bin/sh", "-c", "sh start.sh"]', ("start.sh", ["sh", "start.sh"])),
+        ("ENTRYPOINT /app/entrypoint.sh", ("/app/entrypoint.sh", ["/app/entrypoint.sh"])),
+        # `exec` already makes the script PID 1: found, nothing to rewrite.
+        ("CMD exec ./entrypoint.sh", ("./entrypoint.sh", None)),
+        ('CMD ["sh", "-c", "exec ./entrypoint.sh"]', ("./entrypoint.sh", None)),
+    ],
+)
+def test_scripts_started_through_a_shell_are_found(
+    start: str, expected: tuple[str, list[str] | None]
+) -> None:
+    from optimizer.dockerfile import Dockerfile
+
+    found = start_script.shell_started(Dockerfile.parse(_HEAD + start + "\n"))
+    assert found is not None
+    assert found[1:] == expected
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "CMD $APP_HOME/entrypoint.sh",  # a variable: the exec form would not expand it
+        "CMD ./wait-for-db.sh && ./start.sh",  # two commands
+        "CMD ./start.sh > /var/log/start.log",  # a redirection
+        'CMD ["bash", "-c", "./start.sh"]',  # bash replaces itself: already PID 1
+        'CMD ["./start.sh"]',  # exec form: already PID 1
+        "CMD gunicorn mysite.wsgi",  # a program, not a script
+        # A shell-form ENTRYPOINT ignores the CMD; the exec form would pass it to the script.
+        'ENTRYPOINT ./entrypoint.sh\nCMD ["gunicorn", "mysite.wsgi"]',
+        'ENTRYPOINT ["/entrypoint.sh"]\nCMD ./start.sh',  # the CMD is the entrypoint's argument
+    ],
+)
+def test_starts_that_are_not_a_lone_script_under_a_shell_are_left(start: str) -> None:
+    from optimizer.dockerfile import Dockerfile
+
+    assert start_script.shell_started(Dockerfile.parse(_HEAD + start + "\n")) is None
+
+
+def test_shell_form_cmd_running_a_server_script_becomes_exec_form(tmp_path: Path) -> None:
+    """`CMD ./entrypoint.sh` ran the script as /bin/sh's child: its 127.0.0.1 bind went
+    unfixed ("no CMD or ENTRYPOINT starts a web server") and dash, PID 1, kept docker stop's
+    SIGTERM from gunicorn. Now the CMD runs the script as PID 1, the bind and `exec` are fixed
+    in the script."""
+    script = (
+        "#!/bin/sh\npython manage.py migrate --noinput\n"
+        "gunicorn mysite.wsgi -b 127.0.0.1:8000\n"
+    )
+    root = _project(tmp_path, script, DOCKERFILE.replace(
+        'ENTRYPOINT ["/app/entrypoint.sh"]', "CMD ./entrypoint.sh"))
+    files, notes, _ = _run(root)
+    assert 'CMD ["./entrypoint.sh"]' in files["Dockerfile"]
+    assert "exec gunicorn mysite.wsgi -b 0.0.0.0:8000\n" in files["entrypoint.sh"]
+    assert any("under `/bin/sh -c`" in n for n in notes)
+    # A script that starts no server: the CMD is left as it is.
+    (root / "entrypoint.sh").write_text("#!/bin/sh\npython manage.py migrate\n")
+    (root / "Dockerfile").write_text(DOCKERFILE.replace(
+        'ENTRYPOINT ["/app/entrypoint.sh"]', "CMD ./entrypoint.sh"))
+    files, _, _ = _run(root)
+    assert "Dockerfile" not in files

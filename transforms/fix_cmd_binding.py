@@ -207,6 +207,9 @@ def _fix_start_script(
     needed changing; None when the start command runs no script that starts a server."""
     start = start_script.start_scripts(out)
     by_compose = ""
+    as_pid1: list[str] | None = None
+    if start is None and (shelled := start_script.shell_started(out)) is not None:
+        start, as_pid1 = (shelled[0], [shelled[1]]), shelled[2]
     if start is None:
         composed = _compose_start_scripts(out, ctx)
         if composed is None:
@@ -227,6 +230,15 @@ def _fix_start_script(
     if picked is None:
         return None
     rel, text, servers = picked
+    if as_pid1 is not None:
+        old = out.instructions[index]
+        out.instructions[index] = old.with_value(json.dumps(as_pid1))
+        notes.append(
+            f"{old.keyword} `{old.args.strip()}` ran {rel} under `/bin/sh -c`, whose shell "
+            f"stays PID 1 and does not pass docker stop's SIGTERM on to {servers[-1].server} "
+            f"(docker stop waits 10 s, then kills it); now {json.dumps(as_pid1)}: the script "
+            "is PID 1"
+        )
 
     disk = ctx.context_dir / rel
     if rel not in ctx.files and disk.is_file() and b"\r" in disk.read_bytes():

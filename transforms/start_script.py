@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from optimizer.dockerfile import Dockerfile
-from optimizer.shell import words
+from optimizer.shell import has_shell_syntax, words
 
 _SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
 _SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
@@ -72,8 +72,9 @@ def start_scripts(dockerfile: Dockerfile) -> tuple[int, list[str]] | None:
     """(index of the instruction that starts the container, the scripts that run as PID 1 in
     turn: the ENTRYPOINT's, then the CMD's when the entrypoint ends with `exec "$@"`).
 
-    Only exec-form starts count: a shell-form one runs the script under `/bin/sh -c`, whose
-    shell is PID 1 whatever the script does. Whether the ENTRYPOINT script passes on to the
+    Only starts that run the script as PID 1 count: `CMD ./start.sh` (shell form) or
+    `["sh", "-c", "./start.sh"]` run it under `/bin/sh -c`, whose shell is PID 1 whatever the
+    script does; `shell_started` finds those. Whether the ENTRYPOINT script passes on to the
     CMD is for the caller to check (`passes_to_cmd`), since that needs the script's text."""
     entry, cmd = dockerfile.start_indices()
     if entry is not None:
@@ -92,6 +93,42 @@ def start_scripts(dockerfile: Dockerfile) -> tuple[int, list[str]] | None:
     argv = dockerfile.instructions[cmd].exec_form
     word = script_word(argv) if argv else None
     return None if word is None else (cmd, [word])
+
+
+def shell_started(dockerfile: Dockerfile) -> tuple[int, str, list[str] | None] | None:
+    """A start that runs a script through `/bin/sh -c`, which stays PID 1 and does not pass
+    docker stop's SIGTERM on: (index of the instruction, the script, the exec-form command that
+    runs the same script as PID 1; None when an `exec` already makes it PID 1).
+
+    `CMD ./entrypoint.sh` and `CMD sh start.sh` (shell form: Docker runs them under
+    `/bin/sh -c`) and `CMD ["sh", "-c", "./entrypoint.sh"]`: Debian's dash runs a lone command
+    as its child, not in its place (bash's `-c` does replace itself, see `script_word`). Only a
+    lone simple command without variables, globs or operators, so the exec form runs exactly
+    what the shell ran. A CMD only when there is no ENTRYPOINT (else it is the entrypoint's
+    arguments), an ENTRYPOINT only when no CMD follows it in the stage (a shell-form ENTRYPOINT
+    ignores the CMD, which the exec form would pass to the script)."""
+    entry, cmd = dockerfile.start_indices()
+    index = entry if entry is not None else cmd
+    if index is None or (entry is not None and cmd is not None and cmd > entry):
+        return None
+    ins = dockerfile.instructions[index]
+    argv = ins.exec_form
+    if argv is None:
+        text = ins.args.strip()
+    elif len(argv) == 3 and argv[0].rsplit("/", 1)[-1] in {"sh", "dash"} and argv[1] == "-c":
+        text = argv[2].strip()
+    else:
+        return None
+    if not text or text.startswith("[") or has_shell_syntax(text) or "\\" in text:
+        return None
+    inner = words(text)
+    execs = bool(inner) and inner[0] == "exec"
+    if execs:
+        inner = inner[1:]
+    word = script_word(inner)
+    if word is None or any(w.startswith("-") for w in inner[:1]):
+        return None
+    return index, word, None if execs else inner
 
 
 def passes_to_cmd(text: str) -> bool:
