@@ -1,0 +1,82 @@
+"""dj-optimize in CI, as a ruff user plugs it in: several Dockerfiles in one call with one
+report per format, --exit-zero, the file names GitHub and code scanning match, SARIF that
+GitHub's rules accept, plain output under NO_COLOR, `python -m optimizer`, and the README's
+workflow. (Round 11, ci11: each of these fell short on igor-markin/django-production-template,
+a repository with app/Dockerfile, app/Dockerfile.prod and nginx/Dockerfile.)"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from optimizer import exitcodes
+from optimizer.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+runner = CliRunner()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A checkout with two Django Dockerfiles and an nginx one; the current directory."""
+    shutil.copytree(EXAMPLES / "01-tutorial", tmp_path / "web")
+    shutil.copytree(EXAMPLES / "01-tutorial", tmp_path / "my api")
+    (tmp_path / "nginx").mkdir()
+    (tmp_path / "nginx" / "Dockerfile").write_text(
+        "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/conf.d/default.conf\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_machine_formats_name_the_file_relative_to_the_checkout(repo: Path) -> None:
+    """`$GITHUB_WORKSPACE/web/Dockerfile` and `./web/Dockerfile` are `web/Dockerfile` to GitHub,
+    which matches annotations to the pull request's files by that path."""
+    for given in (str(repo / "web" / "Dockerfile"), "./web/Dockerfile", "web/../web/Dockerfile"):
+        github = runner.invoke(app, ["--format", "github", given])
+        assert re.findall(r"file=([^,]*),", github.stdout) and set(
+            re.findall(r"file=([^,]*),", github.stdout)
+        ) == {"web/Dockerfile"}, given
+        sarif = json.loads(runner.invoke(app, ["--format", "sarif", given]).stdout)
+        uris = {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in sarif["runs"][0]["results"]
+        }
+        assert uris == {"web/Dockerfile"}, given
+
+
+# RFC 3986 URI-reference characters: unreserved, reserved and percent-escapes.
+URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
+
+
+def test_sarif_uris_are_uris(repo: Path) -> None:
+    """artifactLocation.uri is a URI reference: a space is %20 (`my api/Dockerfile` was
+    written raw, which no URI holds)."""
+    log = json.loads(runner.invoke(app, ["--format", "sarif", "my api/Dockerfile"]).stdout)
+    for result in log["runs"][0]["results"]:
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri == "my%20api/Dockerfile"
+        assert URI_CHARS.match(uri)
+
+
+def test_python_dash_m_optimizer_is_the_command(repo: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "optimizer", "--check", "--format", "github", "web/Dockerfile"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == exitcodes.CHANGES, result.stderr
+    assert result.stdout.startswith("::warning file=web/Dockerfile,")
+
+
