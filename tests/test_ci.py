@@ -68,6 +68,22 @@ def test_sarif_uris_are_uris(repo: Path) -> None:
         assert URI_CHARS.match(uri)
 
 
+def test_sarif_rules_carry_what_github_code_scanning_requires(repo: Path) -> None:
+    """The SARIF multitool's GitHub rules (`validate --rule-kind Gh`): every rule has `help`
+    and `fullDescription` (GH2012, an error: upload rejected or alerts without help), and no
+    `name` equal to its `id` (SARIF1001). Checked for the pipeline's own rule too."""
+    (repo / "nginx" / "Dockerfile").write_text("FROM scratch\nCOPY app /app\n")
+    for name in ("web/Dockerfile", "nginx/Dockerfile"):
+        log = json.loads(runner.invoke(app, ["--format", "sarif", name]).stdout)
+        rules = log["runs"][0]["tool"]["driver"]["rules"]
+        for rule in rules:
+            assert rule["help"]["text"].strip(), rule["id"]
+            assert rule["fullDescription"]["text"].strip(), rule["id"]
+            assert rule.get("name", "").lower() != rule["id"].lower(), rule["id"]
+        if name.startswith("nginx"):
+            assert [r["id"] for r in rules][-1] == "all"
+
+
 def test_python_dash_m_optimizer_is_the_command(repo: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "optimizer", "--check", "--format", "github", "web/Dockerfile"],
