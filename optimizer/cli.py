@@ -60,6 +60,21 @@ class Format(StrEnum):
     github = "github"
 
 
+def consoles() -> tuple["Console", "Console"]:
+    """(stdout, stderr) consoles for every command. Styles only on a terminal (rich's own
+    rule), and none at all under NO_COLOR (no-color.org: any non-empty value), as ruff does:
+    rich's no_color drops colours but still wrote bold, so a NO_COLOR log held escape codes.
+    emoji=False: a diff or a note holding `:cd:` or `:ok:` (PATH=/opt/bin:cd:/usr/bin) is
+    printed as written, not as an emoji; and rich's emoji table is never loaded."""
+    from rich.console import Console
+
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    return (
+        Console(highlight=False, soft_wrap=True, emoji=False, **plain),  # type: ignore[arg-type]
+        Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, **plain),  # type: ignore[arg-type]
+    )
+
+
 def escape(markup: str) -> str:
     """rich's markup escape, imported on use: --help and --version never load rich."""
     from rich.markup import escape as rich_escape
@@ -293,12 +308,7 @@ def run(
             print(f"{transform.name:24} {doc}")
         raise typer.Exit(exitcodes.OK)
 
-    from rich.console import Console
-
-    # emoji=False: a diff or a note holding `:cd:` or `:ok:` (PATH=/opt/bin:cd:/usr/bin) is
-    # printed as written, not as an emoji; and rich's emoji table is never loaded.
-    out = Console(highlight=False, soft_wrap=True, emoji=False)
-    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+    out, err = consoles()
     fmt = output_format.value
     if cleanup:
         _cleanup_leftovers(out, err, as_json or fmt == "json")

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from optimizer import exitcodes
-from optimizer.cli import app
+from optimizer.cli import app, main
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -36,6 +36,17 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def _main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["dj-optimize", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    captured = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else -1), captured.out, captured.err
 
 
 def test_machine_formats_name_the_file_relative_to_the_checkout(repo: Path) -> None:
@@ -82,6 +93,21 @@ def test_sarif_rules_carry_what_github_code_scanning_requires(repo: Path) -> Non
             assert rule.get("name", "").lower() != rule["id"].lower(), rule["id"]
         if name.startswith("nginx"):
             assert [r["id"] for r in rules][-1] == "all"
+
+
+def test_no_color_means_no_escape_codes(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a terminal (FORCE_COLOR stands in for one) the diff is highlighted; NO_COLOR turns
+    every style off, bold included, as no-color.org and ruff do."""
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    _, styled, _ = _main(monkeypatch, capsys, "web/Dockerfile")
+    assert "\x1b[" in styled
+    monkeypatch.setenv("NO_COLOR", "1")
+    _, plain, _ = _main(monkeypatch, capsys, "web/Dockerfile")
+    assert "\x1b[" not in plain and "+FROM python:3.11 AS builder" in plain
 
 
 def test_python_dash_m_optimizer_is_the_command(repo: Path) -> None:
