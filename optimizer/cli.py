@@ -227,6 +227,14 @@ def run(
         ),
     ] = Format.text,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    exit_zero: Annotated[
+        bool,
+        typer.Option(
+            "--exit-zero",
+            help="Exit 0 even when changes are proposed (like ruff's --exit-zero: report "
+            "without failing the step); bad input and verify verdicts keep their status.",
+        ),
+    ] = False,
     only: OnlyOption = None,
     skip: SkipOption = None,
     production_server: Annotated[
@@ -385,7 +393,7 @@ def run(
     else:
         _print(out, outcome, written, write, report, passed, diff_shown=report is not None)
     verify_exit(report)
-    if outcome.changed and not written:
+    if outcome.changed and not written and not exit_zero:
         raise typer.Exit(exitcodes.CHANGES)
     raise typer.Exit(exitcodes.OK)
 

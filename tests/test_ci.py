@@ -49,6 +49,17 @@ def _main(
     return (code if isinstance(code, int) else -1), captured.out, captured.err
 
 
+def test_exit_zero_reports_without_failing(repo: Path) -> None:
+    for fmt in ("text", "json", "sarif", "github"):
+        result = runner.invoke(app, ["--exit-zero", "--format", fmt, "web/Dockerfile"])
+        assert result.exit_code == exitcodes.OK, (fmt, result.output)
+        assert result.stdout
+    # Bad input keeps its status: --exit-zero is about proposed changes only, like ruff's.
+    missing = runner.invoke(app, ["--exit-zero", "missing/Dockerfile"])
+    assert missing.exit_code == exitcodes.BAD_INPUT
+    assert runner.invoke(app, ["--check", "web/Dockerfile"]).exit_code == exitcodes.CHANGES
+
+
 def test_machine_formats_name_the_file_relative_to_the_checkout(repo: Path) -> None:
     """`$GITHUB_WORKSPACE/web/Dockerfile` and `./web/Dockerfile` are `web/Dockerfile` to GitHub,
     which matches annotations to the pull request's files by that path."""
