@@ -199,9 +199,14 @@ ComposeOption = Annotated[
 
 @app.command(help=HELP)
 def run(
-    dockerfile: Annotated[Path, typer.Argument(help="The Dockerfile to optimize.")] = Path(
-        "Dockerfile"
-    ),
+    dockerfile: Annotated[
+        Path,
+        typer.Argument(
+            metavar="[DOCKERFILE]...",
+            help="The Dockerfile to optimize (default: ./Dockerfile). Several: each in turn, "
+            "with its own context and config, in one report; the worst exit status.",
+        ),
+    ] = Path("Dockerfile"),
     context: Annotated[
         Path | None,
         typer.Option(
@@ -764,6 +769,11 @@ def main() -> None:
             init_main(sys.argv[2:])
             return
         command = typer.main.get_command(app)
+        several = _several_files(command, sys.argv[1:])
+        if several is not None:
+            from optimizer.several import run_each
+
+            sys.exit(run_each(command, *several))
         command(prog_name="dj-optimize")
     except SystemExit as exc:
         # Typer turns the KeyboardInterrupt into a silent exit 130, whatever the signal; say
@@ -782,6 +792,17 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(exitcodes.INTERNAL_ERROR)
+
+
+def _several_files(command: Any, argv: list[str]) -> tuple[list[str], list[str]] | None:
+    """(options, Dockerfiles) when the command line names more than one Dockerfile (each is
+    run in turn: optimizer/several.py); None for one or none, which click runs as usual."""
+    from optimizer.several import split, value_options
+
+    options, files = split(argv, value_options(command))
+    if len(files) < 2 or {"-h", "--help", "--version"} & set(options):
+        return None
+    return options, files
 
 
 def _interrupted(signum: int) -> None:

@@ -12,12 +12,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+import typer
 from typer.testing import CliRunner
 
-from optimizer import exitcodes
+from optimizer import exitcodes, several
 from optimizer.cli import app, main
+from optimizer.precommit import main as precommit_main
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -47,6 +51,98 @@ def _main(
     captured = capsys.readouterr()
     code = exited.value.code
     return (code if isinstance(code, int) else -1), captured.out, captured.err
+
+
+FILES = ("web/Dockerfile", "my api/Dockerfile", "nginx/Dockerfile")
+
+
+def test_several_dockerfiles_in_one_call_text(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _main(monkeypatch, capsys, *FILES)
+    assert code == exitcodes.CHANGES  # the worst: two Dockerfiles have changes
+    headers = [line for line in out.splitlines() if line.startswith("==> ")]
+    assert headers == [f"==> {name} <==" for name in FILES]
+    assert out.count("+FROM python:3.11 AS builder") == 2
+    assert "nginx/Dockerfile: nothing to change" in out
+
+
+def test_several_dockerfiles_worst_status_and_write(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _main(monkeypatch, capsys, "--check", "web/Dockerfile", "missing/Dockerfile")
+    assert code == exitcodes.BAD_INPUT and "missing/Dockerfile" in err
+    code, out, _ = _main(monkeypatch, capsys, "--write", *FILES)
+    assert code == exitcodes.OK and out.count("wrote ") == 2
+    expected = (EXAMPLES / "01-tutorial" / "Dockerfile.expected").read_text()
+    assert (repo / "my api" / "Dockerfile").read_text() == expected
+    assert _main(monkeypatch, capsys, "--check", *FILES)[0] == exitcodes.OK
+
+
+def test_several_dockerfiles_json_is_one_array(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _main(
+        monkeypatch, capsys, "--format", "json", *FILES, "missing/Dockerfile"
+    )
+    assert code == exitcodes.BAD_INPUT
+    reports = json.loads(out)  # one document, not four
+    assert [r["dockerfile"] for r in reports] == [*FILES, "missing/Dockerfile"]
+    assert [r.get("changed") for r in reports] == [True, True, False, None]
+    assert "error" in reports[3]
+    # --json is the same format.
+    _, again, _ = _main(monkeypatch, capsys, "--json", *FILES)
+    assert [r["dockerfile"] for r in json.loads(again)] == list(FILES)
+
+
+def test_several_dockerfiles_sarif_is_one_valid_log(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _main(monkeypatch, capsys, "--format=sarif", *FILES)
+    assert code == exitcodes.CHANGES
+    log = json.loads(out)
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    (run,) = log["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    }
+    assert uris == {"web/Dockerfile", "my%20api/Dockerfile", "nginx/Dockerfile"}
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    assert len({rule["id"] for rule in rules}) == len(rules)
+    assert "all" in {rule["id"] for rule in rules}  # nginx: the pipeline's own note
+
+
+def test_several_dockerfiles_github_names_each_file(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _main(monkeypatch, capsys, "--format", "github", *FILES)
+    assert code == exitcodes.CHANGES
+    lines = out.splitlines()
+    assert all(line.startswith(("::warning ", "::notice ")) for line in lines)  # no headers
+    files = {re.search(r"file=([^,]*),", line).group(1) for line in lines}  # type: ignore[union-attr]
+    assert files == set(FILES)
+
+
+def test_precommit_entry_makes_the_same_single_document(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert precommit_main(["--check", "--format", "sarif", *FILES]) == exitcodes.CHANGES
+    jsonschema.Draft4Validator(SCHEMA).validate(json.loads(capsys.readouterr().out))
+
+
+def test_an_interruption_ends_the_whole_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[str] = []
+
+    def run_one(command: Any, options: Any, name: str) -> int:
+        ran.append(name)
+        return 130
+
+    monkeypatch.setattr(several, "run_one", run_one)
+    with pytest.raises(SystemExit) as exited:
+        several.run_each(typer.main.get_command(app), [], ["a/Dockerfile", "b/Dockerfile"])
+    assert exited.value.code == 130 and ran == ["a/Dockerfile"]
 
 
 def test_exit_zero_reports_without_failing(repo: Path) -> None:
