@@ -229,3 +229,55 @@ def test_python_dash_m_optimizer_is_the_command(repo: Path) -> None:
     assert result.stdout.startswith("::warning file=web/Dockerfile,")
 
 
+def _readme_block(heading: str, language: str) -> str:
+    text = (REPO / "README.md").read_text()
+    section = text.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    match = re.search(rf"```{language}\n(.*?)```", section, re.S)
+    assert match, (heading, language)
+    return match.group(1)
+
+
+def test_readme_github_actions_workflow_would_run() -> None:
+    """The README's workflow parses as a workflow, uploads the SARIF before the step that
+    fails on changes (a failed step skips the rest), and every dj-optimize command in it is
+    one the CLI accepts."""
+    import yaml
+
+    workflow = yaml.safe_load(_readme_block("### CI", "yaml"))
+    assert workflow["permissions"]["security-events"] == "write"  # upload-sarif needs it
+    # YAML 1.1 reads the `on` key as True.
+    assert workflow.get("on", workflow.get(True))
+    (job,) = workflow["jobs"].values()
+    steps = job["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    uses = [s.get("uses", "") for s in steps]
+    upload = next(
+        i for i, u in enumerate(uses) if u.startswith("github/codeql-action/upload-sarif@")
+    )
+    runs = [(i, s["run"]) for i, s in enumerate(steps) if "run" in s]
+    command = typer.main.get_command(app)
+    gating = []
+    for index, run in runs:
+        for line in run.splitlines():
+            line = line.split(" #", 1)[0].strip()
+            if not line.startswith("dj-optimize"):
+                continue
+            args = line.split(">", 1)[0].split()[1:]
+            options, files = several.split(args, several.value_options(command))
+            for name in files or ["Dockerfile"]:
+                command.make_context("dj-optimize", [*options, name])  # raises on a bad option
+            if "--exit-zero" not in options:
+                gating.append(index)
+    assert gating and min(gating) > upload, "the SARIF upload must come before the failing step"
+    sarif_file = steps[upload]["with"]["sarif_file"]
+    assert any(f"> {sarif_file}" in run for _, run in runs)
+
+
+def test_readme_pre_commit_config_parses() -> None:
+    import yaml
+
+    config = yaml.safe_load(_readme_block("### pre-commit", "yaml"))
+    hooks = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    hooks_file = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    declared = {hook["id"] for hook in hooks_file}
+    assert hooks <= declared
