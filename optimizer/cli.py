@@ -60,6 +60,21 @@ class Format(StrEnum):
     github = "github"
 
 
+def consoles() -> tuple["Console", "Console"]:
+    """(stdout, stderr) consoles for every command. Styles only on a terminal (rich's own
+    rule), and none at all under NO_COLOR (no-color.org: any non-empty value), as ruff does:
+    rich's no_color drops colours but still wrote bold, so a NO_COLOR log held escape codes.
+    emoji=False: a diff or a note holding `:cd:` or `:ok:` (PATH=/opt/bin:cd:/usr/bin) is
+    printed as written, not as an emoji; and rich's emoji table is never loaded."""
+    from rich.console import Console
+
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    return (
+        Console(highlight=False, soft_wrap=True, emoji=False, **plain),  # type: ignore[arg-type]
+        Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, **plain),  # type: ignore[arg-type]
+    )
+
+
 def escape(markup: str) -> str:
     """rich's markup escape, imported on use: --help and --version never load rich."""
     from rich.markup import escape as rich_escape
@@ -184,9 +199,14 @@ ComposeOption = Annotated[
 
 @app.command(help=HELP)
 def run(
-    dockerfile: Annotated[Path, typer.Argument(help="The Dockerfile to optimize.")] = Path(
-        "Dockerfile"
-    ),
+    dockerfile: Annotated[
+        Path,
+        typer.Argument(
+            metavar="[DOCKERFILE]...",
+            help="The Dockerfile to optimize (default: ./Dockerfile). Several: each in turn, "
+            "with its own context and config, in one report; the worst exit status.",
+        ),
+    ] = Path("Dockerfile"),
     context: Annotated[
         Path | None,
         typer.Option(
@@ -212,6 +232,14 @@ def run(
         ),
     ] = Format.text,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    exit_zero: Annotated[
+        bool,
+        typer.Option(
+            "--exit-zero",
+            help="Exit 0 even when changes are proposed (like ruff's --exit-zero: report "
+            "without failing the step); bad input and verify verdicts keep their status.",
+        ),
+    ] = False,
     only: OnlyOption = None,
     skip: SkipOption = None,
     production_server: Annotated[
@@ -293,12 +321,7 @@ def run(
             print(f"{transform.name:24} {doc}")
         raise typer.Exit(exitcodes.OK)
 
-    from rich.console import Console
-
-    # emoji=False: a diff or a note holding `:cd:` or `:ok:` (PATH=/opt/bin:cd:/usr/bin) is
-    # printed as written, not as an emoji; and rich's emoji table is never loaded.
-    out = Console(highlight=False, soft_wrap=True, emoji=False)
-    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+    out, err = consoles()
     fmt = output_format.value
     if cleanup:
         _cleanup_leftovers(out, err, as_json or fmt == "json")
@@ -375,7 +398,7 @@ def run(
     else:
         _print(out, outcome, written, write, report, passed, diff_shown=report is not None)
     verify_exit(report)
-    if outcome.changed and not written:
+    if outcome.changed and not written and not exit_zero:
         raise typer.Exit(exitcodes.CHANGES)
     raise typer.Exit(exitcodes.OK)
 
@@ -746,6 +769,11 @@ def main() -> None:
             init_main(sys.argv[2:])
             return
         command = typer.main.get_command(app)
+        several = _several_files(command, sys.argv[1:])
+        if several is not None:
+            from optimizer.several import run_each
+
+            sys.exit(run_each(command, *several))
         command(prog_name="dj-optimize")
     except SystemExit as exc:
         # Typer turns the KeyboardInterrupt into a silent exit 130, whatever the signal; say
@@ -764,6 +792,17 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(exitcodes.INTERNAL_ERROR)
+
+
+def _several_files(command: Any, argv: list[str]) -> tuple[list[str], list[str]] | None:
+    """(options, Dockerfiles) when the command line names more than one Dockerfile (each is
+    run in turn: optimizer/several.py); None for one or none, which click runs as usual."""
+    from optimizer.several import split, value_options
+
+    options, files = split(argv, value_options(command))
+    if len(files) < 2 or {"-h", "--help", "--version"} & set(options):
+        return None
+    return options, files
 
 
 def _interrupted(signum: int) -> None:

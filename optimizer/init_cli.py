@@ -43,6 +43,7 @@ from optimizer.cli import (
     ServiceOption,
     SkipOption,
     VerifyArgs,
+    consoles,
 )
 from optimizer.dockerfile import DockerfileError
 from optimizer.exitcodes import BAD_INPUT, CHANGES, OK
@@ -122,8 +123,7 @@ def init(
     from optimizer.config import ConfigError
     from optimizer.init import generate
 
-    out = Console(highlight=False, soft_wrap=True, emoji=False)
-    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+    out, err = consoles()
     try:
         config = load_config(no_config, project / dockerfile, project)
         generated = generate(

@@ -9,11 +9,13 @@ exit status. The text and JSON reports stay in cli.py.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from optimizer import __version__
 from optimizer.pipeline import Outcome
@@ -61,14 +63,39 @@ def _split_line(note: str) -> tuple[int, str]:
     return int(match.group(1)), note[match.end() :]
 
 
+def relative_path(path: Path) -> str | None:
+    """`path` relative to the current directory, as GitHub and code scanning name a file of
+    the checkout (`app/Dockerfile`, whether the user typed that, `./app/Dockerfile` or
+    `$GITHUB_WORKSPACE/app/Dockerfile`); None when it lies outside it. Both machine formats
+    name files through this, so an annotation and a SARIF result point at the same file."""
+    cwd = Path.cwd()
+    for candidate, base in (
+        (Path(os.path.abspath(path)), cwd),  # as named, links not followed
+        (path.resolve(), cwd.resolve()),
+    ):
+        try:
+            return candidate.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return None
+
+
 def _uri(outcome: Outcome) -> str:
     """The Dockerfile as a relative URI when it lies under the current directory (code
-    scanning resolves those against the checkout), else an absolute file URI."""
+    scanning resolves those against the checkout), else an absolute file URI. Percent-encoded
+    either way: a URI holds no spaces (`deploy/my app/Dockerfile`)."""
+    relative = relative_path(outcome.dockerfile_path)
+    if relative is not None:
+        return quote(relative)
+    return outcome.dockerfile_path.resolve().as_uri()
+
+
+def _github_path(outcome: Outcome) -> str:
+    """The `file=` of an annotation: relative to the checkout (the current directory), which
+    is how GitHub matches it to a file of the pull request; an absolute path only for a file
+    outside it."""
     path = outcome.dockerfile_path
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.resolve().as_uri()
+    return relative_path(path) or Path(os.path.abspath(path)).as_posix()
 
 
 def _rules() -> list[dict[str, Any]]:
@@ -80,10 +107,14 @@ def _rules() -> list[dict[str, Any]]:
         module_doc = (sys.modules[type(transform).__module__].__doc__ or short).strip()
         rules.append(
             {
+                # No `name`: SARIF wants it distinct from `id`, and the transform's name (what
+                # --skip takes) is the one a user knows; the multitool's SARIF1001.
                 "id": transform.name,
-                "name": transform.name,
                 "shortDescription": {"text": short},
                 "fullDescription": {"text": module_doc},
+                # Code scanning shows `help` on every alert of the rule (GitHub requires it:
+                # the SARIF multitool's GH2012); with no docs site yet, the module's why.
+                "help": {"text": module_doc},
                 "defaultConfiguration": {"level": "warning"},
             }
         )
@@ -100,11 +131,13 @@ def sarif(outcome: Outcome) -> dict[str, Any]:
             # A note of the pipeline itself, not of one transform ("all": the image has no
             # Python to change): SARIF wants a rule for every result, so it gets its own.
             index[finding.transform] = len(rules)
+            about = "dj-optimize as a whole, not one transform"
             rules.append(
                 {
                     "id": finding.transform,
-                    "name": finding.transform,
-                    "shortDescription": {"text": "dj-optimize as a whole, not one transform"},
+                    "shortDescription": {"text": about},
+                    "fullDescription": {"text": about},
+                    "help": {"text": about},
                     "defaultConfiguration": {"level": "note"},
                 }
             )
@@ -156,7 +189,7 @@ def github(
 ) -> list[str]:
     """`::warning file=...,line=...,title=...::message` lines for GitHub Actions; with a verify
     report, one more line with the verdict (`::error` when it failed, with the reasons)."""
-    path = str(outcome.dockerfile_path)
+    path = _github_path(outcome)
     lines = []
     for finding in findings(outcome):
         command = "warning" if finding.level == "warning" else "notice"

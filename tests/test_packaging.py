@@ -82,7 +82,17 @@ def test_wheel_and_sdist_build_and_install_into_a_fresh_venv(tmp_path: Path) -> 
     requires = {_name(r) for r in meta.get_all("Requires-Dist") if "extra ==" not in r}
     assert requires == _declared()
     assert any(n.endswith("licenses/LICENSE") for n in names)
-    assert "optimizer/cli.py" in names and "transforms/slim_base.py" in names
+    # Every module of the two packages, subpackages included (optimizer/verify was missing:
+    # --verify and --cleanup died with ModuleNotFoundError), and nothing else: no tests, no
+    # examples, no caches.
+    shipped = {n for n in names if not n.startswith("dj_optimize-")}
+    sources = {
+        p.relative_to(REPO).as_posix()
+        for package in ("optimizer", "transforms")
+        for p in (REPO / package).rglob("*")
+        if p.is_file() and (p.suffix == ".py" or p.name == "py.typed")
+    }
+    assert shipped == sources
     with tarfile.open(sdist) as archive:
         members = {m.name.split("/", 1)[1] for m in archive.getmembers() if "/" in m.name}
     assert {"LICENSE", "README.md", "pyproject.toml", "tests/test_cli.py"} <= members
@@ -105,6 +115,23 @@ def test_wheel_and_sdist_build_and_install_into_a_fresh_venv(tmp_path: Path) -> 
     version = _run(tool, "--version", cwd=tmp_path)
     assert version.returncode == 0, version.stderr
     assert version.stdout == f"dj-optimize {meta['Version']}\n"
+    # `python -m optimizer` is the same command, as `python -m ruff` is.
+    as_module = _run(env_dir / "bin" / "python", "-m", "optimizer", "--version", cwd=tmp_path)
+    assert as_module.returncode == 0, as_module.stderr
+    assert as_module.stdout == version.stdout
+    # Every installed module imports (what only --verify or --cleanup loads, too).
+    imported = _run(
+        env_dir / "bin" / "python",
+        "-c",
+        "import importlib, pkgutil, optimizer, transforms\n"
+        "for package in (optimizer, transforms):\n"
+        "    for m in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
+        "        if m.name != 'optimizer.__main__':\n"
+        "            importlib.import_module(m.name)\n"
+        "import optimizer.verify.run, optimizer.verify.runplan\n",
+        cwd=tmp_path,
+    )
+    assert imported.returncode == 0, imported.stderr[-3000:]
 
     project = tmp_path / "project"
     shutil.copytree(REPO / "examples" / "01-tutorial", project)
