@@ -408,10 +408,11 @@ class MultiStage(NotesTransform):
                 (ins.keyword == "RUN" and _has_kind(ins, "deps"))
                 or (ins.keyword in {"COPY", "ADD"} and _for_final(ins, ctx, fetch_only) is None)
             ):
-                if not uses_uv and not use_uv:
+                if not uses_uv and not use_uv and not (lean and ctx.options.buildkit):
                     # pip (twice over with PIP_PYTHON: it runs itself again in the venv's
                     # interpreter) compiled these on every install: a dependency change took
-                    # 5 s longer on docker init's template.
+                    # 5 s longer on docker init's template. A lean venv's installs under
+                    # BuildKit keep them in the cache mount instead (`_pip_bytecode_cached`).
                     builder_part.append(
                         _stdlib_bytecode(_BUILDER_BYTECODE_COMMENT, _PIP_ROOTS, optional=True)
                     )
@@ -502,6 +503,8 @@ class MultiStage(NotesTransform):
             ))
         if ctx.options.buildkit:
             builder_part = _with_cache_mounts(builder_part)
+            if lean and not use_uv:
+                builder_part = _pip_bytecode_cached(builder_part, venv)
         # After the runtime libraries, before the venv: a dependency change does not redo it.
         final_part.insert(_after_apt(final_part), _stdlib_bytecode())
         rest = [i for n, i in items if n > last]
@@ -595,6 +598,13 @@ class MultiStage(NotesTransform):
             "server import: the image has none and the app's user cannot write it, so every "
             "start compiled them (runserver: twice)"
         )
+        if any(_PIP_PYCACHE in i.value for i in builder_part):
+            notes.append(
+                "pip's installs keep pip's own bytecode in the pip cache mount "
+                "(PYTHONPYCACHEPREFIX) instead of compiling it again on every dependency change, "
+                "and compile the venv once after installing, on every core (PIP_COMPILE=0, then "
+                "compileall with a worker per core); pip does not ask PyPI for a newer pip"
+            )
         if ctx.options.buildkit and any("--mount=type=cache" in i.value for i in builder_part):
             notes.append(
                 "the builder's installs keep their download caches in BuildKit cache mounts, "
@@ -1241,7 +1251,10 @@ def _venv_setup(
         # The base image's pip installs into the venv (`--python`, pip >= 22.3, set by
         # PIP_PYTHON), so the venv needs no pip, setuptools or wheel of its own. The venv itself
         # is created by the first install's RUN (`_create_lean_venv`).
-        return [Instruction.new("ENV", f"{env} PIP_PYTHON={venv}/bin/python")]
+        # No version check: pip asked PyPI for its latest release on every cold build.
+        return [Instruction.new(
+            "ENV", f"{env} PIP_PYTHON={venv}/bin/python PIP_DISABLE_PIP_VERSION_CHECK=1"
+        )]
     return [Instruction.new("RUN", f"python -m venv {venv}"), Instruction.new("ENV", env)]
 
 
@@ -1794,6 +1807,75 @@ def _with_cache_mounts(builder: list[Instruction]) -> list[Instruction]:
         out.append(rewrite_commands(ins, [t or None for t in texts], prefix=" ".join(mounts),
                                     head=head))
     return out
+
+
+# Where pip's installs keep the bytecode of pip and of the standard library it imports: in the
+# pip cache mount, so it outlives the RUN without going into any layer.
+_PIP_PYCACHE = _CACHE_DIRS["pip"] + "/pycache"
+
+
+def _pip_bytecode_cached(builder: list[Instruction], venv: str) -> list[Instruction]:
+    """pip's installs into the lean venv write no bytecode into the venv themselves
+    (`PIP_COMPILE=0`); one `compileall` after them compiles the venv on every core, and pip's
+    own modules (the base image has no .pyc: official images delete them) are compiled into
+    the pip cache mount (`PYTHONPYCACHEPREFIX`) instead of into the layer.
+
+    Why: every install's RUN starts from the layer before it, so pip compiled its ~550 modules
+    again on every dependency change (1.2 s of CPU on the lab); a RUN of its own before the
+    install kept them in a layer but cost every cold build a container start and the compile
+    (1.3 s of example 01's cold build). In the cache mount they are compiled once per builder
+    machine, as in the original's install, and reused by later builds. pip compiled the venv
+    one file at a time; compileall -j0 uses every core (the venv's .pyc are the same files:
+    timestamp-checked, one per module). Only in RUNs with the pip cache mount: without it the
+    prefix would leave the .pyc in the builder's layer and nothing would reuse them."""
+    out: list[Instruction] = []
+    for ins in builder:
+        options = ins.value[: len(ins.value) - len(ins.args)]
+        if (
+            ins.keyword != "RUN"
+            or ins.exec_form is not None
+            or not re.search(rf"target={re.escape(_CACHE_DIRS['pip'])}/?(,|\s|$)", options)
+        ):
+            out.append(ins)
+            continue
+        segments = split_commands(ins.args)
+        texts: list[str | None] = []
+        pip = False
+        for seg in segments:
+            argv = program(seg.text)
+            if (
+                argv
+                and classify(seg.text) in {"deps", "tool"}
+                and _runs_pip(Instruction.new("RUN", seg.text))
+            ):
+                env = f"PYTHONPYCACHEPREFIX={_PIP_PYCACHE} PIP_COMPILE=0 "
+                texts.append(env + seg.text.lstrip())
+                pip = True
+            else:
+                texts.append(seg.text)
+        if not pip:
+            out.append(ins)
+            continue
+        # compile_dir's result is ignored, as pip ignores a module that does not compile (a
+        # package's Python 2 example file); `python -m compileall` would fail the build on it.
+        compile_venv = (
+            f"python -c \"import compileall; compileall.compile_dir('{venv}', quiet=2, "
+            "workers=0)\""
+        )
+        new = rewrite_commands(ins, texts, append=(compile_venv,))
+        if not any(_PIP_BYTECODE_COMMENT[0] in c for c in new.leading):
+            blank = () if any(not c.strip() for c in new.leading) else ("\n",)
+            new = dataclasses.replace(
+                new, leading=(*new.leading, *blank, *_PIP_BYTECODE_COMMENT)
+            )
+        out.append(new)
+    return out
+
+
+_PIP_BYTECODE_COMMENT = (
+    "# pip's own bytecode is kept in the cache mount, not compiled again on every dependency\n",
+    "# change; the venv's is compiled once after the install, on every core.\n",
+)
 
 
 def _removes_cache(text: str, targets: list[str]) -> bool:

@@ -4,24 +4,14 @@
         && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
         && apt-get install gcc libc-dev libpq5
     WORKDIR /app
-
-    # The image has no bytecode for pip or the standard library: compiled once here, so a
-    # dependency change does not compile what pip imports again.
-    RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode = False; \
-        [__import__(m) for m in 'argparse importlib.metadata netrc venv pip._internal.cli.main \
-        pip._internal.commands.install pip._internal.resolution.resolvelib.resolver \
-        pip._internal.network.download pip._internal.operations.install.wheel \
-        pip._internal.self_outdated_check pip._internal.build_env \
-        pip._internal.metadata.importlib pip._internal.metadata.pkg_resources \
-        pip._vendor.pkg_resources pip._vendor.distro'.split() \
-        if all(importlib.util.find_spec(m.rsplit('.', k)[0]) \
-        for k in range(m.count('.'), -1, -1))]; \
-        [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
-        if getattr(getattr(m, '__spec__', None), 'cached', None)]"
-    ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
+    ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python PIP_DISABLE_PIP_VERSION_CHECK=1
     COPY requirements.txt .
+
+# pip's own bytecode is kept in the cache mount, not compiled again on every dependency
+# change; the venv's is compiled once after the install, on every core.
     RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip --system-site-packages /opt/venv \
-        && pip install -r requirements.txt
+        && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 pip install -r requirements.txt \
+        && python -c "import compileall; compileall.compile_dir('/opt/venv', quiet=2, workers=0)"
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.

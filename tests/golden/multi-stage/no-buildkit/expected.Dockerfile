@@ -17,7 +17,7 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
     for k in range(m.count('.'), -1, -1))]; \
     [compileall.compile_file(m.__file__, quiet=1) for m in list(sys.modules.values()) \
     if getattr(getattr(m, '__spec__', None), 'cached', None)]"
-ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY requirements.txt /app/
 RUN python -m venv --without-pip --system-site-packages /opt/venv && pip install -r requirements.txt
 
