@@ -40,6 +40,7 @@ from optimizer.dockerfile import (
 from optimizer.shell import (
     TOOLS,
     Segment,
+    apt_install_words,
     classify,
     has_shell_syntax,
     pip_install_targets,
@@ -745,8 +746,7 @@ def _final_only(
             p
             for s in segments
             if "install" in (argv := program(s.text))
-            for p in argv[argv.index("install") + 1 :]
-            if not p.startswith("-")
+            for p in apt_install_words(argv[argv.index("install") + 1 :])[1]
         ]
         if packages:
             packages_of[n] = [p.split("=", 1)[0] for p in packages]
@@ -1853,8 +1853,8 @@ def _apt_installs(ins: Instruction) -> list[str]:
         if argv and argv[0] in {"apt-get", "apt"} and "install" in argv:
             found += [
                 _package_name(a)
-                for a in argv[argv.index("install") + 1 :]
-                if not a.startswith("-") and "$" not in a and "`" not in a
+                for a in apt_install_words(argv[argv.index("install") + 1 :])[1]
+                if "$" not in a and "`" not in a
             ]
     return list(dict.fromkeys(found))
 
@@ -1943,8 +1943,7 @@ def _for_final(
             argv, tail = program(seg.text[:end]), seg.text[end:].strip()
             if "install" in argv:
                 at = argv.index("install") + 1
-                pkgs = [a for a in argv[at:] if not a.startswith("-")]
-                opts = [a for a in argv[at:] if a.startswith("-")]
+                opts, pkgs = apt_install_words(argv[at:])
                 keep = [
                     p
                     for p in pkgs
@@ -1956,7 +1955,8 @@ def _for_final(
                     opts.append("--no-install-recommends")
                 if not has_yes(argv):
                     opts.insert(0, "-y")  # a build cannot answer apt's prompt
-                texts[k] = " ".join([*argv[:at], *opts, *keep, *([tail] if tail else [])])
+                words_out = [*argv[:at], *map(shlex.quote, opts), *keep, *([tail] if tail else [])]
+                texts[k] = " ".join(words_out)
                 continue
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
                 continue

@@ -1,0 +1,92 @@
+"""Round 11 (system libraries): the final stage's copy of the builder's apt lines, on the way
+real projects write them: apt options that take a value, comments in backtick substitutions
+between package names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import materialize
+
+from optimizer.pipeline import optimize
+from optimizer.shell import apt_install_words, split_commands
+from transforms.slim_base import command_word_spans
+
+
+def _final_stage(tmp_path: Path, dockerfile: str, requirements: str) -> tuple[str, list[str]]:
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "Dockerfile").write_text(dockerfile, encoding="utf-8")
+    (case / "requirements.txt").write_text(requirements, encoding="utf-8")
+    root = materialize(case, tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["multi-stage"])
+    text = outcome.files["Dockerfile"]
+    notes = [n for change in outcome.changes for n in change.notes]
+    return text[text.rindex("\nFROM ") :], notes
+
+
+# freelawproject/doctor@a66445041's docker/Dockerfile, shortened: `--option "Acquire::Retries=3"`
+# and comments in backticks between the package names of one apt-get install.
+_DOCTOR = (
+    "FROM python:3.10-slim\n"
+    "RUN apt-get update --option \"Acquire::Retries=3\" --quiet=2 && \\\n"
+    "    apt-get install -y python3-pip poppler-utils \\\n"
+    "    tesseract-ocr libtesseract-dev g++ build-essential qpdf && \\\n"
+    "    apt-get install \\\n"
+    "        --option \"Acquire::Retries=3\" \\\n"
+    "        --no-install-recommends \\\n"
+    "        --assume-yes \\\n"
+    "        --quiet=2 \\\n"
+    "        `# Audio extraction/manipulation tools` \\\n"
+    "         ffmpeg libmagic1 \\\n"
+    "        `# Image & OCR tools` \\\n"
+    "        imagemagick \\\n"
+    "        `# Other dependencies` \\\n"
+    "        libffi-dev libxml2-dev libxslt-dev\n"
+    "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    "COPY doctor /opt/app/doctor\nCOPY manage.py /opt/app/\nWORKDIR /opt/app\n"
+    'CMD ["gunicorn", "doctor.wsgi:application", "--bind", "0.0.0.0:5050"]\n'
+)
+
+
+def test_apt_option_keeps_its_value_in_the_final_stage(tmp_path: Path) -> None:
+    # The final stage's copy put every option first and every other word after them:
+    # `apt-get install --option --no-install-recommends ... Acquire::Retries=3 ...`, which apt
+    # reads as the configuration item `--no-install-recommends` and refuses: the build failed.
+    final, _ = _final_stage(tmp_path, _DOCTOR, "Django==3.2.25\ngunicorn==20.1.0\n")
+    assert "--option Acquire::Retries=3 " in final, final
+    assert "--option --" not in final, final
+    assert "Acquire::Retries=3 `#" not in final, final
+
+
+def test_backtick_comment_with_an_ampersand_does_not_hide_dev_packages(tmp_path: Path) -> None:
+    # `# Image & OCR tools`: the `&` inside the backticks ended the command's words there, so
+    # everything after it (imagemagick, libffi-dev, libxml2-dev, libxslt-dev) was copied to the
+    # final stage untouched, headers included.
+    final, _ = _final_stage(tmp_path, _DOCTOR, "Django==3.2.25\ngunicorn==20.1.0\n")
+    install = next(line for line in final.splitlines() if "ffmpeg" in line)
+    assert "imagemagick" in install, final
+    for dev in ("libffi-dev", "libxml2-dev", "libxslt-dev", "libtesseract-dev", "g++"):
+        assert dev not in final, (dev, final)
+    assert "libtesseract5" in final, final
+
+
+def test_apt_install_words_pairs_value_options() -> None:
+    assert apt_install_words(
+        ["-o", "Acquire::Retries=3", "-y", "-t", "bookworm-backports", "gdal-bin", "--option",
+         "APT::Get::Fix-Missing=true", "libgdal-dev"]
+    ) == (
+        ["-o", "Acquire::Retries=3", "-y", "-t", "bookworm-backports", "--option",
+         "APT::Get::Fix-Missing=true"],
+        ["gdal-bin", "libgdal-dev"],
+    )
+
+
+def test_backticks_quote_separators() -> None:
+    text = "apt-get install -y `# Image & OCR tools; more` imagemagick libffi-dev && echo ok"
+    assert [s.text for s in split_commands(text)] == [
+        "apt-get install -y `# Image & OCR tools; more` imagemagick libffi-dev",
+        "echo ok",
+    ]
+    spans = command_word_spans(split_commands(text)[0].text)
+    assert text[spans[-1][0] : spans[-1][1]] == "libffi-dev"
