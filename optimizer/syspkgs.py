@@ -306,14 +306,18 @@ _DEV_RUNTIME: dict[str, tuple[str, ...]] = {
         (),
     ),
 }
-# Headers only, no library of their own: Python's (the official images carry their Python),
-# the compilers' C++ standard library and runtime parts (the slim images have libstdc++6).
-_HEADERS_ONLY = re.compile(r"(lib)?python[0-9.]*-dev|lib(stdc\+\+|gcc)-[0-9]+-dev")
+# Headers only, no library of their own: Python's (the official images carry their Python;
+# python-dev-is-python3 is Debian's name for python3-dev under the old `python-dev`, without
+# the -dev suffix: Lee0701/django-ldap-user-registration), the compilers' C++ standard library
+# and runtime parts (the slim images have libstdc++6).
+_HEADERS_ONLY = re.compile(
+    r"(lib)?python[0-9.]*-dev(-is-python3)?|lib(stdc\+\+|gcc)-[0-9]+-dev"
+)
 
 
 def is_dev_package(name: str) -> bool:
     """A -dev package: headers and link files for building, nothing a running program uses."""
-    return name.endswith("-dev") or name in _DEV_RUNTIME
+    return name.endswith("-dev") or name in _DEV_RUNTIME or bool(_HEADERS_ONLY.fullmatch(name))
 
 
 def dev_runtime(

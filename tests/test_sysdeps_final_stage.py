@@ -1,6 +1,6 @@
 """Round 11 (system libraries): the final stage's copy of the builder's apt lines, on the way
 real projects write them: apt options that take a value, comments in backtick substitutions
-between package names."""
+between package names, and header packages without a `-dev` suffix."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from helpers import materialize
 
 from optimizer.pipeline import optimize
 from optimizer.shell import apt_install_words, split_commands
+from optimizer.syspkgs import dev_runtime, is_dev_package
 from transforms.slim_base import command_word_spans
 
 
@@ -90,3 +91,29 @@ def test_backticks_quote_separators() -> None:
     ]
     spans = command_word_spans(split_commands(text)[0].text)
     assert text[spans[-1][0] : spans[-1][1]] == "libffi-dev"
+
+
+def test_python_dev_is_python3_stays_in_the_builder(tmp_path: Path) -> None:
+    # Lee0701/django-ldap-user-registration@d91c748fd: `apt install -y libsasl2-dev
+    # python-dev-is-python3 libldap2-dev libssl-dev gettext`. python-dev-is-python3 is Python's
+    # headers (it depends on python3-dev) under a name without the -dev suffix: the final stage
+    # installed it, with Debian's own Python and its headers.
+    final, notes = _final_stage(
+        tmp_path,
+        "FROM python:3.11-slim\nWORKDIR /usr/src/app\n"
+        "RUN apt-get update && apt-get install -y gcc libsasl2-dev python-dev-is-python3 "
+        "libldap2-dev libssl-dev gettext\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+        "RUN django-admin compilemessages\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        "Django==4.2.7\ngunicorn==21.2.0\npython-ldap==3.4.3\ndjango-auth-ldap==4.6.0\n",
+    )
+    assert "python-dev-is-python3" not in final, final
+    assert "gettext" in final and "libldap-2.5-0" in final and "libsasl2-2" in final, final
+    assert not any("python-dev-is-python3 stays" in n for n in notes), notes
+
+
+def test_python_header_packages_are_build_only() -> None:
+    for name in ("python-dev-is-python3", "python3-dev", "python3.11-dev", "libpython3-dev"):
+        assert is_dev_package(name), name
+    assert dev_runtime(["python-dev-is-python3"], ()) == ({}, ())
