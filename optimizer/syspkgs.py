@@ -343,6 +343,43 @@ def dev_runtime(
     return runtime, tuple(unknown)
 
 
+# The unversioned link names (`libgdal.so`) that a -dev package ships in the multiarch library
+# directory, next to the soname its library package ships (`libgdal.so.32`), per release.
+# GeoDjango's GDAL_LIBRARY_PATH / GEOS_LIBRARY_PATH are often set to the link
+# (`/usr/lib/x86_64-linux-gnu/libgdal.so`): once the -dev package stays in the builder, nothing
+# in the final stage provides that name. Checked with `dpkg -c` of the bookworm packages
+# (libgdal-dev 3.6.2: libgdal.so -> libgdal.so.32; libgeos-dev: libgeos_c.so -> libgeos_c.so.1;
+# libproj-dev: libproj.so -> libproj.so.25); the other releases' sonames are their library
+# packages' numbers (libgdal36, libgdal28, libproj19).
+_DEV_LINKS: dict[str, dict[str, dict[str, str]]] = {
+    "libgdal-dev": {
+        "libgdal.so": {"bullseye": "libgdal.so.28", "bookworm": "libgdal.so.32",
+                       "trixie": "libgdal.so.36"},
+    },
+    "libgeos-dev": {
+        "libgeos_c.so": dict.fromkeys(RELEASES, "libgeos_c.so.1"),
+    },
+    "libproj-dev": {
+        "libproj.so": {"bullseye": "libproj.so.19", "bookworm": "libproj.so.25",
+                       "trixie": "libproj.so.25"},
+    },
+}
+_MULTIARCH_LIB = re.compile(r"/usr/lib/(x86_64|aarch64|arm|i386|powerpc64le|s390x)-linux-gnu[a-z]*")
+
+
+def dev_link_target(dev_packages: Iterable[str], path: str, release: str) -> str | None:
+    """The soname a path names through a link only one of these -dev packages ships
+    (`/usr/lib/x86_64-linux-gnu/libgdal.so` with libgdal-dev: `libgdal.so.32`), else None."""
+    directory, _, name = path.rpartition("/")
+    if not _MULTIARCH_LIB.fullmatch(directory):
+        return None
+    for dev in dev_packages:
+        target = _DEV_LINKS.get(dev, {}).get(name, {}).get(release)
+        if target is not None:
+            return target
+    return None
+
+
 # Bookworm name -> name in another release; a missing key means the name did not change.
 _RENAMED: dict[str, dict[str, str]] = {
     "trixie": {

@@ -117,3 +117,53 @@ def test_python_header_packages_are_build_only() -> None:
     for name in ("python-dev-is-python3", "python3-dev", "python3.11-dev", "libpython3-dev"):
         assert is_dev_package(name), name
     assert dev_runtime(["python-dev-is-python3"], ()) == ({}, ())
+
+
+# GeoDjango images set GDAL_LIBRARY_PATH / GEOS_LIBRARY_PATH to the unversioned names, which on
+# Debian only the -dev packages ship (`find_string "ENV GDAL_LIBRARY_PATH"` in the index: three
+# Dockerfiles with /usr/lib/x86_64-linux-gnu/libgdal.so and libgeos_c.so next to libgdal-dev
+# and libgeos-dev; halukhndstn/gd-server@344206df8's settings read the variable).
+_GIS = (
+    "FROM python:3.11-slim\n"
+    "RUN apt-get update && apt-get install -y gdal-bin libgdal-dev libgeos-dev \\\n"
+    "    && rm -rf /var/lib/apt/lists/*\n"
+    "ENV GDAL_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/libgdal.so\n"
+    "ENV GEOS_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/libgeos_c.so\n"
+    "WORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+    'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n'
+)
+
+
+def test_library_path_env_naming_a_dev_link_keeps_that_name(tmp_path: Path) -> None:
+    # The split's final stage had libgdal32 (libgdal.so.32) but not libgdal.so, the name the
+    # variable gives Django: "cannot open shared object file" where the original loaded it.
+    final, notes = _final_stage(
+        tmp_path, _GIS, "Django==5.1.4\ngunicorn==23.0.0\npsycopg2-binary==2.9.10\n"
+    )
+    assert "ln -sf libgdal.so.32 /usr/lib/x86_64-linux-gnu/libgdal.so" in final, final
+    assert "ln -sf libgeos_c.so.1 /usr/lib/x86_64-linux-gnu/libgeos_c.so" in final, final
+    assert final.index("libgdal32") < final.index("ln -sf"), final
+    assert "libgdal-dev" not in final, final
+    assert any("links /usr/lib/x86_64-linux-gnu/libgdal.so (ENV GDAL_LIBRARY_PATH)" in n
+               for n in notes), notes
+
+
+def test_library_path_env_links_follow_the_release(tmp_path: Path) -> None:
+    final, _ = _final_stage(
+        tmp_path, _GIS.replace("python:3.11-slim", "python:3.13-slim"),
+        "Django==5.1.4\ngunicorn==23.0.0\npsycopg2-binary==2.9.10\n",
+    )
+    assert "ln -sf libgdal.so.36 /usr/lib/x86_64-linux-gnu/libgdal.so" in final, final
+
+
+def test_library_path_env_elsewhere_or_versioned_adds_no_link(tmp_path: Path) -> None:
+    # /usr/lib/libgdal.so is no file any Debian package ships (gd-server's own default: the
+    # original cannot load it either); a versioned name is the library package's own.
+    final, _ = _final_stage(
+        tmp_path,
+        _GIS.replace("/usr/lib/x86_64-linux-gnu/libgdal.so", "/usr/lib/libgdal.so").replace(
+            "libgeos_c.so\n", "libgeos_c.so.1\n"
+        ),
+        "Django==5.1.4\ngunicorn==23.0.0\npsycopg2-binary==2.9.10\n",
+    )
+    assert "ln -sf" not in final, final

@@ -55,6 +55,7 @@ from optimizer.syspkgs import (
     TOOL_PACKAGES,
     archived_release,
     debian_release,
+    dev_link_target,
     dev_runtime,
     is_dev_package,
     system_needs,
@@ -503,6 +504,18 @@ class MultiStage(NotesTransform):
             ))
         if ctx.options.buildkit:
             builder_part = _with_cache_mounts(builder_part)
+        links = _dev_links(
+            [i for _, i in items], [pkg for _, pkg in devs], release
+        )
+        if links:
+            link = " && ".join(f"ln -sf {target} {path}" for path, (target, _, _) in links.items())
+            final_part.insert(_after_apt(final_part), Instruction.new("RUN", link))
+            for path, (target, key, dev) in links.items():
+                notes.append(
+                    f"the final stage links {path} (ENV {key}) to {target}: that name is the "
+                    f"link {dev} ships, which stays in the builder; without it GeoDjango "
+                    "cannot load the library the variable names"
+                )
         # After the runtime libraries, before the venv: a dependency change does not redo it.
         final_part.insert(_after_apt(final_part), _stdlib_bytecode())
         rest = [i for n, i in items if n > last]
@@ -1559,6 +1572,24 @@ def _indent_bytecode(instructions: list[Instruction]) -> list[Instruction]:
             raw = "".join(indent + line for line in split_lines(ins.raw))
             out[k] = dataclasses.replace(ins, raw=raw)
     return out
+
+
+def _dev_links(
+    instructions: list[Instruction], devs: list[str], release: str
+) -> dict[str, tuple[str, str, str]]:
+    """{path: (soname, ENV key, -dev package)} for each ENV value of the stage that names an
+    unversioned library link only a builder -dev package ships (GDAL_LIBRARY_PATH=
+    /usr/lib/x86_64-linux-gnu/libgdal.so): the final stage has the library, not that name."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for ins in instructions:
+        if ins.keyword != "ENV":
+            continue
+        for key, value in env_pairs(ins.value):
+            for dev in devs:
+                target = dev_link_target([dev], value, release)
+                if target is not None and value not in found:
+                    found[value] = (target, key, dev)
+    return found
 
 
 def _after_apt(instructions: list[Instruction]) -> int:
