@@ -215,6 +215,8 @@ _DEV_RUNTIME: dict[str, tuple[str, ...]] = {
     "libgeos++-dev": ("libgeos3.11.1",),
     "libproj-dev": ("libproj25",),
     "libspatialite-dev": ("libspatialite7",),
+    # Rtree before 1.0 loads libspatialindex_c with ctypes (MTES-MCT/acceslibre installs it).
+    "libspatialindex-dev": ("libspatialindex6", "libspatialindex-c6"),
     # Depends lists every crypto backend (gcrypt, gnutls, nss, openssl); python-xmlsec loads
     # the OpenSSL one, which depends on libxmlsec1.
     "libxmlsec1-dev": ("libxmlsec1-openssl",),
@@ -242,6 +244,8 @@ _DEV_RUNTIME: dict[str, tuple[str, ...]] = {
     "libqpdf-dev": ("libqpdf29",),
     "libzbar-dev": ("libzbar0",),
     "libtesseract-dev": ("libtesseract5",),
+    # tesserocr links Leptonica too (freelawproject/doctor installs it next to libtesseract-dev).
+    "libleptonica-dev": ("liblept5",),
     "libmagickwand-dev": ("libmagickwand-6.q16-6",),
     # Image libraries (the full python image has these -dev packages).
     "libjpeg-dev": ("libjpeg62-turbo",),  # depends on libjpeg62-turbo-dev
@@ -413,6 +417,9 @@ _RENAMED: dict[str, dict[str, str]] = {
         "libevent-2.1-7": "libevent-2.1-7t64",
         "libhdf5-103-1": "libhdf5-310",
         "libhdf5-hl-100": "libhdf5-hl-310",
+        "liblept5": "libleptonica6",
+        "libspatialindex6": "libspatialindex8",
+        "libspatialindex-c6": "libspatialindex-c8",
     },
     "bullseye": {
         "libgdal32": "libgdal28",

@@ -167,3 +167,20 @@ def test_library_path_env_elsewhere_or_versioned_adds_no_link(tmp_path: Path) ->
         "Django==5.1.4\ngunicorn==23.0.0\npsycopg2-binary==2.9.10\n",
     )
     assert "ln -sf" not in final, final
+
+
+def test_leptonica_and_spatialindex_dev_packages_have_their_libraries() -> None:
+    # doctor's libleptonica-dev was named in a note as unknown; acceslibre installs
+    # libspatialindex-dev (Rtree < 1.0 loads libspatialindex_c with ctypes). Names from
+    # `apt-cache depends` on debian:bookworm-slim and debian:trixie-slim.
+    libs, unknown = dev_runtime(["libleptonica-dev", "libspatialindex-dev"], ())
+    assert libs == {
+        "libleptonica-dev": ("liblept5",),
+        "libspatialindex-dev": ("libspatialindex6", "libspatialindex-c6"),
+    }
+    assert unknown == ()
+    libs, _ = dev_runtime(["libleptonica-dev", "libspatialindex-dev"], (), "trixie")
+    assert libs == {
+        "libleptonica-dev": ("libleptonica6",),
+        "libspatialindex-dev": ("libspatialindex8", "libspatialindex-c8"),
+    }
