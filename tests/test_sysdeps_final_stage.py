@@ -120,9 +120,9 @@ def test_python_header_packages_are_build_only() -> None:
 
 
 # GeoDjango images set GDAL_LIBRARY_PATH / GEOS_LIBRARY_PATH to the unversioned names, which on
-# Debian only the -dev packages ship (`find_string "ENV GDAL_LIBRARY_PATH"` in the index: three
-# Dockerfiles with /usr/lib/x86_64-linux-gnu/libgdal.so and libgeos_c.so next to libgdal-dev
-# and libgeos-dev; halukhndstn/gd-server@344206df8's settings read the variable).
+# Debian only the -dev packages ship (`find_string "ENV GDAL_LIBRARY_PATH"` in the index: four
+# of the first ten hits name /usr/lib/x86_64-linux-gnu/libgdal.so or libgeos_c.so next to
+# libgdal-dev and libgeos-dev; halukhndstn/gd-server@344206df8's settings read the variable).
 _GIS = (
     "FROM python:3.11-slim\n"
     "RUN apt-get update && apt-get install -y gdal-bin libgdal-dev libgeos-dev \\\n"
