@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage
-from optimizer.shell import classify, inner_commands, program, split_commands
+from optimizer.shell import apt_install_words, classify, inner_commands, program, split_commands
 from optimizer.syspkgs import (
     FULL_IMAGE_TOOLS,
     TOOL_PACKAGES,
@@ -440,7 +440,7 @@ def apt_packages(instructions: Iterable[Instruction]) -> set[str]:
         for seg in split_commands(ins.args):
             argv = program(seg.text)
             if argv and argv[0] in {"apt-get", "apt"} and "install" in argv:
-                found.update(a for a in argv[argv.index("install") + 1 :] if not a.startswith("-"))
+                found.update(apt_install_words(argv[argv.index("install") + 1 :])[1])
     return found
 
 
@@ -918,7 +918,9 @@ def has_yes(argv: list[str]) -> bool:
 def command_word_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each word of the simple command that opens `text`, up to the first
     unquoted `|`, `&`, `;`, `<`, `>`, `(`, `)`; a file-descriptor number before a redirection
-    (`2>`) is not a word of the command. Linear: one pass, no regex."""
+    (`2>`) is not a word of the command; a backtick substitution is quoted text (a comment
+    between package names, `` `# Image & OCR tools` ``, does not end the command there).
+    Linear: one pass, no regex."""
     spans: list[tuple[int, int]] = []
     start: int | None = None
     quote: str | None = None
@@ -928,9 +930,9 @@ def command_word_spans(text: str) -> list[tuple[int, int]]:
         if quote:
             if ch == quote:
                 quote = None
-            elif ch == "\\" and quote == '"':
+            elif ch == "\\" and quote in "\"`":
                 i += 1
-        elif ch in "'\"":
+        elif ch in "'\"`":
             quote = ch
             start = i if start is None else start
         elif ch == "\\":
