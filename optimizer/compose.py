@@ -179,6 +179,37 @@ def example_for(path: Path) -> Path | None:
             candidate = path.with_name(name)
             if name != path.name and candidate.is_file():
                 return candidate
+    return _loose_example(path)
+
+
+# What the names above miss, matched on the directory's listing without regard to case: the
+# env file's name, then (a separator or none) an optional "file" and a template word, also
+# abbreviated (`.env-SAMPLE`, `.envFileExample`, `.env.prod.exmp`; seen on grumatic,
+# xorazmiy1996 and Exillite). Anything else between the name and the word (`.env.prod.exmp`
+# for `.env`) is another file's template, not this one's.
+_LOOSE_WORDS = (
+    *(s.lstrip(".") for s in _EXAMPLE_SUFFIXES), "exmp", "expl", "examples", "samples", "templ",
+    "orig",
+)
+_LOOSE_SEPARATORS = re.compile(r"[._-]+")
+
+
+def _loose_example(path: Path) -> Path | None:
+    bare = path.name.lstrip(".").lower()
+    if not bare:
+        return None
+    try:
+        listing = sorted(c for c in path.parent.iterdir() if c.is_file())
+    except OSError:
+        return None
+    for candidate in listing:
+        name = candidate.name.lstrip(".").lower()
+        if candidate.name == path.name or not name.startswith(bare):
+            continue
+        rest = _LOOSE_SEPARATORS.sub("", name[len(bare):])
+        rest = rest.removeprefix("file")
+        if rest in _LOOSE_WORDS:
+            return candidate
     return None
 
 
