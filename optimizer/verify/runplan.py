@@ -115,6 +115,9 @@ class RunPlan:
     env: dict[str, str] = field(default_factory=dict)
     pre: list[str] | None = None
     pre_source: str = "none"
+    # The pre-step's entrypoint when it cannot be the app's: [""] (none) when that entrypoint
+    # does not run its arguments; None: the app's (the command's or the image's).
+    pre_entrypoint: list[str] | None = None
     host: str = "localhost"
     host_source: str = "default"
     probes: tuple[str, ...] = ("/",)
@@ -196,6 +199,7 @@ class RunPlan:
             "env_keys": sorted(self.env),  # names only: compose environments hold secrets
             "pre": self.pre,
             "pre_source": self.pre_source,
+            "pre_entrypoint": self.pre_entrypoint,
             "host": self.host,
             "host_source": self.host_source,
             "probes": list(self.probes),
@@ -955,6 +959,21 @@ def derive(
             else:
                 pre, pre_source = migrate_command(project), "default (server database)"
 
+    # The pre-step runs as `docker run IMAGE python manage.py migrate`: through the entrypoint,
+    # which must run its arguments. latifeu/picus-case's ENTRYPOINT ["/app/django.sh"] only
+    # starts runserver: the "migrate" container served instead, for the whole 300 s bound, on
+    # both sides (inconclusive). Such an entrypoint is left out of the pre-step.
+    pre_entrypoint: list[str] | None = None
+    if pre is not None:
+        start = entrypoint if entrypoint is not None else ep
+        ignores = _ignores_arguments(project.root, start or [], dockerfile_text)
+        if ignores is not None:
+            pre_entrypoint = [""]
+            notes.append(
+                f"the entrypoint ({ignores}) does not run its arguments: the pre-step runs "
+                "without it"
+            )
+
     host_source = "default"
     host = "localhost"
     if flags.host:
@@ -979,6 +998,7 @@ def derive(
         env=env,
         pre=pre,
         pre_source=pre_source,
+        pre_entrypoint=pre_entrypoint,
         host=host,
         host_source=host_source,
         probes=tuple(probes),
@@ -1226,6 +1246,40 @@ def _script_migrates(
         if "manage.py migrate" in text or "migrate --noinput" in text:
             return True
     return False
+
+
+# A script's or `sh -c` string's use of its arguments: "$@", $*, $1, ${1:-...}, $0 (`sh -c`).
+_USES_ARGUMENTS = re.compile(r"\$(?:[@*0-9]|\{[@*0-9#])|\$#")
+_SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
+
+
+def _ignores_arguments(
+    context: Path, entrypoint: list[str], dockerfile_text: str | None
+) -> str | None:
+    """The entrypoint, shown, when it does not run the command it is given: a start script of
+    the context (or a `sh -c` string) that never reads its arguments. None when it does, when
+    there is none, or when its script cannot be found (the command then goes through it)."""
+    words = [w for w in entrypoint if w]
+    if not words:
+        return None
+    shown = " ".join(words)
+    if Path(words[0]).name in _SHELLS and "-c" in words[1:]:
+        string = words[words.index("-c") + 1] if words.index("-c") + 1 < len(words) else ""
+        return None if _USES_ARGUMENTS.search(string) else shown
+    scripts = _command_scripts(context, words, dockerfile_text)[:5]
+    if not scripts:
+        return None
+    for script in scripts:
+        try:
+            text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+        except OSError:
+            return None
+        code = "\n".join(
+            line for line in text.splitlines() if not line.lstrip().startswith("#")
+        )
+        if _USES_ARGUMENTS.search(code):
+            return None
+    return shown
 
 
 def _service_words(project: DjangoProject) -> list[str]:
