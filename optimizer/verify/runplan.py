@@ -27,6 +27,7 @@ import os
 import posixpath
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -267,6 +268,45 @@ def family(image: str) -> str | None:
         if known in name:
             return known
     return None
+
+
+def _declared_args(dockerfile_text: str) -> dict[str, str] | None:
+    """Every ARG the Dockerfile declares, with its default ("" when none); None when it cannot
+    be read."""
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+    except Exception:
+        return None
+    declared: dict[str, str] = {}
+    for ins in parsed.instructions:
+        if ins.keyword != "ARG":
+            continue
+        try:
+            words = shlex.split(ins.value)
+        except ValueError:
+            return None
+        for word in words:
+            name, _, default = word.partition("=")
+            declared.setdefault(name, default)
+    return declared
+
+
+def _same_build_args(
+    one: Mapping[str, str], other: Mapping[str, str], dockerfile_text: str
+) -> bool:
+    """Do two compose services' build args make the same image of this Dockerfile? Compared
+    as the build sees them: an arg the Dockerfile does not declare changes nothing, and one
+    left out takes the ARG's default. EMenu124ru's workers give `MODE: "--with dev"` and the
+    app also `APP_HOME: "/server"`, the Dockerfile's own default: the same image, yet its
+    worker, beat and flower were "another image, not started"."""
+    if dict(one) == dict(other):
+        return True
+    declared = _declared_args(dockerfile_text)
+    if declared is None:
+        return False
+    return all(
+        one.get(name, default) == other.get(name, default) for name, default in declared.items()
+    )
 
 
 def image_command(dockerfile_text: str) -> tuple[list[str] | None, list[str] | None, bool]:
@@ -746,7 +786,9 @@ def derive(
                     f"({', '.join(map(str, other.raw['profiles']))}): not started"
                 )
                 continue
-            if (other.build_target, other.build_args) != (app.build_target, app.build_args):
+            if other.build_target != app.build_target or not _same_build_args(
+                other.build_args, app.build_args, dockerfile_text
+            ):
                 notes.append(
                     f"compose service {other.name!r} builds this Dockerfile with another target "
                     "or build args: another image, not started"
