@@ -270,8 +270,14 @@ def _config(
                     raise ComposeError(_first_error(done.stderr))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 rel = os.path.relpath(target, root).replace(os.sep, "/")
-                template = example_for(Path(os.path.normpath(directory / rel)))
-                if template is not None:
+                real = Path(os.path.normpath(directory / rel))
+                template = example_for(real)
+                if real.is_file():
+                    # Missing only from the copy, which holds just the compose files: the
+                    # project's own file is read (37dev/wagtail-docker's committed .env.nginx
+                    # was "not found: read as empty" because its .env was missing).
+                    shutil.copyfile(real, target)
+                elif template is not None:
                     shutil.copyfile(template, target)
                     notes.append(f"env file {rel} not found: read {template.name} in its place")
                     templates.append(os.path.relpath(template, directory).replace(os.sep, "/"))
