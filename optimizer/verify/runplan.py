@@ -1483,6 +1483,123 @@ def _under_profile(
     return again
 
 
+# A CI step that builds an image: build-push-action's `with:` block, or a `docker build` line.
+_BUILD_PUSH = re.compile(r"uses:\s*docker/build-push-action@\S+")
+_WITH_KEY = re.compile(r"^\s*(context|file|tags):\s*(.*)$")
+_DOCKER_BUILD = re.compile(r"docker\s+(?:buildx\s+)?build\b([^\n]*)")
+_EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}|\$\{?\w+\}?")
+
+
+def _ci_builds(context: Path) -> list[tuple[str, list[str], str]]:
+    """(workflow, image tags, Dockerfile path relative to the repository) for each image the
+    GitHub workflows build: build-push-action steps and `docker build -t TAG [-f FILE] DIR`."""
+    found: list[tuple[str, list[str], str]] = []
+    try:
+        workflows = sorted((context / ".github" / "workflows").glob("*.y*ml"))[:20]
+    except OSError:
+        return found
+    for path in workflows:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace")[:200_000].splitlines()
+        except OSError:
+            continue
+        for i, line in enumerate(lines):
+            if _BUILD_PUSH.search(line):
+                keys: dict[str, list[str]] = {}
+                indent = len(line) - len(line.lstrip(" -"))
+                current: str | None = None
+                for follow in lines[i + 1 : i + 40]:
+                    stripped = follow.strip()
+                    depth = len(follow) - len(follow.lstrip(" "))
+                    if stripped.startswith("- ") and depth <= indent:
+                        break  # the next step
+                    match = _WITH_KEY.match(follow)
+                    if match:
+                        current = match.group(1)
+                        value = match.group(2).strip().strip("|>").strip()
+                        keys[current] = [v.strip() for v in value.split(",") if v.strip()]
+                    elif current == "tags" and stripped and ":" not in stripped.split("/")[0]:
+                        keys["tags"].append(stripped.lstrip("- ").strip())
+                    elif stripped.endswith(":") or (":" in stripped and current != "tags"):
+                        current = None
+                build_dir = (keys.get("context") or ["."])[0].strip("'\"")
+                file = (keys.get("file") or [f"{build_dir.rstrip('/')}/Dockerfile"])[0]
+                found.append((path.name, [t.strip("'\"") for t in keys.get("tags", [])],
+                              posixpath.normpath(file.strip("'\""))))
+            else:
+                # `${{ github.sha }}` as one word for shlex.
+                match = _DOCKER_BUILD.search(re.sub(r"\$\{\{[^}]*\}\}", "${{}}", line))
+                if match is None:
+                    continue
+                try:
+                    words = shlex.split(match.group(1))
+                except ValueError:
+                    continue
+                tags = [words[k + 1] for k, w in enumerate(words[:-1]) if w in ("-t", "--tag")]
+                files = [words[k + 1] for k, w in enumerate(words[:-1]) if w in ("-f", "--file")]
+                rest = [w for k, w in enumerate(words)
+                        if not w.startswith("-") and (k == 0 or words[k - 1] not in
+                                                      ("-t", "--tag", "-f", "--file"))]
+                build_dir = rest[-1] if rest else "."
+                file = files[0] if files else f"{build_dir.rstrip('/')}/Dockerfile"
+                found.append((path.name, tags, posixpath.normpath(file)))
+    return found
+
+
+def _tag_pattern(tag: str) -> re.Pattern[str]:
+    """A CI tag as a pattern over image names (the tag after the last `:` left out):
+    `ghcr.io/${{ github.repository }}:latest` matches ghcr.io/owner/name."""
+    name = tag.rsplit(":", 1)[0] if ":" in tag.rsplit("/", 1)[-1] else tag
+    parts = _EXPRESSION.split(name)
+    return re.compile("[^:]+".join(re.escape(part) for part in parts), re.IGNORECASE)
+
+
+def _runs_ci_image(
+    loaded: ComposeProject, context: Path, dockerfile_path: Path, notes: list[str]
+) -> ComposeProject:
+    """`loaded` with its services that run, by `image:`, what a CI workflow builds from this
+    Dockerfile read as building it (duckinzzz.ru's production compose file runs
+    ghcr.io/duckinzzz/duckinzzz.ru:latest for web, migrate, celery and celery-beat, which
+    .github/workflows/deploy.yml builds from ./Dockerfile: verify stopped at "no compose file
+    builds this Dockerfile" and "no CMD")."""
+    try:
+        rel = dockerfile_path.resolve().relative_to(context.resolve()).as_posix()
+    except ValueError:
+        return loaded
+    patterns = [
+        (workflow, _tag_pattern(tag))
+        for workflow, tags, file in _ci_builds(context)
+        if file == rel
+        for tag in tags
+    ]
+    if not patterns:
+        return loaded
+    services = dict(loaded.services)
+    named: list[str] = []
+    workflow_of = ""
+    for name, service in loaded.services.items():
+        if service.dockerfile is not None or not service.image:
+            continue
+        image = service.image.rsplit(":", 1)[0] if ":" in service.image.rsplit("/", 1)[-1] \
+            else service.image
+        for workflow, pattern in patterns:
+            if pattern.fullmatch(image):
+                services[name] = dataclasses.replace(
+                    service, dockerfile=dockerfile_path, build_context=context
+                )
+                named.append(name)
+                workflow_of = workflow
+                break
+    if not named:
+        return loaded
+    notes.append(
+        f"compose service{'s' if len(named) > 1 else ''} {', '.join(repr(n) for n in named)} "
+        f"run{'' if len(named) > 1 else 's'} the image .github/workflows/{workflow_of} builds "
+        "from this Dockerfile: read as building it"
+    )
+    return dataclasses.replace(loaded, services=services)
+
+
 def plan_for(
     project: DjangoProject,
     context: Path,
@@ -1531,6 +1648,8 @@ def plan_for(
             # nothing built the Dockerfile and the compose file was dropped without a word.
             # Read it as `docker compose --profile <the app's first profile>` runs it.
             loaded = _under_profile(loaded, directory, files, env_file, dockerfile_path, notes)
+        if loaded is not None and app_service(loaded, dockerfile_path) is None:
+            loaded = _runs_ci_image(loaded, context, dockerfile_path, notes)
         if loaded is not None and app_service(loaded, dockerfile_path) is not None:
             chosen = loaded
             # The names as found: a symlinked override (test-docker's
