@@ -179,6 +179,37 @@ def example_for(path: Path) -> Path | None:
             candidate = path.with_name(name)
             if name != path.name and candidate.is_file():
                 return candidate
+    return _loose_example(path)
+
+
+# What the names above miss, matched on the directory's listing without regard to case: the
+# env file's name, then (a separator or none) an optional "file" and a template word, also
+# abbreviated (`.env-SAMPLE`, `.envFileExample`, `.env.prod.exmp`; seen on grumatic,
+# xorazmiy1996 and Exillite). Anything else between the name and the word (`.env.prod.exmp`
+# for `.env`) is another file's template, not this one's.
+_LOOSE_WORDS = (
+    *(s.lstrip(".") for s in _EXAMPLE_SUFFIXES), "exmp", "expl", "examples", "samples", "templ",
+    "orig",
+)
+_LOOSE_SEPARATORS = re.compile(r"[._-]+")
+
+
+def _loose_example(path: Path) -> Path | None:
+    bare = path.name.lstrip(".").lower()
+    if not bare:
+        return None
+    try:
+        listing = sorted(c for c in path.parent.iterdir() if c.is_file())
+    except OSError:
+        return None
+    for candidate in listing:
+        name = candidate.name.lstrip(".").lower()
+        if candidate.name == path.name or not name.startswith(bare):
+            continue
+        rest = _LOOSE_SEPARATORS.sub("", name[len(bare):])
+        rest = rest.removeprefix("file")
+        if rest in _LOOSE_WORDS:
+            return candidate
     return None
 
 
@@ -239,8 +270,14 @@ def _config(
                     raise ComposeError(_first_error(done.stderr))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 rel = os.path.relpath(target, root).replace(os.sep, "/")
-                template = example_for(Path(os.path.normpath(directory / rel)))
-                if template is not None:
+                real = Path(os.path.normpath(directory / rel))
+                template = example_for(real)
+                if real.is_file():
+                    # Missing only from the copy, which holds just the compose files: the
+                    # project's own file is read (37dev/wagtail-docker's committed .env.nginx
+                    # was "not found: read as empty" because its .env was missing).
+                    shutil.copyfile(real, target)
+                elif template is not None:
                     shutil.copyfile(template, target)
                     notes.append(f"env file {rel} not found: read {template.name} in its place")
                     templates.append(os.path.relpath(template, directory).replace(os.sep, "/"))

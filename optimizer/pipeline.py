@@ -187,14 +187,40 @@ def optimize_text(
         # Dockerfile's own directory is not what it builds, and reading it instead made a
         # .dockerignore there that no build reads, and missed the settings.
         missing = missing_copy_sources(dockerfile, context_dir)
-        if missing and context_dir.is_dir():
+        # mozilla/treeherder's docker/dev.Dockerfile: `ADD . /app` is "there" in docker/, but
+        # docker/ holds no Django project; its compose file builds it from the repository.
+        elsewhere = (
+            missing is None
+            and context_dir.is_dir()
+            and not_python_reason(dockerfile) is None
+            and not _django_here(context_dir, text)
+        )
+        if (missing or elsewhere) and context_dir.is_dir():
             found = compose_build_context(dockerfile_path)
+            why = (
+                f"`{missing}` is not beside the Dockerfile"
+                if missing
+                else "its own directory holds no Django project"
+            )
             if found is not None:
                 context_dir, where = found
                 run_notes.append(
                     f"build context: {context_dir} ({where} builds this Dockerfile there; "
-                    f"`{missing}` is not beside the Dockerfile); --context to choose another"
+                    f"{why}); --context to choose another"
                 )
+            elif missing and not_python_reason(dockerfile) is None:
+                # No compose file says (none builds it, or Compose cannot read it: the
+                # cookiecutter project whose production file names an undefined service;
+                # treeherder's docker/Dockerfile, built by CI with `-f docker/Dockerfile .`):
+                # the nearest directory above that holds every file it copies and the project.
+                above = _enclosing_context(dockerfile, dockerfile_path, text)
+                if above is not None:
+                    context_dir = above
+                    run_notes.append(
+                        f"build context: {context_dir} (the nearest directory above the "
+                        f"Dockerfile holding every file it copies and the Django project; "
+                        f"{why}); --context to choose another"
+                    )
     if not context_dir.is_dir():
         raise OptimizeError(f"{context_dir}: the build context is not a directory")
     # The context given (or found) still lacks a source: the image does not build from it, and
@@ -369,17 +395,48 @@ _COMPOSE_LEVELS_UP = 3
 def missing_copy_sources(dockerfile: Dockerfile, context_dir: Path) -> str | None:
     """The first COPY/ADD source from the context that `context_dir` does not hold (a glob
     matching nothing counts); None when every source is there or cannot be told (a variable
-    without a value, a URL, another stage or image)."""
+    without a value, a URL, another stage or image). A path reached through a symlink that
+    leaves the context is not there: Docker does not follow it out (readthedocs.org's
+    dockerfiles/requirements -> ../requirements)."""
+    root = context_dir.resolve()
     for written, env in _context_copy_sources(dockerfile):
         source = expand(written, env)
         if "$" in source or "://" in source or source.startswith("git@"):
             continue
         rel = context_source(source)
         if any(c in rel for c in "*?["):
-            if not any(context_dir.glob(rel)):
+            if not any(_inside(p, root) for p in context_dir.glob(rel)):
                 return source
-        elif not (context_dir / rel).exists():
+        elif not (context_dir / rel).exists() or not _inside(context_dir / rel, root):
             return source
+    return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def _django_here(directory: Path, text: str) -> bool:
+    try:
+        return inspect_project(directory, text).is_django
+    except OSError:
+        return False
+
+
+def _enclosing_context(dockerfile: Dockerfile, dockerfile_path: Path, text: str) -> Path | None:
+    """The nearest directory above the Dockerfile's (up to _COMPOSE_LEVELS_UP, not above the
+    repository's root) that holds every file the Dockerfile copies and a Django project."""
+    start = dockerfile_path.resolve().parent
+    if (start / ".git").exists():
+        return None
+    for directory in list(start.parents)[:_COMPOSE_LEVELS_UP]:
+        if missing_copy_sources(dockerfile, directory) is None and _django_here(directory, text):
+            return directory
+        if (directory / ".git").exists():
+            break
     return None
 
 

@@ -77,7 +77,7 @@ def _split_flat(command: str) -> list[Segment]:
         ch = command[i]
         if quote:
             buf.append(ch)
-            if ch == "\\" and quote == '"' and i + 1 < len(command):
+            if ch == "\\" and quote in "\"`" and i + 1 < len(command):
                 buf.append(command[i + 1])
                 i += 1
             elif ch == quote:
@@ -85,7 +85,9 @@ def _split_flat(command: str) -> list[Segment]:
         elif ch == "\\" and i + 1 < len(command):
             buf.append(command[i : i + 2])
             i += 1
-        elif ch in "'\"":
+        elif ch in "'\"`":
+            # A backtick substitution (`# a comment & more` between package names) is quoted
+            # text: its `&` and `;` separate nothing outside it.
             quote = ch
             buf.append(ch)
         elif ch == "(":
@@ -110,8 +112,8 @@ def _split_flat(command: str) -> list[Segment]:
     return [s for s in segments if s.text]
 
 
-_UNQUOTED_PLAIN = re.compile(r"[^\\'\"()&;]+")
-_QUOTED_PLAIN = re.compile(r"[^\\'\"]+")
+_UNQUOTED_PLAIN = re.compile(r"[^\\'\"`()&;]+")
+_QUOTED_PLAIN = re.compile(r"[^\\'\"`]+")
 
 _OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "case": "esac", "{": "}"}
 _CLOSERS = {"fi", "done", "esac", "}"}
@@ -246,6 +248,30 @@ def _strip_env_prefix(argv: list[str]) -> list[str]:
 def program(text: str) -> list[str]:
     """argv of a simple command, with assignments and `exec` removed."""
     return _strip_env_prefix(words(text))
+
+
+# apt-get options whose value is the next word (`-o Acquire::Retries=3`, `-t bookworm-backports`).
+APT_VALUE_OPTIONS = frozenset(
+    {"-o", "-c", "-t", "--option", "--config-file", "--target-release", "--default-release"}
+)
+
+
+def apt_install_words(args: list[str]) -> tuple[list[str], list[str]]:
+    """(options, package words) of the words after `apt-get install`. An option that takes a
+    value keeps it (`--option Acquire::Retries=3`): the value is no package, and separating
+    them gives apt the next option as the value (freelawproject/doctor)."""
+    options: list[str] = []
+    packages: list[str] = []
+    k = 0
+    while k < len(args):
+        arg = args[k]
+        if arg in APT_VALUE_OPTIONS:
+            options += args[k : k + 2]
+            k += 2
+            continue
+        (options if arg.startswith("-") else packages).append(arg)
+        k += 1
+    return options, packages
 
 
 def _pip_args(argv: list[str]) -> list[str] | None:

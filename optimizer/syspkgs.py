@@ -215,6 +215,8 @@ _DEV_RUNTIME: dict[str, tuple[str, ...]] = {
     "libgeos++-dev": ("libgeos3.11.1",),
     "libproj-dev": ("libproj25",),
     "libspatialite-dev": ("libspatialite7",),
+    # Rtree before 1.0 loads libspatialindex_c with ctypes (MTES-MCT/acceslibre installs it).
+    "libspatialindex-dev": ("libspatialindex6", "libspatialindex-c6"),
     # Depends lists every crypto backend (gcrypt, gnutls, nss, openssl); python-xmlsec loads
     # the OpenSSL one, which depends on libxmlsec1.
     "libxmlsec1-dev": ("libxmlsec1-openssl",),
@@ -242,6 +244,8 @@ _DEV_RUNTIME: dict[str, tuple[str, ...]] = {
     "libqpdf-dev": ("libqpdf29",),
     "libzbar-dev": ("libzbar0",),
     "libtesseract-dev": ("libtesseract5",),
+    # tesserocr links Leptonica too (freelawproject/doctor installs it next to libtesseract-dev).
+    "libleptonica-dev": ("liblept5",),
     "libmagickwand-dev": ("libmagickwand-6.q16-6",),
     # Image libraries (the full python image has these -dev packages).
     "libjpeg-dev": ("libjpeg62-turbo",),  # depends on libjpeg62-turbo-dev
@@ -306,14 +310,18 @@ _DEV_RUNTIME: dict[str, tuple[str, ...]] = {
         (),
     ),
 }
-# Headers only, no library of their own: Python's (the official images carry their Python),
-# the compilers' C++ standard library and runtime parts (the slim images have libstdc++6).
-_HEADERS_ONLY = re.compile(r"(lib)?python[0-9.]*-dev|lib(stdc\+\+|gcc)-[0-9]+-dev")
+# Headers only, no library of their own: Python's (the official images carry their Python;
+# python-dev-is-python3 is Debian's name for python3-dev under the old `python-dev`, without
+# the -dev suffix: Lee0701/django-ldap-user-registration), the compilers' C++ standard library
+# and runtime parts (the slim images have libstdc++6).
+_HEADERS_ONLY = re.compile(
+    r"(lib)?python[0-9.]*-dev(-is-python3)?|lib(stdc\+\+|gcc)-[0-9]+-dev"
+)
 
 
 def is_dev_package(name: str) -> bool:
     """A -dev package: headers and link files for building, nothing a running program uses."""
-    return name.endswith("-dev") or name in _DEV_RUNTIME
+    return name.endswith("-dev") or name in _DEV_RUNTIME or bool(_HEADERS_ONLY.fullmatch(name))
 
 
 def dev_runtime(
@@ -337,6 +345,43 @@ def dev_runtime(
         else:
             unknown.append(dev)
     return runtime, tuple(unknown)
+
+
+# The unversioned link names (`libgdal.so`) that a -dev package ships in the multiarch library
+# directory, next to the soname its library package ships (`libgdal.so.32`), per release.
+# GeoDjango's GDAL_LIBRARY_PATH / GEOS_LIBRARY_PATH are often set to the link
+# (`/usr/lib/x86_64-linux-gnu/libgdal.so`): once the -dev package stays in the builder, nothing
+# in the final stage provides that name. Checked with `dpkg -c` of the bookworm packages
+# (libgdal-dev 3.6.2: libgdal.so -> libgdal.so.32; libgeos-dev: libgeos_c.so -> libgeos_c.so.1;
+# libproj-dev: libproj.so -> libproj.so.25); the other releases' sonames are their library
+# packages' numbers (libgdal36, libgdal28, libproj19).
+_DEV_LINKS: dict[str, dict[str, dict[str, str]]] = {
+    "libgdal-dev": {
+        "libgdal.so": {"bullseye": "libgdal.so.28", "bookworm": "libgdal.so.32",
+                       "trixie": "libgdal.so.36"},
+    },
+    "libgeos-dev": {
+        "libgeos_c.so": dict.fromkeys(RELEASES, "libgeos_c.so.1"),
+    },
+    "libproj-dev": {
+        "libproj.so": {"bullseye": "libproj.so.19", "bookworm": "libproj.so.25",
+                       "trixie": "libproj.so.25"},
+    },
+}
+_MULTIARCH_LIB = re.compile(r"/usr/lib/(x86_64|aarch64|arm|i386|powerpc64le|s390x)-linux-gnu[a-z]*")
+
+
+def dev_link_target(dev_packages: Iterable[str], path: str, release: str) -> str | None:
+    """The soname a path names through a link only one of these -dev packages ships
+    (`/usr/lib/x86_64-linux-gnu/libgdal.so` with libgdal-dev: `libgdal.so.32`), else None."""
+    directory, _, name = path.rpartition("/")
+    if not _MULTIARCH_LIB.fullmatch(directory):
+        return None
+    for dev in dev_packages:
+        target = _DEV_LINKS.get(dev, {}).get(name, {}).get(release)
+        if target is not None:
+            return target
+    return None
 
 
 # Bookworm name -> name in another release; a missing key means the name did not change.
@@ -372,6 +417,9 @@ _RENAMED: dict[str, dict[str, str]] = {
         "libevent-2.1-7": "libevent-2.1-7t64",
         "libhdf5-103-1": "libhdf5-310",
         "libhdf5-hl-100": "libhdf5-hl-310",
+        "liblept5": "libleptonica6",
+        "libspatialindex6": "libspatialindex8",
+        "libspatialindex-c6": "libspatialindex-c8",
     },
     "bullseye": {
         "libgdal32": "libgdal28",

@@ -195,3 +195,27 @@ def test_an_env_file_template_is_found_by_the_names_projects_give_it(
 def test_an_env_file_is_not_its_own_template(tmp_path: Path) -> None:
     (tmp_path / ".env.local").write_text("A=1\n")
     assert compose.example_for(tmp_path / ".env") is None
+
+
+def test_a_committed_env_file_beside_a_missing_one_is_read(tmp_path: Path) -> None:
+    # 37dev/wagtail-docker commits .env.nginx and .env.example, not .env: read in a copy that
+    # held only the compose file, .env.nginx was "not found: read as empty".
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  web:\n"
+        "    build: .\n"
+        "    env_file: [.env, .envs/.django]\n"
+        "  nginx:\n"
+        "    image: nginx\n"
+        "    env_file: [.env.nginx]\n"
+    )
+    (tmp_path / ".env.example").write_text("SECRET=x\n")
+    (tmp_path / ".env.nginx").write_text("DOMAIN=example.org\n")
+    (tmp_path / ".envs").mkdir()
+    (tmp_path / ".envs" / ".django").write_text("DJANGO_DEBUG=1\n")
+    project = compose.load(tmp_path)
+    assert project is not None
+    assert project.services["web"].environment == {"SECRET": "x", "DJANGO_DEBUG": "1"}
+    assert project.services["nginx"].environment == {"DOMAIN": "example.org"}
+    assert not any("not found: read as empty" in n for n in project.notes), project.notes
+    assert project.templates == (".env.example",)

@@ -13,7 +13,7 @@ import pytest
 
 from optimizer import compose
 from optimizer.dockerfile import Dockerfile
-from optimizer.pipeline import missing_copy_sources, optimize
+from optimizer.pipeline import OptimizeError, missing_copy_sources, optimize
 
 DOCKERFILE = """\
 FROM python:3.12-slim
@@ -107,3 +107,64 @@ def test_a_dockerfile_whose_sources_are_beside_it_keeps_its_directory(tmp_path: 
     assert outcome.context_dir == tmp_path / "app"
     assert outcome.notes == []
 
+
+
+def test_a_symlink_out_of_the_context_is_not_a_source(tmp_path: Path) -> None:
+    # readthedocs.org: dockerfiles/requirements -> ../requirements. Docker does not follow a
+    # link out of the context, so dockerfiles/ cannot be the context of `COPY requirements/...`.
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "docker.txt").write_text("django\n")
+    (tmp_path / "dockerfiles").mkdir()
+    (tmp_path / "dockerfiles" / "requirements").symlink_to("../requirements")
+    (tmp_path / "dockerfiles" / "inside").mkdir()
+    (tmp_path / "dockerfiles" / "link").symlink_to("inside")
+    df = Dockerfile.parse("FROM python:3.12\nCOPY requirements/docker.txt docker.txt\n")
+    assert missing_copy_sources(df, tmp_path / "dockerfiles") == "requirements/docker.txt"
+    assert missing_copy_sources(df, tmp_path) is None
+    inside = Dockerfile.parse("FROM python:3.12\nCOPY link/ /x/\n")
+    assert missing_copy_sources(inside, tmp_path / "dockerfiles") is None
+
+
+def test_without_compose_the_enclosing_project_is_the_context(tmp_path: Path) -> None:
+    # mozilla/treeherder's docker/Dockerfile (CI builds it with `-f docker/Dockerfile .`; no
+    # compose file does) and readthedocs' dockerfiles/Dockerfile: run as `dj-optimize
+    # docker/Dockerfile`, the dry run stopped at "no Django project here".
+    _project(tmp_path)
+    (tmp_path / "docker").mkdir()
+    dockerfile = tmp_path / "docker" / "Dockerfile"
+    dockerfile.write_text(DOCKERFILE.replace("COPY . .", "COPY config/ /app/config/"))
+    outcome = optimize(dockerfile)
+    assert outcome.context_dir.resolve() == tmp_path.resolve()
+    assert outcome.dockerfile_key == "docker/Dockerfile"
+    assert ".dockerignore" in outcome.files and "USER 10001" in outcome.files["docker/Dockerfile"]
+    assert any("nearest directory above" in n and "requirements.txt" in n for n in outcome.notes)
+
+
+def test_the_enclosing_project_must_hold_every_source(tmp_path: Path) -> None:
+    # A Dockerfile whose sources are in no directory above (a tool image that builds from its
+    # own, differently laid out checkout) is not given the Django project as its context.
+    _project(tmp_path)
+    (tmp_path / "tools" / "lint").mkdir(parents=True)
+    dockerfile = tmp_path / "tools" / "lint" / "Dockerfile"
+    dockerfile.write_text("FROM python:3.12\nCOPY lint.cfg /\nCOPY requirements.txt /\n")
+    with pytest.raises(OptimizeError, match="no Django project here"):
+        optimize(dockerfile)
+
+
+@needs_compose
+def test_compose_context_for_a_dockerfile_adding_its_own_directory(tmp_path: Path) -> None:
+    # mozilla/treeherder's docker/dev.Dockerfile: `ADD . /app` holds in docker/ itself, which
+    # has no Django project; docker-compose.yml builds it with `context: .`.
+    _project(tmp_path)
+    (tmp_path / "docker").mkdir()
+    dockerfile = tmp_path / "docker" / "dev.Dockerfile"
+    dockerfile.write_text(
+        "FROM python:3.13\nADD . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
+    )
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  backend:\n    build:\n      context: .\n"
+        "      dockerfile: docker/dev.Dockerfile\n"
+    )
+    outcome = optimize(dockerfile)
+    assert outcome.context_dir.resolve() == tmp_path.resolve()
+    assert any("holds no Django project" in n for n in outcome.notes)

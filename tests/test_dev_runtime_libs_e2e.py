@@ -71,3 +71,33 @@ def test_final_stage_loads_geos_with_ctypes_after_the_split(tmp_path: Path) -> N
         assert headers.stdout.strip() == "", headers.stdout
     finally:
         _docker("rmi", "-f", tag, timeout=120)
+
+
+def test_geos_library_path_naming_the_dev_link_loads_after_the_split(tmp_path: Path) -> None:
+    # GEOS_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/libgeos_c.so is the link libgeos-dev ships;
+    # the final stage has libgeos-c1v5 (libgeos_c.so.1) only, unless the split keeps the name.
+    for rel, text in SKELETON.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
+    path = "/usr/lib/x86_64-linux-gnu/libgeos_c.so"
+    (tmp_path / "Dockerfile").write_text(
+        DOCKERFILE.replace("WORKDIR /app\n", f"ENV GEOS_LIBRARY_PATH={path}\nWORKDIR /app\n")
+    )
+    rewritten = optimize(tmp_path / "Dockerfile", tmp_path).files["Dockerfile"]
+    assert f"ln -sf libgeos_c.so.1 {path}" in rewritten, rewritten
+    (tmp_path / "Dockerfile").write_text(rewritten)
+    tag = f"dev-runtime-libs-{uuid.uuid4().hex[:8]}"
+    try:
+        built = _docker("build", "-q", "--label", _LABEL, "-t", tag, str(tmp_path), timeout=900)
+        assert built.returncode == 0, built.stderr[-3000:]
+        # What django.contrib.gis.geos.libgeos does with settings.GEOS_LIBRARY_PATH.
+        probe = (
+            "import ctypes, os; lib = ctypes.CDLL(os.environ['GEOS_LIBRARY_PATH']); "
+            "lib.GEOSversion.restype = ctypes.c_char_p; print(lib.GEOSversion().decode()[:2])"
+        )
+        ran = _docker("run", "--rm", "--label", _LABEL, tag, "python", "-c", probe, timeout=120)
+        assert ran.returncode == 0, ran.stderr[-2000:]
+        assert ran.stdout.split() == ["3."], ran.stdout
+    finally:
+        _docker("rmi", "-f", tag, timeout=120)

@@ -248,3 +248,40 @@ def test_no_default_pre_step_when_a_service_the_app_waits_for_migrates() -> None
     services["web"] = built("web", ports=(Port(8000),), depends_on=("db", "migrate"))
     compose = ComposeProject(ROOT, (ROOT / "docker-compose.yml",), services)
     assert derive(project, DOCKERFILE, Flags(), compose, ROOT / "Dockerfile").pre is not None
+
+
+EMENU = (
+    'FROM python:3.11-slim\nARG MODE="--without dev"\nARG APP_HOME=/server\n'
+    "COPY . ${APP_HOME}\nWORKDIR ${APP_HOME}\nRUN pip install poetry && poetry install ${MODE}\n"
+    'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n'
+)
+
+
+def _plan_with_args(app_args: dict[str, str], worker_args: dict[str, str]):  # type: ignore[no-untyped-def]
+    web = built("django", ports=(Port(8000),), build_args=app_args)
+    worker = built(
+        "celery_worker", command=["celery", "-A", "config", "worker"], build_args=worker_args
+    )
+    compose = ComposeProject(ROOT, (ROOT / "docker-compose.yml",), {"django": web,
+                                                                     "celery_worker": worker})
+    project = DjangoProject(root=ROOT, manage_py="manage.py")
+    return derive(project, EMENU, Flags(), compose, ROOT / "Dockerfile")
+
+
+def test_a_worker_whose_build_args_differ_only_by_a_default_is_the_same_image() -> None:
+    # EMenu124ru/backend: the app builds with MODE and APP_HOME=/server (the ARG's default),
+    # celery_worker, celery_beat and flower with MODE alone: "another image, not started".
+    plan = _plan_with_args({"MODE": "--with dev", "APP_HOME": "/server"}, {"MODE": "--with dev"})
+    assert [w.name for w in plan.workers] == ["celery_worker"]
+    # An arg the Dockerfile does not declare changes nothing either.
+    plan = _plan_with_args({"MODE": "--with dev"}, {"MODE": "--with dev", "UNUSED": "1"})
+    assert [w.name for w in plan.workers] == ["celery_worker"]
+
+
+def test_a_worker_built_with_another_value_of_a_declared_arg_is_another_image() -> None:
+    plan = _plan_with_args({"MODE": "--with dev"}, {"MODE": "--without dev"})
+    assert plan.workers == ()
+    assert any("'celery_worker' builds this Dockerfile with another target" in n
+               for n in plan.notes)
+    # Left out, a declared arg takes its default: "--without dev" is not "--with dev".
+    assert _plan_with_args({"MODE": "--with dev"}, {}).workers == ()

@@ -248,6 +248,33 @@ def _reorder_stage(
         m for m in plan.manifests
         if posixpath.normpath(posixpath.join(dest, m)) not in present
     ]
+    # mozilla/treeherder's dev image: `pip install -r requirements/dev.txt` then `pip install -r
+    # requirements/common.txt` in the next RUN. Only the first moved, so every code change still
+    # ran the second install, under a note saying code changes reuse the installed layer.
+    more: list[tuple[int, _Plan]] = []
+    if not plan.second_phase and not plan.rest:
+        for n in range(target + 1, stage.end):
+            ins = out.instructions[n]
+            if (
+                ins.keyword != "RUN"
+                or ins.exec_form is not None
+                or ins.flags
+                or _named_installs_after(out, n - 1, n + 1)
+                or not all(classify(seg.text) == "deps" for seg in split_commands(ins.args))
+            ):
+                break
+            quiet: list[str] = []
+            next_plan = _plan(
+                ins, cwd[n], dest, ctx, quiet, kept_copies, _pip_settings(out, stage, n)
+            )
+            if next_plan is None or next_plan.second_phase or next_plan.rest:
+                break
+            more.append((n, next_plan))
+    for _, extra in more:
+        needed += [
+            m for m in extra.manifests
+            if m not in needed and posixpath.normpath(posixpath.join(dest, m)) not in present
+        ]
     copies = _manifest_copies(needed, dest, cwd[target], copy_ins)
     # with_args keeps the RUN's own flags (`--mount=type=cache,...`), and its text as written
     # when the whole RUN moves unchanged.
@@ -277,12 +304,16 @@ def _reorder_stage(
         (out.instructions[n].line, " ".join(out.instructions[n].args.split())[:60])
         for n in followers
     ]
+    extra_installs = [
+        out.instructions[n].with_args(" && ".join(extra.install)) for n, extra in more
+    ]
+    more_lines = [(out.instructions[n].line, extra) for n, extra in more]
     block: list[Instruction] = [out.instructions[n] for n in moved]
-    block += [*copies, new_install, *(out.instructions[n] for n in followers)]
+    block += [*copies, new_install, *extra_installs, *(out.instructions[n] for n in followers)]
 
     after: list[Instruction] = []
     for n in range(broad + 1, stage.end):
-        if n in moved or n in followers:
+        if n in moved or n in followers or any(n == m for m, _ in more):
             continue
         if n == target:
             remaining = [s.text for s in plan.rest]
@@ -316,6 +347,11 @@ def _reorder_stage(
     if plan.second_phase:
         notes.append(
             f"`{plan.second_phase}` stays after the source copy: it installs the project itself"
+        )
+    for line, extra in more_lines:
+        notes.append(
+            f"line {line}: the next install, of {', '.join(extra.manifests)}, moves up "
+            "with it: it reads no file from the source either"
         )
     for line, text in follower_notes:
         notes.append(

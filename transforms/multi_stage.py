@@ -40,6 +40,7 @@ from optimizer.dockerfile import (
 from optimizer.shell import (
     TOOLS,
     Segment,
+    apt_install_words,
     classify,
     has_shell_syntax,
     pip_install_targets,
@@ -54,6 +55,7 @@ from optimizer.syspkgs import (
     TOOL_PACKAGES,
     archived_release,
     debian_release,
+    dev_link_target,
     dev_runtime,
     is_dev_package,
     system_needs,
@@ -505,6 +507,18 @@ class MultiStage(NotesTransform):
             builder_part = _with_cache_mounts(builder_part)
             if lean and not use_uv:
                 builder_part = _pip_bytecode_cached(builder_part, venv)
+        links = _dev_links(
+            [i for _, i in items], [pkg for _, pkg in devs], release
+        )
+        if links:
+            link = " && ".join(f"ln -sf {target} {path}" for path, (target, _, _) in links.items())
+            final_part.insert(_after_apt(final_part), Instruction.new("RUN", link))
+            for path, (target, key, dev) in links.items():
+                notes.append(
+                    f"the final stage links {path} (ENV {key}) to {target}: that name is the "
+                    f"link {dev} ships, which stays in the builder; without it GeoDjango "
+                    "cannot load the library the variable names"
+                )
         # After the runtime libraries, before the venv: a dependency change does not redo it.
         final_part.insert(_after_apt(final_part), _stdlib_bytecode())
         rest = [i for n, i in items if n > last]
@@ -755,8 +769,7 @@ def _final_only(
             p
             for s in segments
             if "install" in (argv := program(s.text))
-            for p in argv[argv.index("install") + 1 :]
-            if not p.startswith("-")
+            for p in apt_install_words(argv[argv.index("install") + 1 :])[1]
         ]
         if packages:
             packages_of[n] = [p.split("=", 1)[0] for p in packages]
@@ -1574,6 +1587,24 @@ def _indent_bytecode(instructions: list[Instruction]) -> list[Instruction]:
     return out
 
 
+def _dev_links(
+    instructions: list[Instruction], devs: list[str], release: str
+) -> dict[str, tuple[str, str, str]]:
+    """{path: (soname, ENV key, -dev package)} for each ENV value of the stage that names an
+    unversioned library link only a builder -dev package ships (GDAL_LIBRARY_PATH=
+    /usr/lib/x86_64-linux-gnu/libgdal.so): the final stage has the library, not that name."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for ins in instructions:
+        if ins.keyword != "ENV":
+            continue
+        for key, value in env_pairs(ins.value):
+            for dev in devs:
+                target = dev_link_target([dev], value, release)
+                if target is not None and value not in found:
+                    found[value] = (target, key, dev)
+    return found
+
+
 def _after_apt(instructions: list[Instruction]) -> int:
     """Just after the stage's header and the apt installs that follow it."""
     at = _after_header(instructions)
@@ -1935,8 +1966,8 @@ def _apt_installs(ins: Instruction) -> list[str]:
         if argv and argv[0] in {"apt-get", "apt"} and "install" in argv:
             found += [
                 _package_name(a)
-                for a in argv[argv.index("install") + 1 :]
-                if not a.startswith("-") and "$" not in a and "`" not in a
+                for a in apt_install_words(argv[argv.index("install") + 1 :])[1]
+                if "$" not in a and "`" not in a
             ]
     return list(dict.fromkeys(found))
 
@@ -2025,8 +2056,7 @@ def _for_final(
             argv, tail = program(seg.text[:end]), seg.text[end:].strip()
             if "install" in argv:
                 at = argv.index("install") + 1
-                pkgs = [a for a in argv[at:] if not a.startswith("-")]
-                opts = [a for a in argv[at:] if a.startswith("-")]
+                opts, pkgs = apt_install_words(argv[at:])
                 keep = [
                     p
                     for p in pkgs
@@ -2038,7 +2068,8 @@ def _for_final(
                     opts.append("--no-install-recommends")
                 if not has_yes(argv):
                     opts.insert(0, "-y")  # a build cannot answer apt's prompt
-                texts[k] = " ".join([*argv[:at], *opts, *keep, *([tail] if tail else [])])
+                words_out = [*argv[:at], *map(shlex.quote, opts), *keep, *([tail] if tail else [])]
+                texts[k] = " ".join(words_out)
                 continue
             if any(a in {"purge", "remove", "autoremove"} for a in argv):
                 continue

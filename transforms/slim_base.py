@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage
-from optimizer.shell import classify, inner_commands, program, split_commands
+from optimizer.shell import apt_install_words, classify, inner_commands, program, split_commands
 from optimizer.syspkgs import (
     FULL_IMAGE_TOOLS,
     TOOL_PACKAGES,
@@ -69,6 +69,43 @@ class SlimBase:
         match = _PYTHON.match(resolved)
         if not match:
             return Result(out, notes, skipped)
+        inlined: str | None = None
+        builders = _side_builders(out, stage)
+        if builders:
+            # The project's own builder starts FROM the same stage as the final image
+            # (comparative-process-mining: `FROM python:3.9-buster as base`, `FROM base as
+            # builder` running `pip install --target`, then `FROM base`; richie's back-builder
+            # building the project with setuptools-scm and git). On slim it loses the compilers,
+            # headers and git its installs used, which no table of packages knows in full. Only
+            # the final stage's own chain may change: when the shared stage is a bare alias of
+            # the image, its child on the final chain names the image itself.
+            child = _child_on_final_chain(out, stage)
+            if child is None or not _bare_alias(out, stage) or _side_builders(out, child):
+                names = ", ".join(f"'{b.name or b.index}'" for b in builders)
+                skipped.append(
+                    f"line {from_ins.line}: stage {names} "
+                    + ("installs" if len(builders) == 1 else "install")
+                    + f" Python packages FROM {stage.name or stage.index} too: on slim "
+                    + ("it" if len(builders) == 1 else "they")
+                    + " would lose the compilers, headers and git the full image gave "
+                    + ("its" if len(builders) == 1 else "their")
+                    + f" builds; {resolved} left alone (start the final stage's own chain FROM "
+                    "the -slim image yourself)"
+                )
+                return Result(out, notes, skipped)
+            child_from = out.instructions[child.start]
+            word = child_from.value.split()[0]
+            image = out.instructions[stage.start].value.split()[0]
+            new_value = child_from.value.replace(word, image, 1)
+            out.instructions[child.start] = keep_indent(
+                child_from, child_from.with_value(new_value)
+            )
+            inlined = (
+                ", ".join(f"'{b.name or b.index}'" for b in builders)
+                + f" builds FROM {stage.name} too"
+            )
+            stage = next(st for st in out.stages() if st.index == child.index)
+            from_ins = out.instructions[stage.start]
         heredoc = next(
             (
                 i
@@ -95,6 +132,12 @@ class SlimBase:
         notes.append(
             f"line {from_ins.line}: {resolved} -> {slim}: the full image adds compilers, headers "
             "and tools the running app never uses; same Python and Debian release"
+            + (
+                f"; only the final stage's chain: {inlined} and keeps the full image's "
+                "toolchain"
+                if inlined
+                else ""
+            )
         )
         release = match["release"] or debian_release(resolved)
         packages, reasons, before = _needed_packages(out, stage, ctx, release)
@@ -241,6 +284,61 @@ def built_on(dockerfile: Dockerfile, stage: Stage) -> list[tuple[Stage, list[Sta
     return found
 
 
+def _installs_python(dockerfile: Dockerfile, stage: Stage) -> bool:
+    """A RUN of the stage installs Python packages or builds wheels (pip, uv, poetry, pipenv,
+    pdm)."""
+    for _, ins in dockerfile.iter_stage(stage):
+        if ins.keyword != "RUN" or ins.opaque:
+            continue
+        if ins.exec_form is not None:
+            texts = [shlex.join(ins.exec_form)]
+        else:
+            segments = [seg.text for seg in split_commands(ins.args)]
+            texts = segments + [t for seg in segments for t in inner_commands(seg)]
+        for text in texts:
+            argv = program(text)
+            pip = any(w.rsplit("/", 1)[-1].startswith("pip") for w in argv[:3])
+            if classify(text) == "deps" or (pip and "wheel" in argv[1:4]):
+                return True
+    return False
+
+
+def _side_builders(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:
+    """The stages built FROM `stage` (directly or through others) that are not on the final
+    stage's chain, install Python packages and are copied from (`COPY --from=`) by a stage of
+    that chain: the project's own builders. Another target built beside the final one
+    (wagtail.org's `prod` before its last stage `dev`) is not one."""
+    chain = dockerfile.lineage(dockerfile.final_stage())
+    on_chain = {s.index for s in chain}
+    copied = {
+        ins.flags["from"].lower()
+        for st in chain
+        for _, ins in dockerfile.iter_stage(st)
+        if ins.keyword in {"COPY", "ADD"} and ins.flags.get("from")
+    }
+    return [
+        later
+        for later, _ in built_on(dockerfile, stage)
+        if later.index not in on_chain
+        and ((later.name or "").lower() in copied or str(later.index) in copied)
+        and _installs_python(dockerfile, later)
+    ]
+
+
+def _child_on_final_chain(dockerfile: Dockerfile, stage: Stage) -> Stage | None:
+    """The stage of the final stage's chain that builds directly FROM `stage`."""
+    chain = dockerfile.lineage(dockerfile.final_stage())
+    for parent, child in zip(chain[1:], chain, strict=False):
+        if parent.index == stage.index:
+            return child
+    return None
+
+
+def _bare_alias(dockerfile: Dockerfile, stage: Stage) -> bool:
+    """`FROM python:3.9-buster AS base` and nothing else: a name for the image."""
+    return stage.end - stage.start == 1
+
+
 def base_stage(dockerfile: Dockerfile, stage: Stage) -> Stage:
     """Follow `FROM <earlier stage>` back to the stage that names an image."""
     stages = dockerfile.stages()
@@ -342,7 +440,7 @@ def apt_packages(instructions: Iterable[Instruction]) -> set[str]:
         for seg in split_commands(ins.args):
             argv = program(seg.text)
             if argv and argv[0] in {"apt-get", "apt"} and "install" in argv:
-                found.update(a for a in argv[argv.index("install") + 1 :] if not a.startswith("-"))
+                found.update(apt_install_words(argv[argv.index("install") + 1 :])[1])
     return found
 
 
@@ -820,7 +918,9 @@ def has_yes(argv: list[str]) -> bool:
 def command_word_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each word of the simple command that opens `text`, up to the first
     unquoted `|`, `&`, `;`, `<`, `>`, `(`, `)`; a file-descriptor number before a redirection
-    (`2>`) is not a word of the command. Linear: one pass, no regex."""
+    (`2>`) is not a word of the command; a backtick substitution is quoted text (a comment
+    between package names, `` `# Image & OCR tools` ``, does not end the command there).
+    Linear: one pass, no regex."""
     spans: list[tuple[int, int]] = []
     start: int | None = None
     quote: str | None = None
@@ -830,9 +930,9 @@ def command_word_spans(text: str) -> list[tuple[int, int]]:
         if quote:
             if ch == quote:
                 quote = None
-            elif ch == "\\" and quote == '"':
+            elif ch == "\\" and quote in "\"`":
                 i += 1
-        elif ch in "'\"":
+        elif ch in "'\"`":
             quote = ch
             start = i if start is None else start
         elif ch == "\\":

@@ -393,41 +393,10 @@ def _verify(
         service_containers[name], statuses[name] = services.start(
             plan.services, name, run.run_id, networks[name], labels, run.containers.append
         )
-    services_started = time.monotonic()
-    services_ready: dict[str, bool] = {}
-    for name, (_, side) in sides.items():
-        if plan.services:
-            progress(f"{label[name]}: waiting for the services")
-        services.await_ready(
-            plan.services, service_containers[name], statuses[name], services_started
-        )
-        side.services = [st.to_dict() for st in statuses[name]]
-        services_ready[name] = all(st.ready for st in statuses[name])
-        for st in statuses[name]:
-            if not st.ready:
-                report.notes.append(f"{label[name]}: {services_unready(st)}")
-            if st.health_note:
-                note = f"service {st.name} ({st.image}): {st.health_note}"
-                if note not in report.notes:  # the same on both sides: said once
-                    report.notes.append(note)
-        if plan.pre is not None and services_ready[name]:
-            progress(f"{label[name]}: pre-step: {' '.join(plan.pre)}")
-            step = services.run_pre(
-                f"{run.run_id}-{name}",
-                f"{run.run_id}-{name}-pre",
-                plan.pre,
-                entrypoint=plan.entrypoint,
-                env=env,
-                network=networks[name],
-                labels=labels,
-                register=run.containers.append,
-                working_dir=plan.working_dir,
-            )
-            side.pre_step = step.to_dict()
-            if not step.ok:
-                report.notes.append(
-                    f"{label[name]}: the pre-step failed ({step.error or f'exit {step.exit_code}'})"
-                )
+    services_ready = _await_services_then_pre(
+        sides, plan, service_containers, statuses, report, label, run, env, networks, labels,
+        progress,
+    )
     # A pre-step that fails on the original makes the verdict inconclusive: `decide` says so,
     # with the step's last lines (listed here too, the reason was given twice).
     if not services_ready.get(reference, True):
@@ -830,3 +799,63 @@ def _context_reader(root: Path, workdir: str) -> Callable[[str], str | None]:
         return None
 
     return read
+
+
+def _await_services_then_pre(
+    sides: dict[str, tuple[Any, Any]],
+    plan: Any,
+    service_containers: dict[str, dict[str, Any]],
+    statuses: dict[str, list[services.ServiceStatus]],
+    report: Any,
+    label: dict[str, str],
+    run: Any,
+    env: dict[str, str],
+    networks: dict[str, str],
+    labels: dict[str, str],
+    progress: Callable[[str], None],
+) -> dict[str, bool]:
+    """Wait for each side's services, then run each side's pre-step: which sides' services
+    became ready."""
+    services_started = time.monotonic()
+    services_ready: dict[str, bool] = {}
+    for name, (_, side) in sides.items():
+        if plan.services:
+            progress(f"{label[name]}: waiting for the services")
+        services.await_ready(
+            plan.services, service_containers[name], statuses[name], services_started
+        )
+        side.services = [st.to_dict() for st in statuses[name]]
+        services_ready[name] = all(st.ready for st in statuses[name])
+        for st in statuses[name]:
+            if not st.ready:
+                report.notes.append(f"{label[name]}: {services_unready(st)}")
+            if st.health_note:
+                note = f"service {st.name} ({st.image}): {st.health_note}"
+                if note not in report.notes:  # the same on both sides: said once
+                    report.notes.append(note)
+    # Both sides' services first, then the pre-steps: the services of both started together
+    # and share one bound, which a pre-step between the waits used up (latifeu/picus-case's
+    # original ran its pre-step for 300 s; the rewrite's Postgres, up all along, was then
+    # reported "not ready after 90 s" and its pre-step skipped).
+    for name, (_, side) in sides.items():
+        if plan.pre is not None and services_ready[name]:
+            progress(f"{label[name]}: pre-step: {' '.join(plan.pre)}")
+            step = services.run_pre(
+                f"{run.run_id}-{name}",
+                f"{run.run_id}-{name}-pre",
+                plan.pre,
+                entrypoint=(
+                    plan.pre_entrypoint if plan.pre_entrypoint is not None else plan.entrypoint
+                ),
+                env=env,
+                network=networks[name],
+                labels=labels,
+                register=run.containers.append,
+                working_dir=plan.working_dir,
+            )
+            side.pre_step = step.to_dict()
+            if not step.ok:
+                report.notes.append(
+                    f"{label[name]}: the pre-step failed ({step.error or f'exit {step.exit_code}'})"
+                )
+    return services_ready

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from optimizer.compose import example_for
@@ -449,12 +450,32 @@ def build_cause(side: SideReport) -> list[str]:
     return lines
 
 
+# A server's own line saying it listens: gunicorn, uvicorn, runserver, daphne, waitress,
+# granian, hypercorn.
+_LISTENING = re.compile(
+    r"Listening at: http|Uvicorn running on http|Starting development server at http"
+    r"|Starting ASGI/Daphne|Listening on TCP address|Serving on http|Running on http"
+)
+
+
 def container_cause(side: SideReport) -> list[str]:
     lines: list[str] = []
     if side.start_error:
         lines.append(side.start_error)
     if side.exit_code is not None and not side.serves:
         lines.append(f"the container exited with status {side.exit_code}")
+    listening = next(
+        (line.strip() for line in side.container_log_tail if _LISTENING.search(line)), None
+    )
+    if listening is not None and not side.serves:
+        # duckinzzz.ru's gunicorn logged "Listening at: http://0.0.0.0:8000" and ran 66 s on a
+        # busy machine without answering a probe; the same tree answered at once in the next
+        # run. "does not answer" alone reads as a broken image.
+        lines.append(
+            f"its log says the server was listening (`{listening[:100]}`) but it answered no "
+            "probe before the wait ended: it started late or hangs; on a busy machine, run "
+            "verify again"
+        )
     if side.container_log_tail:
         lines.append("its last log lines:")
         lines += side.container_log_tail[-CAUSE_LINES:]

@@ -22,6 +22,11 @@ from optimizer.verify.report import ProbeResult, Serving
 
 PROBE_TIMEOUT = 5.0
 MAX_BODY = 1 << 20
+# What a browser asks for: HTML first (Django's debug pages, REST framework's browsable API),
+# then anything. `Accept: text/html` alone made every view of a JSON-only REST framework API
+# answer 406 Not Acceptable on both sides, "proves little" (lacrei-saude-api's /api/health/,
+# which its compose healthcheck's curl, `Accept: */*`, got 200 from).
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 _CSRF_INPUT = re.compile(
     r"""(name=["']csrfmiddlewaretoken["'][^>]*?value=["'])[^"']*|"""
@@ -178,7 +183,7 @@ def probe_host(
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PROBE_TIMEOUT)
     try:
         connection.request(
-            "GET", path, headers={"Host": host_header, "Accept": "text/html", "Connection": "close"}
+            "GET", path, headers={"Host": host_header, "Accept": ACCEPT, "Connection": "close"}
         )
         response = connection.getresponse()
         raw = response.read(MAX_BODY)
@@ -227,14 +232,14 @@ import base64, http.client, json, sys
 port, path, host = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 try:
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    c.request("GET", path, headers={"Host": host, "Accept": "text/html", "Connection": "close"})
+    c.request("GET", path, headers={"Host": host, "Accept": ACCEPT, "Connection": "close"})
     r = c.getresponse()
     b = r.read(MAX_BODY)
     print(json.dumps({"status": r.status, "location": r.getheader("Location"),
                       "body": base64.b64encode(b).decode()}))
 except Exception as e:
     print(json.dumps({"error": type(e).__name__ + ": " + str(e)}))
-""".replace("MAX_BODY", str(MAX_BODY))
+""".replace("MAX_BODY", str(MAX_BODY)).replace("ACCEPT", repr(ACCEPT))
 
 
 def probe_inside(

@@ -27,6 +27,7 @@ import os
 import posixpath
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,9 @@ class RunPlan:
     env: dict[str, str] = field(default_factory=dict)
     pre: list[str] | None = None
     pre_source: str = "none"
+    # The pre-step's entrypoint when it cannot be the app's: [""] (none) when that entrypoint
+    # does not run its arguments; None: the app's (the command's or the image's).
+    pre_entrypoint: list[str] | None = None
     host: str = "localhost"
     host_source: str = "default"
     probes: tuple[str, ...] = ("/",)
@@ -196,6 +200,7 @@ class RunPlan:
             "env_keys": sorted(self.env),  # names only: compose environments hold secrets
             "pre": self.pre,
             "pre_source": self.pre_source,
+            "pre_entrypoint": self.pre_entrypoint,
             "host": self.host,
             "host_source": self.host_source,
             "probes": list(self.probes),
@@ -263,6 +268,45 @@ def family(image: str) -> str | None:
         if known in name:
             return known
     return None
+
+
+def _declared_args(dockerfile_text: str) -> dict[str, str] | None:
+    """Every ARG the Dockerfile declares, with its default ("" when none); None when it cannot
+    be read."""
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+    except Exception:
+        return None
+    declared: dict[str, str] = {}
+    for ins in parsed.instructions:
+        if ins.keyword != "ARG":
+            continue
+        try:
+            words = shlex.split(ins.value)
+        except ValueError:
+            return None
+        for word in words:
+            name, _, default = word.partition("=")
+            declared.setdefault(name, default)
+    return declared
+
+
+def _same_build_args(
+    one: Mapping[str, str], other: Mapping[str, str], dockerfile_text: str
+) -> bool:
+    """Do two compose services' build args make the same image of this Dockerfile? Compared
+    as the build sees them: an arg the Dockerfile does not declare changes nothing, and one
+    left out takes the ARG's default. EMenu124ru's workers give `MODE: "--with dev"` and the
+    app also `APP_HOME: "/server"`, the Dockerfile's own default: the same image, yet its
+    worker, beat and flower were "another image, not started"."""
+    if dict(one) == dict(other):
+        return True
+    declared = _declared_args(dockerfile_text)
+    if declared is None:
+        return False
+    return all(
+        one.get(name, default) == other.get(name, default) for name, default in declared.items()
+    )
 
 
 def image_command(dockerfile_text: str) -> tuple[list[str] | None, list[str] | None, bool]:
@@ -742,7 +786,9 @@ def derive(
                     f"({', '.join(map(str, other.raw['profiles']))}): not started"
                 )
                 continue
-            if (other.build_target, other.build_args) != (app.build_target, app.build_args):
+            if other.build_target != app.build_target or not _same_build_args(
+                other.build_args, app.build_args, dockerfile_text
+            ):
                 notes.append(
                     f"compose service {other.name!r} builds this Dockerfile with another target "
                     "or build args: another image, not started"
@@ -955,6 +1001,21 @@ def derive(
             else:
                 pre, pre_source = migrate_command(project), "default (server database)"
 
+    # The pre-step runs as `docker run IMAGE python manage.py migrate`: through the entrypoint,
+    # which must run its arguments. latifeu/picus-case's ENTRYPOINT ["/app/django.sh"] only
+    # starts runserver: the "migrate" container served instead, for the whole 300 s bound, on
+    # both sides (inconclusive). Such an entrypoint is left out of the pre-step.
+    pre_entrypoint: list[str] | None = None
+    if pre is not None:
+        start = entrypoint if entrypoint is not None else ep
+        ignores = _ignores_arguments(project.root, start or [], dockerfile_text)
+        if ignores is not None:
+            pre_entrypoint = [""]
+            notes.append(
+                f"the entrypoint ({ignores}) does not run its arguments: the pre-step runs "
+                "without it"
+            )
+
     host_source = "default"
     host = "localhost"
     if flags.host:
@@ -979,6 +1040,7 @@ def derive(
         env=env,
         pre=pre,
         pre_source=pre_source,
+        pre_entrypoint=pre_entrypoint,
         host=host,
         host_source=host_source,
         probes=tuple(probes),
@@ -1228,6 +1290,40 @@ def _script_migrates(
     return False
 
 
+# A script's or `sh -c` string's use of its arguments: "$@", $*, $1, ${1:-...}, $0 (`sh -c`).
+_USES_ARGUMENTS = re.compile(r"\$(?:[@*0-9]|\{[@*0-9#])|\$#")
+_SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
+
+
+def _ignores_arguments(
+    context: Path, entrypoint: list[str], dockerfile_text: str | None
+) -> str | None:
+    """The entrypoint, shown, when it does not run the command it is given: a start script of
+    the context (or a `sh -c` string) that never reads its arguments. None when it does, when
+    there is none, or when its script cannot be found (the command then goes through it)."""
+    words = [w for w in entrypoint if w]
+    if not words:
+        return None
+    shown = " ".join(words)
+    if Path(words[0]).name in _SHELLS and "-c" in words[1:]:
+        string = words[words.index("-c") + 1] if words.index("-c") + 1 < len(words) else ""
+        return None if _USES_ARGUMENTS.search(string) else shown
+    scripts = _command_scripts(context, words, dockerfile_text)[:5]
+    if not scripts:
+        return None
+    for script in scripts:
+        try:
+            text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+        except OSError:
+            return None
+        code = "\n".join(
+            line for line in text.splitlines() if not line.lstrip().startswith("#")
+        )
+        if _USES_ARGUMENTS.search(code):
+            return None
+    return shown
+
+
 def _service_words(project: DjangoProject) -> list[str]:
     words = [e for e in project.database_engines if e in SERVER_DATABASES]
     if project.uses_redis:
@@ -1387,6 +1483,123 @@ def _under_profile(
     return again
 
 
+# A CI step that builds an image: build-push-action's `with:` block, or a `docker build` line.
+_BUILD_PUSH = re.compile(r"uses:\s*docker/build-push-action@\S+")
+_WITH_KEY = re.compile(r"^\s*(context|file|tags):\s*(.*)$")
+_DOCKER_BUILD = re.compile(r"docker\s+(?:buildx\s+)?build\b([^\n]*)")
+_EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}|\$\{?\w+\}?")
+
+
+def _ci_builds(context: Path) -> list[tuple[str, list[str], str]]:
+    """(workflow, image tags, Dockerfile path relative to the repository) for each image the
+    GitHub workflows build: build-push-action steps and `docker build -t TAG [-f FILE] DIR`."""
+    found: list[tuple[str, list[str], str]] = []
+    try:
+        workflows = sorted((context / ".github" / "workflows").glob("*.y*ml"))[:20]
+    except OSError:
+        return found
+    for path in workflows:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace")[:200_000].splitlines()
+        except OSError:
+            continue
+        for i, line in enumerate(lines):
+            if _BUILD_PUSH.search(line):
+                keys: dict[str, list[str]] = {}
+                indent = len(line) - len(line.lstrip(" -"))
+                current: str | None = None
+                for follow in lines[i + 1 : i + 40]:
+                    stripped = follow.strip()
+                    depth = len(follow) - len(follow.lstrip(" "))
+                    if stripped.startswith("- ") and depth <= indent:
+                        break  # the next step
+                    match = _WITH_KEY.match(follow)
+                    if match:
+                        current = match.group(1)
+                        value = match.group(2).strip().strip("|>").strip()
+                        keys[current] = [v.strip() for v in value.split(",") if v.strip()]
+                    elif current == "tags" and stripped and ":" not in stripped.split("/")[0]:
+                        keys["tags"].append(stripped.lstrip("- ").strip())
+                    elif stripped.endswith(":") or (":" in stripped and current != "tags"):
+                        current = None
+                build_dir = (keys.get("context") or ["."])[0].strip("'\"")
+                file = (keys.get("file") or [f"{build_dir.rstrip('/')}/Dockerfile"])[0]
+                found.append((path.name, [t.strip("'\"") for t in keys.get("tags", [])],
+                              posixpath.normpath(file.strip("'\""))))
+            else:
+                # `${{ github.sha }}` as one word for shlex.
+                match = _DOCKER_BUILD.search(re.sub(r"\$\{\{[^}]*\}\}", "${{}}", line))
+                if match is None:
+                    continue
+                try:
+                    words = shlex.split(match.group(1))
+                except ValueError:
+                    continue
+                tags = [words[k + 1] for k, w in enumerate(words[:-1]) if w in ("-t", "--tag")]
+                files = [words[k + 1] for k, w in enumerate(words[:-1]) if w in ("-f", "--file")]
+                rest = [w for k, w in enumerate(words)
+                        if not w.startswith("-") and (k == 0 or words[k - 1] not in
+                                                      ("-t", "--tag", "-f", "--file"))]
+                build_dir = rest[-1] if rest else "."
+                file = files[0] if files else f"{build_dir.rstrip('/')}/Dockerfile"
+                found.append((path.name, tags, posixpath.normpath(file)))
+    return found
+
+
+def _tag_pattern(tag: str) -> re.Pattern[str]:
+    """A CI tag as a pattern over image names (the tag after the last `:` left out):
+    `ghcr.io/${{ github.repository }}:latest` matches ghcr.io/owner/name."""
+    name = tag.rsplit(":", 1)[0] if ":" in tag.rsplit("/", 1)[-1] else tag
+    parts = _EXPRESSION.split(name)
+    return re.compile("[^:]+".join(re.escape(part) for part in parts), re.IGNORECASE)
+
+
+def _runs_ci_image(
+    loaded: ComposeProject, context: Path, dockerfile_path: Path, notes: list[str]
+) -> ComposeProject:
+    """`loaded` with its services that run, by `image:`, what a CI workflow builds from this
+    Dockerfile read as building it (duckinzzz.ru's production compose file runs
+    ghcr.io/duckinzzz/duckinzzz.ru:latest for web, migrate, celery and celery-beat, which
+    .github/workflows/deploy.yml builds from ./Dockerfile: verify stopped at "no compose file
+    builds this Dockerfile" and "no CMD")."""
+    try:
+        rel = dockerfile_path.resolve().relative_to(context.resolve()).as_posix()
+    except ValueError:
+        return loaded
+    patterns = [
+        (workflow, _tag_pattern(tag))
+        for workflow, tags, file in _ci_builds(context)
+        if file == rel
+        for tag in tags
+    ]
+    if not patterns:
+        return loaded
+    services = dict(loaded.services)
+    named: list[str] = []
+    workflow_of = ""
+    for name, service in loaded.services.items():
+        if service.dockerfile is not None or not service.image:
+            continue
+        image = service.image.rsplit(":", 1)[0] if ":" in service.image.rsplit("/", 1)[-1] \
+            else service.image
+        for workflow, pattern in patterns:
+            if pattern.fullmatch(image):
+                services[name] = dataclasses.replace(
+                    service, dockerfile=dockerfile_path, build_context=context
+                )
+                named.append(name)
+                workflow_of = workflow
+                break
+    if not named:
+        return loaded
+    notes.append(
+        f"compose service{'s' if len(named) > 1 else ''} {', '.join(repr(n) for n in named)} "
+        f"run{'' if len(named) > 1 else 's'} the image .github/workflows/{workflow_of} builds "
+        "from this Dockerfile: read as building it"
+    )
+    return dataclasses.replace(loaded, services=services)
+
+
 def plan_for(
     project: DjangoProject,
     context: Path,
@@ -1435,6 +1648,8 @@ def plan_for(
             # nothing built the Dockerfile and the compose file was dropped without a word.
             # Read it as `docker compose --profile <the app's first profile>` runs it.
             loaded = _under_profile(loaded, directory, files, env_file, dockerfile_path, notes)
+        if loaded is not None and app_service(loaded, dockerfile_path) is None:
+            loaded = _runs_ci_image(loaded, context, dockerfile_path, notes)
         if loaded is not None and app_service(loaded, dockerfile_path) is not None:
             chosen = loaded
             # The names as found: a symlinked override (test-docker's
