@@ -43,6 +43,7 @@ from optimizer.shell import (
     apt_install_words,
     classify,
     has_shell_syntax,
+    inner_commands,
     pip_install_targets,
     program,
     spec_name,
@@ -282,7 +283,8 @@ class MultiStage(NotesTransform):
             return Result(out, notes, skipped)
 
         fetch_only = _fetch_tools_left_behind(items, last, ctx, read)
-        if not _leaves_something_behind(out, items, last, ctx) and not fetch_only:
+        compilers_kept = _toolchain_after_split(items, last, ctx)
+        if not _leaves_something_behind(out, items, last, ctx, compilers_kept) and not fetch_only:
             skipped.append(
                 "nothing to leave in a builder: no compilers or -dev packages, no install tools, "
                 "no download cache; a copied virtualenv would only add pip and setuptools"
@@ -305,7 +307,6 @@ class MultiStage(NotesTransform):
             runtime.append("libxml2")
 
         final_only = _final_only(items, last, ctx, fetch_only)
-        compilers_kept = _node_gyp_after_split(items, last, ctx)
         # The -dev packages stay in the builder, and with them the library packages they
         # depend on: what was built against them (or loads them with ctypes: GeoDjango and
         # libgdal) needs those libraries in the final stage.
@@ -1192,11 +1193,16 @@ def _variable_packages(items: list[tuple[int, Instruction]], last: int) -> str |
 
 
 def _leaves_something_behind(
-    dockerfile: Dockerfile, items: list[tuple[int, Instruction]], last: int, ctx: Context
+    dockerfile: Dockerfile,
+    items: list[tuple[int, Instruction]],
+    last: int,
+    ctx: Context,
+    kept: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether a builder stage would keep anything out of the final image.
 
-    A download cache alone does not count: pip-no-cache removes it without a second stage."""
+    A download cache alone does not count: pip-no-cache removes it without a second stage. Nor
+    do build packages the final stage keeps because its own RUNs use them (`kept`)."""
     # A full base alone does not count: without build needs, slim-base switches a single stage to
     # the slim image, which is quicker to build than a builder plus a final stage.
     deps = ctx.project.dependencies
@@ -1218,7 +1224,11 @@ def _leaves_something_behind(
                 return True  # pipx, poetry's or uv's installer script
             if kind == "apt" and "install" in argv:
                 pkgs = argv[argv.index("install") + 1 :]
-                if any(_build_only(p, set()) for p in pkgs if not p.startswith("-")):
+                if any(
+                    _build_only(p, set()) and _package_name(p) not in kept
+                    for p in pkgs
+                    if not p.startswith("-")
+                ):
                     return True
     return False
 
@@ -1998,6 +2008,33 @@ def _node_gyp_after_split(
 
 # What node-gyp builds with (and build-essential, which brings them).
 _NODE_GYP_TOOLCHAIN = frozenset({"build-essential", "make", "g++", "gcc", "libc6-dev", "cpp"})
+# What else brings a compiler or make, and what a compiler needs to link.
+_TOOLCHAIN_EXTRAS = {
+    "make": {"build-essential"},
+    "gcc": {"build-essential", "libc6-dev", "cpp"},
+    "g++": {"build-essential", "libc6-dev", "cpp"},
+}
+
+
+def _toolchain_after_split(
+    items: list[tuple[int, Instruction]], last: int, ctx: Context
+) -> frozenset[str]:
+    """Build packages the final stage's own RUNs after the install still call: node-gyp's
+    toolchain (`_node_gyp_after_split`), and a tool run by name (`RUN make install`: django-oscar
+    installs make for its Makefile). Their install stays in the final stage as well; without
+    make there the build failed, and a split made only for make was not idempotent (a first run
+    left the full image single-stage, slim-base added `apt-get install make`, and a second run
+    split it off)."""
+    kept = set(_node_gyp_after_split(items, last, ctx))
+    for n, ins in items:
+        if n <= last or ins.keyword != "RUN" or ins.exec_form is not None:
+            continue
+        for seg in split_commands(ins.args):
+            for argv in [program(seg.text), *(program(c) for c in inner_commands(seg.text))]:
+                package = TOOL_PACKAGES.get(argv[0].rsplit("/", 1)[-1]) if argv else None
+                if package is not None:
+                    kept |= {package, *_TOOLCHAIN_EXTRAS.get(package, set())}
+    return frozenset(kept)
 
 
 def _for_final(
