@@ -51,6 +51,24 @@ def materialize(case: Path, target: Path) -> Path:
     return target
 
 
+def multi_stage_final(
+    tmp_path: Path, dockerfile: str, requirements: str
+) -> tuple[str, list[str]]:
+    """multi-stage alone on a Dockerfile and requirements.txt with the Django skeleton: (the
+    rewrite's final stage from its FROM line, the transform's notes)."""
+    from optimizer.pipeline import optimize
+
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "Dockerfile").write_text(dockerfile, encoding="utf-8")
+    (case / "requirements.txt").write_text(requirements, encoding="utf-8")
+    root = materialize(case, tmp_path / "ctx")
+    outcome = optimize(root / "Dockerfile", root, only=["multi-stage"])
+    text = outcome.files["Dockerfile"]
+    notes = [n for change in outcome.changes for n in change.notes]
+    return text[text.rindex("\nFROM ") :], notes
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under `root` and its bytes: equal snapshots mean nothing was touched."""
     return {

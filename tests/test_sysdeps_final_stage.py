@@ -6,24 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import materialize
+from helpers import multi_stage_final
 
-from optimizer.pipeline import optimize
 from optimizer.shell import apt_install_words, split_commands
 from optimizer.syspkgs import dev_runtime, is_dev_package
 from transforms.slim_base import command_word_spans
 
-
-def _final_stage(tmp_path: Path, dockerfile: str, requirements: str) -> tuple[str, list[str]]:
-    case = tmp_path / "case"
-    case.mkdir()
-    (case / "Dockerfile").write_text(dockerfile, encoding="utf-8")
-    (case / "requirements.txt").write_text(requirements, encoding="utf-8")
-    root = materialize(case, tmp_path / "ctx")
-    outcome = optimize(root / "Dockerfile", root, only=["multi-stage"])
-    text = outcome.files["Dockerfile"]
-    notes = [n for change in outcome.changes for n in change.notes]
-    return text[text.rindex("\nFROM ") :], notes
+_final_stage = multi_stage_final
 
 
 # freelawproject/doctor@a66445041's docker/Dockerfile, shortened: `--option "Acquire::Retries=3"`
