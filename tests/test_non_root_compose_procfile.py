@@ -72,3 +72,13 @@ def test_app_servers_alone_in_the_procfile_run_as_the_user(tmp_path: Path) -> No
     root = _project(tmp_path, "wsgi: gunicorn mysite.wsgi --bind 0.0.0.0:8000\n")
     text = optimize(root / "Dockerfile", root, only=["non-root"]).files["Dockerfile"]
     assert "USER 10001" in text, text
+
+
+def test_a_path_that_names_nginx_is_not_nginx(tmp_path: Path) -> None:
+    """safe-relay-service's start passes a config under /nginx/: a path, not the proxy."""
+    root = _project(
+        tmp_path,
+        "wsgi: gunicorn mysite.wsgi -c ./deploy/nginx/gunicorn.conf.py --bind 0.0.0.0:8000\n",
+    )
+    text = optimize(root / "Dockerfile", root, only=["non-root"]).files["Dockerfile"]
+    assert "USER 10001" in text, text

@@ -49,7 +49,12 @@ if TYPE_CHECKING:
 
 UID = 10001
 _TAIL = {"CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "VOLUME", "LABEL"}
-_NEEDS_ROOT = re.compile(r"\bcron\b|>>?\s*/etc/|\bservice\s|supervisord|\bnginx\b|\bsysctl\b")
+# nginx as a program (`nginx`, `/usr/sbin/nginx -g ...`), not a path or file that names it
+# (`cp nginx/default.conf ...`, `--config /app/nginx/uwsgi.ini`: safe-relay-service's start).
+_NEEDS_ROOT = re.compile(
+    r"\bcron\b|>>?\s*/etc/|\bservice\s|supervisord|\bsysctl\b"
+    r"|(?:^|(?<=[\s;&|(`'\"]))(?:/usr/s?bin/)?nginx(?=$|[\s;&|)`'\"])"
+)
 # Commands that write into the app's tree at start (database files, collected static files).
 _WRITES_TREE = re.compile(r"\b(migrate|collectstatic|makemigrations|compilemessages)\b")
 # Servers that drop privileges themselves and so must start as root: celery's and uwsgi's
