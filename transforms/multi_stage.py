@@ -1868,9 +1868,20 @@ def _pip_bytecode_cached(builder: list[Instruction], venv: str) -> list[Instruct
     machine, as in the original's install, and reused by later builds. pip compiled the venv
     one file at a time; compileall -j0 uses every core (the venv's .pyc are the same files:
     timestamp-checked, one per module). Only in RUNs with the pip cache mount: without it the
-    prefix would leave the .pyc in the builder's layer and nothing would reuse them."""
+    prefix would leave the .pyc in the builder's layer and nothing would reuse them.
+
+    Where the stage sets PYTHONDONTWRITEBYTECODE (most tutorials' Dockerfiles do, and the
+    builder keeps the original's ENV), Python writes no .pyc at all, not even into the prefix:
+    pip ran from source on every install (2 s a run on the lab's slim image, which has no
+    standard-library bytecode either). The install's own `PYTHONDONTWRITEBYTECODE=` (empty
+    is unset to Python) lets it write them; the final image keeps the variable."""
     out: list[Instruction] = []
+    dont_write = False
     for ins in builder:
+        if ins.keyword in {"ENV", "ARG"}:
+            for name, value in env_pairs(ins.args):
+                if name == "PYTHONDONTWRITEBYTECODE":
+                    dont_write = bool(value)
         options = ins.value[: len(ins.value) - len(ins.args)]
         if (
             ins.keyword != "RUN"
@@ -1890,6 +1901,8 @@ def _pip_bytecode_cached(builder: list[Instruction], venv: str) -> list[Instruct
                 and _runs_pip(Instruction.new("RUN", seg.text))
             ):
                 env = f"PYTHONPYCACHEPREFIX={_PIP_PYCACHE} PIP_COMPILE=0 "
+                if dont_write:
+                    env = "PYTHONDONTWRITEBYTECODE= " + env
                 texts.append(env + seg.text.lstrip())
                 pip = True
             else:
