@@ -288,9 +288,12 @@ class NonRoot(NotesTransform):
                     + " could not be parsed, so which directories the app writes is unknown"
                 ],
             )
+        # collectstatic in a compose service's command counts as much as in CMD: that command
+        # replaces it (food_marketplace_api's `bash -c "...; collectstatic; gunicorn ..."`).
+        collects = "collectstatic" in " ".join([starts, *compose_starts])
         unknown = [
             n for n in project.unresolved_settings
-            if n != "STATIC_ROOT" or "collectstatic" in starts
+            if n != "STATIC_ROOT" or collects
         ]
         if unknown:
             return Result(
@@ -301,7 +304,7 @@ class NonRoot(NotesTransform):
                     "directory the app writes is unknown; USER left as is"
                 ],
             )
-        if "collectstatic" in starts and project.static_root is None:
+        if collects and project.static_root is None:
             return Result(
                 out,
                 skipped=[
@@ -372,7 +375,7 @@ class NonRoot(NotesTransform):
         # What a compose service writes under a bind mount: STATIC_ROOT only when it collects.
         data_dirs = [
             w for w in writable
-            if w != app_dir and (w != static_path or "collectstatic" in starts)
+            if w != app_dir and (w != static_path or collects)
         ] + ([sqlite_dir] if sqlite_dir else [])
         sqlite_file = in_image(project.sqlite_path) if project.sqlite_path else None
         compose_skip, compose_notes = _compose_bind_mount(
@@ -1143,18 +1146,24 @@ def _inherited_user(dockerfile: Dockerfile, parents: list[Stage]) -> tuple[str, 
 
 
 def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | None:
-    """The shell script the start command runs: a `.sh` word, or a path whose file starts
-    with a shell's `#!` line (cookiecutter-django's `/entrypoint` and `/start`)."""
+    """The shell scripts the start command runs: each `.sh` word, and each path whose file
+    starts with a shell's `#!` line (cookiecutter-django's `/entrypoint` and `/start`), their
+    texts joined in order. All of them, not the first: in `./docker/wait-for-it.sh db:5432 --
+    sh /code/docker/dev/django/container-start.sh` (EvalAI) the first only waits, and the
+    second runs collectstatic into the bind-mounted source. None when it names none."""
+    texts: list[str] = []
     for token in words(start.replace("[", " ").replace("]", " ").replace(",", " ")):
         token = token.strip("\"'")
         if token.endswith(".sh"):
-            return read(token) or ""
-        if token.startswith(("/", "./")) and "$" not in token:
+            texts.append(read(token) or "")
+        elif token.startswith(("/", "./")) and "$" not in token:
             text = read(token)
             shebang = text.split("\n", 1)[0] if text is not None else ""
             if text is not None and _SHELL_SHEBANG.match(shebang):
-                return text
-    return None
+                texts.append(text)
+    if not texts:
+        return None
+    return "\n".join(t if t.endswith("\n") or not t else t + "\n" for t in texts)
 
 
 def _started_texts(
