@@ -63,6 +63,9 @@ class FixCmdBinding(NotesTransform):
         broken = _broken_exec_form(out)
         if broken:
             skipped.append(broken)
+        one_string = _split_one_string_exec_form(out, notes)
+        if one_string:
+            skipped.append(one_string)
         target = _target(out)
         argument = None if target is None else _cmd_as_argument(out, target, ctx)
         if argument is not None:
@@ -555,6 +558,36 @@ def _broken_exec_form(dockerfile: Dockerfile) -> str | None:
                 "(a missing comma or single quotes?), so docker runs it as a shell command "
                 "and it fails at start; fix it by hand"
             )
+    return None
+
+
+def _split_one_string_exec_form(dockerfile: Dockerfile, notes: list[str]) -> str | None:
+    """A CMD/ENTRYPOINT in exec form whose program is a whole command line,
+    `CMD ["python manage.py runserver 0.0.0.0:8000"]` (Omarsanosy24/MyPhone): Docker looks for
+    a program named `python manage.py runserver 0.0.0.0:8000`, finds none, and the container
+    does not start. Without shell syntax its words are the command it meant: split into them
+    (noted). With shell syntax (`&&`, `$PORT`) which shell form was meant is the author's to
+    say: returned as the reason it is left."""
+    for n, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        argv = ins.exec_form
+        if ins.keyword not in {"CMD", "ENTRYPOINT"} or not argv:
+            continue
+        head = argv[0]
+        if not re.search(r"\s", head.strip()) or head.strip().startswith(("/", "./")):
+            continue
+        meant = [*words(head), *argv[1:]]
+        if has_shell_syntax(head) or not meant or "=" in meant[0]:
+            return (
+                f"line {ins.line}: {ins.keyword} {ins.args.strip()} names one program, "
+                f"`{head.strip()}`, which does not exist, so the container does not start; "
+                "write each word as its own string, or the shell form for shell syntax"
+            )
+        dockerfile.instructions[n] = ins.with_value(json.dumps(meant))
+        notes.append(
+            f"line {ins.line}: {ins.keyword} {ins.args.strip()} names one program, "
+            f"`{head.strip()}`, which does not exist (exec form does not split words), so the "
+            f"container did not start; now {json.dumps(meant)}"
+        )
     return None
 
 
