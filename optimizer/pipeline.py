@@ -93,7 +93,12 @@ class Outcome:
                     tofile=f"b/{label}",
                 )
             )
-        return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
+        # A last line without a newline gets diff's own marker: without it, estate-mngt-prod's
+        # .dockerignore (no final newline) showed `-.envs/*` `+.envs/*` as a change of nothing,
+        # and `git apply` / `patch` could not apply the diff.
+        return "".join(
+            c if c.endswith("\n") else c + "\n\\ No newline at end of file\n" for c in chunks
+        )
 
 
 def dockerfile_key(dockerfile_path: Path, context_dir: Path) -> str:
