@@ -79,3 +79,32 @@ def test_a_one_string_exec_form_with_shell_syntax_is_named_not_rewritten(tmp_pat
     changes, skipped = _notes(root, "fix-cmd-binding")
     assert any("names one program" in n and "does not start" in n for n in skipped), skipped
     assert not changes, changes
+
+
+def test_a_compose_port_made_of_an_unset_variable_is_read_as_a_placeholder(
+    tmp_path: Path,
+) -> None:
+    """hammer_test's `expose: - ${PORT}` and `ports: - ${NGINX_PORT}:${NGINX_PORT}`, set on the
+    server only: Compose refused the file ("No port specified: <empty>") and the transforms
+    did not see the services' `poetry run` commands."""
+    import os
+
+    import pytest
+
+    from optimizer import compose
+
+    if not compose.compose_available() and not os.environ.get("DJ_OPTIMIZE_REQUIRE_ENGINE"):
+        pytest.skip("docker compose is not installed")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: x\n    expose:\n      - ${PORT_R12}\n"
+        "    command: poetry run gunicorn mysite.wsgi --workers ${WORKERS_R12}\n"
+        "  proxy:\n    image: y\n    ports:\n      - ${NGINX_PORT_R12}:${NGINX_PORT_R12}\n",
+        encoding="utf-8",
+    )
+    project = compose.load(tmp_path)
+    assert project is not None
+    assert project.services["web"].command[:2] == ["poetry", "run"]
+    assert any("PORT_R12" in n and compose.PORT_PLACEHOLDER in n for n in project.notes), (
+        project.notes
+    )
+    assert not any("WORKERS_R12" in n for n in project.notes), project.notes

@@ -711,7 +711,7 @@ def _compose_runs_tool(ctx: Context, read: _Reader) -> tuple[str | None, list[st
     for directory in ctx.compose_directories():
         try:
             # Read once per content for every transform that asks (`docker compose config`).
-            project = load_compose(directory)
+            project = load_compose(directory, dockerfile)
         except ComposeError as exc:
             notes.append(
                 f"compose file in {directory.name or directory} not read ({exc}); the commands "

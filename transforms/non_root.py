@@ -911,7 +911,7 @@ def _compose_bind_mount(
     notes: list[str] = []
     for directory in directories:
         try:
-            project = _load_compose(directory)
+            project = _load_compose(directory, dockerfile)
         except ComposeError as exc:
             notes.append(f"compose file in {directory.name or directory} not read ({exc}); "
                          "bind mounts over the app not checked")
