@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from optimizer.commands import command_file_writes, started_commands
 from optimizer.composefiles import ComposeError
-from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source
+from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source, next_workdir
 from optimizer.ports import config_bind, config_files, expand, port_from_command
 from optimizer.project import served_settings_paths
 from optimizer.settings import libcst_safe
@@ -533,7 +533,18 @@ class NonRoot(NotesTransform):
         data = _outermost([p for p in owned if p not in top])
         if top:
             commands.append(f"chown {UID}:{UID} " + " ".join(top))
-        if data:
+        # A virtualenv inside a directory handed over with all it holds (merch-store's
+        # /app/.venv from the builder, under /app that makemigrations at start writes): a
+        # `chown -R` would copy every file of it into a new layer (the image grows by the
+        # venv) and hand the app its own interpreter. It stays root's.
+        venvs = [v for v in _venv_dirs(items, env) if any(_inside(v, d) for d in data)]
+        if data and venvs:
+            prune = " -o ".join(f"-path {v}" for v in venvs)
+            group = f"\\( {prune} \\)" if len(venvs) > 1 else prune
+            commands.append(
+                f"find {' '.join(data)} {group} -prune -o -exec chown {UID}:{UID} {{}} +"
+            )
+        elif data:
             commands.append(f"chown -R {UID}:{UID} " + " ".join(data))
         writable = owned
         at = len(items)
@@ -548,7 +559,10 @@ class NonRoot(NotesTransform):
             n, ins = filled
             out.instructions[n] = ins.with_args(f"{ins.args} && chown -R {UID}:{UID} {static_path}")
             data = [d for d in data if d != static_path]
-            commands = [c for c in commands if not c.startswith(f"chown -R {UID}:{UID} ")]
+            commands = [
+                c for c in commands
+                if not c.startswith(f"chown -R {UID}:{UID} ") and not c.startswith("find ")
+            ]
             if data:
                 commands.append(f"chown -R {UID}:{UID} " + " ".join(data))
         out.insert_before(stage.start + run_at, Instruction.new("RUN", " && ".join(commands)))
@@ -886,6 +900,39 @@ def _is_module_file(rel: str | None, module: str, project_dir: str) -> bool:
     stem = posixpath.relpath(rel, project_dir) if project_dir != "." else rel
     stem = stem.removesuffix(".py").removesuffix("/__init__")
     return stem.replace("/", ".") == module or stem.replace("/", ".").endswith("." + module)
+
+
+def _inside(path: str, directory: str) -> bool:
+    return posixpath.normpath(path).startswith(posixpath.normpath(directory).rstrip("/") + "/")
+
+
+def _venv_dirs(items: list[tuple[int, Instruction]], env: dict[str, str]) -> list[str]:
+    """Virtualenvs the final stage holds, by what names them: VIRTUAL_ENV,
+    UV_PROJECT_ENVIRONMENT, a PATH entry `<venv>/bin` (not a system one), and a `COPY --from`
+    whose destination is a `venv`/`.venv` directory."""
+    found: list[str] = []
+    for key in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):
+        value = env.get(key, "")
+        if value.startswith("/") and "$" not in value:
+            found.append(posixpath.normpath(value))
+    for part in env.get("PATH", "").split(":"):
+        if (
+            part.startswith("/")
+            and part.endswith("/bin")
+            and "$" not in part
+            and not re.match(r"/(usr/)?(local/)?s?bin$", part)
+        ):
+            found.append(posixpath.normpath(part[: -len("/bin")]))
+    cwd = "/"
+    for _, ins in items:
+        cwd = next_workdir(cwd, ins) if ins.keyword == "WORKDIR" else cwd
+        if ins.keyword == "COPY" and "from" in ins.flags:
+            parts = ins.exec_form or words(ins.args)
+            if len(parts) >= 2 and "$" not in parts[-1]:
+                dest = posixpath.normpath(posixpath.join(cwd, parts[-1]))
+                if posixpath.basename(dest) in {"venv", ".venv"}:
+                    found.append(dest)
+    return list(dict.fromkeys(v for v in found if v != "/"))
 
 
 def _outermost(paths: list[str]) -> list[str]:
