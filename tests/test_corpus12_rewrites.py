@@ -108,3 +108,27 @@ def test_a_compose_port_made_of_an_unset_variable_is_read_as_a_placeholder(
         project.notes
     )
     assert not any("WORKERS_R12" in n for n in project.notes), project.notes
+
+
+def test_uwsgi_exits_on_sigterm_only_with_die_on_term() -> None:
+    """uwsgi 2.0 takes SIGTERM as a brutal reload unless die-on-term is set: on the command
+    line, in UWSGI_DIE_ON_TERM, or in the ini file it loads. Unknown (None) when a config it
+    loads cannot be read."""
+    from optimizer.ports import uwsgi_dies_on_term
+
+    files = {
+        "a.ini": "[uwsgi]\nhttp = :8000\n",
+        "b.ini": "[uwsgi]\nhttp = :8000\ndie-on-term = true\n",
+        "c.ini": "[uwsgi]\ndie-on-term\n",
+        "d.ini": "[uwsgi]\ndie-on-term = false\n",
+    }
+    read = files.get
+    assert uwsgi_dies_on_term(["uwsgi", "--ini", "a.ini"], {}, read) is False
+    assert uwsgi_dies_on_term(["uwsgi", "--ini", "b.ini"], {}, read) is True
+    assert uwsgi_dies_on_term(["uwsgi", "c.ini"], {}, read) is True
+    assert uwsgi_dies_on_term(["uwsgi", "--ini", "d.ini"], {}, read) is False
+    assert uwsgi_dies_on_term(["uwsgi", "--ini", "missing.ini"], {}, read) is None
+    assert uwsgi_dies_on_term(["uwsgi", "--yaml", "u.yaml"], {}, read) is None
+    assert uwsgi_dies_on_term(["uwsgi", "--http", ":8000", "--die-on-term"], {}, read) is True
+    assert uwsgi_dies_on_term(["uwsgi", "--ini", "a.ini"], {"UWSGI_DIE_ON_TERM": "1"}, read)
+    assert uwsgi_dies_on_term(["uwsgi", "--http", ":8000"], {}, read) is False

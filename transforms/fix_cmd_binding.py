@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
-from optimizer.ports import ConfigBind, config_bind, expand
+from optimizer.ports import ConfigBind, config_bind, expand, uwsgi_dies_on_term
 from optimizer.shell import (
     SERVERS,
     Segment,
@@ -130,6 +130,12 @@ class FixCmdBinding(NotesTransform):
                 "added STOPSIGNAL SIGINT: runserver as PID 1 ignores SIGTERM, so docker stop "
                 "would wait 10 s and kill it; SIGINT stops it at once"
             )
+        elif server == "uwsgi" and parent is None and _uwsgi_reloads_on_term(
+            out, _server_words(new_ins), ctx
+        ):
+            out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
+            index += 1
+            notes.append(_UWSGI_STOPSIGNAL_NOTE.format(where="uwsgi"))
         if bound_port == NO_TCP_PORT:
             skipped.append(
                 f"{server} listens on a unix socket or an inherited file descriptor, not a TCP "
@@ -374,6 +380,12 @@ def _fix_start_script(
                 f"added STOPSIGNAL SIGINT: {rel} runs runserver with `exec`, so it is PID 1, "
                 "which ignores SIGTERM; SIGINT stops it at once"
             )
+    elif pid1_server == "uwsgi" and _uwsgi_reloads_on_term(out, _strip_exec(last.argv), ctx):
+        prefix, _ = strip_runner(_strip_exec(last.argv))
+        if not (prefix and prefix[0] in _PARENT_RUNNERS):
+            out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
+            index += 1
+            notes.append(_UWSGI_STOPSIGNAL_NOTE.format(where=f"{rel} runs uwsgi with `exec`: it"))
     if port_env:
         out.insert_before(index, Instruction.new("ENV", f"PORT={port_env[0]}"))
         index += 1
@@ -523,6 +535,38 @@ def _gunicorn_default_bind(
             and config_bind("gunicorn", argv[start:], env, reader) is None
         )
     return False
+
+
+_UWSGI_STOPSIGNAL_NOTE = (
+    "added STOPSIGNAL SIGINT: {where} is PID 1 and takes docker stop's SIGTERM as a brutal "
+    "reload, not a stop (uwsgi 2.0 exits on SIGTERM only with die-on-term), so docker stop "
+    "would wait 10 s and kill it; SIGINT stops it at once"
+)
+
+
+def _server_words(ins: Instruction) -> list[str]:
+    """The words of the server's command in this CMD/ENTRYPOINT, from the server on."""
+    script, _ = _script_of(ins)
+    for seg in split_commands(script):
+        argv = words(seg.text)
+        found = server_argv(argv)
+        if found is not None:
+            return argv[found[0] :]
+    return []
+
+
+def _uwsgi_reloads_on_term(dockerfile: Dockerfile, argv: list[str], ctx: Context) -> bool:
+    """uwsgi as PID 1 that docker stop's SIGTERM would reload (no die-on-term anywhere it
+    reads), and no STOPSIGNAL set yet. False when its configuration could not be read."""
+    if any(i.keyword == "STOPSIGNAL" for _, i in dockerfile.iter_stage(dockerfile.final_stage())):
+        return False
+    found = server_argv(argv)
+    if found is None or found[1] != "uwsgi":
+        return False
+    dies = uwsgi_dies_on_term(
+        argv[found[0] :], _stage_env(dockerfile), context_reader(dockerfile, ctx)
+    )
+    return dies is False
 
 
 # Runners that start the command as a child and forward SIGTERM to it (uv since
