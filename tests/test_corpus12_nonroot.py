@@ -123,3 +123,42 @@ def test_split_settings_include_of_a_starred_tuple_is_followed(tmp_path: Path) -
     assert project.settings_module == "core.settings"
     assert project.static_root == "static"
     assert project.media_root == "media"
+
+
+def test_uv_run_at_start_after_a_narrower_uv_sync_keeps_root(tmp_path: Path) -> None:
+    """honest-sign: `uv sync --frozen --no-dev` at build, `uv run python manage.py migrate` in the
+    start script: `uv run` installs the dev group at start into the venv the build made as
+    root; as uid 10001 it could not."""
+    files = {
+        "pyproject.toml": (
+            '[project]\nname = "site"\nversion = "0.1.0"\ndependencies = ["django"]\n\n'
+            '[dependency-groups]\ndev = ["ruff"]\n'
+        ),
+        "uv.lock": "version = 1\n",
+        "start.sh": "#!/bin/sh\nuv run python manage.py migrate --noinput\n"
+        "exec uv run gunicorn mysite.wsgi -b 0.0.0.0:8000\n",
+    }
+    base = (
+        "FROM python:3.13-slim\nRUN pip install uv\nWORKDIR /app\n"
+        "COPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-dev\nCOPY . .\n"
+    )
+    root = _case(tmp_path / "a", {**files, "Dockerfile": base + 'CMD ["./start.sh"]\n'})
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    assert "Dockerfile" not in outcome.files
+    skipped = [n for change in outcome.skipped for n in change.notes]
+    assert any("uv run" in n and "UV_NO_SYNC" in n for n in skipped), skipped
+    # `uv run --no-sync` (or UV_NO_SYNC) installs nothing at start: the switch goes ahead.
+    no_sync = {**files, "start.sh": "#!/bin/sh\nexec uv run --no-sync gunicorn mysite.wsgi\n"}
+    root = _case(tmp_path / "b", {**no_sync, "Dockerfile": base + 'CMD ["./start.sh"]\n'})
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    assert "USER 10001" in outcome.files["Dockerfile"]
+    # No dev group declared: `--no-dev` left nothing out, `uv run` installs nothing either.
+    plain = {
+        **files,
+        "pyproject.toml": (
+            '[project]\nname = "site"\nversion = "0.1.0"\ndependencies = ["django"]\n'
+        ),
+    }
+    root = _case(tmp_path / "c", {**plain, "Dockerfile": base + 'CMD ["./start.sh"]\n'})
+    outcome = optimize(root / "Dockerfile", root, only=["non-root"])
+    assert "USER 10001" in outcome.files["Dockerfile"]

@@ -239,6 +239,18 @@ class NonRoot(NotesTransform):
         )
         if home is not None:
             return Result(out, skipped=[home])
+        uv_sync = _uv_run_syncs(
+            [i for s in lineage for _, i in out.iter_stage(s)],
+            "\n".join([start_line, script_code, *compose_starts]),
+            env,
+            [
+                ctx.read_disk(f) or ""
+                for f in ctx.project.dependencies.manifest_files
+                if f.endswith("pyproject.toml")
+            ],
+        )
+        if uv_sync is not None:
+            return Result(out, skipped=[uv_sync])
         git_user = runs_git_at_run_time(ctx.context_dir)
         if git_user is not None:
             # git refuses a repository another user owns ("dubious ownership", safe.directory):
@@ -671,6 +683,70 @@ def _root_home_reason(
                 "the start command uses `pipenv run`, whose virtualenv is in root's home "
                 f"(~/.local/share/virtualenvs), which uid {UID} cannot read; set ENV "
                 "PIPENV_VENV_IN_PROJECT=1 to run as non-root"
+            )
+    return None
+
+
+# What `uv sync` / `uv run` install: the options that change it (groups, extras, the project).
+_UV_SELECTION = re.compile(
+    r"--(?:no-dev|only-dev|dev|no-default-groups|all-groups|no-group|only-group|group|extra|"
+    r"all-extras|no-extra|no-install-project|no-install-workspace|no-install-package|"
+    r"inexact|exact)\b(?:[= ]\S+)?"
+)
+_UV_SELECTION_ENV = ("UV_NO_DEV", "UV_DEV", "UV_NO_DEFAULT_GROUPS", "UV_NO_INSTALL_PROJECT")
+
+
+# The selection options that only concern the dev group (and default groups).
+_UV_DEV_ONLY = re.compile(r"--(?:no-dev|only-dev|dev|no-default-groups)$")
+
+
+def _uv_run_syncs(
+    instructions: list[Instruction],
+    starts: str,
+    env: dict[str, str],
+    pyprojects: list[str],
+) -> str | None:
+    """Why the app needs root because a start runs `uv run`, or None.
+
+    `uv run` syncs the project's environment before it runs the command, with the default
+    groups (dev too) and the project itself; the build's `uv sync` made that environment as
+    root. Where the build installed something else (`uv sync --frozen --no-dev`, honest-sign's
+    docker/django/Dockerfile and its start script's `uv run python manage.py migrate`), the
+    start installs into it, which uid 10001 cannot. `uv run --no-sync` or UV_NO_SYNC, or a run
+    selecting what the build did, change nothing there."""
+    runs = [m.group(0) for m in re.finditer(r"\buv\s+run\b[^\n;&|]*", starts)]
+    if not runs or env.get("UV_NO_SYNC", "").lower() in _TRUE:
+        return None
+    syncs = [
+        m.group(0)
+        for ins in instructions
+        if ins.keyword == "RUN"
+        for m in re.finditer(r"\buv\s+sync\b[^\n;&|]*", ins.args)
+    ]
+    if not syncs:
+        return None
+    built = sorted(set(_UV_SELECTION.findall(syncs[-1])))
+    if any(env.get(v, "").lower() in _TRUE for v in _UV_SELECTION_ENV):
+        return None  # the same variable steers the run
+    for run in runs:
+        if "--no-sync" in run:
+            continue
+        wanted = sorted(set(_UV_SELECTION.findall(run)))
+        differ = set(built) ^ set(wanted)
+        if differ and all(_UV_DEV_ONLY.match(o) for o in differ) and pyprojects and not any(
+            re.search(r"^\[dependency-groups\]|^dev-dependencies\s*=", t, re.MULTILINE)
+            for t in pyprojects
+        ):
+            continue  # no dev group: `--no-dev` left nothing out that `uv run` would add
+        if wanted != built:
+            shown = " ".join(syncs[-1].split())
+            return (
+                f"the start runs `{' '.join(run.split())[:80]}`, which first syncs the project's "
+                f"environment with what `uv run` installs by default (the dev group, the "
+                f"project), where the build's `{shown[:80]}` installed something else: it "
+                f"would install into the environment the build made as root, which uid {UID} "
+                "cannot write; USER left as is (`uv run --no-sync`, or ENV UV_NO_SYNC=1, runs "
+                "what the build installed)"
             )
     return None
 
