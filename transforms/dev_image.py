@@ -26,6 +26,7 @@ file, no CI workflow that builds it with `docker build` or build-push-action.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import posixpath
 import re
@@ -87,14 +88,33 @@ def load_compose(directory: Path, dockerfile: Path | None = None) -> ComposeProj
         default is not None and any(True for _ in default.building(dockerfile))
     ):
         return default
+    found: list[ComposeProject] = []
     for other in other_compose_files(directory, dockerfile.name):
         try:
             project = _load_files(directory, [other])
         except ComposeError:
             continue
         if project is not None and any(True for _ in project.building(dockerfile)):
-            return project
-    return default
+            found.append(project)
+    if not found:
+        return default
+    if len(found) == 1:
+        return found[0]
+    # Several (docker-compose.dev.yml and docker-compose.prod.yml): every one of their services
+    # counts, so a production file's `poetry run` is seen beside a development file's
+    # runserver, and a service running the image as built makes it more than a dev image.
+    services: dict[str, Service] = {}
+    for project in found:
+        for name, service in project.services.items():
+            key = name if name not in services else f"{name} ({project.files[0].name})"
+            services[key] = service
+    return dataclasses.replace(
+        found[0],
+        files=tuple(f for project in found for f in project.files),
+        services=services,
+        notes=tuple(n for project in found for n in project.notes),
+        templates=tuple(t for project in found for t in project.templates),
+    )
 
 
 def _load_files(directory: Path, files: list[Path]) -> ComposeProject | None:
