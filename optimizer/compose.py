@@ -29,6 +29,12 @@ _TIMEOUT = 30.0
 _MISSING_ENV_FILE = re.compile(r"env file (\S+) not found")
 _MISSING_VARIABLE = re.compile(r"required variable (\w+) is missing a value")
 _V1_FORMAT = re.compile(r"\(root\) Additional property (\S+) is not allowed")
+# A `ports:` entry made only of variables that are not set here (hammer_test's `- ${PORT}`):
+# Compose reads it as empty and refuses the whole file.
+_EMPTY_PORT = re.compile(r"No port specified: :?<empty>")
+_UNSET_VARIABLE = re.compile(r'The \\?"(\w+)\\?" variable is not set')
+# What such a variable is read as: a port Compose accepts (Django's usual one).
+PORT_PLACEHOLDER = "8000"
 # What a required variable (`${CELERY_BROKER:?err}`) is read as when it is not set here.
 PLACEHOLDER = "dj-optimize-unset"
 _MIRROR_DEPTH = 2
@@ -294,6 +300,22 @@ def _config(
                     f"{PLACEHOLDER!r}"
                 )
                 continue
+            if _EMPTY_PORT.search(done.stderr):
+                in_ports = _port_variables(files)
+                unset = [
+                    n for n in dict.fromkeys(_UNSET_VARIABLE.findall(done.stderr))
+                    if n in in_ports and n not in variables
+                ]
+                if unset:
+                    for name in unset:
+                        variables[name] = PORT_PLACEHOLDER
+                    notes.append(
+                        f"variable{'s' if len(unset) > 1 else ''} {', '.join(unset)} "
+                        f"{'are' if len(unset) > 1 else 'is'} not set here and a `ports:` entry "
+                        f"is made of {'them' if len(unset) > 1 else 'it'}: read as "
+                        f"{PORT_PLACEHOLDER}"
+                    )
+                    continue
             v1 = _V1_FORMAT.search(done.stderr)
             if v1:
                 source = next((f for f in files if str(mapping[f]) in done.stderr), None)
@@ -307,10 +329,32 @@ def _config(
     raise ComposeError(_first_error(done.stderr if done is not None else ""))
 
 
+def _port_variables(files: list[Path]) -> set[str]:
+    """The variables named in the list items under a `ports:` or `expose:` key."""
+    found: set[str] = set()
+    for f in files:
+        try:
+            lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        key = ""
+        for line in lines:
+            stripped = line.split("#", 1)[0].rstrip()
+            named = re.match(r"\s*([\w.-]+)\s*:\s*$", stripped)
+            if named:
+                key = named.group(1)
+            elif re.match(r"\s*[\w.-]+\s*:", stripped):
+                key = ""
+            elif key in {"ports", "expose"} and re.match(r"\s*-", stripped):
+                found.update(re.findall(r"\$\{?(\w+)", stripped))
+    return found
+
+
 def _recoverable(stderr: str, files: list[Path]) -> bool:
     return bool(
         _MISSING_ENV_FILE.search(stderr)
         or _MISSING_VARIABLE.search(stderr)
+        or (_EMPTY_PORT.search(stderr) and _UNSET_VARIABLE.search(stderr))
         or (_V1_FORMAT.search(stderr) and any(str(f) in stderr for f in files))
     )
 

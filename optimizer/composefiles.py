@@ -6,6 +6,7 @@ so that a dry run on a project without a compose file, the common case, never lo
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 # What `docker compose` looks for by default, in its order of preference.
@@ -30,3 +31,26 @@ def find_compose_files(directory: Path) -> list[Path]:
         return []
     override = next((directory / n for n in OVERRIDE_FILES if (directory / n).is_file()), None)
     return [main] + ([override] if override else [])
+
+
+def may_build(path: Path, dockerfile_name: str) -> bool:
+    """A YAML file with a top-level `services:` that names the Dockerfile: read as a compose
+    file (a cheap look before `docker compose config` runs on it)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(re.search(r"^services:", text, re.MULTILINE)) and dockerfile_name in text
+
+
+def other_compose_files(directory: Path, dockerfile_name: str) -> list[Path]:
+    """The compose files in `directory` that `docker compose` does not read by default but
+    that may build a Dockerfile of this name, each read alone (cookiecutter-django's
+    docker-compose.production.yml, hammer_test's docker/docker-compose.prod.yml): names with
+    "compose" first, overrides left out."""
+    default = set(find_compose_files(directory))
+    return [
+        f
+        for f in sorted(directory.glob("*.y*ml"), key=lambda f: ("compose" not in f.name, f))
+        if f not in default and ".override." not in f.name and may_build(f, dockerfile_name)
+    ]

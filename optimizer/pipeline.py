@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -93,7 +92,12 @@ class Outcome:
                     tofile=f"b/{label}",
                 )
             )
-        return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
+        # A last line without a newline gets diff's own marker: without it, estate-mngt-prod's
+        # .dockerignore (no final newline) showed `-.envs/*` `+.envs/*` as a change of nothing,
+        # and `git apply` / `patch` could not apply the diff.
+        return "".join(
+            c if c.endswith("\n") else c + "\n\\ No newline at end of file\n" for c in chunks
+        )
 
 
 def dockerfile_key(dockerfile_path: Path, context_dir: Path) -> str:
@@ -460,7 +464,7 @@ def compose_build_context(dockerfile_path: Path) -> tuple[Path, str] | None:
     Dockerfile's directory or above it with a service building this Dockerfile; None when none
     does or Compose cannot read the file. Runs `docker compose config`, so only called when the
     Dockerfile's own directory cannot be its context."""
-    from optimizer.composefiles import find_compose_files
+    from optimizer.composefiles import find_compose_files, other_compose_files
 
     start = dockerfile_path.resolve().parent
     for directory in [start, *list(start.parents)[:_COMPOSE_LEVELS_UP]]:
@@ -468,28 +472,12 @@ def compose_build_context(dockerfile_path: Path) -> tuple[Path, str] | None:
         # (cookiecutter-django's docker-compose.production.yml, or production.yml in its
         # older releases, builds compose/production/django/Dockerfile and is never a default).
         default = find_compose_files(directory)
-        variants = [
-            [f]
-            for f in sorted(directory.glob("*.y*ml"), key=lambda f: ("compose" not in f.name, f))
-            if f not in default
-            and ".override." not in f.name
-            and _may_build(f, dockerfile_path.name)
-        ]
+        variants = [[f] for f in other_compose_files(directory, dockerfile_path.name)]
         for files in ([default] if default else []) + variants:
             found = _building_context(directory, files, dockerfile_path.resolve(), start)
             if found is not None:
                 return found
     return None
-
-
-def _may_build(path: Path, dockerfile_name: str) -> bool:
-    """A YAML file with a top-level `services:` that names the Dockerfile: read as a compose
-    file (a cheap look before `docker compose config` runs on it)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return bool(re.search(r"^services:", text, re.MULTILINE)) and dockerfile_name in text
 
 
 def _building_context(

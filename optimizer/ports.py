@@ -166,6 +166,46 @@ def _uwsgi_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBin
     return None
 
 
+_TRUE_WORDS = {"", "1", "true", "yes", "on", "y", "t"}
+
+
+def uwsgi_dies_on_term(argv: list[str], env: dict[str, str], read: Reader) -> bool | None:
+    """Whether uwsgi started with `argv` exits on SIGTERM: `--die-on-term`, UWSGI_DIE_ON_TERM,
+    or `die-on-term` in an ini file it loads. uwsgi 2.0 otherwise takes SIGTERM as a brutal
+    reload and keeps running. None when a configuration it loads could not be read (a yaml,
+    xml or json one, an ini file not in the context, a variable in the path)."""
+    if any(a == "--die-on-term" or a.startswith("--die-on-term=") for a in argv):
+        value = next(a for a in argv if a.startswith("--die-on-term")).partition("=")[2]
+        return value.lower() in _TRUE_WORDS
+    if "UWSGI_DIE_ON_TERM" in env:
+        return env["UWSGI_DIE_ON_TERM"].strip().lower() in _TRUE_WORDS
+    if _option_values(argv, ("--yaml", "--json", "--xml", "-x", "-y", "-j")) or any(
+        a.endswith((".yaml", ".yml", ".json", ".xml")) for a in argv[1:]
+    ):
+        return None
+    inis = _option_values(argv, ("--ini",)) + [
+        a for a in argv[1:] if a.endswith(".ini") and not a.startswith("-")
+    ]
+    for ini in inis:
+        path, _, section = ini.partition(":")
+        text = read(path) if "$" not in path else None
+        if text is None:
+            return None
+        import configparser  # only for a uwsgi ini file
+
+        parser = configparser.ConfigParser(interpolation=None, strict=False, allow_no_value=True)
+        try:
+            parser.read_string(text)
+        except configparser.Error:
+            return None
+        name = section or "uwsgi"
+        for key in ("die-on-term", "die_on_term"):
+            if parser.has_section(name) and parser.has_option(name, key):
+                value = parser.get(name, key, fallback="")
+                return (value or "").strip().lower() in _TRUE_WORDS
+    return False
+
+
 def _gunicorn_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBind | None:
     args = env.get("GUNICORN_CMD_ARGS", "")
     if args:

@@ -575,6 +575,14 @@ class Interpreter:
         for arg in call.args:
             if isinstance(arg, ast.Call) and dotted(arg.func).endswith("optional") and arg.args:
                 arg = arg.args[0]
+            if isinstance(arg, ast.Starred):
+                # `include(*_settings)` over a tuple of patterns (food_marketplace_api's
+                # core/settings/__init__.py): each of its strings is a pattern, `optional(...)`
+                # ones too (eval_call reads `optional(x)` as x, as split_settings' str does).
+                values = self.eval(arg.value, frame)
+                if isinstance(values, list | tuple):
+                    patterns.extend(v for v in values if isinstance(v, str))
+                continue
             value = self.eval(arg, frame)
             if isinstance(value, str):
                 patterns.append(value)
@@ -848,6 +856,9 @@ class Interpreter:
             return _FsPath(PurePosixPath(".")).join(*(str(a) for a in args))
         if name.startswith("os.path."):
             return self.eval_os_path(short, node, frame)
+        if short == "optional" and len(node.args) == 1 and not node.keywords:
+            # django-split-settings' optional("local.py"): a str subclass of its pattern.
+            return self.eval(node.args[0], frame)
         if name == "str" and len(node.args) == 1:
             value = self.eval(node.args[0], frame)
             return str(value) if isinstance(value, str | _FsPath | int) else UNKNOWN

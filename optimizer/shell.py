@@ -463,13 +463,13 @@ def strip_runner(argv: list[str]) -> tuple[list[str], list[str]]:
 
 # Scripts that wait for a host:port, then exec the command after `--` (vishnubob/wait-for-it,
 # eficode/wait-for): `./wait-for-it.sh db:5432 -- gunicorn mysite.wsgi` starts gunicorn.
-_WAITERS = frozenset({"wait-for-it", "wait-for-it.sh", "wait-for", "wait-for.sh", "wait_for_it.sh"})
+WAITERS = frozenset({"wait-for-it", "wait-for-it.sh", "wait-for", "wait-for.sh", "wait_for_it.sh"})
 
 
 def server_argv(argv: list[str]) -> tuple[int, str] | None:
     """(index where the server program starts, server name) if argv starts a web server."""
     stripped = _strip_env_prefix(argv)
-    if stripped and stripped[0].rsplit("/", 1)[-1] in _WAITERS and "--" in stripped:
+    if stripped and stripped[0].rsplit("/", 1)[-1] in WAITERS and "--" in stripped:
         after = len(argv) - len(stripped) + stripped.index("--") + 1
         found = server_argv(argv[after:])
         return None if found is None else (after + found[0], found[1])

@@ -605,7 +605,19 @@ def _patch_release(name: str, tag: str) -> str | None:
         return None
     match = re.match(r"(\d+)\.(\d+)\.(\d+)(?![\d.])", tag)
     if not match:
-        return None
+        # A minor's own tag (`python:3.6`, `3.6-slim`) of a Python whose images stopped before
+        # bookworm names its last build: 3.6.15 on bullseye, 3.5.10 on buster (cleo's
+        # `FROM python:3.6` got bookworm's libgdal32 in its final stage, where bullseye has
+        # libgdal28).
+        minor_only = re.match(r"(\d+)\.(\d+)(?![\d.])", tag)
+        if not minor_only:
+            return None
+        minor = (int(minor_only.group(1)), int(minor_only.group(2)))
+        if minor[0] not in {2, 3}:
+            return None
+        if minor <= (3, 5):  # 2.7 too: 2.7.18's images are buster's
+            return "buster"
+        return "bullseye" if minor == (3, 6) else None
     minor = (int(match.group(1)), int(match.group(2)))
     patch = int(match.group(3))
     if minor <= (3, 5) or patch <= _LAST_ON_BUSTER.get(minor, -1):

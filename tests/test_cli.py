@@ -267,3 +267,25 @@ def test_diff_shows_emoji_codes_as_written(tutorial: Path) -> None:
     result = runner.invoke(app, [str(dockerfile)])
     assert result.exit_code == 1, result.output
     assert " " + path_line in result.output
+
+
+def test_diff_marks_a_last_line_without_newline_and_applies(tutorial: Path) -> None:
+    """estate-mngt-prod's .dockerignore ends without a newline: the extended file's diff showed
+    `-.envs/*` `+.envs/*` with nothing between, and `git apply` refused it. Diff's own marker
+    (`\\ No newline at end of file`) makes it a patch that applies."""
+    (tutorial / ".dockerignore").write_text("*.log\n.envs/*", encoding="utf-8")
+    result = runner.invoke(app, ["--only", "dockerignore", str(tutorial / "Dockerfile")])
+    assert result.exit_code == 1, result.output
+    assert "-.envs/*\n\\ No newline at end of file\n+.envs/*\n" in result.output
+    if shutil.which("git") is None:
+        return
+    import subprocess
+
+    patch = result.output[result.output.index("--- a/.dockerignore") :]
+    patch = patch[: patch.index("\n\n") + 1]
+    subprocess.run(["git", "init", "-q"], cwd=tutorial, check=True)
+    applied = subprocess.run(
+        ["git", "apply", "--check", "-"], cwd=tutorial, input=patch, text=True,
+        capture_output=True,
+    )
+    assert applied.returncode == 0, applied.stderr

@@ -26,6 +26,7 @@ file, no CI workflow that builds it with `docker build` or build-push-action.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import posixpath
 import re
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from optimizer.composefiles import ComposeError, find_compose_files
+from optimizer.composefiles import ComposeError, find_compose_files, other_compose_files
 from optimizer.dockerfile import Dockerfile, next_workdir
 from optimizer.shell import words
 from transforms.base import Context
@@ -65,7 +66,7 @@ def _load_cached(
     from optimizer import compose  # only with a compose file: it runs `docker compose config`
 
     try:
-        return compose.load(directory)
+        return compose.load(directory, [Path(name) for name, _ in stamp])
     except ComposeError as exc:
         # Kept like a result: lru_cache does not keep exceptions, so each transform asking
         # would run `docker compose config` again, and a file Compose chokes on (YAML aliases
@@ -73,11 +74,50 @@ def _load_cached(
         return exc
 
 
-def load_compose(directory: Path) -> ComposeProject | None:
-    """The compose project in `directory`, read once per content (several transforms ask)."""
+def load_compose(directory: Path, dockerfile: Path | None = None) -> ComposeProject | None:
+    """The compose project in `directory`, read once per content (several transforms ask).
+
+    With `dockerfile`: when the files `docker compose` reads by default do not build it (or
+    there are none), the first other compose file there that does, read alone (hammer_test's
+    docker/docker-compose.prod.yml runs `poetry run gunicorn` on docker/Dockerfile.prod, whose
+    split left poetry in the builder). The pipeline takes the build context from such files
+    too; the transforms now read the commands, mounts and users they give."""
     files = find_compose_files(directory)
-    if not files:
-        return None
+    default = _load_files(directory, files) if files else None
+    if dockerfile is None or (
+        default is not None and any(True for _ in default.building(dockerfile))
+    ):
+        return default
+    found: list[ComposeProject] = []
+    for other in other_compose_files(directory, dockerfile.name):
+        try:
+            project = _load_files(directory, [other])
+        except ComposeError:
+            continue
+        if project is not None and any(True for _ in project.building(dockerfile)):
+            found.append(project)
+    if not found:
+        return default
+    if len(found) == 1:
+        return found[0]
+    # Several (docker-compose.dev.yml and docker-compose.prod.yml): every one of their services
+    # counts, so a production file's `poetry run` is seen beside a development file's
+    # runserver, and a service running the image as built makes it more than a dev image.
+    services: dict[str, Service] = {}
+    for project in found:
+        for name, service in project.services.items():
+            key = name if name not in services else f"{name} ({project.files[0].name})"
+            services[key] = service
+    return dataclasses.replace(
+        found[0],
+        files=tuple(f for project in found for f in project.files),
+        services=services,
+        notes=tuple(n for project in found for n in project.notes),
+        templates=tuple(t for project in found for t in project.templates),
+    )
+
+
+def _load_files(directory: Path, files: list[Path]) -> ComposeProject | None:
     stamp = tuple((str(f), f.stat().st_mtime) for f in files)
     loaded = _load_cached(directory, stamp)
     if isinstance(loaded, ComposeError):
@@ -92,7 +132,7 @@ def services_building(ctx: Context) -> Iterator[Service]:
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
     for directory in ctx.compose_directories():
         try:
-            project = load_compose(directory)
+            project = load_compose(directory, dockerfile)
         except ComposeError:
             continue
         if project is not None:
@@ -156,7 +196,7 @@ def _compose_dev(
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
     for directory in ctx.compose_directories():
         try:
-            project = load_compose(directory)
+            project = load_compose(directory, dockerfile)
         except ComposeError:
             continue  # the transforms that read compose files say so
         if project is None:

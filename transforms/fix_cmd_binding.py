@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
-from optimizer.ports import ConfigBind, config_bind, expand
+from optimizer.ports import ConfigBind, config_bind, expand, uwsgi_dies_on_term
 from optimizer.shell import (
     SERVERS,
     Segment,
@@ -63,6 +63,9 @@ class FixCmdBinding(NotesTransform):
         broken = _broken_exec_form(out)
         if broken:
             skipped.append(broken)
+        one_string = _split_one_string_exec_form(out, notes)
+        if one_string:
+            skipped.append(one_string)
         target = _target(out)
         argument = None if target is None else _cmd_as_argument(out, target, ctx)
         if argument is not None:
@@ -127,6 +130,12 @@ class FixCmdBinding(NotesTransform):
                 "added STOPSIGNAL SIGINT: runserver as PID 1 ignores SIGTERM, so docker stop "
                 "would wait 10 s and kill it; SIGINT stops it at once"
             )
+        elif server == "uwsgi" and parent is None and _uwsgi_reloads_on_term(
+            out, _server_words(new_ins), ctx
+        ):
+            out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
+            index += 1
+            notes.append(_UWSGI_STOPSIGNAL_NOTE.format(where="uwsgi"))
         if bound_port == NO_TCP_PORT:
             skipped.append(
                 f"{server} listens on a unix socket or an inherited file descriptor, not a TCP "
@@ -371,6 +380,12 @@ def _fix_start_script(
                 f"added STOPSIGNAL SIGINT: {rel} runs runserver with `exec`, so it is PID 1, "
                 "which ignores SIGTERM; SIGINT stops it at once"
             )
+    elif pid1_server == "uwsgi" and _uwsgi_reloads_on_term(out, _strip_exec(last.argv), ctx):
+        prefix, _ = strip_runner(_strip_exec(last.argv))
+        if not (prefix and prefix[0] in _PARENT_RUNNERS):
+            out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
+            index += 1
+            notes.append(_UWSGI_STOPSIGNAL_NOTE.format(where=f"{rel} runs uwsgi with `exec`: it"))
     if port_env:
         out.insert_before(index, Instruction.new("ENV", f"PORT={port_env[0]}"))
         index += 1
@@ -522,6 +537,38 @@ def _gunicorn_default_bind(
     return False
 
 
+_UWSGI_STOPSIGNAL_NOTE = (
+    "added STOPSIGNAL SIGINT: {where} is PID 1 and takes docker stop's SIGTERM as a brutal "
+    "reload, not a stop (uwsgi 2.0 exits on SIGTERM only with die-on-term), so docker stop "
+    "would wait 10 s and kill it; SIGINT stops it at once"
+)
+
+
+def _server_words(ins: Instruction) -> list[str]:
+    """The words of the server's command in this CMD/ENTRYPOINT, from the server on."""
+    script, _ = _script_of(ins)
+    for seg in split_commands(script):
+        argv = words(seg.text)
+        found = server_argv(argv)
+        if found is not None:
+            return argv[found[0] :]
+    return []
+
+
+def _uwsgi_reloads_on_term(dockerfile: Dockerfile, argv: list[str], ctx: Context) -> bool:
+    """uwsgi as PID 1 that docker stop's SIGTERM would reload (no die-on-term anywhere it
+    reads), and no STOPSIGNAL set yet. False when its configuration could not be read."""
+    if any(i.keyword == "STOPSIGNAL" for _, i in dockerfile.iter_stage(dockerfile.final_stage())):
+        return False
+    found = server_argv(argv)
+    if found is None or found[1] != "uwsgi":
+        return False
+    dies = uwsgi_dies_on_term(
+        argv[found[0] :], _stage_env(dockerfile), context_reader(dockerfile, ctx)
+    )
+    return dies is False
+
+
 # Runners that start the command as a child and forward SIGTERM to it (uv since
 # astral-sh/uv#8933, Nov 2024; pdm's task runner), unlike `poetry run` and `pipenv run`, which
 # exec it.
@@ -555,6 +602,36 @@ def _broken_exec_form(dockerfile: Dockerfile) -> str | None:
                 "(a missing comma or single quotes?), so docker runs it as a shell command "
                 "and it fails at start; fix it by hand"
             )
+    return None
+
+
+def _split_one_string_exec_form(dockerfile: Dockerfile, notes: list[str]) -> str | None:
+    """A CMD/ENTRYPOINT in exec form whose program is a whole command line,
+    `CMD ["python manage.py runserver 0.0.0.0:8000"]` (Omarsanosy24/MyPhone): Docker looks for
+    a program named `python manage.py runserver 0.0.0.0:8000`, finds none, and the container
+    does not start. Without shell syntax its words are the command it meant: split into them
+    (noted). With shell syntax (`&&`, `$PORT`) which shell form was meant is the author's to
+    say: returned as the reason it is left."""
+    for n, ins in dockerfile.iter_stage(dockerfile.final_stage()):
+        argv = ins.exec_form
+        if ins.keyword not in {"CMD", "ENTRYPOINT"} or not argv:
+            continue
+        head = argv[0]
+        if not re.search(r"\s", head.strip()) or head.strip().startswith(("/", "./")):
+            continue
+        meant = [*words(head), *argv[1:]]
+        if has_shell_syntax(head) or not meant or "=" in meant[0]:
+            return (
+                f"line {ins.line}: {ins.keyword} {ins.args.strip()} names one program, "
+                f"`{head.strip()}`, which does not exist, so the container does not start; "
+                "write each word as its own string, or the shell form for shell syntax"
+            )
+        dockerfile.instructions[n] = ins.with_value(json.dumps(meant))
+        notes.append(
+            f"line {ins.line}: {ins.keyword} {ins.args.strip()} names one program, "
+            f"`{head.strip()}`, which does not exist (exec form does not split words), so the "
+            f"container did not start; now {json.dumps(meant)}"
+        )
     return None
 
 

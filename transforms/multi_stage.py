@@ -193,6 +193,16 @@ class MultiStage(NotesTransform):
                 )
             skipped.append(f"{resolved} is {why}; left single-stage")
             return Result(out, notes, skipped)
+        tag = resolved.split("@", 1)[0].rsplit("/", 1)[-1].partition(":")[2]
+        if re.match(r"2(\.|-|$)", tag):
+            # CSyllabus/webapp's `FROM python:2.7`: Python 2 has no venv module (`python -m venv
+            # /opt/venv` fails the build) and no importlib.util for the bytecode steps; its
+            # images are on archived Debian releases besides.
+            skipped.append(
+                f"{resolved} runs Python 2, which has no venv module to build /opt/venv with; "
+                "left single-stage"
+            )
+            return Result(out, notes, skipped)
         variable = _variable_packages(items, last)
         if variable:
             skipped.append(
@@ -561,11 +571,38 @@ class MultiStage(NotesTransform):
             {p for i in final_part for p in _apt_installs(i)} & compilers_kept
         )
         if kept_compilers:
-            notes.append(
-                f"the final stage keeps {', '.join(kept_compilers)}: its npm install builds "
-                f"{', '.join(native_node_modules(ctx.context_dir))} with node-gyp (make, g++), "
-                "as the single stage did (a node stage would keep them out of the image)"
-            )
+            # Why each is kept: node-gyp's toolchain for an npm install of native modules, or
+            # a later RUN calling the tool by name (Gauvin's `RUN curl ... | apt-key add -`
+            # after the install was once explained as an npm install that was not there).
+            gyp = _node_gyp_after_split(items, last, ctx)
+            called = _tools_called_after_split(items, last)
+            for_gyp = [p for p in kept_compilers if p in gyp]
+            if for_gyp:
+                notes.append(
+                    f"the final stage keeps {', '.join(for_gyp)}: its npm install builds "
+                    f"{', '.join(native_node_modules(ctx.context_dir))} with node-gyp (make, "
+                    "g++), as the single stage did (a node stage would keep them out of the "
+                    "image)"
+                )
+            by_call = [p for p in kept_compilers if p not in gyp]
+            if by_call:
+                calls = sorted(
+                    {called[p] for p in by_call if p in called}
+                    | {
+                        called[tool]
+                        for p in by_call if p not in called
+                        for tool, extras in _TOOLCHAIN_EXTRAS.items()
+                        if p in extras and tool in called
+                    }
+                )
+                said = ", ".join(
+                    f"line {line} runs `{tool}`" if line else f"a RUN runs `{tool}`"
+                    for line, tool in calls
+                )
+                notes.append(
+                    f"the final stage keeps {', '.join(by_call)}: {said} after the install, "
+                    "as in the single stage"
+                )
         if fetch_only:
             notes.append(
                 f"{', '.join(sorted(fetch_only))} stay{'s' if len(fetch_only) == 1 else ''} in "
@@ -674,7 +711,7 @@ def _compose_runs_tool(ctx: Context, read: _Reader) -> tuple[str | None, list[st
     for directory in ctx.compose_directories():
         try:
             # Read once per content for every transform that asks (`docker compose config`).
-            project = load_compose(directory)
+            project = load_compose(directory, dockerfile)
         except ComposeError as exc:
             notes.append(
                 f"compose file in {directory.name or directory} not read ({exc}); the commands "
@@ -2039,15 +2076,28 @@ def _toolchain_after_split(
     left the full image single-stage, slim-base added `apt-get install make`, and a second run
     split it off)."""
     kept = set(_node_gyp_after_split(items, last, ctx))
+    for package in _tools_called_after_split(items, last):
+        kept |= {package, *_TOOLCHAIN_EXTRAS.get(package, set())}
+    return frozenset(kept)
+
+
+def _tools_called_after_split(
+    items: list[tuple[int, Instruction]], last: int
+) -> dict[str, tuple[int, str]]:
+    """The packages of the tools the final stage's own RUNs after the install call by name
+    (`RUN make install`, `RUN curl ... | apt-key add -`), each with the line and the program
+    that first calls it."""
+    called: dict[str, tuple[int, str]] = {}
     for n, ins in items:
         if n <= last or ins.keyword != "RUN" or ins.exec_form is not None:
             continue
         for seg in split_commands(ins.args):
             for argv in [program(seg.text), *(program(c) for c in inner_commands(seg.text))]:
-                package = TOOL_PACKAGES.get(argv[0].rsplit("/", 1)[-1]) if argv else None
+                tool = argv[0].rsplit("/", 1)[-1] if argv else ""
+                package = TOOL_PACKAGES.get(tool)
                 if package is not None:
-                    kept |= {package, *_TOOLCHAIN_EXTRAS.get(package, set())}
-    return frozenset(kept)
+                    called.setdefault(package, (ins.line, tool))
+    return called
 
 
 def _for_final(

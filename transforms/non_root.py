@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from optimizer.commands import command_file_writes, started_commands
 from optimizer.composefiles import ComposeError
-from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source
+from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source, next_workdir
 from optimizer.ports import config_bind, config_files, expand, port_from_command
 from optimizer.project import served_settings_paths
 from optimizer.settings import libcst_safe
@@ -239,6 +239,18 @@ class NonRoot(NotesTransform):
         )
         if home is not None:
             return Result(out, skipped=[home])
+        uv_sync = _uv_run_syncs(
+            [i for s in lineage for _, i in out.iter_stage(s)],
+            "\n".join([start_line, script_code, *compose_starts]),
+            env,
+            [
+                ctx.read_disk(f) or ""
+                for f in ctx.project.dependencies.manifest_files
+                if f.endswith("pyproject.toml")
+            ],
+        )
+        if uv_sync is not None:
+            return Result(out, skipped=[uv_sync])
         git_user = runs_git_at_run_time(ctx.context_dir)
         if git_user is not None:
             # git refuses a repository another user owns ("dubious ownership", safe.directory):
@@ -288,9 +300,12 @@ class NonRoot(NotesTransform):
                     + " could not be parsed, so which directories the app writes is unknown"
                 ],
             )
+        # collectstatic in a compose service's command counts as much as in CMD: that command
+        # replaces it (food_marketplace_api's `bash -c "...; collectstatic; gunicorn ..."`).
+        collects = "collectstatic" in " ".join([starts, *compose_starts])
         unknown = [
             n for n in project.unresolved_settings
-            if n != "STATIC_ROOT" or "collectstatic" in starts
+            if n != "STATIC_ROOT" or collects
         ]
         if unknown:
             return Result(
@@ -301,7 +316,7 @@ class NonRoot(NotesTransform):
                     "directory the app writes is unknown; USER left as is"
                 ],
             )
-        if "collectstatic" in starts and project.static_root is None:
+        if collects and project.static_root is None:
             return Result(
                 out,
                 skipped=[
@@ -372,7 +387,7 @@ class NonRoot(NotesTransform):
         # What a compose service writes under a bind mount: STATIC_ROOT only when it collects.
         data_dirs = [
             w for w in writable
-            if w != app_dir and (w != static_path or "collectstatic" in starts)
+            if w != app_dir and (w != static_path or collects)
         ] + ([sqlite_dir] if sqlite_dir else [])
         sqlite_file = in_image(project.sqlite_path) if project.sqlite_path else None
         compose_skip, compose_notes = _compose_bind_mount(
@@ -530,7 +545,18 @@ class NonRoot(NotesTransform):
         data = _outermost([p for p in owned if p not in top])
         if top:
             commands.append(f"chown {UID}:{UID} " + " ".join(top))
-        if data:
+        # A virtualenv inside a directory handed over with all it holds (merch-store's
+        # /app/.venv from the builder, under /app that makemigrations at start writes): a
+        # `chown -R` would copy every file of it into a new layer (the image grows by the
+        # venv) and hand the app its own interpreter. It stays root's.
+        venvs = [v for v in _venv_dirs(items, env) if any(_inside(v, d) for d in data)]
+        if data and venvs:
+            prune = " -o ".join(f"-path {v}" for v in venvs)
+            group = f"\\( {prune} \\)" if len(venvs) > 1 else prune
+            commands.append(
+                f"find {' '.join(data)} {group} -prune -o -exec chown {UID}:{UID} {{}} +"
+            )
+        elif data:
             commands.append(f"chown -R {UID}:{UID} " + " ".join(data))
         writable = owned
         at = len(items)
@@ -545,7 +571,10 @@ class NonRoot(NotesTransform):
             n, ins = filled
             out.instructions[n] = ins.with_args(f"{ins.args} && chown -R {UID}:{UID} {static_path}")
             data = [d for d in data if d != static_path]
-            commands = [c for c in commands if not c.startswith(f"chown -R {UID}:{UID} ")]
+            commands = [
+                c for c in commands
+                if not c.startswith(f"chown -R {UID}:{UID} ") and not c.startswith("find ")
+            ]
             if data:
                 commands.append(f"chown -R {UID}:{UID} " + " ".join(data))
         out.insert_before(stage.start + run_at, Instruction.new("RUN", " && ".join(commands)))
@@ -654,6 +683,70 @@ def _root_home_reason(
                 "the start command uses `pipenv run`, whose virtualenv is in root's home "
                 f"(~/.local/share/virtualenvs), which uid {UID} cannot read; set ENV "
                 "PIPENV_VENV_IN_PROJECT=1 to run as non-root"
+            )
+    return None
+
+
+# What `uv sync` / `uv run` install: the options that change it (groups, extras, the project).
+_UV_SELECTION = re.compile(
+    r"--(?:no-dev|only-dev|dev|no-default-groups|all-groups|no-group|only-group|group|extra|"
+    r"all-extras|no-extra|no-install-project|no-install-workspace|no-install-package|"
+    r"inexact|exact)\b(?:[= ]\S+)?"
+)
+_UV_SELECTION_ENV = ("UV_NO_DEV", "UV_DEV", "UV_NO_DEFAULT_GROUPS", "UV_NO_INSTALL_PROJECT")
+
+
+# The selection options that only concern the dev group (and default groups).
+_UV_DEV_ONLY = re.compile(r"--(?:no-dev|only-dev|dev|no-default-groups)$")
+
+
+def _uv_run_syncs(
+    instructions: list[Instruction],
+    starts: str,
+    env: dict[str, str],
+    pyprojects: list[str],
+) -> str | None:
+    """Why the app needs root because a start runs `uv run`, or None.
+
+    `uv run` syncs the project's environment before it runs the command, with the default
+    groups (dev too) and the project itself; the build's `uv sync` made that environment as
+    root. Where the build installed something else (`uv sync --frozen --no-dev`, honest-sign's
+    docker/django/Dockerfile and its start script's `uv run python manage.py migrate`), the
+    start installs into it, which uid 10001 cannot. `uv run --no-sync` or UV_NO_SYNC, or a run
+    selecting what the build did, change nothing there."""
+    runs = [m.group(0) for m in re.finditer(r"\buv\s+run\b[^\n;&|]*", starts)]
+    if not runs or env.get("UV_NO_SYNC", "").lower() in _TRUE:
+        return None
+    syncs = [
+        m.group(0)
+        for ins in instructions
+        if ins.keyword == "RUN"
+        for m in re.finditer(r"\buv\s+sync\b[^\n;&|]*", ins.args)
+    ]
+    if not syncs:
+        return None
+    built = sorted(set(_UV_SELECTION.findall(syncs[-1])))
+    if any(env.get(v, "").lower() in _TRUE for v in _UV_SELECTION_ENV):
+        return None  # the same variable steers the run
+    for run in runs:
+        if "--no-sync" in run:
+            continue
+        wanted = sorted(set(_UV_SELECTION.findall(run)))
+        differ = set(built) ^ set(wanted)
+        if differ and all(_UV_DEV_ONLY.match(o) for o in differ) and pyprojects and not any(
+            re.search(r"^\[dependency-groups\]|^dev-dependencies\s*=", t, re.MULTILINE)
+            for t in pyprojects
+        ):
+            continue  # no dev group: `--no-dev` left nothing out that `uv run` would add
+        if wanted != built:
+            shown = " ".join(syncs[-1].split())
+            return (
+                f"the start runs `{' '.join(run.split())[:80]}`, which first syncs the project's "
+                f"environment with what `uv run` installs by default (the dev group, the "
+                f"project), where the build's `{shown[:80]}` installed something else: it "
+                f"would install into the environment the build made as root, which uid {UID} "
+                "cannot write; USER left as is (`uv run --no-sync`, or ENV UV_NO_SYNC=1, runs "
+                "what the build installed)"
             )
     return None
 
@@ -885,6 +978,39 @@ def _is_module_file(rel: str | None, module: str, project_dir: str) -> bool:
     return stem.replace("/", ".") == module or stem.replace("/", ".").endswith("." + module)
 
 
+def _inside(path: str, directory: str) -> bool:
+    return posixpath.normpath(path).startswith(posixpath.normpath(directory).rstrip("/") + "/")
+
+
+def _venv_dirs(items: list[tuple[int, Instruction]], env: dict[str, str]) -> list[str]:
+    """Virtualenvs the final stage holds, by what names them: VIRTUAL_ENV,
+    UV_PROJECT_ENVIRONMENT, a PATH entry `<venv>/bin` (not a system one), and a `COPY --from`
+    whose destination is a `venv`/`.venv` directory."""
+    found: list[str] = []
+    for key in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):
+        value = env.get(key, "")
+        if value.startswith("/") and "$" not in value:
+            found.append(posixpath.normpath(value))
+    for part in env.get("PATH", "").split(":"):
+        if (
+            part.startswith("/")
+            and part.endswith("/bin")
+            and "$" not in part
+            and not re.match(r"/(usr/)?(local/)?s?bin$", part)
+        ):
+            found.append(posixpath.normpath(part[: -len("/bin")]))
+    cwd = "/"
+    for _, ins in items:
+        cwd = next_workdir(cwd, ins) if ins.keyword == "WORKDIR" else cwd
+        if ins.keyword == "COPY" and "from" in ins.flags:
+            parts = ins.exec_form or words(ins.args)
+            if len(parts) >= 2 and "$" not in parts[-1]:
+                dest = posixpath.normpath(posixpath.join(cwd, parts[-1]))
+                if posixpath.basename(dest) in {"venv", ".venv"}:
+                    found.append(dest)
+    return list(dict.fromkeys(v for v in found if v != "/"))
+
+
 def _outermost(paths: list[str]) -> list[str]:
     """Drop paths inside another one of the list: `chown -R` of the parent covers them."""
     norm = [posixpath.normpath(p) for p in paths]
@@ -908,7 +1034,7 @@ def _compose_bind_mount(
     notes: list[str] = []
     for directory in directories:
         try:
-            project = _load_compose(directory)
+            project = _load_compose(directory, dockerfile)
         except ComposeError as exc:
             notes.append(f"compose file in {directory.name or directory} not read ({exc}); "
                          "bind mounts over the app not checked")
@@ -1143,18 +1269,24 @@ def _inherited_user(dockerfile: Dockerfile, parents: list[Stage]) -> tuple[str, 
 
 
 def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | None:
-    """The shell script the start command runs: a `.sh` word, or a path whose file starts
-    with a shell's `#!` line (cookiecutter-django's `/entrypoint` and `/start`)."""
+    """The shell scripts the start command runs: each `.sh` word, and each path whose file
+    starts with a shell's `#!` line (cookiecutter-django's `/entrypoint` and `/start`), their
+    texts joined in order. All of them, not the first: in `./docker/wait-for-it.sh db:5432 --
+    sh /code/docker/dev/django/container-start.sh` (EvalAI) the first only waits, and the
+    second runs collectstatic into the bind-mounted source. None when it names none."""
+    texts: list[str] = []
     for token in words(start.replace("[", " ").replace("]", " ").replace(",", " ")):
         token = token.strip("\"'")
         if token.endswith(".sh"):
-            return read(token) or ""
-        if token.startswith(("/", "./")) and "$" not in token:
+            texts.append(read(token) or "")
+        elif token.startswith(("/", "./")) and "$" not in token:
             text = read(token)
             shebang = text.split("\n", 1)[0] if text is not None else ""
             if text is not None and _SHELL_SHEBANG.match(shebang):
-                return text
-    return None
+                texts.append(text)
+    if not texts:
+        return None
+    return "\n".join(t if t.endswith("\n") or not t else t + "\n" for t in texts)
 
 
 def _started_texts(

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from optimizer.dockerfile import Dockerfile
-from optimizer.shell import has_shell_syntax, words
+from optimizer.shell import WAITERS, has_shell_syntax, words
 
 _SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
 _SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
@@ -49,6 +49,10 @@ def script_word(argv: list[str]) -> str | None:
     if not argv:
         return None
     head = argv[0]
+    if head.rsplit("/", 1)[-1] in WAITERS and "--" in argv:
+        # `["./docker/wait-for-it.sh", "db:5432", "--", "sh", "/code/start.sh"]` (EvalAI's dev
+        # image): the waiter execs the command after `--`, whose script is what runs as PID 1.
+        return script_word(argv[argv.index("--") + 1 :])
     shell = head.rsplit("/", 1)[-1]
     if shell == "bash" and len(argv) == 3 and argv[1] == "-c":
         # `bash -c "/app/runserver.sh"` (thechip911/test-docker's compose): bash replaces itself

@@ -1,0 +1,7 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY . .
+RUN pip install -r requirements.txt
+STOPSIGNAL SIGINT
+EXPOSE 8080
+CMD ["./start.sh"]

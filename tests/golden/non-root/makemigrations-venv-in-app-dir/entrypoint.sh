@@ -1,0 +1,4 @@
+#!/bin/sh
+python manage.py makemigrations
+python manage.py migrate
+exec "$@"

@@ -1,0 +1,45 @@
+"""On the lab engine: uwsgi as PID 1 without die-on-term takes docker stop's SIGTERM as a brutal
+reload ("...brutally killing workers... binary reloading uWSGI"), so docker stop waited its 10 s
+and killed it (measured with uwsgi 2.0.31: 10.4 s, exit 137; with --die-on-term or SIGINT
+1.2 s, exit 0). The rewrite adds STOPSIGNAL SIGINT, and verify's stop check sees the
+difference (prevention-point's `CMD ["uwsgi", "uwsgi.ini"]`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import example_copy
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+
+pytestmark = pytest.mark.engine
+
+INI = """\
+[uwsgi]
+http = 0.0.0.0:8000
+module = mysite.wsgi:application
+master = true
+processes = 2
+"""
+
+
+def test_uwsgi_without_die_on_term_gets_stopsignal_sigint_and_stops(tmp_path: Path) -> None:
+    root = example_copy("01-tutorial", tmp_path / "app")
+    dockerfile = root / "Dockerfile"
+    text = dockerfile.read_text()
+    start = "CMD python manage.py runserver 0.0.0.0:8000"
+    assert start in text
+    dockerfile.write_text(text.replace(start, 'CMD ["uwsgi", "--ini", "uwsgi.ini"]'))
+    (root / "uwsgi.ini").write_text(INI)
+    requirements = root / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "uwsgi==2.0.31\n")
+    result = CliRunner().invoke(
+        app, ["--verify", "--only", "fix-cmd-binding", "--write", str(dockerfile)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "verify: PASS" in result.output, result.output
+    stops = next(line for line in result.output.splitlines() if "stops on" in line)
+    assert stops.replace("│", " ").split()[-2:] == ["no", "yes"], stops
+    assert "STOPSIGNAL SIGINT" in dockerfile.read_text()
