@@ -453,6 +453,12 @@ def classify(text: str) -> Kind:
     return "other"
 
 
+# Runners that start the command as a child and forward SIGTERM to it (uv since
+# astral-sh/uv#8933, Nov 2024; pdm's task runner), unlike `poetry run` and `pipenv run`, which
+# exec it: under them runserver is not PID 1 and needs no STOPSIGNAL; without them it does.
+PARENT_RUNNERS = frozenset({"uv", "pdm"})
+
+
 def strip_runner(argv: list[str]) -> tuple[list[str], list[str]]:
     """Split `poetry run gunicorn ...` into (["poetry", "run"], ["gunicorn", ...])."""
     for prefix in _RUNNER_PREFIXES:

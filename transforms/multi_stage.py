@@ -38,6 +38,7 @@ from optimizer.dockerfile import (
     split_lines,
 )
 from optimizer.shell import (
+    PARENT_RUNNERS,
     TOOLS,
     Segment,
     apt_install_words,
@@ -46,6 +47,7 @@ from optimizer.shell import (
     inner_commands,
     pip_install_targets,
     program,
+    server_argv,
     spec_name,
     split_commands,
     strip_runner,
@@ -527,7 +529,9 @@ class MultiStage(NotesTransform):
         update_before_installs(combined, 1, len(combined))
         final_part, rest = combined[: len(final_part)], combined[len(final_part) :]
         tools = _tools_left(final_part + rest)
-        rest = [_strip_runners(i, tools, notes) for i in rest]
+        stripped = [_strip_runners(i, tools, notes) for i in rest]
+        _stop_runserver_as_pid1(final_part, rest, stripped, notes)
+        rest = stripped
         # An indented file stays indented: rewritten lines as they were, new ones as their
         # neighbours.
         out.instructions[stage.start : stage.end] = _indent_bytecode(
@@ -2331,6 +2335,38 @@ def _tools_left(instructions: list[Instruction]) -> set[str]:
                     names = {spec_name(w) for w in words(seg.text)}
                     tools.update(names & {"poetry", "pipenv", "uv", "pdm"})
     return tools
+
+
+def _stop_runserver_as_pid1(
+    final_part: list[Instruction],
+    before: list[Instruction],
+    after: list[Instruction],
+    notes: list[str],
+) -> None:
+    """STOPSIGNAL SIGINT when dropping `uv run`/`pdm run` makes runserver PID 1.
+
+    Under those runners runserver is their child and stops on the SIGTERM they pass on, so
+    fix-cmd-binding added no STOPSIGNAL; once the runner is gone runserver is PID 1, which
+    ignores SIGTERM (docker stop would wait 10 s and kill it), and a second run would add it."""
+    starts = [k for k, i in enumerate(after) if i.keyword == "ENTRYPOINT"]
+    starts = starts or [k for k, i in enumerate(after) if i.keyword == "CMD"]
+    if not starts or any(i.keyword == "STOPSIGNAL" for i in final_part + after):
+        return
+    k = starts[-1]
+    old, new = before[k].exec_form, after[k].exec_form
+    if old is None or new is None or old == new:
+        return
+    prefix, _ = strip_runner(old)
+    found = server_argv(new)
+    if not (prefix and prefix[0] in PARENT_RUNNERS and found and found[1] == "runserver"):
+        return
+    if found[0] != 0 or new[0].rsplit("/", 1)[-1] in {"sh", "bash", "dash", "ash"}:
+        return
+    after.insert(k, Instruction.new("STOPSIGNAL", "SIGINT"))
+    notes.append(
+        f"added STOPSIGNAL SIGINT: without `{prefix[0]} run` runserver is PID 1, which ignores "
+        "SIGTERM, so docker stop would wait 10 s and kill it; SIGINT stops it at once"
+    )
 
 
 def _strip_runners(ins: Instruction, tools: set[str], notes: list[str]) -> Instruction:
