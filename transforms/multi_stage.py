@@ -195,6 +195,14 @@ class MultiStage(NotesTransform):
                 )
             skipped.append(f"{resolved} is {why}; left single-stage")
             return Result(out, notes, skipped)
+        if re.match(rf"^{OFFICIAL_PREFIX}python:2(\D|$)", resolved):
+            # nalch/application (python:2.7): `python -m venv` is "No module named venv" there,
+            # and the final stage's bytecode step calls importlib.util, which 2.7 lacks.
+            skipped.append(
+                f"{resolved} is Python 2, which has no venv module (and none of the Python 3 "
+                "the split's build steps run); left single-stage"
+            )
+            return Result(out, notes, skipped)
         variable = _variable_packages(items, last)
         if variable:
             skipped.append(
