@@ -407,6 +407,9 @@ class MultiStage(NotesTransform):
             )
         ]
         venv_added = existing_venv is not None
+        # The builder's own `python -m venv` (with pip, first on PATH): a build tool pip-installed
+        # after it would land in the venv, which the final stage copies.
+        pip_venv = existing_venv is None and not (uses_uv or use_uv or lean or uses_pdm)
         source_at: int | None = None
         after_venv: list[Instruction] = []
         full_builder = bool(_FULL_PYTHON.match(out.resolve(base)))
@@ -450,7 +453,10 @@ class MultiStage(NotesTransform):
                     "already has every package it installs"
                 )
                 continue
-            builder_part.append(ins)
+            if venv_added and pip_venv:
+                builder_part.append(_tools_to_system_pip(ins, venv, notes))
+            else:
+                builder_part.append(ins)
             final_ins = _for_final(ins, ctx, fetch_only, compilers_kept)
             if final_ins is not None and _has_kind(ins, "deps") and _uses_installed(final_ins):
                 # `pip install -r r.txt && python -m nltk.downloader ...`: what follows the
@@ -2343,6 +2349,47 @@ def _tools_left(instructions: list[Instruction]) -> set[str]:
                     names = {spec_name(w) for w in words(seg.text)}
                     tools.update(names & {"poetry", "pipenv", "uv", "pdm"})
     return tools
+
+
+# `pip install poetry`, `python3 -m pip install pipenv`: the program word (and `-m pip`).
+_PIP_WORD = re.compile(
+    r"(?<![\w./-])(?:(python3?(?:\.\d+)?)\s+-m\s+)?pip3?(?:\.\d+)?(?=\s+install\s)"
+)
+# Build tools that run in the builder and install into the venv from outside it.
+_BUILD_TOOLS = TOOLS - {"pip", "setuptools", "wheel"}
+
+
+def _tools_to_system_pip(ins: Instruction, venv: str, notes: list[str]) -> Instruction:
+    """`pip install poetry` after the builder's venv exists -> `/usr/local/bin/pip install
+    poetry`: the venv's pip comes first on PATH, so the tool would go into the venv and ship in
+    the final image (sharay198/web-calculator: `pip install poetry && poetry install`), where the
+    note says it stays in the builder. The base image's pip puts it beside the system Python;
+    it still installs into the venv (VIRTUAL_ENV), as it does when installed before it."""
+    if ins.keyword != "RUN" or ins.exec_form is not None:
+        return ins
+    edits: list[Edit] = []
+    tools: list[str] = []
+    for m in _PIP_WORD.finditer(ins.value):
+        command = re.split(r"&&|\|\||;|\|", ins.value[m.start() :], maxsplit=1)[0]
+        found = pip_install_targets(program(command))
+        if found is None or found[0]:
+            continue
+        names = [spec_name(s) for s in found[1]]
+        if not names or not all(n in _BUILD_TOOLS for n in names):
+            continue
+        tools.extend(n for n in names if n not in tools)
+        if m[1]:  # `python -m pip`: the interpreter's word
+            edits.append(Edit(m.start(1), m.end(1), f"/usr/local/bin/{m[1]}"))
+        else:
+            edits.append(Edit(m.start(), m.start(), "/usr/local/bin/"))
+    if not edits:
+        return ins
+    notes.append(
+        f"line {ins.line}: {', '.join(tools)} installed with the base image's pip "
+        f"(/usr/local/bin), not {venv}'s, which comes first on PATH: a build tool stays in the "
+        "builder instead of shipping in the final stage's virtualenv"
+    )
+    return apply_edits(ins, edits)
 
 
 def _stop_runserver_as_pid1(
