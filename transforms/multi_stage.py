@@ -1920,7 +1920,9 @@ def _pip_bytecode_cached(builder: list[Instruction], venv: str) -> list[Instruct
             ):
                 env = f"PYTHONPYCACHEPREFIX={_PIP_PYCACHE} PIP_COMPILE=0 "
                 if dont_write:
-                    env = "PYTHONDONTWRITEBYTECODE= " + env
+                    # `''`, not `VAR= cmd`: the same empty value, without shellcheck's SC1007
+                    # ("remove space after =") that hadolint reports on the latter.
+                    env = "PYTHONDONTWRITEBYTECODE='' " + env
                 texts.append(env + seg.text.lstrip())
                 pip = True
             else:
