@@ -43,6 +43,12 @@ def not_python_reason(dockerfile: Dockerfile) -> str | None:
                 ins.exec_form, ins.args, installs_count
             ):
                 return None
+            # A heredoc RUN's commands are in its body, not its first line (OpenDroneMap/WebODM's
+            # app stage installs python3.9 and runs manage.py in `RUN <<EOT ... EOT`).
+            if ins.keyword == "RUN" and ins.opaque and ins.raw is not None and any(
+                _runs_python(None, line, installs_count) for line in ins.raw.splitlines()[1:]
+            ):
+                return None
     if not installs_count:
         return (
             f"the final image builds on {base} and runs no Python (a python3 it installs is a "

@@ -453,6 +453,12 @@ def classify(text: str) -> Kind:
     return "other"
 
 
+# Runners that start the command as a child and forward SIGTERM to it (uv since
+# astral-sh/uv#8933, Nov 2024; pdm's task runner), unlike `poetry run` and `pipenv run`, which
+# exec it: under them runserver is not PID 1 and needs no STOPSIGNAL; without them it does.
+PARENT_RUNNERS = frozenset({"uv", "pdm"})
+
+
 def strip_runner(argv: list[str]) -> tuple[list[str], list[str]]:
     """Split `poetry run gunicorn ...` into (["poetry", "run"], ["gunicorn", ...])."""
     for prefix in _RUNNER_PREFIXES:
@@ -480,12 +486,25 @@ def server_argv(argv: list[str]) -> tuple[int, str] | None:
         return None
     head = rest[0].rsplit("/", 1)[-1]
     if re.fullmatch(r"python(3(\.\d+)?)?", head):
-        if len(rest) > 2 and rest[1].endswith("manage.py") and rest[2] == "runserver":
+        # The interpreter's own switches first: `python -u manage.py runserver`.
+        args = rest[1:]
+        while args and args[0].startswith("-") and args[0] != "-m":
+            if args[0] in {"-c", "-"}:
+                return None
+            args = args[2:] if args[0] in {"-W", "-X"} else args[1:]
+        if len(args) > 1 and args[0].endswith("manage.py") and args[1] == "runserver":
             return offset, "runserver"
-        if len(rest) > 2 and rest[1] == "-m" and rest[2] in SERVERS:
-            return offset, rest[2]
+        if len(args) > 1 and args[0] == "-m" and args[1] in SERVERS:
+            return offset, args[1]
+        # `python -m manage runserver` (manage.py as a module), `python -m django runserver`.
+        if args[:1] == ["-m"] and args[1:2] in (["manage"], ["django"]) and args[2:3] == [
+            "runserver"
+        ]:
+            return offset, "runserver"
         return None
-    if head.endswith("manage.py") and len(rest) > 1 and rest[1] == "runserver":
+    if (
+        head.endswith("manage.py") or head in {"django-admin", "django-admin.py"}
+    ) and rest[1:2] == ["runserver"]:
         return offset, "runserver"
     if head in SERVERS:
         return offset, head

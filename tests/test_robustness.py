@@ -149,6 +149,25 @@ def test_other_services_dockerfiles_are_left_alone(text: str, tmp_path: Path) ->
     assert "not a Django app image" in outcome.skipped[0].notes[0]
 
 
+def test_python_installed_in_a_heredoc_run_is_a_python_image(tmp_path: Path) -> None:
+    """OpenDroneMap/WebODM's app stage (ubuntu) installs Python and runs manage.py inside
+    `RUN <<EOT ... EOT`: the body counts, so it is not refused as "none of its instructions
+    installs or runs Python"; a heredoc that installs only nginx still is."""
+    body = (
+        "FROM ubuntu:22.04\nWORKDIR /app\nRUN <<EOT\n    apt-get update\n"
+        "    apt-get install -y --no-install-recommends {pkg}\nEOT\nCOPY . .\n"
+    )
+    for rel, content in SKELETON.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(content)
+    (tmp_path / "Dockerfile").write_text(body.format(pkg="python3.9 gdal-bin"))
+    outcome = optimize(tmp_path / "Dockerfile", tmp_path)
+    assert not any("not a Django app image" in n for s in outcome.skipped for n in s.notes)
+    (tmp_path / "Dockerfile").write_text(body.format(pkg="nginx"))
+    outcome = optimize(tmp_path / "Dockerfile", tmp_path)
+    assert "not a Django app image" in outcome.skipped[0].notes[0]
+
+
 @pytest.mark.parametrize(
     "text",
     [

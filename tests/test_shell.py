@@ -88,8 +88,30 @@ def test_server_detection(command: str, server: str) -> None:
     assert found is not None and found[1] == server
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        # sharay198/web-calculator: manage.py run as a module; bound to 127.0.0.1, left so.
+        "poetry run python -m manage runserver 127.0.0.1:8000",
+        "python -m django runserver",
+        "python -u manage.py runserver 0.0.0.0:8000",
+        "python3 -W ignore -B manage.py runserver",
+        "django-admin runserver 0.0.0.0:8000",
+        "django-admin.py runserver",
+    ],
+)
+def test_runserver_spelled_otherwise(command: str) -> None:
+    argv = words(command)
+    found = server_argv(argv)
+    assert found is not None and found[1] == "runserver"
+    assert argv[found[0]].startswith(("python", "django-admin"))
+
+
 def test_not_a_server() -> None:
     assert server_argv(words("python manage.py migrate")) is None
+    assert server_argv(words("python -m manage migrate")) is None
+    assert server_argv(words("python -c 'import x' manage.py runserver")) is None
+    assert server_argv(words("django-admin migrate")) is None
 
 
 def test_shell_syntax() -> None:

@@ -84,7 +84,17 @@ def _stage_copy_not_read(ins: Instruction, cwd: str, tree: str, install: Instruc
     target = posixpath.normpath(posixpath.join(cwd, parts[-1]))
     if target == tree or not target.startswith(tree.rstrip("/") + "/"):
         return False
+    # `COPY --from=builder /app/.venv /app/.venv`: the environment the install (`uv sync`,
+    # poetry's or pdm's in-project venv) then adds to. Moved below it, the install's packages
+    # would be overwritten by the builder's (Lukascruise/business_card re-syncs a venv copied
+    # from its builder, on purpose).
+    names = {posixpath.basename(posixpath.normpath(p)) for p in parts}
+    if names & _VENV_NAMES:
+        return False
     return posixpath.basename(target) not in install.args
+
+
+_VENV_NAMES = frozenset({".venv", "venv", ".virtualenv", "virtualenv", "site-packages"})
 
 
 def _named_installs_after(out: Dockerfile, target: int, end: int) -> list[int]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
 from optimizer.ports import ConfigBind, config_bind, expand, uwsgi_dies_on_term
 from optimizer.shell import (
+    PARENT_RUNNERS,
     SERVERS,
     Segment,
     has_shell_syntax,
@@ -569,10 +570,7 @@ def _uwsgi_reloads_on_term(dockerfile: Dockerfile, argv: list[str], ctx: Context
     return dies is False
 
 
-# Runners that start the command as a child and forward SIGTERM to it (uv since
-# astral-sh/uv#8933, Nov 2024; pdm's task runner), unlike `poetry run` and `pipenv run`, which
-# exec it.
-_PARENT_RUNNERS = {"uv", "pdm"}
+_PARENT_RUNNERS = PARENT_RUNNERS
 
 
 def _parent_runner(ins: Instruction) -> str | None:

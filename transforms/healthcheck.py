@@ -70,6 +70,14 @@ class Healthcheck(NotesTransform):
                 "unknown; no HEALTHCHECK added"
             )
             return Result(out, notes, skipped)
+        if re.match(rf"^{OFFICIAL_PREFIX}python:2(\D|$)", out.resolve(base_stage(out, stage).base)):
+            # nalch/application (python:2.7): `import http.client` fails there (httplib), so
+            # the check would fail every time and mark a healthy container unhealthy.
+            skipped.append(
+                "the final image is Python 2, which has no http.client for the check; no "
+                "HEALTHCHECK added"
+            )
+            return Result(out, notes, skipped)
         if any(re.search(r"(^|[\s=])unix:", a) for a in argv):
             skipped.append("the server listens on a unix socket; no HEALTHCHECK added")
             return Result(out, notes, skipped)

@@ -38,6 +38,7 @@ from optimizer.dockerfile import (
     split_lines,
 )
 from optimizer.shell import (
+    PARENT_RUNNERS,
     TOOLS,
     Segment,
     apt_install_words,
@@ -46,6 +47,7 @@ from optimizer.shell import (
     inner_commands,
     pip_install_targets,
     program,
+    server_argv,
     spec_name,
     split_commands,
     strip_runner,
@@ -407,6 +409,9 @@ class MultiStage(NotesTransform):
             )
         ]
         venv_added = existing_venv is not None
+        # The builder's own `python -m venv` (with pip, first on PATH): a build tool pip-installed
+        # after it would land in the venv, which the final stage copies.
+        pip_venv = existing_venv is None and not (uses_uv or use_uv or lean or uses_pdm)
         source_at: int | None = None
         after_venv: list[Instruction] = []
         full_builder = bool(_FULL_PYTHON.match(out.resolve(base)))
@@ -450,7 +455,10 @@ class MultiStage(NotesTransform):
                     "already has every package it installs"
                 )
                 continue
-            builder_part.append(ins)
+            if venv_added and pip_venv:
+                builder_part.append(_tools_to_system_pip(ins, venv, notes))
+            else:
+                builder_part.append(ins)
             final_ins = _for_final(ins, ctx, fetch_only, compilers_kept)
             if final_ins is not None and _has_kind(ins, "deps") and _uses_installed(final_ins):
                 # `pip install -r r.txt && python -m nltk.downloader ...`: what follows the
@@ -537,7 +545,9 @@ class MultiStage(NotesTransform):
         update_before_installs(combined, 1, len(combined))
         final_part, rest = combined[: len(final_part)], combined[len(final_part) :]
         tools = _tools_left(final_part + rest)
-        rest = [_strip_runners(i, tools, notes) for i in rest]
+        stripped = [_strip_runners(i, tools, notes) for i in rest]
+        _stop_runserver_as_pid1(final_part, rest, stripped, notes)
+        rest = stripped
         # An indented file stays indented: rewritten lines as they were, new ones as their
         # neighbours.
         out.instructions[stage.start : stage.end] = _indent_bytecode(
@@ -1939,7 +1949,9 @@ def _pip_bytecode_cached(builder: list[Instruction], venv: str) -> list[Instruct
             ):
                 env = f"PYTHONPYCACHEPREFIX={_PIP_PYCACHE} PIP_COMPILE=0 "
                 if dont_write:
-                    env = "PYTHONDONTWRITEBYTECODE= " + env
+                    # `''`, not `VAR= cmd`: the same empty value, without shellcheck's SC1007
+                    # ("remove space after =") that hadolint reports on the latter.
+                    env = "PYTHONDONTWRITEBYTECODE='' " + env
                 texts.append(env + seg.text.lstrip())
                 pip = True
             else:
@@ -2381,6 +2393,79 @@ def _tools_left(instructions: list[Instruction]) -> set[str]:
                     names = {spec_name(w) for w in words(seg.text)}
                     tools.update(names & {"poetry", "pipenv", "uv", "pdm"})
     return tools
+
+
+# `pip install poetry`, `python3 -m pip install pipenv`: the program word (and `-m pip`).
+_PIP_WORD = re.compile(
+    r"(?<![\w./-])(?:(python3?(?:\.\d+)?)\s+-m\s+)?pip3?(?:\.\d+)?(?=\s+install\s)"
+)
+# Build tools that run in the builder and install into the venv from outside it.
+_BUILD_TOOLS = TOOLS - {"pip", "setuptools", "wheel"}
+
+
+def _tools_to_system_pip(ins: Instruction, venv: str, notes: list[str]) -> Instruction:
+    """`pip install poetry` after the builder's venv exists -> `/usr/local/bin/pip install
+    poetry`: the venv's pip comes first on PATH, so the tool would go into the venv and ship in
+    the final image (sharay198/web-calculator: `pip install poetry && poetry install`), where the
+    note says it stays in the builder. The base image's pip puts it beside the system Python;
+    it still installs into the venv (VIRTUAL_ENV), as it does when installed before it."""
+    if ins.keyword != "RUN" or ins.exec_form is not None:
+        return ins
+    edits: list[Edit] = []
+    tools: list[str] = []
+    for m in _PIP_WORD.finditer(ins.value):
+        command = re.split(r"&&|\|\||;|\|", ins.value[m.start() :], maxsplit=1)[0]
+        found = pip_install_targets(program(command))
+        if found is None or found[0]:
+            continue
+        names = [spec_name(s) for s in found[1]]
+        if not names or not all(n in _BUILD_TOOLS for n in names):
+            continue
+        tools.extend(n for n in names if n not in tools)
+        if m[1]:  # `python -m pip`: the interpreter's word
+            edits.append(Edit(m.start(1), m.end(1), f"/usr/local/bin/{m[1]}"))
+        else:
+            edits.append(Edit(m.start(), m.start(), "/usr/local/bin/"))
+    if not edits:
+        return ins
+    notes.append(
+        f"line {ins.line}: {', '.join(tools)} installed with the base image's pip "
+        f"(/usr/local/bin), not {venv}'s, which comes first on PATH: a build tool stays in the "
+        "builder instead of shipping in the final stage's virtualenv"
+    )
+    return apply_edits(ins, edits)
+
+
+def _stop_runserver_as_pid1(
+    final_part: list[Instruction],
+    before: list[Instruction],
+    after: list[Instruction],
+    notes: list[str],
+) -> None:
+    """STOPSIGNAL SIGINT when dropping `uv run`/`pdm run` makes runserver PID 1.
+
+    Under those runners runserver is their child and stops on the SIGTERM they pass on, so
+    fix-cmd-binding added no STOPSIGNAL; once the runner is gone runserver is PID 1, which
+    ignores SIGTERM (docker stop would wait 10 s and kill it), and a second run would add it."""
+    starts = [k for k, i in enumerate(after) if i.keyword == "ENTRYPOINT"]
+    starts = starts or [k for k, i in enumerate(after) if i.keyword == "CMD"]
+    if not starts or any(i.keyword == "STOPSIGNAL" for i in final_part + after):
+        return
+    k = starts[-1]
+    old, new = before[k].exec_form, after[k].exec_form
+    if old is None or new is None or old == new:
+        return
+    prefix, _ = strip_runner(old)
+    found = server_argv(new)
+    if not (prefix and prefix[0] in PARENT_RUNNERS and found and found[1] == "runserver"):
+        return
+    if found[0] != 0 or new[0].rsplit("/", 1)[-1] in {"sh", "bash", "dash", "ash"}:
+        return
+    after.insert(k, Instruction.new("STOPSIGNAL", "SIGINT"))
+    notes.append(
+        f"added STOPSIGNAL SIGINT: without `{prefix[0]} run` runserver is PID 1, which ignores "
+        "SIGTERM, so docker stop would wait 10 s and kill it; SIGINT stops it at once"
+    )
 
 
 def _strip_runners(ins: Instruction, tools: set[str], notes: list[str]) -> Instruction:

@@ -17,6 +17,17 @@ from transforms.base import Context, NotesTransform, Result
 from transforms.raw_edit import Edit, apply_edits
 
 _CACHE_OFF = re.compile(r"\b(PIP_NO_CACHE_DIR|UV_NO_CACHE|POETRY_NO_CACHE)\b")
+# Poetry gained `--no-cache` in 1.2 (python-poetry/poetry#5519); 0.12 to 1.1 stop with 'The
+# "--no-cache" option does not exist'. A pin below 1.2 (pip's, POETRY_VERSION for the installer
+# scripts), the 1.1-era get-poetry.py installer, or a config key only old Poetry reads.
+_OLD_POETRY = re.compile(
+    r"\bpoetry\s*(?:==|<=|~=|<)\s*['\"]?(?:0\.|1\.[01]\b|1\.2\b(?<=<1\.2))"
+    r"|\bPOETRY_VERSION[=\s]+['\"]?(?:0\.|1\.[01]\b)"
+    r"|\bget-poetry\.py\b"
+    # `poetry config settings.virtualenvs.create false`: the key's spelling before Poetry 1.0
+    # (rcisterna/django_docker_template, POETRY_VERSION=0.12.16 from compose's build args).
+    r"|\bpoetry\s+config\s+settings\."
+)
 
 
 class PipNoCache(NotesTransform):
@@ -35,20 +46,29 @@ class PipNoCache(NotesTransform):
         )
         if env_off:
             return Result(out)
+        old_poetry = any(_OLD_POETRY.search(ins.value) for ins in out.instructions)
+        skipped: list[str] = []
         for n, ins in out.iter_stage(stage):
             if ins.keyword != "RUN" or ins.exec_form is not None or "mount" in ins.flags:
                 continue
-            edits = _edits(ins)
+            edits = _edits(ins, old_poetry)
+            if old_poetry and any(
+                program(seg.text)[:2] == ["poetry", "install"] for seg in split_commands(ins.args)
+            ):
+                skipped.append(
+                    f"line {ins.line}: `poetry install` left without --no-cache: the Poetry "
+                    "installed here is older than 1.2, which has no such option"
+                )
             if edits:
                 # The user's own layout (continuations, tabs, `&& \`) with the flag added.
                 out.instructions[n] = apply_edits(ins, edits)
                 notes.append(
                     f"line {ins.line}: installs without keeping a download cache in the layer"
                 )
-        return Result(out, notes)
+        return Result(out, notes, skipped)
 
 
-def _insertion(text: str) -> tuple[int, str] | None:
+def _insertion(text: str, old_poetry: bool = False) -> tuple[int, str] | None:
     """Where the no-cache flag goes (just after the subcommand) and the flag, or None."""
     if "--no-cache" in text:
         return None
@@ -62,13 +82,13 @@ def _insertion(text: str) -> tuple[int, str] | None:
             pattern, flag = r"\binstall\b", " --no-cache-dir"
     elif argv[:2] == ["uv", "sync"]:
         pattern = r"\bsync\b"
-    elif argv[:2] == ["poetry", "install"]:
+    elif argv[:2] == ["poetry", "install"] and not old_poetry:
         pattern = r"\binstall\b"
     match = re.search(pattern, text) if pattern else None
     return (match.end(), flag) if match else None
 
 
-def _edits(ins: Instruction) -> list[Edit]:
+def _edits(ins: Instruction, old_poetry: bool = False) -> list[Edit]:
     """The flag inserted just after each install's subcommand, as edits of the value."""
     edits: list[Edit] = []
     cursor = len(ins.value) - len(ins.args)
@@ -85,7 +105,7 @@ def _edits(ins: Instruction) -> list[Edit]:
         ):
             edits.append(Edit(cursor, cursor, " && pdm cache clear"))
             continue
-        found = _insertion(seg.text)
+        found = _insertion(seg.text, old_poetry)
         if found is not None:
             offset, flag = found
             edits.append(Edit(at + offset, at + offset, flag))

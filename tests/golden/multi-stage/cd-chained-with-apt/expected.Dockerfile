@@ -24,7 +24,7 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt update \
     && apt install -y libpq-dev gcc gettext \
-    && pip install poetry \
+    && /usr/local/bin/pip install poetry \
     && cd /code/app \
     && poetry install --no-root \
     && rm -rf "$POETRY_CACHE_DIR" \

@@ -13,7 +13,7 @@ COPY requirements.txt /app/
 # pip's own bytecode is kept in the cache mount, not compiled again on every dependency
 # change; the venv's is compiled once after the install, on every core.
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip --system-site-packages /opt/venv \
-    && PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 pip install -r requirements.txt \
+    && PYTHONDONTWRITEBYTECODE='' PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 pip install -r requirements.txt \
     && python -c "import compileall; compileall.compile_dir('/opt/venv', quiet=2, workers=0)"
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
