@@ -687,13 +687,59 @@ def _first_from(dockerfile: Path) -> str | None:
 
 def app_service(compose: ComposeProject, dockerfile: Path) -> Service | None:
     """The compose service that builds this Dockerfile; of several, the one that publishes a
-    port (the web server, not the celery worker built from the same file)."""
+    port (the web server, not the celery worker built from the same file). A service that runs
+    a task queue (Celery's worker, beat or flower, RQ, ...) is the app only when every one is:
+    woeislolo/service_app's `celery-flower` publishes 5555 and sorts before `drf-api`, and
+    verify probed Flower as the app while the Django server ran as a "worker"."""
     building = compose.building(dockerfile)
     if not building:
         return None
-    with_ports = [s for s in building if s.ports]
-    named = [s for s in building if s.name in ("web", "app", "django", "backend", "api")]
-    return (named or with_ports or building)[0]
+    servers = [s for s in building if not runs_task_queue(s)] or building
+    with_ports = [s for s in servers if s.ports]
+    named = [s for s in servers if s.name in ("web", "app", "django", "backend", "api")]
+    return (named or with_ports or servers)[0]
+
+
+# Programs that run a task queue's worker, scheduler or monitor, not the Django site.
+_QUEUE_PROGRAMS = frozenset({"celery", "flower", "rq", "rqworker", "dramatiq", "huey"})
+# manage.py commands of the same kind (django-rq, django-q, django-huey, django-background-tasks).
+_QUEUE_MANAGE_COMMANDS = frozenset(
+    {"rqworker", "rqscheduler", "qcluster", "run_huey", "process_tasks", "celery"}
+)
+# Service names that say the same when the command is a script (`/start-celeryworker`).
+_QUEUE_NAME = re.compile(r"(?:^|[-_.])(?:celery\w*|worker|beat|flower|scheduler)(?:$|[-_.\d])")
+
+
+def runs_task_queue(service: Service) -> bool:
+    """Whether the compose service runs a task queue (`celery -A proj worker`, `celery flower`,
+    `python -m celery`, `manage.py rqworker`, a service named celery-worker or beat running a
+    script) rather than the web server."""
+    words = list(service.entrypoint or []) + list(service.command or [])
+    if words and words[0].rsplit("/", 1)[-1] in ("sh", "bash", "ash", "dash") and "-c" in words:
+        index = words.index("-c")
+        try:
+            words = shlex.split(words[index + 1], posix=True) if index + 1 < len(words) else []
+        except ValueError:
+            words = words[index + 1].split()
+    programs = [w.rsplit("/", 1)[-1] for w in words]
+    for i, word in enumerate(programs):
+        if word in ("&&", ";", "||", "exec"):
+            continue
+        if word in _QUEUE_PROGRAMS:
+            return True
+        if word == "-m" and i + 1 < len(programs) and programs[i + 1] in _QUEUE_PROGRAMS:
+            return True
+        if word == "manage.py" and i + 1 < len(programs) and (
+            programs[i + 1] in _QUEUE_MANAGE_COMMANDS
+        ):
+            return True
+    if words and any(
+        re.search(r"\b(runserver|gunicorn|uvicorn|daphne|hypercorn|uwsgi|granian|waitress)",
+                  w)
+        for w in words
+    ):
+        return False
+    return bool(_QUEUE_NAME.search(service.name.lower()))
 
 
 # -- the plan ----------------------------------------------------------------------------------
