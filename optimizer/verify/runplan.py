@@ -1386,16 +1386,22 @@ def apply(plan: RunPlan, options: Any) -> Any:
 
 # -- finding the compose file ------------------------------------------------------------------
 
-_MAX_COMPOSE_CANDIDATES = 6
+_MAX_COMPOSE_CANDIDATES = 8
 _PARENT_LEVELS = 2
+# Directories that hold a project's compose files apart from its code (`docker compose -f
+# compose/docker-compose.yml up`): JLHI/valhalla-admin's compose/docker-compose.valhalla-admin.yml
+# builds ../services/django, and verify, finding no compose file, started no service.
+_COMPOSE_DIRS = frozenset({
+    "compose", "docker", "docker-compose", "docker_compose", "deploy", "deployment",
+    "deployments", "infra", "ops", "containers",
+})
 
 
 def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]:
     """Compose file sets to try, best first: the default names (with their override) in the
     context, the Dockerfile's directory and the directories between; then other compose files
-    there (docker-compose.local.yml, local.yml...), development ones before production ones."""
-    from optimizer.compose import find_compose_files
-
+    there (docker-compose.local.yml, local.yml...), development ones before production ones;
+    last the same in those directories' compose/, docker/, deploy/... subdirectories."""
     context = context.resolve()
     dirs: list[Path] = [context]
     here = dockerfile_path.resolve().parent
@@ -1404,9 +1410,32 @@ def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]
         here = here.parent
     # `build: ./backend` in a compose file at the repository root, one or two levels up.
     dirs += [context.parent, context.parent.parent][: _PARENT_LEVELS]
+    dirs = list(dict.fromkeys(dirs))
+    nested = [
+        sub
+        for directory in dirs
+        for sub in _subdirectories(directory)
+        if sub.name.lower().lstrip(".") in _COMPOSE_DIRS and sub not in dirs
+    ]
+    found = _compose_sets(dirs)
+    found += [files for files in _compose_sets(nested) if files not in found]
+    return found[:_MAX_COMPOSE_CANDIDATES]
+
+
+def _subdirectories(directory: Path) -> list[Path]:
+    try:
+        return sorted(p for p in directory.iterdir() if p.is_dir() and not p.is_symlink())
+    except OSError:
+        return []
+
+
+def _compose_sets(dirs: list[Path]) -> list[list[Path]]:
+    """The default compose files of each directory, then their other compose files ranked."""
+    from optimizer.compose import find_compose_files
+
     found: list[list[Path]] = []
     others: list[Path] = []
-    for directory in dict.fromkeys(dirs):
+    for directory in dirs:
         default = find_compose_files(directory)
         if default:
             found.append(default)
@@ -1428,7 +1457,7 @@ def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]
         return 1
 
     found.extend([p] for p in sorted(others, key=rank))
-    return found[:_MAX_COMPOSE_CANDIDATES]
+    return found
 
 
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -1704,6 +1733,11 @@ def plan_for(
                 f.name if f.name == r.name else f"{f.name} (-> {r.name})"
                 for f, r in zip(files, loaded.files, strict=False)
             )
+            if not flags.compose_files and not any(
+                p.resolve().is_relative_to(directory) for p in (dockerfile_path, context)
+            ):
+                # Found in a compose/ or docker/ directory beside the code: say where.
+                names += f" (in {Path(os.path.relpath(directory, context)).as_posix()})"
             notes.append(f"run as compose file {names} says")
             break
     project = _settings_as_run(project, context, dockerfile_text, flags, chosen, dockerfile_path,
