@@ -289,6 +289,8 @@ def _verify(
             labels=run.labels,
             builder=options.builder,
             iidfile=run.scratch / f"{name}.iid",
+            build_args=plan.build_args,
+            target=plan.build_target,
         )
         side.build_tried = True
         side.build_ok = result.ok
@@ -318,6 +320,7 @@ def _verify(
                 _side_dockerfile(run, name, dockerfile, dockerfile_outside),
                 options,
                 run,
+                plan,
             )
             progress(f"{label[name]}: rebuild after a code change took {side.rebuild_seconds} s")
 
@@ -690,6 +693,7 @@ def _measure_rebuild(
     dockerfile_path: Path | None,
     options: VerifyOptions,
     run: Run,
+    plan: RunPlan,
 ) -> float | None:
     target = root / touch
     if not target.is_file() or target.is_symlink():
@@ -708,6 +712,8 @@ def _measure_rebuild(
         labels=run.labels,
         builder=options.builder,
         iidfile=run.scratch / f"{tag}.iid",
+        build_args=plan.build_args,
+        target=plan.build_target,
     )
     return round(result.seconds, 2) if result.ok else None
 

@@ -149,6 +149,10 @@ class RunPlan:
     # (host.docker.internal, localhost), with where each is set; and the sentence saying so.
     unreachable_hosts: tuple[str, ...] = ()
     unreachable_hint: str | None = None
+    # The app service's `build:` args and target: both sides are built as compose builds them
+    # (EMenu124ru's MODE arg chose poetry's groups; a target picks the stage that runs).
+    build_args: dict[str, str] = field(default_factory=dict)
+    build_target: str | None = None
 
     def template_hint(self) -> str | None:
         """Why an original may not run at all here: the env template it was given is a form
@@ -215,6 +219,8 @@ class RunPlan:
             "app_healthcheck": list(self.app_healthcheck) if self.app_healthcheck else None,
             "app_healthcheck_source": self.app_healthcheck_source,
             "unreachable_hosts": list(self.unreachable_hosts),
+            "build_args": sorted(self.build_args),  # names only, as env_keys
+            "build_target": self.build_target,
         }
 
 
@@ -779,6 +785,8 @@ def derive(
 
     app: Service | None = None
     worker_services: list[Service] = []
+    build_args: dict[str, str] = {}
+    build_target: str | None = None
     if compose is not None and dockerfile_path is not None:
         app = app_service(compose, dockerfile_path)
         notes.extend(compose.notes)
@@ -912,6 +920,7 @@ def derive(
                 if str(p).split("/")[0].isdigit()
             ]
             port = exposed[0] if exposed else None
+        build_args, build_target = _build_as_compose(app, dockerfile_text, notes)
         if app.healthcheck and ("test" in app.healthcheck or app.healthcheck.get("disable")):
             # Compose runs this one instead of the image's HEALTHCHECK (none when disabled);
             # one with only timings (interval, retries) keeps the image's test.
@@ -1104,7 +1113,34 @@ def derive(
         app_healthcheck_source=app_health_source,
         unreachable_hosts=tuple(h.describe() for h in unreachable),
         unreachable_hint=unreachable_hint,
+        build_args=build_args,
+        build_target=build_target,
     )
+
+
+def _build_as_compose(
+    app: Service, dockerfile_text: str, notes: list[str]
+) -> tuple[dict[str, str], str | None]:
+    """The build args and target of the app service that change the build: an arg the
+    Dockerfile declares (one it does not would only make the build warn), with a value other
+    than its default; the target as compose names it."""
+    declared = _declared_args(dockerfile_text)
+    args = {
+        k: v
+        for k, v in app.build_args.items()
+        if declared is None or (k in declared and declared[k] != v)
+    }
+    said: list[str] = []
+    if app.build_target:
+        said.append(f"target {app.build_target}")
+    if args:
+        said.append("build args " + ", ".join(sorted(args)))
+    if said:
+        notes.append(
+            f"both sides are built as compose service {app.name!r} builds them: "
+            + " and ".join(said)
+        )
+    return args, app.build_target
 
 
 def _unreachable_hosts(
