@@ -1178,7 +1178,12 @@ def _unreachable_hosts(
         for item in hosts.from_settings(namespace, project.settings_file)
         if (item.kind, item.host) not in seen
     ]
-    if settings:
+    empty = (
+        hosts.empty_database_hosts(namespace, project.settings_file)
+        if not any(f.kind == "database" for f in found + settings)
+        else []
+    )
+    if settings or empty:
         # Which variable each comes from: read again with every variable the settings read
         # and nothing sets (neither the environment nor the image's ENV) marked.
         image = image_environ(dockerfile_text) if dockerfile_text else {}
@@ -1193,6 +1198,13 @@ def _unreachable_hosts(
             marked = {}
         if marked:
             settings = [hosts.attribute(item, marked, unset) for item in settings]
+            # An empty HOST only when a variable nothing sets leaves it empty: None may also be
+            # a value the settings reader could not work out.
+            settings += [
+                item
+                for item in (hosts.attribute(e, marked, unset) for e in empty)
+                if item.variable
+            ]
     return found + settings
 
 
