@@ -822,6 +822,21 @@ def derive(
                     f"compose service {other.name!r} started too: the app's environment names "
                     "it, though depends_on does not"
                 )
+                started.add(other.name)
+        # One the app's start script reaches by name (`curl http://elasticsearch:9200` in a
+        # wait loop, Arthurobo/django-docker): without it the original waits forever, and
+        # verify said only that it did not answer. Any image: a missing one is said up front.
+        for other, script in _reached_by_scripts(
+            compose, app, started, project.root, dockerfile_text, dockerfile_path
+        ):
+            spec, _ = compose_service_spec(other)
+            if spec is not None:
+                specs.append(spec)
+                started.add(other.name)
+                notes.append(
+                    f"compose service {other.name!r} started too: the app's start script "
+                    f"({script}) reaches it by name, though depends_on does not"
+                )
         # The other services compose builds from this Dockerfile (celery worker, beat): `up`
         # starts them with the app and they run the rewrite's image too, under its user, PATH
         # and venv, so each is started beside the app and watched (verify/workers.py). Drako06's
@@ -1283,6 +1298,52 @@ def copies_file_to(dockerfile_text: str, target: str) -> bool:
             if (into_dir and dest == parent) or (not into_dir and dest == want):
                 return True
     return False
+
+
+def _reached_by_scripts(
+    compose: ComposeProject | None,
+    app: Service,
+    started: set[str],
+    root: Path,
+    dockerfile_text: str,
+    dockerfile_path: Path | None,
+) -> list[tuple[Service, str]]:
+    """Compose services not started yet that the app's command, or a script of the context it
+    runs, reaches by name as a host (`name:9200`, `//name`, `@name`): with the script's name."""
+    if compose is None:
+        return []
+    candidates = [
+        s
+        for s in compose.services.values()
+        if s.name not in started
+        and not (dockerfile_path is not None and s.builds(dockerfile_path))
+        and app.name not in s.depends_on  # a proxy in front of the app, not behind it
+    ]
+    if not candidates:
+        return []
+    cmd, ep, _ = image_command(dockerfile_text)
+    words = (app.entrypoint if app.entrypoint is not None else ep or []) + (
+        app.command if app.command is not None else ([] if app.entrypoint is not None else
+                                                     cmd or [])
+    )
+    texts: list[tuple[str, str]] = [(" ".join(words), "its command")]
+    for script in _command_scripts(root, words, dockerfile_text)[:10]:
+        try:
+            text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+        except OSError:
+            continue
+        body = "\n".join(x for x in text.splitlines() if not x.lstrip().startswith("#"))
+        texts.append((body, script.name))
+    found: list[tuple[Service, str]] = []
+    for service in candidates:
+        host = re.compile(
+            rf"(?:(?://|@){re.escape(service.name)}(?![\w.-])|"
+            rf"(?<![\w.-]){re.escape(service.name)}:\d+)"
+        )
+        where = next((name for text, name in texts if host.search(text)), None)
+        if where is not None:
+            found.append((service, where))
+    return found
 
 
 def _named_in(host: str, environment: dict[str, str]) -> bool:
