@@ -317,7 +317,7 @@ class BuildLog:
         if stamp:
             text = text[stamp.end() :]
         self.outputs.setdefault(vertex, deque(maxlen=STEP_TAIL_LINES)).append(text)
-        if _is_error_line(text):
+        if is_error_line(text):
             found = self.error_lines.setdefault(vertex, deque(maxlen=STEP_ERROR_LINES))
             if text.strip() not in found:
                 found.append(text.strip())
@@ -343,7 +343,7 @@ class BuildLog:
         return []
 
 
-def _is_error_line(text: str) -> bool:
+def is_error_line(text: str) -> bool:
     """pip's and apt's error lines (`ERROR: ...`, `error: ...`, `E: ...`) and a Python
     exception's last line (`ImportError: cannot import name ...`)."""
     line = text.strip()
