@@ -890,6 +890,10 @@ def derive(
                 f"{m.source}:{m.target}"
                 for m in app.bind_mounts
                 if not copies_code_into(dockerfile_text, m.target, project.root)
+                # woeislolo/service_app mounts ./service over /app/www/service beside `COPY . .`
+                # into /app: the image holds the code there, a failure is not the mount's.
+                and not _below_copied_code(dockerfile_text, m.target, project.root,
+                                           app.working_dir)
                 # rg3915's `./.env:/app/.env` beside `COPY .env .`: the image holds that file.
                 and not (Path(m.source).is_file() and copies_file_to(dockerfile_text, m.target))
             )
@@ -1260,6 +1264,40 @@ def _final_copies(dockerfile_text: str) -> list[tuple[list[str], str, str]] | No
             *sources, dest = (parsed.resolve(w) for w in words)
             found.append((sources, dest, posixpath.normpath(posixpath.join(cwd, dest))))
     return found
+
+
+def _below_copied_code(
+    dockerfile_text: str, target: str, root: Path | None, working_dir: str | None
+) -> bool:
+    """Is the mount target below a directory (not `/`) the image fills with the code, and the
+    app does not run from the target (compose's working_dir, else the final WORKDIR)? Then the
+    image holds the code the app runs and the mount cannot explain a failure."""
+    want = posixpath.normpath(target)
+    run_dir = posixpath.normpath(working_dir or _final_workdir(dockerfile_text) or "/")
+    if run_dir == want or run_dir.startswith(want.rstrip("/") + "/"):
+        return False
+    here = want
+    while True:
+        here = posixpath.dirname(here)
+        if here in ("/", "", "."):
+            return False
+        if copies_code_into(dockerfile_text, here, root):
+            return True
+
+
+def _final_workdir(dockerfile_text: str) -> str | None:
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+        stages = parsed.stages()
+    except Exception:
+        return None
+    if not stages:
+        return None
+    cwd = "/"
+    for stage in parsed.lineage(stages[-1]):
+        for _, ins in parsed.iter_stage(stage):
+            cwd = next_workdir(cwd, ins)
+    return cwd
 
 
 def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None) -> bool:
