@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +161,8 @@ def build(
     labels: dict[str, str] | None = None,
     builder: str | None = None,
     iidfile: Path | None = None,
+    build_args: Mapping[str, str] | None = None,
+    target: str | None = None,
 ) -> BuildResult:
     """Build `context` with `dockerfile_text` written to `context/dockerfile`, or to
     `dockerfile_path` when the Dockerfile lives outside the context (built with `-f` there).
@@ -169,12 +171,13 @@ def build(
     it at its real context-relative path keeps docker's .dockerignore lookup (`<name>.dockerignore`
     next to the Dockerfile, else the context's) and `COPY . .` behaving as in the user's build.
     A failed build is a result (ok False, with the failing step), never an exception.
+    `build_args` and `target` are the compose service's (`build: args:`, `target:`).
     """
-    target = dockerfile_path if dockerfile_path is not None else context / dockerfile
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_symlink():
-        target.unlink()
-    target.write_text(dockerfile_text, encoding="utf-8")
+    written = dockerfile_path if dockerfile_path is not None else context / dockerfile
+    written.parent.mkdir(parents=True, exist_ok=True)
+    if written.is_symlink():
+        written.unlink()
+    written.write_text(dockerfile_text, encoding="utf-8")
     if iidfile is None:
         # Never inside the context: a new file there would change what `COPY . .` sends.
         fd, name = tempfile.mkstemp(prefix="djopt-iid-")
@@ -186,9 +189,13 @@ def build(
         command = ["docker", "buildx", "build", "--builder", builder, "--load"]
     else:
         command = ["docker", "build"]
-    command += ["--progress=plain", "-f", str(target), "-t", tag, "--iidfile", str(iidfile)]
+    command += ["--progress=plain", "-f", str(written), "-t", tag, "--iidfile", str(iidfile)]
     for key, value in (labels or {}).items():
         command += ["--label", f"{key}={value}"]
+    for key, value in (build_args or {}).items():
+        command += ["--build-arg", f"{key}={value}"]
+    if target:
+        command += ["--target", target]
     if no_cache:
         command.append("--no-cache")
     command.append(str(context))
@@ -310,7 +317,7 @@ class BuildLog:
         if stamp:
             text = text[stamp.end() :]
         self.outputs.setdefault(vertex, deque(maxlen=STEP_TAIL_LINES)).append(text)
-        if _is_error_line(text):
+        if is_error_line(text):
             found = self.error_lines.setdefault(vertex, deque(maxlen=STEP_ERROR_LINES))
             if text.strip() not in found:
                 found.append(text.strip())
@@ -336,7 +343,7 @@ class BuildLog:
         return []
 
 
-def _is_error_line(text: str) -> bool:
+def is_error_line(text: str) -> bool:
     """pip's and apt's error lines (`ERROR: ...`, `error: ...`, `E: ...`) and a Python
     exception's last line (`ImportError: cannot import name ...`)."""
     line = text.strip()

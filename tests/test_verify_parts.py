@@ -123,8 +123,8 @@ def test_a_steps_error_lines_survive_the_package_list_printed_after_them() -> No
     for line in ("#9 [2/3] RUN pip install x", "#9 1.0 ERROR: No matching dist", "#9 ERROR: x"):
         short.feed(line)
     assert short.errors_of(short.failed_step()) == []
-    assert not engine._is_error_line("Collecting ErrorHandler: 1.0")
-    assert engine._is_error_line("E: Unable to locate package netcat")
+    assert not engine.is_error_line("Collecting ErrorHandler: 1.0")
+    assert engine.is_error_line("E: Unable to locate package netcat")
 
 
 def test_build_log_of_a_stage_step_and_a_parse_error() -> None:

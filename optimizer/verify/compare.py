@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from optimizer.compose import example_for
+from optimizer.engine import is_error_line
 from optimizer.verify import health, workers
 from optimizer.verify.report import (
     SIZE_TOLERANCE,
@@ -433,10 +434,25 @@ def build_cause(side: SideReport) -> list[str]:
     lines: list[str] = []
     if side.build_failed_step:
         lines.append(f"failing step: {side.build_failed_step}")
-        if side.build_step_errors:
+        # pip's "[notice] A new release of pip is available" says nothing of the failure.
+        tail = [x for x in side.build_step_tail if not x.strip().startswith("[notice]")]
+        shown = tail[-CAUSE_LINES:]
+        # The step's error lines kept apart (engine.BuildLog) are those above its tail; those
+        # in the part of the tail not shown are lost too: mysqlclient's "Exception: Can not
+        # find valid pkg-config name." (iqbaldft/django-mariadb-docker) was the 13th line from
+        # the end, under pip's generic "subprocess-exited-with-error" block.
+        visible = {x.strip() for x in shown}
+        errors = [
+            x
+            for x in dict.fromkeys(
+                [*side.build_step_errors, *(x.strip() for x in tail[:-CAUSE_LINES] if x.strip())]
+            )
+            if x not in visible and (x in side.build_step_errors or is_error_line(x))
+        ]
+        if errors:
             # The cause, printed before a long list (pipenv repeats every package after it).
-            lines += [*side.build_step_errors, "..."]
-        lines += side.build_step_tail[-CAUSE_LINES:]
+            lines += [*errors, "..."]
+        lines += shown
     errors = side.build_errors[-3:]
     # BuildKit says it twice: `ERROR: process ...` for the step, then `ERROR: failed to solve:
     # process ...`; keep the fuller one.

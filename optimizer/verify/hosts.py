@@ -59,7 +59,7 @@ class LocalHost:
     absent: bool = False
 
     def describe(self) -> str:
-        said = f"{self.where} = {self.host}"
+        said = f"{self.where} = {self.host}" if self.host else f"{self.where} is empty"
         if self.path and self.variable:
             said += f" (the default of {self.variable}, which nothing sets)"
         elif self.path and self.variable is None:
@@ -217,6 +217,39 @@ def from_settings(namespace: dict[str, Any], settings_file: str) -> list[LocalHo
     return found
 
 
+# Database engines whose empty HOST means the server's Unix socket on the app's own machine.
+_SOCKET_ENGINES = ("postgres", "postgis", "mysql")
+
+
+def empty_database_hosts(namespace: dict[str, Any], settings_file: str) -> list[LocalHost]:
+    """DATABASES entries of a server database whose HOST is empty or None: Django then connects
+    through the server's Unix socket inside the app's container, where none runs
+    (xorazmiy1996's `'HOST': os.environ.get('POSTGRES_HOST')`, a variable its env template
+    lacks: `connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed`)."""
+    found: list[LocalHost] = []
+    databases = namespace.get("DATABASES")
+    if not isinstance(databases, dict):
+        return found
+    for alias, entry in databases.items():
+        if not isinstance(entry, dict):
+            continue
+        engine = entry.get("ENGINE")
+        if not isinstance(engine, str) or not any(e in engine for e in _SOCKET_ENGINES):
+            continue
+        host = entry.get("HOST")
+        if host is None or (isinstance(host, str) and not host.strip()):
+            found.append(
+                LocalHost(
+                    f"DATABASES[{alias!r}]['HOST'] in {settings_file}",
+                    "",
+                    "database",
+                    "",
+                    ("DATABASES", str(alias), "HOST"),
+                )
+            )
+    return found
+
+
 def _strings(value: object) -> Iterable[str]:
     if isinstance(value, str):
         yield value
@@ -266,6 +299,11 @@ def explain(found: list[LocalHost], services: dict[str, str]) -> str | None:
     if hosts & LOOPBACK:
         why.append(
             "inside a container localhost is the container itself, where nothing else listens"
+        )
+    if "" in hosts:
+        why.append(
+            "an empty HOST makes Django connect through the database's Unix socket in the app's "
+            "own container, where no server runs"
         )
     fixes: list[str] = []
     written: list[str] = []

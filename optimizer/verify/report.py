@@ -123,6 +123,8 @@ class SideReport:
     start_error: str | None = None
     stop_signal: str | None = None  # the image's STOPSIGNAL (None: SIGTERM)
     cold_build_seconds: float | None = None
+    # 2: the first build failed at a RUN step and was tried once more (verify._verify).
+    build_attempts: int = 1
     rebuild_seconds: float | None = None
     image_id: str | None = None
     image_size: int | None = None

@@ -149,6 +149,10 @@ class RunPlan:
     # (host.docker.internal, localhost), with where each is set; and the sentence saying so.
     unreachable_hosts: tuple[str, ...] = ()
     unreachable_hint: str | None = None
+    # The app service's `build:` args and target: both sides are built as compose builds them
+    # (EMenu124ru's MODE arg chose poetry's groups; a target picks the stage that runs).
+    build_args: dict[str, str] = field(default_factory=dict)
+    build_target: str | None = None
 
     def template_hint(self) -> str | None:
         """Why an original may not run at all here: the env template it was given is a form
@@ -215,6 +219,8 @@ class RunPlan:
             "app_healthcheck": list(self.app_healthcheck) if self.app_healthcheck else None,
             "app_healthcheck_source": self.app_healthcheck_source,
             "unreachable_hosts": list(self.unreachable_hosts),
+            "build_args": sorted(self.build_args),  # names only, as env_keys
+            "build_target": self.build_target,
         }
 
 
@@ -687,13 +693,59 @@ def _first_from(dockerfile: Path) -> str | None:
 
 def app_service(compose: ComposeProject, dockerfile: Path) -> Service | None:
     """The compose service that builds this Dockerfile; of several, the one that publishes a
-    port (the web server, not the celery worker built from the same file)."""
+    port (the web server, not the celery worker built from the same file). A service that runs
+    a task queue (Celery's worker, beat or flower, RQ, ...) is the app only when every one is:
+    woeislolo/service_app's `celery-flower` publishes 5555 and sorts before `drf-api`, and
+    verify probed Flower as the app while the Django server ran as a "worker"."""
     building = compose.building(dockerfile)
     if not building:
         return None
-    with_ports = [s for s in building if s.ports]
-    named = [s for s in building if s.name in ("web", "app", "django", "backend", "api")]
-    return (named or with_ports or building)[0]
+    servers = [s for s in building if not runs_task_queue(s)] or building
+    with_ports = [s for s in servers if s.ports]
+    named = [s for s in servers if s.name in ("web", "app", "django", "backend", "api")]
+    return (named or with_ports or servers)[0]
+
+
+# Programs that run a task queue's worker, scheduler or monitor, not the Django site.
+_QUEUE_PROGRAMS = frozenset({"celery", "flower", "rq", "rqworker", "dramatiq", "huey"})
+# manage.py commands of the same kind (django-rq, django-q, django-huey, django-background-tasks).
+_QUEUE_MANAGE_COMMANDS = frozenset(
+    {"rqworker", "rqscheduler", "qcluster", "run_huey", "process_tasks", "celery"}
+)
+# Service names that say the same when the command is a script (`/start-celeryworker`).
+_QUEUE_NAME = re.compile(r"(?:^|[-_.])(?:celery\w*|worker|beat|flower|scheduler)(?:$|[-_.\d])")
+
+
+def runs_task_queue(service: Service) -> bool:
+    """Whether the compose service runs a task queue (`celery -A proj worker`, `celery flower`,
+    `python -m celery`, `manage.py rqworker`, a service named celery-worker or beat running a
+    script) rather than the web server."""
+    words = list(service.entrypoint or []) + list(service.command or [])
+    if words and words[0].rsplit("/", 1)[-1] in ("sh", "bash", "ash", "dash") and "-c" in words:
+        index = words.index("-c")
+        try:
+            words = shlex.split(words[index + 1], posix=True) if index + 1 < len(words) else []
+        except ValueError:
+            words = words[index + 1].split()
+    programs = [w.rsplit("/", 1)[-1] for w in words]
+    for i, word in enumerate(programs):
+        if word in ("&&", ";", "||", "exec"):
+            continue
+        if word in _QUEUE_PROGRAMS:
+            return True
+        if word == "-m" and i + 1 < len(programs) and programs[i + 1] in _QUEUE_PROGRAMS:
+            return True
+        if word == "manage.py" and i + 1 < len(programs) and (
+            programs[i + 1] in _QUEUE_MANAGE_COMMANDS
+        ):
+            return True
+    if words and any(
+        re.search(r"\b(runserver|gunicorn|uvicorn|daphne|hypercorn|uwsgi|granian|waitress)",
+                  w)
+        for w in words
+    ):
+        return False
+    return bool(_QUEUE_NAME.search(service.name.lower()))
 
 
 # -- the plan ----------------------------------------------------------------------------------
@@ -733,6 +785,8 @@ def derive(
 
     app: Service | None = None
     worker_services: list[Service] = []
+    build_args: dict[str, str] = {}
+    build_target: str | None = None
     if compose is not None and dockerfile_path is not None:
         app = app_service(compose, dockerfile_path)
         notes.extend(compose.notes)
@@ -767,6 +821,21 @@ def derive(
                 notes.append(
                     f"compose service {other.name!r} started too: the app's environment names "
                     "it, though depends_on does not"
+                )
+                started.add(other.name)
+        # One the app's start script reaches by name (`curl http://elasticsearch:9200` in a
+        # wait loop, Arthurobo/django-docker): without it the original waits forever, and
+        # verify said only that it did not answer. Any image: a missing one is said up front.
+        for other, script in _reached_by_scripts(
+            compose, app, started, project.root, dockerfile_text, dockerfile_path
+        ):
+            spec, _ = compose_service_spec(other)
+            if spec is not None:
+                specs.append(spec)
+                started.add(other.name)
+                notes.append(
+                    f"compose service {other.name!r} started too: the app's start script "
+                    f"({script}) reaches it by name, though depends_on does not"
                 )
         # The other services compose builds from this Dockerfile (celery worker, beat): `up`
         # starts them with the app and they run the rewrite's image too, under its user, PATH
@@ -821,6 +890,10 @@ def derive(
                 f"{m.source}:{m.target}"
                 for m in app.bind_mounts
                 if not copies_code_into(dockerfile_text, m.target, project.root)
+                # woeislolo/service_app mounts ./service over /app/www/service beside `COPY . .`
+                # into /app: the image holds the code there, a failure is not the mount's.
+                and not _below_copied_code(dockerfile_text, m.target, project.root,
+                                           app.working_dir)
                 # rg3915's `./.env:/app/.env` beside `COPY .env .`: the image holds that file.
                 and not (Path(m.source).is_file() and copies_file_to(dockerfile_text, m.target))
             )
@@ -866,6 +939,7 @@ def derive(
                 if str(p).split("/")[0].isdigit()
             ]
             port = exposed[0] if exposed else None
+        build_args, build_target = _build_as_compose(app, dockerfile_text, notes)
         if app.healthcheck and ("test" in app.healthcheck or app.healthcheck.get("disable")):
             # Compose runs this one instead of the image's HEALTHCHECK (none when disabled);
             # one with only timings (interval, retries) keeps the image's test.
@@ -1058,7 +1132,34 @@ def derive(
         app_healthcheck_source=app_health_source,
         unreachable_hosts=tuple(h.describe() for h in unreachable),
         unreachable_hint=unreachable_hint,
+        build_args=build_args,
+        build_target=build_target,
     )
+
+
+def _build_as_compose(
+    app: Service, dockerfile_text: str, notes: list[str]
+) -> tuple[dict[str, str], str | None]:
+    """The build args and target of the app service that change the build: an arg the
+    Dockerfile declares (one it does not would only make the build warn), with a value other
+    than its default; the target as compose names it."""
+    declared = _declared_args(dockerfile_text)
+    args = {
+        k: v
+        for k, v in app.build_args.items()
+        if declared is None or (k in declared and declared[k] != v)
+    }
+    said: list[str] = []
+    if app.build_target:
+        said.append(f"target {app.build_target}")
+    if args:
+        said.append("build args " + ", ".join(sorted(args)))
+    if said:
+        notes.append(
+            f"both sides are built as compose service {app.name!r} builds them: "
+            + " and ".join(said)
+        )
+    return args, app.build_target
 
 
 def _unreachable_hosts(
@@ -1096,7 +1197,12 @@ def _unreachable_hosts(
         for item in hosts.from_settings(namespace, project.settings_file)
         if (item.kind, item.host) not in seen
     ]
-    if settings:
+    empty = (
+        hosts.empty_database_hosts(namespace, project.settings_file)
+        if not any(f.kind == "database" for f in found + settings)
+        else []
+    )
+    if settings or empty:
         # Which variable each comes from: read again with every variable the settings read
         # and nothing sets (neither the environment nor the image's ENV) marked.
         image = image_environ(dockerfile_text) if dockerfile_text else {}
@@ -1111,6 +1217,13 @@ def _unreachable_hosts(
             marked = {}
         if marked:
             settings = [hosts.attribute(item, marked, unset) for item in settings]
+            # An empty HOST only when a variable nothing sets leaves it empty: None may also be
+            # a value the settings reader could not work out.
+            settings += [
+                item
+                for item in (hosts.attribute(e, marked, unset) for e in empty)
+                if item.variable
+            ]
     return found + settings
 
 
@@ -1153,6 +1266,40 @@ def _final_copies(dockerfile_text: str) -> list[tuple[list[str], str, str]] | No
     return found
 
 
+def _below_copied_code(
+    dockerfile_text: str, target: str, root: Path | None, working_dir: str | None
+) -> bool:
+    """Is the mount target below a directory (not `/`) the image fills with the code, and the
+    app does not run from the target (compose's working_dir, else the final WORKDIR)? Then the
+    image holds the code the app runs and the mount cannot explain a failure."""
+    want = posixpath.normpath(target)
+    run_dir = posixpath.normpath(working_dir or _final_workdir(dockerfile_text) or "/")
+    if run_dir == want or run_dir.startswith(want.rstrip("/") + "/"):
+        return False
+    here = want
+    while True:
+        here = posixpath.dirname(here)
+        if here in ("/", "", "."):
+            return False
+        if copies_code_into(dockerfile_text, here, root):
+            return True
+
+
+def _final_workdir(dockerfile_text: str) -> str | None:
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+        stages = parsed.stages()
+    except Exception:
+        return None
+    if not stages:
+        return None
+    cwd = "/"
+    for stage in parsed.lineage(stages[-1]):
+        for _, ins in parsed.iter_stage(stage):
+            cwd = next_workdir(cwd, ins)
+    return cwd
+
+
 def copies_code_into(dockerfile_text: str, target: str, root: Path | None = None) -> bool:
     """Does the final stage (or a stage of this file it builds FROM) COPY/ADD the build
     context's code into `target`: the whole context (`COPY . .` under `WORKDIR target`,
@@ -1189,6 +1336,52 @@ def copies_file_to(dockerfile_text: str, target: str) -> bool:
             if (into_dir and dest == parent) or (not into_dir and dest == want):
                 return True
     return False
+
+
+def _reached_by_scripts(
+    compose: ComposeProject | None,
+    app: Service,
+    started: set[str],
+    root: Path,
+    dockerfile_text: str,
+    dockerfile_path: Path | None,
+) -> list[tuple[Service, str]]:
+    """Compose services not started yet that the app's command, or a script of the context it
+    runs, reaches by name as a host (`name:9200`, `//name`, `@name`): with the script's name."""
+    if compose is None:
+        return []
+    candidates = [
+        s
+        for s in compose.services.values()
+        if s.name not in started
+        and not (dockerfile_path is not None and s.builds(dockerfile_path))
+        and app.name not in s.depends_on  # a proxy in front of the app, not behind it
+    ]
+    if not candidates:
+        return []
+    cmd, ep, _ = image_command(dockerfile_text)
+    words = (app.entrypoint if app.entrypoint is not None else ep or []) + (
+        app.command if app.command is not None else ([] if app.entrypoint is not None else
+                                                     cmd or [])
+    )
+    texts: list[tuple[str, str]] = [(" ".join(words), "its command")]
+    for script in _command_scripts(root, words, dockerfile_text)[:10]:
+        try:
+            text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+        except OSError:
+            continue
+        body = "\n".join(x for x in text.splitlines() if not x.lstrip().startswith("#"))
+        texts.append((body, script.name))
+    found: list[tuple[Service, str]] = []
+    for service in candidates:
+        host = re.compile(
+            rf"(?:(?://|@){re.escape(service.name)}(?![\w.-])|"
+            rf"(?<![\w.-]){re.escape(service.name)}:\d+)"
+        )
+        where = next((name for text, name in texts if host.search(text)), None)
+        if where is not None:
+            found.append((service, where))
+    return found
 
 
 def _named_in(host: str, environment: dict[str, str]) -> bool:
@@ -1340,16 +1533,22 @@ def apply(plan: RunPlan, options: Any) -> Any:
 
 # -- finding the compose file ------------------------------------------------------------------
 
-_MAX_COMPOSE_CANDIDATES = 6
+_MAX_COMPOSE_CANDIDATES = 8
 _PARENT_LEVELS = 2
+# Directories that hold a project's compose files apart from its code (`docker compose -f
+# compose/docker-compose.yml up`): JLHI/valhalla-admin's compose/docker-compose.valhalla-admin.yml
+# builds ../services/django, and verify, finding no compose file, started no service.
+_COMPOSE_DIRS = frozenset({
+    "compose", "docker", "docker-compose", "docker_compose", "deploy", "deployment",
+    "deployments", "infra", "ops", "containers",
+})
 
 
 def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]:
     """Compose file sets to try, best first: the default names (with their override) in the
     context, the Dockerfile's directory and the directories between; then other compose files
-    there (docker-compose.local.yml, local.yml...), development ones before production ones."""
-    from optimizer.compose import find_compose_files
-
+    there (docker-compose.local.yml, local.yml...), development ones before production ones;
+    last the same in those directories' compose/, docker/, deploy/... subdirectories."""
     context = context.resolve()
     dirs: list[Path] = [context]
     here = dockerfile_path.resolve().parent
@@ -1358,9 +1557,32 @@ def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]
         here = here.parent
     # `build: ./backend` in a compose file at the repository root, one or two levels up.
     dirs += [context.parent, context.parent.parent][: _PARENT_LEVELS]
+    dirs = list(dict.fromkeys(dirs))
+    nested = [
+        sub
+        for directory in dirs
+        for sub in _subdirectories(directory)
+        if sub.name.lower().lstrip(".") in _COMPOSE_DIRS and sub not in dirs
+    ]
+    found = _compose_sets(dirs)
+    found += [files for files in _compose_sets(nested) if files not in found]
+    return found[:_MAX_COMPOSE_CANDIDATES]
+
+
+def _subdirectories(directory: Path) -> list[Path]:
+    try:
+        return sorted(p for p in directory.iterdir() if p.is_dir() and not p.is_symlink())
+    except OSError:
+        return []
+
+
+def _compose_sets(dirs: list[Path]) -> list[list[Path]]:
+    """The default compose files of each directory, then their other compose files ranked."""
+    from optimizer.compose import find_compose_files
+
     found: list[list[Path]] = []
     others: list[Path] = []
-    for directory in dict.fromkeys(dirs):
+    for directory in dirs:
         default = find_compose_files(directory)
         if default:
             found.append(default)
@@ -1382,7 +1604,7 @@ def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]
         return 1
 
     found.extend([p] for p in sorted(others, key=rank))
-    return found[:_MAX_COMPOSE_CANDIDATES]
+    return found
 
 
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -1658,6 +1880,11 @@ def plan_for(
                 f.name if f.name == r.name else f"{f.name} (-> {r.name})"
                 for f, r in zip(files, loaded.files, strict=False)
             )
+            if not flags.compose_files and not any(
+                p.resolve().is_relative_to(directory) for p in (dockerfile_path, context)
+            ):
+                # Found in a compose/ or docker/ directory beside the code: say where.
+                names += f" (in {Path(os.path.relpath(directory, context)).as_posix()})"
             notes.append(f"run as compose file {names} says")
             break
     project = _settings_as_run(project, context, dockerfile_text, flags, chosen, dockerfile_path,

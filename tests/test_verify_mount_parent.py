@@ -1,0 +1,53 @@
+"""A dropped bind mount under a directory the image fills with the code explains nothing
+(runplan.derive's dropped_mounts, RunPlan.mount_hint).
+
+woeislolo/service_app's compose file mounts ./service over /app/www/service while the image
+does `COPY . .` into /app and runs manage.py there; its original failed on its own settings
+(`NameError: name 'BASE_DIR' is not defined`) and the verdict added "an image that does not
+COPY the code there cannot run as compose runs it", which sent the reader to the wrong place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from optimizer.compose import BindMount, ComposeProject, Service
+from optimizer.context import DjangoProject
+from optimizer.verify.runplan import Flags, derive
+
+ROOT = Path("/proj")
+
+
+def _plan(dockerfile: str, target: str):  # type: ignore[no-untyped-def]
+    app = Service(
+        name="drf-api",
+        build_context=ROOT,
+        dockerfile=ROOT / "Dockerfile",
+        command=["python", "manage.py", "runserver", "0.0.0.0:8000"],
+        bind_mounts=(BindMount("/proj/service", target),),
+    )
+    compose = ComposeProject(ROOT, (ROOT / "docker-compose.yml",), {"drf-api": app})
+    project = DjangoProject(root=ROOT, manage_py="manage.py")
+    return derive(project, dockerfile, Flags(), compose, ROOT / "Dockerfile")
+
+
+def test_a_mount_below_the_copied_code_is_not_blamed() -> None:
+    copies = "FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nCMD python manage.py runserver\n"
+    plan = _plan(copies, "/app/www/service")
+    assert any("bind-mounts /proj/service:/app/www/service: dropped" in n for n in plan.notes)
+    assert plan.dropped_mounts == ()
+    assert plan.mount_hint() is None
+
+
+def test_a_mount_where_only_requirements_are_copied_is_still_blamed() -> None:
+    reqs = "FROM python:3.13-slim\nWORKDIR /app\nCOPY requirements.txt /\nRUN pip install x\n"
+    plan = _plan(reqs, "/app/www/service")
+    assert plan.dropped_mounts == ("/proj/service:/app/www/service",)
+    assert "compose bind-mounts /proj/service:/app/www/service" in (plan.mount_hint() or "")
+
+
+def test_a_mount_the_app_runs_from_is_still_blamed() -> None:
+    # WORKDIR is the mount's target: without the mount the command runs in an empty directory.
+    under = "FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nWORKDIR /app/www/service\n"
+    plan = _plan(under, "/app/www/service")
+    assert plan.dropped_mounts == ("/proj/service:/app/www/service",)
