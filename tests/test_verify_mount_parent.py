@@ -51,3 +51,17 @@ def test_a_mount_the_app_runs_from_is_still_blamed() -> None:
     under = "FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nWORKDIR /app/www/service\n"
     plan = _plan(under, "/app/www/service")
     assert plan.dropped_mounts == ("/proj/service:/app/www/service",)
+
+
+def test_the_final_stage_workdir_and_copies_follow_the_stages_it_builds_from() -> None:
+    """A stage starts in the WORKDIR its parent ended in; the final stage's own WORKDIR wins."""
+    from optimizer.verify.runplan import _final_copies, _final_workdir
+
+    text = (
+        "FROM python:3.13-slim AS base\nWORKDIR /srv\nCOPY requirements.txt .\n"
+        "FROM base\nCOPY . code/\nWORKDIR /app\n"
+    )
+    assert _final_workdir(text) == "/app"
+    assert [dest for _, _, dest in _final_copies(text) or []] == [
+        "/srv", "/srv/code"
+    ]

@@ -34,7 +34,7 @@ from typing import Any
 
 from optimizer.compose import ComposeProject, Service
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile, next_workdir
+from optimizer.dockerfile import Dockerfile, Stage, next_workdir
 from optimizer.ports import port_from_command
 from optimizer.verify import hosts
 
@@ -1244,16 +1244,13 @@ def _final_copies(dockerfile_text: str) -> list[tuple[list[str], str, str]] | No
     builds FROM, first built first: (its sources, its destination as written, that destination
     made absolute by the WORKDIR before it). None when the file does not parse or has no
     stage (the pipeline reports it)."""
-    try:
-        parsed = Dockerfile.parse(dockerfile_text)
-        stages = parsed.stages()
-    except Exception:
+    lineage = _final_lineage(dockerfile_text)
+    if lineage is None:
         return None
-    if not stages:
-        return None
+    parsed, final = lineage
     found: list[tuple[list[str], str, str]] = []
-    for stage in parsed.lineage(stages[-1]):
-        cwd = "/"
+    cwd = "/"
+    for stage in final:
         for _, ins in parsed.iter_stage(stage):
             cwd = next_workdir(cwd, ins)
             if ins.keyword not in ("COPY", "ADD") or "from" in ins.flags:
@@ -1285,7 +1282,10 @@ def _below_copied_code(
             return True
 
 
-def _final_workdir(dockerfile_text: str) -> str | None:
+def _final_lineage(dockerfile_text: str) -> tuple[Dockerfile, list[Stage]] | None:
+    """The parsed file, and the final stage with the stages of this file it builds FROM, first
+    built first (a stage starts in the WORKDIR its parent ended in). None when the file does
+    not parse or has no stage (the pipeline reports it)."""
     try:
         parsed = Dockerfile.parse(dockerfile_text)
         stages = parsed.stages()
@@ -1293,8 +1293,16 @@ def _final_workdir(dockerfile_text: str) -> str | None:
         return None
     if not stages:
         return None
+    return parsed, list(reversed(parsed.lineage(stages[-1])))
+
+
+def _final_workdir(dockerfile_text: str) -> str | None:
+    lineage = _final_lineage(dockerfile_text)
+    if lineage is None:
+        return None
+    parsed, final = lineage
     cwd = "/"
-    for stage in parsed.lineage(stages[-1]):
+    for stage in final:
         for _, ins in parsed.iter_stage(stage):
             cwd = next_workdir(cwd, ins)
     return cwd
