@@ -232,10 +232,11 @@ def slim_of(ref: str) -> str | None:
 def isolate_cache_mounts(dockerfile_text: str, prefix: str) -> str:
     """Give every `RUN --mount=type=cache` an id private to this run (`prefix-N-target`).
 
-    A cache mount outlives `docker build --no-cache` (it lives in the builder's cache, keyed by
-    its id, which defaults to its target). Without this a "cold" build would reuse the pip or
-    apt downloads of an earlier run; a fresh id is what a fresh CI runner sees. Later builds of
-    the same run reuse the ids, as a developer's machine does. Mounts that share a cache in the
+    A cache mount lives in the builder's cache, keyed by its id (by default its target), shared
+    by every build on the engine. `docker build --no-cache` is given an empty one (BuildKit since
+    2019), but what it writes stays for later builds; a private id keeps other builds (tests, an
+    earlier run) out of this run's caches, as on a fresh CI runner. Later builds of the same run
+    reuse the ids, as a developer's machine does. Mounts that share a cache in the
     Dockerfile (the same id, or the same target without one) share the private id too."""
     private: dict[str, str] = {}
     out: list[str] = []
