@@ -6,7 +6,7 @@ WORKDIR /app
 # change; the venv's is compiled once after the install, on every core.
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv \
     && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 pip install poetry==1.8.3 poetry-plugin-export==1.8.0 \
-    && python -c "import compileall; compileall.compile_dir('/opt/venv', quiet=2, workers=0)"
+    && python -c "import compileall, concurrent.futures, functools, os; list(concurrent.futures.ProcessPoolExecutor().map(functools.partial(compileall.compile_file, quiet=2), [os.path.join(d, n) for d, _, names in os.walk('/opt/venv') for n in names if n.endswith('.py')], chunksize=64))"
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml poetry.lock ./
 # The base image ships setuptools and code written for it may import pkg_resources:
@@ -20,7 +20,7 @@ RUN --mount=type=cache,target=/root/.cache/pip poetry export -f requirements.txt
     && if grep -rqs --include='*.py' --include='*.pth' pkg_resources /opt/venv/lib; then \
         pip install "setuptools==$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"; \
     fi \
-    && python -c "import compileall; compileall.compile_dir('/opt/venv', quiet=2, workers=0)"
+    && python -c "import compileall, concurrent.futures, functools, os; list(concurrent.futures.ProcessPoolExecutor().map(functools.partial(compileall.compile_file, quiet=2), [os.path.join(d, n) for d, _, names in os.walk('/opt/venv') for n in names if n.endswith('.py')], chunksize=64))"
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
