@@ -30,7 +30,7 @@ def test_default_mounts_caches_in_the_builder_only(tmp_path: Path) -> None:
     assert (
         "RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip"
         " --system-site-packages /opt/venv \\\n    && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache"
-        " PIP_COMPILE=0 pip install" in builder
+        " PIP_COMPILE=0 PIP_PYTHON='' python -m pip install" in builder
     )
     assert "--mount" not in final
 

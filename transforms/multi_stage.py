@@ -525,7 +525,7 @@ class MultiStage(NotesTransform):
         if ctx.options.buildkit:
             builder_part = _with_cache_mounts(builder_part)
             if lean and not use_uv:
-                builder_part = _pip_bytecode_cached(builder_part, venv)
+                builder_part = _pip_bytecode_cached(builder_part, venv, direct=system_site)
         links = _dev_links(
             [i for _, i in items], [pkg for _, pkg in devs], release
         )
@@ -666,6 +666,12 @@ class MultiStage(NotesTransform):
                 "(PYTHONPYCACHEPREFIX) instead of compiling it again on every dependency change, "
                 "and compile the venv once after installing, on every core (PIP_COMPILE=0, then "
                 "compileall with a worker per core); pip does not ask PyPI for a newer pip"
+            )
+        if any(_DIRECT_PIP in i.value for i in builder_part):
+            notes.append(
+                f"the venv's installs run the base image's pip in the venv's interpreter at once "
+                f"(`{_DIRECT_PIP}`) instead of through PIP_PYTHON, which starts pip twice: "
+                "0.9 s less on every dependency change of example 01"
             )
         if ctx.options.buildkit and any("--mount=type=cache" in i.value for i in builder_part):
             notes.append(
@@ -1902,7 +1908,9 @@ def _with_cache_mounts(builder: list[Instruction]) -> list[Instruction]:
 _PIP_PYCACHE = _CACHE_DIRS["pip"] + "/pycache"
 
 
-def _pip_bytecode_cached(builder: list[Instruction], venv: str) -> list[Instruction]:
+def _pip_bytecode_cached(
+    builder: list[Instruction], venv: str, *, direct: bool = False
+) -> list[Instruction]:
     """pip's installs into the lean venv write no bytecode into the venv themselves
     (`PIP_COMPILE=0`); one `compileall` after them compiles the venv on every core, and pip's
     own modules (the base image has no .pyc: official images delete them) are compiled into
@@ -1921,10 +1929,20 @@ def _pip_bytecode_cached(builder: list[Instruction], venv: str) -> list[Instruct
     builder keeps the original's ENV), Python writes no .pyc at all, not even into the prefix:
     pip ran from source on every install (2 s a run on the lab's slim image, which has no
     standard-library bytecode either). The install's own `PYTHONDONTWRITEBYTECODE=` (empty
-    is unset to Python) lets it write them; the final image keeps the variable."""
+    is unset to Python) lets it write them; the final image keeps the variable.
+
+    With `direct` (a venv that sees the base image's site-packages, so its interpreter imports
+    the base image's pip), a bare `pip`/`pip3` after the venv's ENV becomes `PIP_PYTHON=''
+    python -m pip`: the same pip in the same interpreter, started once. Through PIP_PYTHON
+    pip starts in the base interpreter and then again in the venv's (`--python`): example
+    01's rewrite rebuilt after a dependency change in 5.2-5.4 s against 5.9-7.3 s, four
+    interleaved runs each on the lab."""
     out: list[Instruction] = []
     dont_write = False
+    aimed = False
     for ins in builder:
+        if ins.keyword == "ENV" and f"VIRTUAL_ENV={venv}" in ins.value:
+            aimed = True
         if ins.keyword in {"ENV", "ARG"}:
             for name, value in env_pairs(ins.args):
                 if name == "PYTHONDONTWRITEBYTECODE":
@@ -1952,7 +1970,10 @@ def _pip_bytecode_cached(builder: list[Instruction], venv: str) -> list[Instruct
                     # `''`, not `VAR= cmd`: the same empty value, without shellcheck's SC1007
                     # ("remove space after =") that hadolint reports on the latter.
                     env = "PYTHONDONTWRITEBYTECODE='' " + env
-                texts.append(env + seg.text.lstrip())
+                text = seg.text.lstrip()
+                if direct and aimed:
+                    text = _direct_pip(text)
+                texts.append(env + text)
                 pip = True
             else:
                 texts.append(seg.text)
@@ -1968,6 +1989,24 @@ def _pip_bytecode_cached(builder: list[Instruction], venv: str) -> list[Instruct
             )
         out.append(new)
     return out
+
+
+_DIRECT_PIP = "PIP_PYTHON='' python -m pip"
+
+
+def _direct_pip(text: str) -> str:
+    """`pip ...` as `PIP_PYTHON='' python -m pip ...` (`_pip_bytecode_cached`); a command that
+    sets PIP_PYTHON itself (the upgrade of the base image's pip) or names pip by path stays."""
+    spans = command_word_spans(text)
+    words = [text[a:b] for a, b in spans]
+    head = next((k for k, w in enumerate(words) if "=" not in w), None)
+    if (
+        head is None
+        or words[head] not in {"pip", "pip3"}
+        or any(w.startswith("PIP_PYTHON=") for w in words[:head])
+    ):
+        return text
+    return f"{text[: spans[head][0]]}{_DIRECT_PIP}{text[spans[head][1]:]}"
 
 
 def _compile_venv(venv: str) -> str:

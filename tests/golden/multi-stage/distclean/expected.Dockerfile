@@ -11,7 +11,7 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
     && python -m venv --without-pip --system-site-packages /opt/venv \
     && apt-get update \
     && apt-get install --assume-yes --no-install-recommends gcc libc6-dev libpq-dev gettext \
-    && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 pip install -r requirements.txt \
+    && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 PIP_PYTHON='' python -m pip install -r requirements.txt \
     && apt-get distclean \
     && python -c "import compileall, concurrent.futures, functools, os; list(concurrent.futures.ProcessPoolExecutor().map(functools.partial(compileall.compile_file, quiet=2), [os.path.join(d, n) for d, _, names in os.walk('/opt/venv') for n in names if n.endswith('.py')], chunksize=64))"
 
