@@ -63,3 +63,35 @@ def test_venv_without_the_base_packages_keeps_pip_python(tmp_path: Path) -> None
     assert "--system-site-packages" not in builder
     assert "python -m pip" not in builder
     assert "PIP_COMPILE=0 pip install -r requirements.txt" in builder
+
+
+def test_install_after_the_source_is_copied_keeps_pip_python(tmp_path: Path) -> None:
+    """`python -m` puts the working directory first on sys.path: with the project copied there,
+    a module named like one pip imports would shadow it, so PIP_PYTHON's runner stays."""
+    root = tmp_path / "app"
+    for rel, text in SKELETON.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    (root / "platform.py").write_text("NAME = 'a project module named like the stdlib'\n")
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "site"\nversion = "1"\ndependencies = ["Django==5.1.4", "psycopg2==2.9.10"]\n'
+    )
+    (root / "Dockerfile").write_text(
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "-b", "0.0.0.0:8000"]\n'
+    )
+    text = optimize(root / "Dockerfile", root).files["Dockerfile"]
+    builder = text.split("\nFROM python:3.11-slim")[0]
+    assert "--system-site-packages" in builder and "PIP_COMPILE=0 pip install ." in builder
+    assert "python -m pip" not in builder
+
+
+def test_bind_mounted_requirements_install_directly(tmp_path: Path) -> None:
+    """docker init's install: the requirements file bind-mounted, nothing else there."""
+    text = _rewrite(
+        tmp_path,
+        "--mount=type=cache,target=/root/.cache/pip "
+        "--mount=type=bind,source=requirements.txt,target=requirements.txt "
+        "python -m pip install -r requirements.txt",
+    )
+    assert "PIP_PYTHON='' python -m pip install -r requirements.txt" in text

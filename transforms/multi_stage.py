@@ -1936,13 +1936,19 @@ def _pip_bytecode_cached(
     python -m pip`: the same pip in the same interpreter, started once. Through PIP_PYTHON
     pip starts in the base interpreter and then again in the venv's (`--python`): example
     01's rewrite rebuilt after a dependency change in 5.2-5.4 s against 5.9-7.3 s, four
-    interleaved runs each on the lab."""
+    interleaved runs each on the lab. `python -m` puts the working directory first on
+    sys.path (PIP_PYTHON's runner does not), so only while the builder has copied or mounts
+    nothing but dependency manifests there: a project module named like one pip imports
+    (`platform.py`, an app called `email`) would otherwise shadow it during the install."""
     out: list[Instruction] = []
     dont_write = False
     aimed = False
+    manifests_only = True
     for ins in builder:
         if ins.keyword == "ENV" and f"VIRTUAL_ENV={venv}" in ins.value:
             aimed = True
+        if ins.keyword in {"COPY", "ADD"} and not _copies_manifests_only(ins):
+            manifests_only = False
         if ins.keyword in {"ENV", "ARG"}:
             for name, value in env_pairs(ins.args):
                 if name == "PYTHONDONTWRITEBYTECODE":
@@ -1971,7 +1977,7 @@ def _pip_bytecode_cached(
                     # ("remove space after =") that hadolint reports on the latter.
                     env = "PYTHONDONTWRITEBYTECODE='' " + env
                 text = seg.text.lstrip()
-                if direct and aimed:
+                if direct and aimed and manifests_only and _mounts_manifests_only(options):
                     text = _direct_pip(text)
                 texts.append(env + text)
                 pip = True
@@ -1992,6 +1998,36 @@ def _pip_bytecode_cached(
 
 
 _DIRECT_PIP = "PIP_PYTHON='' python -m pip"
+# Files a dependency install is copied with, none a module pip imports.
+_MANIFEST = re.compile(
+    r"(requirements[\w.-]*|constraints[\w.-]*|[\w.-]+\.(txt|in|toml|lock|cfg)|Pipfile(\.lock)?"
+    r"|setup\.py)"
+)
+
+
+def _copies_manifests_only(ins: Instruction) -> bool:
+    """A COPY/ADD from another stage or image brings no project module into the working
+    directory; one from the context only if each source is a manifest file or a `requirements`
+    directory."""
+    if "from" in ins.flags:
+        return True
+    parts = ins.exec_form or words(ins.args)
+    sources = [s for s in parts[:-1] if not s.startswith("--")]
+    return bool(sources) and all(
+        _MANIFEST.fullmatch(s.rstrip("/").rsplit("/", 1)[-1]) for s in sources
+    )
+
+
+def _mounts_manifests_only(options: str) -> bool:
+    """The RUN's bind mounts (docker init's `--mount=type=bind,source=requirements.txt,...`)
+    bring manifests only; a bind mount of the context (`source=.`) brings the project."""
+    for mount in re.findall(r"--mount=(\S+)", options):
+        fields = dict(f.split("=", 1) for f in mount.split(",") if "=" in f)
+        if fields.get("type") == "bind" and not fields.get("from"):
+            source = (fields.get("source") or fields.get("src") or ".").rstrip("/")
+            if not _MANIFEST.fullmatch(source.rsplit("/", 1)[-1] or "."):
+                return False
+    return True
 
 
 def _direct_pip(text: str) -> str:
