@@ -74,7 +74,8 @@ def test_install_after_the_source_is_copied_keeps_pip_python(tmp_path: Path) -> 
         (root / rel).write_text(text)
     (root / "platform.py").write_text("NAME = 'a project module named like the stdlib'\n")
     (root / "pyproject.toml").write_text(
-        '[project]\nname = "site"\nversion = "1"\ndependencies = ["Django==5.1.4", "psycopg2==2.9.10"]\n'
+        '[project]\nname = "site"\nversion = "1"\n'
+        'dependencies = ["Django==5.1.4", "psycopg2==2.9.10"]\n'
     )
     (root / "Dockerfile").write_text(
         "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install .\n"
