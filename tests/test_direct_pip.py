@@ -30,11 +30,16 @@ def test_direct_pip_rewrites_a_bare_pip_only() -> None:
         assert _direct_pip(kept) == kept
 
 
-def _rewrite(tmp_path: Path, install: str) -> str:
+def _project(tmp_path: Path) -> Path:
     root = tmp_path / "app"
     for rel, text in SKELETON.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
+    return root
+
+
+def _rewrite(tmp_path: Path, install: str) -> str:
+    root = _project(tmp_path)
     (root / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n")
     (root / "Dockerfile").write_text(
         "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
@@ -68,10 +73,7 @@ def test_venv_without_the_base_packages_keeps_pip_python(tmp_path: Path) -> None
 def test_install_after_the_source_is_copied_keeps_pip_python(tmp_path: Path) -> None:
     """`python -m` puts the working directory first on sys.path: with the project copied there,
     a module named like one pip imports would shadow it, so PIP_PYTHON's runner stays."""
-    root = tmp_path / "app"
-    for rel, text in SKELETON.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    root = _project(tmp_path)
     (root / "platform.py").write_text("NAME = 'a project module named like the stdlib'\n")
     (root / "pyproject.toml").write_text(
         '[project]\nname = "site"\nversion = "1"\n'
