@@ -1530,9 +1530,7 @@ def _create_lean_venv(
             if found < 0:
                 break
             at = found + len(seg.text)
-            spans = command_word_spans(seg.text)
-            argv = [seg.text[a:b] for a, b in spans]
-            head = next((k for k, w in enumerate(argv) if "=" not in w), None)
+            spans, argv, head = _command_head(seg.text)
             if head is None:
                 continue
             # An upgrade of pip itself is the base image's: `PIP_PYTHON=''` (empty: no --python)
@@ -2030,16 +2028,22 @@ def _mounts_manifests_only(options: str) -> bool:
     return True
 
 
+def _command_head(text: str) -> tuple[list[tuple[int, int]], list[str], int | None]:
+    """A command's word spans, its words, and the index of its first word that is not a
+    variable assignment (None: assignments only)."""
+    spans = command_word_spans(text)
+    argv = [text[a:b] for a, b in spans]
+    return spans, argv, next((k for k, w in enumerate(argv) if "=" not in w), None)
+
+
 def _direct_pip(text: str) -> str:
     """`pip ...` as `PIP_PYTHON='' python -m pip ...` (`_pip_bytecode_cached`); a command that
     sets PIP_PYTHON itself (the upgrade of the base image's pip) or names pip by path stays."""
-    spans = command_word_spans(text)
-    words = [text[a:b] for a, b in spans]
-    head = next((k for k, w in enumerate(words) if "=" not in w), None)
+    spans, argv, head = _command_head(text)
     if (
         head is None
-        or words[head] not in {"pip", "pip3"}
-        or any(w.startswith("PIP_PYTHON=") for w in words[:head])
+        or argv[head] not in {"pip", "pip3"}
+        or any(w.startswith("PIP_PYTHON=") for w in argv[:head])
     ):
         return text
     return f"{text[: spans[head][0]]}{_DIRECT_PIP}{text[spans[head][1]:]}"
