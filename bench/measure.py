@@ -234,7 +234,9 @@ def inventory(ref: str, names: list[str]) -> tuple[dict[str, Any] | None, str | 
     """Run INVENTORY in the image: (its report, or None and why)."""
     code, out = docker(
         "run", "--rm", "--network", "none", "--user", "0", "--entrypoint", "python3",
-        ref, "-c", INVENTORY, workdir(ref), *names,
+        # -B: the inventory's own imports (json, csv, sysconfig) would otherwise write their
+        # .pyc into an image that ships none (the slim base), and count as its stdlib .pyc.
+        ref, "-B", "-c", INVENTORY, workdir(ref), *names,
         timeout=300,
     )
     if code != 0:

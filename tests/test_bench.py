@@ -420,6 +420,9 @@ def test_engine_measures_on_a_tiny_image_and_leaves_nothing(tmp_path: Path) -> N
         assert image is not None and base is not None, (why, why_base)
         sizes = measure.runtime_bytes(image, base)
         assert sizes["app_bytes"] == 3 and sizes["packages_bytes"] == 0
+        # The slim base ships no .pyc; the inventory's own imports must not write any and count
+        # them (it once reported 0.54 MB there, and the rewrite's stdlib .pyc that much smaller).
+        assert base["stdlib_pyc"] == 0 and image["stdlib_pyc"] == 0
         got = measure.start_stop(tag, f"{tag}-run", cleanup)
         assert got["note"] is None
         assert got["first_200_s"] is not None and 0 < got["first_200_s"] < 60

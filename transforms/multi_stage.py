@@ -670,8 +670,8 @@ class MultiStage(NotesTransform):
         if any(_DIRECT_PIP in i.value for i in builder_part):
             notes.append(
                 f"the venv's installs run the base image's pip in the venv's interpreter at once "
-                f"(`{_DIRECT_PIP}`) instead of through PIP_PYTHON, which starts pip twice: "
-                "0.9 s less on every dependency change of example 01"
+                f"(`{_DIRECT_PIP}`) instead of through PIP_PYTHON, which starts pip twice "
+                "on every install"
             )
         if ctx.options.buildkit and any("--mount=type=cache" in i.value for i in builder_part):
             notes.append(
