@@ -113,6 +113,23 @@ class Instruction:
         return dict(_split_flags(self.value)[0])
 
     @property
+    def mounts(self) -> list[tuple[str, dict[str, str]]]:
+        """Each leading `--mount=` option (RUN): its text and its fields, `type=cache,target=/x`
+        -> {"type": "cache", "target": "/x"}. BuildKit's other spellings `dst`/`destination`
+        read as `target` and `src` as `source`; a bare field (`readonly`) maps to ""."""
+        aliases = {"dst": "target", "destination": "target", "src": "source"}
+        found = []
+        for name, text in _split_flags(self.value)[0]:
+            if name != "mount":
+                continue
+            fields = {}
+            for item in text.split(","):
+                key, _, value = item.partition("=")
+                fields[aliases.get(key, key)] = value
+            found.append((text, fields))
+        return found
+
+    @property
     def args(self) -> str:
         """The value without its leading `--flag` options."""
         return _split_flags(self.value)[1]

@@ -76,6 +76,24 @@ def test_flags_and_with_args() -> None:
     assert ins.with_args("/a /b").value == "--from=builder --chown=1000:1000 /a /b"
 
 
+def test_mounts_are_each_run_mount_with_buildkits_spellings() -> None:
+    """Every --mount (flags keeps the last one only); dst/destination and src read as
+    target and source, a bare field as ""."""
+    ins = Instruction.new(
+        "RUN",
+        "--mount=type=cache,dst=/root/.cache/pip,sharing=locked "
+        "--mount=type=bind,src=requirements.txt,destination=/tmp/r.txt,readonly "
+        "--network=none pip install -r /tmp/r.txt",
+    )
+    assert ins.mounts == [
+        ("type=cache,dst=/root/.cache/pip,sharing=locked",
+         {"type": "cache", "target": "/root/.cache/pip", "sharing": "locked"}),
+        ("type=bind,src=requirements.txt,destination=/tmp/r.txt,readonly",
+         {"type": "bind", "source": "requirements.txt", "target": "/tmp/r.txt", "readonly": ""}),
+    ]
+    assert Instruction.new("RUN", "pip install x").mounts == []
+
+
 def test_long_run_is_split_one_command_per_line() -> None:
     ins = Instruction.new(
         "RUN",

@@ -144,3 +144,17 @@ def test_the_users_pip_cache_mount_becomes_uvs(tmp_path: Path) -> None:
     assert "target=/root/.cache/uv" in install
     assert "target=/root/.cache/pip" not in install
     assert "--mount=type=bind,source=requirements.txt,target=requirements.txt" in install
+
+
+def test_the_users_pip_cache_mount_spelled_dst_becomes_uvs(tmp_path: Path) -> None:
+    """BuildKit also reads `dst=` as the target: that spelling of pip's cache is uv's too."""
+    dockerfile = (
+        "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN --mount=type=cache,dst=/root/.cache/pip/ pip install -r requirements.txt\n"
+        "COPY . .\n"
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    )
+    text, _ = _notes("installer-uv", tmp_path, Options(installer="uv"), dockerfile=dockerfile)
+    install = next(b for b in text.split("\nRUN ") if "uv pip install" in b)
+    assert "dst=/root/.cache/uv" in install
+    assert "/root/.cache/pip" not in install

@@ -1951,11 +1951,14 @@ def _pip_bytecode_cached(
             for name, value in env_pairs(ins.args):
                 if name == "PYTHONDONTWRITEBYTECODE":
                     dont_write = bool(value)
-        options = ins.value[: len(ins.value) - len(ins.args)]
         if (
             ins.keyword != "RUN"
             or ins.exec_form is not None
-            or not re.search(rf"target={re.escape(_CACHE_DIRS['pip'])}/?(,|\s|$)", options)
+            or not any(
+                fields.get("type") == "cache"
+                and fields.get("target", "").rstrip("/") == _CACHE_DIRS["pip"]
+                for _, fields in ins.mounts
+            )
         ):
             out.append(ins)
             continue
@@ -1975,7 +1978,7 @@ def _pip_bytecode_cached(
                     # ("remove space after =") that hadolint reports on the latter.
                     env = "PYTHONDONTWRITEBYTECODE='' " + env
                 text = seg.text.lstrip()
-                if direct and aimed and manifests_only and _mounts_manifests_only(options):
+                if direct and aimed and manifests_only and _mounts_manifests_only(ins):
                     text = _direct_pip(text)
                 texts.append(env + text)
                 pip = True
@@ -2016,13 +2019,12 @@ def _copies_manifests_only(ins: Instruction) -> bool:
     )
 
 
-def _mounts_manifests_only(options: str) -> bool:
+def _mounts_manifests_only(ins: Instruction) -> bool:
     """The RUN's bind mounts (docker init's `--mount=type=bind,source=requirements.txt,...`)
     bring manifests only; a bind mount of the context (`source=.`) brings the project."""
-    for mount in re.findall(r"--mount=(\S+)", options):
-        fields = dict(f.split("=", 1) for f in mount.split(",") if "=" in f)
+    for _, fields in ins.mounts:
         if fields.get("type") == "bind" and not fields.get("from"):
-            source = (fields.get("source") or fields.get("src") or ".").rstrip("/")
+            source = (fields.get("source") or ".").rstrip("/")
             if not _MANIFEST.fullmatch(source.rsplit("/", 1)[-1] or "."):
                 return False
     return True

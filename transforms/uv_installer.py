@@ -170,15 +170,19 @@ def _pip_cache_to_uv(ins: Instruction) -> Instruction:
     """The user's own `--mount=type=cache,target=/root/.cache/pip` (docker init's template)
     becomes uv's cache: left on pip's, uv had no cache that outlives a build, and a dependency
     change downloaded and built everything again (8.9 s against the template's 3.7 s)."""
-    prefix = ins.value[: len(ins.value) - len(ins.args)]
     changed = ins
-    for token in prefix.split():
-        options = token.removeprefix("--mount=").split(",")
-        if not token.startswith("--mount=") or "type=cache" not in options:
+    for text, fields in ins.mounts:
+        if fields.get("type") != "cache" or fields.get("target", "").rstrip("/") != (
+            "/root/.cache/pip"
+        ):
             continue
-        if "target=/root/.cache/pip" not in options:
-            continue
-        new = token.replace("target=/root/.cache/pip", "target=/root/.cache/uv")
+        token = f"--mount={text}"
+        new = "--mount=" + ",".join(
+            f"{f.partition('=')[0]}=/root/.cache/uv"
+            if f.partition("=")[0] in {"target", "dst", "destination"}
+            else f
+            for f in text.split(",")
+        )
         raw = changed.raw.replace(token, new, 1) if changed.raw is not None else None
         changed = dataclasses.replace(
             changed, value=changed.value.replace(token, new, 1), raw=raw
