@@ -417,6 +417,11 @@ class MultiStage(NotesTransform):
         full_builder = bool(_FULL_PYTHON.match(out.resolve(base)))
         # The app's user is the final stage's business: unless a builder step hands files to it.
         chowns = any("chown" in i.value for n, i in items if n <= last)
+        moved = {
+            n for n, ins in items[1:]
+            if n <= last and (n in final_only or (creates_users_only(ins) and not chowns))
+        }
+        comments_to_final = _args_of_moved_lines(items, last, moved)
         for n, ins in items[1:]:
             if n > last:
                 break
@@ -455,18 +460,20 @@ class MultiStage(NotesTransform):
                     "already has every package it installs"
                 )
                 continue
+            final_ins = _for_final(ins, ctx, fetch_only, compilers_kept)
+            if n in comments_to_final:
+                ins = _without_comments(ins)
             if venv_added and pip_venv:
                 builder_part.append(_tools_to_system_pip(ins, venv, notes))
             else:
                 builder_part.append(ins)
-            final_ins = _for_final(ins, ctx, fetch_only, compilers_kept)
             if final_ins is not None and _has_kind(ins, "deps") and _uses_installed(final_ins):
                 # `pip install -r r.txt && python -m nltk.downloader ...`: what follows the
                 # install uses it, so in the final stage it runs once the venv is there.
                 after_venv.append(final_ins)
                 continue
             if final_ins is not None:
-                if final_ins.leading:
+                if final_ins.leading and n not in comments_to_final:
                     # The builder keeps the user's comments; a copy repeating them reads as a
                     # duplicated section.
                     kept = tuple(x for x in final_ins.leading if not x.lstrip().startswith("#"))
@@ -1364,6 +1371,40 @@ def _pdm_script_started(
 
 
 _USER_TOOLS = frozenset({"useradd", "adduser", "groupadd", "addgroup"})
+
+
+def _args_of_moved_lines(
+    items: list[tuple[int, Instruction]], last: int, moved: set[int]
+) -> set[int]:
+    """ARG lines with comments whose variables, up to the install, only lines moved to the final
+    stage use: docker init's `# Create a non-privileged user...` above `ARG UID=10001` and its
+    `adduser`. Those comments describe the moved lines, so they go with the final stage's copy
+    of the ARG; left in the builder they sat above the venv's ENV. The builder keeps the ARG
+    itself: a RUN there may read it from the environment without naming it."""
+    found = set()
+    for n, ins in items[1:]:
+        if n > last or ins.keyword != "ARG":
+            continue
+        if not any(line.lstrip().startswith("#") for line in ins.leading):
+            continue
+        names = [name for name, _ in env_pairs(ins.value)]
+        if not names:
+            continue
+        named = re.compile(r"\$\{?(?:" + "|".join(map(re.escape, names)) + r")\b")
+        users = [m for m, other in items[1:] if m > n and named.search(other.value)]
+        if users and all(m in moved for m in users if m <= last):
+            found.add(n)
+    return found
+
+
+def _without_comments(ins: Instruction) -> Instruction:
+    """The instruction without its leading comments (blank lines kept, at most one)."""
+    kept: list[str] = []
+    for line in ins.leading:
+        if line.lstrip().startswith("#") or (not line.strip() and kept and not kept[-1].strip()):
+            continue
+        kept.append(line)
+    return dataclasses.replace(ins, leading=tuple(kept))
 
 
 def creates_users_only(ins: Instruction) -> bool:

@@ -8,7 +8,6 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
     && apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev libpq-dev
 
-# Unprivileged user for the app.
 ARG UID=10001
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python PIP_DISABLE_PIP_VERSION_CHECK=1
 
@@ -39,6 +38,7 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
 
 WORKDIR /app
 
+# Unprivileged user for the app.
 ARG UID=10001
 RUN adduser --disabled-password --gecos "" --no-create-home --uid "${UID}" appuser
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
