@@ -170,19 +170,26 @@ def render_instruction(keyword: str, value: str) -> str:
     Only top-level `&&` break the line: one inside quotes or a subshell stays where it is, since
     a continuation there would put the next line's indentation into the string or change what
     the subshell reads."""
-    if keyword == "RUN" and len(value) > 78 and ("&&" in value or ";" in value) and (
-        "\n" not in value
-    ):
+    if keyword == "RUN" and len(value) > 78 and "\n" not in value:
         from optimizer.shell import split_commands
 
-        segments = split_commands(value)
+        # Each `--mount=...` on a line of its own above the commands, as docker init writes
+        # them: on one line they pushed the first command 100-180 columns to the right.
+        flags, commands = [], value.lstrip()
+        while commands.startswith("--"):
+            token, _, commands = commands.partition(" ")
+            flags.append(token)
+            commands = commands.lstrip()
+        text = "RUN " + "".join(f"{token} \\\n    " for token in flags)
+        segments = split_commands(commands)
         if len(segments) > 1 and all(s.sep in {"&&", ";", ""} for s in segments):
             # `a; b` stays `a; b` (`&&` would stop where `;` goes on): `a; \` and `b` below.
-            text = "RUN "
             for seg in segments:
                 text += _wrap_if(seg.text)
                 text += {"&&": " \\\n    && ", ";": "; \\\n    ", "": "\n"}[seg.sep]
             return text
+        if flags:
+            return f"{text}{commands}\n"
     return f"{keyword} {value}\n"
 
 

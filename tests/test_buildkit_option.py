@@ -28,7 +28,7 @@ def test_default_mounts_caches_in_the_builder_only(tmp_path: Path) -> None:
     builder, final = text.split("\nFROM python:3.11-slim\n")
     # The lean venv is created by the install's own RUN.
     assert (
-        "RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip"
+        "RUN --mount=type=cache,target=/root/.cache/pip \\\n    python -m venv --without-pip"
         " --system-site-packages /opt/venv \\\n    && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache"
         " PIP_COMPILE=0 PIP_PYTHON='' python -m pip install" in builder
     )

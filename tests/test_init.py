@@ -97,7 +97,7 @@ EXPECTED = {
         "uv",
         "3.13",
         "gunicorn",
-        "RUN --mount=type=cache,target=/root/.cache/uv uv sync --no-install-project --frozen",
+        "    uv sync --no-install-project --frozen",
     ),
 }
 

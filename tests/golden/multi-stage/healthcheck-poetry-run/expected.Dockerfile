@@ -1,6 +1,8 @@
 # Builder: installs the dependencies into a virtualenv.
 FROM python:3.12-slim AS builder
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked rm -f /etc/apt/apt.conf.d/docker-clean \
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked \
+    rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
     && apt-get install -y --no-install-recommends libcairo2-dev
@@ -22,7 +24,9 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
 RUN python -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/pypoetry /usr/local/bin/pip install poetry==2.0.1 \
+RUN --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=cache,target=/root/.cache/pypoetry \
+    /usr/local/bin/pip install poetry==2.0.1 \
     && poetry config virtualenvs.create false \
     && poetry install --no-root --only main
 

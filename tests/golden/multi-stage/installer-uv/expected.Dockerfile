@@ -8,7 +8,8 @@ COPY requirements.txt .
 # The base image ships setuptools and code written for it may import pkg_resources:
 # after the install, the venv gets the image's own setuptools when something installed
 # uses it.
-RUN --mount=type=cache,target=/root/.cache/uv python -m venv --without-pip /opt/venv \
+RUN --mount=type=cache,target=/root/.cache/uv \
+    python -m venv --without-pip /opt/venv \
     && uv pip install -r requirements.txt \
     && if grep -rqs --include='*.py' --include='*.pth' pkg_resources /opt/venv/lib; then \
         uv pip install "setuptools==$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"; \

@@ -19,7 +19,8 @@ RUN python -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 RUN --mount=type=cache,target=/root/.cache/pip pip install pip-tools==7.4.1
 COPY requirements.in .
-RUN --mount=type=cache,target=/root/.cache/pip pip-compile requirements.in \
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip-compile requirements.in \
     && pip-sync requirements.txt
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in

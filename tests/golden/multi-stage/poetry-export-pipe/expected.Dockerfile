@@ -6,7 +6,8 @@ RUN python -m venv /venv
 COPY pyproject.toml poetry.lock /app/
 RUN poetry export --without-hashes -f requirements.txt | /venv/bin/pip install -r /dev/stdin
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pip poetry build \
+RUN --mount=type=cache,target=/root/.cache/pip \
+    poetry build \
     && /venv/bin/pip install dist/*.whl
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in

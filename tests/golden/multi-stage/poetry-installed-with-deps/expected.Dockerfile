@@ -18,7 +18,9 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
 RUN python -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/root/.cache/pypoetry /usr/local/bin/pip install poetry==1.8.5 \
+RUN --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=cache,target=/root/.cache/pypoetry \
+    /usr/local/bin/pip install poetry==1.8.5 \
     && poetry install --no-root --no-interaction
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in

@@ -21,7 +21,8 @@ ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pip poetry run pip install -r requirements-extra.txt
+RUN --mount=type=cache,target=/root/.cache/pip \
+    poetry run pip install -r requirements-extra.txt
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.

@@ -19,7 +19,8 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
 RUN python -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.create false \
+RUN --mount=type=cache,target=/root/.cache/pypoetry \
+    poetry config virtualenvs.create false \
     && poetry install --no-root --no-interaction
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in

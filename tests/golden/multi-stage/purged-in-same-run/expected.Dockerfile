@@ -5,7 +5,10 @@ COPY requirements.txt .
 
 # pip's own bytecode is kept in the cache mount, not compiled again on every dependency
 # change; the venv's is compiled once after the install, on every core.
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked --mount=type=cache,target=/root/.cache/pip rm -f /etc/apt/apt.conf.d/docker-clean \
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked \
+    --mount=type=cache,target=/root/.cache/pip \
+    rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && python -m venv --without-pip --system-site-packages /opt/venv \
     && apt-get update \

@@ -6,7 +6,8 @@ COPY requirements.txt /tmp/requirements.txt
 
 # pip's own bytecode is kept in the cache mount, not compiled again on every dependency
 # change; the venv's is compiled once after the install, on every core.
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip --system-site-packages /opt/venv \
+RUN --mount=type=cache,target=/root/.cache/pip \
+    python -m venv --without-pip --system-site-packages /opt/venv \
     && set -ex \
     && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 PIP_PYTHON='' pip install --upgrade pip \
     && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 PIP_PYTHON='' python -m pip install -r /tmp/requirements.txt \

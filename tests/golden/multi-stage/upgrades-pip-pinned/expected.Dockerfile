@@ -18,7 +18,8 @@ RUN python -c "import compileall, importlib.util, sys; sys.dont_write_bytecode =
 RUN python -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 COPY requirements.txt .
-RUN --mount=type=cache,target=/root/.cache/pip pip install pip==21.3.1 \
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install pip==21.3.1 \
     && pip install -r requirements.txt
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in

@@ -5,7 +5,8 @@ WORKDIR /app
 
 # pip's own bytecode is kept in the cache mount, not compiled again on every dependency
 # change; the venv's is compiled once after the install, on every core.
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv --without-pip /opt/venv \
+RUN --mount=type=cache,target=/root/.cache/pip \
+    python -m venv --without-pip /opt/venv \
     && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 python -m pip install --upgrade "pip>=24" setuptools wheel \
     && python -c "import compileall, concurrent.futures, functools, os; list(concurrent.futures.ProcessPoolExecutor().map(functools.partial(compileall.compile_file, quiet=2), [os.path.join(d, n) for d, _, names in os.walk('/opt/venv') for n in names if n.endswith('.py')], chunksize=64))"
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH" PIP_PYTHON=/opt/venv/bin/python PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -16,7 +17,8 @@ COPY requirements.txt .
 
 # pip's own bytecode is kept in the cache mount, not compiled again on every dependency
 # change; the venv's is compiled once after the install, on every core.
-RUN --mount=type=cache,target=/root/.cache/pip PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 pip install -r requirements.txt \
+RUN --mount=type=cache,target=/root/.cache/pip \
+    PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 pip install -r requirements.txt \
     && if grep -rqs --include='*.py' --include='*.pth' pkg_resources /opt/venv/lib; then \
         pip install "setuptools==$(/usr/local/bin/python -c 'import setuptools; print(setuptools.__version__)')"; \
     fi \

@@ -5,7 +5,8 @@ COPY --from=ghcr.io/astral-sh/uv:0.5.5 /uv /uvx /bin/
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
-RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-project
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-install-project
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.

@@ -1,12 +1,15 @@
 # Builder: installs the dependencies into a virtualenv.
 FROM python:3.11-slim AS builder
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked rm -f /etc/apt/apt.conf.d/docker-clean \
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked \
+    rm -f /etc/apt/apt.conf.d/docker-clean \
     && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
     && apt-get update \
     && apt-get install -y --no-install-recommends gcc libpq-dev
 ENV VIRTUAL_ENV=/venv PATH=/venv/bin:$PATH
 COPY requirements.txt /requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv ${VIRTUAL_ENV} \
+RUN --mount=type=cache,target=/root/.cache/pip \
+    python -m venv ${VIRTUAL_ENV} \
     && pip install -r /requirements.txt
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
