@@ -117,6 +117,10 @@ def test_a_workflow_that_builds_another_dockerfile_does_not_count(tmp_path: Path
          '{"build": {"builder": "DOCKERFILE", "dockerfilePath": "Dockerfile.prod"}}', False),
         ("fly.toml", 'app = "mysite"\n[build]\n  dockerfile = "docker/Dockerfile.fly"\n', False),
         ("heroku.yml", "build:\n  docker:\n    web: Dockerfile.prod\n", False),
+        # A key on the line after a mapping's `key:` is no Dockerfile path: this one names
+        # none, so the platform builds its default.
+        ("render.yaml", "services:\n  - type: web\n    runtime: docker\n    build:\n"
+         "      dockerfileContext: .\n", True),
         ("railway.toml", '[build]\ndockerfilePath = "Dockerfile.dev"\n', True),
         ("railway.toml", '[build]\nbuilder = "DOCKERFILE"\n', True),  # the default: ./Dockerfile...
     ],

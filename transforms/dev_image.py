@@ -292,7 +292,7 @@ def _deployed(ctx: Context, read: _Reader) -> str | None:
 # "Dockerfile.production"` in railway.toml, `dockerfile = "..."` in fly.toml, `dockerfilePath:`
 # in render.yaml, `web: Dockerfile.prod` under heroku.yml's `build: docker:`). Railway's
 # `builder = "DOCKERFILE"` is no path.
-_NAMED_DOCKERFILE = re.compile(r"[:=]\s*[\"']?([\w./-]*[Dd]ockerfile[\w.-]*)")
+_NAMED_DOCKERFILE = re.compile(r"[:=][ \t]*[\"']?([\w./-]*[Dd]ockerfile[\w.-]*)")
 
 
 def _platform_builds(path: Path, dockerfile: Path) -> bool:
