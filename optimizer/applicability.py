@@ -18,7 +18,10 @@ from optimizer.shell import program, server_argv, split_commands
 _PYTHON_BASE = re.compile(r"python|pypy|conda|mamba|django")
 _PYTHON_TOOLS = re.compile(r"^(python[\d.]*|pip[\d.]*|poetry|pipenv|uv|gunicorn|uwsgi|daphne|"
                            r"uvicorn|hypercorn|celery|django-admin|manage\.py|\./manage\.py)$")
-_INSTALLS_PYTHON = re.compile(r"\b(python3?(\.\d+)?|py3-pip|python3-pip)\b")
+# The interpreter as a whole package name: `python-software-properties` (add-apt-repository,
+# texastribune/docks' postgres image on ubuntu:14.04) or `python3-apt` is a tool of the image,
+# not Python installed for an app.
+_INSTALLS_PYTHON = re.compile(r"(?<![\w.-])(python3?(\.\d+)?|py3-pip|python3-pip)(?![\w.-])")
 # Images of another runtime or service. They install python3 as a build tool (node-gyp compiles
 # native modules with it) without being Python apps, so only running Python makes them one.
 _OTHER_RUNTIMES = re.compile(

@@ -24,7 +24,9 @@ def python_sources(
     count = 0
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [
-            d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".") and not skip_dir(d)
+            d for d in dirnames
+            if d not in SKIP_DIRS and not d.startswith(".") and not skip_dir(d)
+            and not _installed_packages(Path(dirpath) / d)
         ]
         for filename in filenames:
             path = Path(dirpath) / filename
@@ -38,3 +40,13 @@ def python_sources(
             except OSError:
                 continue
             yield path, text
+
+
+def _installed_packages(directory: Path) -> bool:
+    """A virtualenv under any name (`env/`, `myenv/`: it has a pyvenv.cfg) or a site-packages
+    directory: installed third-party code, not the project's. Santhosh-Nagarajan's repository
+    commits `env/`, whose django/utils/version.py runs git: read as the app's own startup code,
+    it kept .git in the image and the app root."""
+    return directory.name in {"site-packages", "dist-packages"} or (
+        directory / "pyvenv.cfg"
+    ).is_file()

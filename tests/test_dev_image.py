@@ -105,3 +105,71 @@ def test_a_workflow_that_builds_another_dockerfile_does_not_count(tmp_path: Path
     )
     text = optimize(path, tmp_path).files["docker/local/Dockerfile"]
     assert "FROM python:3.12-slim" in text, text
+
+
+@pytest.mark.parametrize(
+    ("config", "text", "deployed"),
+    [
+        # PierreParienteDimitrov/OpenCongress: Railway deploys Dockerfile.production.
+        ("railway.toml",
+         '[build]\nbuilder = "DOCKERFILE"\ndockerfilePath = "Dockerfile.production"\n', False),
+        ("railway.json",
+         '{"build": {"builder": "DOCKERFILE", "dockerfilePath": "Dockerfile.prod"}}', False),
+        ("fly.toml", 'app = "mysite"\n[build]\n  dockerfile = "docker/Dockerfile.fly"\n', False),
+        ("heroku.yml", "build:\n  docker:\n    web: Dockerfile.prod\n", False),
+        # A key on the line after a mapping's `key:` is no Dockerfile path: this one names
+        # none, so the platform builds its default.
+        ("render.yaml", "services:\n  - type: web\n    runtime: docker\n    build:\n"
+         "      dockerfileContext: .\n", True),
+        ("railway.toml", '[build]\ndockerfilePath = "Dockerfile.dev"\n', True),
+        ("railway.toml", '[build]\nbuilder = "DOCKERFILE"\n', True),  # the default: ./Dockerfile...
+    ],
+)
+def test_a_platform_config_counts_only_for_the_dockerfile_it_builds(
+    tmp_path: Path, config: str, text: str, deployed: bool
+) -> None:
+    path = _project(tmp_path, "Dockerfile.dev", DEV_DOCKERFILE)
+    (tmp_path / config).write_text(text)
+    outcome = optimize(path, tmp_path)
+    out = outcome.files.get("Dockerfile.dev", DEV_DOCKERFILE)
+    if deployed:
+        assert "FROM python:3.12-slim" in out and "USER 10001" in out, out
+    else:
+        assert "FROM python:3.12\n" in out and "USER" not in out, out
+        skipped = {c.transform: " ".join(c.notes) for c in outcome.skipped}
+        assert "says it is for development" in skipped["slim-base"], skipped
+
+
+def test_another_services_production_server_does_not_deploy_this_dockerfile(
+    tmp_path: Path,
+) -> None:
+    # zheleznoff/absolut_backend: docker-compose.yml builds the production Dockerfile for
+    # `backend` (gunicorn) and Dockerfile.dev for `backend-dev` (runserver over a bind mount).
+    path = _project(tmp_path, "Dockerfile.dev", DEV_DOCKERFILE)
+    (tmp_path / "Dockerfile").write_text(DEV_DOCKERFILE.replace(
+        '"python", "manage.py", "runserver", "0.0.0.0:8000"',
+        '"gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"',
+    ))
+    compose = (
+        "services:\n"
+        "  backend:\n"
+        "    build:\n      context: .\n      dockerfile: Dockerfile\n"
+        "    command: gunicorn mysite.wsgi --bind 0.0.0.0:8000\n"
+        "  backend-dev:\n"
+        "    build:\n      context: .\n      dockerfile: Dockerfile.dev\n"
+        "    command: python manage.py runserver 0.0.0.0:8000\n"
+        "    volumes:\n      - .:/app\n"
+    )
+    (tmp_path / "docker-compose.yml").write_text(compose)
+    outcome = optimize(path, tmp_path)
+    out = outcome.files.get("Dockerfile.dev", DEV_DOCKERFILE)
+    assert "FROM python:3.12\n" in out and "USER" not in out, out
+    # The same file deploys it when the dev Dockerfile's own service serves with gunicorn.
+    (tmp_path / "docker-compose.yml").write_text(
+        compose.replace("python manage.py runserver 0.0.0.0:8000", "gunicorn mysite.wsgi")
+        .replace("    volumes:\n      - .:/app\n", "")
+        + "  worker:\n    build:\n      context: .\n      dockerfile: Dockerfile.dev\n"
+        "    command: python manage.py runserver 0.0.0.0:8000\n    volumes:\n      - .:/app\n"
+    )
+    out = optimize(path, tmp_path).files.get("Dockerfile.dev", DEV_DOCKERFILE)
+    assert "FROM python:3.12-slim" in out, out

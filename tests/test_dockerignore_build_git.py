@@ -207,3 +207,22 @@ def test_git_run_in_the_dockerfile_keeps_git_only_when_it_reads_a_repository(
         f"RUN {run}\nRUN pip install --no-cache-dir -r requirements.txt\nCMD [\"gunicorn\"]\n",
     )
     assert (".git" not in _ignored(root)) is kept
+
+
+def test_a_committed_virtualenv_is_not_the_apps_code(tmp_path: Path) -> None:
+    """Santhosh-Nagarajan/Github-Action-Registration-Flask commits a virtualenv as `env/`; the
+    django/utils/version.py in its site-packages runs git. That is not the app running git at
+    start: .git stays out of the image and the app still gets a non-root user."""
+    root = _project(tmp_path, "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"
+                    "RUN pip install --no-cache-dir -r requirements.txt\n"
+                    'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n')
+    version = root / "env" / "lib" / "python3.10" / "site-packages" / "django" / "utils"
+    version.mkdir(parents=True)
+    (root / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (version / "version.py").write_text(
+        "import subprocess\n\ndef get_git_changeset():\n"
+        "    return subprocess.run(['git', 'log', '--pretty=format:%ct'], capture_output=True)\n"
+    )
+    assert ".git" in _ignored(root)
+    text = optimize(root / "Dockerfile", root).files["Dockerfile"]
+    assert "USER 10001" in text, text

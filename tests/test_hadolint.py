@@ -119,6 +119,7 @@ FIXES: dict[str, set[str]] = {
     "apt-hygiene/cache-mount": {"DL3015"},
     "apt-hygiene/update-before-upgrade": {"DL3027"},
     "apt-hygiene/redundant-update": {"DL3009"},
+    "apt-hygiene/upgrade-after-install": {"DL3015"},
     "add-to-copy/local-sources": {"DL3020"},
     "maintainer-label/simple": {"DL4000"},
     "maintainer-label/label-exists": {"DL4000"},
@@ -135,6 +136,8 @@ FIXES: dict[str, set[str]] = {
 # Cases where the transform leaves the line alone on purpose: the rule stays.
 KEEPS: dict[str, set[str]] = {
     "apt-hygiene/sudo-after-user": {"DL3004"},
+    # The lists stay for the dist-upgrade of the RUN below, which reads them.
+    "apt-hygiene/upgrade-after-install": {"DL3009"},
     "pin-python/nothing-declared": {"DL3006"},
     # fonts.bin is a gzip archive by content, which ADD unpacks; hadolint judges by the name.
     "add-to-copy/kept": {"DL3020"},

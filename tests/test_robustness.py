@@ -149,6 +149,26 @@ def test_other_services_dockerfiles_are_left_alone(text: str, tmp_path: Path) ->
     assert "not a Django app image" in outcome.skipped[0].notes[0]
 
 
+def test_a_python_named_tool_package_does_not_make_a_python_image(tmp_path: Path) -> None:
+    """texastribune/docks' postgres image (ubuntu:14.04) installs `python-software-properties`
+    for add-apt-repository: not Python installed for an app. It was refused with "no Django
+    project here" (exit 2, pre-commit fails) instead of left alone as another service's image."""
+    body = (
+        "FROM ubuntu:14.04\nRUN apt-get update && apt-get -y -q install {pkg}\n"
+        "RUN apt-get install -y postgresql-9.3\nEXPOSE 5432\n"
+        'CMD ["/usr/lib/postgresql/9.3/bin/postgres"]\n'
+    )
+    for pkg in ("python-software-properties software-properties-common", "python3-apt"):
+        (tmp_path / "Dockerfile").write_text(body.format(pkg=pkg))
+        outcome = optimize(tmp_path / "Dockerfile", tmp_path)
+        assert not outcome.changed
+        assert "not a Django app image" in outcome.skipped[0].notes[0]
+    for pkg in ("python3 python3-pip", "python3.9", "python"):
+        (tmp_path / "Dockerfile").write_text(body.format(pkg=pkg))
+        with pytest.raises(OptimizeError, match="no Django project"):
+            optimize(tmp_path / "Dockerfile", tmp_path)
+
+
 def test_python_installed_in_a_heredoc_run_is_a_python_image(tmp_path: Path) -> None:
     """OpenDroneMap/WebODM's app stage (ubuntu) installs Python and runs manage.py inside
     `RUN <<EOT ... EOT`: the body counts, so it is not refused as "none of its instructions

@@ -183,7 +183,8 @@ class AptHygiene(NotesTransform):
                 pending_update = (ins, _update_text(calls[0], root))
                 continue
             update_text = pending_update[1] if pending_update else None
-            new, plan = _plan(ins, calls, root, official_python, update_text)
+            reader = _later_list_reader(dockerfile, n + 1, stage.end)
+            new, plan = _plan(ins, calls, root, official_python, update_text, reader)
             if pending_update is not None:
                 merged_from = pending_update[0]
                 new = replace(new, leading=merged_from.leading + new.leading)
@@ -370,12 +371,36 @@ def _has_yes(options: list[str]) -> bool:
     return False
 
 
+# apt-get subcommands that read the package lists and that this transform gives no update of
+# their own (an install gets one): after the lists went, they find no newer version to take.
+_READS_LISTS = frozenset({"upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source",
+                          "download"})
+
+
+def _later_list_reader(dockerfile: Dockerfile, start: int, end: int) -> Instruction | None:
+    """A later RUN of the stage that reads the package lists before updating them itself
+    (liaozd/myweb's template: `RUN apt-get -y dist-upgrade` after the install's RUN)."""
+    for n in range(start, end):
+        ins = dockerfile.instructions[n]
+        if ins.keyword != "RUN" or ins.exec_form is not None or "<<" in ins.value:
+            continue
+        for call in _apt_calls(ins):
+            if call.tool not in _APT or call.subcommand is None:
+                continue
+            if call.subcommand == "update":
+                break
+            if call.subcommand in _READS_LISTS:
+                return ins
+    return None
+
+
 def _plan(
     ins: Instruction,
     calls: list[_AptCall],
     root: bool,
     official_python: bool,
     update_text: str | None,
+    later_reader: Instruction | None = None,
 ) -> tuple[Instruction, _Plan]:
     plan = _Plan()
     where = f"line {ins.line}" if ins.line else "a new RUN"
@@ -464,7 +489,16 @@ def _plan(
     # python:3.13-slim-trixie it leaves 152 KB of the 88 MB (the InRelease file), so nothing
     # is worth removing after it (django/djangoproject.com ends its installs with it).
     cleared = last is None or last.subcommand == "distclean"
-    if updated and uses_lists and _LISTS not in ins.value and not ins.flags and not cleared:
+    if (
+        updated and uses_lists and _LISTS not in ins.value and not ins.flags and not cleared
+        and later_reader is not None
+    ):
+        plan.notes.append(
+            f"left alone: {where}: package lists kept: line {later_reader.line} runs "
+            f"`{later_reader.args.strip()[:60]}` without an `apt-get update` of its own, and "
+            "would find nothing to upgrade without them"
+        )
+    elif updated and uses_lists and _LISTS not in ins.value and not ins.flags and not cleared:
         assert last is not None  # for mypy: `cleared` covers None
         plan.edits.append(Edit(last.end, last.end, f" && {keep_sudo}rm -rf {_LISTS}/*"))
         plan.notes.append(

@@ -179,7 +179,7 @@ def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) ->
             f"{marker} and nothing in it starts a production server: the image is for "
             "development"
         )
-    if _deployed(ctx) is not None:
+    if _deployed(ctx, read) is not None:
         # A production compose file or a deployment's config builds it too: it ships.
         return None
     return found
@@ -241,16 +241,25 @@ _PUSHES = re.compile(r"docker/build-push-action|docker (buildx )?build\b|docker 
 _PRODUCTION_NAME = re.compile(r"prod|deploy|stag|release|live", re.IGNORECASE)
 
 
-def _deployed(ctx: Context) -> str | None:
+def _deployed(ctx: Context, read: _Reader) -> str | None:
     """A file that says the image also runs in production: a compose file other than the
     default ones (`docker-compose.prod.yml`, `docker-compose-deploy.yml`) named for production
-    or starting a production server, a platform's config, or a CI workflow that builds
-    images. Read as text: an override file alone is no valid compose project."""
+    or starting a production server, a platform's config that builds this Dockerfile, or a CI
+    workflow that builds images. Read as text: an override file alone is no valid compose
+    project. A compose file `docker compose` has read is judged by the services that build
+    this Dockerfile: another service's gunicorn (zheleznoff/absolut_backend's `backend`, built
+    from the production Dockerfile beside the `backend-dev` service of Dockerfile.dev) does
+    not deploy this one."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
     for directory in ctx.compose_directories():
         for name in _DEPLOY_FILES:
-            if (directory / name).is_file():
+            if (directory / name).is_file() and _platform_builds(directory / name, dockerfile):
                 return name
+        try:
+            project = load_compose(directory, dockerfile)
+        except ComposeError:
+            project = None
+        parsed = {f.resolve() for f in project.files} if project is not None else set()
         try:
             candidates = sorted(
                 p for p in directory.iterdir()
@@ -265,13 +274,58 @@ def _deployed(ctx: Context) -> str | None:
             text = _small_text(path)
             if text is None or not _names_dockerfile(text, rel):
                 continue
-            if _PRODUCTION_NAME.search(path.stem) or _PRODUCTION_SERVER.search(text):
+            if _PRODUCTION_NAME.search(path.stem):
+                return path.name
+            if project is not None and path.resolve() in parsed:
+                if _serves_production(project.building(dockerfile), read):
+                    return path.name
+            elif _PRODUCTION_SERVER.search(text):
                 return path.name
         for path in workflows:
             text = _small_text(path)
             if text is not None and _PUSHES.search(text) and _names_dockerfile(text, rel):
                 return f".github/workflows/{path.name}"
     return None
+
+
+# A Dockerfile a platform's config names as the value of a key (`dockerfilePath =
+# "Dockerfile.production"` in railway.toml, `dockerfile = "..."` in fly.toml, `dockerfilePath:`
+# in render.yaml, `web: Dockerfile.prod` under heroku.yml's `build: docker:`). Railway's
+# `builder = "DOCKERFILE"` is no path.
+_NAMED_DOCKERFILE = re.compile(r"[:=][ \t]*[\"']?([\w./-]*[Dd]ockerfile[\w.-]*)")
+
+
+def _platform_builds(path: Path, dockerfile: Path) -> bool:
+    """Whether a platform's config (fly.toml, railway.toml...) builds this Dockerfile: it names
+    it, or it names none (the platform's default, `Dockerfile`). PierreParienteDimitrov/
+    OpenCongress's backend/railway.toml deploys Dockerfile.production, not the Dockerfile its
+    compose file runs `runserver` from over a bind mount."""
+    text = _small_text(path)
+    if text is None:
+        return True
+    named = [m.group(1) for m in _NAMED_DOCKERFILE.finditer(text)]
+    if not named:
+        return True
+    return any(
+        (path.parent / name).resolve() == dockerfile
+        or posixpath.basename(name) == dockerfile.name
+        for name in named
+    )
+
+
+def _serves_production(services: list[Service], read: _Reader) -> bool:
+    """Whether one of these compose services starts a production server by its own command
+    (the image's CMD was read before)."""
+    for service in services:
+        if service.command is None and service.entrypoint is None:
+            continue
+        command = " ".join([*(service.entrypoint or []), *(service.command or [])])
+        if any(
+            _PRODUCTION_SERVER.search(text) and not _DEV_SERVER.search(text)
+            for text in _with_scripts([command], read)
+        ):
+            return True
+    return False
 
 
 def _names_dockerfile(text: str, rel: str) -> bool:

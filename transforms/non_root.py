@@ -41,6 +41,7 @@ from transforms.dev_image import dev_only, services_building
 from transforms.dev_image import load_compose as _load_compose
 from transforms.dockerignore import runs_git_at_run_time
 from transforms.image_paths import context_reader
+from transforms.raw_edit import append_command
 from transforms.slim_base import base_stage, line_argvs, script_lines
 
 if TYPE_CHECKING:
@@ -569,7 +570,7 @@ class NonRoot(NotesTransform):
         filled = _collects_static_last(items[:run_at]) if static_path in data else None
         if filled is not None and static_path is not None:
             n, ins = filled
-            out.instructions[n] = ins.with_args(f"{ins.args} && chown -R {UID}:{UID} {static_path}")
+            out.instructions[n] = append_command(ins, f"chown -R {UID}:{UID} {static_path}")
             data = [d for d in data if d != static_path]
             commands = [
                 c for c in commands

@@ -194,6 +194,18 @@ def rewrite_commands(
     return apply_edits(ins, edits)
 
 
+def append_command(ins: Instruction, command: str) -> Instruction:
+    """`ins` (a shell-form RUN) with ` && command` at its end; in its raw text on a line of its
+    own when the user wrote the RUN over continuation lines, so their layout stays (an appended
+    `chown` used to re-render OpenCongress's four-line collectstatic RUN as one line)."""
+    if ins.raw is None or "\\\n" not in ins.raw:
+        # One line: re-rendered, a long chain one command per line.
+        return ins.with_args(f"{ins.args} && {command}")
+    end = len(ins.value)
+    raw_text = f"{_continuation(ins.raw)}&& {command}"
+    return apply_edits(ins, [Edit(end, end, f" && {command}", raw_text)])
+
+
 def _has_inner_comments(raw: str | None) -> bool:
     return bool(raw) and any(
         line.lstrip().startswith("#") for line in (raw or "").split("\n")[1:]
