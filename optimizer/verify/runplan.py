@@ -970,6 +970,7 @@ def derive(
         )
         for w in worker_services
     )
+    image_ep = image_command(dockerfile_text)[1]
     for worker in workers:
         notes.append(
             f"compose service {worker.name!r} runs this image too: "
@@ -981,6 +982,20 @@ def derive(
                 "exit 0)"
             )
         )
+        # QaShah07/Segwise_backend: ENTRYPOINT ["sh", "docker/django/entrypoint.sh"] migrates
+        # and execs gunicorn whatever it is given, so compose's `celery ... worker` and `beat`
+        # ran gunicorn, and "celery ... is still running after 20 s" passed for a worker.
+        start = worker.entrypoint if worker.entrypoint is not None else image_ep
+        ignores = (
+            _ignores_arguments(project.root, start or [], dockerfile_text)
+            if worker.command else None
+        )
+        if ignores is not None:
+            notes.append(
+                f"compose service {worker.name!r}: its command (`{' '.join(worker.command or [])}`)"
+                f" never runs: the entrypoint ({ignores}) does not run its arguments, under "
+                "compose as here; what is watched is what the entrypoint starts"
+            )
     if not specs:
         wanted = needed_services(project)
         if wanted:
