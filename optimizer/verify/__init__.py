@@ -26,7 +26,7 @@ from typing import Any
 from docker.errors import DockerException
 
 from optimizer import engine
-from optimizer.ports import detect_port, port_from_command
+from optimizer.ports import detect_port, port_from_command, unix_socket_bind
 from optimizer.verify import health, services, workers
 from optimizer.verify.build import (
     _copy_context,
@@ -395,6 +395,12 @@ def _verify(
             )
         )
         side.port = port_of[name]
+        if not options.port and not plan.port:
+            side.unix_socket = unix_socket_bind(
+                (run_entrypoint or []) + (run_cmd or []),
+                {**info.env, **plan.env, **options.env},
+                _context_reader(roots[name], info.working_dir or "/"),
+            )
         app_dirs[name] = info.working_dir or "/"
         health_of[name] = health.declared(
             info.healthcheck,
