@@ -1469,13 +1469,15 @@ def url_paths(finder: ModuleFinder, urlconf: str) -> tuple[str, ...]:
     when the regex is a literal; no converters or groups. `include("app.urls")` prefixes are
     followed one level when the included module is in the project."""
     found: list[str] = []
+    routed: list[str] = []
     for prefix, route in _routes(finder, urlconf, follow=True):
-        path = "/" + prefix + route
-        if path not in found:
-            found.append(path)
-        if len(found) >= _MAX_URL_PATHS:
-            break
-    return tuple(found)
+        # A router's routes come after the URLconfs' own literal paths: the probes take the
+        # first few, and a health view written out (Segwise_backend's `health/`) says more.
+        into = routed if route.startswith(_ROUTER) else found
+        path = "/" + prefix + route.removeprefix(_ROUTER)
+        if path not in found and path not in routed:
+            into.append(path)
+    return tuple((found + routed)[:_MAX_URL_PATHS])
 
 
 def websocket_paths(sources: Iterable[tuple[Path, str]], limit: int = 2) -> tuple[str, ...]:
@@ -1591,8 +1593,12 @@ def _routes(finder: ModuleFinder, dotted: str, follow: bool) -> list[tuple[str, 
         for call in _pattern_calls(value):
             routes.extend(_route(finder, call, follow, routers))
         for name in _router_parts(value):
-            routes.extend(("", prefix) for prefix in routers.get(name, ()))
+            routes.extend(("", _ROUTER + prefix) for prefix in routers.get(name, ()))
     return routes
+
+
+# Marks a route a REST framework router makes (url_paths puts those last).
+_ROUTER = "\0"
 
 
 def _router_prefixes(module: ast.Module) -> dict[str, list[str]]:
@@ -1690,7 +1696,7 @@ def _route(
         # include(router.urls): a router of this module, read without following anything.
         names = _router_parts(included)
         if names and routers and names[0] in routers:
-            return [(route, prefix) for prefix in routers[names[0]]]
+            return [(route, _ROUTER + prefix) for prefix in routers[names[0]]]
         if not follow:
             return []
         module = const(included)
