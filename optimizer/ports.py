@@ -394,6 +394,18 @@ def unix_socket_bind(
     return None
 
 
+def config_port(argv: list[str], env: dict[str, str], read: Reader) -> int | None:
+    """The TCP port the configuration file of the server `argv` starts binds (gunicorn's
+    `-c`, uwsgi's `--ini`, hypercorn's `--config`), when it says one."""
+    words = _substitute(" ".join(argv), env).split()
+    for server in ("gunicorn", "uwsgi", "hypercorn"):
+        if any(w.rsplit("/", 1)[-1] == server for w in words):
+            bind = config_bind(server, words, env, read)
+            if bind is not None and bind.port is not None:
+                return bind.port
+    return None
+
+
 def detect_port(
     cmd: list[str] | None,
     entrypoint: list[str] | None,
