@@ -256,6 +256,10 @@ def _config(
             shutil.copyfile(dot_env, root / ".env")
             notes.append(f".env not found: read {dot_env.name} in its place")
             templates.append(os.path.relpath(dot_env, directory).replace(os.sep, "/"))
+        elif env_file is None and (directory / ".env").is_file():
+            # The project's own .env interpolates the copy as it does the project (the copy
+            # holds only the compose files).
+            shutil.copyfile(directory / ".env", root / ".env")
         variables: dict[str, str] = {}
         for _ in range(20):  # each run reports the next problem
             done = _run_config(
@@ -306,13 +310,21 @@ def _config(
                     n for n in dict.fromkeys(_UNSET_VARIABLE.findall(done.stderr))
                     if n in in_ports and n not in variables
                 ]
+                # Or set to nothing: a template's `DB_PORT=` (jafaul/lms's `.env.template`,
+                # read for the missing .env) is no "variable is not set" for Compose.
+                blank = _blank_variables(
+                    [env_file] if env_file is not None else [root / ".env"]
+                )
+                unset += [
+                    n for n in sorted(in_ports & blank) if n not in variables and n not in unset
+                ]
                 if unset:
                     for name in unset:
                         variables[name] = PORT_PLACEHOLDER
                     notes.append(
                         f"variable{'s' if len(unset) > 1 else ''} {', '.join(unset)} "
-                        f"{'are' if len(unset) > 1 else 'is'} not set here and a `ports:` entry "
-                        f"is made of {'them' if len(unset) > 1 else 'it'}: read as "
+                        f"{'are' if len(unset) > 1 else 'is'} unset or empty here and a "
+                        f"`ports:` entry is made of {'them' if len(unset) > 1 else 'it'}: read as "
                         f"{PORT_PLACEHOLDER}"
                     )
                     continue
@@ -350,11 +362,32 @@ def _port_variables(files: list[Path]) -> set[str]:
     return found
 
 
+def _blank_variables(paths: list[Path]) -> set[str]:
+    """The variables an env file sets to nothing (`NAME=`, `NAME=""`), and those set to
+    nothing in this process's environment."""
+    found = {name for name, value in os.environ.items() if not value}
+    for path in paths:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            match = re.match(r"\s*(?:export\s+)?(\w+)\s*=\s*(.*)$", line)
+            if not match:
+                continue
+            value = match.group(2).strip()
+            if value[:1] not in {"'", '"'}:
+                value = re.split(r"(?:^|\s)#", value, maxsplit=1)[0].strip()
+            if value in {"", "''", '""'}:
+                found.add(match.group(1))
+    return found
+
+
 def _recoverable(stderr: str, files: list[Path]) -> bool:
     return bool(
         _MISSING_ENV_FILE.search(stderr)
         or _MISSING_VARIABLE.search(stderr)
-        or (_EMPTY_PORT.search(stderr) and _UNSET_VARIABLE.search(stderr))
+        or (_EMPTY_PORT.search(stderr) and _port_variables(files))
         or (_V1_FORMAT.search(stderr) and any(str(f) in stderr for f in files))
     )
 

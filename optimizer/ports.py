@@ -122,12 +122,15 @@ def _option_values(argv: list[str], names: tuple[str, ...]) -> list[str]:
     return values
 
 
-def _bind(source: str, address: str, env: dict[str, str]) -> ConfigBind:
+def _bind(source: str, address: str, env: dict[str, str], uwsgi: bool = False) -> ConfigBind:
     address = _substitute(address.strip().strip("'\""), env)
     # uwsgi's https value is "addr,cert,key"; its `$(VAR)` placeholders read the environment.
     address = re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), address)
     address = address.split(",", 1)[0]
     if address.startswith("unix:") and "$" not in address:
+        return ConfigBind(source, None, socket=True)
+    if uwsgi and "$" not in address and _uwsgi_path(address):
+        # uwsgi takes a path (`socket = /code/educa/uwsgi_app.sock`) as a unix socket.
         return ConfigBind(source, None, socket=True)
     if "$" in address or address.startswith("unix:") or "/" in address:
         return ConfigBind(source, None)
@@ -139,7 +142,7 @@ def _uwsgi_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBin
     for key in _UWSGI_KEYS:
         value = env.get("UWSGI_" + key.upper().replace("-", "_"))
         if value:
-            return _bind(f"UWSGI_{key.upper().replace('-', '_')}", value, env)
+            return _bind(f"UWSGI_{key.upper().replace('-', '_')}", value, env, uwsgi=True)
     inis = _option_values(argv, ("--ini",)) + [
         a for a in argv[1:] if a.endswith(".ini") and not a.startswith("-")
     ]
@@ -162,7 +165,7 @@ def _uwsgi_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBin
         for key in _UWSGI_KEYS:
             value = parser.get(name, key, fallback=None)
             if value:
-                return _bind(path, value, env)
+                return _bind(path, value, env, uwsgi=True)
     return None
 
 
@@ -344,6 +347,63 @@ def config_files(
                 if value and "$(" not in value and not value.startswith("%"):
                     found.append((value.strip(), is_pid))
     return found
+
+
+def _uwsgi_path(address: str) -> bool:
+    return address.startswith(("/", "./", "@")) or (
+        ":" not in address and address.endswith(".sock")
+    )
+
+
+_SOCKET_OPTIONS = {
+    "gunicorn": re.compile(r"(?:--bind|(?<!\S)-b)[=\s]+['\"]?(unix:[^\s'\"]+)"),
+    "daphne": re.compile(r"(?:(?<!\S)-u|--unix-socket)[=\s]+['\"]?([^\s'\"]+)"),
+    "uvicorn": re.compile(r"--uds[=\s]+['\"]?([^\s'\"]+)"),
+    "uwsgi": re.compile(
+        r"(?:--socket|--uwsgi-socket|--http-socket|(?<!\S)-s)[=\s]+['\"]?([^\s'\"]+)"
+    ),
+}
+
+
+def unix_socket_bind(
+    argv: list[str], env: dict[str, str], read: Reader | None = None
+) -> str | None:
+    """What says that the server `argv` starts binds only a unix socket (for a proxy in front
+    of it): its option (`daphne -u /run/d.sock`) or its configuration file (uwsgi's
+    `socket = /code/app.sock`); None when it binds a TCP port, or nothing says.
+    rezajkee/e-learning-app runs `uwsgi --ini config/uwsgi/uwsgi.ini` with only `socket=` a
+    path, for nginx: verify probed port 8000 and said only "does not answer HTTP"."""
+    if port_from_command(argv, env) is not None:
+        return None
+    text = _substitute(" ".join(argv), env)
+    words = text.split()
+    servers = [s for s in _SOCKET_OPTIONS if any(w.rsplit("/", 1)[-1] == s for w in words)]
+    for server in servers:
+        match = _SOCKET_OPTIONS[server].search(text)
+        if match is None:
+            continue
+        if server != "uwsgi" or match.group(1).startswith("unix:") or _uwsgi_path(match.group(1)):
+            return f"`{server} {match.group(0).strip()}`"
+    if read is not None:
+        for server in servers:
+            if server not in ("gunicorn", "uwsgi"):
+                continue
+            bind = config_bind(server, words, env, read)
+            if bind is not None and bind.socket:
+                return f"{server}'s configuration {bind.source}"
+    return None
+
+
+def config_port(argv: list[str], env: dict[str, str], read: Reader) -> int | None:
+    """The TCP port the configuration file of the server `argv` starts binds (gunicorn's
+    `-c`, uwsgi's `--ini`, hypercorn's `--config`), when it says one."""
+    words = _substitute(" ".join(argv), env).split()
+    for server in ("gunicorn", "uwsgi", "hypercorn"):
+        if any(w.rsplit("/", 1)[-1] == server for w in words):
+            bind = config_bind(server, words, env, read)
+            if bind is not None and bind.port is not None:
+                return bind.port
+    return None
 
 
 def detect_port(

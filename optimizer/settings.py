@@ -1469,13 +1469,15 @@ def url_paths(finder: ModuleFinder, urlconf: str) -> tuple[str, ...]:
     when the regex is a literal; no converters or groups. `include("app.urls")` prefixes are
     followed one level when the included module is in the project."""
     found: list[str] = []
+    routed: list[str] = []
     for prefix, route in _routes(finder, urlconf, follow=True):
-        path = "/" + prefix + route
-        if path not in found:
-            found.append(path)
-        if len(found) >= _MAX_URL_PATHS:
-            break
-    return tuple(found)
+        # A router's routes come after the URLconfs' own literal paths: the probes take the
+        # first few, and a health view written out (Segwise_backend's `health/`) says more.
+        into = routed if route.startswith(_ROUTER) else found
+        path = "/" + prefix + route.removeprefix(_ROUTER)
+        if path not in found and path not in routed:
+            into.append(path)
+    return tuple((found + routed)[:_MAX_URL_PATHS])
 
 
 def websocket_paths(sources: Iterable[tuple[Path, str]], limit: int = 2) -> tuple[str, ...]:
@@ -1575,6 +1577,7 @@ def _routes(finder: ModuleFinder, dotted: str, follow: bool) -> list[tuple[str, 
     if module is None:
         return []
     routes: list[tuple[str, str]] = []
+    routers = _router_prefixes(module)
     for statement in module.body:
         value: ast.expr | None = None
         if (isinstance(statement, ast.Assign) and any(
@@ -1588,8 +1591,68 @@ def _routes(finder: ModuleFinder, dotted: str, follow: bool) -> list[tuple[str, 
         if value is None:
             continue
         for call in _pattern_calls(value):
-            routes.extend(_route(finder, call, follow))
+            routes.extend(_route(finder, call, follow, routers))
+        for name in _router_parts(value):
+            routes.extend(("", _ROUTER + prefix) for prefix in routers.get(name, ()))
     return routes
+
+
+# Marks a route a REST framework router makes (url_paths puts those last).
+_ROUTER = "\0"
+
+
+def _router_prefixes(module: ast.Module) -> dict[str, list[str]]:
+    """REST framework routers of a URLconf module: the name of each `X = DefaultRouter()` (any
+    class whose name ends in Router) and the literal routes its `X.register(r"shops", ...)` calls
+    make ("shops/"; "shops" with `trailing_slash=False`). acunathink/CityShop's root URLconf
+    routes only `admin/` and `include(router.urls)`: verify probed `/` and `/admin/login/`, no
+    view that reads the database."""
+    slashes: dict[str, str] = {}
+    for statement in module.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Call)
+            and dotted(statement.value.func).rsplit(".", 1)[-1].endswith("Router")
+        ):
+            slash = "/"
+            for keyword in statement.value.keywords:
+                if keyword.arg == "trailing_slash" and const(keyword.value) is False:
+                    slash = ""
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    slashes[target.id] = slash
+    found: dict[str, list[str]] = {name: [] for name in slashes}
+    for statement in module.body:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "register"
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id in slashes
+            and call.args
+        ):
+            continue
+        raw = const(call.args[0])
+        literal = _literal_regex(raw) if isinstance(raw, str) else None
+        if literal:
+            route = literal.strip("/") + slashes[call.func.value.id]
+            if route not in found[call.func.value.id]:
+                found[call.func.value.id].append(route)
+    return found
+
+
+def _router_parts(value: ast.expr) -> list[str]:
+    """The routers whose `.urls` a urlpatterns value adds (`[...] + router.urls`)."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        return _router_parts(value.left) + _router_parts(value.right)
+    if (
+        isinstance(value, ast.Attribute)
+        and value.attr == "urls"
+        and isinstance(value.value, ast.Name)
+    ):
+        return [value.value.id]
+    return []
 
 
 def _pattern_calls(value: ast.expr) -> list[ast.Call]:
@@ -1602,7 +1665,12 @@ def _pattern_calls(value: ast.expr) -> list[ast.Call]:
     return []
 
 
-def _route(finder: ModuleFinder, call: ast.Call, follow: bool) -> list[tuple[str, str]]:
+def _route(
+    finder: ModuleFinder,
+    call: ast.Call,
+    follow: bool,
+    routers: dict[str, list[str]] | None = None,
+) -> list[tuple[str, str]]:
     short = dotted(call.func).rsplit(".", 1)[-1]
     if short not in {"path", "re_path", "url"} or not call.args:
         return []
@@ -1620,11 +1688,17 @@ def _route(finder: ModuleFinder, call: ast.Call, follow: bool) -> list[tuple[str
         route = literal
     target = call.args[1] if len(call.args) > 1 else None
     if isinstance(target, ast.Call) and dotted(target.func).rsplit(".", 1)[-1] == "include":
-        if not follow or not target.args:
+        if not target.args:
             return []
         included = target.args[0]
         if isinstance(included, ast.Tuple) and included.elts:
             included = included.elts[0]
+        # include(router.urls): a router of this module, read without following anything.
+        names = _router_parts(included)
+        if names and routers and names[0] in routers:
+            return [(route, _ROUTER + prefix) for prefix in routers[names[0]]]
+        if not follow:
+            return []
         module = const(included)
         if not isinstance(module, str):
             return []

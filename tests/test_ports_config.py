@@ -21,8 +21,9 @@ def test_uwsgi_ini_keys_and_env() -> None:
         "uwsgi.ini", 8080
     )
     assert config_bind("uwsgi", ["uwsgi", "uwsgi.ini"], {}, read) is not None
+    # uwsgi takes a path as a unix socket (round 13, rezajkee/e-learning-app).
     assert config_bind("uwsgi", ["uwsgi", "--ini", "sock.ini"], {}, read) == ConfigBind(
-        "sock.ini", None
+        "sock.ini", None, socket=True
     )
     assert config_bind("uwsgi", ["uwsgi", "--ini=multi.ini:other"], {}, read) == ConfigBind(
         "multi.ini", 9090, "0.0.0.0"

@@ -26,7 +26,7 @@ from typing import Any
 from docker.errors import DockerException
 
 from optimizer import engine
-from optimizer.ports import detect_port, port_from_command
+from optimizer.ports import config_port, detect_port, port_from_command, unix_socket_bind
 from optimizer.verify import health, services, workers
 from optimizer.verify.build import (
     _copy_context,
@@ -382,19 +382,18 @@ def _verify(
         run_cmd = plan.command if plan.command is not None else (
             None if plan.entrypoint is not None else info.cmd
         )
-        port_of[name] = (
-            options.port
-            or port_from_command((run_entrypoint or []) + (run_cmd or []), {
-                **info.env, **plan.env, **options.env
-            })
-            or plan.port
-            or detect_port(
-                info.cmd, info.entrypoint, info.exposed_ports,
+        port_of[name] = _probe_port(
+            options.port, plan.port, info, run_entrypoint, run_cmd,
+            {**info.env, **plan.env, **options.env},
+            _context_reader(roots[name], info.working_dir or "/"),
+        )
+        side.port = port_of[name]
+        if not options.port and not plan.port:
+            side.unix_socket = unix_socket_bind(
+                (run_entrypoint or []) + (run_cmd or []),
                 {**info.env, **plan.env, **options.env},
                 _context_reader(roots[name], info.working_dir or "/"),
             )
-        )
-        side.port = port_of[name]
         app_dirs[name] = info.working_dir or "/"
         health_of[name] = health.declared(
             info.healthcheck,
@@ -816,6 +815,29 @@ def _cleanup(
         report.notes.append(
             f"{run.later_signals} more signal(s) arrived while cleaning up: cleanup finished first"
         )
+
+
+def _probe_port(
+    given: int | None,
+    compose_port: int | None,
+    info: engine.ImageInfo,
+    run_entrypoint: list[str] | None,
+    run_cmd: list[str] | None,
+    env: dict[str, str],
+    read: Callable[[str], str | None],
+) -> int:
+    """The container port to probe: --port, the running command's bind, compose's port, the
+    running command's config file (`uwsgi --ini x.ini` with `http = :9000`), then what the
+    image's own command and EXPOSE say. The config file used to be read from the image's
+    command only: a compose command's was never read (round 13, seen on e-learning-app)."""
+    argv = (run_entrypoint or []) + (run_cmd or [])
+    return (
+        given
+        or port_from_command(argv, env)
+        or compose_port
+        or config_port(argv, env, read)
+        or detect_port(info.cmd, info.entrypoint, info.exposed_ports, env, read)
+    )
 
 
 def _context_reader(root: Path, workdir: str) -> Callable[[str], str | None]:

@@ -480,6 +480,12 @@ def container_cause(side: SideReport) -> list[str]:
         lines.append(side.start_error)
     if side.exit_code is not None and not side.serves:
         lines.append(f"the container exited with status {side.exit_code}")
+    if side.unix_socket and not side.serves:
+        lines.append(
+            f"the server binds only a unix socket ({side.unix_socket}), for a proxy in front "
+            f"of it: nothing listens on TCP port {side.port}, where verify probes; give --cmd "
+            "with a TCP bind (`uwsgi --http :8000`, `gunicorn -b 0.0.0.0:8000`)"
+        )
     listening = next(
         (line.strip() for line in side.container_log_tail if _LISTENING.search(line)), None
     )

@@ -136,6 +136,9 @@ class SideReport:
     user: str | None = None  # the image's USER ("root" when unset)
     uid: int | None = None  # `id -u` in the running container
     port: int | None = None
+    # The server's command or configuration binds only a unix socket (for a proxy in front):
+    # what says so, shown in the cause when nothing answers on `port`.
+    unix_socket: str | None = None
     serving: Serving = "none"
     ready_seconds: float | None = None
     stopped_on_sigterm: bool | None = None

@@ -970,6 +970,7 @@ def derive(
         )
         for w in worker_services
     )
+    image_ep = image_command(dockerfile_text)[1]
     for worker in workers:
         notes.append(
             f"compose service {worker.name!r} runs this image too: "
@@ -981,6 +982,20 @@ def derive(
                 "exit 0)"
             )
         )
+        # QaShah07/Segwise_backend: ENTRYPOINT ["sh", "docker/django/entrypoint.sh"] migrates
+        # and execs gunicorn whatever it is given, so compose's `celery ... worker` and `beat`
+        # ran gunicorn, and "celery ... is still running after 20 s" passed for a worker.
+        start = worker.entrypoint if worker.entrypoint is not None else image_ep
+        ignores = (
+            _ignores_arguments(project.root, start or [], dockerfile_text)
+            if worker.command else None
+        )
+        if ignores is not None:
+            notes.append(
+                f"compose service {worker.name!r}: its command (`{' '.join(worker.command or [])}`)"
+                f" never runs: the entrypoint ({ignores}) does not run its arguments, under "
+                "compose as here; what is watched is what the entrypoint starts"
+            )
     if not specs:
         wanted = needed_services(project)
         if wanted:
@@ -1830,6 +1845,52 @@ def _runs_ci_image(
     return dataclasses.replace(loaded, services=services)
 
 
+def _name_key(name: str) -> str:
+    return re.sub(r"[-_.]", "", name.lower())
+
+
+def _runs_project_image(
+    loaded: ComposeProject, context: Path, dockerfile_path: Path, notes: list[str]
+) -> ComposeProject:
+    """`loaded` with its services that run, by `image:`, a registry user's image named as the
+    project's directory (`acunathink/cityshop` beside the CityShop checkout) read as building
+    the context's own Dockerfile. acunathink/CityShop's compose file runs its pushed image for
+    the backend (README: put docker-compose.yml in a directory, `docker compose up`), no
+    workflow builds it: verify started no Postgres, and passed on `/admin/login/` alone with
+    the app's database unreachable on both sides."""
+    if dockerfile_path.resolve().parent != context.resolve():
+        return loaded
+    if any(s.dockerfile is not None for s in loaded.services.values()):
+        return loaded  # compose builds other images here: this is not its only way
+    project_key = _name_key(context.resolve().name)
+    if not project_key:
+        return loaded
+    services = dict(loaded.services)
+    named: list[str] = []
+    for name, service in loaded.services.items():
+        if not service.image:
+            continue
+        image = service.image.rsplit(":", 1)[0] if ":" in service.image.rsplit("/", 1)[-1] \
+            else service.image
+        parts = image.split("/")
+        # A user's repository (`user/name`, or `registry/user/name`), not an official image.
+        if len(parts) < 2 or parts[-2] == "library" or _name_key(parts[-1]) != project_key:
+            continue
+        services[name] = dataclasses.replace(
+            service, dockerfile=dockerfile_path, build_context=context
+        )
+        named.append(name)
+    if not named:
+        return loaded
+    notes.append(
+        f"compose service{'s' if len(named) > 1 else ''} {', '.join(repr(n) for n in named)} "
+        f"run{'' if len(named) > 1 else 's'} the image {loaded.services[named[0]].image}, "
+        f"named as this project ({context.resolve().name}), which no compose file builds: "
+        "read as built from this Dockerfile"
+    )
+    return dataclasses.replace(loaded, services=services)
+
+
 def plan_for(
     project: DjangoProject,
     context: Path,
@@ -1880,6 +1941,8 @@ def plan_for(
             loaded = _under_profile(loaded, directory, files, env_file, dockerfile_path, notes)
         if loaded is not None and app_service(loaded, dockerfile_path) is None:
             loaded = _runs_ci_image(loaded, context, dockerfile_path, notes)
+        if loaded is not None and app_service(loaded, dockerfile_path) is None:
+            loaded = _runs_project_image(loaded, context, dockerfile_path, notes)
         if loaded is not None and app_service(loaded, dockerfile_path) is not None:
             chosen = loaded
             # The names as found: a symlinked override (test-docker's

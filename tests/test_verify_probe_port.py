@@ -1,0 +1,46 @@
+"""The port verify probes when compose's command, not the image's, starts the server
+(optimizer/verify._probe_port, optimizer/ports.config_port).
+
+Seen reading rezajkee/e-learning-app's run (round 13): the bind a uwsgi/gunicorn config file
+gives was read from the image's own command only; compose's `uwsgi --ini x.ini` (the image has
+no CMD) had its file never read, and the probe went to EXPOSE or 8000.
+"""
+
+from __future__ import annotations
+
+from optimizer.engine import ImageInfo
+from optimizer.ports import config_port
+from optimizer.verify import _probe_port
+
+FILES = {"config/uwsgi.ini": "[uwsgi]\nhttp = :9000\nmodule = s.wsgi\n",
+         "gunicorn.conf.py": 'bind = "0.0.0.0:7000"\n'}
+
+
+def _read(path: str) -> str | None:
+    return FILES.get(path)
+
+
+def _info(cmd: list[str] | None = None, exposed: list[int] | None = None) -> ImageInfo:
+    return ImageInfo("id", 0, 0, [], "", exposed or [], cmd, None, "/app")
+
+
+def test_the_running_command_s_config_file_gives_the_port() -> None:
+    run = ["./wait-for-it.sh", "db:5432", "--", "uwsgi", "--ini", "config/uwsgi.ini"]
+    assert _probe_port(None, None, _info(), None, run, {}, _read) == 9000
+    # Before the image's EXPOSE, as the image's own command's config came before it.
+    assert _probe_port(None, None, _info(exposed=[8000]), None, run, {}, _read) == 9000
+
+
+def test_what_comes_first_still_does() -> None:
+    run = ["uwsgi", "--ini", "config/uwsgi.ini"]
+    assert _probe_port(8123, None, _info(), None, run, {}, _read) == 8123  # --port
+    assert _probe_port(None, 8001, _info(), None, run, {}, _read) == 8001  # compose's port
+    assert _probe_port(None, None, _info(), None, ["gunicorn", "-b", ":8500"], {}, _read) == 8500
+    # A command without a config file: the image's own command's, as before.
+    image = _info(cmd=["gunicorn", "-c", "gunicorn.conf.py", "s.wsgi"])
+    assert _probe_port(None, None, image, None, ["./start.sh"], {}, _read) == 7000
+
+
+def test_config_port() -> None:
+    assert config_port(["gunicorn", "-c", "gunicorn.conf.py", "s.wsgi"], {}, _read) == 7000
+    assert config_port(["python", "manage.py", "runserver"], {}, _read) is None
