@@ -94,6 +94,30 @@ def test_mounts_are_each_run_mount_with_buildkits_spellings() -> None:
     assert Instruction.new("RUN", "pip install x").mounts == []
 
 
+def test_long_run_puts_each_mount_on_a_line_of_its_own() -> None:
+    """As docker init writes them; the parsed value is the same."""
+    value = (
+        "--mount=type=cache,target=/var/cache/apt,sharing=locked "
+        "--mount=type=cache,target=/var/lib/apt,sharing=locked "
+        "apt-get update && apt-get install -y --no-install-recommends gcc"
+    )
+    ins = Instruction.new("RUN", value)
+    assert ins.render() == (
+        "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
+        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n"
+        "    apt-get update \\\n"
+        "    && apt-get install -y --no-install-recommends gcc\n"
+    )
+    assert Dockerfile.parse("FROM x\n" + ins.render()).instructions[1].value == value
+    single = "--mount=type=cache,target=/root/.cache/pip pip install -r requirements/production.txt"
+    assert Instruction.new("RUN", single).render() == (
+        "RUN --mount=type=cache,target=/root/.cache/pip \\\n"
+        "    pip install -r requirements/production.txt\n"
+    )
+    short = "--mount=type=cache,target=/root/.cache/pip pip install -r r.txt"
+    assert Instruction.new("RUN", short).render() == f"RUN {short}\n"
+
+
 def test_long_run_is_split_one_command_per_line() -> None:
     ins = Instruction.new(
         "RUN",
