@@ -117,7 +117,6 @@ class Instruction:
         """Each leading `--mount=` option (RUN): its text and its fields, `type=cache,target=/x`
         -> {"type": "cache", "target": "/x"}. BuildKit's other spellings `dst`/`destination`
         read as `target` and `src` as `source`; a bare field (`readonly`) maps to ""."""
-        aliases = {"dst": "target", "destination": "target", "src": "source"}
         found = []
         for name, text in _split_flags(self.value)[0]:
             if name != "mount":
@@ -125,9 +124,17 @@ class Instruction:
             fields = {}
             for item in text.split(","):
                 key, _, value = item.partition("=")
-                fields[aliases.get(key, key)] = value
+                fields[MOUNT_FIELD_ALIASES.get(key, key)] = value
             found.append((text, fields))
         return found
+
+    def cache_mounts(self, target: str) -> list[str]:
+        """The texts of this RUN's cache mounts at `target` (`/root/.cache/pip`, also written
+        `dst=/root/.cache/pip/`)."""
+        return [
+            text for text, fields in self.mounts
+            if fields.get("type") == "cache" and fields.get("target", "").rstrip("/") == target
+        ]
 
     @property
     def args(self) -> str:
@@ -153,15 +160,26 @@ class Instruction:
         return "".join(self.leading) + body
 
 
-def _split_flags(value: str) -> tuple[list[tuple[str, str]], str]:
-    flags: list[tuple[str, str]] = []
+# BuildKit's other spellings of a mount's fields.
+MOUNT_FIELD_ALIASES = {"dst": "target", "destination": "target", "src": "source"}
+
+
+def _flag_tokens(value: str) -> tuple[list[str], str]:
+    """The leading `--flag` tokens as written (`--mount=type=cache,...`, `--network=none`),
+    and the rest of the value."""
+    tokens: list[str] = []
     rest = value.lstrip()
     while rest.startswith("--"):
-        token, _, remainder = rest.partition(" ")
-        name, _, flag_value = token[2:].partition("=")
-        flags.append((name, flag_value))
-        rest = remainder.lstrip()
-    return flags, rest
+        token, _, rest = rest.partition(" ")
+        tokens.append(token)
+        rest = rest.lstrip()
+    return tokens, rest
+
+
+def _split_flags(value: str) -> tuple[list[tuple[str, str]], str]:
+    tokens, rest = _flag_tokens(value)
+    pairs = [token[2:].partition("=") for token in tokens]
+    return [(name, flag_value) for name, _, flag_value in pairs], rest
 
 
 def render_instruction(keyword: str, value: str) -> str:
@@ -175,11 +193,7 @@ def render_instruction(keyword: str, value: str) -> str:
 
         # Each `--mount=...` on a line of its own above the commands, as docker init writes
         # them: on one line they pushed the first command 100-180 columns to the right.
-        flags, commands = [], value.lstrip()
-        while commands.startswith("--"):
-            token, _, commands = commands.partition(" ")
-            flags.append(token)
-            commands = commands.lstrip()
+        flags, commands = _flag_tokens(value)
         text = "RUN " + "".join(f"{token} \\\n    " for token in flags)
         segments = split_commands(commands)
         if len(segments) > 1 and all(s.sep in {"&&", ";", ""} for s in segments):

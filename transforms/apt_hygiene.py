@@ -489,16 +489,16 @@ def _plan(
     # python:3.13-slim-trixie it leaves 152 KB of the 88 MB (the InRelease file), so nothing
     # is worth removing after it (django/djangoproject.com ends its installs with it).
     cleared = last is None or last.subcommand == "distclean"
-    if (
+    removable = (
         updated and uses_lists and _LISTS not in ins.value and not ins.flags and not cleared
-        and later_reader is not None
-    ):
+    )
+    if removable and later_reader is not None:
         plan.notes.append(
             f"left alone: {where}: package lists kept: line {later_reader.line} runs "
             f"`{later_reader.args.strip()[:60]}` without an `apt-get update` of its own, and "
             "would find nothing to upgrade without them"
         )
-    elif updated and uses_lists and _LISTS not in ins.value and not ins.flags and not cleared:
+    elif removable:
         assert last is not None  # for mypy: `cleared` covers None
         plan.edits.append(Edit(last.end, last.end, f" && {keep_sudo}rm -rf {_LISTS}/*"))
         plan.notes.append(

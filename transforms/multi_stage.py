@@ -446,7 +446,7 @@ class MultiStage(NotesTransform):
                     )
                 )
                 venv_added = True
-            if n in final_only or (creates_users_only(ins) and not chowns):
+            if n in moved:
                 final_part.append(ins)
                 continue
             if full_builder and _already_in_full_image(ins):
@@ -1995,11 +1995,7 @@ def _pip_bytecode_cached(
         if (
             ins.keyword != "RUN"
             or ins.exec_form is not None
-            or not any(
-                fields.get("type") == "cache"
-                and fields.get("target", "").rstrip("/") == _CACHE_DIRS["pip"]
-                for _, fields in ins.mounts
-            )
+            or not ins.cache_mounts(_CACHE_DIRS["pip"])
         ):
             out.append(ins)
             continue

@@ -382,17 +382,15 @@ def _verify(
         run_cmd = plan.command if plan.command is not None else (
             None if plan.entrypoint is not None else info.cmd
         )
+        run_env = {**info.env, **plan.env, **options.env}
+        read = _context_reader(roots[name], info.working_dir or "/")
         port_of[name] = _probe_port(
-            options.port, plan.port, info, run_entrypoint, run_cmd,
-            {**info.env, **plan.env, **options.env},
-            _context_reader(roots[name], info.working_dir or "/"),
+            options.port, plan.port, info, run_entrypoint, run_cmd, run_env, read
         )
         side.port = port_of[name]
         if not options.port and not plan.port:
             side.unix_socket = unix_socket_bind(
-                (run_entrypoint or []) + (run_cmd or []),
-                {**info.env, **plan.env, **options.env},
-                _context_reader(roots[name], info.working_dir or "/"),
+                (run_entrypoint or []) + (run_cmd or []), run_env, read
             )
         app_dirs[name] = info.working_dir or "/"
         health_of[name] = health.declared(
