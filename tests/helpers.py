@@ -104,3 +104,11 @@ def example_copy(name: str, target: Path) -> Path:
     for reviewed in ("Dockerfile.expected", "dockerignore.expected"):
         (target / reviewed).unlink(missing_ok=True)
     return target
+
+
+def write_skeleton(root: Path) -> Path:
+    """SKELETON's files (a minimal Django project) written under `root`."""
+    for rel, text in SKELETON.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 
@@ -41,9 +41,7 @@ def _docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
 
 
 def test_final_stage_loads_geos_with_ctypes_after_the_split(tmp_path: Path) -> None:
-    for rel, text in SKELETON.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    write_skeleton(tmp_path)
     (tmp_path / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     outcome = optimize(tmp_path / "Dockerfile", tmp_path)
@@ -76,9 +74,7 @@ def test_final_stage_loads_geos_with_ctypes_after_the_split(tmp_path: Path) -> N
 def test_geos_library_path_naming_the_dev_link_loads_after_the_split(tmp_path: Path) -> None:
     # GEOS_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/libgeos_c.so is the link libgeos-dev ships;
     # the final stage has libgeos-c1v5 (libgeos_c.so.1) only, unless the split keeps the name.
-    for rel, text in SKELETON.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    write_skeleton(tmp_path)
     (tmp_path / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
     path = "/usr/lib/x86_64-linux-gnu/libgeos_c.so"
     (tmp_path / "Dockerfile").write_text(

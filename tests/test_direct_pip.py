@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 from transforms.multi_stage import _direct_pip
@@ -31,11 +31,7 @@ def test_direct_pip_rewrites_a_bare_pip_only() -> None:
 
 
 def _project(tmp_path: Path) -> Path:
-    root = tmp_path / "app"
-    for rel, text in SKELETON.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
+    return write_skeleton(tmp_path / "app")
 
 
 def _rewrite(tmp_path: Path, install: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from helpers import SKELETON
+from helpers import write_skeleton
 from typer.testing import CliRunner
 
 from optimizer.cli import app
@@ -34,9 +34,7 @@ GUNICORN = (
 
 
 def _project(root: Path, dockerfile: str) -> Path:
-    for rel, text in SKELETON.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_skeleton(root)
     (root / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
     (root / "Dockerfile").write_text(dockerfile)
     return root

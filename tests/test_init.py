@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import SKELETON, snapshot
+from helpers import snapshot, write_skeleton
 from typer.testing import CliRunner
 
 from optimizer import cli
@@ -202,9 +202,7 @@ def test_not_a_django_project(tmp_path: Path) -> None:
 
 
 def test_project_in_a_subdirectory(tmp_path: Path) -> None:
-    for rel, text in SKELETON.items():
-        (tmp_path / "src" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "src" / rel).write_text(text)
+    write_skeleton(tmp_path / "src")
     (tmp_path / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
     text = generate(tmp_path).files["Dockerfile"]
     assert "WORKDIR /app/src" in text

@@ -12,7 +12,7 @@ import random
 import shlex
 from pathlib import Path
 
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 from optimizer.shell import words
@@ -21,9 +21,7 @@ TWO_MB = 2 * 1024 * 1024
 
 
 def _project(root: Path, run: str) -> Path:
-    for rel, text in SKELETON.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_skeleton(root)
     (root / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n")
     dockerfile = root / "Dockerfile"
     dockerfile.write_text(

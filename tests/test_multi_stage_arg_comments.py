@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 
@@ -16,9 +16,7 @@ _COMMENT = "# Create a non-privileged user that the app will run under.\n"
 
 def _rewrite(tmp_path: Path, install: str) -> tuple[str, str]:
     root = tmp_path / "app"
-    for rel, text in SKELETON.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_skeleton(root)
     (root / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n")
     (root / "Dockerfile").write_text(
         "FROM python:3.11-slim\nWORKDIR /app\n"

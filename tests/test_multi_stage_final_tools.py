@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 
@@ -25,9 +25,7 @@ CMD uwsgi --ini uwsgi.ini
 
 
 def _project(root: Path, dockerfile: str, requirements: str) -> Path:
-    for rel, text in SKELETON.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_skeleton(root)
     (root / "Dockerfile").write_text(dockerfile)
     (root / "requirements.txt").write_text(requirements)
     (root / "Makefile").write_text("install:\n\tpython -m pip --version\n")

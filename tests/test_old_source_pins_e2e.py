@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 
@@ -60,9 +60,7 @@ def _docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
 
 def _project(root: Path, requirements: str) -> str:
     """Writes the project, rewrites its Dockerfile in place and returns the rewrite."""
-    for rel, text in SKELETON.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_skeleton(root)
     (root / "requirements.txt").write_text(requirements)
     (root / "Dockerfile").write_text(DOCKERFILE)
     rewritten = optimize(root / "Dockerfile", root).files["Dockerfile"]

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 
@@ -42,9 +42,7 @@ def _docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
 
 
 def test_a_pdm_install_is_built_in_the_builder_and_runs_from_the_venv(tmp_path: Path) -> None:
-    for rel, text in SKELETON.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    write_skeleton(tmp_path)
     for name in ("pyproject.toml", "pdm.lock"):
         shutil.copy(_DATA / name, tmp_path / name)
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 
@@ -40,9 +40,7 @@ def _docker(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
 
 def test_venv_bytecode_compiled_after_install_and_pip_cache_kept_out(tmp_path: Path) -> None:
     root = tmp_path / "app"
-    for rel, text in SKELETON.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_skeleton(root)
     pkg = root / "vendor" / "oldexample"
     pkg.mkdir(parents=True)
     (pkg / "setup.py").write_text(SETUP)
@@ -83,9 +81,7 @@ def test_pip_bytecode_reaches_the_cache_mount_under_pythondontwritebytecode(
     without the install's own `PYTHONDONTWRITEBYTECODE=`, Python wrote no .pyc into the prefix
     and pip ran from source on every install (about 2 s a run on the slim image)."""
     root = tmp_path / "app"
-    for rel, text in SKELETON.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_skeleton(root)
     (root / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n")
     (root / "Dockerfile").write_text(
         DOCKERFILE.replace(

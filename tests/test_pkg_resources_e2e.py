@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 
@@ -33,9 +33,7 @@ def _build_rewrite(
     root: Path, requirements: str, dockerfile: str = DOCKERFILE, *, isolated: bool = False
 ) -> str:
     """The rewrite's image tag."""
-    for rel, text in SKELETON.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_skeleton(root)
     (root / "requirements.txt").write_text(requirements)
     (root / "Dockerfile").write_text(dockerfile)
     outcome = optimize(root / "Dockerfile", root)

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 
@@ -44,9 +44,7 @@ def _docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
 
 
 def test_slim_builder_with_apt_cache_mounts_builds_and_loads_psycopg2(tmp_path: Path) -> None:
-    for rel, text in SKELETON.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    write_skeleton(tmp_path)
     (tmp_path / "requirements.txt").write_text(
         "Django==5.1.4\ngunicorn==23.0.0\npsycopg2==2.9.10\n"
     )

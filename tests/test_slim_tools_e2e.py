@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import SKELETON
+from helpers import write_skeleton
 
 from optimizer.pipeline import optimize
 
@@ -28,9 +28,7 @@ CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]
 
 
 def test_tool_installed_before_the_run_that_uses_it(tmp_path: Path) -> None:
-    for rel, text in SKELETON.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    write_skeleton(tmp_path)
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     outcome = optimize(tmp_path / "Dockerfile", tmp_path, only=["slim-base"])
     rewritten = outcome.files["Dockerfile"]
