@@ -449,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     run_id = uuid.uuid4().hex[:8]
     started = dt.datetime.now(dt.UTC)
-    cleanup = measure.Cleanup()
+    cleanup = measure.Cleanup(mounts_before=measure.cache_mount_ids())
     results: list[dict[str, Any]] = []
     cpu: list[dict[str, Any]] = []
     failures: list[str] = []
@@ -496,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
         "inputs": results,
         "cli_cpu": cpu,
         "cleanup_failures": failures,
+        "cache_mounts_removed": cleanup.mounts_removed,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -402,17 +402,24 @@ def test_engine_measures_on_a_tiny_image_and_leaves_nothing(tmp_path: Path) -> N
     if measure.image_bytes("python:3.11-slim") is None:
         pytest.skip("the lab's python:3.11-slim stand-in is not built yet")
     (tmp_path / "index.html").write_text("ok\n")
+    tag = f"djopt-bench-test-{uuid.uuid4().hex[:8]}"
     text = (
-        "FROM python:3.11-slim\nWORKDIR /site\nCOPY index.html .\nEXPOSE 8000\n"
+        "FROM python:3.11-slim\nWORKDIR /site\nCOPY index.html .\n"
+        # A cache mount of the run's own: close() must take it out of the build cache.
+        f"RUN --mount=type=cache,target=/cache,id={tag} touch /cache/written\n"
+        "EXPOSE 8000\n"
         # As PID 1, Python ignores SIGTERM (no handler) but turns SIGINT into an exit.
         "STOPSIGNAL SIGINT\n"
         'CMD ["python", "-m", "http.server", "8000"]\n'
     )
-    tag = f"djopt-bench-test-{uuid.uuid4().hex[:8]}"
-    cleanup = measure.Cleanup()
+    before = measure.cache_mount_ids()
+    assert before is not None
+    cleanup = measure.Cleanup(mounts_before=before)
     try:
         built = measure.build(tmp_path, text, tag, cleanup, no_cache=True)
         assert built.note is None and built.seconds is not None
+        mounts = (measure.cache_mount_ids() or set()) - before
+        assert len(mounts) == 1, mounts
         above = (measure.image_bytes(tag) or 0) - (measure.image_bytes("python:3.11-slim") or 0)
         assert 0 <= above < 100_000
         image, why = measure.inventory(tag, ["index.html"])
@@ -431,6 +438,7 @@ def test_engine_measures_on_a_tiny_image_and_leaves_nothing(tmp_path: Path) -> N
     finally:
         assert cleanup.close() == []
     assert measure.image_bytes(tag) is None
+    assert cleanup.mounts_removed == 1 and not mounts & (measure.cache_mount_ids() or set())
     assert measure.docker("container", "inspect", f"{tag}-run")[0] != 0
 
 
