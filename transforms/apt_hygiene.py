@@ -9,17 +9,18 @@ are removed in that same RUN (`rm -rf /var/lib/apt/lists/*`), tens of MB nobody 
 pointless (a build runs as root unless a USER says otherwise) and usually not installed. `apt`
 is the interactive front end with an unstable CLI; scripts use `apt-get` (hadolint DL3027).
 
-What it leaves alone, and says so: `apt-get upgrade`/`dist-upgrade` (upgrading the base's
-packages is a choice, often better done by pulling a newer base image); `sudo` after a USER that
-is not root (there it is what makes the command work); a RUN with a shell comment (`#`) inside
-(anything appended would be commented out). Recommends some builds rely on are named explicitly
-once recommends are off: ca-certificates for curl, wget and git on a base that is not an
-official Python image (HTTPS fails without it); python3-pip's build-essential, python3-dev,
-setuptools and wheel (what pip compiles source packages with); a C compiler's libc6-dev (gcc
-only recommends the C library headers, without them psycopg2 & co. fail on `stdlib.h`). RUN
-lines with `--mount` flags are not given the list removal (a cache mount of /var/lib/apt is
-there to keep the lists). Every stage is treated alike: builder stages benefit from the same
-correctness (update in the same RUN) and cache behaviour.
+What it leaves alone, and says so: `apt-get upgrade`/`dist-upgrade` (upgrading the base's packages
+is a choice, often better done by pulling a newer base image); `sudo` after a USER that is not root
+(there it is what makes the command work); a RUN with a shell comment (`#`) inside (anything
+appended would be commented out); apt on an Alpine base, which has none (the line fails either way;
+it needs porting to apk, not polishing). Recommends some builds rely on are named explicitly once
+recommends are off: ca-certificates for curl, wget and git on a base that is not an official Python
+image (HTTPS fails without it); python3-pip's build-essential, python3-dev, setuptools and wheel
+(what pip compiles source packages with); a C compiler's libc6-dev (gcc only recommends the C
+library headers, without them psycopg2 & co. fail on `stdlib.h`). RUN lines with `--mount` flags
+are not given the list removal (a cache mount of /var/lib/apt is there to keep the lists). Every
+stage is treated alike: builder stages benefit from the same correctness (update in the same RUN)
+and cache behaviour.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from transforms.base import Context, NotesTransform, Result
 from transforms.raw_edit import Edit, apply_edits
 
 _APT = frozenset({"apt", "apt-get"})
+# An Alpine image: `python:3.11-alpine`, `alpine:3.19`, `python:3-alpine3.19`.
+_ALPINE = re.compile(r"(^|[/:-])alpine")
 # `apt` subcommands that mean the same with apt-get (list/search/show belong to apt-cache).
 _APT_GET_SUBCOMMANDS = frozenset(
     {
@@ -156,6 +159,25 @@ class AptHygiene(NotesTransform):
     ) -> tuple[list[Instruction], bool]:
         official_python = _official_python(dockerfile, stage)
         result: list[Instruction] = [dockerfile.instructions[stage.start]]
+        if _ALPINE.search(_stage_image(dockerfile, stage)):
+            # Alpine has no apt: an apt line there fails with or without these edits, and
+            # rewriting it (apt-get, -y, list removal) would only make the user's mistake look
+            # deliberate. Said once, so the user ports it to apk.
+            lines = [
+                str(ins.line)
+                for ins in dockerfile.instructions[stage.start + 1 : stage.end]
+                if ins.keyword == "RUN" and ins.exec_form is None and _apt_calls(ins)
+            ]
+            if lines:
+                skipped.append(
+                    f"line{'s' if len(lines) > 1 else ''} {', '.join(lines)}: left alone: apt "
+                    "on an Alpine base, which has no apt (its package manager is apk)"
+                )
+            result.extend(dockerfile.instructions[stage.start + 1 : stage.end])
+            users = [i for i in result if i.keyword == "USER"]
+            if users:
+                root = users[-1].args.strip().split(":", 1)[0] in {"root", "0"}
+            return result, root
         pending_update: tuple[Instruction, str] | None = None
         for n in range(stage.start + 1, stage.end):
             ins = dockerfile.instructions[n]
@@ -208,6 +230,13 @@ class AptHygiene(NotesTransform):
 
 def _official_python(dockerfile: Dockerfile, stage: Stage) -> bool:
     """Does this stage (through `FROM <earlier stage>`) start from an official Python image?"""
+    image = official_python_name(_stage_image(dockerfile, stage))
+    return image == "python" or image.startswith(("python:", "python@"))
+
+
+def _stage_image(dockerfile: Dockerfile, stage: Stage) -> str:
+    """The image this stage starts from, through `FROM <earlier stage>`, ARGs resolved,
+    lowercased."""
     stages = dockerfile.stages()
     seen: set[int] = set()
     current = stage
@@ -224,8 +253,7 @@ def _official_python(dockerfile: Dockerfile, stage: Stage) -> bool:
         if parent is None:
             break
         current = parent
-    image = official_python_name(dockerfile.resolve(current.base).lower())
-    return image == "python" or image.startswith(("python:", "python@"))
+    return dockerfile.resolve(current.base).lower()
 
 
 def _words(text: str, offset: int) -> list[_Word]:
