@@ -77,7 +77,10 @@ class FixCmdBinding(NotesTransform):
             if files is not None:
                 out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
                 return Result(out, notes, skipped, files)
-            if not moved and not broken:
+            launcher = _python_launcher(out, ctx)
+            if launcher is not None:
+                skipped.append(launcher)
+            elif not moved and not broken:
                 skipped.append("no CMD or ENTRYPOINT starts a web server; nothing to bind")
             return Result(out, notes, skipped)
         index = target
@@ -516,6 +519,45 @@ def _script_servers(text: str) -> list[_ScriptServer]:
                     )
                 )
     return found
+
+
+def _python_launcher(out: Dockerfile, ctx: Context) -> str | None:
+    """What to say when the container starts a Python script that runs the server as its
+    child (`CMD ["python", "start.py"]`, start.py migrating, then `subprocess.run(["gunicorn",
+    ...])`): the script stays PID 1, and Python as PID 1 ignores SIGTERM (it sets no handler,
+    and the kernel drops a PID 1's default-action signals), so docker stop waits its 10 s and
+    kills both; STOPSIGNAL SIGINT would not help either (subprocess.run answers the
+    KeyboardInterrupt by killing the child, os.system ignores SIGINT while it waits). The fix is
+    the script's to make (os.execvp, or an init), so it is said, not edited; a bind to loopback
+    there is said too."""
+    entry, cmd = out.start_indices()
+    index = entry if entry is not None else cmd
+    if index is None:
+        return None
+    ins = out.instructions[index]
+    argv = ins.exec_form
+    if argv is None and not has_shell_syntax(ins.args):
+        argv = words(ins.args)
+    script = start_script.python_script_word(argv or [])
+    text = None if script is None else context_reader(out, ctx)(script)
+    servers = [] if text is None else start_script.python_child_servers(text)
+    if not servers:
+        return None
+    child = servers[-1]
+    loopback = [
+        f"{s.server} on its line {s.line} binds {_describe_bind(s.argv, 0, s.server)}"
+        for s in servers
+        if re.search(r"(127\.0\.0\.1|localhost)(:\d+)?", " ".join(s.argv))
+    ]
+    return (
+        f"line {ins.line}: {script} starts {child.server} with {child.call} (its line "
+        f"{child.line}), so the Python script stays PID 1 and ignores docker stop's SIGTERM: "
+        f"{child.server} is killed after the 10 s grace instead of shutting down; end the "
+        f"script with os.execvp() so {child.server} replaces it, or run the container with "
+        "an init (`docker run --init`, compose `init: true`)"
+        + (f"; {', '.join(loopback)}, which nothing outside the container reaches" if loopback
+           else "")
+    )
 
 
 def _gunicorn_default_bind(

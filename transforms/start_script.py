@@ -9,12 +9,20 @@ file's physical lines, so fix-cmd-binding can edit one line and leave every othe
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 from dataclasses import dataclass
 
 from optimizer.dockerfile import Dockerfile
-from optimizer.shell import WAITERS, has_shell_syntax, words
+from optimizer.shell import (
+    WAITERS,
+    has_shell_syntax,
+    inner_commands,
+    server_argv,
+    split_commands,
+    words,
+)
 
 _SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
 _SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
@@ -278,3 +286,91 @@ def _quote(arg: str) -> str:
         return arg
     return "'" + arg.replace("'", "'\"'\"'") + "'"
 
+
+
+
+# Calls that start a program as the Python script's child, which keeps the script as PID 1:
+# subprocess's (`subprocess.run([...])`, or the name imported from it) and os.system/os.popen.
+_CHILD_CALLS = frozenset(
+    {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+     "subprocess.Popen", "os.system", "os.popen"}
+)
+# os.exec*: the program replaces the script, so it is PID 1 itself.
+_OS_EXEC = re.compile(r"os\.exec[lv]p?e?")
+
+
+@dataclass(frozen=True)
+class ChildServer:
+    line: int  # the call's line in the script
+    call: str  # as the module names it: `subprocess.run`, `os.system`
+    argv: list[str]
+    server: str
+
+
+def python_script_word(argv: list[str]) -> str | None:
+    """The script of `python [switches] path.py ...` (exec form, or a shell form's words);
+    None for `-m`/`-c`, manage.py (Django's own commands) and anything else."""
+    if not argv or not re.fullmatch(r"python(3(\.\d+)?)?", argv[0].rsplit("/", 1)[-1]):
+        return None
+    args = argv[1:]
+    while args and args[0].startswith("-"):
+        if args[0] in {"-m", "-c", "-"}:
+            return None
+        args = args[2:] if args[0] in {"-W", "-X"} else args[1:]
+    if not args or not args[0].endswith(".py") or args[0].endswith("manage.py"):
+        return None
+    return None if "$" in args[0] else args[0]
+
+
+def python_child_servers(text: str) -> list[ChildServer]:
+    """Web servers a Python start script runs as its child (`subprocess.run(["gunicorn", ...])`,
+    `os.system("... && gunicorn ...")`), read with ast, not run. [] when the script replaces
+    itself with a server (`os.execvp("gunicorn", [...])`: the server is PID 1 then) or does not
+    parse."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    # `from subprocess import run as sh_run`: the bare name's module function.
+    imported = {
+        alias.asname or alias.name: f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module in {"subprocess", "os"}
+        for alias in node.names
+    }
+    found: list[ChildServer] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            name = f"{func.value.id}.{func.attr}"
+        elif isinstance(func, ast.Name):
+            name = imported.get(func.id, "")
+        else:
+            continue
+        if _OS_EXEC.fullmatch(name):
+            if any(server_argv(argv) for a in node.args[1:2] for argv in _literal_argvs(a)):
+                return []
+            continue
+        if name not in _CHILD_CALLS:
+            continue
+        first = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg in {"args", "cmd", "command"}), None
+        )
+        for argv in _literal_argvs(first):
+            if (server := server_argv(argv)) is not None:
+                found.append(ChildServer(node.lineno, name, argv, server[1]))
+    return sorted(found, key=lambda s: s.line)
+
+
+def _literal_argvs(node: ast.expr | None) -> list[list[str]]:
+    """The commands a call's argument spells out: a list/tuple of string literals, or a string
+    (shell=True, os.system) split into its simple commands."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [words(c) for seg in split_commands(node.value) for c in inner_commands(seg.text)]
+    if isinstance(node, (ast.List, ast.Tuple)) and node.elts:
+        argv = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+        if len(argv) == len(node.elts) and all(isinstance(a, str) for a in argv):
+            return [[str(a) for a in argv]]
+    return []
