@@ -2026,7 +2026,11 @@ def _pip_bytecode_cached(
             continue
         compile_venv = _compile_venv(venv)
         new = rewrite_commands(ins, texts, append=(compile_venv,))
-        if not any(_PIP_BYTECODE_COMMENT[0] in c for c in new.leading):
+        # Said once, above the first such RUN: the same two lines over each of several
+        # installs (KickIt's pip upgrade, requirements, then gunicorn) read as noise.
+        if not any(
+            _PIP_BYTECODE_COMMENT[0] in c for i in (*out, new) for c in i.leading
+        ):
             blank = () if any(not c.strip() for c in new.leading) else ("\n",)
             new = dataclasses.replace(
                 new, leading=(*new.leading, *blank, *_PIP_BYTECODE_COMMENT)

@@ -16,9 +16,6 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     python -m venv --without-pip --system-site-packages /opt/venv \
     && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 PIP_PYTHON='' python -m pip install -r requirements.txt \
     && python -c "import compileall, concurrent.futures, functools, os; list(concurrent.futures.ProcessPoolExecutor().map(functools.partial(compileall.compile_file, quiet=2), [os.path.join(d, n) for d, _, names in os.walk('/opt/venv') for n in names if n.endswith('.py')], chunksize=64))"
-
-# pip's own bytecode is kept in the cache mount, not compiled again on every dependency
-# change; the venv's is compiled once after the install, on every core.
 RUN --mount=type=cache,target=/root/.cache/pip \
     git clone --depth 1 https://github.com/example/django-extra.git /tmp/extra \
     && cd /tmp/extra \

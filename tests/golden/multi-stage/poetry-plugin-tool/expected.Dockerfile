@@ -13,9 +13,6 @@ COPY pyproject.toml poetry.lock ./
 # The base image ships setuptools and code written for it may import pkg_resources:
 # after the install, the venv gets the image's own setuptools when something installed
 # uses it.
-
-# pip's own bytecode is kept in the cache mount, not compiled again on every dependency
-# change; the venv's is compiled once after the install, on every core.
 RUN --mount=type=cache,target=/root/.cache/pip \
     poetry export -f requirements.txt --output requirements.txt --without-hashes \
     && PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 pip install -r requirements.txt \

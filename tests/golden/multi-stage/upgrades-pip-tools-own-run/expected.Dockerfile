@@ -14,9 +14,6 @@ COPY requirements.txt .
 # The base image ships setuptools and code written for it may import pkg_resources:
 # after the install, the venv gets the image's own setuptools when something installed
 # uses it.
-
-# pip's own bytecode is kept in the cache mount, not compiled again on every dependency
-# change; the venv's is compiled once after the install, on every core.
 RUN --mount=type=cache,target=/root/.cache/pip \
     PYTHONPYCACHEPREFIX=/root/.cache/pip/pycache PIP_COMPILE=0 pip install -r requirements.txt \
     && if grep -rqs --include='*.py' --include='*.pth' pkg_resources /opt/venv/lib; then \
