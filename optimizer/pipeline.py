@@ -344,8 +344,25 @@ def _keep_original_lines(
     old = [key(i) for i in produced.instructions]
     new = [key(i) for i in reparsed.instructions]
     lines = [0] * len(new)
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+    # The common head and tail are equal as they stand: SequenceMatcher (without autojunk) is
+    # quadratic on repeated instructions, and a 2,000-line Dockerfile of them took seconds here.
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(
+        None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False
+    )
+    opcodes = [("equal", 0, head, 0, head)] if head else []
+    opcodes += [
+        (tag, a1 + head, a2 + head, b1 + head, b2 + head)
+        for tag, a1, a2, b1, b2 in matcher.get_opcodes()
+    ]
+    if tail:
+        opcodes.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
+    for tag, a1, a2, b1, b2 in opcodes:
         if tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1):
             # A replaced run of the same length is the same instructions re-rendered (a value
             # that does not round-trip character for character); same keyword, same line.

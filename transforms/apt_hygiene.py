@@ -179,6 +179,7 @@ class AptHygiene(NotesTransform):
                 root = users[-1].args.strip().split(":", 1)[0] in {"root", "0"}
             return result, root
         pending_update: tuple[Instruction, str] | None = None
+        readers = _later_list_readers(dockerfile, stage)
         for n in range(stage.start + 1, stage.end):
             ins = dockerfile.instructions[n]
             if ins.keyword == "USER":
@@ -205,7 +206,7 @@ class AptHygiene(NotesTransform):
                 pending_update = (ins, _update_text(calls[0], root))
                 continue
             update_text = pending_update[1] if pending_update else None
-            reader = _later_list_reader(dockerfile, n + 1, stage.end)
+            reader = readers[n]
             new, plan = _plan(ins, calls, root, official_python, update_text, reader)
             if pending_update is not None:
                 merged_from = pending_update[0]
@@ -405,21 +406,29 @@ _READS_LISTS = frozenset({"upgrade", "dist-upgrade", "full-upgrade", "build-dep"
                           "download"})
 
 
-def _later_list_reader(dockerfile: Dockerfile, start: int, end: int) -> Instruction | None:
-    """A later RUN of the stage that reads the package lists before updating them itself
-    (liaozd/myweb's template: `RUN apt-get -y dist-upgrade` after the install's RUN)."""
-    for n in range(start, end):
+def _later_list_readers(dockerfile: Dockerfile, stage: Stage) -> dict[int, Instruction | None]:
+    """For each instruction of the stage, by index: the first later RUN of the stage that reads
+    the package lists before updating them itself (liaozd/myweb's template: `RUN apt-get -y
+    dist-upgrade` after the install's RUN), or None. One pass from the end: asked RUN by RUN,
+    a 2,000-line Dockerfile took 18 s."""
+    found: dict[int, Instruction | None] = {}
+    reader: Instruction | None = None
+    for n in range(stage.end - 1, stage.start, -1):
+        found[n] = reader
         ins = dockerfile.instructions[n]
         if ins.keyword != "RUN" or ins.exec_form is not None or "<<" in ins.value:
             continue
-        for call in _apt_calls(ins):
-            if call.tool not in _APT or call.subcommand is None:
-                continue
-            if call.subcommand == "update":
-                break
-            if call.subcommand in _READS_LISTS:
-                return ins
-    return None
+        first = next(
+            (
+                c.subcommand
+                for c in _apt_calls(ins)
+                if c.tool in _APT and (c.subcommand == "update" or c.subcommand in _READS_LISTS)
+            ),
+            None,
+        )
+        if first in _READS_LISTS:
+            reader = ins
+    return found
 
 
 def _plan(
