@@ -133,6 +133,12 @@ def select(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Transform
 
 def load(dockerfile_path: Path) -> str:
     if not dockerfile_path.exists():
+        if dockerfile_path.is_symlink():
+            # exists() follows the link: a dangling or looping one reads as missing.
+            raise OptimizeError(
+                f"{dockerfile_path}: a symbolic link to nothing readable "
+                f"({os.readlink(dockerfile_path)} is missing, or the links loop)"
+            )
         raise OptimizeError(f"{dockerfile_path}: no such file")
     if dockerfile_path.is_dir():
         raise OptimizeError(f"{dockerfile_path}: is a directory, not a Dockerfile")

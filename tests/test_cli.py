@@ -117,8 +117,18 @@ def test_context_option(tmp_path: Path, tutorial: Path) -> None:
             "never closed",
         ),
         (lambda root: (root / "Dockerfile").write_text("RUN echo\n"), "FROM"),
+        (
+            lambda root: (root / "Dockerfile").symlink_to("docker/Dockerfile.prod"),
+            "a symbolic link to nothing readable (docker/Dockerfile.prod is missing",
+        ),
+        (
+            lambda root: ((root / "Dockerfile").symlink_to("Dockerfile.a"),
+                          (root / "Dockerfile.a").symlink_to("Dockerfile")),
+            "or the links loop",
+        ),
     ],
-    ids=["missing", "directory", "not-utf8", "heredoc-unclosed", "no-from"],
+    ids=["missing", "directory", "not-utf8", "heredoc-unclosed", "no-from", "dangling-link",
+         "link-loop"],
 )
 def test_bad_input_exits_2_with_one_message(tmp_path: Path, setup, message: str) -> None:  # type: ignore[no-untyped-def]
     shutil.copytree(EXAMPLES / "01-tutorial", tmp_path / "p")
