@@ -510,20 +510,23 @@ def _building_context(
     somewhere other than `start`."""
     from optimizer import compose  # runs `docker compose`: only with a compose file
 
-    try:
-        project = compose.load(directory, files)
-    except compose.ComposeError:
-        return None
-    if project is None:
-        return None
-    for service in project.building(dockerfile):
-        context = service.build_context
-        if context is not None and context.is_dir() and context.resolve() != start:
-            names = ", ".join(
-                os.path.relpath(f, Path.cwd()) if f.is_relative_to(Path.cwd()) else str(f)
-                for f in project.files
-            )
-            return context, f"compose service `{service.name}` ({names})"
+    # The default profiles first, then every one ("*"): a service under `profiles: [prod]`
+    # is not in the default project, and may be the only one building this Dockerfile.
+    for profiles in ((), ("*",)):
+        try:
+            project = compose.load(directory, files, profiles=profiles)
+        except compose.ComposeError:
+            return None
+        if project is None:
+            return None
+        for service in project.building(dockerfile):
+            context = service.build_context
+            if context is not None and context.is_dir() and context.resolve() != start:
+                names = ", ".join(
+                    os.path.relpath(f, Path.cwd()) if f.is_relative_to(Path.cwd()) else str(f)
+                    for f in project.files
+                )
+                return context, f"compose service `{service.name}` ({names})"
     return None
 
 

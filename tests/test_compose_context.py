@@ -79,6 +79,25 @@ def test_context_from_a_compose_file_beside_the_dockerfile(tmp_path: Path) -> No
 
 
 @needs_compose
+def test_context_from_a_service_under_a_profile(tmp_path: Path) -> None:
+    # The default project leaves a service under `profiles:` out; read with every profile, it
+    # gives the context as a default service would.
+    # The project in src/, beside docker/: no directory above the Dockerfile holds it, so
+    # only the compose file can say where the context is.
+    _project(tmp_path / "src")
+    (tmp_path / "docker").mkdir()
+    dockerfile = tmp_path / "docker" / "Django.Dockerfile"
+    dockerfile.write_text(DOCKERFILE)
+    (tmp_path / "docker" / "docker-compose.yml").write_text(
+        "services:\n  db:\n    image: postgres:16\n"
+        "  django:\n    profiles: [app]\n    build:\n      context: ../src\n"
+        "      dockerfile: ../docker/Django.Dockerfile\n"
+    )
+    outcome = optimize(dockerfile)
+    assert outcome.context_dir.resolve() == (tmp_path / "src").resolve()
+
+
+@needs_compose
 def test_context_from_a_named_compose_file_above(tmp_path: Path) -> None:
     # cookiecutter-django: production.yml (not a default name) at the root, three levels up.
     _project(tmp_path)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from helpers import SKELETON
 
+from optimizer.compose import compose_available
 from optimizer.pipeline import optimize
 from transforms.base import Options
 from transforms.dev_image import _named_dev
@@ -173,3 +174,33 @@ def test_another_services_production_server_does_not_deploy_this_dockerfile(
     )
     out = optimize(path, tmp_path).files.get("Dockerfile.dev", DEV_DOCKERFILE)
     assert "FROM python:3.12-slim" in out, out
+
+
+@pytest.mark.skipif(not compose_available(), reason="docker compose plugin missing")
+def test_a_service_under_a_profile_counts(tmp_path: Path) -> None:
+    # sweep13's seen-and-left: the default project leaves out a service under a profile, so a
+    # profile-only service running the dev-named Dockerfile's image as built (gunicorn, no
+    # mount) did not count, and the image was left alone as a development image.
+    path = _project(tmp_path, "Dockerfile.dev", DEV_DOCKERFILE)
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  db:\n    image: postgres:16\n"
+        "  web:\n    profiles: [prod]\n"
+        "    build:\n      context: .\n      dockerfile: Dockerfile.dev\n"
+        "    command: gunicorn mysite.wsgi --bind 0.0.0.0:8000\n"
+    )
+    outcome = optimize(path, tmp_path)
+    skipped = " ".join(n for c in outcome.skipped for n in c.notes)
+    assert "says it is for development" not in skipped, skipped
+    assert "FROM python:3.12-slim" in outcome.files["Dockerfile.dev"]
+    # Under a `dev` profile with runserver over a bind mount, it is a development image still.
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  web:\n    profiles: [dev]\n"
+        "    build:\n      context: .\n      dockerfile: Dockerfile.dev\n"
+        "    command: python manage.py runserver 0.0.0.0:8000\n"
+        "    volumes:\n      - .:/app\n"
+    )
+    outcome = optimize(path, tmp_path)
+    skipped = " ".join(n for c in outcome.skipped for n in c.notes)
+    assert "runs Django's development server: the image is for development" in skipped, skipped

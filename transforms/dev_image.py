@@ -60,13 +60,13 @@ _DEV_COMMENT = re.compile(
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(
-    directory: Path, stamp: tuple[tuple[str, float], ...]
+    directory: Path, stamp: tuple[tuple[str, float], ...], profiles: tuple[str, ...] = ()
 ) -> ComposeProject | ComposeError | None:
     # `stamp` (the files' mtimes) is only part of the cache key: an edited file is read again.
     from optimizer import compose  # only with a compose file: it runs `docker compose config`
 
     try:
-        return compose.load(directory, [Path(name) for name, _ in stamp])
+        return compose.load(directory, [Path(name) for name, _ in stamp], profiles=profiles)
     except ComposeError as exc:
         # Kept like a result: lru_cache does not keep exceptions, so each transform asking
         # would run `docker compose config` again, and a file Compose chokes on (YAML aliases
@@ -88,6 +88,17 @@ def load_compose(directory: Path, dockerfile: Path | None = None) -> ComposeProj
         default is not None and any(True for _ in default.building(dockerfile))
     ):
         return default
+    if default is not None:
+        # A service under a profile (`profiles: [prod]`) is not in the default project: read
+        # with every profile active, it is, with the other profiles' services beside it (a
+        # `dev` profile's runserver next to a `prod` one's gunicorn both count, as with
+        # several files below). Compose reads `*` as every profile.
+        try:
+            every = _load_files(directory, files, ("*",))
+        except ComposeError:
+            every = None
+        if every is not None and any(True for _ in every.building(dockerfile)):
+            return every
     found: list[ComposeProject] = []
     for other in other_compose_files(directory, dockerfile.name):
         try:
@@ -117,9 +128,11 @@ def load_compose(directory: Path, dockerfile: Path | None = None) -> ComposeProj
     )
 
 
-def _load_files(directory: Path, files: list[Path]) -> ComposeProject | None:
+def _load_files(
+    directory: Path, files: list[Path], profiles: tuple[str, ...] = ()
+) -> ComposeProject | None:
     stamp = tuple((str(f), f.stat().st_mtime) for f in files)
-    loaded = _load_cached(directory, stamp)
+    loaded = _load_cached(directory, stamp, profiles)
     if isinstance(loaded, ComposeError):
         raise loaded
     return loaded
