@@ -580,8 +580,15 @@ class NonRoot(NotesTransform):
                 commands.append(f"chown -R {UID}:{UID} " + " ".join(data))
         out.insert_before(stage.start + run_at, Instruction.new("RUN", " && ".join(commands)))
         out.insert_before(stage.start + at + 1, Instruction.new("USER", str(UID)))
+        moved = _volumes_below(out, stage.start, stage.start + run_at, owned)
         where = f"; {', '.join(writable)} writable for it" if writable else ""
         note = f"the app now runs as uid {UID} instead of root{where}"
+        if moved:
+            note += (
+                f"; VOLUME {' '.join(moved)} moved below the RUN that hands it over: the legacy "
+                "builder (DOCKER_BUILDKIT=0, --no-buildkit) drops what a step changes in a "
+                "volume declared above it, and the directory would stay root's"
+            )
         if writes_code:
             note += (
                 f" ({app_dir} recursively: `makemigrations` or `compilemessages` runs at start "
@@ -977,6 +984,34 @@ def _is_module_file(rel: str | None, module: str, project_dir: str) -> bool:
     stem = posixpath.relpath(rel, project_dir) if project_dir != "." else rel
     stem = stem.removesuffix(".py").removesuffix("/__init__")
     return stem.replace("/", ".") == module or stem.replace("/", ".").endswith("." + module)
+
+
+def _volumes_below(out: Dockerfile, start: int, run: int, owned: list[str]) -> list[str]:
+    """Move the stage's VOLUME instructions above the new RUN at `run` that name a directory it
+    chowns (or one inside or around it) to just below that RUN; their paths.
+
+    The legacy builder discards what a build step changes in a directory after a VOLUME
+    declares it (BuildKit keeps it): `VOLUME /app/media` above `chown -R 10001 /app/media`
+    left the volume root's, and uploads failed (checked on the lab with DOCKER_BUILDKIT=0).
+    A VOLUME is image metadata: declared lower, it makes the same volume at run time."""
+    moving: list[Instruction] = []
+    paths: list[str] = []
+    for n in range(run - 1, start, -1):
+        ins = out.instructions[n]
+        if ins.keyword != "VOLUME":
+            continue
+        declared = [posixpath.normpath(v) for v in (ins.exec_form or ins.args.split())]
+        if any(
+            v == posixpath.normpath(o) or _inside(v, o) or _inside(o, v)
+            for v in declared
+            for o in owned
+        ):
+            moving.insert(0, out.instructions.pop(n))
+            paths[:0] = declared
+            run -= 1
+    for k, ins in enumerate(moving):
+        out.instructions.insert(run + 1 + k, ins)
+    return paths
 
 
 def _inside(path: str, directory: str) -> bool:
