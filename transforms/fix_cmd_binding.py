@@ -19,6 +19,7 @@ from optimizer.ports import ConfigBind, config_bind, expand, uwsgi_dies_on_term
 from optimizer.shell import (
     PARENT_RUNNERS,
     SERVERS,
+    SIGINT_SERVERS,
     Segment,
     has_shell_syntax,
     inner_commands,
@@ -118,20 +119,20 @@ class FixCmdBinding(NotesTransform):
             return Result(dockerfile.copy(), [], skipped)
 
         parent = _parent_runner(new_ins)
-        if server == "runserver" and parent is not None:
+        if server in SIGINT_SERVERS and parent is not None:
             # Measured on the lab (uv 0.13.9): docker stop ends `uv run ... runserver` in
             # 0.5 s with SIGTERM; uv 0.5-0.6 swallow a SIGINT sent to uv itself (uv #12108).
             skipped.append(
                 f"no STOPSIGNAL SIGINT: `{parent} run` stays PID 1 and passes docker stop's "
                 "SIGTERM on to runserver, which as its child (not PID 1) stops on it"
             )
-        elif server == "runserver" and not any(
+        elif server in SIGINT_SERVERS and not any(
             i.keyword == "STOPSIGNAL" for _, i in out.iter_stage(stage)
         ):
             out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
             index += 1
             notes.append(
-                "added STOPSIGNAL SIGINT: runserver as PID 1 ignores SIGTERM, so docker stop "
+                f"added STOPSIGNAL SIGINT: {server} as PID 1 ignores SIGTERM, so docker stop "
                 "would wait 10 s and kill it; SIGINT stops it at once"
             )
         elif server == "uwsgi" and parent is None and _uwsgi_reloads_on_term(
@@ -373,7 +374,7 @@ def _fix_start_script(
             f"{where}: {last.server} starts without `exec`, so the script's shell stays PID 1; "
             "the line could not be edited safely: put `exec` before it by hand"
         )
-    if pid1_server == "runserver" and not any(
+    if pid1_server in SIGINT_SERVERS and not any(
         i.keyword == "STOPSIGNAL" for _, i in out.iter_stage(out.final_stage())
     ):
         prefix, _ = strip_runner(_strip_exec(last.argv))
@@ -381,7 +382,7 @@ def _fix_start_script(
             out.insert_before(index, Instruction.new("STOPSIGNAL", "SIGINT"))
             index += 1
             notes.append(
-                f"added STOPSIGNAL SIGINT: {rel} runs runserver with `exec`, so it is PID 1, "
+                f"added STOPSIGNAL SIGINT: {rel} runs {pid1_server} with `exec`, so it is PID 1, "
                 "which ignores SIGTERM; SIGINT stops it at once"
             )
     elif pid1_server == "uwsgi" and _uwsgi_reloads_on_term(out, _strip_exec(last.argv), ctx):
@@ -1137,11 +1138,15 @@ def _rebind(
                 changed = True
         return argv, bound, changed
 
-    if server in {"uvicorn", "daphne"}:
-        names = ("--host",) if server == "uvicorn" else ("--bind", "-b")
-        port_names = ("--port",) if server == "uvicorn" else ("--port", "-p")
-        # uvicorn with --uds or --fd ignores --host and --port: it listens there only.
-        if server == "uvicorn" and _option(argv, ("--uds", "--fd")):
+    if server == "waitress-serve":
+        return _rebind_waitress(argv, env)
+
+    if server in {"uvicorn", "daphne", "granian"}:
+        # granian's options and defaults are uvicorn's (127.0.0.1:8000, GRANIAN_HOST/PORT).
+        names = ("--host",) if server != "daphne" else ("--bind", "-b")
+        port_names = ("--port",) if server != "daphne" else ("--port", "-p")
+        # uvicorn with --uds or --fd (granian with --uds) ignores --host and --port.
+        if server != "daphne" and _option(argv, ("--uds", "--fd")):
             return argv, NO_TCP_PORT, False
         port_hits = _option(argv, port_names)
         # daphne listens on every endpoint it is given: a unix socket (-u), a file descriptor
@@ -1155,10 +1160,12 @@ def _rebind(
         ):
             return _daphne_endpoints(argv)
         bound = port
-        # uvicorn reads any option from UVICORN_<NAME> (click's auto_envvar_prefix): the image's
-        # ENV UVICORN_PORT / UVICORN_HOST are its port and host when the command names none.
-        env_port = env.get("UVICORN_PORT", "") if server == "uvicorn" else ""
-        env_host = env.get("UVICORN_HOST", "") if server == "uvicorn" else ""
+        # uvicorn reads any option from UVICORN_<NAME> (click's auto_envvar_prefix), granian
+        # from GRANIAN_<NAME>: the image's ENV ..._PORT / ..._HOST are its port and host when the
+        # command names none.
+        prefix_env = {"uvicorn": "UVICORN_", "granian": "GRANIAN_"}.get(server)
+        env_port = env.get(f"{prefix_env}PORT", "") if prefix_env else ""
+        env_host = env.get(f"{prefix_env}HOST", "") if prefix_env else ""
         if port_hits:
             _, value = _value_at(argv, port_hits[0], port_names)
             bound = _bound_port(expand(value, env), port)
@@ -1205,6 +1212,41 @@ def _rebind(
         # uwsgi has no default HTTP port: without one, what it listens on is unknown.
         return argv, None, False
     return argv, port, False
+
+
+def _rebind_waitress(
+    argv: list[str], env: dict[str, str]
+) -> tuple[list[str], int | None, bool]:
+    """waitress-serve: `--listen=HOST:PORT` (any number; `*` is every interface), else `--host`
+    (default 0.0.0.0, every IPv4 interface) and `--port` (default 8080); `--unix-socket` alone
+    listens on no TCP port. A loopback host becomes 0.0.0.0."""
+    argv = list(argv)
+    listens = _option(argv, ("--listen",))
+    if listens:
+        changed = False
+        bound: int | None = None
+        for i in listens:
+            prefix, value = _value_at(argv, i, ("--listen",))
+            _, p = _host_port(value)
+            host, seen = _host_port(expand(value, env))
+            bound = bound if bound is not None else _bound_port(seen, 8080)
+            if host in LOCAL_HOSTS:
+                argv[i] = f"{prefix}0.0.0.0:{p or 8080}"
+                changed = True
+        return argv, bound, changed
+    if _option(argv, ("--unix-socket",)) and not _option(argv, ("--port", "--host")):
+        return argv, NO_TCP_PORT, False
+    port_hits = _option(argv, ("--port",))
+    bound = 8080
+    if port_hits:
+        bound = _bound_port(expand(_value_at(argv, port_hits[0], ("--port",))[1], env), 8080)
+    hosts = _option(argv, ("--host",))
+    if hosts:
+        prefix, value = _value_at(argv, hosts[0], ("--host",))
+        if expand(value, env) in LOCAL_HOSTS:
+            argv[hosts[0]] = f"{prefix}0.0.0.0"
+            return argv, bound, True
+    return argv, bound, False
 
 
 # A Twisted server endpoint string: `tcp:8001`, `tcp:port=8001:interface=127.0.0.1`, `ssl:443:...`.

@@ -608,7 +608,7 @@ class NonRoot(NotesTransform):
 
 
 _TRUE = {"1", "true", "yes", "on"}
-_SERVERS = re.compile(r"\b(gunicorn|uwsgi|daphne|uvicorn|hypercorn|granian)\b")
+_SERVERS = re.compile(r"\b(gunicorn|uwsgi|daphne|uvicorn|hypercorn|granian|waitress)\b")
 
 
 def _root_home_reason(
