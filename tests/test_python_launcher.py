@@ -95,3 +95,15 @@ def test_a_script_that_execs_the_server_gets_no_signal_note(tmp_path: Path) -> N
     outcome = optimize(root / "Dockerfile", root, only=["fix-cmd-binding"])
     left = [n for c in outcome.skipped for n in c.notes]
     assert not any("stays PID 1" in n for n in left), left
+
+
+def test_an_ipv6_loopback_bind_is_named_as_written(tmp_path: Path) -> None:
+    # It was described as "127.0.0.1 (its default)".
+    write_skeleton(tmp_path)
+    (tmp_path / "Dockerfile").write_text(
+        'FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8000\n'
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "[::1]:8000"]\n'
+    )
+    outcome = optimize(tmp_path / "Dockerfile", tmp_path, only=["fix-cmd-binding"])
+    notes = [n for c in outcome.changes for n in c.notes]
+    assert any("gunicorn was bound to [::1]:8000" in n for n in notes), notes

@@ -36,6 +36,8 @@ from transforms.image_paths import context_locator, context_reader
 from transforms.raw_edit import indent_like, keep_indent
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# A loopback address as a bind spells it, with its port: `127.0.0.1:8000`, `[::1]:8000`.
+_LOOPBACK = re.compile(r"(127\.0\.0\.1|localhost|\[::1\]|(?<![\w:])::1(?![\w:]))(:\d+)?")
 # What `_rebind` returns for a server that listens on no TCP port (a unix socket, a file
 # descriptor it inherits): EXPOSE 8000 for it would document a port nothing listens on.
 NO_TCP_PORT = 0
@@ -548,7 +550,7 @@ def _python_launcher(out: Dockerfile, ctx: Context) -> str | None:
     loopback = [
         f"{s.server} on its line {s.line} binds {_describe_bind(s.argv, 0, s.server)}"
         for s in servers
-        if re.search(r"(127\.0\.0\.1|localhost)(:\d+)?", " ".join(s.argv))
+        if _LOOPBACK.search(" ".join(s.argv))
     ]
     return (
         f"line {ins.line}: {script} starts {child.server} with {child.call} (its line "
@@ -1313,7 +1315,7 @@ def _stage_env(dockerfile: Dockerfile) -> dict[str, str]:
 
 def _describe_bind(argv: list[str], start: int, server: str) -> str:
     text = " ".join(argv[start:])
-    match = re.search(r"(127\.0\.0\.1|localhost)(:\d+)?", text)
+    match = _LOOPBACK.search(text)
     if match:
         return match.group(0)
     return "127.0.0.1 (its default)"
