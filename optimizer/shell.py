@@ -464,6 +464,11 @@ def classify(text: str) -> Kind:
 # astral-sh/uv#8933, Nov 2024; pdm's task runner), unlike `poetry run` and `pipenv run`, which
 # exec it: under them runserver is not PID 1 and needs no STOPSIGNAL; without them it does.
 PARENT_RUNNERS = frozenset({"uv", "pdm"})
+# WRAPPERS that stay PID 1 with the server as their child and pass signals on to it (init
+# processes, secret injectors); the others exec the server, which is then PID 1 itself.
+FORWARDING_WRAPPERS = frozenset(
+    {"tini", "tini-static", "dumb-init", "doppler", "infisical", "op", "chamber", "aws-vault"}
+)
 
 
 def strip_runner(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -479,11 +484,52 @@ def strip_runner(argv: list[str]) -> tuple[list[str], list[str]]:
 WAITERS = frozenset({"wait-for-it", "wait-for-it.sh", "wait-for", "wait-for.sh", "wait_for_it.sh"})
 
 
+# Programs that run the command given after them, replacing themselves with it or running it
+# as a child they pass signals to: init processes (tini, dumb-init), tracers that exec the
+# program (ddtrace-run, opentelemetry-instrument, newrelic-admin run-program), privilege
+# droppers (gosu, su-exec: a user first) and secret injectors whose command follows `--`
+# (doppler run, infisical run, op run, chamber exec, aws-vault exec). What the server binds
+# is decided behind them: `tini -- gunicorn -b 127.0.0.1:8000` is as unreachable as without.
+# The value says where the command starts when no `--` does: "options" (after the wrapper's
+# own `-x` flags; opentelemetry-instrument's take a value each), "user" (after one word), a
+# subcommand (after it), or "--" (only after a `--`).
+WRAPPERS: dict[str, str] = {
+    "tini": "options", "tini-static": "options", "dumb-init": "options",
+    "ddtrace-run": "options", "opentelemetry-instrument": "valued-options",
+    "newrelic-admin": "run-program", "gosu": "user", "su-exec": "user",
+    "doppler": "--", "infisical": "--", "op": "--", "chamber": "--", "aws-vault": "--",
+}
+
+
+def _after_wrapper(argv: list[str]) -> int | None:
+    """Where the wrapped command starts in argv (argv[0] a WRAPPERS program), or None."""
+    kind = WRAPPERS.get(argv[0].rsplit("/", 1)[-1]) if argv else None
+    if kind is None:
+        return None
+    if "--" in argv:
+        return argv.index("--") + 1
+    k = 1
+    if kind in {"options", "valued-options"}:
+        while k < len(argv) and argv[k].startswith("-"):
+            k += 2 if kind == "valued-options" and "=" not in argv[k] else 1
+        return k
+    if kind == "user":
+        return 2
+    if kind != "--" and argv[1:2] == [kind]:
+        return 2
+    return None
+
+
 def server_argv(argv: list[str]) -> tuple[int, str] | None:
     """(index where the server program starts, server name) if argv starts a web server."""
     stripped = _strip_env_prefix(argv)
     if stripped and stripped[0].rsplit("/", 1)[-1] in WAITERS and "--" in stripped:
         after = len(argv) - len(stripped) + stripped.index("--") + 1
+        found = server_argv(argv[after:])
+        return None if found is None else (after + found[0], found[1])
+    wrapped = _after_wrapper(stripped)
+    if wrapped is not None:
+        after = len(argv) - len(stripped) + wrapped
         found = server_argv(argv[after:])
         return None if found is None else (after + found[0], found[1])
     argv = _strip_env_prefix(argv)
