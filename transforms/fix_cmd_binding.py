@@ -1355,6 +1355,25 @@ def _to_gunicorn(
     if positional:
         _, p = _host_port(positional[0])
         bind_port = int(p) if p.isdigit() else port
+    # With daphne (Channels 4) or channels (Channels 2-3) in INSTALLED_APPS, runserver is
+    # their ASGI server: websockets and async consumers, which gunicorn's WSGI would drop.
+    channels = [a for a in ("daphne", "channels") if a in ctx.project.installed_apps]
+    asgi = ctx.project.asgi_application
+    if channels and asgi is not None and deps.has("daphne"):
+        notes.append(
+            f"runserver is Django's development server; with {channels[0]} in INSTALLED_APPS it "
+            f"serves the ASGI app (websockets), so the image now serves {asgi} with daphne, the "
+            "server runserver ran (gunicorn would serve WSGI only)"
+        )
+        return [*argv[:start], "daphne", asgi, "--bind", "0.0.0.0", "--port",
+                str(bind_port)], "daphne"
+    if channels:
+        skipped.append(
+            f"--production-server: with {channels[0]} in INSTALLED_APPS runserver serves the "
+            "ASGI app (websockets), which gunicorn's WSGI would drop, and daphne is not a "
+            "dependency (or ASGI_APPLICATION was not found); kept runserver"
+        )
+        return argv, "runserver"
     new = [*argv[:start], "gunicorn", wsgi, "--bind", f"0.0.0.0:{bind_port}"]
     notes.append(
         f"runserver is Django's development server; gunicorn is a dependency, so the image now "
