@@ -699,6 +699,12 @@ _WHEELS_SINCE: dict[str, tuple[str, dict[tuple[int, int], tuple[int, ...]]]] = {
 }
 
 
+# The newest CPython minor _WHEELS_SINCE lists: what a floating `python:3` tag is taken for.
+NEWEST_PYTHON: tuple[int, int] = max(
+    minor for _, since in _WHEELS_SINCE.values() for minor in since
+)
+
+
 def built_from_source(pins: dict[str, str], python: tuple[int, int] | None) -> set[str]:
     """The source twins (`psycopg2`, `pillow+sdist`) of pinned binary distributions with no
     wheel for `python`: what the build then needs is theirs. Unknown Python or version:
@@ -785,7 +791,15 @@ def _final_python(dockerfile_text: str) -> tuple[int, int] | None:
         return None
     image = dockerfile.resolve(dockerfile.lineage(stages[-1])[-1].base)
     found = re.fullmatch(r"(?:[\w.-]+/)*python:(\d+)\.(\d+)\b.*", image)
-    return (int(found.group(1)), int(found.group(2))) if found else None
+    if found:
+        return (int(found.group(1)), int(found.group(2)))
+    # A floating tag (`python:3`, `python:latest`, `python:slim-bookworm`, bare `python`) is
+    # the newest CPython on the day it builds: at least the newest minor the wheel table
+    # knows. Read as unknown it hid every old pin's source build (jimenezraul/personal_cloud:
+    # `FROM python:3` with Pillow 8.0.1 and cffi 1.14.4 was slimmed without a compiler).
+    if re.fullmatch(r"(?:[\w.-]+/)*python(?::(?:3|latest)?(?:-?[a-z][\w.-]*)?)?", image):
+        return NEWEST_PYTHON
+    return None
 
 
 def _add_requirement(collected: _Collected, spec: str, editable: bool = False) -> None:
