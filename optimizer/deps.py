@@ -555,6 +555,11 @@ def _read_requirements(
             continue
         if first.startswith("-"):
             continue
+        # pip reads a global option written after a requirement as on a line of its own, for
+        # the whole install: `Pillow>=9.1 --no-binary :all:` builds psycopg2-binary from its
+        # sdist too (tikazor/wulinwushu; checked with pip 26.2: a package on another line came
+        # as its sdist). _add_requirement drops the options, so they are read here.
+        _no_binary_options(words[1:], collected.no_binary)
         if not constraint:
             _add_requirement(collected, line)
 
@@ -750,12 +755,17 @@ def _no_binary_in_dockerfile(dockerfile_text: str, commands: Iterable[str]) -> s
             kind, args = _classify(words)
             if kind not in {"pip-install", "pip-sync"}:
                 continue
-            for k, word in enumerate(args):
-                if word == "--no-binary" and k + 1 < len(args):
-                    _no_binary_names(args[k + 1], names)
-                elif word.startswith("--no-binary="):
-                    _no_binary_names(word.split("=", 1)[1], names)
+            _no_binary_options(args, names)
     return names
+
+
+def _no_binary_options(args: list[str], names: set[str]) -> None:
+    """Add the names of every `--no-binary X` / `--no-binary=X` among `args` to `names`."""
+    for k, word in enumerate(args):
+        if word == "--no-binary" and k + 1 < len(args):
+            _no_binary_names(args[k + 1], names)
+        elif word.startswith("--no-binary="):
+            _no_binary_names(word.split("=", 1)[1], names)
 
 
 def forced_from_source(no_binary: set[str], packages: set[str]) -> set[str]:

@@ -814,6 +814,12 @@ def test_a_project_file_named_as_requirements_is_read_for_its_dependencies(
          "RUN pip install -r requirements.txt\n", set()),
         ("lxml==5.3.0\npsycopg2-binary==2.9.10\n", "RUN pip install -r requirements.txt\n",
          set()),
+        # After a requirement it is still pip's global option, for every line of the install
+        # (tikazor/wulinwushu: `Pillow>=9.1.0,<11.0.0 --no-binary :all:`).
+        ("Pillow>=9.1.0,<11.0.0 --no-binary :all:\npsycopg2-binary==2.9.10\n",
+         "RUN pip install -r requirements.txt\n", {"psycopg2", "pillow+sdist"}),
+        ("lxml==5.3.0 --no-binary=lxml\npsycopg2-binary==2.9.10\n",
+         "RUN pip install -r requirements.txt\n", {"lxml+sdist"}),
     ],
 )
 def test_no_binary_builds_the_source_twin(
