@@ -555,6 +555,11 @@ def _read_requirements(
             continue
         if first.startswith("-"):
             continue
+        # pip reads a global option written after a requirement as on a line of its own, for
+        # the whole install: `Pillow>=9.1 --no-binary :all:` builds psycopg2-binary from its
+        # sdist too (tikazor/wulinwushu; checked with pip 26.2: a package on another line came
+        # as its sdist). _add_requirement drops the options, so they are read here.
+        _no_binary_options(words[1:], collected.no_binary)
         if not constraint:
             _add_requirement(collected, line)
 
@@ -699,6 +704,12 @@ _WHEELS_SINCE: dict[str, tuple[str, dict[tuple[int, int], tuple[int, ...]]]] = {
 }
 
 
+# The newest CPython minor _WHEELS_SINCE lists: what a floating `python:3` tag is taken for.
+NEWEST_PYTHON: tuple[int, int] = max(
+    minor for _, since in _WHEELS_SINCE.values() for minor in since
+)
+
+
 def built_from_source(pins: dict[str, str], python: tuple[int, int] | None) -> set[str]:
     """The source twins (`psycopg2`, `pillow+sdist`) of pinned binary distributions with no
     wheel for `python`: what the build then needs is theirs. Unknown Python or version:
@@ -744,12 +755,17 @@ def _no_binary_in_dockerfile(dockerfile_text: str, commands: Iterable[str]) -> s
             kind, args = _classify(words)
             if kind not in {"pip-install", "pip-sync"}:
                 continue
-            for k, word in enumerate(args):
-                if word == "--no-binary" and k + 1 < len(args):
-                    _no_binary_names(args[k + 1], names)
-                elif word.startswith("--no-binary="):
-                    _no_binary_names(word.split("=", 1)[1], names)
+            _no_binary_options(args, names)
     return names
+
+
+def _no_binary_options(args: list[str], names: set[str]) -> None:
+    """Add the names of every `--no-binary X` / `--no-binary=X` among `args` to `names`."""
+    for k, word in enumerate(args):
+        if word == "--no-binary" and k + 1 < len(args):
+            _no_binary_names(args[k + 1], names)
+        elif word.startswith("--no-binary="):
+            _no_binary_names(word.split("=", 1)[1], names)
 
 
 def forced_from_source(no_binary: set[str], packages: set[str]) -> set[str]:
@@ -785,7 +801,15 @@ def _final_python(dockerfile_text: str) -> tuple[int, int] | None:
         return None
     image = dockerfile.resolve(dockerfile.lineage(stages[-1])[-1].base)
     found = re.fullmatch(r"(?:[\w.-]+/)*python:(\d+)\.(\d+)\b.*", image)
-    return (int(found.group(1)), int(found.group(2))) if found else None
+    if found:
+        return (int(found.group(1)), int(found.group(2)))
+    # A floating tag (`python:3`, `python:latest`, `python:slim-bookworm`, bare `python`) is
+    # the newest CPython on the day it builds: at least the newest minor the wheel table
+    # knows. Read as unknown it hid every old pin's source build (jimenezraul/personal_cloud:
+    # `FROM python:3` with Pillow 8.0.1 and cffi 1.14.4 was slimmed without a compiler).
+    if re.fullmatch(r"(?:[\w.-]+/)*python(?::(?:3|latest)?(?:-?[a-z][\w.-]*)?)?", image):
+        return NEWEST_PYTHON
+    return None
 
 
 def _add_requirement(collected: _Collected, spec: str, editable: bool = False) -> None:

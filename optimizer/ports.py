@@ -17,12 +17,14 @@ from dataclasses import dataclass
 DEFAULT_PORT = 8000
 
 _VAR = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
+# daphne's `-p PORT`; gunicorn's `-p` is its pidfile (see port_from_command).
+_DAPHNE_P = re.compile(r"(?<!\S)-p[=\s]+(\d+)")
 _BIND_PATTERNS = [
     re.compile(r"(?:--bind|(?<!\S)-b)[=\s]+['\"]?([^\s'\"]+)"),  # gunicorn
     re.compile(r"--(?:http|http-socket)[=\s]+['\"]?([^\s'\"]+)"),  # uwsgi
     re.compile(r"--port[=\s]+['\"]?(\d+)"),  # uvicorn, daphne, granian, waitress
     re.compile(r"--listen[=\s]+['\"]?([^\s'\"]+)"),  # waitress-serve
-    re.compile(r"(?<!\S)-p[=\s]+(\d+)"),  # daphne
+    _DAPHNE_P,
     re.compile(r"(?:-e|--endpoint)[=\s]+['\"]?(?:tcp6?|ssl):(?:port=)?(\d+)"),  # daphne
 ]
 _RUNSERVER = re.compile(r"\brunserver(?:_plus)?\b((?:\s+\S+)*)")
@@ -56,7 +58,12 @@ def port_from_command(command: list[str] | None, env: dict[str, str]) -> int | N
     if not command:
         return None
     text = _substitute(" ".join(command), env)
+    # `-p` is daphne's port but gunicorn's pidfile (`gunicorn --bind 0.0.0.0 -p 8079`, a bind
+    # without a port, listens on 8000: GithubParvana/travel-GOGsky's HEALTHCHECK probed 8079).
+    daphne = any(w.rsplit("/", 1)[-1] == "daphne" for w in text.split())
     for pattern in _BIND_PATTERNS:
+        if pattern is _DAPHNE_P and not daphne:
+            continue
         match = pattern.search(text)
         if match:
             port = _port_of(match.group(1))

@@ -167,6 +167,9 @@ _TABLE: dict[str, _Need] = {
         why="ships manylinux wheels with OpenSSL bundled", covers=("libssl-dev", "libffi-dev")
     ),
     "uwsgi": _Need(build=_CC, why="it has no wheels and compiles on every install"),
+    # An sdist only, C extensions and all (pycrypto 2.6.1, the last release, 2013): every
+    # install compiles it. Its optional _fastmath links libgmp10, which the slim image has.
+    "pycrypto": _Need(build=_CC, why="it has no wheels and compiles on every install"),
     "pylibmc": _Need(
         build=(*_CC, "libmemcached-dev", "zlib1g-dev"), runtime=("libmemcached11",)
     ),

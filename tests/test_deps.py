@@ -631,6 +631,27 @@ def test_an_old_pillow_pin_in_requirements_reaches_the_package_set(tmp_path: Pat
     assert "pillow+sdist" not in read_dependencies(tmp_path, dockerfile_text=newer).packages
 
 
+@pytest.mark.parametrize(
+    "base",
+    ["python:3", "python:3-slim", "python:latest", "python", "python:slim-bookworm",
+     "docker.io/library/python:3-bookworm"],
+)
+def test_a_floating_python_tag_is_the_newest_minor_so_old_pins_build_from_source(
+    tmp_path: Path, base: str
+) -> None:
+    """jimenezraul/personal_cloud: `FROM python:3` with Pillow 8.0.1 and cffi 1.14.4, which
+    have no wheel for any recent CPython. Read as an unknown minor, nothing was a source build
+    and slim-base dropped the compiler."""
+    assert deps._final_python(f"FROM {base}\n") == deps.NEWEST_PYTHON
+    write(tmp_path, {"requirements.txt": "Django==3.1.3\nPillow==8.0.1\ncffi==1.14.4\n"})
+    dockerfile = f"FROM {base}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    packages = read_dependencies(tmp_path, dockerfile_text=dockerfile).packages
+    assert {"pillow+sdist", "cffi+sdist"} <= packages
+    # A pinned minor or another image is read as before.
+    assert deps._final_python("FROM python:2\n") is None
+    assert deps._final_python("FROM pythonista:3\n") is None
+
+
 def test_the_final_stage_python_is_read_through_args_and_stage_names() -> None:
     text = (
         "ARG PY=3.12\nFROM python:${PY}-slim AS base\nFROM base AS final\nRUN true\n"
@@ -793,6 +814,12 @@ def test_a_project_file_named_as_requirements_is_read_for_its_dependencies(
          "RUN pip install -r requirements.txt\n", set()),
         ("lxml==5.3.0\npsycopg2-binary==2.9.10\n", "RUN pip install -r requirements.txt\n",
          set()),
+        # After a requirement it is still pip's global option, for every line of the install
+        # (tikazor/wulinwushu: `Pillow>=9.1.0,<11.0.0 --no-binary :all:`).
+        ("Pillow>=9.1.0,<11.0.0 --no-binary :all:\npsycopg2-binary==2.9.10\n",
+         "RUN pip install -r requirements.txt\n", {"psycopg2", "pillow+sdist"}),
+        ("lxml==5.3.0 --no-binary=lxml\npsycopg2-binary==2.9.10\n",
+         "RUN pip install -r requirements.txt\n", {"lxml+sdist"}),
     ],
 )
 def test_no_binary_builds_the_source_twin(

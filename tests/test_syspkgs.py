@@ -228,3 +228,10 @@ def test_dev_packages_are_build_only_even_without_a_dev_suffix() -> None:
     assert is_dev_package("libfoo-dev")
     assert not is_dev_package("libgdal32")
     assert not is_dev_package("gdal-bin")
+
+
+def test_pycrypto_has_no_wheels_so_its_build_needs_a_compiler() -> None:
+    """jimenezraul/personal_cloud pins pycrypto 2.6.1, an sdist with C extensions only."""
+    needs = system_needs(["pycrypto"])
+    assert "gcc" in needs.build and "libc6-dev" in needs.build
+    assert not needs.runtime

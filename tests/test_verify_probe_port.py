@@ -44,3 +44,17 @@ def test_what_comes_first_still_does() -> None:
 def test_config_port() -> None:
     assert config_port(["gunicorn", "-c", "gunicorn.conf.py", "s.wsgi"], {}, _read) == 7000
     assert config_port(["python", "manage.py", "runserver"], {}, _read) is None
+
+
+def test_gunicorns_p_is_its_pidfile_not_a_port() -> None:
+    """GithubParvana/travel-GOGsky: `gunicorn --bind 0.0.0.0 -p 8079 config.wsgi` listens on
+    8000 (a bind without a port) and writes its pid to ./8079; the HEALTHCHECK (and verify's
+    probe) went to 8079. daphne's -p is its port."""
+    from optimizer.ports import detect_port, port_from_command
+
+    gunicorn = ["gunicorn", "--bind", "0.0.0.0", "-p", "8079", "config.wsgi"]
+    assert port_from_command(gunicorn, {}) is None
+    assert detect_port(gunicorn, None, [], {}) == 8000
+    assert port_from_command(["daphne", "-b", "0.0.0.0", "-p", "8001", "s.asgi:app"], {}) == 8001
+    script = ["sh", "-c", "exec /opt/venv/bin/daphne -p 9000 s.asgi:app"]
+    assert port_from_command(script, {}) == 9000

@@ -294,6 +294,15 @@ class MultiStage(NotesTransform):
             )
             return Result(out, notes, skipped)
 
+        line_tool = _line_calls_tool(items, last)
+        if line_tool is not None:
+            skipped.append(
+                f"{line_tool}: the final stage would not have that tool (it stays in the "
+                "builder), so the build would fail there with `not found`; left single-stage "
+                "(drop the line, or call the program directly, to allow the split)"
+            )
+            return Result(out, notes, skipped)
+
         fetch_only = _fetch_tools_left_behind(items, last, ctx, read)
         compilers_kept = _toolchain_after_split(items, last, ctx)
         if not _leaves_something_behind(out, items, last, ctx, compilers_kept) and not fetch_only:
@@ -803,6 +812,33 @@ def _script_runs_tool(
             match = _RUNNER_IN_SCRIPT.search(read(name) or "")
             if match:
                 return f"line {ins.line}: {name} calls `{match.group(0)}`"
+    return None
+
+
+# The dependency managers whose own commands stay in the builder with them.
+_MANAGERS = frozenset({"poetry", "pipenv", "uv", "pdm"})
+
+
+def _line_calls_tool(items: list[tuple[int, Instruction]], last: int) -> str | None:
+    """A line after the install that runs a dependency manager for anything but its runner
+    (`RUN pipenv shell`, `RUN poetry --version`, `CMD ["pdm", "list"]`): `_strip_runners`
+    rewrites `poetry run X` to `X`, but the manager itself stays in the builder, so any other
+    call of it in the final stage fails with `not found` (Datatype-Technology/ddocker:
+    `RUN pipenv shell` after `pipenv install`). A manager the final stage's own lines install
+    is there."""
+    rest = [ins for n, ins in items if n > last]
+    installed = _tools_left(rest)
+    for ins in rest:
+        if ins.keyword not in {"RUN", "CMD", "ENTRYPOINT"}:
+            continue
+        if ins.exec_form is not None:
+            argvs = [ins.exec_form]
+        else:
+            argvs = [program(s.text) for s in split_commands(ins.args)]
+        for argv in argvs:
+            name = argv[0].rsplit("/", 1)[-1] if argv else ""
+            if name in _MANAGERS - installed and not strip_runner(argv)[0]:
+                return f"line {ins.line}: `{' '.join(argv[:2])}`"
     return None
 
 

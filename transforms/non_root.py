@@ -344,6 +344,7 @@ class NonRoot(NotesTransform):
         # The app's own directory: Django projects create files next to themselves at run time
         # (sqlite databases, relative log files); files already there stay root's.
         writable: list[str] = [app_dir]
+        kept_notes: list[str] = []
         sqlite_dir: str | None = None
         # The sqlite file beside code (manage.py's directory, the settings package): that
         # directory is handed over at its top only, with the file; recursively it would hand
@@ -357,8 +358,28 @@ class NonRoot(NotesTransform):
         # STATIC_ROOT too, also when collectstatic is not part of the start: operators run it
         # in the running container (`docker compose exec web python manage.py collectstatic`).
         static_path: str | None = None
+        # A STATIC_ROOT the source brings filled (committed collectstatic output, served as it
+        # is) when nothing runs collectstatic, at build or at start: it stays root's, as the
+        # code does. Handed over, its `chown -R` copied every file into a layer of its own
+        # (devisonsantana/avatar-airbender-web-django: 2 MB of staticfiles/, twice).
+        committed_static = (
+            project.static_root is not None
+            and not collects
+            and not any(
+                ins.keyword == "RUN" and "collectstatic" in ins.value for _, ins in items
+            )
+            and _has_files(ctx.context_dir, project.static_root)
+        )
         for root in (project.media_root, project.static_root):
             path = in_image(root) if root else None
+            if path and root is project.static_root and committed_static:
+                kept_notes.append(
+                    f"STATIC_ROOT {path} comes filled from the build context and nothing runs "
+                    "collectstatic: it stays root's, like the code (a `chown -R` would copy "
+                    "its files into another layer); run collectstatic at build or at start to "
+                    "have it handed to the app"
+                )
+                continue
             if path and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/")):
                 writable.append(path)
                 if root is project.static_root:
@@ -604,7 +625,7 @@ class NonRoot(NotesTransform):
             )
         # The switch went ahead: a compose file that could not be read is a caveat on it, not
         # something left alone.
-        return Result(out, [note, *compose_notes])
+        return Result(out, [note, *kept_notes, *compose_notes])
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -1223,6 +1244,17 @@ def _evaluate(node: cst.BaseExpression) -> tuple[bool, str] | None:
         if isinstance(current, cst.Name) and current.value in _BASE_NAMES:
             return True, posixpath.join(*segments)
     return None
+
+
+def _has_files(context: Path, rel: str) -> bool:
+    """Whether the context directory `rel` holds a file, at any depth (stops at the first)."""
+    if rel.startswith("/"):
+        return False  # a path in the image, not in the context
+    folder = context / rel
+    try:
+        return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
+    except OSError:
+        return False
 
 
 def _holds_code(context: Path, rel: str) -> bool:
