@@ -10,9 +10,18 @@ to probe, wherever each is given (UWSGI_* environment, ini file).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from optimizer.engine import ImageInfo
-from optimizer.ports import config_bind, config_port, detect_port, uwsgi_protocol_bind
-from optimizer.verify import _probe_port
+from optimizer.ports import (
+    config_bind,
+    config_port,
+    detect_port,
+    unix_socket_bind,
+    uwsgi_protocol_bind,
+)
+from optimizer.verify import _bind_in_command_or_scripts, _probe_port
 from optimizer.verify.compare import container_cause
 from optimizer.verify.report import SideReport
 
@@ -85,7 +94,7 @@ def test_the_cause_says_it_is_not_http() -> None:
         port=8000, uwsgi_protocol="uwsgi's configuration u.ini", uwsgi_protocol_port=3031
     )
     assert any(
-        "uwsgi serves port 3031 with the uwsgi protocol" in line
+        "uwsgi speaks the uwsgi protocol on port 3031 (uwsgi's configuration u.ini)" in line
         and "nothing binds HTTP on port 8000" in line
         for line in container_cause(elsewhere)
     )
@@ -93,3 +102,76 @@ def test_the_cause_says_it_is_not_http() -> None:
         port=8000, serving="host", uwsgi_protocol="x", uwsgi_protocol_port=3031
     )
     assert not any("uwsgi protocol" in line for line in container_cause(served))
+
+
+# -- the server started by a start script of the context -------------------------------------
+# pankoffDaniel/django_librest (round 14): `ENTRYPOINT ["./docker-entrypoint.sh"]`, whose last
+# line is `exec uwsgi config/uwsgi.ini` with `socket=:8080`; the recipe-app-api courses' run.sh
+# ends in `uwsgi --socket :9000 --workers 4 --master --enable-threads --module app.wsgi`.
+# Neither command line names uwsgi, so nothing was said of the socket.
+
+ENTRYPOINT_SH = """#!/bin/sh
+while ! nc -z "$POSTGRES_HOST" "$POSTGRES_PORT"; do
+  sleep 0.1
+done
+python manage.py migrate
+exec uwsgi config/uwsgi.ini
+"""
+
+
+def _context(tmp_path: Path, files: dict[str, str]) -> Callable[[str], str | None]:
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    return lambda path: (tmp_path / path).read_text() if (tmp_path / path).is_file() else None
+
+
+def test_a_start_script_s_uwsgi_socket_is_found(tmp_path: Path) -> None:
+    read = _context(
+        tmp_path,
+        {"docker-entrypoint.sh": ENTRYPOINT_SH, "config/uwsgi.ini": "[uwsgi]\nsocket=:8080\n"},
+    )
+    dockerfile = 'FROM python:3.11\nCOPY . .\nENTRYPOINT ["./docker-entrypoint.sh"]\n'
+    argv = ["./docker-entrypoint.sh"]
+    assert uwsgi_protocol_bind(argv, {}, read) is None  # the command line alone says nothing
+    assert _bind_in_command_or_scripts(
+        uwsgi_protocol_bind, argv, {}, read, tmp_path, dockerfile
+    ) == ("uwsgi's configuration config/uwsgi.ini", 8080)
+
+
+def test_a_run_script_on_the_path(tmp_path: Path) -> None:
+    run_sh = (
+        "#!/bin/sh\nset -e\npython manage.py migrate\n"
+        "# uwsgi --http :8000 --module app.wsgi\n"
+        "uwsgi --socket :9000 --workers 4 \\\n    --master --module app.wsgi\n"
+    )
+    read = _context(tmp_path, {"scripts/run.sh": run_sh})
+    dockerfile = "FROM python:3.11\nCOPY ./scripts /scripts\nCMD [\"run.sh\"]\n"
+    found = _bind_in_command_or_scripts(
+        uwsgi_protocol_bind, ["run.sh"], {}, read, tmp_path, dockerfile
+    )
+    assert found == ("`uwsgi --socket :9000`", 9000)
+
+
+def test_a_script_that_may_serve_http_says_nothing(tmp_path: Path) -> None:
+    start = (
+        "#!/bin/sh\nif [ \"$DEBUG\" = 1 ]; then\n  exec python manage.py runserver 0.0.0.0:8000\n"
+        "fi\nexec uwsgi --socket :3031 --module app.wsgi\n"
+    )
+    read = _context(tmp_path, {"start.sh": start})
+    dockerfile = "FROM python:3.11\nCOPY . .\nCMD [\"sh\", \"start.sh\"]\n"
+    argv = ["sh", "start.sh"]
+    assert _bind_in_command_or_scripts(
+        uwsgi_protocol_bind, argv, {}, read, tmp_path, dockerfile
+    ) is None
+
+
+def test_a_start_script_s_unix_socket_too(tmp_path: Path) -> None:
+    read = _context(
+        tmp_path, {"start.sh": "#!/bin/sh\nexec gunicorn -b unix:/run/app.sock app.wsgi\n"}
+    )
+    dockerfile = "FROM python:3.11\nCOPY . .\nCMD [\"./start.sh\"]\n"
+    found = _bind_in_command_or_scripts(
+        unix_socket_bind, ["./start.sh"], {}, read, tmp_path, dockerfile
+    )
+    assert found == "`gunicorn -b unix:/run/app.sock`"

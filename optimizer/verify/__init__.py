@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from docker.errors import DockerException
 
@@ -76,7 +76,7 @@ from optimizer.verify.report import (
     VerifyReport,
 )
 from optimizer.verify.run import Run
-from optimizer.verify.runplan import WEBSOCKET_PROBE, RunPlan
+from optimizer.verify.runplan import WEBSOCKET_PROBE, RunPlan, command_scripts
 
 __all__ = [
     "DEFAULT_PORT",
@@ -398,8 +398,12 @@ def _verify(
         side.port = port_of[name]
         run_argv = (run_entrypoint or []) + (run_cmd or [])
         if not options.port and not plan.port:
-            side.unix_socket = unix_socket_bind(run_argv, run_env, read)
-        uwsgi_protocol = uwsgi_protocol_bind(run_argv, run_env, read)
+            side.unix_socket = _bind_in_command_or_scripts(
+                unix_socket_bind, run_argv, run_env, read, roots[name], files[dockerfile] or ""
+            )
+        uwsgi_protocol = _bind_in_command_or_scripts(
+            uwsgi_protocol_bind, run_argv, run_env, read, roots[name], files[dockerfile] or ""
+        )
         if uwsgi_protocol is not None:
             side.uwsgi_protocol, side.uwsgi_protocol_port = uwsgi_protocol
         app_dirs[name] = info.working_dir or "/"
@@ -617,6 +621,7 @@ def _verify(
 
 
 LONG_STOP_SECONDS = 3.0
+T = TypeVar("T")
 
 
 def _prober(
@@ -906,6 +911,37 @@ def _probe_port(
         or config_port(argv, env, read)
         or detect_port(info.cmd, info.entrypoint, info.exposed_ports, env, read)
     )
+
+
+def _bind_in_command_or_scripts(
+    find: Callable[[list[str], dict[str, str], Callable[[str], str | None]], T | None],
+    argv: list[str],
+    env: dict[str, str],
+    read: Callable[[str], str | None],
+    root: Path,
+    dockerfile_text: str,
+) -> T | None:
+    """What `find` (unix_socket_bind, uwsgi_protocol_bind) says of the command that runs, else
+    of the server lines of the context's start scripts it runs: pankoffDaniel/django_librest's
+    `ENTRYPOINT ["./docker-entrypoint.sh"]` ends in `exec uwsgi config/uwsgi.ini` (`socket=:8080`),
+    and the recipe-app-api courses' `run.sh` in `uwsgi --socket :9000`. None when the command
+    or any line of those scripts binds an HTTP port itself (a branch may run runserver)."""
+    found = find(argv, env, read)
+    if found is not None or port_from_command(argv, env) is not None:
+        return found
+    lines: list[list[str]] = []
+    for script in command_scripts(root, argv, dockerfile_text)[:5]:
+        try:
+            text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+        except OSError:
+            continue
+        for line in text.replace("\\\n", " ").splitlines():
+            words = line.split()
+            if words and not words[0].startswith("#"):
+                lines.append(words)
+    if any(port_from_command(words, env) is not None for words in lines):
+        return None
+    return next((f for words in lines if (f := find(words, env, read)) is not None), None)
 
 
 def _context_reader(root: Path, workdir: str) -> Callable[[str], str | None]:

@@ -488,16 +488,17 @@ def container_cause(side: SideReport) -> list[str]:
         )
     if side.uwsgi_protocol and not side.serves:
         port = side.uwsgi_protocol_port
-        where = (
-            f"port {port} speaks the uwsgi protocol ({side.uwsgi_protocol})"
+        proxy = "for a proxy in front of it (nginx's uwsgi_pass), not HTTP"
+        said = (
+            f"port {port} speaks the uwsgi protocol ({side.uwsgi_protocol}), {proxy}: an HTTP "
+            "request gets no answer there"
             if port == side.port
-            else f"uwsgi serves port {port} with the uwsgi protocol ({side.uwsgi_protocol}) and "
-            f"nothing binds HTTP on port {side.port}, where verify probes"
+            else f"uwsgi speaks the uwsgi protocol on port {port} ({side.uwsgi_protocol}), "
+            f"{proxy}, and nothing binds HTTP on port {side.port}, where verify probes"
         )
         lines.append(
-            f"{where}, for a proxy in front of it (nginx's uwsgi_pass), not HTTP: an HTTP "
-            "request gets no answer there; give --cmd with an HTTP bind as well (`--http-socket "
-            ":8000` beside the socket) and --port 8000"
+            f"{said}; give --cmd with an HTTP bind as well (`--http-socket :8000` beside the "
+            "socket) and --port 8000"
         )
     listening = next(
         (line.strip() for line in side.container_log_tail if _LISTENING.search(line)), None
