@@ -1681,7 +1681,24 @@ def _compose_sets(dirs: list[Path]) -> list[list[Path]]:
             return 2
         return 1
 
-    found.extend([p] for p in sorted(others, key=rank))
+    # `docker-compose-ci.override.yml` goes with `docker-compose-ci.yml`, as the project's own
+    # `docker compose -f docker-compose-ci.yml -f docker-compose-ci.override.yml` reads them
+    # (surister/queryzen): read alone, a file that only adds environment to services is not a
+    # project ("neither an image nor a build context"), and the base lost what it adds
+    # (CELERY_BROKER_URL=redis://redis:6379/1).
+    names = {p.parent / p.name.lower(): p for p in others}
+    overrides = {
+        p: base
+        for p in others
+        if ".override." in p.name.lower()
+        and (base := names.get(p.parent / p.name.lower().replace(".override.", ".", 1)))
+    }
+    bases = {base: override for override, base in overrides.items()}
+    found.extend(
+        [p, bases[p]] if p in bases else [p]
+        for p in sorted(others, key=rank)
+        if p not in overrides
+    )
     return found
 
 
