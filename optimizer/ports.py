@@ -22,7 +22,9 @@ _BIND_PATTERNS = [
     re.compile(r"--(?:http|http-socket)[=\s]+['\"]?([^\s'\"]+)"),  # uwsgi
     re.compile(r"--port[=\s]+['\"]?(\d+)"),  # uvicorn, daphne, granian, waitress
     re.compile(r"--listen[=\s]+['\"]?([^\s'\"]+)"),  # waitress-serve
-    re.compile(r"(?<!\S)-p[=\s]+(\d+)"),  # daphne
+    # daphne's -p only: uwsgi's -p is its process count (`uwsgi --socket :8080 --master -p 2`
+    # was read as port 2), gunicorn's its pid file.
+    re.compile(r"\bdaphne\b.*?(?<!\S)-p[=\s]+(\d+)"),
     re.compile(r"(?:-e|--endpoint)[=\s]+['\"]?(?:tcp6?|ssl):(?:port=)?(\d+)"),  # daphne
 ]
 _RUNSERVER = re.compile(r"\brunserver(?:_plus)?\b((?:\s+\S+)*)")

@@ -175,3 +175,17 @@ def test_a_start_script_s_unix_socket_too(tmp_path: Path) -> None:
         unix_socket_bind, ["./start.sh"], {}, read, tmp_path, dockerfile
     )
     assert found == "`gunicorn -b unix:/run/app.sock`"
+
+
+def test_uwsgi_s_p_is_its_process_count_not_a_port() -> None:
+    """`-p N` is daphne's port, uwsgi's process count (HungUnicorn/saiki-pemetaan's start
+    script: `uwsgi --socket 0.0.0.0:8080 --master -p 2`, read as port 2) and gunicorn's pid
+    file."""
+    from optimizer.ports import port_from_command
+
+    argv = ["uwsgi", "--socket", "0.0.0.0:8080", "--master", "-p", "2", "--wsgi-file", "run.py"]
+    assert port_from_command(argv, {}) is None
+    assert uwsgi_protocol_bind(argv, {}) == ("`uwsgi --socket 0.0.0.0:8080`", 8080)
+    assert unix_socket_bind(["uwsgi", "--socket", "/run/u.sock", "-p", "4"], {}) is not None
+    assert port_from_command(["daphne", "-b", "0.0.0.0", "-p", "8001", "a.asgi:app"], {}) == 8001
+    assert port_from_command(["sh", "-c", "migrate && exec daphne -p 9001 a.asgi:app"], {}) == 9001
