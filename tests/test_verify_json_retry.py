@@ -13,10 +13,9 @@ HTML, JSON to a JSON client.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from helpers import local_http_server
 
 from optimizer.verify import _prober, _retry_as_json
 from optimizer.verify.compare import decide, judge_probes
@@ -47,24 +46,14 @@ def _handler(cities: list[str]) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@contextmanager
-def _server(cities: list[str]) -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(cities))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 PATHS = ["/", "/city/", "/admin/login/", "/broken/"]
 
 
 def _run(before_cities: list[str], after_cities: list[str]) -> tuple[VerifyReport, list[str]]:
-    with _server(before_cities) as before_port, _server(after_cities) as after_port:
+    with (
+        local_http_server(_handler(before_cities)) as before_port,
+        local_http_server(_handler(after_cities)) as after_port,
+    ):
         sides = {
             name: SideReport(build_ok=True, started=True, serving="host")
             for name in ("before", "after")
