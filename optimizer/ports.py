@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEFAULT_PORT = 8000
 
 _VAR = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
-# daphne's `-p PORT`; gunicorn's `-p` is its pidfile (see port_from_command).
+# daphne's `-p PORT`; gunicorn's `-p` is its pidfile, uwsgi's its process count (see
+# port_from_command).
 _DAPHNE_P = re.compile(r"(?<!\S)-p[=\s]+(\d+)")
 _BIND_PATTERNS = [
     re.compile(r"(?:--bind|(?<!\S)-b)[=\s]+['\"]?([^\s'\"]+)"),  # gunicorn
@@ -96,12 +97,17 @@ class ConfigBind:
     host: str | None = None
     # A unix socket (`bind = "unix:/run/gunicorn.sock"`): no TCP port at all.
     socket: bool = False
+    # False: uwsgi's `socket`/`uwsgi-socket` speak the uwsgi protocol (for nginx's uwsgi_pass),
+    # not HTTP; `socket = :3031` is a TCP port no HTTP client gets an answer from.
+    http: bool = True
 
 
 # Reads a file the command names (an image path or one relative to the working directory).
 Reader = Callable[[str], str | None]
 
 _UWSGI_KEYS = ("http", "http-socket", "https", "socket", "uwsgi-socket")
+# Those that speak the uwsgi protocol, not HTTP.
+_UWSGI_PROTOCOL_KEYS = ("socket", "uwsgi-socket")
 
 
 def config_bind(
@@ -129,7 +135,9 @@ def _option_values(argv: list[str], names: tuple[str, ...]) -> list[str]:
     return values
 
 
-def _bind(source: str, address: str, env: dict[str, str], uwsgi: bool = False) -> ConfigBind:
+def _bind(
+    source: str, address: str, env: dict[str, str], uwsgi: bool = False, http: bool = True
+) -> ConfigBind:
     address = _substitute(address.strip().strip("'\""), env)
     # uwsgi's https value is "addr,cert,key"; its `$(VAR)` placeholders read the environment.
     address = re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), address)
@@ -142,14 +150,22 @@ def _bind(source: str, address: str, env: dict[str, str], uwsgi: bool = False) -
     if "$" in address or address.startswith("unix:") or "/" in address:
         return ConfigBind(source, None)
     host, _, tail = address.rpartition(":")
-    return ConfigBind(source, int(tail) if tail.isdigit() else None, host or None)
+    port = int(tail) if tail.isdigit() else None
+    return ConfigBind(source, port, host or None, http=http)
 
 
 def _uwsgi_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBind | None:
+    """uwsgi's bind from its UWSGI_* environment, then its ini files; an HTTP one (`http`,
+    `http-socket`, `https`) over a uwsgi-protocol one (`socket`, `uwsgi-socket`) wherever each
+    is given: uwsgi binds them all, and only the HTTP one answers a probe."""
+    found: list[ConfigBind] = []
+    # `protocol = http` makes uwsgi's `socket` speak HTTP (hamwan-portal's `uwsgi --protocol
+    # http --socket :9090`).
+    protocols = [env.get("UWSGI_PROTOCOL", ""), *_option_values(argv, ("--protocol",))]
     for key in _UWSGI_KEYS:
         value = env.get("UWSGI_" + key.upper().replace("-", "_"))
         if value:
-            return _bind(f"UWSGI_{key.upper().replace('-', '_')}", value, env, uwsgi=True)
+            found.append(_uwsgi_key_bind(f"UWSGI_{key.upper().replace('-', '_')}", key, value, env))
     inis = _option_values(argv, ("--ini",)) + [
         a for a in argv[1:] if a.endswith(".ini") and not a.startswith("-")
     ]
@@ -157,7 +173,8 @@ def _uwsgi_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBin
         path, _, section = ini.partition(":")
         text = read(path)
         if text is None:
-            return ConfigBind(path, None)
+            found.append(ConfigBind(path, None))
+            break
         import configparser  # only for a uwsgi ini file
 
         # uwsgi ini files repeat keys (inside if-env blocks) and have bare flags (`master`).
@@ -165,15 +182,25 @@ def _uwsgi_bind(argv: list[str], env: dict[str, str], read: Reader) -> ConfigBin
         try:
             parser.read_string(text)
         except configparser.Error:
-            return ConfigBind(path, None)
+            found.append(ConfigBind(path, None))
+            break
         name = section or "uwsgi"
         if not parser.has_section(name):
             continue
+        protocols.append(parser.get(name, "protocol", fallback="") or "")
         for key in _UWSGI_KEYS:
             value = parser.get(name, key, fallback=None)
             if value:
-                return _bind(path, value, env, uwsgi=True)
-    return None
+                found.append(_uwsgi_key_bind(path, key, value, env))
+    if any(p.strip().strip("'\"").lower().startswith("http") for p in protocols):
+        found = [replace(b, http=True) for b in found]
+    # The first HTTP bind that says where, else the first found (as before).
+    known = (b for b in found if b.http and (b.port is not None or b.socket))
+    return next(known, found[0] if found else None)
+
+
+def _uwsgi_key_bind(source: str, key: str, value: str, env: dict[str, str]) -> ConfigBind:
+    return _bind(source, value, env, uwsgi=True, http=key not in _UWSGI_PROTOCOL_KEYS)
 
 
 _TRUE_WORDS = {"", "1", "true", "yes", "on", "y", "t"}
@@ -408,8 +435,37 @@ def config_port(argv: list[str], env: dict[str, str], read: Reader) -> int | Non
     for server in ("gunicorn", "uwsgi", "hypercorn"):
         if any(w.rsplit("/", 1)[-1] == server for w in words):
             bind = config_bind(server, words, env, read)
-            if bind is not None and bind.port is not None:
+            if bind is not None and bind.port is not None and bind.http:
                 return bind.port
+    return None
+
+
+_UWSGI_PROTOCOL_OPTION = re.compile(r"(?:--socket|--uwsgi-socket|(?<!\S)-s)[=\s]+['\"]?([^\s'\"]+)")
+_UWSGI_HTTP_OPTION = re.compile(r"--(?:http|http-socket|https)[=\s]|--protocol[=\s]+['\"]?http")
+
+
+def uwsgi_protocol_bind(
+    argv: list[str], env: dict[str, str], read: Reader | None = None
+) -> tuple[str, int] | None:
+    """What says that the uwsgi `argv` starts serves TCP only with the uwsgi protocol (for
+    nginx's `uwsgi_pass`), not HTTP, and on which port: `uwsgi --socket :3031`, or `socket =
+    :3031` in its ini file or UWSGI_SOCKET, with no `http`/`http-socket`/`https` anywhere. An HTTP
+    probe there gets no answer (uwsgi waits for the rest of a packet that never comes); verify
+    said only "does not answer HTTP"."""
+    text = _substitute(" ".join(argv), env)
+    words = text.split()
+    if not any(w.rsplit("/", 1)[-1] == "uwsgi" for w in words) or _UWSGI_HTTP_OPTION.search(text):
+        return None
+    bind = config_bind("uwsgi", words, env, read or (lambda _: None))
+    if bind is not None and bind.http:
+        return None  # an HTTP bind, or a file not read that may have one
+    match = _UWSGI_PROTOCOL_OPTION.search(text)
+    if match is not None and not _uwsgi_path(match.group(1)):
+        port = _port_of(match.group(1).split(",", 1)[0])
+        if port is not None:
+            return f"`uwsgi {match.group(0).strip()}`", port
+    if bind is not None and bind.port is not None:
+        return f"uwsgi's configuration {bind.source}", bind.port
     return None
 
 
@@ -432,7 +488,7 @@ def detect_port(
         for server in ("gunicorn", "uwsgi", "hypercorn"):
             if any(w.rsplit("/", 1)[-1] == server for w in words):
                 bind = config_bind(server, words, env, read)
-                if bind is not None and bind.port is not None:
+                if bind is not None and bind.port is not None and bind.http:
                     return bind.port
     if exposed:
         return exposed[0]

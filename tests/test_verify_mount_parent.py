@@ -65,3 +65,57 @@ def test_the_final_stage_workdir_and_copies_follow_the_stages_it_builds_from() -
     assert [dest for _, _, dest in _final_copies(text) or []] == [
         "/srv", "/srv/code"
     ]
+
+
+# pankoffDaniel/django_librest (round 14): compose mounts ./config over /django_librest/config
+# beside `COPY . .` into /django_librest, and .dockerignore lists `config/`: the image has no
+# config/uwsgi.ini ("realpath() of config/uwsgi.ini failed"), and the mount, dropped, was not
+# named in the cause because the copy was taken to bring it.
+
+
+def _ignoring_plan(root: Path, dockerignore: str, target: str):  # type: ignore[no-untyped-def]
+    (root / "config").mkdir()
+    (root / "config" / "uwsgi.ini").write_text("[uwsgi]\nsocket=:8080\n")
+    (root / ".dockerignore").write_text(dockerignore)
+    app = Service(
+        name="uwsgi",
+        build_context=root,
+        dockerfile=root / "Dockerfile",
+        command=None,
+        bind_mounts=(BindMount(str(root / "config"), target),),
+    )
+    compose = ComposeProject(root, (root / "docker-compose.yaml",), {"uwsgi": app})
+    project = DjangoProject(root=root, manage_py="manage.py")
+    dockerfile = 'FROM python:3.11\nWORKDIR /django_librest\nCOPY . .\nENTRYPOINT ["./e.sh"]\n'
+    return derive(project, dockerfile, Flags(), compose, root / "Dockerfile")
+
+
+def test_a_mount_of_what_dockerignore_keeps_out_is_blamed(tmp_path: Path) -> None:
+    plan = _ignoring_plan(tmp_path, "config/\ndatabase/\n.env\n", "/django_librest/config")
+    assert plan.dropped_mounts == (f"{tmp_path / 'config'}:/django_librest/config",)
+    assert "compose bind-mounts" in (plan.mount_hint() or "")
+
+
+def test_a_mount_dockerignore_takes_back_is_not(tmp_path: Path) -> None:
+    plan = _ignoring_plan(tmp_path, "conf*\n!config\n", "/django_librest/config")
+    assert plan.dropped_mounts == ()
+
+
+def test_dockerignore_rules(tmp_path: Path) -> None:
+    from optimizer.verify.runplan import dockerignored
+
+    assert not dockerignored(tmp_path, str(tmp_path / "config"))  # no .dockerignore
+    (tmp_path / ".dockerignore").write_text(
+        "# comment\n/static\n**/media\nsrc/*/local\n*.sqlite3\nkeep/\n!keep/this\n"
+    )
+    assert dockerignored(tmp_path, str(tmp_path / "static"))
+    assert dockerignored(tmp_path, str(tmp_path / "static" / "css"))  # under an ignored dir
+    assert dockerignored(tmp_path, str(tmp_path / "app" / "media"))
+    assert dockerignored(tmp_path, str(tmp_path / "src" / "a" / "local"))
+    assert not dockerignored(tmp_path, str(tmp_path / "src" / "a" / "b" / "local"))
+    assert dockerignored(tmp_path, str(tmp_path / "db.sqlite3"))
+    assert dockerignored(tmp_path, str(tmp_path / "keep" / "that"))
+    assert not dockerignored(tmp_path, str(tmp_path / "keep" / "this"))
+    assert not dockerignored(tmp_path, str(tmp_path / "app"))
+    assert not dockerignored(tmp_path, str(tmp_path))  # the context itself
+    assert not dockerignored(tmp_path, "/elsewhere/static")  # outside the context

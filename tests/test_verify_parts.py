@@ -246,6 +246,22 @@ def test_report_shows_causes_and_no_none() -> None:
     assert "stops on SIGTERM" in text
 
 
+def test_report_shows_the_first_response_time() -> None:
+    """`ready_seconds` (docker run to the first answer) was in --json only (round 13)."""
+    before = SideReport(build_tried=True, build_ok=True, started=True, serving="host")
+    after = SideReport(build_tried=True, build_ok=True, started=True, serving="host")
+    before.ready_seconds, after.ready_seconds = 4.25, 12.0
+    report = VerifyReport("djopt-r", before, after)
+    report.set_verdict("pass", [])
+    row = next(line for line in _render(report).splitlines() if "first response" in line)
+    assert "4.2 s" in row and "12.0 s" in row, row
+    alone = VerifyReport("djopt-a", None, after)
+    alone.set_verdict("pass", [])
+    assert "12.0 s" in next(
+        line for line in _render(alone).splitlines() if "first response" in line
+    )
+
+
 def test_report_names_docker_stop_when_stopsignal_changed() -> None:
     assert stop_row_label({"stop_signal": None}, {"stop_signal": "SIGQUIT"}) == (
         "stops on `docker stop`"

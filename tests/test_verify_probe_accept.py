@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from helpers import local_http_server
 
 from optimizer.verify import probes
 
@@ -41,14 +41,8 @@ class _JsonOnly(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def json_api() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _JsonOnly)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_http_server(_JsonOnly) as port:
+        yield port
 
 
 def test_a_json_only_api_answers_the_probe_through_the_port(json_api: int) -> None:

@@ -21,12 +21,18 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from docker.errors import DockerException
 
 from optimizer import engine
-from optimizer.ports import config_port, detect_port, port_from_command, unix_socket_bind
+from optimizer.ports import (
+    config_port,
+    detect_port,
+    port_from_command,
+    unix_socket_bind,
+    uwsgi_protocol_bind,
+)
 from optimizer.verify import health, services, workers
 from optimizer.verify.build import (
     _copy_context,
@@ -45,6 +51,8 @@ from optimizer.verify.compare import (
     proves_little,
 )
 from optimizer.verify.probes import (
+    ACCEPT,
+    JSON_ACCEPT,
     MAX_BODY,
     PROBE_TIMEOUT,
     container_identities,
@@ -68,7 +76,7 @@ from optimizer.verify.report import (
     VerifyReport,
 )
 from optimizer.verify.run import Run
-from optimizer.verify.runplan import WEBSOCKET_PROBE, RunPlan
+from optimizer.verify.runplan import WEBSOCKET_PROBE, RunPlan, command_scripts
 
 __all__ = [
     "DEFAULT_PORT",
@@ -388,10 +396,16 @@ def _verify(
             options.port, plan.port, info, run_entrypoint, run_cmd, run_env, read
         )
         side.port = port_of[name]
+        run_argv = (run_entrypoint or []) + (run_cmd or [])
         if not options.port and not plan.port:
-            side.unix_socket = unix_socket_bind(
-                (run_entrypoint or []) + (run_cmd or []), run_env, read
+            side.unix_socket = _bind_in_command_or_scripts(
+                unix_socket_bind, run_argv, run_env, read, roots[name], files[dockerfile] or ""
             )
+        uwsgi_protocol = _bind_in_command_or_scripts(
+            uwsgi_protocol_bind, run_argv, run_env, read, roots[name], files[dockerfile] or ""
+        )
+        if uwsgi_protocol is not None:
+            side.uwsgi_protocol, side.uwsgi_protocol_port = uwsgi_protocol
         app_dirs[name] = info.working_dir or "/"
         health_of[name] = health.declared(
             info.healthcheck,
@@ -498,6 +512,7 @@ def _verify(
             )
         workers_started = time.monotonic()
 
+    probers: dict[str, Callable[..., ProbeResult | None]] = {}
     for name, (_, side) in sides.items():
         if name not in containers:
             continue
@@ -513,6 +528,9 @@ def _verify(
         host = engine.host_port(containers[name], port_of[name])  # reloads the attributes
         # Each side's own names: a page that prints its hostname differs only by the container.
         identities = container_identities(containers[name])
+        probe = probers[name] = _prober(
+            containers[name], port_of[name], side.serving, host, options.host_header, identities
+        )
         for path in options.probes:
             if path.startswith(WEBSOCKET_PROBE):
                 # The handshake goes through the published port only; from inside the
@@ -523,14 +541,8 @@ def _verify(
                     side.probes.append(ProbeResult(
                         path=path, error="websocket handshake not tried: no published port"
                     ))
-            elif side.serving == "host" and host is not None:
-                side.probes.append(probe_host(host, path, options.host_header, identities))
-            elif side.serving == "container":
-                side.probes.append(
-                    probe_inside(
-                        containers[name], port_of[name], path, options.host_header, identities
-                    )
-                )
+            elif (result := probe(path)) is not None:
+                side.probes.append(result)
         declared = health_of.get(name)
         if declared is not None:
             source, test = declared
@@ -543,6 +555,8 @@ def _verify(
             code, output = engine.exec_in(containers[name], ["id", "-u"])
             if code == 0 and output.strip().isdigit():
                 side.uid = int(output.strip())
+
+    _retry_as_json({name: sides[name][1] for name in probers}, probers, report, progress)
 
     if beside_runs:
         progress(
@@ -607,6 +621,67 @@ def _verify(
 
 
 LONG_STOP_SECONDS = 3.0
+T = TypeVar("T")
+
+
+def _prober(
+    container: Any,
+    port: int,
+    serving: Serving,
+    host: int | None,
+    host_header: str,
+    identities: list[str],
+) -> Callable[..., ProbeResult | None]:
+    """How one side is probed: through its published port when it answers there, else with
+    docker exec from inside; None when it serves nothing."""
+
+    def probe(path: str, accept: str = ACCEPT) -> ProbeResult | None:
+        if serving == "host" and host is not None:
+            return probe_host(host, path, host_header, identities, accept)
+        if serving == "container":
+            return probe_inside(container, port, path, host_header, identities, accept)
+        return None
+
+    return probe
+
+
+def _retry_as_json(
+    sides: dict[str, SideReport],
+    probers: dict[str, Callable[..., ProbeResult | None]],
+    report: VerifyReport,
+    progress: Callable[[str], None],
+) -> None:
+    """Ask each path that answered the same 5xx on every side that ran again, with `Accept:
+    application/json`, on every side; the answers are compared (and judged) as probes of
+    their own, `probe_name(path)`. A REST framework API whose browsable renderer is broken
+    answers 500 to the browser's Accept on both sides, and its views, database and all, were
+    never reached (CityShop, round 13: the pass rested on /admin/login/ alone)."""
+    if not sides or not all(side.serves for side in sides.values()):
+        return
+    by_side = {name: {p.path: p for p in side.probes} for name, side in sides.items()}
+    first = next(iter(sides.values()))
+    retried: list[str] = []
+    for probe in list(first.probes):
+        if probe.path.startswith(WEBSOCKET_PROBE) or (probe.status or 0) < 500:
+            continue
+        if any(
+            (other := by_side[name].get(probe.path)) is None or other.status != probe.status
+            for name in sides
+        ):
+            continue
+        for name, side in sides.items():
+            result = probers[name](probe.path, JSON_ACCEPT)
+            if result is not None:
+                side.probes.append(result)
+        retried.append(f"GET {probe.path} ({probe.status})")
+    if retried:
+        alike = "on both sides" if len(sides) == 2 else "to a browser's Accept"
+        progress("asked again with Accept: application/json: " + ", ".join(retried))
+        report.notes.append(
+            f"{', '.join(retried)} answered the same server error {alike}; asked again with "
+            f"`Accept: {JSON_ACCEPT}` (a JSON API's browsable HTML renderer may fail where its "
+            "views do not): compared as their own probes"
+        )
 
 
 def services_unready(status: services.ServiceStatus) -> str:
@@ -836,6 +911,37 @@ def _probe_port(
         or config_port(argv, env, read)
         or detect_port(info.cmd, info.entrypoint, info.exposed_ports, env, read)
     )
+
+
+def _bind_in_command_or_scripts(
+    find: Callable[[list[str], dict[str, str], Callable[[str], str | None]], T | None],
+    argv: list[str],
+    env: dict[str, str],
+    read: Callable[[str], str | None],
+    root: Path,
+    dockerfile_text: str,
+) -> T | None:
+    """What `find` (unix_socket_bind, uwsgi_protocol_bind) says of the command that runs, else
+    of the server lines of the context's start scripts it runs: pankoffDaniel/django_librest's
+    `ENTRYPOINT ["./docker-entrypoint.sh"]` ends in `exec uwsgi config/uwsgi.ini` (`socket=:8080`),
+    and the recipe-app-api courses' `run.sh` in `uwsgi --socket :9000`. None when the command
+    or any line of those scripts binds an HTTP port itself (a branch may run runserver)."""
+    found = find(argv, env, read)
+    if found is not None or port_from_command(argv, env) is not None:
+        return found
+    lines: list[list[str]] = []
+    for script in command_scripts(root, argv, dockerfile_text)[:5]:
+        try:
+            text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+        except OSError:
+            continue
+        for line in text.replace("\\\n", " ").splitlines():
+            words = line.split()
+            if words and not words[0].startswith("#"):
+                lines.append(words)
+    if any(port_from_command(words, env) is not None for words in lines):
+        return None
+    return next((f for words in lines if (f := find(words, env, read)) is not None), None)
 
 
 def _context_reader(root: Path, workdir: str) -> Callable[[str], str | None]:

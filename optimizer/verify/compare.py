@@ -486,6 +486,20 @@ def container_cause(side: SideReport) -> list[str]:
             f"of it: nothing listens on TCP port {side.port}, where verify probes; give --cmd "
             "with a TCP bind (`uwsgi --http :8000`, `gunicorn -b 0.0.0.0:8000`)"
         )
+    if side.uwsgi_protocol and not side.serves:
+        port = side.uwsgi_protocol_port
+        proxy = "for a proxy in front of it (nginx's uwsgi_pass), not HTTP"
+        said = (
+            f"port {port} speaks the uwsgi protocol ({side.uwsgi_protocol}), {proxy}: an HTTP "
+            "request gets no answer there"
+            if port == side.port
+            else f"uwsgi speaks the uwsgi protocol on port {port} ({side.uwsgi_protocol}), "
+            f"{proxy}, and nothing binds HTTP on port {side.port}, where verify probes"
+        )
+        lines.append(
+            f"{said}; give --cmd with an HTTP bind as well (`--http-socket :8000` beside the "
+            "socket) and --port 8000"
+        )
     listening = next(
         (line.strip() for line in side.container_log_tail if _LISTENING.search(line)), None
     )

@@ -27,6 +27,17 @@ MAX_BODY = 1 << 20
 # answer 406 Not Acceptable on both sides, "proves little" (lacrei-saude-api's /api/health/,
 # which its compose healthcheck's curl, `Accept: */*`, got 200 from).
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+# Asked again with this after a 5xx alike on every side: a REST framework API whose browsable
+# (HTML) renderer is broken answers 500 to a browser's Accept on both sides, while its JSON
+# renderer reaches the views and the database (CityShop, round 13: `rest_framework` not in
+# INSTALLED_APPS, TemplateDoesNotExist for the browsable page).
+JSON_ACCEPT = "application/json"
+
+
+def probe_name(path: str, accept: str = JSON_ACCEPT) -> str:
+    """The name a probe of `path` is reported and compared under: the path itself with a
+    browser's Accept, else the path and its Accept (the retry beside the first probe)."""
+    return path if accept == ACCEPT else f"{path} (Accept: {accept})"
 
 _CSRF_INPUT = re.compile(
     r"""(name=["']csrfmiddlewaretoken["'][^>]*?value=["'])[^"']*|"""
@@ -177,21 +188,27 @@ def make_probe(
 
 
 def probe_host(
-    port: int, path: str, host_header: str, identities: Iterable[str] = ()
+    port: int,
+    path: str,
+    host_header: str,
+    identities: Iterable[str] = (),
+    accept: str = ACCEPT,
 ) -> ProbeResult:
-    """GET through the port published on 127.0.0.1; redirects are compared, not followed."""
+    """GET through the port published on 127.0.0.1; redirects are compared, not followed.
+    With `accept` other than a browser's, the result is named `probe_name(path, accept)`."""
+    name = probe_name(path, accept)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PROBE_TIMEOUT)
     try:
         connection.request(
-            "GET", path, headers={"Host": host_header, "Accept": ACCEPT, "Connection": "close"}
+            "GET", path, headers={"Host": host_header, "Accept": accept, "Connection": "close"}
         )
         response = connection.getresponse()
         raw = response.read(MAX_BODY)
         return make_probe(
-            path, response.status, response.getheader("Location"), raw, "host", identities
+            name, response.status, response.getheader("Location"), raw, "host", identities
         )
     except (OSError, http.client.HTTPException) as exc:
-        return ProbeResult(path=path, error=f"{type(exc).__name__}: {exc}")
+        return ProbeResult(path=name, error=f"{type(exc).__name__}: {exc}")
     finally:
         connection.close()
 
@@ -230,9 +247,10 @@ def probe_websocket_host(port: int, probe: str, host_header: str) -> ProbeResult
 _INSIDE_PROBE = """
 import base64, http.client, json, sys
 port, path, host = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+accept = sys.argv[4] if len(sys.argv) > 4 else ACCEPT
 try:
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    c.request("GET", path, headers={"Host": host, "Accept": ACCEPT, "Connection": "close"})
+    c.request("GET", path, headers={"Host": host, "Accept": accept, "Connection": "close"})
     r = c.getresponse()
     b = r.read(MAX_BODY)
     print(json.dumps({"status": r.status, "location": r.getheader("Location"),
@@ -243,22 +261,28 @@ except Exception as e:
 
 
 def probe_inside(
-    container: Any, port: int, path: str, host_header: str, identities: Iterable[str] = ()
+    container: Any,
+    port: int,
+    path: str,
+    host_header: str,
+    identities: Iterable[str] = (),
+    accept: str = ACCEPT,
 ) -> ProbeResult:
+    name = probe_name(path, accept)
     for python in ("python3", "python"):
         code, output = engine.exec_in(
-            container, [python, "-c", _INSIDE_PROBE, str(port), path, host_header]
+            container, [python, "-c", _INSIDE_PROBE, str(port), path, host_header, accept]
         )
         if code in (126, 127) and "{" not in output:
             continue  # no such interpreter
         try:
             data = json.loads(output.strip().splitlines()[-1])
         except (ValueError, IndexError):
-            return ProbeResult(path=path, error=f"in-container probe failed: {output[-200:]}")
+            return ProbeResult(path=name, error=f"in-container probe failed: {output[-200:]}")
         if "error" in data:
-            return ProbeResult(path=path, error=str(data["error"]))
+            return ProbeResult(path=name, error=str(data["error"]))
         raw = base64.b64decode(data["body"])
         return make_probe(
-            path, int(data["status"]), data.get("location"), raw, "container", identities
+            name, int(data["status"]), data.get("location"), raw, "container", identities
         )
-    return ProbeResult(path=path, error="no python in the container to probe from inside")
+    return ProbeResult(path=name, error="no python in the container to probe from inside")

@@ -73,6 +73,9 @@ def verify_table(report: dict[str, Any]) -> Table:
         lambda s: serving[s["serving"]] if s.get("build_ok") and s.get("started") is not None
         else "-",
     )
+    # Seconds from `docker run` to the first answer: a rewrite that starts much slower (a
+    # missing bytecode step, a runtime compile) shows here; it was in --json only.
+    row("first response after start", lambda s: _secs(s.get("ready_seconds")))
     if alone:
         row("probes answered with a success", lambda s: _successes(report, s))
     row(stop_row_label(*sides), lambda s: _yes_no(s["stopped_on_sigterm"]))

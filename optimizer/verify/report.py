@@ -139,6 +139,10 @@ class SideReport:
     # The server's command or configuration binds only a unix socket (for a proxy in front):
     # what says so, shown in the cause when nothing answers on `port`.
     unix_socket: str | None = None
+    # The server (uwsgi) serves a TCP port with the uwsgi protocol only, not HTTP: what says so
+    # (`uwsgi --socket :3031`, its ini file) and that port; shown in the cause likewise.
+    uwsgi_protocol: str | None = None
+    uwsgi_protocol_port: int | None = None
     serving: Serving = "none"
     ready_seconds: float | None = None
     stopped_on_sigterm: bool | None = None

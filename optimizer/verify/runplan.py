@@ -889,13 +889,17 @@ def derive(
             dropped = tuple(
                 f"{m.source}:{m.target}"
                 for m in app.bind_mounts
-                if not copies_code_into(dockerfile_text, m.target, project.root)
+                # pankoffDaniel/django_librest mounts ./config over /django_librest/config
+                # beside `COPY . .` into /django_librest, and its .dockerignore keeps config/
+                # out: the image has no uwsgi.ini, the copy does not bring what is mounted.
+                if dockerignored(project.root, m.source)
+                or (not copies_code_into(dockerfile_text, m.target, project.root)
                 # woeislolo/service_app mounts ./service over /app/www/service beside `COPY . .`
                 # into /app: the image holds the code there, a failure is not the mount's.
                 and not _below_copied_code(dockerfile_text, m.target, project.root,
                                            app.working_dir)
                 # rg3915's `./.env:/app/.env` beside `COPY .env .`: the image holds that file.
-                and not (Path(m.source).is_file() and copies_file_to(dockerfile_text, m.target))
+                and not (Path(m.source).is_file() and copies_file_to(dockerfile_text, m.target)))
             )
             notes.append(
                 f"compose service {app.name!r} bind-mounts {mounts}: dropped, both sides run "
@@ -1278,6 +1282,57 @@ def _final_copies(dockerfile_text: str) -> list[tuple[list[str], str, str]] | No
     return found
 
 
+def dockerignored(root: Path, source: str) -> bool:
+    """Does the context's .dockerignore keep `source` (a path under `root`, absolute or
+    relative) out of the build context, so no `COPY . .` brings it? Docker's rules: `*`, `?`
+    within a segment, `**` across them, a pattern that excludes a directory excludes what is
+    under it, the last matching line wins and `!` lines take a path back."""
+    try:
+        lines = (root / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        rel = Path(source).resolve().relative_to(root.resolve()).as_posix()
+    except (OSError, ValueError):
+        return False
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    if not parts:
+        return False
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    ignored = False
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        keep = line.startswith("!")
+        pattern = posixpath.normpath(line.lstrip("!").strip().lstrip("/"))
+        if pattern in ("", "."):
+            continue
+        regex = re.compile(_dockerignore_regex(pattern))
+        if any(regex.fullmatch(prefix) for prefix in prefixes):
+            ignored = not keep
+    return ignored
+
+
+def _dockerignore_regex(pattern: str) -> str:
+    out = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+        elif pattern.startswith("**", i):
+            out += ".*"
+            i += 2
+        elif pattern[i] == "*":
+            out += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            out += "[^/]"
+            i += 1
+        else:
+            out += re.escape(pattern[i])
+            i += 1
+    return out
+
+
 def _below_copied_code(
     dockerfile_text: str, target: str, root: Path | None, working_dir: str | None
 ) -> bool:
@@ -1388,7 +1443,7 @@ def _reached_by_scripts(
                                                      cmd or [])
     )
     texts: list[tuple[str, str]] = [(" ".join(words), "its command")]
-    for script in _command_scripts(root, words, dockerfile_text)[:10]:
+    for script in command_scripts(root, words, dockerfile_text)[:10]:
         try:
             text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
         except OSError:
@@ -1437,7 +1492,7 @@ def _copied_from(dockerfile_text: str, image_path: str) -> list[str] | None:
     return found or None
 
 
-def _command_scripts(
+def command_scripts(
     context: Path, command: list[str], dockerfile_text: str | None
 ) -> list[Path]:
     """Scripts of the context that the command's words name: through the Dockerfile's COPY
@@ -1496,7 +1551,7 @@ def _script_migrates(
     is the context's `entrypoint.sh`: the container's directory is not the host's, so the name
     alone is enough when the context has one file of that name. A COPY line that puts a file at
     the named path decides first (`/start`)."""
-    for script in _command_scripts(context, command, dockerfile_text)[:10]:
+    for script in command_scripts(context, command, dockerfile_text)[:10]:
         try:
             text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
         except OSError:
@@ -1524,7 +1579,7 @@ def _ignores_arguments(
     if Path(words[0]).name in _SHELLS and "-c" in words[1:]:
         string = words[words.index("-c") + 1] if words.index("-c") + 1 < len(words) else ""
         return None if _USES_ARGUMENTS.search(string) else shown
-    scripts = _command_scripts(context, words, dockerfile_text)[:5]
+    scripts = command_scripts(context, words, dockerfile_text)[:5]
     if not scripts:
         return None
     for script in scripts:
@@ -1626,7 +1681,24 @@ def _compose_sets(dirs: list[Path]) -> list[list[Path]]:
             return 2
         return 1
 
-    found.extend([p] for p in sorted(others, key=rank))
+    # `docker-compose-ci.override.yml` goes with `docker-compose-ci.yml`, as the project's own
+    # `docker compose -f docker-compose-ci.yml -f docker-compose-ci.override.yml` reads them
+    # (surister/queryzen): read alone, a file that only adds environment to services is not a
+    # project ("neither an image nor a build context"), and the base lost what it adds
+    # (CELERY_BROKER_URL=redis://redis:6379/1).
+    names = {p.parent / p.name.lower(): p for p in others}
+    overrides = {
+        p: base
+        for p in others
+        if ".override." in p.name.lower()
+        and (base := names.get(p.parent / p.name.lower().replace(".override.", ".", 1)))
+    }
+    bases = {base: override for override, base in overrides.items()}
+    found.extend(
+        [p, bases[p]] if p in bases else [p]
+        for p in sorted(others, key=rank)
+        if p not in overrides
+    )
     return found
 
 
