@@ -245,7 +245,9 @@ def run(
     production_server: Annotated[
         bool,
         typer.Option(
-            "--production-server", help="Replace runserver with gunicorn when it is a dependency."
+            "--production-server",
+            help="Replace runserver with gunicorn when it is a dependency (daphne on a "
+            "Channels project).",
         ),
     ] = False,
     healthcheck: HealthcheckOption = False,
