@@ -23,10 +23,12 @@ RUN_STEP = "[builder 6/6] RUN poetry install --no-interaction"
 RACE = "FileNotFoundError: [Errno 2] No such file or directory: '.../packaging/tags.py'"
 
 
-def failed(step: str | None = RUN_STEP, errors: tuple[str, ...] = ()) -> engine.BuildResult:
+def failed(
+    step: str | None = RUN_STEP, errors: tuple[str, ...] = (), said: str = RACE
+) -> engine.BuildResult:
     return engine.BuildResult(
         False, 5.0, ["..."], None, failed_step=step, errors=list(errors),
-        step_errors=[RACE] if step else [],
+        step_errors=[said] if step else [],
     )
 
 
@@ -38,6 +40,18 @@ def failed(step: str | None = RUN_STEP, errors: tuple[str, ...] = ()) -> engine.
         (failed(None, ("ERROR: failed to solve: dockerfile parse error",)), False),
         (failed(errors=("build timed out after 900 s",)), False),
         (engine.BuildResult(True, 5.0, [], "sha256:x"), False),
+        # Errors that come back every time (verify14: django_librest compiled a package that
+        # cannot build on 3.11 twice): no second try.
+        (failed(said="    psycopg/psycopg.h:36:10: fatal error: Python.h: No such file or "
+                     "directory"), False),
+        (failed(said="error: command '/usr/bin/gcc' failed with exit code 1"), False),
+        (failed(said="django.core.exceptions.ImproperlyConfigured: STATIC_ROOT not set"), False),
+        (failed(said="ModuleNotFoundError: No module named 'setuptools'"), False),
+        (failed(said="E: Unable to locate package libmysqlclient-dev"), False),
+        (failed(said="/bin/sh: 1: poetry: not found"), False),
+        # A download that broke off says nothing of the kind: worth the retry.
+        (failed(said="ERROR: Could not install packages due to an OSError: "
+                     "('Connection broken: IncompleteRead')"), True),
     ],
 )
 def test_retry_worthy(result: engine.BuildResult, worth: bool) -> None:

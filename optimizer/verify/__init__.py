@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
+import re
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -781,15 +782,34 @@ def _inconclusive_wins(report: VerifyReport) -> None:
         report.set_verdict("inconclusive", reasons + list(report.verdict_reasons))
 
 
+# What a RUN step prints when it fails the same way every time: a C header or compiler the
+# image lacks, a Django settings or system-check error, Python that does not parse or import,
+# an apt package Debian does not have, a program not installed. A retry only repeats it
+# (verify14: django_librest compiled the same failing package twice). Network trouble and
+# races (LMS_DRF's FileNotFoundError mid-install) print none of these, and keep their retry.
+_FAILS_EVERY_TIME = re.compile(
+    r"fatal error: \S+\.h: No such file or directory"
+    r"|error: command '[^']*\b(?:gcc|cc|g\+\+|c\+\+|clang)' failed"
+    r"|\b(?:ImproperlyConfigured|SystemCheckError|CommandError|SyntaxError|IndentationError"
+    r"|ModuleNotFoundError)\b"
+    r"|^E: (?:Unable to locate package|Package '[^']+' has no installation candidate)"
+    r"|/bin/sh: \d+: \S+: not found"
+)
+
+
 def retry_worthy(result: engine.BuildResult) -> bool:
     """A failed build worth one more try: a RUN step failed (not a timeout, a parse error, a
-    missing COPY source or base image, which fail the same every time)."""
+    missing COPY source or base image, which fail the same every time), and not with an error
+    that says it would fail again (`_FAILS_EVERY_TIME`)."""
     if result.ok or result.failed_step is None:
         return False
     if any("timed out" in e for e in result.errors):
         return False
     step = result.failed_step.split("] ", 1)[-1]
-    return step.startswith("RUN ")
+    if not step.startswith("RUN "):
+        return False
+    said = [*result.step_errors, *result.errors, *result.step_tail]
+    return not any(_FAILS_EVERY_TIME.search(line.strip()) for line in said)
 
 
 def _measure_rebuild(
