@@ -141,7 +141,15 @@ def _downgrade(source: str) -> str | None:
             self, original: cst.FormattedString, updated: cst.FormattedString
         ) -> cst.BaseExpression:
             code = module.code_for_node(updated)
-            return updated if readable(f"({code})", "eval") else cst.Name(_PLACEHOLDER)
+            if readable(f"({code})", "eval"):
+                return updated
+            # Python 3.12's f-strings may reuse their own quote inside a replacement field
+            # (`f"sqlite:///{BASE_DIR / "db.sqlite3"}"`, PEP 701); with the inner strings
+            # quoted the other way the running `ast` reads it, and its value stays known.
+            requoted: cst.FormattedString = _requote_fields(updated)
+            if readable(f"({module.code_for_node(requoted)})", "eval"):
+                return requoted
+            return cst.Name(_PLACEHOLDER)
 
     try:
         module = module.visit(Downgrade())
@@ -162,6 +170,36 @@ def _downgrade(source: str) -> str | None:
         body.append(cst.parse_statement(line + "\n"))
     code = module.with_changes(body=body).code
     return code if readable(code, "exec") else None
+
+
+def _requote_fields(node: Any) -> Any:
+    """The f-string with the plain string literals inside its replacement fields quoted with
+    the quote it does not use itself, where that needs no escaping."""
+    import libcst as cst
+
+    quote = node.start.lstrip("fFrRbBuU")[:1]
+    other = "'" if quote == '"' else '"'
+
+    class Requote(cst.CSTTransformer):
+        def leave_SimpleString(
+            self, original: cst.SimpleString, updated: cst.SimpleString
+        ) -> cst.SimpleString:
+            mark = updated.quote
+            if mark[:1] != quote:
+                return updated
+            body = updated.value[len(updated.prefix) + len(mark) : -len(mark)]
+            if other in body or "\\" in body:
+                return updated
+            swapped = other * len(mark)
+            return updated.with_changes(value=f"{updated.prefix}{swapped}{body}{swapped}")
+
+    parts = [
+        part.with_changes(expression=part.expression.visit(Requote()))
+        if isinstance(part, cst.FormattedStringExpression)
+        else part
+        for part in node.parts
+    ]
+    return node.with_changes(parts=parts)
 
 
 def _dedent(code: str) -> str:

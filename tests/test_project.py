@@ -566,6 +566,25 @@ def test_newer_python_syntax_is_read_and_unreadable_files_are_reported(tmp_path:
     assert project.unreadable_settings == ("mysite/extra.py",)
 
 
+def test_a_pep_701_f_string_keeps_its_value(tmp_path: Path) -> None:
+    # The f-string reuses its own quote inside a field (3.12): the downgrade made the whole
+    # value unknown, so the sqlite file's directory and MEDIA_ROOT were not made writable.
+    startproject(tmp_path)
+    write(
+        tmp_path,
+        {
+            "mysite/settings.py": STARTPROJECT_SETTINGS.replace(
+                '"NAME": BASE_DIR / "db.sqlite3"', '"NAME": f"{BASE_DIR / "data" / "db.sqlite3"}"'
+            )
+            + 'MEDIA_ROOT = f"{BASE_DIR}/{"uploads"}"\n'
+            + "LABEL = f\"{'it' + \"'s\"}\"\n",  # needs both quotes inside: stays unknown
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.sqlite_path == "data/db.sqlite3"
+    assert project.media_root == "uploads"
+
+
 def test_database_engines_env_vars_hosts_and_redis(tmp_path: Path) -> None:
     startproject(tmp_path)
     write(
