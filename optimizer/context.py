@@ -55,6 +55,9 @@ class DjangoProject:
     media_root: str | None = None
     # sqlite database file path relative to the context, when the default database is sqlite.
     sqlite_path: str | None = None
+    # Other directories Django writes at run time (a file-based cache, a FileSystemStorage's
+    # location, file sessions, upload temp files, file e-mail): settings.runtime_dirs.
+    runtime_dirs: tuple[str, ...] = ()
     dependencies: Dependencies = field(default_factory=Dependencies)
     # Database backends of DATABASES, default first: the ENGINE's last component
     # ("postgresql", "postgis", "mysql", "sqlite3", ...), also from a DATABASE_URL default.

@@ -1416,6 +1416,37 @@ def context_path(value: object, project_dir: str) -> str | None:
     return path.as_posix()
 
 
+def runtime_dirs(namespace: dict[str, Any], project_dir: str) -> tuple[str, ...]:
+    """Directories Django itself writes at run time, besides MEDIA_ROOT, STATIC_ROOT and the
+    sqlite file: a file-based cache's LOCATION (any alias), a FileSystemStorage's `location`
+    (STORAGES, Django 4.2+), SESSION_FILE_PATH under the file session engine,
+    FILE_UPLOAD_TEMP_DIR, and EMAIL_FILE_PATH under the file email backend. Context-relative
+    or absolute, as `context_path` gives them; /tmp and what is under it are left out (anyone
+    may write there)."""
+    found: list[object] = []
+    caches = namespace.get("CACHES")
+    for entry in caches.values() if isinstance(caches, dict) else ():
+        if isinstance(entry, dict) and str(entry.get("BACKEND", "")).endswith("FileBasedCache"):
+            found.append(entry.get("LOCATION"))
+    storages = namespace.get("STORAGES")
+    for entry in storages.values() if isinstance(storages, dict) else ():
+        backend = entry.get("BACKEND", "") if isinstance(entry, dict) else ""
+        options = entry.get("OPTIONS") if isinstance(entry, dict) else None
+        if str(backend).endswith("FileSystemStorage") and isinstance(options, dict):
+            found.append(options.get("location"))
+    if namespace.get("SESSION_ENGINE") == "django.contrib.sessions.backends.file":
+        found.append(namespace.get("SESSION_FILE_PATH"))
+    found.append(namespace.get("FILE_UPLOAD_TEMP_DIR"))
+    if str(namespace.get("EMAIL_BACKEND", "")).endswith("filebased.EmailBackend"):
+        found.append(namespace.get("EMAIL_FILE_PATH"))
+    paths = [context_path(value, project_dir) for value in found]
+    return tuple(
+        dict.fromkeys(
+            p for p in paths if p and not (p == "/tmp" or p.startswith(("/tmp/", "/dev/")))
+        )
+    )
+
+
 def sqlite_path(value: object, project_dir: str) -> str | None:
     if not isinstance(value, dict):
         return None

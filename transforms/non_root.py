@@ -384,6 +384,11 @@ class NonRoot(NotesTransform):
                 writable.append(path)
                 if root is project.static_root:
                     static_path = path
+        # A file-based cache, a storage's location, file sessions, upload temp files.
+        for rel in project.runtime_dirs:
+            path = in_image(rel)
+            if path and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/")):
+                writable.append(path)
         if _SERVERS.search(starts):
             # The served app reads the settings wsgi.py/asgi.py name, which may differ from
             # manage.py's: what those say it writes must be writable too.

@@ -1,0 +1,29 @@
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = "test"
+INSTALLED_APPS = ["django.contrib.admin", "django.contrib.auth",
+    "django.contrib.contenttypes", "django.contrib.sessions",
+    "django.contrib.messages", "django.contrib.staticfiles"]
+ROOT_URLCONF = "mysite.urls"
+WSGI_APPLICATION = "mysite.wsgi.application"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
+    "NAME": BASE_DIR / "db.sqlite3"}}
+
+# Uploads outside the app, on a volume the deployment mounts.
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": "/data/uploads"},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": "/srv/cache/django",
+    },
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+FILE_UPLOAD_TEMP_DIR = "/tmp/uploads"  # anyone may write under /tmp: left alone
