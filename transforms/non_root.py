@@ -846,6 +846,9 @@ _FILE_OPTIONS = {
     # the server removes and creates it, so its directory must be the app's.
     "--uds": True, "--unix-socket": True,
 }
+# celery beat's `-s/--schedule` and a worker's `--statedb` (only after `celery`: uwsgi's `-s`
+# is its socket).
+_CELERY_STATE_OPTIONS = {"-s", "--schedule", "--statedb"}
 # `--bind unix:/run/gunicorn/app.sock` (gunicorn, hypercorn): the same for a bind's socket.
 _BIND_OPTIONS = {"--bind", "-b"}
 _REDIRECTS = {">", ">>", "1>", "1>>", "2>", "2>>", "&>", "&>>"}
@@ -872,13 +875,21 @@ def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
         if value and value != "-" and "$" not in value and not value.startswith("&"):
             found.append((value, is_pid))
 
-    daphne = False
+    daphne = celery = False
     for i, word in enumerate(argv):
         following = argv[i + 1] if i + 1 < len(argv) else ""
         option, eq, inline = word.partition("=")
         daphne = daphne or word.rsplit("/", 1)[-1] == "daphne"
+        celery = celery or word.rsplit("/", 1)[-1] == "celery"
         if option in _FILE_OPTIONS:
             add(inline if eq else following, _FILE_OPTIONS[option])
+        elif celery and option in _CELERY_STATE_OPTIONS:
+            # beat's schedule and a worker's state are shelve databases: created beside
+            # their path (with .db/.dir/.bak siblings on some dbm backends), so the directory
+            # must be the app's, as for a pid file.
+            add(inline if eq else following, True)
+        elif celery and word == "-f":
+            add(following, False)
         elif option in _BIND_OPTIONS and (inline if eq else following).startswith("unix:"):
             add((inline if eq else following)[len("unix:"):], True)
         elif word == "-u" and daphne:
