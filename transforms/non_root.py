@@ -359,9 +359,13 @@ class NonRoot(NotesTransform):
         # in the running container (`docker compose exec web python manage.py collectstatic`).
         static_path: str | None = None
         # A STATIC_ROOT the source brings filled (committed collectstatic output, served as it
-        # is) when nothing runs collectstatic, at build or at start: it stays root's, as the
-        # code does. Handed over, its `chown -R` copied every file into a layer of its own
-        # (devisonsantana/avatar-airbender-web-django: 2 MB of staticfiles/, twice).
+        # is) when nothing runs collectstatic, at build or at start: only its directories are
+        # handed over. Its `chown -R` copied every file into a layer of its own
+        # (devisonsantana/avatar-airbender-web-django: 2 MB of staticfiles/, twice); left
+        # root's, a collectstatic run in the container (`docker compose exec`) could not write
+        # (PermissionError on /app/static/admin). Owning the directories, the app may add files
+        # and replace the committed ones (a replace deletes first: the directory's right).
+        static_dirs_only: str | None = None
         committed_static = (
             project.static_root is not None
             and not collects
@@ -372,12 +376,18 @@ class NonRoot(NotesTransform):
         )
         for root in (project.media_root, project.static_root):
             path = in_image(root) if root else None
-            if path and root is project.static_root and committed_static:
+            if (
+                path
+                and root is project.static_root
+                and committed_static
+                and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/"))
+            ):
+                static_dirs_only = path
                 kept_notes.append(
                     f"STATIC_ROOT {path} comes filled from the build context and nothing runs "
-                    "collectstatic: it stays root's, like the code (a `chown -R` would copy "
-                    "its files into another layer); run collectstatic at build or at start to "
-                    "have it handed to the app"
+                    "collectstatic: its directories are the app's, so a collectstatic in the "
+                    "container can write them, and its files stay root's (a `chown -R` would "
+                    "copy every one into another layer)"
                 )
                 continue
             if path and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/")):
@@ -589,7 +599,15 @@ class NonRoot(NotesTransform):
         at = len(items)
         while at > 1 and items[at - 1][1].keyword in _TAIL:
             at -= 1
-        run_at = _run_at(items, at, ctx.context_dir, env, app_dir, top, data, inherited_cwd)
+        if static_dirs_only is not None:
+            commands.append(f"mkdir -p {static_dirs_only}")
+            commands.append(f"find {static_dirs_only} -type d -exec chown {UID}:{UID} {{}} +")
+        # The committed STATIC_ROOT's directories come with the source COPY: the RUN goes below
+        # it, as for a directory handed over recursively.
+        run_at = _run_at(
+            items, at, ctx.context_dir, env, app_dir, top,
+            [*data, *([static_dirs_only] if static_dirs_only else [])], inherited_cwd,
+        )
         # A build step that fills STATIC_ROOT right above (`RUN manage.py collectstatic`) hands
         # it over in its own layer: a `chown -R` in the next layer copies every collected file
         # into that layer again (17.9 MB on kingIsmoil/BT). A numeric chown needs no user yet.
