@@ -502,8 +502,10 @@ WRAPPERS: dict[str, str] = {
 
 
 def _after_wrapper(argv: list[str]) -> int | None:
-    """Where the wrapped command starts in argv (argv[0] a WRAPPERS program), or None."""
-    kind = WRAPPERS.get(argv[0].rsplit("/", 1)[-1]) if argv else None
+    """Where the wrapped command starts in argv (argv[0] a WRAPPERS program, or a WAITERS
+    script, whose command follows `--`), or None."""
+    name = argv[0].rsplit("/", 1)[-1] if argv else ""
+    kind = WRAPPERS.get(name) or ("--" if name in WAITERS else None)
     if kind is None:
         return None
     if "--" in argv:
@@ -520,31 +522,39 @@ def _after_wrapper(argv: list[str]) -> int | None:
     return None
 
 
+def python_args(argv: list[str]) -> list[str] | None:
+    """What `python [switches] ...` runs, after the interpreter's own switches (`-u`, `-W
+    arg`, `-X arg`): a script and its arguments, or `-m module ...`; None for `-c`/`-` (code
+    given inline) and when argv[0] is no python."""
+    if not argv or not re.fullmatch(r"python(3(\.\d+)?)?", argv[0].rsplit("/", 1)[-1]):
+        return None
+    args = argv[1:]
+    while args and args[0].startswith("-") and args[0] != "-m":
+        if args[0] in {"-c", "-"}:
+            return None
+        args = args[2:] if args[0] in {"-W", "-X"} else args[1:]
+    return args
+
+
 def server_argv(argv: list[str]) -> tuple[int, str] | None:
     """(index where the server program starts, server name) if argv starts a web server."""
     stripped = _strip_env_prefix(argv)
-    if stripped and stripped[0].rsplit("/", 1)[-1] in WAITERS and "--" in stripped:
-        after = len(argv) - len(stripped) + stripped.index("--") + 1
-        found = server_argv(argv[after:])
-        return None if found is None else (after + found[0], found[1])
+    # `./wait-for-it.sh db:5432 -- gunicorn ...`, `tini -- gunicorn ...`: the command behind.
     wrapped = _after_wrapper(stripped)
     if wrapped is not None:
         after = len(argv) - len(stripped) + wrapped
         found = server_argv(argv[after:])
         return None if found is None else (after + found[0], found[1])
-    argv = _strip_env_prefix(argv)
+    argv = stripped
     _prefix, rest = strip_runner(argv)
     offset = len(argv) - len(rest)
     if not rest:
         return None
     head = rest[0].rsplit("/", 1)[-1]
     if re.fullmatch(r"python(3(\.\d+)?)?", head):
-        # The interpreter's own switches first: `python -u manage.py runserver`.
-        args = rest[1:]
-        while args and args[0].startswith("-") and args[0] != "-m":
-            if args[0] in {"-c", "-"}:
-                return None
-            args = args[2:] if args[0] in {"-W", "-X"} else args[1:]
+        args = python_args(rest)
+        if args is None:
+            return None
         if len(args) > 1 and args[0].endswith("manage.py") and args[1] == "runserver":
             return offset, "runserver"
         if len(args) > 1 and args[0] == "-m" and args[1] in SERVERS:

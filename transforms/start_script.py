@@ -19,6 +19,7 @@ from optimizer.shell import (
     WAITERS,
     has_shell_syntax,
     inner_commands,
+    python_args,
     server_argv,
     split_commands,
     words,
@@ -287,8 +288,6 @@ def _quote(arg: str) -> str:
     return "'" + arg.replace("'", "'\"'\"'") + "'"
 
 
-
-
 # Calls that start a program as the Python script's child, which keeps the script as PID 1:
 # subprocess's (`subprocess.run([...])`, or the name imported from it) and os.system/os.popen.
 _CHILD_CALLS = frozenset(
@@ -310,13 +309,7 @@ class ChildServer:
 def python_script_word(argv: list[str]) -> str | None:
     """The script of `python [switches] path.py ...` (exec form, or a shell form's words);
     None for `-m`/`-c`, manage.py (Django's own commands) and anything else."""
-    if not argv or not re.fullmatch(r"python(3(\.\d+)?)?", argv[0].rsplit("/", 1)[-1]):
-        return None
-    args = argv[1:]
-    while args and args[0].startswith("-"):
-        if args[0] in {"-m", "-c", "-"}:
-            return None
-        args = args[2:] if args[0] in {"-W", "-X"} else args[1:]
+    args = python_args(argv)
     if not args or not args[0].endswith(".py") or args[0].endswith("manage.py"):
         return None
     return None if "$" in args[0] else args[0]
