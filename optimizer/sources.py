@@ -50,3 +50,12 @@ def _installed_packages(directory: Path) -> bool:
     return directory.name in {"site-packages", "dist-packages"} or (
         directory / "pyvenv.cfg"
     ).is_file()
+
+
+def has_files(directory: Path) -> bool:
+    """Whether the directory holds a file, at any depth (stops at the first); False for what
+    is no directory or cannot be read."""
+    try:
+        return directory.is_dir() and any(p.is_file() for p in directory.rglob("*"))
+    except OSError:
+        return False

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from optimizer.dockerfile import Dockerfile, DockerfileError
 from optimizer.shell import pip_install_targets, program, split_commands
-from optimizer.sources import python_sources
+from optimizer.sources import has_files, python_sources
 from transforms.base import Context, NotesTransform, Result
 
 HEADER = "# Added by dj-optimize: keep history, secrets and local state out of the image.\n"
@@ -224,7 +224,7 @@ def _project_patterns(
         and not _excluded(media, patterns)
     ):
         tracked = _tracked_files(ctx.context_dir, media)
-        if (tracked is None and not _has_files(ctx.context_dir / media)) or tracked == set():
+        if (tracked is None and not has_files(ctx.context_dir / media)) or tracked == set():
             found.append(media)
         elif tracked is not None:
             # Committed files there ship with the app; only the uploads nobody committed stay out.
@@ -323,10 +323,6 @@ def _untracked_files(root: Path, rel: str, tracked: set[str]) -> list[str]:
                 if len(found) > _MAX_LISTED:
                     break
     return found
-
-
-def _has_files(directory: Path) -> bool:
-    return directory.is_dir() and any(p.is_file() for p in directory.rglob("*"))
 
 
 # Where other Dockerfiles of a repository live: the context's root, `docker/`, `deploy/x/`.

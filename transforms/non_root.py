@@ -36,6 +36,7 @@ from optimizer.ports import config_bind, config_files, expand, port_from_command
 from optimizer.project import served_settings_paths
 from optimizer.settings import libcst_safe
 from optimizer.shell import server_argv, split_commands, words
+from optimizer.sources import has_files
 from transforms.base import Context, NotesTransform, Result
 from transforms.dev_image import dev_only, services_building
 from transforms.dev_image import load_compose as _load_compose
@@ -341,6 +342,13 @@ class NonRoot(NotesTransform):
                 return None
             return posixpath.normpath(posixpath.join(app_dir, rel))
 
+        def beside_app(path: str | None) -> bool:
+            """A directory to hand over on its own: not the app's directory, nor one above it
+            (those are handed over at their top, below)."""
+            return bool(path) and not (
+                path == app_dir or app_dir.startswith(str(path).rstrip("/") + "/")
+            )
+
         # The app's own directory: Django projects create files next to themselves at run time
         # (sqlite databases, relative log files); files already there stay root's.
         writable: list[str] = [app_dir]
@@ -372,16 +380,13 @@ class NonRoot(NotesTransform):
             and not any(
                 ins.keyword == "RUN" and "collectstatic" in ins.value for _, ins in items
             )
-            and _has_files(ctx.context_dir, project.static_root)
+            # A path in the image (absolute), not in the context, brings nothing.
+            and not project.static_root.startswith("/")
+            and has_files(ctx.context_dir / project.static_root)
         )
         for root in (project.media_root, project.static_root):
             path = in_image(root) if root else None
-            if (
-                path
-                and root is project.static_root
-                and committed_static
-                and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/"))
-            ):
+            if path and root is project.static_root and committed_static and beside_app(path):
                 static_dirs_only = path
                 kept_notes.append(
                     f"STATIC_ROOT {path} comes filled from the build context and nothing runs "
@@ -390,21 +395,21 @@ class NonRoot(NotesTransform):
                     "copy every one into another layer)"
                 )
                 continue
-            if path and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/")):
+            if path and beside_app(path):
                 writable.append(path)
                 if root is project.static_root:
                     static_path = path
         # A file-based cache, a storage's location, file sessions, upload temp files.
         for rel in project.runtime_dirs:
             path = in_image(rel)
-            if path and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/")):
+            if path and beside_app(path):
                 writable.append(path)
         if _SERVERS.search(starts):
             # The served app reads the settings wsgi.py/asgi.py name, which may differ from
             # manage.py's: what those say it writes must be writable too.
             for rel in served_settings_paths(ctx.context_dir, out.render()):
                 path = in_image(rel)
-                if path and not (path == app_dir or app_dir.startswith(path.rstrip("/") + "/")):
+                if path and beside_app(path):
                     writable.append(path)
         for _, ins in items:
             if ins.keyword == "VOLUME":
@@ -1278,17 +1283,6 @@ def _evaluate(node: cst.BaseExpression) -> tuple[bool, str] | None:
         if isinstance(current, cst.Name) and current.value in _BASE_NAMES:
             return True, posixpath.join(*segments)
     return None
-
-
-def _has_files(context: Path, rel: str) -> bool:
-    """Whether the context directory `rel` holds a file, at any depth (stops at the first)."""
-    if rel.startswith("/"):
-        return False  # a path in the image, not in the context
-    folder = context / rel
-    try:
-        return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
-    except OSError:
-        return False
 
 
 def _holds_code(context: Path, rel: str) -> bool:
