@@ -43,6 +43,18 @@ def may_build(path: Path, dockerfile_name: str) -> bool:
     return bool(re.search(r"^services:", text, re.MULTILINE)) and dockerfile_name in text
 
 
+def mention_profiles(files: list[Path]) -> bool:
+    """Whether any of the files says `profiles` (a cheap look before `docker compose config`
+    runs on them again with every profile active: most compose files have none)."""
+    for path in files:
+        try:
+            if "profiles" in path.read_text(encoding="utf-8", errors="replace"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def other_compose_files(directory: Path, dockerfile_name: str) -> list[Path]:
     """The compose files in `directory` that `docker compose` does not read by default but
     that may build a Dockerfile of this name, each read alone (cookiecutter-django's

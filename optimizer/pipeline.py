@@ -509,10 +509,11 @@ def _building_context(
     """The build context the compose project of `files` gives this Dockerfile, if it builds it
     somewhere other than `start`."""
     from optimizer import compose  # runs `docker compose`: only with a compose file
+    from optimizer.composefiles import mention_profiles
 
     # The default profiles first, then every one ("*"): a service under `profiles: [prod]`
     # is not in the default project, and may be the only one building this Dockerfile.
-    for profiles in ((), ("*",)):
+    for profiles in ((), ("*",)) if mention_profiles(files) else ((),):
         try:
             project = compose.load(directory, files, profiles=profiles)
         except compose.ComposeError:

@@ -34,7 +34,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from optimizer.composefiles import ComposeError, find_compose_files, other_compose_files
+from optimizer.composefiles import (
+    ComposeError,
+    find_compose_files,
+    mention_profiles,
+    other_compose_files,
+)
 from optimizer.dockerfile import Dockerfile, next_workdir
 from optimizer.shell import words
 from transforms.base import Context
@@ -88,7 +93,7 @@ def load_compose(directory: Path, dockerfile: Path | None = None) -> ComposeProj
         default is not None and any(True for _ in default.building(dockerfile))
     ):
         return default
-    if default is not None:
+    if default is not None and mention_profiles(files):
         # A service under a profile (`profiles: [prod]`) is not in the default project: read
         # with every profile active, it is, with the other profiles' services beside it (a
         # `dev` profile's runserver next to a `prod` one's gunicorn both count, as with
