@@ -157,9 +157,10 @@ class AptHygiene(NotesTransform):
         notes: list[str],
         skipped: list[str],
     ) -> tuple[list[Instruction], bool]:
-        official_python = _official_python(dockerfile, stage)
+        image = _stage_image(dockerfile, stage)
+        official_python = _official_python(image)
         result: list[Instruction] = [dockerfile.instructions[stage.start]]
-        if _ALPINE.search(_stage_image(dockerfile, stage)):
+        if _ALPINE.search(image):
             # Alpine has no apt: an apt line there fails with or without these edits, and
             # rewriting it (apt-get, -y, list removal) would only make the user's mistake look
             # deliberate. Said once, so the user ports it to apk.
@@ -175,16 +176,13 @@ class AptHygiene(NotesTransform):
                 )
             result.extend(dockerfile.instructions[stage.start + 1 : stage.end])
             users = [i for i in result if i.keyword == "USER"]
-            if users:
-                root = users[-1].args.strip().split(":", 1)[0] in {"root", "0"}
-            return result, root
+            return result, _is_root(users[-1]) if users else root
         pending_update: tuple[Instruction, str] | None = None
         readers = _later_list_readers(dockerfile, stage)
         for n in range(stage.start + 1, stage.end):
             ins = dockerfile.instructions[n]
             if ins.keyword == "USER":
-                user = ins.args.strip().split(":", 1)[0]
-                root = user in {"root", "0"}
+                root = _is_root(ins)
             if ins.keyword != "RUN" or ins.exec_form is not None or "<<" in ins.value:
                 # Exec form runs no shell; a heredoc body is a script of its own.
                 result.append(ins)
@@ -229,10 +227,15 @@ class AptHygiene(NotesTransform):
         return result, root
 
 
-def _official_python(dockerfile: Dockerfile, stage: Stage) -> bool:
-    """Does this stage (through `FROM <earlier stage>`) start from an official Python image?"""
-    image = official_python_name(_stage_image(dockerfile, stage))
-    return image == "python" or image.startswith(("python:", "python@"))
+def _official_python(image: str) -> bool:
+    """Is the image (a stage's, from `_stage_image`) an official Python image?"""
+    name = official_python_name(image)
+    return name == "python" or name.startswith(("python:", "python@"))
+
+
+def _is_root(user: Instruction) -> bool:
+    """Does this USER instruction switch to root?"""
+    return user.args.strip().split(":", 1)[0] in {"root", "0"}
 
 
 def _stage_image(dockerfile: Dockerfile, stage: Stage) -> str:
