@@ -21,6 +21,9 @@ SERVERS = (
 # kernel drops a PID 1's default-action signals) but stop cleanly on SIGINT: measured on the
 # lab, waitress-serve 10.3 s to stop on SIGTERM (killed), 0.29 s on SIGINT, exit 0.
 SIGINT_SERVERS = frozenset({"runserver", "waitress-serve"})
+# `python -m NAME` for a server whose console script has another name: `python -m waitress`
+# takes waitress-serve's options.
+_MODULE_SERVERS = {"waitress": "waitress-serve"}
 TOOLS = frozenset({"pip", "setuptools", "wheel", "poetry", "pipenv", "uv", "pdm", "virtualenv"})
 # Tools that run a command in the project's environment: `pdm run gunicorn` starts gunicorn.
 _RUNNER_PREFIXES = (
@@ -526,7 +529,7 @@ def python_args(argv: list[str]) -> list[str] | None:
     """What `python [switches] ...` runs, after the interpreter's own switches (`-u`, `-W
     arg`, `-X arg`): a script and its arguments, or `-m module ...`; None for `-c`/`-` (code
     given inline) and when argv[0] is no python."""
-    if not argv or not re.fullmatch(r"python(3(\.\d+)?)?", argv[0].rsplit("/", 1)[-1]):
+    if not argv or not _is_python(argv[0]):
         return None
     args = argv[1:]
     while args and args[0].startswith("-") and args[0] != "-m":
@@ -536,39 +539,66 @@ def python_args(argv: list[str]) -> list[str] | None:
     return args
 
 
-def server_argv(argv: list[str]) -> tuple[int, str] | None:
-    """(index where the server program starts, server name) if argv starts a web server."""
+def _program(argv: list[str]) -> tuple[int, list[str]] | None:
+    """(index where the program starts, its words) behind an env prefix, a wrapper (`tini --`,
+    `./wait-for-it.sh db:5432 --`) and a runner (`poetry run`), or None when nothing is left."""
     stripped = _strip_env_prefix(argv)
-    # `./wait-for-it.sh db:5432 -- gunicorn ...`, `tini -- gunicorn ...`: the command behind.
     wrapped = _after_wrapper(stripped)
     if wrapped is not None:
         after = len(argv) - len(stripped) + wrapped
-        found = server_argv(argv[after:])
+        found = _program(argv[after:])
         return None if found is None else (after + found[0], found[1])
-    argv = stripped
-    _prefix, rest = strip_runner(argv)
-    offset = len(argv) - len(rest)
+    _prefix, rest = strip_runner(stripped)
     if not rest:
         return None
-    head = rest[0].rsplit("/", 1)[-1]
-    if re.fullmatch(r"python(3(\.\d+)?)?", head):
+    return len(stripped) - len(rest), rest
+
+
+def _is_python(word: str) -> bool:
+    return re.fullmatch(r"python(3(\.\d+)?)?", word.rsplit("/", 1)[-1]) is not None
+
+
+def _management(rest: list[str]) -> list[str] | None:
+    """The management command and its arguments when the program's words run manage.py or
+    django-admin (`python -m manage`, `python -m django` too), else None."""
+    if _is_python(rest[0]):
         args = python_args(rest)
-        if args is None:
-            return None
-        if len(args) > 1 and args[0].endswith("manage.py") and args[1] == "runserver":
-            return offset, "runserver"
+        if args and args[0].endswith("manage.py"):
+            return args[1:]
+        # `python -m manage runserver` (manage.py as a module), `python -m django runserver`.
+        if args is not None and args[:1] == ["-m"] and args[1:2] in (["manage"], ["django"]):
+            return args[2:]
+        return None
+    head = rest[0].rsplit("/", 1)[-1]
+    if head.endswith("manage.py") or head in {"django-admin", "django-admin.py"}:
+        return rest[1:]
+    return None
+
+
+def management_command(argv: list[str]) -> list[str] | None:
+    """The Django management command argv runs, with its arguments (`["migrate",
+    "--noinput"]` for `python manage.py migrate --noinput`), or None."""
+    found = _program(argv)
+    return None if found is None else _management(found[1])
+
+
+def server_argv(argv: list[str]) -> tuple[int, str] | None:
+    """(index where the server program starts, server name) if argv starts a web server."""
+    found = _program(argv)
+    if found is None:
+        return None
+    offset, rest = found
+    command = _management(rest)
+    if command is not None:
+        return (offset, "runserver") if command[:1] == ["runserver"] else None
+    if _is_python(rest[0]):
+        args = python_args(rest) or []
         if len(args) > 1 and args[0] == "-m" and args[1] in SERVERS:
             return offset, args[1]
-        # `python -m manage runserver` (manage.py as a module), `python -m django runserver`.
-        if args[:1] == ["-m"] and args[1:2] in (["manage"], ["django"]) and args[2:3] == [
-            "runserver"
-        ]:
-            return offset, "runserver"
+        if len(args) > 1 and args[0] == "-m" and args[1] in _MODULE_SERVERS:
+            return offset, _MODULE_SERVERS[args[1]]
         return None
-    if (
-        head.endswith("manage.py") or head in {"django-admin", "django-admin.py"}
-    ) and rest[1:2] == ["runserver"]:
-        return offset, "runserver"
+    head = rest[0].rsplit("/", 1)[-1]
     if head in SERVERS:
         return offset, head
     return None

@@ -107,3 +107,38 @@ def test_an_ipv6_loopback_bind_is_named_as_written(tmp_path: Path) -> None:
     outcome = optimize(tmp_path / "Dockerfile", tmp_path, only=["fix-cmd-binding"])
     notes = [n for c in outcome.changes for n in c.notes]
     assert any("gunicorn was bound to [::1]:8000" in n for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    ("cmd", "named"),
+    [
+        # Dh-Kh (round 14): migrate read runserver as an app label; the original never served.
+        ("CMD python manage.py migrate runserver 0.0.0.0:8000\n", "migrate as an argument ("),
+        ('CMD ["python3", "manage.py", "collectstatic", "--noinput", "runserver"]\n',
+         "collectstatic as an argument,"),
+        ('CMD ["sh", "-c", "python manage.py migrate runserver"]\n', "migrate as an argument ("),
+    ],
+)
+def test_runserver_handed_to_another_command_is_named(
+    tmp_path: Path, cmd: str, named: str
+) -> None:
+    write_skeleton(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\n" + cmd)
+    outcome = optimize(tmp_path / "Dockerfile", tmp_path, only=["fix-cmd-binding"])
+    assert not outcome.changes
+    left = [n for c in outcome.skipped for n in c.notes]
+    (note,) = [n for n in left if "hands runserver to" in n]
+    assert named in note and "line 4:" in note
+    assert not any("no CMD or ENTRYPOINT starts a web server" in n for n in left)
+
+
+def test_runserver_as_its_own_command_after_migrate_is_a_server(tmp_path: Path) -> None:
+    write_skeleton(tmp_path)
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\n"
+        "CMD python manage.py migrate && python manage.py runserver 127.0.0.1:8000\n"
+    )
+    outcome = optimize(tmp_path / "Dockerfile", tmp_path, only=["fix-cmd-binding"])
+    left = [n for c in outcome.skipped for n in c.notes]
+    assert not any("hands runserver to" in n for n in left)
+    assert "0.0.0.0:8000" in outcome.files["Dockerfile"]

@@ -81,6 +81,9 @@ def test_pip_targets() -> None:
         ("pdm run python manage.py runserver 0.0.0.0:8000", "runserver"),
         ("exec daphne mysite.asgi:application", "daphne"),
         ("python -m gunicorn mysite.wsgi", "gunicorn"),
+        # waitress's module runs what its console script runs, with the same options.
+        ("python -m waitress --listen=127.0.0.1:8000 mysite.wsgi:application", "waitress-serve"),
+        ("python3 -u -m waitress mysite.wsgi:application", "waitress-serve"),
     ],
 )
 def test_server_detection(command: str, server: str) -> None:

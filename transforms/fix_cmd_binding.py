@@ -25,6 +25,7 @@ from optimizer.shell import (
     has_shell_syntax,
     inner_commands,
     join_segments,
+    management_command,
     server_argv,
     split_commands,
     strip_runner,
@@ -81,7 +82,7 @@ class FixCmdBinding(NotesTransform):
             if files is not None:
                 out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
                 return Result(out, notes, skipped, files)
-            launcher = _python_launcher(out, ctx)
+            launcher = _python_launcher(out, ctx) or _runserver_as_argument(out)
             if launcher is not None:
                 skipped.append(launcher)
             elif not moved and not broken:
@@ -564,6 +565,32 @@ def _python_launcher(out: Dockerfile, ctx: Context) -> str | None:
         + (f"; {', '.join(loopback)}, which nothing outside the container reaches" if loopback
            else "")
     )
+
+
+def _runserver_as_argument(out: Dockerfile) -> str | None:
+    """What to say when the container's command hands `runserver` to another management
+    command (`python manage.py migrate runserver 0.0.0.0:8000`): Django reads it as that
+    command's argument (migrate's app label: `No installed app with label 'runserver'`), so no
+    server starts, in the original as in any rewrite. Meant is most likely two commands; which
+    is the author's to say, so it is named, not edited."""
+    for index in out.start_indices():
+        if index is None:
+            continue
+        ins = out.instructions[index]
+        script, _ = _script_of(ins)
+        for seg in split_commands(script):
+            command = management_command(words(seg.text))
+            if command and command[0] != "runserver" and "runserver" in command[1:]:
+                why = (
+                    " (migrate reads it as an app label and fails: no installed app with label "
+                    "'runserver')" if command[0] == "migrate" else ""
+                )
+                return (
+                    f"line {ins.line}: `{seg.text.strip()}` hands runserver to {command[0]} as "
+                    f"an argument{why}, so no server starts; run them as two commands, "
+                    f"`... {command[0]} && exec python manage.py runserver 0.0.0.0:8000`"
+                )
+    return None
 
 
 def _gunicorn_default_bind(
