@@ -14,6 +14,8 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from optimizer.shell import addrport_at
+
 DEFAULT_PORT = 8000
 
 _VAR = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
@@ -76,15 +78,12 @@ def port_from_command(command: list[str] | None, env: dict[str, str]) -> int | N
         return int(uvicorn_port)
     match = _RUNSERVER.search(text)
     if match:
-        for word in match.group(1).split():
-            word = word.strip("'\";&|")
-            if word.startswith("-"):
-                continue
-            port = _port_of(word)
-            if port is not None:
-                return port
-            break
-        return DEFAULT_PORT  # runserver's default
+        # Its own words only: the command ends at a shell operator.
+        own = re.split(r"[;&|]", match.group(1))[0]
+        args = ["runserver", *(w.strip("'\"") for w in own.split())]
+        found = addrport_at(args, 0)
+        port = None if found is None else _port_of(args[found])
+        return DEFAULT_PORT if port is None else port  # runserver's default
     return None
 
 

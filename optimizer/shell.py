@@ -21,6 +21,10 @@ SERVERS = (
 # kernel drops a PID 1's default-action signals) but stop cleanly on SIGINT: measured on the
 # lab, waitress-serve 10.3 s to stop on SIGTERM (killed), 0.29 s on SIGINT, exit 0.
 SIGINT_SERVERS = frozenset({"runserver", "waitress-serve"})
+# Management commands that serve as runserver does: an `addrport` argument, 127.0.0.1:8000 by
+# default, an autoreloading parent process. django-extensions' runserver_plus (Werkzeug) is
+# what cookiecutter-django's local image starts; both are reported as "runserver".
+RUNSERVERS = frozenset({"runserver", "runserver_plus"})
 # `python -m NAME` for a server whose console script has another name: `python -m waitress`
 # takes waitress-serve's options.
 _MODULE_SERVERS = {"waitress": "waitress-serve"}
@@ -582,6 +586,40 @@ def management_command(argv: list[str]) -> list[str] | None:
     return None if found is None else _management(found[1])
 
 
+# runserver's and runserver_plus's options that take the next word as their value: `runserver
+# --settings mysite.settings` has no addrport (it binds 127.0.0.1:8000), `-v 2` no port 2.
+_RUNSERVER_VALUED = frozenset({
+    "--settings", "--pythonpath", "-v", "--verbosity", "--cert-file", "--key-file",
+    "--extra-file", "--reloader-interval", "--reloader-type", "--output",
+    "--print-sql-location", "--startup-messages", "--sql-truncate",
+})
+# Django's own addrport shape (runserver's naiveip_re): PORT, IPV4:PORT, [IPV6]:PORT, NAME:PORT.
+_ADDRPORT = re.compile(
+    r"(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[a-fA-F0-9:]+\]|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*):)?\d+"
+)
+
+
+def addrport_at(argv: list[str], after: int) -> int | None:
+    """Where runserver's addrport is among the words after index `after` (the runserver
+    word), or None when it is given none: option values (`--settings x`, `-v 2`) are skipped,
+    and a word counts only in Django's addrport shape or with a variable (`0.0.0.0:$PORT`)."""
+    i = after + 1
+    while i < len(argv):
+        word = argv[i]
+        if word in _RUNSERVER_VALUED:
+            i += 2
+            continue
+        if not word.startswith("-") and ("$" in word or _ADDRPORT.fullmatch(word)):
+            return i
+        i += 1
+    return None
+
+
+def runserver_at(argv: list[str], start: int) -> int:
+    """Where the runserver command word (runserver or runserver_plus) is in argv, from start."""
+    return next(i for i in range(start, len(argv)) if argv[i] in RUNSERVERS)
+
+
 def server_argv(argv: list[str]) -> tuple[int, str] | None:
     """(index where the server program starts, server name) if argv starts a web server."""
     found = _program(argv)
@@ -590,7 +628,7 @@ def server_argv(argv: list[str]) -> tuple[int, str] | None:
     offset, rest = found
     command = _management(rest)
     if command is not None:
-        return (offset, "runserver") if command[:1] == ["runserver"] else None
+        return (offset, "runserver") if command[:1] and command[0] in RUNSERVERS else None
     if _is_python(rest[0]):
         args = python_args(rest) or []
         if len(args) > 1 and args[0] == "-m" and args[1] in SERVERS:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from optimizer.shell import (
+    addrport_at,
     classify,
     has_shell_syntax,
     inner_commands,
     pip_install_targets,
+    runserver_at,
     server_argv,
     split_commands,
     sync_targets,
@@ -101,6 +103,9 @@ def test_server_detection(command: str, server: str) -> None:
         "python3 -W ignore -B manage.py runserver",
         "django-admin runserver 0.0.0.0:8000",
         "django-admin.py runserver",
+        # django-extensions' Werkzeug server: cookiecutter-django's local start script.
+        "python manage.py runserver_plus 0.0.0.0:8000",
+        "python3 manage.py runserver_plus --print-sql",
     ],
 )
 def test_runserver_spelled_otherwise(command: str) -> None:
@@ -180,3 +185,23 @@ def test_a_server_behind_a_wait_for_it_script(
 )
 def test_sync_targets(command: str, files: list[str] | None) -> None:
     assert sync_targets(words(command)) == files
+
+
+@pytest.mark.parametrize(
+    ("command", "addrport"),
+    [
+        ("manage.py runserver 0.0.0.0:8000", "0.0.0.0:8000"),
+        ("manage.py runserver --noreload 8001", "8001"),
+        ("manage.py runserver [::]:8000", "[::]:8000"),
+        ("manage.py runserver 0.0.0.0:$PORT", "0.0.0.0:$PORT"),
+        # An option's value is no addrport: runserver binds its default, 127.0.0.1:8000.
+        ("manage.py runserver --settings mysite.settings.prod", None),
+        ("manage.py runserver --pythonpath /app/src -v 2", None),
+        ("manage.py runserver --settings mysite.settings 0:9000", "0:9000"),
+        ("manage.py runserver_plus --cert-file /certs/c.crt --nopin", None),
+    ],
+)
+def test_runserver_addrport(command: str, addrport: str | None) -> None:
+    argv = words(command)
+    found = addrport_at(argv, runserver_at(argv, 0))
+    assert (None if found is None else argv[found]) == addrport

@@ -8,8 +8,10 @@ no CMD) had its file never read, and the probe went to EXPOSE or 8000.
 
 from __future__ import annotations
 
+import pytest
+
 from optimizer.engine import ImageInfo
-from optimizer.ports import config_port
+from optimizer.ports import config_port, port_from_command
 from optimizer.verify import _probe_port
 
 FILES = {"config/uwsgi.ini": "[uwsgi]\nhttp = :9000\nmodule = s.wsgi\n",
@@ -58,3 +60,17 @@ def test_gunicorns_p_is_its_pidfile_not_a_port() -> None:
     assert port_from_command(["daphne", "-b", "0.0.0.0", "-p", "8001", "s.asgi:app"], {}) == 8001
     script = ["sh", "-c", "exec /opt/venv/bin/daphne -p 9000 s.asgi:app"]
     assert port_from_command(script, {}) == 9000
+
+
+@pytest.mark.parametrize(
+    ("command", "port"),
+    [
+        # An option's value is not the addrport (`-v 2` is no port 2); the default is 8000.
+        ("python manage.py runserver -v 2", 8000),
+        ("python manage.py runserver --settings mysite.settings 0.0.0.0:9000", 9000),
+        ("python manage.py runserver_plus 0.0.0.0:8001 --nopin", 8001),
+        ("python manage.py runserver && celery -A mysite worker --concurrency 4", 8000),
+    ],
+)
+def test_runserver_port_skips_option_values(command: str, port: int) -> None:
+    assert port_from_command(command.split(), {}) == port

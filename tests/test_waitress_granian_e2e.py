@@ -2,7 +2,9 @@
 know ("no CMD or ENTRYPOINT starts a web server"). granian binds 127.0.0.1 by default and
 waitress-serve listens where --listen says: both unreachable from outside the container. As
 PID 1 waitress-serve ignores SIGTERM (docker stop took 10.3 s on the lab, a kill) and stops on
-SIGINT; granian stops on SIGTERM itself. Each is built from its original and its rewrite, run
+SIGINT; granian stops on SIGTERM itself. django-extensions' runserver_plus (cookiecutter-django's
+local server) was not read as a server either: like runserver it binds 127.0.0.1:8000 without
+an address and, as PID 1, ignores SIGTERM. Each is built from its original and its rewrite, run
 with a port published on 127.0.0.1, asked for `/`, and stopped."""
 
 from __future__ import annotations
@@ -30,7 +32,20 @@ CASES = {
     "waitress": ("waitress==3.0.2",
                  '["waitress-serve", "--listen=127.0.0.1:8000", "app:application"]'),
     "granian": ("granian==1.7.6", '["granian", "--interface", "wsgi", "app:application"]'),
+    "runserver_plus": ("Django==5.1.4\ndjango-extensions==3.2.3\nWerkzeug==3.1.3",
+                       "python manage.py runserver_plus"),
 }
+# runserver_plus serves the skeleton project (without the admin, whose checks want templates),
+# with a view that answers as APP does.
+SETTINGS_PLUS = (
+    'INSTALLED_APPS = ["django_extensions", *INSTALLED_APPS[1:]]\nALLOWED_HOSTS = ["*"]\n'
+)
+URLS_PLUS = """\
+from django.http import HttpResponse
+from django.urls import path
+
+urlpatterns = [path("", lambda request: HttpResponse("served\\n", content_type="text/plain"))]
+"""
 
 
 def _docker(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -54,6 +69,10 @@ def test_the_rewrite_is_reachable_and_stops_at_once(tmp_path: Path, server: str)
     requirement, cmd = CASES[server]
     write_skeleton(tmp_path)
     (tmp_path / "app.py").write_text(APP)
+    if server == "runserver_plus":
+        settings = tmp_path / "mysite" / "settings.py"
+        settings.write_text(settings.read_text() + SETTINGS_PLUS)
+        (tmp_path / "mysite" / "urls.py").write_text(URLS_PLUS)
     (tmp_path / "requirements.txt").write_text(requirement + "\n")
     (tmp_path / "Dockerfile").write_text(
         "FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
@@ -63,7 +82,7 @@ def test_the_rewrite_is_reachable_and_stops_at_once(tmp_path: Path, server: str)
     rewritten = optimize(tmp_path / "Dockerfile", tmp_path, only=["fix-cmd-binding"]).files[
         "Dockerfile"
     ]
-    tag = f"djopt-{server}-{uuid.uuid4().hex[:8]}"
+    tag = f"djopt-{server.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
     names = [f"{tag}-before", f"{tag}-after"]
     try:
         for name, text in zip(names, [None, rewritten], strict=True):

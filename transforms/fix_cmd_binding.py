@@ -19,13 +19,16 @@ from optimizer.ports import ConfigBind, config_bind, expand, uwsgi_dies_on_term
 from optimizer.shell import (
     FORWARDING_WRAPPERS,
     PARENT_RUNNERS,
+    RUNSERVERS,
     SERVERS,
     SIGINT_SERVERS,
     Segment,
+    addrport_at,
     has_shell_syntax,
     inner_commands,
     join_segments,
     management_command,
+    runserver_at,
     server_argv,
     split_commands,
     strip_runner,
@@ -580,7 +583,7 @@ def _runserver_as_argument(out: Dockerfile) -> str | None:
         script, _ = _script_of(ins)
         for seg in split_commands(script):
             command = management_command(words(seg.text))
-            if command and command[0] != "runserver" and "runserver" in command[1:]:
+            if command and command[0] not in RUNSERVERS and "runserver" in command[1:]:
                 why = (
                     " (migrate reads it as an app label and fails: no installed app with label "
                     "'runserver')" if command[0] == "migrate" else ""
@@ -1004,8 +1007,13 @@ def _fix_instruction(
         )
     argv, bound_port, changed = _rebind(argv, start, server, port, ctx, server_env, skipped)
     if changed:
+        # runserver_plus is named as written (it is handled as runserver).
+        named = (
+            "runserver_plus" if server == "runserver" and "runserver_plus" in before_argv[start:]
+            else server
+        )
         notes.append(
-            f"line {ins.line}: {server} was bound to "
+            f"line {ins.line}: {named} was bound to "
             f"{_describe_bind(before_argv, start, server)}, unreachable from outside the "
             f"container; now binds 0.0.0.0:{bound_port}"
         )
@@ -1140,12 +1148,12 @@ def _rebind(
     env, reader = server_env
     argv = list(argv)
     if server == "runserver":
-        idx = argv.index("runserver", start) + 1
-        positional = [i for i in range(idx, len(argv)) if not argv[i].startswith("-")]
-        if not positional:
-            argv.insert(idx, f"0.0.0.0:{port}")
+        at = runserver_at(argv, start)
+        found = addrport_at(argv, at)
+        if found is None:
+            argv.insert(at + 1, f"0.0.0.0:{port}")
             return argv, port, True
-        i = positional[0]
+        i = found
         _, p = _host_port(argv[i])
         host, seen = _host_port(expand(argv[i], env))
         bound = _bound_port(seen, port)
@@ -1376,11 +1384,10 @@ def _to_gunicorn(
             "kept runserver"
         )
         return argv, "runserver"
-    idx = argv.index("runserver", start) + 1
-    positional = [a for a in argv[idx:] if not a.startswith("-")]
+    found = addrport_at(argv, runserver_at(argv, start))
     bind_port = port
-    if positional:
-        _, p = _host_port(positional[0])
+    if found is not None:
+        _, p = _host_port(argv[found])
         bind_port = int(p) if p.isdigit() else port
     # With daphne (Channels 4) or channels (Channels 2-3) in INSTALLED_APPS, runserver is
     # their ASGI server: websockets and async consumers, which gunicorn's WSGI would drop.
