@@ -33,9 +33,16 @@ class Dependencies:
     installs_local_source: bool = False
     # Requirements fetched with git (git+https://...), which need git in the build image.
     needs_git: bool = False
+    # Exact pins (`Django==2.2.10`, a lock file's versions) as (normalised name, version).
+    pins: tuple[tuple[str, str], ...] = ()
 
     def has(self, name: str) -> bool:
         return normalize_name(name) in self.packages
+
+    def pin(self, name: str) -> str | None:
+        """The version `name` is pinned to exactly, or None."""
+        wanted = normalize_name(name)
+        return next((version for pinned, version in self.pins if pinned == wanted), None)
 
 
 @dataclass(frozen=True)

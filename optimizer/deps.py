@@ -134,6 +134,7 @@ class _Collected:
             packages=frozenset(self.packages),
             installs_local_source=self.local,
             needs_git=self.git,
+            pins=tuple(sorted(self.pins.items())),
         )
 
 

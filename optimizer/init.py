@@ -16,6 +16,7 @@ the install tools pinned to the versions the examples are tested with.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,13 @@ from optimizer.context import DjangoProject
 from optimizer.deps import _default_requirement_roots
 from optimizer.pipeline import OptimizeError, Outcome, optimize_text
 from optimizer.project import inspect_project
-from optimizer.pyversion import POETRY_PYTHON, Policy, declared_minor, newest_minor
+from optimizer.pyversion import (
+    POETRY_PYTHON,
+    Policy,
+    declared_minor,
+    django_newest_minor,
+    newest_minor,
+)
 from transforms.base import Options
 
 DEFAULT_PYTHON = "3.13"
@@ -113,7 +120,9 @@ def generate(
 
 def naive_dockerfile(project: DjangoProject, context_dir: Path) -> Naive:
     deps = project.dependencies
-    python, python_note = declared_python(context_dir, project.project_dir)
+    python, python_note = declared_python(
+        context_dir, project.project_dir, deps.pin("django")
+    )
     server = (
         "gunicorn" if deps.has("gunicorn") and project.wsgi_application is not None else "runserver"
     )
@@ -206,19 +215,34 @@ def _pip_roots(context_dir: Path, project_dir: str) -> list[str]:
 _POLICY = Policy(tuple(int(v.split(".")[1]) for v in KNOWN_PYTHONS), named_fallback=True)
 
 
-def declared_python(context_dir: Path, project_dir: str = ".") -> tuple[str, str]:
+def declared_python(
+    context_dir: Path, project_dir: str = ".", django: str | None = None
+) -> tuple[str, str]:
     """(`3.X`, where it comes from): .python-version, runtime.txt, Pipfile's [requires],
     pyproject's requires-python or Poetry's python dependency, first found wins; else 3.13
-    (optimizer/pyversion.py reads them)."""
-    found = declared_minor(lambda rel: _read(context_dir / rel), project_dir, _POLICY)
+    (optimizer/pyversion.py reads them). `django`, the version Django is pinned to, caps what a
+    range or the default picks at the newest Python that release supports: an exact
+    declaration stands as written."""
+    cap = django_newest_minor(django)
+    policy = _POLICY
+    if cap is not None:
+        allowed = tuple(m for m in _POLICY.range_minors if m <= cap)
+        policy = dataclasses.replace(_POLICY, range_minors=allowed or (cap,))
+    found = declared_minor(lambda rel: _read(context_dir / rel), project_dir, policy)
+    capped = f", and Django {django} supports Python up to 3.{cap}"
     if found is None:
+        if cap is not None and cap < int(DEFAULT_PYTHON.split(".")[1]):
+            return f"3.{cap}", f"no version declared{capped}"
         return DEFAULT_PYTHON, "no version declared: the default"
     minor, where = found
     if not where.is_range:
         verb = "requires" if where.key else "says"  # Pipfile's [requires], or the file's line
         return f"3.{minor}", f"{where.path} {verb} {where.value}"
     key = "Poetry's python dependency" if where.key == POETRY_PYTHON else where.key
-    return f"3.{minor}", f"{where.path} {key} {where.value!r}: the newest allowed"
+    unc = newest_minor(where.value, _POLICY.range_minors) if cap is not None else None
+    return f"3.{minor}", f"{where.path} {key} {where.value!r}: the newest allowed" + (
+        capped.replace(", and", ", as", 1) if unc is not None and unc > minor else ""
+    )
 
 
 def newest_allowed(spec: str) -> str | None:

@@ -192,3 +192,24 @@ def _toml(read: Callable[[str], str | None], path: str) -> dict[str, object]:
         return tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError):
         return {}
+
+
+# Django feature release -> the newest Python minor it supports (Django's own FAQ, "What Python
+# version can I use with Django?", at each release's last patch). A project that pins an old
+# Django and declares no Python does not run on today's newest: Django 2.2 imports `cgi`, which
+# Python 3.13 removed, and the gunicorn of its day fails on 3.12 (`gunicorn.six.moves`).
+DJANGO_NEWEST_PYTHON: dict[tuple[int, int], int] = {
+    (1, 11): 7, (2, 0): 7, (2, 1): 7, (2, 2): 9, (3, 0): 9, (3, 1): 9, (3, 2): 10,
+    (4, 0): 10, (4, 1): 11, (4, 2): 12, (5, 0): 12, (5, 1): 13, (5, 2): 14, (6, 0): 14,
+}
+
+
+def django_newest_minor(version: str | None) -> int | None:
+    """The newest Python 3 minor a Django release supports (`2.2.10` -> 9), None when the
+    version is unknown or not in the table (a release newer than it knows: no cap)."""
+    if not version:
+        return None
+    match = re.match(r"(\d+)\.(\d+)", version)
+    if match is None:
+        return None
+    return DJANGO_NEWEST_PYTHON.get((int(match.group(1)), int(match.group(2))))

@@ -84,6 +84,38 @@ def test_declared_python(tmp_path: Path, files: dict[str, str], version: str, so
     assert source in why
 
 
+@pytest.mark.parametrize(
+    ("files", "django", "version", "why"),
+    [
+        # Nothing declared: the default, capped by what the pinned Django supports
+        # (Codeventory/example-backend: Django 2.2.10 and gunicorn 19.9 failed on 3.13).
+        ({}, "2.2.10", "3.9", "no version declared, and Django 2.2.10 supports Python up to 3.9"),
+        ({}, "4.1.13", "3.11", "Django 4.1.13 supports Python up to 3.11"),
+        ({}, "5.1.4", "3.13", "no version declared: the default"),
+        ({}, "9.0", "3.13", "no version declared: the default"),  # newer than the table
+        # A range gets the newest it allows that Django supports.
+        ({"pyproject.toml": '[project]\nrequires-python = ">=3.8"\n'}, "3.2.25", "3.10",
+         "the newest allowed, as Django 3.2.25 supports Python up to 3.10"),
+        # An exact declaration stands as written.
+        ({".python-version": "3.11\n"}, "2.2.10", "3.11", ".python-version says 3.11"),
+    ],
+)
+def test_declared_python_capped_by_django(
+    tmp_path: Path, files: dict[str, str], django: str, version: str, why: str
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    found, said = declared_python(tmp_path, django=django)
+    assert (found, why in said) == (version, True), said
+
+
+def test_init_reads_the_django_pin_for_the_python_version(tmp_path: Path) -> None:
+    write_skeleton(tmp_path)
+    (tmp_path / "requirements.txt").write_text("Django==2.2.10\ngunicorn==19.9.0\n")
+    generated = generate(tmp_path)
+    assert "FROM python:3.9" in generated.naive.text
+
+
 EXPECTED = {
     # manager, python, server, a line of the result
     "pip": ("pip", "3.11", "runserver", 'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]'),
