@@ -35,6 +35,8 @@ class Dependencies:
     needs_git: bool = False
     # Exact pins (`Django==2.2.10`, a lock file's versions) as (normalised name, version).
     pins: tuple[tuple[str, str], ...] = ()
+    # Version ranges as written (`>=3.0,<4.0`, `^3.2`) of the names not pinned exactly.
+    ranges: tuple[tuple[str, str], ...] = ()
 
     def has(self, name: str) -> bool:
         return normalize_name(name) in self.packages
@@ -43,6 +45,15 @@ class Dependencies:
         """The version `name` is pinned to exactly, or None."""
         wanted = normalize_name(name)
         return next((version for pinned, version in self.pins if pinned == wanted), None)
+
+    def version_spec(self, name: str) -> str | None:
+        """What the project asks of `name`'s version: `==2.2.10` for a pin, the range as
+        written (`>=3.0,<4.0`), or None when it says nothing."""
+        pinned = self.pin(name)
+        if pinned is not None:
+            return f"=={pinned}"
+        wanted = normalize_name(name)
+        return next((spec for ranged, spec in self.ranges if ranged == wanted), None)
 
 
 @dataclass(frozen=True)

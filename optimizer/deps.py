@@ -112,6 +112,8 @@ class _Collected:
     # Exact pins (`name==1.2.3`) by normalised name: an old pin may have no wheel for the
     # image's Python.
     pins: dict[str, str] = field(default_factory=dict)
+    # Version ranges as written (`>=3.0,<4.0`, Poetry's `^3.2`) by normalised name.
+    ranges: dict[str, str] = field(default_factory=dict)
     # Names a `--no-binary` option in a requirement file forces from source (":all:" too).
     no_binary: set[str] = field(default_factory=set)
 
@@ -135,6 +137,7 @@ class _Collected:
             installs_local_source=self.local,
             needs_git=self.git,
             pins=tuple(sorted(self.pins.items())),
+            ranges=tuple(sorted(self.ranges.items())),
         )
 
 
@@ -651,6 +654,8 @@ def _add_pin(collected: _Collected, name: str, spec: object) -> None:
     pin = _EXACT_PIN.search(spec if spec.startswith("==") else "==" + spec)
     if pin is not None:
         collected.pins[normalize_name(name)] = pin.group(1)
+    elif spec not in {"", "*"}:
+        collected.ranges[normalize_name(name)] = spec
 
 
 # A distribution built from its sdist where the same name usually installs a wheel: its twin
@@ -843,6 +848,10 @@ def _add_requirement(collected: _Collected, spec: str, editable: bool = False) -
     pin = _EXACT_PIN.search(spec)
     if pin is not None:
         collected.pins[normalize_name(name)] = pin.group(1)
+    elif url is None:
+        version = _version_part(spec)
+        if version:
+            collected.ranges[normalize_name(name)] = version
     if url is not None:
         if _VCS.match(url) or "git+" in url:
             collected.git = True
@@ -861,6 +870,12 @@ def _parse_pep508(spec: str) -> tuple[str | None, list[str], str | None]:
     rest = spec[match.end() :].split(";", 1)[0].strip()
     url = rest[1:].strip() if rest.startswith("@") else None
     return match.group(1), extras, url
+
+
+def _version_part(spec: str) -> str:
+    """`>=3.0,<4.0` of `Django[argon2] >=3.0,<4.0 ; python_version > "3.8"`."""
+    match = _NAME.match(spec)
+    return "" if not match else spec[match.end() :].split(";", 1)[0].strip().strip("()")
 
 
 def _is_local_path(spec: str) -> bool:

@@ -121,7 +121,7 @@ def generate(
 def naive_dockerfile(project: DjangoProject, context_dir: Path) -> Naive:
     deps = project.dependencies
     python, python_note = declared_python(
-        context_dir, project.project_dir, deps.pin("django")
+        context_dir, project.project_dir, deps.version_spec("django")
     )
     server = (
         "gunicorn" if deps.has("gunicorn") and project.wsgi_application is not None else "runserver"
@@ -220,16 +220,18 @@ def declared_python(
 ) -> tuple[str, str]:
     """(`3.X`, where it comes from): .python-version, runtime.txt, Pipfile's [requires],
     pyproject's requires-python or Poetry's python dependency, first found wins; else 3.13
-    (optimizer/pyversion.py reads them). `django`, the version Django is pinned to, caps what a
-    range or the default picks at the newest Python that release supports: an exact
-    declaration stands as written."""
-    cap = django_newest_minor(django)
+    (optimizer/pyversion.py reads them). `django`, what the project asks of Django's version
+    (`==2.2.10`, `>=3.0,<4.0`), caps what a range or the default picks at the newest Python
+    the newest Django release it allows supports; an exact declaration stands as written."""
+    found_cap = django_newest_minor(django)
+    cap = None if found_cap is None else found_cap[0]
     policy = _POLICY
     if cap is not None:
         allowed = tuple(m for m in _POLICY.range_minors if m <= cap)
         policy = dataclasses.replace(_POLICY, range_minors=allowed or (cap,))
     found = declared_minor(lambda rel: _read(context_dir / rel), project_dir, policy)
-    capped = f", and Django {django} supports Python up to 3.{cap}"
+    series = "" if found_cap is None else found_cap[1]
+    capped = f", and Django {series} ({django}) supports Python up to 3.{cap}"
     if found is None:
         if cap is not None and cap < int(DEFAULT_PYTHON.split(".")[1]):
             return f"3.{cap}", f"no version declared{capped}"

@@ -204,12 +204,27 @@ DJANGO_NEWEST_PYTHON: dict[tuple[int, int], int] = {
 }
 
 
-def django_newest_minor(version: str | None) -> int | None:
-    """The newest Python 3 minor a Django release supports (`2.2.10` -> 9), None when the
-    version is unknown or not in the table (a release newer than it knows: no cap)."""
-    if not version:
+def django_newest_minor(spec: str | None) -> tuple[int, str] | None:
+    """(the newest Python 3 minor, the Django series) for the newest Django release a version
+    specifier allows: `==2.2.10` -> (9, "2.2"), `>=3.0,<4.0` -> (10, "3.2"). None when it
+    allows a release newer than the table (no cap), says nothing, or cannot be read."""
+    if not spec:
         return None
-    match = re.match(r"(\d+)\.(\d+)", version)
-    if match is None:
-        return None
-    return DJANGO_NEWEST_PYTHON.get((int(match.group(1)), int(match.group(2))))
+    newest = max(DJANGO_NEWEST_PYTHON)
+    # A release past the table (6.1, 7.0) allowed means a Django this does not know: no cap.
+    series = [(newest[0] + 1, 0), (newest[0], newest[1] + 1), *sorted(DJANGO_NEWEST_PYTHON)[::-1]]
+    alternatives: list[list[Clause]] = []
+    for text in (a for a in spec.split("||") if a.strip()):
+        clauses = _clauses(text)
+        if clauses is None:
+            return None
+        alternatives.append(clauses)
+    for major, minor in series:
+        if any(
+            all(_holds(c, (major, minor, p)) for c in clauses)
+            for clauses in alternatives
+            for p in _PATCHES
+        ):
+            cap = DJANGO_NEWEST_PYTHON.get((major, minor))
+            return None if cap is None else (cap, f"{major}.{minor}")
+    return None

@@ -89,15 +89,22 @@ def test_declared_python(tmp_path: Path, files: dict[str, str], version: str, so
     [
         # Nothing declared: the default, capped by what the pinned Django supports
         # (Codeventory/example-backend: Django 2.2.10 and gunicorn 19.9 failed on 3.13).
-        ({}, "2.2.10", "3.9", "no version declared, and Django 2.2.10 supports Python up to 3.9"),
-        ({}, "4.1.13", "3.11", "Django 4.1.13 supports Python up to 3.11"),
-        ({}, "5.1.4", "3.13", "no version declared: the default"),
-        ({}, "9.0", "3.13", "no version declared: the default"),  # newer than the table
-        # A range gets the newest it allows that Django supports.
-        ({"pyproject.toml": '[project]\nrequires-python = ">=3.8"\n'}, "3.2.25", "3.10",
-         "the newest allowed, as Django 3.2.25 supports Python up to 3.10"),
+        ({}, "==2.2.10", "3.9",
+         "no version declared, and Django 2.2 (==2.2.10) supports Python up to 3.9"),
+        ({}, "==4.1.13", "3.11", "Django 4.1 (==4.1.13) supports Python up to 3.11"),
+        ({}, "==5.1.4", "3.13", "no version declared: the default"),
+        ({}, "==9.0", "3.13", "no version declared: the default"),  # newer than the table
+        # A range: the newest Django it allows (BadHard101/RSCHIR_PR12: 3.2 imports cgi,
+        # which 3.13 removed).
+        ({}, ">=3.0,<4.0", "3.10", "Django 3.2 (>=3.0,<4.0) supports Python up to 3.10"),
+        ({}, "~=4.2.0", "3.12", "Django 4.2 (~=4.2.0) supports Python up to 3.12"),
+        ({}, "^3.2", "3.10", "Django 3.2 (^3.2) supports"),  # Poetry's caret: <4
+        ({}, ">=4.2", "3.13", "no version declared: the default"),  # allows the newest
+        # A declared range gets the newest it allows that Django supports.
+        ({"pyproject.toml": '[project]\nrequires-python = ">=3.8"\n'}, "==3.2.25", "3.10",
+         "the newest allowed, as Django 3.2 (==3.2.25) supports Python up to 3.10"),
         # An exact declaration stands as written.
-        ({".python-version": "3.11\n"}, "2.2.10", "3.11", ".python-version says 3.11"),
+        ({".python-version": "3.11\n"}, "==2.2.10", "3.11", ".python-version says 3.11"),
     ],
 )
 def test_declared_python_capped_by_django(
@@ -112,8 +119,9 @@ def test_declared_python_capped_by_django(
 def test_init_reads_the_django_pin_for_the_python_version(tmp_path: Path) -> None:
     write_skeleton(tmp_path)
     (tmp_path / "requirements.txt").write_text("Django==2.2.10\ngunicorn==19.9.0\n")
-    generated = generate(tmp_path)
-    assert "FROM python:3.9" in generated.naive.text
+    assert "FROM python:3.9" in generate(tmp_path).naive.text
+    (tmp_path / "requirements.txt").write_text("Django>=3.0,<4.0\npsycopg2-binary>=2.8\n")
+    assert "FROM python:3.10" in generate(tmp_path).naive.text
 
 
 EXPECTED = {
