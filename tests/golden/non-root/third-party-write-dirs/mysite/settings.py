@@ -1,0 +1,26 @@
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = "test"
+INSTALLED_APPS = ["django.contrib.admin", "django.contrib.auth",
+    "django.contrib.contenttypes", "django.contrib.sessions",
+    "django.contrib.messages", "django.contrib.staticfiles",
+    "compressor", "haystack", "dbbackup"]
+ROOT_URLCONF = "mysite.urls"
+WSGI_APPLICATION = "mysite.wsgi.application"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
+    "NAME": BASE_DIR / "db.sqlite3"}}
+
+# django-compressor writes COMPRESS_ROOT/CACHE when a page renders {% compress %} (not offline).
+COMPRESS_ROOT = BASE_DIR / "compressed"
+# Haystack's Whoosh index, written by update_index and the realtime signal processor.
+HAYSTACK_CONNECTIONS = {
+    "default": {
+        "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
+        "PATH": BASE_DIR / "whoosh_index",
+    },
+}
+# django-dbbackup's file-system storage, outside the app.
+DBBACKUP_STORAGE = "django.core.files.storage.FileSystemStorage"
+DBBACKUP_STORAGE_OPTIONS = {"location": "/var/backups/mysite"}
