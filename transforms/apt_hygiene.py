@@ -479,8 +479,8 @@ def _plan(
             extra = call.package_words() if call.subcommand in _NO_ARGUMENTS else []
             if extra and call.sub_index is not None:
                 sub = call.words[call.sub_index]
-                last = extra[-1]
-                plan.edits.append(Edit(sub.start + len(sub.text), last.start + len(last.text), ""))
+                tail = extra[-1]
+                plan.edits.append(Edit(sub.start + len(sub.text), tail.start + len(tail.text), ""))
                 plan.notes.append(
                     f"{where}: dropped `{' '.join(w.text for w in extra)}` after "
                     f"`{call.subcommand}`: it takes no arguments"
