@@ -3,9 +3,9 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 RUN useradd --create-home --uid 10001 app \
-    && mkdir -p /app/staticfiles /app/compressed/CACHE /app/whoosh_index /var/backups/mysite \
+    && mkdir -p /app/staticfiles /srv/compress/CACHE /app/mysite/whoosh_index /var/backups/mysite \
     && chown 10001:10001 /app \
-    && chown -R 10001:10001 /app/staticfiles /app/compressed/CACHE /app/whoosh_index /var/backups/mysite
+    && chown -R 10001:10001 /app/staticfiles /srv/compress/CACHE /app/mysite/whoosh_index /var/backups/mysite
 COPY . .
 USER 10001
 EXPOSE 8000

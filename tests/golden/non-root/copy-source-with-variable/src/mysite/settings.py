@@ -7,6 +7,7 @@ INSTALLED_APPS = ["django.contrib.admin", "django.contrib.auth",
     "django.contrib.messages", "django.contrib.staticfiles"]
 ROOT_URLCONF = "mysite.urls"
 WSGI_APPLICATION = "mysite.wsgi.application"
+STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
     "NAME": BASE_DIR / "db.sqlite3"}}
