@@ -116,6 +116,14 @@ class _Collected:
     ranges: dict[str, str] = field(default_factory=dict)
     # Names a `--no-binary` option in a requirement file forces from source (":all:" too).
     no_binary: set[str] = field(default_factory=set)
+    # The file names a lock (poetry.lock, uv.lock, pdm.lock) lists for each package it
+    # installs: which wheels exist, read offline (locked_source_builds).
+    lock_files: dict[str, list[str]] = field(default_factory=dict)
+
+    def add_lock_files(self, name: str, files: Iterable[str]) -> None:
+        names = [f for f in files if f]
+        if names:
+            self.lock_files.setdefault(normalize_name(name), []).extend(names)
 
     def add_file(self, rel: str) -> None:
         if rel not in self.files:
@@ -184,6 +192,7 @@ def read_dependencies(
     collected.packages |= extra - _TOOLING
     python = _final_python(dockerfile_text) if dockerfile_text else None
     collected.packages |= built_from_source(collected.pins, python)
+    collected.packages |= locked_source_builds(collected.lock_files, python)
     forced = collected.no_binary | _no_binary_in_dockerfile(dockerfile_text or "", commands)
     collected.packages |= forced_from_source(forced, collected.packages)
     if manager == "pip" and any(_installs_local_in_command(c) for c in commands):
@@ -736,6 +745,74 @@ def built_from_source(pins: dict[str, str], python: tuple[int, int] | None) -> s
     return found
 
 
+# A package its lock shows to be a compiled extension with no wheel for the image's Python on
+# Linux: `<name>+source`, which syspkgs gives a C/C++ toolchain (what it links is not known).
+SOURCE_BUILD = "+source"
+_WHEEL_NAME = re.compile(r"^(?P<stem>.+?)-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$")
+_LINUX_GLIBC = re.compile(r"^(many)?linux[_\w]*_(x86_64|aarch64)$")
+
+
+def locked_source_builds(
+    lock_files: dict[str, list[str]], python: tuple[int, int] | None
+) -> set[str]:
+    """The packages a lock file shows pip or the manager will compile on this image: the lock
+    lists compiled wheels for the package (a platform tag, not `none-any`), so it is a C
+    extension, and none of them installs on CPython `python` under glibc Linux (x86_64 or
+    aarch64), nor does a pure wheel. The installer then builds the sdist, with a compiler and
+    headers the slim image lacks. Read from the lock's own file list, so the dry run needs no
+    index; packages the wheel table knows (`_WHEELS_SINCE`) are left to it, and an sdist-only
+    package (no wheels at all: pure Python as often as not) to the table of known ones."""
+    found: set[str] = set()
+    if python is None:
+        return found
+    for name, files in lock_files.items():
+        if name in _WHEELS_SINCE:
+            continue
+        wheels = [m for f in files if (m := _WHEEL_NAME.match(f.rsplit("/", 1)[-1]))]
+        if not any(m["plat"] != "any" for m in wheels):
+            continue
+        if not any(_wheel_installs(m, python) for m in wheels):
+            found.add(name + SOURCE_BUILD)
+    return found
+
+
+def _wheel_installs(wheel: re.Match[str], python: tuple[int, int]) -> bool:
+    """Whether a wheel's tags (each of them may be compressed: `py2.py3`, `manylinux_2_17_
+    x86_64.manylinux2014_x86_64`) install on CPython `python` with glibc, x86_64 or aarch64."""
+    plats = wheel["plat"].split(".")
+    if not any(p == "any" or _LINUX_GLIBC.match(p) for p in plats):
+        return False
+    abis = wheel["abi"].split(".")
+    for tag in wheel["py"].split("."):
+        if tag in ("py3", f"py{python[0]}{python[1]}") and (
+            "none" in abis or "abi3" in abis
+        ):
+            return True
+        version = re.fullmatch(r"cp(\d)(\d+)", tag)
+        if version is None:
+            continue
+        tagged = (int(version[1]), int(version[2]))
+        if tagged == python:
+            return True
+        if "abi3" in abis and tagged[0] == python[0] and tagged <= python:
+            return True
+    return False
+
+
+def _lock_file_names(entries: object) -> list[str]:
+    """File names from a lock's list of files: poetry's and pdm's `{file = ...}`, uv's
+    `{url = ...}` (or `filename`/`path`)."""
+    names: list[str] = []
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict):
+            for key in ("file", "filename", "url", "path"):
+                value = entry.get(key)
+                if isinstance(value, str) and value:
+                    names.append(value.rsplit("/", 1)[-1].split("#", 1)[0])
+                    break
+    return names
+
+
 def _no_binary_names(value: str, names: set[str] | None = None) -> set[str]:
     """The names a `--no-binary` value forces from source, added to `names` (the ones read
     before it): comma-separated names, `:all:`; `:none:` clears the ones before it, as pip
@@ -939,6 +1016,7 @@ def _read_poetry(context: Path, base: str, pyproject: dict[str, Any]) -> _Collec
                 continue
             collected.add_package(package["name"])
             _add_pin(collected, package["name"], package.get("version"))
+            collected.add_lock_files(package["name"], _lock_file_names(package.get("files")))
             source = package.get("source")
             if isinstance(source, dict):
                 kind = source.get("type")
@@ -946,6 +1024,13 @@ def _read_poetry(context: Path, base: str, pyproject: dict[str, Any]) -> _Collec
                     collected.git = True
                 elif kind in {"directory", "file"}:
                     collected.local = True
+    # poetry.lock before format 2.0 lists the files in [metadata.files], by name.
+    metadata = lock.get("metadata")
+    old_files = metadata.get("files") if isinstance(metadata, dict) else None
+    if isinstance(old_files, dict):
+        for name, entries in old_files.items():
+            if isinstance(name, str) and normalize_name(name) in collected.packages:
+                collected.add_lock_files(name, _lock_file_names(entries))
     return collected
 
 
@@ -997,6 +1082,11 @@ def _read_uv(context: Path, base: str, pyproject: dict[str, Any]) -> _Collected:
     for package in chosen:
         collected.add_package(package["name"])
         _add_pin(collected, package["name"], package.get("version"))
+        sdist = package.get("sdist")
+        collected.add_lock_files(
+            package["name"],
+            _lock_file_names([*(package.get("wheels") or []), *([sdist] if sdist else [])]),
+        )
         source = package.get("source")
         if isinstance(source, dict):
             if "git" in source:
@@ -1036,6 +1126,7 @@ def _read_pdm(context: Path, base: str, pyproject: dict[str, Any]) -> _Collected
             if isinstance(groups, list) and "default" not in groups:
                 continue
             collected.add_package(package["name"])
+            collected.add_lock_files(package["name"], _lock_file_names(package.get("files")))
             if isinstance(package.get("git"), str):
                 collected.git = True
             elif isinstance(package.get("path"), str):

@@ -539,6 +539,7 @@ def _structure(lines: list[str]) -> tuple[list[dict[str, Any]], dict[int, int]]:
     working = list(lines)
     bodies: dict[int, int] = {}
     while True:
+        _mark_empty_continuations(working, bodies)
         parser = DockerfileParser(fileobj=_StringFile("".join(working)))
         structure = [s for s in parser.structure if s["instruction"] != "COMMENT"]
         pending = None
@@ -569,6 +570,32 @@ def _structure(lines: list[str]) -> tuple[list[dict[str, Any]], dict[int, int]]:
         for n in range(end + 1, cursor):
             working[n] = "\n"
         bodies[start] = cursor - 1
+
+
+def _mark_empty_continuations(working: list[str], bodies: dict[int, int]) -> None:
+    """Docker skips an empty (or blank) line inside a continued instruction, with a warning
+    ("Empty continuation line found"): the instruction goes on after it. dockerfile-parse ends
+    the instruction there instead and reads the next line as an instruction of its own
+    (`fi` after `if ...; then \\`, a commented-out last command and a blank line:
+    RNAcentral/rnacentral-webcode, refused as "unknown instruction 'FI'"). In the copy that is
+    parsed such a line becomes a comment line, which both skip inside a continuation; the
+    instruction's value and raw text still come from the real lines. Heredoc bodies are not
+    instructions and are left alone."""
+    in_body = {n for start, last in bodies.items() for n in range(start + 1, last + 1)}
+    continued = False
+    for n, line in enumerate(working):
+        if n in in_body:
+            continued = False
+            continue
+        text = line.strip()
+        if continued and not text:
+            working[n] = "#\n"
+        elif text.startswith("#"):
+            # A comment line neither ends nor continues an instruction; outside one it is
+            # a comment (or a parser directive) and nothing follows from it.
+            pass
+        else:
+            continued = text.endswith("\\")
 
 
 def split_lines(text: str) -> list[str]:

@@ -1420,7 +1420,9 @@ def runtime_dirs(namespace: dict[str, Any], project_dir: str) -> tuple[str, ...]
     """Directories Django itself writes at run time, besides MEDIA_ROOT, STATIC_ROOT and the
     sqlite file: a file-based cache's LOCATION (any alias), a FileSystemStorage's `location`
     (STORAGES, Django 4.2+), SESSION_FILE_PATH under the file session engine,
-    FILE_UPLOAD_TEMP_DIR, and EMAIL_FILE_PATH under the file email backend. Context-relative
+    FILE_UPLOAD_TEMP_DIR, EMAIL_FILE_PATH under the file email backend, and what
+    django-compressor, Haystack's Whoosh backend and django-dbbackup write (see
+    `_third_party_write_dirs`). Context-relative
     or absolute, as `context_path` gives them; /tmp and what is under it are left out (anyone
     may write there)."""
     found: list[object] = []
@@ -1439,12 +1441,47 @@ def runtime_dirs(namespace: dict[str, Any], project_dir: str) -> tuple[str, ...]
     found.append(namespace.get("FILE_UPLOAD_TEMP_DIR"))
     if str(namespace.get("EMAIL_BACKEND", "")).endswith("filebased.EmailBackend"):
         found.append(namespace.get("EMAIL_FILE_PATH"))
+    found.extend(_third_party_write_dirs(namespace))
     paths = [context_path(value, project_dir) for value in found]
     return tuple(
         dict.fromkeys(
             p for p in paths if p and not (p == "/tmp" or p.startswith(("/tmp/", "/dev/")))
         )
     )
+
+
+def _third_party_write_dirs(namespace: dict[str, Any]) -> list[object]:
+    """Where three common apps write at run time, read from their own settings:
+
+    - django-compressor (`compressor` installed) writes its output under
+      COMPRESS_ROOT/COMPRESS_OUTPUT_DIR (STATIC_ROOT/CACHE by default) when a page renders a
+      `{% compress %}` block, unless COMPRESS_OFFLINE is True (then `manage.py compress` wrote
+      it at build time and requests only read it);
+    - Haystack's Whoosh backend keeps its index in the connection's PATH (any alias), created
+      and rewritten by update_index, rebuild_index and the realtime signal processor;
+    - django-dbbackup's file-system storage writes backups to DBBACKUP_STORAGE_OPTIONS'
+      `location` (its newer STORAGES["dbbackup"] form is read with STORAGES above).
+    """
+    found: list[object] = []
+    apps = installed_apps(namespace.get("INSTALLED_APPS"))
+    if "compressor" in apps and namespace.get("COMPRESS_OFFLINE") is not True:
+        root = namespace.get("COMPRESS_ROOT", namespace.get("STATIC_ROOT"))
+        output = namespace.get("COMPRESS_OUTPUT_DIR", "CACHE")
+        if isinstance(output, str) and output.strip("/") and isinstance(root, str | _FsPath):
+            base = root if isinstance(root, _FsPath) else _FsPath(PurePosixPath(root))
+            found.append(base.join(output.strip("/")))
+    haystack = namespace.get("HAYSTACK_CONNECTIONS")
+    for entry in haystack.values() if isinstance(haystack, dict) else ():
+        if isinstance(entry, dict) and str(entry.get("ENGINE", "")).endswith("WhooshEngine"):
+            found.append(entry.get("PATH"))
+    if "dbbackup" in apps:
+        storage = str(namespace.get("DBBACKUP_STORAGE", "FileSystemStorage"))
+        options = namespace.get("DBBACKUP_STORAGE_OPTIONS")
+        if storage.endswith(("FileSystemStorage", "filesystem_storage")) and isinstance(
+            options, dict
+        ):
+            found.append(options.get("location"))
+    return found
 
 
 def sqlite_path(value: object, project_dir: str) -> str | None:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from optimizer.context import normalize_name
-from optimizer.deps import EXTRA_DISTRIBUTIONS, SDIST
+from optimizer.deps import EXTRA_DISTRIBUTIONS, SDIST, SOURCE_BUILD
 from optimizer.dockerfile import OFFICIAL_PREFIX, image_name_and_tag
 
 RELEASES = ("bullseye", "bookworm", "trixie")
@@ -504,9 +504,15 @@ def system_needs(
     (requirements fetched with git+https://...), the build needs git.
     """
     names: set[str] = set()
+    compiled: list[str] = []
     for package in packages:
         if package.endswith(SDIST) and package in _TABLE:
             names.add(package)  # a source twin from deps.built_from_source, taken as it is
+            continue
+        if package.endswith(SOURCE_BUILD):
+            # deps.locked_source_builds: a C extension its lock shows no wheel of for this
+            # Python; what it links is not known, so only a toolchain.
+            compiled.append(package[: -len(SOURCE_BUILD)])
             continue
         # Tolerate requirement-style names ("psycopg[binary]") from callers that did not normalise.
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?", package or "")
@@ -541,6 +547,15 @@ def system_needs(
         build.update(wanted_build)
         runtime.update(wanted_runtime)
         reasons.append(_reason(name, wanted_build, wanted_runtime, need.why))
+    if compiled:
+        toolchain = (*_CC, "g++")
+        build.update(toolchain)
+        reasons.append(
+            f"{', '.join(sorted(compiled))} builds from source: needs {', '.join(toolchain)} "
+            "(the lock file lists compiled wheels, none for this Python on Linux; a library "
+            "it links is not known: add its -dev package to the build and its library to the "
+            "final stage if the build or the import fails)"
+        )
     if needs_git:
         build.add("git")
         reasons.append("requirements fetched with git: the build needs git")

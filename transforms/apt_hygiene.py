@@ -68,6 +68,8 @@ _PIP_RECOMMENDS = {
     "python-pip": ("build-essential", "python-dev", "python-setuptools", "python-wheel"),
 }
 _LISTS = "/var/lib/apt/lists"
+# Subcommands that take no arguments (`apt clean all` carries one anyway).
+_NO_ARGUMENTS = frozenset({"clean", "autoclean", "distclean"})
 # Subcommands that read the package lists, so need an `apt-get update` in their RUN.
 _NEEDS_LISTS = frozenset({"install", "build-dep", "source", "download", "satisfy"})
 
@@ -472,6 +474,17 @@ def _plan(
                 f"{where}: `apt {call.subcommand}` -> `apt-get {call.subcommand}`: "
                 "apt's CLI is for people and may change; scripts use apt-get"
             )
+            # `apt clean all` (a yum habit): the clean commands take no arguments, so the word
+            # would only have come along as `apt-get clean all`, which reads as meaningful.
+            extra = call.package_words() if call.subcommand in _NO_ARGUMENTS else []
+            if extra and call.sub_index is not None:
+                sub = call.words[call.sub_index]
+                tail = extra[-1]
+                plan.edits.append(Edit(sub.start + len(sub.text), tail.start + len(tail.text), ""))
+                plan.notes.append(
+                    f"{where}: dropped `{' '.join(w.text for w in extra)}` after "
+                    f"`{call.subcommand}`: it takes no arguments"
+                )
         if call.subcommand == "update":
             updated = True
         elif call.subcommand in {"upgrade", "dist-upgrade", "full-upgrade"}:

@@ -1436,14 +1436,17 @@ def _app_dir(
 
     The source copy is the first COPY of `.` or of the directory holding manage.py. Variables
     are expanded before paths are joined: `COPY . ${APP_HOME}` after `WORKDIR ${APP_HOME}` is
-    /app, not /app/app."""
+    /app, not /app/app; in the source too: `COPY .$SRC_DIR $PROJECT_ROOT` with `ENV SRC_DIR
+    /src` copies src/ (surovaen/django_wines: unexpanded, the copy was not seen and the context
+    root was taken for the app dir, so STATIC_ROOT became /project/src/static where Django
+    writes /project/static)."""
     project_dir = posixpath.normpath(ctx.project.project_dir)
     cwds = _workdirs(items, env, start)
     for k, (_, ins) in enumerate(items):
         cwd = cwds[k]
         if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
             parts = ins.exec_form or words(ins.args)
-            sources = [context_source(p) for p in parts[:-1]]
+            sources = [context_source(expand(p, env)) for p in parts[:-1]]
             if len(sources) == 1 and sources[0] in {".", project_dir}:
                 target = expand(parts[-1], env)
                 return posixpath.normpath(posixpath.join(cwd, target)), sources[0]

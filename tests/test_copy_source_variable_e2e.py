@@ -1,0 +1,49 @@
+"""On the lab engine: a source COPY spelled with a build variable (`COPY ./$SRC_DIR
+$PROJECT_ROOT`, `ENV SRC_DIR /src`) is where non-root looks for the app's directories. Before,
+the source was read unexpanded, the copy was not seen, and the context root was taken for the
+app dir: STATIC_ROOT became /project/src/static while Django writes /project/staticfiles
+(surovaen/django_wines). With the compose file's named volume on STATIC_ROOT, the volume took
+the image's missing directory as root's, and collectstatic as uid 10001 failed with
+PermissionError. The image is built from the rewrite and collectstatic runs with a fresh
+volume there, as compose mounts it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from optimizer.pipeline import optimize
+
+pytestmark = pytest.mark.engine
+
+CASE = Path(__file__).parent / "golden" / "non-root" / "copy-source-with-variable"
+
+
+def test_collectstatic_writes_the_volume_on_static_root(tmp_path: Path) -> None:
+    root = tmp_path / "ctx"
+    shutil.copytree(CASE, root, ignore=shutil.ignore_patterns("expected.Dockerfile"))
+    rewritten = optimize(root / "Dockerfile", root, only=["non-root"]).files["Dockerfile"]
+    assert "/project/staticfiles" in rewritten
+    (root / "Dockerfile").write_text(rewritten)
+    tag = f"djopt-copy-source-variable-{uuid.uuid4().hex[:8]}"
+    try:
+        built = subprocess.run(
+            ["docker", "build", "-q", "-t", tag, str(root)],
+            capture_output=True, text=True, timeout=900,
+        )
+        assert built.returncode == 0, built.stderr[-3000:]
+        # An anonymous volume, removed with the container (--rm).
+        ran = subprocess.run(
+            ["docker", "run", "--rm", "-v", "/project/staticfiles", tag,
+             "sh", "-c", "id -u && python manage.py collectstatic --noinput"],
+            capture_output=True, text=True, timeout=180,
+        )
+        assert ran.returncode == 0, ran.stderr[-3000:]
+        assert ran.stdout.split()[0] == "10001"
+        assert "static files copied to '/project/staticfiles'" in ran.stdout
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
