@@ -199,7 +199,8 @@ def _toml(read: Callable[[str], str | None], path: str) -> dict[str, object]:
 # Django and declares no Python does not run on today's newest: Django 2.2 imports `cgi`, which
 # Python 3.13 removed, and the gunicorn of its day fails on 3.12 (`gunicorn.six.moves`).
 DJANGO_NEWEST_PYTHON: dict[tuple[int, int], int] = {
-    (1, 11): 7, (2, 0): 7, (2, 1): 7, (2, 2): 9, (3, 0): 9, (3, 1): 9, (3, 2): 10,
+    (1, 8): 5, (1, 9): 5, (1, 10): 5, (1, 11): 7, (2, 0): 7, (2, 1): 7, (2, 2): 9,
+    (3, 0): 9, (3, 1): 9, (3, 2): 10,
     (4, 0): 10, (4, 1): 11, (4, 2): 12, (5, 0): 12, (5, 1): 13, (5, 2): 14, (6, 0): 14,
 }
 

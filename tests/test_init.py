@@ -92,6 +92,8 @@ def test_declared_python(tmp_path: Path, files: dict[str, str], version: str, so
         ({}, "==2.2.10", "3.9",
          "no version declared, and Django 2.2 (==2.2.10) supports Python up to 3.9"),
         ({}, "==4.1.13", "3.11", "Django 4.1 (==4.1.13) supports Python up to 3.11"),
+        # snyk-omar/lets-be-bad-guys: Django 1.9.6 failed importing on 3.13.
+        ({}, "==1.9.6", "3.5", "Django 1.9 (==1.9.6) supports Python up to 3.5"),
         ({}, "==5.1.4", "3.13", "no version declared: the default"),
         ({}, "==9.0", "3.13", "no version declared: the default"),  # newer than the table
         # A range: the newest Django it allows (BadHard101/RSCHIR_PR12: 3.2 imports cgi,
