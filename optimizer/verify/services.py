@@ -3,7 +3,9 @@
 Each side gets its own network and its own fresh services on it, each reachable under its
 compose name (`db:5432`), so the two sides never share state: a migration the original ran
 cannot make the rewrite look good. No volume is mounted (named volumes are not reused; the
-anonymous volumes an image declares are removed with its container). Every container carries
+anonymous volumes an image declares are removed with its container); the files a service's
+compose file bind-mounts from the project (a healthcheck script, an init.sql) are copied into
+it before it starts, its data directory excepted. Every container carries
 the run's label and is registered with the caller before it starts, so cleanup removes it
 whatever happens next.
 
@@ -177,6 +179,7 @@ def start(
                 entrypoint=spec.entrypoint,
                 labels=labels,
                 aliases=[spec.name, *spec.aliases],
+                files=spec.files,
             )
         except engine.EngineError as exc:
             status.error = str(exc)[-300:]
