@@ -558,6 +558,7 @@ def _verify(
                 side.uid = int(output.strip())
 
     _retry_as_json({name: sides[name][1] for name in probers}, probers, report, progress)
+    _ask_original_again({name: sides[name][1] for name in probers}, probers, progress)
 
     if beside_runs:
         progress(
@@ -683,6 +684,40 @@ def _retry_as_json(
             f"`Accept: {JSON_ACCEPT}` (a JSON API's browsable HTML renderer may fail where its "
             "views do not): compared as their own probes"
         )
+
+
+def _ask_original_again(
+    sides: dict[str, SideReport],
+    probers: dict[str, Callable[..., ProbeResult | None]],
+    progress: Callable[[str], None],
+) -> None:
+    """Ask the original again for each page that answered the same success on both sides with
+    different bodies: one whose second answer differs from its first changes on every request
+    and is marked `unstable` (judged as proving little), not taken for a break. Despair-17/
+    YourBlog's /contact/ carries a django-simple-captcha key, new on every request: its bodies
+    differed at the key on every run."""
+    if set(sides) != {"before", "after"} or not all(side.serves for side in sides.values()):
+        return
+    after = {p.path: p for p in sides["after"].probes}
+    asked: list[str] = []
+    for probe in sides["before"].probes:
+        other = after.get(probe.path)
+        if (
+            probe.path.startswith(WEBSOCKET_PROBE)
+            or other is None
+            or not probe.answered
+            or probe.status != other.status
+            or (probe.status or 0) >= 400
+            or probe.key() == other.key()
+            or probe.path != probe.path.split(" (Accept: ", 1)[0]
+        ):
+            continue
+        again = probers["before"](probe.path)
+        asked.append(probe.path)
+        if again is not None and again.answered and again.key() != probe.key():
+            probe.unstable = True
+    if asked:
+        progress("asked the original again: " + ", ".join(f"GET {p}" for p in asked))
 
 
 def services_unready(status: services.ServiceStatus) -> str:

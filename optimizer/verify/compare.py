@@ -63,7 +63,13 @@ def judge_probes(
             verdicts[probe.path] = "not-compared"
         elif other is None or not other.answered or other.status != probe.status:
             verdicts[probe.path] = "differs"
-        elif (probe.status or 0) >= 400 or is_debug_page(probe) or is_debug_page(other):
+        elif (
+            (probe.status or 0) >= 400
+            or is_debug_page(probe)
+            or is_debug_page(other)
+            # A page new on every request (the original's own answers differ): no comparison.
+            or (probe.key() != other.key() and probe.unstable)
+        ):
             verdicts[probe.path] = "proves-little"
         elif probe.key() == other.key():
             verdicts[probe.path] = "same"
@@ -400,6 +406,12 @@ def refuses_host(probe: ProbeResult) -> bool:
 
 
 def proves_little(probe: ProbeResult) -> str:
+    if probe.unstable:
+        return (
+            f"the original answered {probe.status} with another body when asked again (the page "
+            "changes on every request: a captcha, a random token), so the two sides' bodies "
+            "cannot be compared: this probe proves little"
+        )
     if refuses_host(probe):
         return (
             "both sides answer 400: Django refuses the Host header (DisallowedHost, not in "
