@@ -829,6 +829,12 @@ _FAILS_EVERY_TIME = re.compile(
     r"|ModuleNotFoundError)\b"
     r"|^E: (?:Unable to locate package|Package '[^']+' has no installation candidate)"
     r"|/bin/sh: \d+: \S+: not found"
+    # A source build's missing config tool (verify15: psycopg2-binary 2.9.9 has no wheel for
+    # 3.13, built from source: "pg_config executable not found", built twice), a package that
+    # refuses this Python.
+    r"|\bpg_config executable not found|\bmysql_config not found"
+    r"|Can not find valid pkg-config name"
+    r"|requires a different Python: "
 )
 
 
