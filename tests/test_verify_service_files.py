@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from optimizer.compose import BindMount, Service
 from optimizer.verify.runplan import FILES_LIMIT, compose_service_spec, service_files
 
@@ -65,3 +67,14 @@ def test_redis_data_is_not_copied_but_its_conf_is(tmp_path: Path) -> None:
     assert service_files(service, "redis") == (
         (str(conf), "/usr/local/etc/redis/redis.conf"),
     )
+
+
+def test_the_plan_names_what_it_copies_relative_to_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from optimizer.verify.runplan import _shown
+
+    (tmp_path / "pg_healthcheck.sh").write_text("exit 0\n")
+    monkeypatch.chdir(tmp_path)
+    assert _shown(str(tmp_path / "pg_healthcheck.sh"), Path(".")) == "./pg_healthcheck.sh"
+    assert _shown("/elsewhere/x.conf", Path(".")) == "/elsewhere/x.conf"

@@ -675,8 +675,8 @@ def service_files(service: Service, fam: str | None) -> tuple[tuple[str, str], .
 def _shown(source: str, root: Path) -> str:
     """A host path as the report shows it: relative to the project when it is inside."""
     try:
-        return "./" + Path(source).relative_to(root).as_posix()
-    except ValueError:
+        return "./" + Path(source).relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
         return source
 
 
