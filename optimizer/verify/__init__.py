@@ -1083,7 +1083,13 @@ def _await_services_then_pre(
                 working_dir=plan.working_dir,
             )
             side.pre_step = step.to_dict()
-            if not step.ok:
+            if step.served is not None:
+                report.notes.append(
+                    f"{label[name]}: the pre-step did not run: {step.error} (its log: "
+                    f"{step.served}); `--pre ''` skips it, `--pre` with a command the "
+                    "entrypoint runs chooses another"
+                )
+            elif not step.ok:
                 report.notes.append(
                     f"{label[name]}: the pre-step failed ({step.error or f'exit {step.exit_code}'})"
                 )

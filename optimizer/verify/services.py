@@ -74,10 +74,13 @@ class PreStep:
     seconds: float | None = None
     log_tail: list[str] = field(default_factory=list)
     error: str | None = None
+    # The entrypoint started the server instead of running the step's command (its log line):
+    # the step never ran, on either side, and proves nothing either way.
+    served: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.exit_code == 0
+        return self.exit_code == 0 or self.served is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,7 +90,18 @@ class PreStep:
             "ok": self.ok,
             "error": self.error,
             "log_tail": self.log_tail,
+            "served": self.served,
         }
+
+
+# What a server prints once it listens: gunicorn, runserver, uvicorn, daphne, uwsgi, waitress,
+# hypercorn. In a pre-step's log it means the entrypoint ran the server, not the step.
+_SERVING = re.compile(
+    r"Listening at: https?://|Starting (?:development|ASGI/Daphne \S+ development) server at"
+    r"|Uvicorn running on|Listening on TCP address|uWSGI http bound on|spawned uWSGI worker"
+    r"|Serving on https?://|Running on https?://\S+ \(CTRL"
+)
+PRE_POLL_SECONDS = 3.0
 
 
 def missing_images(specs: tuple[ServiceSpec, ...] | list[ServiceSpec]) -> list[str]:
@@ -358,9 +372,30 @@ def run_pre(
     except engine.EngineError as exc:
         step.error = str(exc)[-300:]
         return step
-    step.exit_code = engine.wait_exit(container, timeout)
+    # Polled, so an entrypoint that ignores its arguments and starts the server (a start script
+    # the image writes itself, which verify cannot read: archit15singh's `RUN echo ... >
+    # /entry.sh`) is seen at once instead of serving out the whole bound on each side.
+    deadline = start_time + timeout
+    while True:
+        step.exit_code = engine.wait_exit(
+            container, max(0.0, min(PRE_POLL_SECONDS, deadline - time.monotonic()))
+        )
+        if step.exit_code is not None or time.monotonic() >= deadline:
+            break
+        serving = next(
+            (line.strip() for line in engine.logs_tail(container, 40) if _SERVING.search(line)),
+            None,
+        )
+        if serving is not None:
+            step.served = serving[-160:]
+            step.error = (
+                "the entrypoint started the server instead of running the step's command (it "
+                "does not run its arguments): not run, on either side"
+            )
+            step.log_tail = engine.logs_tail(container, 20)
+            break
     step.seconds = round(time.monotonic() - start_time, 2)
-    if step.exit_code is None:
+    if step.exit_code is None and step.served is None:
         step.error = f"did not finish in {timeout:.0f} s"
     if not step.ok:
         step.log_tail = engine.logs_tail(container, 20)
