@@ -500,13 +500,16 @@ def run_container(
     labels: dict[str, str] | None = None,
     aliases: list[str] | None = None,
     working_dir: str | None = None,
+    files: Iterable[tuple[str, str]] = (),
 ) -> Any:
     """Start a detached container with `port` published on 127.0.0.1 (random host port).
 
     `command`/`entrypoint` None keep the image's; an `entrypoint` given without a `command`
     clears the image's CMD, as `docker run --entrypoint` and Compose do. `aliases` are the
     container's names on `network` (a compose service name, so `db:5432` resolves).
-    `working_dir` None keeps the image's WORKDIR.
+    `working_dir` None keeps the image's WORKDIR. `files`: (host path, container path) pairs
+    copied into the container before it starts, as a bind mount would show them (through the
+    API, so a remote engine gets them too).
     """
     kwargs: dict[str, Any] = {
         "detach": True,
@@ -527,10 +530,29 @@ def run_container(
     if network is not None and aliases:
         api = client().api
         kwargs["networking_config"] = {network: api.create_endpoint_config(aliases=aliases)}
+    files = list(files)
     try:
-        return client().containers.run(tag, **kwargs)
-    except docker.errors.DockerException as exc:
+        if not files:
+            return client().containers.run(tag, **kwargs)
+        kwargs.pop("detach")
+        container = client().containers.create(tag, **kwargs)
+        container.put_archive("/", _tar_of(files))
+        container.start()
+        return container
+    except (docker.errors.DockerException, OSError) as exc:
         raise EngineError(f"cannot start {tag}: {exc}") from exc
+
+
+def _tar_of(files: Iterable[tuple[str, str]]) -> bytes:
+    """A tar archive holding each host file or directory at its container path (from `/`)."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for source, target in files:
+            archive.add(source, arcname=target.strip("/"))
+    return buffer.getvalue()
 
 
 def image_exists(ref: str) -> bool:

@@ -49,6 +49,13 @@ def failed(
         (failed(said="ModuleNotFoundError: No module named 'setuptools'"), False),
         (failed(said="E: Unable to locate package libmysqlclient-dev"), False),
         (failed(said="/bin/sh: 1: poetry: not found"), False),
+        # verify15: psycopg2-binary 2.9.9 on 3.13 builds from source and fails the same twice.
+        (failed(said="      Error: pg_config executable not found."), False),
+        (failed(said="      /bin/sh: 1: mysql_config: not found"), False),
+        (failed(said="      OSError: mysql_config not found"), False),
+        (failed(said="Exception: Can not find valid pkg-config name."), False),
+        (failed(said="ERROR: Package 'x' requires a different Python: 3.13.1 not in '<3.12'"),
+         False),
         # A download that broke off says nothing of the kind: worth the retry.
         (failed(said="ERROR: Could not install packages due to an OSError: "
                      "('Connection broken: IncompleteRead')"), True),

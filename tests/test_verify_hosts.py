@@ -311,3 +311,30 @@ def test_a_broker_url_written_in_is_shown_read_under_its_own_name(tmp_path: Path
     hint = plan.unreachable_hint or ""
     assert "cannot be changed from outside" in hint
     assert "`os.environ.get('CELERY_BROKER_URL', 'redis://localhost:6379')`" in hint, hint
+
+
+def test_a_url_variable_holding_a_placeholder_is_given_a_whole_url() -> None:
+    # Despair-17/YourBlog's .env.template: CELERY_BROKER_URL=CELERY_BROKER_URL,
+    # REDIS_CACHE_URL=REDIS_CACHE_URL, DB_HOST=db_host. The hint said `--env
+    # CELERY_BROKER_URL=redis`, which is no broker URL: the app then fails on it.
+    found = [
+        hosts.LocalHost("CELERY_BROKER_URL (env)", "celery_broker_url", "broker",
+                        "CELERY_BROKER_URL", (), "CELERY_BROKER_URL", absent=True),
+        hosts.LocalHost("REDIS_CACHE_URL (env)", "redis_cache_url", "redis",
+                        "REDIS_CACHE_URL", (), "REDIS_CACHE_URL", absent=True),
+        hosts.LocalHost("DB_HOST (env)", "db_host", "database", "db_host", (), "DB_HOST",
+                        absent=True),
+        hosts.LocalHost("DATABASE_URL (env)", "x", "database", "x", (), "DATABASE_URL",
+                        absent=True),
+    ]
+    hint = hosts.explain(found, {"redis": "redis", "database": "postgres-db"}) or ""
+    assert "`--env CELERY_BROKER_URL=redis://redis:6379/0`" in hint
+    assert "`--env REDIS_CACHE_URL=redis://redis:6379/0`" in hint
+    assert "`--env DB_HOST=postgres-db`" in hint
+    assert "`--env DATABASE_URL=postgres://USER:PASSWORD@postgres-db:5432/NAME`" in hint
+    # A URL keeps its own scheme, account and path; only its host changes.
+    url = hosts.LocalHost("CELERY_BROKER_URL (env)", "localhost", "broker",
+                          "amqp://u:p@localhost:5672/v", (), "CELERY_BROKER_URL")
+    assert "`--env CELERY_BROKER_URL=amqp://u:p@mq:5672/v`" in (
+        hosts.explain([url], {"broker": "mq"}) or ""
+    )

@@ -59,3 +59,30 @@ def test_a_service_that_never_gets_ready_does_not_use_up_the_others_time(
         "no response)"
     )
     assert db_status.log_tail == ["db-container log"] and redis_status.log_tail == []
+
+
+def test_the_second_side_s_services_are_checked_after_the_first_used_up_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Despair-17/YourBlog (verify15): the original's redis failed its healthcheck for the
+    # sides' whole shared bound; the rewrite's postgres and redis, up all along, were then
+    # reported "not ready after 90 s" without one check, and its pre-step was skipped.
+    db = ServiceSpec("db", "postgres:16", port=5432)
+    redis = ServiceSpec("redis", "redis:7", port=6379)
+    containers: dict[str, Any] = {"db": "db-container", "redis": "redis-container"}
+    statuses = [
+        services.ServiceStatus("db", db.image, "c-db"),
+        services.ServiceStatus("redis", redis.image, "c-redis"),
+    ]
+    real_sleep = time.sleep
+    monkeypatch.setattr(services.time, "sleep", lambda _s: real_sleep(0.01))
+    monkeypatch.setattr(services.engine, "is_running", lambda _c: True)
+    monkeypatch.setattr(services.engine, "host_port", lambda _c, port: 40000 + port)
+    monkeypatch.setattr(services, "tcp_ready", lambda _port, _image: True)
+    monkeypatch.setattr(services.engine, "logs_tail", lambda c, _n: [f"{c} log"])
+    started = time.monotonic() - 95  # both sides' services started together, 95 s ago
+    services.await_ready((db, redis), containers, statuses, started, timeout=90)
+    assert [(s.name, s.ready, s.error) for s in statuses] == [
+        ("db", True, None),
+        ("redis", True, None),
+    ]

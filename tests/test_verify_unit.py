@@ -730,6 +730,32 @@ def test_an_engine_that_dies_mid_build_never_fails_the_rewrite() -> None:
     assert _verdict(_side(), broken)[0] == "fail"
 
 
+def test_a_build_that_timed_out_before_any_step_never_fails_the_rewrite() -> None:
+    # verify15: another user's `docker builder prune` held BuildKit; Despair-17/YourBlog's
+    # original waited its 900 s at `[1/7] FROM python:3.11-slim` (a local image) and was said
+    # not to build. Had it struck the rewrite's build, the verdict was *fail*.
+    stuck = _side(build_ok=False, probes=[])
+    stuck.build_failed_step = "[1/7] FROM docker.io/library/python:3.11-slim"
+    stuck.build_errors = ["ERROR: failed to solve: Canceled: context canceled",
+                          "build timed out after 900 s"]
+    verdict, reasons = _verdict(_side(), stuck)
+    assert verdict == "inconclusive"
+    assert reasons[0].startswith(
+        "the rewritten Dockerfile does not build (the build timed out after 900 s without "
+        "running any step of the Dockerfile, still at `[1/7] FROM "
+        "docker.io/library/python:3.11-slim`: the engine was busy"
+    )
+    verdict, reasons = _verdict(stuck, _side())
+    assert verdict == "inconclusive" and "without running any step" in reasons[0]
+    stuck.build_failed_step = "[internal] load metadata for docker.io/library/python:3.11"
+    assert _verdict(_side(), stuck)[0] == "inconclusive"
+    # A RUN step that runs past the bound is the Dockerfile's: the rewrite's fails.
+    slow = _side(build_ok=False, probes=[])
+    slow.build_failed_step = "[builder 4/9] RUN pip install -r requirements.txt"
+    slow.build_errors = ["build timed out after 900 s"]
+    assert _verdict(_side(), slow)[0] == "fail"
+
+
 def test_an_original_that_needs_its_dropped_bind_mount_is_told_so() -> None:
     # testdrivenio/django-celery-project: the Dockerfile COPYs no code, compose mounts `.:/app`;
     # verify drops the mount and the original's log said only "can't open file

@@ -285,3 +285,38 @@ def test_a_worker_built_with_another_value_of_a_declared_arg_is_another_image() 
                for n in plan.notes)
     # Left out, a declared arg takes its default: "--without dev" is not "--with dev".
     assert _plan_with_args({"MODE": "--with dev"}, {}).workers == ()
+
+
+def test_a_celery_worker_that_exits_0_after_a_traceback_is_down(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Rudra370/Youtube-Video-Django-Celery-Docker (verify15): `celery -A core worker -B` dies on
+    # kombu's VersionMismatch and Celery exits 0; verify said "ran and exited 0", i.e. up, so a
+    # rewrite whose worker crashed like that would have passed. A one-shot command that exits 0
+    # is still up, and a worker that exits 0 cleanly too.
+    import time
+
+    log = [
+        " -------------- celery@1e52138e6aae v5.2.7 (dawn-chorus)",
+        "Traceback (most recent call last):",
+        "kombu.exceptions.VersionMismatch: Redis transport requires redis-py versions 6.1.0 "
+        "or later. You have 4.3.3",
+    ]
+    monkeypatch.setattr(workers.engine, "exit_code_if_exited", lambda _c: 0)
+    monkeypatch.setattr(workers.engine, "logs_tail", lambda c, _n: log if c != "clean" else [])
+    runs = {
+        "after": [
+            workers.WorkerRun("celery_worker", "celery -A core worker -B"),
+            workers.WorkerRun("collect", "python manage.py collectstatic --noinput"),
+            workers.WorkerRun("beat", "celery -A core beat"),
+        ]
+    }
+    containers = {"after": {"celery_worker": "c1", "collect": "c2", "beat": "clean"}}
+    workers.watch(containers, runs, time.monotonic(), seconds=5)
+    worker, collect, beat = runs["after"]
+    assert (worker.state, worker.exit_code) == ("down", 0)
+    assert worker.describe().startswith("exited 0") and "after a traceback" in worker.describe()
+    assert "VersionMismatch" in worker.log_tail[-1]
+    assert collect.state == "up" and collect.describe() == "ran and exited 0"
+    assert beat.state == "up"
+    running = workers.WorkerRun("celery_worker", "celery -A core worker -B", state="up")
+    fails, _ = workers.judge(side(running), side(worker))
+    assert "exited 0" in fails[0].text and "after a traceback" in fails[0].text

@@ -63,7 +63,13 @@ def judge_probes(
             verdicts[probe.path] = "not-compared"
         elif other is None or not other.answered or other.status != probe.status:
             verdicts[probe.path] = "differs"
-        elif (probe.status or 0) >= 400 or is_debug_page(probe) or is_debug_page(other):
+        elif (
+            (probe.status or 0) >= 400
+            or is_debug_page(probe)
+            or is_debug_page(other)
+            # A page new on every request (the original's own answers differ): no comparison.
+            or (probe.key() != other.key() and probe.unstable)
+        ):
             verdicts[probe.path] = "proves-little"
         elif probe.key() == other.key():
             verdicts[probe.path] = "same"
@@ -345,12 +351,36 @@ def _machine_cause(side: SideReport) -> str:
     unreachable = _unreachable_image(side)
     if unreachable:
         return unreachable
+    stuck = _stuck_before_any_step(side)
+    if stuck:
+        return stuck
     gone = next((e for e in side.build_errors if any(m in e for m in _ENGINE_GONE)), None)
     if gone is None:
         return ""
     return (
         f" (the container engine went away during the build: {gone.removeprefix('ERROR: ')}; "
         "check that `docker info` answers and run again)"
+    )
+
+
+def _stuck_before_any_step(side: SideReport) -> str:
+    """A clause naming the engine when the build timed out before it ran any step of the
+    Dockerfile: still on a FROM (or BuildKit's own `[internal]` loading), so nothing of the
+    Dockerfile was tried. verify15: another user's `docker builder prune` held BuildKit for
+    25 min; Despair-17/YourBlog's original waited 900 s at `[1/7] FROM python:3.11-slim`, a
+    local image, and was said not to build; on the rewrite's side that was a fail."""
+    timed_out = next((e for e in side.build_errors if e.startswith("build timed out")), None)
+    if timed_out is None:
+        return ""
+    step = (side.build_failed_step or "").strip()
+    words = step.split("] ", 1)[-1].split() if step else []
+    if step and not step.startswith("[internal]") and words[:1] != ["FROM"]:
+        return ""
+    where = f", still at `{step}`" if step else ""
+    return (
+        f" (the {timed_out} without running any step of the Dockerfile{where}: the engine "
+        "was busy, another build or a `docker builder prune` holding BuildKit, or slow to "
+        "fetch the base image; run again when `docker buildx du` answers at once)"
     )
 
 
@@ -376,6 +406,12 @@ def refuses_host(probe: ProbeResult) -> bool:
 
 
 def proves_little(probe: ProbeResult) -> str:
+    if probe.unstable:
+        return (
+            f"the original answered {probe.status} with another body when asked again (the page "
+            "changes on every request: a captcha, a random token), so the two sides' bodies "
+            "cannot be compared: this probe proves little"
+        )
     if refuses_host(probe):
         return (
             "both sides answer 400: Django refuses the Host header (DisallowedHost, not in "

@@ -276,6 +276,31 @@ def _with_host(value: str, host: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc[:at] + new_tail))
 
 
+# A whole URL for a URL variable whose value is no URL, by kind of service: the defaults of the
+# official images (redis, rabbitmq's guest account); a database's account is the project's own.
+_URL_FORMS = {
+    "redis": "redis://{host}:6379/0",
+    "broker": "redis://{host}:6379/0",
+    "database": "postgres://USER:PASSWORD@{host}:5432/NAME",
+}
+
+
+def _pointed_at(item: LocalHost, host: str) -> str:
+    """The value of `item`'s variable that points it at `host`: a URL keeps the rest of itself;
+    a URL variable holding no URL (an env template's placeholder, YourBlog's
+    `CELERY_BROKER_URL=CELERY_BROKER_URL`) gets a whole one, since `--env
+    CELERY_BROKER_URL=redis` is no broker URL; a host variable gets the host."""
+    if "://" in item.value or not item.variable:
+        return _with_host(item.value, host)
+    name = item.variable.upper()
+    if not name.endswith(("URL", "URI", "DSN", "LOCATION")):
+        return host
+    form = _URL_FORMS.get(item.kind)
+    if item.kind == "broker" and "rabbit" in host.lower():
+        form = "amqp://guest:guest@{host}:5672//"
+    return form.format(host=host) if form else host
+
+
 def explain(found: list[LocalHost], services: dict[str, str]) -> str | None:
     """One sentence naming every such value, why no container under verify reaches it, and what
     to do; None when there is none. `services`: kind ("database", "redis", "broker") -> the
@@ -320,7 +345,7 @@ def explain(found: list[LocalHost], services: dict[str, str]) -> str | None:
         elif target is None:
             missing.append(item.kind)
         elif item.variable:
-            fixes.append(f"`--env {item.variable}={_with_host(item.value, target)}`")
+            fixes.append(f"`--env {item.variable}={_pointed_at(item, target)}`")
     advice: list[str] = []
     if fixes:
         advice.append("point it at verify's service with " + " ".join(dict.fromkeys(fixes)))

@@ -61,6 +61,9 @@ class ProbeResult:
     via: Serving = "none"
     # The normalised body, for comparing; not in the JSON report.
     body: str = field(default="", repr=False)
+    # Asked again, this side answered another body: the page changes on every request (a
+    # captcha's key, a random token), so its body cannot be compared between the sides.
+    unstable: bool = False
 
     @property
     def answered(self) -> bool:

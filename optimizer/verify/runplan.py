@@ -22,6 +22,7 @@ Choices, in order of precedence:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import posixpath
@@ -76,6 +77,9 @@ class ServiceSpec:
     origin: str = "--service"  # or "compose service NAME"
     # More names the app may use for it: compose `hostname`, `container_name`, network aliases.
     aliases: tuple[str, ...] = ()
+    # What its compose file bind-mounts into it from the project (a healthcheck script, an
+    # init.sql, a redis.conf): (host path, container path), copied in before it starts.
+    files: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "image": self.image, "port": self.port, "origin": self.origin}
@@ -627,9 +631,64 @@ def compose_service_spec(
             healthcheck=health,
             origin=origin,
             aliases=tuple(dict.fromkeys(aliases)),
+            files=service_files(service, fam),
         ),
         None,
     )
+
+
+# Where each family keeps its data: a directory mounted there is state (a committed
+# `./db:/var/lib/postgresql/data`), which each side must start without.
+_DATA_DIRS = {
+    "postgres": "/var/lib/postgresql",
+    "mysql": "/var/lib/mysql",
+    "redis": "/data",
+    "rabbitmq": "/var/lib/rabbitmq",
+}
+# A mounted directory bigger than this is data, not configuration.
+FILES_LIMIT = 20 * 1024 * 1024
+
+
+def service_files(service: Service, fam: str | None) -> tuple[tuple[str, str], ...]:
+    """The bind mounts of a compose service (not the app) that verify copies into its container:
+    its configuration, which its command or healthcheck needs. Despair-17/YourBlog's postgres
+    healthcheck runs `chmod +x /usr/local/bin/pg_healthcheck.sh`, mounted from the project;
+    without it the check failed for 90 s and no side ran. A file or a small directory that
+    exists; not the family's data directory (state), nor a socket or a device (docker.sock)."""
+    found: list[tuple[str, str]] = []
+    data = _DATA_DIRS.get(fam or "")
+    for mount in service.bind_mounts:
+        source = Path(mount.source)
+        target = mount.target.rstrip("/") or "/"
+        if target == "/" or not source.is_absolute():
+            continue
+        if source.is_file():
+            found.append((str(source), target))
+        elif source.is_dir() and not source.is_symlink():
+            if data is not None and (target == data or target.startswith(data + "/")):
+                continue
+            if _tree_size(source) <= FILES_LIMIT:
+                found.append((str(source), target))
+    return tuple(found)
+
+
+def _shown(source: str, root: Path) -> str:
+    """A host path as the report shows it: relative to the project when it is inside."""
+    try:
+        return "./" + Path(source).relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return source
+
+
+def _tree_size(root: Path) -> int:
+    total = 0
+    for path in root.rglob("*"):
+        with contextlib.suppress(OSError):
+            if path.is_file() and not path.is_symlink():
+                total += path.stat().st_size
+                if total > FILES_LIMIT:
+                    break
+    return total
 
 
 # The options that move a database or broker server off its default port, by family:
@@ -1025,6 +1084,15 @@ def derive(
             + ("entrypoint and command" if entrypoint is not None else "command")
             + " on both sides (how the app is run): the images' own CMD is not exercised"
         )
+
+    for spec in specs:
+        if spec.files:
+            copied = ", ".join(f"{_shown(source, project.root)}:{target}"
+                               for source, target in spec.files)
+            notes.append(
+                f"compose service {spec.name!r} bind-mounts {copied}: copied into its "
+                "container on each side (its configuration, not the app's code)"
+            )
 
     env.update(flags.env)  # the user's --env wins
     origin.update(dict.fromkeys(flags.env, "--env"))

@@ -84,6 +84,9 @@ class WorkerRun:
         return asdict(self)
 
     def describe(self) -> str:
+        if self.state == "down" and self.exit_code == 0:
+            after = f" after {self.seconds:.0f} s" if self.seconds is not None else ""
+            return f"exited 0{after} after a traceback (it should keep running)"
         if self.state == "not-started":
             return f"did not start ({self.error or 'the engine refused it'})"
         if self.state == "down" and self.exit_code is None:
@@ -171,6 +174,11 @@ def watch(
             scanned = engine.logs_tail(container, ERROR_SCAN_LINES)
             worker.log_tail = scanned[-LOG_LINES:]
             worker.error_lines = error_lines(scanned)
+            if worker.state == "up" and worker.exit_code == 0 and crashed_daemon(
+                worker.command, scanned
+            ):
+                worker.state = "down"
+                worker.error = "exited 0 after a traceback: a worker that should keep running"
             worker.ready_line = next(
                 (line for line in scanned if any(r.search(line) for r in _READY)), None
             )
@@ -256,6 +264,19 @@ def judge_alone(side: SideReport) -> tuple[list[Reason], list[str]]:
         else:
             fails.append(Reason(f"{what} {w.describe()}", _cause(w)))
     return fails, notes
+
+
+# Commands that run until stopped: a Celery worker, beat or flower, an RQ worker. One that
+# exits 0 within the watch after a Python traceback crashed (Celery's worker returns 0 after
+# kombu's VersionMismatch, Rudra370/Youtube-Video-Django-Celery-Docker), it did not finish.
+_DAEMON = re.compile(r"\bcelery\b.*\b(?:worker|beat|flower)\b|\brq(?:worker| worker)\b")
+
+
+def crashed_daemon(command: str, log: list[str]) -> bool:
+    """Did a command that should run until stopped leave a Python traceback in its log?"""
+    return bool(_DAEMON.search(command)) and any(
+        line.strip().startswith("Traceback (most recent call last)") for line in log
+    )
 
 
 def error_lines(lines: list[str], keep: int = 4) -> list[str]:
