@@ -168,7 +168,8 @@ ServiceOption = Annotated[
         "--service",
         metavar="IMAGE",
         help="Verify: start this service (postgres:17, redis:7...) for each image run and set "
-        "the variables the settings read (DATABASE_URL, REDIS_URL...). Repeatable.",
+        "the variables the settings read (DATABASE_URL, REDIS_URL...). Repeatable. Without "
+        "compose or this flag, those the settings use are started; 'none' starts none.",
     ),
 ]
 CmdOption = Annotated[

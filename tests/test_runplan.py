@@ -215,9 +215,44 @@ def test_no_pre_step_when_the_command_migrates_or_the_flag_says_none() -> None:
 
 def test_no_default_pre_step_for_sqlite_or_without_a_database_service() -> None:
     assert derive(project(database_engines=("sqlite3",)), DOCKERFILE, Flags()).pre is None
-    lonely = derive(project(database_engines=("postgresql",)), DOCKERFILE, Flags())
-    assert lonely.pre is None
+    lonely = derive(project(database_engines=("postgresql",)), DOCKERFILE, Flags(services=["none"]))
+    assert lonely.pre is None and lonely.services == ()
     assert any("--service postgres:17" in n for n in lonely.notes)
+
+
+def test_without_compose_the_services_the_settings_need_are_started() -> None:
+    # zheleznoff/absolut_backend, yuhexiong/library-api-python-django (round 15's init sweep):
+    # no compose file builds the image, the settings use Postgres (MariaDB): verify started
+    # nothing and the app failed on localhost:5432 on both sides.
+    plan = derive(project(database_engines=("postgresql",), uses_redis=True), DOCKERFILE, Flags())
+    assert [(s.name, s.image, s.origin) for s in plan.services] == [
+        ("postgres", "postgres:17", "the settings"),
+        ("redis", "redis:7", "the settings"),
+    ]
+    assert plan.env["DATABASE_URL"].startswith("postgres://")
+    assert plan.pre is not None and "migrate" in " ".join(plan.pre)
+    assert any("started postgres:17 and redis:7 for each side" in n for n in plan.notes)
+    assert not any("no service was started" in n for n in plan.notes)
+    maria = derive(project(database_engines=("mysql",)), DOCKERFILE, Flags())
+    assert [s.image for s in maria.services] == ["mariadb:10.11"]
+
+
+def test_a_sqlite_default_database_is_not_replaced_by_a_started_one() -> None:
+    # An environment variable may switch it to Postgres; as it is, it needs no server.
+    plan = derive(
+        project(database_engines=("sqlite3", "postgresql"), uses_redis=True), DOCKERFILE, Flags()
+    )
+    assert [s.image for s in plan.services] == ["redis:7"]
+    assert derive(project(database_engines=("sqlite3",)), DOCKERFILE, Flags()).services == ()
+
+
+def test_a_compose_app_service_gets_only_its_own_services() -> None:
+    cp = compose_project(web())
+    plan = derive(
+        project(database_engines=("postgresql",)), DOCKERFILE, Flags(), cp, ROOT / "Dockerfile"
+    )
+    assert plan.services == ()
+    assert any("--service postgres:17" in n for n in plan.notes)
 
 
 def test_migrate_finds_manage_py_below_the_workdir() -> None:
@@ -338,7 +373,10 @@ def test_service_flag_replaces_the_compose_service_of_its_family() -> None:
 
 
 def test_suggests_services_the_settings_need() -> None:
-    plan = derive(project(database_engines=("mysql",), uses_redis=True), DOCKERFILE, Flags())
+    plan = derive(
+        project(database_engines=("mysql",), uses_redis=True), DOCKERFILE,
+        Flags(services=["none"]),
+    )
     assert any("--service mariadb:10.11 --service redis:7" in n for n in plan.notes)
 
 

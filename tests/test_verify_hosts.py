@@ -167,7 +167,9 @@ def _write_project(root: Path) -> DjangoProject:
 def test_settings_defaults_and_literals_are_named_with_their_file(tmp_path: Path) -> None:
     project = _write_project(tmp_path)
     assert project.settings_file == "mysite/settings.py"
-    plan = derive(project, DOCKERFILE, Flags(), None, tmp_path / "Dockerfile")
+    # `--service none`: verify would otherwise start the Postgres and Redis the settings use
+    # and point DB_HOST at it.
+    plan = derive(project, DOCKERFILE, Flags(services=["none"]), None, tmp_path / "Dockerfile")
     assert plan.unreachable_hosts == (
         "DATABASES['default']['HOST'] in mysite/settings.py = localhost (the default of "
         "DB_HOST, which nothing sets)",
@@ -216,10 +218,13 @@ def test_the_host_of_a_sqlite_database_is_never_used(tmp_path: Path) -> None:
         SETTINGS.replace('"django.db.backends.postgresql"', 'os.environ.get("SQL_ENGINE", '
                          '"django.db.backends.sqlite3")')
     )
-    plan = derive(project, DOCKERFILE, Flags(), None, tmp_path / "Dockerfile")
+    none = ["none"]
+    plan = derive(project, DOCKERFILE, Flags(services=none), None, tmp_path / "Dockerfile")
     assert all("DATABASES" not in h for h in plan.unreachable_hosts)
     env = {"SQL_ENGINE": "django.db.backends.postgresql"}
-    plan = derive(project, DOCKERFILE, Flags(env=env), None, tmp_path / "Dockerfile")
+    plan = derive(
+        project, DOCKERFILE, Flags(env=env, services=none), None, tmp_path / "Dockerfile"
+    )
     assert (
         "DATABASES['default']['HOST'] in mysite/settings.py = localhost (the default of "
         "DB_HOST, which nothing sets)"
@@ -233,7 +238,10 @@ def test_a_database_url_default_in_the_settings_is_read_for_its_host(tmp_path: P
         "default='postgres://app:pw@host.docker.internal:5432/app')}\n"
     )
     project = inspect_project(tmp_path, DOCKERFILE)
+    # Started by itself, verify's Postgres gets DATABASE_URL: the default is not used.
     plan = derive(project, DOCKERFILE, Flags(), None, tmp_path / "Dockerfile")
+    assert plan.unreachable_hosts == () and "DATABASE_URL" in plan.env
+    plan = derive(project, DOCKERFILE, Flags(services=["none"]), None, tmp_path / "Dockerfile")
     assert plan.unreachable_hosts == (
         "DATABASES['default']['HOST'] in mysite/settings.py = host.docker.internal (the "
         "default of DATABASE_URL, which nothing sets)",

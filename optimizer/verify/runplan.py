@@ -562,6 +562,22 @@ def connection_env(specs: list[ServiceSpec], env_vars: tuple[str, ...]) -> dict[
     return env
 
 
+# `--service none`: start no service, not even those the settings need.
+NO_SERVICES = "none"
+
+
+def auto_services(project: DjangoProject) -> list[str]:
+    """The services verify starts by itself when no compose file or flag gives any: those the
+    settings need, the database only when the default one is a server's (a sqlite default that
+    an environment variable may switch to Postgres runs as it is)."""
+    engines = project.database_engines
+    server_db = bool(engines) and engines[0] not in {"sqlite3", "spatialite"}
+    return [
+        image for image in needed_services(project)
+        if server_db or family(image) not in {"postgres", "mysql"}
+    ]
+
+
 def needed_services(project: DjangoProject) -> list[str]:
     """The `--service` images the settings suggest, for the message when none is given."""
     wanted: list[str] = []
@@ -1011,7 +1027,24 @@ def derive(
             app_health_source = f"compose service {app.name}"
 
     # `--service`: alongside the compose services, replacing one of the same family/alias.
-    flag_specs = [service_for_image(image) for image in flags.services]
+    flag_specs = [service_for_image(image) for image in flags.services if image != NO_SERVICES]
+    auto = (
+        auto_services(project)
+        if not flags.services and not specs and app is None else []
+    )
+    if auto:
+        # No compose file gives the services the settings need: start them as `--service`
+        # would, rather than run an app whose database is nowhere (it only fails, both sides).
+        flag_specs = [
+            dataclasses.replace(service_for_image(image), origin="the settings")
+            for image in auto
+        ]
+        notes.append(
+            "the settings use " + " and ".join(_service_words(project))
+            + " and no compose file gives them: started "
+            + " and ".join(auto)
+            + " for each side (`--service IMAGE` to choose others, `--service none` for none)"
+        )
     for spec in flag_specs:
         specs = [s for s in specs if s.name != spec.name and family(s.image) != family(spec.image)]
         specs.append(spec)
@@ -1061,7 +1094,7 @@ def derive(
             )
     if not specs:
         wanted = needed_services(project)
-        if wanted:
+        if wanted and not auto:
             notes.append(
                 "the settings use "
                 + " and ".join(_service_words(project))
