@@ -511,8 +511,13 @@ def system_needs(
             continue
         if package.endswith(SOURCE_BUILD):
             # deps.locked_source_builds: a C extension its lock shows no wheel of for this
-            # Python; what it links is not known, so only a toolchain.
-            compiled.append(package[: -len(SOURCE_BUILD)])
+            # Python; what it links is not known, so only a toolchain. One the table knows
+            # gets its own needs instead (psycopg2: libpq-dev; Pillow's source twin).
+            base = package[: -len(SOURCE_BUILD)]
+            if base + SDIST in _TABLE:
+                names.add(base + SDIST)
+            elif base not in _TABLE:
+                compiled.append(base)
             continue
         # Tolerate requirement-style names ("psycopg[binary]") from callers that did not normalise.
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?", package or "")

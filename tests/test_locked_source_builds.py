@@ -65,6 +65,18 @@ def test_the_toolchain_is_a_system_need() -> None:
     assert any(r.startswith("fastthing builds from source") for r in needs.reasons)
 
 
+def test_a_package_the_table_knows_keeps_its_own_needs() -> None:
+    # bigbroCO-team/bigbroCO.-Server: poetry.lock lists psycopg2's Windows wheels only, so it
+    # was read as an unknown C extension too: g++ added beside the table's libpq-dev, with a
+    # note that what it links is not known.
+    needs = system_needs(["psycopg2", "psycopg2" + SOURCE_BUILD])
+    assert "g++" not in needs.build and "libpq-dev" in needs.build
+    assert not any("is not known" in r for r in needs.reasons)
+    # A wheel package's source twin in the table: its twin's needs (Pillow's libraries).
+    pillow = system_needs(["pillow", "pillow" + SOURCE_BUILD])
+    assert pillow == system_needs(["pillow", "pillow+sdist"])
+
+
 DOCKERFILE = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN {install}\n"
 WHEELS = [f"ujson-5.1.0-cp310-cp310-{LINUX}.whl", "ujson-5.1.0-cp311-cp311-win_amd64.whl"]
 
