@@ -223,28 +223,29 @@ def declared_python(
     (optimizer/pyversion.py reads them). `django`, what the project asks of Django's version
     (`==2.2.10`, `>=3.0,<4.0`), caps what a range or the default picks at the newest Python
     the newest Django release it allows supports; an exact declaration stands as written."""
-    found_cap = django_newest_minor(django)
-    cap = None if found_cap is None else found_cap[0]
+    capped = django_newest_minor(django)
     policy = _POLICY
-    if cap is not None:
+    if capped is not None:
+        cap, series = capped
         allowed = tuple(m for m in _POLICY.range_minors if m <= cap)
         policy = dataclasses.replace(_POLICY, range_minors=allowed or (cap,))
+        supports = f"Django {series} ({django}) supports Python up to 3.{cap}"
     found = declared_minor(lambda rel: _read(context_dir / rel), project_dir, policy)
-    series = "" if found_cap is None else found_cap[1]
-    capped = f", and Django {series} ({django}) supports Python up to 3.{cap}"
     if found is None:
-        if cap is not None and cap < int(DEFAULT_PYTHON.split(".")[1]):
-            return f"3.{cap}", f"no version declared{capped}"
+        if capped is not None and cap < int(DEFAULT_PYTHON.split(".")[1]):
+            return f"3.{cap}", f"no version declared, and {supports}"
         return DEFAULT_PYTHON, "no version declared: the default"
     minor, where = found
     if not where.is_range:
         verb = "requires" if where.key else "says"  # Pipfile's [requires], or the file's line
         return f"3.{minor}", f"{where.path} {verb} {where.value}"
     key = "Poetry's python dependency" if where.key == POETRY_PYTHON else where.key
-    unc = newest_minor(where.value, _POLICY.range_minors) if cap is not None else None
-    return f"3.{minor}", f"{where.path} {key} {where.value!r}: the newest allowed" + (
-        capped.replace(", and", ", as", 1) if unc is not None and unc > minor else ""
-    )
+    why = f"{where.path} {key} {where.value!r}: the newest allowed"
+    # Say the cap only where it chose an older Python than the range alone would.
+    uncapped = newest_minor(where.value, _POLICY.range_minors) if capped is not None else None
+    if uncapped is not None and uncapped > minor:
+        why += f", as {supports}"
+    return f"3.{minor}", why
 
 
 def newest_allowed(spec: str) -> str | None:

@@ -123,9 +123,14 @@ def newest_minor(spec: str, minors: Sequence[int]) -> int | None:
             clauses = _clauses(alternative)
             if clauses is None:
                 return None
-            if any(all(_holds(c, (3, minor, p)) for c in clauses) for p in _PATCHES):
+            if _series_allowed(clauses, 3, minor):
                 return minor
     return None
+
+
+def _series_allowed(clauses: list[Clause], major: int, minor: int) -> bool:
+    """Whether some MAJOR.MINOR.<patch> release satisfies every clause of one alternative."""
+    return any(all(_holds(c, (major, minor, p)) for c in clauses) for p in _PATCHES)
 
 
 def _clauses(text: str) -> list[Clause] | None:
@@ -221,11 +226,7 @@ def django_newest_minor(spec: str | None) -> tuple[int, str] | None:
             return None
         alternatives.append(clauses)
     for major, minor in series:
-        if any(
-            all(_holds(c, (major, minor, p)) for c in clauses)
-            for clauses in alternatives
-            for p in _PATCHES
-        ):
+        if any(_series_allowed(clauses, major, minor) for clauses in alternatives):
             cap = DJANGO_NEWEST_PYTHON.get((major, minor))
             return None if cap is None else (cap, f"{major}.{minor}")
     return None

@@ -631,11 +631,10 @@ def server_argv(argv: list[str]) -> tuple[int, str] | None:
         return (offset, "runserver") if command[:1] and command[0] in RUNSERVERS else None
     if _is_python(rest[0]):
         args = python_args(rest) or []
-        if len(args) > 1 and args[0] == "-m" and args[1] in SERVERS:
-            return offset, args[1]
-        if len(args) > 1 and args[0] == "-m" and args[1] in _MODULE_SERVERS:
-            return offset, _MODULE_SERVERS[args[1]]
-        return None
+        module = args[1] if len(args) > 1 and args[0] == "-m" else ""
+        if module in SERVERS:
+            return offset, module
+        return (offset, _MODULE_SERVERS[module]) if module in _MODULE_SERVERS else None
     head = rest[0].rsplit("/", 1)[-1]
     if head in SERVERS:
         return offset, head
