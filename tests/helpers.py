@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from optimizer.pipeline import optimize
 
 SKELETON = {
     "manage.py": (
@@ -131,3 +135,28 @@ def local_http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@contextmanager
+def built_image(context: Path, name: str) -> Iterator[str]:
+    """The tag of an image built from `context` (its Dockerfile), unique per call; removed on
+    exit, even when the build or the test fails. The build must succeed (its stderr's tail is
+    the failure message)."""
+    tag = f"djopt-{name}-{uuid.uuid4().hex[:8]}"
+    try:
+        built = subprocess.run(
+            ["docker", "build", "-q", "-t", tag, str(context)],
+            capture_output=True, text=True, timeout=900,
+        )
+        assert built.returncode == 0, built.stderr[-3000:]
+        yield tag
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
+
+
+def rewrite_in_place(root: Path, only: list[str]) -> str:
+    """`root`'s Dockerfile rewritten by the transforms in `only`, written over the original (as
+    `--write` would, without the pipeline's other files): the text written."""
+    rewritten = optimize(root / "Dockerfile", root, only=only).files["Dockerfile"]
+    (root / "Dockerfile").write_text(rewritten)
+    return rewritten

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
-
-from optimizer.pipeline import optimize
+from helpers import built_image, rewrite_in_place
 
 pytestmark = pytest.mark.engine
 
@@ -26,16 +24,8 @@ CASE = Path(__file__).parent / "golden" / "non-root" / "copy-source-with-variabl
 def test_collectstatic_writes_the_volume_on_static_root(tmp_path: Path) -> None:
     root = tmp_path / "ctx"
     shutil.copytree(CASE, root, ignore=shutil.ignore_patterns("expected.Dockerfile"))
-    rewritten = optimize(root / "Dockerfile", root, only=["non-root"]).files["Dockerfile"]
-    assert "/project/staticfiles" in rewritten
-    (root / "Dockerfile").write_text(rewritten)
-    tag = f"djopt-copy-source-variable-{uuid.uuid4().hex[:8]}"
-    try:
-        built = subprocess.run(
-            ["docker", "build", "-q", "-t", tag, str(root)],
-            capture_output=True, text=True, timeout=900,
-        )
-        assert built.returncode == 0, built.stderr[-3000:]
+    assert "/project/staticfiles" in rewrite_in_place(root, ["non-root"])
+    with built_image(root, "copy-source-variable") as tag:
         # An anonymous volume, removed with the container (--rm).
         ran = subprocess.run(
             ["docker", "run", "--rm", "-v", "/project/staticfiles", tag,
@@ -45,5 +35,3 @@ def test_collectstatic_writes_the_volume_on_static_root(tmp_path: Path) -> None:
         assert ran.returncode == 0, ran.stderr[-3000:]
         assert ran.stdout.split()[0] == "10001"
         assert "static files copied to '/project/staticfiles'" in ran.stdout
-    finally:
-        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)

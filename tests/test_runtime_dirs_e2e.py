@@ -8,13 +8,10 @@ cache are written through Django as the image's user."""
 from __future__ import annotations
 
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
-from helpers import write_skeleton
-
-from optimizer.pipeline import optimize
+from helpers import built_image, rewrite_in_place, write_skeleton
 
 pytestmark = pytest.mark.engine
 
@@ -47,20 +44,11 @@ def test_the_app_writes_its_storage_and_cache(tmp_path: Path) -> None:
         "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n"
         'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n'
     )
-    rewritten = optimize(tmp_path / "Dockerfile", tmp_path, only=["non-root"]).files["Dockerfile"]
-    (tmp_path / "Dockerfile").write_text(rewritten)
-    tag = f"djopt-runtime-dirs-{uuid.uuid4().hex[:8]}"
-    try:
-        built = subprocess.run(
-            ["docker", "build", "-q", "-t", tag, str(tmp_path)],
-            capture_output=True, text=True, timeout=900,
-        )
-        assert built.returncode == 0, built.stderr[-3000:]
+    rewrite_in_place(tmp_path, ["non-root"])
+    with built_image(tmp_path, "runtime-dirs") as tag:
         ran = subprocess.run(
             ["docker", "run", "--rm", tag, "python", "manage.py", "shell", "-c", WRITE],
             capture_output=True, text=True, timeout=120,
         )
         assert ran.returncode == 0, ran.stderr[-3000:]
         assert ran.stdout.split() == ["10001", "a.txt", "v"], ran.stdout
-    finally:
-        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
-
-from optimizer.pipeline import optimize
+from helpers import built_image, rewrite_in_place
 
 pytestmark = pytest.mark.engine
 
@@ -37,15 +35,8 @@ WRITE = (
 def test_compressor_whoosh_and_dbbackup_write_as_the_app(tmp_path: Path) -> None:
     root = tmp_path / "ctx"
     shutil.copytree(CASE, root, ignore=shutil.ignore_patterns("expected.Dockerfile"))
-    rewritten = optimize(root / "Dockerfile", root, only=["non-root"]).files["Dockerfile"]
-    (root / "Dockerfile").write_text(rewritten)
-    tag = f"djopt-third-party-dirs-{uuid.uuid4().hex[:8]}"
-    try:
-        built = subprocess.run(
-            ["docker", "build", "-q", "-t", tag, str(root)],
-            capture_output=True, text=True, timeout=900,
-        )
-        assert built.returncode == 0, built.stderr[-3000:]
+    rewrite_in_place(root, ["non-root"])
+    with built_image(root, "third-party-dirs") as tag:
         ran = subprocess.run(
             ["docker", "run", "--rm", tag, "python", "manage.py", "shell", "-c", WRITE],
             capture_output=True, text=True, timeout=120,
@@ -54,5 +45,3 @@ def test_compressor_whoosh_and_dbbackup_write_as_the_app(tmp_path: Path) -> None
         assert ran.stdout.strip().split(maxsplit=3) == [
             "10001", "CACHE/css/a.css", "True", "['default.dump']"
         ], ran.stdout
-    finally:
-        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
