@@ -8,7 +8,7 @@ running the project: the project may need a database, secrets or packages we do 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 Manager = Literal["pip", "poetry", "pipenv", "uv", "pdm", "pep621", "none"]
@@ -122,3 +122,15 @@ def normalize_name(name: str) -> str:
     import re
 
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def manifest_dirs(project_dir: str) -> list[str]:
+    """Where a project keeps its manifests (requirements, pyproject.toml, .python-version...),
+    in the order they count: the context root, each directory on the way down, then
+    `project_dir` (manage.py's directory), as context-relative POSIX paths ("." the root).
+    Monorepos keep them at the root, a backend folder (`backend/requirements.txt` beside
+    `backend/src/manage.py`) or beside manage.py; a path leaving the context is the root's alone."""
+    parts = PurePosixPath(project_dir).parts if project_dir not in {"", "."} else ()
+    if not parts or parts[0] in {"/", ".."} or ".." in parts:
+        return ["."]
+    return ["."] + ["/".join(parts[: i + 1]) for i in range(len(parts))]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from optimizer.context import Dependencies, Manager, normalize_name
+from optimizer.context import Dependencies, Manager, manifest_dirs, normalize_name
 from optimizer.shell import words as shell_words
 
 # Installer tooling that Dockerfiles pip-install next to the real dependencies; it says nothing
@@ -157,10 +157,11 @@ def read_dependencies(
 ) -> Dependencies:
     """Read the project's dependency declarations.
 
-    Manifests are looked for in the context root and then in `project_dir` (the manage.py
-    directory), since either is where people keep them. With `dockerfile_text`, the manager its
-    RUN lines use wins when that manager's files exist, and the requirement files it names are the
-    ones read; packages the Dockerfile pip-installs by name are added too.
+    Manifests are looked for in the context root, the directories on the way down, and
+    `project_dir` (the manage.py directory), since any is where people keep them. With
+    `dockerfile_text`, the manager its RUN lines use wins when that manager's files exist, and
+    the requirement files it names are the ones read; packages the Dockerfile pip-installs by
+    name are added too.
     """
     context = Path(context)
     commands = run_commands(dockerfile_text) if dockerfile_text else []
@@ -432,11 +433,7 @@ _MANAGER_FILES: dict[str, tuple[str, ...]] = {
 
 
 def _search_dirs(context: Path, project_dir: str) -> list[str]:
-    dirs = ["."]
-    norm = PurePosixPath(project_dir).as_posix()
-    if norm not in {".", ""} and not norm.startswith("..") and (context / norm).is_dir():
-        dirs.append(norm)
-    return dirs
+    return [d for d in manifest_dirs(project_dir) if (context / d).is_dir()]
 
 
 def _join(base: str, name: str) -> str:

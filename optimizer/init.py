@@ -20,7 +20,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from optimizer.context import DjangoProject
+from optimizer.context import DjangoProject, manifest_dirs
 from optimizer.deps import _default_requirement_roots
 from optimizer.pipeline import OptimizeError, Outcome, optimize_text
 from optimizer.project import inspect_project
@@ -201,7 +201,7 @@ def naive_dockerfile(project: DjangoProject, context_dir: Path) -> Naive:
 
 
 def _pip_roots(context_dir: Path, project_dir: str) -> list[str]:
-    for base in dict.fromkeys([".", project_dir]):
+    for base in manifest_dirs(project_dir):
         roots = _default_requirement_roots(context_dir, base)
         if roots:
             return roots

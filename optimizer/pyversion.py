@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from optimizer.context import manifest_dirs
+
 # `3.11`, `3.11.4`, `cpython-3.12.1`, `python3.11`, `python-3.10.4`: CPython 3 only.
 _EXACT = re.compile(r"^(?:cpython-|python-?)?3\.(\d+)")
 _NAMED = re.compile(r"3\.(\d+)")
@@ -50,7 +52,7 @@ class Policy:
 def declarations(read: Callable[[str], str | None], project_dir: str) -> Iterator[Declaration]:
     """Every declaration in the order it counts; `read` gives a context-relative file's text
     (None when absent or unreadable)."""
-    prefixes = [""] if project_dir in {"", "."} else ["", project_dir.rstrip("/") + "/"]
+    prefixes = ["" if d == "." else d + "/" for d in manifest_dirs(project_dir)]
     for prefix in prefixes:
         text = _text(read, prefix + ".python-version")
         for line in (text or "").splitlines():

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from optimizer import deps
+from optimizer.context import manifest_dirs
 from optimizer.deps import (
     decode_manifest,
     manager_from_commands,
@@ -849,3 +850,26 @@ def test_a_lock_compiled_in_the_build_is_read_from_its_inputs(
     write(tmp_path, {"manage.py": "", "requirements.in": "django==5.1.4\npsycopg2==2.9.10\n"})
     found = read_dependencies(tmp_path, dockerfile_text="FROM python:3.11\n" + dockerfile)
     assert found.packages == {"django", "psycopg2"}, dockerfile
+
+
+def test_requirements_between_the_root_and_the_project_dir(tmp_path: Path) -> None:
+    # A monorepo's backend folder holds the manifest, manage.py one level further down.
+    write(tmp_path, {"backend/requirements.txt": "django\npsycopg2\n"})
+    deps = read_dependencies(tmp_path, "backend/src")
+    assert deps.manifest_files == ("backend/requirements.txt",)
+    assert "psycopg2" in deps.packages
+
+
+@pytest.mark.parametrize(
+    ("project_dir", "dirs"),
+    [
+        (".", ["."]),
+        ("", ["."]),
+        ("src", [".", "src"]),
+        ("backend/src/app", [".", "backend", "backend/src", "backend/src/app"]),
+        ("../elsewhere", ["."]),
+        ("/abs", ["."]),
+    ],
+)
+def test_manifest_dirs(project_dir: str, dirs: list[str]) -> None:
+    assert manifest_dirs(project_dir) == dirs

@@ -511,3 +511,18 @@ def test_init_verify_without_an_engine_is_inconclusive_and_writes_nothing(tmp_pa
     assert "no container engine answers" in result.stdout
     assert "nothing written: verify did not pass (inconclusive;" in result.stdout
     assert snapshot(root) == before
+
+
+def test_manifests_between_the_root_and_manage_py(tmp_path: Path) -> None:
+    # backend/requirements.txt and backend/.python-version beside backend/src/manage.py: a
+    # monorepo layout. Before, only the root and backend/src were looked at, and init said
+    # there was no dependency manifest.
+    write_skeleton(tmp_path / "backend" / "src")
+    (tmp_path / "backend" / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
+    (tmp_path / "backend" / ".python-version").write_text("3.11\n")
+    generated = generate(tmp_path)
+    assert generated.naive.python == "3.11"
+    assert "-r backend/requirements.txt" in generated.naive.text
+    text = generated.files["Dockerfile"]
+    assert "WORKDIR /app/backend/src" in text
+    assert 'CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]' in text
