@@ -60,6 +60,13 @@ class FixCmdBinding(NotesTransform):
     name = "fix-cmd-binding"
 
     def apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
+        result = self._apply(dockerfile, ctx)
+        for advice in _compose_shell_servers(result.dockerfile, ctx):
+            if advice not in result.skipped:
+                result.skipped.append(advice)
+        return result
+
+    def _apply(self, dockerfile: Dockerfile, ctx: Context) -> Result:
         out = dockerfile.copy()
         notes: list[str] = []
         skipped: list[str] = []
@@ -491,6 +498,59 @@ def _compose_start_scripts(
         word = start_script.script_word(argv)
         if word is not None:
             return (final.end, [word]), f"compose service `{service.name}`"
+    return None
+
+
+# The shells Debian's `sh` is: dash runs every command of `sh -c` as a child, even a lone or
+# last one (measured on python:3.11-slim and 3.13-slim: /proc/1/cmdline stays `sh -c ...`),
+# where bash execs the last one. So only these are flagged.
+_DASH = {"sh", "/bin/sh", "/usr/bin/sh", "dash", "/bin/dash", "/usr/bin/dash"}
+
+
+def _compose_shell_servers(out: Dockerfile, ctx: Context) -> list[str]:
+    """Advice for each compose service building this image whose command runs the web server
+    inside `sh -c` without `exec` (`sh -c "python manage.py migrate && python manage.py
+    runserver 0.0.0.0:8000"`, the tutorials' favourite). sh is then PID 1: it passes no signal
+    on, and as PID 1 ignores SIGTERM, so `docker compose stop` waits out the 10 s grace and
+    SIGKILLs the server mid-request, and the image's STOPSIGNAL never reaches it. The command is
+    the compose file's, which the tool does not rewrite, so it is said, not changed. An image
+    ENTRYPOINT the service keeps runs the command as its arguments (a wrapper may exec it or
+    not): left out."""
+    final = out.final_stage()
+    image_entry = any(i.keyword == "ENTRYPOINT" for _, i in out.iter_stage(final))
+    advice: list[str] = []
+    for service in services_building(ctx):
+        if service.entrypoint is None and image_entry:
+            continue
+        argv = (service.entrypoint or []) + (service.command or [])
+        if len(argv) < 3 or argv[0] not in _DASH or argv[1] != "-c":
+            continue
+        found = _unexeced_server(argv[2])
+        if found is None:
+            continue
+        server, command = found
+        advice.append(
+            f"compose service `{service.name}` starts {server} inside `sh -c` without `exec`: "
+            f"sh stays PID 1 and passes docker stop's signal to nobody, so `docker compose "
+            f"stop` waits 10 s and kills {server} mid-request (the image's STOPSIGNAL never "
+            f"reaches it); write `exec {command}` in the compose file's command (the tool "
+            "does not rewrite compose files)"
+        )
+    return advice
+
+
+def _unexeced_server(script: str) -> tuple[str, str] | None:
+    """(server, its command) for the server a `sh -c` script starts as a child (no `exec`
+    before it), or None."""
+    for segment in split_commands(script):
+        for command in inner_commands(segment.text):
+            command = start_script.strip_guards(command)
+            argv = words(command)
+            if not argv or argv[0] == "exec":
+                continue
+            hit = server_argv(argv)
+            if hit is not None:
+                return hit[1], command.strip()
     return None
 
 
