@@ -76,6 +76,10 @@ class DjangoProject:
     # Other directories Django writes at run time (a file-based cache, a FileSystemStorage's
     # location, file sessions, upload temp files, file e-mail): settings.runtime_dirs.
     runtime_dirs: tuple[str, ...] = ()
+    # django-compressor's output directory (COMPRESS_ROOT/COMPRESS_OUTPUT_DIR), also under
+    # COMPRESS_OFFLINE, where `manage.py compress` writes it: a run-time write when the start
+    # runs that command.
+    compress_output: str | None = None
     dependencies: Dependencies = field(default_factory=Dependencies)
     # Database backends of DATABASES, default first: the ENGINE's last component
     # ("postgresql", "postgis", "mysql", "sqlite3", ...), also from a DATABASE_URL default.

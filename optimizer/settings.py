@@ -1464,12 +1464,8 @@ def _third_party_write_dirs(namespace: dict[str, Any]) -> list[object]:
     """
     found: list[object] = []
     apps = installed_apps(namespace.get("INSTALLED_APPS"))
-    if "compressor" in apps and namespace.get("COMPRESS_OFFLINE") is not True:
-        root = namespace.get("COMPRESS_ROOT", namespace.get("STATIC_ROOT"))
-        output = namespace.get("COMPRESS_OUTPUT_DIR", "CACHE")
-        if isinstance(output, str) and output.strip("/") and isinstance(root, str | _FsPath):
-            base = root if isinstance(root, _FsPath) else _FsPath(PurePosixPath(root))
-            found.append(base.join(output.strip("/")))
+    if namespace.get("COMPRESS_OFFLINE") is not True:
+        found.append(_compress_output(namespace))
     haystack = namespace.get("HAYSTACK_CONNECTIONS")
     for entry in haystack.values() if isinstance(haystack, dict) else ():
         if isinstance(entry, dict) and str(entry.get("ENGINE", "")).endswith("WhooshEngine"):
@@ -1482,6 +1478,27 @@ def _third_party_write_dirs(namespace: dict[str, Any]) -> list[object]:
         ):
             found.append(options.get("location"))
     return found
+
+
+def _compress_output(namespace: dict[str, Any]) -> object:
+    """Where django-compressor (`compressor` installed) writes its output:
+    COMPRESS_ROOT/COMPRESS_OUTPUT_DIR, STATIC_ROOT/CACHE by default. None without the app or
+    when it cannot be read."""
+    if "compressor" not in installed_apps(namespace.get("INSTALLED_APPS")):
+        return None
+    root = namespace.get("COMPRESS_ROOT", namespace.get("STATIC_ROOT"))
+    output = namespace.get("COMPRESS_OUTPUT_DIR", "CACHE")
+    if isinstance(output, str) and output.strip("/") and isinstance(root, str | _FsPath):
+        base = root if isinstance(root, _FsPath) else _FsPath(PurePosixPath(root))
+        return base.join(output.strip("/"))
+    return None
+
+
+def compress_output(namespace: dict[str, Any], project_dir: str) -> str | None:
+    """django-compressor's output directory whatever COMPRESS_OFFLINE says, context-relative or
+    absolute: with offline compression it is `manage.py compress` that writes it, so it is a
+    run-time write when that command runs at start (non-root reads the start)."""
+    return context_path(_compress_output(namespace), project_dir)
 
 
 def sqlite_path(value: object, project_dir: str) -> str | None:

@@ -8,10 +8,12 @@ time, rahular3655/Rider-App backs up into BASE_DIR/backup)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from optimizer.pipeline import optimize
 from optimizer.settings import runtime_dirs
 
 BASE: dict[str, Any] = {
@@ -69,3 +71,51 @@ def test_dbbackup_location(storage: str | None, expected: tuple[str, ...]) -> No
 
 def test_dbbackup_under_tmp_is_left_alone() -> None:
     assert _dirs(apps=["dbbackup"], DBBACKUP_STORAGE_OPTIONS={"location": "/tmp/b"}) == ()
+
+
+def _compress_project(root: Path, start: str, offline: bool = True) -> Path:
+    (root / "mysite").mkdir()
+    (root / "mysite" / "__init__.py").write_text("")
+    (root / "mysite" / "settings.py").write_text(
+        "from pathlib import Path\nBASE_DIR = Path(__file__).resolve().parent.parent\n"
+        'SECRET_KEY = "x"\nINSTALLED_APPS = ["django.contrib.staticfiles", "compressor"]\n'
+        'ROOT_URLCONF = "mysite.urls"\nSTATIC_URL = "/static/"\n'
+        'STATIC_ROOT = BASE_DIR / "staticfiles"\nCOMPRESS_ROOT = BASE_DIR / "compressed"\n'
+        f"COMPRESS_OFFLINE = {offline}\n"
+    )
+    (root / "manage.py").write_text(
+        'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+    )
+    (root / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\ndjango-compressor\n")
+    (root / "entrypoint.sh").write_text(f"#!/bin/sh\nset -e\n{start}\nexec \"$@\"\n")
+    (root / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n"
+        'ENTRYPOINT ["/app/entrypoint.sh"]\n'
+        'CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    )
+    return root
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "python manage.py compress --force",
+        "python /app/manage.py -v 0 compress",
+        "django-admin compress --settings mysite.settings",
+    ],
+)
+def test_offline_compression_run_at_start_is_a_write(tmp_path: Path, start: str) -> None:
+    """With COMPRESS_OFFLINE the requests only read, but an entrypoint that runs `manage.py
+    compress` writes COMPRESS_ROOT/CACHE as the app user (sweep15's leftover)."""
+    root = _compress_project(tmp_path, start)
+    text = optimize(root / "Dockerfile", root, only=["non-root"]).files["Dockerfile"]
+    assert "USER 10001" in text, text
+    assert "/app/compressed/CACHE" in text, text
+
+
+def test_offline_compression_at_build_is_not_a_run_time_write(tmp_path: Path) -> None:
+    root = _compress_project(tmp_path, "python manage.py migrate --noinput")
+    text = optimize(root / "Dockerfile", root, only=["non-root"]).files["Dockerfile"]
+    assert "USER 10001" in text, text
+    assert "compressed" not in text, text

@@ -58,6 +58,8 @@ _NEEDS_ROOT = re.compile(
     r"|(?:^|(?<=[\s;&|(`'\"]))(?:/usr/s?bin/)?nginx(?=$|[\s;&|)`'\"])"
 )
 # Commands that write into the app's tree at start (database files, collected static files).
+# django-compressor's management command, options before it allowed (`manage.py -v 0 compress`).
+_COMPRESS = re.compile(r"(?:manage\.py|django-admin)(?:\s+-\S+(?:\s+\d+)?)*\s+compress\b")
 _WRITES_TREE = re.compile(r"\b(migrate|collectstatic|makemigrations|compilemessages)\b")
 # Servers that drop privileges themselves and so must start as root: celery's and uwsgi's
 # `--uid`/`--gid`, gunicorn's `--user`/`--group`. joebonneau/django-celery-redis's worker runs
@@ -399,8 +401,15 @@ class NonRoot(NotesTransform):
                 writable.append(path)
                 if root is project.static_root:
                     static_path = path
-        # A file-based cache, a storage's location, file sessions, upload temp files.
-        for rel in project.runtime_dirs:
+        # A file-based cache, a storage's location, file sessions, upload temp files; and
+        # django-compressor's output when `manage.py compress` runs at start (offline
+        # compression done by the entrypoint instead of the build).
+        compress_dirs = (
+            [project.compress_output]
+            if project.compress_output and _COMPRESS.search(" ".join([starts, *compose_starts]))
+            else []
+        )
+        for rel in [*project.runtime_dirs, *compress_dirs]:
             path = in_image(rel)
             if path and beside_app(path):
                 writable.append(path)
