@@ -80,7 +80,7 @@ def _compress_project(root: Path, start: str, offline: bool = True) -> Path:
         "from pathlib import Path\nBASE_DIR = Path(__file__).resolve().parent.parent\n"
         'SECRET_KEY = "x"\nINSTALLED_APPS = ["django.contrib.staticfiles", "compressor"]\n'
         'ROOT_URLCONF = "mysite.urls"\nSTATIC_URL = "/static/"\n'
-        'STATIC_ROOT = BASE_DIR / "staticfiles"\nCOMPRESS_ROOT = BASE_DIR / "compressed"\n'
+        'STATIC_ROOT = BASE_DIR / "staticfiles"\nCOMPRESS_ROOT = BASE_DIR / "assets"\n'
         f"COMPRESS_OFFLINE = {offline}\n"
     )
     (root / "manage.py").write_text(
@@ -111,11 +111,11 @@ def test_offline_compression_run_at_start_is_a_write(tmp_path: Path, start: str)
     root = _compress_project(tmp_path, start)
     text = optimize(root / "Dockerfile", root, only=["non-root"]).files["Dockerfile"]
     assert "USER 10001" in text, text
-    assert "/app/compressed/CACHE" in text, text
+    assert "/app/assets/CACHE" in text, text
 
 
 def test_offline_compression_at_build_is_not_a_run_time_write(tmp_path: Path) -> None:
     root = _compress_project(tmp_path, "python manage.py migrate --noinput")
     text = optimize(root / "Dockerfile", root, only=["non-root"]).files["Dockerfile"]
     assert "USER 10001" in text, text
-    assert "compressed" not in text, text
+    assert "assets" not in text, text
