@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from optimizer.context import Dependencies, Manager, normalize_name
+from optimizer.shell import shell_c_script
 from optimizer.shell import words as shell_words
 
 # Installer tooling that Dockerfiles pip-install next to the real dependencies; it says nothing
@@ -1186,20 +1187,27 @@ def _run_commands_fallback(text: str) -> list[str]:
     ]
 
 
-def _simple_commands(command: str) -> Iterator[list[str]]:
-    """Split shell text into simple commands (words), on &&, ||, ;, | and newlines."""
+def _simple_commands(command: str, depth: int = 0) -> Iterator[list[str]]:
+    """Split shell text into simple commands (words), on &&, ||, ;, | and newlines; the
+    commands of a `sh -c "..."` / `su app -c "..."` script follow the command that runs them.
+
+    reach1dev/react-django-docker-boilerplate installs its app's requirements with `RUN
+    /bin/bash -c "virtualenv .env && source .env/bin/activate && pip install -r
+    requirements.txt"`: read as one word, mysqlclient went unseen and slim-base dropped the
+    full image's MySQL headers the build compiles it with."""
     # shell.words, not shlex: shlex is quadratic in a token's length.
     tokens = shell_words(command, punctuation=";&|()")
     words: list[str] = []
-    for token in tokens:
+    for token in [*tokens, ";"]:
         if token and set(token) <= set(";&|()"):
             if words:
                 yield words
+                script = shell_c_script(words)
+                if script is not None and depth < 3:
+                    yield from _simple_commands(script, depth + 1)
             words = []
         else:
             words.append(token)
-    if words:
-        yield words
 
 
 def _classify(words: list[str]) -> tuple[str | None, list[str]]:

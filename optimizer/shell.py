@@ -259,6 +259,33 @@ def _strip_env_prefix(argv: list[str]) -> list[str]:
     return out
 
 
+_SHELL_NAMES = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+
+
+def shell_c_script(argv: list[str]) -> str | None:
+    """The script a `sh -c SCRIPT` (`/bin/bash -lc`, `bash -ec`) or `su USER -c SCRIPT` runs,
+    None for any other command. A shell's script is the word after the first option that
+    holds `c`; `su` takes it from `-c`/`--command`."""
+    argv = _strip_env_prefix(argv)
+    if not argv:
+        return None
+    name = argv[0].rsplit("/", 1)[-1]
+    if name in _SHELL_NAMES:
+        for k, word in enumerate(argv[1:], 1):
+            if not word.startswith("-") or word.startswith("--"):
+                return None
+            if "c" in word[1:]:
+                return argv[k + 1] if k + 1 < len(argv) else None
+        return None
+    if name == "su":
+        for k, word in enumerate(argv[1:], 1):
+            if word in {"-c", "--command"}:
+                return argv[k + 1] if k + 1 < len(argv) else None
+            if word.startswith("--command="):
+                return word.split("=", 1)[1]
+    return None
+
+
 def program(text: str) -> list[str]:
     """argv of a simple command, with assignments and `exec` removed."""
     return _strip_env_prefix(words(text))

@@ -523,10 +523,16 @@ def _needed_packages(
         )
         # Also inside `if ...; then pip install -r local.txt; else pip install -r prod.txt; fi`
         # (sleakops/example-django-celery): psycopg2's headers must be there for it.
-        if first_install is None and any(
-            classify(c) == "deps"
-            for seg in split_commands(ins.args)
-            for c in inner_commands(seg.text)
+        # And inside a shell's script string: reach1dev/react-django-docker-boilerplate's `RUN
+        # /bin/bash -c "virtualenv .env && source .env/bin/activate && pip install -r ..."`
+        # compiles mysqlclient with the full image's headers.
+        if first_install is None and (
+            any(
+                classify(c) == "deps"
+                for seg in split_commands(ins.args)
+                for c in inner_commands(seg.text)
+            )
+            or any(classify(shlex.join(argv)) == "deps" for argv in line_argvs(ins.args))
         ):
             first_install = n
         # A script the RUN runs (`./setup-venv.sh`) builds with the same image: the tools it
