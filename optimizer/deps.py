@@ -7,6 +7,7 @@ half-broken repository still deserves a Dockerfile rewrite.
 
 from __future__ import annotations
 
+import ast
 import codecs
 import json
 import posixpath
@@ -469,6 +470,19 @@ def _candidates_in(
         collected.add_file(_join(base, "pyproject.toml"))
         _add_pep508_list(collected, project.get("dependencies"))
         yield "pep621", collected
+    else:
+        # A setuptools project without a [project] table: `pip install .` installs what its
+        # setup.cfg or setup.py requires (cquentin48/Docker-nginx-django-react-template's
+        # backend: psycopg2 in setup.py's install_requires, nothing else names it).
+        setup = _Collected(local=True)
+        for name in ("setup.cfg", "setup.py"):
+            rel = _join(base, name)
+            text = _read_text(context / rel)
+            if text is not None:
+                setup.add_file(rel)
+                _add_project_metadata(context, rel, name, text, setup)
+        if setup.files:
+            yield "pep621", setup
 
 
 def _default_requirement_roots(context: Path, base: str) -> list[str]:
@@ -581,8 +595,13 @@ def _read_requirements(
 def _add_project_metadata(
     context: Path, rel: str, name: str, text: str, collected: _Collected
 ) -> None:
-    """The base dependencies a pyproject.toml ([project] dependencies) or setup.cfg
-    ([options] install_requires) declares; setup.py is code, which the tool does not run."""
+    """The base dependencies a pyproject.toml ([project] dependencies), setup.cfg ([options]
+    install_requires) or setup.py (a literal `install_requires`, read with ast: setup.py is
+    code, which the tool does not run) declares."""
+    if name == "setup.py":
+        for spec in setup_py_requires(text):
+            _add_requirement(collected, spec)
+        return
     if name == "pyproject.toml":
         project = _load_toml(context / rel).get("project")
         if isinstance(project, dict):
@@ -601,6 +620,41 @@ def _add_project_metadata(
             line = line.split("#", 1)[0].strip()
             if line:
                 _add_requirement(collected, line)
+
+
+def setup_py_requires(text: str) -> list[str]:
+    """The requirements a setup.py's `setup(install_requires=...)` spells out: a list or tuple
+    of strings, or a module-level name bound to one (`REQUIRES = [...]`). Anything computed
+    (a file read, a function call) gives nothing: the file is parsed, never run."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    names: dict[str, ast.expr] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name):
+                names[target.id] = statement.value
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if called != "setup":
+            continue
+        for keyword in node.keywords:
+            if keyword.arg != "install_requires":
+                continue
+            value = keyword.value
+            if isinstance(value, ast.Name):
+                value = names.get(value.id, value)
+            if isinstance(value, (ast.List, ast.Tuple)):
+                return [
+                    e.value for e in value.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                ]
+    return []
 
 
 def requirement_file_options(context: Path, files: Iterable[str]) -> set[str]:
