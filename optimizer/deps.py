@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from optimizer.context import Dependencies, Manager, normalize_name
+from optimizer.makefile import make_recipe
 from optimizer.shell import shell_c_script
 from optimizer.shell import words as shell_words
 
@@ -166,9 +167,19 @@ def read_dependencies(
     """
     context = Path(context)
     commands = run_commands(dockerfile_text) if dockerfile_text else []
+    recipes = _make_recipe_commands(context, project_dir, commands)
+    commands += recipes
     wanted = manager_from_commands(commands)
     named_roots: list[tuple[str, bool]] = []
-    for root in _named_requirement_files(context, dockerfile_text, commands):
+    # The files a `make` target's installs name are paths from the Makefile's directory,
+    # read here from the context's root.
+    recipe_roots = [
+        root
+        for recipe in recipes
+        for words in _simple_commands(recipe)
+        for root in _requirement_roots(*_classify(words), workdir=None)
+    ]
+    for root in [*_named_requirement_files(context, dockerfile_text, commands), *recipe_roots]:
         if root not in named_roots and (context / root[0]).is_file():
             named_roots.append(root)
 
@@ -200,6 +211,27 @@ def read_dependencies(
     if manager == "pip" and any(_installs_local_in_command(c) for c in commands):
         collected.local = True
     return collected.freeze(manager)
+
+
+def _make_recipe_commands(context: Path, project_dir: str, commands: list[str]) -> list[str]:
+    """What the `make` commands of these RUN lines run (`RUN make install`: the install
+    target's recipe), from a Makefile at the context's root or beside manage.py."""
+
+    def read(path: str) -> str | None:
+        for base in _search_dirs(context, project_dir):
+            rel = _normalize_rel(_join(base, path.removeprefix("./")))
+            text = _read_text(context / rel) if rel is not None else None
+            if text is not None:
+                return text
+        return None
+
+    found: list[str] = []
+    for command in commands:
+        for words in _simple_commands(command):
+            recipe = make_recipe(words, read)
+            if recipe is not None:
+                found.append(recipe[1])
+    return found
 
 
 def _named_requirement_files(

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage
+from optimizer.makefile import make_recipe
 from optimizer.shell import apt_install_words, classify, inner_commands, program, split_commands
 from optimizer.syspkgs import (
     FULL_IMAGE_TOOLS,
@@ -741,6 +742,12 @@ def run_scripts(
     itself (`./setup.sh`, `/entrypoint`) or a shell's first argument (`bash start.sh`)."""
     for argv in argvs:
         head = argv[0]
+        # `make install` (a RUN), `make run` (a start script): the target's recipe, from the
+        # Makefile the command reads.
+        recipe = make_recipe(argv, read)
+        if recipe is not None:
+            yield recipe
+            continue
         if head.rsplit("/", 1)[-1] in _SHELLS:
             rest = [a for a in argv[1:] if not a.startswith("-")]
             if "-c" in argv or not rest:
