@@ -6,7 +6,9 @@ target. cquentin48/Docker-nginx-django-react-template's backend installs with `R
 `make run` in its entrypoint: read as the word `make`, the install and the makemigrations at
 start went unseen. Only what a reader needs: rules (`a b: deps`), their tab-indented recipe
 lines (`@`, `-`, `+` prefixes off, `\\` continuations joined), prerequisites' recipes first,
-`$(MAKE) other` / `make other` followed a few levels down; variables are left as written.
+`$(MAKE) other` / `make other` followed a few levels down; `$(NAME)` / `${NAME}` of a plain
+assignment (`NAME = v`, `:=`, `?=`, `+=`) replaced by its value, anything else (`$(shell ...)`,
+a variable only the environment sets) left as written.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from optimizer.shell import words
 _MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 # `target other: prerequisites`, not an assignment (`X := y`, `X = y`, `X ?= y`).
 _RULE = re.compile(r"^([^\s:=#][^:=#]*?)\s*::?(?!=)(.*)$")
+# `NAME = value`, `NAME := value`, `NAME ?= value`, `NAME += more` (`override`/`export` first).
+_ASSIGN = re.compile(
+    r"^(?:(?:override|export)\s+)*([A-Za-z_][\w.-]*)\s*(:::=|::?=|\?=|\+=|=)\s*(.*)$"
+)
+_REFERENCE = re.compile(r"\$(?:\(([A-Za-z_][\w.-]*)\)|\{([A-Za-z_][\w.-]*)\})")
 # make's options that take the next word as their value.
 _VALUE_OPTIONS = frozenset({"-f", "--file", "--makefile", "-C", "--directory", "-I", "-j", "-l",
                             "-o", "-W", "--include-dir", "--jobs", "--load-average",
@@ -95,11 +102,51 @@ def _rules(text: str) -> tuple[dict[str, tuple[list[str], list[str]]], str | Non
     return rules, first
 
 
+def _variables(text: str) -> dict[str, str]:
+    """The values plain assignments outside recipes give (the last one wins, `?=` only when
+    unset, `+=` appends); a value is kept as written, references expanded when used."""
+    values: dict[str, str] = {}
+    lines = text.replace("\r\n", "\n").split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        while line.endswith("\\") and i + 1 < len(lines):
+            i += 1
+            line = line[:-1] + " " + lines[i].lstrip("\t ")
+        i += 1
+        if line.startswith("\t"):
+            continue
+        match = _ASSIGN.match(line)
+        if match is None:
+            continue
+        name, operator, value = match.group(1), match.group(2), match.group(3).strip()
+        if operator == "?=" and name in values:
+            continue
+        if operator == "+=" and name in values:
+            value = f"{values[name]} {value}".strip()
+        values[name] = value
+    return values
+
+
+def _expand(command: str, values: dict[str, str], depth: int = 5) -> str:
+    """`$(NAME)` / `${NAME}` replaced by what the Makefile assigns NAME, `depth` levels deep;
+    references it does not assign stay as written."""
+    for _ in range(depth):
+        expanded = _REFERENCE.sub(
+            lambda m: values.get(m.group(1) or m.group(2), m.group(0)), command
+        )
+        if expanded == command:
+            break
+        command = expanded
+    return command
+
+
 def recipe_commands(text: str, targets: list[str], depth: int = 3) -> list[str]:
     """The recipe lines `make TARGETS` runs from this Makefile: each target's prerequisites'
     first, then its own; the first target when none is given. Nested `$(MAKE) other` / `make
     other` lines are followed `depth` levels down, in place."""
     rules, first = _rules(text)
+    values = _variables(text)
     wanted = targets or ([first] if first else [])
     found: list[str] = []
     seen: set[str] = set()
@@ -112,6 +159,7 @@ def recipe_commands(text: str, targets: list[str], depth: int = 3) -> list[str]:
         for prerequisite in prerequisites:
             visit(prerequisite, level)
         for command in commands:
+            command = _expand(command, values)
             found.append(command)
             argv = words(command.replace("$(MAKE)", "make").replace("${MAKE}", "make"))
             nested = make_invocation(argv)

@@ -93,3 +93,28 @@ def test_a_run_make_install_is_read_for_what_it_installs(tmp_path: Path) -> None
     deps = read_dependencies(tmp_path, dockerfile_text=dockerfile)
     assert {"django", "psycopg2"} <= deps.packages
     assert "deploy/pins.txt" in deps.manifest_files
+
+
+def test_plain_variables_are_replaced_in_recipes() -> None:
+    # bubaley/production-django-docker-example: `MANAGE := python manage.py`, then
+    # `$(MANAGE) makemigrations`; read as written, the makemigrations was a word `$(MANAGE)`.
+    text = """\
+MANAGE := python manage.py
+PYTHON ?= python3
+PYTHON ?= python2
+PIP = $(PYTHON) -m pip
+FLAGS = --no-cache-dir
+FLAGS += --upgrade
+log = echo $(1)
+
+mm:
+\t$(MANAGE) makemigrations
+install:
+\t@$(call log, installing)
+\t${PIP} install $(FLAGS) -r $(REQUIREMENTS) $$HOME
+"""
+    assert recipe_commands(text, ["mm"]) == ["python manage.py makemigrations"]
+    assert recipe_commands(text, ["install"]) == [
+        "$(call log, installing)",
+        "python3 -m pip install --no-cache-dir --upgrade -r $(REQUIREMENTS) $$HOME",
+    ]
