@@ -23,6 +23,13 @@ from optimizer.shell import shell_c_script
         (["FOO=1", "bash", "-xc", "pip install x"], "pip install x"),
         (["su", "app", "-c", "pip install x"], "pip install x"),
         (["su", "-", "app", "--command=pip install x"], "pip install x"),
+        (["bash", "-o", "pipefail", "-c", "pip install x"], "pip install x"),
+        (["bash", "-eo", "pipefail", "-c", "pip install x"], "pip install x"),
+        (["bash", "--login", "-c", "pip install x"], "pip install x"),
+        (["bash", "--rcfile", "/etc/rc", "-ic", "pip install x"], "pip install x"),
+        (["sh", "+o", "posix", "-c", "pip install x"], "pip install x"),
+        (["bash", "-o", "pipefail", "start.sh"], None),
+        (["bash", "--", "start.sh"], None),
         (["bash", "start.sh"], None),
         (["bash", "--norc", "start.sh"], None),
         (["bash", "-c"], None),
@@ -59,3 +66,18 @@ def test_packages_named_in_a_su_script_string_are_read(tmp_path: Path) -> None:
 
 def test_the_manager_inside_a_script_string_is_seen() -> None:
     assert manager_from_commands(['sh -c "poetry install --no-root"']) == "poetry"
+
+
+def test_the_transforms_read_commands_inside_any_shell_script_string() -> None:
+    # slim-base, non-root and dockerignore read a line's commands with line_argvs; only a bare
+    # `-c` was followed, so `bash -lc "..."` / `bash -o pipefail -c "..."` hid what they run.
+    from transforms.slim_base import line_argvs
+
+    for line in (
+        'bash -lc "make install && pip install -r r.txt"',
+        "bash -o pipefail -c 'make install && pip install -r r.txt'",
+        "su app -c 'make install && pip install -r r.txt'",
+    ):
+        argvs = list(line_argvs(line))
+        assert ["make", "install"] in argvs
+        assert ["pip", "install", "-r", "r.txt"] in argvs

@@ -19,7 +19,14 @@ from pathlib import Path
 
 from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage
 from optimizer.makefile import make_recipe
-from optimizer.shell import apt_install_words, classify, inner_commands, program, split_commands
+from optimizer.shell import (
+    apt_install_words,
+    classify,
+    inner_commands,
+    program,
+    shell_c_script,
+    split_commands,
+)
 from optimizer.syspkgs import (
     FULL_IMAGE_TOOLS,
     TOOL_PACKAGES,
@@ -722,7 +729,7 @@ _SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
 
 def line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
     """argv of every command of a shell line: each command of a list and of a pipeline,
-    after shell keywords (`until wget ...; do`), and inside `sh -c "..."`."""
+    after shell keywords (`until wget ...; do`), and inside `sh -c "..."` (shell_c_script)."""
     for seg in split_commands(text):
         for part in _pipeline(seg.text):
             argv = program(part)
@@ -731,8 +738,10 @@ def line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
             if not argv:
                 continue
             yield argv
-            if argv[0].rsplit("/", 1)[-1] in _SHELLS and "-c" in argv[1:-1] and depth < 3:
-                yield from line_argvs(argv[argv.index("-c") + 1], depth + 1)
+            # `bash -lc "..."`, `bash -o pipefail -c "..."`, `su app -c "..."` as well.
+            script = shell_c_script(argv)
+            if script is not None and depth < 3:
+                yield from line_argvs(script, depth + 1)
 
 
 def run_scripts(
