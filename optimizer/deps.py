@@ -168,16 +168,16 @@ def read_dependencies(
     context = Path(context)
     commands = run_commands(dockerfile_text) if dockerfile_text else []
     recipes = _make_recipe_commands(context, project_dir, commands)
-    commands += recipes
+    commands += [recipe for _, recipe in recipes]
     wanted = manager_from_commands(commands)
     named_roots: list[tuple[str, bool]] = []
-    # The files a `make` target's installs name are paths from the Makefile's directory,
-    # read here from the context's root.
+    # The files a `make` target's installs name are paths from the Makefile's directory.
     recipe_roots = [
-        root
-        for recipe in recipes
+        (joined, constraints)
+        for base, recipe in recipes
         for words in _simple_commands(recipe)
-        for root in _requirement_roots(*_classify(words), workdir=None)
+        for path, constraints in _requirement_roots(*_classify(words), workdir=None)
+        if (joined := _normalize_rel(_join(base, path))) is not None
     ]
     for root in [*_named_requirement_files(context, dockerfile_text, commands), *recipe_roots]:
         if root not in named_roots and (context / root[0]).is_file():
@@ -213,24 +213,29 @@ def read_dependencies(
     return collected.freeze(manager)
 
 
-def _make_recipe_commands(context: Path, project_dir: str, commands: list[str]) -> list[str]:
-    """What the `make` commands of these RUN lines run (`RUN make install`: the install
-    target's recipe), from a Makefile at the context's root or beside manage.py."""
+def _make_recipe_commands(
+    context: Path, project_dir: str, commands: list[str]
+) -> list[tuple[str, str]]:
+    """(the Makefile's directory in the context, what it runs) for each `make` command of
+    these RUN lines (`RUN make install`: the install target's recipe), from a Makefile at the
+    context's root or beside manage.py (`-C dir` from there)."""
+    where: list[str] = []
 
     def read(path: str) -> str | None:
         for base in _search_dirs(context, project_dir):
             rel = _normalize_rel(_join(base, path.removeprefix("./")))
             text = _read_text(context / rel) if rel is not None else None
-            if text is not None:
+            if text is not None and rel is not None:
+                where.append(posixpath.dirname(rel) or ".")
                 return text
         return None
 
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     for command in commands:
         for words in _simple_commands(command):
             recipe = make_recipe(words, read)
             if recipe is not None:
-                found.append(recipe[1])
+                found.append((where[-1], recipe[1]))
     return found
 
 

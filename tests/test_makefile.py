@@ -118,3 +118,17 @@ install:
         "$(call log, installing)",
         "python3 -m pip install --no-cache-dir --upgrade -r $(REQUIREMENTS) $$HOME",
     ]
+
+
+def test_a_recipe_names_files_from_its_makefile_directory(tmp_path: Path) -> None:
+    # The Makefile beside manage.py in backend/: its `-r requirements.txt` is
+    # backend/requirements.txt, not the repository root's file of the same name.
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "requirements.txt").write_text("mkdocs==1.6.1\n")
+    (tmp_path / "backend" / "requirements.txt").write_text("Django==5.1.4\npsycopg2==2.9.10\n")
+    (tmp_path / "backend" / "Makefile").write_text("install:\n\tpip install -r requirements.txt\n")
+    dockerfile = "FROM python:3.12\nWORKDIR /app\nCOPY backend/ .\nRUN make install\n"
+    deps = read_dependencies(tmp_path, "backend", dockerfile_text=dockerfile)
+    assert {"django", "psycopg2"} <= deps.packages
+    assert "mkdocs" not in deps.packages
+    assert "backend/requirements.txt" in deps.manifest_files
