@@ -203,7 +203,7 @@ def read_dependencies(
         return Dependencies()
     manager, collected = chosen
     collected.packages |= extra - _TOOLING
-    python = _final_python(dockerfile_text) if dockerfile_text else None
+    python = final_python(dockerfile_text) if dockerfile_text else None
     collected.packages |= built_from_source(collected.pins, python)
     collected.packages |= locked_source_builds(collected.lock_files, python)
     forced = collected.no_binary | _no_binary_in_dockerfile(dockerfile_text or "", commands)
@@ -962,7 +962,7 @@ def _release(version: str | tuple[int, ...]) -> tuple[int, ...]:
     return parts + (0,) * (3 - len(parts))
 
 
-def _final_python(dockerfile_text: str) -> tuple[int, int] | None:
+def final_python(dockerfile_text: str) -> tuple[int, int] | None:
     """The CPython minor of the final stage's official python image (`python:3.11-slim`,
     ARG defaults expanded, an earlier stage's name followed), else None."""
     from optimizer.dockerfile import Dockerfile, DockerfileError

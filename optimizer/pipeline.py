@@ -16,7 +16,7 @@ from optimizer.applicability import not_python_reason
 from optimizer.context import DjangoProject
 from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, context_source
 from optimizer.ports import expand
-from optimizer.project import inspect_project
+from optimizer.project import inspect_project, with_image_python
 from optimizer.shell import words
 from transforms import ALL, by_name
 from transforms.base import Context, Options, Transform
@@ -324,6 +324,8 @@ def optimize_text(
                 outcome.skipped.append(Change(transform.name, [broken or "heredoc"]))
                 continue
             dockerfile = _keep_original_lines(reparsed, result.dockerfile, dockerfile)
+            # pin-python's `FROM python:latest` -> 3.10: which pins build from source changes.
+            ctx.project = with_image_python(ctx.project, context_dir, seen, dockerfile.render())
             # One line per distinct note: Donate-Anything's RUN chains four `apt-get install -y`,
             # and apt-hygiene's "line 7: `--no-install-recommends`" was printed four times.
             notes = list(dict.fromkeys(result.notes)) or ["changed"]
