@@ -7,6 +7,7 @@ half-broken repository still deserves a Dockerfile rewrite.
 
 from __future__ import annotations
 
+import ast
 import codecs
 import json
 import posixpath
@@ -18,6 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from optimizer.context import Dependencies, Manager, manifest_dirs, normalize_name
+from optimizer.makefile import make_recipe
+from optimizer.shell import shell_c_script
 from optimizer.shell import words as shell_words
 
 # Installer tooling that Dockerfiles pip-install next to the real dependencies; it says nothing
@@ -165,9 +168,19 @@ def read_dependencies(
     """
     context = Path(context)
     commands = run_commands(dockerfile_text) if dockerfile_text else []
+    recipes = _make_recipe_commands(context, project_dir, commands)
+    commands += [recipe for _, recipe in recipes]
     wanted = manager_from_commands(commands)
     named_roots: list[tuple[str, bool]] = []
-    for root in _named_requirement_files(context, dockerfile_text, commands):
+    # The files a `make` target's installs name are paths from the Makefile's directory.
+    recipe_roots = [
+        (joined, constraints)
+        for base, recipe in recipes
+        for words in _simple_commands(recipe)
+        for path, constraints in _requirement_roots(*_classify(words), workdir=None)
+        if (joined := _normalize_rel(_join(base, path))) is not None
+    ]
+    for root in [*_named_requirement_files(context, dockerfile_text, commands), *recipe_roots]:
         if root not in named_roots and (context / root[0]).is_file():
             named_roots.append(root)
 
@@ -191,7 +204,7 @@ def read_dependencies(
         return Dependencies()
     manager, collected = chosen
     collected.packages |= extra - _TOOLING
-    python = _final_python(dockerfile_text) if dockerfile_text else None
+    python = final_python(dockerfile_text) if dockerfile_text else None
     collected.packages |= built_from_source(collected.pins, python)
     collected.packages |= locked_source_builds(collected.lock_files, python)
     forced = collected.no_binary | _no_binary_in_dockerfile(dockerfile_text or "", commands)
@@ -199,6 +212,32 @@ def read_dependencies(
     if manager == "pip" and any(_installs_local_in_command(c) for c in commands):
         collected.local = True
     return collected.freeze(manager)
+
+
+def _make_recipe_commands(
+    context: Path, project_dir: str, commands: list[str]
+) -> list[tuple[str, str]]:
+    """(the Makefile's directory in the context, what it runs) for each `make` command of
+    these RUN lines (`RUN make install`: the install target's recipe), from a Makefile at the
+    context's root or beside manage.py (`-C dir` from there)."""
+    where: list[str] = []
+
+    def read(path: str) -> str | None:
+        for base in _search_dirs(context, project_dir):
+            rel = _normalize_rel(_join(base, path.removeprefix("./")))
+            text = _read_text(context / rel) if rel is not None else None
+            if text is not None and rel is not None:
+                where.append(posixpath.dirname(rel) or ".")
+                return text
+        return None
+
+    found: list[tuple[str, str]] = []
+    for command in commands:
+        for words in _simple_commands(command):
+            recipe = make_recipe(words, read)
+            if recipe is not None:
+                found.append((where[-1], recipe[1]))
+    return found
 
 
 def _named_requirement_files(
@@ -465,6 +504,19 @@ def _candidates_in(
         collected.add_file(_join(base, "pyproject.toml"))
         _add_pep508_list(collected, project.get("dependencies"))
         yield "pep621", collected
+    else:
+        # A setuptools project without a [project] table: `pip install .` installs what its
+        # setup.cfg or setup.py requires (cquentin48/Docker-nginx-django-react-template's
+        # backend: psycopg2 in setup.py's install_requires, nothing else names it).
+        setup = _Collected(local=True)
+        for name in ("setup.cfg", "setup.py"):
+            rel = _join(base, name)
+            text = _read_text(context / rel)
+            if text is not None:
+                setup.add_file(rel)
+                _add_project_metadata(context, rel, name, text, setup)
+        if setup.files:
+            yield "pep621", setup
 
 
 def _default_requirement_roots(context: Path, base: str) -> list[str]:
@@ -577,8 +629,13 @@ def _read_requirements(
 def _add_project_metadata(
     context: Path, rel: str, name: str, text: str, collected: _Collected
 ) -> None:
-    """The base dependencies a pyproject.toml ([project] dependencies) or setup.cfg
-    ([options] install_requires) declares; setup.py is code, which the tool does not run."""
+    """The base dependencies a pyproject.toml ([project] dependencies), setup.cfg ([options]
+    install_requires) or setup.py (a literal `install_requires`, read with ast: setup.py is
+    code, which the tool does not run) declares."""
+    if name == "setup.py":
+        for spec in setup_py_requires(text):
+            _add_requirement(collected, spec)
+        return
     if name == "pyproject.toml":
         project = _load_toml(context / rel).get("project")
         if isinstance(project, dict):
@@ -597,6 +654,41 @@ def _add_project_metadata(
             line = line.split("#", 1)[0].strip()
             if line:
                 _add_requirement(collected, line)
+
+
+def setup_py_requires(text: str) -> list[str]:
+    """The requirements a setup.py's `setup(install_requires=...)` spells out: a list or tuple
+    of strings, or a module-level name bound to one (`REQUIRES = [...]`). Anything computed
+    (a file read, a function call) gives nothing: the file is parsed, never run."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    names: dict[str, ast.expr] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name):
+                names[target.id] = statement.value
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if called != "setup":
+            continue
+        for keyword in node.keywords:
+            if keyword.arg != "install_requires":
+                continue
+            value = keyword.value
+            if isinstance(value, ast.Name):
+                value = names.get(value.id, value)
+            if isinstance(value, (ast.List, ast.Tuple)):
+                return [
+                    e.value for e in value.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                ]
+    return []
 
 
 def requirement_file_options(context: Path, files: Iterable[str]) -> set[str]:
@@ -867,7 +959,7 @@ def _release(version: str | tuple[int, ...]) -> tuple[int, ...]:
     return parts + (0,) * (3 - len(parts))
 
 
-def _final_python(dockerfile_text: str) -> tuple[int, int] | None:
+def final_python(dockerfile_text: str) -> tuple[int, int] | None:
     """The CPython minor of the final stage's official python image (`python:3.11-slim`,
     ARG defaults expanded, an earlier stage's name followed), else None."""
     from optimizer.dockerfile import Dockerfile, DockerfileError
@@ -1183,20 +1275,27 @@ def _run_commands_fallback(text: str) -> list[str]:
     ]
 
 
-def _simple_commands(command: str) -> Iterator[list[str]]:
-    """Split shell text into simple commands (words), on &&, ||, ;, | and newlines."""
+def _simple_commands(command: str, depth: int = 0) -> Iterator[list[str]]:
+    """Split shell text into simple commands (words), on &&, ||, ;, | and newlines; the
+    commands of a `sh -c "..."` / `su app -c "..."` script follow the command that runs them.
+
+    reach1dev/react-django-docker-boilerplate installs its app's requirements with `RUN
+    /bin/bash -c "virtualenv .env && source .env/bin/activate && pip install -r
+    requirements.txt"`: read as one word, mysqlclient went unseen and slim-base dropped the
+    full image's MySQL headers the build compiles it with."""
     # shell.words, not shlex: shlex is quadratic in a token's length.
     tokens = shell_words(command, punctuation=";&|()")
     words: list[str] = []
-    for token in tokens:
+    for token in [*tokens, ";"]:
         if token and set(token) <= set(";&|()"):
             if words:
                 yield words
+                script = shell_c_script(words)
+                if script is not None and depth < 3:
+                    yield from _simple_commands(script, depth + 1)
             words = []
         else:
             words.append(token)
-    if words:
-        yield words
 
 
 def _classify(words: list[str]) -> tuple[str | None, list[str]]:

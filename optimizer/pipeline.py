@@ -16,7 +16,7 @@ from optimizer.applicability import not_python_reason
 from optimizer.context import DjangoProject
 from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, context_source
 from optimizer.ports import expand
-from optimizer.project import inspect_project
+from optimizer.project import inspect_project, with_image_python
 from optimizer.shell import words
 from transforms import ALL, by_name
 from transforms.base import Context, Options, Transform
@@ -247,11 +247,21 @@ def optimize_text(
             if first == context_dir.name and (context_dir.parent / context_source(missing)).exists()
             else ""
         )
-        run_notes.append(
-            f"warning: the Dockerfile copies `{missing}`, which is not in the build context "
-            f"{context_dir}: the image does not build from this context as it is, and the "
-            f"changes read the project there{hint}"
-        )
+        if any(c in context_source(missing) for c in "*?["):
+            # vintasoftware/django-react-boilerplate's `COPY *poetry.lock /home/user/app/`:
+            # the lock may not exist yet, and BuildKit lets that pass.
+            run_notes.append(
+                f"warning: `{missing}`, all a COPY copies, matches nothing in the build context "
+                f"{context_dir}: the legacy builder stops there (\"no source files were "
+                "specified\"), BuildKit copies nothing and goes on; the changes read the "
+                f"project there{hint}"
+            )
+        else:
+            run_notes.append(
+                f"warning: the Dockerfile copies `{missing}`, which is not in the build "
+                f"context {context_dir}: the image does not build from this context as it is, "
+                f"and the changes read the project there{hint}"
+            )
 
     rel = dockerfile_key(dockerfile_path, context_dir)
     reason = not_python_reason(dockerfile)
@@ -314,6 +324,8 @@ def optimize_text(
                 outcome.skipped.append(Change(transform.name, [broken or "heredoc"]))
                 continue
             dockerfile = _keep_original_lines(reparsed, result.dockerfile, dockerfile)
+            # pin-python's `FROM python:latest` -> 3.10: which pins build from source changes.
+            ctx.project = with_image_python(ctx.project, context_dir, seen, dockerfile.render())
             # One line per distinct note: Donate-Anything's RUN chains four `apt-get install -y`,
             # and apt-hygiene's "line 7: `--no-install-recommends`" was printed four times.
             notes = list(dict.fromkeys(result.notes)) or ["changed"]
@@ -420,22 +432,38 @@ _COMPOSE_LEVELS_UP = 3
 
 
 def missing_copy_sources(dockerfile: Dockerfile, context_dir: Path) -> str | None:
-    """The first COPY/ADD source from the context that `context_dir` does not hold (a glob
-    matching nothing counts); None when every source is there or cannot be told (a variable
-    without a value, a URL, another stage or image). A path reached through a symlink that
-    leaves the context is not there: Docker does not follow it out (readthedocs.org's
-    dockerfiles/requirements -> ../requirements)."""
+    """The first COPY/ADD source from the context that `context_dir` does not hold; None when
+    every source is there or cannot be told (a variable without a value, a URL, another stage
+    or image). A path reached through a symlink that leaves the context is not there: Docker
+    does not follow it out (readthedocs.org's dockerfiles/requirements -> ../requirements).
+
+    A glob that matches nothing is missing only when nothing else its instruction copies is
+    there. `COPY pyproject.toml uv.lock* ./` is the idiom for a file that may not exist yet
+    (mrityunjaygr8/django-uv-knox-test has no uv.lock): both builders copy pyproject.toml and
+    go on, so "the image does not build" was a false alarm. An instruction that copies nothing
+    at all (`COPY req*.txt ./` matching nothing) the legacy builder refuses ("no source files
+    were specified"); it says the context is not the one the Dockerfile was written for."""
     root = context_dir.resolve()
-    for written, env in _context_copy_sources(dockerfile):
-        source = expand(written, env)
-        if "$" in source or "://" in source or source.startswith("git@"):
-            continue
-        rel = context_source(source)
-        if any(c in rel for c in "*?["):
-            if not any(_inside(p, root) for p in context_dir.glob(rel)):
+    for sources in _context_copy_sources(dockerfile):
+        empty_glob: str | None = None
+        copies_something = False
+        for written, env in sources:
+            source = expand(written, env)
+            if "$" in source or "://" in source or source.startswith("git@"):
+                copies_something = True  # not known: not a reason to call the glob missing
+                continue
+            rel = context_source(source)
+            if any(c in rel for c in "*?["):
+                if any(_inside(p, root) for p in context_dir.glob(rel)):
+                    copies_something = True
+                elif empty_glob is None:
+                    empty_glob = source
+            elif not (context_dir / rel).exists() or not _inside(context_dir / rel, root):
                 return source
-        elif not (context_dir / rel).exists() or not _inside(context_dir / rel, root):
-            return source
+            else:
+                copies_something = True
+        if empty_glob is not None and not copies_something:
+            return empty_glob
     return None
 
 
@@ -467,9 +495,11 @@ def _enclosing_context(dockerfile: Dockerfile, dockerfile_path: Path, text: str)
     return None
 
 
-def _context_copy_sources(dockerfile: Dockerfile) -> Iterator[tuple[str, dict[str, str]]]:
-    """Each COPY/ADD source taken from the build context (not `--from` a stage or image), as
-    written, with what its stage's variables mean."""
+def _context_copy_sources(
+    dockerfile: Dockerfile,
+) -> Iterator[list[tuple[str, dict[str, str]]]]:
+    """The COPY/ADD sources taken from the build context (not `--from` a stage or image), one
+    list per instruction, each source as written with what its stage's variables mean."""
     for stage in dockerfile.stages():
         env = dockerfile.stage_vars(stage)
         for _, ins in dockerfile.iter_stage(stage):
@@ -478,8 +508,7 @@ def _context_copy_sources(dockerfile: Dockerfile) -> Iterator[tuple[str, dict[st
             # Shell-form words lose their quotes as BuildKit reads them: ArchiveBox's
             # `COPY --chmod=755 "etc/sonic.cfg" /etc/sonic.cfg` copies etc/sonic.cfg.
             parts = ins.exec_form or words(ins.args)
-            for source in parts[:-1]:
-                yield source, env
+            yield [(source, env) for source in parts[:-1]]
 
 
 def compose_build_context(dockerfile_path: Path) -> tuple[Path, str] | None:
@@ -534,7 +563,8 @@ def _building_context(
 def _unresolved_copy_source(dockerfile: Dockerfile) -> str | None:
     """A COPY/ADD source from the context spelled with a variable the Dockerfile gives no value
     (netbox-docker: `COPY ${NETBOX_PATH} /opt/netbox`, filled by its build script)."""
-    for source, env in _context_copy_sources(dockerfile):
-        if "$" in source and "$" in expand(source, env):
-            return source
+    for sources in _context_copy_sources(dockerfile):
+        for source, env in sources:
+            if "$" in source and "$" in expand(source, env):
+                return source
     return None

@@ -12,12 +12,12 @@ import ast
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from optimizer.context import DjangoProject
-from optimizer.deps import read_dependencies
+from optimizer.deps import final_python, read_dependencies
 from optimizer.settings import (
     ModuleFinder,
     admin_route,
@@ -608,3 +608,23 @@ def served_settings_paths(context: Path, dockerfile_text: str | None = None) -> 
     if database:
         found.append(posixpath.dirname(database) or ".")
     return [p for p in found if p]
+
+
+def with_image_python(
+    project: DjangoProject, context: Path, before: str, after: str
+) -> DjangoProject:
+    """The project with its dependencies read again against the Dockerfile `after`, when the
+    final stage's Python differs from `before`'s; else the project as it is.
+
+    Which exact pins build from source depends on the image's Python: an earlier transform
+    that gives a floating `FROM python:latest` its version (pin-python: 3.10, from the Pipfile)
+    changes it. cquentin48/Docker-nginx-django-react-template's backend pins cffi 1.15.1, which
+    has wheels for 3.10; judged against `latest` (the newest Python), slim-base installed gcc
+    and libffi-dev for a cffi build that does not happen."""
+    python = final_python(after)
+    if python is None or python == final_python(before):
+        return project
+    project_dir = (posixpath.dirname(project.manage_py) or ".") if project.manage_py else "."
+    return replace(
+        project, dependencies=read_dependencies(context, project_dir, dockerfile_text=after)
+    )

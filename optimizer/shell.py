@@ -259,6 +259,44 @@ def _strip_env_prefix(argv: list[str]) -> list[str]:
     return out
 
 
+_SHELL_NAMES = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+_SHELL_LONG_WITH_VALUE = frozenset({"--rcfile", "--init-file"})
+
+
+def shell_c_script(argv: list[str]) -> str | None:
+    """The script a `sh -c SCRIPT` (`/bin/bash -lc`, `bash -ec`) or `su USER -c SCRIPT` runs,
+    None for any other command. A shell's script is the word after the first option that
+    holds `c` (`-o pipefail` and long options like `--login` skipped on the way); `su` takes it
+    from `-c`/`--command`."""
+    argv = _strip_env_prefix(argv)
+    if not argv:
+        return None
+    name = argv[0].rsplit("/", 1)[-1]
+    if name in _SHELL_NAMES:
+        k = 1
+        while k < len(argv):
+            word = argv[k]
+            if word in _SHELL_LONG_WITH_VALUE:
+                k += 2
+            elif word.startswith("--") and word != "--":
+                k += 1  # --login, --norc, --noprofile, --posix
+            elif len(word) > 1 and word[0] in "-+" and word != "--":
+                if word[0] == "-" and "c" in word[1:]:
+                    return argv[k + 1] if k + 1 < len(argv) else None
+                # `-o pipefail`, `-eo pipefail`, `+o posix`: the option's name is the next word.
+                k += 2 if "o" in word[1:] else 1
+            else:
+                return None  # a script file, `--`, or nothing that runs a string
+        return None
+    if name == "su":
+        for k, word in enumerate(argv[1:], 1):
+            if word in {"-c", "--command"}:
+                return argv[k + 1] if k + 1 < len(argv) else None
+            if word.startswith("--command="):
+                return word.split("=", 1)[1]
+    return None
+
+
 def program(text: str) -> list[str]:
     """argv of a simple command, with assignments and `exec` removed."""
     return _strip_env_prefix(words(text))

@@ -70,3 +70,40 @@ def test_quoted_sources_are_read_without_their_quotes(tmp_path: Path) -> None:
         "COPY 'etc/sonic.cfg' /x\n"
     )
     assert missing_copy_sources(df, tmp_path) is None
+
+
+def test_an_optional_file_glob_beside_a_present_source_is_not_missing(tmp_path: Path) -> None:
+    """mrityunjaygr8/django-uv-knox-test: `COPY pyproject.toml uv.lock* ./` with no uv.lock
+    yet copies pyproject.toml on both builders; it was reported as a build that fails."""
+    from optimizer.dockerfile import Dockerfile
+    from optimizer.pipeline import missing_copy_sources
+
+    _project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0"\n')
+    text = DOCKERFILE.replace(
+        "COPY app/requirements.txt /srv/\n",
+        "COPY pyproject.toml uv.lock* poetry.lock* /srv/\nCOPY requirements.txt /srv/\n",
+    ).replace("COPY app/ /srv/app/", "COPY . /srv/app/")
+    (tmp_path / "Dockerfile").write_text(text)
+    assert missing_copy_sources(Dockerfile.parse(text), tmp_path) is None
+    outcome = optimize(tmp_path / "Dockerfile", tmp_path)
+    assert not [n for n in outcome.notes if n.startswith("warning:")], outcome.notes
+
+
+def test_a_glob_that_is_all_a_copy_copies_is_reported_as_the_builders_differ(
+    tmp_path: Path,
+) -> None:
+    """vintasoftware/django-react-boilerplate's `COPY *poetry.lock /home/user/app/`, nothing
+    else in that COPY, and no lock in the repository: BuildKit goes on, the legacy builder
+    stops."""
+    _project(tmp_path)
+    text = DOCKERFILE.replace(
+        "COPY app/requirements.txt /srv/\n",
+        "COPY *poetry.lock /srv/\nCOPY requirements.txt /srv/\n",
+    ).replace("COPY app/ /srv/app/", "COPY . /srv/app/")
+    (tmp_path / "Dockerfile").write_text(text)
+    outcome = optimize(tmp_path / "Dockerfile", tmp_path)
+    warnings = [n for n in outcome.notes if n.startswith("warning:")]
+    assert len(warnings) == 1, outcome.notes
+    assert "`*poetry.lock`, all a COPY copies, matches nothing" in warnings[0]
+    assert "BuildKit copies nothing and goes on" in warnings[0]

@@ -643,23 +643,23 @@ def test_a_floating_python_tag_is_the_newest_minor_so_old_pins_build_from_source
     """jimenezraul/personal_cloud: `FROM python:3` with Pillow 8.0.1 and cffi 1.14.4, which
     have no wheel for any recent CPython. Read as an unknown minor, nothing was a source build
     and slim-base dropped the compiler."""
-    assert deps._final_python(f"FROM {base}\n") == deps.NEWEST_PYTHON
+    assert deps.final_python(f"FROM {base}\n") == deps.NEWEST_PYTHON
     write(tmp_path, {"requirements.txt": "Django==3.1.3\nPillow==8.0.1\ncffi==1.14.4\n"})
     dockerfile = f"FROM {base}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
     packages = read_dependencies(tmp_path, dockerfile_text=dockerfile).packages
     assert {"pillow+sdist", "cffi+sdist"} <= packages
     # A pinned minor or another image is read as before.
-    assert deps._final_python("FROM python:2\n") is None
-    assert deps._final_python("FROM pythonista:3\n") is None
+    assert deps.final_python("FROM python:2\n") is None
+    assert deps.final_python("FROM pythonista:3\n") is None
 
 
 def test_the_final_stage_python_is_read_through_args_and_stage_names() -> None:
     text = (
         "ARG PY=3.12\nFROM python:${PY}-slim AS base\nFROM base AS final\nRUN true\n"
     )
-    assert deps._final_python(text) == (3, 12)
-    assert deps._final_python("FROM ubuntu:24.04\n") is None
-    assert deps._final_python("FROM docker.io/library/python:3.11.9-slim-bookworm\n") == (3, 11)
+    assert deps.final_python(text) == (3, 12)
+    assert deps.final_python("FROM ubuntu:24.04\n") is None
+    assert deps.final_python("FROM docker.io/library/python:3.11.9-slim-bookworm\n") == (3, 11)
 
 
 PDM_LOCK = """\

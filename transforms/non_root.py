@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from optimizer.commands import command_file_writes, started_commands
 from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import Dockerfile, Instruction, Stage, context_source, next_workdir
+from optimizer.makefile import make_recipe
 from optimizer.ports import config_bind, config_files, expand, port_from_command
 from optimizer.project import served_settings_paths
 from optimizer.settings import libcst_safe
@@ -1389,9 +1390,27 @@ def _entrypoint_script(start: str, read: Callable[[str], str | None]) -> str | N
             shebang = text.split("\n", 1)[0] if text is not None else ""
             if text is not None and _SHELL_SHEBANG.match(shebang):
                 texts.append(text)
+    # What a `make` target runs: cquentin48/Docker-nginx-django-react-template's entrypoint
+    # runs `make make_migrations` (`./manage.py makemigrations`, which writes into the apps).
+    for text in [_exec_words(start), *texts]:
+        for line in script_lines(text):
+            for argv in line_argvs(line):
+                recipe = make_recipe(argv, read)
+                if recipe is not None:
+                    texts.append(recipe[1])
     if not texts:
         return None
     return "\n".join(t if t.endswith("\n") or not t else t + "\n" for t in texts)
+
+
+def _exec_words(start: str) -> str:
+    """A start command as shell words, an exec form's brackets and commas dropped as
+    `_entrypoint_script` reads its tokens (`["make", "run"]` -> `make run`)."""
+    if not start.lstrip().startswith("["):
+        return start
+    return shlex.join(
+        t.strip("\"'") for t in words(start.replace("[", " ").replace("]", " ").replace(",", " "))
+    )
 
 
 def _started_texts(

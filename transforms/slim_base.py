@@ -18,7 +18,15 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from optimizer.dockerfile import OFFICIAL_PREFIX, Dockerfile, Instruction, Stage
-from optimizer.shell import apt_install_words, classify, inner_commands, program, split_commands
+from optimizer.makefile import make_recipe
+from optimizer.shell import (
+    apt_install_words,
+    classify,
+    inner_commands,
+    program,
+    shell_c_script,
+    split_commands,
+)
 from optimizer.syspkgs import (
     FULL_IMAGE_TOOLS,
     TOOL_PACKAGES,
@@ -523,10 +531,16 @@ def _needed_packages(
         )
         # Also inside `if ...; then pip install -r local.txt; else pip install -r prod.txt; fi`
         # (sleakops/example-django-celery): psycopg2's headers must be there for it.
-        if first_install is None and any(
-            classify(c) == "deps"
-            for seg in split_commands(ins.args)
-            for c in inner_commands(seg.text)
+        # And inside a shell's script string: reach1dev/react-django-docker-boilerplate's `RUN
+        # /bin/bash -c "virtualenv .env && source .env/bin/activate && pip install -r ..."`
+        # compiles mysqlclient with the full image's headers.
+        if first_install is None and (
+            any(
+                classify(c) == "deps"
+                for seg in split_commands(ins.args)
+                for c in inner_commands(seg.text)
+            )
+            or any(classify(shlex.join(argv)) == "deps" for argv in line_argvs(ins.args))
         ):
             first_install = n
         # A script the RUN runs (`./setup-venv.sh`) builds with the same image: the tools it
@@ -715,7 +729,7 @@ _SHELL_SHEBANG = re.compile(r"#!\s*(/usr/bin/env\s+)?\S*\b(ba|da|a|z)?sh\b")
 
 def line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
     """argv of every command of a shell line: each command of a list and of a pipeline,
-    after shell keywords (`until wget ...; do`), and inside `sh -c "..."`."""
+    after shell keywords (`until wget ...; do`), and inside `sh -c "..."` (shell_c_script)."""
     for seg in split_commands(text):
         for part in _pipeline(seg.text):
             argv = program(part)
@@ -724,8 +738,10 @@ def line_argvs(text: str, depth: int = 0) -> Iterator[list[str]]:
             if not argv:
                 continue
             yield argv
-            if argv[0].rsplit("/", 1)[-1] in _SHELLS and "-c" in argv[1:-1] and depth < 3:
-                yield from line_argvs(argv[argv.index("-c") + 1], depth + 1)
+            # `bash -lc "..."`, `bash -o pipefail -c "..."`, `su app -c "..."` as well.
+            script = shell_c_script(argv)
+            if script is not None and depth < 3:
+                yield from line_argvs(script, depth + 1)
 
 
 def run_scripts(
@@ -735,6 +751,12 @@ def run_scripts(
     itself (`./setup.sh`, `/entrypoint`) or a shell's first argument (`bash start.sh`)."""
     for argv in argvs:
         head = argv[0]
+        # `make install` (a RUN), `make run` (a start script): the target's recipe, from the
+        # Makefile the command reads.
+        recipe = make_recipe(argv, read)
+        if recipe is not None:
+            yield recipe
+            continue
         if head.rsplit("/", 1)[-1] in _SHELLS:
             rest = [a for a in argv[1:] if not a.startswith("-")]
             if "-c" in argv or not rest:
