@@ -2149,10 +2149,23 @@ def plan_for(
         except compose_mod.ComposeError as exc:
             notes.append(f"{files[0].name}: not read ({exc})")
             continue
+        if loaded is not None and directory != context.resolve() and loaded.templates:
+            # Compose names the templates it read from its own directory (`../.env.sample`
+            # for docker/docker-compose.yml's `env_file: ../.env`); the hint's `cp` runs where
+            # the project is, so each is named from the context, once (Ronnie5562/
+            # django-celery-boilerplate's plan held `../.env.sample` and `.env.sample`, one
+            # file, and the hint would have said `cp ../.env.sample ../.env`).
+            base = context.resolve()
+            loaded = dataclasses.replace(loaded, templates=tuple(
+                Path(os.path.relpath(os.path.normpath(directory / t), base)).as_posix()
+                for t in loaded.templates
+            ))
         if loaded is not None and env_file is not None and env_file.name != ".env":
             # Named as the user sees it (not resolved: a symlinked template may point outside).
             template = Path(os.path.relpath(env_file, context)).as_posix()
             loaded = dataclasses.replace(loaded, templates=(*loaded.templates, template))
+        if loaded is not None:
+            loaded = dataclasses.replace(loaded, templates=tuple(dict.fromkeys(loaded.templates)))
         if loaded is not None:
             read_any = True
             loaded = _runs_built_image(loaded, dockerfile_path, notes)
