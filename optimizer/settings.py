@@ -1619,9 +1619,11 @@ def websocket_paths(sources: Iterable[tuple[Path, str]], limit: int = 2) -> tupl
 
 # Channels' tutorial routes `re_path(r"ws/chat/(?P<room_name>\w+)/$", ...)`; a consumer that
 # takes any room accepts a sample name, one that checks it in the database refuses it alike.
-_GROUP = re.compile(r"\(\?P<\w+>(\\w\+|\\d\+|\[\^/\]\+|\[-\\w\]\+|\[\\w-\]\+)\)")
 _CONVERTER = re.compile(r"<(?:(\w+):)?\w+>")
 _SAMPLES = {"int": "1", "uuid": "00000000-0000-0000-0000-000000000000"}
+# What a named regex group is filled with: the first sample its own pattern matches whole
+# (`\w+` and `[^/]+` take "probe", `\d+` "1", a hand-written UUID pattern the UUID).
+_GROUP_SAMPLES = ("probe", _SAMPLES["int"], _SAMPLES["uuid"])
 
 
 def _sample_route(call: ast.Call) -> str | None:
@@ -1636,10 +1638,49 @@ def _sample_route(call: ast.Call) -> str | None:
             return None
         filled = _CONVERTER.sub(lambda m: _SAMPLES.get(m.group(1) or "str", "probe"), raw)
         return None if "<" in filled else filled
-    if short not in {"re_path", "url"} or not _GROUP.search(raw):
+    if short not in {"re_path", "url"}:
         return None
-    body = _GROUP.sub(lambda m: "1" if m.group(1) == "\\d+" else "probe", raw)
-    return _literal_regex(body)
+    body = _fill_groups(raw)
+    return _literal_regex(body) if body is not None else None
+
+
+def _fill_groups(raw: str) -> str | None:
+    """`raw` with each named group `(?P<name>...)` replaced by the first of _GROUP_SAMPLES its
+    pattern matches whole; None when it has none, or one that no sample matches, that also
+    matches a slash or that does not parse. ATOUIYakoub/django-celery-task-queue's
+    `ws/tasks/(?P<task_id>[0-9a-f]{8}-[0-9a-f]{4}-...)/$` was not probed: only six spellings
+    of "any word" were filled."""
+    out: list[str] = []
+    i = 0
+    filled = False
+    while (start := raw.find("(?P<", i)) >= 0:
+        close = raw.find(">", start)
+        if close < 0:
+            return None
+        depth, j = 1, close + 1
+        while j < len(raw) and depth:
+            if raw[j] == "\\":
+                j += 2
+                continue
+            depth += {"(": 1, ")": -1}.get(raw[j], 0)
+            j += 1
+        if depth:
+            return None
+        pattern = raw[close + 1 : j - 1]
+        try:
+            # One that also takes a slash (`.+`) may span segments: left out, as before.
+            wide = re.fullmatch(pattern, "a/b") is not None
+            sample = next((x for x in _GROUP_SAMPLES if re.fullmatch(pattern, x)), None)
+        except re.error:
+            return None
+        if wide:
+            return None
+        if sample is None:
+            return None
+        out += [raw[i:start], sample]
+        filled = True
+        i = j
+    return "".join([*out, raw[i:]]) if filled else None
 
 
 def admin_route(finder: ModuleFinder, urlconf: str) -> tuple[str, str] | None:
