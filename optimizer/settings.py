@@ -1627,8 +1627,9 @@ _GROUP_SAMPLES = ("probe", _SAMPLES["int"], _SAMPLES["uuid"])
 
 
 def _sample_route(call: ast.Call) -> str | None:
-    """A route with its parameters filled by samples ("1" for int and \\d+, "probe" for the
-    rest): `<str:room_name>` and `(?P<room_name>\\w+)` alike; None when it is not that simple."""
+    """A route with its parameters filled by samples ("1" for int, the UUID for uuid, "probe"
+    for the rest; a regex group the first sample its pattern matches): `<str:room_name>` and
+    `(?P<room_name>\\w+)` alike; None when it is not that simple."""
     short = dotted(call.func).rsplit(".", 1)[-1]
     raw = const(call.args[0]) if call.args else None
     if not isinstance(raw, str):
@@ -1657,30 +1658,48 @@ def _fill_groups(raw: str) -> str | None:
         close = raw.find(">", start)
         if close < 0:
             return None
-        depth, j = 1, close + 1
-        while j < len(raw) and depth:
-            if raw[j] == "\\":
-                j += 2
-                continue
-            depth += {"(": 1, ")": -1}.get(raw[j], 0)
-            j += 1
-        if depth:
+        j = _group_end(raw, close + 1)
+        if j is None:
             return None
         pattern = raw[close + 1 : j - 1]
         try:
-            # One that also takes a slash (`.+`) may span segments: left out, as before.
-            wide = re.fullmatch(pattern, "a/b") is not None
             sample = next((x for x in _GROUP_SAMPLES if re.fullmatch(pattern, x)), None)
+            # One that also takes a slash (`.+`, `\d+(?:/\d+)*`) may span segments: left out.
+            wide = any(re.fullmatch(pattern, x) for x in ("a/b", f"{sample}/{sample}", "/"))
         except re.error:
             return None
-        if wide:
-            return None
-        if sample is None:
+        if sample is None or wide:
             return None
         out += [raw[i:start], sample]
         filled = True
         i = j
     return "".join([*out, raw[i:]]) if filled else None
+
+
+def _group_end(raw: str, j: int) -> int | None:
+    """The index just past the `)` that closes the group whose body starts at `j`; None when
+    it is not closed. Escapes and character classes (`[^)/]+`, `[])]`) hold no parenthesis."""
+    depth = 1
+    in_class = False
+    while j < len(raw):
+        char = raw[j]
+        if char == "\\":
+            j += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # A `]` first in a class (after `^`) is one of its characters.
+            j += 1 + raw.startswith("^", j + 1)
+            j += raw.startswith("]", j)
+            continue
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            if not depth:
+                return j + 1
+        j += 1
+    return None
 
 
 def admin_route(finder: ModuleFinder, urlconf: str) -> tuple[str, str] | None:
