@@ -1636,14 +1636,17 @@ def websocket_paths(sources: Iterable[tuple[Path, str]], limit: int = 2) -> tupl
 
 # Channels' tutorial routes `re_path(r"ws/chat/(?P<room_name>\w+)/$", ...)`; a consumer that
 # takes any room accepts a sample name, one that checks it in the database refuses it alike.
-_GROUP = re.compile(r"\(\?P<\w+>(\\w\+|\\d\+|\[\^/\]\+|\[-\\w\]\+|\[\\w-\]\+)\)")
 _CONVERTER = re.compile(r"<(?:(\w+):)?\w+>")
 _SAMPLES = {"int": "1", "uuid": "00000000-0000-0000-0000-000000000000"}
+# What a named regex group is filled with: the first sample its own pattern matches whole
+# (`\w+` and `[^/]+` take "probe", `\d+` "1", a hand-written UUID pattern the UUID).
+_GROUP_SAMPLES = ("probe", _SAMPLES["int"], _SAMPLES["uuid"])
 
 
 def _sample_route(call: ast.Call) -> str | None:
-    """A route with its parameters filled by samples ("1" for int and \\d+, "probe" for the
-    rest): `<str:room_name>` and `(?P<room_name>\\w+)` alike; None when it is not that simple."""
+    """A route with its parameters filled by samples ("1" for int, the UUID for uuid, "probe"
+    for the rest; a regex group the first sample its pattern matches): `<str:room_name>` and
+    `(?P<room_name>\\w+)` alike; None when it is not that simple."""
     short = dotted(call.func).rsplit(".", 1)[-1]
     raw = const(call.args[0]) if call.args else None
     if not isinstance(raw, str):
@@ -1653,10 +1656,67 @@ def _sample_route(call: ast.Call) -> str | None:
             return None
         filled = _CONVERTER.sub(lambda m: _SAMPLES.get(m.group(1) or "str", "probe"), raw)
         return None if "<" in filled else filled
-    if short not in {"re_path", "url"} or not _GROUP.search(raw):
+    if short not in {"re_path", "url"}:
         return None
-    body = _GROUP.sub(lambda m: "1" if m.group(1) == "\\d+" else "probe", raw)
-    return _literal_regex(body)
+    body = _fill_groups(raw)
+    return _literal_regex(body) if body is not None else None
+
+
+def _fill_groups(raw: str) -> str | None:
+    """`raw` with each named group `(?P<name>...)` replaced by the first of _GROUP_SAMPLES its
+    pattern matches whole; None when it has none, or one that no sample matches, that also
+    matches a slash or that does not parse. ATOUIYakoub/django-celery-task-queue's
+    `ws/tasks/(?P<task_id>[0-9a-f]{8}-[0-9a-f]{4}-...)/$` was not probed: only six spellings
+    of "any word" were filled."""
+    out: list[str] = []
+    i = 0
+    filled = False
+    while (start := raw.find("(?P<", i)) >= 0:
+        close = raw.find(">", start)
+        if close < 0:
+            return None
+        j = _group_end(raw, close + 1)
+        if j is None:
+            return None
+        pattern = raw[close + 1 : j - 1]
+        try:
+            sample = next((x for x in _GROUP_SAMPLES if re.fullmatch(pattern, x)), None)
+            # One that also takes a slash (`.+`, `\d+(?:/\d+)*`) may span segments: left out.
+            wide = any(re.fullmatch(pattern, x) for x in ("a/b", f"{sample}/{sample}", "/"))
+        except re.error:
+            return None
+        if sample is None or wide:
+            return None
+        out += [raw[i:start], sample]
+        filled = True
+        i = j
+    return "".join([*out, raw[i:]]) if filled else None
+
+
+def _group_end(raw: str, j: int) -> int | None:
+    """The index just past the `)` that closes the group whose body starts at `j`; None when
+    it is not closed. Escapes and character classes (`[^)/]+`, `[])]`) hold no parenthesis."""
+    depth = 1
+    in_class = False
+    while j < len(raw):
+        char = raw[j]
+        if char == "\\":
+            j += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # A `]` first in a class (after `^`) is one of its characters.
+            j += 1 + raw.startswith("^", j + 1)
+            j += raw.startswith("]", j)
+            continue
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            if not depth:
+                return j + 1
+        j += 1
+    return None
 
 
 def admin_route(finder: ModuleFinder, urlconf: str) -> tuple[str, str] | None:

@@ -87,3 +87,37 @@ def test_channels_project_keeps_its_websockets_under_daphne(tmp_path: Path) -> N
     assert verify["after"]["uid"] == 10001
     assert verify["cleaned_up"] is True
     assert_clean(verify["run_id"], result.stderr)
+
+
+UUID_ROUTING = '''from django.urls import re_path
+
+from mysite.consumers import EchoConsumer
+
+websocket_urlpatterns = [
+    re_path(
+        r"ws/tasks/(?P<task_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/$",
+        EchoConsumer.as_asgi(),
+    ),
+]
+'''
+
+
+def test_a_uuid_route_is_probed_with_the_sample_uuid(tmp_path: Path) -> None:
+    """ATOUIYakoub/django-celery-task-queue (round 16): the only websocket route is a
+    hand-written UUID pattern; it was not probed at all. It is now, with the sample UUID, and
+    the consumer accepts it on both sides."""
+    dockerfile = _project(tmp_path / "tasks")
+    (tmp_path / "tasks" / "mysite" / "routing.py").write_text(UUID_ROUTING)
+    result = run_cli(
+        str(dockerfile), "--verify", "--production-server", "--no-rebuild", "--json"
+    )
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]  # proposed
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "pass", data["verdict_reasons"]
+    verify = data["verify"]
+    ws = "ws:/ws/tasks/00000000-0000-0000-0000-000000000000/"
+    for side in ("before", "after"):
+        probes = {p["path"]: p["status"] for p in verify[side]["probes"]}
+        assert probes.get(ws) == 101, (side, probes)
+    assert verify["cleaned_up"] is True
+    assert_clean(verify["run_id"], result.stderr)

@@ -88,3 +88,53 @@ def test_handshake_status_is_the_probe_status() -> None:
     assert b"Upgrade: websocket" in seen[0] and b"Origin: http://localhost" in seen[0]
     port, _ = _server(b"HTTP/1.1 403 Access denied\r\nContent-Length: 0\r\n\r\n")
     assert probe_websocket_host(port, "ws:/ws/chat/", "localhost").status == 403
+
+
+def test_a_route_whose_group_is_a_uuid_pattern_gets_the_sample_uuid(tmp_path: Path) -> None:
+    """ATOUIYakoub/django-celery-task-queue (round 16): its only websocket route is
+    `ws/tasks/(?P<task_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/$`;
+    only six spellings of "any word" were filled, so the daphne app's websocket was never
+    probed. Each group takes the first sample its own pattern matches whole."""
+    text = (
+        "from django.urls import re_path\n"
+        "websocket_urlpatterns = [\n"
+        '    re_path(r"ws/tasks/(?P<task_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-'
+        '[0-9a-f]{4}-[0-9a-f]{12})/$", TaskProgressConsumer.as_asgi()),\n'
+        '    re_path(r"^ws/n/(?P<n>[0-9]+)/(?P<slug>[a-z-]+)/$", N.as_asgi()),\n'
+        '    re_path(r"^ws/x/(?P<x>[A-Z]{3})/$", X.as_asgi()),\n'
+        "]\n"
+    )
+    assert websocket_paths([(tmp_path / "routing.py", text)], limit=5) == (
+        "/ws/tasks/00000000-0000-0000-0000-000000000000/",
+        "/ws/n/1/probe/",
+    )
+
+
+def test_group_filler_edge_cases(tmp_path: Path) -> None:
+    """The group filler (round 16) reads a group's pattern past a parenthesis in a character
+    class (`[^)/]+` was cut at its `)` and the route dropped), leaves out a group that spans
+    segments with a slash written in it (`\\d+(?:/\\d+)*` took "1" though `1/1` is one too),
+    one no sample matches (an alternation of words, `[A-Z]{3}`), a quantified or repeated
+    group, and a pattern that does not parse, without raising."""
+    routes = [
+        r"^ws/a/(?P<x>[^)/]+)/$",
+        r"^ws/b/(?P<ids>\d+(?:/\d+)*)/$",
+        r"^ws/c/(?P<kind>chat|room)/$",
+        r"^ws/d/(?P<x>\w+)?/$",
+        r"^ws/e/(?P<x>\w+)/(?P=x)/$",
+        r"^ws/f/(?P<x>[a-z",
+        r"^ws/g/(?P<x>(a)\1)/$",
+        r"^ws/h/(?P<x>.+)/$",
+        r"^ws/i/(?P<kind>chat|\w+)/(?P<outer>(?P<n>\d+))/$",
+        r"^ws/j/(?P<x>[\w-]+)/(?P<n>[0-9]{1,3})/$",
+    ]
+    text = (
+        "from django.urls import re_path\nwebsocket_urlpatterns = [\n"
+        + "".join(f"    re_path(r'{route}', C.as_asgi()),\n" for route in routes)
+        + "]\n"
+    )
+    assert websocket_paths([(tmp_path / "routing.py", text)], limit=10) == (
+        "/ws/a/probe/",
+        "/ws/i/probe/1/",
+        "/ws/j/probe/1/",
+    )

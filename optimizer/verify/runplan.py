@@ -2018,6 +2018,55 @@ def _runs_ci_image(
     return dataclasses.replace(loaded, services=services)
 
 
+def _image_ref(image: str) -> str:
+    """An image reference as compose resolves it: no tag means `:latest`."""
+    last = image.rsplit("/", 1)[-1]
+    return image if ":" in last or "@" in last else f"{image}:latest"
+
+
+def _runs_built_image(
+    loaded: ComposeProject, dockerfile_path: Path, notes: list[str]
+) -> ComposeProject:
+    """`loaded` with its services that run, by `image:` and without a build of their own, the
+    image a service that builds this Dockerfile tags (`build:` + `image: app:latest`) read as
+    building it, with that service's context, target and build args: `docker compose up`
+    builds the image once and runs it for each of them. Ronnie5562/django-celery-boilerplate's
+    celery, celery-beat and flower give `image: app:latest`, the tag service `app` builds:
+    verify watched no worker and said nothing of them."""
+    tags: dict[str, Service] = {}
+    for service in loaded.building(dockerfile_path):
+        if service.image:
+            tags.setdefault(_image_ref(service.image), service)
+    if not tags:
+        return loaded
+    services = dict(loaded.services)
+    by_builder: dict[str, list[str]] = {}
+    for name, service in loaded.services.items():
+        if service.dockerfile is not None or not service.image:
+            continue
+        builder = tags.get(_image_ref(service.image))
+        if builder is None:
+            continue
+        services[name] = dataclasses.replace(
+            service,
+            dockerfile=builder.dockerfile,
+            build_context=builder.build_context,
+            build_target=builder.build_target,
+            build_args=dict(builder.build_args),
+        )
+        by_builder.setdefault(builder.name, []).append(name)
+    if not by_builder:
+        return loaded
+    for builder_name, named in by_builder.items():
+        notes.append(
+            f"compose service{'s' if len(named) > 1 else ''} "
+            f"{', '.join(repr(n) for n in named)} run{'' if len(named) > 1 else 's'} the image "
+            f"{loaded.services[builder_name].image} that compose service {builder_name!r} "
+            "builds from this Dockerfile: read as building it"
+        )
+    return dataclasses.replace(loaded, services=services)
+
+
 def _name_key(name: str) -> str:
     return re.sub(r"[-_.]", "", name.lower())
 
@@ -2100,18 +2149,33 @@ def plan_for(
         except compose_mod.ComposeError as exc:
             notes.append(f"{files[0].name}: not read ({exc})")
             continue
+        if loaded is not None and directory != context.resolve() and loaded.templates:
+            # Compose names the templates it read from its own directory (`../.env.sample`
+            # for docker/docker-compose.yml's `env_file: ../.env`); the hint's `cp` runs where
+            # the project is, so each is named from the context, once (Ronnie5562/
+            # django-celery-boilerplate's plan held `../.env.sample` and `.env.sample`, one
+            # file, and the hint would have said `cp ../.env.sample ../.env`).
+            base = context.resolve()
+            loaded = dataclasses.replace(loaded, templates=tuple(
+                Path(os.path.relpath(os.path.normpath(directory / t), base)).as_posix()
+                for t in loaded.templates
+            ))
         if loaded is not None and env_file is not None and env_file.name != ".env":
             # Named as the user sees it (not resolved: a symlinked template may point outside).
             template = Path(os.path.relpath(env_file, context)).as_posix()
             loaded = dataclasses.replace(loaded, templates=(*loaded.templates, template))
         if loaded is not None:
+            loaded = dataclasses.replace(loaded, templates=tuple(dict.fromkeys(loaded.templates)))
+        if loaded is not None:
             read_any = True
+            loaded = _runs_built_image(loaded, dockerfile_path, notes)
         if loaded is not None and app_service(loaded, dockerfile_path) is None:
             # Compose leaves out services under a profile (`profiles: ["dev"]`) unless it is
             # active: every Django service of django-celery-frege is under dev or prod, so
             # nothing built the Dockerfile and the compose file was dropped without a word.
             # Read it as `docker compose --profile <the app's first profile>` runs it.
             loaded = _under_profile(loaded, directory, files, env_file, dockerfile_path, notes)
+            loaded = _runs_built_image(loaded, dockerfile_path, notes)
         if loaded is not None and app_service(loaded, dockerfile_path) is None:
             loaded = _runs_ci_image(loaded, context, dockerfile_path, notes)
         if loaded is not None and app_service(loaded, dockerfile_path) is None:
