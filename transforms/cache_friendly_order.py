@@ -484,7 +484,36 @@ def _plan(
             "build context; order left alone"
         )
         return None
-    return _Plan(list(dict.fromkeys(manifests)), install, segments[last_dep + 1 :], second)
+    tail = segments[last_dep + 1 :]
+    # Clean-ups right after the install (`&& rm -rf /var/lib/apt/lists/*`, `apt-get purge gcc`,
+    # `pip cache purge`) move up with it: they read no source, and left below the source copy
+    # they would run in a layer of their own, leaving the install's layer as big as before
+    # (django_librest: a second run then put the rm back into the moved install). Not with a
+    # second phase, whose own install after the copy they also clean.
+    keep = 0
+    while second is None and keep < len(tail) and _cleans_up(tail[keep].text):
+        install.append(tail[keep].text)
+        keep += 1
+    return _Plan(list(dict.fromkeys(manifests)), install, tail[keep:], second)
+
+
+# Where an install leaves caches: removing them reads nothing from the source.
+_CACHE_DIRS = re.compile(r"(~|\$HOME|\$\{HOME\}|/root)/\.cache(/|$)|/tmp(/|$)|/var/cache(/|$)")
+
+
+def _cleans_up(text: str) -> bool:
+    """A command that only cleans up after an install: apt (lists, clean, purge, autoremove),
+    `pip cache purge|remove`, or `rm` of cache directories."""
+    argv = program(text)
+    if not argv:
+        return False
+    if classify(text) == "apt":
+        return True
+    head = argv[0].rsplit("/", 1)[-1]
+    if head in {"pip", "pip3"} and argv[1:2] == ["cache"]:
+        return True
+    targets = [a for a in argv[1:] if not a.startswith("-")]
+    return head == "rm" and bool(targets) and all(_CACHE_DIRS.match(t) for t in targets)
 
 
 def _manifests_for(
