@@ -14,7 +14,7 @@ a variable only the environment sets) left as written.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from optimizer.shell import words
 
@@ -60,20 +60,25 @@ def make_invocation(argv: list[str]) -> tuple[list[str], str, list[str]] | None:
     return files or list(_MAKEFILES), directory, targets
 
 
+def _logical_lines(text: str) -> Iterator[str]:
+    """The Makefile's lines with `\\` continuations joined, recipe or rule alike."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        while line.endswith("\\") and i + 1 < len(lines):
+            i += 1
+            line = line[:-1] + " " + lines[i].lstrip("\t ")
+        i += 1
+        yield line
+
+
 def _rules(text: str) -> tuple[dict[str, tuple[list[str], list[str]]], str | None]:
     """{target: (prerequisites, recipe lines)} and the default (first) target."""
     rules: dict[str, tuple[list[str], list[str]]] = {}
     first: str | None = None
     current: list[str] = []
-    lines = text.replace("\r\n", "\n").split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        # `\` continuations, recipe or rule alike.
-        while line.endswith("\\") and i + 1 < len(lines):
-            i += 1
-            line = line[:-1] + " " + lines[i].lstrip("\t ")
-        i += 1
+    for line in _logical_lines(text):
         if line.startswith("\t"):
             command = line.strip().lstrip("@-+").strip()
             for target in current:
@@ -106,14 +111,7 @@ def _variables(text: str) -> dict[str, str]:
     """The values plain assignments outside recipes give (the last one wins, `?=` only when
     unset, `+=` appends); a value is kept as written, references expanded when used."""
     values: dict[str, str] = {}
-    lines = text.replace("\r\n", "\n").split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        while line.endswith("\\") and i + 1 < len(lines):
-            i += 1
-            line = line[:-1] + " " + lines[i].lstrip("\t ")
-        i += 1
+    for line in _logical_lines(text):
         if line.startswith("\t"):
             continue
         match = _ASSIGN.match(line)

@@ -160,3 +160,33 @@ def rewrite_in_place(root: Path, only: list[str]) -> str:
     rewritten = optimize(root / "Dockerfile", root, only=only).files["Dockerfile"]
     (root / "Dockerfile").write_text(rewritten)
     return rewritten
+
+
+CELERY_APP = """import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+app = Celery("mysite", broker=os.environ.get("CELERY_BROKER_URL", "redis://redis:6379/0"))
+"""
+
+
+def write_celery_project(root: Path, greeting: str, celery_extra: str = "") -> None:
+    """The skeleton without the admin, with a Celery app on a Redis broker (mysite/celery.py,
+    CELERY_APP plus `celery_extra`) and `/` answering `greeting`; requirements pinned for the
+    lab. The compose file and Dockerfile are the test's own."""
+    write_skeleton(root)
+    settings = root / "mysite" / "settings.py"
+    settings.write_text(
+        settings.read_text().replace('"django.contrib.admin", ', "", 1)
+        + 'ALLOWED_HOSTS = ["*"]\nCELERY_BROKER_URL = "redis://redis:6379/0"\n'
+    )
+    (root / "mysite" / "celery.py").write_text(CELERY_APP + celery_extra)
+    (root / "mysite" / "urls.py").write_text(
+        "from django.http import HttpResponse\nfrom django.urls import path\n\n"
+        f'urlpatterns = [path("", lambda request: HttpResponse("{greeting}"))]\n'
+    )
+    # Pinned together: an unpinned kombu wants a newer redis-py (seen on the lab).
+    (root / "requirements.txt").write_text(
+        "Django==5.1.4\ncelery==5.4.0\nkombu==5.4.2\nredis==5.2.1\n"
+    )

@@ -11,20 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import write_skeleton
+from helpers import write_celery_project
 from verify_tiny import assert_clean, run_cli
 
 from optimizer import engine
 
 pytestmark = pytest.mark.engine
 
-CELERY = """import os
-
-from celery import Celery
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
-app = Celery("mysite", broker=os.environ.get("CELERY_BROKER_URL", "redis://redis:6379/0"))
-"""
 COMPOSE = """services:
   app:
     build:
@@ -51,21 +44,7 @@ COMPOSE = """services:
 
 
 def _project(root: Path) -> Path:
-    write_skeleton(root)
-    settings = root / "mysite" / "settings.py"
-    settings.write_text(
-        settings.read_text().replace('"django.contrib.admin", ', "", 1)
-        + 'ALLOWED_HOSTS = ["*"]\nCELERY_BROKER_URL = "redis://redis:6379/0"\n'
-    )
-    (root / "mysite" / "celery.py").write_text(CELERY)
-    (root / "mysite" / "urls.py").write_text(
-        "from django.http import HttpResponse\nfrom django.urls import path\n\n"
-        'urlpatterns = [path("", lambda request: HttpResponse("built image workers"))]\n'
-    )
-    # Pinned together: an unpinned kombu wants a newer redis-py (seen on the lab).
-    (root / "requirements.txt").write_text(
-        "Django==5.1.4\ncelery==5.4.0\nkombu==5.4.2\nredis==5.2.1\n"
-    )
+    write_celery_project(root, "built image workers")
     (root / "docker").mkdir()
     (root / "docker" / "docker-compose.yml").write_text(COMPOSE)
     (root / "docker" / "Dockerfile").write_text(
