@@ -168,7 +168,8 @@ class FixCmdBinding(NotesTransform):
                 "run time, or a config file that could not be read); no EXPOSE added"
             )
         else:
-            _ensure_expose(out, index, bound_port, notes)
+            sole = _sole_listener(out, index, ins, bound_port, ctx)
+            _ensure_expose(out, index, bound_port, notes, replace_unbound=sole)
         files = _exec_pass_through(out, ctx, notes, skipped) if new_ins.keyword == "CMD" else {}
         # An indented file stays indented: the CMD as it was, a new EXPOSE as its neighbours.
         out.instructions[:] = indent_like(dockerfile.instructions, out.instructions)
@@ -1477,7 +1478,33 @@ def _to_gunicorn(
     return new, "gunicorn"
 
 
-def _ensure_expose(dockerfile: Dockerfile, cmd_index: int, port: int, notes: list[str]) -> None:
+def _sole_listener(
+    out: Dockerfile, index: int, original: Instruction, port: int, ctx: Context
+) -> bool:
+    """Whether the server the CMD starts is all that listens in the container, on a port the
+    Dockerfile writes out: an exec-form CMD with no ENTRYPOINT (no script that may start
+    nginx or flower beside it), no compose service running another command on this image,
+    and the port spelled in the command itself (`--bind 0.0.0.0:8000`, `runserver
+    0.0.0.0:8000`, `--port 8000`), not a default or a config file's value the reading may
+    have missed. Then an EXPOSEd port other than that one is a port nothing listens on."""
+    if out.instructions[index].keyword != "CMD" or original.exec_form is None:
+        return False
+    stage = out.final_stage()
+    if any(i.keyword == "ENTRYPOINT" for _, i in out.iter_stage(stage)):
+        return False
+    if any(s.command is not None or s.entrypoint is not None for s in services_building(ctx)):
+        return False
+    return any(re.search(rf"(^|[:=]){port}$", word) for word in original.exec_form[1:])
+
+
+def _ensure_expose(
+    dockerfile: Dockerfile,
+    cmd_index: int,
+    port: int,
+    notes: list[str],
+    *,
+    replace_unbound: bool = False,
+) -> None:
     stage = dockerfile.final_stage()
     exposes = [(n, i) for n, i in dockerfile.iter_stage(stage) if i.keyword == "EXPOSE"]
     env = _expose_env(dockerfile)
@@ -1488,6 +1515,18 @@ def _ensure_expose(dockerfile: Dockerfile, cmd_index: int, port: int, notes: lis
         if (m := re.fullmatch(r"(\d+)(/tcp)?", t))
     }
     if port in ports:
+        return
+    if replace_unbound and len(exposes) == 1 and re.fullmatch(r"\d+(\s+\d+)*", exposes[0][1].value):
+        # A literal EXPOSE 80 beside `gunicorn --bind 0.0.0.0:8000`: appending 8000 would keep
+        # documenting a door nothing opens, and a platform that routes to the first EXPOSEd
+        # port (or a reader of the Dockerfile) would still go to 80.
+        n, ins = exposes[0]
+        old = ins.value
+        dockerfile.instructions[n] = keep_indent(ins, ins.with_value(str(port)))
+        notes.append(
+            f"EXPOSE {old} -> {port}: the CMD's server, the container's only process, binds "
+            f"{port}; nothing listens on {old.replace(' ', ', ')}"
+        )
         return
     if exposes:
         n, ins = exposes[-1]
