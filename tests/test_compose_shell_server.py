@@ -89,8 +89,8 @@ def test_entrypoint_sh_c_of_the_service_is_read(tmp_path: Path) -> None:
         '    command: sh -c "python manage.py migrate && exec gunicorn mysite.wsgi"\n',
         # bash execs the last command of -c itself.
         '    command: bash -c "python manage.py migrate && gunicorn mysite.wsgi"\n',
-        # A worker, not a web server: not this advice's business.
-        '    command: sh -c "celery -A mysite worker -l info"\n',
+        # A worker exec'd: it gets the signal (its warm shutdown).
+        '    command: sh -c "exec celery -A mysite worker -l info"\n',
         # No shell at all.
         '    command: ["gunicorn", "mysite.wsgi", "-b", "0.0.0.0:8000"]\n',
     ],
@@ -133,8 +133,27 @@ def test_the_dockerfile_is_not_changed_by_the_advice(tmp_path: Path) -> None:
         ("cd /app; gunicorn mysite.wsgi", ("gunicorn", "gunicorn mysite.wsgi")),
         ("python manage.py migrate && exec uvicorn mysite.asgi:application", None),
         ("python manage.py collectstatic --noinput", None),
+        (
+            "sleep 5 && celery -A mysite worker -l info",
+            ("celery worker", "celery -A mysite worker -l info"),
+        ),
+        ("python -m celery -A mysite beat", ("celery beat", "python -m celery -A mysite beat")),
+        ("celery -A mysite inspect ping", None),
         ("", None),
     ],
 )
 def test_unexeced_server(script: str, expected: tuple[str, str] | None) -> None:
     assert _unexeced_server(script) == expected
+
+
+def test_a_celery_worker_in_sh_c_is_flagged(tmp_path: Path) -> None:
+    """SIGTERM is Celery's warm shutdown; as sh's child it never comes, and after 10 s the
+    worker is killed with its running tasks."""
+    root = _project(tmp_path, "    command: gunicorn mysite.wsgi -b 0.0.0.0:8000\n")
+    (root / "compose.yaml").write_text(
+        "services:\n  web:\n    build: .\n  worker:\n    build: .\n"
+        '    command: sh -c "python manage.py migrate && celery -A mysite worker -l info"\n'
+    )
+    advice = _advice(root)
+    assert len(advice) == 1 and "service `worker` starts celery worker" in advice[0], advice
+    assert "with its running tasks" in advice[0], advice

@@ -530,10 +530,11 @@ def _compose_shell_servers(out: Dockerfile, ctx: Context) -> list[str]:
         if found is None:
             continue
         server, command = found
+        lost = "its running tasks" if server.startswith("celery") else "requests in flight"
         advice.append(
             f"compose service `{service.name}` starts {server} inside `sh -c` without `exec`: "
             f"sh stays PID 1 and passes docker stop's signal to nobody, so `docker compose "
-            f"stop` waits 10 s and kills {server} mid-request (the image's STOPSIGNAL never "
+            f"stop` waits 10 s and kills {server} with {lost} (the image's STOPSIGNAL never "
             f"reaches it); write `exec {command}` in the compose file's command (the tool "
             "does not rewrite compose files)"
         )
@@ -541,8 +542,8 @@ def _compose_shell_servers(out: Dockerfile, ctx: Context) -> list[str]:
 
 
 def _unexeced_server(script: str) -> tuple[str, str] | None:
-    """(server, its command) for the server a `sh -c` script starts as a child (no `exec`
-    before it), or None."""
+    """(server, its command) for the server or Celery worker/beat a `sh -c` script starts as a
+    child (no `exec` before it), or None."""
     for segment in split_commands(script):
         for command in inner_commands(segment.text):
             command = start_script.strip_guards(command)
@@ -552,7 +553,21 @@ def _unexeced_server(script: str) -> tuple[str, str] | None:
             hit = server_argv(argv)
             if hit is not None:
                 return hit[1], command.strip()
+            # A Celery worker or beat: SIGTERM is its warm shutdown (finish the running
+            # tasks, then exit); SIGKILL loses them.
+            role = _celery_role(argv)
+            if role is not None:
+                return f"celery {role}", command.strip()
     return None
+
+
+def _celery_role(argv: list[str]) -> str | None:
+    """`worker` / `beat` for `celery ... worker|beat` (also `python -m celery`), else None."""
+    if argv[:3] in (["python", "-m", "celery"], ["python3", "-m", "celery"]):
+        argv = ["celery", *argv[3:]]
+    if not argv or argv[0].rsplit("/", 1)[-1] != "celery":
+        return None
+    return next((w for w in argv[1:] if w in ("worker", "beat")), None)
 
 
 def _strip_exec(argv: list[str]) -> list[str]:
