@@ -4,7 +4,9 @@ Debian's sh is dash, which keeps itself as PID 1 even for the last command; as P
 SIGTERM and passes nothing on. Measured on the rewritten examples/01-tutorial image
 (python:3.11-slim): `docker stop` took 10.3 s with that command (SIGINT or SIGTERM alike), 0.8 s
 with `exec` before runserver, 0.7 s with `bash -c` (bash execs the last command). The compose
-file is not the tool's to rewrite, so this is advice, and the Dockerfile is unchanged by it."""
+file is not the tool's to rewrite, so this is advice, and the Dockerfile is unchanged by it.
+A Celery worker or beat under `sh -c` is flagged too: SIGTERM is its warm shutdown, and the
+same sh as PID 1 never passes it on, so the worker is killed with its running tasks."""
 
 from __future__ import annotations
 
