@@ -60,3 +60,17 @@ def test_no_compose_file_no_change(tmp_path: Path) -> None:
     lines, _ = _run(root)
     assert "pgdata" not in lines
 
+
+
+def test_the_note_says_copy_ships_it_only_when_the_dockerfile_copies_the_context(
+    tmp_path: Path,
+) -> None:
+    # koksalkapucuoglu/track-and-notify_todo (sweep16b): compose bind-mounts the source and
+    # the Dockerfile copies only requirements.txt.
+    root = materialize(GOLDEN, tmp_path / "ctx")
+    dockerfile = root / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("COPY . .\n", ""))
+    lines, notes = _run(root)
+    assert "pgdata" in lines
+    assert "sent with the build context for nothing" in notes
+    assert "`COPY . .` would ship" not in notes

@@ -142,7 +142,7 @@ class DockerIgnore(NotesTransform):
         extra, said, why = _project_patterns(ctx, stripped | negated, excluding, copied, committed)
         wanted.extend(extra)
         kept.extend(why)
-        for directory, why_data in _database_data_dirs(ctx, copied):
+        for directory, why_data in _database_data_dirs(ctx, copied, _copies_context(dockerfile)):
             if directory not in wanted and not _excluded(directory, excluding + wanted):
                 wanted.append(directory)
                 said.append(why_data)
@@ -296,9 +296,12 @@ def _image_name(image: str) -> str:
     return image.split("@")[0].rsplit("/", 1)[-1].split(":")[0].lower()
 
 
-def _database_data_dirs(ctx: Context, copied: set[str]) -> list[tuple[str, str]]:
+def _database_data_dirs(
+    ctx: Context, copied: set[str], copies_context: bool
+) -> list[tuple[str, str]]:
     """(context-relative directory, why) for each host directory inside the context that a
-    compose service bind-mounts as a database's data directory."""
+    compose service bind-mounts as a database's data directory. `copies_context`: a COPY of
+    the whole context would ship it (else it is only sent with the context)."""
     from transforms.dev_image import load_compose  # compose is read only when asked
 
     try:
@@ -334,7 +337,9 @@ def _database_data_dirs(ctx: Context, copied: set[str]) -> list[tuple[str, str]]
                 compose_file = project.files[0].name if project.files else "compose"
                 found[rel] = (
                     f"{rel} is where compose service `{service.name}` ({compose_file}) keeps "
-                    f"{target}: the database's own files, which `COPY . .` would ship"
+                    f"{target}: the database's own files, "
+                    + ("which `COPY . .` would ship" if copies_context
+                       else "sent with the build context for nothing")
                 )
     return list(found.items())
 
