@@ -63,3 +63,27 @@ def test_exec_background_or_pipeline_is_left_as_written(tmp_path: Path, last: st
     script, notes = _rewrite(tmp_path, f"#!/bin/sh\npython manage.py migrate\n{last}\n")
     assert script is None, script
     assert not any("now replaces the script's shell" in n for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    ("script", "how"),
+    [
+        # pathfindermilan/Intervuo's entrypoint (sweep16b): the server in the background, a
+        # worker beside it, `wait -n`. It was said to be "not the script's last command (`uv run
+        # celery ...` runs after it exits)", with the advice to move it last.
+        (
+            "uv run manage.py migrate\nuv run manage.py runserver 0.0.0.0:8001 &\n\n"
+            "uv run celery -A config worker --loglevel=info &\n\nwait -n\n\nexit $?\n",
+            "in the background (`&`)",
+        ),
+        ("daphne -b 0.0.0.0 -p 8000 mysite.asgi:application | tee /tmp/log\nwait\n",
+         "in a pipeline"),
+    ],
+)
+def test_a_server_in_the_background_is_not_called_a_command_before_the_last(
+    tmp_path: Path, script: str, how: str
+) -> None:
+    edited, notes = _rewrite(tmp_path, "#!/bin/bash\n" + script)
+    assert edited is None, edited
+    assert any(f"runs {how}, so the script's shell stays PID 1" in n for n in notes), notes
+    assert not any("is not the script's last command" in n for n in notes), notes

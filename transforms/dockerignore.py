@@ -15,6 +15,13 @@ original image carried, not the developer's secrets, and without it the settings
 other values wherever nothing else passes the variables. `.git` is kept when another Dockerfile
 that reads the same .dockerignore (built from the same context) copies the whole context and
 runs or installs git.
+
+A directory of the context that a compose service keeps a database's data in
+(`./data:/var/lib/mysql`, `./postgres_data:/var/lib/postgresql/data`, a Redis image's
+`./redis:/data`) is excluded too:
+once `docker compose up` has run, it holds the database's files, owned by the database's user
+(PostgreSQL's with mode 0700): `COPY . .` ships them into the image (a copy of the developer's
+data, and a build by a user who cannot read them fails), and the Django image never reads them.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from optimizer.composefiles import ComposeError
 from optimizer.dockerfile import Dockerfile, DockerfileError
 from optimizer.shell import pip_install_targets, program, split_commands
 from optimizer.sources import has_files, python_sources
@@ -134,6 +142,10 @@ class DockerIgnore(NotesTransform):
         extra, said, why = _project_patterns(ctx, stripped | negated, excluding, copied, committed)
         wanted.extend(extra)
         kept.extend(why)
+        for directory, why_data in _database_data_dirs(ctx, copied, _copies_context(dockerfile)):
+            if directory not in wanted and not _excluded(directory, excluding + wanted):
+                wanted.append(directory)
+                said.append(why_data)
         exceptions = sorted(
             name
             for name in needed
@@ -254,6 +266,82 @@ def _project_patterns(
 
 
 _MAX_LISTED = 20
+
+# Where database images keep their data in the container. `/data` only for the images below
+# that keep it there (Redis, MongoDB's /data/db is listed itself); elsewhere `/data` is often
+# the app's own input.
+_DATA_TARGETS = frozenset(
+    {
+        "/var/lib/postgresql/data",
+        "/var/lib/postgresql",
+        "/var/lib/mysql",
+        "/var/lib/mariadb",
+        "/data/db",
+        "/data/configdb",
+        "/var/lib/rabbitmq",
+        "/var/lib/redis",
+        "/usr/share/elasticsearch/data",
+        "/bitnami/postgresql",
+        "/bitnami/mysql",
+        "/bitnami/mariadb",
+        "/bitnami/redis/data",
+        "/bitnami/mongodb",
+    }
+)
+_DATA_AT_ROOT_IMAGES = frozenset({"redis", "valkey", "keydb", "redis-stack", "redis-stack-server"})
+
+
+def _image_name(image: str) -> str:
+    """`bitnami/redis:7` -> `redis`, `docker.io/library/redis@sha256:..` -> `redis`."""
+    return image.split("@")[0].rsplit("/", 1)[-1].split(":")[0].lower()
+
+
+def _database_data_dirs(
+    ctx: Context, copied: set[str], copies_context: bool
+) -> list[tuple[str, str]]:
+    """(context-relative directory, why) for each host directory inside the context that a
+    compose service bind-mounts as a database's data directory. `copies_context`: a COPY of
+    the whole context would ship it (else it is only sent with the context)."""
+    from transforms.dev_image import load_compose  # compose is read only when asked
+
+    try:
+        context = ctx.context_dir.resolve()
+    except OSError:
+        return []
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    found: dict[str, str] = {}
+    for directory in ctx.compose_directories():
+        try:
+            project = load_compose(directory, dockerfile)
+        except ComposeError:  # a compose file Compose cannot read adds nothing
+            continue
+        if project is None:
+            continue
+        for service in project.services.values():
+            if service.builds(dockerfile):
+                continue
+            image = _image_name(service.image or "")
+            for mount in service.bind_mounts:
+                target = mount.target.rstrip("/") or "/"
+                if target not in _DATA_TARGETS and not (
+                    target == "/data" and image in _DATA_AT_ROOT_IMAGES
+                ):
+                    continue
+                try:
+                    inside = Path(mount.source).resolve().relative_to(context).as_posix()
+                except (OSError, ValueError):
+                    continue  # outside the context: never sent
+                rel = _context_file(inside)
+                if rel is None or rel in copied or rel in found:
+                    continue
+                compose_file = project.files[0].name if project.files else "compose"
+                found[rel] = (
+                    f"{rel} is where compose service `{service.name}` ({compose_file}) keeps "
+                    f"{target}: the database's own files, "
+                    + ("which `COPY . .` would ship" if copies_context
+                       else "sent with the build context for nothing")
+                )
+    return list(found.items())
 
 
 def _context_file(rel: str | None) -> str | None:

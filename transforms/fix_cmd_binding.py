@@ -349,17 +349,24 @@ def _fix_start_script(
             "script's shell stays PID 1 and does not pass docker stop's SIGTERM on (docker stop "
             f"waits 10 s, then kills it); put `exec` before {last.server} there by hand"
         )
+    # Before `later`: a server sent to the background (`runserver &`, then `celery ... &` and
+    # `wait -n`, as pathfindermilan/Intervuo's entrypoint) does not wait for the lines below
+    # it to run, and moving it last would not make `exec` possible either.
+    elif (background := _backgrounded(last.segment) is not None) or "|" in words(
+        last.segment, punctuation="|"
+    ):
+        how = "in the background (`&`)" if background else "in a pipeline"
+        skipped.append(
+            f"{where}: {last.server} runs {how}, so the script's shell stays PID 1 and does "
+            "not pass docker stop's SIGTERM on (docker stop waits 10 s, then kills it); `exec` "
+            "cannot fix that"
+        )
     elif later:
         skipped.append(
             f"{where}: {last.server} is not the script's last command (`{later[0].text}` runs "
             "after it exits), so the script's shell stays PID 1 and does not pass docker stop's "
             "SIGTERM on (docker stop waits 10 s, then kills it); make it the last command, "
             f"started with `exec`"
-        )
-    elif _backgrounded(last.segment) is not None or "|" in words(last.segment, punctuation="|"):
-        skipped.append(
-            f"{where}: {last.server} runs in the background or in a pipeline, so the script's "
-            "shell stays PID 1 and does not pass docker stop's SIGTERM on; `exec` cannot fix that"
         )
     elif any(re.match(r"trap\s", ln.text) for ln in lines_of):
         # `exec` replaces the shell, and its traps (an EXIT cleanup) would never run.

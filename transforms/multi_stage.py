@@ -1914,6 +1914,17 @@ _CACHE_DIRS = {
     "uv": "/root/.cache/uv",
     "pdm": "/root/.cache/pdm",
 }
+# Tool commands that set something up and download nothing: `poetry config virtualenvs.create
+# false`, `pdm config ...`, `pdm use 3.12` (engineer-developer/django_based_shop's `RUN poetry
+# config ... --local` got a pypoetry cache mount).
+_SETTING_ONLY = frozenset({("poetry", "config"), ("pdm", "config"), ("pdm", "use")})
+
+
+def _downloads_nothing(argv: list[str]) -> bool:
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    return (head, argv[1] if len(argv) > 1 else "") in _SETTING_ONLY
+
+
 _NO_CACHE_FLAG = re.compile(r"(?<!\S)--no-cache(?:-dir)?(?=\s|$)")
 
 
@@ -1937,6 +1948,8 @@ def _with_cache_mounts(builder: list[Instruction]) -> list[Instruction]:
             argv = program(seg.text)
             head = argv[0].rsplit("/", 1)[-1] if argv else ""
             kind = classify(seg.text)
+            if kind == "tool" and _downloads_nothing(argv):
+                kind = "other"  # `poetry config ...`: a cache mount there would only be noise
             if kind in {"deps", "tool"}:
                 inner = strip_runner(argv)[1] or argv  # `poetry run pip install`: pip's cache
                 tool = inner[0].rsplit("/", 1)[-1] if inner else head

@@ -435,6 +435,17 @@ def _retag(
     return unknown
 
 
+# What a package the Dockerfile installs brings with it by its Depends: build-essential's
+# compilers (Intervuo's backend installs build-essential, and slim-base added gcc and libc6-dev
+# beside it to build mysqlclient).
+_BRINGS = {"build-essential": frozenset({"gcc", "g++", "make", "libc6-dev", "dpkg-dev"})}
+
+
+def with_dependencies(packages: set[str]) -> set[str]:
+    """`packages` and what they bring (`build-essential`: gcc, g++, make, libc6-dev)."""
+    return packages.union(*(_BRINGS.get(p, frozenset()) for p in packages))
+
+
 def stage_apt_packages(dockerfile: Dockerfile, stage: Stage) -> set[str]:
     return apt_packages(ins for _, ins in dockerfile.iter_stage(stage))
 
@@ -472,7 +483,7 @@ def _needed_packages(
     what that stage's own RUNs need, to be installed there (the compilers a `builder` FROM
     base uses stay out of base and of the final stage built on it too); `also_have`: what is
     installed for it already, in `stage` or in a stage between."""
-    have = stage_apt_packages(dockerfile, stage) | set(also_have)
+    have = with_dependencies(stage_apt_packages(dockerfile, stage) | set(also_have))
     wanted: list[str] = []
     reasons: list[str] = []
     before: int | None = None
