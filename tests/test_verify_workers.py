@@ -320,3 +320,37 @@ def test_a_celery_worker_that_exits_0_after_a_traceback_is_down(monkeypatch) -> 
     running = workers.WorkerRun("celery_worker", "celery -A core worker -B", state="up")
     fails, _ = workers.judge(side(running), side(worker))
     assert "exited 0" in fails[0].text and "after a traceback" in fails[0].text
+
+
+def test_the_log_ends_with_the_exception_a_traceback_ends_with_whatever_its_name() -> None:
+    # Veronika-MG/DRF-homework with its .env.sample (every value empty): the worker's note said
+    # "its log ends: Traceback (most recent call last):", the exception below it has no
+    # Error or Exception in its name.
+    log = [
+        "Traceback (most recent call last):",
+        '  File "/usr/local/bin/celery", line 8, in <module>',
+        "    sys.exit(main())",
+        "             ^^^^^^",
+        "KeyError: 'x'",
+        "",
+        "During handling of the above exception, another exception occurred:",
+        "",
+        "Traceback (most recent call last):",
+        '  File "/usr/local/lib/python3.11/site-packages/django/conf/__init__.py", line 98',
+        '    raise ImproperlyConfigured("The SECRET_KEY setting must not be empty.")',
+        "django.core.exceptions.ImproperlyConfigured: The SECRET_KEY setting must not be empty.",
+    ]
+    down = workers.WorkerRun(
+        "celery", "celery -A proj worker", state="down", exit_code=1, log_tail=log[-3:],
+        error_lines=workers.error_lines(log),
+    )
+    fails, notes = workers.judge(side(down), side(down))
+    assert fails == []
+    assert notes[0].endswith(
+        "its log ends: django.core.exceptions.ImproperlyConfigured: "
+        "The SECRET_KEY setting must not be empty."
+    )
+    assert "KeyError: 'x'" in down.error_lines
+    # a line a traceback does not end is judged by its words alone
+    assert workers.error_lines(["Starting", "Done: all good"]) == []
+

@@ -280,11 +280,20 @@ def crashed_daemon(command: str, log: list[str]) -> bool:
 
 
 def error_lines(lines: list[str], keep: int = 4) -> list[str]:
-    """The last `keep` distinct lines of a log that say what went wrong."""
+    """The last `keep` distinct lines of a log that say what went wrong. The line that ends a
+    Python traceback is the exception whatever its name (`ImproperlyConfigured: The
+    SECRET_KEY setting must not be empty.` has no Error in it: the note said the log ended
+    with `Traceback (most recent call last):`)."""
     found: list[str] = []
+    in_traceback = False
     for line in lines:
         text = line.strip()
-        if text and _ERROR.search(text) and text not in found:
+        ends_traceback = in_traceback and bool(text) and not line[:1].isspace()
+        if text.startswith("Traceback (most recent call last)"):
+            in_traceback = True
+        elif ends_traceback:
+            in_traceback = False
+        if text and (_ERROR.search(text) or ends_traceback) and text not in found:
             found.append(text)
     return found[-keep:]
 
