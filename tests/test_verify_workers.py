@@ -354,3 +354,40 @@ def test_the_log_ends_with_the_exception_a_traceback_ends_with_whatever_its_name
     # a line a traceback does not end is judged by its words alone
     assert workers.error_lines(["Starting", "Done: all good"]) == []
 
+
+def test_a_command_that_sleeps_first_is_watched_that_much_longer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # asfawayalk/django-celery-redis-drf-docker: `bash -c "sleep 20; celery -A showcase beat"`
+    # was watched for 20 s: beat had not started when the watch ended, and a beat that then
+    # crashed counted as up on both sides. A crash after the sleep is seen now.
+    import time
+
+    started = time.monotonic()
+    monkeypatch.setattr(
+        workers.engine,
+        "exit_code_if_exited",
+        lambda c: 1 if c == "beat" and time.monotonic() - started >= 1.0 else None,
+    )
+    monkeypatch.setattr(workers.engine, "logs_tail", lambda _c, _n: [])
+    command = workers.shown_command(
+        ["/bin/bash", "-c", "\n    sleep 1;\n    celery -A showcase beat -l INFO;\n"], None
+    )
+    assert command == "/bin/bash -c ' sleep 1; celery -A showcase beat -l INFO; '"
+    runs = {
+        "after": [
+            workers.WorkerRun("beat", command),
+            workers.WorkerRun("worker", "celery -A showcase worker"),
+        ]
+    }
+    workers.watch({"after": {"beat": "beat", "worker": "w"}}, runs, started, seconds=0.5)
+    beat, worker = runs["after"]
+    assert (beat.state, beat.exit_code) == ("down", 1)
+    assert worker.state == "up" and worker.describe() == "is still running after 0 s"
+    assert beat.watched == 1.5 and workers.watch_seconds(runs, 0.5) == 1.5
+
+
+def test_sleep_seconds() -> None:
+    assert workers.sleep_seconds("sh -c 'sleep 5 && sleep 2.5s; celery -A p worker'") == 7.5
+    assert workers.sleep_seconds("bash -c \"sleep 7\"") == 7
+    assert workers.sleep_seconds("celery -A sleepy worker --sleep 3x") == 0
+    longest = workers.MAX_SLEEP_SECONDS
+    assert workers.sleep_seconds("sh -c 'sleep 3600; celery -A p beat'") == longest
