@@ -387,7 +387,11 @@ def test_a_command_that_sleeps_first_is_watched_that_much_longer(monkeypatch) ->
 
 def test_sleep_seconds() -> None:
     assert workers.sleep_seconds("sh -c 'sleep 5 && sleep 2.5s; celery -A p worker'") == 7.5
-    assert workers.sleep_seconds("bash -c \"sleep 7\"") == 7
+    assert workers.sleep_seconds("bash -c \"sleep 7;celery -A p worker\"") == 7
     assert workers.sleep_seconds("celery -A sleepy worker --sleep 3x") == 0
+    # the command itself, not a wait before it (tests/test_verify_worker_exit0_e2e.py's beat)
+    assert workers.sleep_seconds("/bin/sh -c 'exec sleep 60' celery -A core beat") == 0
+    assert workers.sleep_seconds("sh -c 'sleep 5; '") == 0
     longest = workers.MAX_SLEEP_SECONDS
     assert workers.sleep_seconds("sh -c 'sleep 3600; celery -A p beat'") == longest
+

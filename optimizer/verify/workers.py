@@ -43,7 +43,11 @@ WATCH_SECONDS = 20.0
 # a wait for the database) is watched that much longer, up to this: watched for 20 s, beat had
 # not started yet, and one that then crashed would have counted as up.
 MAX_SLEEP_SECONDS = 60.0
-_SLEEP = re.compile(r"(?:^|[\s;&|('\"])sleep\s+(\d+(?:\.\d+)?)s?(?=$|[\s;&|)'\"])")
+# Only a sleep another command follows (`;`, `&&`): `exec sleep 60` as the command is the
+# process itself, not a wait before it.
+_SLEEP = re.compile(
+    r"(?:^|[\s;&|('\"])sleep\s+(\d+(?:\.\d+)?)s?(?=\s*(?:;|&&)\s*[^\s'\")])"
+)
 STOP_SECONDS = 5
 # How long a one-shot service the app waits for (a `migrate` service) may take to complete.
 FIRST_SECONDS = 120.0
@@ -115,7 +119,8 @@ def shown_command(command: list[str] | None, entrypoint: list[str] | None) -> st
 
 
 def sleep_seconds(command: str) -> float:
-    """The seconds a command sleeps in all (`sleep 7; celery ...`), at most MAX_SLEEP_SECONDS."""
+    """The seconds a command sleeps before what it runs (`sleep 7; celery ...`), at most
+    MAX_SLEEP_SECONDS."""
     return min(sum(float(m.group(1)) for m in _SLEEP.finditer(command)), MAX_SLEEP_SECONDS)
 
 
