@@ -395,3 +395,29 @@ def test_sleep_seconds() -> None:
     longest = workers.MAX_SLEEP_SECONDS
     assert workers.sleep_seconds("sh -c 'sleep 3600; celery -A p beat'") == longest
 
+
+def test_an_exit_is_timed_by_the_engine_not_by_when_the_watch_saw_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Scatenarafael/django-docker-celery: the watch began after the probes, 43 s after the
+    # workers started, and said beat "exited with status 1 after 43 s"; it had exited within
+    # seconds (a table the app's migrate had not made yet).
+    import time
+    from types import SimpleNamespace
+
+    from optimizer import engine
+
+    beat = SimpleNamespace(attrs={"State": {
+        "StartedAt": "2026-12-04T00:52:21.123456789Z",
+        "FinishedAt": "2026-12-04T00:52:24.623456789Z",
+    }})
+    monkeypatch.setattr(workers.engine, "exit_code_if_exited", lambda _c: 1)
+    monkeypatch.setattr(workers.engine, "logs_tail", lambda _c, _n: [])
+    runs = {"after": [workers.WorkerRun("beat", "celery -A core beat")]}
+    workers.watch({"after": {"beat": beat}}, runs, time.monotonic() - 42, seconds=20)
+    assert runs["after"][0].seconds == 3.5
+    assert runs["after"][0].describe() == "exited with status 1 after 4 s"
+    # what the engine gives when it has no times: the watch's own reckoning
+    assert engine.ran_seconds(SimpleNamespace(attrs={"State": {
+        "StartedAt": "0001-01-01T00:00:00Z", "FinishedAt": "0001-01-01T00:00:00Z"}})) is None
+    assert engine.ran_seconds("not a container") is None
+    assert engine.ran_seconds(SimpleNamespace(attrs={"State": {
+        "StartedAt": "2026-12-04T01:00:00+01:00", "FinishedAt": "2026-12-04T00:00:02Z"}})) == 2.0

@@ -192,7 +192,11 @@ def watch(
         for side, name in list(pending):
             code = engine.exit_code_if_exited(containers[side][name])
             if code is not None:
-                exited[(side, name)] = (code, time.monotonic() - started)
+                # How long it ran, from the engine: the watch may first look long after the
+                # exit (it begins once the probes are done), and said "after 42 s" of a beat
+                # that had exited within a few.
+                ran = engine.ran_seconds(containers[side][name])
+                exited[(side, name)] = (code, time.monotonic() - started if ran is None else ran)
                 pending.remove((side, name))
             elif now >= started + window.get((side, name), seconds):
                 pending.remove((side, name))
