@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -594,6 +595,26 @@ def exit_code_if_exited(container: Any) -> int | None:
         code = state.get("ExitCode")
         return int(code) if code is not None else -1
     return None
+
+
+def ran_seconds(container: Any) -> float | None:
+    """How long an exited container ran, from its State's StartedAt and FinishedAt as last
+    loaded (exit_code_if_exited reloads them); None when either is missing or unreadable."""
+    state = (getattr(container, "attrs", None) or {}).get("State") or {}
+    times = []
+    for key in ("StartedAt", "FinishedAt"):
+        text = str(state.get(key) or "")
+        # RFC 3339 with nanoseconds: fromisoformat takes six fraction digits at most.
+        match = re.fullmatch(
+            r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", text
+        )
+        if match is None or text.startswith("0001-"):
+            return None
+        whole, fraction, zone = match.groups()
+        stamp = f"{whole}.{(fraction or '0')[:6].ljust(6, '0')}{'+00:00' if zone == 'Z' else zone}"
+        times.append(datetime.fromisoformat(stamp))
+    seconds = (times[1] - times[0]).total_seconds()
+    return seconds if seconds >= 0 else None
 
 
 def host_port(container: Any, port: int) -> int | None:

@@ -320,3 +320,104 @@ def test_a_celery_worker_that_exits_0_after_a_traceback_is_down(monkeypatch) -> 
     running = workers.WorkerRun("celery_worker", "celery -A core worker -B", state="up")
     fails, _ = workers.judge(side(running), side(worker))
     assert "exited 0" in fails[0].text and "after a traceback" in fails[0].text
+
+
+def test_the_log_ends_with_the_exception_a_traceback_ends_with_whatever_its_name() -> None:
+    # Veronika-MG/DRF-homework with its .env.sample (every value empty): the worker's note said
+    # "its log ends: Traceback (most recent call last):", the exception below it has no
+    # Error or Exception in its name.
+    log = [
+        "Traceback (most recent call last):",
+        '  File "/usr/local/bin/celery", line 8, in <module>',
+        "    sys.exit(main())",
+        "             ^^^^^^",
+        "KeyError: 'x'",
+        "",
+        "During handling of the above exception, another exception occurred:",
+        "",
+        "Traceback (most recent call last):",
+        '  File "/usr/local/lib/python3.11/site-packages/django/conf/__init__.py", line 98',
+        '    raise ImproperlyConfigured("The SECRET_KEY setting must not be empty.")',
+        "django.core.exceptions.ImproperlyConfigured: The SECRET_KEY setting must not be empty.",
+    ]
+    down = workers.WorkerRun(
+        "celery", "celery -A proj worker", state="down", exit_code=1, log_tail=log[-3:],
+        error_lines=workers.error_lines(log),
+    )
+    fails, notes = workers.judge(side(down), side(down))
+    assert fails == []
+    assert notes[0].endswith(
+        "its log ends: django.core.exceptions.ImproperlyConfigured: "
+        "The SECRET_KEY setting must not be empty."
+    )
+    assert "KeyError: 'x'" in down.error_lines
+    # a line a traceback does not end is judged by its words alone
+    assert workers.error_lines(["Starting", "Done: all good"]) == []
+
+
+def test_a_command_that_sleeps_first_is_watched_that_much_longer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # asfawayalk/django-celery-redis-drf-docker: `bash -c "sleep 20; celery -A showcase beat"`
+    # was watched for 20 s: beat had not started when the watch ended, and a beat that then
+    # crashed counted as up on both sides. A crash after the sleep is seen now.
+    import time
+
+    started = time.monotonic()
+    monkeypatch.setattr(
+        workers.engine,
+        "exit_code_if_exited",
+        lambda c: 1 if c == "beat" and time.monotonic() - started >= 1.0 else None,
+    )
+    monkeypatch.setattr(workers.engine, "logs_tail", lambda _c, _n: [])
+    command = workers.shown_command(
+        ["/bin/bash", "-c", "\n    sleep 1;\n    celery -A showcase beat -l INFO;\n"], None
+    )
+    assert command == "/bin/bash -c ' sleep 1; celery -A showcase beat -l INFO; '"
+    runs = {
+        "after": [
+            workers.WorkerRun("beat", command),
+            workers.WorkerRun("worker", "celery -A showcase worker"),
+        ]
+    }
+    workers.watch({"after": {"beat": "beat", "worker": "w"}}, runs, started, seconds=0.5)
+    beat, worker = runs["after"]
+    assert (beat.state, beat.exit_code) == ("down", 1)
+    assert worker.state == "up" and worker.describe() == "is still running after 0 s"
+    assert beat.watched == 1.5 and workers.watch_seconds(runs, 0.5) == 1.5
+
+
+def test_sleep_seconds() -> None:
+    assert workers.sleep_seconds("sh -c 'sleep 5 && sleep 2.5s; celery -A p worker'") == 7.5
+    assert workers.sleep_seconds("bash -c \"sleep 7;celery -A p worker\"") == 7
+    assert workers.sleep_seconds("celery -A sleepy worker --sleep 3x") == 0
+    # the command itself, not a wait before it (tests/test_verify_worker_exit0_e2e.py's beat)
+    assert workers.sleep_seconds("/bin/sh -c 'exec sleep 60' celery -A core beat") == 0
+    assert workers.sleep_seconds("sh -c 'sleep 5; '") == 0
+    longest = workers.MAX_SLEEP_SECONDS
+    assert workers.sleep_seconds("sh -c 'sleep 3600; celery -A p beat'") == longest
+
+
+def test_an_exit_is_timed_by_the_engine_not_by_when_the_watch_saw_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Scatenarafael/django-docker-celery: the watch began after the probes, 43 s after the
+    # workers started, and said beat "exited with status 1 after 43 s"; it had exited within
+    # seconds (a table the app's migrate had not made yet).
+    import time
+    from types import SimpleNamespace
+
+    from optimizer import engine
+
+    beat = SimpleNamespace(attrs={"State": {
+        "StartedAt": "2026-12-04T00:52:21.123456789Z",
+        "FinishedAt": "2026-12-04T00:52:24.623456789Z",
+    }})
+    monkeypatch.setattr(workers.engine, "exit_code_if_exited", lambda _c: 1)
+    monkeypatch.setattr(workers.engine, "logs_tail", lambda _c, _n: [])
+    runs = {"after": [workers.WorkerRun("beat", "celery -A core beat")]}
+    workers.watch({"after": {"beat": beat}}, runs, time.monotonic() - 42, seconds=20)
+    assert runs["after"][0].seconds == 3.5
+    assert runs["after"][0].describe() == "exited with status 1 after 4 s"
+    # what the engine gives when it has no times: the watch's own reckoning
+    assert engine.ran_seconds(SimpleNamespace(attrs={"State": {
+        "StartedAt": "0001-01-01T00:00:00Z", "FinishedAt": "0001-01-01T00:00:00Z"}})) is None
+    assert engine.ran_seconds("not a container") is None
+    assert engine.ran_seconds(SimpleNamespace(attrs={"State": {
+        "StartedAt": "2026-12-04T01:00:00+01:00", "FinishedAt": "2026-12-04T00:00:02Z"}})) == 2.0

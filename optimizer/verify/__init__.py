@@ -563,7 +563,7 @@ def _verify(
     if beside_runs:
         progress(
             f"watching {', '.join(w.name for w in beside)} "
-            f"(up to {workers.WATCH_SECONDS:.0f} s after start)"
+            f"(up to {workers.watch_seconds(beside_runs):.0f} s after start)"
         )
         workers.watch(beside_containers, beside_runs, workers_started)
         for name, by_name in beside_containers.items():

@@ -39,6 +39,15 @@ from optimizer.verify.services import safe_name
 # How long a worker must stay up to count as started: Celery's worker imports the Django app
 # and connects to the broker within a few seconds; one that cannot exits well within this.
 WATCH_SECONDS = 20.0
+# A command that sleeps before it starts the daemon (`bash -c "sleep 20; celery -A proj beat"`,
+# a wait for the database) is watched that much longer, up to this: watched for 20 s, beat had
+# not started yet, and one that then crashed would have counted as up.
+MAX_SLEEP_SECONDS = 60.0
+# Only a sleep another command follows (`;`, `&&`): `exec sleep 60` as the command is the
+# process itself, not a wait before it.
+_SLEEP = re.compile(
+    r"(?:^|[\s;&|('\"])sleep\s+(\d+(?:\.\d+)?)s?(?=\s*(?:;|&&)\s*[^\s'\")])"
+)
 STOP_SECONDS = 5
 # How long a one-shot service the app waits for (a `migrate` service) may take to complete.
 FIRST_SECONDS = 120.0
@@ -73,6 +82,8 @@ class WorkerRun:
     ready_line: str | None = None
     seconds: float | None = None  # how long it ran before exiting, None: still running
     log_tail: list[str] = field(default_factory=list)
+    # How long it was watched: WATCH_SECONDS plus the sleeps its command starts with.
+    watched: float = WATCH_SECONDS
     # The log's error lines (the last few), wherever they are in it.
     error_lines: list[str] = field(default_factory=list)
 
@@ -97,12 +108,28 @@ class WorkerRun:
         if self.exit_code == 0:
             return "ran and exited 0"
         said = f" ({self.ready_line.strip()[-80:]})" if self.ready_line else ""
-        return f"is still running after {WATCH_SECONDS:.0f} s{said}"
+        return f"is still running after {self.watched:.0f} s{said}"
 
 
 def shown_command(command: list[str] | None, entrypoint: list[str] | None) -> str:
+    """The command on one line: a compose `command: >` block's newlines and indents would
+    break the note that names it across lines."""
     words = (entrypoint or []) + (command or [])
-    return shlex.join(words) if words else "the image's command"
+    return " ".join(shlex.join(words).split()) if words else "the image's command"
+
+
+def sleep_seconds(command: str) -> float:
+    """The seconds a command sleeps before what it runs (`sleep 7; celery ...`), at most
+    MAX_SLEEP_SECONDS."""
+    return min(sum(float(m.group(1)) for m in _SLEEP.finditer(command)), MAX_SLEEP_SECONDS)
+
+
+def watch_seconds(runs: dict[str, list[WorkerRun]], seconds: float = WATCH_SECONDS) -> float:
+    """The longest any of these workers is watched."""
+    return max(
+        (seconds + sleep_seconds(w.command) for side in runs.values() for w in side),
+        default=seconds,
+    )
 
 
 def start(
@@ -147,16 +174,31 @@ def watch(
     started: float,
     seconds: float = WATCH_SECONDS,
 ) -> None:
-    """Watch every side's workers together until `seconds` after `started` (or until all have
-    exited), then record each one's state and log. Bounded by `seconds` plus the engine calls."""
-    deadline = started + seconds
+    """Watch every side's workers together until `seconds` after `started`, plus the seconds
+    each one's command sleeps first (or until all have exited), then record each one's state
+    and log. Bounded by `seconds` + MAX_SLEEP_SECONDS plus the engine calls."""
+    window = {
+        (side, w.name): seconds + sleep_seconds(w.command)
+        for side, side_runs in runs.items()
+        for w in side_runs
+    }
+    for side, side_runs in runs.items():
+        for w in side_runs:
+            w.watched = window[(side, w.name)]
     exited: dict[tuple[str, str], tuple[int | None, float]] = {}
     pending = [(side, name) for side, by_name in containers.items() for name in by_name]
-    while pending and time.monotonic() < deadline:
+    while pending:
+        now = time.monotonic()
         for side, name in list(pending):
             code = engine.exit_code_if_exited(containers[side][name])
             if code is not None:
-                exited[(side, name)] = (code, time.monotonic() - started)
+                # How long it ran, from the engine: the watch may first look long after the
+                # exit (it begins once the probes are done), and said "after 42 s" of a beat
+                # that had exited within a few.
+                ran = engine.ran_seconds(containers[side][name])
+                exited[(side, name)] = (code, time.monotonic() - started if ran is None else ran)
+                pending.remove((side, name))
+            elif now >= started + window.get((side, name), seconds):
                 pending.remove((side, name))
         if pending:
             time.sleep(0.5)
@@ -243,7 +285,7 @@ def judge(before: SideReport, after: SideReport) -> tuple[list[Reason], list[str
             # Still running but never ready: a broker it keeps retrying, or a start slower than
             # the watch on a loaded machine. Not proof of a break, so said, not judged.
             notes.append(
-                f"{what} is still running on the rewrite after {WATCH_SECONDS:.0f} s but it did "
+                f"{what} is still running on the rewrite after {n.watched:.0f} s but it did "
                 f"not say it was ready; the original did ({o.ready_line.strip()[-80:]})"
                 + _last(n)
             )
@@ -280,11 +322,20 @@ def crashed_daemon(command: str, log: list[str]) -> bool:
 
 
 def error_lines(lines: list[str], keep: int = 4) -> list[str]:
-    """The last `keep` distinct lines of a log that say what went wrong."""
+    """The last `keep` distinct lines of a log that say what went wrong. The line that ends a
+    Python traceback is the exception whatever its name (`ImproperlyConfigured: The
+    SECRET_KEY setting must not be empty.` has no Error in it: the note said the log ended
+    with `Traceback (most recent call last):`)."""
     found: list[str] = []
+    in_traceback = False
     for line in lines:
         text = line.strip()
-        if text and _ERROR.search(text) and text not in found:
+        ends_traceback = in_traceback and bool(text) and not line[:1].isspace()
+        if text.startswith("Traceback (most recent call last)"):
+            in_traceback = True
+        elif ends_traceback:
+            in_traceback = False
+        if text and (_ERROR.search(text) or ends_traceback) and text not in found:
             found.append(text)
     return found[-keep:]
 
