@@ -4,7 +4,7 @@ against the lab engine (optimizer/verify/services.py, engine.run_container's `fi
 Despair-17/YourBlog's postgres healthcheck is `["CMD-SHELL", "chmod +x
 /usr/local/bin/pg_healthcheck.sh", "/usr/local/bin/pg_healthcheck.sh"]`, the script mounted from
 the project. Without the file the check fails (chmod: cannot access) and verify waited out its
-bound on a database that was up. Here a real postgres:16 gets such a check on a script written
+bound on a database that was up. Here a real postgres:17 gets such a check on a script written
 by the test: copied in, the service is ready; the copy is in the container, as mounted.
 """
 
@@ -24,8 +24,8 @@ pytestmark = pytest.mark.engine
 
 
 def test_a_healthcheck_on_a_mounted_script_passes(tmp_path: Path) -> None:
-    if not engine.engine_available() or not engine.image_exists("postgres:16"):
-        pytest.skip("no engine or no postgres:16 stand-in (run ../shared/lab/images-up)")
+    if not engine.engine_available() or not engine.image_exists("postgres:17"):
+        pytest.skip("no engine or no postgres:17 stand-in (run ../shared/lab/images-up)")
     script = tmp_path / "pg_healthcheck.sh"
     script.write_text("#!/bin/sh\nexit 0\n")
     script.chmod(0o644)  # as git checks it out: the healthcheck makes it executable
@@ -35,7 +35,7 @@ def test_a_healthcheck_on_a_mounted_script_passes(tmp_path: Path) -> None:
     network = f"{run_id}-net"
     spec = ServiceSpec(
         "postgres-db",
-        "postgres:16",
+        "postgres:17",
         environment={"POSTGRES_PASSWORD": "pw"},
         port=5432,
         healthcheck=["CMD-SHELL", f"chmod +x {target}", target],
