@@ -20,8 +20,10 @@ from optimizer.sources import python_sources
 
 # `python manage.py compile_themes`, `django-admin --settings x migrate`: the subcommand is
 # the first word after manage.py/django-admin that is not an option.
+# Options before the subcommand: `--settings=x.y`, and a flag with a number (`-v 0`).
 _SUBCOMMAND = re.compile(
-    r"(?:\bmanage\.py|\bdjango-admin(?:\.py)?)((?:\s+--?[\w-]+(?:=\S+)?)*)\s+([a-z_][a-z0-9_]*)"
+    r"(?:\bmanage\.py|\bdjango-admin(?:\.py)?)"
+    r"((?:\s+--?[\w-]+(?:=\S+)?(?:\s+\d+)?)*)\s+([a-z_][a-z0-9_]*)"
 )
 # A path expression that names one of these is the run-time data non-root hands to the user.
 _DATA_NAMES = re.compile(r"\b(STATIC_ROOT|MEDIA_ROOT|default_storage|staticfiles_storage)\b")

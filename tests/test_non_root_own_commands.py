@@ -65,6 +65,13 @@ def test_own_command_writing_static_root_is_no_reason_for_root(tmp_path: Path) -
     assert "USER 10001" in text, text
 
 
+def test_started_commands_past_an_option_with_a_number() -> None:
+    """`manage.py -v 0 compress`: the verbosity's value is not the subcommand (non-root reads
+    an offline `compress` at start through this)."""
+    assert started_commands("python manage.py -v 0 compress --force") == ["compress"]
+    assert started_commands("django-admin --verbosity 2 migrate") == ["migrate"]
+
+
 def test_started_commands_and_write_calls(tmp_path: Path) -> None:
     assert started_commands(
         "python manage.py migrate --noinput\n./manage.py --settings=x.y compile_themes\n"

@@ -28,6 +28,7 @@ from optimizer.shell import (
     inner_commands,
     join_segments,
     management_command,
+    python_args,
     runserver_at,
     server_argv,
     split_commands,
@@ -570,8 +571,9 @@ def _unexeced_server(script: str) -> tuple[str, str] | None:
 
 def _celery_role(argv: list[str]) -> str | None:
     """`worker` / `beat` for `celery ... worker|beat` (also `python -m celery`), else None."""
-    if argv[:3] in (["python", "-m", "celery"], ["python3", "-m", "celery"]):
-        argv = ["celery", *argv[3:]]
+    args = python_args(argv)
+    if args is not None and args[:2] == ["-m", "celery"]:
+        argv = ["celery", *args[2:]]
     if not argv or argv[0].rsplit("/", 1)[-1] != "celery":
         return None
     return next((w for w in argv[1:] if w in ("worker", "beat")), None)

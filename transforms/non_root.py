@@ -59,8 +59,6 @@ _NEEDS_ROOT = re.compile(
     r"|(?:^|(?<=[\s;&|(`'\"]))(?:/usr/s?bin/)?nginx(?=$|[\s;&|)`'\"])"
 )
 # Commands that write into the app's tree at start (database files, collected static files).
-# django-compressor's management command, options before it allowed (`manage.py -v 0 compress`).
-_COMPRESS = re.compile(r"(?:manage\.py|django-admin)(?:\s+-\S+(?:\s+\d+)?)*\s+compress\b")
 _WRITES_TREE = re.compile(r"\b(migrate|collectstatic|makemigrations|compilemessages)\b")
 # Servers that drop privileges themselves and so must start as root: celery's and uwsgi's
 # `--uid`/`--gid`, gunicorn's `--user`/`--group`. joebonneau/django-celery-redis's worker runs
@@ -226,9 +224,8 @@ class NonRoot(NotesTransform):
         # The project's own management commands run at start may write into the source tree,
         # which stays root's (BookWyrm's entrypoint: `manage.py compile_themes` writes .css
         # files under bookwyrm/static/ and the web container exits as uid 10001).
-        own = command_file_writes(
-            ctx.context_dir, started_commands("\n".join([start, script_code, *compose_starts]))
-        )
+        subcommands = started_commands("\n".join([start, script_code, *compose_starts]))
+        own = command_file_writes(ctx.context_dir, subcommands)
         if own is not None:
             return Result(
                 out,
@@ -407,7 +404,7 @@ class NonRoot(NotesTransform):
         # compression done by the entrypoint instead of the build).
         compress_dirs = (
             [project.compress_output]
-            if project.compress_output and _COMPRESS.search(" ".join([starts, *compose_starts]))
+            if project.compress_output and "compress" in subcommands
             else []
         )
         for rel in [*project.runtime_dirs, *compress_dirs]:
