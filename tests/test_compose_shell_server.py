@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import write_skeleton
 
 from optimizer import compose
 from optimizer.pipeline import optimize
@@ -36,14 +37,7 @@ CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
 
 
 def _project(tmp_path: Path, service: str, dockerfile: str = DOCKERFILE) -> Path:
-    (tmp_path / "mysite").mkdir()
-    (tmp_path / "mysite" / "__init__.py").write_text("")
-    (tmp_path / "mysite" / "settings.py").write_text(
-        'SECRET_KEY = "x"\nINSTALLED_APPS = []\nROOT_URLCONF = "mysite.urls"\n'
-    )
-    (tmp_path / "manage.py").write_text(
-        'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
-    )
+    write_skeleton(tmp_path)
     (tmp_path / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\ncelery\n")
     (tmp_path / "Dockerfile").write_text(dockerfile)
     (tmp_path / "compose.yaml").write_text(
