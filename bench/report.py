@@ -132,12 +132,14 @@ def targets(result: dict[str, Any]) -> list[Target]:
             "above-slim",
             "bytes above slim within 5 MB of runtime packages + app",
             f"above slim {_fmt(above, 'MB')} MB, packages+app {_fmt(runtime, 'MB')} MB"
-            + ("" if not after.get("system_packages_bytes")
-               else f" (Debian packages {_fmt(after.get('system_packages_bytes'), 'MB')} MB)")
+            + "".join(
+                f", of which {label} {_fmt(after.get(key), 'MB')} MB"
+                for key, label in (("system_packages_bytes", "Debian packages"),
+                                   ("stdlib_pyc_bytes", "stdlib .pyc"))
+                if after.get(key)
+            )
             + ("" if above is None or runtime is None
-               else f", excess {(above - runtime) / MB:+.1f} MB")
-            + ("" if after.get("stdlib_pyc_bytes") is None
-               else f" (stdlib .pyc {_fmt(after.get('stdlib_pyc_bytes'), 'MB')} MB)"),
+               else f"; excess {(above - runtime) / MB:+.1f} MB"),
             None if above is None or runtime is None else abs(above - runtime) <= ABOVE_SLIM_SLACK,
         )
     )
