@@ -61,6 +61,26 @@ def image_name_and_tag(reference: str) -> tuple[str, str]:
     return name, tag
 
 
+_DOCKER_HUB = re.compile(r"^(?:docker\.io/|index\.docker\.io/|registry-1\.docker\.io/)")
+
+
+def engine_ref(reference: str) -> str:
+    """`reference` as the engine names the image it pulls or tags: Docker Hub's registry and
+    `library/` namespace left out, `:latest` where no tag or digest is given. `app`,
+    `app:latest`, `docker.io/library/app` and `index.docker.io/library/app:latest` are all
+    `app:latest`; `docker.io/owner/app` is `owner/app:latest`; other registries keep their
+    host (`ghcr.io/owner/app:latest`)."""
+    ref = reference.strip()
+    hub = _DOCKER_HUB.match(ref)
+    if hub:
+        ref = ref[hub.end():]
+    # A first component with no dot or port is a Docker Hub namespace, not a registry host.
+    ref = ref.removeprefix("library/")
+    if "@" in ref or image_name_and_tag(ref)[1]:
+        return ref
+    return f"{ref}:latest"
+
+
 def official_python_name(reference: str) -> str:
     """`reference` without the registry and namespace of an official python image
     (`public.ecr.aws/docker/library/python:3.11` -> `python:3.11`); any other image as it is."""

@@ -50,7 +50,13 @@ def _project(tmp_path: Path, worker_image: str, app_image: str = "app:latest") -
                           services=services)
 
 
-@pytest.mark.parametrize("worker_image", ["app:latest", "app"])
+# The same image however it is spelled (round 17: these were compared as written, so
+# `docker.io/library/app` was taken for another image than the `app` compose builds).
+@pytest.mark.parametrize(
+    "worker_image",
+    ["app:latest", "app", "docker.io/library/app", "index.docker.io/library/app:latest",
+     "library/app"],
+)
 def test_a_service_running_the_tag_the_app_builds_is_a_worker(
     tmp_path: Path, worker_image: str
 ) -> None:

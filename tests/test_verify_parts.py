@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 
 from optimizer import engine
+from optimizer.dockerfile import engine_ref
 from optimizer.verify import Reason, SideReport, VerifyReport
 from optimizer.verify.build import _step_lines
 from optimizer.verify.compare import build_cause
@@ -437,8 +438,6 @@ def test_named_builder_builds_with_buildx_and_loads_the_labelled_image(tmp_path:
 
 
 def test_kept_images_survive_the_label_sweep(tmp_path: Path) -> None:
-    from optimizer.verify.run import _with_tag
-
     run = Run("djopt-k", tmp_path)
     run.track_image("djopt-k-before", keep=True)
     run.track_image("djopt-k-after")
@@ -446,8 +445,25 @@ def test_kept_images_survive_the_label_sweep(tmp_path: Path) -> None:
         images={"djopt-k-before:latest": "djopt-k", "djopt-k-after:latest": "djopt-k"}
     )
     assert run._not_kept(found).images == {"djopt-k-after:latest": "djopt-k"}
-    assert _with_tag("localhost:5000/x") == "localhost:5000/x:latest"
-    assert _with_tag("x:1") == "x:1"
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("x", "x:latest"),
+        ("x:1", "x:1"),
+        ("docker.io/library/x", "x:latest"),
+        ("index.docker.io/library/x:2", "x:2"),
+        ("registry-1.docker.io/owner/x", "owner/x:latest"),
+        ("docker.io/owner/x:3", "owner/x:3"),
+        ("library/x", "x:latest"),
+        ("localhost:5000/x", "localhost:5000/x:latest"),
+        ("ghcr.io/library/x", "ghcr.io/library/x:latest"),
+        ("x@sha256:" + "a" * 64, "x@sha256:" + "a" * 64),
+    ],
+)
+def test_engine_ref_names_an_image_as_the_engine_does(ref: str, expected: str) -> None:
+    assert engine_ref(ref) == expected
 
 
 def test_no_engine_is_inconclusive_with_a_report(tmp_path: Path) -> None:

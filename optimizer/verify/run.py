@@ -29,6 +29,7 @@ from types import FrameType
 from typing import Any
 
 from optimizer import engine
+from optimizer.dockerfile import engine_ref
 
 SCRATCH_PREFIX = "dj-optimize-verify-"
 RUN_LABEL = engine.RUN_LABEL
@@ -95,7 +96,7 @@ class Run:
 
     def _not_kept(self, found: engine.Labelled) -> engine.Labelled:
         """`found` without the images kept on purpose (--keep-images)."""
-        kept = {_with_tag(ref) for ref in self.kept_images}
+        kept = {engine_ref(ref) for ref in self.kept_images}
         found.images = {ref: run for ref, run in found.images.items() if ref not in kept}
         return found
 
@@ -156,11 +157,6 @@ class Run:
         if self.scratch.exists():
             left.append(f"directory {self.scratch}")
         return CleanupResult(removed=not left, left=left, failures=failures)
-
-
-def _with_tag(ref: str) -> str:
-    """`name` -> `name:latest`, as the engine lists a tag; `name:tag` stays."""
-    return ref if ":" in ref.rsplit("/", 1)[-1] else f"{ref}:latest"
 
 
 def _pid_alive(pid: int) -> bool:

@@ -35,7 +35,7 @@ from typing import Any
 
 from optimizer.compose import ComposeProject, Service
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile, Stage, next_workdir
+from optimizer.dockerfile import Dockerfile, Stage, engine_ref, next_workdir
 from optimizer.ports import port_from_command
 from optimizer.verify import hosts
 
@@ -2018,12 +2018,6 @@ def _runs_ci_image(
     return dataclasses.replace(loaded, services=services)
 
 
-def _image_ref(image: str) -> str:
-    """An image reference as compose resolves it: no tag means `:latest`."""
-    last = image.rsplit("/", 1)[-1]
-    return image if ":" in last or "@" in last else f"{image}:latest"
-
-
 def _runs_built_image(
     loaded: ComposeProject, dockerfile_path: Path, notes: list[str]
 ) -> ComposeProject:
@@ -2036,7 +2030,7 @@ def _runs_built_image(
     tags: dict[str, Service] = {}
     for service in loaded.building(dockerfile_path):
         if service.image:
-            tags.setdefault(_image_ref(service.image), service)
+            tags.setdefault(engine_ref(service.image), service)
     if not tags:
         return loaded
     services = dict(loaded.services)
@@ -2044,7 +2038,7 @@ def _runs_built_image(
     for name, service in loaded.services.items():
         if service.dockerfile is not None or not service.image:
             continue
-        builder = tags.get(_image_ref(service.image))
+        builder = tags.get(engine_ref(service.image))
         if builder is None:
             continue
         services[name] = dataclasses.replace(

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer import engine
-from optimizer.dockerfile import image_name_and_tag
+from optimizer.dockerfile import engine_ref, image_name_and_tag
 from optimizer.verify import health
 from optimizer.verify.runplan import ServiceSpec, family
 
@@ -114,9 +114,7 @@ def missing_images(specs: tuple[ServiceSpec, ...] | list[ServiceSpec]) -> list[s
         # The lab stands in for the official database, cache and broker images only.
         official = "/" not in spec.image.removeprefix("docker.io/").removeprefix("library/")
         if official and family(spec.image) in ("postgres", "mysql", "redis", "rabbitmq"):
-            last = spec.image.rsplit("/", 1)[-1]
-            tagged = spec.image if ":" in last or "@" in last else spec.image + ":latest"
-            hint += f" (in the lab: `../shared/lab/images-up --alias {tagged}`)"
+            hint += f" (in the lab: `../shared/lab/images-up --alias {engine_ref(spec.image)}`)"
         missing.append(f"{spec.origin} needs image {spec.image}, which is not here: {hint}")
     return missing
 
