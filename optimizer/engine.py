@@ -502,6 +502,7 @@ def run_container(
     aliases: list[str] | None = None,
     working_dir: str | None = None,
     files: Iterable[tuple[str, str]] = (),
+    restart: str | None = None,
 ) -> Any:
     """Start a detached container with `port` published on 127.0.0.1 (random host port).
 
@@ -510,7 +511,8 @@ def run_container(
     container's names on `network` (a compose service name, so `db:5432` resolves).
     `working_dir` None keeps the image's WORKDIR. `files`: (host path, container path) pairs
     copied into the container before it starts, as a bind mount would show them (through the
-    API, so a remote engine gets them too).
+    API, so a remote engine gets them too). `restart`: a compose `restart:` value (`always`,
+    `unless-stopped`, `on-failure[:N]`) the engine applies as it would under compose.
     """
     kwargs: dict[str, Any] = {
         "detach": True,
@@ -528,6 +530,9 @@ def run_container(
         kwargs["command"] = command
     if working_dir is not None:
         kwargs["working_dir"] = working_dir  # compose's working_dir, as `docker run -w`
+    policy = restart_policy(restart)
+    if policy is not None:
+        kwargs["restart_policy"] = policy
     if network is not None and aliases:
         api = client().api
         kwargs["networking_config"] = {network: api.create_endpoint_config(aliases=aliases)}
@@ -542,6 +547,17 @@ def run_container(
         return container
     except (docker.errors.DockerException, OSError) as exc:
         raise EngineError(f"cannot start {tag}: {exc}") from exc
+
+
+def restart_policy(restart: str | None) -> dict[str, Any] | None:
+    """The engine's restart policy for a compose `restart:` value; None for `no` or nothing."""
+    name, _, retries = (restart or "").strip().partition(":")
+    if name not in ("always", "unless-stopped", "on-failure"):
+        return None
+    policy: dict[str, Any] = {"Name": name}
+    if name == "on-failure" and retries.strip().isdigit():
+        policy["MaximumRetryCount"] = int(retries)
+    return policy
 
 
 def _tar_of(files: Iterable[tuple[str, str]]) -> bytes:
@@ -597,24 +613,43 @@ def exit_code_if_exited(container: Any) -> int | None:
     return None
 
 
+def _state_time(text: str) -> datetime | None:
+    """A State timestamp (RFC 3339 with nanoseconds; `0001-...` for never), or None."""
+    # fromisoformat takes six fraction digits at most.
+    match = re.fullmatch(
+        r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", text
+    )
+    if match is None or text.startswith("0001-"):
+        return None
+    whole, fraction, zone = match.groups()
+    stamp = f"{whole}.{(fraction or '0')[:6].ljust(6, '0')}{'+00:00' if zone == 'Z' else zone}"
+    return datetime.fromisoformat(stamp)
+
+
 def ran_seconds(container: Any) -> float | None:
     """How long an exited container ran, from its State's StartedAt and FinishedAt as last
     loaded (exit_code_if_exited reloads them); None when either is missing or unreadable."""
     state = (getattr(container, "attrs", None) or {}).get("State") or {}
-    times = []
-    for key in ("StartedAt", "FinishedAt"):
-        text = str(state.get(key) or "")
-        # RFC 3339 with nanoseconds: fromisoformat takes six fraction digits at most.
-        match = re.fullmatch(
-            r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", text
-        )
-        if match is None or text.startswith("0001-"):
-            return None
-        whole, fraction, zone = match.groups()
-        stamp = f"{whole}.{(fraction or '0')[:6].ljust(6, '0')}{'+00:00' if zone == 'Z' else zone}"
-        times.append(datetime.fromisoformat(stamp))
-    seconds = (times[1] - times[0]).total_seconds()
+    started = _state_time(str(state.get("StartedAt") or ""))
+    finished = _state_time(str(state.get("FinishedAt") or ""))
+    if started is None or finished is None:
+        return None
+    seconds = (finished - started).total_seconds()
     return seconds if seconds >= 0 else None
+
+
+def restart_state(container: Any) -> tuple[int, bool, str]:
+    """(how often the engine restarted `container` under its restart policy, whether it is
+    between two runs now, when its current run started: the State's StartedAt, which names
+    the run), as last loaded (exit_code_if_exited reloads it). The count alone does not say
+    a new run began: a crash loop's next run shows the count of the one before."""
+    attrs = getattr(container, "attrs", None) or {}
+    state = attrs.get("State") or {}
+    return (
+        int(attrs.get("RestartCount") or 0),
+        bool(state.get("Restarting")),
+        str(state.get("StartedAt") or ""),
+    )
 
 
 def host_port(container: Any, port: int) -> int | None:

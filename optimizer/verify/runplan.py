@@ -99,6 +99,10 @@ class WorkerSpec:
     # `migrate` service): compose runs it to completion before the app starts, so verify does
     # too; run beside the app instead, two migrates would race on an empty database.
     first: bool = False
+    # Its compose `restart:` (always, unless-stopped, on-failure[:N]): under compose the engine
+    # starts it again when it exits, so a beat that crashes on a table the app's migrate has
+    # not made yet runs once the migrate is done; verify applies the same policy.
+    restart: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +110,7 @@ class WorkerSpec:
             "command": self.command,
             "entrypoint": self.entrypoint,
             "first": self.first,
+            "restart": self.restart,
         }
 
 
@@ -1063,6 +1068,7 @@ def derive(
             {**w.environment, **connection, **flags.env},
             w.working_dir,
             first=w.name in waits_for,
+            restart=_restart(w),
         )
         for w in worker_services
     )
@@ -1076,6 +1082,10 @@ def derive(
                 if worker.first
                 else "started beside the app on both sides and watched (it must stay up, or "
                 "exit 0)"
+                + (
+                    f"; the engine restarts it as compose would (`restart: {worker.restart}`)"
+                    if worker.restart else ""
+                )
             )
         )
         # QaShah07/Segwise_backend: ENTRYPOINT ["sh", "docker/django/entrypoint.sh"] migrates
@@ -2016,6 +2026,12 @@ def _runs_ci_image(
         "from this Dockerfile: read as building it"
     )
     return dataclasses.replace(loaded, services=services)
+
+
+def _restart(service: Service) -> str | None:
+    """The service's compose `restart:` policy when the engine would restart it (not `no`)."""
+    value = service.raw.get("restart")
+    return str(value) if isinstance(value, str) and value.strip() not in ("", "no") else None
 
 
 def _runs_built_image(

@@ -10,6 +10,8 @@ is started on both sides, on the side's network with its services, with its comp
 environment, and is watched for `WATCH_SECONDS`: still running at the end (or exited 0: a
 one-shot task) is up; exited non-zero, or not startable, is down. Celery's own word that it is
 ready (`celery@host ready.`, beat's `beat: Starting...`) is recorded when its log shows it.
+A service with a compose `restart:` policy is started under the same policy, as compose would:
+a beat that exits on a table the app's migrate has not made yet runs on its next start.
 
 A service the app waits for with `condition: service_completed_successfully` (a one-shot
 `migrate` service) is run to completion before the app instead (`run_first`, bounded by
@@ -49,6 +51,12 @@ _SLEEP = re.compile(
     r"(?:^|[\s;&|('\"])sleep\s+(\d+(?:\.\d+)?)s?(?=\s*(?:;|&&)\s*[^\s'\")])"
 )
 STOP_SECONDS = 5
+# A worker the engine restarted (its compose `restart:` policy) counts as up once its current
+# run has lasted this long; one still crashing keeps being watched, at most RESTART_GRACE
+# seconds past its window, and is down if it never does. Docker waits 0.1, 0.2, 0.4 ... s
+# between restarts, so a crash loop restarts several times within this.
+STABLE_SECONDS = 5.0
+RESTART_GRACE = 20.0
 # How long a one-shot service the app waits for (a `migrate` service) may take to complete.
 FIRST_SECONDS = 120.0
 LOG_LINES = 30
@@ -86,6 +94,9 @@ class WorkerRun:
     watched: float = WATCH_SECONDS
     # The log's error lines (the last few), wherever they are in it.
     error_lines: list[str] = field(default_factory=list)
+    # Its compose `restart:` policy, and how often the engine restarted it under that.
+    restart: str | None = None
+    restarts: int = 0
 
     @property
     def up(self) -> bool:
@@ -95,20 +106,29 @@ class WorkerRun:
         return asdict(self)
 
     def describe(self) -> str:
+        again = self._restarted()
         if self.state == "down" and self.exit_code == 0:
             after = f" after {self.seconds:.0f} s" if self.seconds is not None else ""
-            return f"exited 0{after} after a traceback (it should keep running)"
+            return f"exited 0{after} after a traceback (it should keep running){again}"
         if self.state == "not-started":
             return f"did not start ({self.error or 'the engine refused it'})"
+        if self.state == "down" and self.exit_code is None and again:
+            return f"kept crashing{again} ({self.error})"
         if self.state == "down" and self.exit_code is None:
             return f"did not complete ({self.error})"
         if self.state == "down":
             after = f" after {self.seconds:.0f} s" if self.seconds is not None else ""
-            return f"exited with status {self.exit_code}{after}"
+            return f"exited with status {self.exit_code}{after}{again}"
         if self.exit_code == 0:
-            return "ran and exited 0"
+            return f"ran and exited 0{again}"
         said = f" ({self.ready_line.strip()[-80:]})" if self.ready_line else ""
-        return f"is still running after {self.watched:.0f} s{said}"
+        return f"is still running after {self.watched:.0f} s{said}{again}"
+
+    def _restarted(self) -> str:
+        if not self.restarts:
+            return ""
+        times = "once" if self.restarts == 1 else f"{self.restarts} times"
+        return f", restarted {times} by its compose `restart: {self.restart}`"
 
 
 def shown_command(command: list[str] | None, entrypoint: list[str] | None) -> str:
@@ -147,7 +167,12 @@ def start(
     containers: dict[str, Any] = {}
     runs: list[WorkerRun] = []
     for spec in specs:
-        worker = WorkerRun(spec.name, shown_command(spec.command, spec.entrypoint))
+        # A one-shot service the app waits for is run once, whatever its policy: compose
+        # would not start the app until it has exited 0.
+        restart = None if spec.first else spec.restart
+        worker = WorkerRun(
+            spec.name, shown_command(spec.command, spec.entrypoint), restart=restart
+        )
         runs.append(worker)
         name = f"{run_id}-{side}-worker-{safe_name(spec.name)}"
         register(name)
@@ -162,6 +187,7 @@ def start(
                 entrypoint=spec.entrypoint,
                 labels=labels,
                 working_dir=spec.working_dir,
+                restart=restart,
             )
         except engine.EngineError as exc:
             worker.error = str(exc)[-300:]
@@ -176,7 +202,9 @@ def watch(
 ) -> None:
     """Watch every side's workers together until `seconds` after `started`, plus the seconds
     each one's command sleeps first (or until all have exited), then record each one's state
-    and log. Bounded by `seconds` + MAX_SLEEP_SECONDS plus the engine calls."""
+    and log. A worker its compose `restart:` policy brings back is up once its current run has
+    lasted STABLE_SECONDS, and down if it is still crashing RESTART_GRACE past its window.
+    Bounded by `seconds` + MAX_SLEEP_SECONDS + RESTART_GRACE plus the engine calls."""
     window = {
         (side, w.name): seconds + sleep_seconds(w.command)
         for side, side_runs in runs.items()
@@ -186,20 +214,40 @@ def watch(
         for w in side_runs:
             w.watched = window[(side, w.name)]
     exited: dict[tuple[str, str], tuple[int | None, float]] = {}
+    # Under a restart policy: the restart count last seen, and (the run last seen, when it was
+    # first seen): a run that has lasted STABLE_SECONDS is up.
+    restarts: dict[tuple[str, str], int] = {}
+    runs_seen: dict[tuple[str, str], tuple[str, float]] = {}
+    unstable: set[tuple[str, str]] = set()
     pending = [(side, name) for side, by_name in containers.items() for name in by_name]
     while pending:
         now = time.monotonic()
         for side, name in list(pending):
-            code = engine.exit_code_if_exited(containers[side][name])
+            container = containers[side][name]
+            code = engine.exit_code_if_exited(container)
+            count, restarting, run = engine.restart_state(container)
+            restarts[(side, name)] = count
             if code is not None:
                 # How long it ran, from the engine: the watch may first look long after the
                 # exit (it begins once the probes are done), and said "after 42 s" of a beat
                 # that had exited within a few.
-                ran = engine.ran_seconds(containers[side][name])
+                ran = engine.ran_seconds(container)
                 exited[(side, name)] = (code, time.monotonic() - started if ran is None else ran)
                 pending.remove((side, name))
-            elif now >= started + window.get((side, name), seconds):
-                pending.remove((side, name))
+                continue
+            if (side, name) not in runs_seen or runs_seen[(side, name)][0] != run:
+                runs_seen[(side, name)] = (run, now)
+            end = started + window.get((side, name), seconds)
+            if now < end:
+                continue
+            # Restarted by the engine: up only once the current run has lasted; a crash loop
+            # is watched RESTART_GRACE longer, then counted down.
+            since = runs_seen[(side, name)][1]
+            if count and (restarting or now - since < STABLE_SECONDS):
+                if now < end + RESTART_GRACE:
+                    continue
+                unstable.add((side, name))
+            pending.remove((side, name))
         if pending:
             time.sleep(0.5)
     for side, side_runs in runs.items():
@@ -207,10 +255,14 @@ def watch(
             container = containers.get(side, {}).get(worker.name)
             if container is None:
                 continue  # not started: its error says why
+            worker.restarts = restarts.get((side, worker.name), 0)
             if (side, worker.name) in exited:
                 worker.exit_code, worker.seconds = exited[(side, worker.name)]
                 worker.seconds = round(worker.seconds, 1)
                 worker.state = "up" if worker.exit_code == 0 else "down"
+            elif (side, worker.name) in unstable:
+                worker.state = "down"
+                worker.error = f"still crashing {RESTART_GRACE:.0f} s after its watch ended"
             else:
                 worker.state = "up"
             scanned = engine.logs_tail(container, ERROR_SCAN_LINES)

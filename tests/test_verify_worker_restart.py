@@ -1,0 +1,172 @@
+"""Compose workers under a `restart:` policy (optimizer/verify/workers.py, runplan.WorkerSpec).
+
+Scatenarafael/django-docker-celery and asfawayalk/django-celery-redis-drf-docker (round 16):
+beat on django-celery-beat's DatabaseScheduler starts beside the app, as compose starts it, and
+exits on a table the app's migrate has not made yet. Verify ran it once, so it was "exited with
+status 1" on one side or both and nothing about beat was proven. Under compose a service with
+`restart: always` / `unless-stopped` / `on-failure` is started again by the engine and runs once
+the migrate is done; verify now applies the service's own policy and counts such a worker up
+once its current run has lasted, and down if it keeps crashing. The engine test
+`tests/test_verify_worker_restart_e2e.py` runs the same on real containers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from optimizer import compose, engine
+from optimizer.context import DjangoProject
+from optimizer.verify import workers
+from optimizer.verify.report import SideReport
+from optimizer.verify.runplan import Flags, WorkerSpec, derive
+
+COMPOSE = """\
+services:
+  web:
+    build: .
+    command: sh -c "python manage.py migrate && gunicorn mysite.wsgi -b 0.0.0.0:8000"
+    ports: ["8000:8000"]
+  beat:
+    build: .
+    command: celery -A mysite beat -l info -S django_celery_beat.schedulers:DatabaseScheduler
+    restart: unless-stopped
+  worker:
+    build: .
+    command: celery -A mysite worker -l info
+    restart: "no"
+  flower:
+    build: .
+    command: celery -A mysite flower
+    restart: on-failure:3
+"""
+DOCKERFILE = "FROM python:3.11\nCOPY . .\nCMD gunicorn mysite.wsgi -b 0.0.0.0:8000\n"
+
+
+def test_the_plan_carries_each_workers_compose_restart_policy(tmp_path: Path) -> None:
+    if not compose.compose_available() and not os.environ.get("DJ_OPTIMIZE_REQUIRE_ENGINE"):
+        pytest.skip("docker compose is not installed")
+    (tmp_path / "docker-compose.yml").write_text(COMPOSE)
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "manage.py").write_text("")
+    loaded = compose.load(tmp_path)
+    assert loaded is not None
+    project = DjangoProject(root=tmp_path, manage_py="manage.py")  # type: ignore[call-arg]
+    plan = derive(project, DOCKERFILE, Flags(), loaded, tmp_path / "Dockerfile")
+    assert {w.name: w.restart for w in plan.workers} == {
+        "beat": "unless-stopped", "worker": None, "flower": "on-failure:3"
+    }
+    said = [n for n in plan.notes if "'beat' runs this image too" in n]
+    assert said and "restarts it as compose would (`restart: unless-stopped`)" in said[0]
+
+
+def test_compose_restart_values_become_the_engines_policies() -> None:
+    assert engine.restart_policy("always") == {"Name": "always"}
+    assert engine.restart_policy("unless-stopped") == {"Name": "unless-stopped"}
+    assert engine.restart_policy("on-failure") == {"Name": "on-failure"}
+    assert engine.restart_policy("on-failure:3") == {"Name": "on-failure", "MaximumRetryCount": 3}
+    assert engine.restart_policy("no") is None
+    assert engine.restart_policy(None) is None
+
+
+class _Restarting:
+    """A container the engine restarts: `runs` crashes, then (when `settles`) a run that
+    lasts. Each `exit_code_if_exited` call is one look at it."""
+
+    def __init__(self, crashes: int, settles: bool) -> None:
+        self.crashes, self.settles, self.looks = crashes, settles, 0
+        self.attrs: dict[str, Any] = {"State": {}, "RestartCount": 0}
+
+    def look(self) -> None:
+        self.looks += 1
+        if self.settles:
+            count = min(self.looks, self.crashes)
+            restarting = self.looks <= self.crashes
+            run = f"run {count}"
+        else:
+            # A crash loop: mostly between two runs, now and then running for a moment, a
+            # new run each time (the engine may show it under the count of the run before).
+            count, restarting, run = 1 + self.looks // 3, self.looks % 3 != 0, f"run {self.looks}"
+        self.attrs = {"State": {"Running": True, "Restarting": restarting, "StartedAt": run},
+                      "RestartCount": count}
+
+
+def _watch(monkeypatch: pytest.MonkeyPatch, container: _Restarting) -> workers.WorkerRun:
+    def exit_code_if_exited(c: Any) -> int | None:
+        c.look()
+        return None
+
+    monkeypatch.setattr(workers.engine, "exit_code_if_exited", exit_code_if_exited)
+    monkeypatch.setattr(workers.engine, "logs_tail", lambda _c, _n: [
+        "django.db.utils.ProgrammingError: relation \"django_celery_beat_periodictask\" "
+        "does not exist",
+    ])
+    monkeypatch.setattr(workers, "STABLE_SECONDS", 0.6)
+    monkeypatch.setattr(workers, "RESTART_GRACE", 1.5)
+    run = workers.WorkerRun("beat", "celery -A mysite beat", restart="always")
+    workers.watch({"after": {"beat": container}}, {"after": [run]}, time.monotonic(), 0.5)
+    return run
+
+
+def test_a_worker_restarted_until_it_runs_is_up_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = _watch(monkeypatch, _Restarting(crashes=2, settles=True))
+    assert run.state == "up" and run.restarts == 2, run
+    assert run.describe() == (
+        "is still running after 0 s, restarted 2 times by its compose `restart: always`"
+    )
+
+
+def test_a_worker_that_keeps_crashing_under_its_policy_is_down(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = time.monotonic()
+    run = _watch(monkeypatch, _Restarting(crashes=0, settles=False))
+    # watched its window, then RESTART_GRACE more, not forever
+    assert 1.9 <= time.monotonic() - started < 5
+    assert run.state == "down" and run.restarts >= 2, run
+    assert run.describe().startswith("kept crashing, restarted ")
+    assert "still crashing 2 s after its watch ended" in run.describe()
+
+
+def test_up_after_restarts_on_the_original_and_crashing_on_the_rewrite_fails() -> None:
+    up = workers.WorkerRun("beat", "celery -A mysite beat", state="up", restart="always",
+                           restarts=1)
+    down = workers.WorkerRun("beat", "celery -A mysite beat", state="down", restart="always",
+                             restarts=9, error="still crashing 20 s after its watch ended",
+                             error_lines=["PermissionError: [Errno 13] Permission denied: "
+                                          "'celerybeat-schedule'"])
+    before, after = SideReport(), SideReport()
+    before.workers, after.workers = [up.to_dict()], [down.to_dict()]
+    fails, _ = workers.judge(before, after)
+    assert len(fails) == 1
+    assert "kept crashing, restarted 9 times" in fails[0].text
+    assert "restarted once" in fails[0].text
+    # both up after a restart: a note, not a failure
+    fails, notes = workers.judge(before, before)
+    assert fails == [] and "restarted once" in notes[0]
+
+
+def test_a_one_shot_service_is_run_once_whatever_its_policy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def run_container(image: str, name: str, **kwargs: Any) -> Any:
+        seen[name] = kwargs.get("restart")
+        return SimpleNamespace(attrs={})
+
+    monkeypatch.setattr(workers.engine, "run_container", run_container)
+    specs = (
+        WorkerSpec("migrate", ["python", "manage.py", "migrate"], first=True, restart="always"),
+        WorkerSpec("beat", ["celery", "-A", "p", "beat"], restart="always"),
+    )
+    _, runs = workers.start(specs, "img", "after", "r1", "net", {}, {}, lambda n: n)
+    assert list(seen.values()) == [None, "always"]
+    assert [r.restart for r in runs] == [None, "always"]

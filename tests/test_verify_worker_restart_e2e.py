@@ -1,0 +1,81 @@
+"""A worker that races the app's migrate on a real Postgres, under its compose `restart:`
+policy (optimizer/verify/workers.py), on the lab engine.
+
+The race of Scatenarafael/django-docker-celery (round 16): beat reads a table the app's migrate
+makes, starts before it, exits, and under compose `restart: unless-stopped` runs on its next
+start. Here the "app" creates the table after a few seconds and the worker reads it with psql,
+exiting 1 until it is there; both run the postgres image, which has psql, so no build is needed.
+With its policy the worker is up after at least one restart; the same worker without a policy
+is down, as verify saw it before; one that crashes every time is down under its policy too,
+after the bounded grace, not watched forever; `on-failure:2` ends with the engine giving up.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from optimizer import engine
+from optimizer.verify import services, workers
+from optimizer.verify.runplan import ServiceSpec, WorkerSpec
+
+pytestmark = pytest.mark.engine
+
+IMAGE = "postgres:17"
+READ = "psql -h db -U postgres -tAc 'select 1 from migrated' || exit 1; exec sleep 300"
+
+
+def test_a_worker_that_races_the_migrate_is_up_after_its_compose_restart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not engine.engine_available() or not engine.image_exists(IMAGE):
+        pytest.skip(f"no engine or no {IMAGE} stand-in (run ../shared/lab/images-up)")
+    monkeypatch.setattr(workers, "RESTART_GRACE", 8.0)
+    run_id = f"restart-{uuid.uuid4().hex[:8]}"
+    labels = {"dj-optimize.run": run_id}
+    network = f"{run_id}-net"
+    containers: list[str] = []
+    env = {"PGPASSWORD": "pw"}
+    try:
+        engine.create_network(network, labels)
+        db = ServiceSpec("db", IMAGE, {"POSTGRES_PASSWORD": "pw"}, port=5432)
+        svc, statuses = services.start((db,), "after", run_id, network, labels, containers.append)
+        services.await_ready((db,), svc, statuses, time.monotonic(), timeout=60)
+        assert statuses[0].ready, statuses[0].error
+        specs = (
+            WorkerSpec("beat", ["sh", "-c", READ], environment=env, restart="unless-stopped"),
+            WorkerSpec("beat-no-policy", ["sh", "-c", READ], environment=env),
+            WorkerSpec("crashes", ["sh", "-c", "echo boom >&2; exit 1"], restart="always"),
+            WorkerSpec("gives-up", ["sh", "-c", "exit 3"], restart="on-failure:2"),
+            # the app's migrate, a few seconds after everything started
+            WorkerSpec("migrate", ["sh", "-c", "sleep 4 && psql -h db -U postgres -c "
+                                   "'create table migrated (x int)' && exec sleep 300"],
+                       environment=env),
+        )
+        running, runs = workers.start(
+            specs, IMAGE, "after", run_id, network, {}, labels, containers.append
+        )
+        started = time.monotonic()
+        workers.watch({"after": running}, {"after": runs}, started, seconds=12)
+        assert time.monotonic() - started < 12 + 8 + 10  # the grace is a bound
+        workers.stop({"after": running})
+        got = {w.name: (w.state, w.exit_code, w.restarts) for w in runs}
+        logs = {w.name: w.log_tail[-3:] for w in runs}
+        beat = got["beat"]
+        assert beat[0] == "up" and beat[1] is None and beat[2] >= 1, (got, logs)
+        assert any("does not exist" in line for line in logs["beat"]), logs
+        assert got["beat-no-policy"] == ("down", 1, 0), (got, logs)
+        assert got["crashes"][0] == "down" and got["crashes"][2] >= 2, (got, logs)
+        assert got["gives-up"] == ("down", 3, 2), (got, logs)
+        assert got["migrate"][0] == "up", (got, logs)
+        described = {w.name: w.describe() for w in runs}
+        assert "by its compose `restart: unless-stopped`" in described["beat"], described
+        assert described["crashes"].startswith("kept crashing, restarted"), described
+        assert described["gives-up"].endswith("restarted 2 times by its compose "
+                                              "`restart: on-failure:2`"), described
+    finally:
+        failures = engine.remove(containers=containers, networks=[network])
+        assert not failures
+        assert engine.find_labelled(run_id).empty()
