@@ -170,3 +170,53 @@ def test_a_one_shot_service_is_run_once_whatever_its_policy(
     _, runs = workers.start(specs, "img", "after", "r1", "net", {}, {}, lambda n: n)
     assert list(seen.values()) == [None, "always"]
     assert [r.restart for r in runs] == [None, "always"]
+
+
+# wayne87140/Django-Celery-PostgreSQL-NGINX-Docker (round 16): `command: ./run_celery_worker.sh`,
+# a script that sleeps 10 s "to wait for PSQL" and then starts celery; only the command
+# string's sleeps lengthened the watch, so a worker crashing after 20 s counted as up.
+WORKER_SH = """\
+#!/bin/sh
+
+# wait for PSQL server to start
+sleep 10
+
+sh -c "celery -A model1 worker -l info"
+"""
+WAITS_SH = """\
+#!/bin/sh
+until pg_isready -h db; do
+  sleep 1
+done
+while true; do sleep 2; done &
+sleep 2.5 && celery -A p beat
+"""
+
+
+def test_a_start_script_that_sleeps_first_is_watched_that_much_longer(tmp_path: Path) -> None:
+    from optimizer.compose import ComposeProject, Service
+    from optimizer.verify.runplan import script_sleep
+
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "run_celery_worker.sh").write_text(WORKER_SH)
+    (tmp_path / "proj" / "waits.sh").write_text(WAITS_SH)
+    assert script_sleep(tmp_path, ["./run_celery_worker.sh"], None) == 10
+    # a wait loop's sleep lasts as long as what it waits for: only the top-level 2.5 counts
+    assert script_sleep(tmp_path, ["sh", "/app/waits.sh"], None) == 2.5
+    assert script_sleep(tmp_path, ["celery", "-A", "p", "worker"], None) == 0
+
+    dockerfile = tmp_path / "proj" / "Dockerfile"
+    text = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nCMD gunicorn p.wsgi -b 0.0.0.0:8000\n"
+    dockerfile.write_text(text)
+    web = Service("web", build_context=tmp_path / "proj", dockerfile=dockerfile)
+    worker = Service("celery_worker", build_context=tmp_path / "proj", dockerfile=dockerfile,
+                     command=["./run_celery_worker.sh"], raw={"restart": "on-failure"})
+    loaded = ComposeProject(tmp_path, (tmp_path / "docker-compose.yml",),
+                            {"web": web, "celery_worker": worker})
+    project = DjangoProject(root=tmp_path / "proj", manage_py="manage.py")  # type: ignore[call-arg]
+    plan = derive(project, text, Flags(), loaded, dockerfile)
+    assert [(w.name, w.script_sleep, w.restart) for w in plan.workers] == [
+        ("celery_worker", 10.0, "on-failure")
+    ]
+    run = workers.WorkerRun("celery_worker", "./run_celery_worker.sh", script_sleep=10.0)
+    assert workers.watch_seconds({"after": [run]}, 20) == 30

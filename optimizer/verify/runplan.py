@@ -103,6 +103,9 @@ class WorkerSpec:
     # starts it again when it exits, so a beat that crashes on a table the app's migrate has
     # not made yet runs once the migrate is done; verify applies the same policy.
     restart: str | None = None
+    # Seconds a start script its command runs sleeps before the daemon (`sleep 10` to wait
+    # for the database): it is watched that much longer.
+    script_sleep: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1060,6 +1063,7 @@ def derive(
         origin.update(dict.fromkeys(connection, "--service"))
     # Each worker has its own compose environment; what the flags set applies to it as well.
     waits_for = _completed_first(app) if app is not None else set()
+    image_ep = image_command(dockerfile_text)[1]
     workers = tuple(
         WorkerSpec(
             w.name,
@@ -1069,10 +1073,15 @@ def derive(
             w.working_dir,
             first=w.name in waits_for,
             restart=_restart(w),
+            script_sleep=script_sleep(
+                project.root,
+                [*(w.entrypoint if w.entrypoint is not None else image_ep or []),
+                 *(w.command or [])],
+                dockerfile_text,
+            ),
         )
         for w in worker_services
     )
-    image_ep = image_command(dockerfile_text)[1]
     for worker in workers:
         notes.append(
             f"compose service {worker.name!r} runs this image too: "
@@ -1629,6 +1638,38 @@ def command_scripts(
             candidates = named
         scripts += candidates
     return scripts
+
+
+_SCRIPT_SLEEP = re.compile(r"^sleep\s+(\d+(?:\.\d+)?)s?\s*(?:;|&&|$)")
+_LOOP_START = re.compile(r"^(?:while|until|for)\b")
+_LOOP_END = re.compile(r"(?:^|[;&\s])done\b")
+
+
+def script_sleep(context: Path, words: list[str], dockerfile_text: str | None) -> float:
+    """Seconds the context scripts `words` run sleep at their top level before anything else
+    runs: wayne87140's run_celery_worker.sh is `sleep 10` then `celery ... worker`, and was
+    watched as if celery started at once. A sleep inside a wait loop (`until pg_isready; do
+    sleep 1; done`) lasts as long as what it waits for, not a known time, and is not counted."""
+    total = 0.0
+    for script in command_scripts(context, words, dockerfile_text)[:5]:
+        try:
+            text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
+        except OSError:
+            continue
+        depth = 0
+        for raw in text.splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if _LOOP_START.match(line):
+                depth += 1
+            if depth == 0:
+                found = _SCRIPT_SLEEP.match(line)
+                if found:
+                    total += float(found[1])
+            if _LOOP_END.search(line):
+                depth = max(0, depth - 1)
+    return total
 
 
 def _script_port(

@@ -97,6 +97,13 @@ class WorkerRun:
     # Its compose `restart:` policy, and how often the engine restarted it under that.
     restart: str | None = None
     restarts: int = 0
+    # Seconds the start scripts its command runs sleep first (runplan.script_sleep).
+    script_sleep: float = 0.0
+
+    @property
+    def sleeps(self) -> float:
+        """The seconds it sleeps before its daemon starts, at most MAX_SLEEP_SECONDS."""
+        return min(sleep_seconds(self.command) + self.script_sleep, MAX_SLEEP_SECONDS)
 
     @property
     def up(self) -> bool:
@@ -146,10 +153,7 @@ def sleep_seconds(command: str) -> float:
 
 def watch_seconds(runs: dict[str, list[WorkerRun]], seconds: float = WATCH_SECONDS) -> float:
     """The longest any of these workers is watched."""
-    return max(
-        (seconds + sleep_seconds(w.command) for side in runs.values() for w in side),
-        default=seconds,
-    )
+    return max((seconds + w.sleeps for side in runs.values() for w in side), default=seconds)
 
 
 def start(
@@ -171,7 +175,10 @@ def start(
         # would not start the app until it has exited 0.
         restart = None if spec.first else spec.restart
         worker = WorkerRun(
-            spec.name, shown_command(spec.command, spec.entrypoint), restart=restart
+            spec.name,
+            shown_command(spec.command, spec.entrypoint),
+            restart=restart,
+            script_sleep=spec.script_sleep,
         )
         runs.append(worker)
         name = f"{run_id}-{side}-worker-{safe_name(spec.name)}"
@@ -206,9 +213,7 @@ def watch(
     lasted STABLE_SECONDS, and down if it is still crashing RESTART_GRACE past its window.
     Bounded by `seconds` + MAX_SLEEP_SECONDS + RESTART_GRACE plus the engine calls."""
     window = {
-        (side, w.name): seconds + sleep_seconds(w.command)
-        for side, side_runs in runs.items()
-        for w in side_runs
+        (side, w.name): seconds + w.sleeps for side, side_runs in runs.items() for w in side_runs
     }
     for side, side_runs in runs.items():
         for w in side_runs:
