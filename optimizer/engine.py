@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import posixpath
 import re
 import subprocess
 import tempfile
@@ -703,6 +704,31 @@ def logs_tail(container: Any, lines: int = LOG_TAIL_LINES) -> list[str]:
     except docker.errors.DockerException:
         return []
     return bytes(raw).decode("utf-8", "replace").splitlines()
+
+
+def file_tail(container: Any, path: str, lines: int = LOG_TAIL_LINES) -> list[str] | None:
+    """The last `lines` lines of a file in the container, running or exited (through the
+    archive API, as `docker cp` reads it); a relative path is read from its working directory.
+    None when there is no such file or the engine refuses."""
+    import io
+    import tarfile
+
+    if not path.startswith("/"):
+        config = (getattr(container, "attrs", None) or {}).get("Config") or {}
+        path = posixpath.join(config.get("WorkingDir") or "/", path)
+    try:
+        stream, _ = container.get_archive(path)
+        data = b"".join(stream)
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            member = next((m for m in archive.getmembers() if m.isfile()), None)
+            handle = archive.extractfile(member) if member is not None else None
+            if handle is None:
+                return None
+            # The tail only: a worker's log file can be large.
+            text = handle.read()[-200_000:].decode("utf-8", "replace")
+    except (docker.errors.DockerException, tarfile.TarError, OSError):
+        return None
+    return text.splitlines()[-lines:]
 
 
 def create_network(name: str, labels: dict[str, str] | None = None) -> None:

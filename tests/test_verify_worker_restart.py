@@ -220,3 +220,19 @@ def test_a_start_script_that_sleeps_first_is_watched_that_much_longer(tmp_path: 
     ]
     run = workers.WorkerRun("celery_worker", "./run_celery_worker.sh", script_sleep=10.0)
     assert workers.watch_seconds({"after": [run]}, 20) == 30
+
+
+def test_the_file_a_celery_command_logs_to() -> None:
+    assert workers.log_file("celery -A p worker -l info -f celery.log") == "celery.log"
+    assert workers.log_file("celery -A p beat --logfile=/var/log/beat.log") == "/var/log/beat.log"
+    assert workers.log_file("sh -c 'celery -A p worker --logfile /tmp/w.log && x'") == "/tmp/w.log"
+    assert workers.log_file("celery -A p worker -f /var/log/%n%I.log") is None  # per process
+    assert workers.log_file("celery -A p worker -l info") is None
+    assert workers.log_file("gunicorn p.wsgi -f x") is None
+
+
+def test_a_worker_named_with_n_is_ready_by_its_own_node_name() -> None:
+    # `celery -A p worker -n worker1@%h`: Celery says "worker1@host ready.", not "celery@".
+    line = "[2026-12-04 05:49:02,041: INFO/MainProcess] worker1@5c717bd06392 ready."
+    assert any(r.search(line) for r in workers._READY)
+    assert not any(r.search("mailto:someone@example.com is not ready yet") for r in workers._READY)

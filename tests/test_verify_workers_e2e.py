@@ -58,6 +58,9 @@ def test_a_beat_that_cannot_write_its_schedule_fails_the_rewrite(tmp_path: Path)
     specs = (
         WorkerSpec("celery", ["celery", "-A", "tasks", "worker", "--loglevel=info"]),
         WorkerSpec("beat", ["celery", "-A", "tasks", "beat", "--loglevel=info"]),
+        # Logs to a file, not to the container's output: its ready line is read from there.
+        WorkerSpec("filed", ["celery", "-A", "tasks", "worker", "--loglevel=info",
+                             "-n", "filed@%h", "-f", "/tmp/filed.log"]),
     )
     env = {"BROKER_URL": "redis://redis:6379/0"}
     try:
@@ -111,11 +114,15 @@ def test_a_beat_that_cannot_write_its_schedule_fails_the_rewrite(tmp_path: Path)
         after = SideReport(workers=[w.to_dict() for w in runs["after"]])
         states = {side: [(w.name, w.state) for w in runs[side]] for side in runs}
         assert states == {
-            "before": [("celery", "up"), ("beat", "up")],
-            "after": [("celery", "up"), ("beat", "down")],
+            "before": [("celery", "up"), ("beat", "up"), ("filed", "up")],
+            "after": [("celery", "up"), ("beat", "down"), ("filed", "up")],
         }, {side: [w.log_tail[-3:] for w in runs[side]] for side in runs}
-        # The worker reached the real Redis on both sides.
+        # The workers reached the real Redis on both sides; the file-logging one said so in
+        # its file (round 16: it never showed a ready line).
         assert all(runs[side][0].ready_line for side in runs)
+        assert all("filed@" in (runs[side][2].ready_line or "") for side in runs), [
+            runs[side][2].log_tail[-5:] for side in runs
+        ]
         fails, _ = workers.judge(before, after)
         assert len(fails) == 1
         assert fails[0].text.startswith("compose service 'beat' (`celery -A tasks beat")

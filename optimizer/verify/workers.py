@@ -69,9 +69,10 @@ _ERROR = re.compile(
     r"Traceback)"
 )
 
-# What Celery prints once the worker consumes / beat schedules (celery 4-5).
+# What Celery prints once the worker consumes / beat schedules (celery 4-5). The worker's
+# line is its node name, `celery@host` unless `-n worker1@%h` names it otherwise.
 _READY = (
-    re.compile(r"\bcelery@\S+ ready\."),
+    re.compile(r"(?:^|[\s\]])[\w.-]+@\S+ ready\."),
     re.compile(r"beat: Starting\.\.\."),
 )
 
@@ -271,6 +272,13 @@ def watch(
             else:
                 worker.state = "up"
             scanned = engine.logs_tail(container, ERROR_SCAN_LINES)
+            logfile = log_file(worker.command)
+            if logfile is not None:
+                # `celery ... -f celery.log`: the worker's own lines, its ready line among
+                # them, are in that file, not in the container's output.
+                written = engine.file_tail(container, logfile, ERROR_SCAN_LINES)
+                if written:
+                    scanned = [*scanned, f"[{logfile}]", *written]
             worker.log_tail = scanned[-LOG_LINES:]
             worker.error_lines = error_lines(scanned)
             if worker.state == "up" and worker.exit_code == 0 and crashed_daemon(
@@ -369,6 +377,17 @@ def judge_alone(side: SideReport) -> tuple[list[Reason], list[str]]:
 # exits 0 within the watch after a Python traceback crashed (Celery's worker returns 0 after
 # kombu's VersionMismatch, Rudra370/Youtube-Video-Django-Celery-Docker), it did not finish.
 _DAEMON = re.compile(r"\bcelery\b.*\b(?:worker|beat|flower)\b|\brq(?:worker| worker)\b")
+
+
+_LOGFILE = re.compile(r"(?:^|\s)(?:-f|--logfile)(?:=|\s+)['\"]?([^\s'\";&|]+)")
+
+
+def log_file(command: str) -> str | None:
+    """The file a Celery command logs to (`-f celery.log`, `--logfile=/var/log/w.log`)."""
+    if not _DAEMON.search(command):
+        return None
+    found = _LOGFILE.search(command)
+    return found[1] if found and "%" not in found[1] else None
 
 
 def crashed_daemon(command: str, log: list[str]) -> bool:
