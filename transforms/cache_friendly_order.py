@@ -10,6 +10,7 @@ WORKDIR) move up with it; steps we cannot see through stop the move.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 import shlex
@@ -173,13 +174,74 @@ def _workdirs(dockerfile: Dockerfile, stage: Stage) -> dict[int, str]:
     return result
 
 
+def _source_dir(ins: Instruction, ctx: Context) -> str | None:
+    """The context directory a COPY of one directory brings (`COPY backend/ /app/`: its
+    contents land in /app, as `COPY . /app` brings the context's), or None."""
+    if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
+        return None
+    parts = ins.exec_form or words(ins.args)
+    if len(parts) != 2 or any(c in parts[0] for c in "$*?[") or "://" in parts[0]:
+        return None
+    source = posixpath.normpath(parts[0].lstrip("/"))
+    if source in {".", ""} or source.startswith(".."):
+        return None
+    try:
+        return source if (ctx.context_dir / source).is_dir() else None
+    except OSError:
+        return None
+
+
+def _in_dir(ctx: Context, prefix: str) -> Context:
+    """`ctx` seen from its directory `prefix`: paths the install reads are relative to what
+    a `COPY prefix/ dest` put at dest."""
+    head = prefix.rstrip("/") + "/"
+    return dataclasses.replace(
+        ctx,
+        context_dir=ctx.context_dir / prefix,
+        files={k[len(head):]: v for k, v in ctx.files.items() if k.startswith(head)},
+    )
+
+
+def _source_copy(items: list[tuple[int, Instruction]], ctx: Context) -> tuple[int, str] | None:
+    """(index, context directory) of the copy that brings the source: `COPY . dest`, else the
+    first copy of one context directory whose destination holds the working directory of an
+    install after it (`COPY backend/ /app/` then `RUN pip install -r requirements.txt` in
+    /app: every change under backend/ ran the install again, and nothing moved it)."""
+    broad = next((n for n, ins in items if is_source_copy(ins)), None)
+    if broad is not None:
+        return broad, ""
+    cwd = "/"
+    for k, (n, ins) in enumerate(items):
+        prefix = _source_dir(ins, ctx)
+        if prefix is not None and "$" not in ins.args:
+            dest = posixpath.normpath(posixpath.join(cwd, _dest(ins)))
+            after = cwd
+            for _, later in items[k + 1:]:
+                after = next_workdir(after, later)
+                if later.keyword == "RUN" and any(
+                    classify(s.text) == "deps" for s in split_commands(later.args)
+                ):
+                    if after == dest or after.startswith(dest.rstrip("/") + "/"):
+                        return n, prefix
+                    break
+        cwd = next_workdir(cwd, ins)
+    return None
+
+
 def _reorder_stage(
     out: Dockerfile, stage: Stage, ctx: Context, notes: list[str], skipped: list[str]
 ) -> None:
     items = list(out.iter_stage(stage))
-    broad = next((n for n, ins in items if is_source_copy(ins)), None)
-    if broad is None:
+    found = _source_copy(items, ctx)
+    if found is None:
         return
+    broad, prefix = found
+    if prefix:
+        # Through a directory copy the install's paths are that directory's. Whether it is the
+        # source the install reads is a guess: where the install cannot move, nothing is said
+        # (`COPY src/ /app/` next to a requirements.txt copied on its own is another layout).
+        ctx = _in_dir(ctx, prefix)
+        skipped = []
     # An install already ahead of the source copy means the file is cache-friendly already;
     # not one of packages named in the command (`pip install gunicorn`), which reads no
     # manifest: the requirements install after the copy still reruns on every code change.
@@ -285,7 +347,7 @@ def _reorder_stage(
             m for m in extra.manifests
             if m not in needed and posixpath.normpath(posixpath.join(dest, m)) not in present
         ]
-    copies = _manifest_copies(needed, dest, cwd[target], copy_ins)
+    copies = _manifest_copies(needed, dest, cwd[target], copy_ins, prefix)
     # with_args keeps the RUN's own flags (`--mount=type=cache,...`), and its text as written
     # when the whole RUN moves unchanged.
     new_install = install_ins.with_args(" && ".join(plan.install))
@@ -346,7 +408,7 @@ def _reorder_stage(
     out.instructions[start : stage.end] = [*block, *hoisted, copy_ins, *after]
 
     copied = (
-        f"after copying only {', '.join(plan.manifests)}"
+        f"after copying only {', '.join(posixpath.join(prefix, m) for m in plan.manifests)}"
         if plan.manifests
         else "needing no files (the packages are named in the command)"
     )
@@ -804,9 +866,10 @@ def _copied_before(out: Dockerfile, stage: Stage, broad: int, cwd: dict[int, str
 
 
 def _manifest_copies(
-    manifests: list[str], dest: str, cwd: str, copy_ins: Instruction
+    manifests: list[str], dest: str, cwd: str, copy_ins: Instruction, prefix: str = ""
 ) -> list[Instruction]:
-    """One COPY per source directory, so nested files keep their paths (COPY flattens)."""
+    """One COPY per source directory, so nested files keep their paths (COPY flattens).
+    `prefix`: the context directory the source copy brings (manifests are relative to it)."""
     by_dir: dict[str, list[str]] = {}
     for path in manifests:
         by_dir.setdefault(posixpath.dirname(path), []).append(path)
@@ -821,5 +884,6 @@ def _manifest_copies(
             shown = ""  # no WORKDIR: `/app/` reads better than `app/`
         if not shown:
             shown = target.rstrip("/") + "/"
-        result.append(Instruction.new("COPY", flag + " ".join(paths) + " " + shown))
+        sources = [posixpath.join(prefix, p) if prefix else p for p in paths]
+        result.append(Instruction.new("COPY", flag + " ".join(sources) + " " + shown))
     return result

@@ -1,0 +1,79 @@
+"""On the lab engine: a project whose code and requirements live in `backend/`, copied with
+`COPY backend/ .` before the install (transforms/cache_friendly_order._source_copy).
+
+Only `COPY . dest` was taken for the source copy, so this layout, common in repositories that
+hold a frontend beside the Django app, kept its install after the code: every change under
+backend/ ran the whole install again, and the tool said nothing. The rewrite copies
+backend/requirements.txt first; verify passes (same responses), and a code change rebuilds
+with the install's step from the cache.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from helpers import write_skeleton
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+
+pytestmark = pytest.mark.engine
+
+DOCKERFILE = """\
+FROM python:3.11-slim
+WORKDIR /app
+COPY backend/ .
+RUN pip install --no-cache-dir -r requirements.txt
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
+"""
+
+
+def _build(root: Path, tag: str) -> str:
+    built = subprocess.run(
+        ["docker", "build", "--progress=plain", "-t", tag, str(root)],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    return built.stderr
+
+
+def test_a_backend_directory_copy_gets_its_install_first_and_serves_the_same(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "proj"
+    write_skeleton(root / "backend")
+    (root / "backend" / "mysite" / "urls.py").write_text(
+        "from django.contrib import admin\nfrom django.http import HttpResponse\n"
+        "from django.urls import path\n\n"
+        "urlpatterns = [path('', lambda r: HttpResponse('backend ok')),\n"
+        "               path('admin/', admin.site.urls)]\n"
+    )
+    (root / "backend" / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
+    (root / "Dockerfile").write_text(DOCKERFILE)
+    result = CliRunner().invoke(
+        app, ["--verify", "--write", "--only", "cache-friendly-order", str(root / "Dockerfile")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "verify: PASS" in result.output, result.output
+    written = (root / "Dockerfile").read_text()
+    assert written.index("COPY backend/requirements.txt ./") < written.index(
+        "RUN pip install"
+    ) < written.index("COPY backend/ ."), written
+    tag = f"djopt-subdir-{uuid.uuid4().hex[:8]}"
+    try:
+        _build(root, tag)
+        views = root / "backend" / "mysite" / "urls.py"
+        views.write_text(views.read_text() + "\n# a code change\n")
+        log = _build(root, tag)
+        install = next(
+            block for block in log.split("\n\n") if "RUN pip install" in block
+        )
+        # The install's step came from the cache; the code's copy ran again.
+        assert "CACHED" in install, install
+        copy = next(block for block in log.split("\n\n") if "COPY backend/ ." in block)
+        assert "CACHED" not in copy, copy
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
