@@ -318,3 +318,6 @@ def test_a_script_without_a_shebang_runs_under_sh_in_exec_form(
     assert expected + "\n" in files["Dockerfile"]
     assert files["entrypoint.sh"].splitlines()[-1] == "exec python manage.py runserver 0.0.0.0:8000"
     assert any("under `/bin/sh -c`" in n for n in notes)
+    assert any("has no #! line" in n for n in notes) == expected.startswith(
+        ("ENTRYPOINT [\"/bin/sh\"", "CMD [\"/bin/sh\"")
+    )
