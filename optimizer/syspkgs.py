@@ -297,6 +297,11 @@ _DEV_RUNTIME: dict[str, tuple[str, ...]] = {
     "libblas-dev": ("libblas3",),
     "libhdf5-dev": ("libhdf5-103-1", "libhdf5-hl-100"),
     "libgettextpo-dev": ("libgettextpo0",),
+    # The Fortran compiler is a build tool like gcc (it depends on it), not a -dev package:
+    # what it compiles (scipy, a f2py extension built from source) links libgfortran.so.5,
+    # which the slim images lack. Without this row gfortran went to the final stage with gcc
+    # and the rest of the toolchain (Jamshaa/Project-Web-1st-Activity).
+    "gfortran": ("libgfortran5",),
     # The musl C library, for programs built with musl-gcc: the image's gcc and Python link
     # glibc, so nothing pip builds uses it (Dockerfiles carry it over from Alpine).
     "musl-dev": (),

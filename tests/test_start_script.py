@@ -293,3 +293,31 @@ def test_shell_form_cmd_running_a_server_script_becomes_exec_form(tmp_path: Path
         'ENTRYPOINT ["/app/entrypoint.sh"]', "CMD ./entrypoint.sh"))
     files, _, _ = _run(root)
     assert "Dockerfile" not in files
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        # raeesaroj/django-docker: `ENTRYPOINT /code/docker/docker-entrypoint.local.sh`, an
+        # executable script with no `#!` line. Under `/bin/sh -c` the shell reads it itself
+        # when the kernel refuses to exec it; in exec form Docker would stop with "exec format
+        # error". It runs as `sh script`, whose `exec`'d server is PID 1.
+        ("ENTRYPOINT /app/entrypoint.sh", 'ENTRYPOINT ["/bin/sh", "/app/entrypoint.sh"]'),
+        ("CMD ./entrypoint.sh", 'CMD ["/bin/sh", "./entrypoint.sh"]'),
+        # Already run by a shell: nothing to add.
+        ("CMD sh ./entrypoint.sh", 'CMD ["sh", "./entrypoint.sh"]'),
+    ],
+)
+def test_a_script_without_a_shebang_runs_under_sh_in_exec_form(
+    tmp_path: Path, start: str, expected: str
+) -> None:
+    script = "python manage.py migrate --noinput\npython manage.py runserver 0.0.0.0:8000\n"
+    dockerfile = DOCKERFILE.replace('ENTRYPOINT ["/app/entrypoint.sh"]', start)
+    root = _project(tmp_path, script, dockerfile)
+    files, notes, _ = _run(root)
+    assert expected + "\n" in files["Dockerfile"]
+    assert files["entrypoint.sh"].splitlines()[-1] == "exec python manage.py runserver 0.0.0.0:8000"
+    assert any("under `/bin/sh -c`" in n for n in notes)
+    assert any("has no #! line" in n for n in notes) == expected.startswith(
+        ("ENTRYPOINT [\"/bin/sh\"", "CMD [\"/bin/sh\"")
+    )

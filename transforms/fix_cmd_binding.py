@@ -262,6 +262,17 @@ def _fix_start_script(
     if picked is None:
         return None
     rel, text, servers = picked
+    no_shebang = bool(
+        as_pid1 is not None and chain and not chain[0][2].startswith("#!")
+        and start_script.script_word(as_pid1) == as_pid1[0]
+    )
+    if as_pid1 is not None and no_shebang:
+        # A script without a `#!` line runs under `/bin/sh -c` because the shell, when the
+        # kernel refuses to exec it (ENOEXEC), reads it itself; run directly in exec form it
+        # would stop the container with "exec format error" (raeesaroj/django-docker's
+        # docker/docker-entrypoint.local.sh). `sh script` runs it the same way, and the
+        # server it starts with `exec` still replaces that shell as PID 1.
+        as_pid1 = ["/bin/sh", *as_pid1]
     if as_pid1 is not None:
         old = out.instructions[index]
         out.instructions[index] = old.with_value(json.dumps(as_pid1))
@@ -270,6 +281,12 @@ def _fix_start_script(
             f"stays PID 1 and does not pass docker stop's SIGTERM on to {servers[-1].server} "
             f"(docker stop waits 10 s, then kills it); now {json.dumps(as_pid1)}: the script "
             "is PID 1"
+            + (
+                f" (run by sh: {rel} has no #! line, so exec'd by itself it would fail with "
+                "\"exec format error\")"
+                if no_shebang
+                else ""
+            )
         )
 
     disk = ctx.context_dir / rel

@@ -26,6 +26,7 @@ import posixpath
 import re
 import shlex
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,8 @@ from transforms.slim_base import base_stage, line_argvs, script_lines
 
 if TYPE_CHECKING:
     import libcst as cst
+
+    from optimizer.compose import Service
 
 
 UID = 10001
@@ -278,6 +281,10 @@ class NonRoot(NotesTransform):
                 out, skipped=[f"the app directory is spelled with build variables ({app_dir})"]
             )
         starts = start + " " + (script or "")
+        # What still runs when a compose service sets only `command`: the image's ENTRYPOINT
+        # (and the script it starts).
+        entrypoints = [i.value for _, i in starts_at if i.keyword == "ENTRYPOINT"]
+        kept_start = " ".join([*entrypoints, script or ""]) if entrypoints else ""
         project = ctx.project
         if project.settings_file is None:
             why = (
@@ -439,9 +446,11 @@ class NonRoot(NotesTransform):
             if w != app_dir and (w != static_path or collects)
         ] + ([sqlite_dir] if sqlite_dir else [])
         sqlite_file = in_image(project.sqlite_path) if project.sqlite_path else None
+        cwd = _workdirs(items, env, inherited_cwd)[-1]
         compose_skip, compose_notes = _compose_bind_mount(
             ctx, app_dir, list(dict.fromkeys(data_dirs)), starts,
             [sqlite_file] if sqlite_file else [],
+            _StartFiles(starts, kept_start, env, read, cwd),
         )
         if compose_skip:
             return Result(out, skipped=[*compose_notes, compose_skip])
@@ -465,7 +474,6 @@ class NonRoot(NotesTransform):
                     "must be writable is unknown"
                 ],
             )
-        cwd = _workdirs(items, env, inherited_cwd)[-1]
         log_paths: list[str] = []
         for relative_to_project, name in logs:
             if name.startswith("/"):
@@ -905,12 +913,13 @@ def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
         if value and value != "-" and "$" not in value and not value.startswith("&"):
             found.append((value, is_pid))
 
-    daphne = celery = False
+    daphne = celery = gunicorn = False
     for i, word in enumerate(argv):
         following = argv[i + 1] if i + 1 < len(argv) else ""
         option, eq, inline = word.partition("=")
         daphne = daphne or word.rsplit("/", 1)[-1] == "daphne"
         celery = celery or word.rsplit("/", 1)[-1] == "celery"
+        gunicorn = gunicorn or word.rsplit("/", 1)[-1] == "gunicorn"
         if option in _FILE_OPTIONS:
             add(inline if eq else following, _FILE_OPTIONS[option])
         elif celery and option in _CELERY_STATE_OPTIONS:
@@ -922,6 +931,11 @@ def _start_files(text: str, env: dict[str, str]) -> list[tuple[str, bool]]:
             add(following, False)
         elif option in _BIND_OPTIONS and (inline if eq else following).startswith("unix:"):
             add((inline if eq else following)[len("unix:"):], True)
+        elif word == "-p" and gunicorn and not daphne and following:
+            # gunicorn's `-p` is its pid file (`--pid`): `gunicorn --bind 0.0.0.0 -p 8000`
+            # writes a file named 8000 (idrissabanli/todo_project_deployment); daphne's `-p`
+            # is its port, uwsgi's its process count.
+            add(following, True)
         elif word == "-u" and daphne:
             # daphne's unix socket; `-u` elsewhere is another option (`python -u`, `sudo -u`).
             add(following, True)
@@ -1124,13 +1138,51 @@ def _outermost(paths: list[str]) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class _StartFiles:
+    """The files a container's start command writes (server pid and log files, redirections),
+    as absolute paths: the image's own start, or a compose service's command in its place."""
+
+    starts: str  # the image's start: CMD, ENTRYPOINT and the script they run
+    kept: str  # what of it a service's own `command` leaves running: the ENTRYPOINT
+    env: dict[str, str]
+    read: Callable[[str], str | None]
+    cwd: str
+
+    def of(self, service: Service) -> list[str]:
+        own = " ".join((service.entrypoint or []) + (service.command or []))
+        # A service's `command` replaces the image's CMD, its `entrypoint` the ENTRYPOINT too.
+        if service.entrypoint:
+            texts = [own]
+        elif service.command:
+            texts = [own, self.kept]
+        else:
+            texts = [self.starts]
+        cwd = service.working_dir or self.cwd
+        found: list[str] = []
+        for text in texts:
+            if not text.strip():
+                continue
+            for path, _ in [*_start_files(text, self.env), *_configured_files(text, self.env,
+                                                                              self.read)]:
+                found.append(posixpath.normpath(posixpath.join(cwd, path)))
+        return list(dict.fromkeys(found))
+
+
 def _compose_bind_mount(
-    ctx: Context, app_dir: str, data_dirs: list[str], starts: str, data_files: list[str]
+    ctx: Context,
+    app_dir: str,
+    data_dirs: list[str],
+    starts: str,
+    data_files: list[str],
+    start_files: _StartFiles | None = None,
 ) -> tuple[str | None, list[str]]:
     """(reason to keep root, notes) from the compose services that build this Dockerfile: a
     service that mounts the host's source over the app and writes there at start, or that
     mounts a host directory or file over what the app writes (family-photos:
-    `./media:/app/media`, `./db.sqlite3:/app/db.sqlite3`)."""
+    `./media:/app/media`, `./db.sqlite3:/app/db.sqlite3`), including the files its start
+    command writes (idrissabanli/todo_project_deployment: `gunicorn -p 8000`, a pid file in
+    /code, under `.:/code/`: uid 10001 cannot create it in the host's directory)."""
     dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
     # The compose file often sits above the context (`build: ./app` at the repository root).
     directories = ctx.compose_directories()
@@ -1150,10 +1202,15 @@ def _compose_bind_mount(
             if service.user:
                 continue
             mount = service.mounts_over(app_dir)
+            written = [
+                f for f in (start_files.of(service) if start_files else [])
+                if service.mounts_over(f) is not None
+                and not any(f.startswith(d.rstrip("/") + "/") for d in _SCRATCH_DIRS)
+            ]
             if mount is None:
                 # Only the data is mounted: uid 10001 cannot write the host's directory or
-                # file either (uploads to MEDIA_ROOT, the sqlite database).
-                data = [d for d in [*data_dirs, *data_files] if d != app_dir]
+                # file either (uploads to MEDIA_ROOT, the sqlite database, a server's log).
+                data = [d for d in [*data_dirs, *data_files, *written] if d != app_dir]
                 hidden = [d for d in data if service.mounts_over(d) is not None]
                 if not hidden:
                     continue
@@ -1166,7 +1223,7 @@ def _compose_bind_mount(
                     " ".join((service.entrypoint or []) + (service.command or [])) or starts
                 )
                 writes = _WRITES_TREE.search(command) or _WRITES_TREE.search(starts)
-                hidden = [d for d in data_dirs if service.mounts_over(d) is not None]
+                hidden = [d for d in [*data_dirs, *written] if service.mounts_over(d) is not None]
                 if not (writes or hidden):
                     continue
             affected.append(f"`{service.name}`")
