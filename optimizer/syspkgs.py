@@ -601,6 +601,43 @@ def debian_release(base_image: str) -> str:
     return DEFAULT_RELEASE
 
 
+# The official python images' tags that name no Debian release follow Debian's newest one:
+# since August 2025 (docker-library/python 093598a) `python:3.11-slim` and the other minors'
+# floating tags are trixie, where they had been bookworm. Their release is what the tool reads
+# from the tag (debian_release: bookworm below 3.13), which is what a builder that has not
+# pulled since then, and this lab, still get.
+_FLOATING_TAG = re.compile(r"^(\d+)\.(\d+)(?:-slim)?$")
+
+
+def release_pin(base_image: str, packages: Iterable[str]) -> tuple[str, list[str]] | None:
+    """(the release to pin, the packages that need it) when `base_image` is an official python
+    image whose tag names no release and floats across releases (`python:3.11`,
+    `python:3.12-slim`), and some of `packages` are named differently, or missing, in the
+    release the tag now points to on Docker Hub (trixie): `apt-get install libgdal32`, chosen
+    for bookworm, fails on a python:3.11-slim pulled after August 2025 (wagtail/bakerydemo#552,
+    browser-use/web-ui#681). None when nothing needs a pin."""
+    name, tag = image_name_and_tag(base_image)
+    lowered = tag.lower()
+    if not _OFFICIAL_PYTHON.match(name.lower()) or "$" in base_image or "@" in base_image:
+        return None
+    match = _FLOATING_TAG.match(lowered)
+    if match is None or (int(match.group(1)), int(match.group(2))) >= (3, 13):
+        return None
+    release = debian_release(base_image)
+    newest = "trixie"
+    if release == newest:
+        return None
+    renamed = _RENAMED.get(newest, {})
+    gone = _UNAVAILABLE.get(newest, frozenset())
+    differ = [p for p in packages if p in renamed or p in gone]
+    return (release, differ) if differ else None
+
+
+def pinned_image(image: str, release: str) -> str:
+    """`python:3.11` -> `python:3.11-bookworm`; `python:3.11-slim` -> `...-slim-bookworm`."""
+    return f"{image}-{release}"
+
+
 def archived_release(base_image: str) -> str | None:
     """The archived Debian release a base image is on, if it is on one: named by its tag
     (`python:3.8-slim-buster`), or implied by a pinned patch release built before bullseye

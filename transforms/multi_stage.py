@@ -61,6 +61,8 @@ from optimizer.syspkgs import (
     dev_link_target,
     dev_runtime,
     is_dev_package,
+    pinned_image,
+    release_pin,
     system_needs,
 )
 from transforms import uv_installer
@@ -366,6 +368,23 @@ class MultiStage(NotesTransform):
                 "release, e.g. -bookworm, allows the split)"
             )
             return Result(out, notes, skipped)
+
+        # Names chosen for the release the tag had (bookworm) that its floating tag no longer
+        # has on Docker Hub (trixie): both stages are pinned to that release, so the final
+        # stage's apt-get finds them and the builder links what the final stage has.
+        pin = release_pin(base, runtime) if base == out.resolve(base) else None
+        if pin is not None:
+            pinned = pinned_image(base, pin[0])
+            notes.append(
+                f"{base} -> {pinned} in both stages: the final stage installs "
+                f"{', '.join(pin[1])}, named as in Debian {pin[0]}, the release this tag "
+                "had; since August 2025 Docker Hub's tag is trixie, where "
+                + ("that package has another name" if len(pin[1]) == 1
+                   else "those packages have other names")
+                + " and the install would fail"
+            )
+            from_ins = from_ins.with_value(from_ins.value.replace(base, pinned, 1))
+            base = pinned
 
         existing_venv = _existing_venv(out, stage)
         if existing_venv is not None and existing_venv.startswith("?"):

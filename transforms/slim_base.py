@@ -32,6 +32,8 @@ from optimizer.syspkgs import (
     TOOL_PACKAGES,
     archived_release,
     debian_release,
+    pinned_image,
+    release_pin,
     system_needs,
 )
 from transforms.base import Context, Result
@@ -153,6 +155,20 @@ class SlimBase:
         every = list(packages)
         for later in built_on(out, stage):
             every += _needed_packages(out, stage, ctx, release, later, frozenset(packages))[0]
+        pin = None if match["release"] else release_pin(resolved, every)
+        current = out.instructions[stage.start]
+        if pin is not None and re.search(re.escape(slim) + r"(?=\s|$)", current.value):
+            # Named for bookworm, the release this tag had; Docker Hub's tag is trixie now.
+            pinned = pinned_image(slim, pin[0])
+            out.instructions[stage.start] = keep_indent(
+                current, current.with_value(current.value.replace(slim, pinned, 1))
+            )
+            notes.append(
+                f"{slim} -> {pinned}: {', '.join(pin[1])} "
+                + ("is" if len(pin[1]) == 1 else "are")
+                + f" named as in Debian {pin[0]}, the release this tag had; since August "
+                "2025 Docker Hub's tag is trixie, where the install would fail"
+            )
         if every and archived is not None:
             skipped.append(
                 f"line {from_ins.line}: {resolved} is on Debian {archived}, whose packages have "

@@ -1,5 +1,5 @@
 # Builder: installs the dependencies into a virtualenv.
-FROM python:3.11 AS builder
+FROM python:3.11-bookworm AS builder
 ENV PYTHONUNBUFFERED=1
 WORKDIR /app
 # GeoDjango loads GDAL with ctypes; python-magic loads libmagic.
@@ -21,7 +21,7 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
-FROM python:3.11
+FROM python:3.11-bookworm
 ENV PYTHONUNBUFFERED=1
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libgdal32 libmagic1 libmariadb3 \

@@ -1,5 +1,5 @@
 # Builder: installs the dependencies into a virtualenv.
-FROM python:3.11-slim AS builder
+FROM python:3.11-slim-bookworm AS builder
 
 WORKDIR /app
 
@@ -34,7 +34,7 @@ RUN --mount=type=cache,target=/root/.cache/pdm pdm install --prod
 
 # Runtime image: the virtualenv and the source only; compilers, headers and caches stay in
 # the builder.
-FROM python:3.11-slim
+FROM python:3.11-slim-bookworm
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libmagic1 \
     && apt-get clean \

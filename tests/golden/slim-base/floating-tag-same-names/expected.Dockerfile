@@ -1,0 +1,5 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY . /app
+RUN pip install --no-cache-dir -r requirements.txt
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
