@@ -39,6 +39,7 @@ from optimizer.verify.build import (
     _copy_context,
     _step_lines,
     base_image,
+    changed_stages,
     overlay_files,
     pick_touch_file,
 )
@@ -231,6 +232,47 @@ def verify(
     return report
 
 
+def _changes_not_built(
+    before: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    dockerfile: str,
+    plan: RunPlan,
+    report: VerifyReport,
+) -> None:
+    """The rewrite's Dockerfile changes in stages the build does not run. A compose service
+    that builds `target: development` while the rewrite changed only the `production` stage
+    (arhebs/django-celery-payouts) ran the same steps on both sides: verify passed and checked
+    nothing of the change. None of the change built: inconclusive; part of it: a note."""
+    inside, outside = changed_stages(
+        before.get(dockerfile), after.get(dockerfile), plan.build_target
+    )
+    if not outside:
+        return
+    which = (
+        f"target {plan.build_target!r} (as the compose file builds it)"
+        if plan.build_target
+        else "the final stage"
+    )
+    names = ", ".join(repr(n) for n in outside)
+    stages = "stage" if len(outside) == 1 else "stages"
+    if inside:
+        report.notes.append(
+            f"the rewrite also changed {stages} {names}, which a build of {which} does not "
+            "run: verify did not check that change"
+        )
+        return
+    others = sorted(
+        name for name in set(before) | set(after)
+        if name != dockerfile and before.get(name) != after.get(name)
+    )
+    report.inconclusive.append(
+        f"the rewrite changed only {stages} {names} of {dockerfile}, which a build of {which} "
+        "does not run: both sides build the same steps, so nothing of the Dockerfile's change "
+        "was checked"
+        + (f" (only the change to {', '.join(others)})" if others else "")
+    )
+
+
 def _side_dockerfile(run: Run, name: str, dockerfile: str, outside: bool) -> Path | None:
     # Outside the context: beside the copy, so `-f` points outside the context as the user's does.
     return run.scratch / f"{name}-dockerfile" / Path(dockerfile).name if outside else None
@@ -268,6 +310,8 @@ def _verify(
             # Nothing was built: these are the verdict's reasons (the report must say why).
             report.set_verdict("inconclusive", [Reason(text) for text in report.inconclusive])
             return
+    if before is not None:
+        _changes_not_built(before, after, dockerfile, plan, report)
     roots: dict[str, Path] = {}
     progress("copying the build context")
     for name, (files, _) in sides.items():
