@@ -855,6 +855,51 @@ def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
     )
     for hint in hints:
         _add_hint(report, hint)
+    if plan is not None:
+        _add_hint(report, missing_setting_hint(report, plan))
+
+
+# A setting read from the environment with no default that nothing set: python-decouple's
+# and django-environ's errors name the variable; `os.environ["X"]` names it in a KeyError.
+_UNSET_SETTING = re.compile(
+    r"UndefinedValueError: (\w+) not found\b"
+    r"|ImproperlyConfigured: Set the (\w+) environment variable"
+)
+_ENVIRON_KEY = re.compile(r"^KeyError: '(\w+)'$")
+_EMPTY_ENV_FILE = re.compile(r"^env file (\S+) not found: read as empty$")
+
+
+def missing_setting_hint(report: VerifyReport, plan: RunPlan) -> str | None:
+    """When the original stopped on a setting its environment does not set, name it and the
+    fix. saeed-payvandi/django-celery: compose's `env_file: eshop/.env` is not committed and
+    has no template, `DEBUG = config('DEBUG', cast=bool)` has no default, and the verdict said
+    only that the original does not answer."""
+    side = report.before if report.before is not None else report.after
+    lines = list(side.container_log_tail)
+    if side.pre_step:
+        lines += list(side.pre_step.get("log_tail") or [])
+    names: list[str] = []
+    for n, line in enumerate(lines):
+        text = line.strip()
+        found = _UNSET_SETTING.search(text)
+        name = (found.group(1) or found.group(2)) if found else None
+        keyed = _ENVIRON_KEY.match(text)
+        if name is None and keyed and any("environ[" in x for x in lines[max(0, n - 6):n]):
+            name = keyed.group(1)
+        if name and name not in names and name not in plan.env:
+            names.append(name)
+    if not names:
+        return None
+    shown = ", ".join(names)
+    env = " ".join(f"--env {name}=..." for name in names)
+    files = [m.group(1) for note in plan.notes if (m := _EMPTY_ENV_FILE.match(note))]
+    where = (
+        f"the compose file's env file {' and '.join(files)} is not in the project and has no "
+        f"template to read in its place: write {shown} there, or give `{env}`"
+        if files
+        else f"give `{env}` (or --env-file)"
+    )
+    return f"the settings stop on {shown}, which nothing sets here: {where}"
 
 
 def _add_hint(report: VerifyReport, hint: str | None) -> None:
