@@ -617,6 +617,13 @@ def _verify(
                 side.uid = int(output.strip())
 
     _retry_as_json({name: sides[name][1] for name in probers}, probers, report, progress)
+    if report.before is not None:
+        note = slower_start_note(
+            report.before.ready_seconds, report.after.ready_seconds,
+            before.get(dockerfile) if before is not None else None, after.get(dockerfile),
+        )
+        if note is not None:
+            report.notes.append(note)
     _ask_original_again({name: sides[name][1] for name in probers}, probers, progress)
 
     if beside_runs:
@@ -1006,6 +1013,40 @@ def _paths_present(
         report.notes.append(str(exc))
         return {}
     return {label: found.get(path, False) for label, path in labelled.items()}
+
+
+# A rewrite whose first response comes this much later than the original's is named: the
+# table showed it, nothing said it (pkhorenyan: 9.2 s -> 18.5 s, Kelvich322: 18.1 -> 22.8 s).
+SLOWER_START_FACTOR = 1.5
+SLOWER_START_SECONDS = 3.0
+
+
+def slower_start_note(
+    before: float | None, after: float | None, before_text: str | None, after_text: str | None
+) -> str | None:
+    """A note when the rewrite answered much later after start than the original; with the
+    likely cause when the rewrite added PYTHONDONTWRITEBYTECODE: an image without bytecode for
+    the standard library, whose process may no longer write it, compiles every import again
+    at every start (the original wrote it at its first start, its migrate)."""
+    if before is None or after is None:
+        return None
+    if after < before * SLOWER_START_FACTOR or after - before < SLOWER_START_SECONDS:
+        return None
+    note = (
+        f"the rewrite answered {after:.1f} s after start, the original {before:.1f} s "
+        f"({after / before:.1f} times as long): every start of the rewritten image may be "
+        "slower; on a busy machine, run verify again"
+    )
+    added = "PYTHONDONTWRITEBYTECODE" in (after_text or "") and "PYTHONDONTWRITEBYTECODE" not in (
+        before_text or ""
+    )
+    if added:
+        note += (
+            "; the rewrite sets PYTHONDONTWRITEBYTECODE, so what the image holds no bytecode "
+            "for (the slim images' standard library) is compiled again at every start instead "
+            "of once"
+        )
+    return note
 
 
 def _await_sides(
