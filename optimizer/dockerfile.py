@@ -460,6 +460,46 @@ class Dockerfile:
                 return chain
             chain.append(parent)
 
+    def stages_built(self, target: str | None = None) -> list[Stage] | None:
+        """The stages a BuildKit build of `target` (a stage name; None: the final stage) runs:
+        the target and, transitively, the stages of this file it builds FROM, copies from
+        (`COPY --from=name` or `--from=0`) or mounts (`RUN --mount=from=name`), in file order.
+        None when there is no such stage (docker's build fails on an unknown target)."""
+        stages = self.stages()
+        if not stages:
+            return None
+        by_name = {s.name.lower(): s for s in stages if s.name}
+        if target is None:
+            start = stages[-1]
+        elif target.lower() in by_name:
+            start = by_name[target.lower()]
+        else:
+            return None
+
+        def named(ref: str, before: Stage) -> Stage | None:
+            ref = self.resolve(ref).lower()
+            found = by_name.get(ref)
+            if found is None and ref.isdigit() and int(ref) < len(stages):
+                found = stages[int(ref)]
+            return found if found is not None and found.index < before.index else None
+
+        seen = {start.index: start}
+        todo = [start]
+        while todo:
+            stage = todo.pop()
+            refs = [stage.base]
+            for _, ins in self.iter_stage(stage):
+                if ins.keyword in ("COPY", "ADD") and "from" in ins.flags:
+                    refs.append(ins.flags["from"])
+                elif ins.keyword == "RUN":
+                    refs += [f["from"] for _, f in ins.mounts if f.get("from")]
+            for ref in refs:
+                found = named(ref, stage)
+                if found is not None and found.index not in seen:
+                    seen[found.index] = found
+                    todo.append(found)
+        return [seen[n] for n in sorted(seen)]
+
     def iter_stage(self, stage: Stage) -> Iterator[tuple[int, Instruction]]:
         for n in range(stage.start, stage.end):
             yield n, self.instructions[n]

@@ -39,6 +39,7 @@ from optimizer.verify.build import (
     _copy_context,
     _step_lines,
     base_image,
+    changed_stages,
     overlay_files,
     pick_touch_file,
 )
@@ -110,6 +111,9 @@ __all__ = [
 # How long a server that answers inside its container must keep failing from the host before we
 # call it unreachable from the host (docker-proxy may lag the server by a moment).
 HOST_GRACE_SECONDS = 3.0
+# More time for a side that does not answer yet when the other side already does (a slow
+# start on a busy machine is not "does not answer").
+LATE_START_SECONDS = 30.0
 
 # Things a runtime image does not need; what the rewrite removed is reported, not judged.
 SYSTEM_PATHS = [
@@ -231,6 +235,47 @@ def verify(
     return report
 
 
+def _changes_not_built(
+    before: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    dockerfile: str,
+    plan: RunPlan,
+    report: VerifyReport,
+) -> None:
+    """The rewrite's Dockerfile changes in stages the build does not run. A compose service
+    that builds `target: development` while the rewrite changed only the `production` stage
+    (arhebs/django-celery-payouts) ran the same steps on both sides: verify passed and checked
+    nothing of the change. None of the change built: inconclusive; part of it: a note."""
+    inside, outside = changed_stages(
+        before.get(dockerfile), after.get(dockerfile), plan.build_target
+    )
+    if not outside:
+        return
+    which = (
+        f"target {plan.build_target!r} (as the compose file builds it)"
+        if plan.build_target
+        else "the final stage"
+    )
+    names = ", ".join(repr(n) for n in outside)
+    stages = "stage" if len(outside) == 1 else "stages"
+    if inside:
+        report.notes.append(
+            f"the rewrite also changed {stages} {names}, which a build of {which} does not "
+            "run: verify did not check that change"
+        )
+        return
+    others = sorted(
+        name for name in set(before) | set(after)
+        if name != dockerfile and before.get(name) != after.get(name)
+    )
+    report.inconclusive.append(
+        f"the rewrite changed only {stages} {names} of {dockerfile}, which a build of {which} "
+        "does not run: both sides build the same steps, so nothing of the Dockerfile's change "
+        "was checked"
+        + (f" (only the change to {', '.join(others)})" if others else "")
+    )
+
+
 def _side_dockerfile(run: Run, name: str, dockerfile: str, outside: bool) -> Path | None:
     # Outside the context: beside the copy, so `-f` points outside the context as the user's does.
     return run.scratch / f"{name}-dockerfile" / Path(dockerfile).name if outside else None
@@ -268,6 +313,8 @@ def _verify(
             # Nothing was built: these are the verdict's reasons (the report must say why).
             report.set_verdict("inconclusive", [Reason(text) for text in report.inconclusive])
             return
+    if before is not None:
+        _changes_not_built(before, after, dockerfile, plan, report)
     roots: dict[str, Path] = {}
     progress("copying the build context")
     for name, (files, _) in sides.items():
@@ -514,18 +561,30 @@ def _verify(
         workers_started = time.monotonic()
 
     probers: dict[str, Callable[..., ProbeResult | None]] = {}
+    # Both sides are waited for at once: one after the other, a slow original that took the
+    # whole window left the rewrite's wait past its deadline before it began, and the rewrite,
+    # listening by then, was never asked (Kelvich322/test_task_django-celery: FAIL, "does not
+    # answer HTTP", its log `Listening at: http://0.0.0.0:8000`).
+    for name in sides:
+        if name in containers:
+            progress(
+                f"{label[name]}: waiting for HTTP on port {port_of[name]} "
+                f"(up to {options.start_timeout:.0f} s after start)"
+            )
+    waits = _await_sides(containers, port_of, started, options)
     for name, (_, side) in sides.items():
         if name not in containers:
             continue
-        progress(
-            f"{label[name]}: waiting for HTTP on port {port_of[name]} "
-            f"(up to {options.start_timeout:.0f} s after start)"
-        )
-        side.serving, ready = _await_http(
-            containers[name], port_of[name], options, started[name] + options.start_timeout
-        )
+        side.serving, ready = waits[name]
         if ready is not None:
             side.ready_seconds = round(ready - started[name], 2)
+            if side.ready_seconds > options.start_timeout:
+                report.notes.append(
+                    f"{label[name]}: answered only {side.ready_seconds:.0f} s after start, past "
+                    f"the {options.start_timeout:.0f} s wait: given up to "
+                    f"{LATE_START_SECONDS:.0f} s more because the other side answered (a busy "
+                    "machine, or this image starts slower: compare the first response times)"
+                )
         host = engine.host_port(containers[name], port_of[name])  # reloads the attributes
         # Each side's own names: a page that prints its hostname differs only by the container.
         identities = container_identities(containers[name])
@@ -558,6 +617,13 @@ def _verify(
                 side.uid = int(output.strip())
 
     _retry_as_json({name: sides[name][1] for name in probers}, probers, report, progress)
+    if report.before is not None:
+        note = slower_start_note(
+            report.before.ready_seconds, report.after.ready_seconds,
+            before.get(dockerfile) if before is not None else None, after.get(dockerfile),
+        )
+        if note is not None:
+            report.notes.append(note)
     _ask_original_again({name: sides[name][1] for name in probers}, probers, progress)
 
     if beside_runs:
@@ -796,6 +862,51 @@ def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
     )
     for hint in hints:
         _add_hint(report, hint)
+    if plan is not None:
+        _add_hint(report, missing_setting_hint(report, plan))
+
+
+# A setting read from the environment with no default that nothing set: python-decouple's
+# and django-environ's errors name the variable; `os.environ["X"]` names it in a KeyError.
+_UNSET_SETTING = re.compile(
+    r"UndefinedValueError: (\w+) not found\b"
+    r"|ImproperlyConfigured: Set the (\w+) environment variable"
+)
+_ENVIRON_KEY = re.compile(r"^KeyError: '(\w+)'$")
+_EMPTY_ENV_FILE = re.compile(r"^env file (\S+) not found: read as empty$")
+
+
+def missing_setting_hint(report: VerifyReport, plan: RunPlan) -> str | None:
+    """When the original stopped on a setting its environment does not set, name it and the
+    fix. saeed-payvandi/django-celery: compose's `env_file: eshop/.env` is not committed and
+    has no template, `DEBUG = config('DEBUG', cast=bool)` has no default, and the verdict said
+    only that the original does not answer."""
+    side = report.before if report.before is not None else report.after
+    lines = list(side.container_log_tail)
+    if side.pre_step:
+        lines += list(side.pre_step.get("log_tail") or [])
+    names: list[str] = []
+    for n, line in enumerate(lines):
+        text = line.strip()
+        found = _UNSET_SETTING.search(text)
+        name = (found.group(1) or found.group(2)) if found else None
+        keyed = _ENVIRON_KEY.match(text)
+        if name is None and keyed and any("environ[" in x for x in lines[max(0, n - 6):n]):
+            name = keyed.group(1)
+        if name and name not in names and name not in plan.env:
+            names.append(name)
+    if not names:
+        return None
+    shown = ", ".join(names)
+    env = " ".join(f"--env {name}=..." for name in names)
+    files = [m.group(1) for note in plan.notes if (m := _EMPTY_ENV_FILE.match(note))]
+    where = (
+        f"the compose file's env file {' and '.join(files)} is not in the project and has no "
+        f"template to read in its place: write {shown} there, or give `{env}`"
+        if files
+        else f"give `{env}` (or --env-file)"
+    )
+    return f"the settings stop on {shown}, which nothing sets here: {where}"
 
 
 def _add_hint(report: VerifyReport, hint: str | None) -> None:
@@ -904,6 +1015,77 @@ def _paths_present(
     return {label: found.get(path, False) for label, path in labelled.items()}
 
 
+# A rewrite whose first response comes this much later than the original's is named: the
+# table showed it, nothing said it (pkhorenyan: 9.2 s -> 18.5 s, Kelvich322: 18.1 -> 22.8 s).
+SLOWER_START_FACTOR = 1.5
+SLOWER_START_SECONDS = 3.0
+
+
+def slower_start_note(
+    before: float | None, after: float | None, before_text: str | None, after_text: str | None
+) -> str | None:
+    """A note when the rewrite answered much later after start than the original; with the
+    likely cause when the rewrite added PYTHONDONTWRITEBYTECODE: an image without bytecode for
+    the standard library, whose process may no longer write it, compiles every import again
+    at every start (the original wrote it at its first start, its migrate)."""
+    if before is None or after is None:
+        return None
+    if after < before * SLOWER_START_FACTOR or after - before < SLOWER_START_SECONDS:
+        return None
+    note = (
+        f"the rewrite answered {after:.1f} s after start, the original {before:.1f} s "
+        f"({after / before:.1f} times as long): every start of the rewritten image may be "
+        "slower; on a busy machine, run verify again"
+    )
+    added = "PYTHONDONTWRITEBYTECODE" in (after_text or "") and "PYTHONDONTWRITEBYTECODE" not in (
+        before_text or ""
+    )
+    if added:
+        note += (
+            "; the rewrite sets PYTHONDONTWRITEBYTECODE, so what the image holds no bytecode "
+            "for (the slim images' standard library) is compiled again at every start instead "
+            "of once"
+        )
+    return note
+
+
+def _await_sides(
+    containers: Mapping[str, Any],
+    port_of: Mapping[str, int],
+    started: Mapping[str, float],
+    options: VerifyOptions,
+) -> dict[str, tuple[Serving, float | None]]:
+    """`_await_http` for every side at once, each until its own start + start_timeout. A side
+    still running and not answering when another side answered gets LATE_START_SECONDS more:
+    on a busy machine both sides of Kelvich322/test_task_django-celery migrated for most of
+    the minute, the original answered at 55.6 s, the rewrite logged `Listening at` a few
+    seconds later, and verify said it "does not answer HTTP"."""
+    with ThreadPoolExecutor(max_workers=max(1, len(containers))) as pool:
+        futures = {
+            name: pool.submit(
+                _await_http, container, port_of[name], options,
+                started[name] + options.start_timeout,
+            )
+            for name, container in containers.items()
+        }
+        found = {name: future.result() for name, future in futures.items()}
+        late = [
+            name for name, (serving, _) in found.items()
+            if serving == "none"
+            and any(other != "none" for other, _ in found.values())
+            and engine.is_running(containers[name])
+        ]
+        futures = {
+            name: pool.submit(
+                _await_http, containers[name], port_of[name], options,
+                time.monotonic() + LATE_START_SECONDS,
+            )
+            for name in late
+        }
+        found.update({name: future.result() for name, future in futures.items()})
+    return found
+
+
 def _await_http(
     container: Any, port: int, options: VerifyOptions, deadline: float
 ) -> tuple[Serving, float | None]:
@@ -911,7 +1093,10 @@ def _await_http(
     only from inside the container ("container"), or not at all ("none")."""
     path = options.probes[0] if options.probes else "/"
     inside_since: float | None = None
-    while time.monotonic() < deadline:
+    first = True
+    # Asked at least once, even past the deadline: a server up by then is serving.
+    while first or time.monotonic() < deadline:
+        first = False
         if not engine.is_running(container):
             return "none", None
         host = engine.host_port(container, port)

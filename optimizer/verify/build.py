@@ -10,7 +10,7 @@ import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from optimizer.dockerfile import Dockerfile, DockerfileError
+from optimizer.dockerfile import Dockerfile, DockerfileError, Stage
 
 
 def base_image(dockerfile_text: str) -> str | None:
@@ -21,6 +21,40 @@ def base_image(dockerfile_text: str) -> str | None:
         return None
     stages = parsed.stages()
     return parsed.resolve(parsed.lineage(stages[-1])[-1].base) if stages else None
+
+
+def changed_stages(
+    before_text: str | None, after_text: str | None, target: str | None
+) -> tuple[list[str], list[str]]:
+    """The rewrite's changed stages, split into those a build of `target` (None: the final
+    stage) runs and those it does not: ([built], [not built]), each by its name (`stage 2` when
+    unnamed). A stage is changed when the original has no stage of that name (of that position,
+    when unnamed) with the same instructions. Both empty when a file does not parse or the
+    target is not a stage of the rewrite (the build says so)."""
+    try:
+        old = Dockerfile.parse(before_text or "")
+        new = Dockerfile.parse(after_text or "")
+    except DockerfileError:
+        return [], []
+    built = new.stages_built(target)
+    if built is None:
+        return [], []
+
+    def steps(parsed: Dockerfile, stage: Stage) -> tuple[tuple[str, str], ...]:
+        return tuple((ins.keyword, ins.value) for _, ins in parsed.iter_stage(stage))
+
+    def key(stage: Stage) -> str:
+        return stage.name.lower() if stage.name else f"#{stage.index}"
+
+    original = {key(s): steps(old, s) for s in old.stages()}
+    runs = {s.index for s in built}
+    inside: list[str] = []
+    outside: list[str] = []
+    for stage in new.stages():
+        if original.get(key(stage)) != steps(new, stage):
+            label = stage.name or f"stage {stage.index}"
+            (inside if stage.index in runs else outside).append(label)
+    return inside, outside
 
 
 def pick_touch_file(root: Path) -> str | None:
