@@ -845,18 +845,28 @@ def _uv_packaged(text: str | None) -> bool:
 
 
 def _copied_before(out: Dockerfile, stage: Stage, broad: int, cwd: dict[int, str]) -> set[str]:
-    """Image paths of the context files that COPY/ADD put in place before the source copy."""
+    """Image paths of the context files that COPY/ADD put in place before the source copy: in
+    this stage, and in the stages it builds FROM, whose files it starts with (arhebs's
+    `production` FROM `dependencies`, which had copied pyproject.toml and poetry.lock to /app:
+    the moved install got a second COPY of both, 130 KB, and verify called the image larger)."""
     found: set[str] = set()
-    for n, ins in out.iter_stage(stage):
-        if n >= broad:
-            break
+    where: dict[int, str] = {}
+    ancestors = list(reversed(out.lineage(stage)[1:]))
+    here = "/"
+    for ancestor in ancestors:
+        for n, ins in out.iter_stage(ancestor):
+            where[n] = here
+            here = next_workdir(here, ins)
+    items = [(n, ins) for st in ancestors for n, ins in out.iter_stage(st)]
+    items += [(n, ins) for n, ins in out.iter_stage(stage) if n < broad]
+    for n, ins in items:
         if ins.keyword not in {"COPY", "ADD"} or "from" in ins.flags:
             continue
         parts = ins.exec_form or words(ins.args)
         if len(parts) < 2 or any("$" in p or "*" in p for p in parts):
             continue
         *sources, target = parts
-        target = posixpath.normpath(posixpath.join(cwd[n], target))
+        target = posixpath.normpath(posixpath.join(where.get(n, cwd.get(n, "/")), target))
         for source in sources:
             # Into the directory `target` (`./`, or one that exists), or as the file `target`.
             found.add(posixpath.join(target, posixpath.basename(posixpath.normpath(source))))
