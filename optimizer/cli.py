@@ -187,6 +187,15 @@ PreOption = Annotated[
 HostOption = Annotated[
     str | None, typer.Option("--host", help="Verify: Host header (default: from ALLOWED_HOSTS).")
 ]
+TargetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        metavar="STAGE",
+        help="Verify: build this stage of the Dockerfile on both sides (docker build --target), "
+        "instead of the final stage or the one the compose file builds.",
+    ),
+]
 ComposeOption = Annotated[
     list[Path] | None,
     typer.Option(
@@ -306,6 +315,7 @@ def run(
     pre: PreOption = None,
     host: HostOption = None,
     compose_file: ComposeOption = None,
+    target: TargetOption = None,
     list_transforms: Annotated[
         bool, typer.Option("--list-transforms", help="List the transforms and exit.")
     ] = False,
@@ -356,7 +366,7 @@ def run(
             config,
             VerifyArgs(
                 service, cmd, pre, host, probe, env, env_file, compose_file, keep_images,
-                no_rebuild, builder,
+                no_rebuild, builder, target,
             ),
         )
     except OptimizeError as exc:
@@ -504,6 +514,7 @@ class VerifyArgs:
     keep_images: bool = False
     no_rebuild: bool = False
     builder: str | None = None
+    target: str | None = None
 
 
 @dataclass
@@ -531,6 +542,7 @@ class VerifySettings:
             self.env,
         )
         flags.compose_files = list(args.compose_file or [])
+        flags.target = args.target
         return flags
 
     @property

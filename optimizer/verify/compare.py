@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 from optimizer.compose import example_for
+from optimizer.dockerfile import Dockerfile, Instruction
 from optimizer.engine import is_error_line
 from optimizer.verify import health, workers
 from optimizer.verify.report import (
@@ -93,6 +95,38 @@ def judge_alone(probes: list[ProbeResult]) -> dict[str, ProbeVerdict]:
     return verdicts
 
 
+def copied_ahead_bytes(before_text: str, after_text: str, root: Path) -> int:
+    """Bytes of the context files (under `root`, the side's copy of the context) that COPY
+    lines of `after_text` name one by one and `before_text` has no such line for: what the
+    rewrite copies ahead of the install (`COPY pyproject.toml poetry.lock ./`) on top of the
+    source copy that brings them again. Directories, globs, variables and stage copies count
+    nothing."""
+
+    def copies(text: str) -> list[Instruction]:
+        try:
+            parsed = Dockerfile.parse(text)
+        except Exception:  # an unparseable side: nothing to allow for
+            return []
+        return [
+            i for i in parsed.instructions
+            if i.keyword in {"COPY", "ADD"} and "from" not in i.flags
+        ]
+
+    had = {" ".join(i.value.split()) for i in copies(before_text)}
+    total = 0
+    for ins in copies(after_text):
+        if " ".join(ins.value.split()) in had:
+            continue
+        sources = (ins.exec_form or shlex.split(ins.args, posix=True))[:-1]
+        paths = [root / s.lstrip("/") for s in sources]
+        if not sources or any(c in s for s in sources for c in "$*?[") or not all(
+            p.is_file() for p in paths
+        ):
+            continue
+        total += sum(p.stat().st_size for p in paths)
+    return total
+
+
 def decide(
     before: SideReport | None, after: SideReport, probe_verdicts: dict[str, ProbeVerdict]
 ) -> tuple[Verdict, list[Reason]]:
@@ -149,7 +183,7 @@ def decide(
     if (
         before.image_size is not None
         and after.image_size is not None
-        and after.image_size > before.image_size + SIZE_TOLERANCE
+        and after.image_size > before.image_size + SIZE_TOLERANCE + after.copied_ahead_bytes
     ):
         fails.append(
             Reason(

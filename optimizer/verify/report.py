@@ -131,6 +131,10 @@ class SideReport:
     rebuild_seconds: float | None = None
     image_id: str | None = None
     image_size: int | None = None
+    # Bytes of context files the rewrite copies in COPY lines the original has not (the
+    # manifests copied ahead of the install, which `COPY . .` copies again): the growth a
+    # cache-friendly order costs, allowed on top of SIZE_TOLERANCE.
+    copied_ahead_bytes: int = 0
     base_image: str | None = None
     base_size: int | None = None
     bytes_above_base: int | None = None

@@ -844,6 +844,8 @@ class Flags:
     env: dict[str, str] = field(default_factory=dict)
     # Compose files to read instead of looking for them (`-f a.yml -f b.yml`).
     compose_files: list[Path] = field(default_factory=list)
+    # `--target STAGE`: the stage both sides build, over compose's `target:`.
+    target: str | None = None
 
 
 def derive(
@@ -1245,6 +1247,7 @@ def derive(
                 host, host_source = candidate, "ALLOWED_HOSTS in the settings"
 
     probes = list(flags.probes) if flags.probes else default_probes(project)
+    build_target = _target(flags, build_target, dockerfile_text, notes, blockers)
     return RunPlan(
         command=command,
         entrypoint=entrypoint,
@@ -1274,6 +1277,28 @@ def derive(
         build_args=build_args,
         build_target=build_target,
     )
+
+
+def _target(
+    flags: Flags, compose_target: str | None, dockerfile_text: str, notes: list[str],
+    blockers: list[str],
+) -> str | None:
+    """The stage both sides build: --target's, else compose's `target:` (None: the last)."""
+    if not flags.target:
+        return compose_target
+    names = [s.name for s in Dockerfile.parse(dockerfile_text).stages() if s.name]
+    if flags.target not in names:
+        blockers.append(
+            f"--target {flags.target}: the Dockerfile has no stage of that name"
+            + (f" (its stages: {', '.join(names)})" if names else " (its stages have no names)")
+        )
+        return compose_target
+    notes.append(
+        f"both sides build stage {flags.target!r} (--target)"
+        + (f", not {compose_target!r} as the compose file does" if compose_target
+           and compose_target != flags.target else "")
+    )
+    return flags.target
 
 
 def _build_as_compose(
