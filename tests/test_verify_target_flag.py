@@ -44,6 +44,8 @@ def test_the_flag_wins_over_compose_and_says_so(tmp_path: Path) -> None:
     assert any("both sides build stage 'production' (--target), not 'development'" in n
                for n in plan.notes), plan.notes
     assert plan.blockers == ()
+    # compose's target is not what is built: its note is gone
+    assert not any("target development" in n for n in plan.notes), plan.notes
 
 
 def test_without_the_flag_compose_decides(tmp_path: Path) -> None:

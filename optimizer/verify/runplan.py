@@ -1293,6 +1293,14 @@ def _target(
             + (f" (its stages: {', '.join(names)})" if names else " (its stages have no names)")
         )
         return compose_target
+    if compose_target:
+        # Compose's target is not what is built: its "built as compose builds them" note keeps
+        # the build args only.
+        said = f"target {compose_target}"
+        for k, note in enumerate(notes):
+            if note.startswith("both sides are built as compose service") and said in note:
+                notes[k] = note.replace(f"{said} and ", "") if f"{said} and " in note else ""
+        notes[:] = [n for n in notes if n]
     notes.append(
         f"both sides build stage {flags.target!r} (--target)"
         + (f", not {compose_target!r} as the compose file does" if compose_target
