@@ -79,3 +79,51 @@ def _runs_python(exec_form: list[str] | None, args: str, installs_count: bool = 
         if server_argv(argv) is not None:
             return True
     return False
+
+
+def _flask_argv(argv: list[str]) -> bool:
+    if not argv:
+        return False
+    name = argv[0].rsplit("/", 1)[-1]
+    if name == "flask":
+        return True
+    return bool(re.fullmatch(r"python[\d.]*", name)) and argv[1:3] == ["-m", "flask"]
+
+
+def other_framework_reason(dockerfile: Dockerfile) -> str | None:
+    """Why an image in a directory without a Django project is another framework's app, or None.
+
+    A Django repository can hold a Flask microservice (ibm-developer-skills-network's
+    xrwvm-fullstack_developer_capstone: server/djangoapp/microservices, `python3 -m flask run`).
+    Without this it ended in "no Django project here ... use --context", which invites pointing
+    the Flask image at the Django project and rewriting it as one. Only Flask is recognised:
+    uvicorn or gunicorn could be serving a Django project the context just does not hold.
+    """
+    chain = dockerfile.lineage(dockerfile.final_stage())
+    for stage in chain:
+        for _, ins in dockerfile.iter_stage(stage):
+            if ins.keyword not in {"CMD", "ENTRYPOINT"}:
+                continue
+            if ins.exec_form is not None:
+                argv = list(ins.exec_form)
+                shell = argv[0].rsplit("/", 1)[-1] in {"sh", "bash"}
+                if len(argv) >= 3 and shell and argv[1] == "-c":
+                    texts = [seg.text for seg in split_commands(argv[2])]
+                else:
+                    texts = []
+                    if _flask_argv(argv):
+                        return _FLASK
+                for text in texts:
+                    if _flask_argv(program(text)):
+                        return _FLASK
+            else:
+                for seg in split_commands(ins.args):
+                    if _flask_argv(program(seg.text)):
+                        return _FLASK
+    return None
+
+
+_FLASK = (
+    "no Django project in the build context and the image's command runs Flask "
+    "(`flask run`): a Flask app, not a Django app image, nothing to do"
+)

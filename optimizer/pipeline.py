@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from optimizer.applicability import not_python_reason
+from optimizer.applicability import not_python_reason, other_framework_reason
 from optimizer.context import DjangoProject
 from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, context_source
 from optimizer.ports import expand
@@ -279,6 +279,14 @@ def optimize_text(
     except OSError as exc:
         raise OptimizeError(f"{context_dir}: cannot read the project ({exc})") from exc
     if not project.is_django:
+        other = other_framework_reason(dockerfile)
+        if other is not None:
+            outcome = Outcome(
+                dockerfile_path, context_dir, project, {rel: text}, {},
+                dockerfile_key=rel, notes=run_notes,
+            )
+            outcome.skipped.append(Change("all", [other]))
+            return outcome
         unknown = _unresolved_copy_source(dockerfile)
         why = (
             f"; the Dockerfile copies `{unknown}`, spelled with a build argument that has no "

@@ -159,3 +159,36 @@ def test_no_project_names_the_copy_source_a_build_argument_leaves_open(tmp_path:
     message = str(caught.value)
     assert "no Django project here" in message
     assert "copies `${NETBOX_PATH}/requirements.txt`, spelled with a build argument" in message
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    root.mkdir(parents=True)
+    for rel, content in files.items():
+        (root / rel).write_text(content)
+
+
+def test_flask_microservice_without_django_project_is_left_alone(tmp_path: Path) -> None:
+    # ibm-developer-skills-network/xrwvm-fullstack_developer_capstone: a Flask service's
+    # Dockerfile in a Django repository ended in "no Django project here ... use --context".
+    root = tmp_path / "svc"
+    _write(root, {
+        "Dockerfile": "FROM python:3.9.18-slim-bookworm\nWORKDIR /python-docker\n"
+        "COPY requirements.txt requirements.txt\nRUN pip3 install -r requirements.txt\n"
+        'COPY . .\nCMD [ "python3", "-m" , "flask", "run", "--host=0.0.0.0"]\n',
+        "requirements.txt": "Flask\n",
+        "app.py": "from flask import Flask\napp = Flask(__name__)\n",
+    })
+    outcome = optimize(root / "Dockerfile", root)
+    assert not outcome.changed
+    assert "not a Django app image" in outcome.skipped[0].notes[0]
+
+
+def test_uvicorn_without_django_project_still_asks_for_the_context(tmp_path: Path) -> None:
+    root = tmp_path / "svc"
+    _write(root, {
+        "Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\n"
+        'CMD ["uvicorn", "main:app", "--host", "0.0.0.0"]\n',
+        "main.py": "app = None\n",
+    })
+    with pytest.raises(OptimizeError, match="no Django project here"):
+        optimize(root / "Dockerfile", root)
