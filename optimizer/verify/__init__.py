@@ -52,6 +52,7 @@ from optimizer.verify.compare import (
     missing_file_hint,
     proved_by,
     proves_little,
+    size_allowance,
 )
 from optimizer.verify.probes import (
     ACCEPT,
@@ -80,6 +81,7 @@ from optimizer.verify.report import (
 )
 from optimizer.verify.run import Run
 from optimizer.verify.runplan import WEBSOCKET_PROBE, RunPlan, command_scripts
+from transforms.bytecode import BYTECODE_START
 
 __all__ = [
     "DEFAULT_PORT",
@@ -417,6 +419,9 @@ def _verify(
     for name, (files, side) in sides.items():
         info = engine.image_info(run.name(name))
         side.image_size = info.size
+        side.stdlib_bytecode_bytes = sum(
+            layer.size for layer in info.history if BYTECODE_START in layer.created_by
+        )
         if name == "after" and "before" in sides:
             side.copied_ahead_bytes = copied_ahead_bytes(
                 sides["before"][0].get(dockerfile) or "", files[dockerfile] or "", roots[name]
@@ -815,10 +820,15 @@ def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None =
     if before.image_size and after.image_size is not None:
         report.size_saving_bytes = before.image_size - after.image_size
         report.size_saving_percent = round(100.0 * report.size_saving_bytes / before.image_size, 1)
-        ahead = report.after.copied_ahead_bytes if report.after else 0
-        if 0 > report.size_saving_bytes >= -(SIZE_TOLERANCE + ahead):
+        after_side = report.after
+        ahead = after_side.copied_ahead_bytes if after_side else 0
+        allowed = size_allowance(before, after_side) if after_side else 0
+        bytecode = allowed - ahead
+        if 0 > report.size_saving_bytes >= -(SIZE_TOLERANCE + allowed):
             report.notes.append(
                 f"the rewritten image is {-report.size_saving_bytes} bytes larger ("
+                + (f"{bytecode} bytes of standard-library bytecode compiled at build time, so "
+                   "that no start compiles it; " if bytecode else "")
                 + (f"{ahead} bytes of manifests copied ahead of the install, which the source "
                    "copy brings again: the price of the install's cached layer; "
                    if ahead else "")

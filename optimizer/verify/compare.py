@@ -127,6 +127,14 @@ def copied_ahead_bytes(before_text: str, after_text: str, root: Path) -> int:
     return total
 
 
+def size_allowance(before: SideReport, after: SideReport) -> int:
+    """Growth the rewrite makes on purpose: the manifests it copies ahead of its install, and
+    the standard library's bytecode it compiles where the original compiled none (the app's
+    first response: example 06 in 0.46-0.52 s with it, 0.88-1.08 s without)."""
+    bytecode = max(0, after.stdlib_bytecode_bytes - before.stdlib_bytecode_bytes)
+    return after.copied_ahead_bytes + bytecode
+
+
 def decide(
     before: SideReport | None, after: SideReport, probe_verdicts: dict[str, ProbeVerdict]
 ) -> tuple[Verdict, list[Reason]]:
@@ -183,7 +191,7 @@ def decide(
     if (
         before.image_size is not None
         and after.image_size is not None
-        and after.image_size > before.image_size + SIZE_TOLERANCE + after.copied_ahead_bytes
+        and after.image_size > before.image_size + SIZE_TOLERANCE + size_allowance(before, after)
     ):
         fails.append(
             Reason(
