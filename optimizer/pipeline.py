@@ -279,7 +279,7 @@ def optimize_text(
     except OSError as exc:
         raise OptimizeError(f"{context_dir}: cannot read the project ({exc})") from exc
     if not project.is_django:
-        other = other_framework_reason(dockerfile)
+        other = other_framework_reason(dockerfile, context_dir)
         if other is not None:
             outcome = Outcome(
                 dockerfile_path, context_dir, project, {rel: text}, {},

@@ -164,6 +164,7 @@ def test_no_project_names_the_copy_source_a_build_argument_leaves_open(tmp_path:
 def _write(root: Path, files: dict[str, str]) -> None:
     root.mkdir(parents=True)
     for rel, content in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(content)
 
 
@@ -190,5 +191,73 @@ def test_uvicorn_without_django_project_still_asks_for_the_context(tmp_path: Pat
         'CMD ["uvicorn", "main:app", "--host", "0.0.0.0"]\n',
         "main.py": "app = None\n",
     })
+    with pytest.raises(OptimizeError, match="no Django project here"):
+        optimize(root / "Dockerfile", root)
+
+
+@pytest.mark.parametrize(
+    ("cmd", "files", "framework"),
+    [
+        # A FastAPI service beside the Django project (a monorepo's api/ directory).
+        ('["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "80"]',
+         {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}, "FastAPI"),
+        # The app object built in a module the entry module imports, the package under src/.
+        ('["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-b", "localhost:8000", '
+         '"app.main:app"]',
+         {"src/app/__init__.py": "",
+          "src/app/main.py": "from app.api import build\napp = build()\n",
+          "src/app/api.py": "import fastapi\n\ndef build():\n    return fastapi.FastAPI()\n"},
+         "FastAPI"),
+        ('python main.py',
+         {"main.py": "import uvicorn\nfrom starlette.applications import Starlette\n"},
+         "Starlette"),
+        ('["streamlit", "run", "dashboard.py", "--server.port=8501"]',
+         {"dashboard.py": "import streamlit as st\n"}, "Streamlit"),
+        ('["sh", "-c", "python -m streamlit run app.py"]', {"app.py": "import pandas\n"},
+         "Streamlit"),
+    ],
+)
+def test_other_framework_without_django_project_is_left_alone(
+    tmp_path: Path, cmd: str, files: dict[str, str], framework: str
+) -> None:
+    # A Django repository's other Python services: `dj-optimize **/Dockerfile` in CI ended in
+    # exit 2 ("no Django project here ... use --context") on each of them.
+    root = tmp_path / "svc"
+    _write(root, {
+        "Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        f"CMD {cmd}\n",
+        "requirements.txt": f"{framework.lower()}\nuvicorn\n",
+        **files,
+    })
+    outcome = optimize(root / "Dockerfile", root)
+    assert not outcome.changed
+    note = outcome.skipped[0].notes[0]
+    assert f"runs {framework}" in note and "not a Django app image" in note
+
+
+@pytest.mark.parametrize(
+    ("cmd", "files"),
+    [
+        # The app module imports Django: a Django project the context does not hold.
+        ('["uvicorn", "config.asgi:application"]',
+         {"config/asgi.py": "from django.core.asgi import get_asgi_application\n"
+          "application = get_asgi_application()\n"}),
+        # FastAPI mounted in a module that also sets Django up.
+        ('["uvicorn", "main:app"]',
+         {"main.py": "from fastapi import FastAPI\nfrom mysite import wiring\napp = FastAPI()\n",
+          "mysite/wiring.py": "import django\ndjango.setup()\n"}),
+        # The module is not in the context: the context may be the wrong one.
+        ('["uvicorn", "main:app"]', {"other.py": "import fastapi\n"}),
+        # A script of no known framework.
+        ('["python", "bot.py"]', {"bot.py": "import telegram\n"}),
+    ],
+)
+def test_server_of_unknown_app_without_django_project_still_asks_for_the_context(
+    tmp_path: Path, cmd: str, files: dict[str, str]
+) -> None:
+    root = tmp_path / "svc"
+    _write(root, {"Dockerfile": f"FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\nCMD {cmd}\n",
+                  **files})
     with pytest.raises(OptimizeError, match="no Django project here"):
         optimize(root / "Dockerfile", root)
