@@ -327,9 +327,24 @@ _HEADERS_ONLY = re.compile(
 )
 
 
+# A compiler named with its GCC version (`gfortran-12`, what a Dockerfile pins to match a
+# release's default) is the same build tool as its unversioned name: without this gfortran-12
+# and the gcc-12 toolchain it depends on went to the final stage.
+_VERSIONED_TOOL = re.compile(r"(gfortran)-[0-9]+")
+
+
+def _unversioned(name: str) -> str:
+    match = _VERSIONED_TOOL.fullmatch(name)
+    return match.group(1) if match else name
+
+
 def is_dev_package(name: str) -> bool:
     """A -dev package: headers and link files for building, nothing a running program uses."""
-    return name.endswith("-dev") or name in _DEV_RUNTIME or bool(_HEADERS_ONLY.fullmatch(name))
+    return (
+        name.endswith("-dev")
+        or _unversioned(name) in _DEV_RUNTIME
+        or bool(_HEADERS_ONLY.fullmatch(name))
+    )
 
 
 def dev_runtime(
@@ -348,8 +363,8 @@ def dev_runtime(
     for dev in dict.fromkeys(dev_packages):
         if dev in done or _HEADERS_ONLY.fullmatch(dev):
             continue
-        if dev in _DEV_RUNTIME:
-            runtime[dev] = _for_release(_DEV_RUNTIME[dev], release)
+        if _unversioned(dev) in _DEV_RUNTIME:
+            runtime[dev] = _for_release(_DEV_RUNTIME[_unversioned(dev)], release)
         else:
             unknown.append(dev)
     return runtime, tuple(unknown)
