@@ -79,3 +79,50 @@ def test_a_backend_directory_copy_gets_its_install_first_and_serves_the_same(
         assert "CACHED" not in copy, copy
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
+
+
+KEPT_COPY_DOCKERFILE = """\
+FROM python:3.11-slim
+WORKDIR /app
+COPY src /app
+COPY requirements.txt /app/
+RUN pip install --no-cache-dir -r requirements.txt
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
+"""
+
+
+def test_a_requirements_copy_after_the_source_moves_up_with_the_install(tmp_path: Path) -> None:
+    # The code in src/, the requirements at the root, copied on its own after the code: the
+    # install could not read its file from the source copy, so nothing moved it, and every
+    # change under src/ ran the install again. The requirements COPY moves up with it.
+    root = tmp_path / "proj"
+    write_skeleton(root / "src")
+    (root / "src" / "mysite" / "urls.py").write_text(
+        "from django.contrib import admin\nfrom django.http import HttpResponse\n"
+        "from django.urls import path\n\n"
+        "urlpatterns = [path('', lambda r: HttpResponse('src ok')),\n"
+        "               path('admin/', admin.site.urls)]\n"
+    )
+    (root / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
+    (root / "Dockerfile").write_text(KEPT_COPY_DOCKERFILE)
+    result = CliRunner().invoke(
+        app, ["--verify", "--write", "--only", "cache-friendly-order", str(root / "Dockerfile")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "verify: PASS" in result.output, result.output
+    written = (root / "Dockerfile").read_text()
+    assert written.index("COPY requirements.txt /app/") < written.index(
+        "RUN pip install"
+    ) < written.index("COPY src /app"), written
+    tag = f"djopt-keptcopy-{uuid.uuid4().hex[:8]}"
+    try:
+        _build(root, tag)
+        urls = root / "src" / "mysite" / "urls.py"
+        urls.write_text(urls.read_text() + f"\n# a code change {uuid.uuid4().hex}\n")
+        log = _build(root, tag)
+        install = next(block for block in log.split("\n\n") if "RUN pip install" in block)
+        assert "CACHED" in install, install
+        copy = next(block for block in log.split("\n\n") if "COPY src /app" in block)
+        assert "CACHED" not in copy, copy
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)

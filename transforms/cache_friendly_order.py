@@ -236,10 +236,12 @@ def _reorder_stage(
     if found is None:
         return
     broad, prefix = found
+    full_ctx = ctx
     if prefix:
         # Through a directory copy the install's paths are that directory's. Whether it is the
-        # source the install reads is a guess: where the install cannot move, nothing is said
-        # (`COPY src/ /app/` next to a requirements.txt copied on its own is another layout).
+        # source the install reads is a guess: where the install cannot move, nothing is said.
+        # (`COPY src/ /app/` next to a requirements.txt copied on its own after it is another
+        # layout: the two copies' order is what _supplied_by_kept_copies looks at.)
         ctx = _in_dir(ctx, prefix)
         skipped = []
     # An install already ahead of the source copy means the file is cache-friendly already;
@@ -277,6 +279,7 @@ def _reorder_stage(
 
     moved: list[int] = []
     kept_copies: list[Instruction] = []  # COPY/ADD between the two: they stay after the copy
+    kept_at: list[int] = []
     for n in range(broad + 1, target):
         ins = out.instructions[n]
         if ins.keyword in _MOVABLE_KEYWORDS:
@@ -298,6 +301,7 @@ def _reorder_stage(
             # caught when the install's files are looked at.
             if ins.keyword in {"COPY", "ADD"}:
                 kept_copies.append(ins)
+                kept_at.append(n)
             continue
         else:
             skipped.append(
@@ -307,10 +311,44 @@ def _reorder_stage(
             return
 
     install_ins = out.instructions[target]
+    why: list[str] = []
     plan = _plan(
-        install_ins, cwd[target], dest, ctx, skipped, kept_copies, _pip_settings(out, stage, target)
+        install_ins, cwd[target], dest, ctx, why, kept_copies, _pip_settings(out, stage, target)
     )
+    if plan is not None:
+        # `COPY src /app` then `COPY requirements.txt /app/`: the file the install reads is the
+        # later copy's, not the one the source copy brings (src/requirements.txt, if any).
+        replaced = _kept_copy_files(out, kept_at, cwd, full_ctx)
+        clash = next((m for m in plan.manifests if posixpath.normpath(
+            posixpath.join(dest, m)) in replaced), None)
+        if clash is not None:
+            by = out.instructions[replaced[posixpath.normpath(posixpath.join(dest, clash))][0]]
+            why.append(
+                f"line {install_ins.line}: the install reads {posixpath.join(dest, clash)}, "
+                f"which `{by.keyword} {by.value[:40]}` after the source copy replaces; order "
+                "left alone"
+            )
+            plan = None
     if plan is None:
+        supplying = _supplied_by_kept_copies(out, broad, target, kept_at, cwd, full_ctx, prefix)
+        if supplying is None:
+            skipped.extend(why)
+            return
+        # `COPY src/ /app/`, then `COPY requirements.txt /app/` and the install: the manifest
+        # is not part of the source copy, so the two move up as they are.
+        early = [out.instructions[n] for n in (*moved, *supplying, target)]
+        later = [
+            out.instructions[n] for n in range(broad + 1, stage.end)
+            if n not in moved and n not in supplying and n != target
+        ]
+        out.instructions[broad : stage.end] = [*early, copy_ins, *later]
+        shown = ", ".join(f"`{out_ins.keyword} {out_ins.value}`" for out_ins in early[:-1]
+                          if out_ins.keyword in {"COPY", "ADD"})
+        notes.append(
+            f"line {install_ins.line}: the dependency install and {shown}, which brings the "
+            f"files it reads, now run before `COPY` of the source (line {copy_ins.line}), so "
+            "code changes reuse the installed layer"
+        )
         return
 
     # Manifests an earlier COPY already put in place (`COPY requirements.txt ./` above the
@@ -897,3 +935,104 @@ def _manifest_copies(
         sources = [posixpath.join(prefix, p) if prefix else p for p in paths]
         result.append(Instruction.new("COPY", flag + " ".join(sources) + " " + shown))
     return result
+
+
+def _supplied_by_kept_copies(
+    out: Dockerfile,
+    broad: int,
+    target: int,
+    kept_at: list[int],
+    cwd: dict[int, str],
+    ctx: Context,
+    prefix: str,
+) -> tuple[int, ...] | None:
+    """The COPYs between the source copy and the install that bring every file the install
+    reads, when those are all it reads (`pip install -r`, pip-sync and packages by name), else
+    None. Moved above the source copy with the install, they must not bring a path the source
+    copy brings too: copied first, the source copy's file would win where the later copy's did.
+    """
+    install = out.instructions[target]
+    if install.exec_form is not None or not kept_at:
+        return None
+    files: list[str] = []
+    for seg in split_commands(install.args):
+        kind = classify(seg.text)
+        if kind in _PREP_KINDS:
+            continue
+        if kind != "deps":
+            return None
+        argv = words(seg.text)
+        pip = pip_install_targets(argv)
+        synced = sync_targets(argv)
+        if synced is not None:
+            pip = (synced, [])
+        if pip is None:
+            return None
+        named, specs = pip
+        if any(s.startswith(("-", ".", "/", "file:")) or "@" in s for s in specs):
+            return None  # the project itself, a path or a URL: read from elsewhere
+        if any(w.split("=", 1)[0] in {"-f", "--find-links", "-c", "--constraint", "-e",
+                                      "--editable"} for w in argv):
+            return None
+        files += [posixpath.normpath(posixpath.join(cwd[target], f)) for f in named]
+    if not files:
+        return None
+    supplied = _kept_copy_files(out, kept_at, cwd, ctx)
+    dest = posixpath.normpath(posixpath.join(cwd[broad], _dest(out.instructions[broad])))
+    needed: set[int] = set()
+    queue = list(files)
+    seen: set[str] = set()
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        if path not in supplied:
+            return None
+        n, rel = supplied[path]
+        needed.add(n)
+        inside = posixpath.relpath(path, dest)
+        if not inside.startswith("..") and (ctx.context_dir / prefix / inside).exists():
+            return None  # the source copy brings the same path
+        # `-r base.txt` inside it: relative to the file, and brought by a kept copy as well.
+        for include in requirement_files_from_command(
+            ctx.context_dir, "pip install -r " + shlex.quote(rel)
+        ):
+            if include != rel:
+                queue.append(posixpath.normpath(posixpath.join(
+                    posixpath.dirname(path), posixpath.relpath(include, posixpath.dirname(rel))
+                )))
+    return tuple(sorted(needed))
+
+
+def _kept_copy_files(
+    out: Dockerfile, kept_at: list[int], cwd: dict[int, str], ctx: Context
+) -> dict[str, tuple[int, str]]:
+    """Image path -> (index of the COPY, context file) for the files the COPYs between the
+    source copy and the install bring from the context (plain paths; a directory's files too)."""
+    supplied: dict[str, tuple[int, str]] = {}
+    for n in kept_at:
+        ins = out.instructions[n]
+        parts = ins.exec_form or words(ins.args)
+        if ins.keyword != "COPY" or "from" in ins.flags or len(parts) < 2:
+            continue
+        if any("$" in p or "*" in p or "?" in p for p in parts):
+            continue
+        *sources, to = parts
+        where = posixpath.normpath(posixpath.join(cwd[n], to))
+        for source in sources:
+            rel = posixpath.normpath(source.lstrip("/"))
+            local = ctx.context_dir / rel
+            if local.is_dir():
+                # A directory's contents land in the destination (the directory itself does not).
+                for path in sorted(local.rglob("*"))[:2000]:
+                    if path.is_file():
+                        inner = path.relative_to(local).as_posix()
+                        supplied[posixpath.join(where, inner)] = (n, posixpath.join(rel, inner))
+                continue
+            if not local.is_file():
+                continue
+            supplied[posixpath.join(where, posixpath.basename(rel))] = (n, rel)
+            if len(sources) == 1 and not to.endswith("/"):
+                supplied[where] = (n, rel)
+    return supplied
