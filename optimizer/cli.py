@@ -541,8 +541,8 @@ class VerifySettings:
             list(pick(args.probe, list(configured.probes)) or []),
             self.env,
         )
-        flags.compose_files = list(args.compose_file or [])
-        flags.target = args.target
+        flags.compose_files = list(pick(args.compose_file, list(configured.compose)) or [])
+        flags.target = args.target or configured.target
         return flags
 
     @property

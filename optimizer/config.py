@@ -21,6 +21,8 @@ a Django project's own pyproject.toml without one does not hide a monorepo's set
     keep-images = false
     no-rebuild = false
     builder = "remote"
+    target = "production"           # the stage to build on both sides (--target)
+    compose = ["docker-compose.yml", "docker-compose.prod.yml"]   # relative to this file
 
 Command-line flags win (the CLI merges); `--no-config` ignores the file. An unknown key or a value
 of the wrong type is an error naming the file and the key: a typo must not silently do nothing.
@@ -53,6 +55,8 @@ class VerifyConfig:
     keep_images: bool = False
     no_rebuild: bool = False
     builder: str | None = None
+    target: str | None = None
+    compose: tuple[Path, ...] = ()  # resolved against the pyproject.toml's directory
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,8 @@ def parse(table: Mapping[str, Any], path: Path, known_transforms: Iterable[str] 
         keep_images=v.get("keep-images", bool, "true or false", False),
         no_rebuild=v.get("no-rebuild", bool, "true or false", False),
         builder=v.get("builder", str, "a string", None),
+        target=v.get("target", str, "a string (a stage name)", None),
+        compose=tuple(path.parent / name for name in v.strings("compose")),
     )
     v.finish()
     return Config(

@@ -58,6 +58,8 @@ pre = "python manage.py migrate --noinput"
 keep-images = true
 no-rebuild = true
 builder = "remote"
+target = "production"
+compose = ["docker-compose.yml", "compose/prod.yml"]
 """,
     )
     config = load(tmp_path / "Dockerfile", None, TRANSFORMS)
@@ -77,6 +79,8 @@ builder = "remote"
             keep_images=True,
             no_rebuild=True,
             builder="remote",
+            target="production",
+            compose=(tmp_path / "docker-compose.yml", tmp_path / "compose/prod.yml"),
         ),
     )
 
@@ -120,6 +124,8 @@ def test_no_file_gives_defaults(tmp_path: Path) -> None:
         ("[tool.dj-optimize.verify]\nkeep-images = 1\n", "keep-images must be true or false"),
         ("[tool.dj-optimize.verify]\nno-rebuild = 'no'\n", "no-rebuild must be true or false"),
         ("[tool.dj-optimize.verify]\nbuilder = false\n", "builder must be a string"),
+        ("[tool.dj-optimize.verify]\ntarget = ['prod']\n", "target must be a string"),
+        ("[tool.dj-optimize.verify]\ncompose = 'a.yml'\n", "compose must be a list of strings"),
         ("[tool.dj-optimize]\nonly = ['slim']\n", "only: unknown transform 'slim'"),
         ("[tool]\ndj-optimize = 3\n", "[tool.dj-optimize] must be a table"),
         ("[tool.dj-optimize\n", "not valid TOML"),

@@ -68,3 +68,20 @@ def test_the_cli_passes_it_to_verify() -> None:
     assert settings.flags.target == "production"
     assert cli.verify_settings(Config(), cli.VerifyArgs()).flags.target is None
     assert "--target" in CliRunner().invoke(cli.app, ["--help"]).output
+
+
+def test_the_config_sets_target_and_compose_files_and_the_flags_win(tmp_path: Path) -> None:
+    from optimizer import cli
+    from optimizer.config import Config, VerifyConfig
+
+    configured = Config(verify=VerifyConfig(
+        target="production", compose=(tmp_path / "docker-compose.prod.yml",)
+    ))
+    flags = cli.verify_settings(configured, cli.VerifyArgs()).flags
+    assert flags.target == "production"
+    assert flags.compose_files == [tmp_path / "docker-compose.prod.yml"]
+    flags = cli.verify_settings(configured, cli.VerifyArgs(
+        target="staging", compose_file=[tmp_path / "other.yml"]
+    )).flags
+    assert flags.target == "staging"
+    assert flags.compose_files == [tmp_path / "other.yml"]
