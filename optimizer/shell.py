@@ -288,7 +288,7 @@ def shell_c_script(argv: list[str]) -> str | None:
             else:
                 return None  # a script file, `--`, or nothing that runs a string
         return None
-    if name == "su":
+    if name in {"su", "runuser"}:
         for k, word in enumerate(argv[1:], 1):
             if word in {"-c", "--command"}:
                 return argv[k + 1] if k + 1 < len(argv) else None
@@ -510,9 +510,11 @@ def classify(text: str) -> Kind:
 # exec it: under them runserver is not PID 1 and needs no STOPSIGNAL; without them it does.
 PARENT_RUNNERS = frozenset({"uv", "pdm"})
 # WRAPPERS that stay PID 1 with the server as their child and pass signals on to it (init
-# processes, secret injectors); the others exec the server, which is then PID 1 itself.
+# processes, secret injectors, runuser, which forks like su and sends its child the SIGTERM it
+# gets); the others exec the server, which is then PID 1 itself.
 FORWARDING_WRAPPERS = frozenset(
-    {"tini", "tini-static", "dumb-init", "doppler", "infisical", "op", "chamber", "aws-vault"}
+    {"tini", "tini-static", "dumb-init", "doppler", "infisical", "op", "chamber", "aws-vault",
+     "runuser"}
 )
 
 
@@ -542,6 +544,14 @@ WRAPPERS: dict[str, str] = {
     "tini": "options", "tini-static": "options", "dumb-init": "options",
     "ddtrace-run": "options", "opentelemetry-instrument": "valued-options",
     "newrelic-admin": "run-program", "gosu": "user", "su-exec": "user",
+    "setuidgid": "user", "s6-setuidgid": "user",
+    # util-linux's runuser (`runuser -u app -- gunicorn ...`; its su-like `-c` form is a
+    # string, see shell_c_script) and setpriv, runit's chpst: options, some with a value.
+    "runuser": "valued:-u,-g,-G,--user,--group,--supp-group,-w,--whitelist-environment",
+    "setpriv": "valued:--reuid,--regid,--ruid,--euid,--rgid,--egid,--groups,--securebits,"
+               "--pdeathsig,--bounding-set,--inh-caps,--ambient-caps,--selinux-label,"
+               "--apparmor-profile,--landlock-access,--landlock-rule",
+    "chpst": "valued:-u,-U,-b,-e,-/,-n,-l,-L,-m,-d,-o,-p,-f,-c,-r,-t",
     "doppler": "--", "infisical": "--", "op": "--", "chamber": "--", "aws-vault": "--",
 }
 
@@ -556,6 +566,13 @@ def _after_wrapper(argv: list[str]) -> int | None:
     if "--" in argv:
         return argv.index("--") + 1
     k = 1
+    if kind.startswith("valued:"):
+        valued = set(kind.removeprefix("valued:").split(","))
+        while k < len(argv) and argv[k].startswith("-") and argv[k] != "-":
+            if argv[k] in {"-c", "--command"} or argv[k].startswith("--command="):
+                return None  # runuser -c STRING: a shell string, not a command's words
+            k += 2 if argv[k] in valued else 1
+        return k if k < len(argv) else None
     if kind in {"options", "valued-options"}:
         while k < len(argv) and argv[k].startswith("-"):
             k += 2 if kind == "valued-options" and "=" not in argv[k] else 1

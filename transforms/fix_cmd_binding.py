@@ -31,6 +31,7 @@ from optimizer.shell import (
     python_args,
     runserver_at,
     server_argv,
+    shell_c_script,
     split_commands,
     strip_runner,
     words,
@@ -226,6 +227,10 @@ class _ScriptServer:
     server: str
     last_segment: bool  # the last command of its line, not inside an `if`/loop on that line
     segment: str
+    # Started inside a string another program runs (`su app -c "gunicorn ..."`): a word of
+    # it can be replaced in place, nothing can be added to it, and `exec` before the line
+    # would make su PID 1, not the server.
+    runner: str = ""
 
 
 def _fix_start_script(
@@ -317,6 +322,14 @@ def _fix_start_script(
         skipped.extend(f"{where}: {u}" for u in unbound)
         appends = len(new_argv) > len(found.argv)
         passes_args = any("$@" in a or "$*" in a or "${@}" in a for a in found.argv)
+        if changed and appends and found.runner:
+            skipped.append(
+                f"{where}: {found.server} starts inside `{found.runner} \"...\"` without a "
+                f"bind, so it listens on {_describe_bind(found.argv, found.start, found.server)},"
+                " unreachable from outside the container; words cannot be added to the string "
+                "safely: add a bind to 0.0.0.0 there by hand"
+            )
+            changed = False
         if changed and appends and (passes_args or (found.server == "gunicorn" and exported)):
             # `gunicorn app "$@"`, or GUNICORN_CMD_ARGS / PORT set by the script: the bind may
             # come from there, and a --bind on the command line would override it.
@@ -359,7 +372,19 @@ def _fix_start_script(
     where = f"{rel} line {last.line.first + 1}"
     later = [ln for ln in lines_of if ln.first > last.line.last]
     already = bool(last.argv) and last.argv[0] == "exec"
-    if already:
+    if last.runner:
+        # su and runuser fork and wait, and send their child SIGTERM on docker stop; the child
+        # is the user's shell running the string, and dash (Debian's sh) does not exec its
+        # last command, so the signal stops at the shell. Only the Dockerfile's USER (or gosu,
+        # which execs) makes the server PID 1.
+        skipped.append(
+            f"{where}: {last.server} starts inside `{last.runner} \"...\"`, under "
+            f"{last.runner.split()[0]}'s shell, which does not pass docker stop's SIGTERM on to "
+            "it; run it as the user "
+            f"with `exec gosu USER {last.server} ...` or the Dockerfile's USER instead: not "
+            "changed"
+        )
+    elif already:
         pid1_server = last.server
     elif last.line.depth > 0 or not last.last_segment:
         skipped.append(
@@ -615,6 +640,18 @@ def _script_servers(text: str) -> list[_ScriptServer]:
                 argv = words(command)
                 hit = server_argv(argv)
                 if hit is None:
+                    outer = _strip_exec(list(argv))
+                    script = shell_c_script(outer)
+                    for inner_command in split_commands(script or ""):
+                        inner_argv = words(inner_command.text)
+                        inner_hit = server_argv(inner_argv)
+                        if inner_hit is None:
+                            continue
+                        found.append(_ScriptServer(
+                            line=line, argv=inner_argv, start=inner_hit[0],
+                            server=inner_hit[1], last_segment=False, segment=command,
+                            runner=f"{outer[0].rsplit('/', 1)[-1]} -c",
+                        ))
                     continue
                 found.append(
                     _ScriptServer(
