@@ -166,9 +166,14 @@ def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) ->
         return None
     stage = dockerfile.final_stage()
     cwd = "/"
+    # `WORKDIR $APP_HOME` is the directory the ENV names (ivanprytula/django-celery-telegram-api:
+    # compose mounted ./project over /usr/src/app, spelled `$USERAPPHOME`, and the mount went
+    # unseen); ENV set in a stage it builds FROM counts too.
+    names: dict[str, str] = {}
     for ancestor in reversed(dockerfile.lineage(stage)):
+        names.update(dockerfile.stage_vars(ancestor))
         for _, ins in dockerfile.iter_stage(ancestor):
-            cwd = next_workdir(cwd, ins)
+            cwd = next_workdir(cwd, ins, names)
     starts = [
         " ".join(ins.exec_form) if ins.exec_form is not None else ins.args
         for _, ins in dockerfile.iter_stage(stage)
@@ -350,8 +355,10 @@ def _names_dockerfile(text: str, rel: str) -> bool:
     """Whether a compose file or workflow builds this Dockerfile: it names its path, or it is
     a plain `Dockerfile` and the text names no Dockerfile at all (`build: .`, `docker build .`).
     testdrivenio's docker-compose.prod.yml builds compose/production/django/Dockerfile, not the
-    local one."""
-    if rel in text:
+    local one. The path is matched whole: `Dockerfile` is not named by `dockerfile:
+    Dockerfile.prod` (ivanprytula/django-celery-telegram-api's docker-compose.prod.yml builds
+    Dockerfile.prod, and the plain Dockerfile's development image was taken as deployed)."""
+    if re.search(r"(?<![\w/.-])(?:\./)?" + re.escape(rel) + r"(?![\w.-])", text):
         return True
     return posixpath.basename(rel) == "Dockerfile" and not re.search(
         r"dockerfile\s*:|(?<!\S)(-f|--file)[\s=]|(?<![\w-])file\s*:", text, re.IGNORECASE
