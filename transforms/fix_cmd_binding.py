@@ -1602,6 +1602,18 @@ def _ensure_expose(
     }
     if port in ports:
         return
+    # EXPOSE is inherited: `FROM base AS build` after `EXPOSE 8000` in base exposes 8000 already
+    # (dariusmazeika/city-tour-app's production.Dockerfile got a second `EXPOSE 8000`).
+    inherited = {
+        int(m.group(1))
+        for parent in dockerfile.lineage(stage)[1:]
+        for _, i in dockerfile.iter_stage(parent)
+        if i.keyword == "EXPOSE"
+        for t in expand(i.value, {**dockerfile.stage_vars(parent), **env}).split()
+        if (m := re.fullmatch(r"(\d+)(/tcp)?", t))
+    }
+    if port in inherited:
+        return
     if replace_unbound and len(exposes) == 1 and re.fullmatch(r"\d+(\s+\d+)*", exposes[0][1].value):
         # A literal EXPOSE 80 beside `gunicorn --bind 0.0.0.0:8000`: appending 8000 would keep
         # documenting a door nothing opens, and a platform that routes to the first EXPOSEd
