@@ -103,6 +103,19 @@ def test_a_variable_set_in_the_stage_it_builds_from_counts(tmp_path: Path) -> No
     assert "over /home/app/web and runs Django's development server" in skipped, skipped
 
 
+def test_an_arg_of_the_stage_it_builds_from_does_not_count(tmp_path: Path) -> None:
+    # jcarbaugh/django-poetry-docker-example: `ARG APP_PATH=/app` in python-base, `ARG APP_PATH`
+    # again (no default) in python-run: empty there, as docker scopes ARGs to their stage.
+    dockerfile = DOCKERFILE.replace(
+        "ENV APP_HOME=/home/app/web\n",
+        "ARG APP_HOME=/home/app/web\n\nFROM base AS dev\nARG APP_HOME\n",
+        1,
+    ).replace("FROM python:3.11\n", "FROM python:3.11 AS base\n", 1)
+    outcome = optimize(_project(tmp_path, dockerfile), tmp_path)
+    skipped = " ".join(n for c in outcome.skipped for n in c.notes)
+    assert "runs Django's development server: the image is for development" not in skipped
+
+
 def test_a_mount_elsewhere_is_still_a_production_image(tmp_path: Path) -> None:
     path = _project(tmp_path, compose=COMPOSE.replace(".:/home/app/web", ".:/srv/other"))
     text = optimize(path, tmp_path).files["Dockerfile"]

@@ -41,7 +41,7 @@ from optimizer.composefiles import (
     mention_profiles,
     other_compose_files,
 )
-from optimizer.dockerfile import Dockerfile, next_workdir
+from optimizer.dockerfile import Dockerfile, env_pairs, next_workdir
 from optimizer.shell import words
 from transforms.base import Context
 from transforms.image_paths import context_reader
@@ -264,12 +264,17 @@ def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) ->
     cwd = "/"
     # `WORKDIR $APP_HOME` is the directory the ENV names (ivanprytula/django-celery-telegram-api:
     # compose mounted ./project over /usr/src/app, spelled `$USERAPPHOME`, and the mount went
-    # unseen); ENV set in a stage it builds FROM counts too.
-    names: dict[str, str] = {}
-    for ancestor in reversed(dockerfile.lineage(stage)):
-        names.update(dockerfile.stage_vars(ancestor))
+    # unseen). A stage inherits the ENV of the stage it builds FROM, not its ARGs: an ARG ends
+    # with its stage, and `ARG APP_PATH` again without a default is empty there
+    # (jcarbaugh/django-poetry-docker-example).
+    lineage = dockerfile.lineage(stage)
+    inherited: dict[str, str] = {}
+    for ancestor in reversed(lineage):
+        names = {**inherited, **dockerfile.stage_vars(ancestor)}
         for _, ins in dockerfile.iter_stage(ancestor):
             cwd = next_workdir(cwd, ins, names)
+            if ins.keyword == "ENV":
+                inherited.update(env_pairs(ins.value))
     starts = [
         " ".join(ins.exec_form) if ins.exec_form is not None else ins.args
         for _, ins in dockerfile.iter_stage(stage)
