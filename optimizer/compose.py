@@ -170,6 +170,32 @@ def load(
     )
 
 
+def services_as_written(path: Path) -> list[Service]:
+    """The services of one compose file with their `${VARS}` as written (`docker compose
+    config --no-interpolate`): `image: ${CI_REGISTRY_IMAGE}` is the tag a CI job fills in, where
+    the interpolated file says "". Empty when Compose is missing or cannot read the file."""
+    if not compose_available():
+        return []
+    command = [
+        "docker", "compose", "--project-directory", str(path.parent), "-f", str(path),
+        "config", "--no-interpolate", "--format", "json",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, errors="replace", timeout=_TIMEOUT,
+            check=False, stdin=subprocess.DEVNULL, env=env,
+        )
+        data = _json(done.stdout) if done.returncode == 0 else {}
+    except (OSError, subprocess.SubprocessError, ComposeError):
+        return []
+    return [
+        _service(name, raw)
+        for name, raw in (data.get("services") or {}).items()
+        if isinstance(raw, dict)
+    ]
+
+
 def example_for(path: Path) -> Path | None:
     """The committed template of a missing env file (`.env.example` for `.env`, ...): what a
     new user copies before `docker compose up`."""

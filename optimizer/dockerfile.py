@@ -557,11 +557,31 @@ def context_source(source: str) -> str:
     return posixpath.normpath("/" + source).lstrip("/") or "."
 
 
-def next_workdir(cwd: str, ins: Instruction) -> str:
-    """The working directory after `ins`, given the one before it."""
+def next_workdir(cwd: str, ins: Instruction, env: dict[str, str] | None = None) -> str:
+    """The working directory after `ins`, given the one before it.
+
+    `env`: what `$NAME` means there (`Dockerfile.stage_vars`): `WORKDIR $APP_HOME` after `ENV
+    APP_HOME=/home/app/web` is /home/app/web, as docker expands it. Without it (or for a name it
+    does not hold) the variable stays as written."""
     if ins.keyword != "WORKDIR":
         return cwd
-    return posixpath.normpath(posixpath.join(cwd, ins.args.strip().strip("\"'")))
+    target = ins.args.strip().strip("\"'")
+    if env is not None and "$" in target:
+        target = _expand_vars(target, env)
+    return posixpath.normpath(posixpath.join(cwd, target))
+
+
+def _expand_vars(text: str, env: dict[str, str]) -> str:
+    """`$NAME`, `${NAME}` and `${NAME:-default}` from `env`; unknown names stay as written."""
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        if name in env:
+            return env[name]
+        default = match.group(2)
+        return default if default is not None else match.group(0)
+
+    return re.sub(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)", sub, text)
 
 
 def parse_from(value: str) -> tuple[str, str | None]:

@@ -26,6 +26,7 @@ file, no CI workflow that builds it with `docker build` or build-push-action.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import posixpath
@@ -40,7 +41,7 @@ from optimizer.composefiles import (
     mention_profiles,
     other_compose_files,
 )
-from optimizer.dockerfile import Dockerfile, next_workdir
+from optimizer.dockerfile import Dockerfile, env_pairs, next_workdir
 from optimizer.shell import words
 from transforms.base import Context
 from transforms.image_paths import context_reader
@@ -157,6 +158,101 @@ def services_building(ctx: Context) -> Iterator[Service]:
             yield from project.building(dockerfile)
 
 
+def services_running_image(ctx: Context) -> Iterator[tuple[Service, str]]:
+    """Compose services that run this Dockerfile's image without building it, with how they get
+    it: `image:` the same as a service that builds it (compose tags the build with that name),
+    or the tag a CI job builds from it (`docker build -t $CI_REGISTRY_IMAGE .` in .gitlab-ci.yml,
+    `image: ${CI_REGISTRY_IMAGE}` in the compose file it deploys: posholokia/pwave-drf-api, whose
+    healthchecks call curl)."""
+    dockerfile = (ctx.context_dir / ctx.dockerfile_path).resolve()
+    seen: set[tuple[Path, str]] = set()
+    for directory in ctx.compose_directories():
+        try:
+            project = load_compose(directory, dockerfile)
+        except ComposeError:
+            project = None
+        if project is not None:
+            built = {s.image for s in project.building(dockerfile) if s.image}
+            for service in project.services.values():
+                if service.dockerfile is None and service.image in built:
+                    seen.add((project.directory, service.name))
+                    yield service, f"runs the image `{service.image}` another service builds"
+        tags = _ci_tags(directory, dockerfile)
+        if not tags:
+            continue
+        from optimizer.compose import services_as_written  # only when CI builds the image
+
+        for path in find_compose_files(directory):
+            for service in services_as_written(path):
+                tag = _tag_key(service.image or "")
+                if service.dockerfile is not None or tag not in tags:
+                    continue
+                if (path.parent, service.name) in seen:
+                    continue
+                seen.add((path.parent, service.name))
+                yield service, f"runs `{service.image}`, which {tags[tag]} builds from it"
+
+
+# docker build's options that take a value (the next word unless written `--opt=value`).
+_BUILD_VALUE_OPTIONS = frozenset({
+    "-t", "--tag", "-f", "--file", "--build-arg", "--network", "--target", "--platform",
+    "--label", "--cache-from", "--cache-to", "--secret", "--ssh", "--progress", "-o", "--output",
+    "--add-host", "--iidfile", "--metadata-file", "--build-context", "--shm-size", "-m",
+    "--memory", "--ulimit", "--builder",
+})
+_DOCKER_BUILD = re.compile(r"\bdocker\s+(?:buildx\s+|image\s+)?build\b[^\n]*")
+
+
+def _tag_key(tag: str) -> str:
+    """A tag as CI and compose may both spell it: `${NAME}` as `$NAME`, no `:latest`."""
+    tag = re.sub(r"\$\{(\w+)\}", r"$\1", tag.strip().strip("\"'"))
+    return tag.removesuffix(":latest")
+
+
+def _ci_tags(directory: Path, dockerfile: Path) -> dict[str, str]:
+    """{tag: CI file} for the images CI jobs in `directory` (.gitlab-ci.yml, GitHub workflows)
+    build from this Dockerfile with `docker build -t TAG [-f FILE] CONTEXT`. Paths are the
+    repository's: CI runs in the checkout, and `-f` is relative to it, not to the context."""
+    paths = [directory / ".gitlab-ci.yml"]
+    with contextlib.suppress(OSError):
+        paths += sorted((directory / ".github" / "workflows").glob("*.y*ml"))
+    found: dict[str, str] = {}
+    for path in paths:
+        text = _small_text(path) if path.is_file() else None
+        if text is None:
+            continue
+        for match in _DOCKER_BUILD.finditer(text):
+            argv = words(match.group(0))
+            at = argv.index("build") + 1 if "build" in argv else len(argv)
+            tags: list[str] = []
+            file: str | None = None
+            context: str | None = None
+            k = at
+            while k < len(argv):
+                word = argv[k]
+                name, eq, value = word.partition("=")
+                if word in _BUILD_VALUE_OPTIONS and k + 1 < len(argv):
+                    name, value = word, argv[k + 1]
+                    k += 1
+                elif not (word.startswith("-") and eq and name in _BUILD_VALUE_OPTIONS):
+                    if not word.startswith("-"):
+                        context = word
+                    k += 1
+                    continue
+                if name in {"-t", "--tag"}:
+                    tags.append(value)
+                elif name in {"-f", "--file"}:
+                    file = value
+                k += 1
+            if context is None or "$" in context:
+                continue
+            built = (directory / file) if file else (directory / context / "Dockerfile")
+            if "$" not in str(built) and built.resolve() == dockerfile:
+                rel = path.relative_to(directory).as_posix()
+                found.update({_tag_key(t): rel for t in tags})
+    return found
+
+
 def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) -> str | None:
     """Why the image is for development only (for the note), or None.
 
@@ -166,9 +262,19 @@ def dev_only(dockerfile: Dockerfile, ctx: Context, *, for_user: bool = False) ->
         return None
     stage = dockerfile.final_stage()
     cwd = "/"
-    for ancestor in reversed(dockerfile.lineage(stage)):
+    # `WORKDIR $APP_HOME` is the directory the ENV names (ivanprytula/django-celery-telegram-api:
+    # compose mounted ./project over /usr/src/app, spelled `$USERAPPHOME`, and the mount went
+    # unseen). A stage inherits the ENV of the stage it builds FROM, not its ARGs: an ARG ends
+    # with its stage, and `ARG APP_PATH` again without a default is empty there
+    # (jcarbaugh/django-poetry-docker-example).
+    lineage = dockerfile.lineage(stage)
+    inherited: dict[str, str] = {}
+    for ancestor in reversed(lineage):
+        names = {**inherited, **dockerfile.stage_vars(ancestor)}
         for _, ins in dockerfile.iter_stage(ancestor):
-            cwd = next_workdir(cwd, ins)
+            cwd = next_workdir(cwd, ins, names)
+            if ins.keyword == "ENV":
+                inherited.update(env_pairs(ins.value))
     starts = [
         " ".join(ins.exec_form) if ins.exec_form is not None else ins.args
         for _, ins in dockerfile.iter_stage(stage)
@@ -350,8 +456,10 @@ def _names_dockerfile(text: str, rel: str) -> bool:
     """Whether a compose file or workflow builds this Dockerfile: it names its path, or it is
     a plain `Dockerfile` and the text names no Dockerfile at all (`build: .`, `docker build .`).
     testdrivenio's docker-compose.prod.yml builds compose/production/django/Dockerfile, not the
-    local one."""
-    if rel in text:
+    local one. The path is matched whole: `Dockerfile` is not named by `dockerfile:
+    Dockerfile.prod` (ivanprytula/django-celery-telegram-api's docker-compose.prod.yml builds
+    Dockerfile.prod, and the plain Dockerfile's development image was taken as deployed)."""
+    if re.search(r"(?<![\w/.-])(?:\./)?" + re.escape(rel) + r"(?![\w.-])", text):
         return True
     return posixpath.basename(rel) == "Dockerfile" and not re.search(
         r"dockerfile\s*:|(?<!\S)(-f|--file)[\s=]|(?<![\w-])file\s*:", text, re.IGNORECASE

@@ -28,6 +28,7 @@ from optimizer.shell import (
     inner_commands,
     join_segments,
     management_command,
+    program,
     python_args,
     runserver_at,
     server_argv,
@@ -123,6 +124,21 @@ class FixCmdBinding(NotesTransform):
             )
             if with_cmd is None:
                 ins = out.instructions[index]
+        blocker = _script_server_before(ins, context_reader(out, ctx))
+        if blocker is not None:
+            # Alexsandr250897/Task__manager: `CMD ./entrypoint.sh && python manage.py runserver`
+            # with entrypoint.sh ending in its own runserver. `exec` and STOPSIGNAL on the
+            # command after `&&` change nothing: it does not run while the script serves.
+            script, command = blocker
+            skipped.append(
+                f"line {ins.line}: {script} runs `{command}` in the foreground, so the "
+                f"{ins.keyword}'s server after it starts only when that one exits, and the "
+                "shell that runs both stays PID 1 and passes docker stop's signal to neither "
+                f"(docker stop waits 10 s, then kills them); start {script} on its own "
+                f"(`{ins.keyword} [\"{script}\"]`) with `exec {command}` as its last line; "
+                "left as it is"
+            )
+            return Result(out, notes, skipped)
         fixed = _fix_instruction(
             ins, port, ctx, (_stage_env(out), context_reader(out, ctx)), notes, skipped
         )
@@ -1045,6 +1061,35 @@ def _script_of(ins: Instruction) -> tuple[str, list[str] | None]:
     return " ".join(_quote(a) for a in argv), []
 
 
+def _script_server_before(
+    ins: Instruction, read: Callable[[str], str | None]
+) -> tuple[str, str] | None:
+    """(script, its server command) when a command that runs before the instruction's server
+    (`./entrypoint.sh && python manage.py runserver`) is a script that itself starts a server
+    in the foreground, outside any `if`/loop: the shell waits on the script while it serves, so
+    the server after it is not what runs, and `exec` before that one changes nothing."""
+    text, _ = _script_of(ins)
+    segments = split_commands(text)
+    at = next((k for k, s in enumerate(segments) if server_argv(words(s.text)) is not None), None)
+    if at is None:
+        return None
+    for seg in segments[:at]:
+        if _backgrounded(seg.text) is not None:
+            continue
+        word = start_script.script_word(program(seg.text))
+        body = read(word) if word is not None else None
+        if word is None or body is None:
+            continue
+        for found in _script_servers(body):
+            if (
+                found.line.depth == 0
+                and found.last_segment
+                and _backgrounded(found.line.text) is None
+            ):
+                return word, " ".join(_strip_exec(found.argv))
+    return None
+
+
 def _find_server(ins: Instruction) -> int | None:
     script, _ = _script_of(ins)
     for n, seg in enumerate(split_commands(script)):
@@ -1593,6 +1638,18 @@ def _ensure_expose(
         if (m := re.fullmatch(r"(\d+)(/tcp)?", t))
     }
     if port in ports:
+        return
+    # EXPOSE is inherited: `FROM base AS build` after `EXPOSE 8000` in base exposes 8000 already
+    # (dariusmazeika/city-tour-app's production.Dockerfile got a second `EXPOSE 8000`).
+    inherited = {
+        int(m.group(1))
+        for parent in dockerfile.lineage(stage)[1:]
+        for _, i in dockerfile.iter_stage(parent)
+        if i.keyword == "EXPOSE"
+        for t in expand(i.value, {**dockerfile.stage_vars(parent), **env}).split()
+        if (m := re.fullmatch(r"(\d+)(/tcp)?", t))
+    }
+    if port in inherited:
         return
     if replace_unbound and len(exposes) == 1 and re.fullmatch(r"\d+(\s+\d+)*", exposes[0][1].value):
         # A literal EXPOSE 80 beside `gunicorn --bind 0.0.0.0:8000`: appending 8000 would keep

@@ -9,6 +9,14 @@ variable wrote them at its first start: with it, every start compiles them again
 twice, gunicorn in every worker; verify23 saw first responses 1.7x slower on pkhorenyan's and
 Kelvich322's projects). Where this transform adds the variable to such an image, it also
 compiles what Django and its server import at build time, as the multi-stage final stage does.
+
+uv, unlike pip, installs without bytecode unless asked (`--compile-bytecode`,
+UV_COMPILE_BYTECODE=1): the app then wrote its dependencies' `.pyc` at its first start, and with
+the variable every start compiles Django and the rest again (example 01 without them: 5.0 s to
+the first 200 instead of 2.8 s on the lab; sweep24's camercadop/drf-enterprise-information-
+platform, whose builder runs `uv sync` and whose user owns the copied `.venv`). Where this
+transform adds the variable to such an image, it sets UV_COMPILE_BYTECODE=1 above the stage's
+first uv install, as the multi-stage builder does.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import re
 
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, official_python_name
 from optimizer.dockerfile import parse_from as _parse_from
+from optimizer.shell import program, split_commands, words
 from transforms.base import Context, NotesTransform, Result
 from transforms.bytecode import has_bytecode_step, indent_bytecode, stdlib_bytecode
 from transforms.raw_edit import indent_like
@@ -85,4 +94,58 @@ class PythonEnv(NotesTransform):
             out.instructions[:] = indent_bytecode(
                 indent_like(dockerfile.instructions, out.instructions)
             )
+        if "PYTHONDONTWRITEBYTECODE" in missing:
+            # Last: an ENV above a builder's install moves every later index.
+            for index, command in reversed(uv_installs_without_bytecode(out)):
+                out.insert_before(index, Instruction.new("ENV", "UV_COMPILE_BYTECODE=1"))
+                notes.append(
+                    f"added ENV UV_COMPILE_BYTECODE=1 above `{command}`: uv installs without "
+                    "bytecode unless asked (pip compiles it), and with PYTHONDONTWRITEBYTECODE "
+                    "the app no longer writes it at its first start, so every start would "
+                    "compile Django and its dependencies again"
+                )
         return Result(out, notes)
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+def uv_installs_without_bytecode(dockerfile: Dockerfile) -> list[tuple[int, str]]:
+    """(index, command) of the first uv install (`uv sync`, `uv pip install|sync`) that writes
+    no bytecode in each stage the final image is built from (its own, the ones it builds FROM
+    and copies from): none of `--compile-bytecode`, an ENV or inline UV_COMPILE_BYTECODE=1."""
+    found: list[tuple[int, str]] = []
+    for stage in dockerfile.stages_built() or []:
+        names: dict[str, str] = {}
+        for ancestor in reversed(dockerfile.lineage(stage)):
+            names.update(dockerfile.stage_vars(ancestor))
+        if names.get("UV_COMPILE_BYTECODE", "").lower() in _TRUE:
+            continue
+        for n, ins in dockerfile.iter_stage(stage):
+            if ins.keyword != "RUN" or ins.exec_form is not None:
+                continue
+            command = next(
+                (seg.text.strip() for seg in split_commands(ins.args) if _uv_install(seg.text)),
+                None,
+            )
+            if command is not None:
+                found.append((n, " ".join(program(command)[:3])))
+                break
+    return found
+
+
+def _uv_install(text: str) -> bool:
+    """An install by uv that compiles nothing: `uv sync`, `uv pip install`, `uv pip sync`
+    without --compile-bytecode or an inline UV_COMPILE_BYTECODE=1."""
+    argv = program(text)
+    if not argv or argv[0].rsplit("/", 1)[-1] != "uv":
+        return False
+    sub = [w for w in argv[1:] if not w.startswith("-")][:2]
+    if sub[:1] != ["sync"] and sub not in (["pip", "install"], ["pip", "sync"]):
+        return False
+    if "--compile-bytecode" in argv or "--compile" in argv:
+        return False
+    return not any(
+        w.startswith("UV_COMPILE_BYTECODE=") and w.split("=", 1)[1].lower() in _TRUE
+        for w in words(text)
+    )

@@ -37,7 +37,7 @@ from optimizer.syspkgs import (
     system_needs,
 )
 from transforms.base import Context, Result
-from transforms.dev_image import dev_only, services_building
+from transforms.dev_image import dev_only, services_building, services_running_image
 from transforms.dockerignore import runs_git_at_run_time
 from transforms.image_paths import context_reader
 from transforms.raw_edit import Edit, apply_edits, indent_like, keep_indent
@@ -615,12 +615,14 @@ def _needed_packages(
     # A compose service that builds this image runs its own command and healthcheck in it
     # (power-ops/cmdb: `healthcheck: test: curl localhost:8000`): on slim, without curl, the
     # container turned unhealthy.
-    for service, argvs in _compose_run_commands(ctx):
-        want_tools(argvs, None, f"compose service `{service}` calls {{tool}}")
+    for label, argvs in _compose_run_commands(ctx):
+        # `${CI_REGISTRY_IMAGE}` in the label is no format field of the reason.
+        service = label.replace("{", "{{").replace("}", "}}")
+        want_tools(argvs, None, f"{service} calls {{tool}}")
         for name, text in run_scripts(argvs, read):
             want_tools(
                 _script_argvs(text, read), None,
-                f"{name}, run by compose service `{service}`, calls {{tool}}",
+                f"{name}, run by {service}, calls {{tool}}",
             )
     # The project's Python runs git (a version string from `git rev-parse` in the settings):
     # the full image had it.
@@ -693,7 +695,9 @@ def _compose_run_commands(ctx: Context) -> Iterator[tuple[str, list[list[str]]]]
     """(service, the commands it runs in the image: entrypoint + command, healthcheck test) for
     each compose service that builds this Dockerfile. A compose file Compose cannot read gives
     nothing: multi-stage already says so when it matters there."""
-    for service in services_building(ctx):
+    building = [(service, "") for service in services_building(ctx)]
+    for service, how in [*building, *services_running_image(ctx)]:
+        label = f"compose service `{service.name}`" + (f" ({how})" if how else "")
         argvs: list[list[str]] = []
         command = (service.entrypoint or []) + (service.command or [])
         if command:
@@ -709,7 +713,7 @@ def _compose_run_commands(ctx: Context) -> Iterator[tuple[str, list[list[str]]]]
         elif isinstance(test, list) and test and test[0] == "CMD":
             argvs.append([str(w) for w in test[1:]])
         if argvs:
-            yield service.name, argvs
+            yield label, argvs
 
 
 def _run_time_instructions(
