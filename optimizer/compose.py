@@ -72,6 +72,10 @@ class Service:
     command: list[str] | None = None
     entrypoint: list[str] | None = None
     environment: dict[str, str] = field(default_factory=dict)
+    # Variables the service passes through without a value (`environment: [DEBUG]`) that
+    # neither the shell nor .env sets: Compose leaves them out of the container, so the
+    # settings' defaults apply (`int(os.environ.get("DEBUG", 0))`); they are not "" there.
+    unset: tuple[str, ...] = ()
     ports: tuple[Port, ...] = ()
     depends_on: tuple[str, ...] = ()
     bind_mounts: tuple[BindMount, ...] = ()
@@ -494,9 +498,12 @@ def _service(name: str, raw: dict[str, Any]) -> Service:
         for p in raw.get("ports") or []
         if isinstance(p, dict) and str(p.get("target", "")).isdigit()
     )
-    environment = {
-        str(k): ("" if v is None else str(v)) for k, v in (raw.get("environment") or {}).items()
-    }
+    # `docker compose config` prints a pass-through variable nothing sets as null, and
+    # Compose does not set it in the container: it is not an empty value (Zakodirovannie's
+    # `- DEBUG` became DEBUG="" and `int("")` stopped the settings compose runs fine).
+    declared = raw.get("environment") or {}
+    environment = {str(k): str(v) for k, v in declared.items() if v is not None}
+    unset = tuple(str(k) for k, v in declared.items() if v is None)
     return Service(
         name=name,
         image=str(raw["image"]) if raw.get("image") else None,
@@ -507,6 +514,7 @@ def _service(name: str, raw: dict[str, Any]) -> Service:
         command=_argv(raw.get("command")),
         entrypoint=_argv(raw.get("entrypoint")),
         environment=environment,
+        unset=unset,
         ports=ports,
         depends_on=tuple(str(d) for d in depends),
         bind_mounts=mounts,

@@ -1164,11 +1164,15 @@ def derive(
         # The services' empty credentials, and the app's empty variables its settings read
         # (all of them when the settings could not be read); a value --env gives is no blank.
         reads = set(project.env_vars) if project.settings_file is not None else None
+        # A variable passed through unset (`- POSTGRES_PASSWORD` with no value anywhere)
+        # is as much a blank to fill in as an empty one, though not set at all.
         for spec in specs:
             blanks += [k for k, v in spec.environment.items() if not v.strip()]
+            source = compose.services.get(spec.name)
+            blanks += list(source.unset) if source is not None else []
         blanks += [
             k
-            for k, v in app.environment.items()
+            for k, v in [*app.environment.items(), *((u, "") for u in app.unset)]
             if not v.strip() and k not in flags.env and (reads is None or k in reads)
         ]
         # Those the compose file itself writes empty no template fills: walkerchiu's
