@@ -487,7 +487,7 @@ def missing_file_hint(side: SideReport, context: Path) -> str | None:
         rel = line[start + 2 : end]
         if not rel or ".." in Path(rel).parts or (context / rel).exists():
             continue
-        template = example_for(context / rel)
+        template = example_for(context / rel, context)
         if template is not None:
             made = template.relative_to(context).as_posix()
             return (
