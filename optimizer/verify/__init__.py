@@ -897,7 +897,7 @@ def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
     for hint in hints:
         _add_hint(report, hint)
     if plan is not None:
-        _add_hint(report, missing_setting_hint(report, plan))
+        _add_hint(report, missing_setting_hint(report, plan) or empty_env_file_hint(plan))
 
 
 # A setting read from the environment with no default that nothing set: python-decouple's
@@ -941,6 +941,27 @@ def missing_setting_hint(report: VerifyReport, plan: RunPlan) -> str | None:
         else f"give `{env}` (or --env-file)"
     )
     return f"the settings stop on {shown}, which nothing sets here: {where}"
+
+
+def empty_env_file_hint(plan: RunPlan) -> str | None:
+    """When the original did not run and an env file the compose file reads is neither in
+    the project nor has a template, say so under the first reason, with what is empty here.
+    PeymanNr/order-management (`SECRET_KEY=${SECRET_KEY}` from `.env`: Django's "The
+    SECRET_KEY setting must not be empty") and Nits-007/ExpenseTrackerBackend (db and app
+    read `.env`: Postgres's "Set POSTGRES_PASSWORD") said it only under "how it ran"."""
+    files = [m.group(1) for note in plan.notes if (m := _EMPTY_ENV_FILE.match(note))]
+    if not files:
+        return None
+    empty = [k for k, v in plan.env.items() if not v.strip()]
+    for spec in plan.services:
+        empty += [k for k, v in spec.environment.items() if not v.strip() and k not in empty]
+    shown = ", ".join(empty[:8]) + (f" and {len(empty) - 8} more" if len(empty) > 8 else "")
+    also = f" (empty here: {shown})" if empty else ""
+    return (
+        f"the compose file's env file {' and '.join(files)} is not in the project and has no "
+        f"template to read in its place: it was read as empty{also}; write it, as the "
+        "project's README or settings expect, before verifying"
+    )
 
 
 def _add_hint(report: VerifyReport, hint: str | None) -> None:
