@@ -257,8 +257,9 @@ def watch(
             # Restarted by the engine: up only once the current run has lasted, and longer
             # than the runs before it did; a crash loop is watched RESTART_GRACE longer, then
             # counted down. A fixed STABLE_SECONDS alone took ohld/django-telegram-bot's
-            # polling bot, crashing on `getMe` after 5-8 s of imports on a busy machine, for
-            # up ("still running after 20 s, restarted 2 times").
+            # polling bot, crashing on `getMe` at every start (no network), for up ("still
+            # running after 20 s, restarted 2 times"): on a busy machine its runs lasted 5 s
+            # or more.
             since = runs_seen[(side, name)][1]
             # (Sightings are POLL_SECONDS apart: a run is first seen up to that late.)
             lasted = max(STABLE_SECONDS, period.get((side, name), 0.0) + 2 * POLL_SECONDS)
