@@ -72,6 +72,10 @@ class Service:
     command: list[str] | None = None
     entrypoint: list[str] | None = None
     environment: dict[str, str] = field(default_factory=dict)
+    # Variables the service passes through without a value (`environment: [DEBUG]`) that
+    # neither the shell nor .env sets: Compose leaves them out of the container, so the
+    # settings' defaults apply (`int(os.environ.get("DEBUG", 0))`); they are not "" there.
+    unset: tuple[str, ...] = ()
     ports: tuple[Port, ...] = ()
     depends_on: tuple[str, ...] = ()
     bind_mounts: tuple[BindMount, ...] = ()
@@ -105,6 +109,9 @@ class ComposeProject:
     templates: tuple[str, ...] = ()
     # The profiles read as active (`docker compose --profile dev`); () : none, compose's default.
     profiles: tuple[str, ...] = ()
+    # Each template read and the missing env file it stood for, both relative to `directory`
+    # (`.envs/env.example/.django`, `.envs/.local/.django`): the `cp` that makes the file.
+    copies: tuple[tuple[str, str], ...] = ()
 
     def building(self, dockerfile: Path) -> list[Service]:
         """Services whose build uses this Dockerfile."""
@@ -159,14 +166,15 @@ def load(
         return None
     if not compose_available():
         raise ComposeError("`docker compose` is not installed, so the compose file was not read")
-    data, notes, templates = _config(directory, files, env_file, profiles)
+    data, notes, templates, copies = _config(directory, files, env_file, profiles)
     services = {
         name: _service(name, raw)
         for name, raw in (data.get("services") or {}).items()
         if isinstance(raw, dict)
     }
     return ComposeProject(
-        directory, tuple(files), services, tuple(notes), tuple(templates), tuple(profiles)
+        directory, tuple(files), services, tuple(notes), tuple(templates), tuple(profiles),
+        tuple(copies),
     )
 
 
@@ -196,9 +204,10 @@ def services_as_written(path: Path) -> list[Service]:
     ]
 
 
-def example_for(path: Path) -> Path | None:
+def example_for(path: Path, top: Path | None = None) -> Path | None:
     """The committed template of a missing env file (`.env.example` for `.env`, ...): what a
-    new user copies before `docker compose up`."""
+    new user copies before `docker compose up`; with `top` (the compose project's directory),
+    also in a tree of templates below it (`.envs.example/.local/.django`)."""
     bare = path.name.lstrip(".")
     for suffix in _EXAMPLE_SUFFIXES:
         word = suffix.lstrip(".")
@@ -211,7 +220,50 @@ def example_for(path: Path) -> Path | None:
             candidate = path.with_name(name)
             if name != path.name and candidate.is_file():
                 return candidate
-    return _loose_example(path)
+    return _loose_example(path) or (_tree_example(path, top) if top is not None else None)
+
+
+def _is_template_name(name: str) -> bool:
+    """A directory named as a template (`.example`, `env.example`, `.envs-sample`): its last
+    word, after a dot, `_` or `-`, is a template word."""
+    words = [w for w in _LOOSE_SEPARATORS.split(name.lower()) if w]
+    return bool(words) and words[-1] in _LOOSE_WORDS
+
+
+def _tree_example(path: Path, top: Path, levels: int = 3) -> Path | None:
+    """The template of a missing env file kept in a directory tree of templates: cookiecutter-
+    django's `.envs/.local/.django` is committed as `.envs.example/.local/.django` (a template
+    copy of the tree beside it) or `.envs/.example/.django` (a template beside the
+    environment's directory; ElmurodovJavohir/price-parser's `.envs/env.example/.django`).
+    Verify read the env file as empty, and the settings had no database."""
+    rel = Path(path.name)
+    directory = path.parent
+    for _ in range(levels):
+        parent = directory.parent
+        # Not above the project: its neighbours are other projects.
+        if parent == directory or not parent.is_relative_to(top):
+            break
+        try:
+            siblings = sorted(c for c in parent.iterdir() if c.is_dir() and c != directory)
+        except OSError:
+            siblings = []  # `.envs` itself not committed: its template tree may be above
+        base = directory.name.lstrip(".").lower()
+        for sibling in siblings:
+            name = sibling.name.lstrip(".").lower()
+            # `.envs.example` beside `.envs`: the same tree below it.
+            if name.startswith(base) and _is_template_name(name[len(base):] or "-"):
+                candidate = sibling / rel
+                if candidate.is_file():
+                    return candidate
+        if len(rel.parts) == 1:
+            # `.envs/.example/.django` for `.envs/.local/.django`: the template directory
+            # stands for the environment's.
+            for sibling in siblings:
+                if _is_template_name(sibling.name) and (sibling / rel).is_file():
+                    return sibling / rel
+        rel = Path(directory.name) / rel
+        directory = parent
+    return None
 
 
 # What the names above miss, matched on the directory's listing without regard to case: the
@@ -250,7 +302,7 @@ def _config(
     files: list[Path],
     env_file: Path | None = None,
     profiles: tuple[str, ...] = (),
-) -> tuple[dict[str, Any], list[str], list[str]]:
+) -> tuple[dict[str, Any], list[str], list[str], list[tuple[str, str]]]:
     # No .env but a template of it: Compose interpolates ${VARS} from .env, so read as if the
     # user had copied the template, as its README tells them to. `env_file` (compose's
     # --env-file) replaces the project directory's .env.
@@ -261,7 +313,7 @@ def _config(
     )
     done = _run_config(directory, files, env_file, profiles=profiles) if dot_env is None else None
     if done is not None and done.returncode == 0:
-        return _json(done.stdout), [], []
+        return _json(done.stdout), [], [], []
     if done is not None and not _recoverable(done.stderr, files):
         raise ComposeError(_first_error(done.stderr))
     # Compose refuses the whole file for things a checkout normally lacks or an older Compose
@@ -278,6 +330,7 @@ def _config(
         mapping = _mirror(directory, files, root)
         notes: list[str] = []
         templates: list[str] = []
+        copies: list[tuple[str, str]] = []
         if dot_env is not None:
             shutil.copyfile(dot_env, root / ".env")
             notes.append(f".env not found: read {dot_env.name} in its place")
@@ -298,7 +351,7 @@ def _config(
                 for real in levels:
                     mirror = mirror.parent
                     text = text.replace(str(mirror), str(real))
-                return _json(text), notes, templates
+                return _json(text), notes, templates, copies
             missing = _MISSING_ENV_FILE.findall(done.stderr)
             for path in missing:
                 target = Path(os.path.normpath(path))
@@ -307,7 +360,7 @@ def _config(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 rel = os.path.relpath(target, root).replace(os.sep, "/")
                 real = Path(os.path.normpath(directory / rel))
-                template = example_for(real)
+                template = example_for(real, directory)
                 if real.is_file():
                     # Missing only from the copy, which holds just the compose files: the
                     # project's own file is read (37dev/wagtail-docker's committed .env.nginx
@@ -315,8 +368,13 @@ def _config(
                     shutil.copyfile(real, target)
                 elif template is not None:
                     shutil.copyfile(template, target)
-                    notes.append(f"env file {rel} not found: read {template.name} in its place")
+                    shown = (
+                        template.name if template.parent == real.parent
+                        else os.path.relpath(template, directory).replace(os.sep, "/")
+                    )
+                    notes.append(f"env file {rel} not found: read {shown} in its place")
                     templates.append(os.path.relpath(template, directory).replace(os.sep, "/"))
+                    copies.append((templates[-1], rel))
                 else:
                     target.touch()
                     notes.append(f"env file {rel} not found: read as empty")
@@ -520,9 +578,12 @@ def _service(name: str, raw: dict[str, Any]) -> Service:
         for p in raw.get("ports") or []
         if isinstance(p, dict) and str(p.get("target", "")).isdigit()
     )
-    environment = {
-        str(k): ("" if v is None else str(v)) for k, v in (raw.get("environment") or {}).items()
-    }
+    # `docker compose config` prints a pass-through variable nothing sets as null, and
+    # Compose does not set it in the container: it is not an empty value (Zakodirovannie's
+    # `- DEBUG` became DEBUG="" and `int("")` stopped the settings compose runs fine).
+    declared = raw.get("environment") or {}
+    environment = {str(k): str(v) for k, v in declared.items() if v is not None}
+    unset = tuple(str(k) for k, v in declared.items() if v is None)
     return Service(
         name=name,
         image=str(raw["image"]) if raw.get("image") else None,
@@ -533,6 +594,7 @@ def _service(name: str, raw: dict[str, Any]) -> Service:
         command=_argv(raw.get("command")),
         entrypoint=_argv(raw.get("entrypoint")),
         environment=environment,
+        unset=unset,
         ports=ports,
         depends_on=tuple(str(d) for d in depends),
         bind_mounts=mounts,

@@ -97,6 +97,7 @@ def test_no_more_time_when_no_side_answers_or_the_late_one_stopped(
 
     monkeypatch.setattr(verify, "_await_http", await_http)
     monkeypatch.setattr(verify.engine, "is_running", lambda _c: True)
+    monkeypatch.setattr(verify.engine, "logs_tail", lambda _c, _n: ["Traceback", "KeyError: 'X'"])
     now = time.monotonic()
     sides = ({"before": "before", "after": "after"}, {"before": 8000, "after": 8000},
              {"before": now, "after": now})
@@ -113,3 +114,43 @@ def test_no_more_time_when_no_side_answers_or_the_late_one_stopped(
     monkeypatch.setattr(verify.engine, "is_running", lambda c: c != "after")
     found = _await_sides(*sides, VerifyOptions(start_timeout=0.1))
     assert sorted(calls) == ["after", "before"] and found["after"] == ("none", None)
+
+
+def test_a_start_still_under_way_in_the_log_gets_more_time_when_no_side_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """NathanMartinezC/django-celery-tdd (`migrate && runserver`, Channels) on a busy machine:
+    both sides migrated for over a minute and printed "Starting ASGI/Channels version 3.0.4
+    development server" 78 s after start; verify said the original does not answer."""
+    calls: list[tuple[str, float]] = []
+
+    def await_http(container: str, port: int, options: VerifyOptions, deadline: float) -> Any:
+        calls.append((container, deadline - time.monotonic()))
+        if len([c for c in calls if c[0] == container]) > 1:
+            return ("host", time.monotonic())
+        return ("none", None)
+
+    logs = {
+        "before": ["  Applying tdd.0001_initial... OK"],
+        "after": ["Starting ASGI/Channels version 3.0.4 development server at http://0.0.0.0:8000/",
+                  "Quit the server with CONTROL-C."],
+    }
+    monkeypatch.setattr(verify, "_await_http", await_http)
+    monkeypatch.setattr(verify.engine, "is_running", lambda _c: True)
+    monkeypatch.setattr(verify.engine, "logs_tail", lambda c, _n: logs[c])
+    now = time.monotonic()
+    found = _await_sides(
+        {"before": "before", "after": "after"}, {"before": 8000, "after": 8000},
+        {"before": now, "after": now}, VerifyOptions(start_timeout=0.1),
+    )
+    assert found["before"][0] == "host" and found["after"][0] == "host"
+    for side in ("before", "after"):
+        late = [left for name, left in calls if name == side][1]
+        assert verify.LATE_START_SECONDS - 1 < late <= verify.LATE_START_SECONDS
+    # A log the engine cannot give is no sign of a start.
+
+    def broken(_c: Any, _n: int) -> list[str]:
+        raise RuntimeError("gone")
+
+    monkeypatch.setattr(verify.engine, "logs_tail", broken)
+    assert not verify.still_starting("before")

@@ -47,3 +47,23 @@ def test_no_such_line_for_a_server_that_never_listened() -> None:
     # A server that answers is not described so, whatever its log says.
     verdict, _ = decide(_side("host", GUNICORN), _side("host", GUNICORN), {})
     assert verdict != "fail"
+
+
+def test_a_container_verify_stopped_is_not_said_to_have_exited() -> None:
+    """Zakodirovannie/vstrechya-backend r3: the entrypoint retried `makemigrations` forever
+    (`until python manage.py makemigrations; do sleep 2; done`) on a settings error, and the
+    cause said "the container exited with status 137": the status of verify's own docker stop."""
+    stopped = _side("none", ["ValueError: invalid literal for int() with base 10: ''",
+                             "Waiting for making migrations"])
+    stopped.exit_code, stopped.stop_seconds = 137, 10.2
+    _, reasons = decide(stopped, _side("host", []), {})
+    cause = reasons[0].cause
+    assert not any(line.startswith("the container exited with status") for line in cause), cause
+    assert any(line.startswith("the container was still running, not answering, when verify "
+                               "stopped it") and "(status 137 after docker stop)" in line
+               for line in cause), cause
+    # One that exited by itself is still said so.
+    exited = _side("none", ["Traceback (most recent call last):"])
+    exited.exit_code = 1
+    _, reasons = decide(exited, _side("host", []), {})
+    assert "the container exited with status 1" in reasons[0].cause

@@ -55,3 +55,32 @@ def test_nothing_said_for_other_errors_or_a_set_variable() -> None:
     other = ["KeyError: 'user'"]  # a KeyError that is not an environ lookup
     assert missing_setting_hint(_inconclusive(other), RunPlan()) is None
     assert missing_setting_hint(_inconclusive(DECOUPLE), RunPlan(env={"DEBUG": "1"})) is None
+
+
+def test_a_missing_env_file_without_a_template_is_named_when_nothing_else_is() -> None:
+    """PeymanNr/order-management: `env_file: .env` (not committed, no template) and
+    `SECRET_KEY=${SECRET_KEY}`; Django stopped on "The SECRET_KEY setting must not be empty"
+    and Postgres on POSTGRES_PASSWORD, and only "how it ran" said the file was read as empty."""
+    from optimizer.verify.runplan import ServiceSpec
+
+    log = ["django.core.exceptions.ImproperlyConfigured: The SECRET_KEY setting must not be "
+           "empty."]
+    report = _inconclusive(log)
+    plan = RunPlan(
+        notes=("env file .env not found: read as empty",),
+        env={"SECRET_KEY": "", "DB_HOST": "db"},
+        services=(ServiceSpec("db", "postgres:15", {"POSTGRES_PASSWORD": ""}, port=5432),),
+    )
+    _add_template_hint(report, VerifyOptions(run_plan=plan))
+    said = report.verdict_reasons[0].cause[-1]
+    assert said.startswith("the compose file's env file .env is not in the project and has no "
+                           "template to read in its place: it was read as empty (empty here: "
+                           "SECRET_KEY, POSTGRES_PASSWORD)"), said
+    # The variable the settings stop on, when the log names it, is the more precise hint.
+    report = _inconclusive(DECOUPLE)
+    _add_template_hint(report, VerifyOptions(run_plan=plan))
+    assert report.verdict_reasons[0].cause[-1].startswith("the settings stop on DEBUG")
+    # No env file read as empty: nothing.
+    report = _inconclusive(log)
+    _add_template_hint(report, VerifyOptions(run_plan=RunPlan(env={"SECRET_KEY": ""})))
+    assert not report.verdict_reasons[0].cause

@@ -236,3 +236,49 @@ def test_a_worker_named_with_n_is_ready_by_its_own_node_name() -> None:
     line = "[2026-12-04 05:49:02,041: INFO/MainProcess] worker1@5c717bd06392 ready."
     assert any(r.search(line) for r in workers._READY)
     assert not any(r.search("mailto:someone@example.com is not ready yet") for r in workers._READY)
+
+
+class _SlowCrashLoop:
+    """A crash loop whose runs each last longer than STABLE_SECONDS (ohld/django-telegram-
+    bot's polling bot on a busy machine: 5-8 s of imports, then `getMe` fails and it exits):
+    each run lasts `run_for` seconds, then the engine pauses `pause` before the next."""
+
+    def __init__(self, run_for: float, pause: float) -> None:
+        self.run_for, self.pause, self.t0 = run_for, pause, time.monotonic()
+        self.attrs: dict[str, Any] = {"State": {}, "RestartCount": 0}
+
+    def look(self) -> None:
+        elapsed = time.monotonic() - self.t0
+        cycle = self.run_for + self.pause
+        number = int(elapsed // cycle)
+        restarting = elapsed % cycle > self.run_for
+        self.attrs = {
+            "State": {"Running": not restarting, "Restarting": restarting,
+                      "StartedAt": f"run {number}"},
+            "RestartCount": number,
+        }
+
+
+def test_a_crash_loop_whose_runs_outlast_the_stable_time_is_down(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each run lasts 2 s, three times STABLE_SECONDS, and dies; the old rule saw the second
+    # run 1 s old at the window's end and called it up.
+    container = _SlowCrashLoop(run_for=2.0, pause=0.1)
+
+    def exit_code_if_exited(c: Any) -> int | None:
+        c.look()
+        return None
+
+    monkeypatch.setattr(workers.engine, "exit_code_if_exited", exit_code_if_exited)
+    monkeypatch.setattr(workers.engine, "logs_tail", lambda _c, _n: [
+        "telegram.error.NetworkError: urllib3 HTTPError HTTPSConnectionPool",
+    ])
+    monkeypatch.setattr(workers, "STABLE_SECONDS", 0.6)
+    monkeypatch.setattr(workers, "RESTART_GRACE", 3.0)
+    run = workers.WorkerRun("bot", "python run_polling.py", restart="always")
+    started = time.monotonic()
+    workers.watch({"after": {"bot": container}}, {"after": [run]}, started, 2.5)
+    assert time.monotonic() - started < 8
+    assert run.state == "down" and run.restarts >= 1, run
+    assert run.describe().startswith("kept crashing, restarted ")

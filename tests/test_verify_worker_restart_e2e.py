@@ -7,7 +7,8 @@ start. Here the "app" creates the table after a few seconds and the worker reads
 exiting 1 until it is there; both run the postgres image, which has psql, so no build is needed.
 With its policy the worker is up after at least one restart; the same worker without a policy
 is down, as verify saw it before; one that crashes every time is down under its policy too,
-after the bounded grace, not watched forever; `on-failure:2` ends with the engine giving up.
+after the bounded grace, not watched forever; `on-failure:2` ends with the engine giving up;
+one whose every run lasts 7 s before it dies (longer than STABLE_SECONDS) is down too.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ def test_a_worker_that_races_the_migrate_is_up_after_its_compose_restart(
             WorkerSpec("beat-no-policy", ["sh", "-c", READ], environment=env),
             WorkerSpec("crashes", ["sh", "-c", "echo boom >&2; exit 1"], restart="always"),
             WorkerSpec("gives-up", ["sh", "-c", "exit 3"], restart="on-failure:2"),
+            # ohld/django-telegram-bot's bot on a busy machine: every run lasts longer than
+            # STABLE_SECONDS (5 s), then dies; up at the window's end by the old rule.
+            WorkerSpec("slow-crash", ["sh", "-c", "sleep 7; echo getMe failed >&2; exit 1"],
+                       restart="always"),
             # the app's migrate, a few seconds after everything started
             WorkerSpec("migrate", ["sh", "-c", "sleep 4 && psql -h db -U postgres -c "
                                    "'create table migrated (x int)' && exec sleep 300"],
@@ -69,6 +74,7 @@ def test_a_worker_that_races_the_migrate_is_up_after_its_compose_restart(
         assert got["beat-no-policy"] == ("down", 1, 0), (got, logs)
         assert got["crashes"][0] == "down" and got["crashes"][2] >= 2, (got, logs)
         assert got["gives-up"] == ("down", 3, 2), (got, logs)
+        assert got["slow-crash"][0] == "down" and got["slow-crash"][2] >= 1, (got, logs)
         assert got["migrate"][0] == "up", (got, logs)
         described = {w.name: w.describe() for w in runs}
         assert "by its compose `restart: unless-stopped`" in described["beat"], described

@@ -117,6 +117,20 @@ HOST_GRACE_SECONDS = 3.0
 # More time for a side that does not answer yet when the other side already does (a slow
 # start on a busy machine is not "does not answer").
 LATE_START_SECONDS = 30.0
+# Log lines of a start still under way at the end of the wait: the command's own migrate
+# (`Applying app.0001_initial... OK`), the system checks, a server that has just said it
+# listens. A side whose last lines are these gets LATE_START_SECONDS more even when no side
+# answered: NathanMartinezC/django-celery-tdd's `migrate && runserver` printed "Starting
+# ASGI/Channels version 3.0.4 development server" 78 s after start on a busy machine, both
+# sides alike, and verify said neither answered.
+STARTING_LINE = re.compile(
+    r"Applying \S+\.\S+\.\.\.|Running migrations:|Operations to perform:|"
+    r"Performing system checks|Watching for file changes|Starting (?:ASGI/Channels )?"
+    r"(?:version \S+ )?development server|Quit the server with|Listening at: |"
+    r"Booting worker|Uvicorn running on|Waiting for application startup|"
+    r"static files? copied|Collecting static files"
+)
+STARTING_TAIL = 15
 
 # Things a runtime image does not need; what the rewrite removed is reported, not judged.
 SYSTEM_PATHS = [
@@ -592,8 +606,9 @@ def _verify(
                 report.notes.append(
                     f"{label[name]}: answered only {side.ready_seconds:.0f} s after start, past "
                     f"the {options.start_timeout:.0f} s wait: given up to "
-                    f"{LATE_START_SECONDS:.0f} s more because the other side answered (a busy "
-                    "machine, or this image starts slower: compare the first response times)"
+                    f"{LATE_START_SECONDS:.0f} s more because the other side answered or its "
+                    "log showed the start under way (migrations, the server starting): a busy "
+                    "machine, or this image starts slower: compare the first response times"
                 )
         host = engine.host_port(containers[name], port_of[name])  # reloads the attributes
         # Each side's own names: a page that prints its hostname differs only by the container.
@@ -882,7 +897,7 @@ def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
     for hint in hints:
         _add_hint(report, hint)
     if plan is not None:
-        _add_hint(report, missing_setting_hint(report, plan))
+        _add_hint(report, missing_setting_hint(report, plan) or empty_env_file_hint(plan))
 
 
 # A setting read from the environment with no default that nothing set: python-decouple's
@@ -926,6 +941,27 @@ def missing_setting_hint(report: VerifyReport, plan: RunPlan) -> str | None:
         else f"give `{env}` (or --env-file)"
     )
     return f"the settings stop on {shown}, which nothing sets here: {where}"
+
+
+def empty_env_file_hint(plan: RunPlan) -> str | None:
+    """When the original did not run and an env file the compose file reads is neither in
+    the project nor has a template, say so under the first reason, with what is empty here.
+    PeymanNr/order-management (`SECRET_KEY=${SECRET_KEY}` from `.env`: Django's "The
+    SECRET_KEY setting must not be empty") and Nits-007/ExpenseTrackerBackend (db and app
+    read `.env`: Postgres's "Set POSTGRES_PASSWORD") said it only under "how it ran"."""
+    files = [m.group(1) for note in plan.notes if (m := _EMPTY_ENV_FILE.match(note))]
+    if not files:
+        return None
+    empty = [k for k, v in plan.env.items() if not v.strip()]
+    for spec in plan.services:
+        empty += [k for k, v in spec.environment.items() if not v.strip() and k not in empty]
+    shown = ", ".join(empty[:8]) + (f" and {len(empty) - 8} more" if len(empty) > 8 else "")
+    also = f" (empty here: {shown})" if empty else ""
+    return (
+        f"the compose file's env file {' and '.join(files)} is not in the project and has no "
+        f"template to read in its place: it was read as empty{also}; write it, as the "
+        "project's README or settings expect, before verifying"
+    )
 
 
 def _add_hint(report: VerifyReport, hint: str | None) -> None:
@@ -1091,8 +1127,11 @@ def _await_sides(
         late = [
             name for name, (serving, _) in found.items()
             if serving == "none"
-            and any(other != "none" for other, _ in found.values())
             and engine.is_running(containers[name])
+            and (
+                any(other != "none" for other, _ in found.values())
+                or still_starting(containers[name])
+            )
         ]
         futures = {
             name: pool.submit(
@@ -1103,6 +1142,15 @@ def _await_sides(
         }
         found.update({name: future.result() for name, future in futures.items()})
     return found
+
+
+def still_starting(container: Any) -> bool:
+    """Whether the container's last log lines show its start under way (STARTING_LINE)."""
+    try:
+        tail = engine.logs_tail(container, STARTING_TAIL)
+    except Exception:  # a log the engine cannot give is no sign of a start
+        return False
+    return any(STARTING_LINE.search(line) for line in tail)
 
 
 def _await_http(

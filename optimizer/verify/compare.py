@@ -487,7 +487,7 @@ def missing_file_hint(side: SideReport, context: Path) -> str | None:
         rel = line[start + 2 : end]
         if not rel or ".." in Path(rel).parts or (context / rel).exists():
             continue
-        template = example_for(context / rel)
+        template = example_for(context / rel, context)
         if template is not None:
             made = template.relative_to(context).as_posix()
             return (
@@ -557,7 +557,17 @@ def container_cause(side: SideReport) -> list[str]:
     if side.start_error:
         lines.append(side.start_error)
     if side.exit_code is not None and not side.serves:
-        lines.append(f"the container exited with status {side.exit_code}")
+        if side.stop_seconds is not None:
+            # Running until verify stopped it: its status is docker stop's (137 after the
+            # SIGKILL), not an exit of its own (Zakodirovannie's entrypoint retried
+            # `makemigrations` forever; NathanMartinezC's was still migrating): said as it was.
+            lines.append(
+                "the container was still running, not answering, when verify stopped it at the "
+                f"end of the wait (status {side.exit_code} after docker stop): it did not exit "
+                "by itself"
+            )
+        else:
+            lines.append(f"the container exited with status {side.exit_code}")
     if side.unix_socket and not side.serves:
         lines.append(
             f"the server binds only a unix socket ({side.unix_socket}), for a proxy in front "

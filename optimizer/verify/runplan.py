@@ -149,6 +149,8 @@ class RunPlan:
     # empty (SECRET_KEY=, POSTGRES_PASSWORD=): placeholders, not values a project runs with.
     templates: tuple[str, ...] = ()
     blank_template_values: tuple[str, ...] = ()
+    # (template, the missing env file it stood for) when that file is not `.env` beside it.
+    template_copies: tuple[tuple[str, str], ...] = ()
     # Variables the compose file itself sets empty (`POSTGRES_PASSWORD=`), and its file names.
     compose_blank_values: tuple[str, ...] = ()
     compose_files: tuple[str, ...] = ()
@@ -175,7 +177,7 @@ class RunPlan:
         names = list(self.blank_template_values)
         shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
         first = self.templates[0]
-        target = Path(first).with_name(".env").as_posix()
+        target = dict(self.template_copies).get(first) or Path(first).with_name(".env").as_posix()
         return (
             f"{' and '.join(self.templates)} (read in place of the missing env file) "
             f"leave{'s' if len(self.templates) == 1 else ''} {shown} empty: "
@@ -1164,11 +1166,15 @@ def derive(
         # The services' empty credentials, and the app's empty variables its settings read
         # (all of them when the settings could not be read); a value --env gives is no blank.
         reads = set(project.env_vars) if project.settings_file is not None else None
+        # A variable passed through unset (`- POSTGRES_PASSWORD` with no value anywhere)
+        # is as much a blank to fill in as an empty one, though not set at all.
         for spec in specs:
             blanks += [k for k, v in spec.environment.items() if not v.strip()]
+            source = compose.services.get(spec.name)
+            blanks += list(source.unset) if source is not None else []
         blanks += [
             k
-            for k, v in app.environment.items()
+            for k, v in [*app.environment.items(), *((u, "") for u in app.unset)]
             if not v.strip() and k not in flags.env and (reads is None or k in reads)
         ]
         # Those the compose file itself writes empty no template fills: walkerchiu's
@@ -1267,6 +1273,10 @@ def derive(
         blockers=tuple(blockers),
         dropped_mounts=dropped,
         templates=tuple(templates),
+        template_copies=(
+            tuple(c for c in compose.copies if c[0] in templates)
+            if compose is not None and app is not None else ()
+        ),
         blank_template_values=tuple(dict.fromkeys(blanks)),
         compose_blank_values=tuple(literal),
         compose_files=tuple(f.name for f in compose.files) if compose is not None else (),
@@ -2240,10 +2250,15 @@ def plan_for(
             # django-celery-boilerplate's plan held `../.env.sample` and `.env.sample`, one
             # file, and the hint would have said `cp ../.env.sample ../.env`).
             base = context.resolve()
-            loaded = dataclasses.replace(loaded, templates=tuple(
-                Path(os.path.relpath(os.path.normpath(directory / t), base)).as_posix()
-                for t in loaded.templates
-            ))
+
+            def rebased(t: str, directory: Path = directory, base: Path = base) -> str:
+                return Path(os.path.relpath(os.path.normpath(directory / t), base)).as_posix()
+
+            loaded = dataclasses.replace(
+                loaded,
+                templates=tuple(rebased(t) for t in loaded.templates),
+                copies=tuple((rebased(t), rebased(m)) for t, m in loaded.copies),
+            )
         if loaded is not None and env_file is not None and env_file.name != ".env":
             # Named as the user sees it (not resolved: a symlinked template may point outside).
             template = Path(os.path.relpath(env_file, context)).as_posix()

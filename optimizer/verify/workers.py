@@ -57,6 +57,7 @@ STOP_SECONDS = 5
 # between restarts, so a crash loop restarts several times within this.
 STABLE_SECONDS = 5.0
 RESTART_GRACE = 20.0
+POLL_SECONDS = 0.5
 # How long a one-shot service the app waits for (a `migrate` service) may take to complete.
 FIRST_SECONDS = 120.0
 LOG_LINES = 30
@@ -224,6 +225,9 @@ def watch(
     # first seen): a run that has lasted STABLE_SECONDS is up.
     restarts: dict[tuple[str, str], int] = {}
     runs_seen: dict[tuple[str, str], tuple[str, float]] = {}
+    # The longest time from one run's first sighting to the next's: how long a run of the
+    # loop lasts (with the engine's pause between two). The current run must outlast it.
+    period: dict[tuple[str, str], float] = {}
     unstable: set[tuple[str, str]] = set()
     pending = [(side, name) for side, by_name in containers.items() for name in by_name]
     while pending:
@@ -242,20 +246,30 @@ def watch(
                 pending.remove((side, name))
                 continue
             if (side, name) not in runs_seen or runs_seen[(side, name)][0] != run:
+                if (side, name) in runs_seen:
+                    period[(side, name)] = max(
+                        period.get((side, name), 0.0), now - runs_seen[(side, name)][1]
+                    )
                 runs_seen[(side, name)] = (run, now)
             end = started + window.get((side, name), seconds)
             if now < end:
                 continue
-            # Restarted by the engine: up only once the current run has lasted; a crash loop
-            # is watched RESTART_GRACE longer, then counted down.
+            # Restarted by the engine: up only once the current run has lasted, and longer
+            # than the runs before it did; a crash loop is watched RESTART_GRACE longer, then
+            # counted down. A fixed STABLE_SECONDS alone took ohld/django-telegram-bot's
+            # polling bot, crashing on `getMe` at every start (no network), for up ("still
+            # running after 20 s, restarted 2 times"): on a busy machine its runs lasted 5 s
+            # or more.
             since = runs_seen[(side, name)][1]
-            if count and (restarting or now - since < STABLE_SECONDS):
+            # (Sightings are POLL_SECONDS apart: a run is first seen up to that late.)
+            lasted = max(STABLE_SECONDS, period.get((side, name), 0.0) + 2 * POLL_SECONDS)
+            if count and (restarting or now - since < lasted):
                 if now < end + RESTART_GRACE:
                     continue
                 unstable.add((side, name))
             pending.remove((side, name))
         if pending:
-            time.sleep(0.5)
+            time.sleep(POLL_SECONDS)
     for side, side_runs in runs.items():
         for worker in side_runs:
             container = containers.get(side, {}).get(worker.name)
