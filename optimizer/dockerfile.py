@@ -17,6 +17,8 @@ from typing import Any
 
 from dockerfile_parse import DockerfileParser
 
+from optimizer.shell import expand_vars
+
 KEYWORDS = frozenset(
     [
         "ADD",
@@ -567,21 +569,8 @@ def next_workdir(cwd: str, ins: Instruction, env: dict[str, str] | None = None) 
         return cwd
     target = ins.args.strip().strip("\"'")
     if env is not None and "$" in target:
-        target = _expand_vars(target, env)
+        target = expand_vars(target, env)
     return posixpath.normpath(posixpath.join(cwd, target))
-
-
-def _expand_vars(text: str, env: dict[str, str]) -> str:
-    """`$NAME`, `${NAME}` and `${NAME:-default}` from `env`; unknown names stay as written."""
-
-    def sub(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(3)
-        if name in env:
-            return env[name]
-        default = match.group(2)
-        return default if default is not None else match.group(0)
-
-    return re.sub(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)", sub, text)
 
 
 def parse_from(value: str) -> tuple[str, str | None]:

@@ -14,11 +14,10 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from optimizer.shell import addrport_at
+from optimizer.shell import addrport_at, expand_vars
 
 DEFAULT_PORT = 8000
 
-_VAR = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
 # daphne's `-p PORT`; gunicorn's `-p` is its pidfile, uwsgi's its process count (see
 # port_from_command).
 _DAPHNE_P = re.compile(r"(?<!\S)-p[=\s]+(\d+)")
@@ -33,20 +32,9 @@ _BIND_PATTERNS = [
 _RUNSERVER = re.compile(r"\brunserver(?:_plus)?\b((?:\s+\S+)*)")
 
 
-def _substitute(text: str, env: dict[str, str]) -> str:
-    def sub(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(3)
-        if name in env:
-            return env[name]
-        default = match.group(2)
-        return default if default is not None else match.group(0)
-
-    return _VAR.sub(sub, text)
-
-
 def expand(text: str, env: dict[str, str]) -> str:
     """`$PORT` / `${PORT:-8000}` replaced from `env` (the image's ENV); unknown ones stay."""
-    return _substitute(text, env)
+    return expand_vars(text, env)
 
 
 def _port_of(address: str) -> int | None:
@@ -60,7 +48,7 @@ def port_from_command(command: list[str] | None, env: dict[str, str]) -> int | N
     """The port a server command binds, when it says so."""
     if not command:
         return None
-    text = _substitute(" ".join(command), env)
+    text = expand_vars(" ".join(command), env)
     # `-p` is daphne's port but gunicorn's pidfile (`gunicorn --bind 0.0.0.0 -p 8079`, a bind
     # without a port, listens on 8000: GithubParvana/travel-GOGsky's HEALTHCHECK probed 8079).
     daphne = any(w.rsplit("/", 1)[-1] == "daphne" for w in text.split())
@@ -137,7 +125,7 @@ def _option_values(argv: list[str], names: tuple[str, ...]) -> list[str]:
 def _bind(
     source: str, address: str, env: dict[str, str], uwsgi: bool = False, http: bool = True
 ) -> ConfigBind:
-    address = _substitute(address.strip().strip("'\""), env)
+    address = expand_vars(address.strip().strip("'\""), env)
     # uwsgi's https value is "addr,cert,key"; its `$(VAR)` placeholders read the environment.
     address = re.sub(r"\$\((\w+)\)", lambda m: env.get(m.group(1), m.group(0)), address)
     address = address.split(",", 1)[0]
@@ -408,7 +396,7 @@ def unix_socket_bind(
     path, for nginx: verify probed port 8000 and said only "does not answer HTTP"."""
     if port_from_command(argv, env) is not None:
         return None
-    text = _substitute(" ".join(argv), env)
+    text = expand_vars(" ".join(argv), env)
     words = text.split()
     servers = [s for s in _SOCKET_OPTIONS if any(w.rsplit("/", 1)[-1] == s for w in words)]
     for server in servers:
@@ -430,7 +418,7 @@ def unix_socket_bind(
 def config_port(argv: list[str], env: dict[str, str], read: Reader) -> int | None:
     """The TCP port the configuration file of the server `argv` starts binds (gunicorn's
     `-c`, uwsgi's `--ini`, hypercorn's `--config`), when it says one."""
-    words = _substitute(" ".join(argv), env).split()
+    words = expand_vars(" ".join(argv), env).split()
     for server in ("gunicorn", "uwsgi", "hypercorn"):
         if any(w.rsplit("/", 1)[-1] == server for w in words):
             bind = config_bind(server, words, env, read)
@@ -451,7 +439,7 @@ def uwsgi_protocol_bind(
     :3031` in its ini file or UWSGI_SOCKET, with no `http`/`http-socket`/`https` anywhere. An HTTP
     probe there gets no answer (uwsgi waits for the rest of a packet that never comes); verify
     said only "does not answer HTTP"."""
-    text = _substitute(" ".join(argv), env)
+    text = expand_vars(" ".join(argv), env)
     words = text.split()
     if not any(w.rsplit("/", 1)[-1] == "uwsgi" for w in words) or _UWSGI_HTTP_OPTION.search(text):
         return None

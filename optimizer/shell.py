@@ -700,3 +700,21 @@ def has_shell_syntax(text: str) -> bool:
     """True when the command needs a shell: variables, operators, globs, redirections."""
     stripped = re.sub(r"'[^']*'", "", text)
     return bool(re.search(r"[$|&;<>`*?]|\$\(", stripped))
+
+
+# `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME-default}`.
+_VAR = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
+
+
+def expand_vars(text: str, env: dict[str, str]) -> str:
+    """`$NAME`, `${NAME}` and `${NAME:-default}` from `env`; unknown names without a default
+    stay as written."""
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        if name in env:
+            return env[name]
+        default = match.group(2)
+        return default if default is not None else match.group(0)
+
+    return _VAR.sub(sub, text)
