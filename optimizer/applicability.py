@@ -147,17 +147,21 @@ def _targets(argv: list[str]) -> tuple[str, list[str]] | None:
     return None
 
 
-def _python_files(context_dir: Path) -> list[Path]:
-    files: list[Path] = []
+def _python_files(context_dir: Path) -> dict[str, Path]:
+    """The context's Python files by their context-relative POSIX path."""
+    files: dict[str, Path] = {}
     for root, dirs, names in os.walk(context_dir):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS]
-        files += [Path(root, n) for n in names if n.endswith(".py")]
+        for name in names:
+            if name.endswith(".py"):
+                path = Path(root, name)
+                files[path.relative_to(context_dir).as_posix()] = path
         if len(files) > _MAX_FILES:
             break
     return files
 
 
-def _resolve(target: str, files: list[Path], context_dir: Path) -> list[Path]:
+def _resolve(target: str, files: dict[str, Path]) -> list[Path]:
     """The context's files a script path or a dotted module may be (the Dockerfile's WORKDIR
     and COPY destinations are not followed: any file whose path ends the same way counts)."""
     if target.endswith(".py"):
@@ -172,12 +176,10 @@ def _resolve(target: str, files: list[Path], context_dir: Path) -> list[Path]:
     else:
         # A dotted module is a file or a package (`python -m pkg` runs its __main__.py).
         suffixes = {joined + ".py", joined + "/__init__.py", joined + "/__main__.py"}
-    out = []
-    for path in files:
-        rel = path.relative_to(context_dir).as_posix()
-        if any(rel == s or rel.endswith("/" + s) for s in suffixes):
-            out.append(path)
-    return out
+    return [
+        path for rel, path in files.items()
+        if any(rel == s or rel.endswith("/" + s) for s in suffixes)
+    ]
 
 
 def _imports(path: Path) -> tuple[set[str], list[str]]:
@@ -200,11 +202,10 @@ def _imports(path: Path) -> tuple[set[str], list[str]]:
     return tops, dotted
 
 
-def _framework(targets: list[str], context_dir: Path) -> tuple[str, Path] | None:
+def _framework(targets: list[str], files: dict[str, Path]) -> tuple[str, Path] | None:
     """(framework, the file importing it) when the modules a command loads, and the context's
     modules they import in turn, use another web framework and never Django; else None."""
-    files = _python_files(context_dir)
-    queue = [p for t in targets for p in _resolve(t, files, context_dir)]
+    queue = [p for t in targets for p in _resolve(t, files)]
     if not queue:
         return None
     seen: set[Path] = set()
@@ -223,7 +224,7 @@ def _framework(targets: list[str], context_dir: Path) -> tuple[str, Path] | None
                     found = (_FRAMEWORKS[top], path)
                     break
         for module in dotted:
-            queue += [p for p in _resolve(module, files, context_dir) if p not in seen]
+            queue += [p for p in _resolve(module, files) if p not in seen]
     return found
 
 
@@ -240,6 +241,7 @@ def other_framework_reason(dockerfile: Dockerfile, context_dir: Path | None = No
     imports Django: uvicorn or gunicorn could be serving a Django project the context just does
     not hold.
     """
+    files: dict[str, Path] | None = None  # the context's Python files, read once if needed
     for argv in _commands(dockerfile):
         if _flask_argv(argv):
             return _FLASK
@@ -255,7 +257,9 @@ def other_framework_reason(dockerfile: Dockerfile, context_dir: Path | None = No
         target = _targets(argv)
         if target is None:
             continue
-        found = _framework(target[1], context_dir)
+        if files is None:
+            files = _python_files(context_dir)
+        found = _framework(target[1], files)
         if found is not None:
             framework, path = found
             rel = path.relative_to(context_dir).as_posix()

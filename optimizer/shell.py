@@ -547,12 +547,19 @@ WRAPPERS: dict[str, str] = {
     "setuidgid": "user", "s6-setuidgid": "user",
     # util-linux's runuser (`runuser -u app -- gunicorn ...`; its su-like `-c` form is a
     # string, see shell_c_script) and setpriv, runit's chpst: options, some with a value.
-    "runuser": "valued:-u,-g,-G,--user,--group,--supp-group,-w,--whitelist-environment",
-    "setpriv": "valued:--reuid,--regid,--ruid,--euid,--rgid,--egid,--groups,--securebits,"
-               "--pdeathsig,--bounding-set,--inh-caps,--ambient-caps,--selinux-label,"
-               "--apparmor-profile,--landlock-access,--landlock-rule",
-    "chpst": "valued:-u,-U,-b,-e,-/,-n,-l,-L,-m,-d,-o,-p,-f,-c,-r,-t",
+    "runuser": "options", "setpriv": "options", "chpst": "options",
     "doppler": "--", "infisical": "--", "op": "--", "chamber": "--", "aws-vault": "--",
+}
+# The options of an "options" wrapper that take the next word as their value.
+_WRAPPER_VALUED: dict[str, frozenset[str]] = {
+    "runuser": frozenset({"-u", "-g", "-G", "--user", "--group", "--supp-group", "-w",
+                          "--whitelist-environment"}),
+    "setpriv": frozenset({"--reuid", "--regid", "--ruid", "--euid", "--rgid", "--egid",
+                          "--groups", "--securebits", "--pdeathsig", "--bounding-set",
+                          "--inh-caps", "--ambient-caps", "--selinux-label",
+                          "--apparmor-profile", "--landlock-access", "--landlock-rule"}),
+    "chpst": frozenset({"-u", "-U", "-b", "-e", "-/", "-n", "-l", "-L", "-m", "-d", "-o", "-p",
+                        "-f", "-c", "-r", "-t"}),
 }
 
 
@@ -566,16 +573,15 @@ def _after_wrapper(argv: list[str]) -> int | None:
     if "--" in argv:
         return argv.index("--") + 1
     k = 1
-    if kind.startswith("valued:"):
-        valued = set(kind.removeprefix("valued:").split(","))
-        while k < len(argv) and argv[k].startswith("-") and argv[k] != "-":
-            if argv[k] in {"-c", "--command"} or argv[k].startswith("--command="):
-                return None  # runuser -c STRING: a shell string, not a command's words
-            k += 2 if argv[k] in valued else 1
-        return k if k < len(argv) else None
     if kind in {"options", "valued-options"}:
+        valued = _WRAPPER_VALUED.get(name, frozenset())
         while k < len(argv) and argv[k].startswith("-"):
-            k += 2 if kind == "valued-options" and "=" not in argv[k] else 1
+            if name == "runuser" and (
+                argv[k] in {"-c", "--command"} or argv[k].startswith("--command=")
+            ):
+                return None  # runuser -c STRING: a shell string, not a command's words
+            takes = (kind == "valued-options" and "=" not in argv[k]) or argv[k] in valued
+            k += 2 if takes else 1
         return k
     if kind == "user":
         return 2

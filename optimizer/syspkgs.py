@@ -363,8 +363,9 @@ def dev_runtime(
     for dev in dict.fromkeys(dev_packages):
         if dev in done or _HEADERS_ONLY.fullmatch(dev):
             continue
-        if _unversioned(dev) in _DEV_RUNTIME:
-            runtime[dev] = _for_release(_DEV_RUNTIME[_unversioned(dev)], release)
+        tool = _unversioned(dev)
+        if tool in _DEV_RUNTIME:
+            runtime[dev] = _for_release(_DEV_RUNTIME[tool], release)
         else:
             unknown.append(dev)
     return runtime, tuple(unknown)

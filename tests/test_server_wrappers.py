@@ -36,6 +36,8 @@ from optimizer.shell import server_argv
         (["setpriv", "--reuid=1000", "--regid", "1000", "--init-groups", "gunicorn", "m.wsgi"],
          (5, "gunicorn")),
         (["chpst", "-u", "app:app", "-P", "uvicorn", "m.asgi:app"], (4, "uvicorn")),
+        # chpst's -c is a limit with a value, not runuser's command string.
+        (["chpst", "-c", "1000", "gunicorn", "m.wsgi"], (3, "gunicorn")),
         (["s6-setuidgid", "app", "gunicorn", "m.wsgi"], (2, "gunicorn")),
         (["runuser", "-l", "app", "-c", "gunicorn m.wsgi"], None),  # a string: see below
     ],

@@ -278,8 +278,7 @@ def _reorder_stage(
     dest = posixpath.normpath(posixpath.join(cwd[broad], _dest(copy_ins)))
 
     moved: list[int] = []
-    kept_copies: list[Instruction] = []  # COPY/ADD between the two: they stay after the copy
-    kept_at: list[int] = []
+    kept_at: list[int] = []  # COPY/ADD between the two: they stay after the copy
     for n in range(broad + 1, target):
         ins = out.instructions[n]
         if ins.keyword in _MOVABLE_KEYWORDS:
@@ -300,7 +299,6 @@ def _reorder_stage(
             # These keep their place after the source copy; a COPY the install reads from is
             # caught when the install's files are looked at.
             if ins.keyword in {"COPY", "ADD"}:
-                kept_copies.append(ins)
                 kept_at.append(n)
             continue
         else:
@@ -310,7 +308,10 @@ def _reorder_stage(
             )
             return
 
+    kept_copies = [out.instructions[n] for n in kept_at]
     install_ins = out.instructions[target]
+    # Image path -> (COPY, context file) for what the copies between the two bring.
+    later_files = _kept_copy_files(out, kept_at, cwd, full_ctx)
     why: list[str] = []
     plan = _plan(
         install_ins, cwd[target], dest, ctx, why, kept_copies, _pip_settings(out, stage, target)
@@ -318,19 +319,20 @@ def _reorder_stage(
     if plan is not None:
         # `COPY src /app` then `COPY requirements.txt /app/`: the file the install reads is the
         # later copy's, not the one the source copy brings (src/requirements.txt, if any).
-        replaced = _kept_copy_files(out, kept_at, cwd, full_ctx)
-        clash = next((m for m in plan.manifests if posixpath.normpath(
-            posixpath.join(dest, m)) in replaced), None)
+        read = [posixpath.normpath(posixpath.join(dest, m)) for m in plan.manifests]
+        clash = next((path for path in read if path in later_files), None)
         if clash is not None:
-            by = out.instructions[replaced[posixpath.normpath(posixpath.join(dest, clash))][0]]
+            by = out.instructions[later_files[clash][0]]
             why.append(
-                f"line {install_ins.line}: the install reads {posixpath.join(dest, clash)}, "
+                f"line {install_ins.line}: the install reads {clash}, "
                 f"which `{by.keyword} {by.value[:40]}` after the source copy replaces; order "
                 "left alone"
             )
             plan = None
     if plan is None:
-        supplying = _supplied_by_kept_copies(out, broad, target, kept_at, cwd, full_ctx, prefix)
+        supplying = _supplied_by_kept_copies(
+            out, broad, target, later_files, cwd, full_ctx, prefix
+        )
         if supplying is None:
             skipped.extend(why)
             return
@@ -941,7 +943,7 @@ def _supplied_by_kept_copies(
     out: Dockerfile,
     broad: int,
     target: int,
-    kept_at: list[int],
+    supplied: dict[str, tuple[int, str]],
     cwd: dict[int, str],
     ctx: Context,
     prefix: str,
@@ -952,7 +954,7 @@ def _supplied_by_kept_copies(
     copy brings too: copied first, the source copy's file would win where the later copy's did.
     """
     install = out.instructions[target]
-    if install.exec_form is not None or not kept_at:
+    if install.exec_form is not None or not supplied:
         return None
     files: list[str] = []
     for seg in split_commands(install.args):
@@ -977,7 +979,6 @@ def _supplied_by_kept_copies(
         files += [posixpath.normpath(posixpath.join(cwd[target], f)) for f in named]
     if not files:
         return None
-    supplied = _kept_copy_files(out, kept_at, cwd, ctx)
     dest = posixpath.normpath(posixpath.join(cwd[broad], _dest(out.instructions[broad])))
     needed: set[int] = set()
     queue = list(files)
