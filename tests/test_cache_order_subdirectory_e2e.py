@@ -40,46 +40,56 @@ def _build(root: Path, tag: str) -> str:
     return built.stderr
 
 
-def test_a_backend_directory_copy_gets_its_install_first_and_serves_the_same(
-    tmp_path: Path,
-) -> None:
-    root = tmp_path / "proj"
-    write_skeleton(root / "backend")
-    (root / "backend" / "mysite" / "urls.py").write_text(
+def _write_app(code: Path, body: str) -> None:
+    write_skeleton(code)
+    (code / "mysite" / "urls.py").write_text(
         "from django.contrib import admin\nfrom django.http import HttpResponse\n"
         "from django.urls import path\n\n"
-        "urlpatterns = [path('', lambda r: HttpResponse('backend ok')),\n"
+        f"urlpatterns = [path('', lambda r: HttpResponse('{body}')),\n"
         "               path('admin/', admin.site.urls)]\n"
     )
-    (root / "backend" / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
-    (root / "Dockerfile").write_text(DOCKERFILE)
+
+
+def _rewrite_verified(root: Path) -> str:
     result = CliRunner().invoke(
         app, ["--verify", "--write", "--only", "cache-friendly-order", str(root / "Dockerfile")]
     )
     assert result.exit_code == 0, result.output
     assert "verify: PASS" in result.output, result.output
-    written = (root / "Dockerfile").read_text()
-    assert written.index("COPY backend/requirements.txt ./") < written.index(
-        "RUN pip install"
-    ) < written.index("COPY backend/ ."), written
+    return (root / "Dockerfile").read_text()
+
+
+def _install_cached_after_a_code_change(root: Path, code: Path, source_copy: str) -> None:
+    """Build, change the code, build again: the install's step comes from the cache and the
+    code's copy runs again."""
     tag = f"djopt-subdir-{uuid.uuid4().hex[:8]}"
     try:
         _build(root, tag)
-        views = root / "backend" / "mysite" / "urls.py"
+        urls = code / "mysite" / "urls.py"
         # A change of its own: the same text appended by an earlier run of this test is in the
         # engine's build cache, and the copy would come from there.
-        views.write_text(views.read_text() + f"\n# a code change {uuid.uuid4().hex}\n")
+        urls.write_text(urls.read_text() + f"\n# a code change {uuid.uuid4().hex}\n")
         log = _build(root, tag)
-        install = next(
-            block for block in log.split("\n\n") if "RUN pip install" in block
-        )
-        # The install's step came from the cache; the code's copy ran again.
+        install = next(block for block in log.split("\n\n") if "RUN pip install" in block)
         assert "CACHED" in install, install
-        copy = next(block for block in log.split("\n\n") if "COPY backend/ ." in block)
+        copy = next(block for block in log.split("\n\n") if source_copy in block)
         assert "CACHED" not in copy, copy
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
 
+
+def test_a_backend_directory_copy_gets_its_install_first_and_serves_the_same(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "proj"
+    _write_app(root / "backend", "backend ok")
+    (root / "backend" / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
+    (root / "Dockerfile").write_text(DOCKERFILE)
+    written = _rewrite_verified(root)
+    assert written.index("COPY backend/requirements.txt ./") < written.index(
+        "RUN pip install"
+    ) < written.index("COPY backend/ ."), written
+    _install_cached_after_a_code_change(root, root / "backend", "COPY backend/ .")
 
 KEPT_COPY_DOCKERFILE = """\
 FROM python:3.11-slim
@@ -96,33 +106,11 @@ def test_a_requirements_copy_after_the_source_moves_up_with_the_install(tmp_path
     # install could not read its file from the source copy, so nothing moved it, and every
     # change under src/ ran the install again. The requirements COPY moves up with it.
     root = tmp_path / "proj"
-    write_skeleton(root / "src")
-    (root / "src" / "mysite" / "urls.py").write_text(
-        "from django.contrib import admin\nfrom django.http import HttpResponse\n"
-        "from django.urls import path\n\n"
-        "urlpatterns = [path('', lambda r: HttpResponse('src ok')),\n"
-        "               path('admin/', admin.site.urls)]\n"
-    )
+    _write_app(root / "src", "src ok")
     (root / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
     (root / "Dockerfile").write_text(KEPT_COPY_DOCKERFILE)
-    result = CliRunner().invoke(
-        app, ["--verify", "--write", "--only", "cache-friendly-order", str(root / "Dockerfile")]
-    )
-    assert result.exit_code == 0, result.output
-    assert "verify: PASS" in result.output, result.output
-    written = (root / "Dockerfile").read_text()
+    written = _rewrite_verified(root)
     assert written.index("COPY requirements.txt /app/") < written.index(
         "RUN pip install"
     ) < written.index("COPY src /app"), written
-    tag = f"djopt-keptcopy-{uuid.uuid4().hex[:8]}"
-    try:
-        _build(root, tag)
-        urls = root / "src" / "mysite" / "urls.py"
-        urls.write_text(urls.read_text() + f"\n# a code change {uuid.uuid4().hex}\n")
-        log = _build(root, tag)
-        install = next(block for block in log.split("\n\n") if "RUN pip install" in block)
-        assert "CACHED" in install, install
-        copy = next(block for block in log.split("\n\n") if "COPY src /app" in block)
-        assert "CACHED" not in copy, copy
-    finally:
-        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
+    _install_cached_after_a_code_change(root, root / "src", "COPY src /app")
