@@ -82,6 +82,9 @@ class FixCmdBinding(NotesTransform):
         broken = _broken_exec_form(out)
         if broken:
             skipped.append(broken)
+        passing = _shell_entry_passing_cmd(out, notes)
+        if passing:
+            skipped.append(passing)
         one_string = _split_one_string_exec_form(out, notes)
         if one_string:
             skipped.append(one_string)
@@ -247,6 +250,70 @@ class _ScriptServer:
     # it can be replaced in place, nothing can be added to it, and `exec` before the line
     # would make su PID 1, not the server.
     runner: str = ""
+    # Written after a `case` branch's `pattern)` on the same line: `exec` cannot go at the
+    # line's start.
+    branch_head: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class _Dispatch:
+    """A script's top-level `case "$1" in` and the branch the container's default start takes
+    (None: no pattern matches its first argument)."""
+
+    case: start_script.CaseOnArg1
+    branch: start_script.CaseBranch | None
+    arg1: str | None
+
+    def holds(self, lines: list[start_script.ScriptLine], line: start_script.ScriptLine) -> bool:
+        return self.branch is not None and any(
+            lines[k].first == line.first for k in self.branch.lines()
+        )
+
+    def describe(self, lines: list[start_script.ScriptLine]) -> str:
+        given = "no first argument" if not self.arg1 else f"`$1` = `{self.arg1}`"
+        if self.branch is None:
+            line = lines[self.case.start].first + 1
+            return f"its `case \"$1\"` (line {line}) has no branch for {given}"
+        head = lines[self.branch.head].text.split(")", 1)[0].lstrip("(").strip()
+        return f"the `{head})` branch of its `case \"$1\"`, taken for {given}"
+
+
+def _dispatch(text: str, args: list[str] | None) -> _Dispatch | None:
+    """The branch of the script's `case "$1" in` that the default start's arguments select;
+    None when the script has no such `case` or the arguments are not known."""
+    if args is None:
+        return None
+    case = start_script.case_on_arg1(start_script.logical_lines(text))
+    if case is None:
+        return None
+    arg1 = args[0] if args else None
+    return _Dispatch(case, case.branch_for(arg1), arg1)
+
+
+def _default_arguments(
+    out: Dockerfile, names: list[str], position: int, as_pid1: list[str] | None, composed: bool
+) -> list[str] | None:
+    """The arguments the container's default start gives the script `names[position]` of its
+    start chain (`ENTRYPOINT ["/entrypoint.sh"]` + `CMD ["production"]` -> ["production"]);
+    None when they are not known from the Dockerfile."""
+    if composed:
+        return None
+    entry, cmd = out.start_indices()
+    cmd_ins = out.instructions[cmd] if cmd is not None else None
+    if as_pid1 is not None:
+        argv = as_pid1
+    elif entry is not None and position == 0:
+        entry_argv = out.instructions[entry].exec_form or []
+        if cmd_ins is None:
+            argv = entry_argv
+        elif cmd_ins.exec_form is not None:
+            argv = [*entry_argv, *cmd_ins.exec_form]
+        else:
+            argv = [*entry_argv, "/bin/sh", "-c", cmd_ins.args.strip()]
+    else:
+        argv = (cmd_ins.exec_form if cmd_ins is not None else None) or []
+    word = names[position]
+    return argv[argv.index(word) + 1 :] if word in argv else None
 
 
 def _fix_start_script(
@@ -279,10 +346,32 @@ def _fix_start_script(
         chain.append((name, rel, text))
         if not start_script.passes_to_cmd(text):
             break  # the CMD's script, if any, is not what the container ends up running
-    picked = next(((r, t, hits) for _, r, t in chain if (hits := _script_servers(t))), None)
+    picked = None
+    dispatch: _Dispatch | None = None
+    for position, (_, r, t) in enumerate(chain):
+        hits = _script_servers(t)
+        if not hits:
+            continue
+        dispatch = _dispatch(t, _default_arguments(out, names, position, as_pid1, bool(by_compose)))
+        if (
+            dispatch is not None
+            and not any(dispatch.holds(start_script.logical_lines(t), h.line) for h in hits)
+            and position + 1 < len(chain)
+        ):
+            continue  # this script's branch for the start passes on to the CMD's script
+        picked = (r, t, hits)
+        break
     if picked is None:
         return None
     rel, text, servers = picked
+    lines_of = start_script.logical_lines(text)
+    # The server the default start runs: in a `case "$1"` script, the last of the branch the
+    # start's first argument selects (none: the start serves from elsewhere, or not at all);
+    # otherwise the script's last.
+    serving = (
+        [h for h in servers if dispatch.holds(lines_of, h.line)] if dispatch else servers
+    )
+    named = (serving or servers)[-1].server
     no_shebang = bool(
         as_pid1 is not None and chain and not chain[0][2].startswith("#!")
         and start_script.script_word(as_pid1) == as_pid1[0]
@@ -299,7 +388,7 @@ def _fix_start_script(
         out.instructions[index] = old.with_value(json.dumps(as_pid1))
         notes.append(
             f"{old.keyword} `{old.args.strip()}` ran {rel} under `/bin/sh -c`, whose shell "
-            f"stays PID 1 and does not pass docker stop's SIGTERM on to {servers[-1].server} "
+            f"stays PID 1 and does not pass docker stop's SIGTERM on to {named} "
             f"(docker stop waits 10 s, then kills it); now {json.dumps(as_pid1)}: the script "
             "is PID 1"
             + (
@@ -313,16 +402,15 @@ def _fix_start_script(
     disk = ctx.context_dir / rel
     if rel not in ctx.files and disk.is_file() and b"\r" in disk.read_bytes():
         skipped.append(
-            f"{rel} starts {servers[-1].server} but has CRLF line ends; not edited (a shell "
+            f"{rel} starts {named} but has CRLF line ends; not edited (a shell "
             "reads them as part of each command): convert it to LF first"
         )
         return {}
     lines = text.split("\n")
-    lines_of = start_script.logical_lines(text)
     if by_compose:
         notes.append(
             f"the image has no CMD of its own; {by_compose} runs {rel}, which starts "
-            f"{servers[-1].server}: the script is read as the container's start"
+            f"{named}: the script is read as the container's start"
         )
     env, reader = _stage_env(out), context_reader(out, ctx)
     exported = re.search(r"\bGUNICORN_CMD_ARGS\b|\bexport\s+PORT\b|\bPORT=", text)
@@ -384,11 +472,26 @@ def _fix_start_script(
                 f"outside the container; now binds 0.0.0.0 (port {bound})"
             )
         bound_ports.append(bound)
-    last = servers[-1]
+    last = serving[-1] if serving else servers[-1]
     where = f"{rel} line {last.line.first + 1}"
+    top = 0  # the depth of the commands the script runs in order
     later = [ln for ln in lines_of if ln.first > last.line.last]
+    if dispatch is not None and dispatch.branch is not None and serving:
+        # In the branch the start takes: what runs after the server is the rest of that branch
+        # (up to its `;;`) and whatever follows the `esac`, not the other branches.
+        top = dispatch.case.depth
+        later = [
+            ln for k in dispatch.branch.body
+            if (ln := lines_of[k]).first > last.line.last and ln.text != ";;"
+        ] + lines_of[dispatch.case.end + 1 :]
     already = bool(last.argv) and last.argv[0] == "exec"
-    if last.runner:
+    if dispatch is not None and not serving:
+        skipped.append(
+            f"{rel}: the container's default start takes {dispatch.describe(lines_of)}, which "
+            "starts no web server; the servers of its other branches had their binds checked "
+            "only"
+        )
+    elif last.runner:
         # su and runuser fork and wait, and send their child SIGTERM on docker stop; the child
         # is the user's shell running the string, and dash (Debian's sh) does not exec its
         # last command, so the signal stops at the shell. Only the Dockerfile's USER (or gosu,
@@ -402,11 +505,16 @@ def _fix_start_script(
         )
     elif already:
         pid1_server = last.server
-    elif last.line.depth > 0 or not last.last_segment:
+    elif last.line.depth > top or not last.last_segment or last.branch_head:
+        inside = (
+            f"on the head line of {dispatch.describe(lines_of)}"
+            if dispatch is not None and last.branch_head and last.line.depth <= top
+            else "inside an `if`, a loop or a function"
+        )
         skipped.append(
-            f"{where}: {last.server} starts inside an `if`, a loop or a function, so the "
-            "script's shell stays PID 1 and does not pass docker stop's SIGTERM on (docker stop "
-            f"waits 10 s, then kills it); put `exec` before {last.server} there by hand"
+            f"{where}: {last.server} starts {inside}, so the script's shell stays PID 1 and "
+            "does not pass docker stop's SIGTERM on (docker stop waits 10 s, then kills it); "
+            f"put `exec` before {last.server} there by hand"
         )
     # Before `later`: a server sent to the background (`runserver &`, then `celery ... &` and
     # `wait -n`, as pathfindermilan/Intervuo's entrypoint) does not wait for the lines below
@@ -421,8 +529,9 @@ def _fix_start_script(
             "cannot fix that"
         )
     elif later:
+        whose = "the script's" if not top else "its `case` branch's"
         skipped.append(
-            f"{where}: {last.server} is not the script's last command (`{later[0].text}` runs "
+            f"{where}: {last.server} is not {whose} last command (`{later[0].text}` runs "
             "after it exits), so the script's shell stays PID 1 and does not pass docker stop's "
             "SIGTERM on (docker stop waits 10 s, then kills it); make it the last command, "
             f"started with `exec`"
@@ -447,10 +556,11 @@ def _fix_start_script(
         first_command=split_commands(last.line.text)[0].text.strip() == last.segment,
     ):
         pid1_server = last.server
+        taken = f" ({dispatch.describe(lines_of)})" if top and dispatch is not None else ""
         notes.append(
-            f"{where}: {last.server} now replaces the script's shell (`exec`), so docker stop's "
-            "SIGTERM reaches it and the container stops at once instead of being killed after "
-            "10 s"
+            f"{where}: {last.server}{taken} now replaces the script's shell (`exec`), so "
+            "docker stop's SIGTERM reaches it and the container stops at once instead of being "
+            "killed after 10 s"
         )
     else:
         skipped.append(
@@ -646,8 +756,10 @@ def _strip_exec(argv: list[str]) -> list[str]:
 def _script_servers(text: str) -> list[_ScriptServer]:
     """Every command of the script that starts a web server, in order."""
     found: list[_ScriptServer] = []
-    for line in start_script.logical_lines(text):
-        segments = split_commands(line.text)
+    lines = start_script.logical_lines(text)
+    heads = start_script.branch_heads(lines)
+    for k_line, line in enumerate(lines):
+        segments = split_commands(heads.get(k_line, line.text))
         for k, seg in enumerate(segments):
             inner = inner_commands(seg.text)
             compound = inner != [seg.text]
@@ -681,6 +793,7 @@ def _script_servers(text: str) -> list[_ScriptServer]:
                             and command == seg.text.strip()
                         ),
                         segment=command,
+                        branch_head=k_line in heads,
                     )
                 )
     return found
@@ -847,6 +960,65 @@ def _broken_exec_form(dockerfile: Dockerfile) -> str | None:
                 "(a missing comma or single quotes?), so docker runs it as a shell command "
                 "and it fails at start; fix it by hand"
             )
+    return None
+
+
+# `ENTRYPOINT /docker-entrypoint.sh $0 $@`: a shell-form ENTRYPOINT that hands the CMD on.
+# Docker runs it as `/bin/sh -c '<text>' CMD0 CMD1 ...`, so `$0` is the CMD's first word and
+# `$@` the rest. The words before them must be plain (no variables, quotes or operators).
+_SHELL_ARG0 = r'(?:"\$\{?0\}?"|\$\{?0\}?)'
+_SHELL_ARGS = r'(?:"\$\{?@\}?"|\$\{?@\}?)'
+_ENTRY_PASSING_CMD = re.compile(
+    r"(?:exec\s+)?(?P<prog>[\w./@%+:=,-]+(?:\s+[\w./@%+:=,-]+)*)\s+"
+    rf"(?P<arg0>{_SHELL_ARG0})\s+(?P<args>{_SHELL_ARGS})"
+)
+# What an unquoted `$0 $@` would split or glob: the exec form passes such a word unchanged.
+_SPLIT_OR_GLOB = re.compile(r"[\s*?\[]")
+
+
+def _shell_entry_passing_cmd(dockerfile: Dockerfile, notes: list[str]) -> str | None:
+    """`ENTRYPOINT /docker-entrypoint.sh $0 $@` with an exec-form CMD (jcarbaugh/django-poetry-
+    docker-example; a recurring idiom for letting a shell-form ENTRYPOINT take the CMD): Docker
+    runs `/bin/sh -c "/docker-entrypoint.sh $0 $@" CMD...`, so /bin/sh is PID 1 and does not
+    pass docker stop's SIGTERM on, and the server the script execs never gets it (docker stop
+    waits 10 s and kills it). `ENTRYPOINT ["/docker-entrypoint.sh"]` runs the same script with
+    the same arguments as PID 1, and the CMD's server can then be read and fixed like any
+    other. Only when that is the same command: the stage's own CMD in exec form (without one
+    `$0` is `/bin/sh`), and, for an unquoted `$0 $@`, no CMD word the shell would split or
+    glob (`"--config ./gunicorn.conf.py"` is two words to the shell, one in exec form). Returns
+    why such an ENTRYPOINT is left, or None."""
+    entry, cmd = dockerfile.start_indices()
+    if entry is None:
+        return None
+    ins = dockerfile.instructions[entry]
+    text = ins.args.strip()
+    if ins.exec_form is not None or text.startswith("["):
+        return None
+    match = _ENTRY_PASSING_CMD.fullmatch(text)
+    if match is None or re.match(r"[A-Za-z_]\w*=", match["prog"]):
+        return None  # `VAR=x /entry.sh $0 $@` sets a variable, which no exec form can
+    cmd_argv = dockerfile.instructions[cmd].exec_form if cmd is not None else None
+    where = f"line {ins.line}: ENTRYPOINT {text}"
+    if not cmd_argv:
+        return (
+            f"{where} runs under /bin/sh -c, which stays PID 1 and does not pass docker stop's "
+            "SIGTERM on; the stage has no exec-form CMD to tell what `$0 $@` stands for, so it "
+            "is not changed: write it as ENTRYPOINT [\"<script>\"]"
+        )
+    unquoted = not (match["arg0"].startswith('"') and match["args"].startswith('"'))
+    if unquoted and any(not a or _SPLIT_OR_GLOB.search(a) for a in cmd_argv):
+        return (
+            f"{where} runs under /bin/sh -c, which stays PID 1 and does not pass docker stop's "
+            "SIGTERM on; its unquoted `$0 $@` splits the CMD's words that hold spaces or "
+            "globs, which the exec form would pass whole, so it is not changed"
+        )
+    argv = match["prog"].split()
+    dockerfile.instructions[entry] = ins.with_value(json.dumps(argv))
+    notes.append(
+        f"{where} -> ENTRYPOINT {json.dumps(argv)}: the same command with the CMD as its "
+        "arguments, but as PID 1; under /bin/sh -c the shell stayed PID 1 and did not pass "
+        "docker stop's SIGTERM on (docker stop waited 10 s, then killed the container)"
+    )
     return None
 
 

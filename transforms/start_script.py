@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import fnmatch
 import re
 from dataclasses import dataclass
 
@@ -184,6 +185,130 @@ def logical_lines(text: str) -> list[ScriptLine]:
         heredoc = match.group(2) if match else None
         i += 1
     return found
+
+
+# `case "$1" in`, `case $1 in`, `case "${1:-web}" in`: a script choosing what to run by its
+# first argument (`docker-entrypoint.sh production`).
+_CASE_ON_ARG1 = re.compile(
+    r"""case\s+(["']?)\$(?:1|\{1(?::?-(?P<default>[^}]*))?\})\1\s+in"""
+)
+_PATTERN_WORD = r"""(?:"[^"]*"|'[^']*'|[^\s()|;&"']+)"""
+# A branch's head, `production)` or `(web|prod)`, and what follows it on the line.
+_BRANCH_HEAD = re.compile(
+    rf"\(?\s*(?P<patterns>{_PATTERN_WORD}(?:\s*\|\s*{_PATTERN_WORD})*)\s*\)\s*(?P<rest>.*)"
+)
+
+
+@dataclass(frozen=True)
+class CaseBranch:
+    patterns: tuple[str, ...]  # as written, quotes kept (a quoted pattern matches literally)
+    head: int  # index in `logical_lines` of the `pattern)` line
+    body: tuple[int, ...]  # indices of the branch's further lines, through the one with `;;`
+    inline: str  # the command written after `pattern)` on the head line, `;;` removed
+
+    def lines(self) -> tuple[int, ...]:
+        return (self.head, *self.body)
+
+    def matches(self, value: str) -> bool:
+        for pattern in self.patterns:
+            if pattern[:1] in {'"', "'"}:
+                if pattern[1:-1] == value:
+                    return True
+            elif fnmatch.fnmatchcase(value, pattern):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class CaseOnArg1:
+    """The script's top-level `case "$1" in ... esac`, as `logical_lines` indices."""
+
+    start: int
+    end: int  # the `esac` line
+    depth: int  # the depth of its branches' own commands
+    default: str | None  # `${1:-web}`: what an empty or missing first argument stands for
+    branches: tuple[CaseBranch, ...]
+
+    def branch_for(self, arg1: str | None) -> CaseBranch | None:
+        """The branch the shell runs when the script's first argument is `arg1` (None: no
+        arguments), or None when no pattern matches."""
+        value = arg1 or ""
+        if not value and self.default is not None:
+            value = self.default
+        return next((b for b in self.branches if b.matches(value)), None)
+
+
+def case_on_arg1(lines: list[ScriptLine]) -> CaseOnArg1 | None:
+    """The first top-level `case` on the script's first argument whose branches are all of
+    the plain `pattern) ...;;` shape; None when there is none (bash's `;&`/`;;&`
+    fall-throughs, or a head this does not read, give None as well)."""
+    found = next(
+        (
+            (k, m) for k, ln in enumerate(lines)
+            if ln.depth == 0 and (m := _CASE_ON_ARG1.fullmatch(ln.text)) is not None
+        ),
+        None,
+    )
+    if found is None:
+        return None
+    start, match = found
+    inner = 1
+    branches: list[CaseBranch] = []
+    k = start + 1
+    while k < len(lines):
+        text = lines[k].text
+        if lines[k].depth != inner:
+            return None
+        if text == "esac" or text.startswith("esac ") or text.startswith("esac;"):
+            return CaseOnArg1(start, k, inner, match["default"], tuple(branches))
+        head = _BRANCH_HEAD.fullmatch(text)
+        if head is None:
+            return None
+        patterns = tuple(p.strip() for p in re.split(r"\s*\|\s*", head["patterns"]))
+        rest = head["rest"].strip()
+        body: list[int] = []
+        closed = _ends_branch(rest)
+        head_at = k
+        k += 1
+        while not closed and k < len(lines):
+            if lines[k].depth < inner or (lines[k].depth == inner and lines[k].text == "esac"):
+                break  # the last branch may leave out its `;;`
+            body.append(k)
+            closed = lines[k].depth == inner and _ends_branch(lines[k].text)
+            k += 1
+        if rest.endswith((";&", ";;&")) or any(
+            lines[b].text.endswith((";&", ";;&")) for b in body
+        ):
+            return None
+        inline = rest[:-2].rstrip() if rest.endswith(";;") else rest
+        branches.append(CaseBranch(patterns, head_at, tuple(body), inline))
+    return None
+
+
+def branch_heads(lines: list[ScriptLine]) -> dict[int, str]:
+    """The `pattern) command` lines of every `case` in the script (index in `lines` -> the
+    command after the head, `;;` removed): `web) gunicorn ... ;;` starts gunicorn, which a
+    reader of the line's first word would miss."""
+    heads: dict[int, str] = {}
+    expecting: int | None = None  # the depth a branch head is expected at
+    for k, line in enumerate(lines):
+        text = line.text
+        if expecting is not None and line.depth == expecting and text != "esac":
+            head = _BRANCH_HEAD.fullmatch(text)
+            if head is not None:
+                rest = head["rest"].strip()
+                heads[k] = rest[:-2].rstrip() if rest.endswith(";;") else rest
+                expecting = line.depth if _ends_branch(rest) else None
+                continue
+        if re.match(r"case\s.*\sin$", text):
+            expecting = line.depth + 1
+        elif _ends_branch(text) and line.depth > 0:
+            expecting = line.depth
+    return heads
+
+
+def _ends_branch(text: str) -> bool:
+    return text.rstrip().endswith(";;")
 
 
 def _depth_change(text: str) -> int:
