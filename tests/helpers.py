@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from optimizer.cli import app
 from optimizer.pipeline import optimize
 
 SKELETON = {
@@ -112,6 +115,31 @@ def example_copy(name: str, target: Path) -> Path:
     for reviewed in ("Dockerfile.expected", "dockerignore.expected"):
         (target / reviewed).unlink(missing_ok=True)
     return target
+
+
+TUTORIAL_START = "CMD python manage.py runserver 0.0.0.0:8000"
+
+
+def tutorial_started_by(target: Path, start: str) -> Path:
+    """A copy of example 01 at `target` whose start (its runserver CMD) is `start` instead:
+    the Dockerfile's path."""
+    dockerfile = example_copy("01-tutorial", target) / "Dockerfile"
+    text = dockerfile.read_text()
+    assert TUTORIAL_START in text
+    dockerfile.write_text(text.replace(TUTORIAL_START, start))
+    return dockerfile
+
+
+def verify_write_stops_after(dockerfile: Path, *options: str) -> str:
+    """`dj-optimize --verify [options] --write` on `dockerfile`: it must PASS, and verify's
+    "stops on" row must say the original did not stop on docker stop's signal and the rewrite
+    does. Its output."""
+    result = CliRunner().invoke(app, ["--verify", *options, "--write", str(dockerfile)])
+    assert result.exit_code == 0, result.output
+    assert "verify: PASS" in result.output, result.output
+    stops = next(line for line in result.output.splitlines() if "stops on" in line)
+    assert stops.replace("│", " ").split()[-2:] == ["no", "yes"], stops
+    return result.output
 
 
 def write_skeleton(root: Path) -> Path:

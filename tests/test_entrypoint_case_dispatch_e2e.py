@@ -12,10 +12,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from helpers import example_copy
-from typer.testing import CliRunner
-
-from optimizer.cli import app
+from helpers import tutorial_started_by, verify_write_stops_after
 
 pytestmark = pytest.mark.engine
 
@@ -38,22 +35,13 @@ esac
 
 
 def test_the_case_branch_the_cmd_selects_serves_and_stops_after(tmp_path: Path) -> None:
-    root = example_copy("01-tutorial", tmp_path / "app")
-    dockerfile = root / "Dockerfile"
-    text = dockerfile.read_text()
-    old = "CMD python manage.py runserver 0.0.0.0:8000"
-    assert old in text
-    dockerfile.write_text(
-        text.replace(old, 'ENTRYPOINT /app/entrypoint.sh $0 $@\nCMD ["production"]')
+    dockerfile = tutorial_started_by(
+        tmp_path / "app", 'ENTRYPOINT /app/entrypoint.sh $0 $@\nCMD ["production"]'
     )
-    script = root / "entrypoint.sh"
+    script = dockerfile.parent / "entrypoint.sh"
     script.write_text(SCRIPT)
     os.chmod(script, 0o755)
-    result = CliRunner().invoke(app, ["--verify", "--write", str(dockerfile)])
-    assert result.exit_code == 0, result.output
-    assert "verify: PASS" in result.output, result.output
-    stops = next(line for line in result.output.splitlines() if "stops on" in line)
-    assert stops.replace("│", " ").split()[-2:] == ["no", "yes"], stops
+    verify_write_stops_after(dockerfile)
     assert 'ENTRYPOINT ["/app/entrypoint.sh"]\nCMD ["production"]' in dockerfile.read_text()
     written = script.read_text()
     assert "    exec gunicorn mysite.wsgi:application --bind 0.0.0.0:8000\n" in written, written

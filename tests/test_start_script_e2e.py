@@ -11,10 +11,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from helpers import example_copy
-from typer.testing import CliRunner
-
-from optimizer.cli import app
+from helpers import tutorial_started_by, verify_write_stops_after
 
 pytestmark = pytest.mark.engine
 
@@ -28,20 +25,11 @@ gunicorn mysite.wsgi:application --bind 127.0.0.1:8000 \\
 
 
 def test_entrypoint_script_server_gets_exec_and_a_reachable_bind(tmp_path: Path) -> None:
-    root = example_copy("01-tutorial", tmp_path / "app")
-    dockerfile = root / "Dockerfile"
-    text = dockerfile.read_text()
-    assert "CMD python manage.py runserver 0.0.0.0:8000" in text
-    start = 'ENTRYPOINT ["./entrypoint.sh"]'
-    dockerfile.write_text(text.replace("CMD python manage.py runserver 0.0.0.0:8000", start))
-    script = root / "entrypoint.sh"
+    dockerfile = tutorial_started_by(tmp_path / "app", 'ENTRYPOINT ["./entrypoint.sh"]')
+    script = dockerfile.parent / "entrypoint.sh"
     script.write_text(SCRIPT)
     os.chmod(script, 0o755)
-    result = CliRunner().invoke(app, ["--verify", "--write", str(dockerfile)])
-    assert result.exit_code == 0, result.output
-    assert "verify: PASS" in result.output, result.output
-    stops = next(line for line in result.output.splitlines() if "stops on" in line)
-    assert stops.replace("│", " ").split()[-2:] == ["no", "yes"], stops
+    verify_write_stops_after(dockerfile)
     written = script.read_text()
     assert written.endswith(
         "exec gunicorn mysite.wsgi:application --bind 0.0.0.0:8000 \\\n    --workers 2\n"

@@ -12,10 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import example_copy
-from typer.testing import CliRunner
-
-from optimizer.cli import app
+from helpers import tutorial_started_by, verify_write_stops_after
 
 pytestmark = pytest.mark.engine
 
@@ -29,21 +26,12 @@ processes = 2
 
 
 def test_uwsgi_without_die_on_term_gets_stopsignal_sigint_and_stops(tmp_path: Path) -> None:
-    root = example_copy("01-tutorial", tmp_path / "app")
-    dockerfile = root / "Dockerfile"
-    text = dockerfile.read_text()
-    start = "CMD python manage.py runserver 0.0.0.0:8000"
-    assert start in text
-    dockerfile.write_text(text.replace(start, 'CMD ["uwsgi", "--ini", "uwsgi.ini"]'))
+    dockerfile = tutorial_started_by(tmp_path / "app", 'CMD ["uwsgi", "--ini", "uwsgi.ini"]')
+    root = dockerfile.parent
     (root / "uwsgi.ini").write_text(INI)
     requirements = root / "requirements.txt"
     requirements.write_text(requirements.read_text() + "pyuwsgi==2.0.30\n")
-    result = CliRunner().invoke(
-        app,
-        ["--verify", "--no-rebuild", "--only", "fix-cmd-binding", "--write", str(dockerfile)],
+    verify_write_stops_after(
+        dockerfile, "--no-rebuild", "--only", "fix-cmd-binding"
     )
-    assert result.exit_code == 0, result.output
-    assert "verify: PASS" in result.output, result.output
-    stops = next(line for line in result.output.splitlines() if "stops on" in line)
-    assert stops.replace("│", " ").split()[-2:] == ["no", "yes"], stops
     assert "STOPSIGNAL SIGINT" in dockerfile.read_text()
