@@ -143,7 +143,8 @@ class FixCmdBinding(NotesTransform):
             )
             return Result(out, notes, skipped)
         fixed = _fix_instruction(
-            ins, port, ctx, (_stage_env(out), context_reader(out, ctx)), notes, skipped
+            ins, port, ctx, (_stage_env(out), context_reader(out, ctx)), notes, skipped,
+            keep_shell=with_cmd is not None and _shell_c_entry(out.instructions[index]),
         )
         if fixed is None:
             return Result(out, notes, skipped)
@@ -1029,10 +1030,16 @@ def _split_one_string_exec_form(dockerfile: Dockerfile, notes: list[str]) -> str
     does not start. Without shell syntax its words are the command it meant: split into them
     (noted). With shell syntax (`&&`, `$PORT`) which shell form was meant is the author's to
     say: returned as the reason it is left."""
+    entry, _ = dockerfile.start_indices()
     for n, ins in dockerfile.iter_stage(dockerfile.final_stage()):
         argv = ins.exec_form
         if ins.keyword not in {"CMD", "ENTRYPOINT"} or not argv:
             continue
+        if (
+            ins.keyword == "CMD" and entry is not None
+            and _shell_c_entry(dockerfile.instructions[entry])
+        ):
+            continue  # under `ENTRYPOINT ["sh", "-c"]` the one string is the shell's script
         head = argv[0]
         if not re.search(r"\s", head.strip()) or head.strip().startswith(("/", "./")):
             continue
@@ -1083,7 +1090,22 @@ def _target(dockerfile: Dockerfile) -> int | None:
     for n in candidates:
         if _find_server(dockerfile.instructions[n]) is not None:
             return n
+    if entry is not None and cmd is not None and _shell_c_entry(dockerfile.instructions[entry]):
+        # `ENTRYPOINT ["sh", "-c"]` + `CMD ["gunicorn ..."]`: the CMD is the shell's script.
+        whole = _entry_with_cmd(dockerfile, entry)
+        if whole is not None and _find_server(whole) is not None:
+            return entry
     return None
+
+
+def _shell_c_entry(ins: Instruction) -> bool:
+    """`ENTRYPOINT ["sh", "-c"]` (bash, dash, `-ec`...): the CMD's first word is the script
+    the shell runs, a whole command line in one string."""
+    argv = ins.exec_form
+    return (
+        ins.keyword == "ENTRYPOINT" and argv is not None and len(argv) == 2
+        and argv[0] in _SHELLS and argv[1] in {"-c", "-ec", "-xc", "-ce"}
+    )
 
 
 def _cmd_as_argument(dockerfile: Dockerfile, target: int, ctx: Context) -> str | None:
@@ -1340,7 +1362,13 @@ def _fix_instruction(
     server_env: tuple[dict[str, str], Callable[[str], str | None]],
     notes: list[str],
     skipped: list[str],
+    *,
+    keep_shell: bool = False,
 ) -> tuple[Instruction, str, int | None] | None:
+    """The instruction with its server bound reachably and made PID 1 (exec form, or `exec`
+    in its shell), the server, and the port it binds. `keep_shell`: the shell is the
+    ENTRYPOINT's (`["sh", "-c"]` with the CMD as its script), which a fix may not drop, so a
+    lone command gets `exec` inside the string instead of exec form."""
     script, shell_prefix = _script_of(ins)
     segments = split_commands(script)
     at = next(k for k, s in enumerate(segments) if server_argv(words(s.text)) is not None)
@@ -1390,7 +1418,10 @@ def _fix_instruction(
         Segment(server_text, segments[at].sep),
         *segments[at + 1 :],
     ]
-    if len(new_segments) == 1 and not has_shell_syntax(new_segments[0].text) and not _assigns(argv):
+    if (
+        not keep_shell and len(new_segments) == 1 and not has_shell_syntax(new_segments[0].text)
+        and not _assigns(argv)
+    ):
         # `exec` is a shell builtin: in exec form it would be looked up as a program (exit 127);
         # exec form already makes the server PID 1, which is what `exec` was for.
         value = json.dumps(argv[1:] if argv[:1] == ["exec"] and len(argv) > 1 else argv)
