@@ -721,6 +721,51 @@ def test_the_settings_module_the_compose_service_selects_is_the_one_read(tmp_pat
     assert plan.host == "localhost"
 
 
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_the_settings_module_of_the_stage_the_build_runs_is_the_one_read(tmp_path: Path) -> None:
+    """sakagb/django-docker: compose builds `target: dev`, whose ENV selects config.local; the
+    final stage, `production`, selects config.production. The settings read (the Host header,
+    the hosts hint's file) are the dev stage's: the production host sent to a dev container is
+    DisallowedHost's 400 on both sides."""
+    from optimizer.project import inspect_project
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "__init__.py").write_text("")
+    (config / "base.py").write_text("ROOT_URLCONF = 'config.urls'\nSECRET_KEY = 'x'\n")
+    (config / "local.py").write_text("from .base import *\nALLOWED_HOSTS = ['localhost']\n")
+    (config / "production.py").write_text(
+        "from .base import *\nALLOWED_HOSTS = ['prod.example']\n"
+    )
+    (config / "urls.py").write_text("urlpatterns = []\n")
+    (tmp_path / "manage.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.local')\n"
+    )
+    dockerfile = (
+        "FROM python:3.11-slim AS build\nWORKDIR /app\nCOPY . .\n"
+        "FROM build AS dev\nENV DJANGO_SETTINGS_MODULE=config.local\n"
+        "FROM build AS production\nENV DJANGO_SETTINGS_MODULE=config.production\n"
+        'CMD ["gunicorn", "config.wsgi", "-b", "0.0.0.0:5000"]\n'
+    )
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  api:\n    build:\n      context: .\n      target: dev\n"
+        "    command: gunicorn config.wsgi -b 0.0.0.0:5000\n    ports: ['8000:5000']\n"
+    )
+    read = inspect_project(tmp_path, dockerfile)
+    assert read.settings_module == "config.production"
+    plan = plan_for(read, tmp_path, tmp_path / "Dockerfile", dockerfile, Flags())
+    assert plan.host == "localhost", plan.notes
+    assert (
+        "settings read from config.local (as stage 'dev', which the build runs, sets them), "
+        "not config.production (the final stage's)" in plan.notes
+    )
+    # --target production builds the final stage: its settings stand.
+    plan = plan_for(read, tmp_path, tmp_path / "Dockerfile", dockerfile,
+                    Flags(target="production"))
+    assert plan.host == "prod.example", plan.notes
+
+
 def test_a_start_script_is_the_one_its_copy_line_names_for_port_and_migrate(tmp_path: Path) -> None:
     """cookiecutter-django: five files named `start`; the Dockerfile copies the production one
     to /start (gunicorn on 5000, no migrate). The local one (runserver on 8000, migrate) must

@@ -35,7 +35,7 @@ from typing import Any
 
 from optimizer.compose import ComposeProject, Service
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile, Stage, engine_ref, next_workdir
+from optimizer.dockerfile import Dockerfile, DockerfileError, Stage, engine_ref, next_workdir
 from optimizer.ports import port_from_command
 from optimizer.verify import hosts
 
@@ -1926,14 +1926,33 @@ def _settings_as_run(
             wanted = service.environment.get("DJANGO_SETTINGS_MODULE")
             source = f"compose service `{service.name}`"
     environ.update(flags.env)
+    from optimizer.project import inspect_project
+
+    # The stage the build runs (compose's `target: dev`, --target), not the final one, sets
+    # the image's ENV: sakagb/django-docker's `dev` stage sets config.local, its final stage
+    # config.production, and the hosts hint named production.py of a container running local.
+    target = flags.target or (service.build_target if service is not None else None)
+    built_text = _through_stage(dockerfile_text, target)
+    if not wanted and built_text is not None:
+        try:
+            staged = inspect_project(context, built_text, run_environ=environ)
+        except OSError:
+            return project
+        if staged.settings_module == project.settings_module:
+            return project
+        notes.append(
+            f"settings read from {staged.settings_module or 'the default'} (as stage "
+            f"{target!r}, which the build runs, sets them), not "
+            f"{project.settings_module or 'the default'} (the final stage's)"
+        )
+        return staged
     if not wanted or wanted == project.settings_module or not _MODULE_NAME.fullmatch(wanted):
         return project
-    from optimizer.project import inspect_project
 
     try:
         # With the environment it runs with: `ADMIN_URL = env("DJANGO_ADMIN_URL")` has a value.
         chosen = inspect_project(
-            context, dockerfile_text, settings_module=wanted, run_environ=environ
+            context, built_text or dockerfile_text, settings_module=wanted, run_environ=environ
         )
     except OSError:
         return project
@@ -1948,6 +1967,22 @@ def _settings_as_run(
         f"{project.settings_module or 'the default'}"
     )
     return chosen
+
+
+def _through_stage(dockerfile_text: str, target: str | None) -> str | None:
+    """The Dockerfile cut after stage `target`, when that is a named stage before the last
+    one: read so, the target is its final stage (its ENV, its command). None otherwise."""
+    if not target:
+        return None
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+    except DockerfileError:
+        return None
+    stages = parsed.stages()
+    found = next((s for s in stages if s.name and s.name.lower() == target.lower()), None)
+    if found is None or found.index == stages[-1].index:
+        return None
+    return parsed.copy(parsed.instructions[: found.end]).render()
 
 
 def _completed_first(app: Service) -> set[str]:
