@@ -793,3 +793,23 @@ def test_a_start_script_is_the_one_its_copy_line_names_for_port_and_migrate(tmp_
     assert plan.port == 5000
     assert plan.pre == MIGRATE
     assert "the command runs migrate itself: no pre-step" not in plan.notes
+
+
+def test_the_pre_step_migrates_with_the_python_the_command_runs() -> None:
+    """audricsun/Nephele: compose runs `uv run -- manage.py runserver`; Django is only in
+    uv's virtualenv, so the default `python manage.py migrate` failed on both sides ("Couldn't
+    import Django") and nothing was proven. The pre-step now runs migrate the same way."""
+    app = web(command=["uv", "run", "--", "manage.py", "runserver", "0.0.0.0:8000"],
+              depends_on=("db",))
+    pg = project(database_engines=("django.db.backends.postgresql",))
+    plan = derive(pg, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
+    assert plan.pre == ["uv", "run", "--", "manage.py", "migrate", "--noinput"]
+    venv = web(command=["/app/.venv/bin/python", "manage.py", "runserver"], depends_on=("db",))
+    plan = derive(pg, DOCKERFILE, Flags(), compose_project(venv, DB), ROOT / "Dockerfile")
+    assert plan.pre == ["/app/.venv/bin/python", "manage.py", "migrate", "--noinput"]
+    # Plain python, or a shell around it, keeps the default.
+    for command in (["python", "manage.py", "runserver"], ["sh", "-c", "python manage.py x"],
+                    ["gunicorn", "mysite.wsgi"]):
+        plan = derive(pg, DOCKERFILE, Flags(), compose_project(web(command=command,
+                      depends_on=("db",)), DB), ROOT / "Dockerfile")
+        assert plan.pre == MIGRATE, command

@@ -424,6 +424,33 @@ def migrate_command(project: DjangoProject) -> list[str]:
     ]
 
 
+# Runners that start the project's Python in its own environment: `uv run -- manage.py ...`,
+# `poetry run python manage.py ...`.
+_RUNNERS = {"uv", "poetry", "pipenv", "pdm", "hatch", "rye"}
+
+
+def _migrate_as_run(command: list[str]) -> list[str] | None:
+    """migrate, run by the Python the app's command runs manage.py with, when that is not plain
+    `python`: a runner's (`uv run -- manage.py runserver`) or a virtualenv's
+    (`/app/.venv/bin/python manage.py runserver`). audricsun/Nephele runs `uv run -- manage.py
+    runserver` and its Django is only in uv's /opt/nephele/.venv: the default `python manage.py
+    migrate` failed on both sides, "Couldn't import Django", and nothing was proven. None when
+    the command runs manage.py otherwise (plain python, a shell, a script)."""
+    at = next(
+        (k for k, word in enumerate(command) if posixpath.basename(word) == "manage.py"), None
+    )
+    if not at:
+        return None
+    before = command[:at]
+    runner = posixpath.basename(before[0]) in _RUNNERS and len(before) > 1 and before[1] == "run"
+    interpreter = "/" in before[0] and re.fullmatch(
+        r"python[\d.]*", posixpath.basename(before[0])
+    ) is not None
+    if not (runner or interpreter):
+        return None
+    return [*before, command[at], "migrate", "--noinput"]
+
+
 # -- connection variables for `--service` ------------------------------------------------------
 
 
@@ -1220,7 +1247,8 @@ def derive(
                     "a compose service the app waits for runs migrate first: no pre-step"
                 )
             else:
-                pre, pre_source = migrate_command(project), "default (server database)"
+                pre = _migrate_as_run(effective) or migrate_command(project)
+                pre_source = "default (server database)"
 
     # The pre-step runs as `docker run IMAGE python manage.py migrate`: through the entrypoint,
     # which must run its arguments. latifeu/picus-case's ENTRYPOINT ["/app/django.sh"] only
