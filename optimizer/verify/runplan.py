@@ -813,9 +813,26 @@ def app_service(compose: ComposeProject, dockerfile: Path) -> Service | None:
     if not building:
         return None
     servers = [s for s in building if not runs_task_queue(s)] or building
+    # One whose command starts a web server beats one that only shares the build: melehin/
+    # django-celery-vue-template's `api` holds the build and environment its `django` (gunicorn)
+    # and `celery` services extend, and has no command of its own; verify ran `api` as the app
+    # (an entrypoint with nothing to exec) and gunicorn's `django` as a worker.
+    servers = [s for s in servers if _runs_web_server(s)] or servers
     with_ports = [s for s in servers if s.ports]
     named = [s for s in servers if s.name in ("web", "app", "django", "backend", "api")]
     return (named or with_ports or servers)[0]
+
+
+# Programs that serve the Django site, and manage.py's command that does.
+_WEB_SERVERS = frozenset({"gunicorn", "uwsgi", "daphne", "uvicorn", "hypercorn", "granian"})
+
+
+def _runs_web_server(service: Service) -> bool:
+    """Whether the compose service's own command or entrypoint names a web server (gunicorn,
+    uwsgi, daphne, uvicorn, `manage.py runserver`), shell wrappers included."""
+    words = " ".join(list(service.entrypoint or []) + list(service.command or [])).split()
+    programs = [w.strip("'\"").rsplit("/", 1)[-1] for w in words]
+    return any(w in _WEB_SERVERS for w in programs) or "runserver" in programs
 
 
 # Programs that run a task queue's worker, scheduler or monitor, not the Django site.
