@@ -28,16 +28,22 @@ IMAGE = "postgres:17"
 READ = "psql -h db -U postgres -tAc 'select 1 from migrated' || exit 1; exec sleep 300"
 
 
+def _run(
+    monkeypatch: pytest.MonkeyPatch, prefix: str, grace: float
+) -> tuple[str, dict[str, str], str, list[str]]:
+    """Skip without the engine or the image; else RESTART_GRACE set to `grace`, and a fresh
+    run id, its labels, its network's name and the list of containers to remove."""
+    if not engine.engine_available() or not engine.image_exists(IMAGE):
+        pytest.skip(f"no engine or no {IMAGE} stand-in (run ../shared/lab/images-up)")
+    monkeypatch.setattr(workers, "RESTART_GRACE", grace)
+    run_id = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    return run_id, {"dj-optimize.run": run_id}, f"{run_id}-net", []
+
+
 def test_a_worker_that_races_the_migrate_is_up_after_its_compose_restart(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if not engine.engine_available() or not engine.image_exists(IMAGE):
-        pytest.skip(f"no engine or no {IMAGE} stand-in (run ../shared/lab/images-up)")
-    monkeypatch.setattr(workers, "RESTART_GRACE", 8.0)
-    run_id = f"restart-{uuid.uuid4().hex[:8]}"
-    labels = {"dj-optimize.run": run_id}
-    network = f"{run_id}-net"
-    containers: list[str] = []
+    run_id, labels, network, containers = _run(monkeypatch, "restart", grace=8.0)
     env = {"PGPASSWORD": "pw"}
     try:
         engine.create_network(network, labels)
@@ -95,13 +101,7 @@ def test_a_watch_that_begins_late_judges_restarted_workers_by_their_runs(
     or two, each more than STABLE_SECONDS old before it died); a worker that crashed once at
     its start and then ran, first looked at past its window and grace, was down at that look.
     """
-    if not engine.engine_available() or not engine.image_exists(IMAGE):
-        pytest.skip(f"no engine or no {IMAGE} stand-in (run ../shared/lab/images-up)")
-    monkeypatch.setattr(workers, "RESTART_GRACE", 25.0)
-    run_id = f"restart-late-{uuid.uuid4().hex[:8]}"
-    labels = {"dj-optimize.run": run_id}
-    network = f"{run_id}-net"
-    containers: list[str] = []
+    run_id, labels, network, containers = _run(monkeypatch, "restart-late", grace=25.0)
     try:
         engine.create_network(network, labels)
         specs = (
