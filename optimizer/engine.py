@@ -653,6 +653,22 @@ def restart_state(container: Any) -> tuple[int, bool, str]:
     )
 
 
+def seconds_per_run(container: Any) -> float | None:
+    """The mean time from one run's start to the next's so far, by the engine's own clock:
+    from the container's creation to its current run's StartedAt, over its RestartCount (as
+    last loaded). None before a restart, or when a time is missing or unreadable. A watch
+    that begins after several runs have come and gone sees one run at most; this says how
+    long the runs it missed lasted (a crash loop's exponential pauses included)."""
+    attrs = getattr(container, "attrs", None) or {}
+    count = int(attrs.get("RestartCount") or 0)
+    created = _state_time(str(attrs.get("Created") or ""))
+    started = _state_time(str((attrs.get("State") or {}).get("StartedAt") or ""))
+    if count < 1 or created is None or started is None:
+        return None
+    seconds = (started - created).total_seconds()
+    return seconds / count if seconds >= 0 else None
+
+
 def host_port(container: Any, port: int) -> int | None:
     container.reload()
     bindings = (container.attrs.get("NetworkSettings") or {}).get("Ports") or {}

@@ -588,6 +588,9 @@ class Interpreter:
         if name.rsplit(".", 1)[-1] == "include":
             self.exec_split_settings(call, frame)
             return
+        if name.rsplit(".", 1)[-1] in _ENV_FILE_LOADERS:
+            self.load_env_file(call, frame)
+            return
         if not isinstance(call.func, ast.Attribute):
             return
         target = self.eval(call.func.value, frame)
@@ -606,6 +609,50 @@ class Interpreter:
             args[0], dict
         ):
             target.update(args[0])
+
+    def load_env_file(self, call: ast.Call, frame: _Frame) -> None:
+        """django-environ's `env.read_env(path)` and python-dotenv's `load_dotenv(path)`: the
+        file's variables, for those the environment does not set (neither overrides by
+        default). With no path, `.env` beside the module (read_env), or in its directory or
+        one above it within the context (load_dotenv's search). sakagb/django-docker reads
+        api/.env this way: its DJANGO_REDIS_URL was said to be set by nothing."""
+        loader = dotted(call.func).rsplit(".", 1)[-1]
+        keywords = {k.arg: k.value for k in call.keywords if k.arg}
+        node = call.args[0] if call.args else keywords.get(_ENV_FILE_LOADERS[loader])
+        found: Path | None = None
+        if node is not None:
+            value = self.eval(node, frame)
+            text = str(value) if isinstance(value, str | _FsPath) else None
+            if text and text.startswith(_VROOT.as_posix() + "/"):
+                found = self.context / PurePosixPath(text).relative_to(_VROOT)
+        else:
+            here = frame.file.parent
+            while True:
+                if (here / ".env").is_file():
+                    found = here / ".env"
+                    break
+                if loader == "read_env" or here == self.context or self.context not in here.parents:
+                    break
+                here = here.parent
+        if found is None or not found.is_file():
+            return
+        try:
+            lines = found.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        for line in lines:
+            line = line.strip()
+            if line.startswith("export "):
+                line = line[len("export "):].lstrip()
+            key, sep, value = line.partition("=")
+            key, value = key.strip(), value.strip()
+            if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+                continue
+            if value[:1] in ("'", '"') and value.find(value[0], 1) > 0:
+                value = value[1:value.find(value[0], 1)]
+            elif " #" in value:
+                value = value.split(" #", 1)[0].rstrip()
+            self.environ.setdefault(key, value)
 
     def exec_split_settings(self, call: ast.Call, frame: _Frame) -> None:
         """django-split-settings: `include("components/*.py", optional("local.py"))`."""
@@ -1130,6 +1177,10 @@ _ENV_READERS = frozenset({"env", "ENV", "config", "environ.Env", "get_env", "get
                           "get_env_setting", "env_var", "getenv_or_default"})
 _ENV_METHODS = frozenset({"str", "bool", "int", "float", "path", "list", "tuple", "dict",
                           "json", "url", "decimal", "bytes", "get_value", "unicode", "parse_value"})
+
+
+# Calls that load an env file into the environment, and the keyword naming the file.
+_ENV_FILE_LOADERS = {"read_env": "env_file", "load_dotenv": "dotenv_path"}
 
 
 def _is_env_call(name: str) -> bool:

@@ -721,6 +721,51 @@ def test_the_settings_module_the_compose_service_selects_is_the_one_read(tmp_pat
     assert plan.host == "localhost"
 
 
+@pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
+def test_the_settings_module_of_the_stage_the_build_runs_is_the_one_read(tmp_path: Path) -> None:
+    """sakagb/django-docker: compose builds `target: dev`, whose ENV selects config.local; the
+    final stage, `production`, selects config.production. The settings read (the Host header,
+    the hosts hint's file) are the dev stage's: the production host sent to a dev container is
+    DisallowedHost's 400 on both sides."""
+    from optimizer.project import inspect_project
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "__init__.py").write_text("")
+    (config / "base.py").write_text("ROOT_URLCONF = 'config.urls'\nSECRET_KEY = 'x'\n")
+    (config / "local.py").write_text("from .base import *\nALLOWED_HOSTS = ['localhost']\n")
+    (config / "production.py").write_text(
+        "from .base import *\nALLOWED_HOSTS = ['prod.example']\n"
+    )
+    (config / "urls.py").write_text("urlpatterns = []\n")
+    (tmp_path / "manage.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.local')\n"
+    )
+    dockerfile = (
+        "FROM python:3.11-slim AS build\nWORKDIR /app\nCOPY . .\n"
+        "FROM build AS dev\nENV DJANGO_SETTINGS_MODULE=config.local\n"
+        "FROM build AS production\nENV DJANGO_SETTINGS_MODULE=config.production\n"
+        'CMD ["gunicorn", "config.wsgi", "-b", "0.0.0.0:5000"]\n'
+    )
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  api:\n    build:\n      context: .\n      target: dev\n"
+        "    command: gunicorn config.wsgi -b 0.0.0.0:5000\n    ports: ['8000:5000']\n"
+    )
+    read = inspect_project(tmp_path, dockerfile)
+    assert read.settings_module == "config.production"
+    plan = plan_for(read, tmp_path, tmp_path / "Dockerfile", dockerfile, Flags())
+    assert plan.host == "localhost", plan.notes
+    assert (
+        "settings read from config.local (as stage 'dev', which the build runs, sets them), "
+        "not config.production (the final stage's)" in plan.notes
+    )
+    # --target production builds the final stage: its settings stand.
+    plan = plan_for(read, tmp_path, tmp_path / "Dockerfile", dockerfile,
+                    Flags(target="production"))
+    assert plan.host == "prod.example", plan.notes
+
+
 def test_a_start_script_is_the_one_its_copy_line_names_for_port_and_migrate(tmp_path: Path) -> None:
     """cookiecutter-django: five files named `start`; the Dockerfile copies the production one
     to /start (gunicorn on 5000, no migrate). The local one (runserver on 8000, migrate) must
@@ -748,3 +793,23 @@ def test_a_start_script_is_the_one_its_copy_line_names_for_port_and_migrate(tmp_
     assert plan.port == 5000
     assert plan.pre == MIGRATE
     assert "the command runs migrate itself: no pre-step" not in plan.notes
+
+
+def test_the_pre_step_migrates_with_the_python_the_command_runs() -> None:
+    """audricsun/Nephele: compose runs `uv run -- manage.py runserver`; Django is only in
+    uv's virtualenv, so the default `python manage.py migrate` failed on both sides ("Couldn't
+    import Django") and nothing was proven. The pre-step now runs migrate the same way."""
+    app = web(command=["uv", "run", "--", "manage.py", "runserver", "0.0.0.0:8000"],
+              depends_on=("db",))
+    pg = project(database_engines=("django.db.backends.postgresql",))
+    plan = derive(pg, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
+    assert plan.pre == ["uv", "run", "--", "manage.py", "migrate", "--noinput"]
+    venv = web(command=["/app/.venv/bin/python", "manage.py", "runserver"], depends_on=("db",))
+    plan = derive(pg, DOCKERFILE, Flags(), compose_project(venv, DB), ROOT / "Dockerfile")
+    assert plan.pre == ["/app/.venv/bin/python", "manage.py", "migrate", "--noinput"]
+    # Plain python, or a shell around it, keeps the default.
+    for command in (["python", "manage.py", "runserver"], ["sh", "-c", "python manage.py x"],
+                    ["gunicorn", "mysite.wsgi"]):
+        plan = derive(pg, DOCKERFILE, Flags(), compose_project(web(command=command,
+                      depends_on=("db",)), DB), ROOT / "Dockerfile")
+        assert plan.pre == MIGRATE, command

@@ -108,3 +108,24 @@ def test_runs_task_queue(
     name: str, entrypoint: list[str] | None, command: list[str] | None, queue: bool
 ) -> None:
     assert runs_task_queue(built(name, entrypoint=entrypoint, command=command)) is queue
+
+
+def test_a_service_that_only_holds_the_build_others_extend_is_not_the_app() -> None:
+    """melehin/django-celery-vue-template: `api` holds the build and environment that `celery`
+    (`celery -A backend worker -B`) and `django` (gunicorn) extend, with no command of its own
+    (the image's entrypoint then has nothing to exec). Both names are in the usual app names
+    and `api` came first: verify ran it as the app and gunicorn's `django` as a worker."""
+    api = built("api", environment={"SQL_HOST": "db"})
+    celery = built("celery", command=["celery", "-A", "backend", "worker", "-B"])
+    django = built(
+        "django",
+        command=["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000"],
+        depends_on=("db", "celery"),
+    )
+    compose = compose_of(api, celery, django, Service(name="db", image="postgres:17"))
+    assert app_service(compose, ROOT / "Dockerfile") == django
+    # A shell around the server counts; without any server named, the old order stands.
+    shelled = built("web", command=["sh", "-c", "python manage.py migrate && daphne x.asgi:app"])
+    assert app_service(compose_of(api, shelled), ROOT / "Dockerfile") == shelled
+    script = built("django", command=["/start"])
+    assert app_service(compose_of(api, script), ROOT / "Dockerfile") == api

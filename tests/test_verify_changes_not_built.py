@@ -134,3 +134,66 @@ def test_the_engine_does_not_run_a_stage_the_target_does_not_need(tmp_path: Path
     finally:
         assert not engine.remove(images=[tag])
         assert engine.find_labelled(run_id).empty()
+
+
+# sakagb/django-docker: compose builds `dev` and runs the entrypoint script `dev` copies; the
+# rewrite changed the `production` stage and that script (`exec gunicorn`).
+SCRIPTED = """\
+FROM python:3.11-slim AS build
+WORKDIR /app
+COPY api/ /app
+FROM build AS celery
+COPY docker-entrypoint-celery.sh /docker-entrypoint-celery.sh
+FROM build AS dev
+COPY docker-entrypoint.sh /docker-entrypoint.sh
+ENV DJANGO_SETTINGS_MODULE=config.local
+FROM build AS production
+COPY docker-entrypoint.sh /docker-entrypoint.sh
+ENTRYPOINT ["/docker-entrypoint.sh"]
+"""
+
+
+def test_a_changed_file_the_target_copies_is_checked_though_its_stages_are_not() -> None:
+    after = SCRIPTED.replace(
+        'ENTRYPOINT ["/docker-entrypoint.sh"]', 'USER 10001\nENTRYPOINT ["/docker-entrypoint.sh"]'
+    )
+    script = "#!/bin/sh\nmigrate\ngunicorn --bind 0.0.0.0:5000 wsgi"
+    report = _report()
+    _changes_not_built(
+        {"Dockerfile": SCRIPTED, "docker-entrypoint.sh": script, ".dockerignore": None},
+        {"Dockerfile": after, ".dockerignore": ".git\n",
+         "docker-entrypoint.sh": script.replace("\ngunicorn", "\nexec gunicorn")},
+        "Dockerfile", RunPlan(build_target="dev"), report,
+    )
+    assert report.inconclusive == []
+    assert any(
+        "'production'" in n and "did not check" in n
+        and "checked the change to docker-entrypoint.sh, which the build copies" in n
+        for n in report.notes
+    ), report.notes
+    # Not copied by the target that runs (celery copies another script): still inconclusive.
+    report = _report()
+    _changes_not_built(
+        {"Dockerfile": SCRIPTED, "docker-entrypoint.sh": script},
+        {"Dockerfile": after, "docker-entrypoint.sh": script + "\n"},
+        "Dockerfile", RunPlan(build_target="celery"), report,
+    )
+    assert len(report.inconclusive) == 1 and "docker-entrypoint.sh" in report.inconclusive[0]
+
+
+def test_what_a_build_copies_from_the_context() -> None:
+    from optimizer.verify.build import copied_into_build
+
+    text = (
+        "FROM python:3.11 AS builder\nCOPY requirements/ /req/\n"
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY --from=builder /req /req\n"
+        "COPY --chown=app [\"scripts/*.sh\", \"/usr/local/bin/\"]\nADD src /app/src\n"
+    )
+    assert copied_into_build(text, None, "requirements/base.txt")  # the builder runs too
+    assert copied_into_build(text, None, "scripts/start.sh")
+    assert copied_into_build(text, None, "src/app/views.py")
+    assert not copied_into_build(text, None, "docker-entrypoint.sh")
+    assert not copied_into_build(text, None, "srcx/a.py")
+    assert copied_into_build("FROM python:3.11\nCOPY . .\n", None, "entrypoint.sh")
+    assert not copied_into_build("FROM python:3.11\nRUN true\n", None, "entrypoint.sh")
+    assert not copied_into_build("not a dockerfile", None, "entrypoint.sh")

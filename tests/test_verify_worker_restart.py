@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -282,3 +283,86 @@ def test_a_crash_loop_whose_runs_outlast_the_stable_time_is_down(
     assert time.monotonic() - started < 8
     assert run.state == "down" and run.restarts >= 1, run
     assert run.describe().startswith("kept crashing, restarted ")
+
+
+def _stamp(seconds_ago: float, now: datetime | None = None) -> str:
+    """A State timestamp as the engine writes it, `seconds_ago` before `now`."""
+    moment = (now or datetime.now(UTC)) - timedelta(seconds=seconds_ago)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"
+
+
+class _LateLoop:
+    """A crash loop the watch first looks at late, as verify's does (it begins once the probes
+    are done): it was created `ago` seconds before, its runs last `run_for` seconds with
+    `pause` between two, and the engine's Created / StartedAt say so."""
+
+    def __init__(self, ago: float, run_for: float, pause: float) -> None:
+        self.run_for, self.pause = run_for, pause
+        self.t0 = time.monotonic() - ago
+        self.created = datetime.now(UTC) - timedelta(seconds=ago)
+        self.attrs: dict[str, Any] = {"State": {}, "RestartCount": 0}
+
+    def look(self) -> None:
+        elapsed = time.monotonic() - self.t0
+        cycle = self.run_for + self.pause
+        number = int(elapsed // cycle + 1e-6)
+        restarting = elapsed % cycle > self.run_for
+        self.attrs = {
+            "Created": _stamp(0, self.created),
+            "State": {"Running": not restarting, "Restarting": restarting,
+                      "StartedAt": _stamp(-number * cycle, self.created)},
+            "RestartCount": number,
+        }
+
+
+def _watch_late(
+    monkeypatch: pytest.MonkeyPatch, container: Any, started: float, seconds: float
+) -> workers.WorkerRun:
+    def exit_code_if_exited(c: Any) -> int | None:
+        c.look()
+        return None
+
+    monkeypatch.setattr(workers.engine, "exit_code_if_exited", exit_code_if_exited)
+    monkeypatch.setattr(workers.engine, "logs_tail", lambda _c, _n: ["boom"])
+    monkeypatch.setattr(workers, "STABLE_SECONDS", 0.6)
+    monkeypatch.setattr(workers, "RESTART_GRACE", 3.0)
+    run = workers.WorkerRun("bot", "python run_polling.py", restart="always")
+    workers.watch({"after": {"bot": container}}, {"after": [run]}, started, seconds)
+    return run
+
+
+def test_a_crash_loop_first_seen_late_is_judged_by_the_runs_it_missed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Runs of 2 s; the watch first looks 4 s after the start (1.5 s past its window), just as
+    # the fourth run begins: it saw no run end, so the old rule took 1 s of that run for up.
+    # The engine's Created and StartedAt say the runs before lasted 2.1 s each.
+    cycle = 2.1
+    container = _LateLoop(ago=3 * cycle, run_for=2.0, pause=0.1)
+    started = time.monotonic() - 4.0
+    run = _watch_late(monkeypatch, container, started, 2.5)
+    assert run.state == "down" and run.restarts >= 3, run
+    assert run.describe().startswith("kept crashing, restarted ")
+
+
+def test_a_worker_restarted_once_long_before_the_watch_looks_is_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Crashed once at its start (0.3 s), then ran; the watch first looks 60 s after the start,
+    # far past its window and the grace after it: the old rule called it down at that first
+    # look, before it could see the run last.
+    class _Settled:
+        def __init__(self) -> None:
+            self.attrs: dict[str, Any] = {
+                "Created": _stamp(60.0),
+                "State": {"Running": True, "Restarting": False, "StartedAt": _stamp(59.7)},
+                "RestartCount": 1,
+            }
+
+        def look(self) -> None:
+            pass
+
+    began = time.monotonic()
+    run = _watch_late(monkeypatch, _Settled(), began - 60.0, 20.0)
+    assert run.state == "up" and run.restarts == 1, run
+    assert time.monotonic() - began < 4  # up once its run has lasted, within the grace

@@ -28,16 +28,22 @@ IMAGE = "postgres:17"
 READ = "psql -h db -U postgres -tAc 'select 1 from migrated' || exit 1; exec sleep 300"
 
 
+def _run(
+    monkeypatch: pytest.MonkeyPatch, prefix: str, grace: float
+) -> tuple[str, dict[str, str], str, list[str]]:
+    """Skip without the engine or the image; else RESTART_GRACE set to `grace`, and a fresh
+    run id, its labels, its network's name and the list of containers to remove."""
+    if not engine.engine_available() or not engine.image_exists(IMAGE):
+        pytest.skip(f"no engine or no {IMAGE} stand-in (run ../shared/lab/images-up)")
+    monkeypatch.setattr(workers, "RESTART_GRACE", grace)
+    run_id = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    return run_id, {"dj-optimize.run": run_id}, f"{run_id}-net", []
+
+
 def test_a_worker_that_races_the_migrate_is_up_after_its_compose_restart(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if not engine.engine_available() or not engine.image_exists(IMAGE):
-        pytest.skip(f"no engine or no {IMAGE} stand-in (run ../shared/lab/images-up)")
-    monkeypatch.setattr(workers, "RESTART_GRACE", 8.0)
-    run_id = f"restart-{uuid.uuid4().hex[:8]}"
-    labels = {"dj-optimize.run": run_id}
-    network = f"{run_id}-net"
-    containers: list[str] = []
+    run_id, labels, network, containers = _run(monkeypatch, "restart", grace=8.0)
     env = {"PGPASSWORD": "pw"}
     try:
         engine.create_network(network, labels)
@@ -81,6 +87,51 @@ def test_a_worker_that_races_the_migrate_is_up_after_its_compose_restart(
         assert described["crashes"].startswith("kept crashing, restarted"), described
         assert described["gives-up"].endswith("restarted 2 times by its compose "
                                               "`restart: on-failure:2`"), described
+    finally:
+        failures = engine.remove(containers=containers, networks=[network])
+        assert not failures
+        assert engine.find_labelled(run_id).empty()
+
+
+def test_a_watch_that_begins_late_judges_restarted_workers_by_their_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Verify's watch begins once the probes are done, well past the workers' start. A crash
+    loop whose runs last 8 s, first looked at 20 s in, was up by the old rule (it saw one run
+    or two, each more than STABLE_SECONDS old before it died); a worker that crashed once at
+    its start and then ran, first looked at past its window and grace, was down at that look.
+    """
+    run_id, labels, network, containers = _run(monkeypatch, "restart-late", grace=25.0)
+    try:
+        engine.create_network(network, labels)
+        specs = (
+            WorkerSpec("slow-crash", ["sh", "-c", "sleep 8; echo getMe failed >&2; exit 1"],
+                       restart="always"),
+            # fails its first run (a table not there yet), then runs: the engine keeps the
+            # container's files between two runs
+            WorkerSpec("crashed-once", ["sh", "-c", "[ -e /tmp/ran ] || { touch /tmp/ran; "
+                                        "echo not yet >&2; exit 1; }; exec sleep 300"],
+                       restart="unless-stopped"),
+        )
+        running, runs = workers.start(
+            specs, IMAGE, "after", run_id, network, {}, labels, containers.append
+        )
+        started = time.monotonic()
+        by_name = {w.name: w for w in runs}
+        time.sleep(20)  # the HTTP wait and the probes
+        workers.watch({"after": {"slow-crash": running["slow-crash"]}},
+                      {"after": [by_name["slow-crash"]]}, started, seconds=12)
+        # a window of 2 s: the watch (now past 40 s) looks after its window and grace ended
+        assert time.monotonic() - started > 2 + 25
+        workers.watch({"after": {"crashed-once": running["crashed-once"]}},
+                      {"after": [by_name["crashed-once"]]}, started, seconds=2)
+        assert time.monotonic() - started < 20 + 25 + 25 + 10  # each grace is a bound
+        workers.stop({"after": running})
+        got = {w.name: (w.state, w.restarts) for w in runs}
+        logs = {w.name: w.log_tail[-3:] for w in runs}
+        assert got["slow-crash"][0] == "down" and got["slow-crash"][1] >= 2, (got, logs)
+        assert by_name["slow-crash"].describe().startswith("kept crashing"), got
+        assert got["crashed-once"] == ("up", 1), (got, logs)
     finally:
         failures = engine.remove(containers=containers, networks=[network])
         assert not failures

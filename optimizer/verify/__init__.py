@@ -40,6 +40,7 @@ from optimizer.verify.build import (
     _step_lines,
     base_image,
     changed_stages,
+    copied_into_build,
     overlay_files,
     pick_touch_file,
 )
@@ -285,6 +286,21 @@ def _changes_not_built(
         name for name in set(before) | set(after)
         if name != dockerfile and before.get(name) != after.get(name)
     )
+    # A changed file the built stages copy (an entrypoint script the rewrite made `exec` its
+    # server) is in the image both sides run: that change is checked, the Dockerfile's is not.
+    # The .dockerignore only says what the context holds.
+    copied = [
+        name for name in others
+        if not name.endswith(".dockerignore")
+        and copied_into_build(after.get(dockerfile), plan.build_target, name)
+    ]
+    if copied:
+        report.notes.append(
+            f"the rewrite changed only {stages} {names} of {dockerfile}, which a build of "
+            f"{which} does not run: verify did not check that change; it checked the change "
+            f"to {', '.join(copied)}, which the build copies"
+        )
+        return
     report.inconclusive.append(
         f"the rewrite changed only {stages} {names} of {dockerfile}, which a build of {which} "
         "does not run: both sides build the same steps, so nothing of the Dockerfile's change "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
+import posixpath
 import re
 import shutil
 import stat
@@ -55,6 +57,36 @@ def changed_stages(
             label = stage.name or f"stage {stage.index}"
             (inside if stage.index in runs else outside).append(label)
     return inside, outside
+
+
+def copied_into_build(dockerfile_text: str | None, target: str | None, path: str) -> bool:
+    """Does a build of `target` (None: the final stage) copy the context file `path` (relative
+    to the context) in a stage it runs: a COPY/ADD from the context (no --from) naming it, a
+    directory holding it, a pattern matching it, or the whole context? Then a change to that
+    file is in the image both sides run, whatever stages the Dockerfile's own change is in
+    (sakagb/django-docker: compose builds `dev`, which copies docker-entrypoint.sh, the
+    script the rewrite changed; the Dockerfile's change is in `production`)."""
+    try:
+        parsed = Dockerfile.parse(dockerfile_text or "")
+    except DockerfileError:
+        return False
+    built = parsed.stages_built(target)
+    want = posixpath.normpath(path)
+    for stage in built or []:
+        for _, ins in parsed.iter_stage(stage):
+            if ins.keyword not in ("COPY", "ADD") or "from" in ins.flags:
+                continue
+            words = ins.exec_form or ins.args.split()
+            for source in words[:-1]:
+                clean = posixpath.normpath(parsed.resolve(source).lstrip("/") or ".")
+                if (
+                    clean == "."
+                    or want == clean
+                    or want.startswith(clean + "/")
+                    or fnmatch.fnmatchcase(want, clean)
+                ):
+                    return True
+    return False
 
 
 def pick_touch_file(root: Path) -> str | None:

@@ -35,7 +35,7 @@ from typing import Any
 
 from optimizer.compose import ComposeProject, Service
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile, Stage, engine_ref, next_workdir
+from optimizer.dockerfile import Dockerfile, DockerfileError, Stage, engine_ref, next_workdir
 from optimizer.ports import port_from_command
 from optimizer.verify import hosts
 
@@ -424,6 +424,33 @@ def migrate_command(project: DjangoProject) -> list[str]:
     ]
 
 
+# Runners that start the project's Python in its own environment: `uv run -- manage.py ...`,
+# `poetry run python manage.py ...`.
+_RUNNERS = {"uv", "poetry", "pipenv", "pdm", "hatch", "rye"}
+
+
+def _migrate_as_run(command: list[str]) -> list[str] | None:
+    """migrate, run by the Python the app's command runs manage.py with, when that is not plain
+    `python`: a runner's (`uv run -- manage.py runserver`) or a virtualenv's
+    (`/app/.venv/bin/python manage.py runserver`). audricsun/Nephele runs `uv run -- manage.py
+    runserver` and its Django is only in uv's /opt/nephele/.venv: the default `python manage.py
+    migrate` failed on both sides, "Couldn't import Django", and nothing was proven. None when
+    the command runs manage.py otherwise (plain python, a shell, a script)."""
+    at = next(
+        (k for k, word in enumerate(command) if posixpath.basename(word) == "manage.py"), None
+    )
+    if not at:
+        return None
+    before = command[:at]
+    runner = posixpath.basename(before[0]) in _RUNNERS and len(before) > 1 and before[1] == "run"
+    interpreter = "/" in before[0] and re.fullmatch(
+        r"python[\d.]*", posixpath.basename(before[0])
+    ) is not None
+    if not (runner or interpreter):
+        return None
+    return [*before, command[at], "migrate", "--noinput"]
+
+
 # -- connection variables for `--service` ------------------------------------------------------
 
 
@@ -786,9 +813,26 @@ def app_service(compose: ComposeProject, dockerfile: Path) -> Service | None:
     if not building:
         return None
     servers = [s for s in building if not runs_task_queue(s)] or building
+    # One whose command starts a web server beats one that only shares the build: melehin/
+    # django-celery-vue-template's `api` holds the build and environment its `django` (gunicorn)
+    # and `celery` services extend, and has no command of its own; verify ran `api` as the app
+    # (an entrypoint with nothing to exec) and gunicorn's `django` as a worker.
+    servers = [s for s in servers if _runs_web_server(s)] or servers
     with_ports = [s for s in servers if s.ports]
     named = [s for s in servers if s.name in ("web", "app", "django", "backend", "api")]
     return (named or with_ports or servers)[0]
+
+
+# Programs that serve the Django site, and manage.py's command that does.
+_WEB_SERVERS = frozenset({"gunicorn", "uwsgi", "daphne", "uvicorn", "hypercorn", "granian"})
+
+
+def _runs_web_server(service: Service) -> bool:
+    """Whether the compose service's own command or entrypoint names a web server (gunicorn,
+    uwsgi, daphne, uvicorn, `manage.py runserver`), shell wrappers included."""
+    words = " ".join(list(service.entrypoint or []) + list(service.command or [])).split()
+    programs = [w.strip("'\"").rsplit("/", 1)[-1] for w in words]
+    return any(w in _WEB_SERVERS for w in programs) or "runserver" in programs
 
 
 # Programs that run a task queue's worker, scheduler or monitor, not the Django site.
@@ -1220,7 +1264,8 @@ def derive(
                     "a compose service the app waits for runs migrate first: no pre-step"
                 )
             else:
-                pre, pre_source = migrate_command(project), "default (server database)"
+                pre = _migrate_as_run(effective) or migrate_command(project)
+                pre_source = "default (server database)"
 
     # The pre-step runs as `docker run IMAGE python manage.py migrate`: through the entrypoint,
     # which must run its arguments. latifeu/picus-case's ENTRYPOINT ["/app/django.sh"] only
@@ -1926,14 +1971,33 @@ def _settings_as_run(
             wanted = service.environment.get("DJANGO_SETTINGS_MODULE")
             source = f"compose service `{service.name}`"
     environ.update(flags.env)
+    from optimizer.project import inspect_project
+
+    # The stage the build runs (compose's `target: dev`, --target), not the final one, sets
+    # the image's ENV: sakagb/django-docker's `dev` stage sets config.local, its final stage
+    # config.production, and the hosts hint named production.py of a container running local.
+    target = flags.target or (service.build_target if service is not None else None)
+    built_text = _through_stage(dockerfile_text, target)
+    if not wanted and built_text is not None:
+        try:
+            staged = inspect_project(context, built_text, run_environ=environ)
+        except OSError:
+            return project
+        if staged.settings_module == project.settings_module:
+            return project
+        notes.append(
+            f"settings read from {staged.settings_module or 'the default'} (as stage "
+            f"{target!r}, which the build runs, sets them), not "
+            f"{project.settings_module or 'the default'} (the final stage's)"
+        )
+        return staged
     if not wanted or wanted == project.settings_module or not _MODULE_NAME.fullmatch(wanted):
         return project
-    from optimizer.project import inspect_project
 
     try:
         # With the environment it runs with: `ADMIN_URL = env("DJANGO_ADMIN_URL")` has a value.
         chosen = inspect_project(
-            context, dockerfile_text, settings_module=wanted, run_environ=environ
+            context, built_text or dockerfile_text, settings_module=wanted, run_environ=environ
         )
     except OSError:
         return project
@@ -1948,6 +2012,22 @@ def _settings_as_run(
         f"{project.settings_module or 'the default'}"
     )
     return chosen
+
+
+def _through_stage(dockerfile_text: str, target: str | None) -> str | None:
+    """The Dockerfile cut after stage `target`, when that is a named stage before the last
+    one: read so, the target is its final stage (its ENV, its command). None otherwise."""
+    if not target:
+        return None
+    try:
+        parsed = Dockerfile.parse(dockerfile_text)
+    except DockerfileError:
+        return None
+    stages = parsed.stages()
+    found = next((s for s in stages if s.name and s.name.lower() == target.lower()), None)
+    if found is None or found.index == stages[-1].index:
+        return None
+    return parsed.copy(parsed.instructions[: found.end]).render()
 
 
 def _completed_first(app: Service) -> set[str]:

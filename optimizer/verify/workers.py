@@ -212,8 +212,11 @@ def watch(
     """Watch every side's workers together until `seconds` after `started`, plus the seconds
     each one's command sleeps first (or until all have exited), then record each one's state
     and log. A worker its compose `restart:` policy brings back is up once its current run has
-    lasted STABLE_SECONDS, and down if it is still crashing RESTART_GRACE past its window.
-    Bounded by `seconds` + MAX_SLEEP_SECONDS + RESTART_GRACE plus the engine calls."""
+    lasted STABLE_SECONDS, and longer than its runs before it did, and down if it is still
+    crashing RESTART_GRACE past its window, or past the watch's first look at it when that
+    came later (the watch begins once the probes are done). Bounded by `seconds` +
+    MAX_SLEEP_SECONDS + RESTART_GRACE, or the first look + RESTART_GRACE, plus the engine
+    calls."""
     window = {
         (side, w.name): seconds + w.sleeps for side, side_runs in runs.items() for w in side_runs
     }
@@ -228,12 +231,17 @@ def watch(
     # The longest time from one run's first sighting to the next's: how long a run of the
     # loop lasts (with the engine's pause between two). The current run must outlast it.
     period: dict[tuple[str, str], float] = {}
+    # When the watch first looked at each: it begins once the probes are done, often past a
+    # window's end, and the grace a restarted worker gets to show a lasting run runs from
+    # then (from the window's end alone, one first seen past it was down at its first look).
+    first_look: dict[tuple[str, str], float] = {}
     unstable: set[tuple[str, str]] = set()
     pending = [(side, name) for side, by_name in containers.items() for name in by_name]
     while pending:
         now = time.monotonic()
         for side, name in list(pending):
             container = containers[side][name]
+            first_look.setdefault((side, name), now)
             code = engine.exit_code_if_exited(container)
             count, restarting, run = engine.restart_state(container)
             restarts[(side, name)] = count
@@ -261,10 +269,17 @@ def watch(
             # running after 20 s, restarted 2 times"): on a busy machine its runs lasted 5 s
             # or more.
             since = runs_seen[(side, name)][1]
+            # The runs before the watch looked count too, by the engine's clock: a watch that
+            # began late saw one run or two of a loop whose runs last longer than
+            # STABLE_SECONDS (a `sleep 7; exit 1` first seen 25 s in was up 5.5 s into its
+            # fifth run, 1.5 s before it died).
+            before = engine.seconds_per_run(container) or 0.0
             # (Sightings are POLL_SECONDS apart: a run is first seen up to that late.)
-            lasted = max(STABLE_SECONDS, period.get((side, name), 0.0) + 2 * POLL_SECONDS)
+            lasted = max(
+                STABLE_SECONDS, max(period.get((side, name), 0.0), before) + 2 * POLL_SECONDS
+            )
             if count and (restarting or now - since < lasted):
-                if now < end + RESTART_GRACE:
+                if now < max(end, first_look[(side, name)]) + RESTART_GRACE:
                     continue
                 unstable.add((side, name))
             pending.remove((side, name))
