@@ -14,22 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import POETRY_PYPROJECT
 
 from optimizer.pipeline import optimize
-
-PYPROJECT = """\
-[tool.poetry]
-name = "mysite"
-version = "0.1.0"
-description = ""
-authors = []
-package-mode = false
-
-[tool.poetry.dependencies]
-python = "^3.11"
-Django = "5.1.4"
-gunicorn = "23.0.0"
-"""
 
 TWO_STAGES = """\
 FROM python:3.13-slim AS base
@@ -62,7 +49,7 @@ CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
 def _rewrite(tmp_path: Path, text: str, only: list[str] | None = None) -> tuple[str, str]:
     (tmp_path / "Dockerfile").write_text(text)
     (tmp_path / "manage.py").write_text("")
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    (tmp_path / "pyproject.toml").write_text(POETRY_PYPROJECT)
     (tmp_path / "poetry.lock").write_text("# lock\n")
     outcome = optimize(tmp_path / "Dockerfile", tmp_path, only=only or ["python-env"])
     notes = " ".join(n for c in outcome.changes for n in c.notes)

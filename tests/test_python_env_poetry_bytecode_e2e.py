@@ -13,23 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import built_image, rewrite_in_place, write_skeleton
+from helpers import POETRY_PYPROJECT, built_image, rewrite_in_place, write_skeleton
 
 pytestmark = pytest.mark.engine
-
-_PYPROJECT = """\
-[tool.poetry]
-name = "mysite"
-version = "0.1.0"
-description = ""
-authors = []
-package-mode = false
-
-[tool.poetry.dependencies]
-python = "^3.11"
-Django = "5.1.4"
-gunicorn = "23.0.0"
-"""
 
 _DOCKERFILE = """\
 FROM python:3.13-slim
@@ -54,7 +40,7 @@ _PROBE = (
 
 def test_the_poetry_builder_ships_bytecode(tmp_path: Path) -> None:
     root = write_skeleton(tmp_path / "app")
-    (root / "pyproject.toml").write_text(_PYPROJECT)
+    (root / "pyproject.toml").write_text(POETRY_PYPROJECT)
     (root / "Dockerfile").write_text(_DOCKERFILE)
     written = rewrite_in_place(root, ["multi-stage", "python-env", "non-root"])
     assert "poetry install --compile" in written, written
