@@ -64,6 +64,22 @@ def test_the_base_stage_poetry_install_compiles(tmp_path: Path) -> None:
     assert "line 9: `poetry install --compile`" in notes, notes
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("poetry --no-ansi -C /app install --no-root",
+         "poetry --no-ansi -C /app install --compile --no-root"),
+        ("/opt/poetry/bin/poetry sync --no-root",
+         "/opt/poetry/bin/poetry sync --compile --no-root"),
+    ],
+)
+def test_global_options_and_paths_before_the_subcommand(
+    tmp_path: Path, written: str, expected: str
+) -> None:
+    out, _ = _rewrite(tmp_path, TWO_STAGES.replace("poetry install --no-root", written, 1))
+    assert f"RUN {expected} \\\n" in out, out
+
+
 def test_the_multi_stage_builder_poetry_install_compiles(tmp_path: Path) -> None:
     out, _ = _rewrite(tmp_path, ONE_STAGE, only=["multi-stage", "python-env"])
     builder, final = out.split("\nFROM python:3.13-slim\n")

@@ -191,18 +191,37 @@ def poetry_installs_without_bytecode(dockerfile: Dockerfile) -> list[tuple[int, 
                 cursor = at + len(seg.text)
                 argv = program(seg.text)
                 if (
-                    len(argv) < 2
+                    not argv
                     or argv[0].rsplit("/", 1)[-1] != "poetry"
-                    or argv[1] not in ("install", "sync")
+                    or _poetry_subcommand(argv) not in ("install", "sync")
                     or "--compile" in argv
                 ):
                     continue
-                sub = re.search(r"\bpoetry\s+(?:install|sync)\b", seg.text)
+                # Right after the subcommand, past global options (`poetry --no-ansi -C app
+                # install`).
+                sub = re.search(r"\bpoetry\s+(?:\S+\s+)*?(?:install|sync)\b", seg.text)
                 if sub is not None:
                     edits.append(Edit(at + sub.end(), at + sub.end(), " --compile"))
             if edits:
                 found.append((n, edits, ins.line))
     return found
+
+
+# Poetry's global options that take a value as the next word.
+_POETRY_VALUE_OPTIONS = frozenset({"-C", "--directory", "-P", "--project"})
+
+
+def _poetry_subcommand(argv: list[str]) -> str | None:
+    """The subcommand of a `poetry ...` argv, past its global options."""
+    skip = False
+    for word in argv[1:]:
+        if skip:
+            skip = False
+        elif word in _POETRY_VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def _uv_install(text: str) -> bool:
