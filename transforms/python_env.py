@@ -213,12 +213,10 @@ _POETRY_VALUE_OPTIONS = frozenset({"-C", "--directory", "-P", "--project"})
 
 def _poetry_subcommand(argv: list[str]) -> str | None:
     """The subcommand of a `poetry ...` argv, past its global options."""
-    skip = False
-    for word in argv[1:]:
-        if skip:
-            skip = False
-        elif word in _POETRY_VALUE_OPTIONS:
-            skip = True
+    rest = iter(argv[1:])
+    for word in rest:
+        if word in _POETRY_VALUE_OPTIONS:
+            next(rest, None)
         elif not word.startswith("-"):
             return word
     return None
