@@ -48,6 +48,21 @@ SKELETON = {
     "mysite/urls.py": "urlpatterns = []\n",
 }
 
+# A Poetry project (no package of its own) depending on Django and gunicorn.
+POETRY_PYPROJECT = """\
+[tool.poetry]
+name = "mysite"
+version = "0.1.0"
+description = ""
+authors = []
+package-mode = false
+
+[tool.poetry.dependencies]
+python = "^3.11"
+Django = "5.1.4"
+gunicorn = "23.0.0"
+"""
+
 
 def materialize(case: Path, target: Path) -> Path:
     """Copy a golden case to `target`; add the Django skeleton unless it has its own project."""

@@ -14,27 +14,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import SKELETON
+from helpers import POETRY_PYPROJECT, SKELETON
 from typer.testing import CliRunner
 
 from optimizer.cli import app
 
 pytestmark = pytest.mark.engine
 _LABEL = "dj-optimize.test=poetry-tool-builder"
-
-_PYPROJECT = """\
-[tool.poetry]
-name = "mysite"
-version = "0.1.0"
-description = ""
-authors = []
-package-mode = false
-
-[tool.poetry.dependencies]
-python = "^3.11"
-Django = "5.1.4"
-gunicorn = "23.0.0"
-"""
 
 _DOCKERFILE = """\
 FROM python:3.11
@@ -71,7 +57,7 @@ def test_poetry_installed_with_the_deps_stays_in_the_builder(tmp_path: Path) -> 
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
     (root / "mysite" / "urls.py").write_text(_URLS)
-    (root / "pyproject.toml").write_text(_PYPROJECT)
+    (root / "pyproject.toml").write_text(POETRY_PYPROJECT)
     dockerfile = root / "Dockerfile"
     dockerfile.write_text(_DOCKERFILE)
     result = CliRunner().invoke(app, ["--verify", "--write", "--no-rebuild", str(dockerfile)])

@@ -17,6 +17,14 @@ the first 200 instead of 2.8 s on the lab; sweep24's camercadop/drf-enterprise-i
 platform, whose builder runs `uv sync` and whose user owns the copied `.venv`). Where this
 transform adds the variable to such an image, it sets UV_COMPILE_BYTECODE=1 above the stage's
 first uv install, as the multi-stage builder does.
+
+Poetry's own installer (1.4 and later, its "modern installation") does the same: it writes no
+bytecode unless `poetry install --compile` asks for it (sweep25: ONSdigital/dis-wagtail's and
+torchbox's Wagtail images install with Poetry 2.4 and 1.8 into a venv their app's user owns;
+the multi-stage builder's `poetry install` into /opt/venv too). Where this transform adds the
+variable, each `poetry install` / `poetry sync` of the stages the final image is built from
+gets `--compile`, unless the Dockerfile pins a Poetry older than 1.4 (no such option; its
+pip-based installer compiles) or turns the modern installer off.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from optimizer.dockerfile import parse_from as _parse_from
 from optimizer.shell import program, split_commands, words
 from transforms.base import Context, NotesTransform, Result
 from transforms.bytecode import has_bytecode_step, indent_bytecode, stdlib_bytecode
-from transforms.raw_edit import indent_like
+from transforms.raw_edit import Edit, apply_edits, indent_like
 
 _COMMENT = (
     "# The image has no bytecode for the standard library and PYTHONDONTWRITEBYTECODE keeps\n",
@@ -104,6 +112,14 @@ class PythonEnv(NotesTransform):
                     "the app no longer writes it at its first start, so every start would "
                     "compile Django and its dependencies again"
                 )
+            for index, edits, line in poetry_installs_without_bytecode(out):
+                out.instructions[index] = apply_edits(out.instructions[index], edits)
+                notes.append(
+                    f"line {line}: `poetry install --compile`: Poetry's installer writes no "
+                    "bytecode unless asked (pip compiles it), and with PYTHONDONTWRITEBYTECODE "
+                    "the app no longer writes it at its first start, so every start would "
+                    "compile Django and its dependencies again"
+                )
         return Result(out, notes)
 
 
@@ -132,6 +148,78 @@ def uv_installs_without_bytecode(dockerfile: Dockerfile) -> list[tuple[int, str]
                 found.append((n, " ".join(program(command)[:3])))
                 break
     return found
+
+
+# A Poetry pinned below 1.4 (pip's `poetry==1.3.2`, POETRY_VERSION for the installer script,
+# the installer's `--version`) has no `--compile` and installs through pip, which compiles; so
+# does a newer one with the modern installer turned off, and the 1.1-era get-poetry.py.
+_POETRY_PIN = re.compile(
+    r"\bpoetry\s*(?:==|~=|<=|<|@)\s*['\"]?(\d+)\.(\d+)"
+    r"|\bPOETRY_VERSION[=\s]+['\"]?(\d+)\.(\d+)"
+    r"|install\.python-poetry\.org.*?--version[=\s]+['\"]?(\d+)\.(\d+)"
+)
+_POETRY_COMPILES = re.compile(
+    r"modern-installation\s+(?:false|0)\b"
+    r"|POETRY_INSTALLER_MODERN_INSTALLATION=['\"]?(?:false|0)\b"
+    r"|\bget-poetry\.py\b"
+)
+
+
+def poetry_installs_without_bytecode(dockerfile: Dockerfile) -> list[tuple[int, list[Edit], int]]:
+    """(index, edits adding `--compile`, line) of each RUN whose `poetry install` / `poetry
+    sync` writes no bytecode, in the stages the final image is built from (its own, the ones
+    it builds FROM and copies from). None when the Dockerfile's Poetry compiles anyway (older
+    than 1.4, or the modern installer off)."""
+    text = "\n".join(ins.value for ins in dockerfile.instructions)
+    if _POETRY_COMPILES.search(text):
+        return []
+    for match in _POETRY_PIN.finditer(text):
+        numbers = [g for g in match.groups() if g is not None]
+        if (int(numbers[0]), int(numbers[1])) < (1, 4):
+            return []
+    found: list[tuple[int, list[Edit], int]] = []
+    for stage in dockerfile.stages_built() or []:
+        for n, ins in dockerfile.iter_stage(stage):
+            if ins.keyword != "RUN" or ins.exec_form is not None:
+                continue
+            edits: list[Edit] = []
+            cursor = len(ins.value) - len(ins.args)
+            for seg in split_commands(ins.args):
+                at = ins.value.find(seg.text, cursor)
+                if at < 0:
+                    break
+                cursor = at + len(seg.text)
+                argv = program(seg.text)
+                if (
+                    not argv
+                    or argv[0].rsplit("/", 1)[-1] != "poetry"
+                    or _poetry_subcommand(argv) not in ("install", "sync")
+                    or "--compile" in argv
+                ):
+                    continue
+                # Right after the subcommand, past global options (`poetry --no-ansi -C app
+                # install`).
+                sub = re.search(r"\bpoetry\s+(?:\S+\s+)*?(?:install|sync)\b", seg.text)
+                if sub is not None:
+                    edits.append(Edit(at + sub.end(), at + sub.end(), " --compile"))
+            if edits:
+                found.append((n, edits, ins.line))
+    return found
+
+
+# Poetry's global options that take a value as the next word.
+_POETRY_VALUE_OPTIONS = frozenset({"-C", "--directory", "-P", "--project"})
+
+
+def _poetry_subcommand(argv: list[str]) -> str | None:
+    """The subcommand of a `poetry ...` argv, past its global options."""
+    rest = iter(argv[1:])
+    for word in rest:
+        if word in _POETRY_VALUE_OPTIONS:
+            next(rest, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def _uv_install(text: str) -> bool:
