@@ -272,7 +272,10 @@ class NonRoot(NotesTransform):
             [(n, i) for parent in reversed(lineage[1:]) for n, i in out.iter_stage(parent)],
             out.stage_vars(stage),
         )[-1]
-        app_dir, source = _app_dir(items, ctx, env, inherited_cwd)
+        app_dir, source = _app_dir(
+            items, ctx, env, inherited_cwd,
+            parents=[(n, i) for parent in reversed(lineage[1:]) for n, i in out.iter_stage(parent)],
+        )
         if "$" in app_dir:
             # `WORKDIR ${PROJECT_DIR}` with `ENV PROJECT_DIR=/app` or `ARG APP_HOME=/app`.
             app_dir = posixpath.normpath("/" + expand(app_dir, env).lstrip("/"))
@@ -1512,8 +1515,24 @@ def _started_texts(
 
 
 def _app_dir(
-    items: list[tuple[int, Instruction]], ctx: Context, env: dict[str, str], start: str = "/"
+    items: list[tuple[int, Instruction]],
+    ctx: Context,
+    env: dict[str, str],
+    start: str = "/",
+    parents: list[tuple[int, Instruction]] | None = None,
 ) -> tuple[str, str]:
+    """`_source_copy` of the stage's own instructions, else of the stages it is built FROM
+    (`parents`, oldest first: `FROM build AS production`, with `COPY api/ /app` in `build`),
+    else the stage's last WORKDIR and the context root."""
+    found = _source_copy(items, ctx, env, start)
+    if found is None and parents:
+        found = _source_copy(parents, ctx, env)
+    return found if found is not None else (_workdirs(items, env, start)[-1], ".")
+
+
+def _source_copy(
+    items: list[tuple[int, Instruction]], ctx: Context, env: dict[str, str], start: str = "/"
+) -> tuple[str, str] | None:
     """(directory the project source is copied to, the context directory it comes from).
 
     The source copy is the first COPY of `.` or of the directory holding manage.py. Variables
@@ -1524,15 +1543,23 @@ def _app_dir(
     writes /project/static)."""
     project_dir = posixpath.normpath(ctx.project.project_dir)
     cwds = _workdirs(items, env, start)
-    for k, (_, ins) in enumerate(items):
-        cwd = cwds[k]
-        if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
-            parts = ins.exec_form or words(ins.args)
-            sources = [context_source(expand(p, env)) for p in parts[:-1]]
-            if len(sources) == 1 and sources[0] in {".", project_dir}:
-                target = expand(parts[-1], env)
-                return posixpath.normpath(posixpath.join(cwd, target)), sources[0]
-    return cwds[-1], "."
+    # Then a directory above manage.py's: `COPY api/ /app` with the project in
+    # api/django-docker (sakagb/django-docker) puts it at /app/django-docker; taking the
+    # context root for the copy's source made STATIC_ROOT /app/api/django-docker/staticfiles,
+    # a directory the app never writes.
+    for above in (False, True):
+        for k, (_, ins) in enumerate(items):
+            if ins.keyword in {"COPY", "ADD"} and "from" not in ins.flags:
+                parts = ins.exec_form or words(ins.args)
+                sources = [context_source(expand(p, env)) for p in parts[:-1]]
+                if len(sources) == 1 and (
+                    project_dir.startswith(sources[0].rstrip("/") + "/")
+                    if above
+                    else sources[0] in {".", project_dir}
+                ):
+                    target = expand(parts[-1], env)
+                    return posixpath.normpath(posixpath.join(cwds[k], target)), sources[0]
+    return None
 
 
 # Instructions the user's RUN may move above: they neither run anything nor write files.
