@@ -50,6 +50,8 @@ _LOOPBACK = re.compile(r"(127\.0\.0\.1|localhost|\[::1\]|(?<![\w:])::1(?![\w:]))
 # descriptor it inherits): EXPOSE 8000 for it would document a port nothing listens on.
 NO_TCP_PORT = 0
 _SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env sh"}
+# The option that makes one of _SHELLS run its next word (or the CMD) as a script.
+_SHELL_C_FLAGS = {"-c", "-ec", "-xc"}
 # A reverse proxy a start script runs beside the app server, in the same container.
 _PROXY_START = re.compile(
     r"(?:exec\s+)?(?:/usr/s?bin/)?(nginx|caddy|haproxy|apache2ctl|apachectl|httpd|traefik)\b"
@@ -263,32 +265,32 @@ class _Dispatch:
 
     case: start_script.CaseOnArg1
     branch: start_script.CaseBranch | None
-    arg1: str | None
+    firsts: frozenset[int]  # the first physical line of each of the branch's logical lines
+    describe: str  # the branch (or the lack of one) as a note names it
 
-    def holds(self, lines: list[start_script.ScriptLine], line: start_script.ScriptLine) -> bool:
-        return self.branch is not None and any(
-            lines[k].first == line.first for k in self.branch.lines()
-        )
-
-    def describe(self, lines: list[start_script.ScriptLine]) -> str:
-        given = "no first argument" if not self.arg1 else f"`$1` = `{self.arg1}`"
-        if self.branch is None:
-            line = lines[self.case.start].first + 1
-            return f"its `case \"$1\"` (line {line}) has no branch for {given}"
-        head = lines[self.branch.head].text.split(")", 1)[0].lstrip("(").strip()
-        return f"the `{head})` branch of its `case \"$1\"`, taken for {given}"
+    def holds(self, line: start_script.ScriptLine) -> bool:
+        return line.first in self.firsts
 
 
-def _dispatch(text: str, args: list[str] | None) -> _Dispatch | None:
+def _dispatch(lines: list[start_script.ScriptLine], args: list[str] | None) -> _Dispatch | None:
     """The branch of the script's `case "$1" in` that the default start's arguments select;
     None when the script has no such `case` or the arguments are not known."""
     if args is None:
         return None
-    case = start_script.case_on_arg1(start_script.logical_lines(text))
+    case = start_script.case_on_arg1(lines)
     if case is None:
         return None
     arg1 = args[0] if args else None
-    return _Dispatch(case, case.branch_for(arg1), arg1)
+    branch = case.branch_for(arg1)
+    given = "no first argument" if not arg1 else f"`$1` = `{arg1}`"
+    if branch is None:
+        where = f"its `case \"$1\"` (line {lines[case.start].first + 1}) has no branch for {given}"
+        return _Dispatch(case, None, frozenset(), where)
+    head = lines[branch.head].text.split(")", 1)[0].lstrip("(").strip()
+    return _Dispatch(
+        case, branch, frozenset(lines[k].first for k in branch.lines()),
+        f"the `{head})` branch of its `case \"$1\"`, taken for {given}",
+    )
 
 
 def _default_arguments(
@@ -353,10 +355,13 @@ def _fix_start_script(
         hits = _script_servers(t)
         if not hits:
             continue
-        dispatch = _dispatch(t, _default_arguments(out, names, position, as_pid1, bool(by_compose)))
+        dispatch = _dispatch(
+            start_script.logical_lines(t),
+            _default_arguments(out, names, position, as_pid1, bool(by_compose)),
+        )
         if (
             dispatch is not None
-            and not any(dispatch.holds(start_script.logical_lines(t), h.line) for h in hits)
+            and not any(dispatch.holds(h.line) for h in hits)
             and position + 1 < len(chain)
         ):
             continue  # this script's branch for the start passes on to the CMD's script
@@ -369,9 +374,7 @@ def _fix_start_script(
     # The server the default start runs: in a `case "$1"` script, the last of the branch the
     # start's first argument selects (none: the start serves from elsewhere, or not at all);
     # otherwise the script's last.
-    serving = (
-        [h for h in servers if dispatch.holds(lines_of, h.line)] if dispatch else servers
-    )
+    serving = [h for h in servers if dispatch.holds(h.line)] if dispatch else servers
     named = (serving or servers)[-1].server
     no_shebang = bool(
         as_pid1 is not None and chain and not chain[0][2].startswith("#!")
@@ -488,7 +491,7 @@ def _fix_start_script(
     already = bool(last.argv) and last.argv[0] == "exec"
     if dispatch is not None and not serving:
         skipped.append(
-            f"{rel}: the container's default start takes {dispatch.describe(lines_of)}, which "
+            f"{rel}: the container's default start takes {dispatch.describe}, which "
             "starts no web server; the servers of its other branches had their binds checked "
             "only"
         )
@@ -508,7 +511,7 @@ def _fix_start_script(
         pid1_server = last.server
     elif last.line.depth > top or not last.last_segment or last.branch_head:
         inside = (
-            f"on the head line of {dispatch.describe(lines_of)}"
+            f"on the head line of {dispatch.describe}"
             if dispatch is not None and last.branch_head and last.line.depth <= top
             else "inside an `if`, a loop or a function"
         )
@@ -557,7 +560,7 @@ def _fix_start_script(
         first_command=split_commands(last.line.text)[0].text.strip() == last.segment,
     ):
         pid1_server = last.server
-        taken = f" ({dispatch.describe(lines_of)})" if top and dispatch is not None else ""
+        taken = f" ({dispatch.describe})" if top and dispatch is not None else ""
         notes.append(
             f"{where}: {last.server}{taken} now replaces the script's shell (`exec`), so "
             "docker stop's SIGTERM reaches it and the container stops at once instead of being "
@@ -1104,7 +1107,7 @@ def _shell_c_entry(ins: Instruction) -> bool:
     argv = ins.exec_form
     return (
         ins.keyword == "ENTRYPOINT" and argv is not None and len(argv) == 2
-        and argv[0] in _SHELLS and argv[1] in {"-c", "-ec", "-xc", "-ce"}
+        and argv[0] in _SHELLS and argv[1] in _SHELL_C_FLAGS
     )
 
 
@@ -1250,7 +1253,7 @@ def _script_of(ins: Instruction) -> tuple[str, list[str] | None]:
     argv = ins.exec_form
     if argv is None:
         return ins.args, None
-    if len(argv) == 3 and argv[0] in _SHELLS and argv[1] in {"-c", "-ec", "-xc"}:
+    if len(argv) == 3 and argv[0] in _SHELLS and argv[1] in _SHELL_C_FLAGS:
         return argv[2], argv[:2]
     return " ".join(_quote(a) for a in argv), []
 

@@ -268,14 +268,9 @@ class NonRoot(NotesTransform):
                 ],
             )
         # A stage built FROM an earlier one starts in that stage's WORKDIR.
-        inherited_cwd = _workdirs(
-            [(n, i) for parent in reversed(lineage[1:]) for n, i in out.iter_stage(parent)],
-            out.stage_vars(stage),
-        )[-1]
-        app_dir, source = _app_dir(
-            items, ctx, env, inherited_cwd,
-            parents=[(n, i) for parent in reversed(lineage[1:]) for n, i in out.iter_stage(parent)],
-        )
+        parents = [(n, i) for parent in reversed(lineage[1:]) for n, i in out.iter_stage(parent)]
+        inherited_cwd = _workdirs(parents, out.stage_vars(stage))[-1]
+        app_dir, source = _app_dir(items, ctx, env, inherited_cwd, parents=parents)
         if "$" in app_dir:
             # `WORKDIR ${PROJECT_DIR}` with `ENV PROJECT_DIR=/app` or `ARG APP_HOME=/app`.
             app_dir = posixpath.normpath("/" + expand(app_dir, env).lstrip("/"))

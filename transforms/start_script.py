@@ -204,7 +204,6 @@ class CaseBranch:
     patterns: tuple[str, ...]  # as written, quotes kept (a quoted pattern matches literally)
     head: int  # index in `logical_lines` of the `pattern)` line
     body: tuple[int, ...]  # indices of the branch's further lines, through the one with `;;`
-    inline: str  # the command written after `pattern)` on the head line, `;;` removed
 
     def lines(self) -> tuple[int, ...]:
         return (self.head, *self.body)
@@ -280,8 +279,7 @@ def case_on_arg1(lines: list[ScriptLine]) -> CaseOnArg1 | None:
             lines[b].text.endswith((";&", ";;&")) for b in body
         ):
             return None
-        inline = rest[:-2].rstrip() if rest.endswith(";;") else rest
-        branches.append(CaseBranch(patterns, head_at, tuple(body), inline))
+        branches.append(CaseBranch(patterns, head_at, tuple(body)))
     return None
 
 
