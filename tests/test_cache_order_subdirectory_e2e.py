@@ -62,6 +62,7 @@ def _rewrite_verified(root: Path) -> str:
 def _install_cached_after_a_code_change(root: Path, code: Path, source_copy: str) -> None:
     """Build, change the code, build again: the install's step comes from the cache and the
     code's copy runs again."""
+    # Two tags: a second build under the first one's tag would leave the first image dangling.
     tag = f"djopt-subdir-{uuid.uuid4().hex[:8]}"
     try:
         _build(root, tag)
@@ -69,13 +70,15 @@ def _install_cached_after_a_code_change(root: Path, code: Path, source_copy: str
         # A change of its own: the same text appended by an earlier run of this test is in the
         # engine's build cache, and the copy would come from there.
         urls.write_text(urls.read_text() + f"\n# a code change {uuid.uuid4().hex}\n")
-        log = _build(root, tag)
+        log = _build(root, f"{tag}-changed")
         install = next(block for block in log.split("\n\n") if "RUN pip install" in block)
         assert "CACHED" in install, install
         copy = next(block for block in log.split("\n\n") if source_copy in block)
         assert "CACHED" not in copy, copy
     finally:
-        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
+        subprocess.run(
+            ["docker", "rmi", "-f", tag, f"{tag}-changed"], capture_output=True, timeout=120
+        )
 
 
 def test_a_backend_directory_copy_gets_its_install_first_and_serves_the_same(
