@@ -192,8 +192,9 @@ TargetOption = Annotated[
     typer.Option(
         "--target",
         metavar="STAGE",
-        help="Verify: build this stage of the Dockerfile on both sides (docker build --target), "
-        "instead of the final stage or the one the compose file builds.",
+        help="The stage that is deployed, when it is not the last one: the changes are made to "
+        "it, and verify builds it on both sides (docker build --target) instead of the final "
+        "stage or the one the compose file builds.",
     ),
 ]
 ComposeOption = Annotated[
@@ -359,7 +360,7 @@ def run(
             context,
             **transform_settings(
                 config, only, skip, production_server, healthcheck, no_buildkit,
-                installer.value if installer is not None else None,
+                installer.value if installer is not None else None, target,
             ),
         )
         settings = verify_settings(
@@ -482,6 +483,7 @@ def transform_settings(
     healthcheck: bool = False,
     no_buildkit: bool = False,
     installer: str | None = None,
+    target: str | None = None,
 ) -> dict[str, Any]:
     """The pipeline's only/skip/options: command-line flags win over the file (lists replace)."""
     from optimizer.config import pick
@@ -495,6 +497,7 @@ def transform_settings(
             healthcheck=healthcheck or config.healthcheck,
             buildkit=not (no_buildkit or config.no_buildkit),
             installer=installer or config.installer,
+            target=target or config.verify.target,
         ),
     }
 
@@ -606,6 +609,9 @@ def run_verify(
     # the settings.
     reference = sides.before if sides.before is not None else sides.after
     flags = settings.flags
+    if flags.target is None and outcome.deployed is not None:
+        flags.target, why = outcome.deployed
+        flags.target_source = f"the deployed stage: {why}"
     plan = runplan.plan_for(
         outcome.project,
         outcome.context_dir,
@@ -651,6 +657,8 @@ def outcome_json(
     and the verdict."""
     return {
         "notes": list(outcome.notes),
+        # The stage the changes were made to where it is not the last (null: the last).
+        "deployed_stage": outcome.deployed[0] if outcome.deployed is not None else None,
         "changes": [{"transform": c.transform, "notes": c.notes} for c in outcome.changes],
         "left_alone": [{"transform": c.transform, "notes": c.notes} for c in outcome.skipped],
         "diff": outcome.diff(),

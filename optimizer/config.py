@@ -21,7 +21,7 @@ a Django project's own pyproject.toml without one does not hide a monorepo's set
     keep-images = false
     no-rebuild = false
     builder = "remote"
-    target = "production"           # the stage to build on both sides (--target)
+    target = "production"           # the deployed stage: rewritten, built on both sides (--target)
     compose = ["docker-compose.yml", "docker-compose.prod.yml"]   # relative to this file
 
 Command-line flags win (the CLI merges); `--no-config` ignores the file. An unknown key or a value

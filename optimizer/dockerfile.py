@@ -264,10 +264,14 @@ class Dockerfile:
     # a new one takes the file's usual ending (`crlf`), so the diff shows no line as changed
     # only because another line's ending won.
     mixed: tuple[frozenset[str], frozenset[str]] | None = None
+    # The stage that is deployed when it is not the last one (heroku.yml's `target:`, fly.toml's
+    # `build-target`, --target): final_stage() is that stage, so the changes and what is read
+    # of the image (its CMD, its ENV, its app directory) are about the image that runs.
+    target: str | None = None
 
     # -- reading -----------------------------------------------------------------------------
     @classmethod
-    def parse(cls, text: str) -> Dockerfile:
+    def parse(cls, text: str, target: str | None = None) -> Dockerfile:
         if "\x00" in text:
             raise DockerfileError("not a text file")
         bom = text.startswith(_BOM)
@@ -322,7 +326,8 @@ class Dockerfile:
             )
             cursor = body_end + 1
         dockerfile = cls(
-            instructions, tuple(lines[cursor:]), crlf, directives, bom, no_final_newline, mixed
+            instructions, tuple(lines[cursor:]), crlf, directives, bom, no_final_newline, mixed,
+            target,
         )
         dockerfile._validate()
         return dockerfile
@@ -382,6 +387,7 @@ class Dockerfile:
             self.bom,
             self.no_final_newline,
             self.mixed,
+            self.target,
         )
 
     # -- structure ---------------------------------------------------------------------------
@@ -395,7 +401,22 @@ class Dockerfile:
         return result
 
     def final_stage(self) -> Stage:
-        return self.stages()[-1]
+        """The stage whose image runs: the `target` stage where one is set and exists, else the
+        last."""
+        stages = self.stages()
+        if self.target:
+            for stage in stages:
+                if stage.name and stage.name.lower() == self.target.lower():
+                    return stage
+        return stages[-1]
+
+    def built_on(self, stage: Stage) -> list[Stage]:
+        """The later stages that build FROM `stage`, directly or through another: they inherit
+        its files, its USER and its base image (a `dev` stage after the deployed `production`)."""
+        return [
+            later for later in self.stages()[stage.index + 1 :]
+            if stage in self.lineage(later)[1:]
+        ]
 
     def global_args(self) -> dict[str, str]:
         """ARG defaults declared before the first FROM (the ones FROM lines may use)."""
@@ -472,7 +493,7 @@ class Dockerfile:
             return None
         by_name = {s.name.lower(): s for s in stages if s.name}
         if target is None:
-            start = stages[-1]
+            start = self.final_stage()
         elif target.lower() in by_name:
             start = by_name[target.lower()]
         else:

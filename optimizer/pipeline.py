@@ -14,6 +14,7 @@ from pathlib import Path
 
 from optimizer.applicability import not_python_reason, other_framework_reason
 from optimizer.context import DjangoProject
+from optimizer.deploy_target import deployed_target
 from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, context_source
 from optimizer.ports import expand
 from optimizer.project import inspect_project, with_image_python
@@ -50,6 +51,9 @@ class Outcome:
     # How the run was set up when the user did not say (the build context a compose file
     # names): shown before the notes, so a reader knows which directory was read.
     notes: list[str] = field(default_factory=list)
+    # The deployed stage when it is not the last (name, what says so): the changes were made
+    # to it, and verify builds it.
+    deployed: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not self.dockerfile_key:
@@ -264,6 +268,14 @@ def optimize_text(
             )
 
     rel = dockerfile_key(dockerfile_path, context_dir)
+    deployed = deployed_target(dockerfile, dockerfile_path, context_dir, options.target)
+    if deployed is not None:
+        dockerfile.target = deployed[0]
+        last = dockerfile.stages()[-1]
+        run_notes.append(
+            f"deployed stage: {deployed[0]} ({deployed[1]}), not the last stage"
+            f"{f' {last.name}' if last.name else ''}: the changes are made to it"
+        )
     reason = not_python_reason(dockerfile)
     if reason is not None:
         # nginx, Postgres, Node front ends: other services' Dockerfiles in a Django repository.
@@ -275,7 +287,7 @@ def optimize_text(
         return outcome
 
     try:
-        project = inspect_project(context_dir, text)
+        project = inspect_project(context_dir, _deployed_text(dockerfile, text))
     except OSError as exc:
         raise OptimizeError(f"{context_dir}: cannot read the project ({exc})") from exc
     if not project.is_django:
@@ -302,7 +314,7 @@ def optimize_text(
     ctx = Context(project, context_dir, options, rel)
     outcome = Outcome(
         dockerfile_path, context_dir, project, {rel: text}, {}, dockerfile_key=rel,
-        notes=run_notes,
+        notes=run_notes, deployed=deployed,
     )
     for transform in transforms:
         seen = dockerfile.render()
@@ -317,7 +329,7 @@ def optimize_text(
         if new_text != seen or changed_files:
             try:
                 # Every intermediate result must parse, so a broken transform fails loudly here.
-                reparsed = Dockerfile.parse(new_text)
+                reparsed = Dockerfile.parse(new_text, dockerfile.target)
             except DockerfileError as exc:
                 if not any(i.opaque for i in dockerfile.instructions):
                     raise OptimizeError(
@@ -333,7 +345,10 @@ def optimize_text(
                 continue
             dockerfile = _keep_original_lines(reparsed, result.dockerfile, dockerfile)
             # pin-python's `FROM python:latest` -> 3.10: which pins build from source changes.
-            ctx.project = with_image_python(ctx.project, context_dir, seen, dockerfile.render())
+            ctx.project = with_image_python(
+                ctx.project, context_dir, _deployed_text(dockerfile, seen),
+                _deployed_text(dockerfile, dockerfile.render()),
+            )
             # One line per distinct note: Donate-Anything's RUN chains four `apt-get install -y`,
             # and apt-hygiene's "line 7: `--no-install-recommends`" was printed four times.
             notes = list(dict.fromkeys(result.notes)) or ["changed"]
@@ -351,6 +366,18 @@ def optimize_text(
         if content != current:
             outcome.files[key] = content
     return outcome
+
+
+def _deployed_text(dockerfile: Dockerfile, text: str) -> str:
+    """The Dockerfile as far as the deployed stage, where that is not the last: what the image
+    that runs is built from, for reading the project (its app directory, ENV, settings,
+    installs). `text` is the whole file as `dockerfile` (or, for the text before a transform, a
+    file with the same stages) reads it."""
+    if dockerfile.target is None:
+        return text
+    parsed = Dockerfile.parse(text, dockerfile.target)
+    end = parsed.final_stage().end
+    return parsed.copy(parsed.instructions[:end]).render()
 
 
 def _keep_original_lines(

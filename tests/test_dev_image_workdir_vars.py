@@ -18,9 +18,9 @@ import pytest
 from helpers import SKELETON
 
 from optimizer.compose import compose_available
+from optimizer.deploy_target import names_dockerfile
 from optimizer.dockerfile import Dockerfile, Instruction, next_workdir
 from optimizer.pipeline import optimize
-from transforms.dev_image import _names_dockerfile
 
 pytestmark = pytest.mark.skipif(not compose_available(), reason="docker compose plugin missing")
 
@@ -155,7 +155,7 @@ def test_a_production_compose_file_building_another_dockerfile_does_not_deploy_t
     ],
 )
 def test_names_dockerfile_matches_the_whole_path(text: str, rel: str, named: bool) -> None:
-    assert _names_dockerfile(text, rel) is named
+    assert names_dockerfile(text, rel) is named
 
 
 def test_next_workdir_expands_the_variables_it_is_given() -> None:

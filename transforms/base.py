@@ -24,6 +24,9 @@ class Options:
     buildkit: bool = True
     # The builder's installer: "pip" (the user's own) or "uv" (opt-in: faster cold builds).
     installer: str = "pip"
+    # --target (or the config's verify `target`): the stage that is deployed, when it is not the
+    # last one; the changes are made to it (optimizer/deploy_target.py).
+    target: str | None = None
 
 
 @dataclass

@@ -41,6 +41,7 @@ from optimizer.composefiles import (
     mention_profiles,
     other_compose_files,
 )
+from optimizer.deploy_target import PRODUCTION_NAME, names_dockerfile, small_text
 from optimizer.dockerfile import Dockerfile, env_pairs, next_workdir
 from optimizer.shell import words
 from transforms.base import Context
@@ -218,7 +219,7 @@ def _ci_tags(directory: Path, dockerfile: Path) -> dict[str, str]:
         paths += sorted((directory / ".github" / "workflows").glob("*.y*ml"))
     found: dict[str, str] = {}
     for path in paths:
-        text = _small_text(path) if path.is_file() else None
+        text = small_text(path) if path.is_file() else None
         if text is None:
             continue
         for match in _DOCKER_BUILD.finditer(text):
@@ -362,7 +363,6 @@ def _compose_dev(
 # Render, Railway) and CI that builds or pushes images.
 _DEPLOY_FILES = ("fly.toml", "heroku.yml", "render.yaml", "railway.toml", "railway.json")
 _PUSHES = re.compile(r"docker/build-push-action|docker (buildx )?build\b|docker push\b")
-_PRODUCTION_NAME = re.compile(r"prod|deploy|stag|release|live", re.IGNORECASE)
 
 
 def _deployed(ctx: Context, read: _Reader) -> str | None:
@@ -395,10 +395,10 @@ def _deployed(ctx: Context, read: _Reader) -> str | None:
             continue
         rel = posixpath.relpath(dockerfile.as_posix(), directory.as_posix())
         for path in candidates:
-            text = _small_text(path)
-            if text is None or not _names_dockerfile(text, rel):
+            text = small_text(path)
+            if text is None or not names_dockerfile(text, rel):
                 continue
-            if _PRODUCTION_NAME.search(path.stem):
+            if PRODUCTION_NAME.search(path.stem):
                 return path.name
             if project is not None and path.resolve() in parsed:
                 if _serves_production(project.building(dockerfile), read):
@@ -406,8 +406,8 @@ def _deployed(ctx: Context, read: _Reader) -> str | None:
             elif _PRODUCTION_SERVER.search(text):
                 return path.name
         for path in workflows:
-            text = _small_text(path)
-            if text is not None and _PUSHES.search(text) and _names_dockerfile(text, rel):
+            text = small_text(path)
+            if text is not None and _PUSHES.search(text) and names_dockerfile(text, rel):
                 return f".github/workflows/{path.name}"
     return None
 
@@ -424,7 +424,7 @@ def _platform_builds(path: Path, dockerfile: Path) -> bool:
     it, or it names none (the platform's default, `Dockerfile`). PierreParienteDimitrov/
     OpenCongress's backend/railway.toml deploys Dockerfile.production, not the Dockerfile its
     compose file runs `runserver` from over a bind mount."""
-    text = _small_text(path)
+    text = small_text(path)
     if text is None:
         return True
     named = [m.group(1) for m in _NAMED_DOCKERFILE.finditer(text)]
@@ -450,29 +450,6 @@ def _serves_production(services: list[Service], read: _Reader) -> bool:
         ):
             return True
     return False
-
-
-def _names_dockerfile(text: str, rel: str) -> bool:
-    """Whether a compose file or workflow builds this Dockerfile: it names its path, or it is
-    a plain `Dockerfile` and the text names no Dockerfile at all (`build: .`, `docker build .`).
-    testdrivenio's docker-compose.prod.yml builds compose/production/django/Dockerfile, not the
-    local one. The path is matched whole: `Dockerfile` is not named by `dockerfile:
-    Dockerfile.prod` (ivanprytula/django-celery-telegram-api's docker-compose.prod.yml builds
-    Dockerfile.prod, and the plain Dockerfile's development image was taken as deployed)."""
-    if re.search(r"(?<![\w/.-])(?:\./)?" + re.escape(rel) + r"(?![\w.-])", text):
-        return True
-    return posixpath.basename(rel) == "Dockerfile" and not re.search(
-        r"dockerfile\s*:|(?<!\S)(-f|--file)[\s=]|(?<![\w-])file\s*:", text, re.IGNORECASE
-    )
-
-
-def _small_text(path: Path) -> str | None:
-    try:
-        if path.stat().st_size > 1_000_000:
-            return None
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
 
 
 def _mounts_manage_py(mounts: tuple[BindMount, ...], cwd: str) -> BindMount | None:

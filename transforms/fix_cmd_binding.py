@@ -1323,7 +1323,8 @@ def _move_run_server_to_cmd(dockerfile: Dockerfile, port: int, notes: list[str])
                 "the build is not running in the container; the CMD starts the app"
             )
         else:
-            dockerfile.instructions.append(Instruction.new("CMD", server_text))
+            # At the stage's end: the deployed stage need not be the file's last.
+            dockerfile.instructions.insert(stage.end, Instruction.new("CMD", server_text))
             notes.append(
                 f"line {ins.line}: `{server_text}` ran in RUN, during the build, so the image "
                 "started nothing; moved it to CMD"

@@ -39,7 +39,7 @@ def context_locator(dockerfile: Dockerfile, ctx: Context) -> Callable[[str], str
     writes it there."""
     stages = dockerfile.stages()
     copies = {stage.index: _copies(dockerfile, stage, stages, ctx) for stage in stages}
-    final = stages[-1]
+    final = dockerfile.final_stage()
     cwd = "/"
     for _, ins in dockerfile.iter_stage(final):
         cwd = next_workdir(cwd, ins)

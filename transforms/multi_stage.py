@@ -138,6 +138,17 @@ class MultiStage(NotesTransform):
         if base_stage(out, stage).index != stage.index:
             skipped.append("the final stage builds on an earlier stage; left as it is")
             return Result(out, notes, skipped)
+        later = out.built_on(stage)
+        if later:
+            # torchbox's Wagtail sites: `FROM production AS dev` installs the dev requirements
+            # with pip on top of the deployed stage; split, that stage would hold a venv without
+            # pip and no compilers.
+            skipped.append(
+                f"stage {later[0].name or later[0].index} builds on the deployed stage "
+                f"{stage.name} and would inherit its split (no pip, no compilers); left "
+                "single-stage"
+            )
+            return Result(out, notes, skipped)
         if any(
             i.keyword == "RUN" and re.search(r"\b(apk|yum|dnf|microdnf|zypper)\s", i.args)
             for _, i in items

@@ -99,6 +99,17 @@ class NonRoot(NotesTransform):
         # has the users those stages created: adding `useradd app` there fails the build when
         # `app` exists, and runs as that user besides (Baserow's backend image: USER $UID:$GID
         # in its base stage, CMD in the final one).
+        later = out.built_on(stage)
+        if later:
+            # A `dev` stage built FROM the deployed one would run its own steps (apt-get, pip)
+            # as the new user and fail to build.
+            return Result(
+                out,
+                skipped=[
+                    f"stage {later[0].name or later[0].index} builds on the deployed stage "
+                    f"{stage.name} and runs its steps as its user; USER left to you"
+                ],
+            )
         lineage = out.lineage(stage)
         inherited = None if users else _inherited_user(out, lineage[1:])
         if inherited is not None and inherited[0].split(":")[0].strip() not in {"root", "0"}:

@@ -890,8 +890,10 @@ class Flags:
     env: dict[str, str] = field(default_factory=dict)
     # Compose files to read instead of looking for them (`-f a.yml -f b.yml`).
     compose_files: list[Path] = field(default_factory=list)
-    # `--target STAGE`: the stage both sides build, over compose's `target:`.
+    # `--target STAGE`: the stage both sides build, over compose's `target:`; also the stage
+    # the rewrite took as deployed (heroku.yml's target...), where `target_source` says so.
     target: str | None = None
+    target_source: str = "--target"
 
 
 def derive(
@@ -1344,7 +1346,7 @@ def _target(
     names = [s.name for s in Dockerfile.parse(dockerfile_text).stages() if s.name]
     if flags.target not in names:
         blockers.append(
-            f"--target {flags.target}: the Dockerfile has no stage of that name"
+            f"{flags.target_source} {flags.target}: the Dockerfile has no stage of that name"
             + (f" (its stages: {', '.join(names)})" if names else " (its stages have no names)")
         )
         return compose_target
@@ -1357,7 +1359,7 @@ def _target(
                 notes[k] = note.replace(f"{said} and ", "") if f"{said} and " in note else ""
         notes[:] = [n for n in notes if n]
     notes.append(
-        f"both sides build stage {flags.target!r} (--target)"
+        f"both sides build stage {flags.target!r} ({flags.target_source})"
         + (f", not {compose_target!r} as the compose file does" if compose_target
            and compose_target != flags.target else "")
     )
@@ -2298,6 +2300,9 @@ def plan_for(
     Dockerfile) with Docker Compose, then `derive`."""
     from optimizer import compose as compose_mod
 
+    # A target before the last stage is the image that runs: its CMD, ENV and WORKDIR are what
+    # the plan reads (a `dev` stage after it would give `tail -f` for the command).
+    dockerfile_text = _through_stage(dockerfile_text, flags.target) or dockerfile_text
     notes: list[str] = []
     chosen: ComposeProject | None = None
     read_any = False
