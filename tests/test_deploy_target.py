@@ -219,3 +219,32 @@ def test_verify_plans_the_run_from_the_target_stage(tmp_path: Path) -> None:
     assert "both sides build stage 'production' (the deployed stage: heroku.yml)" in plan.notes
     last = runplan.plan_for(project, root, root / "Dockerfile", dockerfile, runplan.Flags())
     assert any("no CMD" in b for b in last.blockers), last.blockers
+
+
+def test_verify_runs_the_deployed_stages_cmd_not_the_dev_services_command(
+    tmp_path: Path,
+) -> None:
+    # rca-wagtail-2019: compose builds `dev` and runs `tail -f /dev/null` there; run on the
+    # production image that command serves nothing, on either side.
+    from optimizer.verify import runplan
+
+    compose = (
+        "services:\n  web:\n    build:\n      context: .\n      target: dev\n"
+        "    command: tail -f /dev/null\n    ports:\n      - 8000:8000\n"
+    )
+    root = _project(tmp_path / "p", **{"heroku.yml": HEROKU, "docker-compose.yml": compose})
+    outcome = optimize(root / "Dockerfile", root)
+    assert outcome.deployed is not None
+    flags = runplan.Flags(target=outcome.deployed[0], target_source="the deployed stage")
+    plan = runplan.plan_for(outcome.project, root, root / "Dockerfile", DOCKERFILE, flags)
+    assert plan.command is None and plan.command_source == "image", plan.command
+    assert plan.build_target == "production"
+    assert (
+        "compose service 'web' builds stage 'dev' and runs its own command there; both sides "
+        "run stage 'production''s CMD" in plan.notes
+    ), plan.notes
+    # Where compose builds the same stage, its command is what runs (as before).
+    same = runplan.plan_for(
+        outcome.project, root, root / "Dockerfile", DOCKERFILE, runplan.Flags(target="dev")
+    )
+    assert same.command == ["tail", "-f", "/dev/null"]

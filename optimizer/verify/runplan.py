@@ -1062,7 +1062,20 @@ def derive(
                 f"compose service {app.name!r} sets working_dir {app.working_dir}: both sides "
                 "run there"
             )
-        if app.command is not None or app.entrypoint is not None:
+        other_stage = (
+            flags.target is not None
+            and app.build_target is not None
+            and app.build_target.lower() != flags.target.lower()
+        )
+        if (app.command is not None or app.entrypoint is not None) and other_stage:
+            # torchbox's rca-wagtail-2019: compose builds `dev` and runs `tail -f /dev/null` in
+            # it for developers to exec into; the deployed `production` stage serves with its
+            # own CMD, which is what both sides must run.
+            notes.append(
+                f"compose service {app.name!r} builds stage {app.build_target!r} and runs its "
+                f"own command there; both sides run stage {flags.target!r}'s CMD"
+            )
+        elif app.command is not None or app.entrypoint is not None:
             command, entrypoint = app.command, app.entrypoint
             command_source = f"compose service {app.name}"
         if app.ports:
