@@ -27,6 +27,12 @@ from optimizer.dockerfile import Dockerfile
 
 # A compose file named for where it deploys (docker-compose.prod.yml, -deploy, -staging).
 PRODUCTION_NAME = re.compile(r"prod|deploy|stag|release|live", re.IGNORECASE)
+# Pushing images (a workflow that only builds and tests them deploys nothing).
+_PUSHES = re.compile(r"docker push\b|--push\b|^\s*push:\s*true\b", re.MULTILINE)
+# Stages named for tests, linting or development are not what a compose file or workflow deploys.
+_NOT_DEPLOYED = re.compile(
+    r"(?i)(?:^|[-_.])(?:test|tests|testing|ci|lint|dev|develop|development|local|debug)(?:$|[-_.])"
+)
 _TARGET = re.compile(
     r"""(?:^|\s)(?:--target[=\s]+|target\s*:\s*)["']?([A-Za-z0-9][\w.-]*)["']?""",
     re.MULTILINE,
@@ -92,7 +98,12 @@ def _candidates(
             if found is not None:
                 yield found, f"{path.name}'s target"
         for path in workflows:
-            found = _only_target(small_text(path), rel)
+            text = small_text(path)
+            # Only a workflow that pushes what it builds deploys it: one that builds `--target
+            # test` and runs the tests in it does not.
+            if text is None or not _PUSHES.search(text):
+                continue
+            found = _only_target(text, rel)
             if found is not None:
                 yield found, f"the build in .github/workflows/{path.name}"
 
@@ -123,11 +134,15 @@ def names_dockerfile(text: str, rel: str) -> bool:
 
 def _only_target(text: str | None, rel: str) -> str | None:
     """The one build target a compose file or workflow that builds this Dockerfile names; None
-    when it names none or several (which of them builds this file is not read here)."""
+    when it names none or several (which of them builds this file is not read here), or a stage
+    named for tests or development."""
     if text is None or not names_dockerfile(text, rel):
         return None
     found = {m.group(1) for m in _TARGET.finditer(_uncommented(text))}
-    return found.pop() if len(found) == 1 else None
+    if len(found) != 1:
+        return None
+    target = found.pop()
+    return None if _NOT_DEPLOYED.search(target) else target
 
 
 def _uncommented(text: str) -> str:

@@ -106,8 +106,21 @@ def _found(root: Path, explicit: str | None = None) -> tuple[str, str] | None:
         ),
         (
             ".github__workflows__deploy.yml",
-            "jobs:\n  build:\n    steps:\n      - run: docker build --target production -t x .\n",
+            "jobs:\n  build:\n    steps:\n      - run: docker build --target production -t x .\n"
+            "      - run: docker push x\n",
             ("production", "the build in .github/workflows/deploy.yml"),
+        ),
+        (
+            ".github__workflows__deploy.yml",
+            "jobs:\n  build:\n    steps:\n      - uses: docker/build-push-action@v6\n"
+            "        with:\n          target: production\n          push: true\n",
+            ("production", "the build in .github/workflows/deploy.yml"),
+        ),
+        # A workflow that builds and tests, pushing nothing, deploys nothing.
+        (
+            ".github__workflows__ci.yml",
+            "jobs:\n  build:\n    steps:\n      - run: docker build --target production -t x .\n",
+            None,
         ),
         # Two targets in one workflow: which builds this Dockerfile is not read.
         (
@@ -127,6 +140,17 @@ def test_what_deploys_the_dockerfile_names_its_stage(
 ) -> None:
     root = _project(tmp_path / "p", **{name: text})
     assert _found(root) == expected
+
+
+def test_a_stage_named_for_tests_is_not_what_a_workflow_deploys(tmp_path: Path) -> None:
+    dockerfile = DOCKERFILE.replace("AS production", "AS app-test").replace(
+        "FROM production AS dev", "FROM app-test AS app"
+    )
+    workflow = "steps:\n  - run: docker build --target app-test -t x . && docker push x\n"
+    root = _project(tmp_path / "p", dockerfile, **{".github__workflows__ci.yml": workflow})
+    assert _found(root) is None
+    (root / ".github/workflows/ci.yml").write_text(workflow.replace("app-test", "app"))
+    assert _found(root) is None  # the last stage
 
 
 def test_target_option_names_the_stage_and_wins(tmp_path: Path) -> None:
