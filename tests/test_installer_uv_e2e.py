@@ -28,7 +28,7 @@ def _docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
 def test_uv_builder_verifies_and_ships_no_installer(tmp_path: Path) -> None:
     root = example_copy("01-tutorial", tmp_path / "app")
     result = CliRunner().invoke(
-        app, ["--installer", "uv", "--verify", "--write", str(root / "Dockerfile")]
+        app, ["--installer", "uv", "--verify", "--no-rebuild", "--write", str(root / "Dockerfile")]
     )
     assert result.exit_code == 0, result.output
     assert "verify: PASS" in result.output, result.output
