@@ -9,11 +9,12 @@ deployed `production` kept its shell-form CMD, sh as PID 1 and a 10 s `docker st
 
 A stage counts as deployed when `--target` (or the config's `target`) names it, or when what
 deploys this Dockerfile names it as its build target: heroku.yml's `target:` for the process
-that builds it, fly.toml's `build-target`, the `target` of docker-bake.hcl's default group,
-a production compose file's (`docker-compose.prod.yml`) `target:`, or a CI workflow that builds
-this Dockerfile with `--target` / `target:`. Compose's
-default files are left out: they are what developers run, and they build the dev stage. Only a
-name that is a stage of this Dockerfile counts.
+that builds it, fly.toml's `build-target`, the `target` of docker-bake.hcl's default group, a
+production compose file's (`docker-compose.prod.yml`) single `target:`, or the single
+`--target` / `target:` of a CI workflow that builds this Dockerfile and pushes the image.
+Compose's default files are left out: they are what developers run, and they build the dev
+stage; so is a compose or workflow target named for tests or development. Only a name that is a
+stage of this Dockerfile counts.
 """
 
 from __future__ import annotations

@@ -256,6 +256,9 @@ class _ScriptServer:
     # Written after a `case` branch's `pattern)` on the same line: `exec` cannot go at the
     # line's start.
     branch_head: bool = False
+    # Set as the script's arguments (`set -- gunicorn ...`) for a later `exec "$@"` to run:
+    # `exec` belongs to that line, never before `set`.
+    handed_on: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -507,6 +510,17 @@ def _fix_start_script(
             f"with `exec gosu USER {last.server} ...` or the Dockerfile's USER instead: not "
             "changed"
         )
+    elif last.handed_on:
+        if any(
+            _EXEC_ARGS.fullmatch(ln.text.strip()) for ln in lines_of if ln.first > last.line.last
+        ):
+            pid1_server = last.server
+        else:
+            skipped.append(
+                f"{where}: {last.server} is set as the script's arguments (`set --`), and no "
+                '`exec "$@"` after it runs them: the script\'s shell may stay PID 1 and not pass '
+                'docker stop\'s SIGTERM on; run them with `exec "$@"`'
+            )
     elif already:
         pid1_server = last.server
     elif last.line.depth > top or not last.last_segment or last.branch_head:
@@ -752,9 +766,15 @@ def _celery_role(argv: list[str]) -> str | None:
 
 
 def _strip_exec(argv: list[str]) -> list[str]:
+    if argv[:2] == ["set", "--"]:
+        argv = argv[2:]
     while argv and (argv[0] == "exec" or re.fullmatch(r"[A-Za-z_]\w*=.*", argv[0])):
         argv = argv[1:]
     return argv
+
+
+# The line that runs the arguments a `set --` gave the script, as PID 1.
+_EXEC_ARGS = re.compile(r'exec\s+"\$(?:@|\{@\})"')
 
 
 def _script_servers(text: str) -> list[_ScriptServer]:
@@ -771,6 +791,13 @@ def _script_servers(text: str) -> list[_ScriptServer]:
                 command = start_script.strip_guards(command)
                 argv = words(command)
                 hit = server_argv(argv)
+                handed_on = False
+                if hit is None and argv[:2] == ["set", "--"]:
+                    # The docker-library idiom: `set -- gunicorn app --bind ...` when no
+                    # command was given, then `exec "$@"` (spp-wagtail's prod-entrypoint.sh).
+                    handed = server_argv(argv[2:])
+                    if handed is not None:
+                        hit, handed_on = (handed[0] + 2, handed[1]), True
                 if hit is None:
                     outer = _strip_exec(list(argv))
                     script = shell_c_script(outer)
@@ -798,6 +825,7 @@ def _script_servers(text: str) -> list[_ScriptServer]:
                         ),
                         segment=command,
                         branch_head=k_line in heads,
+                        handed_on=handed_on,
                     )
                 )
     return found
