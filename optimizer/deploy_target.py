@@ -34,8 +34,10 @@ _PUSHES = re.compile(r"docker push\b|--push\b|^\s*push:\s*true\b", re.MULTILINE)
 _NOT_DEPLOYED = re.compile(
     r"(?i)(?:^|[-_.])(?:test|tests|testing|ci|lint|dev|develop|development|local|debug)(?:$|[-_.])"
 )
+# A build target: `--target NAME` or `target: NAME`. A name starts with a letter, so the long
+# forms of ports (`target: 8000`) and volumes (`target: /app`) are not read as one.
 _TARGET = re.compile(
-    r"""(?:^|\s)(?:--target[=\s]+|target\s*:\s*)["']?([A-Za-z0-9][\w.-]*)["']?""",
+    r"""(?:^|\s)(?:--target[=\s]+|target\s*:\s*)["']?([A-Za-z][\w.-]*)["']?""",
     re.MULTILINE,
 )
 

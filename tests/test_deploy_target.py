@@ -98,6 +98,14 @@ def _found(root: Path, explicit: str | None = None) -> tuple[str, str] | None:
             "services:\n  web:\n    build:\n      context: .\n      target: production\n",
             ("production", "docker-compose.prod.yml's target"),
         ),
+        # The long forms of ports and volumes name no stage.
+        (
+            "docker-compose.prod.yml",
+            "services:\n  web:\n    build:\n      context: .\n      target: production\n"
+            "    ports:\n      - target: 8000\n        published: 80\n"
+            "    volumes:\n      - type: volume\n        source: media\n        target: /media\n",
+            ("production", "docker-compose.prod.yml's target"),
+        ),
         # The default compose file is what developers run: its `dev` target says nothing.
         (
             "docker-compose.yml",
