@@ -67,6 +67,7 @@ from transforms import uv_installer
 from transforms.base import Context, NotesTransform, Result
 from transforms.bytecode import BUILDER_BYTECODE_COMMENT as _BUILDER_BYTECODE_COMMENT
 from transforms.bytecode import PIP_ROOTS as _PIP_ROOTS
+from transforms.bytecode import deletes_bytecode as _deletes_bytecode
 from transforms.bytecode import indent_bytecode as _indent_bytecode
 from transforms.bytecode import stdlib_bytecode as _stdlib_bytecode
 from transforms.cache_friendly_order import is_source_copy
@@ -2267,6 +2268,12 @@ def _for_final(
             continue
         if installs and _removes_cache(seg.text, list(_CACHE_DIRS.values())):
             continue  # the install's download cache: the final stage installs nothing
+        if installs and _deletes_bytecode(program(seg.text), ["/usr/local/lib/python"]):
+            # The official images' `find /usr/local ... -name '*.pyc' ... -exec rm` after the
+            # install (sweep26): it cleaned what the install wrote, which the builder now
+            # does. In the final stage it ran after the standard library's bytecode step and
+            # deleted that, so every start compiled the standard library again.
+            continue
         if kind == "apt":
             # `apt-get install -y libpq-dev || true`: the command's own words, then what
             # follows them (`|| true`, a redirection), which is no package name.
