@@ -15,7 +15,13 @@ import re
 from collections.abc import Callable
 
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
-from optimizer.ports import ConfigBind, config_bind, expand, uwsgi_dies_on_term
+from optimizer.ports import (
+    ConfigBind,
+    config_bind,
+    expand,
+    unix_socket_bind,
+    uwsgi_dies_on_term,
+)
 from optimizer.shell import (
     FORWARDING_WRAPPERS,
     PARENT_RUNNERS,
@@ -1687,6 +1693,11 @@ def _rebind(
                                                   "--https"))[1].split(",", 1)[0])
             if p.isdigit():
                 return argv, int(p), False
+        if unix_socket_bind(argv[start:], env) is not None:
+            # `uwsgi --socket /tmp/uwsgi.sock` for nginx's `uwsgi_pass unix:...` in the same
+            # image (sweep26: jonashaag/django-nginx-uwsgi-celery-deployment): no TCP port,
+            # where the note said the port was unknown.
+            return argv, NO_TCP_PORT, False
         # uwsgi has no default HTTP port: without one, what it listens on is unknown.
         return argv, None, False
     return argv, port, False
