@@ -8,21 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import multi_stage_final
+from helpers import PYC_RECIPE_DOCKERFILE, multi_stage_final
 
 REQUIREMENTS = "Django==5.1.4\ngunicorn==23.0.0\npsycopg2==2.9.10\n"
-RECIPE = """\
-FROM python:3.11
-WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt \\
-    && find /usr/local \\
-        \\( -type d -a -name test -o -name tests \\) \\
-        -o \\( -type f -a -name '*.pyc' -o -name '*.pyo' \\) \\
-        -exec rm -rf '{}' +
-COPY . .
-CMD ["gunicorn", "mysite.wsgi", "-b", "0.0.0.0:8000"]
-"""
+RECIPE = PYC_RECIPE_DOCKERFILE.replace("FROM python:3.11-slim\n", "FROM python:3.11\n")
 
 
 def test_the_install_cleanup_stays_in_the_builder(tmp_path: Path) -> None:

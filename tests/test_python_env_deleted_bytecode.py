@@ -12,20 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import PYC_RECIPE_DOCKERFILE
+
 from optimizer.pipeline import optimize
 
-FIND_RECIPE = """\
-FROM python:3.11-slim
-WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt \\
-    && find /usr/local \\
-        \\( -type d -a -name test -o -name tests \\) \\
-        -o \\( -type f -a -name '*.pyc' -o -name '*.pyo' \\) \\
-        -exec rm -rf '{}' +
-COPY . .
-CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
-"""
+FIND_RECIPE = PYC_RECIPE_DOCKERFILE
 
 
 def _rewrite(tmp_path: Path, text: str) -> tuple[str, str, str]:

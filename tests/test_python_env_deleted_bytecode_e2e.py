@@ -12,39 +12,33 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import built_image, rewrite_in_place, write_skeleton
+from helpers import PYC_RECIPE_DOCKERFILE, built_image, rewrite_in_place, write_skeleton
 
 pytestmark = pytest.mark.engine
 
-_DOCKERFILE = """\
-FROM python:3.11-slim
-WORKDIR /code
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt \\
-    && find /usr/local \\
-        \\( -type d -a -name test -o -name tests \\) \\
-        -o \\( -type f -a -name '*.pyc' -o -name '*.pyo' \\) \\
-        -exec rm -rf '{}' +
-COPY . /code/
-CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
-"""
 
-# How many of the site-packages modules Django's WSGI app and gunicorn import, and how many of
-# them have no bytecode beside them.
-_PROBE = (
-    "import importlib.util, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'mysite.settings'; "
-    "import django; django.setup(); import django.core.wsgi, gunicorn.app.wsgiapp; "
-    "mods = [m for m in list(sys.modules.values()) if getattr(m, '__file__', None) "
-    "and 'site-packages' in m.__file__ and m.__file__.endswith('.py')]; "
-    "print(len(mods), sum(not os.path.exists(importlib.util.cache_from_source(m.__file__)) "
-    "for m in mods))"
-)
+def _probe(imports: str, where: str) -> str:
+    """Python code printing how many modules whose file `where` accepts (a Python expression
+    on `f`) Django's setup and `imports` load, and how many of them have no bytecode."""
+    return (
+        "import importlib.util, os, sys, sysconfig; stdlib = sysconfig.get_paths()['stdlib']; "
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'mysite.settings'; "
+        f"import django; django.setup(); import {imports}; "
+        "files = [f for f in (getattr(m, '__file__', None) for m in list(sys.modules.values())) "
+        f"if f and f.endswith('.py') and ({where})]; "
+        "print(len(files), sum(not os.path.exists(importlib.util.cache_from_source(f)) "
+        "for f in files))"
+    )
+
+
+# The site-packages modules Django's WSGI app and gunicorn import.
+_PROBE = _probe("django.core.wsgi, gunicorn.app.wsgiapp", "'site-packages' in f")
 
 
 def test_the_first_start_writes_the_dependencies_bytecode(tmp_path: Path) -> None:
     root = write_skeleton(tmp_path / "app")
     (root / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\n")
-    (root / "Dockerfile").write_text(_DOCKERFILE)
+    (root / "Dockerfile").write_text(PYC_RECIPE_DOCKERFILE)
     written = rewrite_in_place(root, ["python-env"])
     assert "PYTHONUNBUFFERED=1" in written, written
     with built_image(root, "deleted-bytecode") as tag:
@@ -64,16 +58,9 @@ def test_the_first_start_writes_the_dependencies_bytecode(tmp_path: Path) -> Non
     assert missing == 0, f"{missing} of {imported} modules have no .pyc after the first start"
 
 
-# How many of the standard library's modules Django's WSGI app imports have no bytecode.
-_STDLIB_PROBE = (
-    "import importlib.util, os, sys, sysconfig; stdlib = sysconfig.get_paths()['stdlib']; "
-    "os.environ['DJANGO_SETTINGS_MODULE'] = 'mysite.settings'; "
-    "import django; django.setup(); import django.core.wsgi; "
-    "mods = [m for m in list(sys.modules.values()) if getattr(m, '__file__', None) "
-    "and m.__file__.startswith(stdlib + '/') and 'site-packages' not in m.__file__ "
-    "and m.__file__.endswith('.py')]; "
-    "print(len(mods), sum(not os.path.exists(importlib.util.cache_from_source(m.__file__)) "
-    "for m in mods))"
+# The standard library's modules Django's WSGI app imports.
+_STDLIB_PROBE = _probe(
+    "django.core.wsgi", "f.startswith(stdlib + '/') and 'site-packages' not in f"
 )
 
 
@@ -83,7 +70,8 @@ def test_the_split_keeps_the_standard_librarys_bytecode(tmp_path: Path) -> None:
     # write /usr/local: only the build's bytecode step keeps the start from compiling.
     root = write_skeleton(tmp_path / "app")
     (root / "requirements.txt").write_text("Django==5.1.4\ngunicorn==23.0.0\npsycopg2==2.9.10\n")
-    (root / "Dockerfile").write_text(_DOCKERFILE.replace("python:3.11-slim", "python:3.11"))
+    full_base = PYC_RECIPE_DOCKERFILE.replace("python:3.11-slim", "python:3.11")
+    (root / "Dockerfile").write_text(full_base)
     written = rewrite_in_place(root, ["multi-stage", "python-env", "non-root"])
     final = written[written.rindex("\nFROM ") :]
     assert "find /usr/local" not in final, written
