@@ -64,6 +64,22 @@ gunicorn = "23.0.0"
 """
 
 
+# The official python images' bytecode cleanup, copied after an app's install (sweep26:
+# dantium/django-docker-tailwind): tests of python-env and multi-stage rewrite it.
+PYC_RECIPE_DOCKERFILE = """\
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt \\
+    && find /usr/local \\
+        \\( -type d -a -name test -o -name tests \\) \\
+        -o \\( -type f -a -name '*.pyc' -o -name '*.pyo' \\) \\
+        -exec rm -rf '{}' +
+COPY . .
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
+"""
+
+
 def materialize(case: Path, target: Path) -> Path:
     """Copy a golden case to `target`; add the Django skeleton unless it has its own project."""
     shutil.copytree(case, target, ignore=shutil.ignore_patterns("expected*", "options"))

@@ -9,6 +9,7 @@ imports at every start: runserver twice (its autoreloader's child), gunicorn onc
 from __future__ import annotations
 
 import dataclasses
+import re
 import textwrap
 
 from optimizer.dockerfile import Instruction, split_lines
@@ -116,3 +117,37 @@ def indent_bytecode(instructions: list[Instruction]) -> list[Instruction]:
             raw = "".join(indent + line for line in split_lines(ins.raw))
             out[k] = dataclasses.replace(ins, raw=raw)
     return out
+
+
+_PYC_NAMES = re.compile(r"^\*?\.?py[co]$|^\*\.py\[[cod]+\]$|^__pycache__$|^\*pyc$")
+
+
+def deletes_bytecode(argv: list[str], prefixes: list[str]) -> str | None:
+    """The `-name` pattern of a `find PATH... -name '*.pyc' ... -delete | -exec rm ... | xargs
+    rm` (argv) over a directory under or above one of `prefixes`, or None: the official
+    images' recipe that apps copy after their install (python-env, multi-stage)."""
+    if not argv or argv[0] != "find":
+        return None
+    paths = []
+    for word in argv[1:]:
+        if word.startswith(("-", "(", "!", "\\")):
+            break
+        paths.append(word.rstrip("/") or "/")
+    covers = any(
+        "$" not in p and any((p + "/").startswith(x) or x.startswith(p + "/") or p == "/"
+                             for x in prefixes)
+        for p in paths
+    )
+    named = next(
+        (
+            argv[k + 1]
+            for k in range(len(argv) - 1)
+            if argv[k] in {"-name", "-iname"} and _PYC_NAMES.match(argv[k + 1])
+        ),
+        None,
+    )
+    removes = "-delete" in argv or any(
+        argv[k] in {"-exec", "-execdir", "xargs"} and "rm" in argv[k + 1 : k + 4]
+        for k in range(len(argv) - 1)
+    )
+    return named if covers and removes else None

@@ -15,7 +15,13 @@ import re
 from collections.abc import Callable
 
 from optimizer.dockerfile import Dockerfile, Instruction, env_pairs
-from optimizer.ports import ConfigBind, config_bind, expand, uwsgi_dies_on_term
+from optimizer.ports import (
+    ConfigBind,
+    config_bind,
+    expand,
+    unix_socket_bind,
+    uwsgi_dies_on_term,
+)
 from optimizer.shell import (
     FORWARDING_WRAPPERS,
     PARENT_RUNNERS,
@@ -634,6 +640,31 @@ def _fix_start_script(
 _BARE_PASS_THROUGH = re.compile(r'"?\$(@|\{@\})"?')
 
 
+# The arguments run under another spelling: unquoted `$*` (what `$@` is unquoted), or a variable
+# the script set to them first (`COMMAND=$@` ... `$COMMAND`: mhelmer/dockerize-uwsgi-nginx-webpack,
+# sweep26, where the note said uwsgi was PID 1 and added STOPSIGNAL SIGINT for it while bash,
+# its parent, got the signal). Quoted, `"$*"` or `"$COMMAND"` is one word: not the same command.
+_STAR_ARGS = re.compile(r"\$\*|\$\{\*\}")
+_ARGS_VAR = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")
+_ARGS_ASSIGNMENT = re.compile(r'([A-Za-z_]\w*)=("?)\$(?:@|\*|\{@\}|\{\*\})\2')
+
+
+def _args_by_other_name(last: str, before: list[str]) -> bool:
+    """Does the script's last line `last` run its arguments as `$*` or as a variable that a
+    top-level line of `before` last set to them (`COMMAND=$@`)?"""
+    if _STAR_ARGS.fullmatch(last):
+        return True
+    var = _ARGS_VAR.fullmatch(last)
+    if var is None:
+        return False
+    for line in reversed(before):
+        assigned = re.match(r"(?:export\s+|local\s+)?([A-Za-z_]\w*)=", line)
+        if assigned is not None and assigned.group(1) == var.group(1):
+            found = _ARGS_ASSIGNMENT.fullmatch(line.removeprefix("export ").strip())
+            return found is not None
+    return False
+
+
 def _exec_pass_through(
     out: Dockerfile, ctx: Context, notes: list[str], skipped: list[str]
 ) -> dict[str, str]:
@@ -652,7 +683,16 @@ def _exec_pass_through(
     if rel is None or text is None or not start_script.is_shell_script(word, text):
         return {}
     lines_of = start_script.logical_lines(text)
-    if not lines_of or lines_of[-1].depth or not _BARE_PASS_THROUGH.fullmatch(lines_of[-1].text):
+    if (
+        not lines_of
+        or lines_of[-1].depth
+        or not (
+            _BARE_PASS_THROUGH.fullmatch(lines_of[-1].text)
+            or _args_by_other_name(
+                lines_of[-1].text, [ln.text for ln in lines_of[:-1] if not ln.depth]
+            )
+        )
+    ):
         return {}
     last = lines_of[-1]
     where = f"{rel} line {last.first + 1}"
@@ -1682,6 +1722,11 @@ def _rebind(
                                                   "--https"))[1].split(",", 1)[0])
             if p.isdigit():
                 return argv, int(p), False
+        if unix_socket_bind(argv[start:], env) is not None:
+            # `uwsgi --socket /tmp/uwsgi.sock` for nginx's `uwsgi_pass unix:...` in the same
+            # image (sweep26: jonashaag/django-nginx-uwsgi-celery-deployment): no TCP port,
+            # where the note said the port was unknown.
+            return argv, NO_TCP_PORT, False
         # uwsgi has no default HTTP port: without one, what it listens on is unknown.
         return argv, None, False
     return argv, port, False

@@ -67,6 +67,7 @@ from transforms import uv_installer
 from transforms.base import Context, NotesTransform, Result
 from transforms.bytecode import BUILDER_BYTECODE_COMMENT as _BUILDER_BYTECODE_COMMENT
 from transforms.bytecode import PIP_ROOTS as _PIP_ROOTS
+from transforms.bytecode import deletes_bytecode as _deletes_bytecode
 from transforms.bytecode import indent_bytecode as _indent_bytecode
 from transforms.bytecode import stdlib_bytecode as _stdlib_bytecode
 from transforms.cache_friendly_order import is_source_copy
@@ -588,7 +589,7 @@ class MultiStage(NotesTransform):
                 )
         # After the runtime libraries, before the venv: a dependency change does not redo it.
         final_part.insert(_after_apt(final_part), _stdlib_bytecode())
-        rest = [i for n, i in items if n > last]
+        rest = _without_builder_only_removals(items, last, moved, ctx, fetch_only, notes)
         combined = final_part + rest
         update_before_installs(combined, 1, len(combined))
         final_part, rest = combined[: len(final_part)], combined[len(final_part) :]
@@ -2278,6 +2279,12 @@ def _for_final(
             continue
         if installs and _removes_cache(seg.text, list(_CACHE_DIRS.values())):
             continue  # the install's download cache: the final stage installs nothing
+        if installs and _deletes_bytecode(program(seg.text), ["/usr/local/lib/python"]):
+            # The official images' `find /usr/local ... -name '*.pyc' ... -exec rm` after the
+            # install (sweep26): it cleaned what the install wrote, which the builder now
+            # does. In the final stage it ran after the standard library's bytecode step and
+            # deleted that, so every start compiled the standard library again.
+            continue
         if kind == "apt":
             # `apt-get install -y libpq-dev || true`: the command's own words, then what
             # follows them (`|| true`, a redirection), which is no package name.
@@ -2331,6 +2338,94 @@ def _for_final(
         return Instruction("RUN", " && ".join([*kept, *append]), ins.leading, None, ins.line)
     # Word edits in the user's text: the comments between the commands stay.
     return rewrite_commands(ins, texts, append=tuple(append))
+
+
+def _without_builder_only_removals(
+    items: list[tuple[int, Instruction]],
+    last: int,
+    moved: set[int],
+    ctx: Context,
+    fetch_only: frozenset[str],
+    notes: list[str],
+) -> list[Instruction]:
+    """The instructions after the install for the final stage, without each `rm` of a file
+    that only the builder has: the requirements file copied for the install (`COPY
+    requirements.txt /tmp/requirements.txt`, `RUN pip install -r /tmp/requirements.txt`, `RUN
+    rm /tmp/requirements.txt`, a common cleanup; mordaha/django-docker-seed). The split copies
+    it into the builder alone, so in the final stage `rm` found nothing to remove and failed
+    the build. Only while no later COPY or ADD could have brought the file back."""
+    workdir: str | None = "/"
+    builder_only: dict[str, int] = {}
+    rest: list[Instruction] = []
+    copied_since = False
+    for n, ins in items[1:]:
+        if ins.keyword == "WORKDIR":
+            value = ins.args.strip().strip("'\"")
+            workdir = (
+                None if workdir is None or "$" in value else posixpath.join(workdir, value)
+            )
+        if n <= last:
+            if (
+                ins.keyword in {"COPY", "ADD"}
+                and n not in moved
+                and workdir is not None
+                and _for_final(ins, ctx, fetch_only) is None
+            ):
+                for path in _copy_destinations(ins, workdir, ctx.context_dir):
+                    builder_only[path] = ins.line
+            continue
+        if ins.keyword in {"COPY", "ADD"}:
+            copied_since = True
+        if (
+            ins.keyword != "RUN"
+            or ins.exec_form is not None
+            or copied_since
+            or workdir is None
+            or not builder_only
+        ):
+            rest.append(ins)
+            continue
+        segments = split_commands(ins.args)
+        texts: list[str | None] = [seg.text for seg in segments]
+        for k, seg in enumerate(segments):
+            argv = program(seg.text)
+            if argv[:1] != ["rm"]:
+                continue
+            paths = [a for a in argv[1:] if not a.startswith("-")]
+            if not paths or any(re.search(r"[*?\[$]", p) for p in paths):
+                continue
+            resolved = [posixpath.normpath(posixpath.join(workdir, p)) for p in paths]
+            if all(p in builder_only for p in resolved):
+                texts[k] = None
+                lines = sorted({builder_only[p] for p in resolved})
+                notes.append(
+                    f"line {ins.line}: `{seg.text.strip()}` left out of the final stage: "
+                    f"{'it' if len(paths) == 1 else 'what it removes'} was copied into the "
+                    f"builder only (line {', '.join(map(str, lines))}), so in the final stage "
+                    "rm would find nothing and fail the build"
+                )
+        if all(t is None for t in texts):
+            continue
+        rest.append(ins if None not in texts else rewrite_commands(ins, texts))
+    return rest
+
+
+def _copy_destinations(ins: Instruction, workdir: str, context: Path) -> list[str]:
+    """The image paths a COPY/ADD of files creates: `dest` for one source (or `dest/name`
+    when dest is a directory the image already has, like /tmp), `dest/name` for each source
+    when dest ends with a slash or there are several; `dest` itself for a directory's copy
+    (`COPY requirements/ /tmp/requirements/`: its files go into dest)."""
+    parts = ins.exec_form or words(ins.args)
+    if len(parts) < 2:
+        return []
+    *sources, dest = parts
+    dest_path = posixpath.normpath(posixpath.join(workdir, dest))
+    names = [posixpath.join(dest_path, posixpath.basename(s.rstrip("/"))) for s in sources]
+    if any((context / s).is_dir() for s in sources if "$" not in s):
+        names.append(dest_path)
+    if len(sources) > 1 or dest.endswith("/") or dest in {".", "./"}:
+        return names
+    return [dest_path, *names]
 
 
 def _drop_idle_cds(texts: list[str | None]) -> None:

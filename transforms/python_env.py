@@ -25,17 +25,34 @@ the multi-stage builder's `poetry install` into /opt/venv too). Where this trans
 variable, each `poetry install` / `poetry sync` of the stages the final image is built from
 gets `--compile`, unless the Dockerfile pins a Poetry older than 1.4 (no such option; its
 pip-based installer compiles) or turns the modern installer off.
+
+Where the Dockerfile itself keeps the dependencies' bytecode out, `pip install --no-compile` or
+the official images' `find /usr/local ... -name '*.pyc' ... -exec rm -rf '{}' +` copied after
+its install (sweep26: dantium/django-docker-tailwind), the app wrote that bytecode at its first
+start, and the variable would make every process compile Django and the rest again: it is not
+added there (said so), and with it goes the standard library's step.
 """
 
 from __future__ import annotations
 
 import re
 
-from optimizer.dockerfile import Dockerfile, Instruction, env_pairs, official_python_name
+from optimizer.dockerfile import (
+    Dockerfile,
+    Instruction,
+    Stage,
+    env_pairs,
+    official_python_name,
+)
 from optimizer.dockerfile import parse_from as _parse_from
 from optimizer.shell import program, split_commands, words
 from transforms.base import Context, NotesTransform, Result
-from transforms.bytecode import has_bytecode_step, indent_bytecode, stdlib_bytecode
+from transforms.bytecode import (
+    deletes_bytecode,
+    has_bytecode_step,
+    indent_bytecode,
+    stdlib_bytecode,
+)
 from transforms.raw_edit import Edit, apply_edits, indent_like
 
 _COMMENT = (
@@ -66,8 +83,19 @@ class PythonEnv(NotesTransform):
                 if ins.keyword == "ENV":
                     present.update(name for name, _ in env_pairs(ins.value))
         missing = {k: v for k, v in WANTED.items() if k not in present}
+        skipped: list[str] = []
+        if "PYTHONDONTWRITEBYTECODE" in missing:
+            without = dependencies_without_bytecode(out, chain)
+            if without is not None:
+                del missing["PYTHONDONTWRITEBYTECODE"]
+                skipped.append(
+                    f"PYTHONDONTWRITEBYTECODE not added: {without}, which the app then writes "
+                    "at its first start where it may write there; with the variable every start "
+                    "(runserver twice, gunicorn in every worker) would compile Django and the "
+                    "other dependencies again"
+                )
         if not missing:
-            return Result(out)
+            return Result(out, [], skipped)
         at = stage.start + 1
         while at < stage.end and out.instructions[at].keyword in {"ARG", "LABEL", "MAINTAINER"}:
             at += 1
@@ -120,10 +148,77 @@ class PythonEnv(NotesTransform):
                     "the app no longer writes it at its first start, so every start would "
                     "compile Django and its dependencies again"
                 )
-        return Result(out, notes)
+        return Result(out, notes, skipped)
 
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+# Where pip puts what it installs: the official images' /usr/local/lib/pythonX.Y, Debian's
+# and Ubuntu's /usr/local/lib/python3.X/dist-packages, alpine's apk python3 /usr/lib/python3.X
+# (jaimebuelta/django-docker-template's `find /usr/local` there deletes nothing pip wrote);
+# the stage's venv is added.
+_SITE_PREFIXES = ("/usr/local/lib/python", "/usr/lib/python")
+
+
+def dependencies_without_bytecode(dockerfile: Dockerfile, chain: list[Stage]) -> str | None:
+    r"""What leaves the installed dependencies of the final image (the stages in `chain`)
+    without bytecode, by the user's choice: `pip install --no-compile` (PIP_COMPILE or, as pip
+    reads it inverted, PIP_NO_COMPILE set false), or a `find` that deletes the `.pyc` files
+    (or `__pycache__`) under the install location after an install: the official images'
+    recipe copied into an app's RUN (`find /usr/local \( ... -name '*.pyc' -o -name '*.pyo'
+    \) -exec rm -rf '{}' +`; sweep26: dantium/django-docker-tailwind's alpine image). Such an
+    app wrote the bytecode at its first start; with PYTHONDONTWRITEBYTECODE every process
+    compiles the dependencies again. `line N: ...`, or None."""
+    stages = list(reversed(chain))
+    names: dict[str, str] = {}
+    for stage in stages:
+        names.update(dockerfile.stage_vars(stage))
+    if names.get("PIP_COMPILE", "").lower() in _FALSE or (
+        names.get("PIP_NO_COMPILE", "").lower() in _FALSE
+    ):
+        return "the Dockerfile sets pip's compile option off (PIP_COMPILE / PIP_NO_COMPILE)"
+    base = dockerfile.resolve(_parse_from(dockerfile.instructions[chain[-1].start].value)[0])
+    if official_python_name(base).startswith("python:"):
+        prefixes = ["/usr/local/lib/python"]
+    elif "alpine" in base.lower():
+        prefixes = ["/usr/lib/python"]  # apk's python3: pip installs beside it
+    else:
+        prefixes = list(_SITE_PREFIXES)  # Debian's pip: /usr/local/lib/python3/dist-packages
+    venv = names.get("VIRTUAL_ENV", "")
+    if venv.startswith("/") and "$" not in venv:
+        prefixes.append(venv.rstrip("/") + "/")
+    installed = False
+    for stage in stages:
+        for _, ins in dockerfile.iter_stage(stage):
+            if ins.keyword == "COPY" and "from" in ins.flags:
+                installed = True  # a builder's venv or site-packages
+            if ins.keyword != "RUN" or ins.exec_form is not None:
+                continue
+            for seg in split_commands(ins.args):
+                argv = program(seg.text)
+                if _pip_install(argv):
+                    if "--no-compile" in argv:
+                        return f"line {ins.line}: `pip install --no-compile` installs without it"
+                    installed = True
+                elif argv[:1] and argv[0].rsplit("/", 1)[-1] in {"pipenv", "poetry", "uv"}:
+                    installed = True
+                elif installed and (name := deletes_bytecode(argv, prefixes)):
+                    return (
+                        f"line {ins.line}: `find {argv[1]} ... -name '{name}' ...` deletes the "
+                        "installed packages' bytecode"
+                    )
+    return None
+
+
+def _pip_install(argv: list[str]) -> bool:
+    if len(argv) > 2 and argv[0].rsplit("/", 1)[-1].startswith("python") and argv[1:3] == [
+        "-m",
+        "pip",
+    ]:
+        argv = argv[2:]
+    return bool(argv) and bool(re.fullmatch(r"pip[\d.]*", argv[0].rsplit("/", 1)[-1])) and (
+        "install" in argv[1:]
+    )
 
 
 def uv_installs_without_bytecode(dockerfile: Dockerfile) -> list[tuple[int, str]]:
