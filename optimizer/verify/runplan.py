@@ -2138,11 +2138,17 @@ def _ci_builds(context: Path) -> list[tuple[str, list[str], str]]:
     return found
 
 
-def _tag_pattern(tag: str) -> re.Pattern[str]:
+def _tag_pattern(tag: str) -> re.Pattern[str] | None:
     """A CI tag as a pattern over image names (the tag after the last `:` left out):
-    `ghcr.io/${{ github.repository }}:latest` matches ghcr.io/owner/name."""
+    `ghcr.io/${{ github.repository }}:latest` matches ghcr.io/owner/name. None when the name is
+    all expressions (`${{ steps.meta.outputs.tags }}`, metadata-action's; `$IMAGE`,
+    `${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}`): with no literal name to hold on to, the
+    pattern matched every image, and teo-garcia/django-template-monolith's postgres, redis and
+    pgadmin were read as built from its Dockerfile (postgres taken for the app, port 5432)."""
     name = tag.rsplit(":", 1)[0] if ":" in tag.rsplit("/", 1)[-1] else tag
     parts = _EXPRESSION.split(name)
+    if not any(ch.isalnum() for part in parts for ch in part):
+        return None
     return re.compile("[^:]+".join(re.escape(part) for part in parts), re.IGNORECASE)
 
 
@@ -2159,10 +2165,11 @@ def _runs_ci_image(
     except ValueError:
         return loaded
     patterns = [
-        (workflow, _tag_pattern(tag))
+        (workflow, pattern)
         for workflow, tags, file in _ci_builds(context)
         if file == rel
         for tag in tags
+        if (pattern := _tag_pattern(tag)) is not None
     ]
     if not patterns:
         return loaded
