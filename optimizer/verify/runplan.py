@@ -1887,6 +1887,24 @@ def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]
     return found[:_MAX_COMPOSE_CANDIDATES]
 
 
+def _overlay_base(directory: Path, files: list[Path]) -> Path | None:
+    """The directory's main compose file (compose.yaml / docker-compose.yml, without its
+    override), to read `files` over when they failed alone: they may only change services it
+    defines. docker-compose.prod.yml of KCuppens/django-saas-boilerplate and teo-garcia/
+    django-template-monolith, run as `docker compose -f docker-compose.yml -f
+    docker-compose.prod.yml`, builds the production Dockerfile; read alone, Compose refuses it
+    ("service "db" has neither an image nor a build context", or, as its checks come in no fixed
+    order, "service "nginx" refers to undefined network"), and verify said "not read" and ran
+    that Dockerfile with no compose file (no database, no environment). None when `files`
+    already hold it or the directory has none."""
+    from optimizer.composefiles import find_compose_files
+
+    main = find_compose_files(directory)[:1]
+    if not main or any(f.resolve() == main[0].resolve() for f in files):
+        return None
+    return main[0]
+
+
 def _subdirectories(directory: Path) -> list[Path]:
     try:
         return sorted(p for p in directory.iterdir() if p.is_dir() and not p.is_symlink())
@@ -2315,6 +2333,7 @@ def plan_for(
     )
     for files in candidates:
         directory = files[0].parent
+        overlay = ""  # said when these files, read over the main one, are the ones chosen
         env_file: Path | None = None
         if directory != context.resolve() and not (directory / ".env").exists():
             # Split compose files in a subdirectory, run from the repository root with
@@ -2328,8 +2347,20 @@ def plan_for(
         try:
             loaded = compose_mod.load(directory, files, env_file)
         except compose_mod.ComposeError as exc:
-            notes.append(f"{files[0].name}: not read ({exc})")
-            continue
+            base = _overlay_base(directory, files)
+            if base is None:
+                notes.append(f"{files[0].name}: not read ({exc})")
+                continue
+            try:
+                loaded = compose_mod.load(directory, [base, *files], env_file)
+            except compose_mod.ComposeError as again:
+                notes.append(f"{files[0].name}: not read ({exc}; over {base.name}: {again})")
+                continue
+            overlay = (
+                f"{files[0].name} only changes services of {base.name} (alone: {exc}): read "
+                f"over it, as `docker compose -f {base.name} -f {files[0].name}` runs it"
+            )
+            files = [base, *files]
         if loaded is not None and directory != context.resolve() and loaded.templates:
             # Compose names the templates it read from its own directory (`../.env.sample`
             # for docker/docker-compose.yml's `env_file: ../.env`); the hint's `cp` runs where
@@ -2379,6 +2410,8 @@ def plan_for(
             ):
                 # Found in a compose/ or docker/ directory beside the code: say where.
                 names += f" (in {Path(os.path.relpath(directory, context)).as_posix()})"
+            if overlay:
+                notes.append(overlay)
             notes.append(f"run as compose file {names} says")
             break
     project = _settings_as_run(project, context, dockerfile_text, flags, chosen, dockerfile_path,
