@@ -1790,13 +1790,18 @@ def _script_migrates(
     its path's tail, since COPY moved it) run `migrate`? `/app/entrypoint.sh` after `COPY . .`
     is the context's `entrypoint.sh`: the container's directory is not the host's, so the name
     alone is enough when the context has one file of that name. A COPY line that puts a file at
-    the named path decides first (`/start`)."""
+    the named path decides first (`/start`). Comment lines do not count: Boburshoh-oss/
+    django-template-docker's local-entrypoint.sh has `# python manage.py migrate`, and verify
+    ran no pre-step, so both sides served with no tables."""
     for script in command_scripts(context, command, dockerfile_text)[:10]:
         try:
             text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
         except OSError:
             continue
-        if "manage.py migrate" in text or "migrate --noinput" in text:
+        code = "\n".join(
+            line for line in text.splitlines() if not line.lstrip().startswith("#")
+        )
+        if "manage.py migrate" in code or "migrate --noinput" in code:
             return True
     return False
 
