@@ -610,6 +610,16 @@ class Interpreter:
         ):
             target.update(args[0])
 
+    def own_module_missing(self, module: str | None) -> bool:
+        """A module of the project's own package that is not there: `from
+        configurations.settings.local import *`, local.py being untracked (ducdat147/
+        django-boilerplate). Python raises ImportError, and the `except ImportError:` that
+        follows decides the settings; a third-party module (not in the context) is not one."""
+        if not module or "." not in module:
+            return False
+        parent = self.finder.resolve(module.rsplit(".", 1)[0])
+        return parent is not None and parent.name == "__init__.py"
+
     def load_env_file(self, call: ast.Call, frame: _Frame) -> None:
         """django-environ's `env.read_env(path)` and python-dotenv's `load_dotenv(path)`: the
         file's variables, for those the environment does not set (neither overrides by
@@ -700,7 +710,7 @@ class Interpreter:
             path = self.finder.resolve(node.module) if node.module else None
         names = [alias for alias in node.names]
         if path is None:
-            if node.level:
+            if node.level or self.own_module_missing(node.module):
                 raise _ImportFailed(node.module or ".")
             for alias in names:
                 if alias.name != "*":
