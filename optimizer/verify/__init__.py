@@ -914,6 +914,17 @@ def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
         _add_hint(report, hint)
     if plan is not None:
         _add_hint(report, missing_setting_hint(report, plan) or empty_env_file_hint(plan))
+        _add_hint(report, refused_host_hint(report, plan))
+
+
+def refused_host_hint(report: VerifyReport, plan: RunPlan) -> str | None:
+    """The plan's word on ALLOWED_HOSTS refusing verify's Host header, when the original
+    answered a probe 400: Django's plain "Bad Request (400)" (DEBUG off) names no setting, and
+    the verdict said only that both sides answer the same error."""
+    side = report.before if report.before is not None else report.after
+    if plan.refused_host_hint is None or not any(p.status == 400 for p in side.probes):
+        return None
+    return plan.refused_host_hint
 
 
 # A setting read from the environment with no default that nothing set: python-decouple's

@@ -167,6 +167,9 @@ class RunPlan:
     # (EMenu124ru's MODE arg chose poetry's groups; a target picks the stage that runs).
     build_args: dict[str, str] = field(default_factory=dict)
     build_target: str | None = None
+    # Why Django will refuse the Host header verify sends (ALLOWED_HOSTS as the app runs
+    # here does not allow it), said under a 400; None when it allows it or is not known.
+    refused_host_hint: str | None = None
 
     def template_hint(self) -> str | None:
         """Why an original may not run at all here: the env template it was given is a form
@@ -374,6 +377,78 @@ def host_from_allowed(hosts: tuple[str, ...] | list[str]) -> str | None:
         if host:
             return host
     return None
+
+
+def host_allowed(host: str, allowed: list[str], debug: bool) -> bool:
+    """Django's own test of a Host header (`validate_host`): "*", the name itself, or a
+    ".example.com" pattern for it and its subdomains; with DEBUG on, an empty list allows
+    localhost, 127.0.0.1 and [::1]."""
+    name = host.lower().rsplit(":", 1)[0] if host.count(":") == 1 else host.lower()
+    patterns = allowed or ([".localhost", "127.0.0.1", "[::1]"] if debug else [])
+    for pattern in (p.lower() for p in patterns):
+        if pattern == "*" or pattern == name:
+            return True
+        if pattern.startswith(".") and (name.endswith(pattern) or name == pattern[1:]):
+            return True
+    return False
+
+
+def refused_host(
+    project: DjangoProject, dockerfile_text: str, env: dict[str, str], host: str
+) -> str | None:
+    """Why Django will answer 400 to every probe: ALLOWED_HOSTS, as the app runs with the
+    environment verify gives it, does not allow the Host header verify sends (ducdat147/
+    django-boilerplate: `env.list("ALLOWED_HOSTS", default=[])` with DEBUG off, which nothing
+    sets: every page 400 on both sides, and the verdict said only "the same error"). Names the
+    setting's value, the variable it is read from and what to give; None when the host is
+    allowed or the settings cannot be read that far."""
+    from optimizer.project import image_environ, settings_namespace
+
+    try:
+        namespace = settings_namespace(project, dockerfile_text, env) or {}
+    except (OSError, RecursionError):
+        return None
+    allowed, debug = namespace.get("ALLOWED_HOSTS"), namespace.get("DEBUG", False)
+    if not isinstance(allowed, list | tuple) or not all(isinstance(h, str) for h in allowed):
+        return None
+    if not isinstance(debug, bool) or host_allowed(host, list(allowed), debug):
+        return None
+    # The variable it comes from: read again with every variable nothing sets marked.
+    image = image_environ(dockerfile_text) if dockerfile_text else {}
+    unset = {v: hosts.marker(v) for v in project.env_vars if v not in env and v not in image}
+    variable: str | None = None
+    if unset:
+        try:
+            marked = settings_namespace(project, dockerfile_text, {**unset, **env}) or {}
+        except (OSError, RecursionError):
+            marked = {}
+        text = repr(marked.get("ALLOWED_HOSTS")).lower()
+        by_lower = {v.lower(): v for v in unset}
+        if hosts.MARKER in text:
+            tail = text.split(hosts.MARKER, 1)[1]
+            variable = by_lower.get(re.split(r"[^a-z0-9_]", tail, maxsplit=1)[0])
+    if variable is None:
+        variable = next(
+            (k for k in env if "ALLOWED_HOSTS" in k.upper() and k in project.env_vars), None
+        )
+    shown = "[" + ", ".join(repr(h) for h in allowed) + "]"
+    empty = "allows no host" if not allowed else f"does not allow {host}"
+    if variable is not None:
+        origin = (
+            f"read from {variable}, which nothing sets here"
+            if variable in unset
+            else f"read from {variable} = {env.get(variable, '')!r}"
+        )
+        advice = f"give `--env {variable}={host}` (or --host a host it allows)"
+    else:
+        origin = f"as {project.settings_file or 'the settings'} set it"
+        advice = "give --host a host it allows, or allow one in the settings"
+    why = " with DEBUG off" if not debug and not allowed else ""
+    return (
+        f"Django will refuse the Host header {host} verify sends (400 Bad Request): "
+        f"ALLOWED_HOSTS is {shown} as the app runs here ({origin}), which {empty}{why}: "
+        f"{advice}"
+    )
 
 
 def _allowed_from_env(env: dict[str, str], read: tuple[str, ...] | None) -> list[str] | None:
@@ -1297,6 +1372,9 @@ def derive(
             if candidate is not None:
                 host, host_source = candidate, "ALLOWED_HOSTS in the settings"
 
+    refused = None if flags.host else refused_host(project, dockerfile_text, env, host)
+    if refused is not None:
+        notes.append(refused)
     probes = list(flags.probes) if flags.probes else default_probes(project)
     build_target = _target(flags, build_target, dockerfile_text, notes, blockers)
     return RunPlan(
@@ -1331,6 +1409,7 @@ def derive(
         unreachable_hint=unreachable_hint,
         build_args=build_args,
         build_target=build_target,
+        refused_host_hint=refused,
     )
 
 
