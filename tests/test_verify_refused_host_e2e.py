@@ -13,13 +13,13 @@ with that, verify passes.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import lab_script
 
-from optimizer import engine
+# The lab images (postgres:16 aliased) and the by-label leftover check of the services test.
+from test_verify_services_e2e import _assert_nothing_left, _images  # noqa: F401
+
 from optimizer.pipeline import optimize
 from optimizer.verify import VerifyOptions, VerifyReport, verify
 from optimizer.verify.runplan import Flags, apply, plan_for
@@ -33,17 +33,6 @@ EMPTY_DEFAULT = (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _images() -> None:
-    needed = ["python:3.11", "python:3.11-slim", "postgres:17", "redis:7"]
-    missing = [i for i in needed if not engine.image_exists(i)]
-    if missing:
-        pytest.skip(f"lab images missing: {missing} (run ../shared/lab/images-up)")
-    if not engine.image_exists("postgres:16"):
-        subprocess.run([str(lab_script("images-up")), "--alias", "postgres:16"], check=True,
-                       timeout=120)
-
-
 def _run(root: Path, flags: Flags) -> VerifyReport:
     outcome = optimize(root / "Dockerfile", root)
     key = outcome.dockerfile_key
@@ -53,12 +42,7 @@ def _run(root: Path, flags: Flags) -> VerifyReport:
     plan = plan_for(outcome.project, root, root / "Dockerfile", before[key], flags)
     report = verify(root, before, after,
                     apply(plan, VerifyOptions(measure_rebuild=False, env=flags.env)))
-    for kind in ("ps -a", "network ls", "volume ls"):
-        left = subprocess.run(
-            ["docker", *kind.split(), "-q", "--filter", f"label=dj-optimize.run={report.run_id}"],
-            capture_output=True, text=True, check=True, timeout=30,
-        )
-        assert left.stdout.strip() == "", f"{kind} left: {left.stdout}"
+    _assert_nothing_left(report.run_id)
     return report
 
 
