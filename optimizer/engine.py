@@ -466,21 +466,8 @@ def image_paths_present(
         'if test -e "$p" || test -L "$p"; then echo "1 $p"; else echo "0 $p"; fi; done'
     )
     try:
-        output = client().containers.run(
-            tag,
-            command=paths,
-            entrypoint=["/bin/sh", "-c", script, "sh"],
-            user="0",
-            network_disabled=True,
-            name=name,
-            labels=labels or {},
-            remove=True,
-            stdout=True,
-            stderr=False,
-        )
+        output = _run_as_root(tag, ["/bin/sh", "-c", script, "sh"], paths, name, labels)
     except docker.errors.DockerException as exc:
-        if name is not None:
-            remove(containers=[name])
         raise EngineError(f"cannot list paths in {tag}: {exc}") from exc
     found: dict[str, bool] = dict.fromkeys(paths, False)
     for line in bytes(output).decode("utf-8", "replace").splitlines():
@@ -488,6 +475,68 @@ def image_paths_present(
         if path in found:
             found[path] = flag == "1"
     return found
+
+
+def _run_as_root(
+    tag: str,
+    entrypoint: list[str],
+    command: list[str],
+    name: str | None,
+    labels: dict[str, str] | None,
+) -> bytes:
+    """The stdout of a throwaway container of `tag` run as root with no network; a container
+    left by a failure is removed before the DockerException goes on."""
+    try:
+        return bytes(
+            client().containers.run(
+                tag,
+                command=command,
+                entrypoint=entrypoint,
+                user="0",
+                network_disabled=True,
+                name=name,
+                labels=labels or {},
+                remove=True,
+                stdout=True,
+                stderr=False,
+            )
+        )
+    except docker.errors.DockerException:
+        if name is not None:
+            remove(containers=[name])
+        raise
+
+
+# Sums the .pyc files below the site-packages directories of the image's own `python`
+# (its PATH's: a venv's when the image puts one first), each directory once.
+_SITE_BYTECODE = (
+    "import os, sys\n"
+    "seen, total = set(), 0\n"
+    "for entry in sys.path:\n"
+    "    real = os.path.realpath(entry)\n"
+    "    if 'site-packages' not in real or real in seen or not os.path.isdir(real):\n"
+    "        continue\n"
+    "    seen.add(real)\n"
+    "    for d, _, names in os.walk(real):\n"
+    "        total += sum(os.path.getsize(os.path.join(d, n)) for n in names"
+    " if n.endswith('.pyc'))\n"
+    "print(total)\n"
+)
+
+
+def image_site_bytecode(
+    tag: str, *, name: str | None = None, labels: dict[str, str] | None = None
+) -> int | None:
+    """Bytes of the .pyc files in the site-packages of the image's `python`, asked in a
+    throwaway container as root; None when the image has no python to ask."""
+    try:
+        output = _run_as_root(
+            tag, ["/bin/sh", "-c", 'exec python -c "$1"', "sh"], [_SITE_BYTECODE], name, labels
+        )
+    except docker.errors.DockerException:
+        return None
+    text = bytes(output).decode("utf-8", "replace").strip().splitlines()
+    return int(text[-1]) if text and text[-1].isdigit() else None
 
 
 def run_container(

@@ -411,6 +411,7 @@ class Interpreter:
         self.context = context
         # Variables the image sets (ENV): lookups of them read these instead of their defaults.
         self.environ = dict(environ or {})
+        self.decouple_read = False
         self.finder = finder
         self.project_dir = project_dir
         self.cache: dict[Path, dict[str, Any]] = {}
@@ -610,6 +611,16 @@ class Interpreter:
         ):
             target.update(args[0])
 
+    def own_module_missing(self, module: str | None) -> bool:
+        """A module of the project's own package that is not there: `from
+        configurations.settings.local import *`, local.py being untracked (ducdat147/
+        django-boilerplate). Python raises ImportError, and the `except ImportError:` that
+        follows decides the settings; a third-party module (not in the context) is not one."""
+        if not module or "." not in module:
+            return False
+        parent = self.finder.resolve(module.rsplit(".", 1)[0])
+        return parent is not None and parent.name == "__init__.py"
+
     def load_env_file(self, call: ast.Call, frame: _Frame) -> None:
         """django-environ's `env.read_env(path)` and python-dotenv's `load_dotenv(path)`: the
         file's variables, for those the environment does not set (neither overrides by
@@ -636,6 +647,45 @@ class Interpreter:
                 here = here.parent
         if found is None or not found.is_file():
             return
+        self.read_env_lines(found)
+
+    def load_decouple_file(self, frame: _Frame) -> None:
+        """python-decouple's `config` (AutoConfig): on first use it reads the first
+        `settings.ini` (its [settings] section) or `.env` it finds from the caller's directory
+        up, for the variables the environment does not set (the environment wins). Followed
+        within the build context; read once, as AutoConfig caches what it found."""
+        if self.decouple_read:
+            return
+        self.decouple_read = True
+        here = frame.file.parent
+        while True:
+            if (here / "settings.ini").is_file():
+                self.read_ini_settings(here / "settings.ini")
+                return
+            if (here / ".env").is_file():
+                self.read_env_lines(here / ".env")
+                return
+            if here == self.context or self.context not in here.parents:
+                return
+            here = here.parent
+
+    def read_ini_settings(self, path: Path) -> None:
+        """The [settings] section of decouple's settings.ini, for unset variables."""
+        import configparser  # here: a dry run's startup does without it
+
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(path.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, configparser.Error):
+            return
+        if parser.has_section("settings"):
+            for key, value in parser.items("settings"):
+                # ConfigParser lower-cases keys; decouple looks them up as written in
+                # config("NAME"), case-insensitively.
+                self.environ.setdefault(key.upper(), value)
+
+    def read_env_lines(self, found: Path) -> None:
+        """An env file's KEY=VALUE lines, for the variables the environment does not set."""
         try:
             lines = found.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
@@ -700,8 +750,12 @@ class Interpreter:
             path = self.finder.resolve(node.module) if node.module else None
         names = [alias for alias in node.names]
         if path is None:
-            if node.level:
+            if node.level or self.own_module_missing(node.module):
                 raise _ImportFailed(node.module or ".")
+            if node.module == "decouple" and any(a.name == "config" for a in names):
+                # `from decouple import config`: its first call reads a .env or settings.ini
+                # found from this module's directory up (bound below as any unknown name).
+                self.load_decouple_file(frame)
             for alias in names:
                 if alias.name != "*":
                     frame.namespace[alias.asname or alias.name] = UNKNOWN

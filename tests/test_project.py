@@ -519,6 +519,39 @@ def test_settings_named_by_pytest_config_or_settings_flag(tmp_path: Path) -> Non
     assert inspect_project(tmp_path, build_only).settings_module == "proj.settings.prod"
 
 
+def test_an_absent_module_of_the_project_runs_the_except_import_error_branch(
+    tmp_path: Path,
+) -> None:
+    # ducdat147/django-boilerplate: settings/__init__.py tries the untracked local.py by its
+    # absolute name, else production.py. The reader took the import as done and read nothing.
+    write(
+        tmp_path,
+        {
+            "manage.py": MANAGE_PY.format(settings="configurations.settings"),
+            "configurations/__init__.py": "",
+            "configurations/settings/__init__.py": (
+                "try:\n"
+                "    from configurations.settings.local import *  # noqa\n"
+                "except ImportError:\n"
+                "    from configurations.settings.production import *  # noqa\n"
+            ),
+            "configurations/settings/production.py": (
+                "import os\nfrom environ import Env\n"
+                "ALLOWED_HOSTS = os.environ.get('ALLOWED_HOSTS', 'prod.example').split(',')\n"
+                "INSTALLED_APPS = ['django.contrib.admin']\n"
+                "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n"
+            ),
+        },
+    )
+    project = inspect_project(tmp_path)
+    assert project.allowed_hosts == ("prod.example",)
+    assert project.database_engines == ("postgresql",)
+    assert "ALLOWED_HOSTS" in project.env_vars
+    # With local.py there, it is the one read.
+    (tmp_path / "configurations/settings/local.py").write_text("ALLOWED_HOSTS = ['dev.local']\n")
+    assert inspect_project(tmp_path).allowed_hosts == ("dev.local",)
+
+
 def test_unknown_settings_module_stays_unknown(tmp_path: Path) -> None:
     write(tmp_path, {"manage.py": MANAGE_PY_NO_DEFAULT, "app/models.py": "x = 1\n"})
     project = inspect_project(tmp_path)

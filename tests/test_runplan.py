@@ -456,6 +456,23 @@ def test_no_pre_step_when_the_start_script_migrates(tmp_path: Path) -> None:
     assert plan.pre == MIGRATE
 
 
+def test_a_commented_out_migrate_in_the_start_script_does_not_count(tmp_path: Path) -> None:
+    # Boburshoh-oss/django-template-docker's local-entrypoint.sh: the migrate line is a
+    # comment, so the app runs with no tables unless verify's pre-step makes them.
+    script = tmp_path / "devops" / "backend" / "local-entrypoint.sh"
+    script.parent.mkdir(parents=True)
+    script.write_text(
+        "#!/bin/sh\ncd backend\n# python manage.py migrate\n"
+        "   #python manage.py migrate --noinput\n"
+        "python manage.py runserver 0.0.0.0:8000\n"
+    )
+    app = web(entrypoint=["/code/devops/backend/local-entrypoint.sh"], build_context=tmp_path)
+    p = project(root=tmp_path, database_engines=("postgresql",))
+    plan = derive(p, DOCKERFILE, Flags(), compose_project(app, DB), ROOT / "Dockerfile")
+    assert "the command runs migrate itself: no pre-step" not in plan.notes
+    assert plan.pre == MIGRATE
+
+
 @pytest.mark.skipif(not compose.compose_available(), reason="docker compose plugin missing")
 def test_compose_files_given_by_flag_are_read_together(tmp_path: Path) -> None:
     """Split files (app.yaml + storages.yaml, run with -f -f) are found by no default name."""

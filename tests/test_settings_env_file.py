@@ -75,3 +75,41 @@ def test_load_dotenv_without_a_path_finds_the_file_above_the_settings(tmp_path: 
     project = inspect_project(root, DOCKERFILE)
     namespace = settings_namespace(project, DOCKERFILE, {}) or {}
     assert namespace["CELERY_BROKER_URL"] == "amqp://rabbit//"
+
+
+DECOUPLE = """\
+from decouple import Csv, config
+
+SECRET_KEY = config("SECRET_KEY")
+ALLOWED_HOSTS = config("ALLOWED_HOSTS", default="", cast=Csv())
+CELERY_BROKER_URL = config("REDIS_URL", default="redis://localhost:6379/0")
+"""
+
+
+def test_decouple_reads_the_env_file_it_finds_walking_up_from_the_settings(
+    tmp_path: Path,
+) -> None:
+    # python-decouple's `config` reads the first settings.ini or .env it finds from the
+    # settings module's directory up, with no call to load it: .env at the project's root
+    # (api/.env here, two directories above config/settings.py) sets REDIS_URL.
+    root = _project(tmp_path, DECOUPLE)
+    (root / "api" / ".env").write_text("SECRET_KEY=s\nREDIS_URL=redis://redis:6379/0\n")
+    project = inspect_project(root, DOCKERFILE)
+    namespace = settings_namespace(project, DOCKERFILE, {}) or {}
+    assert namespace["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    assert "REDIS_URL" in project.env_vars
+    namespace = settings_namespace(project, DOCKERFILE, {"REDIS_URL": "redis://cache:6379"}) or {}
+    assert namespace["CELERY_BROKER_URL"] == "redis://cache:6379"
+    # settings.ini nearer the settings wins over the .env further up, as decouple searches.
+    (root / "api" / "site" / "settings.ini").write_text(
+        "[settings]\nREDIS_URL=redis://ini:6379/0\n"
+    )
+    namespace = settings_namespace(project, DOCKERFILE, {}) or {}
+    assert namespace["CELERY_BROKER_URL"] == "redis://ini:6379/0"
+
+
+def test_decouple_without_a_file_keeps_the_default(tmp_path: Path) -> None:
+    root = _project(tmp_path, DECOUPLE)
+    project = inspect_project(root, DOCKERFILE)
+    namespace = settings_namespace(project, DOCKERFILE, {}) or {}
+    assert namespace["CELERY_BROKER_URL"] == "redis://localhost:6379/0"

@@ -17,7 +17,7 @@ import pytest
 
 from optimizer import compose
 from optimizer.context import DjangoProject
-from optimizer.verify.runplan import Flags, _ci_builds, plan_for
+from optimizer.verify.runplan import Flags, _ci_builds, _tag_pattern, plan_for
 
 if not compose.compose_available():
     pytest.skip("the docker compose plugin is not installed", allow_module_level=True)
@@ -115,3 +115,39 @@ def test_a_docker_build_line_is_read_too(tmp_path: Path) -> None:
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     (tmp_path / ".github" / "workflows" / "ci.yml").write_text(workflow)
     assert _ci_builds(tmp_path) == [("ci.yml", ["ghcr.io/o/app:${{}}"], "docker/Dockerfile")]
+
+
+METADATA_WORKFLOW = """\
+env:
+  REGISTRY: ghcr.io
+  IMAGE_NAME: ${{ github.repository }}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/metadata-action@v6
+        id: meta
+        with:
+          images: ${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}
+      - uses: docker/build-push-action@v7
+        with:
+          context: .
+          file: Dockerfile
+          tags: ${{ steps.meta.outputs.tags }}
+"""
+
+
+def test_a_tag_that_is_all_expressions_names_no_image(tmp_path: Path) -> None:
+    # teo-garcia/django-template-monolith: metadata-action's tags output matched every image,
+    # and its postgres, redis and pgadmin were read as built from the Dockerfile (postgres
+    # taken for the app).
+    plan = _plan(_tree(tmp_path, METADATA_WORKFLOW))
+    assert plan.workers == (), plan.workers
+    assert not any("run the image" in n or "runs the image" in n for n in plan.notes)
+    assert "no compose file builds this Dockerfile" in plan.notes
+    for tag in ("${{ steps.meta.outputs.tags }}", "$IMAGE:latest",
+                "${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}:${{ github.sha }}"):
+        assert _tag_pattern(tag) is None, tag
+    pattern = _tag_pattern("ghcr.io/${{ github.repository }}:latest")
+    assert pattern is not None and pattern.fullmatch("ghcr.io/duckinzzz/duckinzzz.ru")
+    assert not pattern.fullmatch("redis")

@@ -504,6 +504,14 @@ def _verify(
         side.paths_present = _paths_present(
             run.name(name), app_dirs[name], run.name(f"{name}-paths"), run, report
         )
+        if "before" in sides and compiles_dependencies(
+            sides["before"][0].get(dockerfile) or "", sides["after"][0].get(dockerfile) or ""
+        ):
+            progress(f"{label[name]}: measuring the dependencies' bytecode")
+            run.track_container(run.name(f"{name}-pyc"))
+            side.dependency_bytecode_bytes = engine.image_site_bytecode(
+                run.name(name), name=run.name(f"{name}-pyc"), labels=run.labels
+            ) or 0
 
     labels = run.labels
     env = {**plan.env, **options.env}
@@ -858,8 +866,8 @@ def _finish(report: VerifyReport, options: VerifyOptions, context: Path | None =
         if 0 > report.size_saving_bytes >= -(SIZE_TOLERANCE + allowed):
             report.notes.append(
                 f"the rewritten image is {-report.size_saving_bytes} bytes larger ("
-                + (f"{bytecode} bytes of standard-library bytecode compiled at build time, so "
-                   "that no start compiles it; " if bytecode else "")
+                + (f"{bytecode} bytes of standard-library and dependency bytecode compiled "
+                   "at build time, so that no start compiles it; " if bytecode else "")
                 + (f"{ahead} bytes of manifests copied ahead of the install, which the source "
                    "copy brings again: the price of the install's cached layer; "
                    if ahead else "")
@@ -914,6 +922,17 @@ def _add_template_hint(report: VerifyReport, options: VerifyOptions) -> None:
         _add_hint(report, hint)
     if plan is not None:
         _add_hint(report, missing_setting_hint(report, plan) or empty_env_file_hint(plan))
+        _add_hint(report, refused_host_hint(report, plan))
+
+
+def refused_host_hint(report: VerifyReport, plan: RunPlan) -> str | None:
+    """The plan's word on ALLOWED_HOSTS refusing verify's Host header, when the original
+    answered a probe 400: Django's plain "Bad Request (400)" (DEBUG off) names no setting, and
+    the verdict said only that both sides answer the same error."""
+    side = report.before if report.before is not None else report.after
+    if plan.refused_host_hint is None or not any(p.status == 400 for p in side.probes):
+        return None
+    return plan.refused_host_hint
 
 
 # A setting read from the environment with no default that nothing set: python-decouple's
@@ -1067,6 +1086,17 @@ def _measure_rebuild(
         target=plan.build_target,
     )
     return round(result.seconds, 2) if result.ok else None
+
+
+# What makes an install compile its bytecode (uv's variable and flag, Poetry's flag).
+_COMPILES = re.compile(
+    r"UV_COMPILE_BYTECODE=1|--compile-bytecode|poetry (?:install|sync)\b[^\n]*--compile"
+)
+
+
+def compiles_dependencies(before_text: str, after_text: str) -> bool:
+    """Does the rewrite compile its dependencies' bytecode where the original did not?"""
+    return bool(_COMPILES.search(after_text)) and not _COMPILES.search(before_text)
 
 
 def _paths_present(

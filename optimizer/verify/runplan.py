@@ -167,6 +167,9 @@ class RunPlan:
     # (EMenu124ru's MODE arg chose poetry's groups; a target picks the stage that runs).
     build_args: dict[str, str] = field(default_factory=dict)
     build_target: str | None = None
+    # Why Django will refuse the Host header verify sends (ALLOWED_HOSTS as the app runs
+    # here does not allow it), said under a 400; None when it allows it or is not known.
+    refused_host_hint: str | None = None
 
     def template_hint(self) -> str | None:
         """Why an original may not run at all here: the env template it was given is a form
@@ -374,6 +377,78 @@ def host_from_allowed(hosts: tuple[str, ...] | list[str]) -> str | None:
         if host:
             return host
     return None
+
+
+def host_allowed(host: str, allowed: list[str], debug: bool) -> bool:
+    """Django's own test of a Host header (`validate_host`): "*", the name itself, or a
+    ".example.com" pattern for it and its subdomains; with DEBUG on, an empty list allows
+    localhost, 127.0.0.1 and [::1]."""
+    name = host.lower().rsplit(":", 1)[0] if host.count(":") == 1 else host.lower()
+    patterns = allowed or ([".localhost", "127.0.0.1", "[::1]"] if debug else [])
+    for pattern in (p.lower() for p in patterns):
+        if pattern == "*" or pattern == name:
+            return True
+        if pattern.startswith(".") and (name.endswith(pattern) or name == pattern[1:]):
+            return True
+    return False
+
+
+def refused_host(
+    project: DjangoProject, dockerfile_text: str, env: dict[str, str], host: str
+) -> str | None:
+    """Why Django will answer 400 to every probe: ALLOWED_HOSTS, as the app runs with the
+    environment verify gives it, does not allow the Host header verify sends (ducdat147/
+    django-boilerplate: `env.list("ALLOWED_HOSTS", default=[])` with DEBUG off, which nothing
+    sets: every page 400 on both sides, and the verdict said only "the same error"). Names the
+    setting's value, the variable it is read from and what to give; None when the host is
+    allowed or the settings cannot be read that far."""
+    from optimizer.project import image_environ, settings_namespace
+
+    try:
+        namespace = settings_namespace(project, dockerfile_text, env) or {}
+    except (OSError, RecursionError):
+        return None
+    allowed, debug = namespace.get("ALLOWED_HOSTS"), namespace.get("DEBUG", False)
+    if not isinstance(allowed, list | tuple) or not all(isinstance(h, str) for h in allowed):
+        return None
+    if not isinstance(debug, bool) or host_allowed(host, list(allowed), debug):
+        return None
+    # The variable it comes from: read again with every variable nothing sets marked.
+    image = image_environ(dockerfile_text) if dockerfile_text else {}
+    unset = {v: hosts.marker(v) for v in project.env_vars if v not in env and v not in image}
+    variable: str | None = None
+    if unset:
+        try:
+            marked = settings_namespace(project, dockerfile_text, {**unset, **env}) or {}
+        except (OSError, RecursionError):
+            marked = {}
+        text = repr(marked.get("ALLOWED_HOSTS")).lower()
+        by_lower = {v.lower(): v for v in unset}
+        if hosts.MARKER in text:
+            tail = text.split(hosts.MARKER, 1)[1]
+            variable = by_lower.get(re.split(r"[^a-z0-9_]", tail, maxsplit=1)[0])
+    if variable is None:
+        variable = next(
+            (k for k in env if "ALLOWED_HOSTS" in k.upper() and k in project.env_vars), None
+        )
+    shown = "[" + ", ".join(repr(h) for h in allowed) + "]"
+    empty = "allows no host" if not allowed else f"does not allow {host}"
+    if variable is not None:
+        origin = (
+            f"read from {variable}, which nothing sets here"
+            if variable in unset
+            else f"read from {variable} = {env.get(variable, '')!r}"
+        )
+        advice = f"give `--env {variable}={host}` (or --host a host it allows)"
+    else:
+        origin = f"as {project.settings_file or 'the settings'} set it"
+        advice = "give --host a host it allows, or allow one in the settings"
+    why = " with DEBUG off" if not debug and not allowed else ""
+    return (
+        f"Django will refuse the Host header {host} verify sends (400 Bad Request): "
+        f"ALLOWED_HOSTS is {shown} as the app runs here ({origin}), which {empty}{why}: "
+        f"{advice}"
+    )
 
 
 def _allowed_from_env(env: dict[str, str], read: tuple[str, ...] | None) -> list[str] | None:
@@ -1312,6 +1387,9 @@ def derive(
             if candidate is not None:
                 host, host_source = candidate, "ALLOWED_HOSTS in the settings"
 
+    refused = None if flags.host else refused_host(project, dockerfile_text, env, host)
+    if refused is not None:
+        notes.append(refused)
     probes = list(flags.probes) if flags.probes else default_probes(project)
     build_target = _target(flags, build_target, dockerfile_text, notes, blockers)
     return RunPlan(
@@ -1346,6 +1424,7 @@ def derive(
         unreachable_hint=unreachable_hint,
         build_args=build_args,
         build_target=build_target,
+        refused_host_hint=refused,
     )
 
 
@@ -1805,13 +1884,18 @@ def _script_migrates(
     its path's tail, since COPY moved it) run `migrate`? `/app/entrypoint.sh` after `COPY . .`
     is the context's `entrypoint.sh`: the container's directory is not the host's, so the name
     alone is enough when the context has one file of that name. A COPY line that puts a file at
-    the named path decides first (`/start`)."""
+    the named path decides first (`/start`). Comment lines do not count: Boburshoh-oss/
+    django-template-docker's local-entrypoint.sh has `# python manage.py migrate`, and verify
+    ran no pre-step, so both sides served with no tables."""
     for script in command_scripts(context, command, dockerfile_text)[:10]:
         try:
             text = script.read_text(encoding="utf-8", errors="replace")[:100_000]
         except OSError:
             continue
-        if "manage.py migrate" in text or "migrate --noinput" in text:
+        code = "\n".join(
+            line for line in text.splitlines() if not line.lstrip().startswith("#")
+        )
+        if "manage.py migrate" in code or "migrate --noinput" in code:
             return True
     return False
 
@@ -1900,6 +1984,24 @@ def compose_candidates(context: Path, dockerfile_path: Path) -> list[list[Path]]
     found = _compose_sets(dirs)
     found += [files for files in _compose_sets(nested) if files not in found]
     return found[:_MAX_COMPOSE_CANDIDATES]
+
+
+def _overlay_base(directory: Path, files: list[Path]) -> Path | None:
+    """The directory's main compose file (compose.yaml / docker-compose.yml, without its
+    override), to read `files` over when they failed alone: they may only change services it
+    defines. docker-compose.prod.yml of KCuppens/django-saas-boilerplate and teo-garcia/
+    django-template-monolith, run as `docker compose -f docker-compose.yml -f
+    docker-compose.prod.yml`, builds the production Dockerfile; read alone, Compose refuses it
+    ("service "db" has neither an image nor a build context", or, as its checks come in no fixed
+    order, "service "nginx" refers to undefined network"), and verify said "not read" and ran
+    that Dockerfile with no compose file (no database, no environment). None when `files`
+    already hold it or the directory has none."""
+    from optimizer.composefiles import find_compose_files
+
+    main = find_compose_files(directory)[:1]
+    if not main or any(f.resolve() == main[0].resolve() for f in files):
+        return None
+    return main[0]
 
 
 def _subdirectories(directory: Path) -> list[Path]:
@@ -2153,11 +2255,17 @@ def _ci_builds(context: Path) -> list[tuple[str, list[str], str]]:
     return found
 
 
-def _tag_pattern(tag: str) -> re.Pattern[str]:
+def _tag_pattern(tag: str) -> re.Pattern[str] | None:
     """A CI tag as a pattern over image names (the tag after the last `:` left out):
-    `ghcr.io/${{ github.repository }}:latest` matches ghcr.io/owner/name."""
+    `ghcr.io/${{ github.repository }}:latest` matches ghcr.io/owner/name. None when the name is
+    all expressions (`${{ steps.meta.outputs.tags }}`, metadata-action's; `$IMAGE`,
+    `${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}`): with no literal name to hold on to, the
+    pattern matched every image, and teo-garcia/django-template-monolith's postgres, redis and
+    pgadmin were read as built from its Dockerfile (postgres taken for the app, port 5432)."""
     name = tag.rsplit(":", 1)[0] if ":" in tag.rsplit("/", 1)[-1] else tag
     parts = _EXPRESSION.split(name)
+    if not any(ch.isalnum() for part in parts for ch in part):
+        return None
     return re.compile("[^:]+".join(re.escape(part) for part in parts), re.IGNORECASE)
 
 
@@ -2174,10 +2282,11 @@ def _runs_ci_image(
     except ValueError:
         return loaded
     patterns = [
-        (workflow, _tag_pattern(tag))
+        (workflow, pattern)
         for workflow, tags, file in _ci_builds(context)
         if file == rel
         for tag in tags
+        if (pattern := _tag_pattern(tag)) is not None
     ]
     if not patterns:
         return loaded
@@ -2326,6 +2435,7 @@ def plan_for(
     )
     for files in candidates:
         directory = files[0].parent
+        overlay = ""  # said when these files, read over the main one, are the ones chosen
         env_file: Path | None = None
         if directory != context.resolve() and not (directory / ".env").exists():
             # Split compose files in a subdirectory, run from the repository root with
@@ -2339,8 +2449,20 @@ def plan_for(
         try:
             loaded = compose_mod.load(directory, files, env_file)
         except compose_mod.ComposeError as exc:
-            notes.append(f"{files[0].name}: not read ({exc})")
-            continue
+            base = _overlay_base(directory, files)
+            if base is None:
+                notes.append(f"{files[0].name}: not read ({exc})")
+                continue
+            try:
+                loaded = compose_mod.load(directory, [base, *files], env_file)
+            except compose_mod.ComposeError as again:
+                notes.append(f"{files[0].name}: not read ({exc}; over {base.name}: {again})")
+                continue
+            overlay = (
+                f"{files[0].name} only changes services of {base.name} (alone: {exc}): read "
+                f"over it, as `docker compose -f {base.name} -f {files[0].name}` runs it"
+            )
+            files = [base, *files]
         if loaded is not None and directory != context.resolve() and loaded.templates:
             # Compose names the templates it read from its own directory (`../.env.sample`
             # for docker/docker-compose.yml's `env_file: ../.env`); the hint's `cp` runs where
@@ -2390,6 +2512,8 @@ def plan_for(
             ):
                 # Found in a compose/ or docker/ directory beside the code: say where.
                 names += f" (in {Path(os.path.relpath(directory, context)).as_posix()})"
+            if overlay:
+                notes.append(overlay)
             notes.append(f"run as compose file {names} says")
             break
     project = _settings_as_run(project, context, dockerfile_text, flags, chosen, dockerfile_path,
