@@ -61,14 +61,21 @@ def deployed_target(
     return None
 
 
+def config_directories(context_dir: Path, dockerfile: Path) -> list[Path]:
+    """Where a compose file or a platform's config that builds this Dockerfile may sit: the
+    context, the Dockerfile's directory, and two levels above the context (`build: ./app` at
+    the repository root, cookiecutter's compose/production/django/Dockerfile)."""
+    context = context_dir.resolve()
+    return list(dict.fromkeys([context, dockerfile.resolve().parent, *list(context.parents)[:2]]))
+
+
 def _candidates(
     dockerfile_path: Path, context_dir: Path, explicit: str | None
 ) -> Iterator[tuple[str, str]]:
     if explicit:
         yield explicit, "--target"
     dockerfile = dockerfile_path.resolve()
-    context = context_dir.resolve()
-    directories = list(dict.fromkeys([context, dockerfile.parent, *list(context.parents)[:2]]))
+    directories = config_directories(context_dir, dockerfile)
     for directory in directories:
         rel = posixpath.relpath(dockerfile.as_posix(), directory.as_posix())
         heroku = small_text(directory / "heroku.yml")

@@ -594,6 +594,23 @@ def next_workdir(cwd: str, ins: Instruction, env: dict[str, str] | None = None) 
     return posixpath.normpath(posixpath.join(cwd, target))
 
 
+def through_stage(text: str, target: str | None) -> str | None:
+    """The Dockerfile cut after stage `target`, when that is a named stage before the last
+    one: read so, the target is its final stage (its ENV, its command, its installs: what the
+    image a `--target` build makes holds). None otherwise, or when the text does not parse."""
+    if not target:
+        return None
+    try:
+        parsed = Dockerfile.parse(text)
+    except DockerfileError:
+        return None
+    stages = parsed.stages()
+    found = next((s for s in stages if s.name and s.name.lower() == target.lower()), None)
+    if found is None or found.index == stages[-1].index:
+        return None
+    return parsed.copy(parsed.instructions[: found.end]).render()
+
+
 def parse_from(value: str) -> tuple[str, str | None]:
     """`[--platform=x] image [AS name]` -> (image, name)."""
     words = [w for w in value.split() if not w.startswith("--")]

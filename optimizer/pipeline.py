@@ -15,7 +15,13 @@ from pathlib import Path
 from optimizer.applicability import not_python_reason, other_framework_reason
 from optimizer.context import DjangoProject
 from optimizer.deploy_target import deployed_target
-from optimizer.dockerfile import Dockerfile, DockerfileError, Instruction, context_source
+from optimizer.dockerfile import (
+    Dockerfile,
+    DockerfileError,
+    Instruction,
+    context_source,
+    through_stage,
+)
 from optimizer.ports import expand
 from optimizer.project import inspect_project, with_image_python
 from optimizer.shell import words
@@ -287,7 +293,7 @@ def optimize_text(
         return outcome
 
     try:
-        project = inspect_project(context_dir, _deployed_text(dockerfile, text))
+        project = inspect_project(context_dir, through_stage(text, dockerfile.target) or text)
     except OSError as exc:
         raise OptimizeError(f"{context_dir}: cannot read the project ({exc})") from exc
     if not project.is_django:
@@ -345,9 +351,11 @@ def optimize_text(
                 continue
             dockerfile = _keep_original_lines(reparsed, result.dockerfile, dockerfile)
             # pin-python's `FROM python:latest` -> 3.10: which pins build from source changes.
+            # Read as the deployed stage's image: the file cut after it, where it is not last.
+            rendered = dockerfile.render()
             ctx.project = with_image_python(
-                ctx.project, context_dir, _deployed_text(dockerfile, seen),
-                _deployed_text(dockerfile, dockerfile.render()),
+                ctx.project, context_dir, through_stage(seen, dockerfile.target) or seen,
+                through_stage(rendered, dockerfile.target) or rendered,
             )
             # One line per distinct note: Donate-Anything's RUN chains four `apt-get install -y`,
             # and apt-hygiene's "line 7: `--no-install-recommends`" was printed four times.
@@ -366,18 +374,6 @@ def optimize_text(
         if content != current:
             outcome.files[key] = content
     return outcome
-
-
-def _deployed_text(dockerfile: Dockerfile, text: str) -> str:
-    """The Dockerfile as far as the deployed stage, where that is not the last: what the image
-    that runs is built from, for reading the project (its app directory, ENV, settings,
-    installs). `text` is the whole file as `dockerfile` (or, for the text before a transform, a
-    file with the same stages) reads it."""
-    if dockerfile.target is None:
-        return text
-    parsed = Dockerfile.parse(text, dockerfile.target)
-    end = parsed.final_stage().end
-    return parsed.copy(parsed.instructions[:end]).render()
 
 
 def _keep_original_lines(

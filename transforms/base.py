@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from optimizer.context import DjangoProject
+from optimizer.deploy_target import config_directories
 from optimizer.dockerfile import Dockerfile
 
 
@@ -61,9 +62,7 @@ class Context:
         """Where a compose file that builds this Dockerfile may sit: the context, the
         Dockerfile's directory, and two levels above the context (`build: ./app` at the
         repository root, cookiecutter's compose/production/django/Dockerfile)."""
-        dockerfile = (self.context_dir / self.dockerfile_path).resolve()
-        context = self.context_dir.resolve()
-        return list(dict.fromkeys([context, dockerfile.parent, *list(context.parents)[:2]]))
+        return config_directories(self.context_dir, self.context_dir / self.dockerfile_path)
 
     def read_disk(self, relpath: str) -> str | None:
         path = self.context_dir / relpath

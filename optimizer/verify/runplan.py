@@ -35,7 +35,13 @@ from typing import Any
 
 from optimizer.compose import ComposeProject, Service
 from optimizer.context import DjangoProject
-from optimizer.dockerfile import Dockerfile, DockerfileError, Stage, engine_ref, next_workdir
+from optimizer.dockerfile import (
+    Dockerfile,
+    Stage,
+    engine_ref,
+    next_workdir,
+    through_stage,
+)
 from optimizer.ports import port_from_command
 from optimizer.verify import hosts
 
@@ -2094,7 +2100,7 @@ def _settings_as_run(
     # the image's ENV: sakagb/django-docker's `dev` stage sets config.local, its final stage
     # config.production, and the hosts hint named production.py of a container running local.
     target = flags.target or (service.build_target if service is not None else None)
-    built_text = _through_stage(dockerfile_text, target)
+    built_text = through_stage(dockerfile_text, target)
     if not wanted and built_text is not None:
         try:
             staged = inspect_project(context, built_text, run_environ=environ)
@@ -2129,22 +2135,6 @@ def _settings_as_run(
         f"{project.settings_module or 'the default'}"
     )
     return chosen
-
-
-def _through_stage(dockerfile_text: str, target: str | None) -> str | None:
-    """The Dockerfile cut after stage `target`, when that is a named stage before the last
-    one: read so, the target is its final stage (its ENV, its command). None otherwise."""
-    if not target:
-        return None
-    try:
-        parsed = Dockerfile.parse(dockerfile_text)
-    except DockerfileError:
-        return None
-    stages = parsed.stages()
-    found = next((s for s in stages if s.name and s.name.lower() == target.lower()), None)
-    if found is None or found.index == stages[-1].index:
-        return None
-    return parsed.copy(parsed.instructions[: found.end]).render()
 
 
 def _completed_first(app: Service) -> set[str]:
@@ -2424,7 +2414,7 @@ def plan_for(
 
     # A target before the last stage is the image that runs: its CMD, ENV and WORKDIR are what
     # the plan reads (a `dev` stage after it would give `tail -f` for the command).
-    dockerfile_text = _through_stage(dockerfile_text, flags.target) or dockerfile_text
+    dockerfile_text = through_stage(dockerfile_text, flags.target) or dockerfile_text
     notes: list[str] = []
     chosen: ComposeProject | None = None
     read_any = False
